@@ -1,0 +1,299 @@
+// Package store opens bango's database — embedded SQLite or PostgreSQL — and
+// gives the rest of the code one way to use either: migrations, transactions
+// with retry, bulk copy, and driver errors translated into bango's error
+// kinds. Each domain package keeps its own hand-written SQL (one file per
+// entity) and runs it through a Tx from here; the differences between the
+// engines live in this package only.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"bango/internal/errs"
+)
+
+// Engine names a database engine.
+type Engine string
+
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// DB is an open bango database.
+type DB struct {
+	sql    *sql.DB
+	engine Engine
+	where  string // the URL with any password removed, for messages
+}
+
+// Open connects to the database at dbURL: "postgres://…" (or "postgresql://…")
+// for PostgreSQL; "sqlite:PATH", "file:PATH" or a plain path for SQLite. The
+// SQLite file's folder is created if missing.
+func Open(ctx context.Context, dbURL string) (*DB, error) {
+	engine, dsn, err := parseURL(dbURL)
+	if err != nil {
+		return nil, err
+	}
+	var sdb *sql.DB
+	switch engine {
+	case Postgres:
+		sdb, err = sql.Open("pgx", dsn)
+		if err == nil {
+			sdb.SetMaxOpenConns(16)
+			sdb.SetMaxIdleConns(16)
+			sdb.SetConnMaxIdleTime(5 * time.Minute)
+		}
+	case SQLite:
+		sdb, err = sql.Open("sqlite", dsn)
+		if err == nil {
+			// One writer at a time is SQLite's rule; BEGIN IMMEDIATE (the
+			// DSN's _txlock) queues writers on busy_timeout instead of failing.
+			sdb.SetMaxOpenConns(8)
+			sdb.SetMaxIdleConns(8)
+		}
+	}
+	if err != nil {
+		return nil, errs.Wrap(errs.Unavailable, err, "store: open %s", Redact(dbURL))
+	}
+	db := &DB{sql: sdb, engine: engine, where: Redact(dbURL)}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sdb.PingContext(pingCtx); err != nil {
+		sdb.Close()
+		return nil, errs.Wrap(errs.Unavailable, err, "store: cannot reach %s", db.where)
+	}
+	return db, nil
+}
+
+func parseURL(dbURL string) (Engine, string, error) {
+	switch {
+	case dbURL == "":
+		return "", "", errs.E(errs.Invalid, "store: no database URL")
+	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
+		if _, err := url.Parse(dbURL); err != nil {
+			return "", "", errs.E(errs.Invalid, "store: database URL %s is not a valid URL", Redact(dbURL))
+		}
+		return Postgres, dbURL, nil
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(dbURL, "sqlite:"), "file:")
+	path = strings.TrimPrefix(path, "//")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		return "", "", errs.E(errs.Invalid, "store: SQLite URL %q: options are set by bango, remove %q", dbURL, path[i:])
+	}
+	if strings.Contains(path, "://") {
+		return "", "", errs.E(errs.Invalid, "store: database URL %s: unknown scheme (use postgres:// or a SQLite file path)", Redact(dbURL))
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return "", "", errs.Wrap(errs.Unavailable, err, "store: create folder for %s", path)
+		}
+	}
+	// WAL lets readers run beside the one writer; synchronous=FULL makes a
+	// commit durable, which the audit log's promise depends on.
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(FULL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	q.Set("_time_format", "sqlite")
+	return SQLite, "file:" + path + "?" + q.Encode(), nil
+}
+
+// Redact removes a password from a database URL.
+func Redact(dbURL string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil || u.User == nil {
+		return dbURL
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "REDACTED")
+	}
+	return u.String()
+}
+
+// Engine reports which engine db runs on.
+func (db *DB) Engine() Engine { return db.engine }
+
+// Where is the redacted URL, for messages and health checks.
+func (db *DB) Where() string { return db.where }
+
+// Close closes the connection pool.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Ping checks the connection.
+func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
+
+// SQL exposes the pool for the few callers that must go around Tx (the
+// bench baseline, health checks). Domain code uses Transact and Query.
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// Query runs a read outside a transaction.
+func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	rows, err := db.sql.QueryContext(ctx, q, args...)
+	return rows, Translate(err)
+}
+
+// QueryRow runs a one-row read outside a transaction; Scan's error is
+// translated by ScanErr.
+func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return db.sql.QueryRowContext(ctx, q, args...)
+}
+
+// Tx is one transaction. Everything a change writes, its audit event
+// included, goes through the same Tx.
+type Tx struct {
+	tx     *sql.Tx
+	conn   *sql.Conn
+	engine Engine
+}
+
+// Engine reports which engine the transaction runs on.
+func (tx *Tx) Engine() Engine { return tx.engine }
+
+// Exec runs a statement.
+func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	r, err := tx.tx.ExecContext(ctx, q, args...)
+	return r, Translate(err)
+}
+
+// Query runs a read inside the transaction.
+func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	rows, err := tx.tx.QueryContext(ctx, q, args...)
+	return rows, Translate(err)
+}
+
+// QueryRow runs a one-row read inside the transaction.
+func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, q, args...)
+}
+
+// Prepare prepares a statement for repeated use inside the transaction.
+func (tx *Tx) Prepare(ctx context.Context, q string) (*sql.Stmt, error) {
+	st, err := tx.tx.PrepareContext(ctx, q)
+	return st, Translate(err)
+}
+
+const maxAttempts = 4
+
+// Transact runs fn in one transaction and commits it if fn returns nil. A
+// transaction that lost a serialization conflict (PostgreSQL) or found the
+// database busy (SQLite) is retried with the same fn, so fn must not keep
+// state outside the transaction between attempts.
+func (db *DB) Transact(ctx context.Context, fn func(*Tx) error) error {
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		err = db.transactOnce(ctx, fn)
+		if err == nil || !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
+	}
+	return err
+}
+
+func (db *DB) transactOnce(ctx context.Context, fn func(*Tx) error) (err error) {
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return errs.Wrap(errs.Unavailable, err, "store: no connection to %s", db.where)
+	}
+	defer conn.Close()
+	stx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return Translate(err)
+	}
+	tx := &Tx{tx: stx, conn: conn, engine: db.engine}
+	defer func() {
+		if p := recover(); p != nil {
+			stx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			stx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	return Translate(stx.Commit())
+}
+
+// CopyFrom writes many rows into table fast: COPY on PostgreSQL, one
+// prepared INSERT reused inside the transaction on SQLite. next returns the
+// next row's values, or nil when there are no more.
+func (tx *Tx) CopyFrom(ctx context.Context, table string, columns []string, next func() ([]any, error)) (int64, error) {
+	if tx.engine == Postgres {
+		return tx.copyPostgres(ctx, table, columns, next)
+	}
+	marks := make([]string, len(columns))
+	for i := range marks {
+		marks[i] = fmt.Sprintf("$%d", i+1)
+	}
+	st, err := tx.Prepare(ctx, "INSERT INTO "+table+" ("+strings.Join(columns, ", ")+") VALUES ("+strings.Join(marks, ", ")+")")
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	var n int64
+	for {
+		row, err := next()
+		if err != nil {
+			return n, err
+		}
+		if row == nil {
+			return n, nil
+		}
+		if _, err := st.ExecContext(ctx, row...); err != nil {
+			return n, Translate(err)
+		}
+		n++
+	}
+}
+
+func (tx *Tx) copyPostgres(ctx context.Context, table string, columns []string, next func() ([]any, error)) (int64, error) {
+	var n int64
+	err := tx.conn.Raw(func(driverConn any) error {
+		c := driverConn.(*stdlib.Conn).Conn()
+		src := &copySource{next: next}
+		var err error
+		n, err = c.CopyFrom(ctx, []string{table}, columns, src)
+		if src.err != nil {
+			return src.err
+		}
+		return err
+	})
+	return n, Translate(err)
+}
+
+type copySource struct {
+	next func() ([]any, error)
+	row  []any
+	err  error
+}
+
+func (s *copySource) Next() bool {
+	s.row, s.err = s.next()
+	return s.err == nil && s.row != nil
+}
+func (s *copySource) Values() ([]any, error) { return s.row, nil }
+func (s *copySource) Err() error             { return s.err }
+
+// ScanErr translates the error of a QueryRow's Scan: no rows becomes a
+// NotFound error that names what was looked for.
+func ScanErr(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return errs.E(errs.NotFound, "%s not found", what)
+	}
+	return Translate(err)
+}

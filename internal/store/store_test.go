@@ -1,0 +1,196 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"bango/internal/errs"
+	"bango/internal/store"
+	"bango/internal/testutil"
+)
+
+func TestMigrationFiles(t *testing.T) {
+	ms, err := store.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) == 0 || store.LatestVersion() != len(ms) {
+		t.Fatalf("migrations = %d, latest = %d", len(ms), store.LatestVersion())
+	}
+}
+
+func TestMigrateFromEmptyToLatest(t *testing.T) {
+	ctx := context.Background()
+	for _, eng := range []store.Engine{store.SQLite, store.Postgres} {
+		t.Run(string(eng), func(t *testing.T) {
+			db := testutil.NewEmptyDB(t, eng)
+			if v, err := db.SchemaVersion(ctx); err != nil || v != 0 {
+				t.Fatalf("empty SchemaVersion = %d, %v", v, err)
+			}
+			n, err := db.Migrate(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != store.LatestVersion() {
+				t.Fatalf("applied %d, want %d", n, store.LatestVersion())
+			}
+			if v, _ := db.SchemaVersion(ctx); v != store.LatestVersion() {
+				t.Fatalf("SchemaVersion = %d", v)
+			}
+			if n, err := db.Migrate(ctx); err != nil || n != 0 {
+				t.Fatalf("second Migrate applied %d, %v", n, err)
+			}
+		})
+	}
+}
+
+func insertTenant(ctx context.Context, tx *store.Tx, code string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO tenants (code, name, created_at) VALUES ($1, $2, $3)`, code, "名前", time.Now().UTC())
+	return err
+}
+
+func TestTransactAndErrors(t *testing.T) {
+	ctx := context.Background()
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		// Commit.
+		if err := db.Transact(ctx, func(tx *store.Tx) error { return insertTenant(ctx, tx, "131041") }); err != nil {
+			t.Fatal(err)
+		}
+		// Rollback on error: nothing is written.
+		boom := errors.New("boom")
+		err := db.Transact(ctx, func(tx *store.Tx) error {
+			if err := insertTenant(ctx, tx, "011002"); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("err = %v, want boom", err)
+		}
+		var n int
+		if err := db.QueryRow(ctx, `SELECT count(*) FROM tenants`).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("tenants = %d, %v; the failed transaction left a row", n, err)
+		}
+		// Unique violation → Conflict.
+		err = db.Transact(ctx, func(tx *store.Tx) error { return insertTenant(ctx, tx, "131041") })
+		if !errs.Is(err, errs.Conflict) {
+			t.Fatalf("duplicate key: kind %v (%v), want conflict", errs.KindOf(err), err)
+		}
+		var ce *store.ConstraintError
+		if !errors.As(err, &ce) || ce.Constraint == "" {
+			t.Fatalf("constraint not named: %v", err)
+		}
+		// Check violation → Invalid.
+		err = db.Transact(ctx, func(tx *store.Tx) error { return insertTenant(ctx, tx, "1") })
+		if !errs.Is(err, errs.Invalid) {
+			t.Fatalf("check violation: kind %v (%v), want invalid", errs.KindOf(err), err)
+		}
+		// No rows → NotFound.
+		var name string
+		err = store.ScanErr(db.QueryRow(ctx, `SELECT name FROM tenants WHERE code = $1`, "999999").Scan(&name), "tenant 999999")
+		if !errs.Is(err, errs.NotFound) || !strings.Contains(err.Error(), "tenant 999999") {
+			t.Fatalf("no rows: %v", err)
+		}
+		// A panic rolls back and propagates.
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("panic was swallowed")
+				}
+			}()
+			db.Transact(ctx, func(tx *store.Tx) error {
+				insertTenant(ctx, tx, "271004")
+				panic("boom")
+			})
+		}()
+		if err := db.QueryRow(ctx, `SELECT count(*) FROM tenants`).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("tenants after panic = %d, %v", n, err)
+		}
+	})
+}
+
+func TestCopyFrom(t *testing.T) {
+	ctx := context.Background()
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		codes := []string{"131041", "011002", "271004", "121002"}
+		i := 0
+		next := func() ([]any, error) {
+			if i == len(codes) {
+				return nil, nil
+			}
+			i++
+			return []any{codes[i-1], "町" + codes[i-1], time.Now().UTC()}, nil
+		}
+		var n int64
+		err := db.Transact(ctx, func(tx *store.Tx) (err error) {
+			n, err = tx.CopyFrom(ctx, "tenants", []string{"code", "name", "created_at"}, next)
+			return err
+		})
+		if err != nil || n != 4 {
+			t.Fatalf("CopyFrom = %d, %v", n, err)
+		}
+		// A failing source aborts the copy and the transaction.
+		stop := errors.New("bad row")
+		j := 0
+		err = db.Transact(ctx, func(tx *store.Tx) error {
+			_, err := tx.CopyFrom(ctx, "tenants", []string{"code", "name", "created_at"}, func() ([]any, error) {
+				j++
+				if j == 2 {
+					return nil, stop
+				}
+				return []any{"99990" + string(rune('0'+j)), "x", time.Now().UTC()}, nil
+			})
+			return err
+		})
+		if !errors.Is(err, stop) {
+			t.Fatalf("err = %v, want the source's error", err)
+		}
+		var count int
+		db.QueryRow(ctx, `SELECT count(*) FROM tenants`).Scan(&count)
+		if count != 4 {
+			t.Fatalf("tenants = %d after an aborted copy, want 4", count)
+		}
+		// A duplicate inside a copy is a conflict.
+		k := 0
+		err = db.Transact(ctx, func(tx *store.Tx) error {
+			_, err := tx.CopyFrom(ctx, "tenants", []string{"code", "name", "created_at"}, func() ([]any, error) {
+				if k == 1 {
+					return nil, nil
+				}
+				k++
+				return []any{"131041", "x", time.Now().UTC()}, nil
+			})
+			return err
+		})
+		if !errs.Is(err, errs.Conflict) {
+			t.Fatalf("duplicate in copy: %v (kind %v)", err, errs.KindOf(err))
+		}
+	})
+}
+
+func TestOpenErrors(t *testing.T) {
+	ctx := context.Background()
+	for _, u := range []string{"", "mysql://x", "sqlite:/tmp/x.db?_pragma=foo"} {
+		if _, err := store.Open(ctx, u); err == nil {
+			t.Errorf("Open(%q) succeeded", u)
+		}
+	}
+	if got := store.Redact("postgres://bango:s3cret@db:5432/bango"); strings.Contains(got, "s3cret") {
+		t.Errorf("Redact left the password: %s", got)
+	}
+	// A SQLite path creates its folder.
+	p := filepath.Join(t.TempDir(), "a", "b", "bango.db")
+	db, err := store.Open(ctx, "sqlite:"+p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := os.Stat(filepath.Dir(p)); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,119 @@
+// Package testutil holds the helpers that tests across bango share: above
+// all, running one test on every database engine.
+package testutil
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"bango/internal/store"
+)
+
+// PostgresEnv names the variable that holds the PostgreSQL URL for tests.
+const PostgresEnv = "BANGO_TEST_POSTGRES"
+
+var skipOnce sync.Once
+
+// PostgresURL returns the test PostgreSQL URL, or skips t loudly when none is
+// configured. Under CI (CI set) a missing URL fails instead: in CI nothing is
+// skipped.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv(PostgresEnv)
+	if u == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not set, and CI must run the PostgreSQL tests", PostgresEnv)
+		}
+		skipOnce.Do(func() {
+			fmt.Fprintf(os.Stderr, "\n*** SKIPPING PostgreSQL tests: set %s (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable) ***\n\n", PostgresEnv)
+		})
+		t.Skipf("SKIPPED on PostgreSQL: %s is not set", PostgresEnv)
+	}
+	return u
+}
+
+// Engines runs fn once per engine as subtests "sqlite" and "postgres", each
+// on a fresh, migrated database.
+func Engines(t *testing.T, fn func(t *testing.T, db *store.DB)) {
+	t.Helper()
+	for _, eng := range []store.Engine{store.SQLite, store.Postgres} {
+		t.Run(string(eng), func(t *testing.T) {
+			fn(t, NewDB(t, eng))
+		})
+	}
+}
+
+// NewDB opens a fresh, migrated database on eng, removed when t ends.
+func NewDB(t testing.TB, eng store.Engine) *store.DB {
+	t.Helper()
+	db := NewEmptyDB(t, eng)
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate %s: %v", eng, err)
+	}
+	return db
+}
+
+// NewEmptyDB opens a fresh database on eng with no schema applied.
+func NewEmptyDB(t testing.TB, eng store.Engine) *store.DB {
+	t.Helper()
+	dbURL := NewDBURL(t, eng)
+	db, err := store.Open(context.Background(), dbURL)
+	if err != nil {
+		t.Fatalf("open %s: %v", eng, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// NewDBURL returns the URL of a fresh, empty database on eng: a file in a
+// temporary folder for SQLite, a new schema for PostgreSQL (dropped at the
+// end of t).
+func NewDBURL(t testing.TB, eng store.Engine) string {
+	t.Helper()
+	if eng == store.SQLite {
+		return filepath.Join(t.TempDir(), "bango.db")
+	}
+	base := PostgresURL(t)
+	schema := "t_" + RandomHex(6)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		t.Fatalf("create schema on %s: %v", store.Redact(base), err)
+	}
+	t.Cleanup(func() {
+		admin, err := sql.Open("pgx", base)
+		if err != nil {
+			return
+		}
+		defer admin.Close()
+		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// RandomHex returns n random bytes in hex.
+func RandomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
