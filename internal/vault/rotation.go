@@ -1,0 +1,366 @@
+package vault
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"bango/internal/errs"
+	"bango/internal/store"
+)
+
+// SealedColumn is a sealed value in the schema: columns <Column>_sealed and
+// <Column>_key_version of Table, bound to the row by TenantColumn and
+// RowColumn. Every sealed column is listed in SealedColumns, so that status
+// counts it and rewrap moves it forward; TestEverySealedColumnIsListed
+// compares the list with the schema.
+type SealedColumn struct {
+	Table, Column, TenantColumn, RowColumn string
+}
+
+// SealedColumns lists every sealed column of the schema.
+var SealedColumns = []SealedColumn{
+	{Table: "residents", Column: "mynumber", TenantColumn: "tenant_code", RowColumn: "code"},
+}
+
+func (c SealedColumn) binding(tenant, row string) Binding {
+	return Binding{Tenant: tenant, Table: c.Table, Column: c.Column, Row: row}
+}
+
+// Rotate adds a master-key version to the key file and gives every tenant a
+// new seal data key wrapped by it. New values are sealed with the new key at
+// once; Rewrap moves the existing ones. It returns the new master version.
+func (v *Vault) Rotate(ctx context.Context) (int, error) {
+	m, _, err := LoadKeyFile(v.Master().Path(), false)
+	if err != nil {
+		return 0, err
+	}
+	next := &MasterKeys{path: m.path, versions: m.versions, newest: m.newest}
+	if _, err := next.Rotate(); err != nil {
+		return 0, err
+	}
+	v.master.Store(next)
+	err = v.db.Transact(ctx, func(tx *store.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT tenant_code, max(version) FROM vault_data_keys WHERE purpose = 'seal' GROUP BY tenant_code ORDER BY tenant_code`)
+		if err != nil {
+			return err
+		}
+		type tv struct {
+			tenant  string
+			version int
+		}
+		var list []tv
+		for rows.Next() {
+			var x tv
+			if err := rows.Scan(&x.tenant, &x.version); err != nil {
+				rows.Close()
+				return store.Translate(err)
+			}
+			list = append(list, x)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return store.Translate(err)
+		}
+		for _, x := range list {
+			if err := v.insertDataKey(ctx, tx, x.tenant, purposeSeal, x.version+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		// The key file already holds the new version; that is harmless: the
+		// next Rotate or Rewrap uses it. Say so rather than hide it.
+		return 0, fmt.Errorf("vault: master key version %d was added to %s, but new data keys were not stored: %w", next.Newest(), next.Path(), err)
+	}
+	v.forget()
+	return next.Newest(), nil
+}
+
+// forget drops cached keys so the next use loads the new versions.
+func (v *Vault) forget() {
+	v.mu.Lock()
+	v.tenants = map[string]*tenantKeys{}
+	v.mu.Unlock()
+}
+
+// Progress reports rewrap progress: column, rows moved so far, rows to move.
+type Progress func(column string, done, total int64)
+
+// RewrapReport says what Rewrap moved.
+type RewrapReport struct {
+	DataKeys int            // data keys re-wrapped under the newest master key
+	Rows     map[string]int // rows re-sealed, by "table.column"
+}
+
+const rewrapBatch = 500
+
+// Rewrap re-wraps every data key under the newest master key and re-seals
+// every row still under an older data key with its tenant's newest one.
+// It works in batches, each its own transaction, so that it runs beside
+// normal work and can be stopped and run again: a second run continues
+// where the first stopped.
+func (v *Vault) Rewrap(ctx context.Context, progress Progress) (RewrapReport, error) {
+	rep := RewrapReport{Rows: map[string]int{}}
+	n, err := v.rewrapDataKeys(ctx)
+	rep.DataKeys = n
+	if err != nil {
+		return rep, err
+	}
+	v.forget()
+	for _, col := range SealedColumns {
+		moved, err := v.resealColumn(ctx, col, progress)
+		rep.Rows[col.Table+"."+col.Column] = moved
+		if err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+func (v *Vault) rewrapDataKeys(ctx context.Context) (int, error) {
+	newest := v.Master().Newest()
+	count := 0
+	err := v.db.Transact(ctx, func(tx *store.Tx) error {
+		count = 0
+		rows, err := tx.Query(ctx, `SELECT tenant_code, purpose, version, master_version, wrapped FROM vault_data_keys WHERE master_version < $1`, newest)
+		if err != nil {
+			return err
+		}
+		type dk struct {
+			tenant, purpose string
+			version, master int
+			wrapped         []byte
+		}
+		var list []dk
+		for rows.Next() {
+			var d dk
+			if err := rows.Scan(&d.tenant, &d.purpose, &d.version, &d.master, &d.wrapped); err != nil {
+				rows.Close()
+				return store.Translate(err)
+			}
+			list = append(list, d)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return store.Translate(err)
+		}
+		for _, d := range list {
+			key, err := v.unwrap(d.tenant, d.purpose, d.version, d.master, d.wrapped)
+			if err != nil {
+				return err
+			}
+			w, err := v.wrap(d.tenant, d.purpose, d.version, newest, key)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE vault_data_keys SET master_version = $1, wrapped = $2
+				WHERE tenant_code = $3 AND purpose = $4 AND version = $5 AND master_version = $6`,
+				newest, w, d.tenant, d.purpose, d.version, d.master); err != nil {
+				return err
+			}
+			count++
+		}
+		return nil
+	})
+	return count, err
+}
+
+func (v *Vault) resealColumn(ctx context.Context, col SealedColumn, progress Progress) (int, error) {
+	name := col.Table + "." + col.Column
+	sealedCol, verCol := col.Column+"_sealed", col.Column+"_key_version"
+	counts, err := v.countColumn(ctx, col)
+	if err != nil {
+		return 0, err
+	}
+	tenants := make([]string, 0, len(counts))
+	for t := range counts {
+		tenants = append(tenants, t)
+	}
+	sort.Strings(tenants)
+	var total, done int64
+	newest := map[string]int{}
+	for _, t := range tenants {
+		tk, err := v.keys(ctx, t)
+		if err != nil {
+			return 0, err
+		}
+		newest[t] = tk.newest
+		for ver, n := range counts[t] {
+			if ver < tk.newest {
+				total += n
+			}
+		}
+	}
+	if progress != nil {
+		progress(name, 0, total)
+	}
+	selectQ := fmt.Sprintf(`SELECT %[2]s, %[3]s, %[4]s FROM %[1]s
+		WHERE %[5]s = $1 AND %[4]s < $2 AND %[2]s > $3 ORDER BY %[2]s LIMIT %[6]d`,
+		col.Table, col.RowColumn, sealedCol, verCol, col.TenantColumn, rewrapBatch)
+	updateQ := fmt.Sprintf(`UPDATE %[1]s SET %[2]s = $1, %[3]s = $2 WHERE %[4]s = $3 AND %[5]s = $4 AND %[3]s = $5`,
+		col.Table, sealedCol, verCol, col.TenantColumn, col.RowColumn)
+	for _, t := range tenants {
+		after := ""
+		for {
+			var last string
+			var moved int
+			err := v.db.Transact(ctx, func(tx *store.Tx) error {
+				moved = 0
+				rows, err := tx.Query(ctx, selectQ, t, newest[t], after)
+				if err != nil {
+					return err
+				}
+				type rec struct {
+					row    string
+					sealed []byte
+					ver    int
+				}
+				var batch []rec
+				for rows.Next() {
+					var r rec
+					if err := rows.Scan(&r.row, &r.sealed, &r.ver); err != nil {
+						rows.Close()
+						return store.Translate(err)
+					}
+					batch = append(batch, r)
+				}
+				rows.Close()
+				if err := rows.Err(); err != nil {
+					return store.Translate(err)
+				}
+				for _, r := range batch {
+					b := col.binding(t, r.row)
+					pt, err := v.Open(ctx, b, r.sealed)
+					if err != nil {
+						return err
+					}
+					sealed, ver, err := v.Seal(ctx, b, pt)
+					if err != nil {
+						return err
+					}
+					if _, err := tx.Exec(ctx, updateQ, sealed, ver, t, r.row, r.ver); err != nil {
+						return err
+					}
+					last = r.row
+					moved++
+				}
+				return nil
+			})
+			if err != nil {
+				return int(done), errs.Wrap(errs.KindOf(err), err, "vault: rewrap %s for municipality %s after row %q (%d of %d done; run rewrap again to continue)", name, t, after, done, total)
+			}
+			if moved == 0 {
+				break
+			}
+			done += int64(moved)
+			after = last
+			if progress != nil {
+				progress(name, done, total)
+			}
+		}
+	}
+	return int(done), nil
+}
+
+// countColumn counts sealed rows of col per tenant and data-key version.
+func (v *Vault) countColumn(ctx context.Context, col SealedColumn) (map[string]map[int]int64, error) {
+	q := fmt.Sprintf(`SELECT %[2]s, %[3]s_key_version, count(*) FROM %[1]s WHERE %[3]s_key_version IS NOT NULL GROUP BY %[2]s, %[3]s_key_version`,
+		col.Table, col.TenantColumn, col.Column)
+	rows, err := v.db.Query(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]map[int]int64{}
+	for rows.Next() {
+		var t string
+		var ver int
+		var n int64
+		if err := rows.Scan(&t, &ver, &n); err != nil {
+			return nil, store.Translate(err)
+		}
+		if out[t] == nil {
+			out[t] = map[int]int64{}
+		}
+		out[t][ver] = n
+	}
+	return out, store.Translate(rows.Err())
+}
+
+// Status describes the keys and what they protect.
+type Status struct {
+	KeyFile       string          `json:"key_file"`
+	MasterNewest  int             `json:"master_newest"`
+	MasterHeld    []int           `json:"master_versions"`
+	DataKeys      []DataKeyStatus `json:"data_keys"`
+	Rows          []RowStatus     `json:"rows"`
+	PendingRewrap int64           `json:"rows_pending_rewrap"`
+}
+
+// DataKeyStatus is one data key.
+type DataKeyStatus struct {
+	Tenant        string `json:"tenant"`
+	Purpose       string `json:"purpose"`
+	Version       int    `json:"version"`
+	MasterVersion int    `json:"master_version"`
+}
+
+// RowStatus counts rows of a sealed column under one data-key version.
+type RowStatus struct {
+	Column     string `json:"column"`
+	Tenant     string `json:"tenant"`
+	KeyVersion int    `json:"key_version"`
+	Rows       int64  `json:"rows"`
+	Current    bool   `json:"current"`
+}
+
+// Status reports the key versions and counts rows per data-key version.
+func (v *Vault) Status(ctx context.Context) (Status, error) {
+	m := v.Master()
+	st := Status{KeyFile: m.Path(), MasterNewest: m.Newest(), MasterHeld: m.Versions()}
+	rows, err := v.db.Query(ctx, `SELECT tenant_code, purpose, version, master_version FROM vault_data_keys ORDER BY tenant_code, purpose, version`)
+	if err != nil {
+		return st, err
+	}
+	newestSeal := map[string]int{}
+	for rows.Next() {
+		var d DataKeyStatus
+		if err := rows.Scan(&d.Tenant, &d.Purpose, &d.Version, &d.MasterVersion); err != nil {
+			rows.Close()
+			return st, store.Translate(err)
+		}
+		if d.Purpose == purposeSeal {
+			newestSeal[d.Tenant] = max(newestSeal[d.Tenant], d.Version)
+		}
+		st.DataKeys = append(st.DataKeys, d)
+	}
+	rows.Close()
+	for _, col := range SealedColumns {
+		counts, err := v.countColumn(ctx, col)
+		if err != nil {
+			return st, err
+		}
+		for t, byVer := range counts {
+			for ver, n := range byVer {
+				cur := ver == newestSeal[t]
+				st.Rows = append(st.Rows, RowStatus{Column: col.Table + "." + col.Column, Tenant: t, KeyVersion: ver, Rows: n, Current: cur})
+				if !cur {
+					st.PendingRewrap += n
+				}
+			}
+		}
+	}
+	sort.Slice(st.Rows, func(i, j int) bool {
+		a, b := st.Rows[i], st.Rows[j]
+		if a.Column != b.Column {
+			return a.Column < b.Column
+		}
+		if a.Tenant != b.Tenant {
+			return a.Tenant < b.Tenant
+		}
+		return a.KeyVersion < b.KeyVersion
+	})
+	return st, nil
+}
