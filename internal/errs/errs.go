@@ -71,6 +71,9 @@ func Wrap(k Kind, err error, format string, args ...any) error {
 func KindOf(err error) Kind {
 	var fe *FieldErrors
 	if errors.As(err, &fe) {
+		if fe.Kind != Internal {
+			return fe.Kind
+		}
 		return Invalid
 	}
 	var e *Error
@@ -111,8 +114,12 @@ func (m Message) In(lang string) string {
 }
 
 // FieldErrors is a validation failure: every wrong field at once, so that the
-// user can fix a form or a file in one pass.
-type FieldErrors struct{ List []FieldError }
+// user can fix a form or a file in one pass. Kind is Invalid when left zero;
+// Conflict for a field that clashes with stored data (a duplicate).
+type FieldErrors struct {
+	List []FieldError
+	Kind Kind
+}
 
 func (fe *FieldErrors) Error() string { return fe.Localized("en") }
 

@@ -203,6 +203,12 @@ func (db *DB) Transact(ctx context.Context, fn func(*Tx) error) error {
 	return err
 }
 
+// TransactOnce is Transact without retry, for a fn that cannot run twice,
+// such as one that consumes a stream.
+func (db *DB) TransactOnce(ctx context.Context, fn func(*Tx) error) error {
+	return db.transactOnce(ctx, fn)
+}
+
 func (db *DB) transactOnce(ctx context.Context, fn func(*Tx) error) (err error) {
 	conn, err := db.sql.Conn(ctx)
 	if err != nil {

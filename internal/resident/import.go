@@ -1,0 +1,273 @@
+package resident
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"runtime"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"bango/internal/errs"
+	"bango/internal/store"
+)
+
+// Record is one resident read from a file, with its line for the report.
+type Record struct {
+	Line int
+	Input
+}
+
+// ImportReport counts what an import stored.
+type ImportReport struct {
+	Rows         int64 `json:"rows"`
+	WithMyNumber int64 `json:"with_mynumber"`
+}
+
+// maxReported caps the field errors kept for the report: a wholly wrong
+// file should produce a readable report, not a million lines.
+const maxReported = 1000
+
+const chunkSize = 512
+
+type chunk struct {
+	records []Record
+	rows    []row
+	lines   []int
+	errs    []errs.FieldError
+}
+
+var errRejected = errors.New("import rejected")
+
+// Import stores every record in one transaction, or none. Records are
+// validated and sealed in parallel while one writer streams them into the
+// database; after the first wrong record nothing more is written, but every
+// record is still checked, so the report lists all the wrong fields (up to
+// maxReported) by line. Duplicates are caught within the file and against
+// the municipality's stored residents, and name the holder, never a number.
+func (s *Service) Import(ctx context.Context, tenant string, records iter.Seq[Record]) (rep ImportReport, err error) {
+	defer errs.Annotate(&err, "resident.Import(%s)", tenant)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	now := s.now()
+
+	raw := make(chan *chunk, 4)
+	go func() {
+		defer close(raw)
+		c := &chunk{}
+		for rec := range records {
+			c.records = append(c.records, rec)
+			if len(c.records) == chunkSize {
+				select {
+				case raw <- c:
+				case <-ctx.Done():
+					return
+				}
+				c = &chunk{}
+			}
+		}
+		if len(c.records) > 0 {
+			select {
+			case raw <- c:
+			case <-ctx.Done():
+			}
+		}
+	}()
+
+	prepared := make(chan *chunk, 4)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range raw {
+				s.prepareChunk(ctx, tenant, c, now)
+				select {
+				case prepared <- c:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(prepared) }()
+
+	w := &importWriter{codes: map[string]int{}, numbers: map[string]int{}}
+	err = s.db.TransactOnce(ctx, func(tx *store.Tx) error {
+		var current *chunk
+		var i int
+		next := func() ([]any, error) {
+			for {
+				if current != nil && i < len(current.rows) {
+					r := current.rows[i]
+					line := current.lines[i]
+					i++
+					if !w.check(r, line) {
+						return nil, errRejected
+					}
+					rep.Rows++
+					if r.bidx != nil {
+						rep.WithMyNumber++
+					}
+					return r.values(tx.Engine()), nil
+				}
+				c, ok := <-prepared
+				if !ok {
+					return nil, nil
+				}
+				w.add(c.errs...)
+				current, i = c, 0
+				if len(w.report) > 0 {
+					return nil, errRejected
+				}
+			}
+		}
+		_, err := tx.CopyFrom(ctx, "residents", insertColumns, next)
+		rejected := errors.Is(err, errRejected)
+		if rejected || errs.Is(err, errs.Conflict) {
+			// Keep checking the rest, so that the report is complete.
+			if current != nil {
+				for ; i < len(current.rows); i++ {
+					w.check(current.rows[i], current.lines[i])
+				}
+			}
+			for c := range prepared {
+				w.add(c.errs...)
+				for j, r := range c.rows {
+					w.check(r, c.lines[j])
+				}
+			}
+		}
+		if rejected {
+			return w.fieldErrors()
+		}
+		return err
+	})
+	if errs.Is(err, errs.Conflict) && errs.Fields(err) == nil {
+		// The file clashes with stored residents; find out which lines.
+		if ferr := s.findStoredDuplicates(context.WithoutCancel(ctx), tenant, w); ferr != nil {
+			err = ferr
+		}
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "resident import rejected", "tenant", tenant, "wrong_fields", w.total)
+		return ImportReport{}, err
+	}
+	s.log.InfoContext(ctx, "residents imported", "tenant", tenant, "rows", rep.Rows, "with_mynumber", rep.WithMyNumber)
+	return rep, nil
+}
+
+func (s *Service) prepareChunk(ctx context.Context, tenant string, c *chunk, now time.Time) {
+	for _, rec := range c.records {
+		v, err := validate(rec.Input, now)
+		if err != nil {
+			for _, f := range errs.Fields(err) {
+				f.Line = rec.Line
+				c.errs = append(c.errs, f)
+			}
+			continue
+		}
+		r, err := s.prepare(ctx, tenant, v, now)
+		if err != nil {
+			c.errs = append(c.errs, errs.FieldError{Line: rec.Line, Field: "mynumber", Reason: errs.Message{JA: "暗号化できません: " + err.Error(), EN: "cannot be sealed: " + err.Error()}})
+			continue
+		}
+		c.rows = append(c.rows, r)
+		c.lines = append(c.lines, rec.Line)
+	}
+	c.records = nil
+}
+
+// importWriter tracks what the file holds, to catch duplicates inside it
+// and to find clashes with stored rows, and gathers the report.
+type importWriter struct {
+	codes   map[string]int // resident code → line
+	numbers map[string]int // blind index → line
+	report  []errs.FieldError
+	total   int
+	kind    errs.Kind
+}
+
+func (w *importWriter) add(fs ...errs.FieldError) {
+	for _, f := range fs {
+		w.total++
+		if len(w.report) < maxReported {
+			w.report = append(w.report, f)
+		}
+	}
+}
+
+// check records r's code and number and reports whether they are new in
+// the file. Chunks arrive out of order from the workers, so a repeat is
+// reported on the later of the two lines, pointing at the earlier.
+func (w *importWriter) check(r row, line int) bool {
+	ok := true
+	if first, dup := w.codes[r.v.code]; dup {
+		first, later := min(first, line), max(first, line)
+		w.codes[r.v.code] = first
+		w.add(errs.FieldError{Line: later, Field: "code", Reason: errs.Message{
+			JA: "宛名番号 " + r.v.code + " がファイル内で重複しています（" + strconv.Itoa(first) + "行目）",
+			EN: "resident code " + r.v.code + " repeats line " + strconv.Itoa(first)}})
+		ok = false
+	} else {
+		w.codes[r.v.code] = line
+	}
+	if r.bidx != nil {
+		if first, dup := w.numbers[string(r.bidx)]; dup {
+			first, later := min(first, line), max(first, line)
+			w.numbers[string(r.bidx)] = first
+			w.add(errs.FieldError{Line: later, Field: "mynumber", Reason: errs.Message{
+				JA: "同じ個人番号が " + strconv.Itoa(first) + " 行目にもあります",
+				EN: "the same My Number is on line " + strconv.Itoa(first)}})
+			ok = false
+		} else {
+			w.numbers[string(r.bidx)] = line
+		}
+	}
+	return ok
+}
+
+func (w *importWriter) fieldErrors() error {
+	sort.SliceStable(w.report, func(i, j int) bool { return w.report[i].Line < w.report[j].Line })
+	list := w.report
+	if more := w.total - len(w.report); more > 0 {
+		list = append(list, errs.FieldError{Field: "file", Reason: errs.Message{
+			JA: "ほかに " + strconv.Itoa(more) + " 件の誤りがあります", EN: strconv.Itoa(more) + " more errors not listed"}})
+	}
+	return &errs.FieldErrors{List: list, Kind: w.kind}
+}
+
+// findStoredDuplicates reads the municipality's stored codes and numbers
+// and reports the lines of the file that clash with them.
+func (s *Service) findStoredDuplicates(ctx context.Context, tenant string, w *importWriter) error {
+	rows, err := s.db.Query(ctx, `SELECT code, mynumber_bidx FROM residents WHERE tenant_code = $1`, tenant)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var code string
+		var bidx []byte
+		if err := rows.Scan(&code, &bidx); err != nil {
+			return store.Translate(err)
+		}
+		if line, ok := w.codes[code]; ok {
+			w.add(errs.FieldError{Line: line, Field: "code", Reason: errs.Message{
+				JA: "宛名番号 " + code + " は登録済みです", EN: "resident " + code + " already exists"}})
+		}
+		if line, ok := w.numbers[string(bidx)]; ok && bidx != nil {
+			w.add(errs.FieldError{Line: line, Field: "mynumber", Reason: errs.Message{
+				JA: "この個人番号は宛名番号 " + code + " に登録済みです", EN: "is already registered to resident " + code}})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return store.Translate(err)
+	}
+	if len(w.report) == 0 {
+		return nil // nothing found: keep the original error
+	}
+	w.kind = errs.Conflict
+	return w.fieldErrors()
+}

@@ -1,0 +1,241 @@
+// Package resident keeps the address records (宛名) of each municipality:
+// the basic four items (name, address, date of birth, sex), an optional
+// alias, the sealed My Number with its blind index, and the identity
+// verification done at intake. It also checks a presented set of basic
+// items against the record (R-ACC-3).
+package resident
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"bango/internal/errs"
+	"bango/internal/mynumber"
+	"bango/internal/store"
+	"bango/internal/vault"
+)
+
+// Sex codes as in the resident register.
+const (
+	Male   = "1"
+	Female = "2"
+)
+
+// Resident is an address record. The My Number is never part of it: only
+// whether one is registered.
+type Resident struct {
+	Tenant      string    `json:"tenant"`
+	Code        string    `json:"code"`
+	NameKanji   string    `json:"name_kanji"`
+	NameKana    string    `json:"name_kana"`
+	Alias       string    `json:"alias,omitempty"`
+	Address     string    `json:"address"`
+	BirthDate   time.Time `json:"birth_date"`
+	Sex         string    `json:"sex"`
+	HasMyNumber bool      `json:"has_mynumber"`
+	Version     int       `json:"version"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Input is a resident as typed into a form or read from a file: text, to be
+// validated. MyNumber may be empty.
+type Input struct {
+	Code      string
+	NameKanji string
+	NameKana  string
+	Alias     string
+	Address   string
+	BirthDate string // YYYY-MM-DD
+	Sex       string
+	MyNumber  string
+}
+
+// Service manages residents.
+type Service struct {
+	db    *store.DB
+	vault *vault.Vault
+	log   *slog.Logger
+	now   func() time.Time
+}
+
+// NewService returns a Service. log receives one line per change and per
+// lookup by My Number, never a number.
+func NewService(db *store.DB, v *vault.Vault, log *slog.Logger) *Service {
+	return &Service{db: db, vault: v, log: log, now: func() time.Time { return time.Now().UTC() }}
+}
+
+func binding(tenant, code string) vault.Binding {
+	return vault.Binding{Tenant: tenant, Table: "residents", Column: "mynumber", Row: code}
+}
+
+// Create registers a resident. A My Number, if given, is sealed and must be
+// unique in the municipality; a duplicate names the resident who holds it.
+func (s *Service) Create(ctx context.Context, tenant string, in Input) (r Resident, err error) {
+	defer errs.Annotate(&err, "resident.Create(%s)", tenant)
+	now := s.now()
+	v, err := validate(in, now)
+	if err != nil {
+		s.log.WarnContext(ctx, "resident rejected", "tenant", tenant, "fields", fieldNames(err))
+		return Resident{}, err
+	}
+	row, err := s.prepare(ctx, tenant, v, now)
+	if err != nil {
+		return Resident{}, err
+	}
+	err = s.db.Transact(ctx, func(tx *store.Tx) error {
+		if v.number.IsZero() {
+			return insert(ctx, tx, row)
+		}
+		if holder, err := holderOf(ctx, tx, tenant, row.bidx); err == nil {
+			return duplicateNumber(0, holder)
+		} else if !errs.Is(err, errs.NotFound) {
+			return err
+		}
+		return insert(ctx, tx, row)
+	})
+	if errs.Is(err, errs.Conflict) && !isDuplicateNumber(err) {
+		err = errs.Wrap(errs.Conflict, err, "resident code %s already exists in municipality %s", v.code, tenant)
+	}
+	if err != nil {
+		return Resident{}, err
+	}
+	s.log.InfoContext(ctx, "resident created", "tenant", tenant, "resident", v.code, "mynumber", v.number)
+	return row.resident(), nil
+}
+
+// Get returns the resident with code in tenant.
+func (s *Service) Get(ctx context.Context, tenant, code string) (Resident, error) {
+	r, err := scanResident(s.db.QueryRow(ctx, selectResident+` WHERE tenant_code = $1 AND code = $2`, tenant, code))
+	return r, store.ScanErr(err, "resident "+code)
+}
+
+// FindByMyNumber returns the resident of tenant who holds n, through the
+// blind index: the query never holds the digits.
+func (s *Service) FindByMyNumber(ctx context.Context, tenant string, n mynumber.Number) (Resident, error) {
+	idx, err := s.vault.NumberIndex(ctx, tenant, n)
+	if err != nil {
+		return Resident{}, err
+	}
+	r, err := scanResident(s.db.QueryRow(ctx, selectResident+` WHERE tenant_code = $1 AND mynumber_bidx = $2`, tenant, idx))
+	if err != nil {
+		s.log.InfoContext(ctx, "resident lookup by my number", "tenant", tenant, "mynumber", n, "found", false)
+		return Resident{}, store.ScanErr(err, "resident with that My Number")
+	}
+	s.log.InfoContext(ctx, "resident lookup by my number", "tenant", tenant, "mynumber", n, "found", true, "resident", r.Code)
+	return r, nil
+}
+
+// Update changes the basic items and alias of a resident. version must be
+// the version the user saw: a change made meanwhile by someone else is a
+// conflict, not silently overwritten. The My Number is set with SetMyNumber.
+func (s *Service) Update(ctx context.Context, tenant, code string, version int, in Input) (r Resident, err error) {
+	defer errs.Annotate(&err, "resident.Update(%s/%s)", tenant, code)
+	in.Code, in.MyNumber = code, ""
+	now := s.now()
+	v, err := validate(in, now)
+	if err != nil {
+		s.log.WarnContext(ctx, "resident change rejected", "tenant", tenant, "resident", code, "fields", fieldNames(err))
+		return Resident{}, err
+	}
+	err = s.db.Transact(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE residents SET name_kanji = $1, name_kana = $2, alias = $3, address = $4,
+			birth_date = $5, sex = $6, version = version + 1, updated_at = $7
+			WHERE tenant_code = $8 AND code = $9 AND version = $10`,
+			v.nameKanji, v.nameKana, v.alias, v.address, dateArg(tx.Engine(), v.birthDate), v.sex, now, tenant, code, version)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return staleOrMissing(ctx, tx, tenant, code)
+		}
+		r, err = scanResident(tx.QueryRow(ctx, selectResident+` WHERE tenant_code = $1 AND code = $2`, tenant, code))
+		return store.Translate(err)
+	})
+	if err != nil {
+		return Resident{}, err
+	}
+	s.log.InfoContext(ctx, "resident changed", "tenant", tenant, "resident", code)
+	return r, nil
+}
+
+// SetMyNumber registers the My Number of a resident who has none yet.
+// Replacing a registered number is a separate, reviewed procedure.
+func (s *Service) SetMyNumber(ctx context.Context, tenant, code string, n mynumber.Number) (err error) {
+	defer errs.Annotate(&err, "resident.SetMyNumber(%s/%s)", tenant, code)
+	if n.IsZero() {
+		return &errs.FieldErrors{List: []errs.FieldError{{Field: "mynumber", Reason: msgRequired}}}
+	}
+	sn, err := s.vault.SealNumber(ctx, binding(tenant, code), n)
+	if err != nil {
+		return err
+	}
+	err = s.db.Transact(ctx, func(tx *store.Tx) error {
+		if holder, err := holderOf(ctx, tx, tenant, sn.Index); err == nil {
+			return duplicateNumber(0, holder)
+		} else if !errs.Is(err, errs.NotFound) {
+			return err
+		}
+		res, err := tx.Exec(ctx, `UPDATE residents SET mynumber_sealed = $1, mynumber_bidx = $2, mynumber_key_version = $3,
+			version = version + 1, updated_at = $4
+			WHERE tenant_code = $5 AND code = $6 AND mynumber_sealed IS NULL`,
+			sn.Sealed, sn.Index, sn.KeyVersion, s.now(), tenant, code)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			if _, err := scanResident(tx.QueryRow(ctx, selectResident+` WHERE tenant_code = $1 AND code = $2`, tenant, code)); err != nil {
+				return store.ScanErr(err, "resident "+code)
+			}
+			return errs.E(errs.Conflict, "resident %s already has a My Number registered", code)
+		}
+		return nil
+	})
+	if err == nil {
+		s.log.InfoContext(ctx, "resident my number set", "tenant", tenant, "resident", code, "mynumber", n)
+	}
+	return err
+}
+
+func staleOrMissing(ctx context.Context, tx *store.Tx, tenant, code string) error {
+	var v int
+	err := tx.QueryRow(ctx, `SELECT version FROM residents WHERE tenant_code = $1 AND code = $2`, tenant, code).Scan(&v)
+	if err != nil {
+		return store.ScanErr(err, "resident "+code)
+	}
+	return errs.E(errs.Conflict, "resident %s was changed by someone else meanwhile (now version %d); reload and try again", code, v)
+}
+
+// holderOf returns the code of the resident of tenant whose blind index is idx.
+func holderOf(ctx context.Context, tx *store.Tx, tenant string, idx []byte) (string, error) {
+	var code string
+	err := tx.QueryRow(ctx, `SELECT code FROM residents WHERE tenant_code = $1 AND mynumber_bidx = $2`, tenant, idx).Scan(&code)
+	return code, store.ScanErr(err, "holder")
+}
+
+// duplicateNumber says a My Number is already registered, naming the
+// resident who holds it and never the number.
+func duplicateNumber(line int, holder string) error {
+	return &errs.FieldErrors{Kind: errs.Conflict, List: []errs.FieldError{{Line: line, Field: "mynumber", Reason: errs.Message{
+		JA: "この個人番号は宛名番号 " + holder + " に登録済みです",
+		EN: "is already registered to resident " + holder,
+	}}}}
+}
+
+func isDuplicateNumber(err error) bool {
+	for _, f := range errs.Fields(err) {
+		if f.Field == "mynumber" {
+			return true
+		}
+	}
+	return false
+}
+
+func fieldNames(err error) []string {
+	var names []string
+	for _, f := range errs.Fields(err) {
+		names = append(names, f.Field)
+	}
+	return names
+}
