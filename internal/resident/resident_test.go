@@ -356,8 +356,8 @@ func TestImportRejectsWholeFile(t *testing.T) {
 		for i := range ins {
 			ins[i].Code = fmt.Sprintf("9%09d", i)
 		}
-		ins[99].MyNumber = "123456789012"   // line 100: check digit
-		ins[1499].BirthDate = "2999-01-01"  // line 1500: future
+		ins[99].MyNumber = "123456789012"    // line 100: check digit
+		ins[1499].BirthDate = "2999-01-01"   // line 1500: future
 		ins[1799].MyNumber = ins[0].MyNumber // line 1800: same number as line 1
 		ins[1899].Code = ins[1].Code         // line 1900: same code as line 2
 		_, err := f.svc.Import(ctx, shinjuku, records(ins))
