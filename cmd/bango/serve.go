@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"bango/internal/config"
+	"bango/internal/tlsca"
+	"bango/internal/web"
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", "[flags]", "Run bango's HTTPS server. With no certificate configured, a local CA and a server\ncertificate are made in the data folder on first start.", stderr)
+	config.Flags(fs)
+	demoMode := fs.Bool("demo", false, "seed demo municipalities and residents (once) and print what to use")
+	demoSeed := fs.Uint64("demo-seed", 1, "seed of the demo data")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(fs)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	db, err := openDB(ctx, cfg, false)
+	if err != nil {
+		return err
+	}
+	srv := web.New(db, log, version)
+
+	// Listen before migrating, so that /readyz can say "not yet" meanwhile.
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		db.Close()
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	scheme := "http"
+	if !cfg.PlainHTTP {
+		tlsCfg, err := serverTLS(cfg, stdout)
+		if err != nil {
+			ln.Close()
+			db.Close()
+			return err
+		}
+		ln = tls.NewListener(ln, tlsCfg)
+		scheme = "https"
+	}
+	httpSrv := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          nil,
+	}
+	served := make(chan error, 1)
+	go func() { served <- httpSrv.Serve(ln) }()
+
+	if cfg.AutoMigrate {
+		if _, err := db.Migrate(ctx); err != nil {
+			httpSrv.Close()
+			db.Close()
+			return err
+		}
+	}
+	sys, err := buildSystem(ctx, cfg, log, db)
+	if err != nil {
+		httpSrv.Close()
+		return err
+	}
+	defer sys.Close()
+	if *demoMode {
+		if err := seedDemo(ctx, sys, *demoSeed, demoResidents, stdout); err != nil {
+			httpSrv.Close()
+			return err
+		}
+	}
+	srv.SetReady(true)
+
+	fmt.Fprintf(stdout, "bango %s serving on %s (database: %s %s)\n", version, displayURL(scheme, ln.Addr()), db.Engine(), db.Where())
+	log.Info("serving", "addr", ln.Addr().String(), "scheme", scheme, "engine", db.Engine())
+
+	select {
+	case err := <-served:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	defer cancel()
+	return httpSrv.Shutdown(shutCtx)
+}
+
+// serverTLS uses the configured certificate, or the local CA's, made on
+// first start; it prints the CA's fingerprint for the IS department.
+func serverTLS(cfg *config.Config, stdout io.Writer) (*tls.Config, error) {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("tls-cert %s / tls-key %s: %w", cfg.TLSCert, cfg.TLSKey, err)
+		}
+		tc.Certificates = []tls.Certificate{cert}
+		return tc, nil
+	}
+	res, err := tlsca.Ensure(filepath.Join(cfg.DataDir, "tls"), cfg.Hostnames)
+	if err != nil {
+		return nil, err
+	}
+	if res.CACreated {
+		fmt.Fprintln(stdout, "Created a local certificate authority for this server.")
+	}
+	fmt.Fprintf(stdout, "Local CA certificate: %s\n  SHA-256 fingerprint: %s\n  Install it on the designated terminals as a trusted root.\n", res.Files.CACert, res.CAFingerprint)
+	tc.Certificates = []tls.Certificate{res.Certificate}
+	return tc, nil
+}
+
+func displayURL(scheme string, addr net.Addr) string {
+	host, port, _ := net.SplitHostPort(addr.String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() || ip.IsLoopback() {
+		host = "localhost"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port) + "/"
+}

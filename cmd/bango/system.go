@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+
+	"bango/internal/config"
+	"bango/internal/errs"
+	"bango/internal/resident"
+	"bango/internal/store"
+	"bango/internal/tenant"
+	"bango/internal/vault"
+)
+
+// system is bango's services built from one configuration.
+type system struct {
+	cfg       *config.Config
+	log       *slog.Logger
+	db        *store.DB
+	vault     *vault.Vault
+	tenants   *tenant.Service
+	residents *resident.Service
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(cfg.LogLevel))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// openDB creates the data folder and opens the database, migrating it when
+// migrate is set.
+func openDB(ctx context.Context, cfg *config.Config, migrate bool) (*store.DB, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder %s: %w", cfg.DataDir, err)
+	}
+	db, err := store.Open(ctx, cfg.DBURL)
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		if _, err := db.Migrate(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return db, nil
+}
+
+// openKeys loads the master key file, creating it only for a database that
+// holds no data keys yet: a missing key file in front of existing data is a
+// lost or misplaced key, never a reason to make a new one.
+func openKeys(ctx context.Context, cfg *config.Config, db *store.DB) (*vault.MasterKeys, bool, error) {
+	mk, created, err := vault.LoadKeyFile(cfg.MasterKeyFile, false)
+	if err == nil {
+		return mk, false, nil
+	}
+	if _, statErr := os.Stat(cfg.MasterKeyFile); !errors.Is(statErr, fs.ErrNotExist) {
+		return nil, false, err
+	}
+	var n int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM vault_data_keys`).Scan(&n); err != nil {
+		return nil, false, errs.Wrap(errs.Unavailable, store.Translate(err), "cannot check for existing data keys (is the database migrated?)")
+	}
+	if n > 0 {
+		return nil, false, errs.E(errs.Unavailable, "master key file %s is missing, but the database holds %d data keys wrapped by it: restore the key file from backup (see README, Keys)", cfg.MasterKeyFile, n)
+	}
+	mk, created, err = vault.LoadKeyFile(cfg.MasterKeyFile, true)
+	return mk, created, err
+}
+
+// openSystem builds every service over a migrated database.
+func openSystem(ctx context.Context, cfg *config.Config, log *slog.Logger) (*system, error) {
+	db, err := openDB(ctx, cfg, true)
+	if err != nil {
+		return nil, err
+	}
+	return buildSystem(ctx, cfg, log, db)
+}
+
+func buildSystem(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.DB) (*system, error) {
+	mk, created, err := openKeys(ctx, cfg, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if created {
+		log.Info("master key file created; back it up now", "path", cfg.MasterKeyFile)
+	}
+	v := vault.New(db, mk)
+	return &system{
+		cfg:       cfg,
+		log:       log,
+		db:        db,
+		vault:     v,
+		tenants:   tenant.NewService(db, v),
+		residents: resident.NewService(db, v, log),
+	}, nil
+}
+
+func (s *system) Close() error { return s.db.Close() }

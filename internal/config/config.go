@@ -1,0 +1,295 @@
+// Package config is bango's one typed configuration. Each setting can come
+// from a default, a JSON file (--config), a BANGO_* environment variable
+// (or BANGO_*_FILE holding the path of a file with the value, for secrets),
+// or a flag, in that order of precedence; Load validates the result once, at
+// start, with errors that say which setting is wrong and why.
+package config
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"bango/internal/store"
+)
+
+// Config is the effective configuration.
+type Config struct {
+	DataDir       string        `json:"data"`
+	DBURL         string        `json:"db"`
+	Listen        string        `json:"listen"`
+	PlainHTTP     bool          `json:"http"`
+	TLSCert       string        `json:"tls_cert"`
+	TLSKey        string        `json:"tls_key"`
+	Hostnames     []string      `json:"hostnames"`
+	MasterKeyFile string        `json:"master_key_file"`
+	AutoMigrate   bool          `json:"auto_migrate"`
+	LogLevel      string        `json:"log_level"`
+	ShutdownGrace time.Duration `json:"shutdown_grace"`
+}
+
+// setting describes one configuration item once, for flags, environment,
+// file and printing alike.
+type setting struct {
+	name   string // flag name and file key (with - for _)
+	help   string
+	secret bool
+	isBool bool
+	def    string
+	set    func(*Config, string) error
+	get    func(*Config) string
+}
+
+func str(p func(*Config) *string) (func(*Config, string) error, func(*Config) string) {
+	return func(c *Config, v string) error { *p(c) = v; return nil }, func(c *Config) string { return *p(c) }
+}
+
+func boolean(p func(*Config) *bool) (func(*Config, string) error, func(*Config) string) {
+	return func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("%q is not true or false", v)
+			}
+			*p(c) = b
+			return nil
+		}, func(c *Config) string {
+			return strconv.FormatBool(*p(c))
+		}
+}
+
+var settings = func() []setting {
+	var s []setting
+	add := func(name, def, help string, secret bool, set func(*Config, string) error, get func(*Config) string) {
+		s = append(s, setting{name: name, def: def, help: help, secret: secret, set: set, get: get})
+	}
+	set, get := str(func(c *Config) *string { return &c.DataDir })
+	add("data", "./bango-data", "data folder: SQLite database, key files, local CA", false, set, get)
+	set, get = str(func(c *Config) *string { return &c.DBURL })
+	add("db", "", "database URL: postgres://… or a SQLite path (default: SQLite in the data folder)", true, set, get)
+	set, get = str(func(c *Config) *string { return &c.Listen })
+	add("listen", "127.0.0.1:8443", "address to listen on", false, set, get)
+	set, get = boolean(func(c *Config) *bool { return &c.PlainHTTP })
+	add("http", "false", "serve plain HTTP (loopback addresses only: behind a TLS proxy, or development)", false, set, get)
+	s[len(s)-1].isBool = true
+	set, get = str(func(c *Config) *string { return &c.TLSCert })
+	add("tls-cert", "", "server certificate (PEM); default: one issued by bango's local CA", false, set, get)
+	set, get = str(func(c *Config) *string { return &c.TLSKey })
+	add("tls-key", "", "server key (PEM) for --tls-cert", false, set, get)
+	add("hostnames", "", "comma-separated names and addresses the local CA's server certificate covers", false,
+		func(c *Config, v string) error {
+			c.Hostnames = nil
+			for _, h := range strings.Split(v, ",") {
+				if h = strings.TrimSpace(h); h != "" {
+					c.Hostnames = append(c.Hostnames, h)
+				}
+			}
+			return nil
+		}, func(c *Config) string { return strings.Join(c.Hostnames, ",") })
+	set, get = str(func(c *Config) *string { return &c.MasterKeyFile })
+	add("master-key-file", "", "master key file, mode 0600 (default: master.key in the data folder)", false, set, get)
+	set, get = boolean(func(c *Config) *bool { return &c.AutoMigrate })
+	add("auto-migrate", "true", "apply database migrations at start", false, set, get)
+	s[len(s)-1].isBool = true
+	set, get = str(func(c *Config) *string { return &c.LogLevel })
+	add("log-level", "info", "debug, info, warn or error", false, set, get)
+	add("shutdown-grace", "10s", "how long to let requests finish on shutdown", false,
+		func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%q is not a duration such as 10s", v)
+			}
+			c.ShutdownGrace = d
+			return nil
+		}, func(c *Config) string { return c.ShutdownGrace.String() })
+	return s
+}()
+
+func envName(name string) string {
+	return "BANGO_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// Flags registers the named settings (all when none are named) and
+// --config on fs. Values are applied by Load after fs.Parse.
+func Flags(fs *flag.FlagSet, names ...string) {
+	fs.String("config", "", "JSON configuration file (env BANGO_CONFIG)")
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	for _, s := range settings {
+		if len(names) > 0 && !want[s.name] {
+			continue
+		}
+		help := s.help + " (env " + envName(s.name) + ")"
+		if s.isBool {
+			fs.Bool(s.name, s.def == "true", help)
+		} else {
+			fs.String(s.name, s.def, help)
+		}
+	}
+}
+
+// Load builds the configuration from defaults, the --config file, the
+// environment and the flags set on fs, and validates it.
+func Load(fs *flag.FlagSet) (*Config, error) {
+	return load(fs, os.Getenv)
+}
+
+func load(fs *flag.FlagSet, getenv func(string) string) (*Config, error) {
+	c := &Config{}
+	byName := map[string]setting{}
+	for _, s := range settings {
+		byName[s.name] = s
+		if err := s.set(c, s.def); err != nil {
+			panic(err) // a bad default is a bug
+		}
+	}
+	path := getenv("BANGO_CONFIG")
+	if f := fs.Lookup("config"); f != nil && f.Value.String() != "" {
+		path = f.Value.String()
+	}
+	if path != "" {
+		if err := loadFile(c, path, byName); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range settings {
+		v, from := getenv(envName(s.name)), envName(s.name)
+		if fileVar := envName(s.name) + "_FILE"; getenv(fileVar) != "" {
+			b, err := os.ReadFile(getenv(fileVar))
+			if err != nil {
+				return nil, fmt.Errorf("config: %s: %w", fileVar, err)
+			}
+			v, from = strings.TrimSpace(string(b)), fileVar
+		}
+		if v != "" {
+			if err := s.set(c, v); err != nil {
+				return nil, fmt.Errorf("config: %s: %v", from, err)
+			}
+		}
+	}
+	var flagErr error
+	fs.Visit(func(f *flag.Flag) {
+		if s, ok := byName[f.Name]; ok && flagErr == nil {
+			if err := s.set(c, f.Value.String()); err != nil {
+				flagErr = fmt.Errorf("config: --%s: %v", f.Name, err)
+			}
+		}
+	})
+	if flagErr != nil {
+		return nil, flagErr
+	}
+	if c.DBURL == "" {
+		c.DBURL = filepath.Join(c.DataDir, "bango.db")
+	}
+	if c.MasterKeyFile == "" {
+		c.MasterKeyFile = filepath.Join(c.DataDir, "master.key")
+	}
+	return c, c.Validate()
+}
+
+func loadFile(c *Config, path string, byName map[string]setting) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config: file %s: %w", path, err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return fmt.Errorf("config: file %s is not valid JSON: %w", path, err)
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		s, ok := byName[strings.ReplaceAll(k, "_", "-")]
+		if !ok {
+			return fmt.Errorf("config: file %s: unknown setting %q", path, k)
+		}
+		var v string
+		switch x := m[k].(type) {
+		case string:
+			v = x
+		case bool:
+			v = strconv.FormatBool(x)
+		case []any:
+			parts := make([]string, len(x))
+			for i, p := range x {
+				parts[i] = fmt.Sprint(p)
+			}
+			v = strings.Join(parts, ",")
+		default:
+			return fmt.Errorf("config: file %s: setting %q must be a string, boolean or list", path, k)
+		}
+		if err := s.set(c, v); err != nil {
+			return fmt.Errorf("config: file %s: %s: %v", path, k, err)
+		}
+	}
+	return nil
+}
+
+// Validate checks the settings together.
+func (c *Config) Validate() error {
+	var problems []string
+	if c.DataDir == "" {
+		problems = append(problems, "data: must not be empty")
+	}
+	host, port, err := net.SplitHostPort(c.Listen)
+	switch {
+	case err != nil:
+		problems = append(problems, fmt.Sprintf("listen: %q is not host:port (%v)", c.Listen, err))
+	case port == "":
+		problems = append(problems, "listen: no port")
+	case c.PlainHTTP && !isLoopback(host):
+		problems = append(problems, fmt.Sprintf("http: plain HTTP is allowed only on a loopback address, not %q (use 127.0.0.1:PORT behind a TLS proxy)", c.Listen))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		problems = append(problems, "tls-cert and tls-key: give both or neither")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		problems = append(problems, fmt.Sprintf("log-level: %q is not debug, info, warn or error", c.LogLevel))
+	}
+	if c.ShutdownGrace < 0 {
+		problems = append(problems, "shutdown-grace: must not be negative")
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("config: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Redacted lists every setting with its effective value, secrets masked,
+// for `bango config`.
+func (c *Config) Redacted() [][2]string {
+	var out [][2]string
+	for _, s := range settings {
+		v := s.get(c)
+		if s.secret && v != "" {
+			if s.name == "db" {
+				v = store.Redact(v)
+			} else {
+				v = "REDACTED"
+			}
+		}
+		out = append(out, [2]string{s.name, v})
+	}
+	return out
+}

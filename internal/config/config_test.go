@@ -1,0 +1,85 @@
+package config
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func parse(t *testing.T, args []string, env map[string]string) (*Config, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	Flags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return load(fs, func(k string) string { return env[k] })
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := parse(t, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DataDir != "./bango-data" || c.DBURL != filepath.Join("bango-data", "bango.db") || c.Listen != "127.0.0.1:8443" ||
+		c.PlainHTTP || !c.AutoMigrate || c.MasterKeyFile != filepath.Join("bango-data", "master.key") {
+		t.Fatalf("defaults = %+v", c)
+	}
+}
+
+func TestPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "bango.json")
+	os.WriteFile(file, []byte(`{"data": "/from-file", "listen": "127.0.0.1:1", "hostnames": ["a.lg.jp", "10.0.0.5"], "auto_migrate": false}`), 0o600)
+	secret := filepath.Join(dir, "db-url")
+	os.WriteFile(secret, []byte("postgres://bango:pw@db/bango\n"), 0o600)
+	c, err := parse(t, []string{"--config", file, "--listen", "127.0.0.1:3"},
+		map[string]string{"BANGO_LISTEN": "127.0.0.1:2", "BANGO_DB_FILE": secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DataDir != "/from-file" || c.Listen != "127.0.0.1:3" || c.DBURL != "postgres://bango:pw@db/bango" ||
+		len(c.Hostnames) != 2 || c.AutoMigrate {
+		t.Fatalf("got %+v", c)
+	}
+	for _, kv := range c.Redacted() {
+		if strings.Contains(kv[1], "pw") {
+			t.Fatalf("secret printed: %v", kv)
+		}
+	}
+}
+
+func TestValidation(t *testing.T) {
+	tests := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--http", "--listen", ":8080"}, nil, "loopback"},
+		{[]string{"--http", "--listen", "0.0.0.0:8080"}, nil, "loopback"},
+		{[]string{"--listen", "nonsense"}, nil, "listen"},
+		{[]string{"--tls-cert", "x.pem"}, nil, "give both"},
+		{[]string{"--log-level", "loud"}, nil, "log-level"},
+		{nil, map[string]string{"BANGO_HTTP": "maybe"}, "BANGO_HTTP"},
+		{nil, map[string]string{"BANGO_CONFIG": "/nonexistent.json"}, "nonexistent"},
+	}
+	for _, tt := range tests {
+		_, err := parse(t, tt.args, tt.env)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v %v: err = %v, want mention of %q", tt.args, tt.env, err, tt.want)
+		}
+	}
+	for _, ok := range [][]string{{"--http", "--listen", "127.0.0.1:8080"}, {"--http", "--listen", "[::1]:8080"}, {"--http", "--listen", "localhost:8080"}} {
+		if _, err := parse(t, ok, nil); err != nil {
+			t.Errorf("%v: %v", ok, err)
+		}
+	}
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"colour": "blue"}`), 0o600)
+	if _, err := parse(t, []string{"--config", bad}, nil); err == nil || !strings.Contains(err.Error(), "colour") {
+		t.Errorf("unknown key: %v", err)
+	}
+}

@@ -1,0 +1,17 @@
+package web
+
+import "net/http"
+
+// Handler returns every route of bango. Routes are declared here and only
+// here, each with its method, so that the access-control matrix can be
+// checked against one list.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	// Public by design: liveness and readiness for load balancers and
+	// monitoring. They reveal the version and schema state, no data.
+	mux.Handle("GET /healthz", s.handle(s.healthz))
+	mux.Handle("GET /readyz", s.handle(s.readyz))
+	mux.Handle("GET /{$}", s.handle(s.home))
+	mux.Handle("/", s.handle(s.notFound))
+	return securityHeaders(mux)
+}

@@ -1,0 +1,148 @@
+// Package web is bango's HTTP surface: the browser UI and the JSON API.
+// Handlers return errors; one adapter turns every error into a status and a
+// body, and logs the server's own failures. All routes are listed in
+// routes.go.
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+
+	"bango/internal/errs"
+	"bango/internal/store"
+)
+
+// Server holds what the handlers need.
+type Server struct {
+	db      *store.DB
+	log     *slog.Logger
+	version string
+	ready   atomic.Bool
+}
+
+// New returns a Server. It answers /readyz with 503 until SetReady.
+func New(db *store.DB, log *slog.Logger, version string) *Server {
+	return &Server{db: db, log: log, version: version}
+}
+
+// SetReady marks the server ready once migrations are applied.
+func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
+
+// handlerFunc is a handler that returns its error instead of writing it.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+var statusOf = map[errs.Kind]int{
+	errs.Internal:        http.StatusInternalServerError,
+	errs.NotFound:        http.StatusNotFound,
+	errs.Invalid:         http.StatusBadRequest,
+	errs.Conflict:        http.StatusConflict,
+	errs.Forbidden:       http.StatusForbidden,
+	errs.Unauthenticated: http.StatusUnauthorized,
+	errs.Locked:          http.StatusLocked,
+	errs.Unavailable:     http.StatusServiceUnavailable,
+}
+
+// handle adapts h: an error becomes a JSON body with the status of its kind.
+// Internal errors are logged and shown only as a request-independent text,
+// so that no detail of the system leaks to the client.
+func (s *Server) handle(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := h(w, r)
+		if err == nil {
+			return
+		}
+		kind := errs.KindOf(err)
+		status := statusOf[kind]
+		body := map[string]any{"error": kind.String()}
+		if kind == errs.Internal {
+			s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		} else {
+			body["message"] = err.Error()
+			if fs := errs.Fields(err); fs != nil {
+				body["fields"] = fs
+			}
+		}
+		writeJSON(w, status, body)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+// securityHeaders sets the headers every response carries: no framing, no
+// sniffing, no referrer, a CSP without inline script, and HSTS over TLS.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+		h.Set("Cache-Control", "no-store")
+		if r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=63072000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// health is what /healthz and /readyz report. It holds nothing sensitive:
+// these routes answer without authentication, for load balancers.
+type health struct {
+	Status        string `json:"status"`
+	Version       string `json:"version"`
+	Engine        string `json:"engine"`
+	SchemaVersion int    `json:"schema_version"`
+	SchemaLatest  int    `json:"schema_latest"`
+	Database      string `json:"database"`
+}
+
+func (s *Server) healthReport(ctx context.Context) health {
+	h := health{Status: "ok", Version: s.version, Engine: string(s.db.Engine()), SchemaLatest: store.LatestVersion(), Database: "ok"}
+	if err := s.db.Ping(ctx); err != nil {
+		h.Database = "unreachable"
+		return h
+	}
+	v, err := s.db.SchemaVersion(ctx)
+	if err != nil {
+		h.Database = "unreadable"
+	}
+	h.SchemaVersion = v
+	return h
+}
+
+// healthz: the process is alive and says what it runs on.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, s.healthReport(r.Context()))
+	return nil
+}
+
+// readyz: the process can serve (database reachable, schema current).
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	h := s.healthReport(r.Context())
+	if !s.ready.Load() || h.Database != "ok" || h.SchemaVersion != h.SchemaLatest {
+		h.Status = "not ready"
+		writeJSON(w, http.StatusServiceUnavailable, h)
+		return nil
+	}
+	writeJSON(w, http.StatusOK, h)
+	return nil
+}
+
+var errNoRoute = errors.New("no such page")
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
+	return errs.Wrap(errs.NotFound, errNoRoute, "%s %s", r.Method, r.URL.Path)
+}
