@@ -65,6 +65,9 @@ func lengthError(n int) *ParseError {
 // Parse reads a My Number as a person types it: ASCII or full-width digits,
 // optionally grouped with spaces or hyphens.
 func Parse(text string) (Number, error) {
+	if len(text) == Len && isDigits(text) {
+		return fromDigits(text) // the common case: no copy
+	}
 	var b strings.Builder
 	b.Grow(Len)
 	for _, r := range text {
@@ -85,7 +88,22 @@ func Parse(text string) (Number, error) {
 		return Number{}, errEmpty
 	case len(s) != Len:
 		return Number{}, lengthError(len(s))
-	case CheckDigit(s[:Len-1]) != s[Len-1]:
+	}
+	return fromDigits(s)
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// fromDigits makes a Number of 12 ASCII digits after checking the check digit.
+func fromDigits(s string) (Number, error) {
+	if CheckDigit(s[:Len-1]) != s[Len-1] {
 		return Number{}, errCheckSum
 	}
 	v, _ := strconv.ParseUint(s, 10, 64)

@@ -12,6 +12,7 @@ import (
 
 	"bango/internal/errs"
 	"bango/internal/store"
+	"bango/internal/vault"
 )
 
 // Record is one resident read from a file, with its line for the report.
@@ -94,8 +95,11 @@ func (s *Service) Import(ctx context.Context, tenant string, records iter.Seq[Re
 	}
 	go func() { wg.Wait(); close(prepared) }()
 
-	w := &importWriter{codes: map[string]int{}, numbers: map[string]int{}}
+	w := &importWriter{codes: make(map[uint64]int32, 4096), numbers: make(map[[16]byte]int32, 4096)}
 	err = s.db.TransactOnce(ctx, func(tx *store.Tx) error {
+		if err := tenantExists(ctx, tx, tenant); err != nil {
+			return err
+		}
 		var current *chunk
 		var i int
 		next := func() ([]any, error) {
@@ -181,13 +185,29 @@ func (s *Service) prepareChunk(ctx context.Context, tenant string, c *chunk, now
 }
 
 // importWriter tracks what the file holds, to catch duplicates inside it
-// and to find clashes with stored rows, and gathers the report.
+// and to find clashes with stored rows, and gathers the report. Its maps
+// hold no pointers, so that a million entries cost the GC nothing to scan.
 type importWriter struct {
-	codes   map[string]int // resident code → line
-	numbers map[string]int // blind index → line
+	codes   map[uint64]int32   // codeKey(resident code) → line
+	numbers map[[16]byte]int32 // blind index → line
 	report  []errs.FieldError
 	total   int
 	kind    errs.Kind
+}
+
+// codeKey packs a resident code (at most 15 digits, validated) and its
+// length into a number: "001" and "1" stay distinct.
+func codeKey(code string) uint64 {
+	var v uint64
+	for i := 0; i < len(code); i++ {
+		v = v*10 + uint64(code[i]-'0')
+	}
+	return v<<4 | uint64(len(code))
+}
+
+func numberKey(bidx []byte) (k [16]byte) {
+	copy(k[:], bidx)
+	return k
 }
 
 func (w *importWriter) add(fs ...errs.FieldError) {
@@ -204,26 +224,28 @@ func (w *importWriter) add(fs ...errs.FieldError) {
 // reported on the later of the two lines, pointing at the earlier.
 func (w *importWriter) check(r row, line int) bool {
 	ok := true
-	if first, dup := w.codes[r.v.code]; dup {
-		first, later := min(first, line), max(first, line)
-		w.codes[r.v.code] = first
+	ck := codeKey(r.v.code)
+	if first, dup := w.codes[ck]; dup {
+		first, later := min(int(first), line), max(int(first), line)
+		w.codes[ck] = int32(first)
 		w.add(errs.FieldError{Line: later, Field: "code", Reason: errs.Message{
 			JA: "宛名番号 " + r.v.code + " がファイル内で重複しています（" + strconv.Itoa(first) + "行目）",
 			EN: "resident code " + r.v.code + " repeats line " + strconv.Itoa(first)}})
 		ok = false
 	} else {
-		w.codes[r.v.code] = line
+		w.codes[ck] = int32(line)
 	}
 	if r.bidx != nil {
-		if first, dup := w.numbers[string(r.bidx)]; dup {
-			first, later := min(first, line), max(first, line)
-			w.numbers[string(r.bidx)] = first
+		nk := numberKey(r.bidx)
+		if first, dup := w.numbers[nk]; dup {
+			first, later := min(int(first), line), max(int(first), line)
+			w.numbers[nk] = int32(first)
 			w.add(errs.FieldError{Line: later, Field: "mynumber", Reason: errs.Message{
 				JA: "同じ個人番号が " + strconv.Itoa(first) + " 行目にもあります",
 				EN: "the same My Number is on line " + strconv.Itoa(first)}})
 			ok = false
 		} else {
-			w.numbers[string(r.bidx)] = line
+			w.numbers[nk] = int32(line)
 		}
 	}
 	return ok
@@ -253,12 +275,12 @@ func (s *Service) findStoredDuplicates(ctx context.Context, tenant string, w *im
 		if err := rows.Scan(&code, &bidx); err != nil {
 			return store.Translate(err)
 		}
-		if line, ok := w.codes[code]; ok {
-			w.add(errs.FieldError{Line: line, Field: "code", Reason: errs.Message{
+		if line, ok := w.codes[codeKey(code)]; ok {
+			w.add(errs.FieldError{Line: int(line), Field: "code", Reason: errs.Message{
 				JA: "宛名番号 " + code + " は登録済みです", EN: "resident " + code + " already exists"}})
 		}
-		if line, ok := w.numbers[string(bidx)]; ok && bidx != nil {
-			w.add(errs.FieldError{Line: line, Field: "mynumber", Reason: errs.Message{
+		if line, ok := w.numbers[numberKey(bidx)]; ok && bidx != nil {
+			w.add(errs.FieldError{Line: int(line), Field: "mynumber", Reason: errs.Message{
 				JA: "この個人番号は宛名番号 " + code + " に登録済みです", EN: "is already registered to resident " + code}})
 		}
 	}
@@ -271,3 +293,6 @@ func (s *Service) findStoredDuplicates(ctx context.Context, tenant string, w *im
 	w.kind = errs.Conflict
 	return w.fieldErrors()
 }
+
+// numberKey's array must hold a whole blind index.
+var _ [vault.IndexLen]byte = [16]byte{}

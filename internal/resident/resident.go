@@ -85,6 +85,9 @@ func (s *Service) Create(ctx context.Context, tenant string, in Input) (r Reside
 		return Resident{}, err
 	}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
+		if err := tenantExists(ctx, tx, tenant); err != nil {
+			return err
+		}
 		if v.number.IsZero() {
 			return insert(ctx, tx, row)
 		}
@@ -196,6 +199,19 @@ func (s *Service) SetMyNumber(ctx context.Context, tenant, code string, n mynumb
 		s.log.InfoContext(ctx, "resident my number set", "tenant", tenant, "resident", code, "mynumber", n)
 	}
 	return err
+}
+
+// tenantExists stands in for a foreign key on residents.tenant_code (see
+// the migration), checked once per call rather than once per row.
+func tenantExists(ctx context.Context, tx *store.Tx, tenant string) error {
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM tenants WHERE code = $1`, tenant).Scan(&n); err != nil {
+		return store.Translate(err)
+	}
+	if n == 0 {
+		return errs.E(errs.NotFound, "municipality %s not found", tenant)
+	}
+	return nil
 }
 
 func staleOrMissing(ctx context.Context, tx *store.Tx, tenant, code string) error {

@@ -88,12 +88,21 @@ func TestCreateAndGet(t *testing.T) {
 		// The stored row holds no digits anywhere.
 		var sealed, bidx []byte
 		db.QueryRow(ctx, `SELECT mynumber_sealed, mynumber_bidx FROM residents`).Scan(&sealed, &bidx)
-		if len(sealed) == 0 || len(bidx) != 32 || bytes.Contains(sealed, []byte(number1)) {
+		if len(sealed) == 0 || len(bidx) != vault.IndexLen || bytes.Contains(sealed, []byte(number1)) {
 			t.Fatalf("number not sealed: %x", sealed)
 		}
 		// Another municipality does not see the resident.
 		if _, err := f.svc.Get(ctx, sapporo, "0000000001"); !errs.Is(err, errs.NotFound) {
 			t.Fatalf("cross-municipality Get: %v", err)
+		}
+		// An unknown municipality is refused, with or without a number.
+		for _, num := range []string{"", number2} {
+			if _, err := f.svc.Create(ctx, "271004", taro("0000000003", num)); !errs.Is(err, errs.NotFound) {
+				t.Fatalf("unknown municipality (number %q): %v", num, err)
+			}
+			if _, err := f.svc.Import(ctx, "271004", records([]resident.Input{taro("0000000003", num)})); !errs.Is(err, errs.NotFound) {
+				t.Fatalf("import into unknown municipality (number %q): %v", num, err)
+			}
 		}
 		// A resident without a number.
 		r2, err := f.svc.Create(ctx, shinjuku, taro("0000000002", ""))

@@ -107,7 +107,9 @@ func validate(in Input, now time.Time) (valid, error) {
 func isASCIIDigit(r rune) bool { return r >= '0' && r <= '9' }
 
 func parseDate(s string) (time.Time, error) {
-	s = width.Narrow.String(s)
+	if !isASCII(s) {
+		s = width.Narrow.String(s)
+	}
 	t, err := time.Parse("2006-01-02", s)
 	if err != nil {
 		t, err = time.Parse("2006/01/02", s)
@@ -115,15 +117,41 @@ func parseDate(s string) (time.Time, error) {
 	return t, err
 }
 
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func isNameSpace(r rune) bool { return r == ' ' || r == '　' || r == '\t' }
+
 // normalizeName joins the parts of a name with one full-width space, the
 // register's convention, whatever spaces were typed.
 func normalizeName(s string) string {
-	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '　' || r == '\t' }), "　")
+	if isNormalName(s) {
+		return s // the common case, and the import's hot path: no allocation
+	}
+	return strings.Join(strings.FieldsFunc(s, isNameSpace), "　")
+}
+
+// isNormalName reports whether s has no ASCII blank, no blank at either
+// end and no two full-width spaces in a row.
+func isNormalName(s string) bool {
+	if strings.ContainsAny(s, " \t") || strings.HasPrefix(s, "　") || strings.HasSuffix(s, "　") {
+		return false
+	}
+	return !strings.Contains(s, "　　")
 }
 
 // normalizeKana widens half-width katakana and turns hiragana into katakana,
 // so that a reading typed either way is stored one way.
 func normalizeKana(s string) string {
+	if isKana(s) && isNormalName(s) {
+		return s
+	}
 	s = normalizeName(width.Widen.String(s))
 	return strings.Map(func(r rune) rune {
 		if r >= 'ぁ' && r <= 'ゖ' {
