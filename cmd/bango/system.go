@@ -56,7 +56,7 @@ func openDB(ctx context.Context, cfg *config.Config, migrate bool) (*store.DB, e
 // holds no data keys yet: a missing key file in front of existing data is a
 // lost or misplaced key, never a reason to make a new one.
 func openKeys(ctx context.Context, cfg *config.Config, db *store.DB) (*vault.MasterKeys, bool, error) {
-	mk, created, err := vault.LoadKeyFile(cfg.MasterKeyFile, false)
+	mk, _, err := vault.LoadKeyFile(cfg.MasterKeyFile, false)
 	if err == nil {
 		return mk, false, nil
 	}
@@ -70,8 +70,7 @@ func openKeys(ctx context.Context, cfg *config.Config, db *store.DB) (*vault.Mas
 	if n > 0 {
 		return nil, false, errs.E(errs.Unavailable, "master key file %s is missing, but the database holds %d data keys wrapped by it: restore the key file from backup (see README, Keys)", cfg.MasterKeyFile, n)
 	}
-	mk, created, err = vault.LoadKeyFile(cfg.MasterKeyFile, true)
-	return mk, created, err
+	return vault.LoadKeyFile(cfg.MasterKeyFile, true)
 }
 
 // openSystem builds every service over a migrated database.

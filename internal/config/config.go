@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"bango/internal/errs"
 	"bango/internal/store"
 )
 
@@ -139,7 +140,11 @@ func Flags(fs *flag.FlagSet, names ...string) {
 // Load builds the configuration from defaults, the --config file, the
 // environment and the flags set on fs, and validates it.
 func Load(fs *flag.FlagSet) (*Config, error) {
-	return load(fs, os.Getenv)
+	c, err := load(fs, os.Getenv)
+	if err != nil {
+		return nil, errs.Wrap(errs.Invalid, err, "")
+	}
+	return c, nil
 }
 
 func load(fs *flag.FlagSet, getenv func(string) string) (*Config, error) {

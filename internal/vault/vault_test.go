@@ -20,7 +20,7 @@ import (
 	"bango/internal/vault"
 )
 
-func newVault(t *testing.T, db *store.DB) (*vault.Vault, string) {
+func newVault(t testing.TB, db *store.DB) (*vault.Vault, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "master.key")
 	mk, created, err := vault.LoadKeyFile(path, true)

@@ -12,6 +12,5 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /healthz", s.handle(s.healthz))
 	mux.Handle("GET /readyz", s.handle(s.readyz))
 	mux.Handle("GET /{$}", s.handle(s.home))
-	mux.Handle("/", s.handle(s.notFound))
 	return securityHeaders(mux)
 }

@@ -7,7 +7,6 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -139,10 +138,4 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, h)
 	return nil
-}
-
-var errNoRoute = errors.New("no such page")
-
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
-	return errs.Wrap(errs.NotFound, errNoRoute, "%s %s", r.Method, r.URL.Path)
 }

@@ -1,0 +1,55 @@
+package bench
+
+import (
+	"context"
+	"testing"
+
+	"bango/internal/store"
+	"bango/internal/testutil"
+)
+
+// The harness runs both paths over the same rows on each engine and
+// reports consistent figures. It asserts no time: only that both sides ran.
+func TestImportHarness(t *testing.T) {
+	for _, eng := range []store.Engine{store.SQLite, store.Postgres} {
+		t.Run(string(eng), func(t *testing.T) {
+			url := ""
+			if eng == store.Postgres {
+				url = testutil.PostgresURL(t)
+			}
+			res, err := Import(context.Background(), url, 3000, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Engine != string(eng) || res.Persons != 3000 || res.BaselineRowsPS <= 0 || res.BangoRowsPS <= 0 ||
+				res.Ratio != res.BangoRowsPS/res.BaselineRowsPS {
+				t.Fatalf("result = %+v", res)
+			}
+		})
+	}
+	if _, err := Import(context.Background(), "", 0, 1); err == nil {
+		t.Fatal("zero persons accepted")
+	}
+}
+
+// BenchmarkImport reports bango's import against the baseline per engine:
+// go test -bench Import ./internal/bench
+func BenchmarkImport(b *testing.B) {
+	for _, eng := range []store.Engine{store.SQLite, store.Postgres} {
+		b.Run(string(eng), func(b *testing.B) {
+			url := ""
+			if eng == store.Postgres {
+				url = testutil.PostgresURL(b)
+			}
+			for b.Loop() {
+				res, err := Import(context.Background(), url, 20000, 1)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(res.BangoRowsPS, "bango-rows/s")
+				b.ReportMetric(res.BaselineRowsPS, "baseline-rows/s")
+				b.ReportMetric(res.Ratio, "ratio")
+			}
+		})
+	}
+}

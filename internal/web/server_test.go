@@ -1,0 +1,113 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"bango/internal/errs"
+	"bango/internal/store"
+	"bango/internal/testutil"
+)
+
+func get(t *testing.T, h http.Handler, path string) (*http.Response, map[string]any) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+	res := rec.Result()
+	body := map[string]any{}
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+		if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+			t.Fatalf("%s: bad JSON: %v", path, err)
+		}
+	}
+	return res, body
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	for _, eng := range []store.Engine{store.SQLite, store.Postgres} {
+		t.Run(string(eng), func(t *testing.T) {
+			db := testutil.NewEmptyDB(t, eng)
+			s := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
+			h := s.Handler()
+
+			res, body := get(t, h, "/healthz")
+			if res.StatusCode != 200 || body["engine"] != string(eng) || body["version"] != "test" || body["schema_version"] != 0.0 {
+				t.Fatalf("healthz before migration: %d %v", res.StatusCode, body)
+			}
+			if res, _ := get(t, h, "/readyz"); res.StatusCode != 503 {
+				t.Fatalf("readyz before migration = %d, want 503", res.StatusCode)
+			}
+			if _, err := db.Migrate(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if res, _ := get(t, h, "/readyz"); res.StatusCode != 503 {
+				t.Fatalf("readyz before SetReady = %d, want 503", res.StatusCode)
+			}
+			s.SetReady(true)
+			res, body = get(t, h, "/readyz")
+			if res.StatusCode != 200 || body["schema_version"] != float64(store.LatestVersion()) {
+				t.Fatalf("readyz after migration: %d %v", res.StatusCode, body)
+			}
+		})
+	}
+}
+
+func TestSecurityHeadersAndNotFound(t *testing.T) {
+	db := testutil.NewDB(t, store.SQLite)
+	h := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test").Handler()
+	for _, path := range []string{"/", "/healthz", "/no/such/page"} {
+		res, _ := get(t, h, path)
+		csp := res.Header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, "unsafe-inline") ||
+			res.Header.Get("X-Content-Type-Options") != "nosniff" || res.Header.Get("Referrer-Policy") != "no-referrer" {
+			t.Errorf("%s: weak headers: %v", path, res.Header)
+		}
+	}
+	if res, _ := get(t, h, "/no/such/page"); res.StatusCode != 404 {
+		t.Fatalf("unknown route: %d", res.StatusCode)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("POST", "/healthz", nil))
+	if rec.Code != http.StatusMethodNotAllowed {
+		t.Fatalf("POST /healthz = %d, want 405", rec.Code)
+	}
+}
+
+func TestErrorAdapter(t *testing.T) {
+	db := testutil.NewDB(t, store.SQLite)
+	var logs strings.Builder
+	s := New(db, slog.New(slog.NewTextHandler(&logs, nil)), "test")
+	tests := []struct {
+		err    error
+		status int
+		shown  string
+	}{
+		{errs.E(errs.NotFound, "resident 0000000001 not found"), 404, "resident 0000000001 not found"},
+		{&errs.FieldErrors{List: []errs.FieldError{{Field: "sex", Reason: errs.Message{JA: "不正", EN: "bad"}}}}, 400, "sex"},
+		{errs.E(errs.Conflict, "already exists"), 409, "already exists"},
+		{errs.E(errs.Forbidden, "no"), 403, "no"},
+		{errs.E(errs.Locked, "locked"), 423, "locked"},
+		{errors.New("pq: password authentication failed for secret-host"), 500, ""},
+	}
+	for _, tt := range tests {
+		rec := httptest.NewRecorder()
+		s.handle(func(w http.ResponseWriter, r *http.Request) error { return tt.err }).ServeHTTP(rec, httptest.NewRequest("GET", "/x", nil))
+		body := rec.Body.String()
+		if rec.Code != tt.status || (tt.shown != "" && !strings.Contains(body, tt.shown)) {
+			t.Errorf("%v: %d %s", tt.err, rec.Code, body)
+		}
+		if tt.status == 500 && strings.Contains(body, "secret-host") {
+			t.Errorf("internal error detail leaked: %s", body)
+		}
+	}
+	if !strings.Contains(logs.String(), "secret-host") {
+		t.Error("internal error was not logged")
+	}
+}
