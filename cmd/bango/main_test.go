@@ -256,4 +256,3 @@ func TestConfigMigrateVersion(t *testing.T) {
 		t.Fatalf("version: %d %s", code, out)
 	}
 }
-
