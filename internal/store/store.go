@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -99,6 +100,14 @@ func parseURL(dbURL string) (Engine, string, error) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return "", "", errs.Wrap(errs.Unavailable, err, "store: create folder for %s", path)
 		}
+	}
+	// The file holds personal data: make it private before SQLite creates
+	// it with the umask's mode (its WAL and shared-memory files copy the
+	// database file's mode).
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return "", "", errs.Wrap(errs.Unavailable, err, "store: create %s", path)
 	}
 	// WAL lets readers run beside the one writer; synchronous=FULL makes a
 	// commit durable, which the audit log's promise depends on.

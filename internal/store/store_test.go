@@ -189,8 +189,17 @@ func TestOpenErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
-	if _, err := os.Stat(filepath.Dir(p)); err != nil {
+	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
+	}
+	db.Close()
+	// The database and its WAL hold personal data: private to the owner.
+	for _, f := range []string{p, p + "-wal", p + "-shm"} {
+		if fi, err := os.Stat(f); err == nil && fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode %04o, want 0600", f, fi.Mode().Perm())
+		}
+	}
+	if fi, err := os.Stat(p); err != nil || fi.Size() == 0 {
+		t.Fatalf("database file: %v", err)
 	}
 }
