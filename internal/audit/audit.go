@@ -1,0 +1,167 @@
+// Package audit is bango's tamper-evident operation log (R-AUD-1). Every
+// module records its events here in the same transaction as the change it
+// records, so there is no change without its event and no event for a
+// change that rolled back. A sequencer then places committed events, one at
+// a time from the database, as leaves of a Merkle tree hashed as in RFC 6962
+// (golang.org/x/mod/sumdb/tlog), and signs checkpoints of the tree (Ed25519,
+// note format) so that anyone holding a checkpoint can later prove that the
+// log still extends it. Events are never changed or deleted through bango;
+// retention removes the content of expired events and keeps their hashes.
+package audit
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"bango/internal/errs"
+	"bango/internal/store"
+)
+
+// Outcomes of an event.
+const (
+	OK     = "ok"     // done as asked
+	Denied = "denied" // refused by a control (authentication, rights, terminal)
+	Failed = "error"  // attempted and failed (invalid input, conflict, fault)
+)
+
+// Actor is who did something, from where.
+type Actor struct {
+	User     string `json:"user"`               // login ID, or "system:<job>" / "cli:<os user>"
+	Session  string `json:"session,omitempty"`  // session ID (a hash, never the cookie)
+	Terminal string `json:"terminal,omitempty"` // designated terminal's name
+	Address  string `json:"address,omitempty"`  // client IP address
+}
+
+// Subject is what an event is about. A My Number subject is identified by
+// its blind index, never by its digits.
+type Subject struct {
+	Type string `json:"type,omitempty"` // "resident", "mynumber", "user", "key", …
+	ID   string `json:"id,omitempty"`
+}
+
+// Event is one audit record.
+type Event struct {
+	ID        int64     `json:"id"`
+	Seq       int64     `json:"seq"` // leaf index in the tree; -1 until sequenced
+	Time      time.Time `json:"time"`
+	Tenant    string    `json:"tenant,omitempty"`
+	Actor     Actor     `json:"actor"`
+	Action    string    `json:"action"`
+	Subject   Subject   `json:"subject"`
+	Purpose   string    `json:"purpose,omitempty"`
+	Outcome   string    `json:"outcome"`
+	RequestID string    `json:"request_id,omitempty"`
+	Detail    string    `json:"detail,omitempty"`
+}
+
+type ctxKey int
+
+const (
+	actorKey ctxKey = iota
+	requestKey
+)
+
+// WithActor returns ctx carrying the actor that events recorded under it
+// name. The web layer sets it from the session, commands from the OS user.
+func WithActor(ctx context.Context, a Actor) context.Context {
+	return context.WithValue(ctx, actorKey, a)
+}
+
+// ActorFrom returns the actor carried by ctx.
+func ActorFrom(ctx context.Context) (Actor, bool) {
+	a, ok := ctx.Value(actorKey).(Actor)
+	return a, ok && a.User != ""
+}
+
+// WithRequestID returns ctx carrying the request ID events name.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestKey, id)
+}
+
+func requestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestKey).(string)
+	return id
+}
+
+// Limits keep one event small and the log readable.
+const (
+	maxField  = 200
+	maxDetail = 2000
+)
+
+// Record writes e in tx, the transaction of the change it records. The
+// actor and request ID come from ctx when e leaves them empty; an event with
+// no actor is refused, so that no change is ever anonymous.
+func Record(ctx context.Context, tx *store.Tx, e Event) error {
+	e, err := prepare(ctx, e)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO audit_events (time, tenant_code, actor_user, actor_session, actor_terminal, actor_address,
+		action, subject_type, subject_id, purpose, outcome, request_id, detail)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		e.Time, e.Tenant, e.Actor.User, e.Actor.Session, e.Actor.Terminal, e.Actor.Address,
+		e.Action, e.Subject.Type, e.Subject.ID, e.Purpose, e.Outcome, e.RequestID, e.Detail)
+	if err != nil {
+		return errs.Wrap(errs.KindOf(err), err, "audit: record %s", e.Action)
+	}
+	return nil
+}
+
+// RecordAlone writes e in a transaction of its own: for attempts that
+// changed nothing (refused, invalid) and so have no transaction to join.
+func RecordAlone(ctx context.Context, db *store.DB, e Event) error {
+	return db.Transact(ctx, func(tx *store.Tx) error { return Record(ctx, tx, e) })
+}
+
+func prepare(ctx context.Context, e Event) (Event, error) {
+	if e.Actor.User == "" {
+		a, ok := ActorFrom(ctx)
+		if !ok {
+			return e, errs.E(errs.Internal, "audit: event %q has no actor; every change must name who made it", e.Action)
+		}
+		e.Actor = a
+	}
+	if e.RequestID == "" {
+		e.RequestID = requestIDFrom(ctx)
+	}
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	// Microseconds: what both engines keep, so the leaf recomputes exactly.
+	e.Time = e.Time.UTC().Truncate(time.Microsecond)
+	switch e.Outcome {
+	case OK, Denied, Failed:
+	default:
+		return e, errs.E(errs.Internal, "audit: event %q has outcome %q", e.Action, e.Outcome)
+	}
+	if e.Action == "" {
+		return e, errs.E(errs.Internal, "audit: event without an action")
+	}
+	for _, f := range []*string{&e.Tenant, &e.Actor.User, &e.Actor.Session, &e.Actor.Terminal, &e.Actor.Address,
+		&e.Action, &e.Subject.Type, &e.Subject.ID, &e.Purpose, &e.RequestID} {
+		*f = clip(*f, maxField)
+	}
+	e.Detail = clip(e.Detail, maxDetail)
+	return e, nil
+}
+
+// clip shortens s to at most n bytes on a rune boundary and removes
+// control characters, so that a hostile value cannot forge log lines.
+func clip(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
