@@ -31,6 +31,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer sys.Close()
+	defer sys.placeEvents(ctx)
 	return seedDemo(ctx, sys, *seed, *per, stdout)
 }
 

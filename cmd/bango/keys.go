@@ -45,6 +45,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer sys.Close()
+	defer sys.placeEvents(ctx)
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	switch sub {

@@ -11,9 +11,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"os/user"
 	"sort"
 	"syscall"
 
+	"bango/internal/audit"
 	"bango/internal/errs"
 )
 
@@ -31,6 +33,7 @@ var commands = map[string]command{
 	"config":  {"print the effective configuration, secrets redacted", runConfig},
 	"demo":    {"seed demo municipalities and residents", runDemo},
 	"keys":    {"master and data keys: status, rotate, rewrap", runKeys},
+	"audit":   {"audit log: status, verify, checkpoint, prove, sequence, prune", runAudit},
 	"bench":   {"measure speed against a baseline: import", runBench},
 	"version": {"print the version", runVersion},
 }
@@ -55,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
+	// What a command changes is recorded under the OS user who ran it.
+	ctx = audit.WithActor(ctx, cliActor())
 	err := cmd.run(ctx, args[1:], stdout, stderr)
 	switch {
 	case err == nil:
@@ -83,6 +88,15 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
 	}
+}
+
+func cliActor() audit.Actor {
+	name := "unknown"
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	host, _ := os.Hostname()
+	return audit.Actor{User: "cli:" + name, Terminal: host}
 }
 
 // errUsage reports a usage error already explained to the user.

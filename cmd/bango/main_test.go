@@ -256,3 +256,45 @@ func TestConfigMigrateVersion(t *testing.T) {
 		t.Fatalf("version: %d %s", code, out)
 	}
 }
+
+func TestAuditCommands(t *testing.T) {
+	data := t.TempDir()
+	if code, _, stderr := runCmd(t, "demo", "--data", data, "--residents", "20"); code != 0 {
+		t.Fatal(stderr)
+	}
+	code, out, stderr := runCmd(t, "audit", "status", "--data", data, "--json")
+	var head map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &head) != nil || head["size"].(float64) < 4 || head["pending"] != 0.0 {
+		t.Fatalf("status: %d %s %s", code, out, stderr)
+	}
+	held := filepath.Join(t.TempDir(), "held.checkpoint")
+	if code, _, stderr := runCmd(t, "audit", "checkpoint", "--export", "--data", data, "--out", held); code != 0 {
+		t.Fatalf("export: %s", stderr)
+	}
+	// More work, then the log must still extend the held checkpoint.
+	if code, _, stderr := runCmd(t, "keys", "rotate", "--data", data); code != 0 {
+		t.Fatal(stderr)
+	}
+	code, out, stderr = runCmd(t, "audit", "verify", "--data", data, "--against", held)
+	if code != 0 || !strings.Contains(out, "OK: the log verifies") || !strings.Contains(out, "the log extends it") {
+		t.Fatalf("verify: %d %s %s", code, out, stderr)
+	}
+	if code, out, _ = runCmd(t, "audit", "prove", "--data", data, "--seq", "2", "--json"); code != 0 || !strings.Contains(out, `"leaf_hash"`) {
+		t.Fatalf("prove: %d %s", code, out)
+	}
+	// A changed event makes verify fail and name it.
+	db, err := store.Open(context.Background(), filepath.Join(data, "bango.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TRIGGER audit_events_no_update`, `UPDATE audit_events SET actor_user = 'someone-else' WHERE id = (SELECT event_id FROM audit_log WHERE seq = 3)`} {
+		if _, err := db.SQL().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	code, out, stderr = runCmd(t, "audit", "verify", "--data", data)
+	if code != 1 || !strings.Contains(out, "event 3") || !strings.Contains(stderr, "does not verify") {
+		t.Fatalf("tampered verify: exit %d\n%s\n%s", code, out, stderr)
+	}
+}

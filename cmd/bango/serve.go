@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"bango/internal/audit"
 	"bango/internal/config"
 	"bango/internal/tlsca"
 	"bango/internal/web"
@@ -79,11 +80,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer sys.Close()
 	if *demoMode {
-		if err := seedDemo(ctx, sys, *demoSeed, demoResidents, stdout); err != nil {
+		demoCtx := audit.WithActor(ctx, audit.Actor{User: "system:demo"})
+		if err := seedDemo(demoCtx, sys, *demoSeed, demoResidents, stdout); err != nil {
 			httpSrv.Close()
 			return err
 		}
 	}
+	go sys.sequencer.Run(ctx, time.Second)
 	srv.SetReady(true)
 
 	fmt.Fprintf(stdout, "bango %s serving on %s (database: %s %s)\n", version, displayURL(scheme, ln.Addr()), db.Engine(), db.Where())

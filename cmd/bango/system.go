@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 
+	"bango/internal/audit"
 	"bango/internal/config"
 	"bango/internal/errs"
 	"bango/internal/resident"
@@ -22,6 +23,8 @@ type system struct {
 	cfg       *config.Config
 	log       *slog.Logger
 	db        *store.DB
+	auditKeys *audit.Keys
+	sequencer *audit.Sequencer
 	vault     *vault.Vault
 	tenants   *tenant.Service
 	residents *resident.Service
@@ -91,15 +94,52 @@ func buildSystem(ctx context.Context, cfg *config.Config, log *slog.Logger, db *
 	if created {
 		log.Info("master key file created; back it up now", "path", cfg.MasterKeyFile)
 	}
+	keys, err := openAuditKeys(ctx, cfg, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	v := vault.New(db, mk)
 	return &system{
 		cfg:       cfg,
 		log:       log,
 		db:        db,
+		auditKeys: keys,
+		sequencer: audit.NewSequencer(db, keys, log, audit.SequencerOptions{Every: cfg.AuditCheckpointN, Period: cfg.AuditCheckpointT}),
 		vault:     v,
 		tenants:   tenant.NewService(db, v),
 		residents: resident.NewService(db, v, log),
 	}, nil
+}
+
+// openAuditKeys loads the checkpoint signing key, creating it only for a
+// log that has no checkpoint yet: a new key in front of old checkpoints
+// would make them unverifiable.
+func openAuditKeys(ctx context.Context, cfg *config.Config, db *store.DB) (*audit.Keys, error) {
+	keys, _, err := audit.LoadKeys(cfg.AuditKeyFile, cfg.AuditVerifierFile(), false)
+	if err == nil {
+		return keys, nil
+	}
+	if _, statErr := os.Stat(cfg.AuditKeyFile); !errors.Is(statErr, fs.ErrNotExist) {
+		return nil, err
+	}
+	var n int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM audit_checkpoints`).Scan(&n); err != nil {
+		return nil, store.Translate(err)
+	}
+	if n > 0 {
+		return nil, errs.E(errs.Unavailable, "audit signing key %s is missing, but the log holds %d signed checkpoints: restore the key from backup", cfg.AuditKeyFile, n)
+	}
+	keys, _, err = audit.LoadKeys(cfg.AuditKeyFile, cfg.AuditVerifierFile(), true)
+	return keys, err
+}
+
+// placeEvents places the events this command recorded, so that a command
+// run alone leaves nothing waiting for a server's sequencer.
+func (s *system) placeEvents(ctx context.Context) {
+	if _, err := s.sequencer.Sequence(context.WithoutCancel(ctx)); err != nil {
+		s.log.Error("audit events not placed; a running server will place them", "err", err)
+	}
 }
 
 func (s *system) Close() error { return s.db.Close() }

@@ -186,11 +186,23 @@ func TestSequenceCheckpointsAndProofs(t *testing.T) {
 				t.Fatal("a forged leaf passed the proof")
 			}
 		}
+		// An explicit checkpoint signs an unsigned head, and only then.
+		record(t, db, 5)
+		seqr := audit.NewSequencer(db, keys, quiet, every1000)
+		if err := seqr.Checkpoint(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := seqr.Checkpoint(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, db, `SELECT count(*) FROM audit_checkpoints`); n != 4 {
+			t.Fatalf("checkpoints = %d, want 4", n)
+		}
 		old, err := audit.OpenCheckpoint([]byte(mustCheckpoint(t, db, 1000)), keys.Verifier)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cons, err := audit.ProveConsistency(ctx, db, 1000, 0)
+		cons, err := audit.ProveConsistency(ctx, db, 1000, 2500)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,7 +213,7 @@ func TestSequenceCheckpointsAndProofs(t *testing.T) {
 			t.Fatalf("proof beyond the checkpoint: %v", err)
 		}
 		rep, err := audit.Verify(ctx, db, audit.VerifyOptions{Verifier: keys.Verifier})
-		if err != nil || !rep.OK() || rep.Checked != 2500 || rep.Checkpoints != 3 {
+		if err != nil || !rep.OK() || rep.Checked != 2505 || rep.Checkpoints != 4 {
 			t.Fatalf("verify: %+v, %v", rep, err)
 		}
 	})

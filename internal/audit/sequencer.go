@@ -221,6 +221,32 @@ func (s *Sequencer) pending(ctx context.Context, tx *store.Tx, boundary int64) (
 	return events, xmin, err
 }
 
+// Checkpoint places waiting events and signs a checkpoint of the whole
+// tree if its head is not signed yet, for handing to an outside holder.
+func (s *Sequencer) Checkpoint(ctx context.Context) error {
+	if _, err := s.Sequence(ctx); err != nil {
+		return err
+	}
+	return s.db.Transact(ctx, func(tx *store.Tx) error {
+		if tx.Engine() == store.Postgres {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7280156)`); err != nil {
+				return err
+			}
+		}
+		var size, signed int64
+		if err := tx.QueryRow(ctx, `SELECT size FROM audit_head WHERE id = 1`).Scan(&size); err != nil {
+			return store.Translate(err)
+		}
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(size), 0) FROM audit_checkpoints`).Scan(&signed); err != nil {
+			return store.Translate(err)
+		}
+		if size == 0 || size == signed {
+			return nil
+		}
+		return s.signCheckpoint(ctx, tx, size, newHashReader(tx))
+	})
+}
+
 // checkpointIfDue signs a checkpoint of size when Period has passed since
 // the last one (since the first leaf, for a log with none yet).
 func (s *Sequencer) checkpointIfDue(ctx context.Context, tx *store.Tx, size int64, hr *hashReader) error {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"bango/internal/audit"
 	"bango/internal/demo"
 	"bango/internal/resident"
 	"bango/internal/store"
@@ -35,6 +36,7 @@ func Import(ctx context.Context, dbURL string, persons int, seed uint64) (Import
 	if persons <= 0 {
 		return ImportResult{}, fmt.Errorf("bench import: --persons must be positive")
 	}
+	ctx = audit.WithActor(ctx, audit.Actor{User: "system:bench"})
 	s, err := newScratch(ctx, dbURL)
 	if err != nil {
 		return ImportResult{}, err

@@ -34,6 +34,11 @@ type Config struct {
 	AutoMigrate   bool          `json:"auto_migrate"`
 	LogLevel      string        `json:"log_level"`
 	ShutdownGrace time.Duration `json:"shutdown_grace"`
+
+	AuditKeyFile        string        `json:"audit_key_file"`
+	AuditCheckpointN    int64         `json:"audit_checkpoint_every"`
+	AuditCheckpointT    time.Duration `json:"audit_checkpoint_period"`
+	AuditRetentionYears int           `json:"audit_retention_years"`
 }
 
 // setting describes one configuration item once, for flags, environment,
@@ -109,6 +114,35 @@ var settings = func() []setting {
 			c.ShutdownGrace = d
 			return nil
 		}, func(c *Config) string { return c.ShutdownGrace.String() })
+	set, get = str(func(c *Config) *string { return &c.AuditKeyFile })
+	add("audit-key-file", "", "audit checkpoint signing key, mode 0600 (default: audit.key in the data folder; its verifier key beside it as audit.pub)", false, set, get)
+	add("audit-checkpoint-every", "1000", "sign an audit checkpoint every N events", false,
+		func(c *Config, v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 1 {
+				return fmt.Errorf("%q is not a positive whole number", v)
+			}
+			c.AuditCheckpointN = n
+			return nil
+		}, func(c *Config) string { return strconv.FormatInt(c.AuditCheckpointN, 10) })
+	add("audit-checkpoint-period", "1m", "and at least this often while events come", false,
+		func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("%q is not a positive duration such as 1m", v)
+			}
+			c.AuditCheckpointT = d
+			return nil
+		}, func(c *Config) string { return c.AuditCheckpointT.String() })
+	add("audit-retention-years", "7", "keep audit event content this many years; older content may be pruned (hashes stay)", false,
+		func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return fmt.Errorf("%q is not a whole number of years (at least 1)", v)
+			}
+			c.AuditRetentionYears = n
+			return nil
+		}, func(c *Config) string { return strconv.Itoa(c.AuditRetentionYears) })
 	return s
 }()
 
@@ -197,6 +231,9 @@ func load(fs *flag.FlagSet, getenv func(string) string) (*Config, error) {
 	if c.MasterKeyFile == "" {
 		c.MasterKeyFile = filepath.Join(c.DataDir, "master.key")
 	}
+	if c.AuditKeyFile == "" {
+		c.AuditKeyFile = filepath.Join(c.DataDir, "audit.key")
+	}
 	return c, c.Validate()
 }
 
@@ -279,6 +316,17 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// AuditVerifierFile is where the audit verifier key is kept: beside the
+// signing key, with the extension .pub.
+func (c *Config) AuditVerifierFile() string {
+	return strings.TrimSuffix(c.AuditKeyFile, filepath.Ext(c.AuditKeyFile)) + ".pub"
+}
+
+// AuditRetentionCutoff is the time before which audit content may be pruned.
+func (c *Config) AuditRetentionCutoff(now time.Time) time.Time {
+	return now.AddDate(-c.AuditRetentionYears, 0, 0)
 }
 
 // Redacted lists every setting with its effective value, secrets masked,

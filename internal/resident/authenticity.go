@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"golang.org/x/text/unicode/norm"
+
+	"bango/internal/audit"
 )
 
 // Presented are the basic four items as they appear on the document the
@@ -22,9 +24,9 @@ type Presented struct {
 // differences that are only typing (full- or half-width, spaces, hyphen
 // forms), never content.
 func (s *Service) CheckAuthenticity(ctx context.Context, tenant, code string, p Presented) ([]string, error) {
-	r, err := s.Get(ctx, tenant, code)
+	r, err := s.get(ctx, tenant, code)
 	if err != nil {
-		return nil, err
+		return nil, s.failed(ctx, tenant, "resident.authenticity_check", audit.Subject{Type: "resident", ID: code}, err)
 	}
 	var differ []string
 	name := fold(p.Name)
@@ -39,6 +41,15 @@ func (s *Service) CheckAuthenticity(ctx context.Context, tenant, code string, p 
 	}
 	if strings.TrimSpace(p.Sex) != r.Sex {
 		differ = append(differ, "sex")
+	}
+	// The result is recorded: it is the basis of accepting a number (R-ACC-3).
+	detail := "match=true"
+	if len(differ) > 0 {
+		detail = "match=false differ=" + strings.Join(differ, ",")
+	}
+	if err := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "resident.authenticity_check",
+		Subject: audit.Subject{Type: "resident", ID: code}, Outcome: audit.OK, Detail: detail}); err != nil {
+		return nil, err
 	}
 	return differ, nil
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/store"
 	"bango/internal/vault"
@@ -147,7 +148,11 @@ func (s *Service) Import(ctx context.Context, tenant string, records iter.Seq[Re
 		if rejected {
 			return w.fieldErrors()
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "resident.import", Subject: audit.Subject{Type: "residents"},
+			Outcome: audit.OK, Detail: "rows=" + strconv.FormatInt(rep.Rows, 10) + " with_mynumber=" + strconv.FormatInt(rep.WithMyNumber, 10)})
 	})
 	if errs.Is(err, errs.Conflict) && errs.Fields(err) == nil {
 		// The file clashes with stored residents; find out which lines.
@@ -157,7 +162,7 @@ func (s *Service) Import(ctx context.Context, tenant string, records iter.Seq[Re
 	}
 	if err != nil {
 		s.log.WarnContext(ctx, "resident import rejected", "tenant", tenant, "wrong_fields", w.total)
-		return ImportReport{}, err
+		return ImportReport{}, s.failed(context.WithoutCancel(ctx), tenant, "resident.import", audit.Subject{Type: "residents"}, err)
 	}
 	s.log.InfoContext(ctx, "residents imported", "tenant", tenant, "rows", rep.Rows, "with_mynumber", rep.WithMyNumber)
 	return rep, nil

@@ -7,9 +7,13 @@ package resident
 
 import (
 	"context"
+	"encoding/hex"
 	"log/slog"
+	"strconv"
+	"strings"
 	"time"
 
+	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/mynumber"
 	"bango/internal/store"
@@ -75,41 +79,79 @@ func binding(tenant, code string) vault.Binding {
 func (s *Service) Create(ctx context.Context, tenant string, in Input) (r Resident, err error) {
 	defer errs.Annotate(&err, "resident.Create(%s)", tenant)
 	now := s.now()
+	subject := audit.Subject{Type: "resident", ID: strings.TrimSpace(in.Code)}
 	v, err := validate(in, now)
 	if err != nil {
 		s.log.WarnContext(ctx, "resident rejected", "tenant", tenant, "fields", fieldNames(err))
-		return Resident{}, err
+		return Resident{}, s.failed(ctx, tenant, "resident.create", subject, err)
 	}
 	row, err := s.prepare(ctx, tenant, v, now)
 	if err != nil {
-		return Resident{}, err
+		return Resident{}, s.failed(ctx, tenant, "resident.create", subject, err)
 	}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
 		if err := tenantExists(ctx, tx, tenant); err != nil {
 			return err
 		}
-		if v.number.IsZero() {
-			return insert(ctx, tx, row)
+		if !v.number.IsZero() {
+			if holder, err := holderOf(ctx, tx, tenant, row.bidx); err == nil {
+				return duplicateNumber(0, holder)
+			} else if !errs.Is(err, errs.NotFound) {
+				return err
+			}
 		}
-		if holder, err := holderOf(ctx, tx, tenant, row.bidx); err == nil {
-			return duplicateNumber(0, holder)
-		} else if !errs.Is(err, errs.NotFound) {
+		if err := insert(ctx, tx, row); err != nil {
 			return err
 		}
-		return insert(ctx, tx, row)
+		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "resident.create", Subject: subject, Outcome: audit.OK,
+			Detail: numberDetail(!v.number.IsZero())})
 	})
 	if errs.Is(err, errs.Conflict) && !isDuplicateNumber(err) {
 		err = errs.Wrap(errs.Conflict, err, "resident code %s already exists in municipality %s", v.code, tenant)
 	}
 	if err != nil {
-		return Resident{}, err
+		return Resident{}, s.failed(ctx, tenant, "resident.create", subject, err)
 	}
 	s.log.InfoContext(ctx, "resident created", "tenant", tenant, "resident", v.code, "mynumber", v.number)
 	return row.resident(), nil
 }
 
-// Get returns the resident with code in tenant.
+func numberDetail(has bool) string {
+	if has {
+		return "mynumber=registered"
+	}
+	return "mynumber=none"
+}
+
+// failed records a refused or failed attempt as an event of its own (the
+// attempt's transaction, if any, rolled back) and returns err. The detail
+// names the kind and the wrong fields, never their values.
+func (s *Service) failed(ctx context.Context, tenant, action string, subject audit.Subject, err error) error {
+	detail := "error=" + strings.ReplaceAll(errs.KindOf(err).String(), " ", "_")
+	if names := fieldNames(err); len(names) > 0 {
+		detail += " fields=" + strings.Join(names, ",")
+	}
+	if aerr := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: audit.Failed, Detail: detail}); aerr != nil {
+		s.log.ErrorContext(ctx, "audit event for a failed attempt not written", "action", action, "err", aerr)
+	}
+	return err
+}
+
+// Get returns the resident with code in tenant. The read is an event.
 func (s *Service) Get(ctx context.Context, tenant, code string) (Resident, error) {
+	r, err := s.get(ctx, tenant, code)
+	outcome := audit.OK
+	if err != nil {
+		outcome = audit.Failed
+	}
+	if aerr := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "resident.read",
+		Subject: audit.Subject{Type: "resident", ID: code}, Outcome: outcome}); aerr != nil {
+		return Resident{}, aerr // no read without its record
+	}
+	return r, err
+}
+
+func (s *Service) get(ctx context.Context, tenant, code string) (Resident, error) {
 	r, err := scanResident(s.db.QueryRow(ctx, selectResident+` WHERE tenant_code = $1 AND code = $2`, tenant, code))
 	return r, store.ScanErr(err, "resident "+code)
 }
@@ -122,12 +164,19 @@ func (s *Service) FindByMyNumber(ctx context.Context, tenant string, n mynumber.
 		return Resident{}, err
 	}
 	r, err := scanResident(s.db.QueryRow(ctx, selectResident+` WHERE tenant_code = $1 AND mynumber_bidx = $2`, tenant, idx))
-	if err != nil {
-		s.log.InfoContext(ctx, "resident lookup by my number", "tenant", tenant, "mynumber", n, "found", false)
-		return Resident{}, store.ScanErr(err, "resident with that My Number")
+	err = store.ScanErr(err, "resident with that My Number")
+	ev := audit.Event{Tenant: tenant, Action: "resident.lookup_by_mynumber", Outcome: audit.OK,
+		Subject: audit.Subject{Type: "mynumber", ID: hex.EncodeToString(idx)}, Detail: "found=false"}
+	if err == nil {
+		ev.Detail = "found=true resident=" + r.Code
+	} else if !errs.Is(err, errs.NotFound) {
+		ev.Outcome = audit.Failed
 	}
-	s.log.InfoContext(ctx, "resident lookup by my number", "tenant", tenant, "mynumber", n, "found", true, "resident", r.Code)
-	return r, nil
+	if aerr := audit.RecordAlone(ctx, s.db, ev); aerr != nil {
+		return Resident{}, aerr
+	}
+	s.log.InfoContext(ctx, "resident lookup by my number", "tenant", tenant, "mynumber", n, "found", err == nil, "resident", r.Code)
+	return r, err
 }
 
 // Update changes the basic items and alias of a resident. version must be
@@ -137,10 +186,11 @@ func (s *Service) Update(ctx context.Context, tenant, code string, version int, 
 	defer errs.Annotate(&err, "resident.Update(%s/%s)", tenant, code)
 	in.Code, in.MyNumber = code, ""
 	now := s.now()
+	subject := audit.Subject{Type: "resident", ID: code}
 	v, err := validate(in, now)
 	if err != nil {
 		s.log.WarnContext(ctx, "resident change rejected", "tenant", tenant, "resident", code, "fields", fieldNames(err))
-		return Resident{}, err
+		return Resident{}, s.failed(ctx, tenant, "resident.change", subject, err)
 	}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE residents SET name_kanji = $1, name_kana = $2, alias = $3, address = $4,
@@ -154,10 +204,14 @@ func (s *Service) Update(ctx context.Context, tenant, code string, version int, 
 			return staleOrMissing(ctx, tx, tenant, code)
 		}
 		r, err = scanResident(tx.QueryRow(ctx, selectResident+` WHERE tenant_code = $1 AND code = $2`, tenant, code))
-		return store.Translate(err)
+		if err != nil {
+			return store.Translate(err)
+		}
+		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "resident.change", Subject: subject, Outcome: audit.OK,
+			Detail: "version=" + strconv.Itoa(r.Version)})
 	})
 	if err != nil {
-		return Resident{}, err
+		return Resident{}, s.failed(ctx, tenant, "resident.change", subject, err)
 	}
 	s.log.InfoContext(ctx, "resident changed", "tenant", tenant, "resident", code)
 	return r, nil
@@ -167,12 +221,13 @@ func (s *Service) Update(ctx context.Context, tenant, code string, version int, 
 // Replacing a registered number is a separate, reviewed procedure.
 func (s *Service) SetMyNumber(ctx context.Context, tenant, code string, n mynumber.Number) (err error) {
 	defer errs.Annotate(&err, "resident.SetMyNumber(%s/%s)", tenant, code)
+	subject := audit.Subject{Type: "resident", ID: code}
 	if n.IsZero() {
-		return &errs.FieldErrors{List: []errs.FieldError{{Field: "mynumber", Reason: msgRequired}}}
+		return s.failed(ctx, tenant, "mynumber.register", subject, &errs.FieldErrors{List: []errs.FieldError{{Field: "mynumber", Reason: msgRequired}}})
 	}
 	sn, err := s.vault.SealNumber(ctx, binding(tenant, code), n)
 	if err != nil {
-		return err
+		return s.failed(ctx, tenant, "mynumber.register", subject, err)
 	}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
 		if holder, err := holderOf(ctx, tx, tenant, sn.Index); err == nil {
@@ -193,12 +248,13 @@ func (s *Service) SetMyNumber(ctx context.Context, tenant, code string, n mynumb
 			}
 			return errs.E(errs.Conflict, "resident %s already has a My Number registered", code)
 		}
-		return nil
+		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "mynumber.register", Subject: subject, Outcome: audit.OK})
 	})
-	if err == nil {
-		s.log.InfoContext(ctx, "resident my number set", "tenant", tenant, "resident", code, "mynumber", n)
+	if err != nil {
+		return s.failed(ctx, tenant, "mynumber.register", subject, err)
 	}
-	return err
+	s.log.InfoContext(ctx, "resident my number set", "tenant", tenant, "resident", code, "mynumber", n)
+	return nil
 }
 
 // tenantExists stands in for a foreign key on residents.tenant_code (see
@@ -248,10 +304,15 @@ func isDuplicateNumber(err error) bool {
 	return false
 }
 
+// fieldNames lists the distinct wrong fields of err, never their values.
 func fieldNames(err error) []string {
 	var names []string
+	seen := map[string]bool{}
 	for _, f := range errs.Fields(err) {
-		names = append(names, f.Field)
+		if !seen[f.Field] {
+			seen[f.Field] = true
+			names = append(names, f.Field)
+		}
 	}
 	return names
 }

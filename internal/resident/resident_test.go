@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"bango/internal/audit"
 	"bango/internal/demo"
 	"bango/internal/errs"
 	"bango/internal/mynumber"
@@ -43,13 +44,17 @@ func setup(t *testing.T, db *store.DB) fixture {
 	v := vault.New(db, mk)
 	ts := tenant.NewService(db, v)
 	for _, c := range []string{shinjuku, sapporo} {
-		if _, err := ts.Create(context.Background(), c, "町"); err != nil {
+		if _, err := ts.Create(clerkCtx(), c, "町"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var buf bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	return fixture{db: db, svc: resident.NewService(db, v, log), log: &buf}
+}
+
+func clerkCtx() context.Context {
+	return audit.WithActor(context.Background(), audit.Actor{User: "clerk01", Terminal: "T-01", Address: "10.0.0.8"})
 }
 
 func taro(code, number string) resident.Input {
@@ -67,7 +72,7 @@ func count(t *testing.T, db *store.DB) int {
 }
 
 func TestCreateAndGet(t *testing.T) {
-	ctx := context.Background()
+	ctx := clerkCtx()
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		r, err := f.svc.Create(ctx, shinjuku, taro("0000000001", "1234 5678 9018"))
@@ -115,7 +120,7 @@ func TestCreateAndGet(t *testing.T) {
 // R-ACC-2 and the issue's bad-input list: every wrong field is named with
 // its reason, and nothing is written.
 func TestCreateRejectsBadInput(t *testing.T) {
-	ctx := context.Background()
+	ctx := clerkCtx()
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		tomorrow := time.Now().UTC().AddDate(0, 0, 2).Format("2006-01-02")
@@ -162,7 +167,7 @@ func TestCreateRejectsBadInput(t *testing.T) {
 }
 
 func TestDuplicates(t *testing.T) {
-	ctx := context.Background()
+	ctx := clerkCtx()
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		if _, err := f.svc.Create(ctx, shinjuku, taro("0000000001", number1)); err != nil {
@@ -190,7 +195,7 @@ func TestDuplicates(t *testing.T) {
 }
 
 func TestFindUpdateAndSetNumber(t *testing.T) {
-	ctx := context.Background()
+	ctx := clerkCtx()
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		f.svc.Create(ctx, shinjuku, taro("0000000001", number1))
@@ -233,7 +238,7 @@ func TestFindUpdateAndSetNumber(t *testing.T) {
 
 // R-ACC-4: identity verification at intake is recorded.
 func TestVerification(t *testing.T) {
-	ctx := context.Background()
+	ctx := clerkCtx()
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		f.svc.Create(ctx, shinjuku, taro("0000000001", number1))
@@ -260,7 +265,7 @@ func TestVerification(t *testing.T) {
 // R-ACC-3: authenticity is checked against the basic four items, naming
 // the items that differ.
 func TestCheckAuthenticity(t *testing.T) {
-	ctx := context.Background()
+	ctx := clerkCtx()
 	db := testutil.NewDB(t, store.SQLite)
 	f := setup(t, db)
 	in := taro("0000000001", number1)
@@ -286,7 +291,7 @@ func TestCheckAuthenticity(t *testing.T) {
 // No My Number digits reach the log when a resident is created, looked up
 // and fails validation.
 func TestLogsHoldNoNumbers(t *testing.T) {
-	ctx := context.Background()
+	ctx := clerkCtx()
 	db := testutil.NewDB(t, store.SQLite)
 	f := setup(t, db)
 	f.svc.Create(ctx, shinjuku, taro("0000000001", number1))
@@ -330,7 +335,7 @@ func demoInputs(n int, seed uint64) []resident.Input {
 }
 
 func TestImport(t *testing.T) {
-	ctx := context.Background()
+	ctx := clerkCtx()
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		ins := demoInputs(3000, 1)
@@ -352,7 +357,7 @@ func TestImport(t *testing.T) {
 // A file with any wrong record is rejected whole, with every wrong field by
 // line, and the database is left as it was.
 func TestImportRejectsWholeFile(t *testing.T) {
-	ctx := context.Background()
+	ctx := clerkCtx()
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		stored := demoInputs(5, 7)
@@ -402,6 +407,104 @@ func TestImportRejectsWholeFile(t *testing.T) {
 		}
 		if n := count(t, db); n != 5 {
 			t.Fatalf("rows = %d after a clashing file, want 5", n)
+		}
+	})
+}
+
+type eventRow struct{ tenant, user, action, subjType, subjID, outcome, detail string }
+
+func events(t *testing.T, db *store.DB) []eventRow {
+	t.Helper()
+	rows, err := db.Query(context.Background(), `SELECT tenant_code, actor_user, action, subject_type, subject_id, outcome, detail FROM audit_events ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []eventRow
+	for rows.Next() {
+		var e eventRow
+		rows.Scan(&e.tenant, &e.user, &e.action, &e.subjType, &e.subjID, &e.outcome, &e.detail)
+		out = append(out, e)
+	}
+	return out
+}
+
+// R-AUD-1: the registry writes an event for every create, change, read,
+// lookup by My Number and failed attempt; a My Number appears only as its
+// blind index.
+func TestEventsWritten(t *testing.T) {
+	ctx := clerkCtx()
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		before := len(events(t, db))
+		f.svc.Create(ctx, shinjuku, taro("0000000001", number1))
+		f.svc.Create(ctx, shinjuku, taro("0000000002", "123456789012")) // invalid
+		f.svc.Create(ctx, shinjuku, taro("0000000003", number1))        // duplicate number
+		f.svc.Get(ctx, shinjuku, "0000000001")
+		n, _ := mynumber.Parse(number1)
+		f.svc.FindByMyNumber(ctx, shinjuku, n)
+		in := taro("", "")
+		in.Address = "東京都新宿区四谷一丁目"
+		f.svc.Update(ctx, shinjuku, "0000000001", 1, in)
+		f.svc.RecordVerification(ctx, shinjuku, "0000000001", resident.VerifiedByMyNumberCard, "clerk01", "")
+		f.svc.CheckAuthenticity(ctx, shinjuku, "0000000001", resident.Presented{Name: "山田太郎", Address: "x", BirthDate: "1980-04-01", Sex: "1"})
+		f.svc.Import(ctx, shinjuku, records([]resident.Input{taro("0000000009", number2)}))
+		got := events(t, db)[before:]
+		want := []string{
+			"resident.create resident 0000000001 ok mynumber=registered",
+			"resident.create resident 0000000002 error error=invalid fields=mynumber",
+			"resident.create resident 0000000003 error error=conflict fields=mynumber",
+			"resident.read resident 0000000001 ok ",
+			"resident.lookup_by_mynumber mynumber * ok found=true resident=0000000001",
+			"resident.change resident 0000000001 ok version=2",
+			"resident.verify_identity resident 0000000001 ok method=mynumber_card",
+			"resident.authenticity_check resident 0000000001 ok match=false differ=address",
+			"resident.import residents  ok rows=1 with_mynumber=1",
+		}
+		if len(got) != len(want) {
+			t.Fatalf("events = %+v", got)
+		}
+		for i, e := range got {
+			id := e.subjID
+			if e.subjType == "mynumber" {
+				if len(id) != 32 || strings.Contains(id, number1) {
+					t.Errorf("My Number subject is not a blind index: %q", id)
+				}
+				id = "*"
+			}
+			line := strings.Join([]string{e.action, e.subjType, id, e.outcome, e.detail}, " ")
+			if line != want[i] || e.user != "clerk01" || e.tenant != shinjuku {
+				t.Errorf("event %d = %q (user %s, tenant %s), want %q", i, line, e.user, e.tenant, want[i])
+			}
+			for _, digits := range []string{number1, number2, "123456789012"} {
+				if strings.Contains(e.detail+e.subjID, digits) {
+					t.Errorf("event %d holds a My Number", i)
+				}
+			}
+		}
+	})
+}
+
+// R-AUD-1: no change without its event. When the event cannot be written,
+// the resident is not created either; with no actor, nothing happens.
+func TestNoChangeWithoutItsEvent(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		if _, err := f.svc.Create(context.Background(), shinjuku, taro("0000000001", number1)); err == nil {
+			t.Fatal("a change without an actor was made")
+		}
+		// Break the audit table under the running system.
+		if _, err := db.SQL().ExecContext(context.Background(), `ALTER TABLE audit_events RENAME TO audit_events_gone`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Create(clerkCtx(), shinjuku, taro("0000000002", number2)); err == nil {
+			t.Fatal("a change was made although its event could not be written")
+		}
+		if _, err := f.svc.Import(clerkCtx(), shinjuku, records(demoInputs(10, 5))); err == nil {
+			t.Fatal("an import was stored although its event could not be written")
+		}
+		if n := count(t, db); n != 0 {
+			t.Fatalf("%d residents stored without their events", n)
 		}
 	})
 }

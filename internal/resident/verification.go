@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/store"
 )
@@ -50,8 +51,9 @@ func (s *Service) RecordVerification(ctx context.Context, tenant, code, method, 
 	if len([]rune(note)) > 500 {
 		fe.Add("note", msgTooLong(500))
 	}
+	subject := audit.Subject{Type: "resident", ID: code}
 	if err := fe.Err(); err != nil {
-		return Verification{}, err
+		return Verification{}, s.failed(ctx, tenant, "resident.verify_identity", subject, err)
 	}
 	v = Verification{Tenant: tenant, Resident: code, Method: method, VerifiedBy: verifiedBy, VerifiedAt: s.now(), Note: note}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
@@ -62,14 +64,24 @@ func (s *Service) RecordVerification(ctx context.Context, tenant, code, method, 
 		if exists == 0 {
 			return errs.E(errs.NotFound, "resident %s not found", code)
 		}
-		return store.Translate(tx.QueryRow(ctx, `INSERT INTO identity_verifications (tenant_code, resident_code, method, verified_by, verified_at, note)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, tenant, code, method, verifiedBy, v.VerifiedAt, note).Scan(&v.ID))
+		if err := tx.QueryRow(ctx, `INSERT INTO identity_verifications (tenant_code, resident_code, method, verified_by, verified_at, note)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, tenant, code, method, verifiedBy, v.VerifiedAt, note).Scan(&v.ID); err != nil {
+			return store.Translate(err)
+		}
+		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "resident.verify_identity", Subject: subject, Outcome: audit.OK, Detail: "method=" + method})
 	})
-	return v, err
+	if err != nil {
+		return Verification{}, s.failed(ctx, tenant, "resident.verify_identity", subject, err)
+	}
+	return v, nil
 }
 
 // Verifications lists the verifications of resident code, newest first.
 func (s *Service) Verifications(ctx context.Context, tenant, code string) ([]Verification, error) {
+	if err := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "resident.verifications.read",
+		Subject: audit.Subject{Type: "resident", ID: code}, Outcome: audit.OK}); err != nil {
+		return nil, err
+	}
 	rows, err := s.db.Query(ctx, `SELECT id, tenant_code, resident_code, method, verified_by, verified_at, note
 		FROM identity_verifications WHERE tenant_code = $1 AND resident_code = $2 ORDER BY verified_at DESC, id DESC`, tenant, code)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/store"
 	"bango/internal/vault"
@@ -81,7 +82,10 @@ func (s *Service) Create(ctx context.Context, code, name string) (t Tenant, err 
 		if err != nil {
 			return err
 		}
-		return s.vault.CreateTenantKeys(ctx, tx, code)
+		if err := s.vault.CreateTenantKeys(ctx, tx, code); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Tenant: code, Action: "tenant.create", Subject: audit.Subject{Type: "tenant", ID: code}, Outcome: audit.OK, Detail: "keys=seal,index"})
 	})
 	return t, err
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/store"
 	"bango/internal/tenant"
@@ -28,7 +29,7 @@ func TestCheckCode(t *testing.T) {
 }
 
 func TestCreateGetList(t *testing.T) {
-	ctx := context.Background()
+	ctx := testCtx()
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		mk, _, err := vault.LoadKeyFile(filepath.Join(t.TempDir(), "master.key"), true)
 		if err != nil {
@@ -63,4 +64,8 @@ func TestCreateGetList(t *testing.T) {
 			t.Fatalf("List = %+v, %v", list, err)
 		}
 	})
+}
+
+func testCtx() context.Context {
+	return audit.WithActor(context.Background(), audit.Actor{User: "is-admin"})
 }

@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
+
+	"bango/internal/audit"
 
 	"bango/internal/errs"
 	"bango/internal/store"
@@ -67,7 +71,8 @@ func (v *Vault) Rotate(ctx context.Context) (int, error) {
 				return err
 			}
 		}
-		return nil
+		return audit.Record(ctx, tx, audit.Event{Action: "keys.rotate", Subject: audit.Subject{Type: "master_key", ID: strconv.Itoa(next.Newest())},
+			Outcome: audit.OK, Detail: fmt.Sprintf("new_data_keys=%d", len(list))})
 	})
 	if err != nil {
 		// The key file already holds the new version; that is harmless: the
@@ -113,10 +118,22 @@ func (v *Vault) Rewrap(ctx context.Context, progress Progress) (RewrapReport, er
 		moved, err := v.resealColumn(ctx, col, progress)
 		rep.Rows[col.Table+"."+col.Column] = moved
 		if err != nil {
+			v.recordRewrap(ctx, rep, audit.Failed)
 			return rep, err
 		}
 	}
-	return rep, nil
+	return rep, v.recordRewrap(ctx, rep, audit.OK)
+}
+
+func (v *Vault) recordRewrap(ctx context.Context, rep RewrapReport, outcome string) error {
+	var parts []string
+	for col, n := range rep.Rows {
+		parts = append(parts, fmt.Sprintf("%s=%d", col, n))
+	}
+	sort.Strings(parts)
+	return audit.RecordAlone(context.WithoutCancel(ctx), v.db, audit.Event{Action: "keys.rewrap",
+		Subject: audit.Subject{Type: "master_key", ID: strconv.Itoa(v.Master().Newest())}, Outcome: outcome,
+		Detail: fmt.Sprintf("data_keys=%d %s", rep.DataKeys, strings.Join(parts, " "))})
 }
 
 func (v *Vault) rewrapDataKeys(ctx context.Context) (int, error) {

@@ -1,7 +1,6 @@
 package vault_test
 
 import (
-	"context"
 	"testing"
 
 	"bango/internal/mynumber"
@@ -15,7 +14,7 @@ func BenchmarkSealNumber(b *testing.B) {
 	v, _ := newVault(b, db)
 	n, _ := mynumber.Parse("123456789018")
 	bind := vault.Binding{Tenant: "131041", Table: "residents", Column: "mynumber", Row: "0000100001"}
-	ctx := context.Background()
+	ctx := testCtx()
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := v.SealNumber(ctx, bind, n); err != nil {

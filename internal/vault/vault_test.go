@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/mynumber"
 	"bango/internal/store"
@@ -30,7 +31,7 @@ func newVault(t testing.TB, db *store.DB) (*vault.Vault, string) {
 	v := vault.New(db, mk)
 	ts := tenant.NewService(db, v)
 	for _, c := range []string{"131041", "011002"} {
-		if _, err := ts.Create(context.Background(), c, "町"+c); err != nil {
+		if _, err := ts.Create(testCtx(), c, "町"+c); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -73,7 +74,7 @@ func TestKeyFilePermissions(t *testing.T) {
 // R-STO-1: a sealed value opens only at the tenant, table, column and row it
 // was sealed for, and not at all when altered.
 func TestSealBinding(t *testing.T) {
-	ctx := context.Background()
+	ctx := testCtx()
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		v, _ := newVault(t, db)
 		b := vault.Binding{Tenant: "131041", Table: "residents", Column: "mynumber", Row: "0000100001"}
@@ -121,7 +122,7 @@ func TestSealBinding(t *testing.T) {
 }
 
 func TestBlindIndex(t *testing.T) {
-	ctx := context.Background()
+	ctx := testCtx()
 	db := testutil.NewDB(t, store.SQLite)
 	v, _ := newVault(t, db)
 	n1, _ := mynumber.Parse("123456789018")
@@ -150,7 +151,7 @@ func TestBlindIndex(t *testing.T) {
 // insertSealed puts n rows of residents with sealed numbers, sealed by v.
 func insertSealed(t *testing.T, db *store.DB, v *vault.Vault, tenantCode string, n int) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := testCtx()
 	now := time.Now().UTC()
 	err := db.Transact(ctx, func(tx *store.Tx) error {
 		for i := 0; i < n; i++ {
@@ -181,7 +182,7 @@ func insertSealed(t *testing.T, db *store.DB, v *vault.Vault, tenantCode string,
 
 func openAll(t *testing.T, db *store.DB, v *vault.Vault) int {
 	t.Helper()
-	ctx := context.Background()
+	ctx := testCtx()
 	rows, err := db.Query(ctx, `SELECT tenant_code, code, mynumber_sealed FROM residents`)
 	if err != nil {
 		t.Fatal(err)
@@ -204,7 +205,7 @@ func openAll(t *testing.T, db *store.DB, v *vault.Vault) int {
 // every data key and row forward, resumably; afterwards the old master
 // version can be removed from the key file.
 func TestRotateAndRewrap(t *testing.T) {
-	ctx := context.Background()
+	ctx := testCtx()
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		v, path := newVault(t, db)
 		insertSealed(t, db, v, "131041", 1200)
@@ -277,7 +278,7 @@ func TestRotateAndRewrap(t *testing.T) {
 // A process that did not rotate picks up the new master version from the
 // key file when it meets a data key wrapped by it.
 func TestOtherProcessSeesRotation(t *testing.T) {
-	ctx := context.Background()
+	ctx := testCtx()
 	db := testutil.NewDB(t, store.SQLite)
 	v1, path := newVault(t, db)
 	mk, _, _ := vault.LoadKeyFile(path, false)
@@ -297,7 +298,7 @@ func TestOtherProcessSeesRotation(t *testing.T) {
 // Every *_sealed column in the schema is in vault.SealedColumns, so that
 // status and rewrap cannot miss one.
 func TestEverySealedColumnIsListed(t *testing.T) {
-	ctx := context.Background()
+	ctx := testCtx()
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		var q string
 		if db.Engine() == store.Postgres {
@@ -330,7 +331,7 @@ func TestEverySealedColumnIsListed(t *testing.T) {
 }
 
 func TestConcurrentUse(t *testing.T) {
-	ctx := context.Background()
+	ctx := testCtx()
 	db := testutil.NewDB(t, store.SQLite)
 	v, _ := newVault(t, db)
 	var wg sync.WaitGroup
@@ -357,4 +358,8 @@ func TestConcurrentUse(t *testing.T) {
 	for err := range errc {
 		t.Fatal(err)
 	}
+}
+
+func testCtx() context.Context {
+	return audit.WithActor(context.Background(), audit.Actor{User: "is-admin"})
 }
