@@ -209,7 +209,7 @@ func TestSequenceCheckpointsAndProofs(t *testing.T) {
 		if err := tlog.CheckTree(cons.Proof, cp.Size, cp.Root, old.Size, old.Root); err != nil {
 			t.Fatalf("consistency 1000→2500: %v", err)
 		}
-		if _, err := audit.ProveInclusion(ctx, db, 2500, 0); !errs.Is(err, errs.Invalid) {
+		if _, err := audit.ProveInclusion(ctx, db, 2505, 0); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("proof beyond the checkpoint: %v", err)
 		}
 		rep, err := audit.Verify(ctx, db, audit.VerifyOptions{Verifier: keys.Verifier})
