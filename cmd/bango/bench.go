@@ -15,27 +15,55 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
   import   residents through the real path (validate, seal, blind index, insert)
            vs the same rows loaded as plain text with no checks
+  audit    audit events appended with durable commits by concurrent writers until
+           placed in the tree, vs plain inserts of the same rows; and audit verify
+           over a large log
 
 The database is a scratch one: a temporary SQLite file, or with --db postgres://…
 a new schema in that database, dropped afterwards.`
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintf(stderr, "Usage: bango bench import [flags]\n\n%s\n", summary)
+		fmt.Fprintf(stderr, "Usage: bango bench import|audit [flags]\n\n%s\n", summary)
 		if len(args) == 0 {
 			return errUsage
 		}
 		return nil
 	}
-	if args[0] != "import" {
-		fmt.Fprintf(stderr, "bango bench: unknown benchmark %q (import)\n", args[0])
+	which := args[0]
+	if which != "import" && which != "audit" {
+		fmt.Fprintf(stderr, "bango bench: unknown benchmark %q (import, audit)\n", which)
 		return errUsage
 	}
-	fs := newFlags("bench import", "[flags]", summary, stderr)
-	persons := fs.Int("persons", 100000, "residents to import")
+	fs := newFlags("bench "+which, "[flags]", summary, stderr)
+	persons := fs.Int("persons", 100000, "import: residents to import")
+	seed := fs.Uint64("seed", 1, "import: seed of the synthetic residents")
+	events := fs.Int("events", 4000, "audit: events appended by the writers")
+	writers := fs.Int("writers", 8, "audit: concurrent writers")
+	verifyEvents := fs.Int("verify-events", 1000000, "audit: events in the log that verify runs over (0: skip)")
 	dbURL := fs.String("db", os.Getenv("BANGO_BENCH_DB"), "database: postgres://… (a scratch schema is made) or a new SQLite path; default a temporary SQLite file")
-	seed := fs.Uint64("seed", 1, "seed of the synthetic residents")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
+	}
+	if which == "audit" {
+		res, err := bench.Audit(ctx, *dbURL, *events, *writers, *verifyEvents)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(res)
+		}
+		fmt.Fprintf(stdout, "bench audit: %d events by %d writers, one durable transaction each, on %s\n\n", res.Events, res.Writers, res.Engine)
+		fmt.Fprintf(stdout, "  %-40s %10s %12s\n", "path", "seconds", "events/s")
+		fmt.Fprintf(stdout, "  %-40s %10.2f %12.0f\n", "baseline (plain insert, no hashing)", res.BaselineSeconds, res.BaselineEPS)
+		fmt.Fprintf(stdout, "  %-40s %10.2f %12.0f\n", "audit (record + sequence into the tree)", res.AuditSeconds, res.AuditEPS)
+		fmt.Fprintf(stdout, "\n  ratio audit / baseline: %.2f\n", res.Ratio)
+		if res.VerifyEvents > 0 {
+			fmt.Fprintf(stdout, "\n  sequencing %d bulk-loaded events: %.2f s\n", res.VerifyEvents, res.SequenceSeconds)
+			fmt.Fprintf(stdout, "  audit verify over %d events: %.2f s = %.0f events/s\n", res.Events+res.VerifyEvents, res.VerifySeconds, res.VerifyEPS)
+		}
+		return nil
 	}
 	res, err := bench.Import(ctx, *dbURL, *persons, *seed)
 	if err != nil {

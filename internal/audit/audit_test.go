@@ -359,6 +359,7 @@ func disableGuards(t *testing.T, db *store.DB) {
 // R-AUD-1: tampering with the stored log is caught, and the report names
 // where.
 func TestVerifyCatchesTampering(t *testing.T) {
+	defer audit.SmallVerifyRanges()() // four readers of 625 leaves each
 	tests := []struct {
 		name   string
 		tamper []string // SQL, run with guards disabled
@@ -367,6 +368,8 @@ func TestVerifyCatchesTampering(t *testing.T) {
 	}{
 		{"change a field", []string{`UPDATE audit_events SET detail = 'n=forged' WHERE id = (SELECT event_id FROM audit_log WHERE seq = 1500)`}, []int64{1500}, "does not match"},
 		{"delete a log row", []string{`DELETE FROM audit_log WHERE seq = 700`}, []int64{700}, "missing"},
+		{"delete the first row of a range", []string{`DELETE FROM audit_log WHERE seq = 625`}, []int64{625}, "missing"},
+		{"delete the last row of a range", []string{`DELETE FROM audit_log WHERE seq = 1249`}, []int64{1249}, "missing"},
 		{"delete an event", []string{`DELETE FROM audit_events WHERE id = (SELECT event_id FROM audit_log WHERE seq = 800)`}, []int64{800}, "deleted within the retention"},
 		{"swap two rows", []string{
 			`UPDATE audit_log SET event_id = -1 WHERE seq = 300`,
@@ -381,11 +384,11 @@ func TestVerifyCatchesTampering(t *testing.T) {
 		{"delete the newest rows", []string{`DELETE FROM audit_log WHERE seq >= 2400`}, []int64{2400}, "deleted from the end"},
 	}
 	// Swapping two rows: exchange which events leaves 300 and 301 point to.
-	tests[3].tamper = []string{
+	tests[5].tamper = []string{
 		`UPDATE audit_log SET event_id = -event_id WHERE seq IN (300, 301)`,
 		`UPDATE audit_log SET event_id = CASE seq WHEN 300 THEN (SELECT -event_id FROM audit_log WHERE seq = 301) ELSE (SELECT -event_id FROM audit_log WHERE seq = 300) END WHERE seq IN (300, 301)`,
 	}
-	tests[3].seq, tests[3].says = []int64{300}, "does not match"
+	tests[5].seq, tests[5].says = []int64{300}, "does not match"
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			testutil.Engines(t, func(t *testing.T, db *store.DB) {
@@ -505,4 +508,22 @@ func TestKeyFiles(t *testing.T) {
 	if _, _, err := audit.LoadKeys(filepath.Join(dir, "none"), pub, false); err == nil {
 		t.Fatal("missing key accepted")
 	}
+}
+
+// A transaction holding more events than one batch is placed whole, and
+// one Sequence call places everything that is waiting.
+func TestTransactionLargerThanABatch(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		keys := newKeys(t)
+		record(t, db, 100) // one transaction of 100
+		record(t, db, 30)
+		n, err := audit.NewSequencer(db, keys, quiet, audit.SequencerOptions{Every: 7, Batch: 40}).Sequence(context.Background())
+		if err != nil || n != 130 {
+			t.Fatalf("Sequence placed %d, %v; want 130", n, err)
+		}
+		rep, err := audit.Verify(context.Background(), db, audit.VerifyOptions{Verifier: keys.Verifier})
+		if err != nil || !rep.OK() || rep.Size != 130 || rep.Checkpoints != 18 {
+			t.Fatalf("verify: %+v, %v", rep, err)
+		}
+	})
 }

@@ -48,10 +48,11 @@ func Status(ctx context.Context, db *store.DB) (Head, error) {
 	if err := db.QueryRow(ctx, `SELECT size FROM audit_head WHERE id = 1`).Scan(&h.Size); err != nil {
 		return h, store.Translate(err)
 	}
-	if err := db.QueryRow(ctx, `SELECT count(*) FROM audit_events e WHERE NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.event_id = e.id)`).Scan(&h.Pending); err != nil {
-		return h, store.Translate(err)
+	var err error
+	if h.Pending, err = pendingCount(ctx, db); err != nil {
+		return h, err
 	}
-	err := db.QueryRow(ctx, `SELECT size, note FROM audit_checkpoints ORDER BY size DESC LIMIT 1`).Scan(&h.CheckpointSize, &h.Checkpoint)
+	err = db.QueryRow(ctx, `SELECT size, note FROM audit_checkpoints ORDER BY size DESC LIMIT 1`).Scan(&h.CheckpointSize, &h.Checkpoint)
 	if err != nil && err != sql.ErrNoRows {
 		return h, store.Translate(err)
 	}
@@ -63,4 +64,17 @@ func Get(ctx context.Context, db *store.DB, seq int64) (Event, error) {
 	e := Event{Seq: seq}
 	err := scanEvent(db.QueryRow(ctx, `SELECT `+eventColumns+` FROM audit_log l JOIN audit_events e ON e.id = l.event_id WHERE l.seq = $1`, seq), &e)
 	return e, store.ScanErr(err, "audit event")
+}
+
+// pendingCount counts committed events not yet placed: exactly those past
+// the sequencer's boundary (an event id on SQLite, a transaction id on
+// PostgreSQL), found through an index.
+func pendingCount(ctx context.Context, db *store.DB) (int64, error) {
+	q := `SELECT count(*) FROM audit_events WHERE id > (SELECT boundary FROM audit_head WHERE id = 1)`
+	if db.Engine() == store.Postgres {
+		q = `SELECT count(*) FROM audit_events WHERE xid >= (SELECT boundary FROM audit_head WHERE id = 1)::text::xid8`
+	}
+	var n int64
+	err := db.QueryRow(ctx, q).Scan(&n)
+	return n, store.Translate(err)
 }

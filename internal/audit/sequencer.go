@@ -74,9 +74,11 @@ func (s *Sequencer) Sequence(ctx context.Context) (int, error) {
 		if due, err := s.workDue(ctx); err != nil || !due {
 			return total, err
 		}
-		n, err := s.batch(ctx)
+		n, moved, err := s.batch(ctx)
 		total += n
-		if err != nil || n < s.opts.Batch {
+		// Stop when a run made no progress: the events left wait for an
+		// older transaction still open (PostgreSQL).
+		if err != nil || n == 0 && !moved {
 			return total, err
 		}
 	}
@@ -125,9 +127,11 @@ func lastCheckpoint(ctx context.Context, db *store.DB) (checkpointRow, error) {
 	return c, store.Translate(err)
 }
 
-func (s *Sequencer) batch(ctx context.Context) (placed int, err error) {
+// batch places one batch and reports how many events it placed and
+// whether the boundary moved.
+func (s *Sequencer) batch(ctx context.Context) (placed int, moved bool, err error) {
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
-		placed = 0
+		placed, moved = 0, false
 		if tx.Engine() == store.Postgres {
 			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7280156)`); err != nil {
 				return err
@@ -141,6 +145,7 @@ func (s *Sequencer) batch(ctx context.Context) (placed int, err error) {
 		if err != nil {
 			return err
 		}
+		moved = next != boundary
 		// Hash first, copy after: PostgreSQL allows no query on a
 		// connection while a COPY is under way, and hashing may read.
 		hr := newHashReader(tx)
@@ -185,7 +190,7 @@ func (s *Sequencer) batch(ctx context.Context) (placed int, err error) {
 		}
 		return s.checkpointIfDue(ctx, tx, newSize, hr)
 	})
-	return placed, err
+	return placed, moved, err
 }
 
 // pending reads the events that this run places, in order, and the

@@ -112,7 +112,7 @@ func parseURL(dbURL string) (Engine, string, error) {
 	// WAL lets readers run beside the one writer; synchronous=FULL makes a
 	// commit durable, which the audit log's promise depends on.
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(FULL)", "cache_size(-131072)"} {
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(FULL)", "cache_size(-131072)", "mmap_size(4294967296)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
