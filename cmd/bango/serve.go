@@ -87,6 +87,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	go sys.sequencer.Run(ctx, time.Second)
+	go pruneDaily(audit.WithActor(ctx, audit.Actor{User: "system:retention"}), sys)
 	srv.SetReady(true)
 
 	fmt.Fprintf(stdout, "bango %s serving on %s (database: %s %s)\n", version, displayURL(scheme, ln.Addr()), db.Engine(), db.Where())
@@ -136,4 +137,24 @@ func displayURL(scheme string, addr net.Addr) string {
 		host = "localhost"
 	}
 	return scheme + "://" + net.JoinHostPort(host, port) + "/"
+}
+
+// pruneDaily applies the audit retention period once a day: the content of
+// older events is removed, their hashes stay (see audit.Prune).
+func pruneDaily(ctx context.Context, sys *system) {
+	t := time.NewTicker(24 * time.Hour)
+	defer t.Stop()
+	for {
+		cutoff := sys.cfg.AuditRetentionCutoff(time.Now())
+		if n, err := audit.Prune(ctx, sys.db, cutoff); err != nil && ctx.Err() == nil {
+			sys.log.Error("audit retention failed", "err", err)
+		} else if n > 0 {
+			sys.log.Info("audit retention applied", "removed", n, "cutoff", cutoff)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
