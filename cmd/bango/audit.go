@@ -54,14 +54,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	size := fs.Int64("size", 0, "prove: checkpoint size (default the latest)")
 	from := fs.Int64("from", 0, "prove: older checkpoint size")
 	to := fs.Int64("to", 0, "prove: newer checkpoint size (default the latest)")
-	if err := parse(fs, args[1:]); err != nil {
-		return err
-	}
-	cfg, err := config.Load(fs)
-	if err != nil {
-		return err
-	}
-	sys, err := openSystem(ctx, cfg, newLogger(cfg, stderr))
+	sys, err := systemFromFlags(ctx, fs, args[1:], stderr)
 	if err != nil {
 		return err
 	}
@@ -147,7 +140,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errUsage
 
 	case "prune":
-		cutoff := cfg.AuditRetentionCutoff(time.Now())
+		cutoff := sys.cfg.AuditRetentionCutoff(time.Now())
 		n, err := audit.Prune(ctx, sys.db, cutoff)
 		if err != nil {
 			return err
@@ -161,7 +154,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// verify
 	vpath := *vkeyFile
 	if vpath == "" {
-		vpath = cfg.AuditVerifierFile()
+		vpath = sys.cfg.AuditVerifierFile()
 	}
 	raw, err := os.ReadFile(vpath)
 	if err != nil {
@@ -171,7 +164,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	opts := audit.VerifyOptions{Verifier: v, RetentionCutoff: cfg.AuditRetentionCutoff(time.Now())}
+	opts := audit.VerifyOptions{Verifier: v, RetentionCutoff: sys.cfg.AuditRetentionCutoff(time.Now())}
 	if *against != "" {
 		if opts.Against, err = os.ReadFile(*against); err != nil {
 			return err

@@ -19,14 +19,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	config.Flags(fs, "data", "db", "master-key-file", "log-level")
 	seed := fs.Uint64("seed", 1, "seed of the demo data")
 	per := fs.Int("residents", demoResidents, "residents per municipality")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	cfg, err := config.Load(fs)
-	if err != nil {
-		return err
-	}
-	sys, err := openSystem(ctx, cfg, newLogger(cfg, stderr))
+	sys, err := systemFromFlags(ctx, fs, args, stderr)
 	if err != nil {
 		return err
 	}

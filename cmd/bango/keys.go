@@ -33,14 +33,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := newFlags("keys "+sub, "[flags]", summary, stderr)
 	config.Flags(fs, "data", "db", "master-key-file", "log-level")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args[1:]); err != nil {
-		return err
-	}
-	cfg, err := config.Load(fs)
-	if err != nil {
-		return err
-	}
-	sys, err := openSystem(ctx, cfg, newLogger(cfg, stderr))
+	sys, err := systemFromFlags(ctx, fs, args[1:], stderr)
 	if err != nil {
 		return err
 	}
@@ -57,7 +50,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if *asJSON {
 			return enc.Encode(map[string]int{"master_version": v})
 		}
-		fmt.Fprintf(stdout, "Master key version %d added to %s, with a new data key for every municipality.\nBack up the key file now, then run: bango keys rewrap\n", v, cfg.MasterKeyFile)
+		fmt.Fprintf(stdout, "Master key version %d added to %s, with a new data key for every municipality.\nBack up the key file now, then run: bango keys rewrap\n", v, sys.cfg.MasterKeyFile)
 		return nil
 	case "rewrap":
 		rep, err := sys.vault.Rewrap(ctx, func(col string, done, total int64) {

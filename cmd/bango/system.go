@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -74,6 +75,19 @@ func openKeys(ctx context.Context, cfg *config.Config, db *store.DB) (*vault.Mas
 		return nil, false, errs.E(errs.Unavailable, "master key file %s is missing, but the database holds %d data keys wrapped by it: restore the key file from backup (see README, Keys)", cfg.MasterKeyFile, n)
 	}
 	return vault.LoadKeyFile(cfg.MasterKeyFile, true)
+}
+
+// systemFromFlags parses args into fs, loads the configuration and builds
+// the system: the opening every data command shares.
+func systemFromFlags(ctx context.Context, fs *flag.FlagSet, args []string, stderr io.Writer) (*system, error) {
+	if err := parse(fs, args); err != nil {
+		return nil, err
+	}
+	cfg, err := config.Load(fs)
+	if err != nil {
+		return nil, err
+	}
+	return openSystem(ctx, cfg, newLogger(cfg, stderr))
 }
 
 // openSystem builds every service over a migrated database.
