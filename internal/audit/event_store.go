@@ -72,7 +72,7 @@ func Get(ctx context.Context, db *store.DB, seq int64) (Event, error) {
 func pendingCount(ctx context.Context, db *store.DB) (int64, error) {
 	q := `SELECT count(*) FROM audit_events WHERE id > (SELECT boundary FROM audit_head WHERE id = 1)`
 	if db.Engine() == store.Postgres {
-		q = `SELECT count(*) FROM audit_events WHERE xid >= (SELECT boundary FROM audit_head WHERE id = 1)::text::xid8`
+		q = `SELECT count(*) FROM audit_events WHERE xid >= (SELECT boundary FROM audit_head WHERE id = 1)`
 	}
 	var n int64
 	err := db.QueryRow(ctx, q).Scan(&n)

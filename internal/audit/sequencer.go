@@ -33,6 +33,10 @@ type SequencerOptions struct {
 	Batch  int // most events placed per transaction
 }
 
+// RunInterval is how often a server's sequencer looks for new events.
+// Placement may lag commits by that much; recording never waits for it.
+const RunInterval = time.Second
+
 // DefaultSequencerOptions are the defaults of the configuration.
 var DefaultSequencerOptions = SequencerOptions{Every: 1000, Period: time.Minute, Batch: 20000}
 
@@ -92,7 +96,7 @@ func (s *Sequencer) workDue(ctx context.Context) (bool, error) {
 	}
 	q := `SELECT EXISTS (SELECT 1 FROM audit_events WHERE id > $1)`
 	if s.db.Engine() == store.Postgres {
-		q = `SELECT EXISTS (SELECT 1 FROM audit_events WHERE xid >= $1::bigint::text::xid8)`
+		q = `SELECT EXISTS (SELECT 1 FROM audit_events WHERE xid >= $1)`
 	}
 	var pending bool
 	if err := s.db.QueryRow(ctx, q, boundary).Scan(&pending); err != nil {
@@ -214,7 +218,7 @@ func (s *Sequencer) pending(ctx context.Context, tx *store.Tx, boundary int64) (
 	// Cap the batch at a transaction boundary, so that every event of a
 	// transaction lands in the same run.
 	var cut int64
-	err := tx.QueryRow(ctx, `SELECT xid::text::bigint FROM audit_events WHERE xid >= $1::bigint::text::xid8 AND xid < $2::bigint::text::xid8
+	err := tx.QueryRow(ctx, `SELECT xid FROM audit_events WHERE xid >= $1 AND xid < $2
 		ORDER BY xid OFFSET $3 LIMIT 1`, boundary, xmin, s.opts.Batch).Scan(&cut)
 	switch e := store.ScanErr(err, ""); {
 	case e == nil:
@@ -222,7 +226,7 @@ func (s *Sequencer) pending(ctx context.Context, tx *store.Tx, boundary int64) (
 	case !errs.Is(e, errs.NotFound):
 		return nil, 0, e
 	}
-	events, err := scanEvents(tx.Query(ctx, `SELECT `+cols+` FROM audit_events WHERE xid >= $1::bigint::text::xid8 AND xid < $2::bigint::text::xid8 ORDER BY id`, boundary, xmin))
+	events, err := scanEvents(tx.Query(ctx, `SELECT `+cols+` FROM audit_events WHERE xid >= $1 AND xid < $2 ORDER BY id`, boundary, xmin))
 	return events, xmin, err
 }
 

@@ -5,7 +5,7 @@
 -- a long transaction is never skipped.
 CREATE TABLE audit_events (
     id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    xid            xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    xid            BIGINT NOT NULL DEFAULT pg_current_xact_id()::text::bigint,
     time           TIMESTAMPTZ NOT NULL,
     tenant_code    TEXT NOT NULL DEFAULT '',
     actor_user     TEXT NOT NULL CHECK (actor_user <> ''),
@@ -20,15 +20,20 @@ CREATE TABLE audit_events (
     request_id     TEXT NOT NULL DEFAULT '',
     detail         TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX audit_events_xid ON audit_events (xid);
+-- xid rises with insertion order, so a BRIN index finds the recent events
+-- the sequencer asks for at almost no cost per insert (a B-tree index here
+-- cost the append path about a tenth of its speed).
+CREATE INDEX audit_events_xid ON audit_events USING brin (xid) WITH (pages_per_range = 16);
 
--- The Merkle tree: leaf seq is event event_id; hashes are the RFC 6962
+-- The Merkle tree: leaf seq is event event_id (not indexed: nothing looks a
+-- leaf up by event, and verify reports an event placed twice as the first
+-- leaf's event missing); hashes are the RFC 6962
 -- hashes stored when the leaf was appended (tlog.StoredHashes: the leaf
 -- hash, then one hash per subtree the leaf completes). time is copied from
 -- the event so that retention can be checked after the event is pruned.
 CREATE TABLE audit_log (
     seq      BIGINT PRIMARY KEY CHECK (seq >= 0),
-    event_id BIGINT NOT NULL UNIQUE,
+    event_id BIGINT NOT NULL,
     time     TIMESTAMPTZ NOT NULL,
     hashes   BYTEA NOT NULL
 );

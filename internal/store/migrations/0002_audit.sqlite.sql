@@ -20,7 +20,7 @@ CREATE TABLE audit_events (
 
 CREATE TABLE audit_log (
     seq      INTEGER PRIMARY KEY CHECK (seq >= 0),
-    event_id INTEGER NOT NULL UNIQUE,
+    event_id INTEGER NOT NULL,
     time     TIMESTAMP NOT NULL,
     hashes   BLOB NOT NULL
 );
