@@ -25,6 +25,7 @@ type SealedColumn struct {
 // SealedColumns lists every sealed column of the schema.
 var SealedColumns = []SealedColumn{
 	{Table: "residents", Column: "mynumber", TenantColumn: "tenant_code", RowColumn: "code"},
+	{Table: "staff_users", Column: "totp", TenantColumn: "seal_scope", RowColumn: "login_id"},
 }
 
 func (c SealedColumn) binding(tenant, row string) Binding {

@@ -81,6 +81,22 @@ func New(db *store.DB, master *MasterKeys) *Vault {
 // Master returns the master keys in use.
 func (v *Vault) Master() *MasterKeys { return v.master.Load() }
 
+// System is the scope of secrets that belong to no municipality, such as
+// staff members' second factors.
+const System = ""
+
+// EnsureSystemKeys creates the system scope's keys if they do not exist.
+func (v *Vault) EnsureSystemKeys(ctx context.Context, tx *store.Tx) error {
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM vault_data_keys WHERE tenant_code = ''`).Scan(&n); err != nil {
+		return store.Translate(err)
+	}
+	if n > 0 {
+		return nil
+	}
+	return v.CreateTenantKeys(ctx, tx, System)
+}
+
 // CreateTenantKeys makes a new tenant's seal and index keys inside tx, the
 // transaction that creates the tenant.
 func (v *Vault) CreateTenantKeys(ctx context.Context, tx *store.Tx, tenant string) error {

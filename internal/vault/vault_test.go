@@ -241,13 +241,14 @@ func TestRotateAndRewrap(t *testing.T) {
 		if st.PendingRewrap == 0 || st.PendingRewrap == 1500 {
 			t.Fatalf("after interruption pending = %d, want part done", st.PendingRewrap)
 		}
-		var last [2]int64
-		rep, err := v.Rewrap(ctx, func(col string, done, total int64) { last = [2]int64{done, total} })
+		progress := map[string][2]int64{}
+		rep, err := v.Rewrap(ctx, func(col string, done, total int64) { progress[col] = [2]int64{done, total} })
 		if err != nil {
 			t.Fatal(err)
 		}
+		last := progress["residents.mynumber"]
 		if last[0] != last[1] || last[1] != st.PendingRewrap || rep.Rows["residents.mynumber"] != int(st.PendingRewrap) {
-			t.Fatalf("progress %v, report %+v, pending was %d", last, rep, st.PendingRewrap)
+			t.Fatalf("progress %v, report %+v, pending was %d", progress, rep, st.PendingRewrap)
 		}
 		st, _ = v.Status(ctx)
 		if st.PendingRewrap != 0 {

@@ -8,9 +8,10 @@ CREATE TABLE tenants (
 
 -- Data keys per tenant and purpose ('seal' for AES-GCM, 'index' for the
 -- blind-index HMAC), each wrapped by a version of the master key. The
--- plaintext keys never reach the database.
+-- plaintext keys never reach the database. Tenant '' is the system scope:
+-- secrets that belong to no municipality (staff second factors).
 CREATE TABLE vault_data_keys (
-    tenant_code    TEXT NOT NULL REFERENCES tenants (code),
+    tenant_code    TEXT NOT NULL CHECK (tenant_code = '' OR length(tenant_code) = 6),
     purpose        TEXT NOT NULL CHECK (purpose IN ('seal', 'index')),
     version        INTEGER NOT NULL CHECK (version > 0),
     master_version INTEGER NOT NULL CHECK (master_version > 0),

@@ -1,0 +1,59 @@
+package identity
+
+import (
+	"context"
+
+	"bango/internal/audit"
+	"bango/internal/errs"
+	"bango/internal/store"
+)
+
+// Transfer moves a staff member to another section (and municipality):
+// their second factors are deleted in the same transaction (R-AUTH-2), so
+// that they enrol again under the new section, and the event records both
+// the old and the new place. Grants are revoked here too once they exist.
+func (s *Service) Transfer(ctx context.Context, loginID string, to NewUser) error {
+	subject := audit.Subject{Type: "user", ID: loginID}
+	u, err := s.Get(ctx, loginID)
+	if err == nil && u.Status != Active {
+		err = errs.E(errs.Forbidden, "user %s is retired", loginID)
+	}
+	if err == nil {
+		to.LoginID, to.Name = u.LoginID, u.Name
+		err = s.checkNew(ctx, to)
+	}
+	if err != nil {
+		return s.failed(ctx, u.Tenant, "user.transfer", subject, err)
+	}
+	return s.db.Transact(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE staff_users SET tenant_code = $1, department = $2, section = $3,
+			totp_sealed = NULL, totp_key_version = NULL, totp_last_step = 0, pin_hash = '', updated_at = $4 WHERE id = $5`,
+			to.Tenant, to.Department, to.Section, s.now(), u.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Tenant: u.Tenant, Action: "user.transfer", Subject: subject, Outcome: audit.OK,
+			Detail: "from=" + u.Tenant + "/" + u.Department + "/" + u.Section + " to=" + to.Tenant + "/" + to.Department + "/" + to.Section +
+				" second_factors=deleted"})
+	})
+}
+
+// Retire ends a staff member's access for good: the account is kept for
+// the audit trail, but its password and second factors are deleted.
+func (s *Service) Retire(ctx context.Context, loginID string) error {
+	subject := audit.Subject{Type: "user", ID: loginID}
+	u, err := s.Get(ctx, loginID)
+	if err == nil && u.Status != Active {
+		err = errs.E(errs.Conflict, "user %s is already retired", loginID)
+	}
+	if err != nil {
+		return s.failed(ctx, u.Tenant, "user.retire", subject, err)
+	}
+	return s.db.Transact(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE staff_users SET status = 'retired', password_hash = '', totp_sealed = NULL, totp_key_version = NULL,
+			pin_hash = '', updated_at = $1 WHERE id = $2`, s.now(), u.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Tenant: u.Tenant, Action: "user.retire", Subject: subject, Outcome: audit.OK,
+			Detail: "password=deleted second_factors=deleted"})
+	})
+}
