@@ -9,6 +9,7 @@ import (
 	"bango/internal/config"
 	"bango/internal/demo"
 	"bango/internal/errs"
+	"bango/internal/identity"
 	"bango/internal/resident"
 )
 
@@ -16,7 +17,7 @@ const demoResidents = 500
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("demo", "[flags]", "Seed the demo municipalities with synthetic residents (deterministic from --seed).\nMunicipalities already present are left as they are.", stderr)
-	config.Flags(fs, "data", "db", "master-key-file", "log-level")
+	config.Flags(fs, "data", "db", "master-key-file", "audit-key-file", "log-level", "argon2-memory-kib", "argon2-time")
 	seed := fs.Uint64("seed", 1, "seed of the demo data")
 	per := fs.Int("residents", demoResidents, "residents per municipality")
 	sys, err := systemFromFlags(ctx, fs, args, stderr)
@@ -61,6 +62,72 @@ func seedDemo(ctx context.Context, sys *system, seed uint64, per int, stdout io.
 		}
 		fmt.Fprintf(stdout, "Demo municipality %s %s (%s): %d residents, %d with My Number.\n", m.Code, m.Name, m.Prefecture, rep.Rows, rep.WithMyNumber)
 	}
+	return seedDemoUsers(ctx, sys, stdout)
+}
+
+// Demo staff all share one password and PIN, printed with their TOTP
+// secrets; demo data is for evaluation only.
+const (
+	demoPassword = "demo-login-2026"
+	demoPIN      = "2580"
+)
+
+var demoStaff = []identity.NewUser{
+	{LoginID: "is-admin", Name: "情報　管理", Department: "総務部", Section: "情報システム課"},
+	{LoginID: "clerk.shinjuku", Name: "新宿　花子", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"},
+	{LoginID: "checker.shinjuku", Name: "確認　太郎", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"},
+	{LoginID: "head.shinjuku", Name: "課長　一郎", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"},
+	{LoginID: "clerk.sapporo", Name: "札幌　次郎", Tenant: "011002", Department: "保健福祉局", Section: "保険年金課"},
+	{LoginID: "privacy", Name: "保護　管理", Department: "総務部", Section: "個人情報保護担当"},
+	{LoginID: "auditor", Name: "監査　三郎", Department: "監査事務局", Section: "監査課"},
+}
+
+// seedDemoUsers creates the demo staff once, with their second factors
+// enrolled, and prints how to log in as each.
+func seedDemoUsers(ctx context.Context, sys *system, stdout io.Writer) error {
+	if n, err := sys.users.Count(ctx); err != nil || n > 0 {
+		if err == nil {
+			fmt.Fprintln(stdout, "Demo staff are already present (their TOTP secrets were printed when they were made; `bango user enroll --login ID` gives a new one).")
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "\nDemo logins — password %q, PIN %s, and the TOTP secret in an authenticator app:\n", demoPassword, demoPIN)
+	for _, nu := range demoStaff {
+		_, temp, err := sys.users.Create(ctx, nu)
+		if err != nil {
+			return err
+		}
+		if err := sys.users.ChangePassword(ctx, nu.LoginID, temp, demoPassword); err != nil {
+			return err
+		}
+		k, err := sys.users.EnrollTOTP(ctx, nu.LoginID)
+		if err != nil {
+			return err
+		}
+		if err := sys.users.SetPIN(ctx, nu.LoginID, demoPIN); err != nil {
+			return err
+		}
+		where := nu.Tenant
+		if where == "" {
+			where = "(all)"
+		}
+		fmt.Fprintf(stdout, "  %-17s %-7s %s/%s  TOTP %s\n", nu.LoginID, where, nu.Department, nu.Section, k.Secret)
+	}
+	return nil
+}
+
+// ensureFirstAdmin creates the first IS administrator of an empty system
+// and prints its one-time password once.
+func ensureFirstAdmin(ctx context.Context, sys *system, stdout io.Writer) error {
+	n, err := sys.users.Count(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	u, temp, err := sys.users.Create(ctx, identity.NewUser{LoginID: "admin", Name: "情報システム管理者", Section: "情報システム課"})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nFirst start: IS administrator %q created.\n  One-time password (shown only now): %s\n  Change it at first login; enrol the second factor with: bango user enroll --login %s\n\n", u.LoginID, temp, u.LoginID)
 	return nil
 }
 

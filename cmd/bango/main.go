@@ -34,6 +34,7 @@ var commands = map[string]command{
 	"demo":    {"seed demo municipalities and residents", runDemo},
 	"keys":    {"master and data keys: status, rotate, rewrap", runKeys},
 	"audit":   {"audit log: status, verify, checkpoint, prove, sequence, prune", runAudit},
+	"user":    {"staff users: add, list, reset, enroll, transfer, retire", runUser},
 	"bench":   {"measure speed against a baseline: import", runBench},
 	"version": {"print the version", runVersion},
 }

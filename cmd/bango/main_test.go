@@ -126,13 +126,16 @@ func getJSON(t *testing.T, c *http.Client, url string) (int, map[string]any) {
 // HTTPS with a local CA made on first start.
 func TestServeDemoOverHTTPS(t *testing.T) {
 	data := t.TempDir()
-	url, out := startServe(t, "--data", data, "--demo")
+	url, out := startServe(t, "--data", data, "--demo", "--argon2-memory-kib", "8192", "--argon2-time", "1")
 	if !strings.HasPrefix(url, "https://localhost:") {
 		t.Fatalf("URL = %s", url)
 	}
 	ca := filepath.Join(data, "tls", "ca.crt")
 	if !strings.Contains(out.String(), ca) || !regexp.MustCompile(`SHA-256 fingerprint: ([0-9A-F]{2}:){31}[0-9A-F]{2}`).MatchString(out.String()) {
 		t.Fatalf("CA path and fingerprint not printed:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "Demo logins") || !regexp.MustCompile(`clerk\.shinjuku +131041 .* TOTP [A-Z2-7]{32}`).MatchString(out.String()) {
+		t.Fatalf("demo logins not printed:\n%s", out.String())
 	}
 	if !strings.Contains(out.String(), "131041 新宿区") || !strings.Contains(out.String(), "011002 札幌市") {
 		t.Fatalf("demo municipalities not reported:\n%s", out.String())
@@ -182,7 +185,7 @@ func TestServeRefusals(t *testing.T) {
 	if code, _, stderr := runCmd(t, "migrate", "--data", data); code != 0 {
 		t.Fatal(stderr)
 	}
-	if code, _, stderr := runCmd(t, "demo", "--data", data, "--residents", "5"); code != 0 {
+	if code, _, stderr := runCmd(t, "demo", "--data", data, "--residents", "5", "--argon2-memory-kib", "8192", "--argon2-time", "1"); code != 0 {
 		t.Fatal(stderr)
 	}
 	key := filepath.Join(data, "master.key")
@@ -204,7 +207,7 @@ func TestServeRefusals(t *testing.T) {
 
 func TestKeysCommands(t *testing.T) {
 	data := t.TempDir()
-	if code, out, stderr := runCmd(t, "demo", "--data", data, "--residents", "50"); code != 0 || !strings.Contains(out, "50 residents") {
+	if code, out, stderr := runCmd(t, "demo", "--data", data, "--residents", "50", "--argon2-memory-kib", "8192", "--argon2-time", "1"); code != 0 || !strings.Contains(out, "50 residents") {
 		t.Fatalf("demo: %d %s %s", code, out, stderr)
 	}
 	status := func() map[string]any {
@@ -222,10 +225,11 @@ func TestKeysCommands(t *testing.T) {
 	if code, out, stderr := runCmd(t, "keys", "rotate", "--data", data); code != 0 || !strings.Contains(out, "version 2") {
 		t.Fatalf("rotate: %d %s %s", code, out, stderr)
 	}
-	if st := status(); st["rows_pending_rewrap"] != 100.0 {
+	// 100 residents' numbers and 7 demo staff members' TOTP secrets.
+	if st := status(); st["rows_pending_rewrap"] != 107.0 {
 		t.Fatalf("status after rotate: %v", st)
 	}
-	if code, out, stderr := runCmd(t, "keys", "rewrap", "--data", data); code != 0 || !strings.Contains(out, "Re-sealed 100 rows") {
+	if code, out, stderr := runCmd(t, "keys", "rewrap", "--data", data); code != 0 || !strings.Contains(out, "Re-sealed 100 rows of residents.mynumber") || !strings.Contains(out, "Re-sealed 7 rows of staff_users.totp") {
 		t.Fatalf("rewrap: %d %s %s", code, out, stderr)
 	}
 	if st := status(); st["rows_pending_rewrap"] != 0.0 {
@@ -259,7 +263,7 @@ func TestConfigMigrateVersion(t *testing.T) {
 
 func TestAuditCommands(t *testing.T) {
 	data := t.TempDir()
-	if code, _, stderr := runCmd(t, "demo", "--data", data, "--residents", "20"); code != 0 {
+	if code, _, stderr := runCmd(t, "demo", "--data", data, "--residents", "20", "--argon2-memory-kib", "8192", "--argon2-time", "1"); code != 0 {
 		t.Fatal(stderr)
 	}
 	code, out, stderr := runCmd(t, "audit", "status", "--data", data, "--json")
@@ -296,5 +300,64 @@ func TestAuditCommands(t *testing.T) {
 	code, out, stderr = runCmd(t, "audit", "verify", "--data", data)
 	if code != 1 || !strings.Contains(out, "event 3") || !strings.Contains(stderr, "does not verify") {
 		t.Fatalf("tampered verify: exit %d\n%s\n%s", code, out, stderr)
+	}
+}
+
+// The first start of an empty system makes one IS administrator and shows
+// its one-time password once.
+func TestFirstStartCreatesAdmin(t *testing.T) {
+	data := t.TempDir()
+	_, out := startServe(t, "--data", data, "--http", "--argon2-memory-kib", "8192", "--argon2-time", "1")
+	m := regexp.MustCompile(`One-time password \(shown only now\): ([A-Za-z0-9]{16})`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no one-time password printed:\n%s", out.String())
+	}
+	code, list, _ := runCmd(t, "user", "list", "--data", data, "--json")
+	if code != 0 || !strings.Contains(list, `"login_id":"admin"`) || !strings.Contains(list, `"must_change_password":true`) {
+		t.Fatalf("admin not created as expected: %s", list)
+	}
+}
+
+func TestUserCommands(t *testing.T) {
+	data := t.TempDir()
+	cheap := []string{"--data", data, "--argon2-memory-kib", "8192", "--argon2-time", "1"}
+	run := func(args ...string) (int, string, string) { return runCmd(t, append(args, cheap...)...) }
+	if code, _, stderr := run("demo", "--residents", "3"); code != 0 {
+		t.Fatal(stderr)
+	}
+	code, out, stderr := run("user", "add", "--login", "suzuki.m", "--name", "鈴木　真", "--tenant", "131041", "--section", "医療保険年金課")
+	if code != 0 || !regexp.MustCompile(`One-time password .*: [A-Za-z0-9]{16}`).MatchString(out) {
+		t.Fatalf("add: %d %s %s", code, out, stderr)
+	}
+	if code, _, stderr := run("user", "add", "--login", "suzuki.m", "--name", "別人"); code == 0 || !strings.Contains(stderr, "login_id") {
+		t.Fatalf("duplicate add: %d %s", code, stderr)
+	}
+	if code, _, stderr := run("user", "add", "--login", "x", "--name", "短い"); code != 2 || !strings.Contains(stderr, "login_id") {
+		t.Fatalf("bad login ID: %d %s", code, stderr)
+	}
+	if code, out, _ := run("user", "enroll", "--login", "suzuki.m"); code != 0 || !strings.Contains(out, "otpauth://totp/bango:suzuki.m?") {
+		t.Fatalf("enroll: %d %s", code, out)
+	}
+	if code, out, _ := run("user", "reset", "--login", "suzuki.m"); code != 0 || !strings.Contains(out, "New one-time password") {
+		t.Fatalf("reset: %d %s", code, out)
+	}
+	if code, out, _ := run("user", "transfer", "--login", "suzuki.m", "--tenant", "011002", "--section", "保険年金課"); code != 0 || !strings.Contains(out, "second factors were deleted") {
+		t.Fatalf("transfer: %d %s", code, out)
+	}
+	if code, out, _ := run("user", "retire", "--login", "suzuki.m"); code != 0 || !strings.Contains(out, "retired") {
+		t.Fatalf("retire: %d %s", code, out)
+	}
+	code, out, _ = run("user", "list", "--json")
+	var users []map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &users) != nil {
+		t.Fatalf("list: %d %s", code, out)
+	}
+	for _, u := range users {
+		if u["login_id"] == "suzuki.m" && (u["status"] != "retired" || u["has_totp"] != false || u["tenant"] != "011002") {
+			t.Fatalf("suzuki.m = %v", u)
+		}
+	}
+	if code, out, _ := runCmd(t, "audit", "verify", "--data", data); code != 0 || !strings.Contains(out, "OK") {
+		t.Fatalf("verify after user work: %s", out)
 	}
 }

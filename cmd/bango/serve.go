@@ -79,12 +79,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer sys.Close()
+	sysCtx := audit.WithActor(ctx, audit.Actor{User: "system:serve"})
 	if *demoMode {
-		demoCtx := audit.WithActor(ctx, audit.Actor{User: "system:demo"})
-		if err := seedDemo(demoCtx, sys, *demoSeed, demoResidents, stdout); err != nil {
+		if err := seedDemo(audit.WithActor(ctx, audit.Actor{User: "system:demo"}), sys, *demoSeed, demoResidents, stdout); err != nil {
 			httpSrv.Close()
 			return err
 		}
+	} else if err := ensureFirstAdmin(sysCtx, sys, stdout); err != nil {
+		httpSrv.Close()
+		return err
 	}
 	go sys.sequencer.Run(ctx, audit.RunInterval)
 	go pruneDaily(audit.WithActor(ctx, audit.Actor{User: "system:retention"}), sys)

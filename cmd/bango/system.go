@@ -9,10 +9,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"runtime"
+	"time"
 
 	"bango/internal/audit"
 	"bango/internal/config"
 	"bango/internal/errs"
+	"bango/internal/identity"
 	"bango/internal/resident"
 	"bango/internal/store"
 	"bango/internal/tenant"
@@ -29,6 +32,7 @@ type system struct {
 	vault     *vault.Vault
 	tenants   *tenant.Service
 	residents *resident.Service
+	users     *identity.Service
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
@@ -123,6 +127,10 @@ func buildSystem(ctx context.Context, cfg *config.Config, log *slog.Logger, db *
 		vault:     v,
 		tenants:   tenant.NewService(db, v),
 		residents: resident.NewService(db, v, log),
+		users: identity.NewService(db, v,
+			identity.NewHasher(identity.Params{Time: cfg.Argon2Time, MemoryKiB: cfg.Argon2MemoryKiB, Threads: 2}, runtime.GOMAXPROCS(0)),
+			identity.Policy{PasswordMaxAge: time.Duration(cfg.PasswordMaxAgeDays) * 24 * time.Hour, LockAfter: cfg.LockoutAfter,
+				LockFor: time.Duration(cfg.LockoutMinutes) * time.Minute, Issuer: "bango"}, log),
 	}, nil
 }
 

@@ -35,6 +35,12 @@ type Config struct {
 	LogLevel      string        `json:"log_level"`
 	ShutdownGrace time.Duration `json:"shutdown_grace"`
 
+	PasswordMaxAgeDays int    `json:"password_max_age_days"`
+	LockoutAfter       int    `json:"lockout_after"`
+	LockoutMinutes     int    `json:"lockout_minutes"`
+	Argon2MemoryKiB    uint32 `json:"argon2_memory_kib"`
+	Argon2Time         uint32 `json:"argon2_time"`
+
 	AuditKeyFile        string        `json:"audit_key_file"`
 	AuditCheckpointN    int64         `json:"audit_checkpoint_every"`
 	AuditCheckpointT    time.Duration `json:"audit_checkpoint_period"`
@@ -114,6 +120,31 @@ var settings = func() []setting {
 			c.ShutdownGrace = d
 			return nil
 		}, func(c *Config) string { return c.ShutdownGrace.String() })
+	intSetting := func(name, def, help string, min int, p func(*Config) *int) {
+		add(name, def, help, false, func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < min {
+				return fmt.Errorf("%q is not a whole number of at least %d", v, min)
+			}
+			*p(c) = n
+			return nil
+		}, func(c *Config) string { return strconv.Itoa(*p(c)) })
+	}
+	uintSetting := func(name, def, help string, min uint32, p func(*Config) *uint32) {
+		add(name, def, help, false, func(c *Config, v string) error {
+			n, err := strconv.ParseUint(v, 10, 32)
+			if err != nil || uint32(n) < min {
+				return fmt.Errorf("%q is not a whole number of at least %d", v, min)
+			}
+			*p(c) = uint32(n)
+			return nil
+		}, func(c *Config) string { return strconv.FormatUint(uint64(*p(c)), 10) })
+	}
+	intSetting("password-max-age-days", "90", "days before a password must be changed (0: never)", 0, func(c *Config) *int { return &c.PasswordMaxAgeDays })
+	intSetting("lockout-after", "5", "consecutive login failures that lock an account", 1, func(c *Config) *int { return &c.LockoutAfter })
+	intSetting("lockout-minutes", "15", "how long a locked account stays locked", 1, func(c *Config) *int { return &c.LockoutMinutes })
+	uintSetting("argon2-memory-kib", "65536", "Argon2id memory per password hash, KiB", 8192, func(c *Config) *uint32 { return &c.Argon2MemoryKiB })
+	uintSetting("argon2-time", "2", "Argon2id passes per password hash", 1, func(c *Config) *uint32 { return &c.Argon2Time })
 	set, get = str(func(c *Config) *string { return &c.AuditKeyFile })
 	add("audit-key-file", "", "audit checkpoint signing key, mode 0600 (default: audit.key in the data folder; its verifier key beside it as audit.pub)", false, set, get)
 	add("audit-checkpoint-every", "1000", "sign an audit checkpoint every N events", false,
