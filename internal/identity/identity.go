@@ -58,17 +58,18 @@ var DefaultPolicy = Policy{PasswordMaxAge: 90 * 24 * time.Hour, LockAfter: 5, Lo
 
 // Service manages staff users.
 type Service struct {
-	db     *store.DB
-	vault  *vault.Vault
-	hasher *Hasher
-	policy Policy
-	log    *slog.Logger
-	now    func() time.Time
+	db       *store.DB
+	vault    *vault.Vault
+	hasher   *Hasher
+	policy   Policy
+	sessions SessionPolicy
+	log      *slog.Logger
+	now      func() time.Time
 }
 
 // NewService returns a Service.
 func NewService(db *store.DB, v *vault.Vault, h *Hasher, p Policy, log *slog.Logger) *Service {
-	return &Service{db: db, vault: v, hasher: h, policy: p, log: log, now: func() time.Time { return time.Now().UTC() }}
+	return &Service{db: db, vault: v, hasher: h, policy: p, sessions: DefaultSessionPolicy, log: log, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // SetClock replaces the clock, for tests of expiry and lockout.

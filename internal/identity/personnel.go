@@ -31,9 +31,13 @@ func (s *Service) Transfer(ctx context.Context, loginID string, to NewUser) erro
 			to.Tenant, to.Department, to.Section, s.now(), u.ID); err != nil {
 			return err
 		}
+		ended, err := endUserSessions(ctx, tx, u.ID)
+		if err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, audit.Event{Tenant: u.Tenant, Action: "user.transfer", Subject: subject, Outcome: audit.OK,
 			Detail: "from=" + u.Tenant + "/" + u.Department + "/" + u.Section + " to=" + to.Tenant + "/" + to.Department + "/" + to.Section +
-				" second_factors=deleted"})
+				" second_factors=deleted sessions_ended=" + itoa(int(ended))})
 	})
 }
 
@@ -53,7 +57,11 @@ func (s *Service) Retire(ctx context.Context, loginID string) error {
 			pin_hash = '', updated_at = $1 WHERE id = $2`, s.now(), u.ID); err != nil {
 			return err
 		}
+		ended, err := endUserSessions(ctx, tx, u.ID)
+		if err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, audit.Event{Tenant: u.Tenant, Action: "user.retire", Subject: subject, Outcome: audit.OK,
-			Detail: "password=deleted second_factors=deleted"})
+			Detail: "password=deleted second_factors=deleted sessions_ended=" + itoa(int(ended))})
 	})
 }
