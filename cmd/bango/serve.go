@@ -35,7 +35,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	srv := web.New(db, log, version)
+	srv := web.New(web.Deps{DB: db, Log: log, Version: version})
 
 	// Listen before migrating, so that /readyz can say "not yet" meanwhile.
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -89,6 +89,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		httpSrv.Close()
 		return err
 	}
+	srv.SetUsers(sys.users)
 	go sys.sequencer.Run(ctx, audit.RunInterval)
 	go pruneDaily(audit.WithActor(ctx, audit.Actor{User: "system:retention"}), sys)
 	srv.SetReady(true)

@@ -7,26 +7,49 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
 
 	"bango/internal/errs"
+	"bango/internal/identity"
 	"bango/internal/store"
 )
 
 // Server holds what the handlers need.
 type Server struct {
 	db      *store.DB
+	usersP  atomic.Pointer[identity.Service]
 	log     *slog.Logger
 	version string
+	pages   map[string]*template.Template
 	ready   atomic.Bool
 }
 
-// New returns a Server. It answers /readyz with 503 until SetReady.
-func New(db *store.DB, log *slog.Logger, version string) *Server {
-	return &Server{db: db, log: log, version: version}
+// Deps are the services the server needs.
+type Deps struct {
+	DB      *store.DB
+	Users   *identity.Service
+	Log     *slog.Logger
+	Version string
 }
+
+// New returns a Server. It answers /readyz with 503 until SetReady. Users
+// may be given later with SetUsers: a server listens before its database
+// is migrated, and staff pages answer 503 until then.
+func New(d Deps) *Server {
+	s := &Server{db: d.DB, log: d.Log, version: d.Version, pages: parsePages()}
+	if d.Users != nil {
+		s.usersP.Store(d.Users)
+	}
+	return s
+}
+
+// SetUsers gives the server its identity service.
+func (s *Server) SetUsers(u *identity.Service) { s.usersP.Store(u) }
+
+var errNotReady = errs.E(errs.Unavailable, "the server is starting; try again in a moment")
 
 // SetReady marks the server ready once migrations are applied.
 func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }

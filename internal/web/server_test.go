@@ -38,7 +38,7 @@ func TestHealthAndReadiness(t *testing.T) {
 	for _, eng := range []store.Engine{store.SQLite, store.Postgres} {
 		t.Run(string(eng), func(t *testing.T) {
 			db := testutil.NewEmptyDB(t, eng)
-			s := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
+			s := New(Deps{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"})
 			h := s.Handler()
 
 			res, body := get(t, h, "/healthz")
@@ -65,7 +65,7 @@ func TestHealthAndReadiness(t *testing.T) {
 
 func TestSecurityHeadersAndNotFound(t *testing.T) {
 	db := testutil.NewDB(t, store.SQLite)
-	h := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test").Handler()
+	h := New(Deps{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"}).Handler()
 	for _, path := range []string{"/", "/healthz", "/no/such/page"} {
 		res, _ := get(t, h, path)
 		csp := res.Header.Get("Content-Security-Policy")
@@ -87,7 +87,7 @@ func TestSecurityHeadersAndNotFound(t *testing.T) {
 func TestErrorAdapter(t *testing.T) {
 	db := testutil.NewDB(t, store.SQLite)
 	var logs strings.Builder
-	s := New(db, slog.New(slog.NewTextHandler(&logs, nil)), "test")
+	s := New(Deps{DB: db, Log: slog.New(slog.NewTextHandler(&logs, nil)), Version: "test"})
 	tests := []struct {
 		err    error
 		status int
@@ -145,7 +145,7 @@ func TestAuditProofRoutes(t *testing.T) {
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
-			h := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test").Handler()
+			h := New(Deps{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"}).Handler()
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/audit/checkpoint", nil))
 			cp, err := audit.OpenCheckpoint(rec.Body.Bytes(), keys.Verifier)

@@ -1,0 +1,89 @@
+package web
+
+import (
+	"net/http"
+	"sort"
+)
+
+// catalogue holds every string the UI shows, in Japanese (first) and
+// English. Templates reach it through {{t "key"}}; TestCatalogue fails on a
+// key missing in either language or used by a template but not defined.
+var catalogue = map[string][2]string{
+	"app.name":          {"bango 個人番号利用事務系", "bango My Number business system"},
+	"app.tagline":       {"国民健康保険・公費負担医療", "National Health Insurance and public-expense medical care"},
+	"lang.switch":       {"English", "日本語"},
+	"login.title":       {"ログイン", "Log in"},
+	"login.id":          {"ログインID", "Login ID"},
+	"login.password":    {"パスワード", "Password"},
+	"login.next":        {"次へ", "Next"},
+	"login.notice":      {"この端末の操作はすべて記録されます。", "Everything done on this terminal is recorded."},
+	"second.title":      {"二要素認証", "Second factor"},
+	"second.code":       {"認証コード（6桁）", "Authentication code (6 digits)"},
+	"second.code.help":  {"認証アプリに表示されている6桁の数字", "The 6 digits shown in your authenticator app"},
+	"second.pin":        {"PIN", "PIN"},
+	"second.submit":     {"ログイン", "Log in"},
+	"second.cancel":     {"やり直す", "Start over"},
+	"lock.title":        {"画面ロック中", "Session locked"},
+	"lock.help":         {"一定時間操作がなかったため、画面をロックしました。認証コードとPINを入力すると、作業に戻ります。", "The session was locked after a period without activity. Enter your code and PIN to return to your work."},
+	"lock.submit":       {"ロック解除", "Unlock"},
+	"lock.now":          {"画面ロック", "Lock"},
+	"logout":            {"ログアウト", "Log out"},
+	"password.title":    {"パスワード変更", "Change password"},
+	"password.expired":  {"パスワードの有効期限が切れているか、初回ログインです。新しいパスワードを設定するまで、他の操作はできません。", "Your password has expired or is a one-time password. Set a new one before doing anything else."},
+	"password.current":  {"現在のパスワード", "Current password"},
+	"password.new":      {"新しいパスワード", "New password"},
+	"password.confirm":  {"新しいパスワード（確認）", "New password (again)"},
+	"password.rules":    {"12文字以上。ログインIDや、よく使われる語句、直近5回のパスワードは使えません。", "At least 12 characters; not the login ID, a common word, or one of the last 5 passwords."},
+	"password.submit":   {"変更する", "Change"},
+	"password.mismatch": {"確認用のパスワードが一致しません", "The two new passwords differ"},
+	"password.changed":  {"パスワードを変更しました。", "Your password was changed."},
+	"home.title":        {"ホーム", "Home"},
+	"home.welcome":      {"ようこそ", "Welcome"},
+	"home.municipality": {"所属団体", "Municipality"},
+	"home.section":      {"所属", "Section"},
+	"home.all":          {"（全団体）", "(all municipalities)"},
+	"home.empty":        {"あなたに許可された業務はまだありません。所属長に権限の申請を依頼してください。", "No work is granted to you yet. Ask your section head to apply for your rights."},
+	"header.user":       {"利用者", "User"},
+	"header.idle":       {"自動ロックまで", "Locks in"},
+	"nav.home":          {"ホーム", "Home"},
+	"nav.password":      {"パスワード変更", "Password"},
+	"error.title":       {"エラー", "Error"},
+	"error.back":        {"ホームへ戻る", "Back to home"},
+	"error.forbidden":   {"この操作は許可されていません。", "You are not allowed to do this."},
+	"error.notfound":    {"ページが見つかりません。", "Page not found."},
+	"error.invalid":     {"入力内容を確認してください。", "Please check what you entered."},
+	"error.internal":    {"システムエラーが発生しました。時間をおいて再度お試しください。", "Something went wrong. Please try again later."},
+	"error.csrf":        {"画面の有効期限が切れました。もう一度操作してください。", "This page expired. Please try again."},
+	"error.terminal":    {"この端末からは利用できません。", "This terminal may not be used."},
+	"a11y.skip":         {"本文へ移動", "Skip to content"},
+}
+
+// lang is the request's language: the "lang" cookie, Japanese by default.
+func lang(r *http.Request) string {
+	if c, err := r.Cookie("lang"); err == nil && c.Value == "en" {
+		return "en"
+	}
+	return "ja"
+}
+
+// tr looks key up in lang; a missing key shows itself, and a test makes
+// sure none is missing.
+func tr(lang, key string) string {
+	m, ok := catalogue[key]
+	if !ok {
+		return key
+	}
+	if lang == "en" {
+		return m[1]
+	}
+	return m[0]
+}
+
+func catalogueKeys() []string {
+	keys := make([]string, 0, len(catalogue))
+	for k := range catalogue {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,183 @@
+package web
+
+import (
+	"net/http"
+
+	"bango/internal/audit"
+	"bango/internal/errs"
+	"bango/internal/identity"
+)
+
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
+	if sess, err := s.loadSession(r); err == nil && sess.Stage == identity.StageActive {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return nil
+	}
+	return s.render(w, r, http.StatusOK, "login", s.newPage(r, "login.title", nil))
+}
+
+// login is the password step.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	if s.usersP.Load() == nil {
+		return errNotReady
+	}
+	p := s.newPage(r, "login.title", nil)
+	f, err := formValues(r, "login_id", "password")
+	ctx := audit.WithActor(r.Context(), audit.Actor{User: "anonymous", Address: clientAddress(r)})
+	if err != nil {
+		s.refused(r.WithContext(ctx), "oversized_field", err)
+		p.Error = errs.Fields(err)[0].Field + ": " + errs.Fields(err)[0].Reason.In(p.Lang)
+		return s.render(w, r, http.StatusBadRequest, "login", p)
+	}
+	ctx = audit.WithActor(r.Context(), audit.Actor{User: f["login_id"], Address: clientAddress(r)})
+	u, err := s.usersP.Load().CheckPassword(ctx, f["login_id"], f["password"])
+	if err != nil {
+		if !identity.ErrLogin(err) {
+			return err
+		}
+		p.Error = err.Error()
+		p.Form["login_id"] = f["login_id"]
+		return s.render(w, r, http.StatusUnauthorized, "login", p)
+	}
+	token, _, err := s.usersP.Load().StartSession(ctx, u, identity.StagePassword, clientAddress(r), "", "")
+	if err != nil {
+		return err
+	}
+	setSessionCookie(w, token)
+	http.Redirect(w, r, "/login/second", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) secondForm(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, http.StatusOK, "second", s.newPage(r, "second.title", sessionFrom(r.Context())))
+}
+
+// second is the second-factor step; success opens a new session.
+func (s *Server) second(w http.ResponseWriter, r *http.Request) error {
+	sess := sessionFrom(r.Context())
+	p := s.newPage(r, "second.title", sess)
+	f, err := formValues(r, "code", "pin")
+	if err != nil {
+		s.refused(r, "oversized_field", err)
+		p.Error = errs.Fields(err)[0].Field + ": " + errs.Fields(err)[0].Reason.In(p.Lang)
+		return s.render(w, r, http.StatusBadRequest, "second", p)
+	}
+	if _, err := s.usersP.Load().CheckSecondFactor(r.Context(), sess.User.LoginID, f["code"], f["pin"]); err != nil {
+		if !identity.ErrLogin(err) {
+			return err
+		}
+		p.Error = err.Error()
+		return s.render(w, r, http.StatusUnauthorized, "second", p)
+	}
+	token, full, err := s.usersP.Load().CompleteLogin(r.Context(), *sess)
+	if err != nil {
+		return err
+	}
+	setSessionCookie(w, token)
+	next := "/"
+	if s.usersP.Load().PasswordExpired(full.User) {
+		next = "/password"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if err := s.usersP.Load().Logout(r.Context(), *sessionFrom(r.Context())); err != nil {
+		return err
+	}
+	clearSessionCookie(w)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) lockForm(w http.ResponseWriter, r *http.Request) error {
+	sess := sessionFrom(r.Context())
+	if !sess.Locked {
+		http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return nil
+	}
+	p := s.newPage(r, "lock.title", sess)
+	p.Next = localPath(r.URL.Query().Get("next"))
+	return s.render(w, r, http.StatusOK, "lock", p)
+}
+
+// lockNow locks the session at the user's request (leaving the desk).
+func (s *Server) lockNow(w http.ResponseWriter, r *http.Request) error {
+	if err := s.usersP.Load().Lock(r.Context(), *sessionFrom(r.Context())); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/lock?next=/", http.StatusSeeOther)
+	return nil
+}
+
+// unlock reopens a locked session with the second factor and returns the
+// user to where they were.
+func (s *Server) unlock(w http.ResponseWriter, r *http.Request) error {
+	sess := sessionFrom(r.Context())
+	p := s.newPage(r, "lock.title", sess)
+	f, err := formValues(r, "code", "pin", "next")
+	if err != nil {
+		s.refused(r, "oversized_field", err)
+		return err
+	}
+	p.Next = localPath(f["next"])
+	if err := s.usersP.Load().Unlock(r.Context(), *sess, f["code"], f["pin"]); err != nil {
+		if !identity.ErrLogin(err) {
+			return err
+		}
+		p.Error = err.Error()
+		return s.render(w, r, http.StatusUnauthorized, "lock", p)
+	}
+	http.Redirect(w, r, p.Next, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request) error {
+	sess := sessionFrom(r.Context())
+	p := s.newPage(r, "password.title", sess)
+	p.Expired = s.usersP.Load().PasswordExpired(sess.User)
+	return s.render(w, r, http.StatusOK, "password", p)
+}
+
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
+	sess := sessionFrom(r.Context())
+	p := s.newPage(r, "password.title", sess)
+	p.Expired = s.usersP.Load().PasswordExpired(sess.User)
+	f, err := formValues(r, "current", "new", "confirm")
+	if err == nil && f["new"] != f["confirm"] {
+		p.Error = tr(p.Lang, "password.mismatch")
+		return s.render(w, r, http.StatusBadRequest, "password", p)
+	}
+	if err == nil {
+		err = s.usersP.Load().ChangePassword(r.Context(), sess.User.LoginID, f["current"], f["new"])
+	}
+	if err != nil {
+		switch {
+		case errs.Fields(err) != nil:
+			p.Error = errs.Fields(err)[0].Reason.In(p.Lang)
+		case errs.Is(err, errs.Unauthenticated):
+			p.Error = err.Error()
+		default:
+			return err
+		}
+		return s.render(w, r, http.StatusBadRequest, "password", p)
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, http.StatusOK, "home", s.newPage(r, "home.title", sessionFrom(r.Context())))
+}
+
+// setLang sets the language cookie and goes back.
+func (s *Server) setLang(w http.ResponseWriter, r *http.Request) error {
+	l := "ja"
+	if r.URL.Query().Get("to") == "en" {
+		l = "en"
+	}
+	http.SetCookie(w, &http.Cookie{Name: "lang", Value: l, Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: 365 * 24 * 3600})
+	http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,312 @@
+package web
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"bango/internal/audit"
+	"bango/internal/identity"
+	"bango/internal/store"
+	"bango/internal/tenant"
+	"bango/internal/testutil"
+	"bango/internal/vault"
+)
+
+type webFixture struct {
+	db     *store.DB
+	users  *identity.Service
+	srv    *httptest.Server
+	now    time.Time
+	secret string
+}
+
+// newWeb starts bango's handler over TLS with one enrolled user,
+// "tanaka.h", whose password is already changed.
+func newWeb(t *testing.T, eng store.Engine) *webFixture {
+	t.Helper()
+	db := testutil.NewDB(t, eng)
+	mk, _, err := vault.LoadKeyFile(filepath.Join(t.TempDir(), "master.key"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := vault.New(db, mk)
+	ctx := audit.WithActor(context.Background(), audit.Actor{User: "is-admin"})
+	if _, err := tenant.NewService(db, v).Create(ctx, "131041", "新宿区"); err != nil {
+		t.Fatal(err)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	f := &webFixture{db: db, now: time.Now().UTC()}
+	f.users = identity.NewService(db, v, identity.NewHasher(identity.Params{Time: 1, MemoryKiB: 1024, Threads: 1}, 2), identity.DefaultPolicy, quiet)
+	f.users.SetClock(func() time.Time { return f.now })
+	_, temp, err := f.users.Create(ctx, identity.NewUser{LoginID: "tanaka.h", Name: "田中　花子", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.users.ChangePassword(ctx, "tanaka.h", temp, "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	k, err := f.users.EnrollTOTP(ctx, "tanaka.h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.secret = k.Secret
+	if err := f.users.SetPIN(ctx, "tanaka.h", "2580"); err != nil {
+		t.Fatal(err)
+	}
+	s := New(Deps{DB: db, Users: f.users, Log: quiet, Version: "test"})
+	s.SetReady(true)
+	f.srv = httptest.NewTLSServer(s.Handler())
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *webFixture) client(t *testing.T) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func body(t *testing.T, res *http.Response) string {
+	t.Helper()
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	return string(b)
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func (f *webFixture) get(t *testing.T, c *http.Client, path string) (*http.Response, string) {
+	t.Helper()
+	res, err := c.Get(f.srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, body(t, res)
+}
+
+func (f *webFixture) post(t *testing.T, c *http.Client, path string, form url.Values) (*http.Response, string) {
+	t.Helper()
+	res, err := c.PostForm(f.srv.URL+path, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, body(t, res)
+}
+
+func csrfOf(t *testing.T, page string) string {
+	t.Helper()
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no CSRF token in page:\n%s", page)
+	}
+	return m[1]
+}
+
+// login goes through both steps and returns the logged-in client.
+func (f *webFixture) login(t *testing.T) *http.Client {
+	t.Helper()
+	c := f.client(t)
+	res, _ := f.post(t, c, "/login", url.Values{"login_id": {"tanaka.h"}, "password": {"correct horse battery"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login/second" {
+		t.Fatalf("password step: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	_, page := f.get(t, c, "/login/second")
+	res, _ = f.post(t, c, "/login/second", url.Values{"csrf": {csrfOf(t, page)}, "code": {testutil.TOTP(f.secret, f.now)}, "pin": {"2580"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" {
+		t.Fatalf("second step: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	return c
+}
+
+// R-AUTH-1, R-AUTH-4: the whole login over HTTP, the cookie's attributes,
+// and the generic failure.
+func TestLoginFlow(t *testing.T) {
+	for _, eng := range []store.Engine{store.SQLite, store.Postgres} {
+		t.Run(string(eng), func(t *testing.T) {
+			f := newWeb(t, eng)
+			c := f.client(t)
+			if res, _ := f.get(t, c, "/"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+				t.Fatalf("anonymous home: %d %s", res.StatusCode, res.Header.Get("Location"))
+			}
+			res, page := f.post(t, c, "/login", url.Values{"login_id": {"tanaka.h"}, "password": {"wrong wrong wrong"}})
+			if res.StatusCode != http.StatusUnauthorized || !strings.Contains(page, "ログインできません") || !strings.Contains(page, `value="tanaka.h"`) {
+				t.Fatalf("wrong password: %d\n%s", res.StatusCode, page)
+			}
+			res, _ = f.post(t, c, "/login", url.Values{"login_id": {"tanaka.h"}, "password": {"correct horse battery"}})
+			cookie := res.Header.Get("Set-Cookie")
+			for _, attr := range []string{"__Host-bango=", "Path=/", "HttpOnly", "Secure", "SameSite=Strict"} {
+				if !strings.Contains(cookie, attr) {
+					t.Fatalf("cookie %q lacks %s", cookie, attr)
+				}
+			}
+			// The password stage opens nothing else.
+			if res, _ := f.get(t, c, "/"); res.Header.Get("Location") != "/login/second" {
+				t.Fatalf("home after the password only: %s", res.Header.Get("Location"))
+			}
+			_, page = f.get(t, c, "/login/second")
+			csrf := csrfOf(t, page)
+			res, page = f.post(t, c, "/login/second", url.Values{"csrf": {csrf}, "code": {"000000"}, "pin": {"2580"}})
+			if res.StatusCode != http.StatusUnauthorized || !strings.Contains(page, "ログインできません") {
+				t.Fatalf("wrong code: %d", res.StatusCode)
+			}
+			res, _ = f.post(t, c, "/login/second", url.Values{"csrf": {csrf}, "code": {testutil.TOTP(f.secret, f.now)}, "pin": {"2580"}})
+			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" || !strings.Contains(res.Header.Get("Set-Cookie"), "__Host-bango=") {
+				t.Fatalf("second step: %d %v", res.StatusCode, res.Header)
+			}
+			res, page = f.get(t, c, "/")
+			if res.StatusCode != 200 || !strings.Contains(page, "田中　花子") || !strings.Contains(page, "医療保険年金課") || !strings.Contains(page, `data-seconds="`) {
+				t.Fatalf("home: %d\n%s", res.StatusCode, page)
+			}
+			// English.
+			f.get(t, c, "/lang?to=en&next=/")
+			if _, page = f.get(t, c, "/"); !strings.Contains(page, "Welcome") || !strings.Contains(page, `lang="en"`) {
+				t.Fatalf("English home:\n%s", page)
+			}
+			// Logout needs the CSRF token; then the session is gone.
+			if res, _ := f.post(t, c, "/logout", url.Values{}); res.StatusCode != http.StatusForbidden {
+				t.Fatalf("logout without token: %d", res.StatusCode)
+			}
+			res, _ = f.post(t, c, "/logout", url.Values{"csrf": {csrfOf(t, page)}})
+			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+				t.Fatalf("logout: %d", res.StatusCode)
+			}
+			if res, _ := f.get(t, c, "/"); res.Header.Get("Location") != "/login" {
+				t.Fatal("home after logout")
+			}
+			var refused int
+			f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused' AND detail LIKE 'reason=csrf%'`).Scan(&refused)
+			if refused != 1 {
+				t.Fatalf("refused CSRF requests audited: %d", refused)
+			}
+		})
+	}
+}
+
+// R-AUTH-4: ten idle minutes lock the session; the second factor unlocks
+// it and returns the user to where they were going.
+func TestIdleLockOverHTTP(t *testing.T) {
+	f := newWeb(t, store.SQLite)
+	c := f.login(t)
+	f.now = f.now.Add(11 * time.Minute)
+	res, _ := f.get(t, c, "/password")
+	if res.StatusCode != 200 {
+		t.Fatalf("password page (any session) = %d", res.StatusCode)
+	}
+	res, _ = f.get(t, c, "/?from=menu")
+	if loc := res.Header.Get("Location"); loc != "/lock?next=%2F%3Ffrom%3Dmenu" {
+		t.Fatalf("locked home: %d %s", res.StatusCode, loc)
+	}
+	_, page := f.get(t, c, "/lock?next=%2F%3Ffrom%3Dmenu")
+	f.now = f.now.Add(30 * time.Second)
+	res, _ = f.post(t, c, "/lock", url.Values{"csrf": {csrfOf(t, page)}, "next": {"/?from=menu"}, "code": {testutil.TOTP(f.secret, f.now)}, "pin": {"2580"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/?from=menu" {
+		t.Fatalf("unlock: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res, _ := f.get(t, c, "/"); res.StatusCode != 200 {
+		t.Fatalf("home after unlock: %d", res.StatusCode)
+	}
+	// A next that leaves the site is not followed.
+	if localPath("//evil.example/") != "/" || localPath("https://evil.example") != "/" || localPath("/\\evil") != "/" {
+		t.Fatal("localPath lets a foreign URL through")
+	}
+}
+
+// R-AUTH-3: with a one-time password, every page leads to the change page.
+func TestForcedPasswordChange(t *testing.T) {
+	f := newWeb(t, store.SQLite)
+	ctx := audit.WithActor(context.Background(), audit.Actor{User: "is-admin"})
+	temp, err := f.users.ResetPassword(ctx, "tanaka.h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.client(t)
+	f.post(t, c, "/login", url.Values{"login_id": {"tanaka.h"}, "password": {temp}})
+	_, page := f.get(t, c, "/login/second")
+	res, _ := f.post(t, c, "/login/second", url.Values{"csrf": {csrfOf(t, page)}, "code": {testutil.TOTP(f.secret, f.now)}, "pin": {"2580"}})
+	if res.Header.Get("Location") != "/password" {
+		t.Fatalf("after login with a one-time password: %s", res.Header.Get("Location"))
+	}
+	if res, _ := f.get(t, c, "/"); res.Header.Get("Location") != "/password" {
+		t.Fatalf("home with an expired password: %s", res.Header.Get("Location"))
+	}
+	_, page = f.get(t, c, "/password")
+	if !strings.Contains(page, "新しいパスワードを設定するまで") {
+		t.Fatal("the change page does not say why")
+	}
+	csrf := csrfOf(t, page)
+	res, page = f.post(t, c, "/password", url.Values{"csrf": {csrf}, "current": {temp}, "new": {"password1234"}, "confirm": {"password1234"}})
+	if res.StatusCode != 400 || !strings.Contains(page, "よく使われる") {
+		t.Fatalf("common password: %d", res.StatusCode)
+	}
+	res, _ = f.post(t, c, "/password", url.Values{"csrf": {csrf}, "current": {temp}, "new": {"fresh lantern morning"}, "confirm": {"fresh lantern morning"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" {
+		t.Fatalf("change: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res, _ := f.get(t, c, "/"); res.StatusCode != 200 {
+		t.Fatalf("home after the change: %d", res.StatusCode)
+	}
+}
+
+// Cross-origin posts and oversized fields are refused and audited.
+func TestRefusals(t *testing.T) {
+	f := newWeb(t, store.SQLite)
+	c := f.client(t)
+	req, _ := http.NewRequest("POST", f.srv.URL+"/login", strings.NewReader("login_id=tanaka.h&password=x"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.Header.Set("Origin", "https://evil.example")
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-origin login = %d", res.StatusCode)
+	}
+	res, page := f.post(t, c, "/login", url.Values{"login_id": {strings.Repeat("a", 300)}, "password": {"x"}})
+	if res.StatusCode != 400 || !strings.Contains(page, "login_id") {
+		t.Fatalf("oversized field: %d\n%s", res.StatusCode, page)
+	}
+	var n int
+	f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused'`).Scan(&n)
+	if n != 2 {
+		t.Fatalf("refusals audited = %d, want 2", n)
+	}
+}
+
+var tKey = regexp.MustCompile(`\{\{t "([^"]+)"\}\}`)
+
+// Every UI string is in both languages, and every key a template uses
+// exists.
+func TestCatalogue(t *testing.T) {
+	for _, k := range catalogueKeys() {
+		m := catalogue[k]
+		if strings.TrimSpace(m[0]) == "" || strings.TrimSpace(m[1]) == "" {
+			t.Errorf("key %q lacks a language: %q", k, m)
+		}
+	}
+	entries, _ := templateFiles.ReadDir("templates")
+	used := 0
+	for _, e := range entries {
+		src, _ := templateFiles.ReadFile("templates/" + e.Name())
+		for _, m := range tKey.FindAllStringSubmatch(string(src), -1) {
+			used++
+			if _, ok := catalogue[m[1]]; !ok {
+				t.Errorf("%s uses key %q, which the catalogue lacks", e.Name(), m[1])
+			}
+		}
+	}
+	if used < 20 {
+		t.Fatalf("only %d keys found in templates; the scan is broken", used)
+	}
+}

@@ -1,0 +1,126 @@
+package web
+
+import (
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+	"time"
+
+	"bango/internal/errs"
+	"bango/internal/identity"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed assets
+var assetFiles embed.FS
+
+func assets() http.Handler {
+	sub, err := fs.Sub(assetFiles, "assets")
+	if err != nil {
+		panic(err)
+	}
+	return http.StripPrefix("/static/", http.FileServer(http.FS(sub)))
+}
+
+// pageNames are the pages; each is parsed with the layout.
+var pageNames = []string{"login", "second", "lock", "password", "home", "error"}
+
+func parsePages() map[string]*template.Template {
+	pages := map[string]*template.Template{}
+	for _, name := range pageNames {
+		t := template.New(name).Funcs(template.FuncMap{"t": func(string) string { return "" }})
+		template.Must(t.ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html"))
+		pages[name] = t
+	}
+	return pages
+}
+
+// page is what every template sees.
+type page struct {
+	Lang, OtherLang, Title, Path string
+	Session                      *identity.Session
+	IdleSeconds                  int
+	IdleText                     string
+	Nav                          []navItem
+	Error, Notice                string
+	Form                         map[string]string
+	Expired                      bool
+	Next                         string
+	Message                      string
+}
+
+type navItem struct {
+	Key, Href string
+	Current   bool
+}
+
+func (s *Server) newPage(r *http.Request, title string, sess *identity.Session) *page {
+	l := lang(r)
+	p := &page{Lang: l, OtherLang: map[string]string{"ja": "en", "en": "ja"}[l], Title: title, Path: r.URL.Path, Session: sess, Form: map[string]string{}}
+	if sess != nil && sess.Stage == identity.StageActive && !sess.Locked {
+		left := sess.IdleLeft(s.usersP.Load().SessionPolicy(), time.Now())
+		p.IdleSeconds = int(left.Seconds())
+		p.IdleText = fmt.Sprintf("%d:%02d", p.IdleSeconds/60, p.IdleSeconds%60)
+		for _, n := range []navItem{{Key: "nav.home", Href: "/"}, {Key: "nav.password", Href: "/password"}} {
+			n.Current = n.Href == r.URL.Path
+			p.Nav = append(p.Nav, n)
+		}
+	}
+	return p
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) error {
+	t, ok := s.pages[name]
+	if !ok {
+		return errs.E(errs.Internal, "web: no page %q", name)
+	}
+	t, err := t.Clone()
+	if err != nil {
+		return err
+	}
+	t.Funcs(template.FuncMap{"t": func(key string) string { return tr(p.Lang, key) }})
+	var b strings.Builder
+	if err := t.ExecuteTemplate(&b, "layout", p); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, err = w.Write([]byte(b.String()))
+	return err
+}
+
+var errorMessage = map[errs.Kind]string{
+	errs.Forbidden: "error.forbidden", errs.NotFound: "error.notfound", errs.Invalid: "error.invalid",
+}
+
+// pageHandler adapts a page handler: an error becomes an error page with
+// the status of its kind; internal errors are logged, never shown.
+func (s *Server) pageHandler(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := h(w, r)
+		if err == nil {
+			return
+		}
+		kind := errs.KindOf(err)
+		if kind == errs.Internal {
+			s.log.ErrorContext(r.Context(), "page failed", "path", r.URL.Path, "err", err)
+		}
+		msg, ok := errorMessage[kind]
+		if !ok {
+			msg = "error.internal"
+		}
+		if err == errCSRF {
+			msg = "error.csrf"
+		}
+		p := s.newPage(r, "error.title", nil)
+		p.Message = msg
+		if rerr := s.render(w, r, statusOf[kind], "error", p); rerr != nil {
+			http.Error(w, http.StatusText(statusOf[kind]), statusOf[kind])
+		}
+	})
+}

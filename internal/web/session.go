@@ -1,0 +1,175 @@
+package web
+
+import (
+	"context"
+	"crypto/subtle"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"bango/internal/audit"
+	"bango/internal/errs"
+	"bango/internal/identity"
+)
+
+// cookieName has the __Host- prefix: the browser keeps it only if it is
+// Secure, has Path=/ and no Domain, so no other site can set or read it.
+const cookieName = "__Host-bango"
+
+func setSessionCookie(w http.ResponseWriter, token string) {
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: token, Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+}
+
+func clearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+}
+
+func clientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+type sessionKey struct{}
+
+func sessionFrom(ctx context.Context) *identity.Session {
+	s, _ := ctx.Value(sessionKey{}).(*identity.Session)
+	return s
+}
+
+// loadSession reads the session of the request's cookie, if any.
+func (s *Server) loadSession(r *http.Request) (*identity.Session, error) {
+	if s.usersP.Load() == nil {
+		return nil, errNotReady
+	}
+	c, err := r.Cookie(cookieName)
+	if err != nil {
+		return nil, identity.ErrNoSession
+	}
+	sess, err := s.usersP.Load().Session(r.Context(), c.Value)
+	if err != nil {
+		return nil, err
+	}
+	return &sess, nil
+}
+
+var errCSRF = errs.E(errs.Forbidden, "the form's token does not match the session")
+
+// checkCSRF compares the form's token with the session's on every
+// state-changing request; the browser's cross-origin protection is the
+// first wall, this the second.
+func checkCSRF(r *http.Request, sess *identity.Session) error {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return nil
+	}
+	if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(sess.CSRF)) != 1 {
+		return errCSRF
+	}
+	return nil
+}
+
+// access says what a route needs of the session.
+type access int
+
+const (
+	anySession    access = iota // live session, even locked or expired password (lock, logout, password)
+	passwordStage               // only the password passed (second-factor page)
+	loggedIn                    // fully logged in, unlocked, current password
+)
+
+// withSession wraps a page that needs a session. Without one it sends the
+// browser to log in; a locked session to the lock screen, keeping where it
+// was going; an expired password to the change page.
+func (s *Server) withSession(need access, h handlerFunc) http.Handler {
+	return s.pageHandler(func(w http.ResponseWriter, r *http.Request) error {
+		sess, err := s.loadSession(r)
+		if err != nil {
+			if errs.Is(err, errs.Unauthenticated) {
+				clearSessionCookie(w)
+				http.Redirect(w, r, "/login", http.StatusSeeOther)
+				return nil
+			}
+			return err
+		}
+		ctx := audit.WithActor(r.Context(), sess.Actor())
+		r = r.WithContext(context.WithValue(ctx, sessionKey{}, sess))
+		switch need {
+		case passwordStage:
+			if sess.Stage != identity.StagePassword {
+				http.Redirect(w, r, "/", http.StatusSeeOther)
+				return nil
+			}
+		case loggedIn:
+			if sess.Stage != identity.StageActive {
+				http.Redirect(w, r, "/login/second", http.StatusSeeOther)
+				return nil
+			}
+			if sess.Locked {
+				next := "/"
+				if r.Method == http.MethodGet {
+					next = r.URL.RequestURI()
+				}
+				http.Redirect(w, r, "/lock?next="+url.QueryEscape(next), http.StatusSeeOther)
+				return nil
+			}
+			if s.usersP.Load().PasswordExpired(sess.User) {
+				http.Redirect(w, r, "/password", http.StatusSeeOther)
+				return nil
+			}
+		case anySession:
+			if sess.Stage != identity.StageActive && r.URL.Path != "/logout" {
+				http.Redirect(w, r, "/login/second", http.StatusSeeOther)
+				return nil
+			}
+		}
+		if err := checkCSRF(r, sess); err != nil {
+			s.refused(r, "csrf", err)
+			return err
+		}
+		return h(w, r)
+	})
+}
+
+// refused records a refused request as an audit event.
+func (s *Server) refused(r *http.Request, why string, err error) {
+	ctx := r.Context()
+	if _, ok := audit.ActorFrom(ctx); !ok {
+		ctx = audit.WithActor(ctx, audit.Actor{User: "anonymous", Address: clientAddress(r)})
+	}
+	ev := audit.Event{Action: "request.refused", Subject: audit.Subject{Type: "path", ID: r.URL.Path}, Outcome: audit.Denied,
+		Detail: "reason=" + why + " method=" + r.Method}
+	if aerr := audit.RecordAlone(ctx, s.db, ev); aerr != nil {
+		s.log.ErrorContext(ctx, "audit event for a refused request not written", "err", aerr, "cause", err)
+	}
+}
+
+// maxField bounds each form field: nothing a person types here is longer.
+const maxField = 256
+
+// formValues reads the named fields, refusing an oversized one with the
+// field's name.
+func formValues(r *http.Request, names ...string) (map[string]string, error) {
+	out := map[string]string{}
+	var fe errs.FieldErrors
+	for _, n := range names {
+		v := r.PostFormValue(n)
+		if len(v) > maxField || !utf8.ValidString(v) {
+			fe.Add(n, errs.Message{JA: "長すぎるか、不正な文字が含まれています", EN: "is too long or not valid text"})
+			continue
+		}
+		out[n] = strings.TrimSpace(v)
+	}
+	return out, fe.Err()
+}
+
+// localPath accepts only a path on this site as a place to return to.
+func localPath(next string) string {
+	if strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.HasPrefix(next, "/\\") && !strings.ContainsAny(next, "\r\n") {
+		return next
+	}
+	return "/"
+}
