@@ -38,7 +38,7 @@ var catalogue = map[string][2]string{
 	"password.mismatch": {"確認用のパスワードが一致しません", "The two new passwords differ"},
 	"password.changed":  {"パスワードを変更しました。", "Your password was changed."},
 	"home.title":        {"ホーム", "Home"},
-	"home.welcome":      {"ようこそ", "Welcome"},
+	"home.welcome":      {"%sさん、ようこそ。", "Welcome, %s."},
 	"home.municipality": {"所属団体", "Municipality"},
 	"home.section":      {"所属", "Section"},
 	"home.all":          {"（全団体）", "(all municipalities)"},

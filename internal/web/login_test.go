@@ -165,12 +165,12 @@ func TestLoginFlow(t *testing.T) {
 				t.Fatalf("second step: %d %v", res.StatusCode, res.Header)
 			}
 			res, page = f.get(t, c, "/")
-			if res.StatusCode != 200 || !strings.Contains(page, "田中　花子") || !strings.Contains(page, "医療保険年金課") || !strings.Contains(page, `data-seconds="`) {
+			if res.StatusCode != 200 || !strings.Contains(page, "田中　花子さん、ようこそ。") || !strings.Contains(page, "医療保険年金課") || !strings.Contains(page, `data-seconds="`) {
 				t.Fatalf("home: %d\n%s", res.StatusCode, page)
 			}
 			// English.
 			f.get(t, c, "/lang?to=en&next=/")
-			if _, page = f.get(t, c, "/"); !strings.Contains(page, "Welcome") || !strings.Contains(page, `lang="en"`) {
+			if _, page = f.get(t, c, "/"); !strings.Contains(page, "Welcome, 田中　花子.") || !strings.Contains(page, `lang="en"`) {
 				t.Fatalf("English home:\n%s", page)
 			}
 			// Logout needs the CSRF token; then the session is gone.
@@ -284,7 +284,7 @@ func TestRefusals(t *testing.T) {
 	}
 }
 
-var tKey = regexp.MustCompile(`\{\{t "([^"]+)"\}\}`)
+var tKey = regexp.MustCompile(`\{\{tf? "([^"]+)"`)
 
 // Every UI string is in both languages, and every key a template uses
 // exists.

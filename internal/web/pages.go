@@ -33,7 +33,7 @@ var pageNames = []string{"login", "second", "lock", "password", "home", "error"}
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
 	for _, name := range pageNames {
-		t := template.New(name).Funcs(template.FuncMap{"t": func(string) string { return "" }})
+		t := template.New(name).Funcs(template.FuncMap{"t": func(string) string { return "" }, "tf": func(string, ...any) string { return "" }})
 		template.Must(t.ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html"))
 		pages[name] = t
 	}
@@ -83,7 +83,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if err != nil {
 		return err
 	}
-	t.Funcs(template.FuncMap{"t": func(key string) string { return tr(p.Lang, key) }})
+	t.Funcs(template.FuncMap{
+		"t":  func(key string) string { return tr(p.Lang, key) },
+		"tf": func(key string, args ...any) string { return fmt.Sprintf(tr(p.Lang, key), args...) },
+	})
 	var b strings.Builder
 	if err := t.ExecuteTemplate(&b, "layout", p); err != nil {
 		return err
