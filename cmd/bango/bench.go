@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"bango/internal/bench"
+	"bango/internal/identity"
 )
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -15,6 +16,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
   import   residents through the real path (validate, seal, blind index, insert)
            vs the same rows loaded as plain text with no checks
+  login    whole logins (password, TOTP+PIN, session, audited) at the configured
+           Argon2id cost, vs the Argon2id hash alone (the floor)
   audit    audit events appended with durable commits by concurrent writers until
            placed in the tree, vs plain inserts of the same rows; and audit verify
            over a large log
@@ -22,15 +25,15 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 The database is a scratch one: a temporary SQLite file, or with --db postgres://…
 a new schema in that database, dropped afterwards.`
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintf(stderr, "Usage: bango bench import|audit [flags]\n\n%s\n", summary)
+		fmt.Fprintf(stderr, "Usage: bango bench import|audit|login [flags]\n\n%s\n", summary)
 		if len(args) == 0 {
 			return errUsage
 		}
 		return nil
 	}
 	which := args[0]
-	if which != "import" && which != "audit" {
-		fmt.Fprintf(stderr, "bango bench: unknown benchmark %q (import, audit)\n", which)
+	if which != "import" && which != "audit" && which != "login" {
+		fmt.Fprintf(stderr, "bango bench: unknown benchmark %q (import, audit, login)\n", which)
 		return errUsage
 	}
 	fs := newFlags("bench "+which, "[flags]", summary, stderr)
@@ -40,9 +43,29 @@ a new schema in that database, dropped afterwards.`
 	writers := fs.Int("writers", 8, "audit: concurrent writers")
 	verifyEvents := fs.Int("verify-events", 1000000, "audit: events in the log that verify runs over (0: skip)")
 	dbURL := fs.String("db", os.Getenv("BANGO_BENCH_DB"), "database: postgres://… (a scratch schema is made) or a new SQLite path; default a temporary SQLite file")
+	logins := fs.Int("logins", 50, "login: logins to run")
+	memKiB := fs.Uint("argon2-memory-kib", 65536, "login: Argon2id memory, KiB (the server's setting)")
+	passes := fs.Uint("argon2-time", 2, "login: Argon2id passes (the server's setting)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
+	}
+	if which == "login" {
+		res, err := bench.Login(ctx, *dbURL, *logins, identity.Params{Time: uint32(*passes), MemoryKiB: uint32(*memKiB), Threads: 2})
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(res)
+		}
+		fmt.Fprintf(stdout, "bench login: %d logins on %s, Argon2id m=%d KiB t=%d\n\n", res.Logins, res.Engine, res.MemoryKiB, res.Time)
+		fmt.Fprintf(stdout, "  %-44s %10s %10s %10s\n", "", "per s", "p50 ms", "p99 ms")
+		fmt.Fprintf(stdout, "  %-44s %10.1f %10.1f %10.1f\n", "Argon2id hash alone (the floor)", res.HashesPerSec, res.HashP50ms, res.HashP99ms)
+		fmt.Fprintf(stdout, "  %-44s %10.1f %10.1f %10.1f\n", "login: password + TOTP/PIN + session + audit", res.LoginsPerSec, res.LoginP50ms, res.LoginP99ms)
+		fmt.Fprintf(stdout, "\n  a login verifies two hashes (password, PIN); logins/s ÷ (hashes/s ÷ 2): %.2f\n", res.RatioToTwoHash)
+		return nil
 	}
 	if which == "audit" {
 		res, err := bench.Audit(ctx, *dbURL, *events, *writers, *verifyEvents)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"bango/internal/identity"
 	"bango/internal/store"
 	"bango/internal/testutil"
 )
@@ -51,5 +52,15 @@ func BenchmarkImport(b *testing.B) {
 				b.ReportMetric(res.Ratio, "ratio")
 			}
 		})
+	}
+}
+
+func TestLoginHarness(t *testing.T) {
+	res, err := Login(context.Background(), "", 3, identity.Params{Time: 1, MemoryKiB: 8192, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Logins != 3 || res.LoginsPerSec <= 0 || res.HashesPerSec <= 0 || res.LoginP99ms < res.LoginP50ms {
+		t.Fatalf("result = %+v", res)
 	}
 }
