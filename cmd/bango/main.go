@@ -28,15 +28,16 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"serve":   {"run the HTTPS server (browser UI and JSON API)", runServe},
-	"migrate": {"apply database migrations", runMigrate},
-	"config":  {"print the effective configuration, secrets redacted", runConfig},
-	"demo":    {"seed demo municipalities and residents", runDemo},
-	"keys":    {"master and data keys: status, rotate, rewrap", runKeys},
-	"audit":   {"audit log: status, verify, checkpoint, prove, sequence, prune", runAudit},
-	"user":    {"staff users: add, list, reset, enroll, transfer, retire", runUser},
-	"bench":   {"measure speed against a baseline: import", runBench},
-	"version": {"print the version", runVersion},
+	"serve":    {"run the HTTPS server (browser UI and JSON API)", runServe},
+	"migrate":  {"apply database migrations", runMigrate},
+	"config":   {"print the effective configuration, secrets redacted", runConfig},
+	"demo":     {"seed demo municipalities and residents", runDemo},
+	"keys":     {"master and data keys: status, rotate, rewrap", runKeys},
+	"audit":    {"audit log: status, verify, checkpoint, prove, sequence, prune", runAudit},
+	"user":     {"staff users: add, list, reset, enroll, transfer, retire", runUser},
+	"terminal": {"designated terminals: add, list, disable", runTerminal},
+	"bench":    {"measure speed against a baseline: import", runBench},
+	"version":  {"print the version", runVersion},
 }
 
 func main() {

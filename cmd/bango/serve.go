@@ -14,6 +14,7 @@ import (
 
 	"bango/internal/audit"
 	"bango/internal/config"
+	"bango/internal/terminal"
 	"bango/internal/tlsca"
 	"bango/internal/web"
 )
@@ -35,7 +36,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	srv := web.New(web.Deps{DB: db, Log: log, Version: version})
+	srv := web.New(web.Deps{DB: db, Terminals: terminal.New(db), EnforceTerminals: cfg.EnforceTerminals, Log: log, Version: version})
+	if !cfg.EnforceTerminals {
+		fmt.Fprintln(stdout, "WARNING: designated terminals are not enforced; any address may reach the login page (set --enforce-terminals after registering terminals with bango terminal add).")
+	}
 
 	// Listen before migrating, so that /readyz can say "not yet" meanwhile.
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -114,7 +118,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // serverTLS uses the configured certificate, or the local CA's, made on
 // first start; it prints the CA's fingerprint for the IS department.
 func serverTLS(cfg *config.Config, stdout io.Writer) (*tls.Config, error) {
-	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	// Client certificates are asked for, not required: a terminal whose
+	// certificate fingerprint is registered is recognised by it.
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, ClientAuth: tls.RequestClientCert}
 	if cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
 		if err != nil {

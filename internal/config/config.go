@@ -35,6 +35,7 @@ type Config struct {
 	LogLevel      string        `json:"log_level"`
 	ShutdownGrace time.Duration `json:"shutdown_grace"`
 
+	EnforceTerminals   bool   `json:"enforce_terminals"`
 	PasswordMaxAgeDays int    `json:"password_max_age_days"`
 	LockoutAfter       int    `json:"lockout_after"`
 	LockoutMinutes     int    `json:"lockout_minutes"`
@@ -140,6 +141,9 @@ var settings = func() []setting {
 			return nil
 		}, func(c *Config) string { return strconv.FormatUint(uint64(*p(c)), 10) })
 	}
+	set, get = boolean(func(c *Config) *bool { return &c.EnforceTerminals })
+	add("enforce-terminals", "false", "only registered terminals (bango terminal add) may reach the staff pages", false, set, get)
+	s[len(s)-1].isBool = true
 	intSetting("password-max-age-days", "90", "days before a password must be changed (0: never)", 0, func(c *Config) *int { return &c.PasswordMaxAgeDays })
 	intSetting("lockout-after", "5", "consecutive login failures that lock an account", 1, func(c *Config) *int { return &c.LockoutAfter })
 	intSetting("lockout-minutes", "15", "how long a locked account stays locked", 1, func(c *Config) *int { return &c.LockoutMinutes })

@@ -9,6 +9,9 @@ import (
 )
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.terminalOf(r); err != nil {
+		return err
+	}
 	if sess, err := s.loadSession(r); err == nil && sess.Stage == identity.StageActive {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return nil
@@ -21,6 +24,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if s.usersP.Load() == nil {
 		return errNotReady
 	}
+	term, err := s.terminalOf(r)
+	if err != nil {
+		return err
+	}
 	p := s.newPage(r, "login.title", nil)
 	f, err := formValues(r, "login_id", "password")
 	ctx := audit.WithActor(r.Context(), audit.Actor{User: "anonymous", Address: clientAddress(r)})
@@ -29,7 +36,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		p.Error = errs.Fields(err)[0].Field + ": " + errs.Fields(err)[0].Reason.In(p.Lang)
 		return s.render(w, r, http.StatusBadRequest, "login", p)
 	}
-	ctx = audit.WithActor(r.Context(), audit.Actor{User: f["login_id"], Address: clientAddress(r)})
+	ctx = audit.WithActor(r.Context(), audit.Actor{User: f["login_id"], Terminal: term, Address: clientAddress(r)})
 	u, err := s.usersP.Load().CheckPassword(ctx, f["login_id"], f["password"])
 	if err != nil {
 		if !identity.ErrLogin(err) {
@@ -39,7 +46,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		p.Form["login_id"] = f["login_id"]
 		return s.render(w, r, http.StatusUnauthorized, "login", p)
 	}
-	token, _, err := s.usersP.Load().StartSession(ctx, u, identity.StagePassword, clientAddress(r), "", "")
+	token, _, err := s.usersP.Load().StartSession(ctx, u, identity.StagePassword, clientAddress(r), term, "")
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"bango/internal/identity"
 	"bango/internal/store"
 	"bango/internal/tenant"
+	"bango/internal/terminal"
 	"bango/internal/testutil"
 	"bango/internal/vault"
 )
@@ -308,5 +309,50 @@ func TestCatalogue(t *testing.T) {
 	}
 	if used < 20 {
 		t.Fatalf("only %d keys found in templates; the scan is broken", used)
+	}
+}
+
+// R-AUTH-5: with enforcement on, an unregistered terminal is refused at the
+// login page and on every request, and the refusal is audited; a
+// registered one logs in and its name is in the session's events.
+func TestDesignatedTerminals(t *testing.T) {
+	f := newWeb(t, store.SQLite)
+	reg := terminal.New(f.db)
+	s := New(Deps{DB: f.db, Terminals: reg, EnforceTerminals: true, Users: f.users, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"})
+	srv := httptest.NewTLSServer(s.Handler())
+	defer srv.Close()
+	f.srv = srv
+	c := f.client(t)
+	res, page := f.get(t, c, "/login")
+	if res.StatusCode != http.StatusForbidden || !strings.Contains(page, "この端末からは利用できません") {
+		t.Fatalf("unregistered terminal: %d", res.StatusCode)
+	}
+	if res, _ := f.post(t, c, "/login", url.Values{"login_id": {"tanaka.h"}, "password": {"correct horse battery"}}); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("login from an unregistered terminal: %d", res.StatusCode)
+	}
+	ctx := audit.WithActor(context.Background(), audit.Actor{User: "is-admin"})
+	ps, _ := terminal.ParsePrefixes("127.0.0.1")
+	if _, err := reg.Add(ctx, terminal.Terminal{Name: "T-loopback", Prefixes: ps}); err != nil {
+		t.Fatal(err)
+	}
+	c = f.login(t)
+	if res, _ := f.get(t, c, "/"); res.StatusCode != 200 {
+		t.Fatalf("home from a registered terminal: %d", res.StatusCode)
+	}
+	var term string
+	f.db.QueryRow(context.Background(), `SELECT actor_terminal FROM audit_events WHERE action = 'login.second_factor' AND outcome = 'ok'`).Scan(&term)
+	if term != "T-loopback" {
+		t.Fatalf("login event names terminal %q", term)
+	}
+	if err := reg.Disable(ctx, "T-loopback"); err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := f.get(t, c, "/"); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("a disabled terminal's session still works: %d", res.StatusCode)
+	}
+	var refused int
+	f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused' AND detail LIKE 'reason=unregistered_terminal%'`).Scan(&refused)
+	if refused != 3 {
+		t.Fatalf("refusals audited = %d, want 3", refused)
 	}
 }

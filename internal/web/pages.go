@@ -117,8 +117,11 @@ func (s *Server) pageHandler(h handlerFunc) http.Handler {
 		if !ok {
 			msg = "error.internal"
 		}
-		if err == errCSRF {
+		switch err {
+		case errCSRF:
 			msg = "error.csrf"
+		case errTerminal:
+			msg = "error.terminal"
 		}
 		p := s.newPage(r, "error.title", nil)
 		p.Message = msg

@@ -15,31 +15,37 @@ import (
 	"bango/internal/errs"
 	"bango/internal/identity"
 	"bango/internal/store"
+	"bango/internal/terminal"
 )
 
 // Server holds what the handlers need.
 type Server struct {
-	db      *store.DB
-	usersP  atomic.Pointer[identity.Service]
-	log     *slog.Logger
-	version string
-	pages   map[string]*template.Template
-	ready   atomic.Bool
+	db        *store.DB
+	terminals *terminal.Registry
+	enforce   bool // only registered terminals may reach staff pages
+	usersP    atomic.Pointer[identity.Service]
+	log       *slog.Logger
+	version   string
+	pages     map[string]*template.Template
+	ready     atomic.Bool
 }
 
 // Deps are the services the server needs.
 type Deps struct {
-	DB      *store.DB
-	Users   *identity.Service
-	Log     *slog.Logger
-	Version string
+	DB        *store.DB
+	Terminals *terminal.Registry
+	// EnforceTerminals refuses staff pages to unregistered terminals (R-AUTH-5).
+	EnforceTerminals bool
+	Users            *identity.Service
+	Log              *slog.Logger
+	Version          string
 }
 
 // New returns a Server. It answers /readyz with 503 until SetReady. Users
 // may be given later with SetUsers: a server listens before its database
 // is migrated, and staff pages answer 503 until then.
 func New(d Deps) *Server {
-	s := &Server{db: d.DB, log: d.Log, version: d.Version, pages: parsePages()}
+	s := &Server{db: d.DB, terminals: d.Terminals, enforce: d.EnforceTerminals, log: d.Log, version: d.Version, pages: parsePages()}
 	if d.Users != nil {
 		s.usersP.Store(d.Users)
 	}

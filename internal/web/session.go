@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"unicode/utf8"
@@ -12,6 +13,7 @@ import (
 	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/identity"
+	"bango/internal/terminal"
 )
 
 // cookieName has the __Host- prefix: the browser keeps it only if it is
@@ -72,6 +74,34 @@ func checkCSRF(r *http.Request, sess *identity.Session) error {
 	return nil
 }
 
+var errTerminal = errs.E(errs.Forbidden, "this terminal is not registered")
+
+// terminalOf names the registered terminal the request comes from: by its
+// address and, when its certificate is pinned, its client certificate.
+// With enforcement on, a request from anywhere else is refused and audited.
+func (s *Server) terminalOf(r *http.Request) (string, error) {
+	if s.terminals == nil {
+		return "", nil
+	}
+	addr, err := netip.ParseAddr(clientAddress(r))
+	fp := ""
+	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+		fp = terminal.Fingerprint(r.TLS.PeerCertificates[0])
+	}
+	var t terminal.Terminal
+	found := false
+	if err == nil {
+		if t, found, err = s.terminals.Match(r.Context(), addr, fp); err != nil {
+			return "", err
+		}
+	}
+	if !found && s.enforce {
+		s.refused(r, "unregistered_terminal address="+clientAddress(r), errTerminal)
+		return "", errTerminal
+	}
+	return t.Name, nil
+}
+
 // access says what a route needs of the session.
 type access int
 
@@ -86,6 +116,10 @@ const (
 // was going; an expired password to the change page.
 func (s *Server) withSession(need access, h handlerFunc) http.Handler {
 	return s.pageHandler(func(w http.ResponseWriter, r *http.Request) error {
+		term, err := s.terminalOf(r)
+		if err != nil {
+			return err
+		}
 		sess, err := s.loadSession(r)
 		if err != nil {
 			if errs.Is(err, errs.Unauthenticated) {
@@ -94,6 +128,11 @@ func (s *Server) withSession(need access, h handlerFunc) http.Handler {
 				return nil
 			}
 			return err
+		}
+		if s.enforce && term != sess.Terminal {
+			// A session stays on the terminal it logged in from.
+			s.refused(r, "session_terminal_changed from="+sess.Terminal+" to="+term, errTerminal)
+			return errTerminal
 		}
 		ctx := audit.WithActor(r.Context(), sess.Actor())
 		r = r.WithContext(context.WithValue(ctx, sessionKey{}, sess))
