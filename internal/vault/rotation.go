@@ -26,6 +26,7 @@ type SealedColumn struct {
 var SealedColumns = []SealedColumn{
 	{Table: "residents", Column: "mynumber", TenantColumn: "tenant_code", RowColumn: "code"},
 	{Table: "staff_users", Column: "totp", TenantColumn: "seal_scope", RowColumn: "login_id"},
+	{Table: "staff_users", Column: "totp_pending", TenantColumn: "seal_scope", RowColumn: "login_id"},
 }
 
 func (c SealedColumn) binding(tenant, row string) Binding {

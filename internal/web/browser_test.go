@@ -136,14 +136,13 @@ func TestBrowserLogin(t *testing.T) {
 func TestBrowserIdleLock(t *testing.T) {
 	ctx := browser(t)
 	f := newWeb(t, store.SQLite)
-	f.realTime(3 * time.Second)
+	f.realTime(6 * time.Second)
 	var path, heading string
 	err := chromedp.Run(ctx,
 		loginActions(f, "correct horse battery"),
 		chromedp.WaitVisible("#idle-left", chromedp.ByID),
-		chromedp.Navigate(f.srv.URL+"/password"),
 		chromedp.Navigate(f.srv.URL+"/?from=browser"),
-		chromedp.WaitVisible("#idle-left", chromedp.ByID),
+		chromedp.WaitVisible("section.card dl", chromedp.ByQuery),
 		// No activity: the countdown reaches zero and reloads into the lock screen.
 		chromedp.WaitVisible("#unlock-submit", chromedp.ByID),
 		screenshot(t, "lock.png"),
@@ -195,5 +194,49 @@ func TestBrowserForcedPasswordChange(t *testing.T) {
 	}
 	if !strings.HasSuffix(path, "/") || heading != "ホーム" {
 		t.Fatalf("after the change: %s %q", path, heading)
+	}
+}
+
+// R-AUTH-1: a new staff member's first login in a browser: one-time
+// password, QR code enrolment with a chosen PIN, then the forced change.
+func TestBrowserFirstLoginEnrolment(t *testing.T) {
+	ctx := browser(t)
+	f := newWeb(t, store.SQLite)
+	f.realTime(10 * time.Minute)
+	_, temp, err := f.users.Create(audit.WithActor(context.Background(), audit.Actor{User: "is-admin"}),
+		identity.NewUser{LoginID: "newcomer", Name: "新人　一郎", Tenant: "131041", Section: "医療保険年金課"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var secret, heading string
+	err = chromedp.Run(ctx,
+		chromedp.Navigate(f.srv.URL+"/login"),
+		chromedp.WaitVisible("#login_id", chromedp.ByID),
+		chromedp.SendKeys("#login_id", "newcomer", chromedp.ByID),
+		chromedp.SendKeys("#password", temp, chromedp.ByID),
+		chromedp.Click("#login-next", chromedp.ByID),
+		chromedp.WaitVisible("#totp-secret", chromedp.ByID),
+		chromedp.WaitVisible("figure img", chromedp.ByQuery),
+		screenshot(t, "enrol.png"),
+		chromedp.Text("#totp-secret", &secret, chromedp.ByID),
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			return chromedp.SendKeys("#code", testutil.TOTP(strings.TrimSpace(secret), time.Now()), chromedp.ByID).Do(ctx)
+		}),
+		chromedp.SendKeys("#pin", "1357", chromedp.ByID),
+		chromedp.SendKeys("#pin_again", "1357", chromedp.ByID),
+		chromedp.Click("#enrol-submit", chromedp.ByID),
+		chromedp.WaitVisible("#password-submit", chromedp.ByID),
+		chromedp.SendKeys("#current", temp, chromedp.ByID),
+		chromedp.SendKeys("#new", "fresh lantern morning", chromedp.ByID),
+		chromedp.SendKeys("#confirm", "fresh lantern morning", chromedp.ByID),
+		chromedp.Click("#password-submit", chromedp.ByID),
+		chromedp.WaitVisible("section.card dl", chromedp.ByQuery),
+		chromedp.Text("main h1", &heading, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if heading != "ホーム" {
+		t.Fatalf("after first login: %q", heading)
 	}
 }

@@ -1,7 +1,11 @@
 package web
 
 import (
+	"encoding/base64"
+	"html/template"
 	"net/http"
+
+	"rsc.io/qr"
 
 	"bango/internal/audit"
 	"bango/internal/errs"
@@ -56,7 +60,56 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) secondForm(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, r, http.StatusOK, "second", s.newPage(r, "second.title", sessionFrom(r.Context())))
+	sess := sessionFrom(r.Context())
+	if identity.NeedsEnrolment(sess.User) {
+		http.Redirect(w, r, "/login/enroll", http.StatusSeeOther)
+		return nil
+	}
+	return s.render(w, r, http.StatusOK, "second", s.newPage(r, "second.title", sess))
+}
+
+// enrolForm shows a first-time user the QR code of their new TOTP secret.
+func (s *Server) enrolForm(w http.ResponseWriter, r *http.Request) error {
+	sess := sessionFrom(r.Context())
+	if !identity.NeedsEnrolment(sess.User) {
+		http.Redirect(w, r, "/login/second", http.StatusSeeOther)
+		return nil
+	}
+	p := s.newPage(r, "enrol.title", sess)
+	key, isNew, err := s.usersP.Load().PendingTOTP(r.Context(), sess.User.LoginID)
+	if err != nil {
+		return err
+	}
+	if isNew {
+		code, err := qr.Encode(key.URI, qr.M)
+		if err != nil {
+			return err
+		}
+		p.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(code.PNG()))
+		p.Secret = key.Secret
+	}
+	return s.render(w, r, http.StatusOK, "enrol", p)
+}
+
+// enrol confirms the app's code, sets the PIN, and completes the login.
+func (s *Server) enrol(w http.ResponseWriter, r *http.Request) error {
+	sess := sessionFrom(r.Context())
+	if !identity.NeedsEnrolment(sess.User) {
+		http.Redirect(w, r, "/login/second", http.StatusSeeOther)
+		return nil
+	}
+	f, err := formValues(r, "code", "pin", "pin_again")
+	if err == nil {
+		err = s.usersP.Load().ConfirmEnrolment(r.Context(), sess.User.LoginID, f["code"], f["pin"], f["pin_again"])
+	}
+	if err != nil {
+		if !identity.ErrLogin(err) && errs.Fields(err) == nil && !errs.Is(err, errs.Invalid) {
+			return err
+		}
+		s.enrolForm(w, r) // shows the same QR code again
+		return nil
+	}
+	return s.finishLogin(w, r, sess)
 }
 
 // second is the second-factor step; success opens a new session.
@@ -76,6 +129,11 @@ func (s *Server) second(w http.ResponseWriter, r *http.Request) error {
 		p.Error = err.Error()
 		return s.render(w, r, http.StatusUnauthorized, "second", p)
 	}
+	return s.finishLogin(w, r, sess)
+}
+
+// finishLogin replaces the password-stage session with a full one.
+func (s *Server) finishLogin(w http.ResponseWriter, r *http.Request, sess *identity.Session) error {
 	token, full, err := s.usersP.Load().CompleteLogin(r.Context(), *sess)
 	if err != nil {
 		return err

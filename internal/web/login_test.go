@@ -356,3 +356,65 @@ func TestDesignatedTerminals(t *testing.T) {
 		t.Fatalf("refusals audited = %d, want 3", refused)
 	}
 }
+
+var secretOnPage = regexp.MustCompile(`id="totp-secret">([A-Z2-7]+)<`)
+
+// R-AUTH-1: a new user sets up the second factor at first login: a QR code
+// and the secret, the app's code, and a PIN they choose.
+func TestFirstLoginEnrolment(t *testing.T) {
+	for _, eng := range []store.Engine{store.SQLite, store.Postgres} {
+		t.Run(string(eng), func(t *testing.T) {
+			f := newWeb(t, eng)
+			ctx := audit.WithActor(context.Background(), audit.Actor{User: "is-admin"})
+			_, temp, err := f.users.Create(ctx, identity.NewUser{LoginID: "newcomer", Name: "新人　一郎", Tenant: "131041"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := f.client(t)
+			f.post(t, c, "/login", url.Values{"login_id": {"newcomer"}, "password": {temp}})
+			res, _ := f.get(t, c, "/login/second")
+			if res.Header.Get("Location") != "/login/enroll" {
+				t.Fatalf("second step of a new user: %s", res.Header.Get("Location"))
+			}
+			_, page := f.get(t, c, "/login/enroll")
+			if strings.Contains(page, `id="idle"`) || strings.Contains(page, `action="/lock/now"`) {
+				t.Fatal("the password stage shows the idle countdown or the lock button")
+			}
+			m := secretOnPage.FindStringSubmatch(page)
+			if m == nil || !strings.Contains(page, `src="data:image/png;base64,`) {
+				t.Fatalf("no QR code or secret:\n%s", page)
+			}
+			// A reload shows the same secret.
+			if _, again := f.get(t, c, "/login/enroll"); !strings.Contains(again, m[1]) {
+				t.Fatal("the secret changed on reload")
+			}
+			csrf := csrfOf(t, page)
+			res, _ = f.post(t, c, "/login/enroll", url.Values{"csrf": {csrf}, "code": {testutil.TOTP(m[1], f.now)}, "pin": {"1357"}, "pin_again": {"1358"}})
+			if res.StatusCode != 200 {
+				t.Fatalf("mismatched PINs: %d", res.StatusCode)
+			}
+			res, _ = f.post(t, c, "/login/enroll", url.Values{"csrf": {csrf}, "code": {"000000"}, "pin": {"1357"}, "pin_again": {"1357"}})
+			if res.StatusCode != 200 {
+				t.Fatalf("wrong code: %d", res.StatusCode)
+			}
+			res, _ = f.post(t, c, "/login/enroll", url.Values{"csrf": {csrf}, "code": {testutil.TOTP(m[1], f.now)}, "pin": {"1357"}, "pin_again": {"1357"}})
+			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/password" {
+				t.Fatalf("enrolment: %d %s", res.StatusCode, res.Header.Get("Location"))
+			}
+			u, _ := f.users.Get(ctx, "newcomer")
+			if !u.HasTOTP || !u.HasPIN {
+				t.Fatalf("after enrolment: %+v", u)
+			}
+			// The next login uses the enrolled factors.
+			f.now = f.now.Add(30 * time.Second)
+			if _, err := f.users.CheckSecondFactor(ctx, "newcomer", testutil.TOTP(m[1], f.now), "1357"); err != nil {
+				t.Fatalf("enrolled factors do not work: %v", err)
+			}
+			var ev string
+			f.db.QueryRow(context.Background(), `SELECT detail FROM audit_events WHERE action = 'totp.enrol' AND outcome = 'ok'`).Scan(&ev)
+			if ev != "by=self totp=new pin=set" {
+				t.Fatalf("enrolment event = %q", ev)
+			}
+		})
+	}
+}

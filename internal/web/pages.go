@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -28,7 +29,7 @@ func assets() http.Handler {
 }
 
 // pageNames are the pages; each is parsed with the layout.
-var pageNames = []string{"login", "second", "lock", "password", "home", "error"}
+var pageNames = []string{"login", "second", "enrol", "lock", "password", "home", "error"}
 
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
@@ -44,6 +45,7 @@ func parsePages() map[string]*template.Template {
 type page struct {
 	Lang, OtherLang, Title, Path string
 	Session                      *identity.Session
+	Full                         bool // logged in and unlocked: idle countdown, lock button, menu
 	IdleSeconds                  int
 	IdleText                     string
 	Nav                          []navItem
@@ -52,6 +54,8 @@ type page struct {
 	Expired                      bool
 	Next                         string
 	Message                      string
+	QR                           template.URL // a data: URL of the TOTP QR code
+	Secret                       string
 }
 
 type navItem struct {
@@ -63,9 +67,13 @@ func (s *Server) newPage(r *http.Request, title string, sess *identity.Session) 
 	l := lang(r)
 	p := &page{Lang: l, OtherLang: map[string]string{"ja": "en", "en": "ja"}[l], Title: title, Path: r.URL.Path, Session: sess, Form: map[string]string{}}
 	if sess != nil && sess.Stage == identity.StageActive && !sess.Locked {
+		p.Full = true
 		left := sess.IdleLeft(s.usersP.Load().SessionPolicy(), time.Now())
-		p.IdleSeconds = int(left.Seconds())
-		p.IdleText = fmt.Sprintf("%d:%02d", p.IdleSeconds/60, p.IdleSeconds%60)
+		shown := int(left.Seconds())
+		p.IdleText = fmt.Sprintf("%d:%02d", shown/60, shown%60)
+		// The page reloads a second after the deadline: a reload before it
+		// would count as activity and put the lock off for ever.
+		p.IdleSeconds = int(math.Ceil(left.Seconds())) + 1
 		for _, n := range []navItem{{Key: "nav.home", Href: "/"}, {Key: "nav.password", Href: "/password"}} {
 			n.Current = n.Href == r.URL.Path
 			p.Nav = append(p.Nav, n)

@@ -26,6 +26,8 @@ func (s *Server) Handler() http.Handler {
 	// The second factor, after the password.
 	mux.Handle("GET /login/second", s.withSession(passwordStage, s.secondForm))
 	mux.Handle("POST /login/second", s.withSession(passwordStage, s.second))
+	mux.Handle("GET /login/enroll", s.withSession(passwordStage, s.enrolForm))
+	mux.Handle("POST /login/enroll", s.withSession(passwordStage, s.enrol))
 	// Any live session: lock screen, logout, password change.
 	mux.Handle("POST /logout", s.withSession(anySession, s.logout))
 	mux.Handle("GET /lock", s.withSession(anySession, s.lockForm))

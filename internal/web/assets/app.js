@@ -6,9 +6,12 @@
   var out = document.getElementById("idle-left");
   if (!el || !out) return;
   var left = parseInt(el.getAttribute("data-seconds"), 10);
-  if (isNaN(left)) return;
+  if (isNaN(left) || left <= 0) return;
+  // data-seconds runs one second past the deadline (see pages.go); show
+  // the time to the deadline itself.
   function show() {
-    var m = Math.floor(left / 60), s = left % 60;
+    var v = Math.max(0, left - 1);
+    var m = Math.floor(v / 60), s = v % 60;
     out.textContent = m + ":" + (s < 10 ? "0" : "") + s;
   }
   show();
