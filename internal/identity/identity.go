@@ -34,6 +34,7 @@ type User struct {
 	LoginID            string    `json:"login_id"`
 	Name               string    `json:"name"`
 	Tenant             string    `json:"tenant,omitempty"` // home municipality; empty for system-wide staff
+	TenantName         string    `json:"tenant_name,omitempty"`
 	Department         string    `json:"department,omitempty"`
 	Section            string    `json:"section,omitempty"`
 	Status             string    `json:"status"`
@@ -75,13 +76,14 @@ func NewService(db *store.DB, v *vault.Vault, h *Hasher, p Policy, log *slog.Log
 // SetClock replaces the clock, for tests of expiry and lockout.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
-const selectUser = `SELECT id, login_id, name, tenant_code, department, section, status, must_change_password,
-	password_changed_at, locked_until, totp_sealed IS NOT NULL, pin_hash <> '', created_at FROM staff_users`
+const selectUser = `SELECT id, login_id, staff_users.name, tenant_code, COALESCE(tenants.name, ''), department, section, status,
+	must_change_password, password_changed_at, locked_until, totp_sealed IS NOT NULL, pin_hash <> '', staff_users.created_at
+	FROM staff_users LEFT JOIN tenants ON tenants.code = staff_users.tenant_code`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var changed, locked sql.NullTime
-	err := row.Scan(&u.ID, &u.LoginID, &u.Name, &u.Tenant, &u.Department, &u.Section, &u.Status, &u.MustChangePassword,
+	err := row.Scan(&u.ID, &u.LoginID, &u.Name, &u.Tenant, &u.TenantName, &u.Department, &u.Section, &u.Status, &u.MustChangePassword,
 		&changed, &locked, &u.HasTOTP, &u.HasPIN, &u.CreatedAt)
 	u.PasswordChangedAt, u.LockedUntil = changed.Time.UTC(), locked.Time.UTC()
 	return u, err

@@ -246,3 +246,7 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) error {
 	http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
 	return nil
 }
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
+	return errs.E(errs.NotFound, "no page at %s", r.URL.Path)
+}

@@ -166,7 +166,7 @@ func TestLoginFlow(t *testing.T) {
 				t.Fatalf("second step: %d %v", res.StatusCode, res.Header)
 			}
 			res, page = f.get(t, c, "/")
-			if res.StatusCode != 200 || !strings.Contains(page, "田中　花子さん、ようこそ。") || !strings.Contains(page, "医療保険年金課") || !strings.Contains(page, `data-seconds="`) {
+			if res.StatusCode != 200 || !strings.Contains(page, "田中　花子さん、ようこそ。") || !strings.Contains(page, "新宿区（131041）") || !strings.Contains(page, `data-seconds="`) {
 				t.Fatalf("home: %d\n%s", res.StatusCode, page)
 			}
 			// English.

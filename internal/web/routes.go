@@ -37,6 +37,8 @@ func (s *Server) Handler() http.Handler {
 	// Logged in.
 	mux.Handle("POST /lock/now", s.withSession(loggedIn, s.lockNow))
 	mux.Handle("GET /{$}", s.withSession(loggedIn, s.home))
+	// Anything else a browser asks for: an error page in the UI's language.
+	mux.Handle("GET /", s.pageHandler(s.notFound))
 
 	// Every state-changing request must come from this site's own pages.
 	protect := http.NewCrossOriginProtection()

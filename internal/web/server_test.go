@@ -74,8 +74,10 @@ func TestSecurityHeadersAndNotFound(t *testing.T) {
 			t.Errorf("%s: weak headers: %v", path, res.Header)
 		}
 	}
-	if res, _ := get(t, h, "/no/such/page"); res.StatusCode != 404 {
-		t.Fatalf("unknown route: %d", res.StatusCode)
+	rec404 := httptest.NewRecorder()
+	h.ServeHTTP(rec404, httptest.NewRequest("GET", "/no/such/page", nil))
+	if rec404.Code != 404 || !strings.Contains(rec404.Body.String(), "ページが見つかりません") {
+		t.Fatalf("unknown route: %d %s", rec404.Code, rec404.Body)
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("POST", "/healthz", nil))
