@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -29,19 +28,9 @@ const auditSummary = `Inspect and check the tamper-evident audit log.
                                (their hashes stay, so the tree still verifies)`
 
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintf(stderr, "Usage: bango audit status|verify|checkpoint|prove|sequence|prune [flags]\n\n%s\n", auditSummary)
-		if len(args) == 0 {
-			return errUsage
-		}
-		return nil
-	}
-	sub := args[0]
-	switch sub {
-	case "status", "verify", "checkpoint", "prove", "sequence", "prune":
-	default:
-		fmt.Fprintf(stderr, "bango audit: unknown subcommand %q\n", sub)
-		return errUsage
+	sub, err := subcommand("audit", args, auditSummary, stderr, "status", "verify", "checkpoint", "prove", "sequence", "prune")
+	if err != nil {
+		return err
 	}
 	fs := newFlags("audit "+sub, "[flags]", auditSummary, stderr)
 	config.Flags(fs, "data", "db", "master-key-file", "audit-key-file", "audit-retention-years", "log-level")
@@ -61,9 +50,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer sys.Close()
 	emit := func(v any, text func()) error {
 		if *asJSON {
-			enc := json.NewEncoder(stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(v)
+			return writeJSON(stdout, v)
 		}
 		text()
 		return nil

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -56,9 +55,7 @@ a new schema in that database, dropped afterwards.`
 			return err
 		}
 		if *asJSON {
-			enc := json.NewEncoder(stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(res)
+			return writeJSON(stdout, res)
 		}
 		fmt.Fprintf(stdout, "bench login: %d logins on %s, Argon2id m=%d KiB t=%d\n\n", res.Logins, res.Engine, res.MemoryKiB, res.Time)
 		fmt.Fprintf(stdout, "  %-44s %10s %10s %10s\n", "", "per s", "p50 ms", "p99 ms")
@@ -73,9 +70,7 @@ a new schema in that database, dropped afterwards.`
 			return err
 		}
 		if *asJSON {
-			enc := json.NewEncoder(stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(res)
+			return writeJSON(stdout, res)
 		}
 		fmt.Fprintf(stdout, "bench audit: %d events by %d writers, one durable transaction each, on %s\n\n", res.Events, res.Writers, res.Engine)
 		fmt.Fprintf(stdout, "  %-40s %10s %12s\n", "path", "seconds", "events/s")
@@ -93,9 +88,7 @@ a new schema in that database, dropped afterwards.`
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		return writeJSON(stdout, res)
 	}
 	fmt.Fprintf(stdout, "bench import: %d residents on %s\n\n", res.Persons, res.Engine)
 	fmt.Fprintf(stdout, "  %-34s %10s %14s\n", "path", "seconds", "rows/s")

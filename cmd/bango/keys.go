@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -16,19 +15,9 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
   rotate   add a master-key version and a new data key per municipality
   rewrap   re-wrap every data key under the newest master key and re-seal
            every row under the newest data key (resumable; run again to continue)`
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintf(stderr, "Usage: bango keys status|rotate|rewrap [flags]\n\n%s\n", summary)
-		if len(args) == 0 {
-			return errUsage
-		}
-		return nil
-	}
-	sub := args[0]
-	switch sub {
-	case "status", "rotate", "rewrap":
-	default:
-		fmt.Fprintf(stderr, "bango keys: unknown subcommand %q (status, rotate, rewrap)\n", sub)
-		return errUsage
+	sub, err := subcommand("keys", args, summary, stderr, "status", "rotate", "rewrap")
+	if err != nil {
+		return err
 	}
 	fs := newFlags("keys "+sub, "[flags]", summary, stderr)
 	config.Flags(fs, "data", "db", "master-key-file", "log-level")
@@ -39,8 +28,6 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	defer sys.Close()
 	defer sys.placeEvents(ctx)
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
 	switch sub {
 	case "rotate":
 		v, err := sys.vault.Rotate(ctx)
@@ -48,7 +35,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 		if *asJSON {
-			return enc.Encode(map[string]int{"master_version": v})
+			return writeJSON(stdout, map[string]int{"master_version": v})
 		}
 		fmt.Fprintf(stdout, "Master key version %d added to %s, with a new data key for every municipality.\nBack up the key file now, then run: bango keys rewrap\n", v, sys.cfg.MasterKeyFile)
 		return nil
@@ -63,7 +50,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 		if *asJSON {
-			return enc.Encode(rep)
+			return writeJSON(stdout, rep)
 		}
 		fmt.Fprintf(stdout, "Re-wrapped %d data keys under master key version %d.\n", rep.DataKeys, sys.vault.Master().Newest())
 		for col, n := range rep.Rows {
@@ -76,7 +63,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	if *asJSON {
-		return enc.Encode(st)
+		return writeJSON(stdout, st)
 	}
 	fmt.Fprintf(stdout, "Key file: %s\nMaster key versions held: %v (newest %d)\n\nData keys:\n", st.KeyFile, st.MasterHeld, st.MasterNewest)
 	fmt.Fprintf(stdout, "  %-8s %-7s %7s %14s\n", "tenant", "purpose", "version", "master version")

@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,7 +13,9 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
+	"slices"
 	"sort"
+	"strings"
 	"syscall"
 
 	"bango/internal/audit"
@@ -99,6 +102,31 @@ func cliActor() audit.Actor {
 	}
 	host, _ := os.Hostname()
 	return audit.Actor{User: "cli:" + name, Terminal: host}
+}
+
+// subcommand picks the subcommand of a command with several (bango keys
+// rotate, bango user add, …): it prints the command's usage for none or -h,
+// and refuses one it does not know.
+func subcommand(command string, args []string, summary string, stderr io.Writer, known ...string) (string, error) {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintf(stderr, "Usage: bango %s %s [flags]\n\n%s\n", command, strings.Join(known, "|"), summary)
+		if len(args) == 0 {
+			return "", errUsage
+		}
+		return "", flag.ErrHelp
+	}
+	if !slices.Contains(known, args[0]) {
+		fmt.Fprintf(stderr, "bango %s: unknown subcommand %q (%s)\n", command, args[0], strings.Join(known, ", "))
+		return "", errUsage
+	}
+	return args[0], nil
+}
+
+// writeJSON prints v as indented JSON, the form of every --json output.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // errUsage reports a usage error already explained to the user.

@@ -20,19 +20,9 @@ With --enforce-terminals on the server, only these may reach the staff pages.
   disable --name NAME   stop accepting a terminal (kept for the audit trail)`
 
 func runTerminal(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintf(stderr, "Usage: bango terminal add|list|disable [flags]\n\n%s\n", terminalSummary)
-		if len(args) == 0 {
-			return errUsage
-		}
-		return nil
-	}
-	sub := args[0]
-	switch sub {
-	case "add", "list", "disable":
-	default:
-		fmt.Fprintf(stderr, "bango terminal: unknown subcommand %q\n", sub)
-		return errUsage
+	sub, err := subcommand("terminal", args, terminalSummary, stderr, "add", "list", "disable")
+	if err != nil {
+		return err
 	}
 	fs := newFlags("terminal "+sub, "[flags]", terminalSummary, stderr)
 	config.Flags(fs, "data", "db", "master-key-file", "audit-key-file", "log-level")

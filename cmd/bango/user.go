@@ -22,19 +22,9 @@ const userSummary = `Manage staff users (an IS administrator's work).
   retire --login ID     end the user's access: password and second factors deleted`
 
 func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintf(stderr, "Usage: bango user add|list|reset|enroll|transfer|retire [flags]\n\n%s\n", userSummary)
-		if len(args) == 0 {
-			return errUsage
-		}
-		return nil
-	}
-	sub := args[0]
-	switch sub {
-	case "add", "list", "reset", "enroll", "transfer", "retire":
-	default:
-		fmt.Fprintf(stderr, "bango user: unknown subcommand %q\n", sub)
-		return errUsage
+	sub, err := subcommand("user", args, userSummary, stderr, "add", "list", "reset", "enroll", "transfer", "retire")
+	if err != nil {
+		return err
 	}
 	fs := newFlags("user "+sub, "[flags]", userSummary, stderr)
 	config.Flags(fs, "data", "db", "master-key-file", "audit-key-file", "log-level", "argon2-memory-kib", "argon2-time")
