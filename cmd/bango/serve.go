@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"path/filepath"
 	"time"
 
@@ -36,7 +37,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	srv := web.New(web.Deps{DB: db, Terminals: terminal.New(db), EnforceTerminals: cfg.EnforceTerminals, Log: log, Version: version})
+	var proxies []netip.Prefix
+	if cfg.TrustedProxies != "" {
+		if proxies, err = terminal.ParsePrefixes(cfg.TrustedProxies); err != nil {
+			db.Close()
+			return fmt.Errorf("trusted-proxies: %w", err)
+		}
+	}
+	srv := web.New(web.Deps{DB: db, Terminals: terminal.New(db), EnforceTerminals: cfg.EnforceTerminals, TrustedProxies: proxies, Log: log, Version: version})
 	if !cfg.EnforceTerminals {
 		fmt.Fprintln(stdout, "WARNING: designated terminals are not enforced; any address may reach the login page (set --enforce-terminals after registering terminals with bango terminal add).")
 	}

@@ -36,6 +36,7 @@ type Config struct {
 	ShutdownGrace time.Duration `json:"shutdown_grace"`
 
 	EnforceTerminals   bool   `json:"enforce_terminals"`
+	TrustedProxies     string `json:"trusted_proxies"`
 	PasswordMaxAgeDays int    `json:"password_max_age_days"`
 	LockoutAfter       int    `json:"lockout_after"`
 	LockoutMinutes     int    `json:"lockout_minutes"`
@@ -144,6 +145,8 @@ var settings = func() []setting {
 	set, get = boolean(func(c *Config) *bool { return &c.EnforceTerminals })
 	add("enforce-terminals", "false", "only registered terminals (bango terminal add) may reach the staff pages", false, set, get)
 	s[len(s)-1].isBool = true
+	set, get = str(func(c *Config) *string { return &c.TrustedProxies })
+	add("trusted-proxies", "", "addresses/CIDRs of TLS-terminating proxies whose X-Forwarded-For names the client (comma-separated)", false, set, get)
 	intSetting("password-max-age-days", "90", "days before a password must be changed (0: never)", 0, func(c *Config) *int { return &c.PasswordMaxAgeDays })
 	intSetting("lockout-after", "5", "consecutive login failures that lock an account", 1, func(c *Config) *int { return &c.LockoutAfter })
 	intSetting("lockout-minutes", "15", "how long a locked account stays locked", 1, func(c *Config) *int { return &c.LockoutMinutes })

@@ -34,13 +34,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := s.newPage(r, "login.title", nil)
 	f, err := formValues(r, "login_id", "password")
-	ctx := audit.WithActor(r.Context(), audit.Actor{User: "anonymous", Address: clientAddress(r)})
+	ctx := audit.WithActor(r.Context(), audit.Actor{User: "anonymous", Address: s.clientAddress(r)})
 	if err != nil {
 		s.refused(r.WithContext(ctx), "oversized_field", err)
 		p.Error = errs.Fields(err)[0].Field + ": " + errs.Fields(err)[0].Reason.In(p.Lang)
 		return s.render(w, r, http.StatusBadRequest, "login", p)
 	}
-	ctx = audit.WithActor(r.Context(), audit.Actor{User: f["login_id"], Terminal: term, Address: clientAddress(r)})
+	ctx = audit.WithActor(r.Context(), audit.Actor{User: f["login_id"], Terminal: term, Address: s.clientAddress(r)})
 	u, err := s.usersP.Load().CheckPassword(ctx, f["login_id"], f["password"])
 	if err != nil {
 		if !identity.ErrLogin(err) {
@@ -50,7 +50,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		p.Form["login_id"] = f["login_id"]
 		return s.render(w, r, http.StatusUnauthorized, "login", p)
 	}
-	token, _, err := s.usersP.Load().StartSession(ctx, u, identity.StagePassword, clientAddress(r), term, "")
+	token, _, err := s.usersP.Load().StartSession(ctx, u, identity.StagePassword, s.clientAddress(r), term, "")
 	if err != nil {
 		return err
 	}

@@ -418,3 +418,57 @@ func TestFirstLoginEnrolment(t *testing.T) {
 		})
 	}
 }
+
+// Behind a trusted TLS proxy the client's address comes from
+// X-Forwarded-For; from anyone else the header is ignored, so a client
+// cannot claim to be a designated terminal.
+func TestClientAddress(t *testing.T) {
+	proxies, _ := terminal.ParsePrefixes("10.9.0.1, 10.9.1.0/24")
+	s := &Server{proxies: proxies}
+	tests := []struct {
+		remote, xff, want string
+	}{
+		{"192.0.2.7:5000", "", "192.0.2.7"},
+		{"192.0.2.7:5000", "10.0.0.8", "192.0.2.7"},         // not a proxy: header ignored
+		{"10.9.0.1:443", "10.0.0.8", "10.0.0.8"},            // the proxy speaks for the client
+		{"10.9.0.1:443", "6.6.6.6, 10.0.0.8", "10.0.0.8"},   // right-most untrusted hop; the client's own claim is ignored
+		{"10.9.0.1:443", "10.0.0.8, 10.9.1.20", "10.0.0.8"}, // through two trusted proxies
+		{"10.9.0.1:443", "not-an-address", "10.9.0.1"},      // a malformed chain: the proxy itself
+		{"10.9.0.1:443", "", "10.9.0.1"},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = tt.remote
+		if tt.xff != "" {
+			r.Header.Set("X-Forwarded-For", tt.xff)
+		}
+		if got := s.clientAddress(r); got != tt.want {
+			t.Errorf("remote %s, X-Forwarded-For %q: %s, want %s", tt.remote, tt.xff, got, tt.want)
+		}
+	}
+}
+
+// R-AUTH-5: a spoofed X-Forwarded-For from a client that is no trusted
+// proxy does not make it a designated terminal.
+func TestSpoofedForwardedForIsNotATerminal(t *testing.T) {
+	f := newWeb(t, store.SQLite)
+	reg := terminal.New(f.db)
+	ctx := audit.WithActor(context.Background(), audit.Actor{User: "is-admin"})
+	ps, _ := terminal.ParsePrefixes("10.0.0.8")
+	if _, err := reg.Add(ctx, terminal.Terminal{Name: "T-01", Prefixes: ps}); err != nil {
+		t.Fatal(err)
+	}
+	s := New(Deps{DB: f.db, Terminals: reg, EnforceTerminals: true, Users: f.users, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"})
+	srv := httptest.NewTLSServer(s.Handler())
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/login", nil)
+	req.Header.Set("X-Forwarded-For", "10.0.0.8")
+	res, err := f.client(t).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Fatalf("spoofed X-Forwarded-For let the login page through: %d", res.StatusCode)
+	}
+}

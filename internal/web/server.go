@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync/atomic"
 
 	"bango/internal/errs"
@@ -23,6 +24,7 @@ type Server struct {
 	db        *store.DB
 	terminals *terminal.Registry
 	enforce   bool // only registered terminals may reach staff pages
+	proxies   []netip.Prefix
 	usersP    atomic.Pointer[identity.Service]
 	log       *slog.Logger
 	version   string
@@ -36,16 +38,19 @@ type Deps struct {
 	Terminals *terminal.Registry
 	// EnforceTerminals refuses staff pages to unregistered terminals (R-AUTH-5).
 	EnforceTerminals bool
-	Users            *identity.Service
-	Log              *slog.Logger
-	Version          string
+	// TrustedProxies are the TLS-terminating proxies whose X-Forwarded-For
+	// names the client; from anyone else the header is ignored.
+	TrustedProxies []netip.Prefix
+	Users          *identity.Service
+	Log            *slog.Logger
+	Version        string
 }
 
 // New returns a Server. It answers /readyz with 503 until SetReady. Users
 // may be given later with SetUsers: a server listens before its database
 // is migrated, and staff pages answer 503 until then.
 func New(d Deps) *Server {
-	s := &Server{db: d.DB, terminals: d.Terminals, enforce: d.EnforceTerminals, log: d.Log, version: d.Version, pages: parsePages()}
+	s := &Server{db: d.DB, terminals: d.Terminals, enforce: d.EnforceTerminals, proxies: d.TrustedProxies, log: d.Log, version: d.Version, pages: parsePages()}
 	if d.Users != nil {
 		s.usersP.Store(d.Users)
 	}

@@ -28,12 +28,45 @@ func clearSessionCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode, MaxAge: -1})
 }
 
-func clientAddress(r *http.Request) string {
+// clientAddress is the address of the client. Behind a trusted proxy it is
+// the right-most address in X-Forwarded-For that is not itself a trusted
+// proxy; from anyone else the header is ignored, since a client can write
+// whatever it likes there.
+func (s *Server) clientAddress(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	if !s.trusted(host) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		if hop == "" {
+			continue
+		}
+		if _, err := netip.ParseAddr(hop); err != nil {
+			return host // a malformed chain: trust only the proxy itself
+		}
+		if !s.trusted(hop) {
+			return hop
+		}
 	}
 	return host
+}
+
+func (s *Server) trusted(addr string) bool {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	for _, p := range s.proxies {
+		if p.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return false
 }
 
 type sessionKey struct{}
@@ -83,7 +116,7 @@ func (s *Server) terminalOf(r *http.Request) (string, error) {
 	if s.terminals == nil {
 		return "", nil
 	}
-	addr, err := netip.ParseAddr(clientAddress(r))
+	addr, err := netip.ParseAddr(s.clientAddress(r))
 	fp := ""
 	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
 		fp = terminal.Fingerprint(r.TLS.PeerCertificates[0])
@@ -96,7 +129,7 @@ func (s *Server) terminalOf(r *http.Request) (string, error) {
 		}
 	}
 	if !found && s.enforce {
-		s.refused(r, "unregistered_terminal address="+clientAddress(r), errTerminal)
+		s.refused(r, "unregistered_terminal address="+s.clientAddress(r), errTerminal)
 		return "", errTerminal
 	}
 	return t.Name, nil
@@ -177,7 +210,7 @@ func (s *Server) withSession(need access, h handlerFunc) http.Handler {
 func (s *Server) refused(r *http.Request, why string, err error) {
 	ctx := r.Context()
 	if _, ok := audit.ActorFrom(ctx); !ok {
-		ctx = audit.WithActor(ctx, audit.Actor{User: "anonymous", Address: clientAddress(r)})
+		ctx = audit.WithActor(ctx, audit.Actor{User: "anonymous", Address: s.clientAddress(r)})
 	}
 	ev := audit.Event{Action: "request.refused", Subject: audit.Subject{Type: "path", ID: r.URL.Path}, Outcome: audit.Denied,
 		Detail: "reason=" + why + " method=" + r.Method}
