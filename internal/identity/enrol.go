@@ -60,16 +60,10 @@ func (s *Service) PendingTOTP(ctx context.Context, loginID string) (TOTPKey, boo
 // gave), and the PIN they chose is set. Both land in one transaction.
 func (s *Service) ConfirmEnrolment(ctx context.Context, loginID, code, pin, pinAgain string) error {
 	subject := audit.Subject{Type: "user", ID: loginID}
-	var fe errs.FieldErrors
-	pin = strings.TrimSpace(pin)
-	if len(pin) < 4 || len(pin) > 8 || strings.Trim(pin, "0123456789") != "" || distinct(pin) < 2 {
-		fe.Add("pin", errs.Message{JA: "PINは4〜8桁の数字で、同じ数字だけにはできません", EN: "must be 4 to 8 digits, not one digit repeated"})
-	} else if pin != strings.TrimSpace(pinAgain) {
-		fe.Add("pin_again", errs.Message{JA: "確認用のPINが一致しません", EN: "the two PINs differ"})
-	}
-	if err := fe.Err(); err != nil {
+	if err := checkNewPIN(pin, pinAgain); err != nil {
 		return s.failed(ctx, "", "totp.enrol", subject, err)
 	}
+	pin = strings.TrimSpace(pin)
 	var sc secrets
 	var pending []byte
 	err := s.db.Transact(ctx, func(tx *store.Tx) (err error) {
@@ -116,5 +110,57 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, loginID, code, pin, pinA
 		}
 		return audit.Record(ctx, tx, audit.Event{Tenant: sc.user.Tenant, Action: "totp.enrol", Subject: subject, Outcome: audit.OK,
 			Detail: "by=self totp=" + map[bool]string{true: "new", false: "given"}[fromPending] + " pin=set"})
+	})
+}
+
+// checkNewPIN applies the PIN rules to a PIN typed twice.
+func checkNewPIN(pin, again string) error {
+	var fe errs.FieldErrors
+	pin = strings.TrimSpace(pin)
+	if len(pin) < 4 || len(pin) > 8 || strings.Trim(pin, "0123456789") != "" || distinct(pin) < 2 {
+		fe.Add("pin", errs.Message{JA: "PINは4〜8桁の数字で、同じ数字だけにはできません", EN: "must be 4 to 8 digits, not one digit repeated"})
+	} else if pin != strings.TrimSpace(again) {
+		fe.Add("pin_again", errs.Message{JA: "確認用のPINが一致しません", EN: "the two PINs differ"})
+	}
+	return fe.Err()
+}
+
+// ChangePIN lets a user set a new PIN, proving themselves with a fresh
+// code from their authenticator app (the old PIN may be what they forgot;
+// the code, used once, stands for it).
+func (s *Service) ChangePIN(ctx context.Context, loginID, code, pin, pinAgain string) error {
+	subject := audit.Subject{Type: "user", ID: loginID}
+	if err := checkNewPIN(pin, pinAgain); err != nil {
+		return s.failed(ctx, "", "pin.change", subject, err)
+	}
+	var sc secrets
+	err := s.db.Transact(ctx, func(tx *store.Tx) (err error) {
+		sc, err = s.secretsOf(ctx, tx, loginID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if sc.totp == nil || sc.user.Status != Active {
+		return s.failed(ctx, sc.user.Tenant, "pin.change", subject, errs.E(errs.Forbidden, "no authenticator is enrolled"))
+	}
+	step, ok := checkTOTP(sc.totp, code, s.now(), sc.lastStep)
+	if !ok {
+		return s.fail(ctx, sc.user, "pin.change", "wrong_code")
+	}
+	hash, err := s.hasher.Hash(ctx, strings.TrimSpace(pin))
+	if err != nil {
+		return err
+	}
+	return s.db.Transact(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE staff_users SET pin_hash = $1, totp_last_step = $2, updated_at = $3 WHERE id = $4 AND totp_last_step < $2`,
+			hash, step, s.now(), sc.user.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errLogin // the code was used meanwhile
+		}
+		return audit.Record(ctx, tx, audit.Event{Tenant: sc.user.Tenant, Action: "pin.change", Subject: subject, Outcome: audit.OK})
 	})
 }

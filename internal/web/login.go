@@ -250,3 +250,29 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
 	return errs.E(errs.NotFound, "no page at %s", r.URL.Path)
 }
+
+func (s *Server) pinForm(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, http.StatusOK, "pin", s.newPage(r, "pin.title", sessionFrom(r.Context())))
+}
+
+// changePIN sets a new PIN, proven by a fresh code from the app.
+func (s *Server) changePIN(w http.ResponseWriter, r *http.Request) error {
+	sess := sessionFrom(r.Context())
+	p := s.newPage(r, "pin.title", sess)
+	f, err := formValues(r, "code", "pin", "pin_again")
+	if err == nil {
+		err = s.usersP.Load().ChangePIN(r.Context(), sess.User.LoginID, f["code"], f["pin"], f["pin_again"])
+	}
+	switch {
+	case err == nil:
+		p.Notice = tr(p.Lang, "pin.changed")
+		return s.render(w, r, http.StatusOK, "pin", p)
+	case errs.Fields(err) != nil:
+		p.Error = errs.Fields(err)[0].Reason.In(p.Lang)
+	case identity.ErrLogin(err) || errs.Is(err, errs.Forbidden):
+		p.Error = err.Error()
+	default:
+		return err
+	}
+	return s.render(w, r, http.StatusBadRequest, "pin", p)
+}

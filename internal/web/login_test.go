@@ -472,3 +472,32 @@ func TestSpoofedForwardedForIsNotATerminal(t *testing.T) {
 		t.Fatalf("spoofed X-Forwarded-For let the login page through: %d", res.StatusCode)
 	}
 }
+
+// A user changes their own PIN with a fresh code; the old PIN stops
+// working, and the code cannot be used twice.
+func TestChangePIN(t *testing.T) {
+	f := newWeb(t, store.SQLite)
+	c := f.login(t)
+	_, page := f.get(t, c, "/pin")
+	csrf := csrfOf(t, page)
+	f.now = f.now.Add(30 * time.Second)
+	code := testutil.TOTP(f.secret, f.now)
+	if res, page := f.post(t, c, "/pin", url.Values{"csrf": {csrf}, "code": {code}, "pin": {"1111"}, "pin_again": {"1111"}}); res.StatusCode != 400 || !strings.Contains(page, "同じ数字だけ") {
+		t.Fatalf("one-digit PIN: %d", res.StatusCode)
+	}
+	if res, page := f.post(t, c, "/pin", url.Values{"csrf": {csrf}, "code": {code}, "pin": {"8642"}, "pin_again": {"8642"}}); res.StatusCode != 200 || !strings.Contains(page, "PINを変更しました") {
+		t.Fatalf("change: %d", res.StatusCode)
+	}
+	if res, _ := f.post(t, c, "/pin", url.Values{"csrf": {csrf}, "code": {code}, "pin": {"9753"}, "pin_again": {"9753"}}); res.StatusCode != 400 {
+		t.Fatalf("the same code worked twice: %d", res.StatusCode)
+	}
+	ctx := audit.WithActor(context.Background(), audit.Actor{User: "tanaka.h"})
+	f.now = f.now.Add(30 * time.Second)
+	if _, err := f.users.CheckSecondFactor(ctx, "tanaka.h", testutil.TOTP(f.secret, f.now), "2580"); !identity.ErrLogin(err) {
+		t.Fatalf("the old PIN still works: %v", err)
+	}
+	f.now = f.now.Add(30 * time.Second)
+	if _, err := f.users.CheckSecondFactor(ctx, "tanaka.h", testutil.TOTP(f.secret, f.now), "8642"); err != nil {
+		t.Fatalf("the new PIN does not work: %v", err)
+	}
+}

@@ -29,7 +29,7 @@ func assets() http.Handler {
 }
 
 // pageNames are the pages; each is parsed with the layout.
-var pageNames = []string{"login", "second", "enrol", "lock", "password", "home", "error"}
+var pageNames = []string{"login", "second", "enrol", "lock", "password", "pin", "home", "error"}
 
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
@@ -74,7 +74,7 @@ func (s *Server) newPage(r *http.Request, title string, sess *identity.Session) 
 		// The page reloads a second after the deadline: a reload before it
 		// would count as activity and put the lock off for ever.
 		p.IdleSeconds = int(math.Ceil(left.Seconds())) + 1
-		for _, n := range []navItem{{Key: "nav.home", Href: "/"}, {Key: "nav.password", Href: "/password"}} {
+		for _, n := range []navItem{{Key: "nav.home", Href: "/"}, {Key: "nav.password", Href: "/password"}, {Key: "nav.pin", Href: "/pin"}} {
 			n.Current = n.Href == r.URL.Path
 			p.Nav = append(p.Nav, n)
 		}

@@ -36,6 +36,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /password", s.withSession(anySession, s.changePassword))
 	// Logged in.
 	mux.Handle("POST /lock/now", s.withSession(loggedIn, s.lockNow))
+	mux.Handle("GET /pin", s.withSession(loggedIn, s.pinForm))
+	mux.Handle("POST /pin", s.withSession(loggedIn, s.changePIN))
 	mux.Handle("GET /{$}", s.withSession(loggedIn, s.home))
 	// Anything else a browser asks for: an error page in the UI's language.
 	mux.Handle("GET /", s.pageHandler(s.notFound))
