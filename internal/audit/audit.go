@@ -148,9 +148,21 @@ func prepare(ctx context.Context, e Event) (Event, error) {
 	return e, nil
 }
 
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
 // clip shortens s to at most n bytes on a rune boundary and removes
 // control characters, so that a hostile value cannot forge log lines.
 func clip(s string, n int) string {
+	if len(s) <= n && !hasControl(s) {
+		return s // the usual case: nothing to clean, nothing to copy
+	}
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
 			return ' '
