@@ -84,6 +84,16 @@ func (f *webFixture) realTime(idle time.Duration) {
 	f.users.SetSessionPolicy(p)
 }
 
+// changePasswordActions fills in and sends the password change page.
+func changePasswordActions(current string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.SendKeys("#current", current, chromedp.ByID),
+		chromedp.SendKeys("#new", "fresh lantern morning", chromedp.ByID),
+		chromedp.SendKeys("#confirm", "fresh lantern morning", chromedp.ByID),
+		chromedp.Click("#password-submit", chromedp.ByID),
+	}
+}
+
 func loginActions(f *webFixture, password string) chromedp.Tasks {
 	return chromedp.Tasks{
 		chromedp.Navigate(f.srv.URL + "/login"),
@@ -181,10 +191,7 @@ func TestBrowserForcedPasswordChange(t *testing.T) {
 		screenshot(t, "password.png"),
 		chromedp.Navigate(f.srv.URL+"/"),
 		chromedp.WaitVisible("#password-submit", chromedp.ByID),
-		chromedp.SendKeys("#current", temp, chromedp.ByID),
-		chromedp.SendKeys("#new", "fresh lantern morning", chromedp.ByID),
-		chromedp.SendKeys("#confirm", "fresh lantern morning", chromedp.ByID),
-		chromedp.Click("#password-submit", chromedp.ByID),
+		changePasswordActions(temp),
 		chromedp.WaitVisible("section.card dl", chromedp.ByQuery),
 		chromedp.Location(&path),
 		chromedp.Text("main h1", &heading, chromedp.ByQuery),
@@ -226,10 +233,7 @@ func TestBrowserFirstLoginEnrolment(t *testing.T) {
 		chromedp.SendKeys("#pin_again", "1357", chromedp.ByID),
 		chromedp.Click("#enrol-submit", chromedp.ByID),
 		chromedp.WaitVisible("#password-submit", chromedp.ByID),
-		chromedp.SendKeys("#current", temp, chromedp.ByID),
-		chromedp.SendKeys("#new", "fresh lantern morning", chromedp.ByID),
-		chromedp.SendKeys("#confirm", "fresh lantern morning", chromedp.ByID),
-		chromedp.Click("#password-submit", chromedp.ByID),
+		changePasswordActions(temp),
 		chromedp.WaitVisible("section.card dl", chromedp.ByQuery),
 		chromedp.Text("main h1", &heading, chromedp.ByQuery),
 	)

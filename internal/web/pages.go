@@ -35,7 +35,7 @@ func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
 	for _, name := range pageNames {
 		t := template.New(name).Funcs(template.FuncMap{"t": func(string) string { return "" }, "tf": func(string, ...any) string { return "" }})
-		template.Must(t.ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html"))
+		template.Must(t.ParseFS(templateFiles, "templates/layout.html", "templates/partials.html", "templates/"+name+".html"))
 		pages[name] = t
 	}
 	return pages
