@@ -101,6 +101,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		httpSrv.Close()
 		return err
 	}
+	if err := sys.users.SetWebAuthn(cfg.WebAuthnRPID, cfg.WebAuthnOriginList()); err != nil {
+		httpSrv.Close()
+		return err
+	}
 	srv.SetUsers(sys.users)
 	go sys.sequencer.Run(ctx, audit.RunInterval)
 	go pruneDaily(audit.WithActor(ctx, audit.Actor{User: "system:retention"}), sys)

@@ -10,6 +10,8 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -30,6 +32,11 @@ type Config struct {
 	TLSCert       string        `json:"tls_cert"`
 	TLSKey        string        `json:"tls_key"`
 	Hostnames     []string      `json:"hostnames"`
+	// WebAuthnRPID is the relying-party ID of WebAuthn credentials: the
+	// host name staff type in the browser; WebAuthnOrigins the origins
+	// the browser may report (default: https://RPID:listen-port).
+	WebAuthnRPID    string   `json:"webauthn_rp_id"`
+	WebAuthnOrigins []string `json:"webauthn_origins"`
 	MasterKeyFile string        `json:"master_key_file"`
 	AutoMigrate   bool          `json:"auto_migrate"`
 	LogLevel      string        `json:"log_level"`
@@ -106,6 +113,18 @@ var settings = func() []setting {
 			}
 			return nil
 		}, func(c *Config) string { return strings.Join(c.Hostnames, ",") })
+	set, get = str(func(c *Config) *string { return &c.WebAuthnRPID })
+	add("webauthn-rp-id", "localhost", "WebAuthn relying-party ID: the host name staff open bango by (not an IP address); credentials are bound to it", false, set, get)
+	add("webauthn-origins", "", "comma-separated origins for WebAuthn (default: https://RPID:PORT of --listen; list the proxy's origin when behind one)", false,
+		func(c *Config, v string) error {
+			c.WebAuthnOrigins = nil
+			for _, o := range strings.Split(v, ",") {
+				if o = strings.TrimSpace(o); o != "" {
+					c.WebAuthnOrigins = append(c.WebAuthnOrigins, o)
+				}
+			}
+			return nil
+		}, func(c *Config) string { return strings.Join(c.WebAuthnOrigins, ",") })
 	set, get = str(func(c *Config) *string { return &c.MasterKeyFile })
 	add("master-key-file", "", "master key file, mode 0600 (default: master.key in the data folder)", false, set, get)
 	set, get = boolean(func(c *Config) *bool { return &c.AutoMigrate })
@@ -316,6 +335,20 @@ func loadFile(c *Config, path string, byName map[string]setting) error {
 	return nil
 }
 
+// WebAuthnOriginList is the origins WebAuthn accepts: as configured, or
+// the RP ID at the listening port, by https (or http on loopback).
+func (c *Config) WebAuthnOriginList() []string {
+	if len(c.WebAuthnOrigins) > 0 {
+		return c.WebAuthnOrigins
+	}
+	_, port, _ := net.SplitHostPort(c.Listen)
+	scheme := "https"
+	if c.PlainHTTP {
+		scheme = "http"
+	}
+	return []string{scheme + "://" + net.JoinHostPort(c.WebAuthnRPID, port)}
+}
+
 // Validate checks the settings together.
 func (c *Config) Validate() error {
 	var problems []string
@@ -330,6 +363,14 @@ func (c *Config) Validate() error {
 		problems = append(problems, "listen: no port")
 	case c.PlainHTTP && !isLoopback(host):
 		problems = append(problems, fmt.Sprintf("http: plain HTTP is allowed only on a loopback address, not %q (use 127.0.0.1:PORT behind a TLS proxy)", c.Listen))
+	}
+	if _, ipErr := netip.ParseAddr(c.WebAuthnRPID); ipErr == nil || c.WebAuthnRPID == "" || strings.ContainsAny(c.WebAuthnRPID, ":/ ") {
+		problems = append(problems, fmt.Sprintf("webauthn-rp-id: %q must be a host name such as bango.city.example.lg.jp (not an IP address, no scheme or port)", c.WebAuthnRPID))
+	}
+	for _, o := range c.WebAuthnOrigins {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" {
+			problems = append(problems, fmt.Sprintf("webauthn-origins: %q is not an origin like https://host:port", o))
+		}
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		problems = append(problems, "tls-cert and tls-key: give both or neither")

@@ -15,6 +15,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/store"
@@ -43,6 +45,7 @@ type User struct {
 	LockedUntil        time.Time `json:"locked_until,omitzero"`
 	HasTOTP            bool      `json:"has_totp"`
 	HasPIN             bool      `json:"has_pin"`
+	HasPasskey         bool      `json:"has_passkey"` // a WebAuthn credential
 	CreatedAt          time.Time `json:"created_at"`
 }
 
@@ -66,6 +69,7 @@ type Service struct {
 	sessions SessionPolicy
 	log      *slog.Logger
 	now      func() time.Time
+	webauthn *webauthn.WebAuthn // nil until SetWebAuthn
 }
 
 // NewService returns a Service.
@@ -77,14 +81,15 @@ func NewService(db *store.DB, v *vault.Vault, h *Hasher, p Policy, log *slog.Log
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 const selectUser = `SELECT id, login_id, staff_users.name, tenant_code, COALESCE(tenants.name, ''), department, section, status,
-	must_change_password, password_changed_at, locked_until, totp_sealed IS NOT NULL, pin_hash <> '', staff_users.created_at
+	must_change_password, password_changed_at, locked_until, totp_sealed IS NOT NULL, pin_hash <> '', staff_users.created_at,
+	EXISTS (SELECT 1 FROM staff_webauthn_credentials c WHERE c.user_id = staff_users.id)
 	FROM staff_users LEFT JOIN tenants ON tenants.code = staff_users.tenant_code`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var changed, locked sql.NullTime
 	err := row.Scan(&u.ID, &u.LoginID, &u.Name, &u.Tenant, &u.TenantName, &u.Department, &u.Section, &u.Status, &u.MustChangePassword,
-		&changed, &locked, &u.HasTOTP, &u.HasPIN, &u.CreatedAt)
+		&changed, &locked, &u.HasTOTP, &u.HasPIN, &u.CreatedAt, &u.HasPasskey)
 	u.PasswordChangedAt, u.LockedUntil = changed.Time.UTC(), locked.Time.UTC()
 	return u, err
 }

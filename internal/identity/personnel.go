@@ -31,13 +31,17 @@ func (s *Service) Transfer(ctx context.Context, loginID string, to NewUser) erro
 			to.Tenant, to.Department, to.Section, s.now(), u.ID); err != nil {
 			return err
 		}
+		passkeys, err := deletePasskeys(ctx, tx, u.ID)
+		if err != nil {
+			return err
+		}
 		ended, err := endUserSessions(ctx, tx, u.ID)
 		if err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{Tenant: u.Tenant, Action: "user.transfer", Subject: subject, Outcome: audit.OK,
 			Detail: "from=" + u.Tenant + "/" + u.Department + "/" + u.Section + " to=" + to.Tenant + "/" + to.Department + "/" + to.Section +
-				" second_factors=deleted sessions_ended=" + itoa(int(ended))})
+				" second_factors=deleted webauthn_deleted=" + itoa(int(passkeys)) + " sessions_ended=" + itoa(int(ended))})
 	})
 }
 
@@ -57,11 +61,24 @@ func (s *Service) Retire(ctx context.Context, loginID string) error {
 			pin_hash = '', updated_at = $1 WHERE id = $2`, s.now(), u.ID); err != nil {
 			return err
 		}
+		passkeys, err := deletePasskeys(ctx, tx, u.ID)
+		if err != nil {
+			return err
+		}
 		ended, err := endUserSessions(ctx, tx, u.ID)
 		if err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{Tenant: u.Tenant, Action: "user.retire", Subject: subject, Outcome: audit.OK,
-			Detail: "password=deleted second_factors=deleted sessions_ended=" + itoa(int(ended))})
+			Detail: "password=deleted second_factors=deleted webauthn_deleted=" + itoa(int(passkeys)) + " sessions_ended=" + itoa(int(ended))})
 	})
+}
+
+// deletePasskeys deletes every WebAuthn credential of a user, inside tx.
+func deletePasskeys(ctx context.Context, tx *store.Tx, userID int64) (int64, error) {
+	res, err := tx.Exec(ctx, `DELETE FROM staff_webauthn_credentials WHERE user_id = $1`, userID)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }

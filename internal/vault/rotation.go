@@ -27,6 +27,7 @@ var SealedColumns = []SealedColumn{
 	{Table: "residents", Column: "mynumber", TenantColumn: "tenant_code", RowColumn: "code"},
 	{Table: "staff_users", Column: "totp", TenantColumn: "seal_scope", RowColumn: "login_id"},
 	{Table: "staff_users", Column: "totp_pending", TenantColumn: "seal_scope", RowColumn: "login_id"},
+	{Table: "staff_webauthn_credentials", Column: "record", TenantColumn: "seal_scope", RowColumn: "ref"},
 }
 
 func (c SealedColumn) binding(tenant, row string) Binding {

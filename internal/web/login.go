@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"html/template"
 	"net/http"
+	"net/url"
 
 	"rsc.io/qr"
 
@@ -134,17 +135,26 @@ func (s *Server) second(w http.ResponseWriter, r *http.Request) error {
 
 // finishLogin replaces the password-stage session with a full one.
 func (s *Server) finishLogin(w http.ResponseWriter, r *http.Request, sess *identity.Session) error {
-	token, full, err := s.usersP.Load().CompleteLogin(r.Context(), *sess)
+	next, err := s.completeLogin(w, r, sess)
 	if err != nil {
 		return err
 	}
-	setSessionCookie(w, token)
-	next := "/"
-	if s.usersP.Load().PasswordExpired(full.User) {
-		next = "/password"
-	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
+}
+
+// completeLogin opens the full session, sets its cookie and says where the
+// user goes next.
+func (s *Server) completeLogin(w http.ResponseWriter, r *http.Request, sess *identity.Session) (string, error) {
+	token, full, err := s.usersP.Load().CompleteLogin(r.Context(), *sess)
+	if err != nil {
+		return "", err
+	}
+	setSessionCookie(w, token)
+	if s.usersP.Load().PasswordExpired(full.User) {
+		return "/password", nil
+	}
+	return "/", nil
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
@@ -172,7 +182,8 @@ func (s *Server) lockNow(w http.ResponseWriter, r *http.Request) error {
 	if err := s.usersP.Load().Lock(r.Context(), *sessionFrom(r.Context())); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/lock?next=/", http.StatusSeeOther)
+	// next: the page that asked for a fresh second factor, to return to.
+	http.Redirect(w, r, "/lock?next="+url.QueryEscape(localPath(r.PostFormValue("next"))), http.StatusSeeOther)
 	return nil
 }
 

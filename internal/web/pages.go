@@ -29,7 +29,7 @@ func assets() http.Handler {
 }
 
 // pageNames are the pages; each is parsed with the layout.
-var pageNames = []string{"login", "second", "enrol", "lock", "password", "pin", "home", "error"}
+var pageNames = []string{"login", "second", "enrol", "lock", "password", "pin", "passkeys", "home", "error"}
 
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
@@ -56,6 +56,9 @@ type page struct {
 	Message                      string
 	QR                           template.URL // a data: URL of the TOTP QR code
 	Secret                       string
+	Passkeys                     []identity.Passkey
+	StepUpNeeded                 bool // a sensitive act needs a fresh second factor first
+	WebAuthn                     bool // WebAuthn is configured on this server
 }
 
 type navItem struct {
@@ -66,6 +69,7 @@ type navItem struct {
 func (s *Server) newPage(r *http.Request, title string, sess *identity.Session) *page {
 	l := lang(r)
 	p := &page{Lang: l, OtherLang: map[string]string{"ja": "en", "en": "ja"}[l], Title: title, Path: r.URL.Path, Session: sess, Form: map[string]string{}}
+	p.WebAuthn = s.usersP.Load() != nil && s.usersP.Load().WebAuthnEnabled()
 	if sess != nil && sess.Stage == identity.StageActive && !sess.Locked {
 		p.Full = true
 		left := sess.IdleLeft(s.usersP.Load().SessionPolicy(), time.Now())
@@ -74,7 +78,7 @@ func (s *Server) newPage(r *http.Request, title string, sess *identity.Session) 
 		// The page reloads a second after the deadline: a reload before it
 		// would count as activity and put the lock off for ever.
 		p.IdleSeconds = int(math.Ceil(left.Seconds())) + 1
-		for _, n := range []navItem{{Key: "nav.home", Href: "/"}, {Key: "nav.password", Href: "/password"}, {Key: "nav.pin", Href: "/pin"}} {
+		for _, n := range []navItem{{Key: "nav.home", Href: "/"}, {Key: "nav.password", Href: "/password"}, {Key: "nav.pin", Href: "/pin"}, {Key: "nav.passkeys", Href: "/passkeys"}} {
 			n.Current = n.Href == r.URL.Path
 			p.Nav = append(p.Nav, n)
 		}

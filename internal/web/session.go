@@ -101,7 +101,11 @@ func checkCSRF(r *http.Request, sess *identity.Session) error {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		return nil
 	}
-	if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(sess.CSRF)) != 1 {
+	token := r.Header.Get("X-CSRF-Token") // the JSON endpoints' page scripts send it here
+	if token == "" {
+		token = r.PostFormValue("csrf")
+	}
+	if subtle.ConstantTimeCompare([]byte(token), []byte(sess.CSRF)) != 1 {
 		return errCSRF
 	}
 	return nil
@@ -148,7 +152,32 @@ const (
 // browser to log in; a locked session to the lock screen, keeping where it
 // was going; an expired password to the change page.
 func (s *Server) withSession(need access, h handlerFunc) http.Handler {
-	return s.pageHandler(func(w http.ResponseWriter, r *http.Request) error {
+	return s.pageHandler(s.sessionGate(need, false, h))
+}
+
+// apiSession wraps a JSON endpoint that needs a session: the same checks
+// as withSession, answered with a JSON error instead of a redirect.
+func (s *Server) apiSession(need access, h handlerFunc) http.Handler {
+	return s.handle(s.sessionGate(need, true, h))
+}
+
+var (
+	errWrongStage = errs.E(errs.Forbidden, "this step is not open to the session now")
+	errLockedAPI  = errs.E(errs.Locked, "the session is locked: unlock it first")
+	errExpiredAPI = errs.E(errs.Forbidden, "the password has expired: change it first")
+)
+
+// sessionGate checks terminal, session, stage, lock, password expiry and
+// CSRF before h.
+func (s *Server) sessionGate(need access, api bool, h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		redirect := func(to string, apiErr error) error {
+			if api {
+				return apiErr
+			}
+			http.Redirect(w, r, to, http.StatusSeeOther)
+			return nil
+		}
 		term, err := s.terminalOf(r)
 		if err != nil {
 			return err
@@ -157,8 +186,7 @@ func (s *Server) withSession(need access, h handlerFunc) http.Handler {
 		if err != nil {
 			if errs.Is(err, errs.Unauthenticated) {
 				clearSessionCookie(w)
-				http.Redirect(w, r, "/login", http.StatusSeeOther)
-				return nil
+				return redirect("/login", err)
 			}
 			return err
 		}
@@ -172,30 +200,25 @@ func (s *Server) withSession(need access, h handlerFunc) http.Handler {
 		switch need {
 		case passwordStage:
 			if sess.Stage != identity.StagePassword {
-				http.Redirect(w, r, "/", http.StatusSeeOther)
-				return nil
+				return redirect("/", errWrongStage)
 			}
 		case loggedIn:
 			if sess.Stage != identity.StageActive {
-				http.Redirect(w, r, "/login/second", http.StatusSeeOther)
-				return nil
+				return redirect("/login/second", errWrongStage)
 			}
 			if sess.Locked {
 				next := "/"
 				if r.Method == http.MethodGet {
 					next = r.URL.RequestURI()
 				}
-				http.Redirect(w, r, "/lock?next="+url.QueryEscape(next), http.StatusSeeOther)
-				return nil
+				return redirect("/lock?next="+url.QueryEscape(next), errLockedAPI)
 			}
 			if s.usersP.Load().PasswordExpired(sess.User) {
-				http.Redirect(w, r, "/password", http.StatusSeeOther)
-				return nil
+				return redirect("/password", errExpiredAPI)
 			}
 		case anySession:
 			if sess.Stage != identity.StageActive && r.URL.Path != "/logout" {
-				http.Redirect(w, r, "/login/second", http.StatusSeeOther)
-				return nil
+				return redirect("/login/second", errWrongStage)
 			}
 		}
 		if err := checkCSRF(r, sess); err != nil {
@@ -203,7 +226,7 @@ func (s *Server) withSession(need access, h handlerFunc) http.Handler {
 			return err
 		}
 		return h(w, r)
-	})
+	}
 }
 
 // refused records a refused request as an audit event.

@@ -25,3 +25,63 @@
     show();
   }, 1000);
 })();
+
+// WebAuthn: a button with data-webauthn="create" (register) or "get" (log
+// in, unlock) runs the ceremony: the server's options from data-begin, the
+// browser's authenticator with user verification, the answer to
+// data-finish, then on to the page the server names.
+(function () {
+  var buttons = document.querySelectorAll("[data-webauthn]");
+  function fail(btn, msg) {
+    var el = document.getElementById(btn.getAttribute("data-error"));
+    if (el) {
+      el.textContent = msg;
+      el.hidden = false;
+    }
+    btn.disabled = false;
+  }
+  function post(btn, url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": btn.getAttribute("data-csrf") },
+      body: JSON.stringify(body)
+    }).then(function (r) {
+      return r.json().then(function (j) {
+        if (!r.ok) throw new Error(j.message || r.statusText);
+        return j;
+      });
+    });
+  }
+  Array.prototype.forEach.call(buttons, function (btn) {
+    btn.addEventListener("click", function () {
+      if (!window.PublicKeyCredential || !PublicKeyCredential.parseCreationOptionsFromJSON) {
+        fail(btn, btn.getAttribute("data-unsupported"));
+        return;
+      }
+      var create = btn.getAttribute("data-webauthn") === "create";
+      btn.disabled = true;
+      post(btn, btn.getAttribute("data-begin"), {})
+        .then(function (opts) {
+          if (create) {
+            return navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(opts.publicKey) });
+          }
+          return navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(opts.publicKey) });
+        })
+        .then(function (cred) {
+          var body = cred.toJSON();
+          if (create) {
+            var name = document.getElementById(btn.getAttribute("data-name"));
+            body = { name: name ? name.value : "", credential: body };
+          }
+          return post(btn, btn.getAttribute("data-finish"), body);
+        })
+        .then(function (j) {
+          window.location.assign(j.next);
+        })
+        .catch(function (e) {
+          fail(btn, (e && e.message) || String(e));
+        });
+    });
+  });
+})();
