@@ -25,22 +25,22 @@ import (
 
 // Config is the effective configuration.
 type Config struct {
-	DataDir       string        `json:"data"`
-	DBURL         string        `json:"db"`
-	Listen        string        `json:"listen"`
-	PlainHTTP     bool          `json:"http"`
-	TLSCert       string        `json:"tls_cert"`
-	TLSKey        string        `json:"tls_key"`
-	Hostnames     []string      `json:"hostnames"`
+	DataDir   string   `json:"data"`
+	DBURL     string   `json:"db"`
+	Listen    string   `json:"listen"`
+	PlainHTTP bool     `json:"http"`
+	TLSCert   string   `json:"tls_cert"`
+	TLSKey    string   `json:"tls_key"`
+	Hostnames []string `json:"hostnames"`
 	// WebAuthnRPID is the relying-party ID of WebAuthn credentials: the
 	// host name staff type in the browser; WebAuthnOrigins the origins
 	// the browser may report (default: https://RPID:listen-port).
-	WebAuthnRPID    string   `json:"webauthn_rp_id"`
-	WebAuthnOrigins []string `json:"webauthn_origins"`
-	MasterKeyFile string        `json:"master_key_file"`
-	AutoMigrate   bool          `json:"auto_migrate"`
-	LogLevel      string        `json:"log_level"`
-	ShutdownGrace time.Duration `json:"shutdown_grace"`
+	WebAuthnRPID    string        `json:"webauthn_rp_id"`
+	WebAuthnOrigins []string      `json:"webauthn_origins"`
+	MasterKeyFile   string        `json:"master_key_file"`
+	AutoMigrate     bool          `json:"auto_migrate"`
+	LogLevel        string        `json:"log_level"`
+	ShutdownGrace   time.Duration `json:"shutdown_grace"`
 
 	EnforceTerminals   bool   `json:"enforce_terminals"`
 	TrustedProxies     string `json:"trusted_proxies"`
