@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
 	"bango/internal/audit"
@@ -95,8 +96,13 @@ func changePasswordActions(current string) chromedp.Tasks {
 }
 
 func loginActions(f *webFixture, password string) chromedp.Tasks {
+	return loginAt(f, f.srv.URL, password)
+}
+
+// loginAt logs in with password, code and PIN at base.
+func loginAt(f *webFixture, base, password string) chromedp.Tasks {
 	return chromedp.Tasks{
-		chromedp.Navigate(f.srv.URL + "/login"),
+		chromedp.Navigate(base + "/login"),
 		chromedp.WaitVisible("#login_id", chromedp.ByID),
 		chromedp.SendKeys("#login_id", "tanaka.h", chromedp.ByID),
 		chromedp.SendKeys("#password", password, chromedp.ByID),
@@ -242,5 +248,73 @@ func TestBrowserFirstLoginEnrolment(t *testing.T) {
 	}
 	if heading != "ホーム" {
 		t.Fatalf("after first login: %q", heading)
+	}
+}
+
+// R-AUTH-1: WebAuthn with Chromium's virtual authenticator (user
+// verification on): register from the biometrics page, then log in and
+// unlock the lock screen with it instead of code and PIN.
+func TestBrowserWebAuthn(t *testing.T) {
+	ctx := browser(t)
+	f := newWeb(t, store.SQLite)
+	f.realTime(10 * time.Minute)
+	var notice, heading string
+	err := chromedp.Run(ctx,
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			if err := webauthn.Enable().Do(ctx); err != nil {
+				return err
+			}
+			_, err := webauthn.AddVirtualAuthenticator(&webauthn.VirtualAuthenticatorOptions{
+				Protocol: webauthn.AuthenticatorProtocolCtap2, Ctap2version: webauthn.Ctap2versionCtap21,
+				Transport: webauthn.AuthenticatorTransportInternal, HasResidentKey: true,
+				HasUserVerification: true, IsUserVerified: true, AutomaticPresenceSimulation: true,
+			}).Do(ctx)
+			return err
+		}),
+		loginAt(f, f.origin, "correct horse battery"),
+		chromedp.WaitVisible("#idle-left", chromedp.ByID),
+		chromedp.Navigate(f.origin+"/passkeys"),
+		chromedp.WaitVisible("#passkey-add", chromedp.ByID),
+		chromedp.Click("#passkey-add", chromedp.ByID),
+		chromedp.WaitVisible("p.notice", chromedp.ByQuery),
+		chromedp.Text("p.notice", &notice, chromedp.ByQuery),
+		screenshot(t, "passkeys.png"),
+		// Log out, and log in again with the password and the authenticator.
+		chromedp.Click("form[action='/logout'] button", chromedp.ByQuery),
+		chromedp.WaitVisible("#login_id", chromedp.ByID),
+		chromedp.SendKeys("#login_id", "tanaka.h", chromedp.ByID),
+		chromedp.SendKeys("#password", "correct horse battery", chromedp.ByID),
+		chromedp.Click("#login-next", chromedp.ByID),
+		chromedp.WaitVisible("#passkey-login", chromedp.ByID),
+		screenshot(t, "second-webauthn.png"),
+		chromedp.Click("#passkey-login", chromedp.ByID),
+		chromedp.WaitVisible("section.card dl", chromedp.ByQuery),
+		// Lock, and unlock with the authenticator.
+		chromedp.Click("form[action='/lock/now'] button", chromedp.ByQuery),
+		chromedp.WaitVisible("#passkey-unlock", chromedp.ByID),
+		chromedp.Click("#passkey-unlock", chromedp.ByID),
+		chromedp.WaitVisible("section.card dl", chromedp.ByQuery),
+		chromedp.Text("main h1", &heading, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(notice, "登録しました") || heading != "ホーム" {
+		t.Fatalf("notice %q, heading %q", notice, heading)
+	}
+	rows, err := f.db.Query(context.Background(), `SELECT action, detail FROM audit_events WHERE detail LIKE '%webauthn%' OR action = 'webauthn.register' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var a, d string
+		rows.Scan(&a, &d)
+		got = append(got, a+" "+d)
+	}
+	if len(got) != 3 || !strings.HasPrefix(got[0], "webauthn.register credential=") || !strings.Contains(got[0], "user_verified=true") ||
+		!strings.HasPrefix(got[1], "login.second_factor method=webauthn") || !strings.HasPrefix(got[2], "login.second_factor method=webauthn") {
+		t.Fatalf("events:\n%s", strings.Join(got, "\n"))
 	}
 }

@@ -30,6 +30,7 @@ type webFixture struct {
 	srv    *httptest.Server
 	now    time.Time
 	secret string
+	origin string // the server as https://localhost:PORT, for WebAuthn
 }
 
 // newWeb starts bango's handler over TLS with one enrolled user,
@@ -69,6 +70,11 @@ func newWeb(t *testing.T, eng store.Engine) *webFixture {
 	s.SetReady(true)
 	f.srv = httptest.NewTLSServer(s.Handler())
 	t.Cleanup(f.srv.Close)
+	// WebAuthn needs a host name, not an IP address, as relying party.
+	f.origin = strings.Replace(f.srv.URL, "127.0.0.1", "localhost", 1)
+	if err := f.users.SetWebAuthn("localhost", []string{f.origin}); err != nil {
+		t.Fatal(err)
+	}
 	return f
 }
 

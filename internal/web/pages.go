@@ -28,13 +28,24 @@ func assets() http.Handler {
 	return http.StripPrefix("/static/", http.FileServer(http.FS(sub)))
 }
 
+// jst is the time zone staff read times in.
+var jst = time.FixedZone("JST", 9*3600)
+
+// when shows a time in Japan Standard Time, or "—" for none.
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(jst).Format("2006-01-02 15:04")
+}
+
 // pageNames are the pages; each is parsed with the layout.
 var pageNames = []string{"login", "second", "enrol", "lock", "password", "pin", "passkeys", "home", "error"}
 
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
 	for _, name := range pageNames {
-		t := template.New(name).Funcs(template.FuncMap{"t": func(string) string { return "" }, "tf": func(string, ...any) string { return "" }})
+		t := template.New(name).Funcs(template.FuncMap{"t": func(string) string { return "" }, "tf": func(string, ...any) string { return "" }, "when": when})
 		template.Must(t.ParseFS(templateFiles, "templates/layout.html", "templates/partials.html", "templates/"+name+".html"))
 		pages[name] = t
 	}
