@@ -62,14 +62,15 @@ var DefaultPolicy = Policy{PasswordMaxAge: 90 * 24 * time.Hour, LockAfter: 5, Lo
 
 // Service manages staff users.
 type Service struct {
-	db       *store.DB
-	vault    *vault.Vault
-	hasher   *Hasher
-	policy   Policy
-	sessions SessionPolicy
-	log      *slog.Logger
-	now      func() time.Time
-	webauthn *webauthn.WebAuthn // nil until SetWebAuthn
+	db        *store.DB
+	vault     *vault.Vault
+	hasher    *Hasher
+	policy    Policy
+	sessions  SessionPolicy
+	log       *slog.Logger
+	now       func() time.Time
+	webauthn  *webauthn.WebAuthn // nil until SetWebAuthn
+	personnel PersonnelHook      // revokes grants on transfer and retirement
 }
 
 // NewService returns a Service.

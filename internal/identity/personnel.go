@@ -35,13 +35,17 @@ func (s *Service) Transfer(ctx context.Context, loginID string, to NewUser) erro
 		if err != nil {
 			return err
 		}
+		grants, err := s.revokeGrants(ctx, tx, u, "personnel transfer")
+		if err != nil {
+			return err
+		}
 		ended, err := endUserSessions(ctx, tx, u.ID)
 		if err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{Tenant: u.Tenant, Action: "user.transfer", Subject: subject, Outcome: audit.OK,
 			Detail: "from=" + u.Tenant + "/" + u.Department + "/" + u.Section + " to=" + to.Tenant + "/" + to.Department + "/" + to.Section +
-				" second_factors=deleted webauthn_deleted=" + itoa(int(passkeys)) + " sessions_ended=" + itoa(int(ended))})
+				" second_factors=deleted webauthn_deleted=" + itoa(int(passkeys)) + " grants_revoked=" + itoa(grants) + " sessions_ended=" + itoa(int(ended))})
 	})
 }
 
@@ -65,12 +69,16 @@ func (s *Service) Retire(ctx context.Context, loginID string) error {
 		if err != nil {
 			return err
 		}
+		grants, err := s.revokeGrants(ctx, tx, u, "retirement")
+		if err != nil {
+			return err
+		}
 		ended, err := endUserSessions(ctx, tx, u.ID)
 		if err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{Tenant: u.Tenant, Action: "user.retire", Subject: subject, Outcome: audit.OK,
-			Detail: "password=deleted second_factors=deleted webauthn_deleted=" + itoa(int(passkeys)) + " sessions_ended=" + itoa(int(ended))})
+			Detail: "password=deleted second_factors=deleted webauthn_deleted=" + itoa(int(passkeys)) + " grants_revoked=" + itoa(grants) + " sessions_ended=" + itoa(int(ended))})
 	})
 }
 
@@ -81,4 +89,18 @@ func deletePasskeys(ctx context.Context, tx *store.Tx, userID int64) (int64, err
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// PersonnelHook ends what a user holds elsewhere (their grants) inside the
+// transaction of a transfer or retirement, and says how many it ended.
+type PersonnelHook func(ctx context.Context, tx *store.Tx, u User, why string) (int, error)
+
+// SetPersonnelHook registers the hook; the access package provides it.
+func (s *Service) SetPersonnelHook(h PersonnelHook) { s.personnel = h }
+
+func (s *Service) revokeGrants(ctx context.Context, tx *store.Tx, u User, why string) (int, error) {
+	if s.personnel == nil {
+		return 0, nil
+	}
+	return s.personnel(ctx, tx, u, why)
 }

@@ -148,6 +148,12 @@ func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
 // bench baseline, health checks). Domain code uses Transact and Query.
 func (db *DB) SQL() *sql.DB { return db.sql }
 
+// Querier reads: a *DB, or a *Tx to read inside a transaction.
+type Querier interface {
+	Query(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRow(ctx context.Context, q string, args ...any) *sql.Row
+}
+
 // Query runs a read outside a transaction.
 func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	rows, err := db.sql.QueryContext(ctx, q, args...)

@@ -1,0 +1,307 @@
+package access_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"bango/internal/access"
+	"bango/internal/audit"
+	"bango/internal/errs"
+	"bango/internal/identity"
+	"bango/internal/store"
+	"bango/internal/tenant"
+	"bango/internal/testutil"
+	"bango/internal/vault"
+)
+
+type fixture struct {
+	db     *store.DB
+	users  *identity.Service
+	access *access.Service
+	now    time.Time
+}
+
+func ctxAs(login string) context.Context {
+	return audit.WithActor(context.Background(), audit.Actor{User: login, Address: "10.0.0.1"})
+}
+
+func setup(t *testing.T, db *store.DB) *fixture {
+	t.Helper()
+	mk, _, err := vault.LoadKeyFile(filepath.Join(t.TempDir(), "master.key"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := vault.New(db, mk)
+	ts := tenant.NewService(db, v)
+	for code, name := range map[string]string{"131041": "新宿区", "011002": "札幌市"} {
+		if _, err := ts.Create(ctxAs("setup"), code, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := &fixture{db: db, now: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	f.users = identity.NewService(db, v, identity.NewHasher(identity.Params{Time: 1, MemoryKiB: 1024, Threads: 1}, 2),
+		identity.DefaultPolicy, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	f.users.SetClock(func() time.Time { return f.now })
+	f.access = access.NewService(db)
+	f.access.SetClock(func() time.Time { return f.now })
+	f.users.SetPersonnelHook(f.access.RevokeAll)
+	if n, err := f.access.SeedDefaults(ctxAs("setup")); err != nil || n != len(access.DefaultPatterns) {
+		t.Fatalf("seed: %d, %v", n, err)
+	}
+	for _, nu := range []identity.NewUser{
+		{LoginID: "is-admin", Name: "情報　管理", Department: "総務部", Section: "情報システム課"},
+		{LoginID: "is-second", Name: "情報　次席", Department: "総務部", Section: "情報システム課"},
+		{LoginID: "head", Name: "課長　一郎", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"},
+		{LoginID: "clerk", Name: "新宿　花子", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"},
+		{LoginID: "other-clerk", Name: "別課　職員", Tenant: "131041", Department: "健康部", Section: "健康づくり課"},
+		{LoginID: "sapporo", Name: "札幌　次郎", Tenant: "011002", Department: "健康部", Section: "医療保険年金課"},
+	} {
+		if _, _, err := f.users.Create(ctxAs("setup"), nu); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+func (f *fixture) user(t *testing.T, login string) identity.User {
+	t.Helper()
+	u, err := f.users.Get(context.Background(), login)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func (f *fixture) rights(t *testing.T, login string) access.Rights {
+	t.Helper()
+	r, err := f.access.RightsOf(context.Background(), f.user(t, login).ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// grantHead bootstraps is-admin, has them apply for the section-head
+// pattern for "head", and has is-second approve it.
+func (f *fixture) grantHead(t *testing.T) {
+	t.Helper()
+	if _, err := f.access.Bootstrap(ctxAs("cli:root"), f.user(t, "is-admin"), "first administrator"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.access.Direct(ctxAs("setup"), f.user(t, "is-second"), "is-admin", "", "test setup"); err != nil {
+		t.Fatal(err)
+	}
+	g, err := f.access.Apply(ctxAs("is-admin"), f.user(t, "is-admin"), f.user(t, "head"),
+		access.Application{Pattern: "section-head", Tenant: "131041", Reason: "医療保険年金課長として着任"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The applicant does not approve their own application, IS administrator or not.
+	if _, err := f.access.Approve(ctxAs("is-admin"), f.user(t, "is-admin"), g.ID, ""); !errs.Is(err, errs.Forbidden) {
+		t.Fatalf("applicant approved their own application: %v", err)
+	}
+	if _, err := f.access.Approve(ctxAs("is-second"), f.user(t, "is-second"), g.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *fixture) events(t *testing.T, action string) []string {
+	t.Helper()
+	rows, err := f.db.Query(context.Background(), `SELECT outcome, detail FROM audit_events WHERE action = $1 ORDER BY id`, action)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var o, d string
+		rows.Scan(&o, &d)
+		out = append(out, o+" "+d)
+	}
+	return out
+}
+
+// R-AC-2: default patterns ship; a pattern holds only catalogue
+// permissions that fit its scope.
+func TestPatterns(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		if n, err := f.access.SeedDefaults(ctxAs("setup")); err != nil || n != 0 {
+			t.Fatalf("second seed added %d, %v", n, err)
+		}
+		ps, err := f.access.Patterns(context.Background())
+		if err != nil || len(ps) != len(access.DefaultPatterns) {
+			t.Fatalf("patterns: %d, %v", len(ps), err)
+		}
+		bad := []access.Pattern{
+			{Code: "x1", Name: "n", Scope: access.ScopeTenant, Permissions: []access.Permission{"resident.delete"}},
+			{Code: "x2", Name: "n", Scope: access.ScopeTenant, Permissions: []access.Permission{access.UserAdmin}},
+			{Code: "x3", Name: "n", Scope: access.ScopeSystem, Permissions: []access.Permission{access.MyNumberReveal}},
+			{Code: "X 4", Name: "n", Scope: access.ScopeTenant, Permissions: []access.Permission{access.ResidentRead}},
+			{Code: "x5", Name: "", Scope: "union", Permissions: nil},
+		}
+		for _, p := range bad {
+			if _, err := f.access.CreatePattern(ctxAs("is-admin"), p); !errs.Is(err, errs.Invalid) {
+				t.Errorf("pattern %s accepted: %v", p.Code, err)
+			}
+		}
+		p, err := f.access.CreatePattern(ctxAs("is-admin"), access.Pattern{Code: "kyufu-clerk", Name: "給付担当", Affiliation: "国保年金課", Job: "療養費の支給",
+			Scope: access.ScopeTenant, Permissions: []access.Permission{access.ResidentRead, access.ResidentRead}})
+		if err != nil || len(p.Permissions) != 1 || p.Builtin {
+			t.Fatalf("create: %+v, %v", p, err)
+		}
+		p.Permissions = append(p.Permissions, access.MyNumberEnter)
+		p.Scope = access.ScopeSystem // ignored: a pattern's scope does not change
+		if p, err = f.access.UpdatePattern(ctxAs("is-admin"), p); err != nil || len(p.Permissions) != 2 || p.Scope != access.ScopeTenant {
+			t.Fatalf("update: %+v, %v", p, err)
+		}
+		if ev := f.events(t, "pattern.update"); len(ev) != 1 || !strings.Contains(ev[0], "from=resident.read to=mynumber.enter,resident.read") {
+			t.Fatalf("events = %q", ev)
+		}
+	})
+}
+
+// R-AC-3: a section head applies, an IS administrator approves; the
+// three are different people; the grant gives rights in its municipality
+// only, from its start to its end.
+func TestGrantWorkflow(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		f.grantHead(t)
+		head, clerk := f.user(t, "head"), f.user(t, "clerk")
+		if r := f.rights(t, "head"); !r.Has(access.GrantApply, "131041") || r.Has(access.GrantApply, "011002") || r.Has(access.UserAdmin, "") {
+			t.Fatalf("head's rights wrong: %+v", r)
+		}
+		app := access.Application{Pattern: "nhi-clerk", Tenant: "131041", Until: f.now.Add(30 * 24 * time.Hour), Reason: "国保資格の入力"}
+
+		// Refusals: for oneself, outside one's section, another municipality, unknown tenant.
+		cases := []struct {
+			who, grantee string
+			a            access.Application
+			kind         errs.Kind
+		}{
+			{"head", "head", app, errs.Forbidden},
+			{"head", "other-clerk", app, errs.Forbidden},
+			{"head", "sapporo", app, errs.Forbidden},
+			{"head", "clerk", access.Application{Pattern: "nhi-clerk", Tenant: "011002", Reason: "x"}, errs.Forbidden},
+			{"head", "clerk", access.Application{Pattern: "nhi-clerk", Tenant: "999999", Reason: "x"}, errs.Invalid},
+			{"head", "clerk", access.Application{Pattern: "nhi-clerk", Tenant: "131041"}, errs.Invalid},
+			{"head", "clerk", access.Application{Pattern: "is-admin", Tenant: "", Reason: "x"}, errs.Forbidden},
+			{"clerk", "head", app, errs.Forbidden},
+		}
+		for i, c := range cases {
+			if _, err := f.access.Apply(ctxAs(c.who), f.user(t, c.who), f.user(t, c.grantee), c.a); !errs.Is(err, c.kind) {
+				t.Errorf("case %d (%s for %s): %v, want %v", i, c.who, c.grantee, err, c.kind)
+			}
+		}
+		if ev := f.events(t, "grant.apply"); len(ev) != 1+len(cases) {
+			t.Fatalf("apply events = %d, want %d (every refusal audited)", len(ev), 1+len(cases))
+		}
+
+		g, err := f.access.Apply(ctxAs("head"), head, clerk, app)
+		if err != nil || g.Status != access.Pending || g.Applicant != "head" {
+			t.Fatalf("apply: %+v, %v", g, err)
+		}
+		if _, err := f.access.Apply(ctxAs("head"), head, clerk, app); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("duplicate application: %v", err)
+		}
+		if f.rights(t, "clerk").Has(access.ResidentWrite, "131041") {
+			t.Fatal("a pending grant gives rights")
+		}
+		// Neither the applicant nor the grantee approves; nor anyone without grant.approve.
+		for _, who := range []string{"head", "clerk"} {
+			if _, err := f.access.Approve(ctxAs(who), f.user(t, who), g.ID, ""); !errs.Is(err, errs.Forbidden) {
+				t.Fatalf("%s approved: %v", who, err)
+			}
+		}
+		if _, err := f.access.Reject(ctxAs("is-admin"), f.user(t, "is-admin"), g.ID, ""); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("reject without a reason: %v", err)
+		}
+		if g, err = f.access.Approve(ctxAs("is-admin"), f.user(t, "is-admin"), g.ID, "確認済み"); err != nil || g.Status != access.Approved || g.DecidedBy != "is-admin" {
+			t.Fatalf("approve: %+v, %v", g, err)
+		}
+		if _, err := f.access.Approve(ctxAs("is-second"), f.user(t, "is-second"), g.ID, ""); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("second approval: %v", err)
+		}
+		r := f.rights(t, "clerk")
+		if !r.Has(access.ResidentWrite, "131041") || r.Has(access.ResidentWrite, "011002") || r.Has(access.MyNumberReveal, "131041") {
+			t.Fatalf("clerk's rights wrong")
+		}
+		// The grant ends by itself at its end date.
+		f.now = f.now.Add(30*24*time.Hour + time.Second)
+		if f.rights(t, "clerk").Has(access.ResidentWrite, "131041") {
+			t.Fatal("an ended grant still gives rights")
+		}
+		if ev := f.events(t, "grant.approve"); len(ev) != 6 || !strings.Contains(ev[0], "cannot approve") || !strings.HasPrefix(ev[4], "ok grant=") || !strings.Contains(ev[5], "not pending") {
+			t.Fatalf("approve events = %q", ev)
+		}
+	})
+}
+
+// R-AC-3: revocation by the section head, and transfer revoking every
+// grant in the transfer's own transaction.
+func TestRevokeAndTransfer(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		f.grantHead(t)
+		head, clerk := f.user(t, "head"), f.user(t, "clerk")
+		var ids []int64
+		for _, p := range []string{"nhi-clerk", "number-viewer"} {
+			g, err := f.access.Apply(ctxAs("head"), head, clerk, access.Application{Pattern: p, Tenant: "131041", Reason: "配置"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.access.Approve(ctxAs("is-admin"), f.user(t, "is-admin"), g.ID, ""); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, g.ID)
+		}
+		if _, err := f.access.Revoke(ctxAs("other-clerk"), f.user(t, "other-clerk"), ids[1], "x"); !errs.Is(err, errs.Forbidden) {
+			t.Fatalf("revoke without the right: %v", err)
+		}
+		if g, err := f.access.Revoke(ctxAs("head"), head, ids[1], "番号閲覧は不要になった"); err != nil || g.Status != access.Revoked {
+			t.Fatalf("revoke: %+v %v", g, err)
+		}
+		r := f.rights(t, "clerk")
+		if r.Has(access.MyNumberReveal, "131041") || !r.Has(access.ResidentWrite, "131041") {
+			t.Fatal("revocation took the wrong rights")
+		}
+		if err := f.users.Transfer(ctxAs("is-admin"), "clerk", identity.NewUser{Tenant: "131041", Department: "健康部", Section: "健康づくり課"}); err != nil {
+			t.Fatal(err)
+		}
+		if !f.rights(t, "clerk").Empty() {
+			t.Fatal("rights survive a transfer")
+		}
+		if ev := f.events(t, "user.transfer"); len(ev) != 1 || !strings.Contains(ev[0], "grants_revoked=1") {
+			t.Fatalf("transfer event = %q", ev)
+		}
+		if g, _ := f.access.Grant(context.Background(), ids[0]); g.Status != access.Revoked || g.RevokeReason != "personnel transfer" {
+			t.Fatalf("grant after transfer: %+v", g)
+		}
+	})
+}
+
+// R-AC-3: bootstrap only while nobody can approve; the database itself
+// refuses a grant approved by its grantee.
+func TestBootstrapAndConstraints(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		if _, err := f.access.Bootstrap(ctxAs("cli:root"), f.user(t, "is-admin"), "first"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.access.Bootstrap(ctxAs("cli:root"), f.user(t, "is-second"), "second"); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("second bootstrap: %v", err)
+		}
+		u := f.user(t, "clerk")
+		_, err := db.SQL().ExecContext(context.Background(), `INSERT INTO access_grants (user_id, pattern_id, tenant_code, valid_from, reason, status, applicant_id, applied_at, decided_by)
+			VALUES ($1, (SELECT id FROM access_patterns WHERE code = 'nhi-clerk'), '131041', $2, 'x', 'approved', $3, $2, $1)`, u.ID, f.now, f.user(t, "head").ID)
+		if err == nil {
+			t.Fatal("the database accepted a grant approved by its own grantee")
+		}
+	})
+}

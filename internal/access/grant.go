@@ -1,0 +1,429 @@
+package access
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"bango/internal/audit"
+	"bango/internal/errs"
+	"bango/internal/identity"
+	"bango/internal/store"
+)
+
+// Grant statuses.
+const (
+	Pending   = "pending"
+	Approved  = "approved"
+	Rejected  = "rejected"
+	Withdrawn = "withdrawn"
+	Revoked   = "revoked"
+)
+
+// Grant is one pattern given to one staff member for one municipality
+// ("" for a system pattern), for a period.
+type Grant struct {
+	ID           int64     `json:"id"`
+	LoginID      string    `json:"login_id"`
+	UserName     string    `json:"user_name"`
+	Pattern      string    `json:"pattern"`
+	PatternName  string    `json:"pattern_name"`
+	Tenant       string    `json:"tenant,omitempty"`
+	From         time.Time `json:"from"`
+	Until        time.Time `json:"until,omitzero"`
+	Reason       string    `json:"reason"`
+	Status       string    `json:"status"`
+	Applicant    string    `json:"applicant"`
+	AppliedAt    time.Time `json:"applied_at"`
+	DecidedBy    string    `json:"decided_by,omitempty"`
+	DecidedAt    time.Time `json:"decided_at,omitzero"`
+	DecisionNote string    `json:"decision_note,omitempty"`
+	RevokedBy    string    `json:"revoked_by,omitempty"`
+	RevokedAt    time.Time `json:"revoked_at,omitzero"`
+	RevokeReason string    `json:"revoke_reason,omitempty"`
+}
+
+// Live reports whether g gives rights at now.
+func (g Grant) Live(now time.Time) bool {
+	return g.Status == Approved && !now.Before(g.From) && (g.Until.IsZero() || now.Before(g.Until))
+}
+
+// Application is what a section head fills in.
+type Application struct {
+	LoginID string    `json:"login_id"`
+	Pattern string    `json:"pattern"`
+	Tenant  string    `json:"tenant"`
+	From    time.Time `json:"from"`            // zero: now
+	Until   time.Time `json:"until,omitzero"` // zero: no end date
+	Reason  string    `json:"reason"`
+}
+
+const maxReason = 200
+
+var errNotYours = errs.E(errs.Forbidden, "you may not decide this: the applicant and the grantee cannot approve, reject or withdraw each other's applications")
+
+// Apply files an application for a grant (R-AC-3). The applicant holds
+// grant.apply for the municipality (or system-wide for a system pattern),
+// and the grantee is an active member of the applicant's own section —
+// unless the applicant holds grant.apply system-wide, as the IS
+// department does for section heads — who belongs to that municipality or
+// to none (union staff). Nobody applies
+// for themselves. Every refusal is an audit event.
+func (s *Service) Apply(ctx context.Context, applicant, grantee identity.User, a Application) (Grant, error) {
+	subject := audit.Subject{Type: "user", ID: grantee.LoginID}
+	var id int64
+	err := s.db.Transact(ctx, func(tx *store.Tx) error {
+		p, err := patternIn(ctx, tx, a.Pattern)
+		if err != nil {
+			return err
+		}
+		if err := s.checkApplication(ctx, tx, applicant, grantee, p, &a); err != nil {
+			return err
+		}
+		var dup int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM access_grants WHERE user_id = $1 AND pattern_id = $2 AND tenant_code = $3
+			AND status IN ('pending', 'approved') AND (valid_until IS NULL OR valid_until > $4)`, grantee.ID, p.ID, a.Tenant, s.now()).Scan(&dup); err != nil {
+			return err
+		}
+		if dup > 0 {
+			return errs.E(errs.Conflict, "%s already holds or awaits pattern %s for %q", grantee.LoginID, p.Code, a.Tenant)
+		}
+		var until any
+		if !a.Until.IsZero() {
+			until = a.Until
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO access_grants (user_id, pattern_id, tenant_code, valid_from, valid_until, reason, status, applicant_id, applied_at)
+			VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8) RETURNING id`,
+			grantee.ID, p.ID, a.Tenant, a.From, until, a.Reason, applicant.ID, s.now()).Scan(&id); err != nil {
+			return store.Translate(err)
+		}
+		return audit.Record(ctx, tx, audit.Event{Tenant: a.Tenant, Action: "grant.apply", Subject: subject, Outcome: audit.OK,
+			Detail: "grant=" + itoa(id) + " pattern=" + p.Code + " from=" + a.From.Format(time.RFC3339) + untilDetail(a.Until) + " reason=" + a.Reason})
+	})
+	if err != nil {
+		return Grant{}, s.refused(ctx, a.Tenant, "grant.apply", subject, err)
+	}
+	return s.Grant(ctx, id)
+}
+
+func untilDetail(t time.Time) string {
+	if t.IsZero() {
+		return " until=none"
+	}
+	return " until=" + t.Format(time.RFC3339)
+}
+
+func (s *Service) checkApplication(ctx context.Context, tx *store.Tx, applicant, grantee identity.User, p Pattern, a *Application) error {
+	a.Reason = strings.TrimSpace(a.Reason)
+	var fe errs.FieldErrors
+	if a.Reason == "" || utf8.RuneCountInString(a.Reason) > maxReason {
+		fe.Add("reason", errs.Message{JA: "申請理由を200文字以内で入力してください", EN: "give a reason of at most 200 characters"})
+	}
+	if a.From.IsZero() {
+		a.From = s.now()
+	}
+	if !a.Until.IsZero() && !a.Until.After(a.From) {
+		fe.Add("until", errs.Message{JA: "終了日は開始日より後にしてください", EN: "must be after the start"})
+	}
+	switch p.Scope {
+	case ScopeSystem:
+		if a.Tenant != "" {
+			fe.Add("tenant", errs.Message{JA: "システム全体のパターンには団体を指定しません", EN: "a system pattern is granted without a municipality"})
+		}
+	default:
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM tenants WHERE code = $1`, a.Tenant).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			fe.Add("tenant", errs.Message{JA: "登録されていない団体です", EN: "is not a registered municipality"})
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	rights, err := s.RightsOf(ctx, applicant.ID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case applicant.Status != identity.Active || grantee.Status != identity.Active:
+		return errs.E(errs.Forbidden, "applicant and grantee must both be active staff")
+	case applicant.ID == grantee.ID:
+		return errs.E(errs.Forbidden, "nobody applies for their own rights")
+	case !rights.Has(GrantApply, a.Tenant) && !(p.Scope == ScopeSystem && rights.system[GrantApply]):
+		return errs.E(errs.Forbidden, "%s may not apply for rights in %q (no grant.apply there)", applicant.LoginID, a.Tenant)
+	case !rights.system[GrantApply] && (grantee.Department != applicant.Department || grantee.Section != applicant.Section):
+		return errs.E(errs.Forbidden, "%s is not a member of the applicant's section (%s %s)", grantee.LoginID, applicant.Department, applicant.Section)
+	case p.Scope == ScopeTenant && grantee.Tenant != "" && grantee.Tenant != a.Tenant:
+		return errs.E(errs.Forbidden, "%s belongs to municipality %s, not %s", grantee.LoginID, grantee.Tenant, a.Tenant)
+	}
+	return nil
+}
+
+// Approve grants a pending application (R-AC-3): the approver holds
+// grant.approve and is neither the applicant nor the grantee.
+func (s *Service) Approve(ctx context.Context, approver identity.User, id int64, note string) (Grant, error) {
+	return s.decide(ctx, approver, id, Approved, note)
+}
+
+// Reject refuses a pending application, with a reason.
+func (s *Service) Reject(ctx context.Context, approver identity.User, id int64, note string) (Grant, error) {
+	return s.decide(ctx, approver, id, Rejected, note)
+}
+
+func (s *Service) decide(ctx context.Context, approver identity.User, id int64, to, note string) (Grant, error) {
+	action := map[string]string{Approved: "grant.approve", Rejected: "grant.reject"}[to]
+	g, err := s.Grant(ctx, id)
+	subject := audit.Subject{Type: "user", ID: g.LoginID}
+	if err != nil {
+		return Grant{}, s.refused(ctx, "", action, audit.Subject{Type: "grant", ID: itoa(id)}, err)
+	}
+	note = strings.TrimSpace(note)
+	err = s.db.Transact(ctx, func(tx *store.Tx) error {
+		rights, err := s.RightsOf(ctx, approver.ID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !rights.Has(GrantApprove, ""):
+			return errs.E(errs.Forbidden, "%s may not decide on rights (no grant.approve)", approver.LoginID)
+		case approver.LoginID == g.LoginID || approver.LoginID == g.Applicant:
+			return errNotYours
+		case g.Status != Pending:
+			return errs.E(errs.Conflict, "grant %d is %s, not pending", id, g.Status)
+		case to == Rejected && note == "":
+			var fe errs.FieldErrors
+			fe.Add("note", errs.Message{JA: "却下の理由を入力してください", EN: "give the reason for the rejection"})
+			return fe.Err()
+		case utf8.RuneCountInString(note) > maxReason:
+			var fe errs.FieldErrors
+			fe.Add("note", errs.Message{JA: "200文字以内です", EN: "must be at most 200 characters"})
+			return fe.Err()
+		}
+		res, err := tx.Exec(ctx, `UPDATE access_grants SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4
+			WHERE id = $5 AND status = 'pending'`, to, approver.ID, s.now(), note, id)
+		if err != nil {
+			return store.Translate(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.E(errs.Conflict, "grant %d was decided meanwhile", id)
+		}
+		return audit.Record(ctx, tx, audit.Event{Tenant: g.Tenant, Action: action, Subject: subject, Outcome: audit.OK,
+			Detail: "grant=" + itoa(id) + " pattern=" + g.Pattern + " applicant=" + g.Applicant + " note=" + note})
+	})
+	if err != nil {
+		return Grant{}, s.refused(ctx, g.Tenant, action, subject, err)
+	}
+	return s.Grant(ctx, id)
+}
+
+// Revoke ends a live or pending grant before its time: by an IS
+// administrator, or by the grantee's section head (who holds grant.apply
+// where the grant holds).
+func (s *Service) Revoke(ctx context.Context, by identity.User, id int64, reason string) (Grant, error) {
+	const action = "grant.revoke"
+	g, err := s.Grant(ctx, id)
+	subject := audit.Subject{Type: "user", ID: g.LoginID}
+	if err != nil {
+		return Grant{}, s.refused(ctx, "", action, audit.Subject{Type: "grant", ID: itoa(id)}, err)
+	}
+	reason = strings.TrimSpace(reason)
+	err = s.db.Transact(ctx, func(tx *store.Tx) error {
+		rights, err := s.RightsOf(ctx, by.ID)
+		if err != nil {
+			return err
+		}
+		p, err := patternIn(ctx, tx, g.Pattern)
+		if err != nil {
+			return err
+		}
+		mayApply := rights.Has(GrantApply, g.Tenant) || (p.Scope == ScopeSystem && rights.system[GrantApply])
+		switch {
+		case !rights.Has(GrantApprove, "") && !mayApply:
+			return errs.E(errs.Forbidden, "%s may not revoke grants in %q", by.LoginID, g.Tenant)
+		case g.Status != Approved && g.Status != Pending:
+			return errs.E(errs.Conflict, "grant %d is %s", id, g.Status)
+		case reason == "" || utf8.RuneCountInString(reason) > maxReason:
+			var fe errs.FieldErrors
+			fe.Add("reason", errs.Message{JA: "取消しの理由を200文字以内で入力してください", EN: "give a reason of at most 200 characters"})
+			return fe.Err()
+		}
+		to := Revoked
+		if g.Status == Pending {
+			to = Withdrawn
+		}
+		if _, err := tx.Exec(ctx, `UPDATE access_grants SET status = $1, revoked_by = $2, revoked_at = $3, revoke_reason = $4 WHERE id = $5`,
+			to, by.LoginID, s.now(), reason, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Tenant: g.Tenant, Action: action, Subject: subject, Outcome: audit.OK,
+			Detail: "grant=" + itoa(id) + " pattern=" + g.Pattern + " status=" + to + " reason=" + reason})
+	})
+	if err != nil {
+		return Grant{}, s.refused(ctx, g.Tenant, action, subject, err)
+	}
+	return s.Grant(ctx, id)
+}
+
+// RevokeAll ends every live or pending grant of a user inside tx, for a
+// personnel transfer or retirement (R-AC-3): identity calls it in the
+// same transaction that removes the user's second factors.
+func (s *Service) RevokeAll(ctx context.Context, tx *store.Tx, u identity.User, why string) (int, error) {
+	now := s.now()
+	res, err := tx.Exec(ctx, `UPDATE access_grants SET status = CASE status WHEN 'pending' THEN 'withdrawn' ELSE 'revoked' END,
+		revoked_by = 'system:personnel', revoked_at = $1, revoke_reason = $2 WHERE user_id = $3 AND status IN ('pending', 'approved')`, now, why, u.ID)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// Bootstrap gives the first IS administrator the is-admin pattern when no
+// one holds grant.approve: without it nobody could approve anything. It
+// is the one grant that skips the workflow, and its event says so.
+func (s *Service) Bootstrap(ctx context.Context, u identity.User, reason string) (Grant, error) {
+	var id int64
+	err := s.db.Transact(ctx, func(tx *store.Tx) error {
+		var holders int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM access_grants g JOIN access_pattern_permissions pp ON pp.pattern_id = g.pattern_id
+			WHERE g.status = 'approved' AND pp.permission = $1 AND (g.valid_until IS NULL OR g.valid_until > $2)`, string(GrantApprove), s.now()).Scan(&holders); err != nil {
+			return err
+		}
+		if holders > 0 {
+			return errs.E(errs.Conflict, "someone already holds grant.approve: apply through the workflow instead")
+		}
+		p, err := patternIn(ctx, tx, "is-admin")
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if err := tx.QueryRow(ctx, `INSERT INTO access_grants (user_id, pattern_id, tenant_code, valid_from, reason, status, applied_at, decided_at, decision_note)
+			VALUES ($1, $2, '', $3, $4, 'approved', $3, $3, 'bootstrap') RETURNING id`, u.ID, p.ID, now, reason).Scan(&id); err != nil {
+			return store.Translate(err)
+		}
+		return audit.Record(ctx, tx, audit.Event{Action: "grant.bootstrap", Subject: audit.Subject{Type: "user", ID: u.LoginID}, Outcome: audit.OK,
+			Detail: "grant=" + itoa(id) + " pattern=is-admin reason=" + reason})
+	})
+	if err != nil {
+		return Grant{}, err
+	}
+	return s.Grant(ctx, id)
+}
+
+// Direct records an approved grant without the workflow, for demo data
+// only (a test limits its callers); the event says so.
+func (s *Service) Direct(ctx context.Context, u identity.User, pattern, tenant, reason string) error {
+	return s.db.Transact(ctx, func(tx *store.Tx) error {
+		p, err := patternIn(ctx, tx, pattern)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		var id int64
+		if err := tx.QueryRow(ctx, `INSERT INTO access_grants (user_id, pattern_id, tenant_code, valid_from, reason, status, applied_at, decided_at, decision_note)
+			VALUES ($1, $2, $3, $4, $5, 'approved', $4, $4, 'direct') RETURNING id`, u.ID, p.ID, tenant, now, reason).Scan(&id); err != nil {
+			return store.Translate(err)
+		}
+		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "grant.direct", Subject: audit.Subject{Type: "user", ID: u.LoginID}, Outcome: audit.OK,
+			Detail: "grant=" + itoa(id) + " pattern=" + pattern + " reason=" + reason})
+	})
+}
+
+const selectGrant = `SELECT g.id, u.login_id, u.name, p.code, p.name, g.tenant_code, g.valid_from, g.valid_until, g.reason, g.status,
+	COALESCE(a.login_id, 'system'), g.applied_at, COALESCE(d.login_id, ''), g.decided_at, g.decision_note, g.revoked_by, g.revoked_at, g.revoke_reason
+	FROM access_grants g JOIN staff_users u ON u.id = g.user_id JOIN access_patterns p ON p.id = g.pattern_id
+	LEFT JOIN staff_users a ON a.id = g.applicant_id LEFT JOIN staff_users d ON d.id = g.decided_by`
+
+func scanGrant(row interface{ Scan(...any) error }) (Grant, error) {
+	var g Grant
+	var until, decided, revoked sql.NullTime
+	err := row.Scan(&g.ID, &g.LoginID, &g.UserName, &g.Pattern, &g.PatternName, &g.Tenant, &g.From, &until, &g.Reason, &g.Status,
+		&g.Applicant, &g.AppliedAt, &g.DecidedBy, &decided, &g.DecisionNote, &g.RevokedBy, &revoked, &g.RevokeReason)
+	g.From, g.AppliedAt = g.From.UTC(), g.AppliedAt.UTC()
+	g.Until, g.DecidedAt, g.RevokedAt = until.Time.UTC(), decided.Time.UTC(), revoked.Time.UTC()
+	return g, err
+}
+
+// Grant returns grant id.
+func (s *Service) Grant(ctx context.Context, id int64) (Grant, error) {
+	g, err := scanGrant(s.db.QueryRow(ctx, selectGrant+` WHERE g.id = $1`, id))
+	if err != nil {
+		return Grant{}, store.ScanErr(err, "grant "+itoa(id))
+	}
+	return g, nil
+}
+
+// GrantFilter selects grants to list.
+type GrantFilter struct {
+	LoginID string // one user's grants
+	Status  string // one status
+	Tenant  string // one municipality ("" with TenantSet: system grants)
+	// TenantSet makes Tenant count even when empty.
+	TenantSet bool
+	Limit     int
+}
+
+// Grants lists grants, newest first.
+func (s *Service) Grants(ctx context.Context, f GrantFilter) ([]Grant, error) {
+	q := selectGrant + ` WHERE 1 = 1`
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		q += " AND " + strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1)
+	}
+	if f.LoginID != "" {
+		add("u.login_id = ?", f.LoginID)
+	}
+	if f.Status != "" {
+		add("g.status = ?", f.Status)
+	}
+	if f.Tenant != "" || f.TenantSet {
+		add("g.tenant_code = ?", f.Tenant)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 200
+	}
+	args = append(args, limit)
+	q += " ORDER BY g.id DESC LIMIT $" + strconv.Itoa(len(args))
+	rows, err := s.db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, store.Translate(err)
+	}
+	defer rows.Close()
+	var out []Grant
+	for rows.Next() {
+		g, err := scanGrant(rows)
+		if err != nil {
+			return nil, store.Translate(err)
+		}
+		out = append(out, g)
+	}
+	return out, store.Translate(rows.Err())
+}
+
+// refused records a refused grant operation and returns err.
+func (s *Service) refused(ctx context.Context, tenant, action string, subject audit.Subject, err error) error {
+	ev := audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: audit.Denied, Detail: "reason=" + firstLine(err.Error())}
+	if aerr := audit.RecordAlone(ctx, s.db, ev); aerr != nil {
+		return aerr
+	}
+	return err
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 300 {
+		s = s[:300]
+	}
+	return s
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,284 @@
+package access
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"bango/internal/audit"
+	"bango/internal/errs"
+	"bango/internal/store"
+)
+
+// Pattern scopes.
+const (
+	ScopeTenant = "tenant" // granted for one municipality
+	ScopeSystem = "system" // holds for the whole system
+)
+
+// Pattern is a named set of permissions for one affiliation and job.
+type Pattern struct {
+	ID          int64        `json:"id"`
+	Code        string       `json:"code"`
+	Name        string       `json:"name"`
+	Affiliation string       `json:"affiliation"`
+	Job         string       `json:"job"`
+	Scope       string       `json:"scope"`
+	Builtin     bool         `json:"builtin"`
+	Permissions []Permission `json:"permissions"`
+	UpdatedAt   time.Time    `json:"updated_at"`
+}
+
+// DefaultPatterns are the roles of design.md, shipped so that a new system
+// can be used at once; IS administrators edit them like any other.
+var DefaultPatterns = []Pattern{
+	{Code: "nhi-clerk", Name: "国保担当（業務担当）", Affiliation: "国民健康保険担当課", Job: "資格・賦課・給付の入力と照会", Scope: ScopeTenant,
+		Permissions: []Permission{ResidentRead, ResidentWrite, MyNumberEnter}},
+	{Code: "nhi-checker", Name: "国保担当（確認者）", Affiliation: "国民健康保険担当課", Job: "入力内容の確認", Scope: ScopeTenant,
+		Permissions: []Permission{ResidentRead, ReviewConfirm}},
+	{Code: "number-viewer", Name: "個人番号閲覧者", Affiliation: "国民健康保険担当課", Job: "個人番号の事後確認", Scope: ScopeTenant,
+		Permissions: []Permission{ResidentRead, MyNumberReveal}},
+	{Code: "section-head", Name: "所属長", Affiliation: "業務所管課", Job: "所属職員の権限申請・抽出申請", Scope: ScopeTenant,
+		Permissions: []Permission{ResidentRead, GrantApply, ExportRequest}},
+	{Code: "privacy-manager", Name: "保護管理者", Affiliation: "個人情報保護担当", Job: "抽出承認・表示記録と警告の点検", Scope: ScopeTenant,
+		Permissions: []Permission{ExportApprove, AlertReview, AuditRead}},
+	{Code: "linkage", Name: "データ連携", Affiliation: "国民健康保険担当課", Job: "連携ファイルの送受信", Scope: ScopeTenant,
+		Permissions: []Permission{LinkageRun}},
+	{Code: "is-admin", Name: "情報システム管理者", Affiliation: "情報システム部門", Job: "権限承認・職員・端末・パターンの管理", Scope: ScopeSystem,
+		Permissions: []Permission{GrantApply, GrantApprove, PatternAdmin, UserAdmin, TerminalAdmin}},
+	{Code: "auditor", Name: "監査担当", Affiliation: "監査部門", Job: "監査ログの検索・報告（変更不可）", Scope: ScopeSystem,
+		Permissions: []Permission{AuditRead}},
+}
+
+// Service keeps patterns and grants and answers rights.
+type Service struct {
+	db  *store.DB
+	now func() time.Time
+}
+
+// NewService returns a Service.
+func NewService(db *store.DB) *Service {
+	return &Service{db: db, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// SetClock replaces the clock, for tests of grant periods.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// SeedDefaults adds the default patterns that are not there yet; an
+// edited default is left as the administrators made it.
+func (s *Service) SeedDefaults(ctx context.Context) (int, error) {
+	added := 0
+	err := s.db.Transact(ctx, func(tx *store.Tx) error {
+		added = 0
+		for _, p := range DefaultPatterns {
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM access_patterns WHERE code = $1`, p.Code).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				continue
+			}
+			p.Builtin = true
+			if _, err := s.insertPattern(ctx, tx, p); err != nil {
+				return err
+			}
+			added++
+		}
+		return nil
+	})
+	return added, err
+}
+
+var msgBadPermission = errs.Message{JA: "権限の一覧にない名前です", EN: "is not in the permission catalogue"}
+
+// checkPattern validates p: names, scope, and that every permission exists
+// and fits the scope (a municipality's pattern cannot hold a system right,
+// nor a system pattern a right over one municipality's records).
+func checkPattern(p Pattern) error {
+	var fe errs.FieldErrors
+	if !validCode(p.Code) {
+		fe.Add("code", errs.Message{JA: "英小文字・数字・「-」の2〜40文字です", EN: "must be 2 to 40 lower-case letters, digits or '-'"})
+	}
+	for field, v := range map[string]string{"name": p.Name, "affiliation": p.Affiliation, "job": p.Job} {
+		if field == "name" && strings.TrimSpace(v) == "" {
+			fe.Add(field, errs.Message{JA: "入力されていません", EN: "is required"})
+		}
+		if utf8.RuneCountInString(v) > 80 {
+			fe.Add(field, errs.Message{JA: "80文字以内です", EN: "must be at most 80 characters"})
+		}
+	}
+	if p.Scope != ScopeTenant && p.Scope != ScopeSystem {
+		fe.Add("scope", errs.Message{JA: "tenant か system です", EN: "must be tenant or system"})
+	}
+	if len(p.Permissions) == 0 {
+		fe.Add("permissions", errs.Message{JA: "一つ以上選んでください", EN: "choose at least one"})
+	}
+	for _, perm := range p.Permissions {
+		info, ok := catalogue[perm]
+		switch {
+		case !ok:
+			fe.Add("permissions", errs.Message{JA: string(perm) + ": " + msgBadPermission.JA, EN: string(perm) + " " + msgBadPermission.EN})
+		case p.Scope == ScopeTenant && info.Reach == SystemOnly:
+			fe.Add("permissions", errs.Message{JA: string(perm) + ": 団体別のパターンには含められません（システム全体の権限）", EN: string(perm) + " is a system right and cannot be in a municipality's pattern"})
+		case p.Scope == ScopeSystem && info.Reach == InTenant:
+			fe.Add("permissions", errs.Message{JA: string(perm) + ": システム全体のパターンには含められません（団体ごとの権限）", EN: string(perm) + " holds per municipality and cannot be in a system pattern"})
+		}
+	}
+	return fe.Err()
+}
+
+func validCode(c string) bool {
+	if len(c) < 2 || len(c) > 40 {
+		return false
+	}
+	for _, r := range c {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Service) insertPattern(ctx context.Context, tx *store.Tx, p Pattern) (int64, error) {
+	if err := checkPattern(p); err != nil {
+		return 0, err
+	}
+	now := s.now()
+	var id int64
+	if err := tx.QueryRow(ctx, `INSERT INTO access_patterns (code, name, affiliation, job, scope, builtin, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`, p.Code, p.Name, p.Affiliation, p.Job, p.Scope, p.Builtin, now).Scan(&id); err != nil {
+		return 0, store.Translate(err)
+	}
+	if err := setPermissions(ctx, tx, id, p.Permissions); err != nil {
+		return 0, err
+	}
+	return id, audit.Record(ctx, tx, audit.Event{Action: "pattern.create", Subject: audit.Subject{Type: "pattern", ID: p.Code},
+		Outcome: audit.OK, Detail: "scope=" + p.Scope + " permissions=" + joinPerms(p.Permissions)})
+}
+
+func setPermissions(ctx context.Context, tx *store.Tx, id int64, perms []Permission) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM access_pattern_permissions WHERE pattern_id = $1`, id); err != nil {
+		return err
+	}
+	seen := map[Permission]bool{}
+	for _, p := range perms {
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		if _, err := tx.Exec(ctx, `INSERT INTO access_pattern_permissions (pattern_id, permission) VALUES ($1, $2)`, id, string(p)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func joinPerms(ps []Permission) string {
+	ss := make([]string, len(ps))
+	for i, p := range ps {
+		ss[i] = string(p)
+	}
+	slices.Sort(ss)
+	return strings.Join(slices.Compact(ss), ",")
+}
+
+// CreatePattern adds a pattern (IS administrators, R-AC-2).
+func (s *Service) CreatePattern(ctx context.Context, p Pattern) (Pattern, error) {
+	p.Builtin = false
+	err := s.db.Transact(ctx, func(tx *store.Tx) error {
+		_, err := s.insertPattern(ctx, tx, p)
+		return err
+	})
+	if err != nil {
+		return Pattern{}, err
+	}
+	return s.Pattern(ctx, p.Code)
+}
+
+// UpdatePattern changes a pattern's name, affiliation, job and
+// permissions; its code and scope stay. Live grants of it get the new
+// permissions at their next request, and the event lists what changed.
+func (s *Service) UpdatePattern(ctx context.Context, p Pattern) (Pattern, error) {
+	err := s.db.Transact(ctx, func(tx *store.Tx) error {
+		old, err := patternIn(ctx, tx, p.Code)
+		if err != nil {
+			return err
+		}
+		p.Scope = old.Scope
+		if err := checkPattern(p); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE access_patterns SET name = $1, affiliation = $2, job = $3, updated_at = $4 WHERE id = $5`,
+			p.Name, p.Affiliation, p.Job, s.now(), old.ID); err != nil {
+			return err
+		}
+		if err := setPermissions(ctx, tx, old.ID, p.Permissions); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Action: "pattern.update", Subject: audit.Subject{Type: "pattern", ID: p.Code},
+			Outcome: audit.OK, Detail: "from=" + joinPerms(old.Permissions) + " to=" + joinPerms(p.Permissions)})
+	})
+	if err != nil {
+		return Pattern{}, err
+	}
+	return s.Pattern(ctx, p.Code)
+}
+
+// Pattern returns the pattern with code.
+func (s *Service) Pattern(ctx context.Context, code string) (Pattern, error) {
+	var p Pattern
+	err := s.db.Transact(ctx, func(tx *store.Tx) (err error) {
+		p, err = patternIn(ctx, tx, code)
+		return err
+	})
+	return p, err
+}
+
+func patternIn(ctx context.Context, q store.Querier, code string) (Pattern, error) {
+	var p Pattern
+	err := q.QueryRow(ctx, `SELECT id, code, name, affiliation, job, scope, builtin, updated_at FROM access_patterns WHERE code = $1`, code).
+		Scan(&p.ID, &p.Code, &p.Name, &p.Affiliation, &p.Job, &p.Scope, &p.Builtin, &p.UpdatedAt)
+	if err != nil {
+		return p, store.ScanErr(err, "pattern "+code)
+	}
+	rows, err := q.Query(ctx, `SELECT permission FROM access_pattern_permissions WHERE pattern_id = $1 ORDER BY permission`, p.ID)
+	if err != nil {
+		return p, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var perm string
+		if err := rows.Scan(&perm); err != nil {
+			return p, err
+		}
+		p.Permissions = append(p.Permissions, Permission(perm))
+	}
+	return p, rows.Err()
+}
+
+// Patterns lists every pattern with its permissions.
+func (s *Service) Patterns(ctx context.Context) ([]Pattern, error) {
+	rows, err := s.db.Query(ctx, `SELECT p.code, p.name, p.affiliation, p.job, p.scope, p.builtin, p.updated_at, p.id, COALESCE(pp.permission, '')
+		FROM access_patterns p LEFT JOIN access_pattern_permissions pp ON pp.pattern_id = p.id ORDER BY p.scope DESC, p.code, pp.permission`)
+	if err != nil {
+		return nil, store.Translate(err)
+	}
+	defer rows.Close()
+	var out []Pattern
+	for rows.Next() {
+		var p Pattern
+		var perm string
+		if err := rows.Scan(&p.Code, &p.Name, &p.Affiliation, &p.Job, &p.Scope, &p.Builtin, &p.UpdatedAt, &p.ID, &perm); err != nil {
+			return nil, store.Translate(err)
+		}
+		if n := len(out); n == 0 || out[n-1].ID != p.ID {
+			out = append(out, p)
+		}
+		if perm != "" {
+			out[len(out)-1].Permissions = append(out[len(out)-1].Permissions, Permission(perm))
+		}
+	}
+	return out, store.Translate(rows.Err())
+}
