@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"strings"
 
 	"bango/internal/config"
 	"bango/internal/demo"
@@ -79,7 +80,22 @@ var demoStaff = []identity.NewUser{
 	{LoginID: "head.shinjuku", Name: "課長　一郎", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"},
 	{LoginID: "clerk.sapporo", Name: "札幌　次郎", Tenant: "011002", Department: "保健福祉局", Section: "保険年金課"},
 	{LoginID: "privacy", Name: "保護　管理", Department: "総務部", Section: "個人情報保護担当"},
+	{LoginID: "viewer.shinjuku", Name: "閲覧　四郎", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"},
 	{LoginID: "auditor", Name: "監査　三郎", Department: "監査事務局", Section: "監査課"},
+}
+
+// demoGrants are the demo staff's patterns, by municipality ("" for a
+// system pattern). They are recorded directly, outside the application
+// workflow, because demo data has nobody to apply; the events say so.
+var demoGrants = map[string][][2]string{
+	"is-admin":         {{"is-admin", ""}},
+	"clerk.shinjuku":   {{"nhi-clerk", "131041"}},
+	"checker.shinjuku": {{"nhi-checker", "131041"}},
+	"head.shinjuku":    {{"section-head", "131041"}},
+	"clerk.sapporo":    {{"nhi-clerk", "011002"}},
+	"privacy":          {{"privacy-manager", "131041"}, {"privacy-manager", "011002"}},
+	"viewer.shinjuku":  {{"number-viewer", "131041"}},
+	"auditor":          {{"auditor", ""}},
 }
 
 // seedDemoUsers creates the demo staff once, with their second factors
@@ -107,11 +123,22 @@ func seedDemoUsers(ctx context.Context, sys *system, stdout io.Writer) error {
 		if err := sys.users.SetPIN(ctx, nu.LoginID, demoPIN); err != nil {
 			return err
 		}
+		u, err := sys.users.Get(ctx, nu.LoginID)
+		if err != nil {
+			return err
+		}
+		var patterns []string
+		for _, g := range demoGrants[nu.LoginID] {
+			if err := sys.access.Direct(ctx, u, g[0], g[1], "demo data"); err != nil {
+				return err
+			}
+			patterns = append(patterns, g[0])
+		}
 		where := nu.Tenant
 		if where == "" {
 			where = "(all)"
 		}
-		fmt.Fprintf(stdout, "  %-17s %-7s %s/%s  TOTP %s\n", nu.LoginID, where, nu.Department, nu.Section, k.Secret)
+		fmt.Fprintf(stdout, "  %-17s %-7s %-16s TOTP %s  %s/%s\n", nu.LoginID, where, strings.Join(patterns, ","), k.Secret, nu.Department, nu.Section)
 	}
 	return nil
 }
@@ -125,6 +152,9 @@ func ensureFirstAdmin(ctx context.Context, sys *system, stdout io.Writer) error 
 	}
 	u, temp, err := sys.users.Create(ctx, identity.NewUser{LoginID: "admin", Name: "情報システム管理者", Section: "情報システム課"})
 	if err != nil {
+		return err
+	}
+	if _, err := sys.access.Bootstrap(ctx, u, "first IS administrator of a new system"); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "\nFirst start: IS administrator %q created.\n  One-time password (shown only now): %s\n  Change it at first login; enrol the second factor with: bango user enroll --login %s\n\n", u.LoginID, temp, u.LoginID)

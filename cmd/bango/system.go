@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"time"
 
+	"bango/internal/access"
 	"bango/internal/audit"
 	"bango/internal/config"
 	"bango/internal/errs"
@@ -33,6 +34,7 @@ type system struct {
 	tenants   *tenant.Service
 	residents *resident.Service
 	users     *identity.Service
+	access    *access.Service
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
@@ -118,7 +120,7 @@ func buildSystem(ctx context.Context, cfg *config.Config, log *slog.Logger, db *
 		return nil, err
 	}
 	v := vault.New(db, mk)
-	return &system{
+	sys := &system{
 		cfg:       cfg,
 		log:       log,
 		db:        db,
@@ -131,7 +133,16 @@ func buildSystem(ctx context.Context, cfg *config.Config, log *slog.Logger, db *
 			identity.NewHasher(identity.Params{Time: cfg.Argon2Time, MemoryKiB: cfg.Argon2MemoryKiB, Threads: 2}, runtime.GOMAXPROCS(0)),
 			identity.Policy{PasswordMaxAge: time.Duration(cfg.PasswordMaxAgeDays) * 24 * time.Hour, LockAfter: cfg.LockoutAfter,
 				LockFor: time.Duration(cfg.LockoutMinutes) * time.Minute, Issuer: "bango"}, log),
-	}, nil
+		access: access.NewService(db),
+	}
+	// A transfer or retirement revokes the user's grants in its own
+	// transaction (R-AC-3).
+	sys.users.SetPersonnelHook(sys.access.RevokeAll)
+	if _, err := sys.access.SeedDefaults(audit.WithActor(ctx, audit.Actor{User: "system:seed"})); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return sys, nil
 }
 
 // openAuditKeys loads the checkpoint signing key, creating it only for a

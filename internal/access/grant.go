@@ -56,7 +56,7 @@ type Application struct {
 	LoginID string    `json:"login_id"`
 	Pattern string    `json:"pattern"`
 	Tenant  string    `json:"tenant"`
-	From    time.Time `json:"from"`            // zero: now
+	From    time.Time `json:"from"`           // zero: now
 	Until   time.Time `json:"until,omitzero"` // zero: no end date
 	Reason  string    `json:"reason"`
 }

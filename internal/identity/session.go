@@ -39,6 +39,7 @@ type Session struct {
 	CSRF           string
 	Address        string
 	Terminal       string
+	Tenant         string // the municipality the session works in now
 	ReturnTo       string
 	CreatedAt      time.Time
 	LastSeen       time.Time
@@ -112,9 +113,9 @@ func (s *Service) Session(ctx context.Context, token string) (Session, error) {
 	var sess Session
 	var uid int64
 	var sfa sql.NullTime
-	err := s.db.QueryRow(ctx, `SELECT user_id, stage, locked, csrf_token, address, terminal, return_to, created_at, last_seen_at,
+	err := s.db.QueryRow(ctx, `SELECT user_id, stage, locked, csrf_token, address, terminal, tenant_code, return_to, created_at, last_seen_at,
 		second_factor_at, expires_at FROM staff_sessions WHERE token_hash = $1`, th).Scan(&uid, &sess.Stage, &sess.Locked, &sess.CSRF,
-		&sess.Address, &sess.Terminal, &sess.ReturnTo, &sess.CreatedAt, &sess.LastSeen, &sfa, &sess.ExpiresAt)
+		&sess.Address, &sess.Terminal, &sess.Tenant, &sess.ReturnTo, &sess.CreatedAt, &sess.LastSeen, &sfa, &sess.ExpiresAt)
 	if err == sql.ErrNoRows {
 		return Session{}, ErrNoSession
 	} else if err != nil {
@@ -163,6 +164,18 @@ func (sess Session) actor() audit.Actor {
 
 // Actor is who acts through sess, for audit events.
 func (sess Session) Actor() audit.Actor { return sess.actor() }
+
+// SetSessionTenant sets the municipality sess works in. The caller has
+// checked that the user holds rights there; the change is audited.
+func (s *Service) SetSessionTenant(ctx context.Context, sess Session, tenant string) error {
+	return s.db.Transact(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE staff_sessions SET tenant_code = $1 WHERE token_hash = $2`, tenant, sess.tokenHash); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "session.scope", Subject: audit.Subject{Type: "user", ID: sess.User.LoginID},
+			Outcome: audit.OK, Detail: "from=" + sess.Tenant + " to=" + tenant, Actor: sess.actor()})
+	})
+}
 
 // Lock locks sess at the user's request.
 func (s *Service) Lock(ctx context.Context, sess Session) error { return s.setLocked(ctx, sess, true) }

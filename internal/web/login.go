@@ -5,9 +5,11 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"time"
 
 	"rsc.io/qr"
 
+	"bango/internal/access"
 	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/identity"
@@ -243,8 +245,40 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+type homeData struct {
+	Grants           []access.Grant // the user's live grants
+	PendingApprovals []access.Grant // applications awaiting an approver
+}
+
+// home is each user's start page: where they work, what they hold, and
+// what waits for them (applications for an approver).
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, r, http.StatusOK, "home", s.newPage(r, "home.title", sessionFrom(r.Context())))
+	sess := sessionFrom(r.Context())
+	p := s.newPage(r, "home.title", sess)
+	d := homeData{}
+	mine, err := s.accessP.Load().Grants(r.Context(), access.GrantFilter{LoginID: sess.User.LoginID, Status: access.Approved})
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	for _, g := range mine {
+		if g.Live(now) {
+			d.Grants = append(d.Grants, g)
+		}
+	}
+	if p.Rights.Has(access.GrantApprove, "") {
+		pending, err := s.accessP.Load().Grants(r.Context(), access.GrantFilter{Status: access.Pending})
+		if err != nil {
+			return err
+		}
+		for _, g := range pending {
+			if g.LoginID != sess.User.LoginID && g.Applicant != sess.User.LoginID {
+				d.PendingApprovals = append(d.PendingApprovals, g)
+			}
+		}
+	}
+	p.Data = d
+	return s.render(w, r, http.StatusOK, "home", p)
 }
 
 // setLang sets the language cookie and goes back.

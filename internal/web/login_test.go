@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"bango/internal/access"
 	"bango/internal/audit"
 	"bango/internal/identity"
 	"bango/internal/store"
@@ -27,6 +28,7 @@ import (
 type webFixture struct {
 	db     *store.DB
 	users  *identity.Service
+	access *access.Service
 	srv    *httptest.Server
 	now    time.Time
 	secret string
@@ -66,7 +68,12 @@ func newWeb(t *testing.T, eng store.Engine) *webFixture {
 	if err := f.users.SetPIN(ctx, "tanaka.h", "2580"); err != nil {
 		t.Fatal(err)
 	}
-	s := New(Deps{DB: db, Users: f.users, Log: quiet, Version: "test"})
+	f.access = access.NewService(db)
+	f.users.SetPersonnelHook(f.access.RevokeAll)
+	if _, err := f.access.SeedDefaults(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := New(Deps{DB: db, Users: f.users, Access: f.access, Log: quiet, Version: "test"})
 	s.SetReady(true)
 	f.srv = httptest.NewTLSServer(s.Handler())
 	t.Cleanup(f.srv.Close)
@@ -324,7 +331,7 @@ func TestCatalogue(t *testing.T) {
 func TestDesignatedTerminals(t *testing.T) {
 	f := newWeb(t, store.SQLite)
 	reg := terminal.New(f.db)
-	s := New(Deps{DB: f.db, Terminals: reg, EnforceTerminals: true, Users: f.users, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"})
+	s := New(Deps{DB: f.db, Terminals: reg, EnforceTerminals: true, Users: f.users, Access: f.access, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"})
 	srv := httptest.NewTLSServer(s.Handler())
 	defer srv.Close()
 	f.srv = srv
@@ -464,7 +471,7 @@ func TestSpoofedForwardedForIsNotATerminal(t *testing.T) {
 	if _, err := reg.Add(ctx, terminal.Terminal{Name: "T-01", Prefixes: ps}); err != nil {
 		t.Fatal(err)
 	}
-	s := New(Deps{DB: f.db, Terminals: reg, EnforceTerminals: true, Users: f.users, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"})
+	s := New(Deps{DB: f.db, Terminals: reg, EnforceTerminals: true, Users: f.users, Access: f.access, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"})
 	srv := httptest.NewTLSServer(s.Handler())
 	defer srv.Close()
 	req, _ := http.NewRequest("GET", srv.URL+"/login", nil)

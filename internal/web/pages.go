@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"bango/internal/access"
 	"bango/internal/errs"
 	"bango/internal/identity"
 )
@@ -40,7 +41,7 @@ func when(t time.Time) string {
 }
 
 // pageNames are the pages; each is parsed with the layout.
-var pageNames = []string{"login", "second", "enrol", "lock", "password", "pin", "passkeys", "home", "error"}
+var pageNames = []string{"login", "second", "enrol", "lock", "password", "pin", "passkeys", "home", "grants", "pending", "patterns", "users", "terminals", "error"}
 
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
@@ -70,11 +71,28 @@ type page struct {
 	Passkeys                     []identity.Passkey
 	StepUpNeeded                 bool // a sensitive act needs a fresh second factor first
 	WebAuthn                     bool // WebAuthn is configured on this server
+	Rights                       access.Rights
+	Tenants                      []string // municipalities the user may switch to
+	Data                         any      // the page's own content
 }
 
 type navItem struct {
 	Key, Href string
 	Current   bool
+	perm      access.Permission // shown only to holders
+}
+
+// navigation is the menu; each entry shows only to those who may use it.
+var navigation = []navItem{
+	{Key: "nav.home", Href: "/"},
+	{Key: "nav.grants", Href: "/grants", perm: access.GrantApply},
+	{Key: "nav.pending", Href: "/grants/pending", perm: access.GrantApprove},
+	{Key: "nav.users", Href: "/admin/users", perm: access.UserAdmin},
+	{Key: "nav.terminals", Href: "/admin/terminals", perm: access.TerminalAdmin},
+	{Key: "nav.patterns", Href: "/admin/patterns", perm: access.PatternAdmin},
+	{Key: "nav.password", Href: "/password"},
+	{Key: "nav.pin", Href: "/pin"},
+	{Key: "nav.passkeys", Href: "/passkeys"},
 }
 
 func (s *Server) newPage(r *http.Request, title string, sess *identity.Session) *page {
@@ -89,10 +107,16 @@ func (s *Server) newPage(r *http.Request, title string, sess *identity.Session) 
 		// The page reloads a second after the deadline: a reload before it
 		// would count as activity and put the lock off for ever.
 		p.IdleSeconds = int(math.Ceil(left.Seconds())) + 1
-		for _, n := range []navItem{{Key: "nav.home", Href: "/"}, {Key: "nav.password", Href: "/password"}, {Key: "nav.pin", Href: "/pin"}, {Key: "nav.passkeys", Href: "/passkeys"}} {
+		rights := rightsFrom(r.Context())
+		p.Rights = rights
+		for _, n := range navigation {
+			if n.perm != "" && !rights.Anywhere(n.perm) {
+				continue
+			}
 			n.Current = n.Href == r.URL.Path
 			p.Nav = append(p.Nav, n)
 		}
+		p.Tenants = rights.AllTenants()
 	}
 	return p
 }

@@ -1,55 +1,117 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
 
-// Handler returns every route of bango. Routes are declared here and only
-// here, each with its method and what it needs of the caller, so that the
-// access-control matrix can be checked against one list.
+	"bango/internal/access"
+)
+
+// route is one endpoint and what it needs of the caller. Every route of
+// bango is in routes(), so that the authorization matrix test can check
+// each against its declared policy.
+type route struct {
+	pattern string // method and path, as http.ServeMux takes them
+	gate    gate
+	perm    access.Permission // "" for any caller the gate lets through
+	where   where             // where perm must be held
+	json    bool              // answers JSON (errors as JSON, no redirects)
+	h       handlerFunc
+}
+
+// gate says what a route needs of the session.
+type gate int
+
+const (
+	public        gate = iota // no session: health, proofs, assets, login
+	passwordStage             // only the password passed (second-factor page)
+	anySession                // live session, even locked or with an expired password (lock, logout, password)
+	loggedIn                  // fully logged in, unlocked, current password
+)
+
+// where says where a route's permission must be held.
+type where int
+
+const (
+	anywhere      where = iota // in some municipality or system-wide (the handler narrows it)
+	systemWide                 // a system right (user.admin, …)
+	currentTenant              // in the municipality the session works in
+)
+
+func (s *Server) routes() []route {
+	return []route{
+		// Public by design: liveness and readiness for load balancers and
+		// monitoring. They reveal the version and schema state, no data.
+		{pattern: "GET /healthz", json: true, h: s.healthz},
+		{pattern: "GET /readyz", json: true, h: s.readyz},
+		// Public by design, like a Certificate Transparency log: signed
+		// checkpoints and Merkle proofs hold hashes only, never event
+		// content, and outside holders must reach them without an account.
+		{pattern: "GET /api/v1/audit/checkpoint", json: true, h: s.auditCheckpoint},
+		{pattern: "GET /api/v1/audit/proof/inclusion", json: true, h: s.auditInclusion},
+		{pattern: "GET /api/v1/audit/proof/consistency", json: true, h: s.auditConsistency},
+		// Public: the login pages and the language switch (assets are
+		// registered apart, in Handler).
+		{pattern: "GET /lang", h: s.setLang},
+		{pattern: "GET /login", h: s.loginForm},
+		{pattern: "POST /login", h: s.login},
+
+		// The second factor, after the password.
+		{pattern: "GET /login/second", gate: passwordStage, h: s.secondForm},
+		{pattern: "POST /login/second", gate: passwordStage, h: s.second},
+		{pattern: "GET /login/enroll", gate: passwordStage, h: s.enrolForm},
+		{pattern: "POST /login/enroll", gate: passwordStage, h: s.enrol},
+		{pattern: "POST /login/passkey/begin", gate: passwordStage, json: true, h: s.passkeyChallenge},
+		{pattern: "POST /login/passkey/finish", gate: passwordStage, json: true, h: s.passkeyLogin},
+		// Any live session: lock screen, logout, password change.
+		{pattern: "POST /logout", gate: anySession, h: s.logout},
+		{pattern: "GET /lock", gate: anySession, h: s.lockForm},
+		{pattern: "POST /lock", gate: anySession, h: s.unlock},
+		{pattern: "POST /lock/passkey/begin", gate: anySession, json: true, h: s.passkeyChallenge},
+		{pattern: "POST /lock/passkey/finish", gate: anySession, json: true, h: s.passkeyUnlock},
+		{pattern: "GET /password", gate: anySession, h: s.passwordForm},
+		{pattern: "POST /password", gate: anySession, h: s.changePassword},
+		// Logged in, one's own account.
+		{pattern: "POST /lock/now", gate: loggedIn, h: s.lockNow},
+		{pattern: "GET /pin", gate: loggedIn, h: s.pinForm},
+		{pattern: "POST /pin", gate: loggedIn, h: s.changePIN},
+		{pattern: "GET /passkeys", gate: loggedIn, h: s.passkeysPage},
+		{pattern: "POST /passkeys/begin", gate: loggedIn, json: true, h: s.passkeyRegisterBegin},
+		{pattern: "POST /passkeys/finish", gate: loggedIn, json: true, h: s.passkeyRegisterFinish},
+		{pattern: "POST /passkeys/delete", gate: loggedIn, h: s.passkeyRemove},
+		{pattern: "POST /scope", gate: loggedIn, h: s.switchScope},
+		{pattern: "GET /{$}", gate: loggedIn, h: s.home},
+
+		// Rights (R-AC-2, R-AC-3).
+		{pattern: "GET /grants", gate: loggedIn, perm: access.GrantApply, h: s.grantsPage},
+		{pattern: "POST /grants", gate: loggedIn, perm: access.GrantApply, h: s.applyGrant},
+		{pattern: "GET /grants/pending", gate: loggedIn, perm: access.GrantApprove, where: systemWide, h: s.pendingGrants},
+		{pattern: "POST /grants/{id}/approve", gate: loggedIn, perm: access.GrantApprove, where: systemWide, h: s.decideGrant},
+		{pattern: "POST /grants/{id}/reject", gate: loggedIn, perm: access.GrantApprove, where: systemWide, h: s.decideGrant},
+		{pattern: "POST /grants/{id}/revoke", gate: loggedIn, perm: access.GrantApply, h: s.revokeGrant},
+		{pattern: "GET /admin/patterns", gate: loggedIn, perm: access.PatternAdmin, where: systemWide, h: s.patternsPage},
+		{pattern: "POST /admin/patterns", gate: loggedIn, perm: access.PatternAdmin, where: systemWide, h: s.savePattern},
+		// Staff accounts and terminals (IS department).
+		{pattern: "GET /admin/users", gate: loggedIn, perm: access.UserAdmin, where: systemWide, h: s.usersPage},
+		{pattern: "POST /admin/users", gate: loggedIn, perm: access.UserAdmin, where: systemWide, h: s.addUser},
+		{pattern: "POST /admin/users/{login}/reset", gate: loggedIn, perm: access.UserAdmin, where: systemWide, h: s.resetUser},
+		{pattern: "POST /admin/users/{login}/transfer", gate: loggedIn, perm: access.UserAdmin, where: systemWide, h: s.transferUser},
+		{pattern: "POST /admin/users/{login}/retire", gate: loggedIn, perm: access.UserAdmin, where: systemWide, h: s.retireUser},
+		{pattern: "GET /admin/terminals", gate: loggedIn, perm: access.TerminalAdmin, where: systemWide, h: s.terminalsPage},
+		{pattern: "POST /admin/terminals", gate: loggedIn, perm: access.TerminalAdmin, where: systemWide, h: s.addTerminal},
+		{pattern: "POST /admin/terminals/{name}/disable", gate: loggedIn, perm: access.TerminalAdmin, where: systemWide, h: s.disableTerminal},
+
+		// Anything else a browser asks for: an error page in the UI's language.
+		{pattern: "GET /", h: s.notFound},
+	}
+}
+
+// Handler returns every route of bango behind the common walls.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	// Public by design: liveness and readiness for load balancers and
-	// monitoring. They reveal the version and schema state, no data.
-	mux.Handle("GET /healthz", s.handle(s.healthz))
-	mux.Handle("GET /readyz", s.handle(s.readyz))
-	// Public by design, like a Certificate Transparency log: signed
-	// checkpoints and Merkle proofs hold hashes only, never event content,
-	// and outside holders must reach them without an account.
-	mux.Handle("GET /api/v1/audit/checkpoint", s.handle(s.auditCheckpoint))
-	mux.Handle("GET /api/v1/audit/proof/inclusion", s.handle(s.auditInclusion))
-	mux.Handle("GET /api/v1/audit/proof/consistency", s.handle(s.auditConsistency))
-	// Public: the login pages, the language switch and the static assets.
 	mux.Handle("GET /static/", assets())
-	mux.Handle("GET /lang", s.pageHandler(s.setLang))
-	mux.Handle("GET /login", s.pageHandler(s.loginForm))
-	mux.Handle("POST /login", s.pageHandler(s.login))
-
-	// The second factor, after the password.
-	mux.Handle("GET /login/second", s.withSession(passwordStage, s.secondForm))
-	mux.Handle("POST /login/second", s.withSession(passwordStage, s.second))
-	mux.Handle("GET /login/enroll", s.withSession(passwordStage, s.enrolForm))
-	mux.Handle("POST /login/enroll", s.withSession(passwordStage, s.enrol))
-	mux.Handle("POST /login/passkey/begin", s.apiSession(passwordStage, s.passkeyChallenge))
-	mux.Handle("POST /login/passkey/finish", s.apiSession(passwordStage, s.passkeyLogin))
-	// Any live session: lock screen, logout, password change.
-	mux.Handle("POST /logout", s.withSession(anySession, s.logout))
-	mux.Handle("GET /lock", s.withSession(anySession, s.lockForm))
-	mux.Handle("POST /lock", s.withSession(anySession, s.unlock))
-	mux.Handle("POST /lock/passkey/begin", s.apiSession(anySession, s.passkeyChallenge))
-	mux.Handle("POST /lock/passkey/finish", s.apiSession(anySession, s.passkeyUnlock))
-	mux.Handle("GET /password", s.withSession(anySession, s.passwordForm))
-	mux.Handle("POST /password", s.withSession(anySession, s.changePassword))
-	// Logged in.
-	mux.Handle("POST /lock/now", s.withSession(loggedIn, s.lockNow))
-	mux.Handle("GET /pin", s.withSession(loggedIn, s.pinForm))
-	mux.Handle("POST /pin", s.withSession(loggedIn, s.changePIN))
-	mux.Handle("GET /passkeys", s.withSession(loggedIn, s.passkeysPage))
-	mux.Handle("POST /passkeys/begin", s.apiSession(loggedIn, s.passkeyRegisterBegin))
-	mux.Handle("POST /passkeys/finish", s.apiSession(loggedIn, s.passkeyRegisterFinish))
-	mux.Handle("POST /passkeys/delete", s.withSession(loggedIn, s.passkeyRemove))
-	mux.Handle("GET /{$}", s.withSession(loggedIn, s.home))
-	// Anything else a browser asks for: an error page in the UI's language.
-	mux.Handle("GET /", s.pageHandler(s.notFound))
-
+	for _, rt := range s.routes() {
+		mux.Handle(rt.pattern, s.wrap(rt))
+	}
 	// Every state-changing request must come from this site's own pages.
 	protect := http.NewCrossOriginProtection()
 	protect.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -57,6 +119,18 @@ func (s *Server) Handler() http.Handler {
 		http.Error(w, "cross-origin request refused / 他サイトからの操作は受け付けません", http.StatusForbidden)
 	}))
 	return securityHeaders(limitBody(protect.Handler(mux)))
+}
+
+// wrap puts a route behind its gate and permission check.
+func (s *Server) wrap(rt route) http.Handler {
+	h := rt.h
+	if rt.gate != public {
+		h = s.sessionGate(rt, h)
+	}
+	if rt.json {
+		return s.handle(h)
+	}
+	return s.pageHandler(h)
 }
 
 // limitBody bounds request bodies: no form here needs more.

@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"sync/atomic"
 
+	"bango/internal/access"
 	"bango/internal/errs"
 	"bango/internal/identity"
 	"bango/internal/store"
@@ -26,6 +27,7 @@ type Server struct {
 	enforce   bool // only registered terminals may reach staff pages
 	proxies   []netip.Prefix
 	usersP    atomic.Pointer[identity.Service]
+	accessP   atomic.Pointer[access.Service]
 	log       *slog.Logger
 	version   string
 	pages     map[string]*template.Template
@@ -42,6 +44,7 @@ type Deps struct {
 	// names the client; from anyone else the header is ignored.
 	TrustedProxies []netip.Prefix
 	Users          *identity.Service
+	Access         *access.Service
 	Log            *slog.Logger
 	Version        string
 }
@@ -54,11 +57,17 @@ func New(d Deps) *Server {
 	if d.Users != nil {
 		s.usersP.Store(d.Users)
 	}
+	if d.Access != nil {
+		s.accessP.Store(d.Access)
+	}
 	return s
 }
 
-// SetUsers gives the server its identity service.
-func (s *Server) SetUsers(u *identity.Service) { s.usersP.Store(u) }
+// SetUsers gives the server its identity and access services.
+func (s *Server) SetUsers(u *identity.Service, a *access.Service) {
+	s.accessP.Store(a)
+	s.usersP.Store(u)
+}
 
 var errNotReady = errs.E(errs.Unavailable, "the server is starting; try again in a moment")
 

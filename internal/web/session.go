@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
+	"bango/internal/access"
 	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/identity"
@@ -139,40 +141,27 @@ func (s *Server) terminalOf(r *http.Request) (string, error) {
 	return t.Name, nil
 }
 
-// access says what a route needs of the session.
-type access int
-
-const (
-	anySession    access = iota // live session, even locked or expired password (lock, logout, password)
-	passwordStage               // only the password passed (second-factor page)
-	loggedIn                    // fully logged in, unlocked, current password
-)
-
-// withSession wraps a page that needs a session. Without one it sends the
-// browser to log in; a locked session to the lock screen, keeping where it
-// was going; an expired password to the change page.
-func (s *Server) withSession(need access, h handlerFunc) http.Handler {
-	return s.pageHandler(s.sessionGate(need, false, h))
-}
-
-// apiSession wraps a JSON endpoint that needs a session: the same checks
-// as withSession, answered with a JSON error instead of a redirect.
-func (s *Server) apiSession(need access, h handlerFunc) http.Handler {
-	return s.handle(s.sessionGate(need, true, h))
-}
-
 var (
 	errWrongStage = errs.E(errs.Forbidden, "this step is not open to the session now")
 	errLockedAPI  = errs.E(errs.Locked, "the session is locked: unlock it first")
 	errExpiredAPI = errs.E(errs.Forbidden, "the password has expired: change it first")
 )
 
-// sessionGate checks terminal, session, stage, lock, password expiry and
-// CSRF before h.
-func (s *Server) sessionGate(need access, api bool, h handlerFunc) handlerFunc {
+type rightsKey struct{}
+
+func rightsFrom(ctx context.Context) access.Rights {
+	r, _ := ctx.Value(rightsKey{}).(access.Rights)
+	return r
+}
+
+// sessionGate checks, in order: terminal, session, stage, lock, password
+// expiry, CSRF, and the route's permission (read from the live grants at
+// every request, so an ended grant ends the right at once). A route
+// answering JSON gets errors instead of redirects.
+func (s *Server) sessionGate(rt route, h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		redirect := func(to string, apiErr error) error {
-			if api {
+			if rt.json {
 				return apiErr
 			}
 			http.Redirect(w, r, to, http.StatusSeeOther)
@@ -197,7 +186,7 @@ func (s *Server) sessionGate(need access, api bool, h handlerFunc) handlerFunc {
 		}
 		ctx := audit.WithActor(r.Context(), sess.Actor())
 		r = r.WithContext(context.WithValue(ctx, sessionKey{}, sess))
-		switch need {
+		switch rt.gate {
 		case passwordStage:
 			if sess.Stage != identity.StagePassword {
 				return redirect("/", errWrongStage)
@@ -225,8 +214,62 @@ func (s *Server) sessionGate(need access, api bool, h handlerFunc) handlerFunc {
 			s.refused(r, "csrf", err)
 			return err
 		}
+		if rt.gate == loggedIn {
+			rights, err := s.rightsOf(r, sess)
+			if err != nil {
+				return err
+			}
+			r = r.WithContext(context.WithValue(r.Context(), rightsKey{}, rights))
+			if rt.perm != "" && !allowed(rights, rt, sess.Tenant) {
+				err := errs.E(errs.Forbidden, "you do not hold %s for this", rt.perm)
+				s.refused(r, "permission perm="+string(rt.perm)+" tenant="+sess.Tenant, err)
+				return err
+			}
+		}
 		return h(w, r)
 	}
+}
+
+func allowed(rights access.Rights, rt route, tenant string) bool {
+	switch rt.where {
+	case systemWide:
+		return rights.Has(rt.perm, "")
+	case currentTenant:
+		return rights.Has(rt.perm, tenant)
+	default:
+		return rights.Anywhere(rt.perm)
+	}
+}
+
+// rightsOf reads the user's live rights and keeps the session's
+// municipality among those they hold rights for: the home municipality if
+// possible, else the first; a municipality whose grants ended is left.
+func (s *Server) rightsOf(r *http.Request, sess *identity.Session) (access.Rights, error) {
+	svc := s.accessP.Load()
+	if svc == nil {
+		return access.Rights{}, errNotReady
+	}
+	rights, err := svc.RightsOf(r.Context(), sess.User.ID)
+	if err != nil {
+		return rights, err
+	}
+	tenants := rights.AllTenants()
+	want := sess.Tenant
+	if !slices.Contains(tenants, want) {
+		want = ""
+		if slices.Contains(tenants, sess.User.Tenant) {
+			want = sess.User.Tenant
+		} else if len(tenants) > 0 {
+			want = tenants[0]
+		}
+	}
+	if want != sess.Tenant {
+		if err := s.usersP.Load().SetSessionTenant(r.Context(), *sess, want); err != nil {
+			return rights, err
+		}
+		sess.Tenant = want
+	}
+	return rights, nil
 }
 
 // refused records a refused request as an audit event.

@@ -27,7 +27,6 @@ func (f *webFixture) postJSON(t *testing.T, c *http.Client, path, csrf, contentT
 	return res, []byte(body(t, res))
 }
 
-
 // R-AUTH-1: the WebAuthn endpoints over HTTP: CSRF and content type are
 // checked and refusals audited; a malformed answer is a failed login; a
 // good one opens the session.

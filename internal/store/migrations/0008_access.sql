@@ -49,3 +49,8 @@ CREATE TABLE access_grants (
 );
 CREATE INDEX access_grants_user ON access_grants (user_id, status);
 CREATE INDEX access_grants_status ON access_grants (status, applied_at);
+
+-- The municipality a session works in now. Union staff granted several
+-- switch explicitly; every tenant-scoped request is checked against the
+-- user's live grants for it.
+ALTER TABLE staff_sessions ADD COLUMN tenant_code TEXT NOT NULL DEFAULT '';

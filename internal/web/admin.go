@@ -1,0 +1,186 @@
+package web
+
+import (
+	"net/http"
+
+	"bango/internal/errs"
+	"bango/internal/identity"
+	"bango/internal/terminal"
+)
+
+// The IS department's pages: staff accounts (R-AC-1, R-AUTH-2) and
+// designated terminals (R-AUTH-5). Every change is audited by the
+// services themselves.
+
+type usersData struct {
+	Users   []identity.User
+	Tenants []string
+	// OneTime is a new one-time password to hand to its owner, shown once.
+	OneTime, OneTimeFor string
+}
+
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderUsers(w, r, http.StatusOK, "", nil, usersData{})
+}
+
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, problem string, form map[string]string, d usersData) error {
+	p := s.newPage(r, "users.title", sessionFrom(r.Context()))
+	var err error
+	if d.Users, err = s.usersP.Load().List(r.Context()); err != nil {
+		return err
+	}
+	if d.Tenants, err = s.tenantCodes(r); err != nil {
+		return err
+	}
+	p.Data, p.Error = d, problem
+	if form != nil {
+		p.Form = form
+	}
+	switch r.URL.Query().Get("done") {
+	case "transferred":
+		p.Notice = tr(p.Lang, "users.transferred")
+	case "retired":
+		p.Notice = tr(p.Lang, "users.retired")
+	}
+	return s.render(w, r, status, "users", p)
+}
+
+// userProblem renders the users page with what the user can fix, or
+// returns a server failure.
+func (s *Server) userProblem(w http.ResponseWriter, r *http.Request, err error, form map[string]string) error {
+	msg, ok := problemText(lang(r), err)
+	if !ok {
+		return err
+	}
+	return s.renderUsers(w, r, problemStatus(err), msg, form, usersData{})
+}
+
+func (s *Server) addUser(w http.ResponseWriter, r *http.Request) error {
+	f, err := formValues(r, "login_id", "name", "tenant", "department", "section")
+	if err != nil {
+		return s.userProblem(w, r, err, nil)
+	}
+	u, temp, err := s.usersP.Load().Create(r.Context(), identity.NewUser{LoginID: f["login_id"], Name: f["name"], Tenant: f["tenant"],
+		Department: f["department"], Section: f["section"]})
+	if err != nil {
+		return s.userProblem(w, r, err, f)
+	}
+	// Shown once, in this response only: the password is not kept anywhere
+	// but as its hash, and must be changed at first login.
+	return s.renderUsers(w, r, http.StatusOK, "", nil, usersData{OneTime: temp, OneTimeFor: u.LoginID})
+}
+
+func (s *Server) resetUser(w http.ResponseWriter, r *http.Request) error {
+	login := r.PathValue("login")
+	temp, err := s.usersP.Load().ResetPassword(r.Context(), login)
+	if err != nil {
+		return s.userProblem(w, r, err, nil)
+	}
+	return s.renderUsers(w, r, http.StatusOK, "", nil, usersData{OneTime: temp, OneTimeFor: login})
+}
+
+func (s *Server) transferUser(w http.ResponseWriter, r *http.Request) error {
+	f, err := formValues(r, "tenant", "department", "section")
+	if err == nil {
+		err = s.usersP.Load().Transfer(r.Context(), r.PathValue("login"), identity.NewUser{Tenant: f["tenant"], Department: f["department"], Section: f["section"]})
+	}
+	if err != nil {
+		return s.userProblem(w, r, err, nil)
+	}
+	http.Redirect(w, r, "/admin/users?done=transferred", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) retireUser(w http.ResponseWriter, r *http.Request) error {
+	f, err := formValues(r, "confirm")
+	if err == nil && f["confirm"] != r.PathValue("login") {
+		var fe errs.FieldErrors
+		fe.Add("confirm", errs.Message{JA: "確認のため、退職させる職員のログインIDを入力してください", EN: "type the login ID of the staff member to confirm"})
+		err = fe.Err()
+	}
+	if err == nil {
+		err = s.usersP.Load().Retire(r.Context(), r.PathValue("login"))
+	}
+	if err != nil {
+		return s.userProblem(w, r, err, nil)
+	}
+	http.Redirect(w, r, "/admin/users?done=retired", http.StatusSeeOther)
+	return nil
+}
+
+type terminalsData struct {
+	Terminals []terminal.Terminal
+	Tenants   []string
+	Enforced  bool
+}
+
+func (s *Server) terminalsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderTerminals(w, r, http.StatusOK, "", nil)
+}
+
+func (s *Server) renderTerminals(w http.ResponseWriter, r *http.Request, status int, problem string, form map[string]string) error {
+	if s.terminals == nil {
+		return errs.E(errs.Unavailable, "the terminal registry is not configured on this server")
+	}
+	p := s.newPage(r, "terminals.title", sessionFrom(r.Context()))
+	d := terminalsData{Enforced: s.enforce}
+	var err error
+	if d.Terminals, err = s.terminals.List(r.Context()); err != nil {
+		return err
+	}
+	if d.Tenants, err = s.tenantCodes(r); err != nil {
+		return err
+	}
+	p.Data, p.Error = d, problem
+	if form != nil {
+		p.Form = form
+	}
+	switch r.URL.Query().Get("done") {
+	case "added":
+		p.Notice = tr(p.Lang, "terminals.added")
+	case "disabled":
+		p.Notice = tr(p.Lang, "terminals.disabled")
+	}
+	return s.render(w, r, status, "terminals", p)
+}
+
+func (s *Server) addTerminal(w http.ResponseWriter, r *http.Request) error {
+	if s.terminals == nil {
+		return errs.E(errs.Unavailable, "the terminal registry is not configured on this server")
+	}
+	f, err := formValues(r, "name", "tenant", "section", "cidrs", "cert_fingerprint")
+	if err == nil {
+		t := terminal.Terminal{Name: f["name"], Tenant: f["tenant"], Section: f["section"], CertFingerprint: f["cert_fingerprint"]}
+		if t.Prefixes, err = terminal.ParsePrefixes(f["cidrs"]); err != nil {
+			var fe errs.FieldErrors
+			fe.Add("cidrs", errs.Message{JA: "IPアドレスまたはCIDR（カンマ区切り）を入力してください: " + err.Error(), EN: "give IP addresses or CIDRs, comma-separated: " + err.Error()})
+			err = fe.Err()
+		} else {
+			_, err = s.terminals.Add(r.Context(), t)
+		}
+	}
+	if err != nil {
+		msg, ok := problemText(lang(r), err)
+		if !ok {
+			return err
+		}
+		return s.renderTerminals(w, r, problemStatus(err), msg, f)
+	}
+	http.Redirect(w, r, "/admin/terminals?done=added", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) disableTerminal(w http.ResponseWriter, r *http.Request) error {
+	if s.terminals == nil {
+		return errs.E(errs.Unavailable, "the terminal registry is not configured on this server")
+	}
+	if err := s.terminals.Disable(r.Context(), r.PathValue("name")); err != nil {
+		msg, ok := problemText(lang(r), err)
+		if !ok {
+			return err
+		}
+		return s.renderTerminals(w, r, problemStatus(err), msg, nil)
+	}
+	http.Redirect(w, r, "/admin/terminals?done=disabled", http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,337 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"bango/internal/access"
+	"bango/internal/errs"
+	"bango/internal/identity"
+)
+
+// The rights pages (R-AC-2, R-AC-3): section heads apply, IS
+// administrators approve, patterns are edited by those who may.
+
+type grantsData struct {
+	Members  []identity.User  // staff the applicant may apply for
+	Patterns []access.Pattern // patterns the applicant may apply for
+	Tenants  []string         // municipalities where the applicant holds grant.apply
+	Grants   []access.Grant   // grants of those staff
+}
+
+func (s *Server) grantsData(r *http.Request) (*grantsData, error) {
+	sess, rights := sessionFrom(r.Context()), rightsFrom(r.Context())
+	d := &grantsData{}
+	tenants, all := rights.Tenants(access.GrantApply)
+	users, err := s.usersP.Load().List(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range users {
+		if u.Status != identity.Active || u.ID == sess.User.ID {
+			continue
+		}
+		if all || (u.Department == sess.User.Department && u.Section == sess.User.Section) {
+			d.Members = append(d.Members, u)
+		}
+	}
+	patterns, err := s.accessP.Load().Patterns(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range patterns {
+		if p.Scope == access.ScopeTenant || all {
+			d.Patterns = append(d.Patterns, p)
+		}
+	}
+	if all {
+		ts, err := s.tenantCodes(r)
+		if err != nil {
+			return nil, err
+		}
+		tenants = ts
+	}
+	d.Tenants = tenants
+	grants, err := s.accessP.Load().Grants(r.Context(), access.GrantFilter{Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	members := map[string]bool{}
+	for _, u := range d.Members {
+		members[u.LoginID] = true
+	}
+	for _, g := range grants {
+		if members[g.LoginID] {
+			d.Grants = append(d.Grants, g)
+		}
+	}
+	return d, nil
+}
+
+// tenantCodes lists every registered municipality.
+func (s *Server) tenantCodes(r *http.Request) ([]string, error) {
+	rows, err := s.db.Query(r.Context(), `SELECT code FROM tenants ORDER BY code`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func (s *Server) grantsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderGrants(w, r, http.StatusOK, "", nil)
+}
+
+func (s *Server) renderGrants(w http.ResponseWriter, r *http.Request, status int, problem string, form map[string]string) error {
+	p := s.newPage(r, "grants.title", sessionFrom(r.Context()))
+	d, err := s.grantsData(r)
+	if err != nil {
+		return err
+	}
+	p.Data, p.Error = d, problem
+	if form != nil {
+		p.Form = form
+	}
+	switch r.URL.Query().Get("done") {
+	case "applied":
+		p.Notice = tr(p.Lang, "grants.applied")
+	case "revoked":
+		p.Notice = tr(p.Lang, "grants.revoked")
+	}
+	return s.render(w, r, status, "grants", p)
+}
+
+// parseDay reads a date (YYYY-MM-DD) as the start of that day in Japan.
+func parseDay(field, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02", v, jst)
+	if err != nil {
+		var fe errs.FieldErrors
+		fe.Add(field, errs.Message{JA: "日付は 2026-04-01 の形で入力してください", EN: "must be a date like 2026-04-01"})
+		return time.Time{}, fe.Err()
+	}
+	return t.UTC(), nil
+}
+
+// problemText is the message of an error the user can act on, in their
+// language; ok is false for a server failure.
+func problemText(lang string, err error) (string, bool) {
+	if fs := errs.Fields(err); fs != nil {
+		var parts []string
+		for _, f := range fs {
+			parts = append(parts, f.Field+": "+f.Reason.In(lang))
+		}
+		return strings.Join(parts, " / "), true
+	}
+	switch errs.KindOf(err) {
+	case errs.Forbidden, errs.Conflict, errs.NotFound, errs.Invalid:
+		return err.Error(), true
+	}
+	return "", false
+}
+
+var statusOfProblem = map[errs.Kind]int{errs.Forbidden: http.StatusForbidden, errs.Conflict: http.StatusConflict, errs.NotFound: http.StatusNotFound}
+
+func problemStatus(err error) int {
+	if st, ok := statusOfProblem[errs.KindOf(err)]; ok {
+		return st
+	}
+	return http.StatusBadRequest
+}
+
+func (s *Server) applyGrant(w http.ResponseWriter, r *http.Request) error {
+	sess := sessionFrom(r.Context())
+	lang := lang(r)
+	f, err := formValues(r, "login_id", "pattern", "tenant", "from", "until", "reason")
+	var app access.Application
+	if err == nil {
+		app = access.Application{LoginID: f["login_id"], Pattern: f["pattern"], Tenant: f["tenant"], Reason: f["reason"]}
+		app.From, err = parseDay("from", f["from"])
+	}
+	if err == nil {
+		app.Until, err = parseDay("until", f["until"])
+	}
+	var grantee identity.User
+	if err == nil {
+		grantee, err = s.usersP.Load().Get(r.Context(), app.LoginID)
+		if errs.Is(err, errs.NotFound) {
+			var fe errs.FieldErrors
+			fe.Add("login_id", errs.Message{JA: "その職員はいません", EN: "no such staff member"})
+			err = fe.Err()
+		}
+	}
+	if err == nil {
+		_, err = s.accessP.Load().Apply(r.Context(), sess.User, grantee, app)
+	}
+	if err != nil {
+		msg, ok := problemText(lang, err)
+		if !ok {
+			return err
+		}
+		return s.renderGrants(w, r, problemStatus(err), msg, f)
+	}
+	http.Redirect(w, r, "/grants?done=applied", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) pendingGrants(w http.ResponseWriter, r *http.Request) error {
+	return s.renderPending(w, r, http.StatusOK, "")
+}
+
+func (s *Server) renderPending(w http.ResponseWriter, r *http.Request, status int, problem string) error {
+	p := s.newPage(r, "pending.title", sessionFrom(r.Context()))
+	grants, err := s.accessP.Load().Grants(r.Context(), access.GrantFilter{Status: access.Pending})
+	if err != nil {
+		return err
+	}
+	p.Data, p.Error = grants, problem
+	switch r.URL.Query().Get("done") {
+	case "approved":
+		p.Notice = tr(p.Lang, "pending.approved")
+	case "rejected":
+		p.Notice = tr(p.Lang, "pending.rejected")
+	}
+	return s.render(w, r, status, "pending", p)
+}
+
+func grantID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errs.E(errs.NotFound, "no grant %q", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+// decideGrant approves or rejects, by the last part of the path.
+func (s *Server) decideGrant(w http.ResponseWriter, r *http.Request) error {
+	sess := sessionFrom(r.Context())
+	id, err := grantID(r)
+	if err != nil {
+		return err
+	}
+	f, err := formValues(r, "note")
+	if err != nil {
+		return err
+	}
+	decide, done := s.accessP.Load().Approve, "approved"
+	if strings.HasSuffix(r.URL.Path, "/reject") {
+		decide, done = s.accessP.Load().Reject, "rejected"
+	}
+	if _, err := decide(r.Context(), sess.User, id, f["note"]); err != nil {
+		msg, ok := problemText(lang(r), err)
+		if !ok {
+			return err
+		}
+		return s.renderPending(w, r, problemStatus(err), msg)
+	}
+	http.Redirect(w, r, "/grants/pending?done="+done, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) revokeGrant(w http.ResponseWriter, r *http.Request) error {
+	sess := sessionFrom(r.Context())
+	id, err := grantID(r)
+	if err != nil {
+		return err
+	}
+	f, err := formValues(r, "reason")
+	if err != nil {
+		return err
+	}
+	if _, err := s.accessP.Load().Revoke(r.Context(), sess.User, id, f["reason"]); err != nil {
+		msg, ok := problemText(lang(r), err)
+		if !ok {
+			return err
+		}
+		return s.renderGrants(w, r, problemStatus(err), msg, nil)
+	}
+	http.Redirect(w, r, "/grants?done=revoked", http.StatusSeeOther)
+	return nil
+}
+
+// switchScope changes the municipality the session works in, among those
+// the user holds rights for; anything else is refused and audited.
+func (s *Server) switchScope(w http.ResponseWriter, r *http.Request) error {
+	sess := sessionFrom(r.Context())
+	f, err := formValues(r, "tenant")
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(rightsFrom(r.Context()).AllTenants(), f["tenant"]) {
+		err := errs.E(errs.Forbidden, "you hold no rights in municipality %q", f["tenant"])
+		s.refused(r, "scope tenant="+f["tenant"], err)
+		return err
+	}
+	if err := s.usersP.Load().SetSessionTenant(r.Context(), *sess, f["tenant"]); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
+}
+
+type patternsData struct {
+	Patterns  []access.Pattern
+	Catalogue []access.Info
+}
+
+func (s *Server) patternsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderPatterns(w, r, http.StatusOK, "", nil)
+}
+
+func (s *Server) renderPatterns(w http.ResponseWriter, r *http.Request, status int, problem string, form map[string]string) error {
+	p := s.newPage(r, "patterns.title", sessionFrom(r.Context()))
+	ps, err := s.accessP.Load().Patterns(r.Context())
+	if err != nil {
+		return err
+	}
+	p.Data, p.Error = patternsData{Patterns: ps, Catalogue: access.Catalogue()}, problem
+	if form != nil {
+		p.Form = form
+	}
+	if r.URL.Query().Get("done") == "saved" {
+		p.Notice = tr(p.Lang, "patterns.saved")
+	}
+	return s.render(w, r, status, "patterns", p)
+}
+
+// savePattern creates a pattern, or updates the one with that code.
+func (s *Server) savePattern(w http.ResponseWriter, r *http.Request) error {
+	f, err := formValues(r, "code", "name", "affiliation", "job", "scope")
+	if err != nil {
+		return err
+	}
+	pat := access.Pattern{Code: f["code"], Name: f["name"], Affiliation: f["affiliation"], Job: f["job"], Scope: f["scope"]}
+	for _, v := range r.PostForm["permission"] {
+		pat.Permissions = append(pat.Permissions, access.Permission(v))
+	}
+	svc := s.accessP.Load()
+	if _, gerr := svc.Pattern(r.Context(), pat.Code); gerr == nil {
+		_, err = svc.UpdatePattern(r.Context(), pat)
+	} else if errs.Is(gerr, errs.NotFound) {
+		_, err = svc.CreatePattern(r.Context(), pat)
+	} else {
+		err = gerr
+	}
+	if err != nil {
+		msg, ok := problemText(lang(r), err)
+		if !ok {
+			return err
+		}
+		return s.renderPatterns(w, r, problemStatus(err), msg, f)
+	}
+	http.Redirect(w, r, "/admin/patterns?done=saved", http.StatusSeeOther)
+	return nil
+}
