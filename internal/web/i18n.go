@@ -15,6 +15,7 @@ var catalogue = map[string][2]string{
 	"login.title":            {"ログイン", "Log in"},
 	"login.id":               {"ログインID", "Login ID"},
 	"login.password":         {"パスワード", "Password"},
+	"login.missing":          {"ログインIDとパスワードを入力してください。", "Enter your login ID and password."},
 	"login.next":             {"次へ", "Next"},
 	"login.notice":           {"この端末の操作はすべて記録されます。", "Everything done on this terminal is recorded."},
 	"second.title":           {"二要素認証", "Second factor"},

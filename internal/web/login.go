@@ -43,6 +43,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		p.Error = errs.Fields(err)[0].Field + ": " + errs.Fields(err)[0].Reason.In(p.Lang)
 		return s.render(w, r, http.StatusBadRequest, "login", p)
 	}
+	if f["login_id"] == "" || f["password"] == "" {
+		p.Error = tr(p.Lang, "login.missing")
+		p.Form["login_id"] = f["login_id"]
+		return s.render(w, r, http.StatusBadRequest, "login", p)
+	}
 	ctx = audit.WithActor(r.Context(), audit.Actor{User: f["login_id"], Terminal: term, Address: s.clientAddress(r)})
 	u, err := s.usersP.Load().CheckPassword(ctx, f["login_id"], f["password"])
 	if err != nil {

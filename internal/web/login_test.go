@@ -29,6 +29,7 @@ type webFixture struct {
 	db     *store.DB
 	users  *identity.Service
 	access *access.Service
+	server *Server
 	srv    *httptest.Server
 	now    time.Time
 	secret string
@@ -73,7 +74,8 @@ func newWeb(t *testing.T, eng store.Engine) *webFixture {
 	if _, err := f.access.SeedDefaults(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s := New(Deps{DB: db, Users: f.users, Access: f.access, Log: quiet, Version: "test"})
+	s := New(Deps{DB: db, Users: f.users, Access: f.access, Terminals: terminal.New(db), Log: quiet, Version: "test"})
+	f.server = s
 	s.SetReady(true)
 	f.srv = httptest.NewTLSServer(s.Handler())
 	t.Cleanup(f.srv.Close)

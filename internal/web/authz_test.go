@@ -1,0 +1,243 @@
+package web
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"bango/internal/access"
+	"bango/internal/audit"
+	"bango/internal/identity"
+	"bango/internal/store"
+	"bango/internal/tenant"
+	"bango/internal/vault"
+)
+
+// rule is the declared policy of one route, written independently of the
+// route table: the matrix test compares what the server does with it.
+type rule struct {
+	kind    ruleKind
+	allow   []string // default patterns whose holders may reach a permission route
+	ownOnly bool     // and only when their grant is for the municipality the request concerns (131041)
+}
+
+type ruleKind int
+
+const (
+	publicRoute ruleKind = iota // anyone, no session
+	loginStep                   // only a session between password and second factor
+	anyStaff                    // any logged-in staff member, whatever they hold
+	permitted                   // holders of the listed patterns only
+)
+
+var (
+	tenantPatterns = []string{"nhi-clerk", "nhi-checker", "number-viewer", "section-head", "privacy-manager", "linkage"}
+	grantAppliers  = []string{"section-head", "is-admin"}
+	isAdminOnly    = []string{"is-admin"}
+)
+
+// policy is the declared access policy, route by route. A route missing
+// here fails TestAuthorizationMatrix.
+var policy = map[string]rule{
+	"GET /healthz":                        {kind: publicRoute},
+	"GET /readyz":                         {kind: publicRoute},
+	"GET /api/v1/audit/checkpoint":        {kind: publicRoute},
+	"GET /api/v1/audit/proof/inclusion":   {kind: publicRoute},
+	"GET /api/v1/audit/proof/consistency": {kind: publicRoute},
+	"GET /lang":                           {kind: publicRoute},
+	"GET /login":                          {kind: publicRoute},
+	"POST /login":                         {kind: publicRoute},
+	"GET /":                               {kind: publicRoute},
+	"GET /login/second":                   {kind: loginStep},
+	"POST /login/second":                  {kind: loginStep},
+	"GET /login/enroll":                   {kind: loginStep},
+	"POST /login/enroll":                  {kind: loginStep},
+	"POST /login/passkey/begin":           {kind: loginStep},
+	"POST /login/passkey/finish":          {kind: loginStep},
+	"POST /logout":                        {kind: anyStaff},
+	"GET /lock":                           {kind: anyStaff},
+	"POST /lock":                          {kind: anyStaff},
+	"POST /lock/passkey/begin":            {kind: anyStaff},
+	"POST /lock/passkey/finish":           {kind: anyStaff},
+	"GET /password":                       {kind: anyStaff},
+	"POST /password":                      {kind: anyStaff},
+	"POST /lock/now":                      {kind: anyStaff},
+	"GET /pin":                            {kind: anyStaff},
+	"POST /pin":                           {kind: anyStaff},
+	"GET /passkeys":                       {kind: anyStaff},
+	"POST /passkeys/begin":                {kind: anyStaff},
+	"POST /passkeys/finish":               {kind: anyStaff},
+	"POST /passkeys/delete":               {kind: anyStaff},
+	"GET /{$}":                            {kind: anyStaff},
+	// Switching municipality needs a right in one; system staff have none.
+	"POST /scope":                          {kind: permitted, allow: tenantPatterns, ownOnly: true},
+	"GET /grants":                          {kind: permitted, allow: grantAppliers},
+	"POST /grants":                         {kind: permitted, allow: grantAppliers},
+	"POST /grants/{id}/revoke":             {kind: permitted, allow: grantAppliers},
+	"GET /grants/pending":                  {kind: permitted, allow: isAdminOnly},
+	"POST /grants/{id}/approve":            {kind: permitted, allow: isAdminOnly},
+	"POST /grants/{id}/reject":             {kind: permitted, allow: isAdminOnly},
+	"GET /admin/patterns":                  {kind: permitted, allow: isAdminOnly},
+	"POST /admin/patterns":                 {kind: permitted, allow: isAdminOnly},
+	"GET /admin/users":                     {kind: permitted, allow: isAdminOnly},
+	"POST /admin/users":                    {kind: permitted, allow: isAdminOnly},
+	"POST /admin/users/{login}/reset":      {kind: permitted, allow: isAdminOnly},
+	"POST /admin/users/{login}/transfer":   {kind: permitted, allow: isAdminOnly},
+	"POST /admin/users/{login}/retire":     {kind: permitted, allow: isAdminOnly},
+	"GET /admin/terminals":                 {kind: permitted, allow: isAdminOnly},
+	"POST /admin/terminals":                {kind: permitted, allow: isAdminOnly},
+	"POST /admin/terminals/{name}/disable": {kind: permitted, allow: isAdminOnly},
+}
+
+// formFor gives a route the input that passes its own checks where the
+// check is about the caller (the municipality to switch to).
+var formFor = map[string]url.Values{
+	"POST /scope": {"tenant": {"131041"}},
+}
+
+// caller is one staff member of the matrix: a default pattern granted for
+// their own municipality (131041) or another (011002).
+type caller struct {
+	pattern, variant string
+	user             identity.User
+}
+
+// R-AC-1, R-AC-2, R-AC-6: every route × every default pattern × own/other
+// municipality (and no pattern at all, and no session) against the
+// declared policy; a route without a declared rule fails.
+func TestAuthorizationMatrix(t *testing.T) {
+	f := newWeb(t, store.SQLite)
+	ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
+	mk, _, _ := vault.LoadKeyFile(t.TempDir()+"/k", true)
+	if _, err := tenant.NewService(f.db, vault.New(f.db, mk)).Create(ctx, "011002", "札幌市"); err != nil {
+		t.Fatal(err)
+	}
+	var callers []caller
+	mk2 := func(code, variant, home, grantTenant string) {
+		login := "u-" + code + "-" + variant
+		_, temp, err := f.users.Create(ctx, identity.NewUser{LoginID: login, Name: "試験　" + code, Tenant: home, Department: "健康部", Section: "試験課"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.users.ChangePassword(ctx, login, temp, "correct horse battery"); err != nil {
+			t.Fatal(err)
+		}
+		u, _ := f.users.Get(ctx, login)
+		if code != "" {
+			if err := f.access.Direct(ctx, u, code, grantTenant, "matrix"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		callers = append(callers, caller{pattern: code, variant: variant, user: u})
+	}
+	for _, p := range access.DefaultPatterns {
+		if p.Scope == access.ScopeSystem {
+			mk2(p.Code, "system", "", "")
+			continue
+		}
+		mk2(p.Code, "own", "131041", "131041")
+		mk2(p.Code, "other", "131041", "011002")
+	}
+	mk2("", "none", "131041", "")
+
+	routes := f.server.routes()
+	var declared []string
+	for _, rt := range routes {
+		declared = append(declared, rt.pattern)
+		if _, ok := policy[rt.pattern]; !ok {
+			t.Errorf("route %q has no declared rule in the policy", rt.pattern)
+		}
+	}
+	for p := range policy {
+		if !slices.Contains(declared, p) {
+			t.Errorf("policy declares %q, which is not a route", p)
+		}
+	}
+	if t.Failed() {
+		return
+	}
+
+	checked := 0
+	for _, rt := range routes {
+		rl := policy[rt.pattern]
+		method, path := requestOf(rt.pattern)
+		// No session at all.
+		res := f.request(t, method, path, "", "", rt.json, formFor[rt.pattern])
+		anonDenied := res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden ||
+			(res.StatusCode == http.StatusSeeOther && res.Header.Get("Location") == "/login")
+		if rl.kind == publicRoute && anonDenied {
+			t.Errorf("%s: public route refused an anonymous caller (%d)", rt.pattern, res.StatusCode)
+		}
+		if rl.kind != publicRoute && !anonDenied {
+			t.Errorf("%s: anonymous caller let through (%d)", rt.pattern, res.StatusCode)
+		}
+		if rl.kind == publicRoute {
+			continue
+		}
+		for _, c := range callers {
+			tok, sess, err := f.users.StartSession(ctx, c.user, identity.StageActive, "127.0.0.1", "", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := f.request(t, method, path, tok, sess.CSRF, rt.json, formFor[rt.pattern])
+			got := res.StatusCode != http.StatusForbidden
+			if rl.kind == loginStep {
+				// A logged-in session is past this step: sent home, never served.
+				got = !(res.StatusCode == http.StatusSeeOther && res.Header.Get("Location") == "/") && res.StatusCode != http.StatusForbidden
+			}
+			want := rl.kind == anyStaff || (rl.kind == permitted && slices.Contains(rl.allow, c.pattern) && !(rl.ownOnly && c.variant == "other"))
+			if got != want {
+				t.Errorf("%s as %s (%s): allowed=%v, policy says %v (status %d)", rt.pattern, c.pattern, c.variant, got, want, res.StatusCode)
+			}
+			checked++
+		}
+	}
+	t.Logf("checked %d route × caller pairs", checked)
+	// Every refusal of a permission is an audit event.
+	var n int
+	f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused' AND detail LIKE 'reason=permission%'`).Scan(&n)
+	if n == 0 {
+		t.Fatal("no permission refusal was audited")
+	}
+}
+
+// requestOf turns a route pattern into a method and a concrete path.
+func requestOf(pattern string) (string, string) {
+	method, path, _ := strings.Cut(pattern, " ")
+	if path == "/" {
+		return method, "/no-such-page" // the catch-all
+	}
+	r := strings.NewReplacer("{$}", "", "{id}", "999", "{login}", "nobody", "{name}", "no-terminal")
+	return method, r.Replace(path)
+}
+
+func (f *webFixture) request(t *testing.T, method, path, token, csrf string, isJSON bool, form url.Values) *http.Response {
+	t.Helper()
+	body := form.Encode()
+	ctype := "application/x-www-form-urlencoded"
+	if isJSON {
+		body, ctype = "{}", "application/json"
+	}
+	req, _ := http.NewRequest(method, f.srv.URL+path, strings.NewReader(body))
+	if method == "POST" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	if csrf != "" {
+		req.Header.Set("X-CSRF-Token", csrf)
+	}
+	if token != "" {
+		req.AddCookie(&http.Cookie{Name: cookieName, Value: token})
+	}
+	c := f.client(t)
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res
+}
