@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -132,13 +133,13 @@ func seedDemoUsers(ctx context.Context, sys *system, stdout io.Writer) error {
 			if err := sys.access.Direct(ctx, u, g[0], g[1], "demo data"); err != nil {
 				return err
 			}
-			patterns = append(patterns, g[0])
+			patterns = append(patterns, g[0]+"@"+cmp.Or(g[1], "all"))
 		}
 		where := nu.Tenant
 		if where == "" {
 			where = "(all)"
 		}
-		fmt.Fprintf(stdout, "  %-17s %-7s %-16s TOTP %s  %s/%s\n", nu.LoginID, where, strings.Join(patterns, ","), k.Secret, nu.Department, nu.Section)
+		fmt.Fprintf(stdout, "  %-17s %-7s TOTP %s  %s/%s  %s\n", nu.LoginID, where, k.Secret, nu.Department, nu.Section, strings.Join(patterns, ", "))
 	}
 	return nil
 }

@@ -225,36 +225,43 @@ func (s *Service) SetMyNumber(ctx context.Context, tenant, code string, n mynumb
 	if n.IsZero() {
 		return s.failed(ctx, tenant, "mynumber.register", subject, &errs.FieldErrors{List: []errs.FieldError{{Field: "mynumber", Reason: msgRequired}}})
 	}
-	sn, err := s.vault.SealNumber(ctx, binding(tenant, code), n)
-	if err != nil {
-		return s.failed(ctx, tenant, "mynumber.register", subject, err)
-	}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
-		if holder, err := holderOf(ctx, tx, tenant, sn.Index); err == nil {
-			return duplicateNumber(0, holder)
-		} else if !errs.Is(err, errs.NotFound) {
-			return err
-		}
-		res, err := tx.Exec(ctx, `UPDATE residents SET mynumber_sealed = $1, mynumber_bidx = $2, mynumber_key_version = $3,
-			version = version + 1, updated_at = $4
-			WHERE tenant_code = $5 AND code = $6 AND mynumber_sealed IS NULL`,
-			sn.Sealed, sn.Index, sn.KeyVersion, s.now(), tenant, code)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			if _, err := scanResident(tx.QueryRow(ctx, selectResident+` WHERE tenant_code = $1 AND code = $2`, tenant, code)); err != nil {
-				return store.ScanErr(err, "resident "+code)
-			}
-			return errs.E(errs.Conflict, "resident %s already has a My Number registered", code)
-		}
-		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "mynumber.register", Subject: subject, Outcome: audit.OK})
+		return s.setMyNumber(ctx, tx, tenant, code, n, "")
 	})
 	if err != nil {
 		return s.failed(ctx, tenant, "mynumber.register", subject, err)
 	}
 	s.log.InfoContext(ctx, "resident my number set", "tenant", tenant, "resident", code, "mynumber", n)
 	return nil
+}
+
+// setMyNumber stores n as code's My Number inside tx, refusing a number
+// another resident holds and a resident who already has one.
+func (s *Service) setMyNumber(ctx context.Context, tx *store.Tx, tenant, code string, n mynumber.Number, detail string) error {
+	sn, err := s.vault.SealNumber(ctx, binding(tenant, code), n)
+	if err != nil {
+		return err
+	}
+	if holder, err := holderOf(ctx, tx, tenant, sn.Index); err == nil {
+		return duplicateNumber(0, holder)
+	} else if !errs.Is(err, errs.NotFound) {
+		return err
+	}
+	res, err := tx.Exec(ctx, `UPDATE residents SET mynumber_sealed = $1, mynumber_bidx = $2, mynumber_key_version = $3,
+		version = version + 1, updated_at = $4
+		WHERE tenant_code = $5 AND code = $6 AND mynumber_sealed IS NULL`,
+		sn.Sealed, sn.Index, sn.KeyVersion, s.now(), tenant, code)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if _, err := scanResident(tx.QueryRow(ctx, selectResident+` WHERE tenant_code = $1 AND code = $2`, tenant, code)); err != nil {
+			return store.ScanErr(err, "resident "+code)
+		}
+		return errs.E(errs.Conflict, "resident %s already has a My Number registered", code)
+	}
+	return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "mynumber.register", Subject: audit.Subject{Type: "resident", ID: code},
+		Outcome: audit.OK, Detail: detail})
 }
 
 // tenantExists stands in for a foreign key on residents.tenant_code (see

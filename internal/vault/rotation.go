@@ -28,6 +28,7 @@ var SealedColumns = []SealedColumn{
 	{Table: "staff_users", Column: "totp", TenantColumn: "seal_scope", RowColumn: "login_id"},
 	{Table: "staff_users", Column: "totp_pending", TenantColumn: "seal_scope", RowColumn: "login_id"},
 	{Table: "staff_webauthn_credentials", Column: "record", TenantColumn: "seal_scope", RowColumn: "ref"},
+	{Table: "review_changes", Column: "payload", TenantColumn: "seal_scope", RowColumn: "ref"},
 }
 
 func (c SealedColumn) binding(tenant, row string) Binding {

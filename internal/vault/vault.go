@@ -344,6 +344,18 @@ func (v *Vault) NumberIndex(ctx context.Context, tenant string, n mynumber.Numbe
 	return v.BlindIndex(ctx, tenant, numberKind, []byte(n.Digits()))
 }
 
+// RevealNumber opens a sealed My Number and returns its digits grouped
+// 4-4-4, for the one screen that shows it to a holder of the reveal right
+// after an audited reveal. A test limits its callers.
+func (v *Vault) RevealNumber(ctx context.Context, b Binding, sealed []byte) (string, error) {
+	n, err := v.OpenNumber(ctx, b, sealed)
+	if err != nil {
+		return "", err
+	}
+	d := n.Digits()
+	return d[0:4] + " " + d[4:8] + " " + d[8:12], nil
+}
+
 // OpenNumber opens a sealed My Number. Only reveal paths call it.
 func (v *Vault) OpenNumber(ctx context.Context, b Binding, sealed []byte) (mynumber.Number, error) {
 	pt, err := v.Open(ctx, b, sealed)

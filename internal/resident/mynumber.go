@@ -1,0 +1,161 @@
+package resident
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+
+	"bango/internal/audit"
+	"bango/internal/errs"
+	"bango/internal/mynumber"
+	"bango/internal/review"
+	"bango/internal/store"
+	"bango/internal/vault"
+)
+
+// KindMyNumber is the maker–checker kind of registering a My Number.
+const KindMyNumber = "resident.mynumber"
+
+// myNumberProposal is the sealed payload of a KindMyNumber change.
+type myNumberProposal struct {
+	Code   string `json:"code"`
+	Sealed []byte `json:"sealed"` // the number, sealed for the review row's resident
+}
+
+func proposalBinding(tenant, code string) vault.Binding {
+	return vault.Binding{Tenant: tenant, Table: "review_changes", Column: "mynumber", Row: code}
+}
+
+// ProposeMyNumber checks that n can be registered for resident code (the
+// resident exists, has no number, nobody else holds n) and returns the
+// maker's proposal: it is applied only when a checker keys the same
+// number again (R-ACC-1). The number itself goes only into the sealed
+// payload and, as a blind index, into the double-entry field.
+func (s *Service) ProposeMyNumber(ctx context.Context, tenant, code string, n mynumber.Number) (review.Proposal, error) {
+	if n.IsZero() {
+		return review.Proposal{}, &errs.FieldErrors{List: []errs.FieldError{{Field: "mynumber", Reason: msgRequired}}}
+	}
+	r, err := s.get(ctx, tenant, code)
+	if err != nil {
+		return review.Proposal{}, err
+	}
+	if r.HasMyNumber {
+		return review.Proposal{}, errs.E(errs.Conflict, "resident %s already has a My Number registered", code)
+	}
+	sn, err := s.vault.SealNumber(ctx, proposalBinding(tenant, code), n)
+	if err != nil {
+		return review.Proposal{}, err
+	}
+	err = s.db.Transact(ctx, func(tx *store.Tx) error {
+		if holder, err := holderOf(ctx, tx, tenant, sn.Index); err == nil {
+			return duplicateNumber(0, holder)
+		} else if !errs.Is(err, errs.NotFound) {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return review.Proposal{}, err
+	}
+	payload, err := json.Marshal(myNumberProposal{Code: code, Sealed: sn.Sealed})
+	if err != nil {
+		return review.Proposal{}, err
+	}
+	return review.Proposal{
+		Kind:    KindMyNumber,
+		Subject: audit.Subject{Type: "resident", ID: code},
+		Summary: "個人番号の登録: 宛名番号 " + code + " " + r.NameKanji,
+		Payload: payload,
+		Blind:   map[string][]byte{"mynumber": sn.Index},
+	}, nil
+}
+
+// ApplyMyNumber applies a confirmed KindMyNumber change inside the
+// confirming transaction.
+func (s *Service) ApplyMyNumber(ctx context.Context, tx *store.Tx, tenant string, payload []byte) error {
+	var p myNumberProposal
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return errs.Wrap(errs.Internal, err, "resident: My Number proposal")
+	}
+	n, err := s.vault.OpenNumber(ctx, proposalBinding(tenant, p.Code), p.Sealed)
+	if err != nil {
+		return err
+	}
+	return s.setMyNumber(ctx, tx, tenant, p.Code, n, "via=review")
+}
+
+// MyNumberIndex is the blind index of n in tenant, for a checker's
+// re-entry: it is compared, never stored.
+func (s *Service) MyNumberIndex(ctx context.Context, tenant string, n mynumber.Number) ([]byte, error) {
+	return s.vault.NumberIndex(ctx, tenant, n)
+}
+
+// DefaultRevealPurposes are the statutory uses (番号法 別表) a reveal may
+// give; "other" needs a note.
+var DefaultRevealPurposes = []string{
+	"国民健康保険の資格の取得・喪失に関する事務",
+	"国民健康保険料の賦課・徴収に関する事務",
+	"国民健康保険の保険給付の支給に関する事務",
+	"特定医療費（指定難病）の支給に関する事務",
+	"小児慢性特定疾病医療費の支給に関する事務",
+	"情報提供ネットワークシステムによる情報照会・提供",
+	"本人からの開示請求への対応",
+}
+
+// OtherPurpose is the purpose that needs a note.
+const OtherPurpose = "その他"
+
+// Revealed is a My Number shown to someone allowed to see it.
+type Revealed struct {
+	Code   string
+	Number string // the digits, grouped 4-4-4
+}
+
+// RevealMyNumber returns resident code's My Number for purpose (one of
+// purposes, or OtherPurpose with a note). The reveal is an audit event
+// with its purpose, written before the number is opened: no event, no
+// number (R-AC-4). The caller has checked the right and the step-up.
+func (s *Service) RevealMyNumber(ctx context.Context, tenant, code string, purposes []string, purpose, note string) (Revealed, error) {
+	subject := audit.Subject{Type: "resident", ID: code}
+	purpose, note = strings.TrimSpace(purpose), strings.TrimSpace(note)
+	var fe errs.FieldErrors
+	known := purpose == OtherPurpose
+	for _, p := range purposes {
+		known = known || p == purpose
+	}
+	if !known {
+		fe.Add("purpose", errs.Message{JA: "利用目的を一覧から選んでください", EN: "choose a purpose from the list"})
+	}
+	if purpose == OtherPurpose && note == "" {
+		fe.Add("note", errs.Message{JA: "「その他」の場合は具体的な目的を入力してください", EN: "describe the purpose when choosing other"})
+	}
+	if utf8.RuneCountInString(note) > 200 {
+		fe.Add("note", errs.Message{JA: "200文字以内です", EN: "must be at most 200 characters"})
+	}
+	if err := fe.Err(); err != nil {
+		return Revealed{}, s.failed(ctx, tenant, "mynumber.reveal", subject, err)
+	}
+	full := purpose
+	if note != "" {
+		full += ": " + note
+	}
+	var sealed []byte
+	err := s.db.Transact(ctx, func(tx *store.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT mynumber_sealed FROM residents WHERE tenant_code = $1 AND code = $2`, tenant, code).Scan(&sealed); err != nil {
+			return store.ScanErr(err, "resident "+code)
+		}
+		if sealed == nil {
+			return errs.E(errs.NotFound, "resident %s has no My Number registered", code)
+		}
+		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "mynumber.reveal", Subject: subject, Purpose: full, Outcome: audit.OK})
+	})
+	if err != nil {
+		return Revealed{}, s.failed(ctx, tenant, "mynumber.reveal", subject, err)
+	}
+	number, err := s.vault.RevealNumber(ctx, binding(tenant, code), sealed)
+	if err != nil {
+		return Revealed{}, err
+	}
+	return Revealed{Code: code, Number: number}, nil
+}
