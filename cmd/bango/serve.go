@@ -15,6 +15,7 @@ import (
 
 	"bango/internal/audit"
 	"bango/internal/config"
+	"bango/internal/resident"
 	"bango/internal/terminal"
 	"bango/internal/tlsca"
 	"bango/internal/web"
@@ -105,6 +106,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		httpSrv.Close()
 		return err
 	}
+	srv.SetBusiness(web.Business{Residents: sys.residents, Review: sys.review, Alerts: sys.alerts,
+		RevealPurposes: resident.DefaultRevealPurposes, RevealPerHour: cfg.RevealPerHour})
 	srv.SetUsers(sys.users, sys.access)
 	go sys.sequencer.Run(ctx, audit.RunInterval)
 	go pruneDaily(audit.WithActor(ctx, audit.Actor{User: "system:retention"}), sys)

@@ -13,11 +13,13 @@ import (
 	"time"
 
 	"bango/internal/access"
+	"bango/internal/alert"
 	"bango/internal/audit"
 	"bango/internal/config"
 	"bango/internal/errs"
 	"bango/internal/identity"
 	"bango/internal/resident"
+	"bango/internal/review"
 	"bango/internal/store"
 	"bango/internal/tenant"
 	"bango/internal/vault"
@@ -35,6 +37,8 @@ type system struct {
 	residents *resident.Service
 	users     *identity.Service
 	access    *access.Service
+	review    *review.Service
+	alerts    *alert.Service
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
@@ -134,7 +138,10 @@ func buildSystem(ctx context.Context, cfg *config.Config, log *slog.Logger, db *
 			identity.Policy{PasswordMaxAge: time.Duration(cfg.PasswordMaxAgeDays) * 24 * time.Hour, LockAfter: cfg.LockoutAfter,
 				LockFor: time.Duration(cfg.LockoutMinutes) * time.Minute, Issuer: "bango"}, log),
 		access: access.NewService(db),
+		alerts: alert.NewService(db),
 	}
+	sys.review = review.NewService(db, v, sys.access)
+	sys.review.Register(resident.KindMyNumber, sys.residents.ApplyMyNumber)
 	// A transfer or retirement revokes the user's grants in its own
 	// transaction (R-AC-3).
 	sys.users.SetPersonnelHook(sys.access.RevokeAll)

@@ -47,6 +47,7 @@ type Config struct {
 	PasswordMaxAgeDays int    `json:"password_max_age_days"`
 	LockoutAfter       int    `json:"lockout_after"`
 	LockoutMinutes     int    `json:"lockout_minutes"`
+	RevealPerHour      int    `json:"reveal_alert_per_hour"`
 	Argon2MemoryKiB    uint32 `json:"argon2_memory_kib"`
 	Argon2Time         uint32 `json:"argon2_time"`
 
@@ -169,6 +170,7 @@ var settings = func() []setting {
 	intSetting("password-max-age-days", "90", "days before a password must be changed (0: never)", 0, func(c *Config) *int { return &c.PasswordMaxAgeDays })
 	intSetting("lockout-after", "5", "consecutive login failures that lock an account", 1, func(c *Config) *int { return &c.LockoutAfter })
 	intSetting("lockout-minutes", "15", "how long a locked account stays locked", 1, func(c *Config) *int { return &c.LockoutMinutes })
+	intSetting("reveal-alert-per-hour", "20", "My Number reveals by one user in an hour above which the privacy manager is alerted", 1, func(c *Config) *int { return &c.RevealPerHour })
 	uintSetting("argon2-memory-kib", "65536", "Argon2id memory per password hash, KiB", 8192, func(c *Config) *uint32 { return &c.Argon2MemoryKiB })
 	uintSetting("argon2-time", "2", "Argon2id passes per password hash", 1, func(c *Config) *uint32 { return &c.Argon2Time })
 	set, get = str(func(c *Config) *string { return &c.AuditKeyFile })

@@ -134,7 +134,13 @@ func (s *Service) RevealMyNumber(ctx context.Context, tenant, code string, purpo
 		fe.Add("note", errs.Message{JA: "200文字以内です", EN: "must be at most 200 characters"})
 	}
 	if err := fe.Err(); err != nil {
-		return Revealed{}, s.failed(ctx, tenant, "mynumber.reveal", subject, err)
+		// A reveal without a proper purpose is refused, and the refusal is
+		// an event the privacy manager sees.
+		if aerr := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "mynumber.reveal", Subject: subject, Outcome: audit.Denied,
+			Detail: "reason=no_valid_purpose fields=" + strings.Join(fieldNames(err), ",")}); aerr != nil {
+			return Revealed{}, aerr
+		}
+		return Revealed{}, err
 	}
 	full := purpose
 	if note != "" {

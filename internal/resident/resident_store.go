@@ -2,7 +2,6 @@ package resident
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"bango/internal/store"
@@ -11,7 +10,7 @@ import (
 const selectResident = `SELECT tenant_code, code, name_kanji, name_kana, alias, address, birth_date, sex,
 	mynumber_bidx IS NOT NULL, version, created_at, updated_at FROM residents`
 
-func scanResident(row *sql.Row) (Resident, error) {
+func scanResident(row interface{ Scan(...any) error }) (Resident, error) {
 	var r Resident
 	err := row.Scan(&r.Tenant, &r.Code, &r.NameKanji, &r.NameKana, &r.Alias, &r.Address, &r.BirthDate, &r.Sex,
 		&r.HasMyNumber, &r.Version, &r.CreatedAt, &r.UpdatedAt)

@@ -60,7 +60,7 @@ func TestGrantPages(t *testing.T) {
 	if res, _ := f.get(t, clerk, "/grants/pending"); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("clerk reached the approvals page: %d", res.StatusCode)
 	}
-	res, page := f.post(t, head, "/grants", url.Values{"csrf": {headCSRF}, "login_id": {"tanaka.h"}, "pattern": {"nhi-clerk"}, "tenant": {"011002"}, "reason": {"x"}})
+	res, page := f.post(t, head, "/grants", url.Values{"csrf": {headCSRF}, "login_id": {"tanaka.h"}, "pattern": {"nhi-clerk"}, "tenant": {"999999"}, "reason": {"x"}})
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(page, "tenant") {
 		t.Fatalf("application for an unknown municipality: %d", res.StatusCode)
 	}

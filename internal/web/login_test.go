@@ -16,8 +16,11 @@ import (
 	"time"
 
 	"bango/internal/access"
+	"bango/internal/alert"
 	"bango/internal/audit"
 	"bango/internal/identity"
+	"bango/internal/resident"
+	"bango/internal/review"
 	"bango/internal/store"
 	"bango/internal/tenant"
 	"bango/internal/terminal"
@@ -26,14 +29,17 @@ import (
 )
 
 type webFixture struct {
-	db     *store.DB
-	users  *identity.Service
-	access *access.Service
-	server *Server
-	srv    *httptest.Server
-	now    time.Time
-	secret string
-	origin string // the server as https://localhost:PORT, for WebAuthn
+	db        *store.DB
+	users     *identity.Service
+	access    *access.Service
+	server    *Server
+	residents *resident.Service
+	review    *review.Service
+	alerts    *alert.Service
+	srv       *httptest.Server
+	now       time.Time
+	secret    string
+	origin    string // the server as https://localhost:PORT, for WebAuthn
 }
 
 // newWeb starts bango's handler over TLS with one enrolled user,
@@ -47,8 +53,10 @@ func newWeb(t *testing.T, eng store.Engine) *webFixture {
 	}
 	v := vault.New(db, mk)
 	ctx := audit.WithActor(context.Background(), audit.Actor{User: "is-admin"})
-	if _, err := tenant.NewService(db, v).Create(ctx, "131041", "新宿区"); err != nil {
-		t.Fatal(err)
+	for code, name := range map[string]string{"131041": "新宿区", "011002": "札幌市"} {
+		if _, err := tenant.NewService(db, v).Create(ctx, code, name); err != nil {
+			t.Fatal(err)
+		}
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	f := &webFixture{db: db, now: time.Now().UTC()}
@@ -76,6 +84,11 @@ func newWeb(t *testing.T, eng store.Engine) *webFixture {
 	}
 	s := New(Deps{DB: db, Users: f.users, Access: f.access, Terminals: terminal.New(db), Log: quiet, Version: "test"})
 	f.server = s
+	f.residents = resident.NewService(db, v, quiet)
+	f.review = review.NewService(db, v, f.access)
+	f.review.Register(resident.KindMyNumber, f.residents.ApplyMyNumber)
+	f.alerts = alert.NewService(db)
+	s.SetBusiness(Business{Residents: f.residents, Review: f.review, Alerts: f.alerts, RevealPurposes: resident.DefaultRevealPurposes, RevealPerHour: 3})
 	s.SetReady(true)
 	f.srv = httptest.NewTLSServer(s.Handler())
 	t.Cleanup(f.srv.Close)

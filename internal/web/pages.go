@@ -41,7 +41,7 @@ func when(t time.Time) string {
 }
 
 // pageNames are the pages; each is parsed with the layout.
-var pageNames = []string{"login", "second", "enrol", "lock", "password", "pin", "passkeys", "home", "grants", "pending", "patterns", "users", "terminals", "error"}
+var pageNames = []string{"login", "second", "enrol", "lock", "password", "pin", "passkeys", "home", "grants", "pending", "patterns", "users", "terminals", "residents", "resident", "review", "change", "error"}
 
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
@@ -85,6 +85,8 @@ type navItem struct {
 // navigation is the menu; each entry shows only to those who may use it.
 var navigation = []navItem{
 	{Key: "nav.home", Href: "/"},
+	{Key: "nav.residents", Href: "/residents", perm: access.ResidentRead},
+	{Key: "nav.review", Href: "/review", perm: access.ReviewConfirm},
 	{Key: "nav.grants", Href: "/grants", perm: access.GrantApply},
 	{Key: "nav.pending", Href: "/grants/pending", perm: access.GrantApprove},
 	{Key: "nav.users", Href: "/admin/users", perm: access.UserAdmin},

@@ -81,6 +81,18 @@ func (s *Server) routes() []route {
 		{pattern: "POST /scope", gate: loggedIn, h: s.switchScope},
 		{pattern: "GET /{$}", gate: loggedIn, h: s.home},
 
+		// Residents, in the session's municipality (R-AC-6); My Number
+		// entry waits for a checker (R-ACC-1); reveal needs a purpose and
+		// a fresh second factor (R-AC-4).
+		{pattern: "GET /residents", gate: loggedIn, perm: access.ResidentRead, where: currentTenant, h: s.residentsPage},
+		{pattern: "GET /residents/{code}", gate: loggedIn, perm: access.ResidentRead, where: currentTenant, h: s.residentPage},
+		{pattern: "POST /residents/{code}/mynumber", gate: loggedIn, perm: access.MyNumberEnter, where: currentTenant, h: s.enterMyNumber},
+		{pattern: "POST /residents/{code}/reveal", gate: loggedIn, perm: access.MyNumberReveal, where: currentTenant, h: s.revealNumber},
+		{pattern: "GET /review", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, h: s.reviewQueue},
+		{pattern: "GET /review/{id}", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, h: s.reviewPage},
+		{pattern: "POST /review/{id}/confirm", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, h: s.confirmChange},
+		{pattern: "POST /review/{id}/reject", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, h: s.rejectChange},
+
 		// Rights (R-AC-2, R-AC-3).
 		{pattern: "GET /grants", gate: loggedIn, perm: access.GrantApply, h: s.grantsPage},
 		{pattern: "POST /grants", gate: loggedIn, perm: access.GrantApply, h: s.applyGrant},

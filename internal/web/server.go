@@ -28,6 +28,7 @@ type Server struct {
 	proxies   []netip.Prefix
 	usersP    atomic.Pointer[identity.Service]
 	accessP   atomic.Pointer[access.Service]
+	bizP      atomic.Pointer[Business]
 	log       *slog.Logger
 	version   string
 	pages     map[string]*template.Template

@@ -1,0 +1,326 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"bango/internal/access"
+	"bango/internal/alert"
+	"bango/internal/audit"
+	"bango/internal/errs"
+	"bango/internal/mynumber"
+	"bango/internal/resident"
+	"bango/internal/review"
+)
+
+// Business holds the business services the pages use.
+type Business struct {
+	Residents *resident.Service
+	Review    *review.Service
+	Alerts    *alert.Service
+	// RevealPurposes are the statutory uses a reveal may give;
+	// RevealPerHour the reveals per user and hour above which the privacy
+	// manager is alerted.
+	RevealPurposes []string
+	RevealPerHour  int
+}
+
+// SetBusiness gives the server its business services.
+func (s *Server) SetBusiness(b Business) { s.bizP.Store(&b) }
+
+func (s *Server) biz() (*Business, error) {
+	b := s.bizP.Load()
+	if b == nil {
+		return nil, errNotReady
+	}
+	return b, nil
+}
+
+// The resident pages work in the session's municipality only: a code of
+// another municipality is "not found" (R-AC-6).
+
+type residentsData struct {
+	Query   string
+	Results []resident.Resident
+}
+
+func (s *Server) residentsPage(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.biz()
+	if err != nil {
+		return err
+	}
+	sess := sessionFrom(r.Context())
+	p := s.newPage(r, "residents.title", sess)
+	d := residentsData{Query: strings.TrimSpace(r.URL.Query().Get("q"))}
+	if d.Query != "" {
+		d.Results, err = b.Residents.Search(r.Context(), sess.Tenant, d.Query)
+		if msg, ok := problemText(p.Lang, err); err != nil && ok {
+			p.Error = msg
+		} else if err != nil {
+			return err
+		}
+	}
+	p.Data = d
+	return s.render(w, r, http.StatusOK, "residents", p)
+}
+
+type residentData struct {
+	Resident       resident.Resident
+	PendingNumber  bool // a My Number registration awaits confirmation
+	MayEnter       bool
+	MayReveal      bool
+	RevealPurposes []string
+	StepUpNeeded   bool
+	Revealed       *resident.Revealed
+}
+
+func (s *Server) residentData(r *http.Request, code string) (*residentData, error) {
+	b, err := s.biz()
+	if err != nil {
+		return nil, err
+	}
+	sess, rights := sessionFrom(r.Context()), rightsFrom(r.Context())
+	res, err := b.Residents.Get(r.Context(), sess.Tenant, code)
+	if err != nil {
+		return nil, err
+	}
+	pending, err := b.Review.PendingFor(r.Context(), sess.Tenant, resident.KindMyNumber, audit.Subject{Type: "resident", ID: code})
+	if err != nil {
+		return nil, err
+	}
+	return &residentData{Resident: res, PendingNumber: pending,
+		MayEnter:  rights.Has(access.MyNumberEnter, sess.Tenant),
+		MayReveal: rights.Has(access.MyNumberReveal, sess.Tenant), RevealPurposes: b.RevealPurposes,
+		StepUpNeeded: !s.usersP.Load().SecondFactorRecent(*sess)}, nil
+}
+
+func (s *Server) residentPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderResident(w, r, http.StatusOK, "", nil)
+}
+
+func (s *Server) renderResident(w http.ResponseWriter, r *http.Request, status int, problem string, revealed *resident.Revealed) error {
+	d, err := s.residentData(r, r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	d.Revealed = revealed
+	p := s.newPage(r, "resident.title", sessionFrom(r.Context()))
+	p.Data, p.Error = d, problem
+	if r.URL.Query().Get("done") == "submitted" {
+		p.Notice = tr(p.Lang, "resident.submitted")
+	}
+	return s.render(w, r, status, "resident", p)
+}
+
+// enterMyNumber is the maker's step: the number is checked (check digit,
+// not held by another resident) and waits for a checker (R-ACC-1).
+func (s *Server) enterMyNumber(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.biz()
+	if err != nil {
+		return err
+	}
+	sess := sessionFrom(r.Context())
+	code := r.PathValue("code")
+	f, err := formValues(r, "mynumber")
+	var n mynumber.Number
+	if err == nil {
+		if n, err = mynumber.Parse(f["mynumber"]); err != nil {
+			err = numberFieldError(err)
+		}
+	}
+	if err == nil {
+		var prop review.Proposal
+		if prop, err = b.Residents.ProposeMyNumber(r.Context(), sess.Tenant, code, n); err == nil {
+			_, err = b.Review.Submit(r.Context(), sess.User, sess.Tenant, prop)
+		}
+	}
+	if err != nil {
+		if errs.Is(err, errs.NotFound) {
+			return err
+		}
+		msg, ok := problemText(lang(r), err)
+		if !ok {
+			return err
+		}
+		return s.renderResident(w, r, problemStatus(err), msg, nil)
+	}
+	http.Redirect(w, r, "/residents/"+code+"?done=submitted", http.StatusSeeOther)
+	return nil
+}
+
+// numberFieldError turns a My Number parse error into a field error that
+// says why (length, characters, check digit) but never echoes the input.
+func numberFieldError(err error) error {
+	var fe errs.FieldErrors
+	msg := errs.Message{JA: "個人番号が正しくありません", EN: "is not a valid My Number"}
+	if pe, ok := err.(*mynumber.ParseError); ok {
+		msg = pe.Reason
+	}
+	fe.Add("mynumber", msg)
+	return fe.Err()
+}
+
+// revealNumber shows a My Number to a holder of mynumber.reveal who gives
+// a purpose and passed a second factor within the step-up window
+// (R-AC-4). Each reveal is an event with its purpose; too many in an hour
+// alert the privacy manager.
+func (s *Server) revealNumber(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.biz()
+	if err != nil {
+		return err
+	}
+	sess := sessionFrom(r.Context())
+	code := r.PathValue("code")
+	if !s.usersP.Load().SecondFactorRecent(*sess) {
+		if aerr := audit.RecordAlone(r.Context(), s.db, audit.Event{Tenant: sess.Tenant, Action: "mynumber.reveal",
+			Subject: audit.Subject{Type: "resident", ID: code}, Outcome: audit.Denied, Detail: "reason=no_recent_second_factor"}); aerr != nil {
+			return aerr
+		}
+		return s.renderResident(w, r, http.StatusForbidden, tr(lang(r), "reveal.stepup"), nil)
+	}
+	f, err := formValues(r, "purpose", "note")
+	if err != nil {
+		return err
+	}
+	rev, err := b.Residents.RevealMyNumber(r.Context(), sess.Tenant, code, b.RevealPurposes, f["purpose"], f["note"])
+	if err != nil {
+		if errs.Is(err, errs.NotFound) {
+			return err
+		}
+		msg, ok := problemText(lang(r), err)
+		if !ok {
+			return err
+		}
+		return s.renderResident(w, r, problemStatus(err), msg, nil)
+	}
+	if _, err := b.Alerts.CheckReveals(r.Context(), sess.Tenant, sess.User.LoginID, b.RevealPerHour); err != nil {
+		s.log.ErrorContext(r.Context(), "bulk-reveal rule not checked", "err", err)
+	}
+	return s.renderResident(w, r, http.StatusOK, "", &rev)
+}
+
+// The checker's pages.
+
+func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.biz()
+	if err != nil {
+		return err
+	}
+	sess := sessionFrom(r.Context())
+	p := s.newPage(r, "review.title", sess)
+	dept, sec := sess.User.Department, sess.User.Section
+	if r.URL.Query().Get("all") == "1" {
+		dept, sec = "", ""
+	}
+	q, err := b.Review.Queue(r.Context(), sess.Tenant, dept, sec)
+	if err != nil {
+		return err
+	}
+	p.Data = q
+	switch r.URL.Query().Get("done") {
+	case "confirmed":
+		p.Notice = tr(p.Lang, "review.confirmed")
+	case "rejected":
+		p.Notice = tr(p.Lang, "review.rejected")
+	}
+	return s.render(w, r, http.StatusOK, "review", p)
+}
+
+func changeID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errs.E(errs.NotFound, "no change %q", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderChange(w, r, http.StatusOK, "")
+}
+
+func (s *Server) renderChange(w http.ResponseWriter, r *http.Request, status int, problem string) error {
+	b, err := s.biz()
+	if err != nil {
+		return err
+	}
+	id, err := changeID(r)
+	if err != nil {
+		return err
+	}
+	sess := sessionFrom(r.Context())
+	c, err := b.Review.Get(r.Context(), sess.Tenant, id)
+	if err != nil {
+		return err
+	}
+	p := s.newPage(r, "change.title", sess)
+	p.Data, p.Error = c, problem
+	return s.render(w, r, status, "change", p)
+}
+
+// confirmChange is the checker's step: every double-entry field is keyed
+// again and compared by blind index.
+func (s *Server) confirmChange(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.biz()
+	if err != nil {
+		return err
+	}
+	id, err := changeID(r)
+	if err != nil {
+		return err
+	}
+	sess := sessionFrom(r.Context())
+	reentered := map[string][]byte{}
+	f, err := formValues(r, "mynumber")
+	if err == nil && f["mynumber"] != "" {
+		var n mynumber.Number
+		if n, err = mynumber.Parse(f["mynumber"]); err != nil {
+			err = numberFieldError(err)
+		} else if reentered["mynumber"], err = b.Residents.MyNumberIndex(r.Context(), sess.Tenant, n); err != nil {
+			return err
+		}
+	}
+	if err == nil {
+		_, err = b.Review.Confirm(r.Context(), sess.User, sess.Tenant, id, reentered)
+	}
+	if err != nil {
+		if errs.Is(err, errs.NotFound) {
+			return err
+		}
+		msg, ok := problemText(lang(r), err)
+		if !ok {
+			return err
+		}
+		return s.renderChange(w, r, problemStatus(err), msg)
+	}
+	http.Redirect(w, r, "/review?done=confirmed", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) rejectChange(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.biz()
+	if err != nil {
+		return err
+	}
+	id, err := changeID(r)
+	if err != nil {
+		return err
+	}
+	sess := sessionFrom(r.Context())
+	f, err := formValues(r, "reason")
+	if err == nil {
+		_, err = b.Review.Reject(r.Context(), sess.User, sess.Tenant, id, f["reason"])
+	}
+	if err != nil {
+		if errs.Is(err, errs.NotFound) {
+			return err
+		}
+		msg, ok := problemText(lang(r), err)
+		if !ok {
+			return err
+		}
+		return s.renderChange(w, r, problemStatus(err), msg)
+	}
+	http.Redirect(w, r, "/review?done=rejected", http.StatusSeeOther)
+	return nil
+}
