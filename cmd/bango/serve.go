@@ -106,7 +106,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		httpSrv.Close()
 		return err
 	}
-	srv.SetBusiness(web.Business{Residents: sys.residents, Review: sys.review, Alerts: sys.alerts,
+	srv.SetBusiness(web.Business{Residents: sys.residents, Review: sys.review, Alerts: sys.alerts, Exports: sys.exports,
 		RevealPurposes: resident.DefaultRevealPurposes, RevealPerHour: cfg.RevealPerHour})
 	srv.SetUsers(sys.users, sys.access)
 	go sys.sequencer.Run(ctx, audit.RunInterval)

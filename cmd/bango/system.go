@@ -17,6 +17,7 @@ import (
 	"bango/internal/audit"
 	"bango/internal/config"
 	"bango/internal/errs"
+	"bango/internal/export"
 	"bango/internal/identity"
 	"bango/internal/resident"
 	"bango/internal/review"
@@ -39,6 +40,7 @@ type system struct {
 	access    *access.Service
 	review    *review.Service
 	alerts    *alert.Service
+	exports   *export.Service
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
@@ -142,6 +144,8 @@ func buildSystem(ctx context.Context, cfg *config.Config, log *slog.Logger, db *
 	}
 	sys.review = review.NewService(db, v, sys.access)
 	sys.review.Register(resident.KindMyNumber, sys.residents.ApplyMyNumber)
+	sys.exports = export.NewService(db, sys.access)
+	sys.exports.Register(export.Kind{Name: "residents", JA: "宛名一覧（住民基本情報）", EN: "Resident list", Write: sys.residents.ExportCSV})
 	// A transfer or retirement revokes the user's grants in its own
 	// transaction (R-AC-3).
 	sys.users.SetPersonnelHook(sys.access.RevokeAll)

@@ -10,6 +10,7 @@ import (
 	"rsc.io/qr"
 
 	"bango/internal/access"
+	"bango/internal/alert"
 	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/identity"
@@ -253,6 +254,9 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 type homeData struct {
 	Grants           []access.Grant // the user's live grants
 	PendingApprovals []access.Grant // applications awaiting an approver
+	PendingExports   int            // export requests awaiting the privacy manager
+	ReviewQueue      int            // entries of the checker's section awaiting confirmation
+	Alerts           []alert.Alert  // open alerts, for the privacy manager
 }
 
 // home is each user's start page: where they work, what they hold, and
@@ -279,6 +283,33 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		for _, g := range pending {
 			if g.LoginID != sess.User.LoginID && g.Applicant != sess.User.LoginID {
 				d.PendingApprovals = append(d.PendingApprovals, g)
+			}
+		}
+	}
+	if b := s.bizP.Load(); b != nil {
+		if p.Rights.Has(access.ExportApprove, sess.Tenant) {
+			pending, err := b.Exports.List(r.Context(), sess.Tenant, 0, "pending")
+			if err != nil {
+				return err
+			}
+			d.PendingExports = len(pending)
+		}
+		if p.Rights.Has(access.ReviewConfirm, sess.Tenant) {
+			q, err := b.Review.Queue(r.Context(), sess.Tenant, sess.User.Department, sess.User.Section)
+			if err != nil {
+				return err
+			}
+			d.ReviewQueue = len(q)
+		}
+		if p.Rights.Anywhere(access.AlertReview) {
+			open, err := b.Alerts.Open(r.Context())
+			if err != nil {
+				return err
+			}
+			for _, a := range open {
+				if p.Rights.Has(access.AlertReview, a.Tenant) {
+					d.Alerts = append(d.Alerts, a)
+				}
 			}
 		}
 	}

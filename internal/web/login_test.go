@@ -18,6 +18,7 @@ import (
 	"bango/internal/access"
 	"bango/internal/alert"
 	"bango/internal/audit"
+	"bango/internal/export"
 	"bango/internal/identity"
 	"bango/internal/resident"
 	"bango/internal/review"
@@ -36,6 +37,7 @@ type webFixture struct {
 	residents *resident.Service
 	review    *review.Service
 	alerts    *alert.Service
+	exports   *export.Service
 	srv       *httptest.Server
 	now       time.Time
 	secret    string
@@ -88,7 +90,10 @@ func newWeb(t *testing.T, eng store.Engine) *webFixture {
 	f.review = review.NewService(db, v, f.access)
 	f.review.Register(resident.KindMyNumber, f.residents.ApplyMyNumber)
 	f.alerts = alert.NewService(db)
-	s.SetBusiness(Business{Residents: f.residents, Review: f.review, Alerts: f.alerts, RevealPurposes: resident.DefaultRevealPurposes, RevealPerHour: 3})
+	f.exports = export.NewService(db, f.access)
+	f.exports.Register(export.Kind{Name: "residents", JA: "宛名一覧", EN: "Residents", Write: f.residents.ExportCSV})
+	s.SetBusiness(Business{Residents: f.residents, Review: f.review, Alerts: f.alerts, Exports: f.exports,
+		RevealPurposes: resident.DefaultRevealPurposes, RevealPerHour: 3})
 	s.SetReady(true)
 	f.srv = httptest.NewTLSServer(s.Handler())
 	t.Cleanup(f.srv.Close)

@@ -41,7 +41,7 @@ func when(t time.Time) string {
 }
 
 // pageNames are the pages; each is parsed with the layout.
-var pageNames = []string{"login", "second", "enrol", "lock", "password", "pin", "passkeys", "home", "grants", "pending", "patterns", "users", "terminals", "residents", "resident", "review", "change", "error"}
+var pageNames = []string{"login", "second", "enrol", "lock", "password", "pin", "passkeys", "home", "grants", "pending", "patterns", "users", "terminals", "residents", "resident", "review", "change", "exports", "exportpending", "error"}
 
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
@@ -87,6 +87,8 @@ var navigation = []navItem{
 	{Key: "nav.home", Href: "/"},
 	{Key: "nav.residents", Href: "/residents", perm: access.ResidentRead},
 	{Key: "nav.review", Href: "/review", perm: access.ReviewConfirm},
+	{Key: "nav.exports", Href: "/exports", perm: access.ExportRequest},
+	{Key: "nav.exportpending", Href: "/exports/pending", perm: access.ExportApprove},
 	{Key: "nav.grants", Href: "/grants", perm: access.GrantApply},
 	{Key: "nav.pending", Href: "/grants/pending", perm: access.GrantApprove},
 	{Key: "nav.users", Href: "/admin/users", perm: access.UserAdmin},

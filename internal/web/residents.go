@@ -9,6 +9,7 @@ import (
 	"bango/internal/alert"
 	"bango/internal/audit"
 	"bango/internal/errs"
+	"bango/internal/export"
 	"bango/internal/mynumber"
 	"bango/internal/resident"
 	"bango/internal/review"
@@ -19,6 +20,7 @@ type Business struct {
 	Residents *resident.Service
 	Review    *review.Service
 	Alerts    *alert.Service
+	Exports   *export.Service
 	// RevealPurposes are the statutory uses a reveal may give;
 	// RevealPerHour the reveals per user and hour above which the privacy
 	// manager is alerted.

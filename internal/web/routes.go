@@ -93,6 +93,14 @@ func (s *Server) routes() []route {
 		{pattern: "POST /review/{id}/confirm", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, h: s.confirmChange},
 		{pattern: "POST /review/{id}/reject", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, h: s.rejectChange},
 
+		// Exports and copies need a privacy manager's approval (R-AC-5).
+		{pattern: "GET /exports", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, h: s.exportsPage},
+		{pattern: "POST /exports", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, h: s.askExport},
+		{pattern: "POST /exports/{id}/download", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, h: s.downloadExport},
+		{pattern: "GET /exports/pending", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, h: s.pendingExports},
+		{pattern: "POST /exports/{id}/approve", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, h: s.decideExport},
+		{pattern: "POST /exports/{id}/reject", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, h: s.decideExport},
+
 		// Rights (R-AC-2, R-AC-3).
 		{pattern: "GET /grants", gate: loggedIn, perm: access.GrantApply, h: s.grantsPage},
 		{pattern: "POST /grants", gate: loggedIn, perm: access.GrantApply, h: s.applyGrant},
