@@ -16,6 +16,7 @@ import (
 	"bango/internal/audit"
 	"bango/internal/config"
 	"bango/internal/resident"
+	"bango/internal/store"
 	"bango/internal/terminal"
 	"bango/internal/tlsca"
 	"bango/internal/web"
@@ -46,6 +47,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	srv := web.New(web.Deps{DB: db, Terminals: terminal.New(db), EnforceTerminals: cfg.EnforceTerminals, TrustedProxies: proxies, Log: log, Version: version})
+	if db.Engine() == store.Postgres {
+		var super bool
+		if err := db.QueryRow(ctx, `SELECT rolsuper FROM pg_roles WHERE rolname = current_user`).Scan(&super); err == nil && super {
+			fmt.Fprintln(stdout, "WARNING: connected to PostgreSQL as a superuser, which bypasses row-level security; connect as an ordinary role that owns the schema (see README, Running on PostgreSQL).")
+		}
+	}
 	if !cfg.EnforceTerminals {
 		fmt.Fprintln(stdout, "WARNING: designated terminals are not enforced; any address may reach the login page (set --enforce-terminals after registering terminals with bango terminal add).")
 	}

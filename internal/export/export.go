@@ -106,6 +106,7 @@ func (s *Service) Kinds() []Kind {
 
 // Ask files an export request of kind for tenant.
 func (s *Service) Ask(ctx context.Context, requester identity.User, tenant, kind, format, reason string, includeMyNumber bool) (Request, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	const action = "export.request"
 	subject := audit.Subject{Type: "export", ID: kind}
 	reason = strings.TrimSpace(reason)
@@ -155,11 +156,13 @@ func (s *Service) must(ctx context.Context, u identity.User, p access.Permission
 // The approver holds export.approve for the municipality and is not the
 // requester; a request with My Numbers says so in the event.
 func (s *Service) Approve(ctx context.Context, approver identity.User, tenant string, id int64, note string) (Request, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	return s.decide(ctx, approver, tenant, id, Approved, note)
 }
 
 // Reject refuses a request, with a reason.
 func (s *Service) Reject(ctx context.Context, approver identity.User, tenant string, id int64, note string) (Request, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	return s.decide(ctx, approver, tenant, id, Rejected, note)
 }
 
@@ -211,6 +214,7 @@ func (s *Service) decide(ctx context.Context, approver identity.User, tenant str
 // the requester, only once, only within ValidFor of the approval. The
 // event is written before the first byte.
 func (s *Service) Download(ctx context.Context, requester identity.User, tenant string, id int64, w io.Writer) (Request, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	const action = "export.download"
 	subject := audit.Subject{Type: "export", ID: itoa(id)}
 	r, err := s.Get(ctx, tenant, id)
@@ -266,6 +270,7 @@ func scanRequest(row interface{ Scan(...any) error }) (Request, error) {
 
 // Get returns request id of tenant; another municipality's is not found.
 func (s *Service) Get(ctx context.Context, tenant string, id int64) (Request, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	r, err := scanRequest(s.db.QueryRow(ctx, selectRequest+` WHERE r.id = $1 AND r.tenant_code = $2`, id, tenant))
 	if err != nil {
 		return Request{}, store.ScanErr(err, "export request "+itoa(id))
@@ -276,6 +281,7 @@ func (s *Service) Get(ctx context.Context, tenant string, id int64) (Request, er
 // List lists tenant's requests: one requester's (requester > 0) or those
 // with status, newest first.
 func (s *Service) List(ctx context.Context, tenant string, requester int64, status string) ([]Request, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	q := selectRequest + ` WHERE r.tenant_code = $1`
 	args := []any{tenant}
 	if requester > 0 {

@@ -1,6 +1,7 @@
 package resident
 
 import (
+	"bango/internal/store"
 	"context"
 	"strings"
 
@@ -24,6 +25,7 @@ type Presented struct {
 // differences that are only typing (full- or half-width, spaces, hyphen
 // forms), never content.
 func (s *Service) CheckAuthenticity(ctx context.Context, tenant, code string, p Presented) ([]string, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	r, err := s.get(ctx, tenant, code)
 	if err != nil {
 		return nil, s.failed(ctx, tenant, "resident.authenticity_check", audit.Subject{Type: "resident", ID: code}, err)

@@ -15,6 +15,7 @@ import (
 // export (R-AC-5). Every row begins with the export's request ID; the My
 // Number column is there only when the approved request included it.
 func (s *Service) ExportCSV(ctx context.Context, tenant string, requestID int64, includeMyNumber bool, w io.Writer) (int, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return 0, err
 	}

@@ -50,6 +50,7 @@ var errRejected = errors.New("import rejected")
 // maxReported) by line. Duplicates are caught within the file and against
 // the municipality's stored residents, and name the holder, never a number.
 func (s *Service) Import(ctx context.Context, tenant string, records iter.Seq[Record]) (rep ImportReport, err error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	defer errs.Annotate(&err, "resident.Import(%s)", tenant)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

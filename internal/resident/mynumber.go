@@ -33,6 +33,7 @@ func proposalBinding(tenant, code string) vault.Binding {
 // number again (R-ACC-1). The number itself goes only into the sealed
 // payload and, as a blind index, into the double-entry field.
 func (s *Service) ProposeMyNumber(ctx context.Context, tenant, code string, n mynumber.Number) (review.Proposal, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	if n.IsZero() {
 		return review.Proposal{}, &errs.FieldErrors{List: []errs.FieldError{{Field: "mynumber", Reason: msgRequired}}}
 	}
@@ -88,6 +89,7 @@ func (s *Service) ApplyMyNumber(ctx context.Context, tx *store.Tx, tenant string
 // MyNumberIndex is the blind index of n in tenant, for a checker's
 // re-entry: it is compared, never stored.
 func (s *Service) MyNumberIndex(ctx context.Context, tenant string, n mynumber.Number) ([]byte, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	return s.vault.NumberIndex(ctx, tenant, n)
 }
 
@@ -117,6 +119,7 @@ type Revealed struct {
 // with its purpose, written before the number is opened: no event, no
 // number (R-AC-4). The caller has checked the right and the step-up.
 func (s *Service) RevealMyNumber(ctx context.Context, tenant, code string, purposes []string, purpose, note string) (Revealed, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	subject := audit.Subject{Type: "resident", ID: code}
 	purpose, note = strings.TrimSpace(purpose), strings.TrimSpace(note)
 	var fe errs.FieldErrors

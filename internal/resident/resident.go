@@ -77,6 +77,7 @@ func binding(tenant, code string) vault.Binding {
 // Create registers a resident. A My Number, if given, is sealed and must be
 // unique in the municipality; a duplicate names the resident who holds it.
 func (s *Service) Create(ctx context.Context, tenant string, in Input) (r Resident, err error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	defer errs.Annotate(&err, "resident.Create(%s)", tenant)
 	now := s.now()
 	subject := audit.Subject{Type: "resident", ID: strings.TrimSpace(in.Code)}
@@ -139,6 +140,7 @@ func (s *Service) failed(ctx context.Context, tenant, action string, subject aud
 
 // Get returns the resident with code in tenant. The read is an event.
 func (s *Service) Get(ctx context.Context, tenant, code string) (Resident, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	r, err := s.get(ctx, tenant, code)
 	outcome := audit.OK
 	if err != nil {
@@ -159,6 +161,7 @@ func (s *Service) get(ctx context.Context, tenant, code string) (Resident, error
 // FindByMyNumber returns the resident of tenant who holds n, through the
 // blind index: the query never holds the digits.
 func (s *Service) FindByMyNumber(ctx context.Context, tenant string, n mynumber.Number) (Resident, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	idx, err := s.vault.NumberIndex(ctx, tenant, n)
 	if err != nil {
 		return Resident{}, err
@@ -183,6 +186,7 @@ func (s *Service) FindByMyNumber(ctx context.Context, tenant string, n mynumber.
 // the version the user saw: a change made meanwhile by someone else is a
 // conflict, not silently overwritten. The My Number is set with SetMyNumber.
 func (s *Service) Update(ctx context.Context, tenant, code string, version int, in Input) (r Resident, err error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	defer errs.Annotate(&err, "resident.Update(%s/%s)", tenant, code)
 	in.Code, in.MyNumber = code, ""
 	now := s.now()
@@ -220,6 +224,7 @@ func (s *Service) Update(ctx context.Context, tenant, code string, version int, 
 // SetMyNumber registers the My Number of a resident who has none yet.
 // Replacing a registered number is a separate, reviewed procedure.
 func (s *Service) SetMyNumber(ctx context.Context, tenant, code string, n mynumber.Number) (err error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	defer errs.Annotate(&err, "resident.SetMyNumber(%s/%s)", tenant, code)
 	subject := audit.Subject{Type: "resident", ID: code}
 	if n.IsZero() {

@@ -19,6 +19,7 @@ const maxResults = 50
 // many were found, is an event; the residents listed are not read events
 // one by one, their records are opened one at a time with Get.
 func (s *Service) Search(ctx context.Context, tenant, q string) ([]Resident, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	q = strings.TrimSpace(q)
 	if q == "" || utf8.RuneCountInString(q) > 40 {
 		var fe errs.FieldErrors

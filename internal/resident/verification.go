@@ -39,6 +39,7 @@ type Verification struct {
 
 // RecordVerification records an identity verification of resident code.
 func (s *Service) RecordVerification(ctx context.Context, tenant, code, method, verifiedBy, note string) (v Verification, err error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	defer errs.Annotate(&err, "resident.RecordVerification(%s/%s)", tenant, code)
 	var fe errs.FieldErrors
 	if _, ok := MethodLabels[method]; !ok {
@@ -78,6 +79,7 @@ func (s *Service) RecordVerification(ctx context.Context, tenant, code, method, 
 
 // Verifications lists the verifications of resident code, newest first.
 func (s *Service) Verifications(ctx context.Context, tenant, code string) ([]Verification, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	if err := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "resident.verifications.read",
 		Subject: audit.Subject{Type: "resident", ID: code}, Outcome: audit.OK}); err != nil {
 		return nil, err

@@ -109,6 +109,7 @@ func binding(tenant, ref string) vault.Binding {
 // Submit files a maker's proposal for tenant. The caller has checked the
 // maker's right to make it (mynumber.enter, …).
 func (s *Service) Submit(ctx context.Context, maker identity.User, tenant string, p Proposal) (Change, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	if _, ok := s.appliers[p.Kind]; !ok {
 		return Change{}, errs.E(errs.Internal, "review: kind %q is not registered", p.Kind)
 	}
@@ -154,6 +155,7 @@ func (s *Service) Submit(ctx context.Context, maker identity.User, tenant string
 // must match what the maker entered. A mismatch names the fields, never
 // the values; the third rejects the change.
 func (s *Service) Confirm(ctx context.Context, checker identity.User, tenant string, id int64, reentered map[string][]byte) (Change, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	const action = "review.confirm"
 	c, err := s.get(ctx, tenant, id)
 	subject := audit.Subject{Type: c.SubjectType, ID: c.Subject}
@@ -197,6 +199,7 @@ func (s *Service) Confirm(ctx context.Context, checker identity.User, tenant str
 
 // Reject refuses change id with a reason; nothing is applied.
 func (s *Service) Reject(ctx context.Context, checker identity.User, tenant string, id int64, reason string) (Change, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	const action = "review.reject"
 	c, err := s.get(ctx, tenant, id)
 	subject := audit.Subject{Type: c.SubjectType, ID: c.Subject}
@@ -330,6 +333,7 @@ func scanChange(row interface{ Scan(...any) error }) (Change, error) {
 // Get returns change id of tenant; a change of another municipality is
 // "not found", never "forbidden", so that its existence does not leak.
 func (s *Service) Get(ctx context.Context, tenant string, id int64) (Change, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	return s.get(ctx, tenant, id)
 }
 
@@ -344,6 +348,7 @@ func (s *Service) get(ctx context.Context, tenant string, id int64) (Change, err
 // Queue lists the pending changes of tenant made in one section (all
 // sections when department and section are both empty), oldest first.
 func (s *Service) Queue(ctx context.Context, tenant, department, section string) ([]Change, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	q := selectChange + ` WHERE c.tenant_code = $1 AND c.status = 'pending'`
 	args := []any{tenant}
 	if department != "" || section != "" {
@@ -368,6 +373,7 @@ func (s *Service) Queue(ctx context.Context, tenant, department, section string)
 
 // PendingFor reports whether subject of tenant has a change of kind waiting.
 func (s *Service) PendingFor(ctx context.Context, tenant, kind string, subject audit.Subject) (bool, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	var n int
 	err := s.db.QueryRow(ctx, `SELECT count(*) FROM review_changes WHERE tenant_code = $1 AND kind = $2 AND subject_type = $3 AND subject_id = $4 AND status = 'pending'`,
 		tenant, kind, subject.Type, subject.ID).Scan(&n)

@@ -1,0 +1,42 @@
+package store
+
+import (
+	"context"
+	"strings"
+)
+
+// The municipality scope (R-AC-6). Every tenant-owned query names its
+// tenant; on PostgreSQL, row-level security is a second wall: a
+// transaction opened with a scope sees and writes only the rows of the
+// municipalities in it, whatever its SQL says. Connections start with
+// the whole system in scope ("*"), for the system's own work (the audit
+// sequencer, key rotation, administration); the tenant services narrow
+// every transaction they open.
+
+type scopeKey struct{}
+
+// AllTenants is the scope of the system's own work.
+const AllTenants = "*"
+
+// WithScope narrows the transactions opened with ctx to tenants.
+func WithScope(ctx context.Context, tenants ...string) context.Context {
+	return context.WithValue(ctx, scopeKey{}, strings.Join(tenants, ","))
+}
+
+// ScopeOf returns the scope of ctx, if one was set.
+func ScopeOf(ctx context.Context) (string, bool) {
+	s, ok := ctx.Value(scopeKey{}).(string)
+	return s, ok
+}
+
+// setScope applies ctx's scope to tx (PostgreSQL only: SQLite has no
+// row-level security, and its single file is one municipality's or the
+// union's evaluation copy).
+func setScope(ctx context.Context, tx *Tx) error {
+	scope, ok := ScopeOf(ctx)
+	if !ok || tx.engine != Postgres {
+		return nil
+	}
+	_, err := tx.tx.ExecContext(ctx, `SELECT set_config('bango.scope', $1, true)`, scope)
+	return Translate(err)
+}
