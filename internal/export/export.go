@@ -124,6 +124,11 @@ func (s *Service) Ask(ctx context.Context, requester identity.User, tenant, kind
 	if err == nil {
 		err = s.must(ctx, requester, access.ExportRequest, tenant)
 	}
+	if err == nil && includeMyNumber {
+		// A file of My Numbers is a bulk reveal: only for those who may
+		// reveal them (R-AC-4).
+		err = s.must(ctx, requester, access.MyNumberReveal, tenant)
+	}
 	var id int64
 	if err == nil {
 		err = s.db.Transact(ctx, func(tx *store.Tx) error {
@@ -211,9 +216,11 @@ func (s *Service) decide(ctx context.Context, approver identity.User, tenant str
 }
 
 // Download marks request id downloaded and writes its file to w: only
-// the requester, only once, only within ValidFor of the approval. The
-// event is written before the first byte.
-func (s *Service) Download(ctx context.Context, requester identity.User, tenant string, id int64, w io.Writer) (Request, error) {
+// the requester, only once, only within ValidFor of the approval; a file
+// with My Numbers only to a holder of mynumber.reveal who passed a second
+// factor within the step-up window (stepUp). The event is written before
+// the first byte.
+func (s *Service) Download(ctx context.Context, requester identity.User, tenant string, id int64, stepUp bool, w io.Writer) (Request, error) {
 	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	const action = "export.download"
 	subject := audit.Subject{Type: "export", ID: itoa(id)}
@@ -232,14 +239,20 @@ func (s *Service) Download(ctx context.Context, requester identity.User, tenant 
 	if err == nil {
 		err = s.must(ctx, requester, access.ExportRequest, tenant)
 	}
+	if err == nil && r.IncludeMyNumber {
+		if err = s.must(ctx, requester, access.MyNumberReveal, tenant); err == nil && !stepUp {
+			err = errs.E(errs.Forbidden, "a file with My Numbers needs a second factor within the last minutes: lock the screen and unlock it again")
+		}
+	}
 	if err == nil {
 		err = s.db.Transact(ctx, func(tx *store.Tx) error {
-			res, err := tx.Exec(ctx, `UPDATE export_requests SET status = 'downloaded', downloaded_at = $1 WHERE id = $2 AND status = 'approved'`, now, id)
+			res, err := tx.Exec(ctx, `UPDATE export_requests SET status = 'downloaded', downloaded_at = $1
+				WHERE id = $2 AND tenant_code = $3 AND status = 'approved' AND expires_at > $1`, now, id, tenant)
 			if err != nil {
 				return store.Translate(err)
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
-				return errs.E(errs.Conflict, "export %d was downloaded meanwhile", id)
+				return errs.E(errs.Conflict, "export %d was downloaded meanwhile or has just expired", id)
 			}
 			return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: audit.OK, Purpose: r.Reason,
 				Detail: "kind=" + r.Kind + " include_mynumber=" + strconv.FormatBool(r.IncludeMyNumber)})

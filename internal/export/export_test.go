@@ -60,12 +60,16 @@ func setup(t *testing.T, db *store.DB) *fixture {
 	f.exports.Register(export.Kind{Name: "residents", JA: "宛名一覧", EN: "Residents", Write: residents.ExportCSV})
 	for _, u := range []struct{ login, tenant, pattern, grantTenant string }{
 		{"head", "131041", "section-head", "131041"},
+		{"head2", "131041", "section-head", "131041"},
 		{"privacy", "", "privacy-manager", "131041"},
 		{"privacy-sapporo", "", "privacy-manager", "011002"},
 		{"clerk", "131041", "nhi-clerk", "131041"},
+		{"head", "131041", "number-viewer", "131041"}, // may reveal, so may export numbers
 	} {
-		if _, _, err := f.users.Create(ctxAs("setup"), identity.NewUser{LoginID: u.login, Name: "試験　" + u.login, Tenant: u.tenant}); err != nil {
-			t.Fatal(err)
+		if _, err := f.users.Get(context.Background(), u.login); err != nil {
+			if _, _, err := f.users.Create(ctxAs("setup"), identity.NewUser{LoginID: u.login, Name: "試験　" + u.login, Tenant: u.tenant}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if err := acc.Direct(ctxAs("setup"), f.user(t, u.login), u.pattern, u.grantTenant, "test"); err != nil {
 			t.Fatal(err)
@@ -111,6 +115,9 @@ func TestExportApproval(t *testing.T) {
 		if _, err := f.exports.Ask(ctxAs("clerk"), f.user(t, "clerk"), "131041", "residents", "csv", "照合", false); !errs.Is(err, errs.Forbidden) {
 			t.Fatalf("request without export.request: %v", err)
 		}
+		if _, err := f.exports.Ask(ctxAs("head2"), f.user(t, "head2"), "131041", "residents", "csv", "照合", true); !errs.Is(err, errs.Forbidden) {
+			t.Fatalf("My Numbers requested without mynumber.reveal: %v", err)
+		}
 		if _, err := f.exports.Ask(ctx, f.user(t, "head"), "131041", "residents", "xlsx", "", false); errs.Fields(err) == nil {
 			t.Fatalf("bad request: %v", err)
 		}
@@ -119,7 +126,7 @@ func TestExportApproval(t *testing.T) {
 			t.Fatalf("ask: %+v %v", r, err)
 		}
 		var buf bytes.Buffer
-		if _, err := f.exports.Download(ctx, f.user(t, "head"), "131041", r.ID, &buf); !errs.Is(err, errs.Forbidden) || buf.Len() != 0 {
+		if _, err := f.exports.Download(ctx, f.user(t, "head"), "131041", r.ID, true, &buf); !errs.Is(err, errs.Forbidden) || buf.Len() != 0 {
 			t.Fatalf("download before approval: %v", err)
 		}
 		if _, err := f.exports.Approve(ctxAs("privacy-sapporo"), f.user(t, "privacy-sapporo"), "011002", r.ID, ""); !errs.Is(err, errs.NotFound) {
@@ -131,10 +138,13 @@ func TestExportApproval(t *testing.T) {
 		if r, err = f.exports.Approve(ctxAs("privacy"), f.user(t, "privacy"), "131041", r.ID, "番号を含むことを確認"); err != nil || r.Status != export.Approved {
 			t.Fatalf("approve: %+v %v", r, err)
 		}
-		if _, err := f.exports.Download(ctxAs("privacy"), f.user(t, "privacy"), "131041", r.ID, &buf); !errs.Is(err, errs.Forbidden) {
+		if _, err := f.exports.Download(ctxAs("privacy"), f.user(t, "privacy"), "131041", r.ID, true, &buf); !errs.Is(err, errs.Forbidden) {
 			t.Fatalf("download by someone else: %v", err)
 		}
-		got, err := f.exports.Download(ctx, f.user(t, "head"), "131041", r.ID, &buf)
+		if _, err := f.exports.Download(ctx, f.user(t, "head"), "131041", r.ID, false, &buf); !errs.Is(err, errs.Forbidden) || buf.Len() != 0 {
+			t.Fatalf("My Numbers without a recent second factor: %v", err)
+		}
+		got, err := f.exports.Download(ctx, f.user(t, "head"), "131041", r.ID, true, &buf)
 		if err != nil || got.Rows != 2 {
 			t.Fatalf("download: %+v %v", got, err)
 		}
@@ -142,7 +152,7 @@ func TestExportApproval(t *testing.T) {
 		if len(recs) != 3 || recs[0][len(recs[0])-1] != "mynumber" || recs[1][0] != itoa(r.ID) || recs[1][8] != "123456789018" || recs[2][8] != "" {
 			t.Fatalf("file:\n%q", recs)
 		}
-		if _, err := f.exports.Download(ctx, f.user(t, "head"), "131041", r.ID, io.Discard); !errs.Is(err, errs.Forbidden) {
+		if _, err := f.exports.Download(ctx, f.user(t, "head"), "131041", r.ID, true, io.Discard); !errs.Is(err, errs.Forbidden) {
 			t.Fatalf("second download: %v", err)
 		}
 
@@ -150,13 +160,13 @@ func TestExportApproval(t *testing.T) {
 		r2, _ := f.exports.Ask(ctx, f.user(t, "head"), "131041", "residents", "csv", "世帯確認", false)
 		f.exports.Approve(ctxAs("privacy"), f.user(t, "privacy"), "131041", r2.ID, "")
 		f.now = f.now.Add(export.ValidFor)
-		if _, err := f.exports.Download(ctx, f.user(t, "head"), "131041", r2.ID, io.Discard); !errs.Is(err, errs.Forbidden) {
+		if _, err := f.exports.Download(ctx, f.user(t, "head"), "131041", r2.ID, false, io.Discard); !errs.Is(err, errs.Forbidden) {
 			t.Fatalf("download after 24 hours: %v", err)
 		}
 		r3, _ := f.exports.Ask(ctx, f.user(t, "head"), "131041", "residents", "csv", "世帯確認", false)
 		f.exports.Approve(ctxAs("privacy"), f.user(t, "privacy"), "131041", r3.ID, "")
 		buf.Reset()
-		if _, err := f.exports.Download(ctx, f.user(t, "head"), "131041", r3.ID, &buf); err != nil {
+		if _, err := f.exports.Download(ctx, f.user(t, "head"), "131041", r3.ID, false, &buf); err != nil {
 			t.Fatal(err)
 		}
 		if recs := readCSV(t, buf.Bytes()); len(recs[0]) != 8 || strings.Contains(buf.String(), "123456789018") {
@@ -164,8 +174,8 @@ func TestExportApproval(t *testing.T) {
 		}
 		var denied int
 		db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action LIKE 'export.%' AND outcome = 'denied'`).Scan(&denied)
-		if denied != 8 {
-			t.Fatalf("denied export events = %d, want 8", denied)
+		if denied != 10 {
+			t.Fatalf("denied export events = %d, want 10", denied)
 		}
 	})
 }

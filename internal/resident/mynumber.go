@@ -48,14 +48,24 @@ func (s *Service) ProposeMyNumber(ctx context.Context, tenant, code string, n my
 	if err != nil {
 		return review.Proposal{}, err
 	}
+	var holder string
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
-		if holder, err := holderOf(ctx, tx, tenant, sn.Index); err == nil {
-			return duplicateNumber(0, holder)
+		var err error
+		if holder, err = holderOf(ctx, tx, tenant, sn.Index); err == nil {
+			return numberTaken()
 		} else if !errs.Is(err, errs.NotFound) {
 			return err
 		}
 		return nil
 	})
+	if isDuplicateNumber(err) {
+		// Typing a number that someone holds is a lookup of sorts: the
+		// auditor sees who holds it, the typist does not.
+		if aerr := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "mynumber.register", Subject: audit.Subject{Type: "resident", ID: code},
+			Outcome: audit.Denied, Detail: "reason=number_held_by_another holder=" + holder}); aerr != nil {
+			return review.Proposal{}, aerr
+		}
+	}
 	if err != nil {
 		return review.Proposal{}, err
 	}

@@ -95,8 +95,8 @@ func (s *Service) Create(ctx context.Context, tenant string, in Input) (r Reside
 			return err
 		}
 		if !v.number.IsZero() {
-			if holder, err := holderOf(ctx, tx, tenant, row.bidx); err == nil {
-				return duplicateNumber(0, holder)
+			if _, err := holderOf(ctx, tx, tenant, row.bidx); err == nil {
+				return numberTaken()
 			} else if !errs.Is(err, errs.NotFound) {
 				return err
 			}
@@ -151,6 +151,20 @@ func (s *Service) Get(ctx context.Context, tenant, code string) (Resident, error
 		return Resident{}, aerr // no read without its record
 	}
 	return r, err
+}
+
+// Exists reports, as an error, whether resident code is in tenant: a
+// request about a resident of another municipality is "not found" before
+// anything else is looked at.
+func (s *Service) Exists(ctx context.Context, tenant, code string) error {
+	var n int
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM residents WHERE tenant_code = $1 AND code = $2`, tenant, code).Scan(&n); err != nil {
+		return store.Translate(err)
+	}
+	if n == 0 {
+		return errs.E(errs.NotFound, "resident %s not found", code)
+	}
+	return nil
 }
 
 func (s *Service) get(ctx context.Context, tenant, code string) (Resident, error) {
@@ -247,8 +261,8 @@ func (s *Service) setMyNumber(ctx context.Context, tx *store.Tx, tenant, code st
 	if err != nil {
 		return err
 	}
-	if holder, err := holderOf(ctx, tx, tenant, sn.Index); err == nil {
-		return duplicateNumber(0, holder)
+	if _, err := holderOf(ctx, tx, tenant, sn.Index); err == nil {
+		return numberTaken()
 	} else if !errs.Is(err, errs.NotFound) {
 		return err
 	}
@@ -296,6 +310,16 @@ func holderOf(ctx context.Context, tx *store.Tx, tenant string, idx []byte) (str
 	var code string
 	err := tx.QueryRow(ctx, `SELECT code FROM residents WHERE tenant_code = $1 AND mynumber_bidx = $2`, tenant, idx).Scan(&code)
 	return code, store.ScanErr(err, "holder")
+}
+
+// numberTaken says a My Number typed on a screen is already registered,
+// without saying to whom: a screen must not turn a number into the person
+// who holds it (that lookup is FindByMyNumber, audited as such).
+func numberTaken() error {
+	return &errs.FieldErrors{Kind: errs.Conflict, List: []errs.FieldError{{Field: "mynumber", Reason: errs.Message{
+		JA: "この個人番号は別の宛名に登録済みです。証拠書類を確かめてください",
+		EN: "is already registered to another resident; check the evidence document",
+	}}}}
 }
 
 // duplicateNumber says a My Number is already registered, naming the

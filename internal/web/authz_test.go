@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"net/http"
@@ -76,43 +77,73 @@ var policy = map[string]rule{
 	"POST /passkeys/delete":               {kind: anyStaff},
 	"GET /{$}":                            {kind: anyStaff},
 	// Switching municipality needs a right in one; system staff have none.
-	"POST /scope":                          {kind: permitted, allow: tenantPatterns, ownOnly: true},
-	"GET /residents":                       {kind: permitted, allow: residentReaders},
-	"GET /residents/{code}":                {kind: permitted, allow: residentReaders, ownOnly: true},
-	"POST /residents/{code}/mynumber":      {kind: permitted, allow: []string{"nhi-clerk"}, ownOnly: true},
-	"POST /residents/{code}/reveal":        {kind: permitted, allow: []string{"number-viewer"}, ownOnly: true},
-	"GET /review":                          {kind: permitted, allow: []string{"nhi-checker"}},
-	"GET /review/{id}":                     {kind: permitted, allow: []string{"nhi-checker"}, ownOnly: true},
-	"POST /review/{id}/confirm":            {kind: permitted, allow: []string{"nhi-checker"}, ownOnly: true},
-	"POST /review/{id}/reject":             {kind: permitted, allow: []string{"nhi-checker"}, ownOnly: true},
-	"GET /exports":                         {kind: permitted, allow: []string{"section-head"}},
-	"POST /exports":                        {kind: permitted, allow: []string{"section-head"}},
-	"POST /exports/{id}/download":          {kind: permitted, allow: []string{"section-head"}},
-	"GET /exports/pending":                 {kind: permitted, allow: []string{"privacy-manager"}},
-	"POST /exports/{id}/approve":           {kind: permitted, allow: []string{"privacy-manager"}},
-	"POST /exports/{id}/reject":            {kind: permitted, allow: []string{"privacy-manager"}},
-	"GET /grants":                          {kind: permitted, allow: grantAppliers},
-	"POST /grants":                         {kind: permitted, allow: grantAppliers},
-	"POST /grants/{id}/revoke":             {kind: permitted, allow: grantAppliers},
-	"GET /grants/pending":                  {kind: permitted, allow: isAdminOnly},
-	"POST /grants/{id}/approve":            {kind: permitted, allow: isAdminOnly},
-	"POST /grants/{id}/reject":             {kind: permitted, allow: isAdminOnly},
-	"GET /admin/patterns":                  {kind: permitted, allow: isAdminOnly},
-	"POST /admin/patterns":                 {kind: permitted, allow: isAdminOnly},
-	"GET /admin/users":                     {kind: permitted, allow: isAdminOnly},
-	"POST /admin/users":                    {kind: permitted, allow: isAdminOnly},
-	"POST /admin/users/{login}/reset":      {kind: permitted, allow: isAdminOnly},
-	"POST /admin/users/{login}/transfer":   {kind: permitted, allow: isAdminOnly},
-	"POST /admin/users/{login}/retire":     {kind: permitted, allow: isAdminOnly},
-	"GET /admin/terminals":                 {kind: permitted, allow: isAdminOnly},
-	"POST /admin/terminals":                {kind: permitted, allow: isAdminOnly},
-	"POST /admin/terminals/{name}/disable": {kind: permitted, allow: isAdminOnly},
+	"POST /scope":                            {kind: permitted, allow: tenantPatterns, ownOnly: true},
+	"GET /residents":                         {kind: permitted, allow: residentReaders},
+	"GET /residents/{code}":                  {kind: permitted, allow: residentReaders, ownOnly: true},
+	"POST /residents/{code}/mynumber":        {kind: permitted, allow: []string{"nhi-clerk"}, ownOnly: true},
+	"POST /residents/{code}/reveal":          {kind: permitted, allow: []string{"number-viewer"}, ownOnly: true},
+	"GET /review":                            {kind: permitted, allow: []string{"nhi-checker"}},
+	"GET /review/{id}":                       {kind: permitted, allow: []string{"nhi-checker"}, ownOnly: true},
+	"POST /review/{id}/confirm":              {kind: permitted, allow: []string{"nhi-checker"}, ownOnly: true},
+	"POST /review/{id}/reject":               {kind: permitted, allow: []string{"nhi-checker"}, ownOnly: true},
+	"GET /exports":                           {kind: permitted, allow: []string{"section-head"}},
+	"POST /exports":                          {kind: permitted, allow: []string{"section-head"}},
+	"POST /exports/{id}/download":            {kind: permitted, allow: []string{"section-head"}},
+	"GET /exports/pending":                   {kind: permitted, allow: []string{"privacy-manager"}},
+	"POST /exports/{id}/approve":             {kind: permitted, allow: []string{"privacy-manager"}},
+	"POST /exports/{id}/reject":              {kind: permitted, allow: []string{"privacy-manager"}},
+	"GET /api/v1/me":                         {kind: anyStaff},
+	"POST /api/v1/scope":                     {kind: permitted, allow: tenantPatterns, ownOnly: true},
+	"GET /api/v1/residents":                  {kind: permitted, allow: residentReaders},
+	"GET /api/v1/residents/{code}":           {kind: permitted, allow: residentReaders, ownOnly: true},
+	"POST /api/v1/residents/{code}/mynumber": {kind: permitted, allow: []string{"nhi-clerk"}, ownOnly: true},
+	"POST /api/v1/residents/{code}/reveal":   {kind: permitted, allow: []string{"number-viewer"}, ownOnly: true},
+	"GET /api/v1/review":                     {kind: permitted, allow: []string{"nhi-checker"}},
+	"GET /api/v1/review/{id}":                {kind: permitted, allow: []string{"nhi-checker"}, ownOnly: true},
+	"POST /api/v1/review/{id}/confirm":       {kind: permitted, allow: []string{"nhi-checker"}, ownOnly: true},
+	"POST /api/v1/review/{id}/reject":        {kind: permitted, allow: []string{"nhi-checker"}, ownOnly: true},
+	"GET /api/v1/grants":                     {kind: permitted, allow: grantAppliers},
+	"POST /api/v1/grants":                    {kind: permitted, allow: grantAppliers},
+	"POST /api/v1/grants/{id}/revoke":        {kind: permitted, allow: grantAppliers},
+	"GET /api/v1/grants/pending":             {kind: permitted, allow: isAdminOnly},
+	"POST /api/v1/grants/{id}/approve":       {kind: permitted, allow: isAdminOnly},
+	"POST /api/v1/grants/{id}/reject":        {kind: permitted, allow: isAdminOnly},
+	"GET /api/v1/patterns":                   {kind: permitted, allow: isAdminOnly},
+	"POST /api/v1/patterns":                  {kind: permitted, allow: isAdminOnly},
+	"GET /api/v1/exports":                    {kind: permitted, allow: []string{"section-head"}},
+	"POST /api/v1/exports":                   {kind: permitted, allow: []string{"section-head"}},
+	"POST /api/v1/exports/{id}/download":     {kind: permitted, allow: []string{"section-head"}},
+	"GET /api/v1/exports/pending":            {kind: permitted, allow: []string{"privacy-manager"}},
+	"POST /api/v1/exports/{id}/approve":      {kind: permitted, allow: []string{"privacy-manager"}},
+	"POST /api/v1/exports/{id}/reject":       {kind: permitted, allow: []string{"privacy-manager"}},
+	"GET /api/v1/alerts":                     {kind: permitted, allow: []string{"privacy-manager"}},
+	"GET /grants":                            {kind: permitted, allow: grantAppliers},
+	"POST /grants":                           {kind: permitted, allow: grantAppliers},
+	"POST /grants/{id}/revoke":               {kind: permitted, allow: grantAppliers},
+	"GET /grants/pending":                    {kind: permitted, allow: isAdminOnly},
+	"POST /grants/{id}/approve":              {kind: permitted, allow: isAdminOnly},
+	"POST /grants/{id}/reject":               {kind: permitted, allow: isAdminOnly},
+	"GET /admin/patterns":                    {kind: permitted, allow: isAdminOnly},
+	"POST /admin/patterns":                   {kind: permitted, allow: isAdminOnly},
+	"GET /admin/users":                       {kind: permitted, allow: isAdminOnly},
+	"POST /admin/users":                      {kind: permitted, allow: isAdminOnly},
+	"POST /admin/users/{login}/reset":        {kind: permitted, allow: isAdminOnly},
+	"POST /admin/users/{login}/transfer":     {kind: permitted, allow: isAdminOnly},
+	"POST /admin/users/{login}/retire":       {kind: permitted, allow: isAdminOnly},
+	"GET /admin/terminals":                   {kind: permitted, allow: isAdminOnly},
+	"POST /admin/terminals":                  {kind: permitted, allow: isAdminOnly},
+	"POST /admin/terminals/{name}/disable":   {kind: permitted, allow: isAdminOnly},
 }
 
 // formFor gives a route the input that passes its own checks where the
 // check is about the caller (the municipality to switch to).
 var formFor = map[string]url.Values{
 	"POST /scope": {"tenant": {"131041"}},
+}
+
+// jsonFor is formFor for the JSON routes.
+var jsonFor = map[string]string{
+	"POST /api/v1/scope": `{"tenant": "131041"}`,
 }
 
 // caller is one staff member of the matrix: a default pattern granted for
@@ -195,7 +226,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		rl := policy[rt.pattern]
 		method, path := requestOf(rt.pattern)
 		// No session at all.
-		res := f.request(t, method, path, "", "", rt.json, formFor[rt.pattern])
+		res := f.request(t, method, path, "", "", rt.json, formFor[rt.pattern], jsonFor[rt.pattern])
 		anonDenied := res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden ||
 			(res.StatusCode == http.StatusSeeOther && res.Header.Get("Location") == "/login")
 		if rl.kind == publicRoute && anonDenied {
@@ -212,7 +243,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res := f.request(t, method, path, tok, sess.CSRF, rt.json, formFor[rt.pattern])
+			res := f.request(t, method, path, tok, sess.CSRF, rt.json, formFor[rt.pattern], jsonFor[rt.pattern])
 			got := res.StatusCode != http.StatusForbidden && !(rl.ownOnly && res.StatusCode == http.StatusNotFound)
 			if rl.kind == loginStep {
 				// A logged-in session is past this step: sent home, never served.
@@ -244,19 +275,19 @@ func requestOf(pattern string) (string, string) {
 		return method, "/no-such-page" // the catch-all
 	}
 	id := "999" // no such grant: the permission check comes first
-	if strings.HasPrefix(path, "/review/") {
+	if strings.Contains(path, "/review/") {
 		id = matrixChangeID
 	}
 	r := strings.NewReplacer("{$}", "", "{id}", id, "{login}", "nobody", "{name}", "no-terminal", "{code}", "100001")
 	return method, r.Replace(path)
 }
 
-func (f *webFixture) request(t *testing.T, method, path, token, csrf string, isJSON bool, form url.Values) *http.Response {
+func (f *webFixture) request(t *testing.T, method, path, token, csrf string, isJSON bool, form url.Values, jsonBody string) *http.Response {
 	t.Helper()
 	body := form.Encode()
 	ctype := "application/x-www-form-urlencoded"
 	if isJSON {
-		body, ctype = "{}", "application/json"
+		body, ctype = cmp.Or(jsonBody, "{}"), "application/json"
 	}
 	req, _ := http.NewRequest(method, f.srv.URL+path, strings.NewReader(body))
 	if method == "POST" {

@@ -93,7 +93,7 @@ func (s *Server) downloadExport(w http.ResponseWriter, r *http.Request) error {
 		h.Set("Content-Type", "text/csv; charset=utf-8")
 		h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	}}
-	if _, err := b.Exports.Download(r.Context(), sess.User, sess.Tenant, id, hw); err != nil {
+	if _, err := b.Exports.Download(r.Context(), sess.User, sess.Tenant, id, s.usersP.Load().SecondFactorRecent(*sess), hw); err != nil {
 		if hw.wrote {
 			s.log.ErrorContext(r.Context(), "export interrupted", "export", id, "err", err)
 			return nil

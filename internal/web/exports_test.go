@@ -25,7 +25,7 @@ func TestExportPages(t *testing.T) {
 		Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1", MyNumber: "123456789018"}); err != nil {
 		t.Fatal(err)
 	}
-	head, headCSRF := f.staffClient(t, "head", "131041", "医療保険年金課", [2]string{"section-head", "131041"})
+	head, headCSRF := f.staffClient(t, "head", "131041", "医療保険年金課", [2]string{"section-head", "131041"}, [2]string{"number-viewer", "131041"})
 	privacy, privacyCSRF := f.staffClient(t, "privacy", "", "個人情報保護担当", [2]string{"privacy-manager", "131041"})
 	if res, _ := f.post(t, head, "/exports", url.Values{"csrf": {headCSRF}, "kind": {"residents"}, "reason": {"県連合会への資格照会"}, "include_mynumber": {"yes"}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("ask: %d", res.StatusCode)

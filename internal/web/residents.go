@@ -118,24 +118,9 @@ func (s *Server) renderResident(w http.ResponseWriter, r *http.Request, status i
 // enterMyNumber is the maker's step: the number is checked (check digit,
 // not held by another resident) and waits for a checker (R-ACC-1).
 func (s *Server) enterMyNumber(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.biz()
-	if err != nil {
-		return err
-	}
-	sess := sessionFrom(r.Context())
-	code := r.PathValue("code")
 	f, err := formValues(r, "mynumber")
-	var n mynumber.Number
 	if err == nil {
-		if n, err = mynumber.Parse(f["mynumber"]); err != nil {
-			err = numberFieldError(err)
-		}
-	}
-	if err == nil {
-		var prop review.Proposal
-		if prop, err = b.Residents.ProposeMyNumber(r.Context(), sess.Tenant, code, n); err == nil {
-			_, err = b.Review.Submit(r.Context(), sess.User, sess.Tenant, prop)
-		}
+		_, err = s.submitMyNumber(r, r.PathValue("code"), f["mynumber"])
 	}
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {
@@ -147,8 +132,30 @@ func (s *Server) enterMyNumber(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.renderResident(w, r, problemStatus(err), msg, nil)
 	}
-	http.Redirect(w, r, "/residents/"+code+"?done=submitted", http.StatusSeeOther)
+	http.Redirect(w, r, "/residents/"+r.PathValue("code")+"?done=submitted", http.StatusSeeOther)
 	return nil
+}
+
+// submitMyNumber parses text as a My Number and submits it for code in
+// the session's municipality, to wait for a checker.
+func (s *Server) submitMyNumber(r *http.Request, code, text string) (review.Change, error) {
+	b, err := s.biz()
+	if err != nil {
+		return review.Change{}, err
+	}
+	sess := sessionFrom(r.Context())
+	if err := b.Residents.Exists(r.Context(), sess.Tenant, code); err != nil {
+		return review.Change{}, err
+	}
+	n, err := mynumber.Parse(text)
+	if err != nil {
+		return review.Change{}, numberFieldError(err)
+	}
+	prop, err := b.Residents.ProposeMyNumber(r.Context(), sess.Tenant, code, n)
+	if err != nil {
+		return review.Change{}, err
+	}
+	return b.Review.Submit(r.Context(), sess.User, sess.Tenant, prop)
 }
 
 // numberFieldError turns a My Number parse error into a field error that
@@ -165,41 +172,58 @@ func numberFieldError(err error) error {
 
 // revealNumber shows a My Number to a holder of mynumber.reveal who gives
 // a purpose and passed a second factor within the step-up window
-// (R-AC-4). Each reveal is an event with its purpose; too many in an hour
-// alert the privacy manager.
+// (R-AC-4).
 func (s *Server) revealNumber(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.biz()
-	if err != nil {
-		return err
-	}
-	sess := sessionFrom(r.Context())
-	code := r.PathValue("code")
-	if !s.usersP.Load().SecondFactorRecent(*sess) {
-		if aerr := audit.RecordAlone(r.Context(), s.db, audit.Event{Tenant: sess.Tenant, Action: "mynumber.reveal",
-			Subject: audit.Subject{Type: "resident", ID: code}, Outcome: audit.Denied, Detail: "reason=no_recent_second_factor"}); aerr != nil {
-			return aerr
-		}
-		return s.renderResident(w, r, http.StatusForbidden, tr(lang(r), "reveal.stepup"), nil)
-	}
 	f, err := formValues(r, "purpose", "note")
 	if err != nil {
 		return err
 	}
-	rev, err := b.Residents.RevealMyNumber(r.Context(), sess.Tenant, code, b.RevealPurposes, f["purpose"], f["note"])
+	rev, err := s.reveal(r, r.PathValue("code"), f["purpose"], f["note"])
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {
 			return err
 		}
 		msg, ok := problemText(lang(r), err)
+		if err == errRevealStepUp {
+			msg, ok = tr(lang(r), "reveal.stepup"), true
+		}
 		if !ok {
 			return err
 		}
 		return s.renderResident(w, r, problemStatus(err), msg, nil)
 	}
+	return s.renderResident(w, r, http.StatusOK, "", &rev)
+}
+
+var errRevealStepUp = errs.E(errs.Forbidden, "a second factor within the last minutes is needed to reveal a My Number: lock the screen and unlock it again")
+
+// reveal checks the step-up, reveals code's My Number for purpose (an
+// event with the purpose), and runs the bulk-reveal rule. Each refusal is
+// an event too.
+func (s *Server) reveal(r *http.Request, code, purpose, note string) (resident.Revealed, error) {
+	b, err := s.biz()
+	if err != nil {
+		return resident.Revealed{}, err
+	}
+	sess := sessionFrom(r.Context())
+	if err := b.Residents.Exists(r.Context(), sess.Tenant, code); err != nil {
+		return resident.Revealed{}, err
+	}
+	if !s.usersP.Load().SecondFactorRecent(*sess) {
+		if aerr := audit.RecordAlone(r.Context(), s.db, audit.Event{Tenant: sess.Tenant, Action: "mynumber.reveal",
+			Subject: audit.Subject{Type: "resident", ID: code}, Outcome: audit.Denied, Detail: "reason=no_recent_second_factor"}); aerr != nil {
+			return resident.Revealed{}, aerr
+		}
+		return resident.Revealed{}, errRevealStepUp
+	}
+	rev, err := b.Residents.RevealMyNumber(r.Context(), sess.Tenant, code, b.RevealPurposes, purpose, note)
+	if err != nil {
+		return resident.Revealed{}, err
+	}
 	if _, err := b.Alerts.CheckReveals(r.Context(), sess.Tenant, sess.User.LoginID, b.RevealPerHour); err != nil {
 		s.log.ErrorContext(r.Context(), "bulk-reveal rule not checked", "err", err)
 	}
-	return s.renderResident(w, r, http.StatusOK, "", &rev)
+	return rev, nil
 }
 
 // The checker's pages.
@@ -263,27 +287,13 @@ func (s *Server) renderChange(w http.ResponseWriter, r *http.Request, status int
 // confirmChange is the checker's step: every double-entry field is keyed
 // again and compared by blind index.
 func (s *Server) confirmChange(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.biz()
-	if err != nil {
-		return err
-	}
 	id, err := changeID(r)
 	if err != nil {
 		return err
 	}
-	sess := sessionFrom(r.Context())
-	reentered := map[string][]byte{}
 	f, err := formValues(r, "mynumber")
-	if err == nil && f["mynumber"] != "" {
-		var n mynumber.Number
-		if n, err = mynumber.Parse(f["mynumber"]); err != nil {
-			err = numberFieldError(err)
-		} else if reentered["mynumber"], err = b.Residents.MyNumberIndex(r.Context(), sess.Tenant, n); err != nil {
-			return err
-		}
-	}
 	if err == nil {
-		_, err = b.Review.Confirm(r.Context(), sess.User, sess.Tenant, id, reentered)
+		_, err = s.confirm(r, id, f["mynumber"])
 	}
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {
@@ -297,6 +307,27 @@ func (s *Server) confirmChange(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, "/review?done=confirmed", http.StatusSeeOther)
 	return nil
+}
+
+// confirm confirms change id with the re-keyed My Number (if the change
+// has one to key again).
+func (s *Server) confirm(r *http.Request, id int64, number string) (review.Change, error) {
+	b, err := s.biz()
+	if err != nil {
+		return review.Change{}, err
+	}
+	sess := sessionFrom(r.Context())
+	reentered := map[string][]byte{}
+	if number != "" {
+		n, err := mynumber.Parse(number)
+		if err != nil {
+			return review.Change{}, numberFieldError(err)
+		}
+		if reentered["mynumber"], err = b.Residents.MyNumberIndex(r.Context(), sess.Tenant, n); err != nil {
+			return review.Change{}, err
+		}
+	}
+	return b.Review.Confirm(r.Context(), sess.User, sess.Tenant, id, reentered)
 }
 
 func (s *Server) rejectChange(w http.ResponseWriter, r *http.Request) error {

@@ -120,6 +120,33 @@ func (s *Server) routes() []route {
 		{pattern: "POST /admin/terminals", gate: loggedIn, perm: access.TerminalAdmin, where: systemWide, h: s.addTerminal},
 		{pattern: "POST /admin/terminals/{name}/disable", gate: loggedIn, perm: access.TerminalAdmin, where: systemWide, h: s.disableTerminal},
 
+		// The JSON API: the same as the pages, for other systems.
+		{pattern: "GET /api/v1/me", gate: loggedIn, json: true, h: s.apiMe},
+		{pattern: "POST /api/v1/scope", gate: loggedIn, json: true, h: s.apiScope},
+		{pattern: "GET /api/v1/residents", gate: loggedIn, perm: access.ResidentRead, where: currentTenant, json: true, h: s.apiResidents},
+		{pattern: "GET /api/v1/residents/{code}", gate: loggedIn, perm: access.ResidentRead, where: currentTenant, json: true, h: s.apiResident},
+		{pattern: "POST /api/v1/residents/{code}/mynumber", gate: loggedIn, perm: access.MyNumberEnter, where: currentTenant, json: true, h: s.apiEnterMyNumber},
+		{pattern: "POST /api/v1/residents/{code}/reveal", gate: loggedIn, perm: access.MyNumberReveal, where: currentTenant, json: true, h: s.apiReveal},
+		{pattern: "GET /api/v1/review", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, json: true, h: s.apiReviewQueue},
+		{pattern: "GET /api/v1/review/{id}", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, json: true, h: s.apiChange},
+		{pattern: "POST /api/v1/review/{id}/confirm", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, json: true, h: s.apiConfirm},
+		{pattern: "POST /api/v1/review/{id}/reject", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, json: true, h: s.apiReject},
+		{pattern: "GET /api/v1/grants", gate: loggedIn, perm: access.GrantApply, json: true, h: s.apiGrants},
+		{pattern: "POST /api/v1/grants", gate: loggedIn, perm: access.GrantApply, json: true, h: s.apiApply},
+		{pattern: "POST /api/v1/grants/{id}/revoke", gate: loggedIn, perm: access.GrantApply, json: true, h: s.apiGrantAction("revoke")},
+		{pattern: "GET /api/v1/grants/pending", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiPendingGrants},
+		{pattern: "POST /api/v1/grants/{id}/approve", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiGrantAction("approve")},
+		{pattern: "POST /api/v1/grants/{id}/reject", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiGrantAction("reject")},
+		{pattern: "GET /api/v1/patterns", gate: loggedIn, perm: access.PatternAdmin, where: systemWide, json: true, h: s.apiPatterns},
+		{pattern: "POST /api/v1/patterns", gate: loggedIn, perm: access.PatternAdmin, where: systemWide, json: true, h: s.apiSavePattern},
+		{pattern: "GET /api/v1/exports", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, json: true, h: s.apiExports},
+		{pattern: "POST /api/v1/exports", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, json: true, h: s.apiAskExport},
+		{pattern: "POST /api/v1/exports/{id}/download", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, json: true, h: s.apiDownload},
+		{pattern: "GET /api/v1/exports/pending", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, json: true, h: s.apiPendingExports},
+		{pattern: "POST /api/v1/exports/{id}/approve", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, json: true, h: s.apiExportDecision(true)},
+		{pattern: "POST /api/v1/exports/{id}/reject", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, json: true, h: s.apiExportDecision(false)},
+		{pattern: "GET /api/v1/alerts", gate: loggedIn, perm: access.AlertReview, json: true, h: s.apiAlerts},
+
 		// Anything else a browser asks for: an error page in the UI's language.
 		{pattern: "GET /", h: s.notFound},
 	}
