@@ -261,8 +261,15 @@ func TestRevokeAndTransfer(t *testing.T) {
 			}
 			ids = append(ids, g.ID)
 		}
+		if _, err := f.access.Revoke(ctxAs("other-clerk"), f.user(t, "other-clerk"), ids[1], "x"); !errs.Is(err, errs.NotFound) {
+			t.Fatalf("revoke without the right: %v (want not found)", err)
+		}
+		// The head of another section of the same municipality may not either.
+		if err := f.access.Direct(ctxAs("setup"), f.user(t, "other-clerk"), "section-head", "131041", "test"); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := f.access.Revoke(ctxAs("other-clerk"), f.user(t, "other-clerk"), ids[1], "x"); !errs.Is(err, errs.Forbidden) {
-			t.Fatalf("revoke without the right: %v", err)
+			t.Fatalf("revoke by another section's head: %v", err)
 		}
 		if g, err := f.access.Revoke(ctxAs("head"), head, ids[1], "番号閲覧は不要になった"); err != nil || g.Status != access.Revoked {
 			t.Fatalf("revoke: %+v %v", g, err)
@@ -302,6 +309,63 @@ func TestBootstrapAndConstraints(t *testing.T) {
 			VALUES ($1, (SELECT id FROM access_patterns WHERE code = 'nhi-clerk'), '131041', $2, 'x', 'approved', $3, $2, $1)`, u.ID, f.now, f.user(t, "head").ID)
 		if err == nil {
 			t.Fatal("the database accepted a grant approved by its own grantee")
+		}
+	})
+}
+
+// R-AC-3: an application does not outlive what it relied on: a grantee
+// transferred before approval cannot be approved, and a transferred
+// applicant's pending applications are withdrawn.
+func TestStaleApplications(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		f.grantHead(t)
+		g, err := f.access.Apply(ctxAs("head"), f.user(t, "head"), f.user(t, "clerk"), access.Application{Pattern: "nhi-clerk", Tenant: "131041", Reason: "配置"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The clerk moves to another section before the approval; the
+		// transfer withdraws their pending grant, so approval fails.
+		if err := f.users.Transfer(ctxAs("is-admin"), "clerk", identity.NewUser{Tenant: "131041", Department: "健康部", Section: "健康づくり課"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.access.Approve(ctxAs("is-second"), f.user(t, "is-second"), g.ID, ""); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("approving a withdrawn application: %v", err)
+		}
+		// The head applies for another clerk and loses grant.apply before
+		// the approval: the application no longer stands.
+		if _, _, err := f.users.Create(ctxAs("setup"), identity.NewUser{LoginID: "clerk3", Name: "三番　花子", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"}); err != nil {
+			t.Fatal(err)
+		}
+		g3, err := f.access.Apply(ctxAs("head"), f.user(t, "head"), f.user(t, "clerk3"), access.Application{Pattern: "nhi-clerk", Tenant: "131041", Reason: "配置"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		heads, _ := f.access.Grants(context.Background(), access.GrantFilter{LoginID: "head", Status: access.Approved})
+		f.now = f.now.Add(time.Minute)
+		if _, err := f.access.Revoke(ctxAs("is-admin"), f.user(t, "is-admin"), heads[0].ID, "課長交代"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.access.Approve(ctxAs("is-second"), f.user(t, "is-second"), g3.ID, ""); !errs.Is(err, errs.Conflict) || !strings.Contains(err.Error(), "no longer holds grant.apply") {
+			t.Fatalf("approving an application whose applicant lost the right: %v", err)
+		}
+		if err := f.access.Direct(ctxAs("setup"), f.user(t, "head"), "section-head", "131041", "test"); err != nil {
+			t.Fatal(err)
+		}
+		// The head applies for another clerk, then is transferred: the
+		// application is withdrawn with them.
+		if _, _, err := f.users.Create(ctxAs("setup"), identity.NewUser{LoginID: "clerk2", Name: "二番　花子", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"}); err != nil {
+			t.Fatal(err)
+		}
+		g2, err := f.access.Apply(ctxAs("head"), f.user(t, "head"), f.user(t, "clerk2"), access.Application{Pattern: "nhi-clerk", Tenant: "131041", Reason: "配置"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.users.Transfer(ctxAs("is-admin"), "head", identity.NewUser{Tenant: "131041", Department: "総務部", Section: "総務課"}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := f.access.Grant(context.Background(), g2.ID); got.Status != access.Withdrawn {
+			t.Fatalf("application of a transferred applicant: %s", got.Status)
 		}
 	})
 }

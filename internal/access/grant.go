@@ -188,6 +188,11 @@ func (s *Service) decide(ctx context.Context, approver identity.User, id int64, 
 		if err != nil {
 			return err
 		}
+		if to == Approved {
+			if err := s.stillValid(ctx, tx, g); err != nil {
+				return err
+			}
+		}
 		switch {
 		case !rights.Has(GrantApprove, ""):
 			return errs.E(errs.Forbidden, "%s may not decide on rights (no grant.approve)", approver.LoginID)
@@ -221,9 +226,43 @@ func (s *Service) decide(ctx context.Context, approver identity.User, id int64, 
 	return s.Grant(ctx, id)
 }
 
+// stillValid re-checks, at approval, what the application relied on: the
+// applicant still holds grant.apply there and the grantee is still an
+// active member of the applicant's section (or the applicant applies
+// system-wide). A transfer between application and approval voids it.
+func (s *Service) stillValid(ctx context.Context, tx *store.Tx, g Grant) error {
+	var applicantID sql.NullInt64
+	var adept, asec, gdept, gsec, gstatus, gtenant, scope string
+	err := tx.QueryRow(ctx, `SELECT g.applicant_id, COALESCE(a.department, ''), COALESCE(a.section, ''), u.department, u.section, u.status, u.tenant_code, p.scope
+		FROM access_grants g JOIN staff_users u ON u.id = g.user_id JOIN access_patterns p ON p.id = g.pattern_id
+		LEFT JOIN staff_users a ON a.id = g.applicant_id WHERE g.id = $1`, g.ID).Scan(&applicantID, &adept, &asec, &gdept, &gsec, &gstatus, &gtenant, &scope)
+	if err != nil {
+		return store.ScanErr(err, "grant "+itoa(g.ID))
+	}
+	if !applicantID.Valid {
+		return nil
+	}
+	rights, err := s.RightsOf(ctx, applicantID.Int64)
+	if err != nil {
+		return err
+	}
+	switch {
+	case gstatus != "active":
+		return errs.E(errs.Conflict, "grant %d: %s is no longer active staff", g.ID, g.LoginID)
+	case !rights.Has(GrantApply, g.Tenant) && !(scope == ScopeSystem && rights.system[GrantApply]):
+		return errs.E(errs.Conflict, "grant %d: the applicant %s no longer holds grant.apply there; apply again", g.ID, g.Applicant)
+	case !rights.system[GrantApply] && (gdept != adept || gsec != asec):
+		return errs.E(errs.Conflict, "grant %d: %s is no longer in the applicant's section; apply again", g.ID, g.LoginID)
+	case scope == ScopeTenant && gtenant != "" && gtenant != g.Tenant:
+		return errs.E(errs.Conflict, "grant %d: %s no longer belongs to %s; apply again", g.ID, g.LoginID, g.Tenant)
+	}
+	return nil
+}
+
 // Revoke ends a live or pending grant before its time: by an IS
-// administrator, or by the grantee's section head (who holds grant.apply
-// where the grant holds).
+// administrator, or by the grantee's own section head (who holds
+// grant.apply where the grant holds). A grant of a municipality where the
+// caller holds neither right is "not found".
 func (s *Service) Revoke(ctx context.Context, by identity.User, id int64, reason string) (Grant, error) {
 	const action = "grant.revoke"
 	g, err := s.Grant(ctx, id)
@@ -242,9 +281,16 @@ func (s *Service) Revoke(ctx context.Context, by identity.User, id int64, reason
 			return err
 		}
 		mayApply := rights.Has(GrantApply, g.Tenant) || (p.Scope == ScopeSystem && rights.system[GrantApply])
+		var gdept, gsec string
+		if err := tx.QueryRow(ctx, `SELECT department, section FROM staff_users WHERE login_id = $1`, g.LoginID).Scan(&gdept, &gsec); err != nil {
+			return store.Translate(err)
+		}
+		ownSection := rights.system[GrantApply] || (gdept == by.Department && gsec == by.Section)
 		switch {
 		case !rights.Has(GrantApprove, "") && !mayApply:
-			return errs.E(errs.Forbidden, "%s may not revoke grants in %q", by.LoginID, g.Tenant)
+			return errs.E(errs.NotFound, "grant %d not found", id)
+		case !rights.Has(GrantApprove, "") && !ownSection:
+			return errs.E(errs.Forbidden, "%s may revoke only grants of their own section", by.LoginID)
 		case g.Status != Approved && g.Status != Pending:
 			return errs.E(errs.Conflict, "grant %d is %s", id, g.Status)
 		case reason == "" || utf8.RuneCountInString(reason) > maxReason:
@@ -256,9 +302,13 @@ func (s *Service) Revoke(ctx context.Context, by identity.User, id int64, reason
 		if g.Status == Pending {
 			to = Withdrawn
 		}
-		if _, err := tx.Exec(ctx, `UPDATE access_grants SET status = $1, revoked_by = $2, revoked_at = $3, revoke_reason = $4 WHERE id = $5`,
-			to, by.LoginID, s.now(), reason, id); err != nil {
+		res, err := tx.Exec(ctx, `UPDATE access_grants SET status = $1, revoked_by = $2, revoked_at = $3, revoke_reason = $4 WHERE id = $5 AND status = $6`,
+			to, by.LoginID, s.now(), reason, id, g.Status)
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.E(errs.Conflict, "grant %d changed meanwhile", id)
 		}
 		return audit.Record(ctx, tx, audit.Event{Tenant: g.Tenant, Action: action, Subject: subject, Outcome: audit.OK,
 			Detail: "grant=" + itoa(id) + " pattern=" + g.Pattern + " status=" + to + " reason=" + reason})
@@ -280,6 +330,11 @@ func (s *Service) RevokeAll(ctx context.Context, tx *store.Tx, u identity.User, 
 		return 0, err
 	}
 	n, _ := res.RowsAffected()
+	// Applications the user filed for others no longer stand either.
+	if _, err := tx.Exec(ctx, `UPDATE access_grants SET status = 'withdrawn', revoked_by = 'system:personnel', revoked_at = $1, revoke_reason = $2
+		WHERE applicant_id = $3 AND status = 'pending'`, now, "applicant: "+why, u.ID); err != nil {
+		return 0, err
+	}
 	return int(n), nil
 }
 

@@ -62,18 +62,19 @@ func (s *Service) Raise(ctx context.Context, a Alert) (Alert, error) {
 }
 
 // CheckReveals raises a bulk-reveal alert when user has revealed more
-// than perHour My Numbers in the last hour, once per hour and user.
+// than perHour My Numbers of tenant in the last hour, once per hour, user
+// and municipality (each municipality's privacy manager sees their own).
 func (s *Service) CheckReveals(ctx context.Context, tenant, user string, perHour int) (bool, error) {
 	since := s.now().Add(-time.Hour)
 	var n, open int
-	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE action = 'mynumber.reveal' AND outcome = 'ok' AND actor_user = $1 AND time > $2`,
-		user, since).Scan(&n); err != nil {
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE action = 'mynumber.reveal' AND outcome = 'ok' AND actor_user = $1 AND time > $2 AND tenant_code = $3`,
+		user, since, tenant).Scan(&n); err != nil {
 		return false, store.Translate(err)
 	}
 	if n <= perHour {
 		return false, nil
 	}
-	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM alerts WHERE rule = $1 AND subject = $2 AND raised_at > $3`, RuleBulkReveal, user, since).Scan(&open); err != nil {
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM alerts WHERE rule = $1 AND subject = $2 AND raised_at > $3 AND tenant_code = $4`, RuleBulkReveal, user, since, tenant).Scan(&open); err != nil {
 		return false, store.Translate(err)
 	}
 	if open > 0 {

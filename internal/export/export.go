@@ -284,7 +284,11 @@ func scanRequest(row interface{ Scan(...any) error }) (Request, error) {
 // Get returns request id of tenant; another municipality's is not found.
 func (s *Service) Get(ctx context.Context, tenant string, id int64) (Request, error) {
 	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
-	r, err := scanRequest(s.db.QueryRow(ctx, selectRequest+` WHERE r.id = $1 AND r.tenant_code = $2`, id, tenant))
+	var r Request
+	err := s.db.Read(ctx, func(q store.Querier) (err error) {
+		r, err = scanRequest(q.QueryRow(ctx, selectRequest+` WHERE r.id = $1 AND r.tenant_code = $2`, id, tenant))
+		return err
+	})
 	if err != nil {
 		return Request{}, store.ScanErr(err, "export request "+itoa(id))
 	}
@@ -305,20 +309,23 @@ func (s *Service) List(ctx context.Context, tenant string, requester int64, stat
 		args = append(args, status)
 		q += ` AND r.status = $` + strconv.Itoa(len(args))
 	}
-	rows, err := s.db.Query(ctx, q+` ORDER BY r.id DESC LIMIT 200`, args...)
-	if err != nil {
-		return nil, store.Translate(err)
-	}
-	defer rows.Close()
 	var out []Request
-	for rows.Next() {
-		r, err := scanRequest(rows)
+	err := s.db.Read(ctx, func(db store.Querier) error {
+		rows, err := db.Query(ctx, q+` ORDER BY r.id DESC LIMIT 200`, args...)
 		if err != nil {
-			return nil, store.Translate(err)
+			return err
 		}
-		out = append(out, r)
-	}
-	return out, store.Translate(rows.Err())
+		defer rows.Close()
+		for rows.Next() {
+			r, err := scanRequest(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return rows.Err()
+	})
+	return out, store.Translate(err)
 }
 
 func (s *Service) refused(ctx context.Context, tenant, action string, subject audit.Subject, err error) error {

@@ -292,8 +292,13 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, sess Session, n
 	return pk, store.Translate(err)
 }
 
-// RemovePasskey deletes one of the session user's own credentials.
+// RemovePasskey deletes one of the session user's own credentials. Like
+// registration it needs a recent second factor: whoever finds an unlocked
+// screen must not take the owner's key away.
 func (s *Service) RemovePasskey(ctx context.Context, sess Session, ref string) error {
+	if sess.Stage != StageActive || sess.Locked || !s.SecondFactorRecent(sess) {
+		return s.passkeyRefused(ctx, sess, "webauthn.remove", "no_recent_second_factor", errStepUp)
+	}
 	return s.db.Transact(ctx, func(tx *store.Tx) error {
 		res, err := tx.Exec(ctx, `DELETE FROM staff_webauthn_credentials WHERE ref = $1 AND user_id = $2`, ref, sess.User.ID)
 		if err != nil {

@@ -27,13 +27,27 @@ func (s *Service) ExportCSV(ctx context.Context, tenant string, requestID int64,
 	if err := cw.Write(header); err != nil {
 		return 0, err
 	}
-	rows, err := s.db.Query(ctx, `SELECT code, name_kanji, name_kana, alias, address, birth_date, sex, mynumber_sealed FROM residents
+	id := strconv.FormatInt(requestID, 10)
+	n := 0
+	err := s.db.Read(ctx, func(q store.Querier) error {
+		var err error
+		n, err = s.writeRows(ctx, q, tenant, id, includeMyNumber, cw)
+		return err
+	})
+	cw.Flush()
+	if err == nil {
+		err = cw.Error()
+	}
+	return n, store.Translate(err)
+}
+
+func (s *Service) writeRows(ctx context.Context, q store.Querier, tenant, id string, includeMyNumber bool, cw *csv.Writer) (int, error) {
+	rows, err := q.Query(ctx, `SELECT code, name_kanji, name_kana, alias, address, birth_date, sex, mynumber_sealed FROM residents
 		WHERE tenant_code = $1 ORDER BY code`, tenant)
 	if err != nil {
-		return 0, store.Translate(err)
+		return 0, err
 	}
 	defer rows.Close()
-	id := strconv.FormatInt(requestID, 10)
 	n := 0
 	for rows.Next() {
 		var r Resident
@@ -57,9 +71,5 @@ func (s *Service) ExportCSV(ctx context.Context, tenant string, requestID int64,
 		}
 		n++
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return n, err
-	}
-	return n, store.Translate(rows.Err())
+	return n, rows.Err()
 }

@@ -158,17 +158,29 @@ func (s *Service) Get(ctx context.Context, tenant, code string) (Resident, error
 // anything else is looked at.
 func (s *Service) Exists(ctx context.Context, tenant, code string) error {
 	var n int
-	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM residents WHERE tenant_code = $1 AND code = $2`, tenant, code).Scan(&n); err != nil {
+	if err := s.db.Read(ctx, func(q store.Querier) error {
+		return q.QueryRow(ctx, `SELECT count(*) FROM residents WHERE tenant_code = $1 AND code = $2`, tenant, code).Scan(&n)
+	}); err != nil {
 		return store.Translate(err)
 	}
 	if n == 0 {
+		// Asking for a resident who is not in one's municipality is worth a
+		// record: it is how a cross-municipality probe shows.
+		if err := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "resident.read", Subject: audit.Subject{Type: "resident", ID: code},
+			Outcome: audit.Denied, Detail: "reason=not_found_in_scope"}); err != nil {
+			return err
+		}
 		return errs.E(errs.NotFound, "resident %s not found", code)
 	}
 	return nil
 }
 
 func (s *Service) get(ctx context.Context, tenant, code string) (Resident, error) {
-	r, err := scanResident(s.db.QueryRow(ctx, selectResident+` WHERE tenant_code = $1 AND code = $2`, tenant, code))
+	var r Resident
+	err := s.db.Read(ctx, func(q store.Querier) (err error) {
+		r, err = scanResident(q.QueryRow(ctx, selectResident+` WHERE tenant_code = $1 AND code = $2`, tenant, code))
+		return err
+	})
 	return r, store.ScanErr(err, "resident "+code)
 }
 
@@ -180,7 +192,11 @@ func (s *Service) FindByMyNumber(ctx context.Context, tenant string, n mynumber.
 	if err != nil {
 		return Resident{}, err
 	}
-	r, err := scanResident(s.db.QueryRow(ctx, selectResident+` WHERE tenant_code = $1 AND mynumber_bidx = $2`, tenant, idx))
+	var r Resident
+	err = s.db.Read(ctx, func(q store.Querier) (err error) {
+		r, err = scanResident(q.QueryRow(ctx, selectResident+` WHERE tenant_code = $1 AND mynumber_bidx = $2`, tenant, idx))
+		return err
+	})
 	err = store.ScanErr(err, "resident with that My Number")
 	ev := audit.Event{Tenant: tenant, Action: "resident.lookup_by_mynumber", Outcome: audit.OK,
 		Subject: audit.Subject{Type: "mynumber", ID: hex.EncodeToString(idx)}, Detail: "found=false"}

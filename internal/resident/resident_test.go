@@ -510,3 +510,35 @@ func TestNoChangeWithoutItsEvent(t *testing.T) {
 		}
 	})
 }
+
+// R-AUD-2, R-AC-4: a search is an event, but a My Number pasted into the
+// search box does not reach the audit log.
+func TestSearchIsAuditedWithoutNumbers(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		if _, err := f.svc.Create(clerkCtx(), shinjuku, taro("0000000001", number1)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := f.svc.Search(clerkCtx(), shinjuku, "やまだ"); err != nil || len(got) != 1 {
+			t.Fatalf("search by kana: %v %v", got, err)
+		}
+		if got, _ := f.svc.Search(clerkCtx(), sapporo, "やまだ"); len(got) != 0 {
+			t.Fatal("a search found another municipality's resident")
+		}
+		f.svc.Search(clerkCtx(), shinjuku, "1234 5678 9018")
+		rows, err := db.Query(context.Background(), `SELECT detail FROM audit_events WHERE action = 'resident.search' ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var details []string
+		for rows.Next() {
+			var d string
+			rows.Scan(&d)
+			details = append(details, d)
+		}
+		if len(details) != 3 || details[0] != "q=やまだ found=1" || details[2] != "q=[digits withheld] found=0" {
+			t.Fatalf("search events = %q", details)
+		}
+	})
+}

@@ -26,29 +26,41 @@ func (s *Service) Search(ctx context.Context, tenant, q string) ([]Resident, err
 		fe.Add("q", errs.Message{JA: "宛名番号または氏名の先頭（40文字以内）を入力してください", EN: "give a resident code or the start of a name (at most 40 characters)"})
 		return nil, fe.Err()
 	}
-	like := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
-	rows, err := s.db.Query(ctx, selectResident+` WHERE tenant_code = $1 AND (code = $2 OR name_kana LIKE $3 ESCAPE '\' OR name_kanji LIKE $3 ESCAPE '\')
-		ORDER BY name_kana, code LIMIT $4`, tenant, q, like, maxResults+1)
-	if err != nil {
-		return nil, store.Translate(err)
-	}
-	defer rows.Close()
+	escape := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	// The register keeps readings in full-width katakana and names with
+	// full-width spaces: the query is read the same way.
+	kana, name := escape.Replace(normalizeKana(q))+"%", escape.Replace(normalizeName(q))+"%"
 	var out []Resident
-	for rows.Next() {
-		r, err := scanResident(rows)
+	err := s.db.Read(ctx, func(db store.Querier) error {
+		rows, err := db.Query(ctx, selectResident+` WHERE tenant_code = $1 AND (code = $2 OR name_kana LIKE $3 ESCAPE '\' OR name_kanji LIKE $4 ESCAPE '\')
+			ORDER BY name_kana, code LIMIT $5`, tenant, q, kana, name, maxResults+1)
 		if err != nil {
-			return nil, store.Translate(err)
+			return err
 		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+		defer rows.Close()
+		for rows.Next() {
+			r, err := scanResident(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return rows.Err()
+	})
+	if err != nil {
 		return nil, store.Translate(err)
 	}
 	more := len(out) > maxResults
 	if more {
 		out = out[:maxResults]
 	}
-	detail := "q=" + q + " found=" + strconv.Itoa(len(out))
+	shown := q
+	if digits(q) >= 8 {
+		// Perhaps a My Number pasted into the wrong box: the audit log
+		// keeps no number.
+		shown = "[digits withheld]"
+	}
+	detail := "q=" + shown + " found=" + strconv.Itoa(len(out))
 	if more {
 		detail += "+"
 	}
@@ -57,4 +69,15 @@ func (s *Service) Search(ctx context.Context, tenant, q string) ([]Resident, err
 		return nil, err // no search without its record
 	}
 	return out, nil
+}
+
+// digits counts the ASCII and full-width digits in s.
+func digits(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' || r >= '０' && r <= '９' {
+			n++
+		}
+	}
+	return n
 }

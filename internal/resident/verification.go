@@ -84,19 +84,22 @@ func (s *Service) Verifications(ctx context.Context, tenant, code string) ([]Ver
 		Subject: audit.Subject{Type: "resident", ID: code}, Outcome: audit.OK}); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(ctx, `SELECT id, tenant_code, resident_code, method, verified_by, verified_at, note
-		FROM identity_verifications WHERE tenant_code = $1 AND resident_code = $2 ORDER BY verified_at DESC, id DESC`, tenant, code)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var out []Verification
-	for rows.Next() {
-		var v Verification
-		if err := rows.Scan(&v.ID, &v.Tenant, &v.Resident, &v.Method, &v.VerifiedBy, &v.VerifiedAt, &v.Note); err != nil {
-			return nil, store.Translate(err)
+	err := s.db.Read(ctx, func(db store.Querier) error {
+		rows, err := db.Query(ctx, `SELECT id, tenant_code, resident_code, method, verified_by, verified_at, note
+			FROM identity_verifications WHERE tenant_code = $1 AND resident_code = $2 ORDER BY verified_at DESC, id DESC`, tenant, code)
+		if err != nil {
+			return err
 		}
-		out = append(out, v)
-	}
-	return out, store.Translate(rows.Err())
+		defer rows.Close()
+		for rows.Next() {
+			var v Verification
+			if err := rows.Scan(&v.ID, &v.Tenant, &v.Resident, &v.Method, &v.VerifiedBy, &v.VerifiedAt, &v.Note); err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return rows.Err()
+	})
+	return out, store.Translate(err)
 }

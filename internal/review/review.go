@@ -338,7 +338,11 @@ func (s *Service) Get(ctx context.Context, tenant string, id int64) (Change, err
 }
 
 func (s *Service) get(ctx context.Context, tenant string, id int64) (Change, error) {
-	c, err := scanChange(s.db.QueryRow(ctx, selectChange+` WHERE c.id = $1 AND c.tenant_code = $2`, id, tenant))
+	var c Change
+	err := s.db.Read(store.WithScope(ctx, tenant), func(q store.Querier) (err error) {
+		c, err = scanChange(q.QueryRow(ctx, selectChange+` WHERE c.id = $1 AND c.tenant_code = $2`, id, tenant))
+		return err
+	})
 	if err != nil {
 		return Change{}, store.ScanErr(err, "change "+itoa(id))
 	}
@@ -355,28 +359,33 @@ func (s *Service) Queue(ctx context.Context, tenant, department, section string)
 		q += ` AND c.maker_department = $2 AND c.maker_section = $3`
 		args = append(args, department, section)
 	}
-	rows, err := s.db.Query(ctx, q+` ORDER BY c.made_at, c.id LIMIT 500`, args...)
-	if err != nil {
-		return nil, store.Translate(err)
-	}
-	defer rows.Close()
 	var out []Change
-	for rows.Next() {
-		c, err := scanChange(rows)
+	err := s.db.Read(ctx, func(db store.Querier) error {
+		rows, err := db.Query(ctx, q+` ORDER BY c.made_at, c.id LIMIT 500`, args...)
 		if err != nil {
-			return nil, store.Translate(err)
+			return err
 		}
-		out = append(out, c)
-	}
-	return out, store.Translate(rows.Err())
+		defer rows.Close()
+		for rows.Next() {
+			c, err := scanChange(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	return out, store.Translate(err)
 }
 
 // PendingFor reports whether subject of tenant has a change of kind waiting.
 func (s *Service) PendingFor(ctx context.Context, tenant, kind string, subject audit.Subject) (bool, error) {
 	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	var n int
-	err := s.db.QueryRow(ctx, `SELECT count(*) FROM review_changes WHERE tenant_code = $1 AND kind = $2 AND subject_type = $3 AND subject_id = $4 AND status = 'pending'`,
-		tenant, kind, subject.Type, subject.ID).Scan(&n)
+	err := s.db.Read(ctx, func(q store.Querier) error {
+		return q.QueryRow(ctx, `SELECT count(*) FROM review_changes WHERE tenant_code = $1 AND kind = $2 AND subject_type = $3 AND subject_id = $4 AND status = 'pending'`,
+			tenant, kind, subject.Type, subject.ID).Scan(&n)
+	})
 	return n > 0, store.Translate(err)
 }
 

@@ -251,3 +251,22 @@ func mustProposal(t *testing.T, f *fixture, first11 string) review.Proposal {
 	}
 	return p
 }
+
+// R-AC-4: typing a number someone else holds does not tell the typist who;
+// the auditor sees it.
+func TestTakenNumberIsNotALookup(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		if _, err := f.residents.Create(ctxAs("maker"), "131041", resident.Input{Code: "100002", NameKanji: "山田　花子", NameKana: "ヤマダ　ハナコ",
+			Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1982-05-02", Sex: "2", MyNumber: number("12345678901")}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := f.residents.ProposeMyNumber(ctxAs("maker"), "131041", "100001", mustParse(t, number("12345678901")))
+		if !errs.Is(err, errs.Conflict) || strings.Contains(err.Error(), "100002") {
+			t.Fatalf("taken number: %v", err)
+		}
+		if ev := f.events(t, "mynumber.register"); len(ev) != 1 || ev[0] != "denied reason=number_held_by_another holder=100002" {
+			t.Fatalf("events = %q", ev)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 )
 
@@ -39,4 +40,32 @@ func setScope(ctx context.Context, tx *Tx) error {
 	}
 	_, err := tx.tx.ExecContext(ctx, `SELECT set_config('bango.scope', $1, true)`, scope)
 	return Translate(err)
+}
+
+// Read runs fn's reads. With a scope in ctx on PostgreSQL they run in a
+// read-only transaction narrowed to it, so that row-level security guards
+// reads as it guards writes; otherwise fn reads straight from the pool.
+func (db *DB) Read(ctx context.Context, fn func(Querier) error) error {
+	if _, ok := ScopeOf(ctx); !ok || db.engine != Postgres {
+		return fn(db)
+	}
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return Translate(err)
+	}
+	defer conn.Close()
+	stx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return Translate(err)
+	}
+	tx := &Tx{tx: stx, conn: conn, engine: db.engine}
+	if err := setScope(ctx, tx); err != nil {
+		stx.Rollback()
+		return err
+	}
+	if err := fn(tx); err != nil {
+		stx.Rollback()
+		return err
+	}
+	return Translate(stx.Commit())
 }

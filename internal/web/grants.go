@@ -34,7 +34,8 @@ func (s *Server) grantsData(r *http.Request) (*grantsData, error) {
 		if u.Status != identity.Active || u.ID == sess.User.ID {
 			continue
 		}
-		if all || (u.Department == sess.User.Department && u.Section == sess.User.Section) {
+		inScope := u.Tenant == "" || slices.Contains(tenants, u.Tenant)
+		if all || (inScope && u.Department == sess.User.Department && u.Section == sess.User.Section) {
 			d.Members = append(d.Members, u)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"bango/internal/errs"
+	"bango/internal/identity"
 )
 
 // The WebAuthn ceremonies. Each is two JSON calls from app.js: begin returns
@@ -67,7 +68,16 @@ func (s *Server) passkeyRemove(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := s.usersP.Load().RemovePasskey(r.Context(), *sessionFrom(r.Context()), f["ref"]); err != nil {
-		return err
+		if !errs.Is(err, errs.Forbidden) {
+			return err
+		}
+		sess := sessionFrom(r.Context())
+		p := s.newPage(r, "passkeys.title", sess)
+		if p.Data, err = s.usersP.Load().Passkeys(r.Context(), sess.User.LoginID); err != nil {
+			return err
+		}
+		p.Passkeys, p.StepUpNeeded, p.Error = p.Data.([]identity.Passkey), true, tr(p.Lang, "passkeys.stepup")
+		return s.render(w, r, http.StatusForbidden, "passkeys", p)
 	}
 	http.Redirect(w, r, "/passkeys?done=removed", http.StatusSeeOther)
 	return nil
