@@ -338,15 +338,6 @@ func numberTaken() error {
 	}}}}
 }
 
-// duplicateNumber says a My Number is already registered, naming the
-// resident who holds it and never the number.
-func duplicateNumber(line int, holder string) error {
-	return &errs.FieldErrors{Kind: errs.Conflict, List: []errs.FieldError{{Line: line, Field: "mynumber", Reason: errs.Message{
-		JA: "この個人番号は宛名番号 " + holder + " に登録済みです",
-		EN: "is already registered to resident " + holder,
-	}}}}
-}
-
 func isDuplicateNumber(err error) bool {
 	for _, f := range errs.Fields(err) {
 		if f.Field == "mynumber" {
