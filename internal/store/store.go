@@ -287,17 +287,39 @@ func (tx *Tx) CopyFrom(ctx context.Context, table string, columns []string, next
 }
 
 func (tx *Tx) copyPostgres(ctx context.Context, table string, columns []string, next func() ([]any, error)) (int64, error) {
+	// PostgreSQL refuses COPY into a table under row-level security for a
+	// role bound by it, so such rows go through a temporary staging table
+	// and one INSERT … SELECT, which the policies check row by row.
+	var secured bool
+	if err := tx.tx.QueryRowContext(ctx, `SELECT relrowsecurity FROM pg_class WHERE oid = to_regclass($1)`, table).Scan(&secured); err != nil {
+		return 0, Translate(err)
+	}
+	target := table
+	if secured {
+		target = "bango_copy_" + table
+		if _, err := tx.tx.ExecContext(ctx, `CREATE TEMP TABLE `+target+` (LIKE `+table+` INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
+			return 0, Translate(err)
+		}
+	}
 	var n int64
 	err := tx.conn.Raw(func(driverConn any) error {
 		c := driverConn.(*stdlib.Conn).Conn()
 		src := &copySource{next: next}
 		var err error
-		n, err = c.CopyFrom(ctx, []string{table}, columns, src)
+		n, err = c.CopyFrom(ctx, []string{target}, columns, src)
 		if src.err != nil {
 			return src.err
 		}
 		return err
 	})
+	if err != nil || !secured {
+		return n, Translate(err)
+	}
+	cols := strings.Join(columns, ", ")
+	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO `+table+` (`+cols+`) SELECT `+cols+` FROM `+target); err != nil {
+		return n, Translate(err)
+	}
+	_, err = tx.tx.ExecContext(ctx, `DROP TABLE `+target)
 	return n, Translate(err)
 }
 

@@ -24,6 +24,9 @@ import (
 	"bango/internal/store"
 )
 
+// TestRole is the ordinary (non-superuser) role the tests connect as.
+const TestRole = "bango_test_owner"
+
 // PostgresEnv names the variable that holds the PostgreSQL URL for tests.
 const PostgresEnv = "BANGO_TEST_POSTGRES"
 
@@ -95,7 +98,14 @@ func NewDBURL(t testing.TB, eng store.Engine) string {
 		t.Fatal(err)
 	}
 	defer admin.Close()
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+	// The tests connect as an ordinary role that owns its schema, as
+	// production does: a superuser would bypass row-level security.
+	if _, err := admin.Exec(`DO $$ BEGIN
+		IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '` + TestRole + `') THEN CREATE ROLE ` + TestRole + ` LOGIN NOSUPERUSER; END IF;
+		EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`); err != nil {
+		t.Fatalf("create role %s on %s: %v", TestRole, store.Redact(base), err)
+	}
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema + ` AUTHORIZATION ` + TestRole); err != nil {
 		t.Fatalf("create schema on %s: %v", store.Redact(base), err)
 	}
 	t.Cleanup(func() {
@@ -113,6 +123,7 @@ func NewDBURL(t testing.TB, eng store.Engine) string {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
+	u.User = url.User(TestRole)
 	return u.String()
 }
 
