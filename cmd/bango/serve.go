@@ -113,8 +113,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		httpSrv.Close()
 		return err
 	}
+	purposes := cfg.RevealPurposes
+	if len(purposes) == 0 {
+		purposes = resident.DefaultRevealPurposes
+	}
 	srv.SetBusiness(web.Business{Residents: sys.residents, Review: sys.review, Alerts: sys.alerts, Exports: sys.exports,
-		RevealPurposes: resident.DefaultRevealPurposes, RevealPerHour: cfg.RevealPerHour})
+		RevealPurposes: purposes, RevealPerHour: cfg.RevealPerHour})
 	srv.SetUsers(sys.users, sys.access)
 	go sys.sequencer.Run(ctx, audit.RunInterval)
 	go pruneDaily(audit.WithActor(ctx, audit.Actor{User: "system:retention"}), sys)

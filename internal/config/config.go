@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"bango/internal/errs"
 	"bango/internal/store"
@@ -48,8 +49,11 @@ type Config struct {
 	LockoutAfter       int    `json:"lockout_after"`
 	LockoutMinutes     int    `json:"lockout_minutes"`
 	RevealPerHour      int    `json:"reveal_alert_per_hour"`
-	Argon2MemoryKiB    uint32 `json:"argon2_memory_kib"`
-	Argon2Time         uint32 `json:"argon2_time"`
+	// RevealPurposes are the statutory uses a reveal may name; empty:
+	// the built-in list (番号法 別表).
+	RevealPurposes  []string `json:"reveal_purposes"`
+	Argon2MemoryKiB uint32   `json:"argon2_memory_kib"`
+	Argon2Time      uint32   `json:"argon2_time"`
 
 	AuditKeyFile        string        `json:"audit_key_file"`
 	AuditCheckpointN    int64         `json:"audit_checkpoint_every"`
@@ -170,6 +174,19 @@ var settings = func() []setting {
 	intSetting("password-max-age-days", "90", "days before a password must be changed (0: never)", 0, func(c *Config) *int { return &c.PasswordMaxAgeDays })
 	intSetting("lockout-after", "5", "consecutive login failures that lock an account", 1, func(c *Config) *int { return &c.LockoutAfter })
 	intSetting("lockout-minutes", "15", "how long a locked account stays locked", 1, func(c *Config) *int { return &c.LockoutMinutes })
+	add("reveal-purposes", "", "semicolon-separated statutory uses a My Number reveal may give (default: the built-in list); その他 with a note is always offered", false,
+		func(c *Config, v string) error {
+			c.RevealPurposes = nil
+			for _, p := range strings.Split(v, ";") {
+				if p = strings.TrimSpace(p); p != "" {
+					if utf8.RuneCountInString(p) > 100 {
+						return fmt.Errorf("purpose %q is longer than 100 characters", p)
+					}
+					c.RevealPurposes = append(c.RevealPurposes, p)
+				}
+			}
+			return nil
+		}, func(c *Config) string { return strings.Join(c.RevealPurposes, ";") })
 	intSetting("reveal-alert-per-hour", "20", "My Number reveals by one user in an hour above which the privacy manager is alerted", 1, func(c *Config) *int { return &c.RevealPerHour })
 	uintSetting("argon2-memory-kib", "65536", "Argon2id memory per password hash, KiB", 8192, func(c *Config) *uint32 { return &c.Argon2MemoryKiB })
 	uintSetting("argon2-time", "2", "Argon2id passes per password hash", 1, func(c *Config) *uint32 { return &c.Argon2Time })

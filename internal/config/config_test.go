@@ -83,3 +83,14 @@ func TestValidation(t *testing.T) {
 		t.Errorf("unknown key: %v", err)
 	}
 }
+
+// R-AC-4: the statutory purposes of a reveal are configured as a list.
+func TestRevealPurposes(t *testing.T) {
+	c, err := parse(t, []string{"--reveal-purposes", "国保資格; 高額療養費 ;"}, nil)
+	if err != nil || len(c.RevealPurposes) != 2 || c.RevealPurposes[1] != "高額療養費" {
+		t.Fatalf("purposes = %q, %v", c.RevealPurposes, err)
+	}
+	if _, err := parse(t, []string{"--reveal-purposes", strings.Repeat("長", 101)}, nil); err == nil {
+		t.Fatal("an over-long purpose was accepted")
+	}
+}
