@@ -270,27 +270,30 @@ func (w *importWriter) fieldErrors() error {
 // findStoredDuplicates reads the municipality's stored codes and numbers
 // and reports the lines of the file that clash with them.
 func (s *Service) findStoredDuplicates(ctx context.Context, tenant string, w *importWriter) error {
-	rows, err := s.db.Query(ctx, `SELECT code, mynumber_bidx FROM residents WHERE tenant_code = $1`, tenant)
+	err := s.db.Read(ctx, func(db store.Querier) error {
+		rows, err := db.Query(ctx, `SELECT code, mynumber_bidx FROM residents WHERE tenant_code = $1`, tenant)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var code string
+			var bidx []byte
+			if err := rows.Scan(&code, &bidx); err != nil {
+				return err
+			}
+			if line, ok := w.codes[codeKey(code)]; ok {
+				w.add(errs.FieldError{Line: int(line), Field: "code", Reason: errs.Message{
+					JA: "宛名番号 " + code + " は登録済みです", EN: "resident " + code + " already exists"}})
+			}
+			if line, ok := w.numbers[numberKey(bidx)]; ok && bidx != nil {
+				w.add(errs.FieldError{Line: int(line), Field: "mynumber", Reason: errs.Message{
+					JA: "この個人番号は宛名番号 " + code + " に登録済みです", EN: "is already registered to resident " + code}})
+			}
+		}
+		return rows.Err()
+	})
 	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var code string
-		var bidx []byte
-		if err := rows.Scan(&code, &bidx); err != nil {
-			return store.Translate(err)
-		}
-		if line, ok := w.codes[codeKey(code)]; ok {
-			w.add(errs.FieldError{Line: int(line), Field: "code", Reason: errs.Message{
-				JA: "宛名番号 " + code + " は登録済みです", EN: "resident " + code + " already exists"}})
-		}
-		if line, ok := w.numbers[numberKey(bidx)]; ok && bidx != nil {
-			w.add(errs.FieldError{Line: int(line), Field: "mynumber", Reason: errs.Message{
-				JA: "この個人番号は宛名番号 " + code + " に登録済みです", EN: "is already registered to resident " + code}})
-		}
-	}
-	if err := rows.Err(); err != nil {
 		return store.Translate(err)
 	}
 	if len(w.report) == 0 {

@@ -65,7 +65,10 @@ func taro(code, number string) resident.Input {
 func count(t *testing.T, db *store.DB) int {
 	t.Helper()
 	var n int
-	if err := db.QueryRow(context.Background(), `SELECT count(*) FROM residents`).Scan(&n); err != nil {
+	ctx := store.WithScope(context.Background(), store.AllTenants)
+	if err := db.Read(ctx, func(q store.Querier) error {
+		return q.QueryRow(ctx, `SELECT count(*) FROM residents`).Scan(&n)
+	}); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -92,7 +95,10 @@ func TestCreateAndGet(t *testing.T) {
 		}
 		// The stored row holds no digits anywhere.
 		var sealed, bidx []byte
-		db.QueryRow(ctx, `SELECT mynumber_sealed, mynumber_bidx FROM residents`).Scan(&sealed, &bidx)
+		all := store.WithScope(ctx, store.AllTenants)
+		db.Read(all, func(q store.Querier) error {
+			return q.QueryRow(all, `SELECT mynumber_sealed, mynumber_bidx FROM residents`).Scan(&sealed, &bidx)
+		})
 		if len(sealed) == 0 || len(bidx) != vault.IndexLen || bytes.Contains(sealed, []byte(number1)) {
 			t.Fatalf("number not sealed: %x", sealed)
 		}

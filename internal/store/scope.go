@@ -8,15 +8,16 @@ import (
 
 // The municipality scope (R-AC-6). Every tenant-owned query names its
 // tenant; on PostgreSQL, row-level security is a second wall: a
-// transaction opened with a scope sees and writes only the rows of the
-// municipalities in it, whatever its SQL says. Connections start with
-// the whole system in scope ("*"), for the system's own work (the audit
-// sequencer, key rotation, administration); the tenant services narrow
-// every transaction they open.
+// transaction or read opened with a scope sees and writes only the rows of
+// the municipalities in it, whatever its SQL says, and one opened without
+// a scope sees no tenant-owned row at all. The tenant services narrow
+// every call to their municipality; the system's own work over all
+// municipalities (key rotation) says so with AllTenants.
 
 type scopeKey struct{}
 
-// AllTenants is the scope of the system's own work.
+// AllTenants is the scope of the system's own work over every
+// municipality, such as re-sealing all rows under a new key.
 const AllTenants = "*"
 
 // WithScope narrows the transactions opened with ctx to tenants.

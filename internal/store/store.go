@@ -50,7 +50,7 @@ func Open(ctx context.Context, dbURL string) (*DB, error) {
 	var sdb *sql.DB
 	switch engine {
 	case Postgres:
-		sdb, err = sql.Open("pgx", withRuntimeParam(dsn, "bango.scope", AllTenants))
+		sdb, err = sql.Open("pgx", dsn)
 		if err == nil {
 			sdb.SetMaxOpenConns(16)
 			sdb.SetMaxIdleConns(16)
@@ -343,19 +343,4 @@ func ScanErr(err error, what string) error {
 		return errs.E(errs.NotFound, "%s not found", what)
 	}
 	return Translate(err)
-}
-
-// withRuntimeParam adds a run-time parameter to a PostgreSQL URL unless it
-// is set already: every connection starts with it.
-func withRuntimeParam(dsn, name, value string) string {
-	u, err := url.Parse(dsn)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return dsn
-	}
-	q := u.Query()
-	if q.Get(name) == "" {
-		q.Set(name, value)
-	}
-	u.RawQuery = q.Encode()
-	return u.String()
 }

@@ -111,6 +111,7 @@ const rewrapBatch = 500
 // normal work and can be stopped and run again: a second run continues
 // where the first stopped.
 func (v *Vault) Rewrap(ctx context.Context, progress Progress) (RewrapReport, error) {
+	ctx = store.WithScope(ctx, store.AllTenants) // every municipality's rows
 	rep := RewrapReport{Rows: map[string]int{}}
 	n, err := v.rewrapDataKeys(ctx)
 	rep.DataKeys = n
@@ -289,25 +290,28 @@ func (v *Vault) resealColumn(ctx context.Context, col SealedColumn, progress Pro
 func (v *Vault) countColumn(ctx context.Context, col SealedColumn) (map[string]map[int]int64, error) {
 	q := fmt.Sprintf(`SELECT %[2]s, %[3]s_key_version, count(*) FROM %[1]s WHERE %[3]s_key_version IS NOT NULL GROUP BY %[2]s, %[3]s_key_version`,
 		col.Table, col.TenantColumn, col.Column)
-	rows, err := v.db.Query(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	out := map[string]map[int]int64{}
-	for rows.Next() {
-		var t string
-		var ver int
-		var n int64
-		if err := rows.Scan(&t, &ver, &n); err != nil {
-			return nil, store.Translate(err)
+	err := v.db.Read(ctx, func(db store.Querier) error {
+		rows, err := db.Query(ctx, q)
+		if err != nil {
+			return err
 		}
-		if out[t] == nil {
-			out[t] = map[int]int64{}
+		defer rows.Close()
+		for rows.Next() {
+			var t string
+			var ver int
+			var n int64
+			if err := rows.Scan(&t, &ver, &n); err != nil {
+				return err
+			}
+			if out[t] == nil {
+				out[t] = map[int]int64{}
+			}
+			out[t][ver] = n
 		}
-		out[t][ver] = n
-	}
-	return out, store.Translate(rows.Err())
+		return rows.Err()
+	})
+	return out, store.Translate(err)
 }
 
 // Status describes the keys and what they protect.
@@ -339,6 +343,7 @@ type RowStatus struct {
 
 // Status reports the key versions and counts rows per data-key version.
 func (v *Vault) Status(ctx context.Context) (Status, error) {
+	ctx = store.WithScope(ctx, store.AllTenants) // every municipality's rows
 	m := v.Master()
 	st := Status{KeyFile: m.Path(), MasterNewest: m.Newest(), MasterHeld: m.Versions()}
 	rows, err := v.db.Query(ctx, `SELECT tenant_code, purpose, version, master_version FROM vault_data_keys ORDER BY tenant_code, purpose, version`)

@@ -151,7 +151,7 @@ func TestBlindIndex(t *testing.T) {
 // insertSealed puts n rows of residents with sealed numbers, sealed by v.
 func insertSealed(t *testing.T, db *store.DB, v *vault.Vault, tenantCode string, n int) {
 	t.Helper()
-	ctx := testCtx()
+	ctx := store.WithScope(testCtx(), tenantCode)
 	now := time.Now().UTC()
 	err := db.Transact(ctx, func(tx *store.Tx) error {
 		for i := 0; i < n; i++ {
@@ -182,21 +182,27 @@ func insertSealed(t *testing.T, db *store.DB, v *vault.Vault, tenantCode string,
 
 func openAll(t *testing.T, db *store.DB, v *vault.Vault) int {
 	t.Helper()
-	ctx := testCtx()
-	rows, err := db.Query(ctx, `SELECT tenant_code, code, mynumber_sealed FROM residents`)
+	ctx := store.WithScope(testCtx(), store.AllTenants)
+	n := 0
+	err := db.Read(ctx, func(q store.Querier) error {
+		rows, err := q.Query(ctx, `SELECT tenant_code, code, mynumber_sealed FROM residents`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var tc, code string
+			var sealed []byte
+			rows.Scan(&tc, &code, &sealed)
+			if _, err := v.OpenNumber(ctx, vault.Binding{Tenant: tc, Table: "residents", Column: "mynumber", Row: code}, sealed); err != nil {
+				t.Fatalf("row %s/%s: %v", tc, code, err)
+			}
+			n++
+		}
+		return rows.Err()
+	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer rows.Close()
-	n := 0
-	for rows.Next() {
-		var tc, code string
-		var sealed []byte
-		rows.Scan(&tc, &code, &sealed)
-		if _, err := v.OpenNumber(ctx, vault.Binding{Tenant: tc, Table: "residents", Column: "mynumber", Row: code}, sealed); err != nil {
-			t.Fatalf("row %s/%s: %v", tc, code, err)
-		}
-		n++
 	}
 	return n
 }
