@@ -47,7 +47,7 @@ var DefaultPatterns = []Pattern{
 	{Code: "linkage", Name: "データ連携", Affiliation: "国民健康保険担当課", Job: "連携ファイルの送受信", Scope: ScopeTenant,
 		Permissions: []Permission{LinkageRun}},
 	{Code: "is-admin", Name: "情報システム管理者", Affiliation: "情報システム部門", Job: "権限承認・職員・端末・パターンの管理", Scope: ScopeSystem,
-		Permissions: []Permission{GrantApply, GrantApprove, PatternAdmin, UserAdmin, TerminalAdmin}},
+		Permissions: []Permission{GrantApply, GrantApprove, PatternAdmin, UserAdmin, TerminalAdmin, AuditRead}},
 	{Code: "auditor", Name: "監査担当", Affiliation: "監査部門", Job: "監査ログの検索・報告（変更不可）", Scope: ScopeSystem,
 		Permissions: []Permission{AuditRead}},
 }

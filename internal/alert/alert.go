@@ -8,9 +8,12 @@ import (
 	"context"
 	"database/sql"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"bango/internal/audit"
+	"bango/internal/errs"
 	"bango/internal/store"
 )
 
@@ -87,21 +90,135 @@ func (s *Service) CheckReveals(ctx context.Context, tenant, user string, perHour
 
 // Open lists the open alerts, newest first.
 func (s *Service) Open(ctx context.Context) ([]Alert, error) {
-	rows, err := s.db.Query(ctx, `SELECT id, tenant_code, rule, subject, detail, raised_at, status, ack_by, ack_at, comment FROM alerts
-		WHERE status = 'open' ORDER BY id DESC LIMIT 500`)
+	rows, err := s.db.Query(ctx, selectAlert+` WHERE status = 'open' ORDER BY id DESC LIMIT 500`)
 	if err != nil {
 		return nil, store.Translate(err)
 	}
 	defer rows.Close()
 	var out []Alert
 	for rows.Next() {
-		var a Alert
-		var ack sql.NullTime
-		if err := rows.Scan(&a.ID, &a.Tenant, &a.Rule, &a.Subject, &a.Detail, &a.RaisedAt, &a.Status, &a.AckBy, &ack, &a.Comment); err != nil {
+		a, err := scanAlert(rows)
+		if err != nil {
 			return nil, store.Translate(err)
 		}
-		a.RaisedAt, a.AckAt = a.RaisedAt.UTC(), ack.Time.UTC()
 		out = append(out, a)
+	}
+	return out, store.Translate(rows.Err())
+}
+
+// Acknowledge closes an open alert with a comment. allowed says whether
+// the caller may see alerts of a municipality: an alert they may not see
+// is "not found".
+func (s *Service) Acknowledge(ctx context.Context, id int64, by, comment string, allowed func(tenant string) bool) (Alert, error) {
+	comment = strings.TrimSpace(comment)
+	var a Alert
+	err := s.db.Transact(ctx, func(tx *store.Tx) error {
+		var err error
+		if a, err = scanAlert(tx.QueryRow(ctx, selectAlert+` WHERE id = $1`, id)); err != nil {
+			return store.ScanErr(err, "alert "+strconv.FormatInt(id, 10))
+		}
+		switch {
+		case !allowed(a.Tenant):
+			return errs.E(errs.NotFound, "alert %d not found", id)
+		case a.Status != "open":
+			return errs.E(errs.Conflict, "alert %d is already acknowledged", id)
+		case comment == "" || utf8.RuneCountInString(comment) > 500:
+			var fe errs.FieldErrors
+			fe.Add("comment", errs.Message{JA: "確認結果を500文字以内で記入してください", EN: "write what you found, at most 500 characters"})
+			return fe.Err()
+		}
+		now := s.now()
+		if _, err := tx.Exec(ctx, `UPDATE alerts SET status = 'acknowledged', ack_by = $1, ack_at = $2, comment = $3 WHERE id = $4 AND status = 'open'`,
+			by, now, comment, id); err != nil {
+			return err
+		}
+		a.Status, a.AckBy, a.AckAt, a.Comment = "acknowledged", by, now, comment
+		return audit.Record(ctx, tx, audit.Event{Tenant: a.Tenant, Action: "alert.acknowledge", Subject: audit.Subject{Type: "alert", ID: strconv.FormatInt(id, 10)},
+			Outcome: audit.OK, Detail: "rule=" + a.Rule + " comment=" + comment})
+	})
+	return a, err
+}
+
+const selectAlert = `SELECT id, tenant_code, rule, subject, detail, raised_at, status, ack_by, ack_at, comment FROM alerts`
+
+func scanAlert(row interface{ Scan(...any) error }) (Alert, error) {
+	var a Alert
+	var ack sql.NullTime
+	err := row.Scan(&a.ID, &a.Tenant, &a.Rule, &a.Subject, &a.Detail, &a.RaisedAt, &a.Status, &a.AckBy, &ack, &a.Comment)
+	a.RaisedAt, a.AckAt = a.RaisedAt.UTC(), ack.Time.UTC()
+	return a, err
+}
+
+// Between lists the alerts raised in [from, to), newest first.
+func (s *Service) Between(ctx context.Context, from, to time.Time) ([]Alert, error) {
+	rows, err := s.db.Query(ctx, selectAlert+` WHERE raised_at >= $1 AND raised_at < $2 ORDER BY id DESC LIMIT 2000`, from, to)
+	if err != nil {
+		return nil, store.Translate(err)
+	}
+	defer rows.Close()
+	var out []Alert
+	for rows.Next() {
+		a, err := scanAlert(rows)
+		if err != nil {
+			return nil, store.Translate(err)
+		}
+		out = append(out, a)
+	}
+	return out, store.Translate(rows.Err())
+}
+
+// SignOff is a privacy manager's sign-off of a period's reveals and
+// alerts (R-AUD-4).
+type SignOff struct {
+	ID       int64     `json:"id"`
+	Tenant   string    `json:"tenant"`
+	From     time.Time `json:"from"`
+	To       time.Time `json:"to"`
+	Reveals  int       `json:"reveals"`
+	Alerts   int       `json:"alerts"`
+	Reviewer string    `json:"reviewer"`
+	SignedAt time.Time `json:"signed_at"`
+	Note     string    `json:"note,omitempty"`
+}
+
+// Sign records that reviewer went through tenant's reveals and alerts of
+// [from, to); the sign-off is an event.
+func (s *Service) Sign(ctx context.Context, so SignOff) (SignOff, error) {
+	so.Note = strings.TrimSpace(so.Note)
+	if !so.To.After(so.From) || utf8.RuneCountInString(so.Note) > 500 {
+		var fe errs.FieldErrors
+		fe.Add("period", errs.Message{JA: "期間の終わりは始まりより後にしてください（所見は500文字以内）", EN: "the period must end after it starts (note at most 500 characters)"})
+		return so, fe.Err()
+	}
+	so.SignedAt = s.now()
+	err := s.db.Transact(ctx, func(tx *store.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO audit_reviews (tenant_code, period_from, period_to, reveals, alerts, reviewer, signed_at, note)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, so.Tenant, so.From, so.To, so.Reveals, so.Alerts, so.Reviewer, so.SignedAt, so.Note).Scan(&so.ID); err != nil {
+			return store.Translate(err)
+		}
+		return audit.Record(ctx, tx, audit.Event{Tenant: so.Tenant, Action: "audit.review.signoff", Subject: audit.Subject{Type: "audit_review", ID: strconv.FormatInt(so.ID, 10)},
+			Outcome: audit.OK, Detail: "from=" + so.From.Format(time.RFC3339) + " to=" + so.To.Format(time.RFC3339) +
+				" reveals=" + strconv.Itoa(so.Reveals) + " alerts=" + strconv.Itoa(so.Alerts) + " note=" + so.Note})
+	})
+	return so, err
+}
+
+// SignOffs lists tenant's sign-offs, newest first.
+func (s *Service) SignOffs(ctx context.Context, tenant string) ([]SignOff, error) {
+	rows, err := s.db.Query(ctx, `SELECT id, tenant_code, period_from, period_to, reveals, alerts, reviewer, signed_at, note FROM audit_reviews
+		WHERE tenant_code = $1 ORDER BY id DESC LIMIT 100`, tenant)
+	if err != nil {
+		return nil, store.Translate(err)
+	}
+	defer rows.Close()
+	var out []SignOff
+	for rows.Next() {
+		var so SignOff
+		if err := rows.Scan(&so.ID, &so.Tenant, &so.From, &so.To, &so.Reveals, &so.Alerts, &so.Reviewer, &so.SignedAt, &so.Note); err != nil {
+			return nil, store.Translate(err)
+		}
+		so.From, so.To, so.SignedAt = so.From.UTC(), so.To.UTC(), so.SignedAt.UTC()
+		out = append(out, so)
 	}
 	return out, store.Translate(rows.Err())
 }

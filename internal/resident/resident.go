@@ -359,3 +359,15 @@ func fieldNames(err error) []string {
 	}
 	return names
 }
+
+// BlindIndexOf returns the blind index of resident code's My Number (nil
+// when none is registered), for finding the events that name the number
+// by its index. The digits are never read.
+func (s *Service) BlindIndexOf(ctx context.Context, tenant, code string) ([]byte, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
+	var idx []byte
+	err := s.db.Read(ctx, func(q store.Querier) error {
+		return q.QueryRow(ctx, `SELECT mynumber_bidx FROM residents WHERE tenant_code = $1 AND code = $2`, tenant, code).Scan(&idx)
+	})
+	return idx, store.ScanErr(err, "resident "+code)
+}

@@ -41,12 +41,13 @@ func when(t time.Time) string {
 }
 
 // pageNames are the pages; each is parsed with the layout.
-var pageNames = []string{"login", "second", "enrol", "lock", "password", "pin", "passkeys", "home", "grants", "pending", "patterns", "users", "terminals", "residents", "resident", "review", "change", "exports", "exportpending", "error"}
+var pageNames = []string{"login", "second", "enrol", "lock", "password", "pin", "passkeys", "home", "grants", "pending", "patterns", "users", "terminals", "residents", "resident", "review", "change", "exports", "exportpending", "audit", "report", "alerts", "periodreview", "error"}
 
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
 	for _, name := range pageNames {
-		t := template.New(name).Funcs(template.FuncMap{"t": func(string) string { return "" }, "tf": func(string, ...any) string { return "" }, "when": when})
+		t := template.New(name).Funcs(template.FuncMap{"t": func(string) string { return "" }, "tf": func(string, ...any) string { return "" }, "when": when,
+			"join": func(ss []string) string { return strings.Join(ss, ", ") }, "list": func(ss ...string) []string { return ss }})
 		template.Must(t.ParseFS(templateFiles, "templates/layout.html", "templates/partials.html", "templates/"+name+".html"))
 		pages[name] = t
 	}
@@ -89,6 +90,9 @@ var navigation = []navItem{
 	{Key: "nav.review", Href: "/review", perm: access.ReviewConfirm},
 	{Key: "nav.exports", Href: "/exports", perm: access.ExportRequest},
 	{Key: "nav.exportpending", Href: "/exports/pending", perm: access.ExportApprove},
+	{Key: "nav.audit", Href: "/audit", perm: access.AuditRead},
+	{Key: "nav.alerts", Href: "/alerts", perm: access.AlertReview},
+	{Key: "nav.periodreview", Href: "/audit/review", perm: access.AlertReview},
 	{Key: "nav.grants", Href: "/grants", perm: access.GrantApply},
 	{Key: "nav.pending", Href: "/grants/pending", perm: access.GrantApprove},
 	{Key: "nav.users", Href: "/admin/users", perm: access.UserAdmin},

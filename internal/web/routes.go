@@ -101,6 +101,17 @@ func (s *Server) routes() []route {
 		{pattern: "POST /exports/{id}/approve", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, h: s.decideExport},
 		{pattern: "POST /exports/{id}/reject", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, h: s.decideExport},
 
+		// Audit (R-AUD-2, R-AUD-4): search, access reports, alerts, the
+		// periodic review.
+		{pattern: "GET /audit", gate: loggedIn, perm: access.AuditRead, h: s.auditPage},
+		{pattern: "GET /audit/events.csv", gate: loggedIn, perm: access.AuditRead, h: s.auditCSV},
+		{pattern: "GET /audit/residents/{tenant}/{code}", gate: loggedIn, perm: access.AuditRead, h: s.accessReportPage},
+		{pattern: "GET /audit/residents/{tenant}/{code}/csv", gate: loggedIn, perm: access.AuditRead, h: s.accessReportCSV},
+		{pattern: "GET /audit/review", gate: loggedIn, perm: access.AlertReview, h: s.reviewPeriodPage},
+		{pattern: "POST /audit/review", gate: loggedIn, perm: access.AlertReview, h: s.signReview},
+		{pattern: "GET /alerts", gate: loggedIn, perm: access.AlertReview, h: s.alertsPage},
+		{pattern: "POST /alerts/{id}/ack", gate: loggedIn, perm: access.AlertReview, h: s.ackAlert},
+
 		// Rights (R-AC-2, R-AC-3).
 		{pattern: "GET /grants", gate: loggedIn, perm: access.GrantApply, h: s.grantsPage},
 		{pattern: "POST /grants", gate: loggedIn, perm: access.GrantApply, h: s.applyGrant},
@@ -146,6 +157,7 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/exports/{id}/approve", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, json: true, h: s.apiExportDecision(true)},
 		{pattern: "POST /api/v1/exports/{id}/reject", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, json: true, h: s.apiExportDecision(false)},
 		{pattern: "GET /api/v1/alerts", gate: loggedIn, perm: access.AlertReview, json: true, h: s.apiAlerts},
+		{pattern: "GET /api/v1/audit/events", gate: loggedIn, perm: access.AuditRead, json: true, h: s.apiAuditEvents},
 
 		// Anything else a browser asks for: an error page in the UI's language.
 		{pattern: "GET /", h: s.notFound},

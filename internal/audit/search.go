@@ -1,0 +1,152 @@
+package audit
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"bango/internal/errs"
+	"bango/internal/store"
+)
+
+// Query selects events for an auditor (R-AUD-2). Empty fields match
+// anything; Subjects match any of them. Results come newest first, a page
+// at a time: Before is the ID below which the page starts (0: the newest).
+type Query struct {
+	Tenants    []string // municipalities the searcher may see ("" is the system's own events)
+	AllTenants bool     // the searcher may see every municipality's events
+	Actor      string
+	Action     string
+	Subjects   []Subject
+	From, To   time.Time // To is exclusive
+	Outcome    string
+	Terminal   string
+	Before     int64
+	Limit      int
+}
+
+// MaxPage bounds a page of results.
+const MaxPage = 500
+
+// Page is one page of results; Next is the Before of the next page, 0 at
+// the end.
+type Page struct {
+	Events []Event `json:"events"`
+	Next   int64   `json:"next,omitempty"`
+}
+
+// Describe says what q asks for, for the search's own audit event. A My
+// Number subject is shown by its blind index, as it is stored.
+func (q Query) Describe() string {
+	var parts []string
+	add := func(k, v string) {
+		if v != "" {
+			parts = append(parts, k+"="+v)
+		}
+	}
+	add("actor", q.Actor)
+	add("action", q.Action)
+	for _, s := range q.Subjects {
+		add("subject", s.Type+":"+s.ID)
+	}
+	if !q.From.IsZero() {
+		add("from", q.From.Format(time.RFC3339))
+	}
+	if !q.To.IsZero() {
+		add("to", q.To.Format(time.RFC3339))
+	}
+	add("outcome", q.Outcome)
+	add("terminal", q.Terminal)
+	if q.AllTenants {
+		add("tenants", "all")
+	} else {
+		add("tenants", strings.Join(q.Tenants, ","))
+	}
+	return strings.Join(parts, " ")
+}
+
+// Search returns one page of the events q selects, each with its leaf
+// number (Seq, −1 while not yet placed) for its inclusion proof. A
+// searcher with no municipality and no system-wide right sees nothing.
+func Search(ctx context.Context, db *store.DB, q Query) (Page, error) {
+	if q.Limit <= 0 || q.Limit > MaxPage {
+		q.Limit = 50
+	}
+	if !q.AllTenants && len(q.Tenants) == 0 {
+		return Page{Events: []Event{}}, nil
+	}
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if !q.AllTenants {
+		marks := make([]string, len(q.Tenants))
+		for i, t := range q.Tenants {
+			marks[i] = arg(t)
+		}
+		where = append(where, "e.tenant_code IN ("+strings.Join(marks, ", ")+")")
+	}
+	if q.Actor != "" {
+		where = append(where, "e.actor_user = "+arg(q.Actor))
+	}
+	if q.Action != "" {
+		where = append(where, "e.action = "+arg(q.Action))
+	}
+	if len(q.Subjects) > 0 {
+		var ors []string
+		for _, s := range q.Subjects {
+			ors = append(ors, "(e.subject_type = "+arg(s.Type)+" AND e.subject_id = "+arg(s.ID)+")")
+		}
+		where = append(where, "("+strings.Join(ors, " OR ")+")")
+	}
+	if !q.From.IsZero() {
+		where = append(where, "e.time >= "+arg(q.From.UTC()))
+	}
+	if !q.To.IsZero() {
+		where = append(where, "e.time < "+arg(q.To.UTC()))
+	}
+	if q.Outcome != "" {
+		where = append(where, "e.outcome = "+arg(q.Outcome))
+	}
+	if q.Terminal != "" {
+		where = append(where, "e.actor_terminal = "+arg(q.Terminal))
+	}
+	if q.Before > 0 {
+		where = append(where, "e.id < "+arg(q.Before))
+	}
+	sql := `SELECT ` + eventColumns + `, COALESCE(l.seq, -1) FROM audit_events e LEFT JOIN audit_log l ON l.event_id = e.id`
+	if len(where) > 0 {
+		sql += " WHERE " + strings.Join(where, " AND ")
+	}
+	sql += " ORDER BY e.id DESC LIMIT " + arg(q.Limit+1)
+	rows, err := db.Query(ctx, sql, args...)
+	if err != nil {
+		return Page{}, store.Translate(err)
+	}
+	defer rows.Close()
+	p := Page{Events: []Event{}}
+	for rows.Next() {
+		var e Event
+		err := rows.Scan(&e.ID, &e.Time, &e.Tenant, &e.Actor.User, &e.Actor.Session, &e.Actor.Terminal, &e.Actor.Address,
+			&e.Action, &e.Subject.Type, &e.Subject.ID, &e.Purpose, &e.Outcome, &e.RequestID, &e.Detail, &e.Seq)
+		if err != nil {
+			return Page{}, store.Translate(err)
+		}
+		e.Time = e.Time.UTC()
+		p.Events = append(p.Events, e)
+	}
+	if err := rows.Err(); err != nil {
+		return Page{}, store.Translate(err)
+	}
+	if len(p.Events) > q.Limit {
+		p.Events = p.Events[:q.Limit]
+		p.Next = p.Events[q.Limit-1].ID
+	}
+	return p, nil
+}
+
+// ErrNoScope is the answer to a search by someone who may see nothing.
+var ErrNoScope = errs.E(errs.Forbidden, "you may not search the audit log")

@@ -1,0 +1,68 @@
+-- Audit search (R-AUD-2): the two searches auditors run most, by subject
+-- (a resident, a staff member, a My Number's blind index) and by actor
+-- over a period, each answered from an index with the newest first.
+CREATE INDEX audit_events_subject ON audit_events (subject_type, subject_id, id);
+CREATE INDEX audit_events_actor ON audit_events (actor_user, time, id);
+
+-- Periodic review (R-AUD-4): the privacy manager goes through the reveals
+-- and alerts of a period and signs it off.
+CREATE TABLE audit_reviews (
+    id          {{serial}},
+    tenant_code TEXT NOT NULL DEFAULT '',
+    period_from {{time}} NOT NULL,
+    period_to   {{time}} NOT NULL,
+    reveals     INTEGER NOT NULL,
+    alerts      INTEGER NOT NULL,
+    reviewer    TEXT NOT NULL CHECK (reviewer <> ''),
+    signed_at   {{time}} NOT NULL,
+    note        TEXT NOT NULL DEFAULT '',
+    CHECK (period_to > period_from)
+);
+
+-- Database-connection monitoring (R-AUD-3): the connections bango expects;
+-- anything else seen in pg_stat_activity is an unknown connection. An
+-- empty field matches anything.
+CREATE TABLE db_allowlist (
+    id               {{serial}},
+    role_name        TEXT NOT NULL DEFAULT '',
+    application_name TEXT NOT NULL DEFAULT '',
+    client_cidr      TEXT NOT NULL DEFAULT '',
+    note             TEXT NOT NULL DEFAULT '',
+    created_by       TEXT NOT NULL,
+    created_at       {{time}} NOT NULL
+);
+
+-- Connections seen by the monitor, per sample (kept for the reports).
+CREATE TABLE db_connection_samples (
+    id               {{serial}},
+    sampled_at       {{time}} NOT NULL,
+    role_name        TEXT NOT NULL,
+    application_name TEXT NOT NULL,
+    client_addr      TEXT NOT NULL,
+    known            {{bool}} NOT NULL
+);
+CREATE INDEX db_connection_samples_time ON db_connection_samples (sampled_at);
+
+-- Outgoing mail (status reports), retried with backoff until sent; the
+-- IS administrator's home page shows what is failing.
+CREATE TABLE mail_outbox (
+    id           {{serial}},
+    created_at   {{time}} NOT NULL,
+    recipients   TEXT NOT NULL,
+    subject      TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    next_attempt {{time}} NOT NULL,
+    last_error   TEXT NOT NULL DEFAULT '',
+    sent_at      {{time}}
+);
+CREATE INDEX mail_outbox_due ON mail_outbox (sent_at, next_attempt);
+
+-- Where each alert rule has read the audit log up to.
+CREATE TABLE alert_cursor (
+    rule     TEXT PRIMARY KEY,
+    event_id BIGINT NOT NULL
+);
+
+-- A search result links to its inclusion proof, by its leaf number.
+CREATE INDEX audit_log_event ON audit_log (event_id);

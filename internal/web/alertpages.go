@@ -1,0 +1,199 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"bango/internal/access"
+	"bango/internal/alert"
+	"bango/internal/audit"
+	"bango/internal/errs"
+)
+
+// The privacy manager's pages: alerts with acknowledgement, and the
+// periodic review of reveals and alerts with sign-off (R-AC-4, R-AUD-4).
+
+// mayReview says whether the caller reviews alerts of tenant.
+func mayReview(r *http.Request) func(string) bool {
+	rights := rightsFrom(r.Context())
+	return func(tenant string) bool { return rights.Has(access.AlertReview, tenant) }
+}
+
+type alertsData struct {
+	Open, Recent []alert.Alert
+}
+
+func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderAlerts(w, r, http.StatusOK, "")
+}
+
+func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, status int, problem string) error {
+	b, err := s.biz()
+	if err != nil {
+		return err
+	}
+	allowed := mayReview(r)
+	now := time.Now().UTC()
+	all, err := b.Alerts.Between(r.Context(), now.Add(-30*24*time.Hour), now.Add(time.Minute))
+	if err != nil {
+		return err
+	}
+	d := alertsData{}
+	for _, a := range all {
+		switch {
+		case !allowed(a.Tenant):
+		case a.Status == "open":
+			d.Open = append(d.Open, a)
+		default:
+			d.Recent = append(d.Recent, a)
+		}
+	}
+	p := s.newPage(r, "alerts.title", sessionFrom(r.Context()))
+	p.Data, p.Error = d, problem
+	if r.URL.Query().Get("done") == "ack" {
+		p.Notice = tr(p.Lang, "alerts.acked")
+	}
+	return s.render(w, r, status, "alerts", p)
+}
+
+func (s *Server) ackAlert(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.biz()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	f, err := formValues(r, "comment")
+	if err == nil {
+		_, err = b.Alerts.Acknowledge(r.Context(), id, sessionFrom(r.Context()).User.LoginID, f["comment"], mayReview(r))
+	}
+	if err != nil {
+		if errs.Is(err, errs.NotFound) {
+			return err
+		}
+		msg, ok := problemText(lang(r), err)
+		if !ok {
+			return err
+		}
+		return s.renderAlerts(w, r, problemStatus(err), msg)
+	}
+	http.Redirect(w, r, "/alerts?done=ack", http.StatusSeeOther)
+	return nil
+}
+
+type reviewData struct {
+	Tenants   []string
+	Tenant    string
+	From, To  string
+	Reveals   []audit.Event
+	Alerts    []alert.Alert
+	SignOffs  []alert.SignOff
+	Ready     bool
+	Truncated bool
+}
+
+// periodReview gathers tenant's reveals and alerts of the period in the
+// form (default: the last month).
+func (s *Server) periodReview(r *http.Request, v map[string]string) (*reviewData, error) {
+	b, err := s.biz()
+	if err != nil {
+		return nil, err
+	}
+	tenants, _ := rightsFrom(r.Context()).Tenants(access.AlertReview)
+	d := &reviewData{Tenants: tenants, Tenant: v["tenant"], From: v["from"], To: v["to"]}
+	if d.Tenant == "" && len(tenants) > 0 {
+		d.Tenant = tenants[0]
+	}
+	now := time.Now().In(jst)
+	if d.From == "" {
+		d.From = now.AddDate(0, -1, 0).Format("2006-01-02")
+	}
+	if d.To == "" {
+		d.To = now.Format("2006-01-02")
+	}
+	if d.Tenant == "" || !mayReview(r)(d.Tenant) {
+		return d, errs.E(errs.NotFound, "no municipality %q to review", d.Tenant)
+	}
+	from, err := parseDay("from", d.From)
+	if err != nil {
+		return d, err
+	}
+	to, err := parseDay("to", d.To)
+	if err != nil {
+		return d, err
+	}
+	to = to.Add(24 * time.Hour)
+	page, err := audit.Search(r.Context(), s.db, audit.Query{Tenants: []string{d.Tenant}, Action: "mynumber.reveal", From: from, To: to, Limit: audit.MaxPage})
+	if err != nil {
+		return d, err
+	}
+	d.Reveals, d.Truncated = page.Events, page.Next != 0
+	alerts, err := b.Alerts.Between(r.Context(), from, to)
+	if err != nil {
+		return d, err
+	}
+	for _, a := range alerts {
+		if a.Tenant == d.Tenant {
+			d.Alerts = append(d.Alerts, a)
+		}
+	}
+	if d.SignOffs, err = b.Alerts.SignOffs(r.Context(), d.Tenant); err != nil {
+		return d, err
+	}
+	d.Ready = true
+	return d, nil
+}
+
+func (s *Server) reviewPeriodPage(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	d, err := s.periodReview(r, map[string]string{"tenant": q.Get("tenant"), "from": q.Get("from"), "to": q.Get("to")})
+	p := s.newPage(r, "periodreview.title", sessionFrom(r.Context()))
+	if err != nil {
+		msg, ok := problemText(p.Lang, err)
+		if !ok {
+			return err
+		}
+		p.Error = msg
+	}
+	p.Data = d
+	if q.Get("done") == "signed" {
+		p.Notice = tr(p.Lang, "periodreview.signed")
+	}
+	return s.render(w, r, http.StatusOK, "periodreview", p)
+}
+
+// signReview records the sign-off of the period shown, with the counts the
+// reviewer saw.
+func (s *Server) signReview(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.biz()
+	if err != nil {
+		return err
+	}
+	f, err := formValues(r, "tenant", "from", "to", "note")
+	if err != nil {
+		return err
+	}
+	d, err := s.periodReview(r, f)
+	if err == nil {
+		from, _ := parseDay("from", d.From)
+		to, _ := parseDay("to", d.To)
+		_, err = b.Alerts.Sign(r.Context(), alert.SignOff{Tenant: d.Tenant, From: from, To: to.Add(24 * time.Hour), Reveals: len(d.Reveals),
+			Alerts: len(d.Alerts), Reviewer: sessionFrom(r.Context()).User.LoginID, Note: f["note"]})
+	}
+	if err != nil {
+		if errs.Is(err, errs.NotFound) {
+			return err
+		}
+		msg, ok := problemText(lang(r), err)
+		if !ok {
+			return err
+		}
+		p := s.newPage(r, "periodreview.title", sessionFrom(r.Context()))
+		p.Data, p.Error = d, msg
+		return s.render(w, r, problemStatus(err), "periodreview", p)
+	}
+	http.Redirect(w, r, "/audit/review?done=signed&tenant="+d.Tenant+"&from="+d.From+"&to="+d.To, http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,308 @@
+package web
+
+import (
+	"encoding/csv"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"bango/internal/access"
+	"bango/internal/audit"
+	"bango/internal/errs"
+	"bango/internal/mynumber"
+	"bango/internal/resident"
+)
+
+// The auditor's pages (R-AUD-2, R-AUD-4): search the log, a resident's
+// access report, CSV of both. Who may search is audit.read; what they see
+// is the municipalities they hold it for (all, for a system-wide auditor).
+// Every search and every export is itself an event.
+
+// auditScope is where the caller may search: their municipalities, or all.
+func auditScope(r *http.Request) (tenants []string, all bool) {
+	return rightsFrom(r.Context()).Tenants(access.AuditRead)
+}
+
+// searchForm is the search as typed.
+type searchForm struct {
+	Actor, Action, Resident, MyNumber, Tenant, From, To, Outcome, Terminal string
+	Before                                                                 int64
+}
+
+func readSearchForm(v url.Values) searchForm {
+	f := searchForm{Actor: strings.TrimSpace(v.Get("actor")), Action: strings.TrimSpace(v.Get("action")),
+		Resident: strings.TrimSpace(v.Get("resident")), MyNumber: strings.TrimSpace(v.Get("mynumber")), Tenant: strings.TrimSpace(v.Get("tenant")),
+		From: strings.TrimSpace(v.Get("from")), To: strings.TrimSpace(v.Get("to")), Outcome: v.Get("outcome"), Terminal: strings.TrimSpace(v.Get("terminal"))}
+	f.Before, _ = strconv.ParseInt(v.Get("before"), 10, 64)
+	return f
+}
+
+// Encode is the form as a query string without the My Number (a page link
+// must not carry it) and without the cursor.
+func (f searchForm) Encode() string {
+	v := url.Values{}
+	for k, s := range map[string]string{"actor": f.Actor, "action": f.Action, "resident": f.Resident, "tenant": f.Tenant,
+		"from": f.From, "to": f.To, "outcome": f.Outcome, "terminal": f.Terminal} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	return v.Encode()
+}
+
+// query turns the form into an audit query within the caller's scope. A
+// typed My Number becomes its blind index in each municipality searched,
+// and the resident who holds it; the digits go nowhere.
+func (s *Server) query(r *http.Request, f searchForm) (audit.Query, error) {
+	tenants, all := auditScope(r)
+	q := audit.Query{Tenants: tenants, AllTenants: all, Actor: f.Actor, Action: f.Action, Outcome: f.Outcome, Terminal: f.Terminal, Before: f.Before}
+	var fe errs.FieldErrors
+	if f.Tenant != "" {
+		if !all && !contains(tenants, f.Tenant) {
+			fe.Add("tenant", errs.Message{JA: "この団体の記録は検索できません", EN: "you may not search this municipality's events"})
+		}
+		q.Tenants, q.AllTenants = []string{f.Tenant}, false
+	}
+	var err error
+	if q.From, err = parseDay("from", f.From); err != nil {
+		fe.List = append(fe.List, errs.Fields(err)...)
+	}
+	if q.To, err = parseDay("to", f.To); err != nil {
+		fe.List = append(fe.List, errs.Fields(err)...)
+	} else if !q.To.IsZero() {
+		q.To = q.To.Add(24 * time.Hour) // the whole last day
+	}
+	if f.Outcome != "" && f.Outcome != audit.OK && f.Outcome != audit.Denied && f.Outcome != audit.Failed {
+		fe.Add("outcome", errs.Message{JA: "ok / denied / error のいずれかです", EN: "must be ok, denied or error"})
+	}
+	if err := fe.Err(); err != nil {
+		return q, err
+	}
+	if f.Resident != "" {
+		q.Subjects = append(q.Subjects, audit.Subject{Type: "resident", ID: f.Resident})
+	}
+	if f.MyNumber != "" {
+		n, err := mynumber.Parse(f.MyNumber)
+		if err != nil {
+			return q, numberFieldError(err)
+		}
+		b, err := s.biz()
+		if err != nil {
+			return q, err
+		}
+		searchIn := q.Tenants
+		if q.AllTenants {
+			if searchIn, err = s.tenantCodes(r); err != nil {
+				return q, err
+			}
+		}
+		for _, t := range searchIn {
+			idx, err := b.Residents.MyNumberIndex(r.Context(), t, n)
+			if err != nil {
+				return q, err
+			}
+			q.Subjects = append(q.Subjects, audit.Subject{Type: "mynumber", ID: hex.EncodeToString(idx)})
+			if holder, err := b.Residents.FindByMyNumber(r.Context(), t, n); err == nil {
+				q.Subjects = append(q.Subjects, audit.Subject{Type: "resident", ID: holder.Code})
+			}
+		}
+	}
+	return q, nil
+}
+
+func contains(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// search runs q and records it, with what was asked (the My Number as its
+// blind index) and how much was found.
+func (s *Server) search(r *http.Request, q audit.Query, action string) (audit.Page, error) {
+	p, err := audit.Search(r.Context(), s.db, q)
+	if err != nil {
+		return p, err
+	}
+	err = audit.RecordAlone(r.Context(), s.db, audit.Event{Tenant: strings.Join(q.Tenants, ","), Action: action,
+		Subject: audit.Subject{Type: "audit_query"}, Outcome: audit.OK, Detail: q.Describe() + " found=" + strconv.Itoa(len(p.Events))})
+	return p, err
+}
+
+type auditData struct {
+	Form     searchForm
+	Tenants  []string
+	All      bool
+	Page     audit.Page
+	Searched bool
+}
+
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
+	sess := sessionFrom(r.Context())
+	p := s.newPage(r, "audit.title", sess)
+	f := readSearchForm(r.URL.Query())
+	d := auditData{Form: f}
+	d.Tenants, d.All = auditScope(r)
+	if r.URL.Query().Get("search") != "" {
+		q, err := s.query(r, f)
+		if err == nil {
+			d.Page, err = s.search(r, q, "audit.search")
+		}
+		if err != nil {
+			msg, ok := problemText(p.Lang, err)
+			if !ok {
+				return err
+			}
+			p.Error = msg
+		}
+		d.Searched = err == nil
+	}
+	p.Data = d
+	return s.render(w, r, http.StatusOK, "audit", p)
+}
+
+var csvHeader = []string{"id", "seq", "time_jst", "tenant", "actor", "session", "terminal", "address", "action", "subject_type", "subject_id", "purpose", "outcome", "detail"}
+
+func eventRecord(e audit.Event) []string {
+	return []string{strconv.FormatInt(e.ID, 10), strconv.FormatInt(e.Seq, 10), e.Time.In(jst).Format("2006-01-02 15:04:05"), e.Tenant,
+		e.Actor.User, e.Actor.Session, e.Actor.Terminal, e.Actor.Address, e.Action, e.Subject.Type, e.Subject.ID, e.Purpose, e.Outcome, e.Detail}
+}
+
+// writeCSV sends events as a CSV attachment (UTF-8 with BOM).
+func writeCSV(w http.ResponseWriter, name string, events []audit.Event) error {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Write([]byte("\ufeff"))
+	cw := csv.NewWriter(w)
+	cw.Write(csvHeader)
+	for _, e := range events {
+		cw.Write(eventRecord(e))
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// maxCSV bounds one CSV export of a search.
+const maxCSV = 10000
+
+// auditCSV exports a search, up to maxCSV events; the export is an event.
+func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request) error {
+	f := readSearchForm(r.URL.Query())
+	q, err := s.query(r, f)
+	if err != nil {
+		return err
+	}
+	var all []audit.Event
+	q.Limit = audit.MaxPage
+	for len(all) < maxCSV {
+		p, err := audit.Search(r.Context(), s.db, q)
+		if err != nil {
+			return err
+		}
+		all = append(all, p.Events...)
+		if p.Next == 0 {
+			break
+		}
+		q.Before = p.Next
+	}
+	if len(all) > maxCSV {
+		all = all[:maxCSV]
+	}
+	if err := audit.RecordAlone(r.Context(), s.db, audit.Event{Tenant: strings.Join(q.Tenants, ","), Action: "audit.export",
+		Subject: audit.Subject{Type: "audit_query"}, Outcome: audit.OK, Detail: q.Describe() + " rows=" + strconv.Itoa(len(all))}); err != nil {
+		return err
+	}
+	return writeCSV(w, "bango-audit-"+time.Now().In(jst).Format("20060102-150405")+".csv", all)
+}
+
+type accessReport struct {
+	Tenant   string
+	Resident resident.Resident
+	Events   []audit.Event
+	Reveals  int
+}
+
+// residentReport gathers every event touching one resident: by their code
+// and by their My Number's blind index (R-AUD-4).
+func (s *Server) residentReport(r *http.Request) (*accessReport, error) {
+	b, err := s.biz()
+	if err != nil {
+		return nil, err
+	}
+	tenant, code := r.PathValue("tenant"), r.PathValue("code")
+	if !rightsFrom(r.Context()).Has(access.AuditRead, tenant) {
+		return nil, errs.E(errs.NotFound, "resident %s/%s not found", tenant, code)
+	}
+	res, err := b.Residents.Get(r.Context(), tenant, code)
+	if err != nil {
+		return nil, err
+	}
+	q := audit.Query{Tenants: []string{tenant}, Subjects: []audit.Subject{{Type: "resident", ID: code}}, Limit: audit.MaxPage}
+	idx, err := b.Residents.BlindIndexOf(r.Context(), tenant, code)
+	if err != nil {
+		return nil, err
+	}
+	if idx != nil {
+		q.Subjects = append(q.Subjects, audit.Subject{Type: "mynumber", ID: hex.EncodeToString(idx)})
+	}
+	rep := &accessReport{Tenant: tenant, Resident: res}
+	for len(rep.Events) < maxCSV {
+		p, err := audit.Search(r.Context(), s.db, q)
+		if err != nil {
+			return nil, err
+		}
+		rep.Events = append(rep.Events, p.Events...)
+		if p.Next == 0 {
+			break
+		}
+		q.Before = p.Next
+	}
+	for _, e := range rep.Events {
+		if e.Action == "mynumber.reveal" && e.Outcome == audit.OK {
+			rep.Reveals++
+		}
+	}
+	err = audit.RecordAlone(r.Context(), s.db, audit.Event{Tenant: tenant, Action: "audit.access_report",
+		Subject: audit.Subject{Type: "resident", ID: code}, Outcome: audit.OK, Detail: "events=" + strconv.Itoa(len(rep.Events))})
+	return rep, err
+}
+
+func (s *Server) accessReportPage(w http.ResponseWriter, r *http.Request) error {
+	rep, err := s.residentReport(r)
+	if err != nil {
+		return err
+	}
+	p := s.newPage(r, "report.title", sessionFrom(r.Context()))
+	p.Data = rep
+	return s.render(w, r, http.StatusOK, "report", p)
+}
+
+func (s *Server) accessReportCSV(w http.ResponseWriter, r *http.Request) error {
+	rep, err := s.residentReport(r)
+	if err != nil {
+		return err
+	}
+	return writeCSV(w, "bango-access-"+rep.Tenant+"-"+rep.Resident.Code+".csv", rep.Events)
+}
+
+// apiAuditEvents is the search as JSON.
+func (s *Server) apiAuditEvents(w http.ResponseWriter, r *http.Request) error {
+	q, err := s.query(r, readSearchForm(r.URL.Query()))
+	if err != nil {
+		return err
+	}
+	if n, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil {
+		q.Limit = n
+	}
+	p, err := s.search(r, q, "audit.search")
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
