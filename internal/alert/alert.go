@@ -58,8 +58,9 @@ func (s *Service) Raise(ctx context.Context, a Alert) (Alert, error) {
 			a.Tenant, a.Rule, a.Subject, a.Detail, a.RaisedAt).Scan(&a.ID); err != nil {
 			return store.Translate(err)
 		}
+		// The rule engine raises alerts, not whoever tripped the rule.
 		return audit.Record(ctx, tx, audit.Event{Tenant: a.Tenant, Action: "alert.raise", Subject: audit.Subject{Type: "alert", ID: strconv.FormatInt(a.ID, 10)},
-			Outcome: audit.OK, Detail: "rule=" + a.Rule + " subject=" + a.Subject + " " + a.Detail})
+			Outcome: audit.OK, Detail: "rule=" + a.Rule + " subject=" + a.Subject + " " + a.Detail, Actor: audit.Actor{User: "system:alerts"}})
 	})
 	return a, err
 }

@@ -3,6 +3,7 @@ package alert_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"bango/internal/alert"
 	"bango/internal/audit"
@@ -42,6 +43,68 @@ func TestBulkRevealRule(t *testing.T) {
 		open, err := svc.Open(context.Background())
 		if err != nil || len(open) != 1 || open[0].Subject != "viewer" || open[0].Detail != "reveals_last_hour=4 limit=3" {
 			t.Fatalf("open alerts = %+v, %v", open, err)
+		}
+	})
+}
+
+// R-AUD-4: the rules read off the audit log each fire at their threshold
+// and not below: after hours (once per person and day, people only),
+// repeated denials (5 in 10 minutes), unregistered terminals.
+func TestScanRules(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		svc := alert.NewService(db)
+		jst := time.FixedZone("JST", 9*3600)
+		day := time.Date(2026, 11, 20, 0, 0, 0, 0, jst)
+		record := func(user, address, action, outcome, detail string, at time.Time) {
+			t.Helper()
+			ctx := audit.WithActor(context.Background(), audit.Actor{User: user, Address: address})
+			if err := audit.RecordAlone(ctx, db, audit.Event{Time: at, Tenant: "131041", Action: action, Outcome: outcome, Detail: detail}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		scan := func() int {
+			t.Helper()
+			n, err := svc.Scan(context.Background(), alert.DefaultRules)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		record("clerk", "10.0.0.8", "resident.read", "ok", "", day.Add(12*time.Hour))
+		record("system:retention", "", "audit.prune", "ok", "", day.Add(23*time.Hour))
+		if n := scan(); n != 0 {
+			t.Fatalf("alerts within hours / for a system job: %d", n)
+		}
+		record("clerk", "10.0.0.8", "resident.read", "ok", "", day.Add(23*time.Hour))
+		record("clerk", "10.0.0.8", "resident.read", "ok", "", day.Add(23*time.Hour+time.Minute))
+		if n := scan(); n != 1 {
+			t.Fatalf("after-hours alerts = %d, want 1 (once per person and day)", n)
+		}
+		base := day.Add(10 * time.Hour)
+		for i := range 4 {
+			record("guess", "10.0.0.9", "login.password", "denied", "reason=wrong_password", base.Add(time.Duration(i)*time.Minute))
+		}
+		if n := scan(); n != 0 {
+			t.Fatalf("alerts after 4 denials: %d", n)
+		}
+		record("guess", "10.0.0.9", "login.password", "denied", "reason=wrong_password", base.Add(5*time.Minute))
+		if n := scan(); n != 1 {
+			t.Fatalf("alerts after 5 denials in 10 minutes = %d, want 1", n)
+		}
+		record("anonymous", "192.0.2.7", "request.refused", "denied", "reason=unregistered_terminal address=192.0.2.7 method=GET", base)
+		if n := scan(); n != 1 {
+			t.Fatalf("unregistered-terminal alerts = %d, want 1", n)
+		}
+		if n := scan(); n != 0 {
+			t.Fatalf("a second scan raised %d again", n)
+		}
+		open, _ := svc.Open(context.Background())
+		rules := map[string]string{}
+		for _, a := range open {
+			rules[a.Rule] = a.Subject
+		}
+		if rules[alert.RuleAfterHours] != "clerk" || rules[alert.RuleDenials] != "guess" || rules[alert.RuleUnregistered] != "192.0.2.7" || len(open) != 3 {
+			t.Fatalf("open alerts = %+v", open)
 		}
 	})
 }

@@ -49,6 +49,17 @@ type Config struct {
 	LockoutAfter       int    `json:"lockout_after"`
 	LockoutMinutes     int    `json:"lockout_minutes"`
 	RevealPerHour      int    `json:"reveal_alert_per_hour"`
+	// Monitoring and mail reports (R-AUD-3).
+	SMTPHost     string        `json:"smtp_host"`
+	SMTPPort     int           `json:"smtp_port"`
+	SMTPFrom     string        `json:"smtp_from"`
+	SMTPTo       []string      `json:"smtp_to"`
+	SMTPUser     string        `json:"smtp_username"`
+	SMTPPassword string        `json:"smtp_password"`
+	ReportEvery  time.Duration `json:"mail_report_every"`
+	SampleEvery  time.Duration `json:"db_sample_every"`
+	OpenHour     int           `json:"business_open_hour"`
+	CloseHour    int           `json:"business_close_hour"`
 	// RevealPurposes are the statutory uses a reveal may name; empty:
 	// the built-in list (番号法 別表).
 	RevealPurposes  []string `json:"reveal_purposes"`
@@ -210,6 +221,39 @@ var settings = func() []setting {
 			c.AuditCheckpointT = d
 			return nil
 		}, func(c *Config) string { return c.AuditCheckpointT.String() })
+	durationSetting := func(name, def, help string, p func(*Config) *time.Duration) {
+		add(name, def, help, false, func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("%q is not a positive duration such as 30m", v)
+			}
+			*p(c) = d
+			return nil
+		}, func(c *Config) string { return p(c).String() })
+	}
+	set, get = str(func(c *Config) *string { return &c.SMTPHost })
+	add("smtp-host", "", "mail server for status reports (empty: no mail)", false, set, get)
+	intSetting("smtp-port", "587", "mail server port (STARTTLS is used whenever the server offers it)", 1, func(c *Config) *int { return &c.SMTPPort })
+	set, get = str(func(c *Config) *string { return &c.SMTPFrom })
+	add("smtp-from", "", "sender address of status reports", false, set, get)
+	add("smtp-to", "", "comma-separated recipients of status reports", false,
+		func(c *Config, v string) error {
+			c.SMTPTo = nil
+			for _, a := range strings.Split(v, ",") {
+				if a = strings.TrimSpace(a); a != "" {
+					c.SMTPTo = append(c.SMTPTo, a)
+				}
+			}
+			return nil
+		}, func(c *Config) string { return strings.Join(c.SMTPTo, ",") })
+	set, get = str(func(c *Config) *string { return &c.SMTPUser })
+	add("smtp-username", "", "mail server user (only ever sent over TLS)", false, set, get)
+	set, get = str(func(c *Config) *string { return &c.SMTPPassword })
+	add("smtp-password", "", "mail server password (use BANGO_SMTP_PASSWORD_FILE)", true, set, get)
+	durationSetting("mail-report-every", "30m", "how often the status report is mailed", func(c *Config) *time.Duration { return &c.ReportEvery })
+	durationSetting("db-sample-every", "1m", "how often database connections are sampled (PostgreSQL)", func(c *Config) *time.Duration { return &c.SampleEvery })
+	intSetting("business-open-hour", "7", "staff work from this hour (Japan time); earlier activity raises an alert", 0, func(c *Config) *int { return &c.OpenHour })
+	intSetting("business-close-hour", "22", "until this hour (Japan time); later activity raises an alert", 1, func(c *Config) *int { return &c.CloseHour })
 	add("audit-retention-years", "7", "keep audit event content this many years; older content may be pruned (hashes stay)", false,
 		func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)
@@ -390,6 +434,12 @@ func (c *Config) Validate() error {
 		if u, err := url.Parse(o); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" {
 			problems = append(problems, fmt.Sprintf("webauthn-origins: %q is not an origin like https://host:port", o))
 		}
+	}
+	if c.SMTPHost != "" && (c.SMTPFrom == "" || len(c.SMTPTo) == 0) {
+		problems = append(problems, "smtp-host: give smtp-from and smtp-to as well")
+	}
+	if c.OpenHour >= c.CloseHour || c.CloseHour > 24 {
+		problems = append(problems, fmt.Sprintf("business-open-hour/business-close-hour: %d–%d is not a day's working hours", c.OpenHour, c.CloseHour))
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		problems = append(problems, "tls-cert and tls-key: give both or neither")
