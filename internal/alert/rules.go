@@ -142,6 +142,12 @@ func (s *Service) apply(ctx context.Context, r Rules, e scanned) (int, error) {
 	return raised, nil
 }
 
+// RaiseOnce raises a unless an alert of the same rule and subject was
+// raised since since; it returns 1 when it raised one.
+func (s *Service) RaiseOnce(ctx context.Context, a Alert, since time.Time) (int, error) {
+	return s.once(ctx, a, since)
+}
+
 // once raises a unless an alert of the same rule and subject was raised
 // since since.
 func (s *Service) once(ctx context.Context, a Alert, since time.Time) (int, error) {

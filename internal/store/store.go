@@ -50,7 +50,8 @@ func Open(ctx context.Context, dbURL string) (*DB, error) {
 	var sdb *sql.DB
 	switch engine {
 	case Postgres:
-		sdb, err = sql.Open("pgx", dsn)
+		// The monitor recognises bango's own connections by name.
+		sdb, err = sql.Open("pgx", withDefaultParam(dsn, "application_name", ApplicationName))
 		if err == nil {
 			sdb.SetMaxOpenConns(16)
 			sdb.SetMaxIdleConns(16)
@@ -343,4 +344,22 @@ func ScanErr(err error, what string) error {
 		return errs.E(errs.NotFound, "%s not found", what)
 	}
 	return Translate(err)
+}
+
+// ApplicationName is what bango's PostgreSQL connections call themselves.
+const ApplicationName = "bango"
+
+// withDefaultParam adds a connection parameter to a PostgreSQL URL unless
+// it is there already.
+func withDefaultParam(dsn, name, value string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return dsn
+	}
+	q := u.Query()
+	if q.Get(name) == "" {
+		q.Set(name, value)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
