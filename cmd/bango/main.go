@@ -39,6 +39,7 @@ var commands = map[string]command{
 	"audit":    {"audit log: status, verify, checkpoint, prove, sequence, prune", runAudit},
 	"user":     {"staff users: add, list, reset, enroll, transfer, retire", runUser},
 	"terminal": {"designated terminals: add, list, disable", runTerminal},
+	"dbwatch":  {"database-connection monitoring: allow, list, sample, report", runDBWatch},
 	"bench":    {"measure speed against a baseline: import", runBench},
 	"version":  {"print the version", runVersion},
 }

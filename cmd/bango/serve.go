@@ -117,11 +117,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(purposes) == 0 {
 		purposes = resident.DefaultRevealPurposes
 	}
-	srv.SetBusiness(web.Business{Residents: sys.residents, Review: sys.review, Alerts: sys.alerts, Exports: sys.exports,
+	srv.SetBusiness(web.Business{Residents: sys.residents, Review: sys.review, Alerts: sys.alerts, Exports: sys.exports, Outbox: sys.outbox,
 		RevealPurposes: purposes, RevealPerHour: cfg.RevealPerHour})
 	srv.SetUsers(sys.users, sys.access)
 	go sys.sequencer.Run(ctx, audit.RunInterval)
 	go pruneDaily(audit.WithActor(ctx, audit.Actor{User: "system:retention"}), sys)
+	watch(ctx, sys)
 	srv.SetReady(true)
 
 	fmt.Fprintf(stdout, "bango %s serving on %s (database: %s %s)\n", version, displayURL(scheme, ln.Addr()), db.Engine(), db.Where())

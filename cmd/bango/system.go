@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"strings"
 	"time"
 
 	"bango/internal/access"
@@ -19,6 +20,8 @@ import (
 	"bango/internal/errs"
 	"bango/internal/export"
 	"bango/internal/identity"
+	"bango/internal/monitor"
+	"bango/internal/notify"
 	"bango/internal/resident"
 	"bango/internal/review"
 	"bango/internal/store"
@@ -41,6 +44,8 @@ type system struct {
 	review    *review.Service
 	alerts    *alert.Service
 	exports   *export.Service
+	monitor   *monitor.Monitor
+	outbox    *notify.Outbox
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
@@ -144,6 +149,8 @@ func buildSystem(ctx context.Context, cfg *config.Config, log *slog.Logger, db *
 	}
 	sys.review = review.NewService(db, v, sys.access)
 	sys.review.Register(resident.KindMyNumber, sys.residents.ApplyMyNumber)
+	sys.monitor = monitor.New(db, sys.alerts, sqliteFile(cfg.DBURL))
+	sys.outbox = notify.NewOutbox(db)
 	sys.exports = export.NewService(db, sys.access)
 	sys.exports.Register(export.Kind{Name: "residents", JA: "宛名一覧（住民基本情報）", EN: "Resident list", Write: sys.residents.ExportCSV})
 	// A transfer or retirement revokes the user's grants in its own
@@ -187,3 +194,11 @@ func (s *system) placeEvents(ctx context.Context) {
 }
 
 func (s *system) Close() error { return s.db.Close() }
+
+// sqliteFile is the database file of a SQLite URL ("" for PostgreSQL).
+func sqliteFile(dbURL string) string {
+	if strings.HasPrefix(dbURL, "postgres://") || strings.HasPrefix(dbURL, "postgresql://") {
+		return ""
+	}
+	return strings.TrimPrefix(strings.TrimPrefix(dbURL, "sqlite:"), "file:")
+}

@@ -6,10 +6,13 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"bango/internal/audit"
+	"bango/internal/notify"
 	"bango/internal/resident"
 	"bango/internal/store"
+	"bango/internal/testutil"
 )
 
 // R-AUD-2, R-AUD-4: an auditor finds a resident's events by the My Number
@@ -99,5 +102,27 @@ func TestAlertsAndPeriodicReview(t *testing.T) {
 	f.db.QueryRow(context.Background(), `SELECT detail FROM audit_events WHERE action = 'audit.review.signoff'`).Scan(&detail)
 	if !strings.Contains(detail, "reveals=4 alerts=1") || !strings.Contains(detail, "note=異常なし") {
 		t.Fatalf("sign-off event: %q", detail)
+	}
+}
+
+// R-AUD-3: a status report the mail server keeps refusing shows on the IS
+// administrator's home page, with its last error; nobody else sees it.
+func TestFailingMailOnAdminHome(t *testing.T) {
+	f := newWeb(t, store.SQLite)
+	if _, err := f.outbox.Enqueue(context.Background(), []string{"is@city.example.lg.jp"}, "bango 状態報告", "本文"); err != nil {
+		t.Fatal(err)
+	}
+	down := testutil.NewSMTPServer(t, true)
+	down.Close()
+	if _, err := f.outbox.Deliver(context.Background(), notify.SMTP{Host: down.Host, Port: down.Port, From: "bango@x", Timeout: time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	admin, _ := f.staffClient(t, "admin", "", "情報システム課", [2]string{"is-admin", ""})
+	clerk, _ := f.staffClient(t, "clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
+	if _, page := f.get(t, admin, "/"); !strings.Contains(page, `id="failing-mail"`) || !strings.Contains(page, "bango 状態報告") {
+		t.Fatal("the IS administrator's home page does not show the failing report")
+	}
+	if _, page := f.get(t, clerk, "/"); strings.Contains(page, `id="failing-mail"`) {
+		t.Fatal("a clerk sees the mail status")
 	}
 }

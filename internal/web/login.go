@@ -14,6 +14,7 @@ import (
 	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/identity"
+	"bango/internal/notify"
 )
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
@@ -257,6 +258,7 @@ type homeData struct {
 	PendingExports   int            // export requests awaiting the privacy manager
 	ReviewQueue      int            // entries of the checker's section awaiting confirmation
 	Alerts           []alert.Alert  // open alerts, for the privacy manager
+	FailingMail      []notify.Mail  // status reports that keep failing, for the IS department
 }
 
 // home is each user's start page: where they work, what they hold, and
@@ -300,6 +302,13 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 			d.ReviewQueue = len(q)
+		}
+		if p.Rights.Has(access.UserAdmin, "") && b.Outbox != nil {
+			failing, err := b.Outbox.Failing(r.Context())
+			if err != nil {
+				return err
+			}
+			d.FailingMail = failing
 		}
 		if p.Rights.Anywhere(access.AlertReview) {
 			open, err := b.Alerts.Open(r.Context())

@@ -20,6 +20,7 @@ import (
 	"bango/internal/audit"
 	"bango/internal/export"
 	"bango/internal/identity"
+	"bango/internal/notify"
 	"bango/internal/resident"
 	"bango/internal/review"
 	"bango/internal/store"
@@ -38,6 +39,7 @@ type webFixture struct {
 	review    *review.Service
 	alerts    *alert.Service
 	exports   *export.Service
+	outbox    *notify.Outbox
 	srv       *httptest.Server
 	now       time.Time
 	secret    string
@@ -92,7 +94,8 @@ func newWeb(t *testing.T, eng store.Engine) *webFixture {
 	f.alerts = alert.NewService(db)
 	f.exports = export.NewService(db, f.access)
 	f.exports.Register(export.Kind{Name: "residents", JA: "宛名一覧", EN: "Residents", Write: f.residents.ExportCSV})
-	s.SetBusiness(Business{Residents: f.residents, Review: f.review, Alerts: f.alerts, Exports: f.exports,
+	f.outbox = notify.NewOutbox(db)
+	s.SetBusiness(Business{Residents: f.residents, Review: f.review, Alerts: f.alerts, Exports: f.exports, Outbox: f.outbox,
 		RevealPurposes: resident.DefaultRevealPurposes, RevealPerHour: 3})
 	s.SetReady(true)
 	f.srv = httptest.NewTLSServer(s.Handler())

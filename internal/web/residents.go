@@ -11,6 +11,7 @@ import (
 	"bango/internal/errs"
 	"bango/internal/export"
 	"bango/internal/mynumber"
+	"bango/internal/notify"
 	"bango/internal/resident"
 	"bango/internal/review"
 )
@@ -21,6 +22,7 @@ type Business struct {
 	Review    *review.Service
 	Alerts    *alert.Service
 	Exports   *export.Service
+	Outbox    *notify.Outbox // mail that keeps failing shows on the IS administrator's home page
 	// RevealPurposes are the statutory uses a reveal may give;
 	// RevealPerHour the reveals per user and hour above which the privacy
 	// manager is alerted.
