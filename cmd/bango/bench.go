@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"bango/internal/bench"
 	"bango/internal/identity"
@@ -20,19 +21,22 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
   audit    audit events appended with durable commits by concurrent writers until
            placed in the tree, vs plain inserts of the same rows; and audit verify
            over a large log
+  audit-search  p50/p99 latency of the auditor's searches (by subject; by actor
+           over a week; by subject in one municipality) over a large synthetic
+           log: 10,000,000 events on PostgreSQL, 1,000,000 on SQLite by default
 
 The database is a scratch one: a temporary SQLite file, or with --db postgres://…
 a new schema in that database, dropped afterwards.`
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintf(stderr, "Usage: bango bench import|audit|login [flags]\n\n%s\n", summary)
+		fmt.Fprintf(stderr, "Usage: bango bench import|audit|audit-search|login [flags]\n\n%s\n", summary)
 		if len(args) == 0 {
 			return errUsage
 		}
 		return nil
 	}
 	which := args[0]
-	if which != "import" && which != "audit" && which != "login" {
-		fmt.Fprintf(stderr, "bango bench: unknown benchmark %q (import, audit, login)\n", which)
+	if which != "import" && which != "audit" && which != "audit-search" && which != "login" {
+		fmt.Fprintf(stderr, "bango bench: unknown benchmark %q (import, audit, audit-search, login)\n", which)
 		return errUsage
 	}
 	fs := newFlags("bench "+which, "[flags]", summary, stderr)
@@ -45,9 +49,35 @@ a new schema in that database, dropped afterwards.`
 	logins := fs.Int("logins", 50, "login: logins to run")
 	memKiB := fs.Uint("argon2-memory-kib", 65536, "login: Argon2id memory, KiB (the server's setting)")
 	passes := fs.Uint("argon2-time", 2, "login: Argon2id passes (the server's setting)")
+	searchEvents := fs.Int("search-events", 0, "audit-search: events in the log (default 10,000,000 on PostgreSQL, 1,000,000 on SQLite)")
+	queries := fs.Int("queries", 300, "audit-search: searches of each kind")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
+	}
+	if which == "audit-search" {
+		n := *searchEvents
+		if n == 0 {
+			n = 1000000
+			if strings.HasPrefix(*dbURL, "postgres") {
+				n = 10000000
+			}
+		}
+		res, err := bench.AuditSearch(ctx, *dbURL, n, *queries)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeJSON(stdout, res)
+		}
+		fmt.Fprintf(stdout, "bench audit-search: %d events on %s (%d staff, %d residents, %d days; loaded in %.0f s), %d searches of each kind\n\n",
+			res.Events, res.Engine, res.Staff, res.Residents, res.SpanDays, res.LoadSeconds, res.Queries)
+		fmt.Fprintf(stdout, "  %-44s %10s %10s %10s\n", "search (newest 50, with leaf numbers)", "p50 ms", "p99 ms", "results")
+		fmt.Fprintf(stdout, "  %-44s %10.2f %10.2f %10.1f\n", "by subject (a resident), all municipalities", res.SubjectP50ms, res.SubjectP99ms, res.SubjectHits)
+		fmt.Fprintf(stdout, "  %-44s %10.2f %10.2f %10s\n", "by subject, one municipality", res.TenantP50ms, res.TenantP99ms, "")
+		fmt.Fprintf(stdout, "  %-44s %10.2f %10.2f %10.1f\n", "by actor over a week", res.ActorP50ms, res.ActorP99ms, res.ActorHits)
+		fmt.Fprintf(stdout, "\n  target: p99 under 50 ms for both searches\n")
+		return nil
 	}
 	if which == "login" {
 		res, err := bench.Login(ctx, *dbURL, *logins, identity.Params{Time: uint32(*passes), MemoryKiB: uint32(*memKiB), Threads: 2})
