@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,11 +11,14 @@ import (
 	"testing"
 	"time"
 
+	browserpkg "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
 	"bango/internal/audit"
 	"bango/internal/identity"
+	"bango/internal/resident"
 	"bango/internal/store"
 	"bango/internal/testutil"
 )
@@ -316,5 +320,60 @@ func TestBrowserWebAuthn(t *testing.T) {
 	if len(got) != 3 || !strings.HasPrefix(got[0], "webauthn.register credential=") || !strings.Contains(got[0], "user_verified=true") ||
 		!strings.HasPrefix(got[1], "login.second_factor method=webauthn") || !strings.HasPrefix(got[2], "login.second_factor method=webauthn") {
 		t.Fatalf("events:\n%s", strings.Join(got, "\n"))
+	}
+}
+
+// R-AUD-2, R-AUD-4: in a browser, an auditor searches the log for a
+// resident, opens the resident's access report and exports it as CSV.
+func TestBrowserAuditor(t *testing.T) {
+	ctx := browser(t)
+	f := newWeb(t, store.SQLite)
+	f.realTime(10 * time.Minute)
+	setup := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
+	if _, err := f.residents.Create(setup, "131041", resident.Input{Code: "100001", NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
+		Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1", MyNumber: "123456789018"}); err != nil {
+		t.Fatal(err)
+	}
+	viewer, viewerCSRF := f.staffClient(t, "viewer", "131041", "医療保険年金課", [2]string{"number-viewer", "131041"})
+	if res, _ := f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}, "purpose": {resident.DefaultRevealPurposes[0]}}); res.StatusCode != 200 {
+		t.Fatalf("reveal: %d", res.StatusCode)
+	}
+	auditorClient, _ := f.staffClient(t, "auditor", "", "監査課", [2]string{"auditor", ""})
+	base, _ := url.Parse(f.srv.URL)
+	token := auditorClient.Jar.Cookies(base)[0].Value
+	downloads := t.TempDir()
+	var results, report string
+	err := chromedp.Run(ctx,
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			return network.SetCookie(cookieName, token).WithURL(f.srv.URL + "/").WithSecure(true).WithHTTPOnly(true).WithPath("/").Do(ctx)
+		}),
+		browserpkg.SetDownloadBehavior(browserpkg.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(downloads),
+		chromedp.Navigate(f.srv.URL+"/audit"),
+		chromedp.WaitVisible("#resident", chromedp.ByID),
+		chromedp.SendKeys("#resident", "100001", chromedp.ByID),
+		chromedp.Click("#audit-search", chromedp.ByID),
+		chromedp.WaitVisible("#audit-results", chromedp.ByID),
+		chromedp.Text("#audit-results", &results, chromedp.ByID),
+		screenshot(t, "audit-search.png"),
+		chromedp.Click(`#audit-results a[href="/audit/residents/131041/100001"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#report-events", chromedp.ByID),
+		chromedp.Text("#report-events", &report, chromedp.ByID),
+		screenshot(t, "access-report.png"),
+		chromedp.Click("#report-csv", chromedp.ByID),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(results, "mynumber.reveal") || !strings.Contains(report, "viewer") || !strings.Contains(report, resident.DefaultRevealPurposes[0]) {
+		t.Fatalf("results %q\nreport %q", results, report)
+	}
+	var csvData []byte
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if csvData, err = os.ReadFile(filepath.Join(downloads, "bango-access-131041-100001.csv")); err == nil && len(csvData) > 0 {
+			break
+		}
+	}
+	if !strings.Contains(string(csvData), "mynumber.reveal") || strings.Contains(string(csvData), "123456789018") {
+		t.Fatalf("downloaded CSV: %q", csvData)
 	}
 }
