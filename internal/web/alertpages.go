@@ -13,10 +13,14 @@ import (
 // The privacy manager's pages: alerts with acknowledgement, and the
 // periodic review of reveals and alerts with sign-off (R-AC-4, R-AUD-4).
 
-// mayReview says whether the caller reviews alerts of tenant.
+// mayReview says whether the caller reviews alerts of tenant. Alerts of
+// no municipality (unknown database connections, unregistered terminals)
+// concern every municipality's data: every reviewer sees them.
 func mayReview(r *http.Request) func(string) bool {
 	rights := rightsFrom(r.Context())
-	return func(tenant string) bool { return rights.Has(access.AlertReview, tenant) }
+	return func(tenant string) bool {
+		return rights.Has(access.AlertReview, tenant) || (tenant == "" && rights.Anywhere(access.AlertReview))
+	}
 }
 
 type alertsData struct {

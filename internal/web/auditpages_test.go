@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"bango/internal/alert"
 	"bango/internal/audit"
 	"bango/internal/notify"
 	"bango/internal/resident"
@@ -97,6 +98,14 @@ func TestAlertsAndPeriodicReview(t *testing.T) {
 	}
 	if res, _ := f.post(t, pm, "/audit/review", url.Values{"csrf": {pmCSRF}, "tenant": {"131041"}, "note": {"異常なし"}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign off: %d", res.StatusCode)
+	}
+	// An alert of no municipality (an unknown database connection) is on
+	// every privacy manager's home page.
+	if _, err := f.alerts.Raise(ctx, alert.Alert{Rule: alert.RuleUnknownDBConn, Subject: "role=x application=psql address=10.9.9.9"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, page := f.get(t, pm, "/"); !strings.Contains(page, "application=psql") {
+		t.Fatal("the privacy manager's home page does not show the unknown connection")
 	}
 	var detail string
 	f.db.QueryRow(context.Background(), `SELECT detail FROM audit_events WHERE action = 'audit.review.signoff'`).Scan(&detail)

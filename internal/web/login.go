@@ -315,8 +315,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
+			allowed := mayReview(r)
 			for _, a := range open {
-				if p.Rights.Has(access.AlertReview, a.Tenant) {
+				if allowed(a.Tenant) {
 					d.Alerts = append(d.Alerts, a)
 				}
 			}
