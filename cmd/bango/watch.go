@@ -45,6 +45,10 @@ func watch(ctx context.Context, sys *system) {
 		_, err := sys.alerts.Scan(ctx, rules)
 		return err
 	})
+	go every(ctx, sys, time.Second, "audit search index", func(ctx context.Context) error {
+		_, err := audit.IndexForSearch(ctx, sys.db)
+		return err
+	})
 	go every(ctx, sys, sys.cfg.SampleEvery, "database connection sample", func(ctx context.Context) error {
 		_, err := sys.monitor.Sample(ctx)
 		return err

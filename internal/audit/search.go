@@ -66,9 +66,47 @@ func (q Query) Describe() string {
 	return strings.Join(parts, " ")
 }
 
-// Search returns one page of the events q selects, each with its leaf
-// number (Seq, −1 while not yet placed) for its inclusion proof. A
-// searcher with no municipality and no system-wide right sees nothing.
+// indexBatch bounds one catch-up step of the search index.
+const indexBatch = 20000
+
+// IndexForSearch adds the events placed since the last call to the search
+// index and returns how many it added. serve runs it every second, and the
+// search pages before each search, so the index lags the tree by at most
+// the time of one catch-up. Several processes may run it.
+func IndexForSearch(ctx context.Context, db *store.DB) (int, error) {
+	var cursor, last int64
+	if err := db.QueryRow(ctx, `SELECT COALESCE((SELECT MAX(seq) FROM audit_search), -1), COALESCE((SELECT MAX(seq) FROM audit_log), -1)`).Scan(&cursor, &last); err != nil {
+		return 0, store.Translate(err)
+	}
+	total := 0
+	// Window by window up to the newest leaf; a window of pruned events
+	// adds nothing and is stepped over.
+	for cursor < last {
+		end := min(cursor+indexBatch, last)
+		var n int64
+		err := db.Transact(ctx, func(tx *store.Tx) error {
+			res, err := tx.Exec(ctx, `INSERT INTO audit_search (event_id, seq, time, tenant_code, actor_user, subject_type, subject_id)
+				SELECT e.id, l.seq, e.time, e.tenant_code, e.actor_user, e.subject_type, e.subject_id
+				FROM audit_log l JOIN audit_events e ON e.id = l.event_id
+				WHERE l.seq > $1 AND l.seq <= $2 ON CONFLICT (event_id) DO NOTHING`, cursor, end)
+			if err != nil {
+				return err
+			}
+			n, _ = res.RowsAffected()
+			return nil
+		})
+		if err != nil {
+			return total, store.Translate(err)
+		}
+		total += int(n)
+		cursor = end
+	}
+	return total, nil
+}
+
+// Search returns one page of the placed events q selects, each with its
+// leaf number (Seq) for its inclusion proof. A searcher with no
+// municipality and no system-wide right sees nothing.
 func Search(ctx context.Context, db *store.DB, q Query) (Page, error) {
 	if q.Limit <= 0 || q.Limit > MaxPage {
 		q.Limit = 50
@@ -87,10 +125,10 @@ func Search(ctx context.Context, db *store.DB, q Query) (Page, error) {
 		for i, t := range q.Tenants {
 			marks[i] = arg(t)
 		}
-		where = append(where, "e.tenant_code IN ("+strings.Join(marks, ", ")+")")
+		where = append(where, "s.tenant_code IN ("+strings.Join(marks, ", ")+")")
 	}
 	if q.Actor != "" {
-		where = append(where, "e.actor_user = "+arg(q.Actor))
+		where = append(where, "s.actor_user = "+arg(q.Actor))
 	}
 	if q.Action != "" {
 		where = append(where, "e.action = "+arg(q.Action))
@@ -98,15 +136,15 @@ func Search(ctx context.Context, db *store.DB, q Query) (Page, error) {
 	if len(q.Subjects) > 0 {
 		var ors []string
 		for _, s := range q.Subjects {
-			ors = append(ors, "(e.subject_type = "+arg(s.Type)+" AND e.subject_id = "+arg(s.ID)+")")
+			ors = append(ors, "(s.subject_type = "+arg(s.Type)+" AND s.subject_id = "+arg(s.ID)+")")
 		}
 		where = append(where, "("+strings.Join(ors, " OR ")+")")
 	}
 	if !q.From.IsZero() {
-		where = append(where, "e.time >= "+arg(q.From.UTC()))
+		where = append(where, "s.time >= "+arg(q.From.UTC()))
 	}
 	if !q.To.IsZero() {
-		where = append(where, "e.time < "+arg(q.To.UTC()))
+		where = append(where, "s.time < "+arg(q.To.UTC()))
 	}
 	if q.Outcome != "" {
 		where = append(where, "e.outcome = "+arg(q.Outcome))
@@ -115,13 +153,13 @@ func Search(ctx context.Context, db *store.DB, q Query) (Page, error) {
 		where = append(where, "e.actor_terminal = "+arg(q.Terminal))
 	}
 	if q.Before > 0 {
-		where = append(where, "e.id < "+arg(q.Before))
+		where = append(where, "s.event_id < "+arg(q.Before))
 	}
-	sql := `SELECT ` + eventColumns + `, COALESCE(l.seq, -1) FROM audit_events e LEFT JOIN audit_log l ON l.event_id = e.id`
+	sql := `SELECT ` + eventColumns + `, s.seq FROM audit_search s JOIN audit_events e ON e.id = s.event_id`
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
-	sql += " ORDER BY e.id DESC LIMIT " + arg(q.Limit+1)
+	sql += " ORDER BY s.event_id DESC LIMIT " + arg(q.Limit+1)
 	rows, err := db.Query(ctx, sql, args...)
 	if err != nil {
 		return Page{}, store.Translate(err)

@@ -31,6 +31,9 @@ func TestSearch(t *testing.T) {
 		ev(as("clerk"), "011002", "resident.read", "100001") // same code, another municipality
 		ev(as("clerk"), "131041", "resident.read", "100002")
 		sequence(t, db, keys, audit.SequencerOptions{Every: 1000, Period: time.Hour})
+		if n, err := audit.IndexForSearch(context.Background(), db); err != nil || n < 10 {
+			t.Fatalf("indexed %d, %v", n, err)
+		}
 
 		q := audit.Query{Tenants: []string{"131041"}, Subjects: []audit.Subject{{Type: "resident", ID: "100001"}}, Limit: 5}
 		p, err := audit.Search(context.Background(), db, q)

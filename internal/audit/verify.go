@@ -476,6 +476,9 @@ func Prune(ctx context.Context, db *store.DB, cutoff time.Time) (removed int64, 
 		if _, err := tx.Exec(ctx, `UPDATE audit_head SET pruning = 1 WHERE id = 1`); err != nil {
 			return err
 		}
+		if _, err := tx.Exec(ctx, `DELETE FROM audit_search WHERE time < $1`, cutoff.UTC()); err != nil {
+			return err
+		}
 		res, err := tx.Exec(ctx, `DELETE FROM audit_events WHERE time < $1 AND id IN (SELECT event_id FROM audit_log)`, cutoff.UTC())
 		if err != nil {
 			return err

@@ -129,7 +129,7 @@ func (s *Server) periodReview(r *http.Request, v map[string]string) (*reviewData
 		return d, err
 	}
 	to = to.Add(24 * time.Hour)
-	page, err := audit.Search(r.Context(), s.db, audit.Query{Tenants: []string{d.Tenant}, Action: "mynumber.reveal", From: from, To: to, Limit: audit.MaxPage})
+	page, err := s.searchLog(r, audit.Query{Tenants: []string{d.Tenant}, Action: "mynumber.reveal", From: from, To: to, Limit: audit.MaxPage})
 	if err != nil {
 		return d, err
 	}

@@ -122,10 +122,18 @@ func contains(list []string, v string) bool {
 	return false
 }
 
+// searchLog brings the search index up to the tree, then searches it.
+func (s *Server) searchLog(r *http.Request, q audit.Query) (audit.Page, error) {
+	if _, err := audit.IndexForSearch(r.Context(), s.db); err != nil {
+		return audit.Page{}, err
+	}
+	return audit.Search(r.Context(), s.db, q)
+}
+
 // search runs q and records it, with what was asked (the My Number as its
 // blind index) and how much was found.
 func (s *Server) search(r *http.Request, q audit.Query, action string) (audit.Page, error) {
-	p, err := audit.Search(r.Context(), s.db, q)
+	p, err := s.searchLog(r, q)
 	if err != nil {
 		return p, err
 	}
@@ -200,7 +208,7 @@ func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request) error {
 	var all []audit.Event
 	q.Limit = audit.MaxPage
 	for len(all) < maxCSV {
-		p, err := audit.Search(r.Context(), s.db, q)
+		p, err := s.searchLog(r, q)
 		if err != nil {
 			return err
 		}
@@ -252,7 +260,7 @@ func (s *Server) residentReport(r *http.Request) (*accessReport, error) {
 	}
 	rep := &accessReport{Tenant: tenant, Resident: res}
 	for len(rep.Events) < maxCSV {
-		p, err := audit.Search(r.Context(), s.db, q)
+		p, err := s.searchLog(r, q)
 		if err != nil {
 			return nil, err
 		}

@@ -34,6 +34,7 @@ func TestAuditPages(t *testing.T) {
 	}
 	auditor, _ := f.staffClient(t, "auditor", "", "監査課", [2]string{"auditor", ""})
 	sapporoPM, _ := f.staffClient(t, "pm-sapporo", "", "個人情報保護担当", [2]string{"privacy-manager", "011002"})
+	f.place(t)
 
 	_, page := f.get(t, auditor, "/audit?search=1&mynumber="+digits)
 	if !strings.Contains(page, "<td>mynumber.reveal</td>") || !strings.Contains(page, `href="/audit/residents/131041/100001"`) || strings.Contains(page, digits) {
@@ -81,6 +82,7 @@ func TestAlertsAndPeriodicReview(t *testing.T) {
 		f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}, "purpose": {resident.DefaultRevealPurposes[0]}})
 	}
 	pm, pmCSRF := f.staffClient(t, "pm-131041", "", "個人情報保護担当", [2]string{"privacy-manager", "131041"})
+	f.place(t)
 	open, _ := f.alerts.Open(context.Background())
 	if len(open) != 1 {
 		t.Fatalf("open alerts = %d", len(open))

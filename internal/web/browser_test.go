@@ -339,6 +339,7 @@ func TestBrowserAuditor(t *testing.T) {
 		t.Fatalf("reveal: %d", res.StatusCode)
 	}
 	auditorClient, _ := f.staffClient(t, "auditor", "", "監査課", [2]string{"auditor", ""})
+	f.place(t)
 	base, _ := url.Parse(f.srv.URL)
 	token := auditorClient.Jar.Cookies(base)[0].Value
 	downloads := t.TempDir()

@@ -40,6 +40,7 @@ type webFixture struct {
 	alerts    *alert.Service
 	exports   *export.Service
 	outbox    *notify.Outbox
+	sequencer *audit.Sequencer
 	srv       *httptest.Server
 	now       time.Time
 	secret    string
@@ -95,6 +96,11 @@ func newWeb(t *testing.T, eng store.Engine) *webFixture {
 	f.exports = export.NewService(db, f.access)
 	f.exports.Register(export.Kind{Name: "residents", JA: "宛名一覧", EN: "Residents", Write: f.residents.ExportCSV})
 	f.outbox = notify.NewOutbox(db)
+	keys, _, err := audit.LoadKeys(filepath.Join(t.TempDir(), "audit.key"), filepath.Join(t.TempDir(), "audit.pub"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sequencer = audit.NewSequencer(db, keys, quiet, audit.SequencerOptions{Every: 1000, Period: time.Hour})
 	s.SetBusiness(Business{Residents: f.residents, Review: f.review, Alerts: f.alerts, Exports: f.exports, Outbox: f.outbox,
 		RevealPurposes: resident.DefaultRevealPurposes, RevealPerHour: 3})
 	s.SetReady(true)
@@ -536,4 +542,20 @@ func TestChangePIN(t *testing.T) {
 	if _, err := f.users.CheckSecondFactor(ctx, "tanaka.h", testutil.TOTP(f.secret, f.now), "8642"); err != nil {
 		t.Fatalf("the new PIN does not work: %v", err)
 	}
+}
+
+// place puts every event written so far into the tree, as the sequencer
+// of serve does every second: searches find placed events only.
+func (f *webFixture) place(t *testing.T) {
+	t.Helper()
+	for range 100 {
+		if _, err := f.sequencer.Sequence(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if h, err := audit.Status(context.Background(), f.db); err != nil || h.Pending == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("events still pending")
 }
