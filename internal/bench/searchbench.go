@@ -14,22 +14,22 @@ import (
 // SearchResult is the latency of the auditor's two common searches over a
 // large log (R-AUD-2): by subject, and by actor over a week.
 type SearchResult struct {
-	Engine        string  `json:"engine"`
-	Events        int     `json:"events"`
-	LoadSeconds   float64 `json:"load_seconds"`
-	IndexSeconds  float64 `json:"index_seconds"` // building the search index from the placed leaves
-	Queries       int     `json:"queries_per_search"`
-	SubjectP50ms  float64 `json:"subject_p50_ms"`
-	SubjectP99ms  float64 `json:"subject_p99_ms"`
-	SubjectHits   float64 `json:"subject_mean_results"`
-	ActorP50ms    float64 `json:"actor_week_p50_ms"`
-	ActorP99ms    float64 `json:"actor_week_p99_ms"`
-	ActorHits     float64 `json:"actor_week_mean_results"`
-	TenantP50ms   float64 `json:"one_municipality_subject_p50_ms"`
-	TenantP99ms   float64 `json:"one_municipality_subject_p99_ms"`
-	Residents     int     `json:"residents"`
-	Staff         int     `json:"staff"`
-	SpanDays      int     `json:"span_days"`
+	Engine       string  `json:"engine"`
+	Events       int     `json:"events"`
+	LoadSeconds  float64 `json:"load_seconds"`
+	IndexSeconds float64 `json:"index_seconds"` // building the search index from the placed leaves
+	Queries      int     `json:"queries_per_search"`
+	SubjectP50ms float64 `json:"subject_p50_ms"`
+	SubjectP99ms float64 `json:"subject_p99_ms"`
+	SubjectHits  float64 `json:"subject_mean_results"`
+	ActorP50ms   float64 `json:"actor_week_p50_ms"`
+	ActorP99ms   float64 `json:"actor_week_p99_ms"`
+	ActorHits    float64 `json:"actor_week_mean_results"`
+	TenantP50ms  float64 `json:"one_municipality_subject_p50_ms"`
+	TenantP99ms  float64 `json:"one_municipality_subject_p99_ms"`
+	Residents    int     `json:"residents"`
+	Staff        int     `json:"staff"`
+	SpanDays     int     `json:"span_days"`
 }
 
 // The synthetic log: events of staff over a year, about residents of five
