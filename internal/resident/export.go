@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"bango/internal/csvsafe"
 	"bango/internal/store"
 )
 
@@ -65,6 +66,9 @@ func (s *Service) writeRows(ctx context.Context, q store.Querier, tenant, id str
 				number = strings.ReplaceAll(number, " ", "") // 12 digits for the receiving system
 			}
 			rec = append(rec, number)
+		}
+		for i, v := range rec {
+			rec[i] = csvsafe.Cell(v)
 		}
 		if err := cw.Write(rec); err != nil {
 			return n, err

@@ -11,6 +11,7 @@ import (
 
 	"bango/internal/access"
 	"bango/internal/audit"
+	"bango/internal/csvsafe"
 	"bango/internal/errs"
 	"bango/internal/mynumber"
 	"bango/internal/resident"
@@ -26,9 +27,14 @@ func auditScope(r *http.Request) (tenants []string, all bool) {
 	return rightsFrom(r.Context()).Tenants(access.AuditRead)
 }
 
-// searchForm is the search as typed.
+// searchForm is a search. A typed My Number (MyNumber) arrives only in a
+// POST body; it is turned into Subjects — its blind index in each
+// municipality searched and the resident who holds it — and only those
+// travel in links (next page, CSV), so the digits reach no URL, history or
+// proxy log.
 type searchForm struct {
 	Actor, Action, Resident, MyNumber, Tenant, From, To, Outcome, Terminal string
+	Subjects                                                               []string // "type:id"
 	Before                                                                 int64
 }
 
@@ -36,12 +42,17 @@ func readSearchForm(v url.Values) searchForm {
 	f := searchForm{Actor: strings.TrimSpace(v.Get("actor")), Action: strings.TrimSpace(v.Get("action")),
 		Resident: strings.TrimSpace(v.Get("resident")), MyNumber: strings.TrimSpace(v.Get("mynumber")), Tenant: strings.TrimSpace(v.Get("tenant")),
 		From: strings.TrimSpace(v.Get("from")), To: strings.TrimSpace(v.Get("to")), Outcome: v.Get("outcome"), Terminal: strings.TrimSpace(v.Get("terminal"))}
+	for _, sub := range v["subject"] {
+		if len(f.Subjects) < 20 && len(sub) <= 80 {
+			f.Subjects = append(f.Subjects, sub)
+		}
+	}
 	f.Before, _ = strconv.ParseInt(v.Get("before"), 10, 64)
 	return f
 }
 
-// Encode is the form as a query string without the My Number (a page link
-// must not carry it) and without the cursor.
+// Encode is the search as a query string, for links: never the My Number
+// (its subjects instead), never the cursor.
 func (f searchForm) Encode() string {
 	v := url.Values{}
 	for k, s := range map[string]string{"actor": f.Actor, "action": f.Action, "resident": f.Resident, "tenant": f.Tenant,
@@ -50,7 +61,75 @@ func (f searchForm) Encode() string {
 			v.Set(k, s)
 		}
 	}
+	for _, sub := range f.Subjects {
+		v.Add("subject", sub)
+	}
 	return v.Encode()
+}
+
+var errNumberInURL = errs.E(errs.Invalid, "a My Number is never sent in a URL: use the search form (POST)")
+
+// numberSubjects turns a typed My Number into the subjects that find its
+// events: its blind index in each municipality the caller searches, and
+// the resident who holds it there.
+func (s *Server) numberSubjects(r *http.Request, f searchForm) ([]string, error) {
+	n, err := mynumber.Parse(f.MyNumber)
+	if err != nil {
+		return nil, numberFieldError(err)
+	}
+	b, err := s.biz()
+	if err != nil {
+		return nil, err
+	}
+	tenants, all := auditScope(r)
+	if f.Tenant != "" {
+		tenants, all = []string{f.Tenant}, false
+	}
+	if all {
+		if tenants, err = s.tenantCodes(r); err != nil {
+			return nil, err
+		}
+	}
+	var out []string
+	for _, t := range tenants {
+		idx, err := b.Residents.MyNumberIndex(r.Context(), t, n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, "mynumber:"+hex.EncodeToString(idx))
+		if holder, err := b.Residents.FindByMyNumber(r.Context(), t, n); err == nil {
+			out = append(out, "resident:"+holder.Code)
+		}
+	}
+	return out, nil
+}
+
+// auditSearchPost takes the search form and answers with the results'
+// address: the My Number, if any, replaced by its subjects.
+func (s *Server) auditSearchPost(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return errs.E(errs.Invalid, "the form could not be read: %v", err)
+	}
+	f := readSearchForm(r.PostForm)
+	if f.MyNumber != "" {
+		subjects, err := s.numberSubjects(r, f)
+		if err != nil {
+			p := s.newPage(r, "audit.title", sessionFrom(r.Context()))
+			msg, ok := problemText(p.Lang, err)
+			if !ok {
+				return err
+			}
+			d := auditData{Form: f}
+			d.Tenants, d.All = auditScope(r)
+			d.Form.MyNumber = ""
+			p.Data, p.Error = d, msg
+			return s.render(w, r, http.StatusBadRequest, "audit", p)
+		}
+		f.Subjects = append(f.Subjects, subjects...)
+		f.MyNumber = ""
+	}
+	http.Redirect(w, r, "/audit?search=1&"+f.Encode(), http.StatusSeeOther)
+	return nil
 }
 
 // query turns the form into an audit query within the caller's scope. A
@@ -85,30 +164,16 @@ func (s *Server) query(r *http.Request, f searchForm) (audit.Query, error) {
 		q.Subjects = append(q.Subjects, audit.Subject{Type: "resident", ID: f.Resident})
 	}
 	if f.MyNumber != "" {
-		n, err := mynumber.Parse(f.MyNumber)
-		if err != nil {
-			return q, numberFieldError(err)
+		return q, errNumberInURL
+	}
+	for _, sub := range f.Subjects {
+		typ, id, ok := strings.Cut(sub, ":")
+		if !ok || typ == "" || id == "" {
+			var fe errs.FieldErrors
+			fe.Add("subject", errs.Message{JA: "対象は 種類:ID の形です", EN: "must be type:id"})
+			return q, fe.Err()
 		}
-		b, err := s.biz()
-		if err != nil {
-			return q, err
-		}
-		searchIn := q.Tenants
-		if q.AllTenants {
-			if searchIn, err = s.tenantCodes(r); err != nil {
-				return q, err
-			}
-		}
-		for _, t := range searchIn {
-			idx, err := b.Residents.MyNumberIndex(r.Context(), t, n)
-			if err != nil {
-				return q, err
-			}
-			q.Subjects = append(q.Subjects, audit.Subject{Type: "mynumber", ID: hex.EncodeToString(idx)})
-			if holder, err := b.Residents.FindByMyNumber(r.Context(), t, n); err == nil {
-				q.Subjects = append(q.Subjects, audit.Subject{Type: "resident", ID: holder.Code})
-			}
-		}
+		q.Subjects = append(q.Subjects, audit.Subject{Type: typ, ID: id})
 	}
 	return q, nil
 }
@@ -177,8 +242,12 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 var csvHeader = []string{"id", "seq", "time_jst", "tenant", "actor", "session", "terminal", "address", "action", "subject_type", "subject_id", "purpose", "outcome", "detail"}
 
 func eventRecord(e audit.Event) []string {
-	return []string{strconv.FormatInt(e.ID, 10), strconv.FormatInt(e.Seq, 10), e.Time.In(jst).Format("2006-01-02 15:04:05"), e.Tenant,
+	rec := []string{strconv.FormatInt(e.ID, 10), strconv.FormatInt(e.Seq, 10), e.Time.In(jst).Format("2006-01-02 15:04:05"), e.Tenant,
 		e.Actor.User, e.Actor.Session, e.Actor.Terminal, e.Actor.Address, e.Action, e.Subject.Type, e.Subject.ID, e.Purpose, e.Outcome, e.Detail}
+	for i, v := range rec {
+		rec[i] = csvsafe.Cell(v)
+	}
+	return rec
 }
 
 // writeCSV sends events as a CSV attachment (UTF-8 with BOM).
@@ -296,6 +365,40 @@ func (s *Server) accessReportCSV(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeCSV(w, "bango-access-"+rep.Tenant+"-"+rep.Resident.Code+".csv", rep.Events)
+}
+
+// apiAuditSearch is the search as JSON, by POST: the only way the API
+// takes a My Number.
+func (s *Server) apiAuditSearch(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Actor, Action, Resident, MyNumber, Tenant, From, To, Outcome, Terminal string
+		Subjects                                                               []string
+		Before                                                                 int64
+		Limit                                                                  int
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	f := searchForm{Actor: in.Actor, Action: in.Action, Resident: in.Resident, MyNumber: in.MyNumber, Tenant: in.Tenant, From: in.From, To: in.To,
+		Outcome: in.Outcome, Terminal: in.Terminal, Subjects: in.Subjects, Before: in.Before}
+	if f.MyNumber != "" {
+		subjects, err := s.numberSubjects(r, f)
+		if err != nil {
+			return err
+		}
+		f.Subjects, f.MyNumber = append(f.Subjects, subjects...), ""
+	}
+	q, err := s.query(r, f)
+	if err != nil {
+		return err
+	}
+	q.Limit = in.Limit
+	p, err := s.search(r, q, "audit.search")
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
 }
 
 // apiAuditEvents is the search as JSON.

@@ -127,6 +127,8 @@ var policy = map[string]rule{
 	"GET /alerts":                              {kind: permitted, allow: []string{"privacy-manager"}},
 	"POST /alerts/{id}/ack":                    {kind: permitted, allow: []string{"privacy-manager"}},
 	"GET /api/v1/audit/events":                 {kind: permitted, allow: auditReaders},
+	"POST /audit":                              {kind: permitted, allow: auditReaders},
+	"POST /api/v1/audit/events":                {kind: permitted, allow: auditReaders},
 	"GET /grants":                              {kind: permitted, allow: grantAppliers},
 	"POST /grants":                             {kind: permitted, allow: grantAppliers},
 	"POST /grants/{id}/revoke":                 {kind: permitted, allow: grantAppliers},

@@ -104,6 +104,7 @@ func (s *Server) routes() []route {
 		// Audit (R-AUD-2, R-AUD-4): search, access reports, alerts, the
 		// periodic review.
 		{pattern: "GET /audit", gate: loggedIn, perm: access.AuditRead, h: s.auditPage},
+		{pattern: "POST /audit", gate: loggedIn, perm: access.AuditRead, h: s.auditSearchPost},
 		{pattern: "GET /audit/events.csv", gate: loggedIn, perm: access.AuditRead, h: s.auditCSV},
 		{pattern: "GET /audit/residents/{tenant}/{code}", gate: loggedIn, perm: access.AuditRead, h: s.accessReportPage},
 		{pattern: "GET /audit/residents/{tenant}/{code}/csv", gate: loggedIn, perm: access.AuditRead, h: s.accessReportCSV},
@@ -158,6 +159,7 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/exports/{id}/reject", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, json: true, h: s.apiExportDecision(false)},
 		{pattern: "GET /api/v1/alerts", gate: loggedIn, perm: access.AlertReview, json: true, h: s.apiAlerts},
 		{pattern: "GET /api/v1/audit/events", gate: loggedIn, perm: access.AuditRead, json: true, h: s.apiAuditEvents},
+		{pattern: "POST /api/v1/audit/events", gate: loggedIn, perm: access.AuditRead, json: true, h: s.apiAuditSearch},
 
 		// Anything else a browser asks for: an error page in the UI's language.
 		{pattern: "GET /", h: s.notFound},
