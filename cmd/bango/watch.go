@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"bango/internal/alert"
 	"bango/internal/audit"
 	"bango/internal/notify"
+	"bango/internal/store"
 )
 
 // every runs fn now and then every d until ctx ends; failures are logged,
@@ -58,41 +60,51 @@ func watch(ctx context.Context, sys *system) {
 		sys.log.Warn("no smtp-host: status reports are not mailed")
 		return
 	}
-	since := time.Now().UTC()
 	reportCtx := audit.WithActor(ctx, audit.Actor{User: "system:monitor"})
-	go func() {
-		t := time.NewTicker(sys.cfg.ReportEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			now := time.Now().UTC()
-			if err := enqueueReport(reportCtx, sys, since); err != nil {
-				sys.log.Error("status report not queued", "err", err)
-				continue
-			}
-			since = now
-		}
-	}()
+	go every(reportCtx, sys, time.Minute, "status report", func(ctx context.Context) error {
+		return enqueueReport(ctx, sys)
+	})
 	go every(ctx, sys, 30*time.Second, "mail delivery", func(ctx context.Context) error {
 		_, err := sys.outbox.Deliver(ctx, mail)
 		return err
 	})
 }
 
-// enqueueReport writes the report of the period since since into the
-// outbox; writing it is an event.
-func enqueueReport(ctx context.Context, sys *system, since time.Time) error {
-	subject, body, err := sys.monitor.Report(ctx, since)
-	if err != nil {
-		return err
-	}
-	id, err := sys.outbox.Enqueue(ctx, sys.cfg.SMTPTo, subject, body)
-	if err != nil {
-		return err
-	}
-	return audit.RecordAlone(ctx, sys.db, audit.Event{Action: "monitor.report", Subject: audit.Subject{Type: "mail", ID: strconv.FormatInt(id, 10)}, Outcome: audit.OK, Detail: subject})
+// reportSubject begins every status report's subject.
+const reportSubject = "bango 状態報告"
+
+// enqueueReport queues the status report when mail-report-every has passed
+// since the last one (kept in the outbox, so a restart loses no period and
+// several serve processes queue it once: the check and the queueing share
+// one transaction, under a lock on PostgreSQL). Queueing it is an event.
+func enqueueReport(ctx context.Context, sys *system) error {
+	return sys.db.Transact(ctx, func(tx *store.Tx) error {
+		if tx.Engine() == store.Postgres {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('bango.status_report'))`); err != nil {
+				return err
+			}
+		}
+		now := time.Now().UTC()
+		last, err := sys.outbox.LastWith(ctx, tx, reportSubject)
+		if err != nil {
+			return err
+		}
+		if !last.IsZero() && now.Sub(last) < sys.cfg.ReportEvery {
+			return nil
+		}
+		since := last
+		if since.IsZero() {
+			since = now.Add(-sys.cfg.ReportEvery)
+		}
+		subject, body, err := sys.monitor.Report(ctx, since)
+		if err != nil {
+			return err
+		}
+		var id int64
+		if err := tx.QueryRow(ctx, `INSERT INTO mail_outbox (created_at, recipients, subject, body, next_attempt) VALUES ($1, $2, $3, $4, $1) RETURNING id`,
+			now, strings.Join(sys.cfg.SMTPTo, ","), subject, body).Scan(&id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Action: "monitor.report", Subject: audit.Subject{Type: "mail", ID: strconv.FormatInt(id, 10)}, Outcome: audit.OK, Detail: subject})
+	})
 }

@@ -29,6 +29,8 @@ type Alert struct {
 	AckBy    string    `json:"ack_by,omitempty"`
 	AckAt    time.Time `json:"ack_at,omitzero"`
 	Comment  string    `json:"comment,omitempty"`
+	// Dedupe makes two alerts the same: one alert per rule and key.
+	Dedupe string `json:"-"`
 }
 
 // Rules.
@@ -50,12 +52,13 @@ func NewService(db *store.DB) *Service {
 // SetClock replaces the clock, for tests.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
-// Raise records a new open alert and its event.
+// Raise records a new open alert and its event. An alert whose Dedupe key
+// was raised before is a Conflict.
 func (s *Service) Raise(ctx context.Context, a Alert) (Alert, error) {
 	a.RaisedAt, a.Status = s.now(), "open"
 	err := s.db.Transact(ctx, func(tx *store.Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO alerts (tenant_code, rule, subject, detail, raised_at, status) VALUES ($1, $2, $3, $4, $5, 'open') RETURNING id`,
-			a.Tenant, a.Rule, a.Subject, a.Detail, a.RaisedAt).Scan(&a.ID); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO alerts (tenant_code, rule, subject, detail, raised_at, status, dedupe) VALUES ($1, $2, $3, $4, $5, 'open', $6) RETURNING id`,
+			a.Tenant, a.Rule, a.Subject, a.Detail, a.RaisedAt, a.Dedupe).Scan(&a.ID); err != nil {
 			return store.Translate(err)
 		}
 		// The rule engine raises alerts, not whoever tripped the rule.
@@ -69,24 +72,18 @@ func (s *Service) Raise(ctx context.Context, a Alert) (Alert, error) {
 // than perHour My Numbers of tenant in the last hour, once per hour, user
 // and municipality (each municipality's privacy manager sees their own).
 func (s *Service) CheckReveals(ctx context.Context, tenant, user string, perHour int) (bool, error) {
-	since := s.now().Add(-time.Hour)
-	var n, open int
+	now := s.now()
+	var n int
 	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE action = 'mynumber.reveal' AND outcome = 'ok' AND actor_user = $1 AND time > $2 AND tenant_code = $3`,
-		user, since, tenant).Scan(&n); err != nil {
+		user, now.Add(-time.Hour), tenant).Scan(&n); err != nil {
 		return false, store.Translate(err)
 	}
 	if n <= perHour {
 		return false, nil
 	}
-	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM alerts WHERE rule = $1 AND subject = $2 AND raised_at > $3 AND tenant_code = $4`, RuleBulkReveal, user, since, tenant).Scan(&open); err != nil {
-		return false, store.Translate(err)
-	}
-	if open > 0 {
-		return false, nil
-	}
-	_, err := s.Raise(ctx, Alert{Tenant: tenant, Rule: RuleBulkReveal, Subject: user,
-		Detail: "reveals_last_hour=" + strconv.Itoa(n) + " limit=" + strconv.Itoa(perHour)})
-	return err == nil, err
+	raised, err := s.once(ctx, Alert{Tenant: tenant, Rule: RuleBulkReveal, Subject: user,
+		Detail: "reveals_last_hour=" + strconv.Itoa(n) + " limit=" + strconv.Itoa(perHour)}, tenant+"|"+user+"|"+now.Truncate(time.Hour).Format(time.RFC3339))
+	return raised > 0, err
 }
 
 // Open lists the open alerts, newest first.
@@ -129,9 +126,13 @@ func (s *Service) Acknowledge(ctx context.Context, id int64, by, comment string,
 			return fe.Err()
 		}
 		now := s.now()
-		if _, err := tx.Exec(ctx, `UPDATE alerts SET status = 'acknowledged', ack_by = $1, ack_at = $2, comment = $3 WHERE id = $4 AND status = 'open'`,
-			by, now, comment, id); err != nil {
+		res, err := tx.Exec(ctx, `UPDATE alerts SET status = 'acknowledged', ack_by = $1, ack_at = $2, comment = $3 WHERE id = $4 AND status = 'open'`,
+			by, now, comment, id)
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.E(errs.Conflict, "alert %d was acknowledged meanwhile", id)
 		}
 		a.Status, a.AckBy, a.AckAt, a.Comment = "acknowledged", by, now, comment
 		return audit.Record(ctx, tx, audit.Event{Tenant: a.Tenant, Action: "alert.acknowledge", Subject: audit.Subject{Type: "alert", ID: strconv.FormatInt(id, 10)},
@@ -140,12 +141,12 @@ func (s *Service) Acknowledge(ctx context.Context, id int64, by, comment string,
 	return a, err
 }
 
-const selectAlert = `SELECT id, tenant_code, rule, subject, detail, raised_at, status, ack_by, ack_at, comment FROM alerts`
+const selectAlert = `SELECT id, tenant_code, rule, subject, detail, raised_at, status, ack_by, ack_at, comment, dedupe FROM alerts`
 
 func scanAlert(row interface{ Scan(...any) error }) (Alert, error) {
 	var a Alert
 	var ack sql.NullTime
-	err := row.Scan(&a.ID, &a.Tenant, &a.Rule, &a.Subject, &a.Detail, &a.RaisedAt, &a.Status, &a.AckBy, &ack, &a.Comment)
+	err := row.Scan(&a.ID, &a.Tenant, &a.Rule, &a.Subject, &a.Detail, &a.RaisedAt, &a.Status, &a.AckBy, &ack, &a.Comment, &a.Dedupe)
 	a.RaisedAt, a.AckAt = a.RaisedAt.UTC(), ack.Time.UTC()
 	return a, err
 }

@@ -2,6 +2,8 @@ package alert_test
 
 import (
 	"context"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,12 +49,41 @@ func TestBulkRevealRule(t *testing.T) {
 	})
 }
 
+// place puts the written events into the tree: the rules read placed
+// events only.
+func place(t *testing.T, db *store.DB) {
+	t.Helper()
+	keys, _, err := audit.LoadKeys(filepath.Join(t.TempDir(), "audit.key"), filepath.Join(t.TempDir(), "audit.pub"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := audit.NewSequencer(db, keys, nil, audit.SequencerOptions{Every: 100000, Period: time.Hour})
+	for range 100 {
+		if _, err := seq.Sequence(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if h, _ := audit.Status(context.Background(), db); h.Pending == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("events still pending")
+}
+
 // R-AUD-4: the rules read off the audit log each fire at their threshold
-// and not below: after hours (once per person and day, people only),
-// repeated denials (5 in 10 minutes), unregistered terminals.
+// and not below: after hours (once per person and day, staff only, in
+// their own municipality), repeated denials (5 in 10 minutes; a login ID
+// that is no account is never shown), unregistered terminals.
 func TestScanRules(t *testing.T) {
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		svc := alert.NewService(db)
+		now := time.Now().UTC()
+		for _, u := range [][2]string{{"clerk", "131041"}, {"guess", "011002"}} {
+			if _, err := db.SQL().ExecContext(context.Background(), `INSERT INTO staff_users (login_id, name, tenant_code, status, created_at, updated_at)
+				VALUES ($1, 'x', $2, 'active', $3, $3)`, u[0], u[1], now); err != nil {
+				t.Fatal(err)
+			}
+		}
 		jst := time.FixedZone("JST", 9*3600)
 		day := time.Date(2026, 11, 20, 0, 0, 0, 0, jst)
 		record := func(user, address, action, outcome, detail string, at time.Time) {
@@ -64,6 +95,7 @@ func TestScanRules(t *testing.T) {
 		}
 		scan := func() int {
 			t.Helper()
+			place(t, db)
 			n, err := svc.Scan(context.Background(), alert.DefaultRules)
 			if err != nil {
 				t.Fatal(err)
@@ -88,8 +120,11 @@ func TestScanRules(t *testing.T) {
 			t.Fatalf("alerts after 4 denials: %d", n)
 		}
 		record("guess", "10.0.0.9", "login.password", "denied", "reason=wrong_password", base.Add(5*time.Minute))
-		if n := scan(); n != 1 {
-			t.Fatalf("alerts after 5 denials in 10 minutes = %d, want 1", n)
+		for i := range 5 {
+			record("hunter2-typed-as-id", "10.0.0.10", "login.password", "denied", "reason=unknown_login_id", base.Add(time.Duration(i)*time.Second))
+		}
+		if n := scan(); n != 2 {
+			t.Fatalf("alerts after 5 denials in 10 minutes (a staff member, an unknown ID) = %d, want 2", n)
 		}
 		record("anonymous", "192.0.2.7", "request.refused", "denied", "reason=unregistered_terminal address=192.0.2.7 method=GET", base)
 		if n := scan(); n != 1 {
@@ -99,12 +134,21 @@ func TestScanRules(t *testing.T) {
 			t.Fatalf("a second scan raised %d again", n)
 		}
 		open, _ := svc.Open(context.Background())
-		rules := map[string]string{}
+		got := map[string]string{}
 		for _, a := range open {
-			rules[a.Rule] = a.Subject
+			got[a.Rule+"/"+a.Subject] = a.Tenant
+			if strings.Contains(a.Subject+a.Detail, "hunter2") {
+				t.Fatalf("an unknown login ID is shown: %+v", a)
+			}
 		}
-		if rules[alert.RuleAfterHours] != "clerk" || rules[alert.RuleDenials] != "guess" || rules[alert.RuleUnregistered] != "192.0.2.7" || len(open) != 3 {
-			t.Fatalf("open alerts = %+v", open)
+		want := map[string]string{"after_hours/clerk": "131041", "repeated_denials/guess": "011002", "repeated_denials/(unknown login ID)": "", "unregistered_terminal/192.0.2.7": ""}
+		if len(got) != len(want) {
+			t.Fatalf("open alerts = %v, want %v", got, want)
+		}
+		for k, v := range want {
+			if tenant, ok := got[k]; !ok || tenant != v {
+				t.Fatalf("open alerts = %v, want %v", got, want)
+			}
 		}
 	})
 }

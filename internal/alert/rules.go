@@ -2,10 +2,12 @@ package alert
 
 import (
 	"context"
+	"database/sql"
 	"strconv"
 	"strings"
 	"time"
 
+	"bango/internal/errs"
 	"bango/internal/store"
 )
 
@@ -18,6 +20,7 @@ const (
 	scanBatch          = 5000
 	scanCursor         = "scan"
 	unregisteredReason = "reason=unregistered_terminal"
+	unknownLogin       = "(unknown login ID)"
 )
 
 // Rules are the thresholds of the rules Scan applies.
@@ -35,86 +38,115 @@ var DefaultRules = Rules{OpenHour: 7, CloseHour: 22, Denials: 5, DenialWindow: 1
 
 var jst = time.FixedZone("JST", 9*3600)
 
-// person reports whether an actor is a staff member (not a system job, the
+// person reports whether an actor is a person (not a system job, the
 // command line or an anonymous caller).
 func person(actor string) bool {
 	return actor != "" && actor != "anonymous" && !strings.HasPrefix(actor, "system:") && !strings.HasPrefix(actor, "cli:")
 }
 
 type scanned struct {
-	id                     int64
-	at                     time.Time
-	tenant, actor, address string
-	action, outcome        string
-	detail                 string
+	seq             int64
+	at              time.Time
+	actor, address  string
+	action, outcome string
+	detail          string
+	home            string // the actor's municipality ("" for staff of none)
+	staff           bool   // the actor is a staff account (not a mistyped login ID)
 }
 
-// Scan applies the rules to the audit events written since the last scan
-// and raises what they find; it returns how many alerts it raised. Several
-// processes may scan: the cursor moves in the transaction that reads it.
+// Scan applies the rules to the events placed in the tree since the last
+// scan (placed leaves come in order; event ids are not committed in order)
+// and returns how many alerts it raised. The cursor moves only after the
+// rules ran, with a check that nobody moved it meanwhile; a batch run twice
+// raises nothing twice (each alert has its key).
 func (s *Service) Scan(ctx context.Context, r Rules) (int, error) {
-	var events []scanned
-	var cursor int64
-	err := s.db.Transact(ctx, func(tx *store.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(event_id), 0) FROM alert_cursor WHERE rule = $1`, scanCursor).Scan(&cursor); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT id, time, tenant_code, actor_user, actor_address, action, outcome, detail FROM audit_events
-			WHERE id > $1 ORDER BY id LIMIT $2`, cursor, scanBatch)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		events = events[:0]
-		for rows.Next() {
-			var e scanned
-			if err := rows.Scan(&e.id, &e.at, &e.tenant, &e.actor, &e.address, &e.action, &e.outcome, &e.detail); err != nil {
-				return err
-			}
-			events = append(events, e)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if len(events) == 0 {
-			return nil
-		}
-		last := events[len(events)-1].id
-		res, err := tx.Exec(ctx, `UPDATE alert_cursor SET event_id = $1 WHERE rule = $2 AND event_id = $3`, last, scanCursor, cursor)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			_, err = tx.Exec(ctx, `INSERT INTO alert_cursor (rule, event_id) VALUES ($1, $2)`, scanCursor, last)
-		}
-		return err
-	})
-	if err != nil {
-		return 0, store.Translate(err)
-	}
 	raised := 0
-	for _, e := range events {
-		n, err := s.apply(ctx, r, e)
-		if err != nil {
+	for {
+		var cursor int64 = -1
+		err := s.db.QueryRow(ctx, `SELECT position FROM alert_cursor WHERE rule = $1`, scanCursor).Scan(&cursor)
+		if err != nil && err != sql.ErrNoRows {
+			return raised, store.Translate(err)
+		}
+		events, err := s.placedSince(ctx, cursor)
+		if err != nil || len(events) == 0 {
 			return raised, err
 		}
-		raised += n
+		for _, e := range events {
+			n, err := s.apply(ctx, r, e)
+			if err != nil {
+				return raised, err
+			}
+			raised += n
+		}
+		last := events[len(events)-1].seq
+		err = s.db.Transact(ctx, func(tx *store.Tx) error {
+			res, err := tx.Exec(ctx, `UPDATE alert_cursor SET position = $1 WHERE rule = $2 AND position = $3`, last, scanCursor, cursor)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				return nil
+			}
+			if cursor >= 0 {
+				return errs.E(errs.Conflict, "another process moved the alert cursor")
+			}
+			_, err = tx.Exec(ctx, `INSERT INTO alert_cursor (rule, position) VALUES ($1, $2)`, scanCursor, last)
+			return err
+		})
+		if err != nil {
+			if errs.Is(err, errs.Conflict) {
+				return raised, nil // the other process carries on
+			}
+			return raised, store.Translate(err)
+		}
+		if len(events) < scanBatch {
+			return raised, nil
+		}
 	}
-	return raised, nil
+}
+
+// placedSince reads the next batch of placed events after leaf cursor,
+// with each actor's home municipality.
+func (s *Service) placedSince(ctx context.Context, cursor int64) ([]scanned, error) {
+	rows, err := s.db.Query(ctx, `SELECT l.seq, e.time, e.actor_user, e.actor_address, e.action, e.outcome, e.detail,
+		COALESCE(u.tenant_code, ''), u.id IS NOT NULL
+		FROM audit_log l JOIN audit_events e ON e.id = l.event_id LEFT JOIN staff_users u ON u.login_id = e.actor_user
+		WHERE l.seq > $1 ORDER BY l.seq LIMIT $2`, cursor, scanBatch)
+	if err != nil {
+		return nil, store.Translate(err)
+	}
+	defer rows.Close()
+	var out []scanned
+	for rows.Next() {
+		var e scanned
+		if err := rows.Scan(&e.seq, &e.at, &e.actor, &e.address, &e.action, &e.outcome, &e.detail, &e.home, &e.staff); err != nil {
+			return nil, store.Translate(err)
+		}
+		e.at = e.at.UTC()
+		out = append(out, e)
+	}
+	return out, store.Translate(rows.Err())
 }
 
 func (s *Service) apply(ctx context.Context, r Rules, e scanned) (int, error) {
 	raised := 0
-	if person(e.actor) && !strings.HasPrefix(e.action, "alert.") {
+	// A person's alerts belong to their own municipality; a login ID that
+	// is no account (perhaps a password typed in the wrong box) is never
+	// shown, only where it came from.
+	who := e.actor
+	if !e.staff {
+		who = unknownLogin
+	}
+	if person(e.actor) && e.staff && !strings.HasPrefix(e.action, "alert.") {
 		local := e.at.In(jst)
 		if h := local.Hour(); h < r.OpenHour || h >= r.CloseHour {
-			day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, jst)
-			ok, err := s.once(ctx, Alert{Tenant: e.tenant, Rule: RuleAfterHours, Subject: e.actor,
-				Detail: "first=" + local.Format("2006-01-02 15:04") + " action=" + e.action}, day.UTC())
+			day := local.Format("2006-01-02")
+			n, err := s.once(ctx, Alert{Tenant: e.home, Rule: RuleAfterHours, Subject: who,
+				Detail: "first=" + local.Format("2006-01-02 15:04") + " action=" + e.action}, e.home+"|"+e.actor+"|"+day)
 			if err != nil {
 				return raised, err
 			}
-			raised += ok
+			raised += n
 		}
 	}
 	if e.outcome == "denied" && person(e.actor) && r.Denials > 0 {
@@ -124,41 +156,47 @@ func (s *Service) apply(ctx context.Context, r Rules, e scanned) (int, error) {
 			return raised, store.Translate(err)
 		}
 		if n >= r.Denials {
-			ok, err := s.once(ctx, Alert{Tenant: e.tenant, Rule: RuleDenials, Subject: e.actor,
-				Detail: "denials=" + strconv.Itoa(n) + " within=" + r.DenialWindow.String() + " last=" + e.action}, e.at.Add(-r.DenialWindow))
+			window := e.at.Truncate(r.DenialWindow).Format(time.RFC3339)
+			detail := "denials=" + strconv.Itoa(n) + " within=" + r.DenialWindow.String() + " last=" + e.action + " address=" + e.address
+			k, err := s.once(ctx, Alert{Tenant: e.home, Rule: RuleDenials, Subject: who, Detail: detail}, e.home+"|"+e.actor+"|"+window)
 			if err != nil {
 				return raised, err
 			}
-			raised += ok
+			raised += k
 		}
 	}
 	if e.action == "request.refused" && strings.Contains(e.detail, unregisteredReason) {
-		ok, err := s.once(ctx, Alert{Rule: RuleUnregistered, Subject: e.address, Detail: e.detail}, e.at.Add(-time.Hour))
+		hour := e.at.Truncate(time.Hour).Format(time.RFC3339)
+		n, err := s.once(ctx, Alert{Rule: RuleUnregistered, Subject: e.address, Detail: e.detail}, e.address+"|"+hour)
 		if err != nil {
 			return raised, err
 		}
-		raised += ok
+		raised += n
 	}
 	return raised, nil
 }
 
-// RaiseOnce raises a unless an alert of the same rule and subject was
-// raised since since; it returns 1 when it raised one.
-func (s *Service) RaiseOnce(ctx context.Context, a Alert, since time.Time) (int, error) {
-	return s.once(ctx, a, since)
+// RaiseOnce raises a unless an alert of the same rule and key was raised
+// before; it returns 1 when it raised one.
+func (s *Service) RaiseOnce(ctx context.Context, a Alert, key string) (int, error) {
+	return s.once(ctx, a, key)
 }
 
-// once raises a unless an alert of the same rule and subject was raised
-// since since.
-func (s *Service) once(ctx context.Context, a Alert, since time.Time) (int, error) {
+// once raises a with dedupe key, unless one with that key exists (several
+// processes may race: the unique key settles it).
+func (s *Service) once(ctx context.Context, a Alert, key string) (int, error) {
 	var n int
-	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM alerts WHERE rule = $1 AND subject = $2 AND raised_at >= $3`, a.Rule, a.Subject, since).Scan(&n); err != nil {
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM alerts WHERE rule = $1 AND dedupe = $2`, a.Rule, key).Scan(&n); err != nil {
 		return 0, store.Translate(err)
 	}
 	if n > 0 {
 		return 0, nil
 	}
+	a.Dedupe = key
 	if _, err := s.Raise(ctx, a); err != nil {
+		if errs.Is(err, errs.Conflict) {
+			return 0, nil
+		}
 		return 0, err
 	}
 	return 1, nil

@@ -24,7 +24,8 @@ import (
 	"bango/internal/store"
 )
 
-// Allowed is one allowlist entry; an empty field matches anything.
+// Allowed is one allowlist entry; an empty field matches anything, CIDR
+// "local" matches connections over the server's socket.
 type Allowed struct {
 	ID          int64     `json:"id"`
 	Role        string    `json:"role"`
@@ -42,8 +43,11 @@ func (a Allowed) matches(c Connection) bool {
 	if a.Application != "" && a.Application != c.Application {
 		return false
 	}
-	if a.CIDR == "" {
+	switch a.CIDR {
+	case "":
 		return true
+	case "local":
+		return c.Address == "local"
 	}
 	p, err := netip.ParsePrefix(a.CIDR)
 	addr, aerr := netip.ParseAddr(c.Address)
@@ -80,7 +84,7 @@ var systemActor = audit.Actor{User: "system:monitor"}
 // Allow adds an allowlist entry; the change is audited.
 func (m *Monitor) Allow(ctx context.Context, a Allowed) (Allowed, error) {
 	a.Role, a.Application, a.CIDR = strings.TrimSpace(a.Role), strings.TrimSpace(a.Application), strings.TrimSpace(a.CIDR)
-	if a.CIDR != "" {
+	if a.CIDR != "" && a.CIDR != "local" {
 		p, err := netip.ParsePrefix(a.CIDR)
 		if err != nil {
 			if addr, aerr := netip.ParseAddr(a.CIDR); aerr == nil {
@@ -149,6 +153,9 @@ func (m *Monitor) Sample(ctx context.Context) ([]Connection, error) {
 		if err := m.db.QueryRow(ctx, `SELECT current_user, COALESCE(host(inet_client_addr()), '')`).Scan(&role, &addr); err != nil {
 			return nil, store.Translate(err)
 		}
+		if addr == "" {
+			addr = "local" // bango connects over a socket: trust only socket connections
+		}
 		a, err := m.Allow(ctx, Allowed{Role: role, Application: store.ApplicationName, CIDR: addr, Note: "bango itself, trusted at the first sample"})
 		if err != nil {
 			return nil, err
@@ -186,7 +193,8 @@ func (m *Monitor) Sample(ctx context.Context) ([]Connection, error) {
 		if c.Known {
 			continue
 		}
-		raised, err := m.alerts.RaiseOnce(ctx, alert.Alert{Rule: alert.RuleUnknownDBConn, Subject: c.String(), Detail: "sampled=" + now.Format(time.RFC3339)}, now.Add(-time.Hour))
+		raised, err := m.alerts.RaiseOnce(ctx, alert.Alert{Rule: alert.RuleUnknownDBConn, Subject: c.String(), Detail: "sampled=" + now.Format(time.RFC3339)},
+			c.String()+"|"+now.Truncate(time.Hour).Format(time.RFC3339))
 		if err != nil {
 			return seen, err
 		}

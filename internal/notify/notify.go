@@ -162,6 +162,9 @@ func (o *Outbox) Enqueue(ctx context.Context, recipients []string, subject, body
 	return id, store.Translate(err)
 }
 
+// claimFor is how long a delivering process holds a message.
+const claimFor = 5 * time.Minute
+
 // backoff is the wait after the n-th failed attempt: 1, 2, 4 … minutes, at
 // most an hour.
 func backoff(n int) time.Duration {
@@ -179,7 +182,17 @@ func (o *Outbox) Deliver(ctx context.Context, s Sender) (int, error) {
 	}
 	sent := 0
 	for _, m := range due {
-		err := s.Send(ctx, m.Recipients, m.Subject, m.body)
+		// Claim the message first: another process delivering at the same
+		// time skips it instead of sending it twice.
+		res, err := o.db.SQL().ExecContext(ctx, `UPDATE mail_outbox SET next_attempt = $1 WHERE id = $2 AND sent_at IS NULL AND next_attempt = $3`,
+			o.now().Add(claimFor), m.ID, m.NextAttempt)
+		if err != nil {
+			return sent, store.Translate(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			continue
+		}
+		err = s.Send(ctx, m.Recipients, m.Subject, m.body)
 		now := o.now()
 		if err != nil {
 			msg := err.Error()
@@ -225,8 +238,16 @@ func (o *Outbox) list(ctx context.Context, where string, args ...any) ([]Mail, e
 			return nil, store.Translate(err)
 		}
 		m.Recipients, m.Sent = strings.Split(to, ","), sent.Time.UTC()
-		m.Created, m.NextAttempt = m.Created.UTC(), m.NextAttempt.UTC()
+		m.Created = m.Created.UTC()
 		out = append(out, m)
 	}
 	return out, store.Translate(rows.Err())
+}
+
+// LastWith returns when the newest message whose subject starts with
+// prefix was queued (zero if none): where the next report begins.
+func (o *Outbox) LastWith(ctx context.Context, q store.Querier, prefix string) (time.Time, error) {
+	var t sql.NullTime
+	err := q.QueryRow(ctx, `SELECT MAX(created_at) FROM mail_outbox WHERE subject LIKE $1`, prefix+"%").Scan(&t)
+	return t.Time.UTC(), store.Translate(err)
 }

@@ -75,6 +75,7 @@ func (s *Server) ackAlert(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {
+			s.refused(r, "alert_outside_scope", err)
 			return err
 		}
 		msg, ok := problemText(lang(r), err)
@@ -118,7 +119,9 @@ func (s *Server) periodReview(r *http.Request, v map[string]string) (*reviewData
 		d.To = now.Format("2006-01-02")
 	}
 	if d.Tenant == "" || !mayReview(r)(d.Tenant) {
-		return d, errs.E(errs.NotFound, "no municipality %q to review", d.Tenant)
+		err := errs.E(errs.NotFound, "no municipality %q to review", d.Tenant)
+		s.refused(r, "review_outside_scope tenant="+d.Tenant, err)
+		return d, err
 	}
 	from, err := parseDay("from", d.From)
 	if err != nil {

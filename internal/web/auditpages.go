@@ -141,6 +141,7 @@ func (s *Server) query(r *http.Request, f searchForm) (audit.Query, error) {
 	var fe errs.FieldErrors
 	if f.Tenant != "" {
 		if !all && !contains(tenants, f.Tenant) {
+			s.refused(r, "audit_search_outside_scope tenant="+f.Tenant, nil)
 			fe.Add("tenant", errs.Message{JA: "この団体の記録は検索できません", EN: "you may not search this municipality's events"})
 		}
 		q.Tenants, q.AllTenants = []string{f.Tenant}, false
@@ -178,6 +179,15 @@ func (s *Server) query(r *http.Request, f searchForm) (audit.Query, error) {
 	return q, nil
 }
 
+// oneTenant is the municipality a search event belongs to: the one
+// searched, or none when several or all were (the detail lists them).
+func oneTenant(q audit.Query) string {
+	if !q.AllTenants && len(q.Tenants) == 1 {
+		return q.Tenants[0]
+	}
+	return ""
+}
+
 func contains(list []string, v string) bool {
 	for _, s := range list {
 		if s == v {
@@ -202,7 +212,7 @@ func (s *Server) search(r *http.Request, q audit.Query, action string) (audit.Pa
 	if err != nil {
 		return p, err
 	}
-	err = audit.RecordAlone(r.Context(), s.db, audit.Event{Tenant: strings.Join(q.Tenants, ","), Action: action,
+	err = audit.RecordAlone(r.Context(), s.db, audit.Event{Tenant: oneTenant(q), Action: action,
 		Subject: audit.Subject{Type: "audit_query"}, Outcome: audit.OK, Detail: q.Describe() + " found=" + strconv.Itoa(len(p.Events))})
 	return p, err
 }
@@ -290,7 +300,7 @@ func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request) error {
 	if len(all) > maxCSV {
 		all = all[:maxCSV]
 	}
-	if err := audit.RecordAlone(r.Context(), s.db, audit.Event{Tenant: strings.Join(q.Tenants, ","), Action: "audit.export",
+	if err := audit.RecordAlone(r.Context(), s.db, audit.Event{Tenant: oneTenant(q), Action: "audit.export",
 		Subject: audit.Subject{Type: "audit_query"}, Outcome: audit.OK, Detail: q.Describe() + " rows=" + strconv.Itoa(len(all))}); err != nil {
 		return err
 	}
@@ -313,7 +323,9 @@ func (s *Server) residentReport(r *http.Request) (*accessReport, error) {
 	}
 	tenant, code := r.PathValue("tenant"), r.PathValue("code")
 	if !rightsFrom(r.Context()).Has(access.AuditRead, tenant) {
-		return nil, errs.E(errs.NotFound, "resident %s/%s not found", tenant, code)
+		err := errs.E(errs.NotFound, "resident %s/%s not found", tenant, code)
+		s.refused(r, "access_report_outside_scope tenant="+tenant, err)
+		return nil, err
 	}
 	res, err := b.Residents.Get(r.Context(), tenant, code)
 	if err != nil {

@@ -44,6 +44,10 @@ CREATE TABLE alerts (
     status      TEXT NOT NULL CHECK (status IN ('open', 'acknowledged')),
     ack_by      TEXT NOT NULL DEFAULT '',
     ack_at      {{time}},
-    comment     TEXT NOT NULL DEFAULT ''
+    comment     TEXT NOT NULL DEFAULT '',
+    -- what makes two alerts the same (rule-specific: who, where, which
+    -- hour or day): one alert per key, even with several processes.
+    dedupe      TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX alerts_open ON alerts (status, raised_at);
+CREATE UNIQUE INDEX alerts_dedupe ON alerts (rule, dedupe) WHERE dedupe <> '';

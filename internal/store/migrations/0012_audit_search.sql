@@ -72,8 +72,9 @@ CREATE TABLE mail_outbox (
 );
 CREATE INDEX mail_outbox_due ON mail_outbox (sent_at, next_attempt);
 
--- Where each alert rule has read the audit log up to.
+-- Where the alert rules have read the placed audit log up to (a leaf
+-- number: leaves are placed in order, ids are not committed in order).
 CREATE TABLE alert_cursor (
     rule     TEXT PRIMARY KEY,
-    event_id BIGINT NOT NULL
+    position BIGINT NOT NULL
 );
