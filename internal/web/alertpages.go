@@ -97,6 +97,9 @@ type reviewData struct {
 	SignOffs  []alert.SignOff
 	Ready     bool
 	Truncated bool
+	// RevealCount is every reveal of the period (the list shows the newest
+	// 500); the sign-off records it.
+	RevealCount int
 }
 
 // periodReview gathers tenant's reveals and alerts of the period in the
@@ -137,6 +140,10 @@ func (s *Server) periodReview(r *http.Request, v map[string]string) (*reviewData
 		return d, err
 	}
 	d.Reveals, d.Truncated = page.Events, page.Next != 0
+	if err := s.db.QueryRow(r.Context(), `SELECT count(*) FROM audit_search s JOIN audit_events e ON e.id = s.event_id
+		WHERE s.tenant_code = $1 AND s.time >= $2 AND s.time < $3 AND e.action = 'mynumber.reveal'`, d.Tenant, from.UTC(), to.UTC()).Scan(&d.RevealCount); err != nil {
+		return d, err
+	}
 	alerts, err := b.Alerts.Between(r.Context(), from, to)
 	if err != nil {
 		return d, err
@@ -186,7 +193,7 @@ func (s *Server) signReview(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		from, _ := parseDay("from", d.From)
 		to, _ := parseDay("to", d.To)
-		_, err = b.Alerts.Sign(r.Context(), alert.SignOff{Tenant: d.Tenant, From: from, To: to.Add(24 * time.Hour), Reveals: len(d.Reveals),
+		_, err = b.Alerts.Sign(r.Context(), alert.SignOff{Tenant: d.Tenant, From: from, To: to.Add(24 * time.Hour), Reveals: d.RevealCount,
 			Alerts: len(d.Alerts), Reviewer: sessionFrom(r.Context()).User.LoginID, Note: f["note"]})
 	}
 	if err != nil {
