@@ -188,6 +188,14 @@ func pruneDaily(ctx context.Context, sys *system) {
 		} else if n > 0 {
 			sys.log.Info("audit retention applied", "removed", n, "cutoff", cutoff)
 		}
+		// Monitoring data is kept 90 days: the mailed reports summarised it.
+		old := time.Now().Add(-90 * 24 * time.Hour)
+		if _, err := sys.monitor.Forget(ctx, old); err != nil && ctx.Err() == nil {
+			sys.log.Error("connection samples not cleaned up", "err", err)
+		}
+		if _, err := sys.outbox.Forget(ctx, old); err != nil && ctx.Err() == nil {
+			sys.log.Error("sent mail not cleaned up", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return

@@ -299,3 +299,13 @@ func (m *Monitor) Report(ctx context.Context, since time.Time) (string, string, 
 	}
 	return subject, b.String(), nil
 }
+
+// Forget removes connection samples older than before: the reports that
+// summarised them were mailed long ago.
+func (m *Monitor) Forget(ctx context.Context, before time.Time) (int64, error) {
+	res, err := m.db.SQL().ExecContext(ctx, `DELETE FROM db_connection_samples WHERE sampled_at < $1`, before.UTC())
+	if err != nil {
+		return 0, store.Translate(err)
+	}
+	return res.RowsAffected()
+}

@@ -251,3 +251,12 @@ func (o *Outbox) LastWith(ctx context.Context, q store.Querier, prefix string) (
 	err := q.QueryRow(ctx, `SELECT MAX(created_at) FROM mail_outbox WHERE subject LIKE $1`, prefix+"%").Scan(&t)
 	return t.Time.UTC(), store.Translate(err)
 }
+
+// Forget removes mail sent before before.
+func (o *Outbox) Forget(ctx context.Context, before time.Time) (int64, error) {
+	res, err := o.db.SQL().ExecContext(ctx, `DELETE FROM mail_outbox WHERE sent_at IS NOT NULL AND sent_at < $1`, before.UTC())
+	if err != nil {
+		return 0, store.Translate(err)
+	}
+	return res.RowsAffected()
+}

@@ -104,5 +104,13 @@ func TestOutboxRetries(t *testing.T) {
 		if failing, _ := box.Failing(ctx); len(failing) != 0 {
 			t.Fatalf("still failing: %+v", failing)
 		}
+		// Sent mail is forgotten after its time, unsent mail never.
+		box.Enqueue(ctx, []string{"is@city.example.lg.jp"}, "unsent", "x")
+		if n, err := box.Forget(ctx, now.Add(time.Hour)); err != nil || n != 1 {
+			t.Fatalf("forget: %d %v", n, err)
+		}
+		if recent, _ := box.Recent(ctx, 10); len(recent) != 1 || recent[0].Subject != "unsent" {
+			t.Fatalf("left: %+v", recent)
+		}
 	})
 }
