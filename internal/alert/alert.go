@@ -151,9 +151,9 @@ func scanAlert(row interface{ Scan(...any) error }) (Alert, error) {
 	return a, err
 }
 
-// Between lists the alerts raised in [from, to), newest first.
-func (s *Service) Between(ctx context.Context, from, to time.Time) ([]Alert, error) {
-	rows, err := s.db.Query(ctx, selectAlert+` WHERE raised_at >= $1 AND raised_at < $2 ORDER BY id DESC LIMIT 2000`, from, to)
+// Between lists tenant's alerts raised in [from, to), newest first.
+func (s *Service) Between(ctx context.Context, tenant string, from, to time.Time) ([]Alert, error) {
+	rows, err := s.db.Query(ctx, selectAlert+` WHERE tenant_code = $1 AND raised_at >= $2 AND raised_at < $3 ORDER BY id DESC`, tenant, from.UTC(), to.UTC())
 	if err != nil {
 		return nil, store.Translate(err)
 	}
@@ -223,4 +223,64 @@ func (s *Service) SignOffs(ctx context.Context, tenant string) ([]SignOff, error
 		out = append(out, so)
 	}
 	return out, store.Translate(rows.Err())
+}
+
+// Filter selects alerts for a reviewer: their municipalities (and the
+// alerts of none, which concern every municipality), or all.
+type Filter struct {
+	Tenants []string
+	All     bool
+	Status  string // "open", "acknowledged" or "" for both
+	Before  int64  // a page starts below this ID (0: the newest)
+	Limit   int
+}
+
+// List returns one page of the alerts f selects, newest first, and the
+// Before of the next page (0 at the end).
+func (s *Service) List(ctx context.Context, f Filter) ([]Alert, int64, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	q := selectAlert + ` WHERE 1 = 1`
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if !f.All {
+		marks := []string{arg("")}
+		for _, t := range f.Tenants {
+			marks = append(marks, arg(t))
+		}
+		q += ` AND tenant_code IN (` + strings.Join(marks, ", ") + `)`
+	}
+	if f.Status != "" {
+		q += ` AND status = ` + arg(f.Status)
+	}
+	if f.Before > 0 {
+		q += ` AND id < ` + arg(f.Before)
+	}
+	q += ` ORDER BY id DESC LIMIT ` + arg(f.Limit+1)
+	rows, err := s.db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, 0, store.Translate(err)
+	}
+	defer rows.Close()
+	var out []Alert
+	for rows.Next() {
+		a, err := scanAlert(rows)
+		if err != nil {
+			return nil, 0, store.Translate(err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, store.Translate(err)
+	}
+	var next int64
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		next = out[f.Limit-1].ID
+	}
+	return out, next, nil
 }

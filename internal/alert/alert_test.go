@@ -3,6 +3,7 @@ package alert_test
 import (
 	"context"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -149,6 +150,31 @@ func TestScanRules(t *testing.T) {
 			if tenant, ok := got[k]; !ok || tenant != v {
 				t.Fatalf("open alerts = %v, want %v", got, want)
 			}
+		}
+	})
+}
+
+// R-AUD-4: a reviewer's alert list holds their municipalities' alerts and
+// those of none, a page at a time, filtered in the database.
+func TestListScopeAndPaging(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		svc := alert.NewService(db)
+		ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
+		for i, tenant := range []string{"131041", "011002", "", "131041", "131041"} {
+			if _, err := svc.Raise(ctx, alert.Alert{Tenant: tenant, Rule: alert.RuleBulkReveal, Subject: "u" + strconv.Itoa(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		page, next, err := svc.List(context.Background(), alert.Filter{Tenants: []string{"131041"}, Status: "open", Limit: 2})
+		if err != nil || len(page) != 2 || next == 0 || page[0].Subject != "u4" || page[1].Subject != "u3" {
+			t.Fatalf("first page: %+v next=%d %v", page, next, err)
+		}
+		page, next, _ = svc.List(context.Background(), alert.Filter{Tenants: []string{"131041"}, Status: "open", Limit: 2, Before: next})
+		if len(page) != 2 || next != 0 || page[0].Subject != "u2" || page[1].Subject != "u0" {
+			t.Fatalf("second page: %+v next=%d", page, next)
+		}
+		if all, _, _ := svc.List(context.Background(), alert.Filter{All: true}); len(all) != 5 {
+			t.Fatalf("system-wide reviewer sees %d, want 5", len(all))
 		}
 	})
 }

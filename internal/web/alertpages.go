@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"bango/internal/access"
@@ -25,6 +26,13 @@ func mayReview(r *http.Request) func(string) bool {
 
 type alertsData struct {
 	Open, Recent []alert.Alert
+	NextOpen     int64 // the older open alerts begin below this ID
+}
+
+// reviewFilter is what the caller may review, for alert lists.
+func reviewFilter(r *http.Request) alert.Filter {
+	tenants, all := rightsFrom(r.Context()).Tenants(access.AlertReview)
+	return alert.Filter{Tenants: tenants, All: all}
 }
 
 func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) error {
@@ -36,21 +44,16 @@ func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
-	allowed := mayReview(r)
-	now := time.Now().UTC()
-	all, err := b.Alerts.Between(r.Context(), now.Add(-30*24*time.Hour), now.Add(time.Minute))
-	if err != nil {
+	d := alertsData{}
+	f := reviewFilter(r)
+	f.Status, f.Limit = "open", 100
+	f.Before, _ = strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+	if d.Open, d.NextOpen, err = b.Alerts.List(r.Context(), f); err != nil {
 		return err
 	}
-	d := alertsData{}
-	for _, a := range all {
-		switch {
-		case !allowed(a.Tenant):
-		case a.Status == "open":
-			d.Open = append(d.Open, a)
-		default:
-			d.Recent = append(d.Recent, a)
-		}
+	f.Status, f.Before, f.Limit = "acknowledged", 0, 50
+	if d.Recent, _, err = b.Alerts.List(r.Context(), f); err != nil {
+		return err
 	}
 	p := s.newPage(r, "alerts.title", sessionFrom(r.Context()))
 	p.Data, p.Error = d, problem
@@ -144,14 +147,8 @@ func (s *Server) periodReview(r *http.Request, v map[string]string) (*reviewData
 		WHERE s.tenant_code = $1 AND s.time >= $2 AND s.time < $3 AND e.action = 'mynumber.reveal'`, d.Tenant, from.UTC(), to.UTC()).Scan(&d.RevealCount); err != nil {
 		return d, err
 	}
-	alerts, err := b.Alerts.Between(r.Context(), from, to)
-	if err != nil {
+	if d.Alerts, err = b.Alerts.Between(r.Context(), d.Tenant, from, to); err != nil {
 		return d, err
-	}
-	for _, a := range alerts {
-		if a.Tenant == d.Tenant {
-			d.Alerts = append(d.Alerts, a)
-		}
 	}
 	if d.SignOffs, err = b.Alerts.SignOffs(r.Context(), d.Tenant); err != nil {
 		return d, err

@@ -421,18 +421,19 @@ func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	open, err := b.Alerts.Open(r.Context())
+	f := reviewFilter(r)
+	f.Status = r.URL.Query().Get("status")
+	f.Before, _ = strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+	f.Limit, _ = strconv.Atoi(r.URL.Query().Get("limit"))
+	list, next, err := b.Alerts.List(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	allowed := mayReview(r)
-	out := []any{}
-	for _, a := range open {
-		if allowed(a.Tenant) {
-			out = append(out, a)
-		}
+	out := map[string]any{"alerts": nonNil(list), "as_of": time.Now().UTC()}
+	if next > 0 {
+		out["next"] = next
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"alerts": out, "as_of": time.Now().UTC()})
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

@@ -311,15 +311,10 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 			d.FailingMail = failing
 		}
 		if p.Rights.Anywhere(access.AlertReview) {
-			open, err := b.Alerts.Open(r.Context())
-			if err != nil {
+			f := reviewFilter(r)
+			f.Status, f.Limit = "open", 20
+			if d.Alerts, _, err = b.Alerts.List(r.Context(), f); err != nil {
 				return err
-			}
-			allowed := mayReview(r)
-			for _, a := range open {
-				if allowed(a.Tenant) {
-					d.Alerts = append(d.Alerts, a)
-				}
 			}
 		}
 	}
