@@ -76,6 +76,7 @@ const (
 
 var demoStaff = []identity.NewUser{
 	{LoginID: "is-admin", Name: "情報　管理", Department: "総務部", Section: "情報システム課"},
+	{LoginID: "is-approver", Name: "情報　承認", Department: "総務部", Section: "情報システム課"},
 	{LoginID: "clerk.shinjuku", Name: "新宿　花子", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"},
 	{LoginID: "checker.shinjuku", Name: "確認　太郎", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"},
 	{LoginID: "head.shinjuku", Name: "課長　一郎", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"},
@@ -90,6 +91,7 @@ var demoStaff = []identity.NewUser{
 // workflow, because demo data has nobody to apply; the events say so.
 var demoGrants = map[string][][2]string{
 	"is-admin":         {{"is-admin", ""}},
+	"is-approver":      {{"is-approver", ""}},
 	"clerk.shinjuku":   {{"nhi-clerk", "131041"}},
 	"checker.shinjuku": {{"nhi-checker", "131041"}},
 	"head.shinjuku":    {{"section-head", "131041"}},

@@ -93,8 +93,10 @@ func (f *fixture) grantHead(t *testing.T) {
 	if _, err := f.access.Bootstrap(ctxAs("cli:root"), f.user(t, "is-admin"), "first administrator"); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.access.Direct(ctxAs("setup"), f.user(t, "is-second"), "is-admin", "", "test setup"); err != nil {
-		t.Fatal(err)
+	for _, p := range []string{"is-admin", "is-approver"} {
+		if err := f.access.Direct(ctxAs("setup"), f.user(t, "is-second"), p, "", "test setup"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	g, err := f.access.Apply(ctxAs("is-admin"), f.user(t, "is-admin"), f.user(t, "head"),
 		access.Application{Pattern: "section-head", Tenant: "131041", Reason: "医療保険年金課長として着任"})

@@ -338,11 +338,13 @@ func (s *Service) RevokeAll(ctx context.Context, tx *store.Tx, u identity.User, 
 	return int(n), nil
 }
 
-// Bootstrap gives the first IS administrator the is-admin pattern when no
-// one holds grant.approve: without it nobody could approve anything. It
-// is the one grant that skips the workflow, and its event says so.
+// Bootstrap gives the first IS administrator the is-admin and is-approver
+// patterns when nobody holds grant.approve: without them nobody could
+// apply or approve anything. It is the one grant that skips the workflow,
+// its event says so, and the administrator should hand approval to a
+// second person (apply for them, let them approve, revoke one's own).
 func (s *Service) Bootstrap(ctx context.Context, u identity.User, reason string) (Grant, error) {
-	var id int64
+	var first int64
 	err := s.db.Transact(ctx, func(tx *store.Tx) error {
 		var holders int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM access_grants g JOIN access_pattern_permissions pp ON pp.pattern_id = g.pattern_id
@@ -352,22 +354,31 @@ func (s *Service) Bootstrap(ctx context.Context, u identity.User, reason string)
 		if holders > 0 {
 			return errs.E(errs.Conflict, "someone already holds grant.approve: apply through the workflow instead")
 		}
-		p, err := patternIn(ctx, tx, "is-admin")
-		if err != nil {
-			return err
-		}
 		now := s.now()
-		if err := tx.QueryRow(ctx, `INSERT INTO access_grants (user_id, pattern_id, tenant_code, valid_from, reason, status, applied_at, decided_at, decision_note)
-			VALUES ($1, $2, '', $3, $4, 'approved', $3, $3, 'bootstrap') RETURNING id`, u.ID, p.ID, now, reason).Scan(&id); err != nil {
-			return store.Translate(err)
+		for _, code := range []string{"is-admin", "is-approver"} {
+			p, err := patternIn(ctx, tx, code)
+			if err != nil {
+				return err
+			}
+			var id int64
+			if err := tx.QueryRow(ctx, `INSERT INTO access_grants (user_id, pattern_id, tenant_code, valid_from, reason, status, applied_at, decided_at, decision_note)
+				VALUES ($1, $2, '', $3, $4, 'approved', $3, $3, 'bootstrap') RETURNING id`, u.ID, p.ID, now, reason).Scan(&id); err != nil {
+				return store.Translate(err)
+			}
+			if first == 0 {
+				first = id
+			}
+			if err := audit.Record(ctx, tx, audit.Event{Action: "grant.bootstrap", Subject: audit.Subject{Type: "user", ID: u.LoginID}, Outcome: audit.OK,
+				Detail: "grant=" + itoa(id) + " pattern=" + code + " reason=" + reason}); err != nil {
+				return err
+			}
 		}
-		return audit.Record(ctx, tx, audit.Event{Action: "grant.bootstrap", Subject: audit.Subject{Type: "user", ID: u.LoginID}, Outcome: audit.OK,
-			Detail: "grant=" + itoa(id) + " pattern=is-admin reason=" + reason})
+		return nil
 	})
 	if err != nil {
 		return Grant{}, err
 	}
-	return s.Grant(ctx, id)
+	return s.Grant(ctx, first)
 }
 
 // Direct records an approved grant without the workflow, for demo data

@@ -46,8 +46,12 @@ var DefaultPatterns = []Pattern{
 		Permissions: []Permission{ExportApprove, AlertReview, AuditRead}},
 	{Code: "linkage", Name: "データ連携", Affiliation: "国民健康保険担当課", Job: "連携ファイルの送受信", Scope: ScopeTenant,
 		Permissions: []Permission{LinkageRun}},
-	{Code: "is-admin", Name: "情報システム管理者", Affiliation: "情報システム部門", Job: "権限承認・職員・端末・パターンの管理", Scope: ScopeSystem,
-		Permissions: []Permission{GrantApply, GrantApprove, PatternAdmin, UserAdmin, TerminalAdmin, AuditRead}},
+	// The IS department's work is split in two so that whoever makes
+	// accounts is not also whoever approves their rights.
+	{Code: "is-admin", Name: "情報システム管理者", Affiliation: "情報システム部門", Job: "職員・端末・パターンの管理、権限の申請", Scope: ScopeSystem,
+		Permissions: []Permission{GrantApply, PatternAdmin, UserAdmin, TerminalAdmin, AuditRead}},
+	{Code: "is-approver", Name: "情報システム部門 権限承認者", Affiliation: "情報システム部門", Job: "権限付与の承認", Scope: ScopeSystem,
+		Permissions: []Permission{GrantApprove, AuditRead}},
 	{Code: "auditor", Name: "監査担当", Affiliation: "監査部門", Job: "監査ログの検索・報告（変更不可）", Scope: ScopeSystem,
 		Permissions: []Permission{AuditRead}},
 }

@@ -39,9 +39,10 @@ const (
 var (
 	tenantPatterns  = []string{"nhi-clerk", "nhi-checker", "number-viewer", "section-head", "privacy-manager", "linkage"}
 	grantAppliers   = []string{"section-head", "is-admin"}
-	auditReaders    = []string{"privacy-manager", "is-admin", "auditor"}
+	auditReaders    = []string{"privacy-manager", "is-admin", "is-approver", "auditor"}
 	residentReaders = []string{"nhi-clerk", "nhi-checker", "number-viewer", "section-head"}
 	isAdminOnly     = []string{"is-admin"}
+	approverOnly    = []string{"is-approver"}
 )
 
 // policy is the declared access policy, route by route. A route missing
@@ -106,9 +107,9 @@ var policy = map[string]rule{
 	"GET /api/v1/grants":                       {kind: permitted, allow: grantAppliers},
 	"POST /api/v1/grants":                      {kind: permitted, allow: grantAppliers},
 	"POST /api/v1/grants/{id}/revoke":          {kind: permitted, allow: grantAppliers},
-	"GET /api/v1/grants/pending":               {kind: permitted, allow: isAdminOnly},
-	"POST /api/v1/grants/{id}/approve":         {kind: permitted, allow: isAdminOnly},
-	"POST /api/v1/grants/{id}/reject":          {kind: permitted, allow: isAdminOnly},
+	"GET /api/v1/grants/pending":               {kind: permitted, allow: approverOnly},
+	"POST /api/v1/grants/{id}/approve":         {kind: permitted, allow: approverOnly},
+	"POST /api/v1/grants/{id}/reject":          {kind: permitted, allow: approverOnly},
 	"GET /api/v1/patterns":                     {kind: permitted, allow: isAdminOnly},
 	"POST /api/v1/patterns":                    {kind: permitted, allow: isAdminOnly},
 	"GET /api/v1/exports":                      {kind: permitted, allow: []string{"section-head"}},
@@ -132,9 +133,9 @@ var policy = map[string]rule{
 	"GET /grants":                              {kind: permitted, allow: grantAppliers},
 	"POST /grants":                             {kind: permitted, allow: grantAppliers},
 	"POST /grants/{id}/revoke":                 {kind: permitted, allow: grantAppliers},
-	"GET /grants/pending":                      {kind: permitted, allow: isAdminOnly},
-	"POST /grants/{id}/approve":                {kind: permitted, allow: isAdminOnly},
-	"POST /grants/{id}/reject":                 {kind: permitted, allow: isAdminOnly},
+	"GET /grants/pending":                      {kind: permitted, allow: approverOnly},
+	"POST /grants/{id}/approve":                {kind: permitted, allow: approverOnly},
+	"POST /grants/{id}/reject":                 {kind: permitted, allow: approverOnly},
 	"GET /admin/patterns":                      {kind: permitted, allow: isAdminOnly},
 	"POST /admin/patterns":                     {kind: permitted, allow: isAdminOnly},
 	"GET /admin/users":                         {kind: permitted, allow: isAdminOnly},

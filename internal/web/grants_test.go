@@ -54,7 +54,7 @@ var approveButton = regexp.MustCompile(`formaction="/grants/(\d+)/approve"`)
 func TestGrantPages(t *testing.T) {
 	f := newWeb(t, store.SQLite)
 	head, headCSRF := f.staffClient(t, "head", "131041", "医療保険年金課", [2]string{"section-head", "131041"})
-	admin, adminCSRF := f.staffClient(t, "admin", "", "情報システム課", [2]string{"is-admin", ""})
+	admin, adminCSRF := f.staffClient(t, "admin", "", "情報システム課", [2]string{"is-admin", ""}, [2]string{"is-approver", ""})
 	clerk, _ := f.staffClient(t, "tanaka.h", "131041", "医療保険年金課")
 
 	if res, _ := f.get(t, clerk, "/grants/pending"); res.StatusCode != http.StatusForbidden {
@@ -91,7 +91,7 @@ func TestGrantPages(t *testing.T) {
 	}
 
 	// An administrator who applies cannot approve: another must.
-	admin2, admin2CSRF := f.staffClient(t, "admin2", "", "情報システム課", [2]string{"is-admin", ""})
+	admin2, admin2CSRF := f.staffClient(t, "admin2", "", "情報システム課", [2]string{"is-admin", ""}, [2]string{"is-approver", ""})
 	res, _ = f.post(t, admin, "/grants", url.Values{"csrf": {adminCSRF}, "login_id": {"head"}, "pattern": {"privacy-manager"}, "tenant": {"131041"}, "reason": {"兼務"}})
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("admin applies: %d", res.StatusCode)
