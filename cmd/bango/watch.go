@@ -35,7 +35,7 @@ func smtpOf(sys *system) *notify.SMTP {
 	if c.SMTPHost == "" {
 		return nil
 	}
-	return &notify.SMTP{Host: c.SMTPHost, Port: c.SMTPPort, From: c.SMTPFrom, Username: c.SMTPUser, Password: c.SMTPPassword}
+	return &notify.SMTP{Host: c.SMTPHost, Port: c.SMTPPort, From: c.SMTPFrom, Username: c.SMTPUser, Password: c.SMTPPassword, RequireTLS: c.SMTPRequireTLS}
 }
 
 // watch starts the background work of R-AUD-3/4: the alert rules over the

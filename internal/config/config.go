@@ -50,16 +50,17 @@ type Config struct {
 	LockoutMinutes     int    `json:"lockout_minutes"`
 	RevealPerHour      int    `json:"reveal_alert_per_hour"`
 	// Monitoring and mail reports (R-AUD-3).
-	SMTPHost     string        `json:"smtp_host"`
-	SMTPPort     int           `json:"smtp_port"`
-	SMTPFrom     string        `json:"smtp_from"`
-	SMTPTo       []string      `json:"smtp_to"`
-	SMTPUser     string        `json:"smtp_username"`
-	SMTPPassword string        `json:"smtp_password"`
-	ReportEvery  time.Duration `json:"mail_report_every"`
-	SampleEvery  time.Duration `json:"db_sample_every"`
-	OpenHour     int           `json:"business_open_hour"`
-	CloseHour    int           `json:"business_close_hour"`
+	SMTPHost       string        `json:"smtp_host"`
+	SMTPPort       int           `json:"smtp_port"`
+	SMTPFrom       string        `json:"smtp_from"`
+	SMTPTo         []string      `json:"smtp_to"`
+	SMTPUser       string        `json:"smtp_username"`
+	SMTPPassword   string        `json:"smtp_password"`
+	SMTPRequireTLS bool          `json:"smtp_require_tls"`
+	ReportEvery    time.Duration `json:"mail_report_every"`
+	SampleEvery    time.Duration `json:"db_sample_every"`
+	OpenHour       int           `json:"business_open_hour"`
+	CloseHour      int           `json:"business_close_hour"`
 	// RevealPurposes are the statutory uses a reveal may name; empty:
 	// the built-in list (番号法 別表).
 	RevealPurposes  []string `json:"reveal_purposes"`
@@ -250,6 +251,9 @@ var settings = func() []setting {
 	add("smtp-username", "", "mail server user (only ever sent over TLS)", false, set, get)
 	set, get = str(func(c *Config) *string { return &c.SMTPPassword })
 	add("smtp-password", "", "mail server password (use BANGO_SMTP_PASSWORD_FILE)", true, set, get)
+	set, get = boolean(func(c *Config) *bool { return &c.SMTPRequireTLS })
+	add("smtp-require-tls", "false", "never send mail without STARTTLS", false, set, get)
+	s[len(s)-1].isBool = true
 	durationSetting("mail-report-every", "30m", "how often the status report is mailed", func(c *Config) *time.Duration { return &c.ReportEvery })
 	durationSetting("db-sample-every", "1m", "how often database connections are sampled (PostgreSQL)", func(c *Config) *time.Duration { return &c.SampleEvery })
 	intSetting("business-open-hour", "7", "staff work from this hour (Japan time); earlier activity raises an alert", 0, func(c *Config) *int { return &c.OpenHour })

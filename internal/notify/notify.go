@@ -35,6 +35,9 @@ type SMTP struct {
 	// roots and Host as the name.
 	TLS     *tls.Config
 	Timeout time.Duration
+	// RequireTLS refuses to send when the server offers no STARTTLS (or an
+	// attacker on the way stripped it): the report holds the log's head.
+	RequireTLS bool
 }
 
 // Send delivers one message to recipients. STARTTLS is used whenever the
@@ -70,6 +73,9 @@ func (c SMTP) Send(ctx context.Context, recipients []string, subject, body strin
 			return fmt.Errorf("smtp %s: STARTTLS: %w", addr, err)
 		}
 		secure = true
+	}
+	if c.RequireTLS && !secure {
+		return fmt.Errorf("smtp %s: the server offers no STARTTLS and smtp-require-tls is set", addr)
 	}
 	if c.Username != "" {
 		if !secure {

@@ -63,6 +63,11 @@ func TestSMTP(t *testing.T) {
 	if err := c2.Send(ctx, []string{"is@city.example.lg.jp"}, "x", "y"); err != nil || len(plain.Mails()) != 1 || plain.Mails()[0].TLS {
 		t.Fatalf("plain server: %v %+v", err, plain.Mails())
 	}
+	c2.RequireTLS = true
+	if err := c2.Send(ctx, []string{"is@city.example.lg.jp"}, "x", "y"); err == nil || len(plain.Mails()) != 1 {
+		t.Fatalf("require-tls to a server without STARTTLS: %v", err)
+	}
+	c2.RequireTLS = false
 	c2.Username, c2.Password = "bango", "secret"
 	if err := c2.Send(ctx, []string{"is@city.example.lg.jp"}, "x", "y"); err == nil || !strings.Contains(err.Error(), "not sent in the clear") {
 		t.Fatalf("credentials over a plain connection: %v", err)
