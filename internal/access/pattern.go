@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -206,28 +207,77 @@ func (s *Service) CreatePattern(ctx context.Context, p Pattern) (Pattern, error)
 // permissions at their next request, and the event lists what changed.
 func (s *Service) UpdatePattern(ctx context.Context, p Pattern) (Pattern, error) {
 	err := s.db.Transact(ctx, func(tx *store.Tx) error {
-		old, err := patternIn(ctx, tx, p.Code)
-		if err != nil {
-			return err
-		}
-		p.Scope = old.Scope
-		if err := checkPattern(p); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE access_patterns SET name = $1, affiliation = $2, job = $3, updated_at = $4 WHERE id = $5`,
-			p.Name, p.Affiliation, p.Job, s.now(), old.ID); err != nil {
-			return err
-		}
-		if err := setPermissions(ctx, tx, old.ID, p.Permissions); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{Action: "pattern.update", Subject: audit.Subject{Type: "pattern", ID: p.Code},
-			Outcome: audit.OK, Detail: "from=" + joinPerms(old.Permissions) + " to=" + joinPerms(p.Permissions)})
+		return s.updatePattern(ctx, tx, p)
 	})
 	if err != nil {
 		return Pattern{}, err
 	}
 	return s.Pattern(ctx, p.Code)
+}
+
+func (s *Service) updatePattern(ctx context.Context, tx *store.Tx, p Pattern) error {
+	old, err := patternIn(ctx, tx, p.Code)
+	if err != nil {
+		return err
+	}
+	p.Scope = old.Scope
+	if err := checkPattern(p); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE access_patterns SET name = $1, affiliation = $2, job = $3, updated_at = $4 WHERE id = $5`,
+		p.Name, p.Affiliation, p.Job, s.now(), old.ID); err != nil {
+		return err
+	}
+	if err := setPermissions(ctx, tx, old.ID, p.Permissions); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, audit.Event{Action: "pattern.update", Subject: audit.Subject{Type: "pattern", ID: p.Code},
+		Outcome: audit.OK, Detail: "from=" + joinPerms(old.Permissions) + " to=" + joinPerms(p.Permissions)})
+}
+
+// KindPattern is the maker–checker kind of a pattern change: patterns
+// decide everyone's rights, so a change waits for a second person who
+// approves rights (grant.approve) before it holds.
+const KindPattern = "access.pattern"
+
+// PatternChange checks a new or changed pattern and returns what the
+// review engine keeps: a summary for the queue and the payload that
+// ApplyPattern applies once confirmed.
+func (s *Service) PatternChange(ctx context.Context, p Pattern) (summary string, payload []byte, err error) {
+	p.Builtin = false
+	old, gerr := s.Pattern(ctx, p.Code)
+	switch {
+	case gerr == nil:
+		p.Scope = old.Scope
+		summary = "権限パターンの変更: " + p.Code + " " + joinPerms(old.Permissions) + " → " + joinPerms(p.Permissions)
+	case errs.Is(gerr, errs.NotFound):
+		summary = "権限パターンの追加: " + p.Code + " (" + p.Scope + ") " + joinPerms(p.Permissions)
+	default:
+		return "", nil, gerr
+	}
+	if err := checkPattern(p); err != nil {
+		return "", nil, err
+	}
+	payload, err = json.Marshal(p)
+	return summary, payload, err
+}
+
+// ApplyPattern applies a confirmed pattern change inside the confirming
+// transaction: it creates the pattern or updates it.
+func (s *Service) ApplyPattern(ctx context.Context, tx *store.Tx, _ string, payload []byte) error {
+	var p Pattern
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return errs.Wrap(errs.Internal, err, "access: pattern change")
+	}
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM access_patterns WHERE code = $1`, p.Code).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return s.updatePattern(ctx, tx, p)
+	}
+	_, err := s.insertPattern(ctx, tx, p)
+	return err
 }
 
 // Pattern returns the pattern with code.

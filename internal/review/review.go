@@ -53,6 +53,13 @@ type Proposal struct {
 // Applier applies a confirmed change inside the confirming transaction.
 type Applier func(ctx context.Context, tx *store.Tx, tenant string, payload []byte) error
 
+// kind is a registered kind of change: how to apply it and which
+// permission its checker holds.
+type kind struct {
+	apply   Applier
+	confirm access.Permission
+}
+
 // Change is a pending (or decided) change as staff see it.
 type Change struct {
 	ID            int64     `json:"id"`
@@ -84,23 +91,41 @@ type Rights interface {
 
 // Service is the engine.
 type Service struct {
-	db       *store.DB
-	vault    *vault.Vault
-	rights   Rights
-	appliers map[string]Applier
-	now      func() time.Time
+	db     *store.DB
+	vault  *vault.Vault
+	rights Rights
+	kinds  map[string]kind
+	now    func() time.Time
 }
 
 // NewService returns an engine with no kinds registered.
 func NewService(db *store.DB, v *vault.Vault, rights Rights) *Service {
-	return &Service{db: db, vault: v, rights: rights, appliers: map[string]Applier{}, now: func() time.Time { return time.Now().UTC() }}
+	return &Service{db: db, vault: v, rights: rights, kinds: map[string]kind{}, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // SetClock replaces the clock, for tests.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
-// Register makes kind known, with how to apply it once confirmed.
-func (s *Service) Register(kind string, apply Applier) { s.appliers[kind] = apply }
+// Register makes a kind of change of a municipality's data known, with how
+// to apply it once confirmed; its checker holds review.confirm there.
+func (s *Service) Register(name string, apply Applier) {
+	s.kinds[name] = kind{apply: apply, confirm: access.ReviewConfirm}
+}
+
+// RegisterSystem makes a kind of system-wide change known (tenant ""),
+// whose checker holds confirm (a system permission such as grant.approve).
+func (s *Service) RegisterSystem(name string, apply Applier, confirm access.Permission) {
+	s.kinds[name] = kind{apply: apply, confirm: confirm}
+}
+
+// scope is the database scope of tenant's changes: a system-wide change
+// (tenant "") is read and written with the system's scope.
+func scope(ctx context.Context, tenant string) context.Context {
+	if tenant == "" {
+		return store.WithScope(ctx, store.AllTenants)
+	}
+	return store.WithScope(ctx, tenant)
+}
 
 func binding(tenant, ref string) vault.Binding {
 	return vault.Binding{Tenant: tenant, Table: "review_changes", Column: "payload", Row: ref}
@@ -109,8 +134,8 @@ func binding(tenant, ref string) vault.Binding {
 // Submit files a maker's proposal for tenant. The caller has checked the
 // maker's right to make it (mynumber.enter, …).
 func (s *Service) Submit(ctx context.Context, maker identity.User, tenant string, p Proposal) (Change, error) {
-	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
-	if _, ok := s.appliers[p.Kind]; !ok {
+	ctx = scope(ctx, tenant) // the second wall (R-AC-6)
+	if _, ok := s.kinds[p.Kind]; !ok {
 		return Change{}, errs.E(errs.Internal, "review: kind %q is not registered", p.Kind)
 	}
 	refBytes := make([]byte, 16)
@@ -155,7 +180,7 @@ func (s *Service) Submit(ctx context.Context, maker identity.User, tenant string
 // must match what the maker entered. A mismatch names the fields, never
 // the values; the third rejects the change.
 func (s *Service) Confirm(ctx context.Context, checker identity.User, tenant string, id int64, reentered map[string][]byte) (Change, error) {
-	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
+	ctx = scope(ctx, tenant) // the second wall (R-AC-6)
 	const action = "review.confirm"
 	c, err := s.get(ctx, tenant, id)
 	subject := audit.Subject{Type: c.SubjectType, ID: c.Subject}
@@ -168,7 +193,7 @@ func (s *Service) Confirm(ctx context.Context, checker identity.User, tenant str
 	if wrong := mismatched(c.blind, reentered); len(wrong) > 0 {
 		return Change{}, s.mismatch(ctx, checker, c, wrong)
 	}
-	apply := s.appliers[c.Kind]
+	apply := s.kinds[c.Kind].apply
 	if apply == nil {
 		return Change{}, errs.E(errs.Internal, "review: kind %q is not registered", c.Kind)
 	}
@@ -199,7 +224,7 @@ func (s *Service) Confirm(ctx context.Context, checker identity.User, tenant str
 
 // Reject refuses change id with a reason; nothing is applied.
 func (s *Service) Reject(ctx context.Context, checker identity.User, tenant string, id int64, reason string) (Change, error) {
-	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
+	ctx = scope(ctx, tenant) // the second wall (R-AC-6)
 	const action = "review.reject"
 	c, err := s.get(ctx, tenant, id)
 	subject := audit.Subject{Type: c.SubjectType, ID: c.Subject}
@@ -246,8 +271,8 @@ func (s *Service) checkChecker(ctx context.Context, checker identity.User, c Cha
 	switch {
 	case checker.ID == c.makerID:
 		return errOwnChange
-	case !rights.Has(access.ReviewConfirm, c.Tenant):
-		return errs.E(errs.Forbidden, "%s does not hold review.confirm for %s", checker.LoginID, c.Tenant)
+	case !rights.Has(s.kinds[c.Kind].confirm, c.Tenant):
+		return errs.E(errs.Forbidden, "%s does not hold %s for %q", checker.LoginID, s.kinds[c.Kind].confirm, c.Tenant)
 	case c.Status != Pending:
 		return errs.E(errs.Conflict, "change %d is %s, not pending", c.ID, c.Status)
 	}
@@ -333,13 +358,13 @@ func scanChange(row interface{ Scan(...any) error }) (Change, error) {
 // Get returns change id of tenant; a change of another municipality is
 // "not found", never "forbidden", so that its existence does not leak.
 func (s *Service) Get(ctx context.Context, tenant string, id int64) (Change, error) {
-	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
+	ctx = scope(ctx, tenant) // the second wall (R-AC-6)
 	return s.get(ctx, tenant, id)
 }
 
 func (s *Service) get(ctx context.Context, tenant string, id int64) (Change, error) {
 	var c Change
-	err := s.db.Read(store.WithScope(ctx, tenant), func(q store.Querier) (err error) {
+	err := s.db.Read(scope(ctx, tenant), func(q store.Querier) (err error) {
 		c, err = scanChange(q.QueryRow(ctx, selectChange+` WHERE c.id = $1 AND c.tenant_code = $2`, id, tenant))
 		return err
 	})
@@ -352,7 +377,7 @@ func (s *Service) get(ctx context.Context, tenant string, id int64) (Change, err
 // Queue lists the pending changes of tenant made in one section (all
 // sections when department and section are both empty), oldest first.
 func (s *Service) Queue(ctx context.Context, tenant, department, section string) ([]Change, error) {
-	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
+	ctx = scope(ctx, tenant) // the second wall (R-AC-6)
 	q := selectChange + ` WHERE c.tenant_code = $1 AND c.status = 'pending'`
 	args := []any{tenant}
 	if department != "" || section != "" {
@@ -380,7 +405,7 @@ func (s *Service) Queue(ctx context.Context, tenant, department, section string)
 
 // PendingFor reports whether subject of tenant has a change of kind waiting.
 func (s *Service) PendingFor(ctx context.Context, tenant, kind string, subject audit.Subject) (bool, error) {
-	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
+	ctx = scope(ctx, tenant) // the second wall (R-AC-6)
 	var n int
 	err := s.db.Read(ctx, func(q store.Querier) error {
 		return q.QueryRow(ctx, `SELECT count(*) FROM review_changes WHERE tenant_code = $1 AND kind = $2 AND subject_type = $3 AND subject_id = $4 AND status = 'pending'`,

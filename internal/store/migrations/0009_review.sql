@@ -6,7 +6,7 @@
 -- the first entry (blind double entry), as JSON {"field": "hex"}.
 CREATE TABLE review_changes (
     id                  {{serial}},
-    tenant_code         TEXT NOT NULL CHECK (tenant_code <> ''),
+    tenant_code         TEXT NOT NULL,
     ref                 TEXT NOT NULL UNIQUE,
     kind                TEXT NOT NULL CHECK (kind <> ''),
     subject_type        TEXT NOT NULL,
