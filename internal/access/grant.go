@@ -473,23 +473,9 @@ func (s *Service) Grants(ctx context.Context, f GrantFilter) ([]Grant, error) {
 	return out, store.Translate(rows.Err())
 }
 
-// refused records a refused grant operation and returns err.
+// refused records a refused step and returns err.
 func (s *Service) refused(ctx context.Context, tenant, action string, subject audit.Subject, err error) error {
-	ev := audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: audit.Denied, Detail: "reason=" + firstLine(err.Error())}
-	if aerr := audit.RecordAlone(ctx, s.db, ev); aerr != nil {
-		return aerr
-	}
-	return err
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	if len(s) > 300 {
-		s = s[:300]
-	}
-	return s
+	return audit.Refused(ctx, s.db, tenant, action, subject, err)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

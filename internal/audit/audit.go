@@ -177,3 +177,27 @@ func clip(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// Refused records that action on subject was refused because of err, and
+// returns err: a field error is recorded by its fields (never the values
+// typed), any other by its first line.
+func Refused(ctx context.Context, db *store.DB, tenant, action string, subject Subject, err error) error {
+	why := err.Error()
+	if fs := errs.Fields(err); fs != nil {
+		names := make([]string, len(fs))
+		for i, f := range fs {
+			names[i] = f.Field
+		}
+		why = "invalid fields=" + strings.Join(names, ",")
+	}
+	if i := strings.IndexByte(why, '\n'); i >= 0 {
+		why = why[:i]
+	}
+	if len(why) > 300 {
+		why = why[:300]
+	}
+	if aerr := RecordAlone(ctx, db, Event{Tenant: tenant, Action: action, Subject: subject, Outcome: Denied, Detail: "reason=" + why}); aerr != nil {
+		return aerr
+	}
+	return err
+}

@@ -328,22 +328,9 @@ func (s *Service) List(ctx context.Context, tenant string, requester int64, stat
 	return out, store.Translate(err)
 }
 
+// refused records a refused step and returns err.
 func (s *Service) refused(ctx context.Context, tenant, action string, subject audit.Subject, err error) error {
-	why := err.Error()
-	if fs := errs.Fields(err); fs != nil {
-		var names []string
-		for _, f := range fs {
-			names = append(names, f.Field)
-		}
-		why = "invalid fields=" + strings.Join(names, ",")
-	}
-	if len(why) > 300 {
-		why = why[:300]
-	}
-	if aerr := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: audit.Denied, Detail: "reason=" + why}); aerr != nil {
-		return aerr
-	}
-	return err
+	return audit.Refused(ctx, s.db, tenant, action, subject, err)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -414,24 +414,9 @@ func (s *Service) PendingFor(ctx context.Context, tenant, kind string, subject a
 	return n > 0, store.Translate(err)
 }
 
-// refused records a refused review step and returns err.
+// refused records a refused step and returns err.
 func (s *Service) refused(ctx context.Context, tenant, action string, subject audit.Subject, err error) error {
-	why := err.Error()
-	if fs := errs.Fields(err); fs != nil {
-		var names []string
-		for _, f := range fs {
-			names = append(names, f.Field)
-		}
-		why = "invalid fields=" + strings.Join(names, ",")
-	}
-	if len(why) > 300 {
-		why = why[:300]
-	}
-	ev := audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: audit.Denied, Detail: "reason=" + why}
-	if aerr := audit.RecordAlone(ctx, s.db, ev); aerr != nil {
-		return aerr
-	}
-	return err
+	return audit.Refused(ctx, s.db, tenant, action, subject, err)
 }
 
 func subjectOr(s audit.Subject, id int64) audit.Subject {
