@@ -2,8 +2,10 @@ package resident
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"bango/internal/audit"
@@ -124,11 +126,19 @@ type Revealed struct {
 	Number string // the digits, grouped 4-4-4
 }
 
+// ErrRevealUsed answers a reveal form sent again (a reload, a double
+// click): one reveal is one event, so it reveals nothing and records
+// nothing.
+var ErrRevealUsed = errs.E(errs.Conflict, "this reveal form was already used: open the record and reveal again if needed")
+
 // RevealMyNumber returns resident code's My Number for purpose (one of
 // purposes, or OtherPurpose with a note). The reveal is an audit event
 // with its purpose, written before the number is opened: no event, no
-// number (R-AC-4). The caller has checked the right and the step-up.
-func (s *Service) RevealMyNumber(ctx context.Context, tenant, code string, purposes []string, purpose, note string) (Revealed, error) {
+// number (R-AC-4). once is the reveal form's one-time token ("" from the
+// API, where each call is one reveal): a token used before reveals
+// nothing (ErrRevealUsed). The caller has checked the right and the
+// step-up.
+func (s *Service) RevealMyNumber(ctx context.Context, tenant, code string, purposes []string, purpose, note, once string) (Revealed, error) {
 	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	subject := audit.Subject{Type: "resident", ID: code}
 	purpose, note = strings.TrimSpace(purpose), strings.TrimSpace(note)
@@ -167,8 +177,20 @@ func (s *Service) RevealMyNumber(ctx context.Context, tenant, code string, purpo
 		if sealed == nil {
 			return errs.E(errs.NotFound, "resident %s has no My Number registered", code)
 		}
+		if once != "" {
+			sum := sha256.Sum256([]byte(once))
+			if _, err := tx.Exec(ctx, `INSERT INTO reveal_once (token_hash, login_id, used_at) VALUES ($1, $2, $3)`,
+				sum[:], actorOf(ctx), time.Now().UTC()); errs.Is(err, errs.Conflict) {
+				return ErrRevealUsed
+			} else if err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "mynumber.reveal", Subject: subject, Purpose: full, Outcome: audit.OK})
 	})
+	if err == ErrRevealUsed {
+		return Revealed{}, err
+	}
 	if err != nil {
 		return Revealed{}, s.failed(ctx, tenant, "mynumber.reveal", subject, err)
 	}
@@ -177,4 +199,24 @@ func (s *Service) RevealMyNumber(ctx context.Context, tenant, code string, purpo
 		return Revealed{}, err
 	}
 	return Revealed{Code: code, Number: number}, nil
+}
+
+// ForgetRevealTokens removes one-time reveal tokens used before cutoff: a
+// form older than that is long gone from any screen.
+func (s *Service) ForgetRevealTokens(ctx context.Context, cutoff time.Time) (int64, error) {
+	var n int64
+	err := s.db.Transact(ctx, func(tx *store.Tx) error {
+		var err error
+		res, err := tx.Exec(ctx, `DELETE FROM reveal_once WHERE used_at < $1`, cutoff)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
+	return n, err
+}
+
+func actorOf(ctx context.Context) string {
+	a, _ := audit.ActorFrom(ctx)
+	return a.User
 }

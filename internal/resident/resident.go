@@ -157,6 +157,7 @@ func (s *Service) Get(ctx context.Context, tenant, code string) (Resident, error
 // request about a resident of another municipality is "not found" before
 // anything else is looked at.
 func (s *Service) Exists(ctx context.Context, tenant, code string) error {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	var n int
 	if err := s.db.Read(ctx, func(q store.Querier) error {
 		return q.QueryRow(ctx, `SELECT count(*) FROM residents WHERE tenant_code = $1 AND code = $2`, tenant, code).Scan(&n)

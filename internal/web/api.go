@@ -127,11 +127,12 @@ func (s *Server) apiReveal(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Purpose string `json:"purpose"`
 		Note    string `json:"note"`
+		Once    string `json:"once"` // optional: a key that makes a retried call reveal nothing more
 	}
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	rev, err := s.reveal(r, r.PathValue("code"), in.Purpose, in.Note)
+	rev, err := s.reveal(r, r.PathValue("code"), in.Purpose, in.Note, in.Once)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 
 	"bango/internal/audit"
 	"bango/internal/resident"
-	"bango/internal/store"
 )
 
 // apiCall sends a JSON request with the session's CSRF token and decodes
@@ -38,61 +37,62 @@ func (f *webFixture) apiCall(t *testing.T, c *http.Client, csrf, method, path, b
 // same checks: entry, blind confirmation, reveal with purpose; errors are
 // JSON naming the field; strict bodies; CSRF required.
 func TestAPI(t *testing.T) {
-	f := newWeb(t, store.SQLite)
-	ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
-	if _, err := f.residents.Create(ctx, "131041", resident.Input{Code: "100001", NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
-		Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1"}); err != nil {
-		t.Fatal(err)
-	}
-	clerk, clerkCSRF := f.staffClient(t, "clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
-	checker, checkerCSRF := f.staffClient(t, "checker", "131041", "医療保険年金課", [2]string{"nhi-checker", "131041"})
-	viewer, viewerCSRF := f.staffClient(t, "viewer", "131041", "医療保険年金課", [2]string{"number-viewer", "131041"})
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
+		if _, err := f.residents.Create(ctx, "131041", resident.Input{Code: "100001", NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
+			Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1"}); err != nil {
+			t.Fatal(err)
+		}
+		clerk, clerkCSRF := f.staffClient(t, "clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
+		checker, checkerCSRF := f.staffClient(t, "checker", "131041", "医療保険年金課", [2]string{"nhi-checker", "131041"})
+		viewer, viewerCSRF := f.staffClient(t, "viewer", "131041", "医療保険年金課", [2]string{"number-viewer", "131041"})
 
-	st, me := f.apiCall(t, clerk, "", "GET", "/api/v1/me", "")
-	if st != 200 || me["scope"] != "131041" || !strings.Contains(toJSON(me["permissions"]), "mynumber.enter") {
-		t.Fatalf("me: %d %v", st, me)
-	}
-	if st, _ := f.apiCall(t, clerk, "", "POST", "/api/v1/residents/100001/mynumber", `{"mynumber": "123456789018"}`); st != http.StatusForbidden {
-		t.Fatalf("without CSRF token: %d", st)
-	}
-	if st, out := f.apiCall(t, clerk, clerkCSRF, "POST", "/api/v1/residents/100001/mynumber", `{"mynumber": "123456789018", "extra": 1}`); st != 400 || !strings.Contains(out["message"].(string), "extra") {
-		t.Fatalf("unknown field: %d %v", st, out)
-	}
-	st, out := f.apiCall(t, clerk, clerkCSRF, "POST", "/api/v1/residents/100001/mynumber", `{"mynumber": "123456789019"}`)
-	if st != 400 || !strings.Contains(toJSON(out["fields"]), "mynumber") || strings.Contains(toJSON(out), "123456789019") {
-		t.Fatalf("wrong check digit: %d %v", st, out)
-	}
-	st, change := f.apiCall(t, clerk, clerkCSRF, "POST", "/api/v1/residents/100001/mynumber", `{"mynumber": "123456789018"}`)
-	if st != http.StatusAccepted || change["status"] != "pending" || strings.Contains(toJSON(change), "123456789018") {
-		t.Fatalf("enter: %d %v", st, change)
-	}
-	id := strconv.Itoa(int(change["id"].(float64)))
-	if st, _ := f.apiCall(t, clerk, clerkCSRF, "POST", "/api/v1/review/"+id+"/confirm", `{"mynumber": "123456789018"}`); st != http.StatusForbidden {
-		t.Fatalf("maker confirming via the API: %d", st)
-	}
-	st, queue := f.apiCall(t, checker, "", "GET", "/api/v1/review", "")
-	if st != 200 || !strings.Contains(toJSON(queue), `"id":`+id) || strings.Contains(toJSON(queue), "123456789018") {
-		t.Fatalf("queue: %d %v", st, queue)
-	}
-	if st, out := f.apiCall(t, checker, checkerCSRF, "POST", "/api/v1/review/"+id+"/confirm", `{"mynumber": "123456789115"}`); st != 400 || !strings.Contains(toJSON(out["fields"]), "mynumber") {
-		t.Fatalf("mismatch: %d %v", st, out)
-	}
-	if st, out := f.apiCall(t, checker, checkerCSRF, "POST", "/api/v1/review/"+id+"/confirm", `{"mynumber": "1234 5678 9018"}`); st != 200 || out["status"] != "confirmed" {
-		t.Fatalf("confirm: %d %v", st, out)
-	}
-	if st, out := f.apiCall(t, clerk, "", "GET", "/api/v1/residents/100001", ""); st != 200 || strings.Contains(toJSON(out), "123456789018") || !strings.Contains(toJSON(out), `"has_mynumber":true`) {
-		t.Fatalf("resident: %d %v", st, out)
-	}
-	if st, _ := f.apiCall(t, viewer, viewerCSRF, "POST", "/api/v1/residents/100001/reveal", `{"purpose": ""}`); st != 400 {
-		t.Fatalf("reveal without purpose: %d", st)
-	}
-	st, out = f.apiCall(t, viewer, viewerCSRF, "POST", "/api/v1/residents/100001/reveal", `{"purpose": "その他", "note": "本人からの照会への回答"}`)
-	if st != 200 || out["mynumber"] != "1234 5678 9018" {
-		t.Fatalf("reveal: %d %v", st, out)
-	}
-	if st, _ := f.apiCall(t, viewer, viewerCSRF, "POST", "/api/v1/residents/999999/reveal", `{"purpose": "その他", "note": "x"}`); st != http.StatusNotFound {
-		t.Fatalf("reveal of an unknown resident: %d", st)
-	}
+		st, me := f.apiCall(t, clerk, "", "GET", "/api/v1/me", "")
+		if st != 200 || me["scope"] != "131041" || !strings.Contains(toJSON(me["permissions"]), "mynumber.enter") {
+			t.Fatalf("me: %d %v", st, me)
+		}
+		if st, _ := f.apiCall(t, clerk, "", "POST", "/api/v1/residents/100001/mynumber", `{"mynumber": "123456789018"}`); st != http.StatusForbidden {
+			t.Fatalf("without CSRF token: %d", st)
+		}
+		if st, out := f.apiCall(t, clerk, clerkCSRF, "POST", "/api/v1/residents/100001/mynumber", `{"mynumber": "123456789018", "extra": 1}`); st != 400 || !strings.Contains(out["message"].(string), "extra") {
+			t.Fatalf("unknown field: %d %v", st, out)
+		}
+		st, out := f.apiCall(t, clerk, clerkCSRF, "POST", "/api/v1/residents/100001/mynumber", `{"mynumber": "123456789019"}`)
+		if st != 400 || !strings.Contains(toJSON(out["fields"]), "mynumber") || strings.Contains(toJSON(out), "123456789019") {
+			t.Fatalf("wrong check digit: %d %v", st, out)
+		}
+		st, change := f.apiCall(t, clerk, clerkCSRF, "POST", "/api/v1/residents/100001/mynumber", `{"mynumber": "123456789018"}`)
+		if st != http.StatusAccepted || change["status"] != "pending" || strings.Contains(toJSON(change), "123456789018") {
+			t.Fatalf("enter: %d %v", st, change)
+		}
+		id := strconv.Itoa(int(change["id"].(float64)))
+		if st, _ := f.apiCall(t, clerk, clerkCSRF, "POST", "/api/v1/review/"+id+"/confirm", `{"mynumber": "123456789018"}`); st != http.StatusForbidden {
+			t.Fatalf("maker confirming via the API: %d", st)
+		}
+		st, queue := f.apiCall(t, checker, "", "GET", "/api/v1/review", "")
+		if st != 200 || !strings.Contains(toJSON(queue), `"id":`+id) || strings.Contains(toJSON(queue), "123456789018") {
+			t.Fatalf("queue: %d %v", st, queue)
+		}
+		if st, out := f.apiCall(t, checker, checkerCSRF, "POST", "/api/v1/review/"+id+"/confirm", `{"mynumber": "123456789115"}`); st != 400 || !strings.Contains(toJSON(out["fields"]), "mynumber") {
+			t.Fatalf("mismatch: %d %v", st, out)
+		}
+		if st, out := f.apiCall(t, checker, checkerCSRF, "POST", "/api/v1/review/"+id+"/confirm", `{"mynumber": "1234 5678 9018"}`); st != 200 || out["status"] != "confirmed" {
+			t.Fatalf("confirm: %d %v", st, out)
+		}
+		if st, out := f.apiCall(t, clerk, "", "GET", "/api/v1/residents/100001", ""); st != 200 || strings.Contains(toJSON(out), "123456789018") || !strings.Contains(toJSON(out), `"has_mynumber":true`) {
+			t.Fatalf("resident: %d %v", st, out)
+		}
+		if st, _ := f.apiCall(t, viewer, viewerCSRF, "POST", "/api/v1/residents/100001/reveal", `{"purpose": ""}`); st != 400 {
+			t.Fatalf("reveal without purpose: %d", st)
+		}
+		st, out = f.apiCall(t, viewer, viewerCSRF, "POST", "/api/v1/residents/100001/reveal", `{"purpose": "その他", "note": "本人からの照会への回答"}`)
+		if st != 200 || out["mynumber"] != "1234 5678 9018" {
+			t.Fatalf("reveal: %d %v", st, out)
+		}
+		if st, _ := f.apiCall(t, viewer, viewerCSRF, "POST", "/api/v1/residents/999999/reveal", `{"purpose": "その他", "note": "x"}`); st != http.StatusNotFound {
+			t.Fatalf("reveal of an unknown resident: %d", st)
+		}
+	})
 }
 
 func toJSON(v any) string {

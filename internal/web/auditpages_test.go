@@ -12,7 +12,6 @@ import (
 	"bango/internal/audit"
 	"bango/internal/notify"
 	"bango/internal/resident"
-	"bango/internal/store"
 	"bango/internal/testutil"
 )
 
@@ -21,131 +20,134 @@ import (
 // when, what, why, as a page and CSV; a privacy manager of another
 // municipality sees none of it; searches and exports are events.
 func TestAuditPages(t *testing.T) {
-	f := newWeb(t, store.SQLite)
-	ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
-	const digits = "123456789018"
-	if _, err := f.residents.Create(ctx, "131041", resident.Input{Code: "100001", NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
-		Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1", MyNumber: digits}); err != nil {
-		t.Fatal(err)
-	}
-	viewer, viewerCSRF := f.staffClient(t, "viewer", "131041", "医療保険年金課", [2]string{"number-viewer", "131041"})
-	if res, _ := f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}, "purpose": {resident.DefaultRevealPurposes[2]}}); res.StatusCode != 200 {
-		t.Fatalf("reveal: %d", res.StatusCode)
-	}
-	auditor, _ := f.staffClient(t, "auditor", "", "監査課", [2]string{"auditor", ""})
-	sapporoPM, _ := f.staffClient(t, "pm-sapporo", "", "個人情報保護担当", [2]string{"privacy-manager", "011002"})
-	f.place(t)
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
+		const digits = "123456789018"
+		if _, err := f.residents.Create(ctx, "131041", resident.Input{Code: "100001", NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
+			Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1", MyNumber: digits}); err != nil {
+			t.Fatal(err)
+		}
+		viewer, viewerCSRF := f.staffClient(t, "viewer", "131041", "医療保険年金課", [2]string{"number-viewer", "131041"})
+		if res, _ := f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}, "once": {newToken()}, "purpose": {resident.DefaultRevealPurposes[2]}}); res.StatusCode != 200 {
+			t.Fatalf("reveal: %d", res.StatusCode)
+		}
+		auditor, _ := f.staffClient(t, "auditor", "", "監査課", [2]string{"auditor", ""})
+		sapporoPM, _ := f.staffClient(t, "pm-sapporo", "", "個人情報保護担当", [2]string{"privacy-manager", "011002"})
+		f.place(t)
 
-	// A My Number in a URL is refused; the form posts it and is sent on to
-	// the results by its subjects, never the digits.
-	if res, _ := f.get(t, auditor, "/audit?search=1&mynumber="+digits); res.StatusCode != 200 {
-		t.Fatalf("number in URL: %d", res.StatusCode)
-	}
-	_, form := f.get(t, auditor, "/audit")
-	res, _ := f.post(t, auditor, "/audit", url.Values{"csrf": {csrfOf(t, form)}, "mynumber": {digits}})
-	loc := res.Header.Get("Location")
-	if res.StatusCode != http.StatusSeeOther || strings.Contains(loc, digits) || !strings.Contains(loc, "subject=mynumber%3A") {
-		t.Fatalf("search post: %d %q", res.StatusCode, loc)
-	}
-	_, page := f.get(t, auditor, loc)
-	if !strings.Contains(page, "<td>mynumber.reveal</td>") || strings.Contains(page, `href="/audit/events.csv?"`) || !strings.Contains(page, `href="/audit/residents/131041/100001"`) || strings.Contains(page, digits) {
-		t.Fatalf("search by My Number:\n%s", page)
-	}
-	_, page = f.get(t, sapporoPM, "/audit?search=1&resident=100001")
-	if !strings.Contains(page, `id="audit-results"`) || strings.Contains(page, "<td>mynumber.reveal</td>") {
-		t.Fatal("another municipality's privacy manager found 131041's events")
-	}
-	if res, _ := f.get(t, sapporoPM, "/audit/residents/131041/100001"); res.StatusCode != http.StatusNotFound {
-		t.Fatalf("another municipality's access report: %d", res.StatusCode)
-	}
-	_, page = f.get(t, auditor, "/audit/residents/131041/100001")
-	var csvBody string
-	if !strings.Contains(page, "viewer") || !strings.Contains(page, resident.DefaultRevealPurposes[2]) || strings.Contains(page, digits) {
-		t.Fatalf("access report:\n%s", page)
-	}
-	res, csvBody = f.get(t, auditor, "/audit/residents/131041/100001/csv")
-	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Disposition"), "bango-access-131041-100001.csv") ||
-		!strings.Contains(csvBody, "mynumber.reveal") || strings.Contains(csvBody, digits) {
-		t.Fatalf("access report CSV: %d\n%s", res.StatusCode, csvBody)
-	}
-	if res, body := f.get(t, auditor, "/audit/events.csv?actor=viewer"); res.StatusCode != 200 || !strings.Contains(body, "mynumber.reveal") {
-		t.Fatalf("search CSV: %d", res.StatusCode)
-	}
-	var leaks, searches, exports int
-	f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE detail LIKE '%' || $1 || '%' OR subject_id = $1 OR purpose LIKE '%' || $1 || '%'`, digits).Scan(&leaks)
-	f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'audit.search' AND actor_user = 'auditor' AND detail LIKE '%subject=mynumber:%'`).Scan(&searches)
-	f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'audit.export' AND actor_user = 'auditor'`).Scan(&exports)
-	if leaks != 0 || searches != 1 || exports != 1 {
-		t.Fatalf("leaks=%d, My Number searches recorded=%d, exports recorded=%d", leaks, searches, exports)
-	}
+		// A My Number in a URL is refused; the form posts it and is sent on to
+		// the results by its subjects, never the digits.
+		if res, _ := f.get(t, auditor, "/audit?search=1&mynumber="+digits); res.StatusCode != 200 {
+			t.Fatalf("number in URL: %d", res.StatusCode)
+		}
+		_, form := f.get(t, auditor, "/audit")
+		res, _ := f.post(t, auditor, "/audit", url.Values{"csrf": {csrfOf(t, form)}, "mynumber": {digits}})
+		loc := res.Header.Get("Location")
+		if res.StatusCode != http.StatusSeeOther || strings.Contains(loc, digits) || !strings.Contains(loc, "subject=mynumber%3A") {
+			t.Fatalf("search post: %d %q", res.StatusCode, loc)
+		}
+		_, page := f.get(t, auditor, loc)
+		if !strings.Contains(page, "<td>mynumber.reveal</td>") || strings.Contains(page, `href="/audit/events.csv?"`) || !strings.Contains(page, `href="/audit/residents/131041/100001"`) || strings.Contains(page, digits) {
+			t.Fatalf("search by My Number:\n%s", page)
+		}
+		_, page = f.get(t, sapporoPM, "/audit?search=1&resident=100001")
+		if !strings.Contains(page, `id="audit-results"`) || strings.Contains(page, "<td>mynumber.reveal</td>") {
+			t.Fatal("another municipality's privacy manager found 131041's events")
+		}
+		if res, _ := f.get(t, sapporoPM, "/audit/residents/131041/100001"); res.StatusCode != http.StatusNotFound {
+			t.Fatalf("another municipality's access report: %d", res.StatusCode)
+		}
+		_, page = f.get(t, auditor, "/audit/residents/131041/100001")
+		var csvBody string
+		if !strings.Contains(page, "viewer") || !strings.Contains(page, resident.DefaultRevealPurposes[2]) || strings.Contains(page, digits) {
+			t.Fatalf("access report:\n%s", page)
+		}
+		res, csvBody = f.get(t, auditor, "/audit/residents/131041/100001/csv")
+		if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Disposition"), "bango-access-131041-100001.csv") ||
+			!strings.Contains(csvBody, "mynumber.reveal") || strings.Contains(csvBody, digits) {
+			t.Fatalf("access report CSV: %d\n%s", res.StatusCode, csvBody)
+		}
+		if res, body := f.get(t, auditor, "/audit/events.csv?actor=viewer"); res.StatusCode != 200 || !strings.Contains(body, "mynumber.reveal") {
+			t.Fatalf("search CSV: %d", res.StatusCode)
+		}
+		var leaks, searches, exports int
+		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE detail LIKE '%' || $1 || '%' OR subject_id = $1 OR purpose LIKE '%' || $1 || '%'`, digits).Scan(&leaks)
+		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'audit.search' AND actor_user = 'auditor' AND detail LIKE '%subject=mynumber:%'`).Scan(&searches)
+		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'audit.export' AND actor_user = 'auditor'`).Scan(&exports)
+		if leaks != 0 || searches != 1 || exports != 1 {
+			t.Fatalf("leaks=%d, My Number searches recorded=%d, exports recorded=%d", leaks, searches, exports)
+		}
+	})
 }
 
 // R-AUD-4: the privacy manager acknowledges an alert with a comment and
 // signs off a period's reveals and alerts.
 func TestAlertsAndPeriodicReview(t *testing.T) {
-	f := newWeb(t, store.SQLite)
-	ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
-	if _, err := f.residents.Create(ctx, "131041", resident.Input{Code: "100001", NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
-		Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1", MyNumber: "123456789018"}); err != nil {
-		t.Fatal(err)
-	}
-	viewer, viewerCSRF := f.staffClient(t, "viewer", "131041", "医療保険年金課", [2]string{"number-viewer", "131041"})
-	for range 4 { // the fixture's limit is 3 an hour
-		f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}, "purpose": {resident.DefaultRevealPurposes[0]}})
-	}
-	pm, pmCSRF := f.staffClient(t, "pm-131041", "", "個人情報保護担当", [2]string{"privacy-manager", "131041"})
-	f.place(t)
-	open, _ := f.alerts.Open(context.Background())
-	if len(open) != 1 {
-		t.Fatalf("open alerts = %d", len(open))
-	}
-	id := itoa(open[0].ID)
-	if res, _ := f.post(t, pm, "/alerts/"+id+"/ack", url.Values{"csrf": {pmCSRF}}); res.StatusCode != http.StatusBadRequest {
-		t.Fatalf("ack without comment: %d", res.StatusCode)
-	}
-	if res, _ := f.post(t, pm, "/alerts/"+id+"/ack", url.Values{"csrf": {pmCSRF}, "comment": {"本人確認の事務で正当と確認"}}); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("ack: %d", res.StatusCode)
-	}
-	_, page := f.get(t, pm, "/audit/review?tenant=131041")
-	if !strings.Contains(page, `id="period-reveals"`) || strings.Count(page, resident.DefaultRevealPurposes[0]) != 4 {
-		t.Fatalf("review page does not list the 4 reveals:\n%s", page)
-	}
-	if res, _ := f.post(t, pm, "/audit/review", url.Values{"csrf": {pmCSRF}, "tenant": {"131041"}, "note": {"異常なし"}}); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("sign off: %d", res.StatusCode)
-	}
-	// An alert of no municipality (an unknown database connection) is on
-	// every privacy manager's home page.
-	if _, err := f.alerts.Raise(ctx, alert.Alert{Rule: alert.RuleUnknownDBConn, Subject: "role=x application=psql address=10.9.9.9"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, page := f.get(t, pm, "/"); !strings.Contains(page, "application=psql") {
-		t.Fatal("the privacy manager's home page does not show the unknown connection")
-	}
-	var detail string
-	f.db.QueryRow(context.Background(), `SELECT detail FROM audit_events WHERE action = 'audit.review.signoff'`).Scan(&detail)
-	if !strings.Contains(detail, "reveals=4 alerts=1") || !strings.Contains(detail, "note=異常なし") {
-		t.Fatalf("sign-off event: %q", detail)
-	}
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
+		if _, err := f.residents.Create(ctx, "131041", resident.Input{Code: "100001", NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
+			Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1", MyNumber: "123456789018"}); err != nil {
+			t.Fatal(err)
+		}
+		viewer, viewerCSRF := f.staffClient(t, "viewer", "131041", "医療保険年金課", [2]string{"number-viewer", "131041"})
+		for range 4 { // the fixture's limit is 3 an hour
+			f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}, "once": {newToken()}, "purpose": {resident.DefaultRevealPurposes[0]}})
+		}
+		pm, pmCSRF := f.staffClient(t, "pm-131041", "", "個人情報保護担当", [2]string{"privacy-manager", "131041"})
+		f.place(t)
+		open, _ := f.alerts.Open(context.Background())
+		if len(open) != 1 {
+			t.Fatalf("open alerts = %d", len(open))
+		}
+		id := itoa(open[0].ID)
+		if res, _ := f.post(t, pm, "/alerts/"+id+"/ack", url.Values{"csrf": {pmCSRF}}); res.StatusCode != http.StatusBadRequest {
+			t.Fatalf("ack without comment: %d", res.StatusCode)
+		}
+		if res, _ := f.post(t, pm, "/alerts/"+id+"/ack", url.Values{"csrf": {pmCSRF}, "comment": {"本人確認の事務で正当と確認"}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("ack: %d", res.StatusCode)
+		}
+		_, page := f.get(t, pm, "/audit/review?tenant=131041")
+		if !strings.Contains(page, `id="period-reveals"`) || strings.Count(page, resident.DefaultRevealPurposes[0]) != 4 {
+			t.Fatalf("review page does not list the 4 reveals:\n%s", page)
+		}
+		if res, _ := f.post(t, pm, "/audit/review", url.Values{"csrf": {pmCSRF}, "tenant": {"131041"}, "note": {"異常なし"}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign off: %d", res.StatusCode)
+		}
+		// An alert of no municipality (an unknown database connection) is on
+		// every privacy manager's home page.
+		if _, err := f.alerts.Raise(ctx, alert.Alert{Rule: alert.RuleUnknownDBConn, Subject: "role=x application=psql address=10.9.9.9"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, page := f.get(t, pm, "/"); !strings.Contains(page, "application=psql") {
+			t.Fatal("the privacy manager's home page does not show the unknown connection")
+		}
+		var detail string
+		f.db.QueryRow(context.Background(), `SELECT detail FROM audit_events WHERE action = 'audit.review.signoff'`).Scan(&detail)
+		if !strings.Contains(detail, "reveals=4 alerts=1") || !strings.Contains(detail, "note=異常なし") {
+			t.Fatalf("sign-off event: %q", detail)
+		}
+	})
 }
 
 // R-AUD-3: a status report the mail server keeps refusing shows on the IS
 // administrator's home page, with its last error; nobody else sees it.
 func TestFailingMailOnAdminHome(t *testing.T) {
-	f := newWeb(t, store.SQLite)
-	if _, err := f.outbox.Enqueue(context.Background(), []string{"is@city.example.lg.jp"}, "bango 状態報告", "本文"); err != nil {
-		t.Fatal(err)
-	}
-	down := testutil.NewSMTPServer(t, true)
-	down.Close()
-	if _, err := f.outbox.Deliver(context.Background(), notify.SMTP{Host: down.Host, Port: down.Port, From: "bango@x", Timeout: time.Second}); err != nil {
-		t.Fatal(err)
-	}
-	admin, _ := f.staffClient(t, "admin", "", "情報システム課", [2]string{"is-admin", ""})
-	clerk, _ := f.staffClient(t, "clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
-	if _, page := f.get(t, admin, "/"); !strings.Contains(page, `id="failing-mail"`) || !strings.Contains(page, "bango 状態報告") {
-		t.Fatal("the IS administrator's home page does not show the failing report")
-	}
-	if _, page := f.get(t, clerk, "/"); strings.Contains(page, `id="failing-mail"`) {
-		t.Fatal("a clerk sees the mail status")
-	}
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		if _, err := f.outbox.Enqueue(context.Background(), []string{"is@city.example.lg.jp"}, "bango 状態報告", "本文"); err != nil {
+			t.Fatal(err)
+		}
+		down := testutil.NewSMTPServer(t, true)
+		down.Close()
+		if _, err := f.outbox.Deliver(context.Background(), notify.SMTP{Host: down.Host, Port: down.Port, From: "bango@x", Timeout: time.Second}); err != nil {
+			t.Fatal(err)
+		}
+		admin, _ := f.staffClient(t, "admin", "", "情報システム課", [2]string{"is-admin", ""})
+		clerk, _ := f.staffClient(t, "clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
+		if _, page := f.get(t, admin, "/"); !strings.Contains(page, `id="failing-mail"`) || !strings.Contains(page, "bango 状態報告") {
+			t.Fatal("the IS administrator's home page does not show the failing report")
+		}
+		if _, page := f.get(t, clerk, "/"); strings.Contains(page, `id="failing-mail"`) {
+			t.Fatal("a clerk sees the mail status")
+		}
+	})
 }

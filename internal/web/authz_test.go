@@ -16,7 +16,6 @@ import (
 	"bango/internal/identity"
 	"bango/internal/mynumber"
 	"bango/internal/resident"
-	"bango/internal/store"
 )
 
 // rule is the declared policy of one route, written independently of the
@@ -170,112 +169,113 @@ type caller struct {
 // municipality (and no pattern at all, and no session) against the
 // declared policy; a route without a declared rule fails.
 func TestAuthorizationMatrix(t *testing.T) {
-	f := newWeb(t, store.SQLite)
-	ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
-	var callers []caller
-	mk2 := func(code, variant, home, grantTenant string) {
-		login := "u-" + code + "-" + variant
-		_, temp, err := f.users.Create(ctx, identity.NewUser{LoginID: login, Name: "試験　" + code, Tenant: home, Department: "健康部", Section: "試験課"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := f.users.ChangePassword(ctx, login, temp, "correct horse battery"); err != nil {
-			t.Fatal(err)
-		}
-		u, _ := f.users.Get(ctx, login)
-		if code != "" {
-			if err := f.access.Direct(ctx, u, code, grantTenant, "matrix"); err != nil {
-				t.Fatal(err)
-			}
-		}
-		callers = append(callers, caller{pattern: code, variant: variant, user: u})
-	}
-	for _, p := range access.DefaultPatterns {
-		if p.Scope == access.ScopeSystem {
-			mk2(p.Code, "system", "", "")
-			continue
-		}
-		mk2(p.Code, "own", "131041", "131041")
-		mk2(p.Code, "other", "131041", "011002")
-	}
-	mk2("", "none", "131041", "")
-	// A resident of 131041 and a pending change about them, for the routes
-	// that name a record.
-	if _, err := f.residents.Create(ctx, "131041", resident.Input{Code: "100001", NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
-		Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1"}); err != nil {
-		t.Fatal(err)
-	}
-	n, _ := mynumber.Parse("123456789018")
-	prop, err := f.residents.ProposeMyNumber(ctx, "131041", "100001", n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	maker, _ := f.users.Get(ctx, "tanaka.h")
-	change, err := f.review.Submit(ctx, maker, "131041", prop)
-	if err != nil {
-		t.Fatal(err)
-	}
-	matrixChangeID = strconv.FormatInt(change.ID, 10)
-
-	routes := f.server.routes()
-	var declared []string
-	for _, rt := range routes {
-		declared = append(declared, rt.pattern)
-		if _, ok := policy[rt.pattern]; !ok {
-			t.Errorf("route %q has no declared rule in the policy", rt.pattern)
-		}
-	}
-	for p := range policy {
-		if !slices.Contains(declared, p) {
-			t.Errorf("policy declares %q, which is not a route", p)
-		}
-	}
-	if t.Failed() {
-		return
-	}
-
-	checked := 0
-	for _, rt := range routes {
-		rl := policy[rt.pattern]
-		method, path := requestOf(rt.pattern)
-		// No session at all.
-		res := f.request(t, method, path, "", "", rt.json, formFor[rt.pattern], jsonFor[rt.pattern])
-		anonDenied := res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden ||
-			(res.StatusCode == http.StatusSeeOther && res.Header.Get("Location") == "/login")
-		if rl.kind == publicRoute && anonDenied {
-			t.Errorf("%s: public route refused an anonymous caller (%d)", rt.pattern, res.StatusCode)
-		}
-		if rl.kind != publicRoute && !anonDenied {
-			t.Errorf("%s: anonymous caller let through (%d)", rt.pattern, res.StatusCode)
-		}
-		if rl.kind == publicRoute {
-			continue
-		}
-		for _, c := range callers {
-			tok, sess, err := f.users.StartSession(ctx, c.user, identity.StageActive, "127.0.0.1", "", "")
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
+		var callers []caller
+		mk2 := func(code, variant, home, grantTenant string) {
+			login := "u-" + code + "-" + variant
+			_, temp, err := f.users.Create(ctx, identity.NewUser{LoginID: login, Name: "試験　" + code, Tenant: home, Department: "健康部", Section: "試験課"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			res := f.request(t, method, path, tok, sess.CSRF, rt.json, formFor[rt.pattern], jsonFor[rt.pattern])
-			got := res.StatusCode != http.StatusForbidden && !(rl.ownOnly && res.StatusCode == http.StatusNotFound)
-			if rl.kind == loginStep {
-				// A logged-in session is past this step: sent home, never served.
-				got = !(res.StatusCode == http.StatusSeeOther && res.Header.Get("Location") == "/") && res.StatusCode != http.StatusForbidden
+			if err := f.users.ChangePassword(ctx, login, temp, "correct horse battery"); err != nil {
+				t.Fatal(err)
 			}
-			want := rl.kind == anyStaff || (rl.kind == permitted && slices.Contains(rl.allow, c.pattern) && !(rl.ownOnly && c.variant == "other"))
-			if got != want {
-				t.Errorf("%s as %s (%s): allowed=%v, policy says %v (status %d)", rt.pattern, c.pattern, c.variant, got, want, res.StatusCode)
+			u, _ := f.users.Get(ctx, login)
+			if code != "" {
+				if err := f.access.Direct(ctx, u, code, grantTenant, "matrix"); err != nil {
+					t.Fatal(err)
+				}
 			}
-			checked++
+			callers = append(callers, caller{pattern: code, variant: variant, user: u})
 		}
-	}
-	t.Logf("checked %d route × caller pairs", checked)
-	// Every refusal of a permission is an audit event.
-	var refusals int
-	f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused' AND detail LIKE 'reason=permission%'`).Scan(&refusals)
-	if refusals == 0 {
-		t.Fatal("no permission refusal was audited")
-	}
+		for _, p := range access.DefaultPatterns {
+			if p.Scope == access.ScopeSystem {
+				mk2(p.Code, "system", "", "")
+				continue
+			}
+			mk2(p.Code, "own", "131041", "131041")
+			mk2(p.Code, "other", "131041", "011002")
+		}
+		mk2("", "none", "131041", "")
+		// A resident of 131041 and a pending change about them, for the routes
+		// that name a record.
+		if _, err := f.residents.Create(ctx, "131041", resident.Input{Code: "100001", NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
+			Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1"}); err != nil {
+			t.Fatal(err)
+		}
+		n, _ := mynumber.Parse("123456789018")
+		prop, err := f.residents.ProposeMyNumber(ctx, "131041", "100001", n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		maker, _ := f.users.Get(ctx, "tanaka.h")
+		change, err := f.review.Submit(ctx, maker, "131041", prop)
+		if err != nil {
+			t.Fatal(err)
+		}
+		matrixChangeID = strconv.FormatInt(change.ID, 10)
+
+		routes := f.server.routes()
+		var declared []string
+		for _, rt := range routes {
+			declared = append(declared, rt.pattern)
+			if _, ok := policy[rt.pattern]; !ok {
+				t.Errorf("route %q has no declared rule in the policy", rt.pattern)
+			}
+		}
+		for p := range policy {
+			if !slices.Contains(declared, p) {
+				t.Errorf("policy declares %q, which is not a route", p)
+			}
+		}
+		if t.Failed() {
+			return
+		}
+
+		checked := 0
+		for _, rt := range routes {
+			rl := policy[rt.pattern]
+			method, path := requestOf(rt.pattern)
+			// No session at all.
+			res := f.request(t, method, path, "", "", rt.json, formFor[rt.pattern], jsonFor[rt.pattern])
+			anonDenied := res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden ||
+				(res.StatusCode == http.StatusSeeOther && res.Header.Get("Location") == "/login")
+			if rl.kind == publicRoute && anonDenied {
+				t.Errorf("%s: public route refused an anonymous caller (%d)", rt.pattern, res.StatusCode)
+			}
+			if rl.kind != publicRoute && !anonDenied {
+				t.Errorf("%s: anonymous caller let through (%d)", rt.pattern, res.StatusCode)
+			}
+			if rl.kind == publicRoute {
+				continue
+			}
+			for _, c := range callers {
+				tok, sess, err := f.users.StartSession(ctx, c.user, identity.StageActive, "127.0.0.1", "", "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				res := f.request(t, method, path, tok, sess.CSRF, rt.json, formFor[rt.pattern], jsonFor[rt.pattern])
+				got := res.StatusCode != http.StatusForbidden && !(rl.ownOnly && res.StatusCode == http.StatusNotFound)
+				if rl.kind == loginStep {
+					// A logged-in session is past this step: sent home, never served.
+					got = !(res.StatusCode == http.StatusSeeOther && res.Header.Get("Location") == "/") && res.StatusCode != http.StatusForbidden
+				}
+				want := rl.kind == anyStaff || (rl.kind == permitted && slices.Contains(rl.allow, c.pattern) && !(rl.ownOnly && c.variant == "other"))
+				if got != want {
+					t.Errorf("%s as %s (%s): allowed=%v, policy says %v (status %d)", rt.pattern, c.pattern, c.variant, got, want, res.StatusCode)
+				}
+				checked++
+			}
+		}
+		t.Logf("checked %d route × caller pairs", checked)
+		// Every refusal of a permission is an audit event.
+		var refusals int
+		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused' AND detail LIKE 'reason=permission%'`).Scan(&refusals)
+		if refusals == 0 {
+			t.Fatal("no permission refusal was audited")
+		}
+	})
 }
 
 // matrixChangeID is the pending change the review routes name.

@@ -19,7 +19,6 @@ import (
 	"bango/internal/audit"
 	"bango/internal/identity"
 	"bango/internal/resident"
-	"bango/internal/store"
 	"bango/internal/testutil"
 )
 
@@ -123,258 +122,264 @@ func loginAt(f *webFixture, base, password string) chromedp.Tasks {
 // R-AUTH-1: a person logs in with password, TOTP code and PIN in a real
 // browser; the login and home pages are kept as screenshots.
 func TestBrowserLogin(t *testing.T) {
-	ctx := browser(t)
-	f := newWeb(t, store.SQLite)
-	f.realTime(10 * time.Minute)
-	var heading, place, idle string
-	err := chromedp.Run(ctx,
-		chromedp.Navigate(f.srv.URL+"/login"),
-		chromedp.WaitVisible("#login_id", chromedp.ByID),
-		screenshot(t, "login.png"),
-		loginActions(f, "correct horse battery"),
-		chromedp.WaitVisible("#idle-left", chromedp.ByID),
-		chromedp.Text("main h1", &heading, chromedp.ByQuery),
-		chromedp.Text(".who .place", &place, chromedp.ByQuery),
-		chromedp.Sleep(1500*time.Millisecond),
-		chromedp.Text("#idle-left", &idle, chromedp.ByID),
-		screenshot(t, "home.png"),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if heading != "ホーム" || !strings.Contains(place, "医療保険年金課") {
-		t.Fatalf("home heading %q, place %q", heading, place)
-	}
-	// The countdown runs in the browser (external script, under the CSP).
-	if idle == "" || idle == "10:00" || !strings.HasPrefix(idle, "9:5") {
-		t.Fatalf("idle countdown shows %q", idle)
-	}
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		ctx := browser(t)
+		f.realTime(10 * time.Minute)
+		var heading, place, idle string
+		err := chromedp.Run(ctx,
+			chromedp.Navigate(f.srv.URL+"/login"),
+			chromedp.WaitVisible("#login_id", chromedp.ByID),
+			screenshot(t, "login.png"),
+			loginActions(f, "correct horse battery"),
+			chromedp.WaitVisible("#idle-left", chromedp.ByID),
+			chromedp.Text("main h1", &heading, chromedp.ByQuery),
+			chromedp.Text(".who .place", &place, chromedp.ByQuery),
+			chromedp.Sleep(1500*time.Millisecond),
+			chromedp.Text("#idle-left", &idle, chromedp.ByID),
+			screenshot(t, "home.png"),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if heading != "ホーム" || !strings.Contains(place, "医療保険年金課") {
+			t.Fatalf("home heading %q, place %q", heading, place)
+		}
+		// The countdown runs in the browser (external script, under the CSP).
+		if idle == "" || idle == "10:00" || !strings.HasPrefix(idle, "9:5") {
+			t.Fatalf("idle countdown shows %q", idle)
+		}
+	})
 }
 
 // R-AUTH-4: after the idle time the page locks by itself; the second
 // factor unlocks it and returns the user to the page they were on.
 func TestBrowserIdleLock(t *testing.T) {
-	ctx := browser(t)
-	f := newWeb(t, store.SQLite)
-	f.realTime(6 * time.Second)
-	var path, heading string
-	err := chromedp.Run(ctx,
-		loginActions(f, "correct horse battery"),
-		chromedp.WaitVisible("#idle-left", chromedp.ByID),
-		chromedp.Navigate(f.srv.URL+"/?from=browser"),
-		chromedp.WaitVisible("section.card dl", chromedp.ByQuery),
-		// No activity: the countdown reaches zero and reloads into the lock screen.
-		chromedp.WaitVisible("#unlock-submit", chromedp.ByID),
-		screenshot(t, "lock.png"),
-		chromedp.ActionFunc(func(ctx context.Context) error {
-			// The login used this step's code; the next step's is accepted once.
-			return chromedp.SendKeys("#code", testutil.TOTP(f.secret, time.Now().Add(30*time.Second)), chromedp.ByID).Do(ctx)
-		}),
-		chromedp.SendKeys("#pin", "2580", chromedp.ByID),
-		chromedp.Click("#unlock-submit", chromedp.ByID),
-		chromedp.WaitVisible("section.card dl", chromedp.ByQuery), // the home page's own content
-		chromedp.Location(&path),
-		chromedp.Text("main h1", &heading, chromedp.ByQuery),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasSuffix(path, "/?from=browser") || heading != "ホーム" {
-		t.Fatalf("after unlock: %s %q", path, heading)
-	}
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		ctx := browser(t)
+		f.realTime(6 * time.Second)
+		var path, heading string
+		err := chromedp.Run(ctx,
+			loginActions(f, "correct horse battery"),
+			chromedp.WaitVisible("#idle-left", chromedp.ByID),
+			chromedp.Navigate(f.srv.URL+"/?from=browser"),
+			chromedp.WaitVisible("section.card dl", chromedp.ByQuery),
+			// No activity: the countdown reaches zero and reloads into the lock screen.
+			chromedp.WaitVisible("#unlock-submit", chromedp.ByID),
+			screenshot(t, "lock.png"),
+			chromedp.ActionFunc(func(ctx context.Context) error {
+				// The login used this step's code; the next step's is accepted once.
+				return chromedp.SendKeys("#code", testutil.TOTP(f.secret, time.Now().Add(30*time.Second)), chromedp.ByID).Do(ctx)
+			}),
+			chromedp.SendKeys("#pin", "2580", chromedp.ByID),
+			chromedp.Click("#unlock-submit", chromedp.ByID),
+			chromedp.WaitVisible("section.card dl", chromedp.ByQuery), // the home page's own content
+			chromedp.Location(&path),
+			chromedp.Text("main h1", &heading, chromedp.ByQuery),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(path, "/?from=browser") || heading != "ホーム" {
+			t.Fatalf("after unlock: %s %q", path, heading)
+		}
+	})
 }
 
 // R-AUTH-3: with a one-time password the browser lands on the change page
 // and can do nothing else until it is changed.
 func TestBrowserForcedPasswordChange(t *testing.T) {
-	ctx := browser(t)
-	f := newWeb(t, store.SQLite)
-	f.realTime(10 * time.Minute)
-	temp, err := f.users.ResetPassword(audit.WithActor(context.Background(), audit.Actor{User: "is-admin"}), "tanaka.h")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var path, heading string
-	err = chromedp.Run(ctx,
-		loginActions(f, temp),
-		chromedp.WaitVisible("#password-submit", chromedp.ByID),
-		screenshot(t, "password.png"),
-		chromedp.Navigate(f.srv.URL+"/"),
-		chromedp.WaitVisible("#password-submit", chromedp.ByID),
-		changePasswordActions(temp),
-		chromedp.WaitVisible("section.card dl", chromedp.ByQuery),
-		chromedp.Location(&path),
-		chromedp.Text("main h1", &heading, chromedp.ByQuery),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasSuffix(path, "/") || heading != "ホーム" {
-		t.Fatalf("after the change: %s %q", path, heading)
-	}
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		ctx := browser(t)
+		f.realTime(10 * time.Minute)
+		temp, err := f.users.ResetPassword(audit.WithActor(context.Background(), audit.Actor{User: "is-admin"}), "tanaka.h")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var path, heading string
+		err = chromedp.Run(ctx,
+			loginActions(f, temp),
+			chromedp.WaitVisible("#password-submit", chromedp.ByID),
+			screenshot(t, "password.png"),
+			chromedp.Navigate(f.srv.URL+"/"),
+			chromedp.WaitVisible("#password-submit", chromedp.ByID),
+			changePasswordActions(temp),
+			chromedp.WaitVisible("section.card dl", chromedp.ByQuery),
+			chromedp.Location(&path),
+			chromedp.Text("main h1", &heading, chromedp.ByQuery),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(path, "/") || heading != "ホーム" {
+			t.Fatalf("after the change: %s %q", path, heading)
+		}
+	})
 }
 
 // R-AUTH-1: a new staff member's first login in a browser: one-time
 // password, QR code enrolment with a chosen PIN, then the forced change.
 func TestBrowserFirstLoginEnrolment(t *testing.T) {
-	ctx := browser(t)
-	f := newWeb(t, store.SQLite)
-	f.realTime(10 * time.Minute)
-	_, temp, err := f.users.Create(audit.WithActor(context.Background(), audit.Actor{User: "is-admin"}),
-		identity.NewUser{LoginID: "newcomer", Name: "新人　一郎", Tenant: "131041", Section: "医療保険年金課"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var secret, heading string
-	err = chromedp.Run(ctx,
-		chromedp.Navigate(f.srv.URL+"/login"),
-		chromedp.WaitVisible("#login_id", chromedp.ByID),
-		chromedp.SendKeys("#login_id", "newcomer", chromedp.ByID),
-		chromedp.SendKeys("#password", temp, chromedp.ByID),
-		chromedp.Click("#login-next", chromedp.ByID),
-		chromedp.WaitVisible("#totp-secret", chromedp.ByID),
-		chromedp.WaitVisible("figure img", chromedp.ByQuery),
-		screenshot(t, "enrol.png"),
-		chromedp.Text("#totp-secret", &secret, chromedp.ByID),
-		chromedp.ActionFunc(func(ctx context.Context) error {
-			return chromedp.SendKeys("#code", testutil.TOTP(strings.TrimSpace(secret), time.Now()), chromedp.ByID).Do(ctx)
-		}),
-		chromedp.SendKeys("#pin", "1357", chromedp.ByID),
-		chromedp.SendKeys("#pin_again", "1357", chromedp.ByID),
-		chromedp.Click("#enrol-submit", chromedp.ByID),
-		chromedp.WaitVisible("#password-submit", chromedp.ByID),
-		changePasswordActions(temp),
-		chromedp.WaitVisible("section.card dl", chromedp.ByQuery),
-		chromedp.Text("main h1", &heading, chromedp.ByQuery),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if heading != "ホーム" {
-		t.Fatalf("after first login: %q", heading)
-	}
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		ctx := browser(t)
+		f.realTime(10 * time.Minute)
+		_, temp, err := f.users.Create(audit.WithActor(context.Background(), audit.Actor{User: "is-admin"}),
+			identity.NewUser{LoginID: "newcomer", Name: "新人　一郎", Tenant: "131041", Section: "医療保険年金課"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var secret, heading string
+		err = chromedp.Run(ctx,
+			chromedp.Navigate(f.srv.URL+"/login"),
+			chromedp.WaitVisible("#login_id", chromedp.ByID),
+			chromedp.SendKeys("#login_id", "newcomer", chromedp.ByID),
+			chromedp.SendKeys("#password", temp, chromedp.ByID),
+			chromedp.Click("#login-next", chromedp.ByID),
+			chromedp.WaitVisible("#totp-secret", chromedp.ByID),
+			chromedp.WaitVisible("figure img", chromedp.ByQuery),
+			screenshot(t, "enrol.png"),
+			chromedp.Text("#totp-secret", &secret, chromedp.ByID),
+			chromedp.ActionFunc(func(ctx context.Context) error {
+				return chromedp.SendKeys("#code", testutil.TOTP(strings.TrimSpace(secret), time.Now()), chromedp.ByID).Do(ctx)
+			}),
+			chromedp.SendKeys("#pin", "1357", chromedp.ByID),
+			chromedp.SendKeys("#pin_again", "1357", chromedp.ByID),
+			chromedp.Click("#enrol-submit", chromedp.ByID),
+			chromedp.WaitVisible("#password-submit", chromedp.ByID),
+			changePasswordActions(temp),
+			chromedp.WaitVisible("section.card dl", chromedp.ByQuery),
+			chromedp.Text("main h1", &heading, chromedp.ByQuery),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if heading != "ホーム" {
+			t.Fatalf("after first login: %q", heading)
+		}
+	})
 }
 
 // R-AUTH-1: WebAuthn with Chromium's virtual authenticator (user
 // verification on): register from the biometrics page, then log in and
 // unlock the lock screen with it instead of code and PIN.
 func TestBrowserWebAuthn(t *testing.T) {
-	ctx := browser(t)
-	f := newWeb(t, store.SQLite)
-	f.realTime(10 * time.Minute)
-	var notice, heading string
-	err := chromedp.Run(ctx,
-		chromedp.ActionFunc(func(ctx context.Context) error {
-			if err := webauthn.Enable().Do(ctx); err != nil {
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		ctx := browser(t)
+		f.realTime(10 * time.Minute)
+		var notice, heading string
+		err := chromedp.Run(ctx,
+			chromedp.ActionFunc(func(ctx context.Context) error {
+				if err := webauthn.Enable().Do(ctx); err != nil {
+					return err
+				}
+				_, err := webauthn.AddVirtualAuthenticator(&webauthn.VirtualAuthenticatorOptions{
+					Protocol: webauthn.AuthenticatorProtocolCtap2, Ctap2version: webauthn.Ctap2versionCtap21,
+					Transport: webauthn.AuthenticatorTransportInternal, HasResidentKey: true,
+					HasUserVerification: true, IsUserVerified: true, AutomaticPresenceSimulation: true,
+				}).Do(ctx)
 				return err
-			}
-			_, err := webauthn.AddVirtualAuthenticator(&webauthn.VirtualAuthenticatorOptions{
-				Protocol: webauthn.AuthenticatorProtocolCtap2, Ctap2version: webauthn.Ctap2versionCtap21,
-				Transport: webauthn.AuthenticatorTransportInternal, HasResidentKey: true,
-				HasUserVerification: true, IsUserVerified: true, AutomaticPresenceSimulation: true,
-			}).Do(ctx)
-			return err
-		}),
-		loginAt(f, f.origin, "correct horse battery"),
-		chromedp.WaitVisible("#idle-left", chromedp.ByID),
-		chromedp.Navigate(f.origin+"/passkeys"),
-		chromedp.WaitVisible("#passkey-add", chromedp.ByID),
-		chromedp.Click("#passkey-add", chromedp.ByID),
-		chromedp.WaitVisible("p.notice", chromedp.ByQuery),
-		chromedp.Text("p.notice", &notice, chromedp.ByQuery),
-		screenshot(t, "passkeys.png"),
-		// Log out, and log in again with the password and the authenticator.
-		chromedp.Click("form[action='/logout'] button", chromedp.ByQuery),
-		chromedp.WaitVisible("#login_id", chromedp.ByID),
-		chromedp.SendKeys("#login_id", "tanaka.h", chromedp.ByID),
-		chromedp.SendKeys("#password", "correct horse battery", chromedp.ByID),
-		chromedp.Click("#login-next", chromedp.ByID),
-		chromedp.WaitVisible("#passkey-login", chromedp.ByID),
-		screenshot(t, "second-webauthn.png"),
-		chromedp.Click("#passkey-login", chromedp.ByID),
-		chromedp.WaitVisible("section.card dl", chromedp.ByQuery),
-		// Lock, and unlock with the authenticator.
-		chromedp.Click("form[action='/lock/now'] button", chromedp.ByQuery),
-		chromedp.WaitVisible("#passkey-unlock", chromedp.ByID),
-		chromedp.Click("#passkey-unlock", chromedp.ByID),
-		chromedp.WaitVisible("section.card dl", chromedp.ByQuery),
-		chromedp.Text("main h1", &heading, chromedp.ByQuery),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(notice, "登録しました") || heading != "ホーム" {
-		t.Fatalf("notice %q, heading %q", notice, heading)
-	}
-	rows, err := f.db.Query(context.Background(), `SELECT action, detail FROM audit_events WHERE detail LIKE '%webauthn%' OR action = 'webauthn.register' ORDER BY id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var got []string
-	for rows.Next() {
-		var a, d string
-		rows.Scan(&a, &d)
-		got = append(got, a+" "+d)
-	}
-	if len(got) != 3 || !strings.HasPrefix(got[0], "webauthn.register credential=") || !strings.Contains(got[0], "user_verified=true") ||
-		!strings.HasPrefix(got[1], "login.second_factor method=webauthn") || !strings.HasPrefix(got[2], "login.second_factor method=webauthn") {
-		t.Fatalf("events:\n%s", strings.Join(got, "\n"))
-	}
+			}),
+			loginAt(f, f.origin, "correct horse battery"),
+			chromedp.WaitVisible("#idle-left", chromedp.ByID),
+			chromedp.Navigate(f.origin+"/passkeys"),
+			chromedp.WaitVisible("#passkey-add", chromedp.ByID),
+			chromedp.Click("#passkey-add", chromedp.ByID),
+			chromedp.WaitVisible("p.notice", chromedp.ByQuery),
+			chromedp.Text("p.notice", &notice, chromedp.ByQuery),
+			screenshot(t, "passkeys.png"),
+			// Log out, and log in again with the password and the authenticator.
+			chromedp.Click("form[action='/logout'] button", chromedp.ByQuery),
+			chromedp.WaitVisible("#login_id", chromedp.ByID),
+			chromedp.SendKeys("#login_id", "tanaka.h", chromedp.ByID),
+			chromedp.SendKeys("#password", "correct horse battery", chromedp.ByID),
+			chromedp.Click("#login-next", chromedp.ByID),
+			chromedp.WaitVisible("#passkey-login", chromedp.ByID),
+			screenshot(t, "second-webauthn.png"),
+			chromedp.Click("#passkey-login", chromedp.ByID),
+			chromedp.WaitVisible("section.card dl", chromedp.ByQuery),
+			// Lock, and unlock with the authenticator.
+			chromedp.Click("form[action='/lock/now'] button", chromedp.ByQuery),
+			chromedp.WaitVisible("#passkey-unlock", chromedp.ByID),
+			chromedp.Click("#passkey-unlock", chromedp.ByID),
+			chromedp.WaitVisible("section.card dl", chromedp.ByQuery),
+			chromedp.Text("main h1", &heading, chromedp.ByQuery),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(notice, "登録しました") || heading != "ホーム" {
+			t.Fatalf("notice %q, heading %q", notice, heading)
+		}
+		rows, err := f.db.Query(context.Background(), `SELECT action, detail FROM audit_events WHERE detail LIKE '%webauthn%' OR action = 'webauthn.register' ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var got []string
+		for rows.Next() {
+			var a, d string
+			rows.Scan(&a, &d)
+			got = append(got, a+" "+d)
+		}
+		if len(got) != 3 || !strings.HasPrefix(got[0], "webauthn.register credential=") || !strings.Contains(got[0], "user_verified=true") ||
+			!strings.HasPrefix(got[1], "login.second_factor method=webauthn") || !strings.HasPrefix(got[2], "login.second_factor method=webauthn") {
+			t.Fatalf("events:\n%s", strings.Join(got, "\n"))
+		}
+	})
 }
 
 // R-AUD-2, R-AUD-4: in a browser, an auditor searches the log for a
 // resident, opens the resident's access report and exports it as CSV.
 func TestBrowserAuditor(t *testing.T) {
-	ctx := browser(t)
-	f := newWeb(t, store.SQLite)
-	f.realTime(10 * time.Minute)
-	setup := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
-	if _, err := f.residents.Create(setup, "131041", resident.Input{Code: "100001", NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
-		Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1", MyNumber: "123456789018"}); err != nil {
-		t.Fatal(err)
-	}
-	viewer, viewerCSRF := f.staffClient(t, "viewer", "131041", "医療保険年金課", [2]string{"number-viewer", "131041"})
-	if res, _ := f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}, "purpose": {resident.DefaultRevealPurposes[0]}}); res.StatusCode != 200 {
-		t.Fatalf("reveal: %d", res.StatusCode)
-	}
-	auditorClient, _ := f.staffClient(t, "auditor", "", "監査課", [2]string{"auditor", ""})
-	f.place(t)
-	base, _ := url.Parse(f.srv.URL)
-	token := auditorClient.Jar.Cookies(base)[0].Value
-	downloads := t.TempDir()
-	var results, report string
-	err := chromedp.Run(ctx,
-		chromedp.ActionFunc(func(ctx context.Context) error {
-			return network.SetCookie(cookieName, token).WithURL(f.srv.URL + "/").WithSecure(true).WithHTTPOnly(true).WithPath("/").Do(ctx)
-		}),
-		browserpkg.SetDownloadBehavior(browserpkg.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(downloads),
-		chromedp.Navigate(f.srv.URL+"/audit"),
-		chromedp.WaitVisible("#resident", chromedp.ByID),
-		chromedp.SendKeys("#resident", "100001", chromedp.ByID),
-		chromedp.Click("#audit-search", chromedp.ByID),
-		chromedp.WaitVisible("#audit-results", chromedp.ByID),
-		chromedp.Text("#audit-results", &results, chromedp.ByID),
-		screenshot(t, "audit-search.png"),
-		chromedp.Click(`#audit-results a[href="/audit/residents/131041/100001"]`, chromedp.ByQuery),
-		chromedp.WaitVisible("#report-events", chromedp.ByID),
-		chromedp.Text("#report-events", &report, chromedp.ByID),
-		screenshot(t, "access-report.png"),
-		chromedp.Click("#report-csv", chromedp.ByID),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(results, "mynumber.reveal") || !strings.Contains(report, "viewer") || !strings.Contains(report, resident.DefaultRevealPurposes[0]) {
-		t.Fatalf("results %q\nreport %q", results, report)
-	}
-	var csvData []byte
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if csvData, err = os.ReadFile(filepath.Join(downloads, "bango-access-131041-100001.csv")); err == nil && len(csvData) > 0 {
-			break
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		ctx := browser(t)
+		f.realTime(10 * time.Minute)
+		setup := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
+		if _, err := f.residents.Create(setup, "131041", resident.Input{Code: "100001", NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
+			Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1", MyNumber: "123456789018"}); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if !strings.Contains(string(csvData), "mynumber.reveal") || strings.Contains(string(csvData), "123456789018") {
-		t.Fatalf("downloaded CSV: %q", csvData)
-	}
+		viewer, viewerCSRF := f.staffClient(t, "viewer", "131041", "医療保険年金課", [2]string{"number-viewer", "131041"})
+		if res, _ := f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}, "once": {newToken()}, "purpose": {resident.DefaultRevealPurposes[0]}}); res.StatusCode != 200 {
+			t.Fatalf("reveal: %d", res.StatusCode)
+		}
+		auditorClient, _ := f.staffClient(t, "auditor", "", "監査課", [2]string{"auditor", ""})
+		f.place(t)
+		base, _ := url.Parse(f.srv.URL)
+		token := auditorClient.Jar.Cookies(base)[0].Value
+		downloads := t.TempDir()
+		var results, report string
+		err := chromedp.Run(ctx,
+			chromedp.ActionFunc(func(ctx context.Context) error {
+				return network.SetCookie(cookieName, token).WithURL(f.srv.URL + "/").WithSecure(true).WithHTTPOnly(true).WithPath("/").Do(ctx)
+			}),
+			browserpkg.SetDownloadBehavior(browserpkg.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(downloads),
+			chromedp.Navigate(f.srv.URL+"/audit"),
+			chromedp.WaitVisible("#resident", chromedp.ByID),
+			chromedp.SendKeys("#resident", "100001", chromedp.ByID),
+			chromedp.Click("#audit-search", chromedp.ByID),
+			chromedp.WaitVisible("#audit-results", chromedp.ByID),
+			chromedp.Text("#audit-results", &results, chromedp.ByID),
+			screenshot(t, "audit-search.png"),
+			chromedp.Click(`#audit-results a[href="/audit/residents/131041/100001"]`, chromedp.ByQuery),
+			chromedp.WaitVisible("#report-events", chromedp.ByID),
+			chromedp.Text("#report-events", &report, chromedp.ByID),
+			screenshot(t, "access-report.png"),
+			chromedp.Click("#report-csv", chromedp.ByID),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(results, "mynumber.reveal") || !strings.Contains(report, "viewer") || !strings.Contains(report, resident.DefaultRevealPurposes[0]) {
+			t.Fatalf("results %q\nreport %q", results, report)
+		}
+		var csvData []byte
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			if csvData, err = os.ReadFile(filepath.Join(downloads, "bango-access-131041-100001.csv")); err == nil && len(csvData) > 0 {
+				break
+			}
+		}
+		if !strings.Contains(string(csvData), "mynumber.reveal") || strings.Contains(string(csvData), "123456789018") {
+			t.Fatalf("downloaded CSV: %q", csvData)
+		}
+	})
 }

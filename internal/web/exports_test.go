@@ -10,7 +10,6 @@ import (
 
 	"bango/internal/audit"
 	"bango/internal/resident"
-	"bango/internal/store"
 )
 
 var approveExport = regexp.MustCompile(`formaction="/exports/(\d+)/approve"`)
@@ -19,34 +18,35 @@ var approveExport = regexp.MustCompile(`formaction="/exports/(\d+)/approve"`)
 // with My Numbers, the privacy manager sees that and approves, the head
 // downloads it once as CSV carrying the request number.
 func TestExportPages(t *testing.T) {
-	f := newWeb(t, store.SQLite)
-	ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
-	if _, err := f.residents.Create(ctx, "131041", resident.Input{Code: "100001", NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
-		Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1", MyNumber: "123456789018"}); err != nil {
-		t.Fatal(err)
-	}
-	head, headCSRF := f.staffClient(t, "head", "131041", "医療保険年金課", [2]string{"section-head", "131041"}, [2]string{"number-viewer", "131041"})
-	privacy, privacyCSRF := f.staffClient(t, "privacy", "", "個人情報保護担当", [2]string{"privacy-manager", "131041"})
-	if res, _ := f.post(t, head, "/exports", url.Values{"csrf": {headCSRF}, "kind": {"residents"}, "reason": {"県連合会への資格照会"}, "include_mynumber": {"yes"}}); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("ask: %d", res.StatusCode)
-	}
-	_, page := f.get(t, privacy, "/exports/pending")
-	m := approveExport.FindStringSubmatch(page)
-	if m == nil || !strings.Contains(page, `class="warning"`) {
-		t.Fatalf("the approver does not see the request and its My Number flag:\n%s", page)
-	}
-	if res, _ := f.post(t, head, "/exports/"+m[1]+"/download", url.Values{"csrf": {headCSRF}}); res.StatusCode != http.StatusForbidden {
-		t.Fatalf("download before approval: %d", res.StatusCode)
-	}
-	if res, _ := f.post(t, privacy, "/exports/"+m[1]+"/approve", url.Values{"csrf": {privacyCSRF}}); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("approve: %d", res.StatusCode)
-	}
-	res, body := f.post(t, head, "/exports/"+m[1]+"/download", url.Values{"csrf": {headCSRF}})
-	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Disposition"), "bango-export-"+m[1]) ||
-		!strings.Contains(body, m[1]+",100001,山田　太郎") || !strings.Contains(body, "123456789018") {
-		t.Fatalf("download: %d %q\n%s", res.StatusCode, res.Header.Get("Content-Disposition"), body)
-	}
-	if res, _ := f.post(t, head, "/exports/"+m[1]+"/download", url.Values{"csrf": {headCSRF}}); res.StatusCode != http.StatusForbidden {
-		t.Fatalf("second download: %d", res.StatusCode)
-	}
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
+		if _, err := f.residents.Create(ctx, "131041", resident.Input{Code: "100001", NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
+			Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1", MyNumber: "123456789018"}); err != nil {
+			t.Fatal(err)
+		}
+		head, headCSRF := f.staffClient(t, "head", "131041", "医療保険年金課", [2]string{"section-head", "131041"}, [2]string{"number-viewer", "131041"})
+		privacy, privacyCSRF := f.staffClient(t, "privacy", "", "個人情報保護担当", [2]string{"privacy-manager", "131041"})
+		if res, _ := f.post(t, head, "/exports", url.Values{"csrf": {headCSRF}, "kind": {"residents"}, "reason": {"県連合会への資格照会"}, "include_mynumber": {"yes"}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("ask: %d", res.StatusCode)
+		}
+		_, page := f.get(t, privacy, "/exports/pending")
+		m := approveExport.FindStringSubmatch(page)
+		if m == nil || !strings.Contains(page, `class="warning"`) {
+			t.Fatalf("the approver does not see the request and its My Number flag:\n%s", page)
+		}
+		if res, _ := f.post(t, head, "/exports/"+m[1]+"/download", url.Values{"csrf": {headCSRF}}); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("download before approval: %d", res.StatusCode)
+		}
+		if res, _ := f.post(t, privacy, "/exports/"+m[1]+"/approve", url.Values{"csrf": {privacyCSRF}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("approve: %d", res.StatusCode)
+		}
+		res, body := f.post(t, head, "/exports/"+m[1]+"/download", url.Values{"csrf": {headCSRF}})
+		if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Disposition"), "bango-export-"+m[1]) ||
+			!strings.Contains(body, m[1]+",100001,山田　太郎") || !strings.Contains(body, "123456789018") {
+			t.Fatalf("download: %d %q\n%s", res.StatusCode, res.Header.Get("Content-Disposition"), body)
+		}
+		if res, _ := f.post(t, head, "/exports/"+m[1]+"/download", url.Values{"csrf": {headCSRF}}); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("second download: %d", res.StatusCode)
+		}
+	})
 }

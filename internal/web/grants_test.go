@@ -12,7 +12,6 @@ import (
 	"bango/internal/access"
 	"bango/internal/audit"
 	"bango/internal/identity"
-	"bango/internal/store"
 )
 
 // staffClient creates a staff member with a changed password, gives them
@@ -52,75 +51,76 @@ var approveButton = regexp.MustCompile(`formaction="/grants/(\d+)/approve"`)
 // applied cannot approve their own application; the head revokes and the
 // right ends at the clerk's next request.
 func TestGrantPages(t *testing.T) {
-	f := newWeb(t, store.SQLite)
-	head, headCSRF := f.staffClient(t, "head", "131041", "医療保険年金課", [2]string{"section-head", "131041"})
-	admin, adminCSRF := f.staffClient(t, "admin", "", "情報システム課", [2]string{"is-admin", ""}, [2]string{"is-approver", ""})
-	clerk, _ := f.staffClient(t, "tanaka.h", "131041", "医療保険年金課")
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		head, headCSRF := f.staffClient(t, "head", "131041", "医療保険年金課", [2]string{"section-head", "131041"})
+		admin, adminCSRF := f.staffClient(t, "admin", "", "情報システム課", [2]string{"is-admin", ""}, [2]string{"is-approver", ""})
+		clerk, _ := f.staffClient(t, "tanaka.h", "131041", "医療保険年金課")
 
-	if res, _ := f.get(t, clerk, "/grants/pending"); res.StatusCode != http.StatusForbidden {
-		t.Fatalf("clerk reached the approvals page: %d", res.StatusCode)
-	}
-	res, page := f.post(t, head, "/grants", url.Values{"csrf": {headCSRF}, "login_id": {"tanaka.h"}, "pattern": {"nhi-clerk"}, "tenant": {"999999"}, "reason": {"x"}})
-	if res.StatusCode != http.StatusBadRequest || !strings.Contains(page, "tenant") {
-		t.Fatalf("application for an unknown municipality: %d", res.StatusCode)
-	}
-	res, _ = f.post(t, head, "/grants", url.Values{"csrf": {headCSRF}, "login_id": {"tanaka.h"}, "pattern": {"nhi-clerk"}, "tenant": {"131041"},
-		"until": {"2027-03-31"}, "reason": {"資格入力担当"}})
-	if res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("apply: %d", res.StatusCode)
-	}
-	_, home := f.get(t, admin, "/")
-	if !strings.Contains(home, `id="pending-approvals"`) {
-		t.Fatal("the approver's home page does not show the pending application")
-	}
-	_, page = f.get(t, admin, "/grants/pending")
-	m := approveButton.FindStringSubmatch(page)
-	if m == nil {
-		t.Fatalf("no application to approve:\n%s", page)
-	}
-	if res, _ := f.get(t, clerk, "/grants"); res.StatusCode != http.StatusForbidden {
-		t.Fatalf("clerk without rights reached /grants: %d", res.StatusCode)
-	}
-	res, _ = f.post(t, admin, "/grants/"+m[1]+"/approve", url.Values{"csrf": {adminCSRF}})
-	if res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("approve: %d", res.StatusCode)
-	}
-	_, home = f.get(t, clerk, "/")
-	if !strings.Contains(home, "国保担当（業務担当）") || !strings.Contains(home, "2027-03-31") {
-		t.Fatalf("clerk's home page does not list the new right:\n%s", home)
-	}
+		if res, _ := f.get(t, clerk, "/grants/pending"); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("clerk reached the approvals page: %d", res.StatusCode)
+		}
+		res, page := f.post(t, head, "/grants", url.Values{"csrf": {headCSRF}, "login_id": {"tanaka.h"}, "pattern": {"nhi-clerk"}, "tenant": {"999999"}, "reason": {"x"}})
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(page, "tenant") {
+			t.Fatalf("application for an unknown municipality: %d", res.StatusCode)
+		}
+		res, _ = f.post(t, head, "/grants", url.Values{"csrf": {headCSRF}, "login_id": {"tanaka.h"}, "pattern": {"nhi-clerk"}, "tenant": {"131041"},
+			"until": {"2027-03-31"}, "reason": {"資格入力担当"}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("apply: %d", res.StatusCode)
+		}
+		_, home := f.get(t, admin, "/")
+		if !strings.Contains(home, `id="pending-approvals"`) {
+			t.Fatal("the approver's home page does not show the pending application")
+		}
+		_, page = f.get(t, admin, "/grants/pending")
+		m := approveButton.FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no application to approve:\n%s", page)
+		}
+		if res, _ := f.get(t, clerk, "/grants"); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("clerk without rights reached /grants: %d", res.StatusCode)
+		}
+		res, _ = f.post(t, admin, "/grants/"+m[1]+"/approve", url.Values{"csrf": {adminCSRF}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("approve: %d", res.StatusCode)
+		}
+		_, home = f.get(t, clerk, "/")
+		if !strings.Contains(home, "国保担当（業務担当）") || !strings.Contains(home, "2027-03-31") {
+			t.Fatalf("clerk's home page does not list the new right:\n%s", home)
+		}
 
-	// An administrator who applies cannot approve: another must.
-	admin2, admin2CSRF := f.staffClient(t, "admin2", "", "情報システム課", [2]string{"is-admin", ""}, [2]string{"is-approver", ""})
-	res, _ = f.post(t, admin, "/grants", url.Values{"csrf": {adminCSRF}, "login_id": {"head"}, "pattern": {"privacy-manager"}, "tenant": {"131041"}, "reason": {"兼務"}})
-	if res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("admin applies: %d", res.StatusCode)
-	}
-	grants, _ := f.access.Grants(context.Background(), access.GrantFilter{Status: access.Pending})
-	if len(grants) != 1 {
-		t.Fatalf("pending = %d", len(grants))
-	}
-	id := grants[0].ID
-	if res, page := f.post(t, admin, "/grants/"+itoa(id)+"/approve", url.Values{"csrf": {adminCSRF}}); res.StatusCode != http.StatusForbidden || !strings.Contains(page, "cannot approve") {
-		t.Fatalf("self-approval: %d", res.StatusCode)
-	}
-	if res, _ := f.post(t, admin2, "/grants/"+itoa(id)+"/reject", url.Values{"csrf": {admin2CSRF}, "note": {"兼務は不要"}}); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("reject: %d", res.StatusCode)
-	}
+		// An administrator who applies cannot approve: another must.
+		admin2, admin2CSRF := f.staffClient(t, "admin2", "", "情報システム課", [2]string{"is-admin", ""}, [2]string{"is-approver", ""})
+		res, _ = f.post(t, admin, "/grants", url.Values{"csrf": {adminCSRF}, "login_id": {"head"}, "pattern": {"privacy-manager"}, "tenant": {"131041"}, "reason": {"兼務"}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("admin applies: %d", res.StatusCode)
+		}
+		grants, _ := f.access.Grants(context.Background(), access.GrantFilter{Status: access.Pending})
+		if len(grants) != 1 {
+			t.Fatalf("pending = %d", len(grants))
+		}
+		id := grants[0].ID
+		if res, page := f.post(t, admin, "/grants/"+itoa(id)+"/approve", url.Values{"csrf": {adminCSRF}}); res.StatusCode != http.StatusForbidden || !strings.Contains(page, "cannot approve") {
+			t.Fatalf("self-approval: %d", res.StatusCode)
+		}
+		if res, _ := f.post(t, admin2, "/grants/"+itoa(id)+"/reject", url.Values{"csrf": {admin2CSRF}, "note": {"兼務は不要"}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("reject: %d", res.StatusCode)
+		}
 
-	// Revocation ends the clerk's right at their next request.
-	mine, _ := f.access.Grants(context.Background(), access.GrantFilter{LoginID: "tanaka.h"})
-	if res, _ := f.post(t, head, "/grants/"+itoa(mine[0].ID)+"/revoke", url.Values{"csrf": {headCSRF}, "reason": {"担当替え"}}); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("revoke: %d", res.StatusCode)
-	}
-	if _, home := f.get(t, clerk, "/"); strings.Contains(home, "国保担当（業務担当）") {
-		t.Fatal("a revoked right is still listed")
-	}
-	var refusals int
-	f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE outcome = 'denied' AND action IN ('grant.approve', 'grant.apply', 'request.refused')`).Scan(&refusals)
-	if refusals < 4 {
-		t.Fatalf("refusals audited = %d, want at least 4", refusals)
-	}
+		// Revocation ends the clerk's right at their next request.
+		mine, _ := f.access.Grants(context.Background(), access.GrantFilter{LoginID: "tanaka.h"})
+		if res, _ := f.post(t, head, "/grants/"+itoa(mine[0].ID)+"/revoke", url.Values{"csrf": {headCSRF}, "reason": {"担当替え"}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("revoke: %d", res.StatusCode)
+		}
+		if _, home := f.get(t, clerk, "/"); strings.Contains(home, "国保担当（業務担当）") {
+			t.Fatal("a revoked right is still listed")
+		}
+		var refusals int
+		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE outcome = 'denied' AND action IN ('grant.approve', 'grant.apply', 'request.refused')`).Scan(&refusals)
+		if refusals < 4 {
+			t.Fatalf("refusals audited = %d, want at least 4", refusals)
+		}
+	})
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

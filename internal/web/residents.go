@@ -1,6 +1,7 @@
 package web
 
 import (
+	"crypto/rand"
 	"net/http"
 	"strconv"
 	"strings"
@@ -76,8 +77,14 @@ type residentData struct {
 	MayReveal      bool
 	RevealPurposes []string
 	StepUpNeeded   bool
+	RevealOnce     string // the reveal form's one-time token: a reload reveals nothing
 	Revealed       *resident.Revealed
+	RevealShowFor  int // seconds the revealed number stays on screen
 }
+
+// revealShowSeconds is how long a revealed number stays on the screen
+// before the page hides it again.
+const revealShowSeconds = 60
 
 func (s *Server) residentData(r *http.Request, code string) (*residentData, error) {
 	b, err := s.biz()
@@ -96,7 +103,7 @@ func (s *Server) residentData(r *http.Request, code string) (*residentData, erro
 	return &residentData{Resident: res, PendingNumber: pending,
 		MayEnter:  rights.Has(access.MyNumberEnter, sess.Tenant),
 		MayReveal: rights.Has(access.MyNumberReveal, sess.Tenant), RevealPurposes: b.RevealPurposes,
-		StepUpNeeded: !s.usersP.Load().SecondFactorRecent(*sess)}, nil
+		StepUpNeeded: !s.usersP.Load().SecondFactorRecent(*sess), RevealOnce: newToken(), RevealShowFor: revealShowSeconds}, nil
 }
 
 func (s *Server) residentPage(w http.ResponseWriter, r *http.Request) error {
@@ -176,18 +183,26 @@ func numberFieldError(err error) error {
 // a purpose and passed a second factor within the step-up window
 // (R-AC-4).
 func (s *Server) revealNumber(w http.ResponseWriter, r *http.Request) error {
-	f, err := formValues(r, "purpose", "note")
+	f, err := formValues(r, "purpose", "note", "once")
 	if err != nil {
 		return err
 	}
-	rev, err := s.reveal(r, r.PathValue("code"), f["purpose"], f["note"])
+	if f["once"] == "" {
+		// Only the record's own form may reveal: it carries the token that
+		// makes one reveal one event.
+		f["once"] = noToken
+	}
+	rev, err := s.reveal(r, r.PathValue("code"), f["purpose"], f["note"], f["once"])
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {
 			return err
 		}
 		msg, ok := problemText(lang(r), err)
-		if err == errRevealStepUp {
+		switch err {
+		case errRevealStepUp:
 			msg, ok = tr(lang(r), "reveal.stepup"), true
+		case resident.ErrRevealUsed:
+			msg, ok = tr(lang(r), "reveal.used"), true
 		}
 		if !ok {
 			return err
@@ -197,12 +212,16 @@ func (s *Server) revealNumber(w http.ResponseWriter, r *http.Request) error {
 	return s.renderResident(w, r, http.StatusOK, "", &rev)
 }
 
+// noToken stands for a reveal form without its one-time token, refused
+// once the resident is known to be in scope.
+const noToken = "\x00"
+
 var errRevealStepUp = errs.E(errs.Forbidden, "a second factor within the last minutes is needed to reveal a My Number: lock the screen and unlock it again")
 
 // reveal checks the step-up, reveals code's My Number for purpose (an
 // event with the purpose), and runs the bulk-reveal rule. Each refusal is
 // an event too.
-func (s *Server) reveal(r *http.Request, code, purpose, note string) (resident.Revealed, error) {
+func (s *Server) reveal(r *http.Request, code, purpose, note, once string) (resident.Revealed, error) {
 	b, err := s.biz()
 	if err != nil {
 		return resident.Revealed{}, err
@@ -211,6 +230,9 @@ func (s *Server) reveal(r *http.Request, code, purpose, note string) (resident.R
 	if err := b.Residents.Exists(r.Context(), sess.Tenant, code); err != nil {
 		return resident.Revealed{}, err
 	}
+	if once == noToken {
+		return resident.Revealed{}, errs.E(errs.Invalid, "the reveal form is incomplete: open the record again")
+	}
 	if !s.usersP.Load().SecondFactorRecent(*sess) {
 		if aerr := audit.RecordAlone(r.Context(), s.db, audit.Event{Tenant: sess.Tenant, Action: "mynumber.reveal",
 			Subject: audit.Subject{Type: "resident", ID: code}, Outcome: audit.Denied, Detail: "reason=no_recent_second_factor"}); aerr != nil {
@@ -218,7 +240,7 @@ func (s *Server) reveal(r *http.Request, code, purpose, note string) (resident.R
 		}
 		return resident.Revealed{}, errRevealStepUp
 	}
-	rev, err := b.Residents.RevealMyNumber(r.Context(), sess.Tenant, code, b.RevealPurposes, purpose, note)
+	rev, err := b.Residents.RevealMyNumber(r.Context(), sess.Tenant, code, b.RevealPurposes, purpose, note, once)
 	if err != nil {
 		return resident.Revealed{}, err
 	}
@@ -359,3 +381,6 @@ func (s *Server) rejectChange(w http.ResponseWriter, r *http.Request) error {
 	http.Redirect(w, r, "/review?done=rejected", http.StatusSeeOther)
 	return nil
 }
+
+// newToken is a random one-time token for a form.
+func newToken() string { return rand.Text() }

@@ -11,7 +11,6 @@ import (
 
 	"bango/internal/audit"
 	"bango/internal/resident"
-	"bango/internal/store"
 )
 
 var changeLink = regexp.MustCompile(`href="/review/(\d+)"`)
@@ -21,96 +20,114 @@ var changeLink = regexp.MustCompile(`href="/review/(\d+)"`)
 // with a purpose and a fresh second factor; another municipality's staff
 // cannot find the resident at all.
 func TestMyNumberPages(t *testing.T) {
-	f := newWeb(t, store.SQLite)
-	ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
-	if _, err := f.residents.Create(ctx, "131041", resident.Input{Code: "100001", NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
-		Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1"}); err != nil {
-		t.Fatal(err)
-	}
-	const digits, spaced = "123456789018", "1234 5678 9018"
-	clerk, clerkCSRF := f.staffClient(t, "clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
-	checker, checkerCSRF := f.staffClient(t, "checker", "131041", "医療保険年金課", [2]string{"nhi-checker", "131041"})
-	viewer, viewerCSRF := f.staffClient(t, "viewer", "131041", "医療保険年金課", [2]string{"number-viewer", "131041"})
-	sapporo, _ := f.staffClient(t, "sapporo", "011002", "保険年金課", [2]string{"nhi-clerk", "011002"})
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
+		if _, err := f.residents.Create(ctx, "131041", resident.Input{Code: "100001", NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
+			Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1"}); err != nil {
+			t.Fatal(err)
+		}
+		const digits, spaced = "123456789018", "1234 5678 9018"
+		clerk, clerkCSRF := f.staffClient(t, "clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
+		checker, checkerCSRF := f.staffClient(t, "checker", "131041", "医療保険年金課", [2]string{"nhi-checker", "131041"})
+		viewer, viewerCSRF := f.staffClient(t, "viewer", "131041", "医療保険年金課", [2]string{"number-viewer", "131041"})
+		sapporo, _ := f.staffClient(t, "sapporo", "011002", "保険年金課", [2]string{"nhi-clerk", "011002"})
 
-	if _, page := f.get(t, clerk, "/residents?q="+url.QueryEscape("ヤマダ")); !strings.Contains(page, `href="/residents/100001"`) {
-		t.Fatal("search did not find the resident")
-	}
-	if res, _ := f.get(t, sapporo, "/residents/100001"); res.StatusCode != http.StatusNotFound {
-		t.Fatalf("another municipality's resident: %d, want 404", res.StatusCode)
-	}
-	res, page := f.post(t, clerk, "/residents/100001/mynumber", url.Values{"csrf": {clerkCSRF}, "mynumber": {"123456789019"}})
-	if res.StatusCode != http.StatusBadRequest || strings.Contains(page, "123456789019") {
-		t.Fatalf("wrong check digit: %d (the input must not be echoed)", res.StatusCode)
-	}
-	if res, _ := f.post(t, clerk, "/residents/100001/mynumber", url.Values{"csrf": {clerkCSRF}, "mynumber": {digits}}); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("enter: %d", res.StatusCode)
-	}
-	_, page = f.get(t, clerk, "/residents/100001")
-	if !strings.Contains(page, "確認待ち") || strings.Contains(page, digits) || strings.Contains(page, spaced) {
-		t.Fatal("after entry the page must say it awaits confirmation and must not show the number")
-	}
-	if res, _ := f.get(t, clerk, "/review"); res.StatusCode != http.StatusForbidden {
-		t.Fatalf("the clerk reached the review queue: %d", res.StatusCode)
-	}
-	_, queue := f.get(t, checker, "/review")
-	m := changeLink.FindStringSubmatch(queue)
-	if m == nil {
-		t.Fatalf("nothing in the checker's queue:\n%s", queue)
-	}
-	if _, page := f.get(t, checker, "/review/"+m[1]); strings.Contains(page, digits) || !strings.Contains(page, `id="mynumber-again"`) {
-		t.Fatal("the checker must key the number again without seeing it")
-	}
-	res, page = f.post(t, checker, "/review/"+m[1]+"/confirm", url.Values{"csrf": {checkerCSRF}, "mynumber": {"123456789115"}})
-	if res.StatusCode != http.StatusBadRequest || !strings.Contains(page, "mynumber") {
-		t.Fatalf("another valid number: %d", res.StatusCode)
-	}
-	if res, _ := f.post(t, checker, "/review/"+m[1]+"/confirm", url.Values{"csrf": {checkerCSRF}, "mynumber": {digits}}); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("confirm: %d", res.StatusCode)
-	}
-	if _, page := f.get(t, clerk, "/residents/100001"); strings.Contains(page, digits) || !strings.Contains(page, "●●●●") {
-		t.Fatal("the registered number must be masked for the person who entered it")
-	}
+		if _, page := f.get(t, clerk, "/residents?q="+url.QueryEscape("ヤマダ")); !strings.Contains(page, `href="/residents/100001"`) {
+			t.Fatal("search did not find the resident")
+		}
+		if res, _ := f.get(t, sapporo, "/residents/100001"); res.StatusCode != http.StatusNotFound {
+			t.Fatalf("another municipality's resident: %d, want 404", res.StatusCode)
+		}
+		res, page := f.post(t, clerk, "/residents/100001/mynumber", url.Values{"csrf": {clerkCSRF}, "mynumber": {"123456789019"}})
+		if res.StatusCode != http.StatusBadRequest || strings.Contains(page, "123456789019") {
+			t.Fatalf("wrong check digit: %d (the input must not be echoed)", res.StatusCode)
+		}
+		if res, _ := f.post(t, clerk, "/residents/100001/mynumber", url.Values{"csrf": {clerkCSRF}, "mynumber": {digits}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("enter: %d", res.StatusCode)
+		}
+		_, page = f.get(t, clerk, "/residents/100001")
+		if !strings.Contains(page, "確認待ち") || strings.Contains(page, digits) || strings.Contains(page, spaced) {
+			t.Fatal("after entry the page must say it awaits confirmation and must not show the number")
+		}
+		if res, _ := f.get(t, clerk, "/review"); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("the clerk reached the review queue: %d", res.StatusCode)
+		}
+		_, queue := f.get(t, checker, "/review")
+		m := changeLink.FindStringSubmatch(queue)
+		if m == nil {
+			t.Fatalf("nothing in the checker's queue:\n%s", queue)
+		}
+		if _, page := f.get(t, checker, "/review/"+m[1]); strings.Contains(page, digits) || !strings.Contains(page, `id="mynumber-again"`) {
+			t.Fatal("the checker must key the number again without seeing it")
+		}
+		res, page = f.post(t, checker, "/review/"+m[1]+"/confirm", url.Values{"csrf": {checkerCSRF}, "mynumber": {"123456789115"}})
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(page, "mynumber") {
+			t.Fatalf("another valid number: %d", res.StatusCode)
+		}
+		if res, _ := f.post(t, checker, "/review/"+m[1]+"/confirm", url.Values{"csrf": {checkerCSRF}, "mynumber": {digits}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("confirm: %d", res.StatusCode)
+		}
+		if _, page := f.get(t, clerk, "/residents/100001"); strings.Contains(page, digits) || !strings.Contains(page, "●●●●") {
+			t.Fatal("the registered number must be masked for the person who entered it")
+		}
 
-	// Reveal: purpose required; then shown once, audited with its purpose.
-	if res, _ := f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}}); res.StatusCode != http.StatusBadRequest {
-		t.Fatalf("reveal without purpose: %d", res.StatusCode)
-	}
-	purpose := resident.DefaultRevealPurposes[0]
-	res, page = f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}, "purpose": {purpose}})
-	if res.StatusCode != http.StatusOK || !strings.Contains(page, spaced) {
-		t.Fatalf("reveal: %d", res.StatusCode)
-	}
-	if res, _ := f.post(t, clerk, "/residents/100001/reveal", url.Values{"csrf": {clerkCSRF}, "purpose": {purpose}}); res.StatusCode != http.StatusForbidden {
-		t.Fatalf("reveal without the right: %d", res.StatusCode)
-	}
-	// Three more within the hour pass the limit of 3 and alert the privacy manager.
-	for range 3 {
-		f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}, "purpose": {purpose}})
-	}
-	open, err := f.alerts.Open(context.Background())
-	if err != nil || len(open) != 1 || open[0].Subject != "viewer" || open[0].Rule != "bulk_reveal" {
-		t.Fatalf("alerts = %+v, %v", open, err)
-	}
-	// Without a second factor in the last five minutes: refused and audited.
-	f.now = f.now.Add(6 * time.Minute)
-	if res, _ := f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}, "purpose": {purpose}}); res.StatusCode != http.StatusForbidden {
-		t.Fatalf("reveal without step-up: %d", res.StatusCode)
-	}
-	rows, _ := f.db.Query(context.Background(), `SELECT outcome, purpose, detail FROM audit_events WHERE action = 'mynumber.reveal' ORDER BY id`)
-	defer rows.Close()
-	var got []string
-	for rows.Next() {
-		var o, p, d string
-		rows.Scan(&o, &p, &d)
-		got = append(got, o+"|"+p+"|"+d)
-	}
-	if len(got) != 6 || got[1] != "ok|"+purpose+"|" || got[0] != "denied||reason=no_valid_purpose fields=purpose" || got[5] != "denied||reason=no_recent_second_factor" {
-		t.Fatalf("reveal events:\n%s", strings.Join(got, "\n"))
-	}
-	var leaks int
-	f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE detail LIKE '%' || $1 || '%' OR purpose LIKE '%' || $1 || '%'`, digits).Scan(&leaks)
-	if leaks != 0 {
-		t.Fatal("a My Number reached the audit log")
-	}
+		// Reveal: purpose required; then shown once, audited with its purpose.
+		if res, _ := f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}, "once": {newToken()}}); res.StatusCode != http.StatusBadRequest {
+			t.Fatalf("reveal without purpose: %d", res.StatusCode)
+		}
+		purpose := resident.DefaultRevealPurposes[0]
+		once := newToken()
+		res, page = f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}, "once": {once}, "purpose": {purpose}})
+		if res.StatusCode != http.StatusOK || !strings.Contains(page, spaced) || !strings.Contains(page, `id="reveal-hide"`) {
+			t.Fatalf("reveal: %d", res.StatusCode)
+		}
+		// Reloading the answer sends the same form again: one reveal is one
+		// event, so it shows nothing and records nothing (issue 14 D).
+		res, page = f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}, "once": {once}, "purpose": {purpose}})
+		if res.StatusCode != http.StatusConflict || strings.Contains(page, spaced) || !strings.Contains(page, "再読み込み") {
+			t.Fatalf("reveal reloaded: %d", res.StatusCode)
+		}
+		if res, _ := f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}, "purpose": {purpose}}); res.StatusCode != http.StatusBadRequest {
+			t.Fatalf("reveal without the form's token: %d", res.StatusCode)
+		}
+		if res, _ := f.post(t, clerk, "/residents/100001/reveal", url.Values{"csrf": {clerkCSRF}, "once": {newToken()}, "purpose": {purpose}}); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("reveal without the right: %d", res.StatusCode)
+		}
+		// Three more within the hour pass the limit of 3 and alert the privacy manager.
+		for range 3 {
+			f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}, "once": {newToken()}, "purpose": {purpose}})
+		}
+		open, err := f.alerts.Open(context.Background())
+		if err != nil || len(open) != 1 || open[0].Subject != "viewer" || open[0].Rule != "bulk_reveal" {
+			t.Fatalf("alerts = %+v, %v", open, err)
+		}
+		// Without a second factor in the last five minutes: refused and audited.
+		f.now = f.now.Add(6 * time.Minute)
+		if res, _ := f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}, "once": {newToken()}, "purpose": {purpose}}); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("reveal without step-up: %d", res.StatusCode)
+		}
+		rows, _ := f.db.Query(context.Background(), `SELECT outcome, purpose, detail FROM audit_events WHERE action = 'mynumber.reveal' ORDER BY id`)
+		defer rows.Close()
+		var got []string
+		for rows.Next() {
+			var o, p, d string
+			rows.Scan(&o, &p, &d)
+			got = append(got, o+"|"+p+"|"+d)
+		}
+		if len(got) != 6 || got[1] != "ok|"+purpose+"|" || got[0] != "denied||reason=no_valid_purpose fields=purpose" || got[5] != "denied||reason=no_recent_second_factor" {
+			t.Fatalf("reveal events:\n%s", strings.Join(got, "\n"))
+		}
+		// On PostgreSQL under row-level security too, entry and reveal found
+		// the resident: no false "not found in scope" (issue 14 A).
+		var probes int
+		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE detail LIKE '%not_found_in_scope%'`).Scan(&probes)
+		if probes != 0 {
+			t.Fatalf("%d false not-found-in-scope events", probes)
+		}
+		var leaks int
+		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE detail LIKE '%' || $1 || '%' OR purpose LIKE '%' || $1 || '%'`, digits).Scan(&leaks)
+		if leaks != 0 {
+			t.Fatal("a My Number reached the audit log")
+		}
+	})
 }

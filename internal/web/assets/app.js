@@ -85,3 +85,26 @@
     });
   });
 })();
+
+// A revealed My Number stays on screen for data-hide-after seconds, or
+// until "hide" is pressed; then it is removed from the page, not just
+// hidden. Reloading the page does not reveal it again (the server keeps
+// the form's one-time token).
+(function () {
+  var box = document.getElementById("revealed-box");
+  if (!box) return;
+  var left = parseInt(box.getAttribute("data-hide-after"), 10);
+  var out = document.getElementById("reveal-left");
+  function hide() {
+    clearInterval(timer);
+    box.parentNode.removeChild(box);
+    var masked = document.getElementById("revealed-masked");
+    if (masked) masked.hidden = false;
+  }
+  var timer = setInterval(function () {
+    left -= 1;
+    if (out) out.textContent = String(Math.max(0, left));
+    if (left <= 0) hide();
+  }, 1000);
+  document.getElementById("reveal-hide").addEventListener("click", hide);
+})();
