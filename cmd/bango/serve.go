@@ -196,6 +196,9 @@ func pruneDaily(ctx context.Context, sys *system) {
 		if _, err := sys.outbox.Forget(ctx, old); err != nil && ctx.Err() == nil {
 			sys.log.Error("sent mail not cleaned up", "err", err)
 		}
+		if _, err := sys.residents.ForgetRevealTokens(ctx, time.Now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+			sys.log.Error("used reveal tokens not cleaned up", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return
