@@ -81,9 +81,12 @@ func (s *Server) numberSubjects(r *http.Request, f searchForm) ([]string, error)
 	if err != nil {
 		return nil, err
 	}
-	tenants, all := auditScope(r)
-	if f.Tenant != "" {
-		tenants, all = []string{f.Tenant}, false
+	// The scope is checked before the number is looked up anywhere: who
+	// holds a number in a municipality one may not search is not for the
+	// searcher to learn, not even as a subject in an address (issue 14 B).
+	tenants, all, err := s.searchTenants(r, f)
+	if err != nil {
+		return nil, err
 	}
 	if all {
 		if tenants, err = s.tenantCodes(r); err != nil {
@@ -132,21 +135,33 @@ func (s *Server) auditSearchPost(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// searchTenants is where f may search: the municipality it names, if the
+// searcher may search it (a refusal is audited and names nobody), or all
+// of the searcher's.
+func (s *Server) searchTenants(r *http.Request, f searchForm) (tenants []string, all bool, err error) {
+	tenants, all = auditScope(r)
+	if f.Tenant == "" {
+		return tenants, all, nil
+	}
+	if !all && !contains(tenants, f.Tenant) {
+		s.refused(r, "audit_search_outside_scope tenant="+f.Tenant, nil)
+		var fe errs.FieldErrors
+		fe.Add("tenant", errs.Message{JA: "この団体の記録は検索できません", EN: "you may not search this municipality's events"})
+		return nil, false, fe.Err()
+	}
+	return []string{f.Tenant}, false, nil
+}
+
 // query turns the form into an audit query within the caller's scope. A
 // typed My Number becomes its blind index in each municipality searched,
 // and the resident who holds it; the digits go nowhere.
 func (s *Server) query(r *http.Request, f searchForm) (audit.Query, error) {
-	tenants, all := auditScope(r)
-	q := audit.Query{Tenants: tenants, AllTenants: all, Actor: f.Actor, Action: f.Action, Outcome: f.Outcome, Terminal: f.Terminal, Before: f.Before}
 	var fe errs.FieldErrors
-	if f.Tenant != "" {
-		if !all && !contains(tenants, f.Tenant) {
-			s.refused(r, "audit_search_outside_scope tenant="+f.Tenant, nil)
-			fe.Add("tenant", errs.Message{JA: "この団体の記録は検索できません", EN: "you may not search this municipality's events"})
-		}
-		q.Tenants, q.AllTenants = []string{f.Tenant}, false
+	tenants, all, err := s.searchTenants(r, f)
+	if err != nil {
+		fe.List = append(fe.List, errs.Fields(err)...)
 	}
-	var err error
+	q := audit.Query{Tenants: tenants, AllTenants: all, Actor: f.Actor, Action: f.Action, Outcome: f.Outcome, Terminal: f.Terminal, Before: f.Before}
 	if q.From, err = parseDay("from", f.From); err != nil {
 		fe.List = append(fe.List, errs.Fields(err)...)
 	}

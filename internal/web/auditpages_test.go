@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -32,7 +33,7 @@ func TestAuditPages(t *testing.T) {
 			t.Fatalf("reveal: %d", res.StatusCode)
 		}
 		auditor, _ := f.staffClient(t, "auditor", "", "監査課", [2]string{"auditor", ""})
-		sapporoPM, _ := f.staffClient(t, "pm-sapporo", "", "個人情報保護担当", [2]string{"privacy-manager", "011002"})
+		sapporoPM, sapporoCSRF := f.staffClient(t, "pm-sapporo", "", "個人情報保護担当", [2]string{"privacy-manager", "011002"})
 		f.place(t)
 
 		// A My Number in a URL is refused; the form posts it and is sent on to
@@ -53,6 +54,22 @@ func TestAuditPages(t *testing.T) {
 		_, page = f.get(t, sapporoPM, "/audit?search=1&resident=100001")
 		if !strings.Contains(page, `id="audit-results"`) || strings.Contains(page, "<td>mynumber.reveal</td>") {
 			t.Fatal("another municipality's privacy manager found 131041's events")
+		}
+		// A searcher of one municipality posting another's number learns
+		// nothing: no redirect naming its holder, on page and API, and the
+		// refusal is audited (issue 14 B).
+		_, form = f.get(t, sapporoPM, "/audit")
+		res, page = f.post(t, sapporoPM, "/audit", url.Values{"csrf": {csrfOf(t, form)}, "mynumber": {digits}, "tenant": {"131041"}})
+		if res.StatusCode != http.StatusBadRequest || res.Header.Get("Location") != "" || strings.Contains(page, "100001") || strings.Contains(page, digits) {
+			t.Fatalf("another municipality's number by form: %d %q", res.StatusCode, res.Header.Get("Location"))
+		}
+		if st, out := f.apiCall(t, sapporoPM, sapporoCSRF, "POST", "/api/v1/audit/events", `{"MyNumber": "`+digits+`", "Tenant": "131041"}`); st != http.StatusBadRequest || strings.Contains(fmt.Sprint(out), "100001") {
+			t.Fatalf("another municipality's number by API: %d %v", st, out)
+		}
+		var outside int
+		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused' AND actor_user = 'pm-sapporo' AND detail LIKE '%audit_search_outside_scope%'`).Scan(&outside)
+		if outside != 2 {
+			t.Fatalf("refused searches outside scope recorded = %d, want 2", outside)
 		}
 		if res, _ := f.get(t, sapporoPM, "/audit/residents/131041/100001"); res.StatusCode != http.StatusNotFound {
 			t.Fatalf("another municipality's access report: %d", res.StatusCode)
