@@ -65,7 +65,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	scheme := "http"
 	if !cfg.PlainHTTP {
-		tlsCfg, err := serverTLS(cfg, stdout)
+		tlsCfg, err := serverTLS(cfg, stdout, log)
 		if err != nil {
 			ln.Close()
 			db.Close()
@@ -143,8 +143,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // serverTLS uses the configured certificate, or the local CA's, made on
-// first start; it prints the CA's fingerprint for the IS department.
-func serverTLS(cfg *config.Config, stdout io.Writer) (*tls.Config, error) {
+// first start; it prints the CA's fingerprint for the IS department and
+// logs what the operator must act on (an unconstrained CA, a CA key kept
+// offline).
+func serverTLS(cfg *config.Config, stdout io.Writer, log *slog.Logger) (*tls.Config, error) {
 	// Client certificates are asked for, not required: a terminal whose
 	// certificate fingerprint is registered is recognised by it.
 	tc := &tls.Config{MinVersion: tls.VersionTLS12, ClientAuth: tls.RequestClientCert}
@@ -164,6 +166,9 @@ func serverTLS(cfg *config.Config, stdout io.Writer) (*tls.Config, error) {
 		fmt.Fprintln(stdout, "Created a local certificate authority for this server.")
 	}
 	fmt.Fprintf(stdout, "Local CA certificate: %s\n  SHA-256 fingerprint: %s\n  Install it on the designated terminals as a trusted root.\n", res.Files.CACert, res.CAFingerprint)
+	for _, w := range res.Warnings {
+		log.Warn("local CA: " + w)
+	}
 	tc.Certificates = []tls.Certificate{res.Certificate}
 	return tc, nil
 }

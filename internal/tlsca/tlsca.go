@@ -1,12 +1,20 @@
 // Package tlsca keeps the local certificate authority and server certificate
-// that bango serves HTTPS with when no certificate has been configured.
+// that bango serves HTTPS with when no certificate has been configured
+// (R-LNK-3).
 //
 // Internal host names cannot get a certificate from a public CA, so on first
 // start bango makes its own CA in its data folder. The IS department installs
 // that CA once on each terminal, checking it against the fingerprint bango
 // prints. Terminals trust only the CA, so the server certificate can be
-// re-issued (new host names, renewal) without touching the terminals again;
+// re-issued (renewal, a new key) without touching the terminals again;
 // that is why the CA is never replaced automatically.
+//
+// A CA that terminals trust could vouch for any site, so the CA is limited
+// to what bango needs: critical name constraints permit only the server's
+// own names and addresses (a certificate for another site, even signed with
+// a stolen CA key, fails verification), it may sign only TLS server
+// certificates, and it lives two years. Once the server certificate is
+// issued, the CA key can be kept offline; it is needed again only to renew.
 package tlsca
 
 import (
@@ -34,7 +42,13 @@ import (
 )
 
 const (
-	caYears = 10
+	// Two years bounds how long a CA made with a leaked key or for names no
+	// longer in use stays trusted, while leaving the terminals untouched
+	// for one server-certificate renewal at least.
+	caYears = 2
+	// Warn this long before the CA expires: installing a new CA on every
+	// terminal takes the IS department a while.
+	caWarnBefore = 90 * 24 * time.Hour
 	// 397 days stays under the 398-day ceiling browsers put on server
 	// certificates, so no client policy rejects it as too long-lived.
 	serverLifetime = 397 * 24 * time.Hour
@@ -77,6 +91,13 @@ type Result struct {
 	CACreated bool
 	// ServerCreated reports whether this call issued a new server certificate.
 	ServerCreated bool
+	// CAKeyOffline reports that the CA key was not in the data folder; the
+	// server certificate on disk was still good, so none was needed.
+	CAKeyOffline bool
+	// Warnings are for the operator's log: a CA without name constraints
+	// (made by an older bango), a CA close to expiry, a CA key kept offline
+	// and when it is needed back.
+	Warnings []string
 }
 
 // Fingerprint formats the SHA-256 of der as uppercase hex pairs joined by
@@ -92,17 +113,25 @@ func Fingerprint(der []byte) string {
 }
 
 // Ensure loads the CA and server certificate from dir, creating what is
-// missing (dir is created with mode 0700).
+// missing (dir is created with mode 0700). A new CA is constrained to the
+// requested hosts plus localhost, 127.0.0.1 and ::1.
 //
 // The server certificate is re-issued, keeping the CA, when it is missing or
-// unreadable, does not cover every requested host (plus localhost, 127.0.0.1
-// and ::1), expires within 30 days, or was not signed by the CA on disk.
+// unreadable, does not cover every requested host, expires within 30 days,
+// or was not signed by the CA on disk.
 //
-// A CA that is only half present (certificate without key or the reverse),
-// unreadable or expired is an error rather than replaced, because replacing
-// it would silently break every terminal that trusts the old one. A key file
-// with permissions wider than 0600 is also an error: it may already have
-// leaked, and fixing the mode would hide that.
+// A host the CA's name constraints do not permit is an error: a certificate
+// for it would be refused by every terminal, and only a new CA, installed
+// on the terminals again, can cover it. That is the IS department's
+// decision to make, so Ensure never replaces the CA itself.
+//
+// A CA certificate without its key is accepted while the server certificate
+// needs nothing re-issued (the key is kept offline); re-issuing then is an
+// error that asks for the key. A CA key without its certificate, an
+// unreadable or expired CA is an error rather than replaced, because
+// replacing it would silently break every terminal that trusts the old one.
+// A key file with permissions wider than 0600 is also an error: it may
+// already have leaked, and fixing the mode would hide that.
 func Ensure(dir string, hosts []string) (*Result, error) {
 	if dir == "" {
 		return nil, errors.New("tlsca: no data directory given")
@@ -126,28 +155,53 @@ func Ensure(dir string, hosts []string) (*Result, error) {
 
 	ca, caKey, err := loadCA(files)
 	if errors.Is(err, errNoCA) {
-		ca, caKey, err = createCA(files, now)
+		ca, caKey, err = createCA(files, dnsNames, ips, now)
 		res.CACreated = true
 	}
 	if err != nil {
 		return nil, err
 	}
 	if now.After(ca.NotAfter) {
-		return nil, fmt.Errorf("tlsca: CA certificate %s expired on %s; remove %s and %s to make a new CA, then install it on the terminals again",
-			files.CACert, ca.NotAfter.Format(time.DateOnly), files.CACert, files.CAKey)
+		return nil, fmt.Errorf("tlsca: CA certificate %s expired on %s; make a new CA and install it on the terminals (README, HTTPS: rolling the local CA)",
+			files.CACert, ca.NotAfter.Format(time.DateOnly))
 	}
 	res.CAFingerprint = Fingerprint(ca.Raw)
+	if outside := notPermitted(ca, dnsNames, ips); len(outside) > 0 {
+		return nil, fmt.Errorf("tlsca: hostnames %s are outside the names the local CA %s may certify (%s), so terminals would refuse a certificate for them; "+
+			"remove them from the hostnames setting, or make a new CA for the new names and install it on the terminals (README, HTTPS: rolling the local CA)",
+			strings.Join(outside, ", "), files.CACert, strings.Join(permittedNames(ca), ", "))
+	}
+	if !constrained(ca) {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("the local CA %s has no name constraints (made by an older bango; valid until %s): "+
+			"a terminal that trusts it accepts a certificate for any site made with its key. Make a new, constrained CA and install it on the terminals in its place (README, HTTPS: rolling the local CA)",
+			files.CACert, ca.NotAfter.Format(time.DateOnly)))
+	}
+	if left := ca.NotAfter.Sub(now); left < caWarnBefore {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("the local CA %s expires on %s: make a new CA and install it on the terminals before then (README, HTTPS: rolling the local CA)",
+			files.CACert, ca.NotAfter.Format(time.DateOnly)))
+	}
 
-	cert, ok, err := loadServer(files, ca, dnsNames, ips, now)
+	cert, stale, err := loadServer(files, ca, dnsNames, ips, now)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
+	if stale != "" {
+		if caKey == nil {
+			return nil, fmt.Errorf("tlsca: the server certificate %s must be re-issued (%s), but the CA key %s is not here; put the CA key back (it may be kept offline, see README, HTTPS) for one start, then move it away again",
+				files.ServerCert, stale, files.CAKey)
+		}
 		cert, err = createServer(files, ca, caKey, dnsNames, ips, now)
 		if err != nil {
 			return nil, err
 		}
 		res.ServerCreated = true
+	}
+	if caKey == nil {
+		res.CAKeyOffline = true
+		renew := cert.Leaf.NotAfter.Add(-renewBefore)
+		res.Warnings = append(res.Warnings, fmt.Sprintf("the CA key %s is not in the data folder (kept offline?); the server certificate is valid until %s. "+
+			"Between %s and then, start bango once with the key in place so that it renews the certificate",
+			files.CAKey, cert.Leaf.NotAfter.Format(time.DateOnly), renew.Format(time.DateOnly)))
 	}
 	res.Certificate = cert
 	return res, nil
@@ -187,6 +241,68 @@ func splitHosts(hosts []string) ([]string, []net.IP, error) {
 	return dnsNames, ips, nil
 }
 
+// constrained reports whether ca limits both name forms a TLS server is
+// known by.
+func constrained(ca *x509.Certificate) bool {
+	return len(ca.PermittedDNSDomains) > 0 && len(ca.PermittedIPRanges) > 0
+}
+
+// notPermitted lists the hosts ca's name constraints do not allow, matching
+// as crypto/x509 and browsers do: a DNS constraint permits the name and
+// every name under it; an IP constraint is a range.
+func notPermitted(ca *x509.Certificate, dnsNames []string, ips []net.IP) []string {
+	var out []string
+	for _, n := range dnsNames {
+		ok := len(ca.PermittedDNSDomains) == 0 || slices.ContainsFunc(ca.PermittedDNSDomains, func(c string) bool { return domainWithin(n, c) })
+		if !ok || slices.ContainsFunc(ca.ExcludedDNSDomains, func(c string) bool { return domainWithin(n, c) }) {
+			out = append(out, n)
+		}
+	}
+	for _, ip := range ips {
+		ok := len(ca.PermittedIPRanges) == 0 || slices.ContainsFunc(ca.PermittedIPRanges, func(r *net.IPNet) bool { return r.Contains(ip) })
+		if !ok || slices.ContainsFunc(ca.ExcludedIPRanges, func(r *net.IPNet) bool { return r.Contains(ip) }) {
+			out = append(out, ip.String())
+		}
+	}
+	return out
+}
+
+// domainWithin reports whether name falls under the DNS constraint c (RFC
+// 5280 4.2.1.10): c itself or a name under it; ".c" only names under it.
+func domainWithin(name, c string) bool {
+	name, c = strings.ToLower(name), strings.ToLower(c)
+	switch {
+	case c == "":
+		return true
+	case strings.HasPrefix(c, "."):
+		return strings.HasSuffix(name, c)
+	default:
+		return name == c || strings.HasSuffix(name, "."+c)
+	}
+}
+
+// permittedNames describes ca's constraints for messages.
+func permittedNames(ca *x509.Certificate) []string {
+	out := slices.Clone(ca.PermittedDNSDomains)
+	for _, r := range ca.PermittedIPRanges {
+		out = append(out, r.String())
+	}
+	return out
+}
+
+// ipRanges turns the server's addresses into single-address constraints.
+func ipRanges(ips []net.IP) []*net.IPNet {
+	out := make([]*net.IPNet, 0, len(ips))
+	for _, ip := range ips {
+		if v4 := ip.To4(); v4 != nil {
+			out = append(out, &net.IPNet{IP: v4, Mask: net.CIDRMask(32, 32)})
+		} else {
+			out = append(out, &net.IPNet{IP: ip.To16(), Mask: net.CIDRMask(128, 128)})
+		}
+	}
+	return out
+}
+
 func checkKeyMode(path string) error {
 	// Windows reports only a read-only bit as the mode, so every file would
 	// look world-readable there; access is governed by ACLs instead.
@@ -211,6 +327,8 @@ var errNoCA = errors.New("no CA")
 
 // loadCA returns errNoCA only when neither CA file exists, which is the one
 // case where making a new CA cannot break terminals that trust an old one.
+// A certificate without its key is a CA whose key is kept offline: the key
+// is nil, and Ensure asks for it only when it must sign.
 func loadCA(files Files) (*x509.Certificate, crypto.Signer, error) {
 	certPEM, certErr := os.ReadFile(files.CACert)
 	keyPEM, keyErr := os.ReadFile(files.CAKey)
@@ -222,12 +340,9 @@ func loadCA(files Files) (*x509.Certificate, crypto.Signer, error) {
 	case certMissing:
 		return nil, nil, fmt.Errorf("tlsca: CA key %s exists but CA certificate %s is missing; restore it, or remove %s to make a new CA (terminals must then trust the new one): %w",
 			files.CAKey, files.CACert, files.CAKey, certErr)
-	case keyMissing:
-		return nil, nil, fmt.Errorf("tlsca: CA certificate %s exists but CA key %s is missing; restore it, or remove %s to make a new CA (terminals must then trust the new one): %w",
-			files.CACert, files.CAKey, files.CACert, keyErr)
 	case certErr != nil:
 		return nil, nil, fmt.Errorf("tlsca: read CA certificate %s: %w", files.CACert, certErr)
-	case keyErr != nil:
+	case keyErr != nil && !keyMissing:
 		return nil, nil, fmt.Errorf("tlsca: read CA key %s: %w", files.CAKey, keyErr)
 	}
 
@@ -237,6 +352,9 @@ func loadCA(files Files) (*x509.Certificate, crypto.Signer, error) {
 	}
 	if !ca.IsCA || ca.KeyUsage&x509.KeyUsageCertSign == 0 {
 		return nil, nil, fmt.Errorf("tlsca: CA certificate %s (%s) is not a CA certificate", files.CACert, ca.Subject)
+	}
+	if keyMissing {
+		return ca, nil, nil
 	}
 	key, err := parseKey(keyPEM)
 	if err != nil {
@@ -248,7 +366,7 @@ func loadCA(files Files) (*x509.Certificate, crypto.Signer, error) {
 	return ca, key, nil
 }
 
-func createCA(files Files, now time.Time) (*x509.Certificate, crypto.Signer, error) {
+func createCA(files Files, dnsNames []string, ips []net.IP, now time.Time) (*x509.Certificate, crypto.Signer, error) {
 	host, err := os.Hostname()
 	if err != nil || host == "" {
 		host = "unknown host"
@@ -275,6 +393,16 @@ func createCA(files Files, now time.Time) (*x509.Certificate, crypto.Signer, err
 		// limiting what a stolen CA key could be used for.
 		MaxPathLen:     0,
 		MaxPathLenZero: true,
+		// Verifiers apply a CA's extended key usage to what it signs: this
+		// CA vouches for TLS servers only, not for code or mail.
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		// Only the server's own names and addresses; with a permitted
+		// subtree for each form, every other DNS name and IP address is
+		// outside. Critical, so a verifier that cannot apply the
+		// constraints refuses the CA instead of ignoring them.
+		PermittedDNSDomainsCritical: true,
+		PermittedDNSDomains:         slices.Clone(dnsNames),
+		PermittedIPRanges:           ipRanges(ips),
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
@@ -299,65 +427,71 @@ func createCA(files Files, now time.Time) (*x509.Certificate, crypto.Signer, err
 	return ca, key, nil
 }
 
-// loadServer returns ok=false when the server certificate should be
-// re-issued. Damaged or stale server files are not errors: they hold nothing
-// that cannot be made again from the CA.
-func loadServer(files Files, ca *x509.Certificate, dnsNames []string, ips []net.IP, now time.Time) (tls.Certificate, bool, error) {
+// loadServer returns why the server certificate should be re-issued, or ""
+// when it can keep being served. Damaged or stale server files are not
+// errors: they hold nothing that cannot be made again from the CA.
+func loadServer(files Files, ca *x509.Certificate, dnsNames []string, ips []net.IP, now time.Time) (tls.Certificate, string, error) {
 	certPEM, err := os.ReadFile(files.ServerCert)
 	if errors.Is(err, fs.ErrNotExist) {
-		return tls.Certificate{}, false, nil
+		return tls.Certificate{}, "it is missing", nil
 	}
 	if err != nil {
-		return tls.Certificate{}, false, fmt.Errorf("tlsca: read server certificate %s: %w", files.ServerCert, err)
+		return tls.Certificate{}, "", fmt.Errorf("tlsca: read server certificate %s: %w", files.ServerCert, err)
 	}
 	keyPEM, err := os.ReadFile(files.ServerKey)
 	if errors.Is(err, fs.ErrNotExist) {
-		return tls.Certificate{}, false, nil
+		return tls.Certificate{}, "its key is missing", nil
 	}
 	if err != nil {
-		return tls.Certificate{}, false, fmt.Errorf("tlsca: read server key %s: %w", files.ServerKey, err)
+		return tls.Certificate{}, "", fmt.Errorf("tlsca: read server key %s: %w", files.ServerKey, err)
 	}
 	leaf, err := parseCert(certPEM)
 	if err != nil {
-		return tls.Certificate{}, false, nil
+		return tls.Certificate{}, "it is unreadable", nil
 	}
 	key, err := parseKey(keyPEM)
 	if err != nil || !samePublicKey(leaf.PublicKey, key.Public()) {
-		return tls.Certificate{}, false, nil
+		return tls.Certificate{}, "its key does not match", nil
 	}
-	if !usable(leaf, ca, dnsNames, ips, now) {
-		return tls.Certificate{}, false, nil
+	if why := unusable(leaf, ca, dnsNames, ips, now); why != "" {
+		return tls.Certificate{}, why, nil
 	}
-	return chain(leaf, ca, key), true, nil
+	return chain(leaf, ca, key), "", nil
 }
 
-// usable reports whether leaf can keep being served.
-func usable(leaf, ca *x509.Certificate, dnsNames []string, ips []net.IP, now time.Time) bool {
+// verify checks leaf as a terminal would: rather than only
+// CheckSignatureFrom, Verify also checks validity dates, the server-auth
+// usage and the CA's name constraints against every name leaf carries.
+func verify(leaf, ca *x509.Certificate, now time.Time) error {
 	roots := x509.NewCertPool()
 	roots.AddCert(ca)
-	// Verify rather than only CheckSignatureFrom: it also checks validity
-	// dates and the server-auth usage, exactly as a terminal would.
-	if _, err := leaf.Verify(x509.VerifyOptions{
+	_, err := leaf.Verify(x509.VerifyOptions{
 		Roots:       roots,
 		CurrentTime: now,
 		KeyUsages:   []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}); err != nil {
-		return false
+	})
+	return err
+}
+
+// unusable says why leaf cannot keep being served, or "".
+func unusable(leaf, ca *x509.Certificate, dnsNames []string, ips []net.IP, now time.Time) string {
+	if err := verify(leaf, ca, now); err != nil {
+		return "it does not verify against the CA: " + err.Error()
 	}
 	if leaf.NotAfter.Sub(now) < renewBefore {
-		return false
+		return "it expires on " + leaf.NotAfter.Format(time.DateOnly)
 	}
 	for _, n := range dnsNames {
 		if !slices.ContainsFunc(leaf.DNSNames, func(have string) bool { return strings.EqualFold(have, n) }) {
-			return false
+			return "it does not name " + n
 		}
 	}
 	for _, ip := range ips {
 		if !slices.ContainsFunc(leaf.IPAddresses, ip.Equal) {
-			return false
+			return "it does not name " + ip.String()
 		}
 	}
-	return true
+	return ""
 }
 
 func createServer(files Files, ca *x509.Certificate, caKey crypto.Signer, dnsNames []string, ips []net.IP, now time.Time) (tls.Certificate, error) {
@@ -370,6 +504,12 @@ func createServer(files Files, ca *x509.Certificate, caKey crypto.Signer, dnsNam
 	leaf, key, err := issueServer(ca, caKey, dnsNames, ips, now.Add(-backdate), notAfter)
 	if err != nil {
 		return tls.Certificate{}, err
+	}
+	// Ensure checked the names against the CA's constraints; verifying as a
+	// terminal would makes sure a certificate no client accepts is never
+	// written, whatever the CA on disk holds.
+	if err := verify(leaf, ca, now); err != nil {
+		return tls.Certificate{}, fmt.Errorf("tlsca: new server certificate does not verify against CA %s: %w", files.CACert, err)
 	}
 	keyPEM, err := encodeKey(key)
 	if err != nil {
@@ -504,10 +644,11 @@ func samePublicKey(a, b crypto.PublicKey) bool {
 	return ok && ka.Equal(b)
 }
 
-// writeFileAtomic replaces path in one step so that a crash or full disk
-// never leaves a truncated key or certificate behind, and so that the key is
-// never readable by others even for a moment (the temporary file starts as
-// 0600 and is chmodded before any data is written).
+// writeFileAtomic replaces path in one step (temporary file, fsync, rename,
+// fsync of the directory) so that a crash or full disk never leaves a
+// truncated key or certificate behind, and so that the key is never
+// readable by others even for a moment (the temporary file starts as 0600
+// and is chmodded before any data is written).
 func writeFileAtomic(path string, data []byte, mode fs.FileMode) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
@@ -536,5 +677,23 @@ func writeFileAtomic(path string, data []byte, mode fs.FileMode) (err error) {
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	// The rename is durable only once the directory is: without this, a
+	// power cut could bring back no CA after its fingerprint was handed out.
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
 	return nil
+}
+
+func syncDir(dir string) error {
+	// Windows cannot flush a directory handle; NTFS journals the rename.
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }

@@ -8,16 +8,20 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -140,8 +144,8 @@ func TestCertificateContents(t *testing.T) {
 	if want := x509.KeyUsageCertSign | x509.KeyUsageCRLSign; ca.KeyUsage != want {
 		t.Errorf("CA KeyUsage = %v, want %v", ca.KeyUsage, want)
 	}
-	if d := ca.NotAfter.Sub(time.Now().AddDate(10, 0, 0)); d < -time.Minute || d > time.Minute {
-		t.Errorf("CA NotAfter = %v, want about 10 years from now", ca.NotAfter)
+	if len(ca.ExtKeyUsage) != 1 || ca.ExtKeyUsage[0] != x509.ExtKeyUsageServerAuth {
+		t.Errorf("CA ExtKeyUsage = %v, want [ServerAuth]: the CA vouches for TLS servers only", ca.ExtKeyUsage)
 	}
 	if ca.SerialNumber.Sign() <= 0 || ca.SerialNumber.BitLen() > 128 {
 		t.Errorf("CA serial %v is not a positive 128-bit number", ca.SerialNumber)
@@ -219,21 +223,14 @@ func TestServerCertVerifies(t *testing.T) {
 }
 
 // TestReissue checks every reason to make a new server certificate, and that
-// none of them touches the CA that terminals already trust.
+// none of them touches the CA that terminals already trust. (A new host the
+// CA does not cover is TestHostnamesOutsideCA.)
 func TestReissue(t *testing.T) {
 	tests := []struct {
 		name  string
 		hosts []string // hosts for the second Ensure call
 		spoil func(t *testing.T, files Files)
 	}{
-		{
-			name:  "new host",
-			hosts: []string{extraHost, "new.example.lg.jp"},
-		},
-		{
-			name:  "new IP",
-			hosts: []string{extraHost, "192.0.2.20"},
-		},
 		{
 			name:  "expires within 30 days",
 			hosts: []string{extraHost},
@@ -448,13 +445,15 @@ func TestKeyFileTooOpen(t *testing.T) {
 }
 
 // TestHalfCA: a CA with one file missing must not be replaced, since a new
-// CA would break every terminal that trusts the old one.
+// CA would break every terminal that trusts the old one. (A CA certificate
+// without its key is a key kept offline: TestCAKeyOffline.)
 func TestHalfCA(t *testing.T) {
 	tests := []struct {
 		remove, keep string
+		spoil        string // also removed, so that the CA key would be needed
 	}{
-		{"ca.key", "ca.crt"},
-		{"ca.crt", "ca.key"},
+		{"ca.key", "ca.crt", "server.crt"},
+		{"ca.crt", "ca.key", ""},
 	}
 	for _, tt := range tests {
 		t.Run("without "+tt.remove, func(t *testing.T) {
@@ -463,6 +462,11 @@ func TestHalfCA(t *testing.T) {
 			kept := readFile(t, filepath.Join(dir, tt.keep))
 			if err := os.Remove(filepath.Join(dir, tt.remove)); err != nil {
 				t.Fatal(err)
+			}
+			if tt.spoil != "" {
+				if err := os.Remove(filepath.Join(dir, tt.spoil)); err != nil {
+					t.Fatal(err)
+				}
 			}
 			_, err := Ensure(dir, nil)
 			if err == nil {
@@ -551,4 +555,303 @@ func TestRandomSerialRange(t *testing.T) {
 			t.Fatalf("serial %v out of range", n)
 		}
 	}
+}
+
+// R-LNK-3: the CA carries critical name constraints that permit exactly the
+// configured names and addresses, with localhost and the loopback addresses.
+func TestCANameConstraints(t *testing.T) {
+	res := ensure(t, t.TempDir(), extraHost, "192.0.2.10", "2001:db8::10")
+	ca := readCert(t, res.Files.CACert)
+
+	if !ca.PermittedDNSDomainsCritical {
+		t.Error("name constraints are not marked critical")
+	}
+	critical := false
+	for _, ext := range ca.Extensions {
+		if ext.Id.Equal([]int{2, 5, 29, 30}) { // id-ce-nameConstraints
+			critical = ext.Critical
+		}
+	}
+	if !critical {
+		t.Error("the nameConstraints extension is missing or not critical in the DER")
+	}
+	if got, want := strings.Join(ca.PermittedDNSDomains, ","), "localhost,"+extraHost; got != want {
+		t.Errorf("permitted DNS = %s, want %s", got, want)
+	}
+	var ranges []string
+	for _, r := range ca.PermittedIPRanges {
+		ranges = append(ranges, r.String())
+	}
+	if got, want := strings.Join(ranges, ","), "127.0.0.1/32,::1/128,192.0.2.10/32,2001:db8::10/128"; got != want {
+		t.Errorf("permitted IP ranges = %s, want %s", got, want)
+	}
+	if len(ca.ExcludedDNSDomains)+len(ca.ExcludedIPRanges) != 0 {
+		t.Errorf("unexpected exclusions: %v %v", ca.ExcludedDNSDomains, ca.ExcludedIPRanges)
+	}
+}
+
+// R-LNK-3: a certificate for any other site, even one made with the CA's
+// own key, fails verification by crypto/x509 — what a stolen CA key could
+// still do to a terminal trusting the CA is limited to the server's names.
+func TestForeignNameRefused(t *testing.T) {
+	dir := t.TempDir()
+	res := ensure(t, dir, extraHost, "192.0.2.10")
+	ca, caKey, err := loadCA(res.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := caPool(t, res.Files)
+	now := time.Now()
+
+	tests := []struct {
+		name     string
+		dnsNames []string
+		ips      []string
+		verifyAs string
+		ok       bool
+	}{
+		{"own name", []string{extraHost}, nil, extraHost, true},
+		{"own address", []string{"localhost"}, []string{"192.0.2.10"}, "192.0.2.10", true},
+		// A DNS constraint covers the names under it (RFC 5280); they are
+		// the server's own subdomains.
+		{"under own name", []string{"www." + extraHost}, nil, "www." + extraHost, true},
+		{"other site", []string{"www.example.com"}, nil, "www.example.com", false},
+		{"sibling name", []string{"other.example.lg.jp"}, nil, "other.example.lg.jp", false},
+		{"parent name", []string{"example.lg.jp"}, nil, "example.lg.jp", false},
+		{"name ending like ours", []string{"evil" + extraHost}, nil, "evil" + extraHost, false},
+		{"other address", []string{"localhost"}, []string{"192.0.2.11"}, "192.0.2.11", false},
+		{"other IPv6 address", []string{"localhost"}, []string{"2001:db8::1"}, "2001:db8::1", false},
+		// One foreign name spoils the certificate for its good names too.
+		{"own and other site", []string{extraHost, "www.example.com"}, nil, extraHost, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var ips []net.IP
+			for _, s := range tt.ips {
+				ips = append(ips, net.ParseIP(s))
+			}
+			leaf, _, err := issueServer(ca, caKey, tt.dnsNames, ips, now.Add(-time.Hour), now.Add(24*time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = leaf.Verify(x509.VerifyOptions{DNSName: tt.verifyAs, Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+			if tt.ok {
+				if err != nil {
+					t.Fatalf("Verify(%s): %v", tt.verifyAs, err)
+				}
+				return
+			}
+			var invalid x509.CertificateInvalidError
+			if !errors.As(err, &invalid) || invalid.Reason != x509.CANotAuthorizedForThisName {
+				t.Fatalf("Verify(%s) error = %v, want CANotAuthorizedForThisName", tt.verifyAs, err)
+			}
+			// notPermitted, which Ensure uses to refuse such hosts, agrees
+			// with crypto/x509.
+			if len(notPermitted(ca, tt.dnsNames, ips)) == 0 {
+				t.Errorf("notPermitted(%v %v) found nothing, but crypto/x509 refuses", tt.dnsNames, tt.ips)
+			}
+		})
+	}
+
+	// A client certificate (not server auth) is refused too: the CA
+	// vouches for TLS servers only.
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), DNSNames: []string{extraHost},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, key.Public(), caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err == nil {
+		t.Error("a client-auth certificate from the CA verified")
+	}
+}
+
+// R-LNK-3: the CA lives two years, the server certificate at most 397 days
+// and never beyond the CA.
+func TestLifetimes(t *testing.T) {
+	res := ensure(t, t.TempDir(), extraHost)
+	ca := readCert(t, res.Files.CACert)
+	leaf := res.Certificate.Leaf
+	now := time.Now()
+	if d := ca.NotAfter.Sub(now.AddDate(2, 0, 0)); d < -time.Minute || d > time.Minute {
+		t.Errorf("CA NotAfter = %v, want about 2 years from now", ca.NotAfter)
+	}
+	if life := leaf.NotAfter.Sub(leaf.NotBefore); life > 397*24*time.Hour+backdate {
+		t.Errorf("server certificate lives %v, want at most 397 days", life)
+	}
+	if leaf.NotAfter.After(ca.NotAfter) {
+		t.Errorf("server certificate (until %v) outlives its CA (until %v)", leaf.NotAfter, ca.NotAfter)
+	}
+
+	// Near the CA's end, the server certificate is cut to the CA's life and
+	// the operator is warned to roll the CA.
+	dir := t.TempDir()
+	writeCA(t, dir, caTemplate(now.Add(-700*24*time.Hour), now.Add(40*24*time.Hour), []string{"localhost"}))
+	res = ensure(t, dir)
+	if !res.ServerCreated || !res.Certificate.Leaf.NotAfter.Equal(readCert(t, res.Files.CACert).NotAfter) {
+		t.Errorf("server certificate until %v, want cut to the CA's end", res.Certificate.Leaf.NotAfter)
+	}
+	if !warned(res, "expires on") {
+		t.Errorf("no warning about the CA's expiry: %q", res.Warnings)
+	}
+}
+
+// R-LNK-3: a host name added after the CA was made is outside its
+// constraints; bango refuses to start rather than serve a certificate every
+// terminal refuses, or replace the CA the terminals trust.
+func TestHostnamesOutsideCA(t *testing.T) {
+	tests := []struct {
+		host, named string
+	}{
+		{"new.example.lg.jp", "new.example.lg.jp"},
+		{"192.0.2.20", "192.0.2.20"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.host, func(t *testing.T) {
+			dir := t.TempDir()
+			first := ensure(t, dir, extraHost)
+			before := map[string][]byte{}
+			for _, p := range []string{first.Files.CACert, first.Files.CAKey, first.Files.ServerCert, first.Files.ServerKey} {
+				before[p] = readFile(t, p)
+			}
+			_, err := Ensure(dir, []string{extraHost, tt.host})
+			if err == nil {
+				t.Fatal("Ensure succeeded for a host outside the CA's name constraints")
+			}
+			for _, want := range []string{tt.named, "hostnames", first.Files.CACert, "new CA"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not mention %q", err, want)
+				}
+			}
+			for p, data := range before {
+				if !bytes.Equal(readFile(t, p), data) {
+					t.Errorf("%s was rewritten", p)
+				}
+			}
+			// Going back to the names the CA covers starts as before.
+			if res := ensure(t, dir, extraHost); res.ServerCreated || res.CACreated {
+				t.Errorf("after reverting: CACreated=%v ServerCreated=%v", res.CACreated, res.ServerCreated)
+			}
+		})
+	}
+}
+
+// A CA made by an older bango has no name constraints: it keeps working
+// (replacing it would break every terminal), new hosts are still served,
+// and the operator is told to roll it.
+func TestUnconstrainedCA(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	writeCA(t, dir, caTemplate(now.Add(-time.Hour), now.AddDate(10, 0, 0), nil))
+	caBefore := readFile(t, filepath.Join(dir, "ca.crt"))
+
+	res := ensure(t, dir, extraHost, "new.example.lg.jp")
+	if res.CACreated || !res.ServerCreated {
+		t.Errorf("CACreated=%v ServerCreated=%v, want false, true", res.CACreated, res.ServerCreated)
+	}
+	if !bytes.Equal(readFile(t, res.Files.CACert), caBefore) {
+		t.Error("the old CA was replaced")
+	}
+	if !warned(res, "no name constraints") || !warned(res, res.Files.CACert) {
+		t.Errorf("warnings %q do not say that the CA %s has no name constraints", res.Warnings, res.Files.CACert)
+	}
+	if _, err := res.Certificate.Leaf.Verify(x509.VerifyOptions{DNSName: "new.example.lg.jp", Roots: caPool(t, res.Files)}); err != nil {
+		t.Errorf("server certificate under the old CA: %v", err)
+	}
+
+	// A fresh CA draws no warning.
+	if res := ensure(t, t.TempDir(), extraHost); len(res.Warnings) != 0 {
+		t.Errorf("warnings for a fresh CA: %q", res.Warnings)
+	}
+}
+
+// The CA key may be kept offline: bango serves the certificate it issued,
+// says when the key is needed back, and asks for it when it must sign.
+func TestCAKeyOffline(t *testing.T) {
+	dir := t.TempDir()
+	first := ensure(t, dir, extraHost)
+	offline := readFile(t, first.Files.CAKey)
+	if err := os.Remove(first.Files.CAKey); err != nil {
+		t.Fatal(err)
+	}
+
+	res := ensure(t, dir, extraHost)
+	if !res.CAKeyOffline || res.ServerCreated || res.CACreated {
+		t.Errorf("CAKeyOffline=%v ServerCreated=%v CACreated=%v, want true, false, false", res.CAKeyOffline, res.ServerCreated, res.CACreated)
+	}
+	if !bytes.Equal(res.Certificate.Leaf.Raw, first.Certificate.Leaf.Raw) {
+		t.Error("a different server certificate is served")
+	}
+	if !warned(res, first.Files.CAKey) || !warned(res, res.Certificate.Leaf.NotAfter.Format(time.DateOnly)) {
+		t.Errorf("warnings %q do not name the CA key and the certificate's end", res.Warnings)
+	}
+	if _, err := os.Stat(first.Files.CAKey); err == nil {
+		t.Error("a CA key was recreated")
+	}
+
+	// A new certificate is needed: the key must come back.
+	if err := os.Remove(first.Files.ServerCert); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Ensure(dir, []string{extraHost})
+	if err == nil || !strings.Contains(err.Error(), first.Files.CAKey) || !strings.Contains(err.Error(), "re-issued") {
+		t.Fatalf("Ensure without CA key and server certificate: %v, want an error asking for %s", err, first.Files.CAKey)
+	}
+	writeTestFile(t, first.Files.CAKey, offline, 0o600)
+	res = ensure(t, dir, extraHost)
+	if !res.ServerCreated || res.CAKeyOffline || res.CAFingerprint != first.CAFingerprint {
+		t.Errorf("with the key back: ServerCreated=%v CAKeyOffline=%v fingerprint kept=%v", res.ServerCreated, res.CAKeyOffline, res.CAFingerprint == first.CAFingerprint)
+	}
+}
+
+func warned(res *Result, substr string) bool {
+	return slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, substr) })
+}
+
+// caTemplate is a self-signed CA as bango makes it, with the given life and
+// DNS constraints (none: as bango made it before it constrained its CA).
+func caTemplate(notBefore, notAfter time.Time, dnsNames []string) *x509.Certificate {
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "bango local CA (test)"},
+		NotBefore:             notBefore,
+		NotAfter:              notAfter,
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		MaxPathLenZero:        true,
+	}
+	if dnsNames != nil {
+		tmpl.PermittedDNSDomainsCritical = true
+		tmpl.PermittedDNSDomains = dnsNames
+		tmpl.PermittedIPRanges = ipRanges([]net.IP{net.IPv4(127, 0, 0, 1).To4(), net.IPv6loopback})
+	}
+	return tmpl
+}
+
+// writeCA makes a CA from tmpl in dir, as if an earlier start had.
+func writeCA(t *testing.T, dir string, tmpl *x509.Certificate) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM, err := encodeKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTestFile(t, filepath.Join(dir, "ca.key"), keyPEM, 0o600)
+	writeTestFile(t, filepath.Join(dir, "ca.crt"), encodeCert(der), 0o644)
 }
