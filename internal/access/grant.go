@@ -145,7 +145,7 @@ func (s *Service) checkApplication(ctx context.Context, tx *store.Tx, applicant,
 	if err := fe.Err(); err != nil {
 		return err
 	}
-	rights, err := s.RightsOf(ctx, applicant.ID)
+	rights, err := s.rightsIn(ctx, tx, applicant.ID)
 	if err != nil {
 		return err
 	}
@@ -184,7 +184,7 @@ func (s *Service) decide(ctx context.Context, approver identity.User, id int64, 
 	}
 	note = strings.TrimSpace(note)
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
-		rights, err := s.RightsOf(ctx, approver.ID)
+		rights, err := s.rightsIn(ctx, tx, approver.ID)
 		if err != nil {
 			return err
 		}
@@ -242,7 +242,7 @@ func (s *Service) stillValid(ctx context.Context, tx *store.Tx, g Grant) error {
 	if !applicantID.Valid {
 		return nil
 	}
-	rights, err := s.RightsOf(ctx, applicantID.Int64)
+	rights, err := s.rightsIn(ctx, tx, applicantID.Int64)
 	if err != nil {
 		return err
 	}
@@ -272,7 +272,7 @@ func (s *Service) Revoke(ctx context.Context, by identity.User, id int64, reason
 	}
 	reason = strings.TrimSpace(reason)
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
-		rights, err := s.RightsOf(ctx, by.ID)
+		rights, err := s.rightsIn(ctx, tx, by.ID)
 		if err != nil {
 			return err
 		}

@@ -283,8 +283,8 @@ func (s *Service) ApplyPattern(ctx context.Context, tx *store.Tx, _ string, payl
 // Pattern returns the pattern with code.
 func (s *Service) Pattern(ctx context.Context, code string) (Pattern, error) {
 	var p Pattern
-	err := s.db.Transact(ctx, func(tx *store.Tx) (err error) {
-		p, err = patternIn(ctx, tx, code)
+	err := s.db.Read(ctx, func(q store.Querier) (err error) {
+		p, err = patternIn(ctx, q, code)
 		return err
 	})
 	return p, err

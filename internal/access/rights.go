@@ -79,8 +79,13 @@ func (r Rights) Empty() bool { return len(r.system) == 0 && len(r.tenants) == 0 
 // It runs at every request, so an ended or revoked grant ends the rights
 // of live sessions at their next request.
 func (s *Service) RightsOf(ctx context.Context, userID int64) (Rights, error) {
+	return s.rightsIn(ctx, s.db, userID)
+}
+
+// rightsIn is RightsOf read through q: inside a transaction, its Tx.
+func (s *Service) rightsIn(ctx context.Context, q store.Querier, userID int64) (Rights, error) {
 	r := Rights{system: map[Permission]bool{}, tenants: map[string]map[Permission]bool{}}
-	rows, err := s.db.Query(ctx, `SELECT g.tenant_code, p.scope, pp.permission, g.valid_from, g.valid_until
+	rows, err := q.Query(ctx, `SELECT g.tenant_code, p.scope, pp.permission, g.valid_from, g.valid_until
 		FROM access_grants g JOIN access_patterns p ON p.id = g.pattern_id JOIN access_pattern_permissions pp ON pp.pattern_id = p.id
 		WHERE g.user_id = $1 AND g.status = 'approved'`, userID)
 	if err != nil {

@@ -231,7 +231,7 @@ func (s *Service) Download(ctx context.Context, requester identity.User, tenant 
 	case r.requesterID != requester.ID:
 		err = errs.E(errs.Forbidden, "only the requester may download export %d", id)
 	case r.Status == Approved && !now.Before(r.ExpiresAt):
-		s.db.SQL().ExecContext(ctx, `UPDATE export_requests SET status = 'expired' WHERE id = $1 AND status = 'approved'`, id)
+		s.db.Exec(ctx, `UPDATE export_requests SET status = 'expired' WHERE id = $1 AND status = 'approved'`, id)
 		err = errs.E(errs.Forbidden, "export %d expired at %s: ask again", id, r.ExpiresAt.Format(time.RFC3339))
 	case r.Status != Approved:
 		err = errs.E(errs.Forbidden, "export %d is %s: it can be downloaded once, after approval", id, r.Status)
@@ -262,7 +262,7 @@ func (s *Service) Download(ctx context.Context, requester identity.User, tenant 
 		return Request{}, s.refused(ctx, tenant, action, subject, err)
 	}
 	n, werr := s.kinds[r.Kind].Write(ctx, tenant, id, r.IncludeMyNumber, w)
-	s.db.SQL().ExecContext(context.WithoutCancel(ctx), `UPDATE export_requests SET rows_exported = $1 WHERE id = $2`, n, id)
+	s.db.Exec(context.WithoutCancel(ctx), `UPDATE export_requests SET rows_exported = $1 WHERE id = $2`, n, id)
 	r.Rows, r.Status = n, Downloaded
 	return r, werr
 }

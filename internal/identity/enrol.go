@@ -49,7 +49,7 @@ func (s *Service) PendingTOTP(ctx context.Context, loginID string) (TOTPKey, boo
 	if err != nil {
 		return TOTPKey{}, false, err
 	}
-	if _, err := s.db.SQL().ExecContext(ctx, `UPDATE staff_users SET totp_pending_sealed = $1, totp_pending_key_version = $2 WHERE id = $3`, sealed, ver, u.ID); err != nil {
+	if _, err := s.db.Exec(ctx, `UPDATE staff_users SET totp_pending_sealed = $1, totp_pending_key_version = $2 WHERE id = $3`, sealed, ver, u.ID); err != nil {
 		return TOTPKey{}, false, store.Translate(err)
 	}
 	return totpKey(s.policy.Issuer, loginID, secret), true, nil
@@ -64,19 +64,13 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, loginID, code, pin, pinA
 		return s.failed(ctx, "", "totp.enrol", subject, err)
 	}
 	pin = strings.TrimSpace(pin)
-	var sc secrets
-	var pending []byte
-	err := s.db.Transact(ctx, func(tx *store.Tx) (err error) {
-		if sc, err = s.secretsOf(ctx, tx, loginID); err != nil {
-			return err
-		}
-		return store.Translate(tx.QueryRow(ctx, `SELECT totp_pending_sealed FROM staff_users WHERE id = $1`, sc.user.ID).Scan(&pending))
-	})
+	sc, err := s.secretsOf(ctx, loginID)
 	if err != nil {
 		return err
 	}
 	secret, fromPending := sc.totp, false
 	if secret == nil {
+		pending := sc.pending
 		if pending == nil {
 			return s.failed(ctx, sc.user.Tenant, "totp.enrol", subject, errs.E(errs.Invalid, "no TOTP secret is being enrolled; reload the page"))
 		}
@@ -93,12 +87,15 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, loginID, code, pin, pinA
 	if err != nil {
 		return err
 	}
+	var sealed []byte
+	var ver int
+	if fromPending {
+		if sealed, ver, err = s.vault.Seal(ctx, totpBinding(loginID), secret); err != nil {
+			return err
+		}
+	}
 	return s.db.Transact(ctx, func(tx *store.Tx) error {
 		if fromPending {
-			sealed, ver, err := s.vault.Seal(ctx, totpBinding(loginID), secret)
-			if err != nil {
-				return err
-			}
 			if _, err := tx.Exec(ctx, `UPDATE staff_users SET totp_sealed = $1, totp_key_version = $2,
 				totp_pending_sealed = NULL, totp_pending_key_version = NULL WHERE id = $3`, sealed, ver, sc.user.ID); err != nil {
 				return err
@@ -133,11 +130,7 @@ func (s *Service) ChangePIN(ctx context.Context, loginID, code, pin, pinAgain st
 	if err := checkNewPIN(pin, pinAgain); err != nil {
 		return s.failed(ctx, "", "pin.change", subject, err)
 	}
-	var sc secrets
-	err := s.db.Transact(ctx, func(tx *store.Tx) (err error) {
-		sc, err = s.secretsOf(ctx, tx, loginID)
-		return err
-	})
+	sc, err := s.secretsOf(ctx, loginID)
 	if err != nil {
 		return err
 	}

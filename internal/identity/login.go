@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"bango/internal/audit"
+	"bango/internal/cleantext"
 	"bango/internal/errs"
 	"bango/internal/store"
 )
@@ -22,26 +23,31 @@ type secrets struct {
 	password string
 	pin      string
 	totp     []byte
+	pending  []byte // a TOTP secret being enrolled, sealed
 	failed   int
 	lastStep int64
 }
 
-func (s *Service) secretsOf(ctx context.Context, tx *store.Tx, loginID string) (secrets, error) {
+// secretsOf reads loginID's secrets, opening the TOTP secret outside any
+// transaction: the vault may read its keys from the pool.
+func (s *Service) secretsOf(ctx context.Context, loginID string) (secrets, error) {
 	var sc secrets
 	var sealed []byte
-	u, err := scanUser(tx.QueryRow(ctx, selectUser+` WHERE login_id = $1`, loginID))
+	err := s.db.Read(ctx, func(q store.Querier) error {
+		u, err := scanUser(q.QueryRow(ctx, selectUser+` WHERE login_id = $1`, loginID))
+		if err != nil {
+			return store.ScanErr(err, "user")
+		}
+		sc.user = u
+		return store.Translate(q.QueryRow(ctx, `SELECT password_hash, pin_hash, totp_sealed, totp_pending_sealed, failed_logins, totp_last_step
+			FROM staff_users WHERE id = $1`, u.ID).Scan(&sc.password, &sc.pin, &sealed, &sc.pending, &sc.failed, &sc.lastStep))
+	})
 	if err != nil {
-		return sc, store.ScanErr(err, "user")
+		return secrets{}, err
 	}
-	err = tx.QueryRow(ctx, `SELECT password_hash, pin_hash, totp_sealed, failed_logins, totp_last_step FROM staff_users WHERE id = $1`, u.ID).
-		Scan(&sc.password, &sc.pin, &sealed, &sc.failed, &sc.lastStep)
-	if err != nil {
-		return sc, store.Translate(err)
-	}
-	sc.user = u
 	if sealed != nil {
 		if sc.totp, err = s.vault.Open(ctx, totpBinding(loginID), sealed); err != nil {
-			return sc, err
+			return secrets{}, err
 		}
 	}
 	return sc, nil
@@ -51,11 +57,13 @@ func (s *Service) secretsOf(ctx context.Context, tx *store.Tx, loginID string) (
 // user, who must still pass the second factor. Failures count towards the
 // lockout; every outcome is an audit event.
 func (s *Service) CheckPassword(ctx context.Context, loginID, password string) (User, error) {
-	var sc secrets
-	err := s.db.Transact(ctx, func(tx *store.Tx) (err error) {
-		sc, err = s.secretsOf(ctx, tx, loginID)
-		return err
-	})
+	if !cleantext.Valid(loginID, false) {
+		// No account has such an ID: the same answer, the same work, and
+		// an audit record that holds no unreadable bytes.
+		s.hasher.Verify(ctx, "", password)
+		return User{}, s.denied(ctx, cleantext.Shown(loginID), User{}, "login.password", "unreadable_login_id")
+	}
+	sc, err := s.secretsOf(ctx, loginID)
 	switch {
 	case errs.Is(err, errs.NotFound):
 		s.hasher.Verify(ctx, "", password) // same work as a real check
@@ -83,11 +91,7 @@ func (s *Service) CheckPassword(ctx context.Context, loginID, password string) (
 // the PIN. A code is accepted once (replays within its window are refused).
 // Success clears the failure count.
 func (s *Service) CheckSecondFactor(ctx context.Context, loginID, code, pin string) (User, error) {
-	var sc secrets
-	err := s.db.Transact(ctx, func(tx *store.Tx) (err error) {
-		sc, err = s.secretsOf(ctx, tx, loginID)
-		return err
-	})
+	sc, err := s.secretsOf(ctx, loginID)
 	if errs.Is(err, errs.NotFound) {
 		return User{}, s.denied(ctx, loginID, User{}, "login.second_factor", "unknown_login_id")
 	} else if err != nil {

@@ -136,7 +136,7 @@ func (s *Service) Session(ctx context.Context, token string) (Session, error) {
 		}
 		sess.Locked = true
 	case !sess.Locked && now.Sub(sess.LastSeen) >= 5*time.Second:
-		if _, err := s.db.SQL().ExecContext(ctx, `UPDATE staff_sessions SET last_seen_at = $1 WHERE token_hash = $2`, now, th); err != nil {
+		if _, err := s.db.Exec(ctx, `UPDATE staff_sessions SET last_seen_at = $1 WHERE token_hash = $2`, now, th); err != nil {
 			return Session{}, store.Translate(err)
 		}
 		sess.LastSeen = now
@@ -187,7 +187,7 @@ func (s *Service) Unlock(ctx context.Context, sess Session, code, pin string) er
 		return err
 	}
 	now := s.now()
-	_, err := s.db.SQL().ExecContext(ctx, `UPDATE staff_sessions SET second_factor_at = $1 WHERE token_hash = $2`, now, sess.tokenHash)
+	_, err := s.db.Exec(ctx, `UPDATE staff_sessions SET second_factor_at = $1 WHERE token_hash = $2`, now, sess.tokenHash)
 	if err != nil {
 		return store.Translate(err)
 	}

@@ -415,7 +415,7 @@ func (s *Service) UnlockWithPasskey(ctx context.Context, sess Session, response 
 	if err := s.CheckPasskey(ctx, sess, response); err != nil {
 		return err
 	}
-	if _, err := s.db.SQL().ExecContext(ctx, `UPDATE staff_sessions SET second_factor_at = $1 WHERE token_hash = $2`, s.now(), sess.tokenHash); err != nil {
+	if _, err := s.db.Exec(ctx, `UPDATE staff_sessions SET second_factor_at = $1 WHERE token_hash = $2`, s.now(), sess.tokenHash); err != nil {
 		return store.Translate(err)
 	}
 	return s.setLocked(ctx, sess, false)

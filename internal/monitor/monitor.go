@@ -186,7 +186,7 @@ func (m *Monitor) Sample(ctx context.Context) ([]Connection, error) {
 	rows.Close()
 	now := m.now()
 	for _, c := range seen {
-		if _, err := m.db.SQL().ExecContext(ctx, `INSERT INTO db_connection_samples (sampled_at, role_name, application_name, client_addr, known) VALUES ($1, $2, $3, $4, $5)`,
+		if _, err := m.db.Exec(ctx, `INSERT INTO db_connection_samples (sampled_at, role_name, application_name, client_addr, known) VALUES ($1, $2, $3, $4, $5)`,
 			now, c.Role, c.Application, c.Address, c.Known); err != nil {
 			return seen, store.Translate(err)
 		}
@@ -303,7 +303,7 @@ func (m *Monitor) Report(ctx context.Context, since time.Time) (string, string, 
 // Forget removes connection samples older than before: the reports that
 // summarised them were mailed long ago.
 func (m *Monitor) Forget(ctx context.Context, before time.Time) (int64, error) {
-	res, err := m.db.SQL().ExecContext(ctx, `DELETE FROM db_connection_samples WHERE sampled_at < $1`, before.UTC())
+	res, err := m.db.Exec(ctx, `DELETE FROM db_connection_samples WHERE sampled_at < $1`, before.UTC())
 	if err != nil {
 		return 0, store.Translate(err)
 	}

@@ -190,7 +190,7 @@ func (o *Outbox) Deliver(ctx context.Context, s Sender) (int, error) {
 	for _, m := range due {
 		// Claim the message first: another process delivering at the same
 		// time skips it instead of sending it twice.
-		res, err := o.db.SQL().ExecContext(ctx, `UPDATE mail_outbox SET next_attempt = $1 WHERE id = $2 AND sent_at IS NULL AND next_attempt = $3`,
+		res, err := o.db.Exec(ctx, `UPDATE mail_outbox SET next_attempt = $1 WHERE id = $2 AND sent_at IS NULL AND next_attempt = $3`,
 			o.now().Add(claimFor), m.ID, m.NextAttempt)
 		if err != nil {
 			return sent, store.Translate(err)
@@ -205,13 +205,13 @@ func (o *Outbox) Deliver(ctx context.Context, s Sender) (int, error) {
 			if len(msg) > 500 {
 				msg = msg[:500]
 			}
-			if _, uerr := o.db.SQL().ExecContext(ctx, `UPDATE mail_outbox SET attempts = attempts + 1, last_error = $1, next_attempt = $2 WHERE id = $3`,
+			if _, uerr := o.db.Exec(ctx, `UPDATE mail_outbox SET attempts = attempts + 1, last_error = $1, next_attempt = $2 WHERE id = $3`,
 				msg, now.Add(backoff(m.Attempts+1)), m.ID); uerr != nil {
 				return sent, store.Translate(uerr)
 			}
 			continue
 		}
-		if _, err := o.db.SQL().ExecContext(ctx, `UPDATE mail_outbox SET attempts = attempts + 1, last_error = '', sent_at = $1 WHERE id = $2`, now, m.ID); err != nil {
+		if _, err := o.db.Exec(ctx, `UPDATE mail_outbox SET attempts = attempts + 1, last_error = '', sent_at = $1 WHERE id = $2`, now, m.ID); err != nil {
 			return sent, store.Translate(err)
 		}
 		sent++
@@ -260,7 +260,7 @@ func (o *Outbox) LastWith(ctx context.Context, q store.Querier, prefix string) (
 
 // Forget removes mail sent before before.
 func (o *Outbox) Forget(ctx context.Context, before time.Time) (int64, error) {
-	res, err := o.db.SQL().ExecContext(ctx, `DELETE FROM mail_outbox WHERE sent_at IS NOT NULL AND sent_at < $1`, before.UTC())
+	res, err := o.db.Exec(ctx, `DELETE FROM mail_outbox WHERE sent_at IS NOT NULL AND sent_at < $1`, before.UTC())
 	if err != nil {
 		return 0, store.Translate(err)
 	}

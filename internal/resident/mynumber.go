@@ -95,7 +95,11 @@ func (s *Service) ApplyMyNumber(ctx context.Context, tx *store.Tx, tenant string
 	if err != nil {
 		return err
 	}
-	return s.setMyNumber(ctx, tx, tenant, p.Code, n, "via=review")
+	sn, err := s.vault.SealNumber(ctx, binding(tenant, p.Code), n)
+	if err != nil {
+		return err
+	}
+	return s.setMyNumber(ctx, tx, tenant, p.Code, sn, "via=review")
 }
 
 // MyNumberIndex is the blind index of n in tenant, for a checker's

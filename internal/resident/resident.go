@@ -261,9 +261,12 @@ func (s *Service) SetMyNumber(ctx context.Context, tenant, code string, n mynumb
 	if n.IsZero() {
 		return s.failed(ctx, tenant, "mynumber.register", subject, &errs.FieldErrors{List: []errs.FieldError{{Field: "mynumber", Reason: msgRequired}}})
 	}
-	err = s.db.Transact(ctx, func(tx *store.Tx) error {
-		return s.setMyNumber(ctx, tx, tenant, code, n, "")
-	})
+	sn, err := s.vault.SealNumber(ctx, binding(tenant, code), n)
+	if err == nil {
+		err = s.db.Transact(ctx, func(tx *store.Tx) error {
+			return s.setMyNumber(ctx, tx, tenant, code, sn, "")
+		})
+	}
 	if err != nil {
 		return s.failed(ctx, tenant, "mynumber.register", subject, err)
 	}
@@ -271,13 +274,10 @@ func (s *Service) SetMyNumber(ctx context.Context, tenant, code string, n mynumb
 	return nil
 }
 
-// setMyNumber stores n as code's My Number inside tx, refusing a number
-// another resident holds and a resident who already has one.
-func (s *Service) setMyNumber(ctx context.Context, tx *store.Tx, tenant, code string, n mynumber.Number, detail string) error {
-	sn, err := s.vault.SealNumber(ctx, binding(tenant, code), n)
-	if err != nil {
-		return err
-	}
+// setMyNumber stores sn, sealed for code before the transaction (the vault
+// may read its keys from the pool), as code's My Number inside tx, refusing
+// a number another resident holds and a resident who already has one.
+func (s *Service) setMyNumber(ctx context.Context, tx *store.Tx, tenant, code string, sn vault.SealedNumber, detail string) error {
 	if _, err := holderOf(ctx, tx, tenant, sn.Index); err == nil {
 		return numberTaken()
 	} else if !errs.Is(err, errs.NotFound) {

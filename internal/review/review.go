@@ -197,6 +197,12 @@ func (s *Service) Confirm(ctx context.Context, checker identity.User, tenant str
 	if apply == nil {
 		return Change{}, errs.E(errs.Internal, "review: kind %q is not registered", c.Kind)
 	}
+	// Opened before the transaction: the vault may read its keys from the
+	// pool, which a transaction must not.
+	payload, err := s.vault.Open(ctx, binding(tenant, c.ref), c.sealedPayload)
+	if err != nil {
+		return Change{}, err
+	}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE review_changes SET status = 'confirmed', checker_id = $1, decided_at = $2
 			WHERE id = $3 AND tenant_code = $4 AND status = 'pending'`, checker.ID, s.now(), id, tenant)
@@ -205,10 +211,6 @@ func (s *Service) Confirm(ctx context.Context, checker identity.User, tenant str
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.E(errs.Conflict, "change %d was decided meanwhile", id)
-		}
-		payload, err := s.vault.Open(ctx, binding(tenant, c.ref), c.sealedPayload)
-		if err != nil {
-			return err
 		}
 		if err := apply(ctx, tx, tenant, payload); err != nil {
 			return err

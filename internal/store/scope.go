@@ -50,6 +50,7 @@ func (db *DB) Read(ctx context.Context, fn func(Querier) error) error {
 	if _, ok := ScopeOf(ctx); !ok || db.engine != Postgres {
 		return fn(db)
 	}
+	db.checkPoolUse("Read")
 	conn, err := db.sql.Conn(ctx)
 	if err != nil {
 		return Translate(err)
@@ -64,7 +65,7 @@ func (db *DB) Read(ctx context.Context, fn func(Querier) error) error {
 		stx.Rollback()
 		return err
 	}
-	if err := fn(tx); err != nil {
+	if err = inTx[Querier](db, tx, fn); err != nil {
 		stx.Rollback()
 		return err
 	}

@@ -36,7 +36,9 @@ const (
 type DB struct {
 	sql    *sql.DB
 	engine Engine
-	where  string // the URL with any password removed, for messages
+	where  string        // the URL with any password removed, for messages
+	writer chan struct{} // SQLite: the writer's turn (writer.go); nil on PostgreSQL
+	watch  *txWatch      // tests: goroutines inside a transaction (writer.go)
 }
 
 // Open connects to the database at dbURL: "postgres://…" (or "postgresql://…")
@@ -60,8 +62,10 @@ func Open(ctx context.Context, dbURL string) (*DB, error) {
 	case SQLite:
 		sdb, err = sql.Open("sqlite", dsn)
 		if err == nil {
-			// One writer at a time is SQLite's rule; BEGIN IMMEDIATE (the
-			// DSN's _txlock) queues writers on busy_timeout instead of failing.
+			// One writer at a time is SQLite's rule: writers take turns in
+			// the process (writeTurn) before they take a connection, and
+			// BEGIN IMMEDIATE (the DSN's _txlock) waits on busy_timeout only
+			// for other processes.
 			sdb.SetMaxOpenConns(8)
 			sdb.SetMaxIdleConns(8)
 		}
@@ -70,6 +74,9 @@ func Open(ctx context.Context, dbURL string) (*DB, error) {
 		return nil, errs.Wrap(errs.Unavailable, err, "store: open %s", Redact(dbURL))
 	}
 	db := &DB{sql: sdb, engine: engine, where: Redact(dbURL)}
+	if engine == SQLite {
+		db.writer = make(chan struct{}, 1)
+	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := sdb.PingContext(pingCtx); err != nil {
@@ -146,8 +153,12 @@ func (db *DB) Close() error { return db.sql.Close() }
 func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
 
 // SQL exposes the pool for the few callers that must go around Tx (the
-// bench baseline, health checks). Domain code uses Transact and Query.
-func (db *DB) SQL() *sql.DB { return db.sql }
+// bench baseline, health checks). Domain code uses Transact, Exec and
+// Query: a write straight on the pool does not take SQLite's writer turn.
+func (db *DB) SQL() *sql.DB {
+	db.checkPoolUse("SQL")
+	return db.sql
+}
 
 // Querier reads: a *DB, or a *Tx to read inside a transaction.
 type Querier interface {
@@ -157,6 +168,7 @@ type Querier interface {
 
 // Query runs a read outside a transaction.
 func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	db.checkPoolUse("Query")
 	rows, err := db.sql.QueryContext(ctx, q, args...)
 	return rows, Translate(err)
 }
@@ -164,6 +176,7 @@ func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 // QueryRow runs a one-row read outside a transaction; Scan's error is
 // translated by ScanErr.
 func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	db.checkPoolUse("QueryRow")
 	return db.sql.QueryRowContext(ctx, q, args...)
 }
 
@@ -206,7 +219,10 @@ const maxAttempts = 4
 // Transact runs fn in one transaction and commits it if fn returns nil. A
 // transaction that lost a serialization conflict (PostgreSQL) or found the
 // database busy (SQLite) is retried with the same fn, so fn must not keep
-// state outside the transaction between attempts.
+// state outside the transaction between attempts. Everything fn reads and
+// writes goes through its Tx: fn must not use the pool (db.Query, another
+// Transact, a service method that opens its own), which would take a second
+// connection while this one holds the transaction.
 func (db *DB) Transact(ctx context.Context, fn func(*Tx) error) error {
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
@@ -226,6 +242,12 @@ func (db *DB) TransactOnce(ctx context.Context, fn func(*Tx) error) error {
 }
 
 func (db *DB) transactOnce(ctx context.Context, fn func(*Tx) error) (err error) {
+	db.checkPoolUse("Transact")
+	release, err := db.writeTurn(ctx)
+	if err != nil {
+		return err
+	}
+	defer release() // after the connection is back in the pool (defers run last-in first-out)
 	conn, err := db.sql.Conn(ctx)
 	if err != nil {
 		return errs.Wrap(errs.Unavailable, err, "store: no connection to %s", db.where)
@@ -249,7 +271,7 @@ func (db *DB) transactOnce(ctx context.Context, fn func(*Tx) error) (err error) 
 			stx.Rollback()
 		}
 	}()
-	if err = fn(tx); err != nil {
+	if err = inTx(db, tx, fn); err != nil {
 		return err
 	}
 	return Translate(stx.Commit())
