@@ -33,6 +33,10 @@ func Translate(err error) error {
 			return &ConstraintError{Kind: errs.Conflict, Constraint: pe.ConstraintName, Err: err}
 		case "23503", "23502", "23514", "23P01":
 			return &ConstraintError{Kind: errs.Invalid, Constraint: pe.ConstraintName, Err: err}
+		case "22021", "22P05":
+			// NUL or bytes that are not UTF-8: the web edge refuses such text
+			// first; this keeps any other path from answering 500.
+			return errs.Wrap(errs.Invalid, err, "text with characters the database cannot store")
 		}
 		return err
 	}

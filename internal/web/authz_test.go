@@ -288,7 +288,7 @@ func requestOf(pattern string) (string, string) {
 		return method, "/no-such-page" // the catch-all
 	}
 	id := "999" // no such grant: the permission check comes first
-	if strings.Contains(path, "/review/") {
+	if strings.Contains(path, "/review/") && matrixChangeID != "" {
 		id = matrixChangeID
 	}
 	r := strings.NewReplacer("{$}", "", "{id}", id, "{login}", "nobody", "{name}", "no-terminal", "{code}", "100001", "{tenant}", "131041")

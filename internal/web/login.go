@@ -12,6 +12,7 @@ import (
 	"bango/internal/access"
 	"bango/internal/alert"
 	"bango/internal/audit"
+	"bango/internal/cleantext"
 	"bango/internal/errs"
 	"bango/internal/identity"
 	"bango/internal/notify"
@@ -38,6 +39,22 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := s.newPage(r, "login.title", nil)
+	if bad := badInputOf(r.Context()); bad != nil {
+		// Unreadable input is still a failed login: counted against the
+		// account the login ID names, and audited.
+		id := r.PostFormValue("login_id")
+		ctx := audit.WithActor(r.Context(), audit.Actor{User: cleantext.Shown(id), Terminal: term, Address: s.clientAddress(r)})
+		if id == "" {
+			s.refused(r.WithContext(ctx), "unreadable_login_form", bad)
+		} else if _, err := s.usersP.Load().CheckPassword(ctx, id, r.PostFormValue("password")); err != nil && !identity.ErrLogin(err) {
+			return err
+		}
+		p.Error, _ = problemText(p.Lang, bad)
+		if cleantext.Valid(id, false) {
+			p.Form["login_id"] = id
+		}
+		return s.render(w, r, http.StatusBadRequest, "login", p)
+	}
 	f, err := formValues(r, "login_id", "password")
 	ctx := audit.WithActor(r.Context(), audit.Actor{User: "anonymous", Address: s.clientAddress(r)})
 	if err != nil {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"bango/internal/access"
@@ -15,7 +16,10 @@ type route struct {
 	perm    access.Permission // "" for any caller the gate lets through
 	where   where             // where perm must be held
 	json    bool              // answers JSON (errors as JSON, no redirects)
-	h       handlerFunc
+	// hearsBadInput: the handler is told of unreadable input instead of
+	// the gate answering 400 (the login counts it as a failed login).
+	hearsBadInput bool
+	h             handlerFunc
 }
 
 // gate says what a route needs of the session.
@@ -53,7 +57,7 @@ func (s *Server) routes() []route {
 		// registered apart, in Handler).
 		{pattern: "GET /lang", h: s.setLang},
 		{pattern: "GET /login", h: s.loginForm},
-		{pattern: "POST /login", h: s.login},
+		{pattern: "POST /login", hearsBadInput: true, h: s.login},
 
 		// The second factor, after the password.
 		{pattern: "GET /login/second", gate: passwordStage, h: s.secondForm},
@@ -188,6 +192,7 @@ func (s *Server) wrap(rt route) http.Handler {
 	if rt.gate != public {
 		h = s.sessionGate(rt, h)
 	}
+	h = inputGate(rt, h)
 	if rt.json {
 		return s.handle(h)
 	}
@@ -200,4 +205,18 @@ func limitBody(next http.Handler) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// inputGate refuses unreadable input before anything else looks at the
+// request (see input.go).
+func inputGate(rt route, next handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := checkInput(rt, r); err != nil {
+			if !rt.hearsBadInput {
+				return err
+			}
+			r = r.WithContext(context.WithValue(r.Context(), badInputKey{}, err))
+		}
+		return next(w, r)
+	}
 }
