@@ -46,8 +46,15 @@ func seedDemo(ctx context.Context, sys *system, seed uint64, per int, stdout io.
 		}
 		g := demo.NewGenerator(m, seed)
 		people := make([]demo.Person, per)
+		var unnumbered []string
 		for i := range people {
 			people[i] = g.Next()
+			// One in ten has no My Number yet, so that the clerk's entry and
+			// the checker's blind re-entry can be tried on the demo.
+			if i%10 == 3 {
+				people[i].MyNumber = ""
+				unnumbered = append(unnumbered, people[i].ResidentCode+" "+people[i].NameKanji)
+			}
 		}
 		rep, err := sys.residents.Import(ctx, m.Code, demoRecords(people))
 		if err != nil {
@@ -63,6 +70,9 @@ func seedDemo(ctx context.Context, sys *system, seed uint64, per int, stdout io.
 			}
 		}
 		fmt.Fprintf(stdout, "Demo municipality %s %s (%s): %d residents, %d with My Number.\n", m.Code, m.Name, m.Prefecture, rep.Rows, rep.WithMyNumber)
+		if len(unnumbered) > 0 {
+			fmt.Fprintf(stdout, "  Without a My Number yet (try entry by a clerk and the blind re-entry by a checker): %s\n", strings.Join(unnumbered[:min(5, len(unnumbered))], ", "))
+		}
 	}
 	return seedDemoUsers(ctx, sys, stdout)
 }
