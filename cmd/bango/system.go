@@ -149,6 +149,7 @@ func buildSystem(ctx context.Context, cfg *config.Config, log *slog.Logger, db *
 	}
 	sys.review = review.NewService(db, v, sys.access)
 	sys.review.Register(resident.KindMyNumber, sys.residents.ApplyMyNumber)
+	sys.review.RegisterSystem(access.KindPattern, sys.access.ApplyPattern, access.GrantApprove)
 	sys.monitor = monitor.New(db, sys.alerts, sqliteFile(cfg.DBURL))
 	sys.outbox = notify.NewOutbox(db)
 	sys.exports = export.NewService(db, sys.access)

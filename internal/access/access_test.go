@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -147,20 +148,45 @@ func TestPatterns(t *testing.T) {
 			{Code: "X 4", Name: "n", Scope: access.ScopeTenant, Permissions: []access.Permission{access.ResidentRead}},
 			{Code: "x5", Name: "", Scope: "union", Permissions: nil},
 		}
+		// A change is made by one person and applied in the confirming
+		// transaction (review engine); here applied directly.
+		apply := func(p access.Pattern) (access.PatternProposal, access.Pattern, error) {
+			pp, err := f.access.PatternChange(ctxAs("is-admin"), p)
+			if err != nil {
+				return pp, access.Pattern{}, err
+			}
+			if err := db.Transact(ctxAs("is-approver"), func(tx *store.Tx) error { return f.access.ApplyPattern(ctxAs("is-approver"), tx, "", pp.Payload) }); err != nil {
+				return pp, access.Pattern{}, err
+			}
+			got, err := f.access.Pattern(ctxAs("is-admin"), p.Code)
+			return pp, got, err
+		}
 		for _, p := range bad {
-			if _, err := f.access.CreatePattern(ctxAs("is-admin"), p); !errs.Is(err, errs.Invalid) {
+			if _, _, err := apply(p); !errs.Is(err, errs.Invalid) {
 				t.Errorf("pattern %s accepted: %v", p.Code, err)
 			}
 		}
-		p, err := f.access.CreatePattern(ctxAs("is-admin"), access.Pattern{Code: "kyufu-clerk", Name: "給付担当", Affiliation: "国保年金課", Job: "療養費の支給",
+		pp, p, err := apply(access.Pattern{Code: "kyufu-clerk", Name: "給付担当", Affiliation: "国保年金課", Job: "療養費の支給",
 			Scope: access.ScopeTenant, Permissions: []access.Permission{access.ResidentRead, access.ResidentRead}})
-		if err != nil || len(p.Permissions) != 1 || p.Builtin {
+		if err != nil || len(p.Permissions) != 1 || p.Builtin || !pp.New {
 			t.Fatalf("create: %+v, %v", p, err)
 		}
 		p.Permissions = append(p.Permissions, access.MyNumberEnter)
 		p.Scope = access.ScopeSystem // ignored: a pattern's scope does not change
-		if p, err = f.access.UpdatePattern(ctxAs("is-admin"), p); err != nil || len(p.Permissions) != 2 || p.Scope != access.ScopeTenant {
-			t.Fatalf("update: %+v, %v", p, err)
+		stale, err := f.access.PatternChange(ctxAs("is-admin"), access.Pattern{Code: p.Code, Name: p.Name, Permissions: []access.Permission{access.ReviewConfirm}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pp, p, err = apply(p); err != nil || len(p.Permissions) != 2 || p.Scope != access.ScopeTenant ||
+			!slices.Equal(pp.Added, []access.Permission{access.MyNumberEnter}) || len(pp.Removed) != 0 || !strings.Contains(pp.Summary, "追加: mynumber.enter / 削除: なし") {
+			t.Fatalf("update: %+v %+v, %v", pp, p, err)
+		}
+		// A change made before another was applied cannot undo it.
+		if err := db.Transact(ctxAs("is-approver"), func(tx *store.Tx) error { return f.access.ApplyPattern(ctxAs("is-approver"), tx, "", stale.Payload) }); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("stale change applied: %v", err)
+		}
+		if _, _, err := apply(p); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("a change that changes nothing: %v", err)
 		}
 		if ev := f.events(t, "pattern.update"); len(ev) != 1 || !strings.Contains(ev[0], "from=resident.read to=mynumber.enter,resident.read") {
 			t.Fatalf("events = %q", ev)

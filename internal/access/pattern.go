@@ -189,32 +189,6 @@ func joinPerms(ps []Permission) string {
 	return strings.Join(slices.Compact(ss), ",")
 }
 
-// CreatePattern adds a pattern (IS administrators, R-AC-2).
-func (s *Service) CreatePattern(ctx context.Context, p Pattern) (Pattern, error) {
-	p.Builtin = false
-	err := s.db.Transact(ctx, func(tx *store.Tx) error {
-		_, err := s.insertPattern(ctx, tx, p)
-		return err
-	})
-	if err != nil {
-		return Pattern{}, err
-	}
-	return s.Pattern(ctx, p.Code)
-}
-
-// UpdatePattern changes a pattern's name, affiliation, job and
-// permissions; its code and scope stay. Live grants of it get the new
-// permissions at their next request, and the event lists what changed.
-func (s *Service) UpdatePattern(ctx context.Context, p Pattern) (Pattern, error) {
-	err := s.db.Transact(ctx, func(tx *store.Tx) error {
-		return s.updatePattern(ctx, tx, p)
-	})
-	if err != nil {
-		return Pattern{}, err
-	}
-	return s.Pattern(ctx, p.Code)
-}
-
 func (s *Service) updatePattern(ctx context.Context, tx *store.Tx, p Pattern) error {
 	old, err := patternIn(ctx, tx, p.Code)
 	if err != nil {
@@ -240,44 +214,110 @@ func (s *Service) updatePattern(ctx context.Context, tx *store.Tx, p Pattern) er
 // approves rights (grant.approve) before it holds.
 const KindPattern = "access.pattern"
 
-// PatternChange checks a new or changed pattern and returns what the
-// review engine keeps: a summary for the queue and the payload that
-// ApplyPattern applies once confirmed.
-func (s *Service) PatternChange(ctx context.Context, p Pattern) (summary string, payload []byte, err error) {
+// PatternProposal is a new or changed pattern as its approver sees it:
+// the permissions it adds and removes, and the payload ApplyPattern
+// applies once a second person confirms (R-AC-3).
+type PatternProposal struct {
+	Pattern Pattern
+	New     bool
+	Added   []Permission
+	Removed []Permission
+	Summary string // for the approver's queue, in Japanese as kept
+	Payload []byte
+}
+
+// PatternChange checks a new or changed pattern (IS administrators,
+// R-AC-2) and returns what the review engine keeps until a holder of
+// grant.approve other than its author confirms it. A pattern's code and
+// scope do not change.
+func (s *Service) PatternChange(ctx context.Context, p Pattern) (PatternProposal, error) {
 	p.Builtin = false
-	old, gerr := s.Pattern(ctx, p.Code)
+	pp := PatternProposal{}
+	old, err := s.Pattern(ctx, p.Code)
 	switch {
-	case gerr == nil:
+	case err == nil:
 		p.Scope = old.Scope
-		summary = "権限パターンの変更: " + p.Code + " " + joinPerms(old.Permissions) + " → " + joinPerms(p.Permissions)
-	case errs.Is(gerr, errs.NotFound):
-		summary = "権限パターンの追加: " + p.Code + " (" + p.Scope + ") " + joinPerms(p.Permissions)
+	case errs.Is(err, errs.NotFound):
+		pp.New = true
 	default:
-		return "", nil, gerr
+		return pp, err
 	}
 	if err := checkPattern(p); err != nil {
-		return "", nil, err
+		return pp, err
 	}
-	payload, err = json.Marshal(p)
-	return summary, payload, err
+	p.Permissions = compact(p.Permissions)
+	pp.Added, pp.Removed = diffPermissions(old.Permissions, p.Permissions)
+	if !pp.New && len(pp.Added) == 0 && len(pp.Removed) == 0 && old.Name == p.Name && old.Affiliation == p.Affiliation && old.Job == p.Job {
+		return pp, errs.E(errs.Invalid, "pattern %s: nothing would change", p.Code)
+	}
+	verb := "変更"
+	if pp.New {
+		verb = "追加（" + p.Scope + "）"
+	}
+	pp.Summary = "権限パターンの" + verb + ": " + p.Code + " " + p.Name + " — 追加: " + permsOrNone(pp.Added) + " / 削除: " + permsOrNone(pp.Removed)
+	pp.Pattern = p
+	pp.Payload, err = json.Marshal(patternPayload{Pattern: p, New: pp.New, From: compact(old.Permissions)})
+	return pp, err
+}
+
+// patternPayload is a pattern change as the review engine keeps it: the
+// pattern wanted and the permissions it had when the change was made, so
+// that a change confirmed after another one cannot silently undo it.
+type patternPayload struct {
+	Pattern Pattern      `json:"pattern"`
+	New     bool         `json:"new"`
+	From    []Permission `json:"from"`
+}
+
+func compact(ps []Permission) []Permission {
+	out := slices.Clone(ps)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// diffPermissions lists what to has that from lacks, and the reverse.
+func diffPermissions(from, to []Permission) (added, removed []Permission) {
+	for _, p := range to {
+		if !slices.Contains(from, p) {
+			added = append(added, p)
+		}
+	}
+	for _, p := range from {
+		if !slices.Contains(to, p) {
+			removed = append(removed, p)
+		}
+	}
+	return compact(added), compact(removed)
+}
+
+func permsOrNone(ps []Permission) string {
+	if len(ps) == 0 {
+		return "なし"
+	}
+	return joinPerms(ps)
 }
 
 // ApplyPattern applies a confirmed pattern change inside the confirming
 // transaction: it creates the pattern or updates it.
 func (s *Service) ApplyPattern(ctx context.Context, tx *store.Tx, _ string, payload []byte) error {
-	var p Pattern
-	if err := json.Unmarshal(payload, &p); err != nil {
+	var pp patternPayload
+	if err := json.Unmarshal(payload, &pp); err != nil {
 		return errs.Wrap(errs.Internal, err, "access: pattern change")
 	}
-	var n int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM access_patterns WHERE code = $1`, p.Code).Scan(&n); err != nil {
+	cur, err := patternIn(ctx, tx, pp.Pattern.Code)
+	switch {
+	case err == nil && pp.New:
+		return errs.E(errs.Conflict, "pattern %s was created meanwhile: reject this change and make it again", pp.Pattern.Code)
+	case err == nil && !slices.Equal(compact(cur.Permissions), pp.From):
+		return errs.E(errs.Conflict, "pattern %s changed since this change was made: reject it and make it again", pp.Pattern.Code)
+	case err == nil:
+		return s.updatePattern(ctx, tx, pp.Pattern)
+	case errs.Is(err, errs.NotFound) && pp.New:
+		_, err = s.insertPattern(ctx, tx, pp.Pattern)
+		return err
+	default:
 		return err
 	}
-	if n > 0 {
-		return s.updatePattern(ctx, tx, p)
-	}
-	_, err := s.insertPattern(ctx, tx, p)
-	return err
 }
 
 // Pattern returns the pattern with code.

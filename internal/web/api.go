@@ -12,6 +12,7 @@ import (
 	"bango/internal/errs"
 	"bango/internal/export"
 	"bango/internal/identity"
+	"bango/internal/review"
 )
 
 // The JSON API (under /api/v1/) offers what the pages offer, for other
@@ -321,20 +322,51 @@ func (s *Server) apiSavePattern(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	svc := s.accessP.Load()
-	var p access.Pattern
-	_, err := svc.Pattern(r.Context(), in.Code)
-	switch {
-	case err == nil:
-		p, err = svc.UpdatePattern(r.Context(), in)
-	case errs.Is(err, errs.NotFound):
-		p, err = svc.CreatePattern(r.Context(), in)
-	}
+	c, err := s.submitPattern(r, in)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, p)
+	writeJSON(w, http.StatusAccepted, c)
 	return nil
+}
+
+func (s *Server) apiPatternChanges(w http.ResponseWriter, r *http.Request) error {
+	changes, err := s.patternChanges(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"changes": nonNil(changes)})
+	return nil
+}
+
+func (s *Server) apiDecidePatternChange(confirm bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		b, err := s.biz()
+		if err != nil {
+			return err
+		}
+		id, err := changeID(r)
+		if err != nil {
+			return err
+		}
+		var in struct {
+			Note string `json:"note"`
+		}
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		var c review.Change
+		if user := sessionFrom(r.Context()).User; confirm {
+			c, err = b.Review.Confirm(r.Context(), user, "", id, nil)
+		} else {
+			c, err = b.Review.Reject(r.Context(), user, "", id, in.Note)
+		}
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, c)
+		return nil
+	}
 }
 
 func (s *Server) apiExports(w http.ResponseWriter, r *http.Request) error {

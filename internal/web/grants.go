@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"bango/internal/access"
+	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/identity"
+	"bango/internal/review"
 )
 
 // The rights pages (R-AC-2, R-AC-3): section heads apply, IS
@@ -188,6 +190,13 @@ func (s *Server) applyGrant(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// pendingData is the approver's page: applications for rights and
+// changes of patterns, each waiting for a second person.
+type pendingData struct {
+	Grants   []access.Grant
+	Patterns []review.Change
+}
+
 func (s *Server) pendingGrants(w http.ResponseWriter, r *http.Request) error {
 	return s.renderPending(w, r, http.StatusOK, "")
 }
@@ -198,12 +207,14 @@ func (s *Server) renderPending(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	p.Data, p.Error = grants, problem
-	switch r.URL.Query().Get("done") {
-	case "approved":
-		p.Notice = tr(p.Lang, "pending.approved")
-	case "rejected":
-		p.Notice = tr(p.Lang, "pending.rejected")
+	changes, err := s.patternChanges(r)
+	if err != nil {
+		return err
+	}
+	p.Data, p.Error = pendingData{Grants: grants, Patterns: changes}, problem
+	switch done := r.URL.Query().Get("done"); done {
+	case "approved", "rejected", "pattern_confirmed", "pattern_rejected":
+		p.Notice = tr(p.Lang, "pending."+done)
 	}
 	return s.render(w, r, status, "pending", p)
 }
@@ -286,6 +297,7 @@ func (s *Server) switchScope(w http.ResponseWriter, r *http.Request) error {
 type patternsData struct {
 	Patterns  []access.Pattern
 	Catalogue []access.Info
+	Pending   []review.Change // changes waiting for an approver
 }
 
 func (s *Server) patternsPage(w http.ResponseWriter, r *http.Request) error {
@@ -298,17 +310,22 @@ func (s *Server) renderPatterns(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	p.Data, p.Error = patternsData{Patterns: ps, Catalogue: access.Catalogue()}, problem
+	changes, err := s.patternChanges(r)
+	if err != nil {
+		return err
+	}
+	p.Data, p.Error = patternsData{Patterns: ps, Catalogue: access.Catalogue(), Pending: changes}, problem
 	if form != nil {
 		p.Form = form
 	}
-	if r.URL.Query().Get("done") == "saved" {
-		p.Notice = tr(p.Lang, "patterns.saved")
+	if r.URL.Query().Get("done") == "submitted" {
+		p.Notice = tr(p.Lang, "patterns.submitted")
 	}
 	return s.render(w, r, status, "patterns", p)
 }
 
-// savePattern creates a pattern, or updates the one with that code.
+// savePattern submits a new or changed pattern: it holds only when a
+// holder of grant.approve other than its author confirms it (R-AC-3).
 func (s *Server) savePattern(w http.ResponseWriter, r *http.Request) error {
 	f, err := formValues(r, "code", "name", "affiliation", "job", "scope")
 	if err != nil {
@@ -318,21 +335,72 @@ func (s *Server) savePattern(w http.ResponseWriter, r *http.Request) error {
 	for _, v := range r.PostForm["permission"] {
 		pat.Permissions = append(pat.Permissions, access.Permission(v))
 	}
-	svc := s.accessP.Load()
-	if _, gerr := svc.Pattern(r.Context(), pat.Code); gerr == nil {
-		_, err = svc.UpdatePattern(r.Context(), pat)
-	} else if errs.Is(gerr, errs.NotFound) {
-		_, err = svc.CreatePattern(r.Context(), pat)
-	} else {
-		err = gerr
-	}
-	if err != nil {
+	if _, err := s.submitPattern(r, pat); err != nil {
 		msg, ok := problemText(lang(r), err)
 		if !ok {
 			return err
 		}
 		return s.renderPatterns(w, r, problemStatus(err), msg, f)
 	}
-	http.Redirect(w, r, "/admin/patterns?done=saved", http.StatusSeeOther)
+	http.Redirect(w, r, "/admin/patterns?done=submitted", http.StatusSeeOther)
+	return nil
+}
+
+// submitPattern puts a pattern change in the approvers' queue.
+func (s *Server) submitPattern(r *http.Request, pat access.Pattern) (review.Change, error) {
+	b, err := s.biz()
+	if err != nil {
+		return review.Change{}, err
+	}
+	pp, err := s.accessP.Load().PatternChange(r.Context(), pat)
+	if err != nil {
+		return review.Change{}, err
+	}
+	return b.Review.Submit(r.Context(), sessionFrom(r.Context()).User, "", review.Proposal{Kind: access.KindPattern,
+		Subject: audit.Subject{Type: "pattern", ID: pat.Code}, Summary: pp.Summary, Payload: pp.Payload})
+}
+
+// patternChanges are the pattern changes waiting for an approver.
+func (s *Server) patternChanges(r *http.Request) ([]review.Change, error) {
+	b, err := s.biz()
+	if err != nil {
+		return nil, err
+	}
+	return b.Review.Queue(r.Context(), "", "", "")
+}
+
+// decidePatternChange confirms or rejects a pattern change, by the last
+// part of the path; the review engine refuses its author.
+func (s *Server) decidePatternChange(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.biz()
+	if err != nil {
+		return err
+	}
+	id, err := changeID(r)
+	if err != nil {
+		return err
+	}
+	f, err := formValues(r, "note")
+	if err != nil {
+		return err
+	}
+	sess, done := sessionFrom(r.Context()), "pattern_confirmed"
+	if strings.HasSuffix(r.URL.Path, "/reject") {
+		done = "pattern_rejected"
+		_, err = b.Review.Reject(r.Context(), sess.User, "", id, f["note"])
+	} else {
+		_, err = b.Review.Confirm(r.Context(), sess.User, "", id, nil)
+	}
+	if err != nil {
+		if errs.Is(err, errs.NotFound) {
+			return err
+		}
+		msg, ok := problemText(lang(r), err)
+		if !ok {
+			return err
+		}
+		return s.renderPending(w, r, problemStatus(err), msg)
+	}
+	http.Redirect(w, r, "/grants/pending?done="+done, http.StatusSeeOther)
 	return nil
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -124,3 +125,63 @@ func TestGrantPages(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// R-AC-2, R-AC-3 (issue 14 F): a pattern change by an IS administrator
+// holds nothing until an approver of rights other than its author
+// confirms it; the approver sees the permissions added and removed; the
+// author cannot confirm their own change even holding grant.approve.
+func TestPatternChangeNeedsSecondPerson(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		admin, adminCSRF := f.staffClient(t, "adm", "", "情報システム課", [2]string{"is-admin", ""}, [2]string{"is-approver", ""})
+		approver, approverCSRF := f.staffClient(t, "appr", "", "情報システム課", [2]string{"is-approver", ""})
+		clerk, clerkCSRF := f.staffClient(t, "clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
+		revealAllowed := func() bool {
+			res, _ := f.post(t, clerk, "/residents/100001/reveal", url.Values{"csrf": {clerkCSRF}, "once": {newToken()}, "purpose": {"その他"}, "note": {"x"}})
+			return res.StatusCode != http.StatusForbidden
+		}
+		form := url.Values{"csrf": {adminCSRF}, "code": {"nhi-clerk"}, "name": {"国保 資格入力"}, "scope": {"tenant"},
+			"permission": {"resident.read", "mynumber.enter", "mynumber.reveal"}}
+		res, _ := f.post(t, admin, "/admin/patterns", form)
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/admin/patterns?done=submitted" {
+			t.Fatalf("submit: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+		if revealAllowed() {
+			t.Fatal("the pattern change held before anyone confirmed it")
+		}
+		_, page := f.get(t, approver, "/grants/pending")
+		m := regexp.MustCompile(`/admin/pattern-changes/(\d+)/confirm`).FindStringSubmatch(page)
+		if m == nil || !strings.Contains(page, "追加: mynumber.reveal") {
+			t.Fatalf("the approver does not see the change with what it adds:\n%s", page)
+		}
+		// Its author holds grant.approve too, and still cannot confirm it.
+		if res, _ := f.post(t, admin, "/admin/pattern-changes/"+m[1]+"/confirm", url.Values{"csrf": {adminCSRF}}); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("the author confirmed their own change: %d", res.StatusCode)
+		}
+		if st, out := f.apiCall(t, approver, approverCSRF, "GET", "/api/v1/pattern-changes", ""); st != 200 || !strings.Contains(fmt.Sprint(out), "mynumber.reveal") {
+			t.Fatalf("API list: %d %v", st, out)
+		}
+		if res, _ := f.post(t, approver, "/admin/pattern-changes/"+m[1]+"/confirm", url.Values{"csrf": {approverCSRF}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("confirm: %d", res.StatusCode)
+		}
+		if !revealAllowed() {
+			t.Fatal("the confirmed change did not hold")
+		}
+		// Through the API: submitted (202), rejected by the approver, not applied.
+		st, out := f.apiCall(t, admin, adminCSRF, "POST", "/api/v1/patterns", `{"code": "nhi-clerk", "name": "国保 資格入力", "permissions": ["resident.read"]}`)
+		if st != http.StatusAccepted {
+			t.Fatalf("API submit: %d %v", st, out)
+		}
+		id := fmt.Sprint(out["id"])
+		if st, out := f.apiCall(t, approver, approverCSRF, "POST", "/api/v1/pattern-changes/"+id+"/reject", `{"note": "業務上必要"}`); st != 200 || out["status"] != "rejected" {
+			t.Fatalf("API reject: %d %v", st, out)
+		}
+		if !revealAllowed() {
+			t.Fatal("a rejected change was applied")
+		}
+		var events int
+		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action IN ('review.submit', 'review.confirm', 'review.reject', 'pattern.update')`).Scan(&events)
+		if events < 4 {
+			t.Fatalf("pattern change events = %d", events)
+		}
+	})
+}

@@ -92,6 +92,7 @@ func newWeb(t *testing.T, eng store.Engine) *webFixture {
 	f.residents = resident.NewService(db, v, quiet)
 	f.review = review.NewService(db, v, f.access)
 	f.review.Register(resident.KindMyNumber, f.residents.ApplyMyNumber)
+	f.review.RegisterSystem(access.KindPattern, f.access.ApplyPattern, access.GrantApprove)
 	f.alerts = alert.NewService(db)
 	f.exports = export.NewService(db, f.access)
 	f.exports.Register(export.Kind{Name: "residents", JA: "宛名一覧", EN: "Residents", Write: f.residents.ExportCSV})

@@ -126,6 +126,10 @@ func (s *Server) routes() []route {
 		{pattern: "POST /grants/{id}/revoke", gate: loggedIn, perm: access.GrantApply, h: s.revokeGrant},
 		{pattern: "GET /admin/patterns", gate: loggedIn, perm: access.PatternAdmin, where: systemWide, h: s.patternsPage},
 		{pattern: "POST /admin/patterns", gate: loggedIn, perm: access.PatternAdmin, where: systemWide, h: s.savePattern},
+		// A pattern change holds only when an approver of rights other than
+		// its author confirms it (R-AC-3).
+		{pattern: "POST /admin/pattern-changes/{id}/confirm", gate: loggedIn, perm: access.GrantApprove, where: systemWide, h: s.decidePatternChange},
+		{pattern: "POST /admin/pattern-changes/{id}/reject", gate: loggedIn, perm: access.GrantApprove, where: systemWide, h: s.decidePatternChange},
 		// Staff accounts and terminals (IS department).
 		{pattern: "GET /admin/users", gate: loggedIn, perm: access.UserAdmin, where: systemWide, h: s.usersPage},
 		{pattern: "POST /admin/users", gate: loggedIn, perm: access.UserAdmin, where: systemWide, h: s.addUser},
@@ -155,6 +159,9 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/grants/{id}/reject", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiGrantAction("reject")},
 		{pattern: "GET /api/v1/patterns", gate: loggedIn, perm: access.PatternAdmin, where: systemWide, json: true, h: s.apiPatterns},
 		{pattern: "POST /api/v1/patterns", gate: loggedIn, perm: access.PatternAdmin, where: systemWide, json: true, h: s.apiSavePattern},
+		{pattern: "GET /api/v1/pattern-changes", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiPatternChanges},
+		{pattern: "POST /api/v1/pattern-changes/{id}/confirm", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiDecidePatternChange(true)},
+		{pattern: "POST /api/v1/pattern-changes/{id}/reject", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiDecidePatternChange(false)},
 		{pattern: "GET /api/v1/exports", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, json: true, h: s.apiExports},
 		{pattern: "POST /api/v1/exports", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, json: true, h: s.apiAskExport},
 		{pattern: "POST /api/v1/exports/{id}/download", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, json: true, h: s.apiDownload},
