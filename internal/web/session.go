@@ -13,6 +13,7 @@ import (
 
 	"bango/internal/access"
 	"bango/internal/audit"
+	"bango/internal/cleantext"
 	"bango/internal/errs"
 	"bango/internal/identity"
 	"bango/internal/terminal"
@@ -304,10 +305,24 @@ func formValues(r *http.Request, names ...string) (map[string]string, error) {
 	return out, fe.Err()
 }
 
-// localPath accepts only a path on this site as a place to return to.
+// localPath accepts only a path on this site as a place to return to;
+// anything else is "/". Browsers drop tabs and line breaks from a URL and
+// read a backslash as a slash, so "/\t/evil.example" or "/\\evil.example"
+// would take the user to another host: a next with a control character,
+// a backslash or a space is refused outright, and what is returned is
+// rebuilt from the parsed path and query, never the text as given.
 func localPath(next string) string {
-	if strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.HasPrefix(next, "/\\") && !strings.ContainsAny(next, "\r\n") {
-		return next
+	if next == "" || !cleantext.Valid(next, false) || strings.ContainsAny(next, "\\ ") {
+		return "/"
 	}
-	return "/"
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || strings.HasPrefix(next, "//") {
+		return "/"
+	}
+	out := u.EscapedPath()
+	if u.RawQuery != "" {
+		out += "?" + u.RawQuery
+	}
+	return out
 }
