@@ -2,73 +2,190 @@ package resident
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
+	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/width"
 
 	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/store"
 )
 
-// maxResults bounds one search: a screen, not an export.
-const maxResults = 50
+// MaxResults bounds one search: a screen, not an export. Past it, the
+// result says there were more, and staff narrow the search.
+const MaxResults = 50
 
-// Search finds residents of tenant by their code (exact) or the start of
-// their name in kana or kanji. The search, with what was asked and how
-// many were found, is an event; the residents listed are not read events
-// one by one, their records are opened one at a time with Get.
+// SearchBy says how a search read its query.
+type SearchBy string
+
+const (
+	ByCode      SearchBy = "code"       // digits: a resident code, exactly
+	ByBirthDate SearchBy = "birth_date" // a date of birth, 西暦 or 和暦
+	ByName      SearchBy = "name"       // anything else: a kana or kanji name, or part of one
+)
+
+// SearchResult is what a search found.
+type SearchResult struct {
+	Residents []Resident `json:"residents"` // at most MaxResults, by kana reading, then code
+	More      bool       `json:"more"`      // more residents matched than are listed
+	By        SearchBy   `json:"by"`
+	BirthDate time.Time  `json:"birth_date,omitzero"` // the day searched for, when By is ByBirthDate
+}
+
+// Search finds residents of tenant as Find does and returns the list alone.
 func (s *Service) Search(ctx context.Context, tenant, q string) ([]Resident, error) {
+	res, err := s.Find(ctx, tenant, q)
+	return res.Residents, err
+}
+
+// Find finds residents of tenant by what staff have at the counter:
+//
+//   - digits: the resident code, exactly;
+//   - a date of birth, 西暦 (1977-08-16, 1977年8月16日) or 和暦 (昭和52年8月16日,
+//     昭和52.8.16, S52.8.16);
+//   - otherwise a name in kana (katakana, hiragana or half-width) or kanji:
+//     three characters or more are found anywhere in the name, family or
+//     given, across the space between them too; one or two characters at
+//     the start of the family or the given name.
+//
+// Every way is answered from an index inside the municipality (issue 14 I).
+// The search, with what was asked and how many were found, is an event; the
+// residents listed are not read events one by one, their records are
+// opened one at a time with Get. When more than MaxResults match, the
+// result says so, and lists the first matches of each way the query can
+// match (first in kana order for the starts of names, first by code for
+// the search anywhere in a name), in kana order.
+func (s *Service) Find(ctx context.Context, tenant, q string) (SearchResult, error) {
 	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
-	q = strings.TrimSpace(q)
-	if q == "" || utf8.RuneCountInString(q) > 40 {
-		var fe errs.FieldErrors
-		fe.Add("q", errs.Message{JA: "宛名番号または氏名の先頭（40文字以内）を入力してください", EN: "give a resident code or the start of a name (at most 40 characters)"})
-		return nil, fe.Err()
+	pq, err := parseQuery(q)
+	if err != nil {
+		return SearchResult{}, err
 	}
-	escape := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	// The register keeps readings in full-width katakana and names with
-	// full-width spaces: the query is read the same way.
-	kana, name := escape.Replace(normalizeKana(q))+"%", escape.Replace(normalizeName(q))+"%"
-	var out []Resident
-	err := s.db.Read(ctx, func(db store.Querier) error {
-		rows, err := db.Query(ctx, selectResident+` WHERE tenant_code = $1 AND (code = $2 OR name_kana LIKE $3 ESCAPE '\' OR name_kanji LIKE $4 ESCAPE '\')
-			ORDER BY name_kana, code LIMIT $5`, tenant, q, kana, name, maxResults+1)
+	res := SearchResult{By: pq.by, BirthDate: pq.date}
+	query, args := pq.sql(s.db.Engine(), tenant)
+	err = s.db.Read(ctx, func(db store.Querier) error {
+		rows, err := db.Query(ctx, query, args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
+		seen := map[string]bool{}
+		hits := map[int]int{}
 		for rows.Next() {
-			r, err := scanResident(rows)
+			var b int
+			r, err := scanResident(branchScanner{rows, &b})
 			if err != nil {
 				return err
 			}
-			out = append(out, r)
+			if hits[b]++; hits[b] > MaxResults {
+				res.More = true // this way alone matched more than a screen
+				continue
+			}
+			if !seen[r.Code] {
+				seen[r.Code] = true
+				res.Residents = append(res.Residents, r)
+			}
 		}
 		return rows.Err()
 	})
 	if err != nil {
-		return nil, store.Translate(err)
+		return SearchResult{}, store.Translate(err)
 	}
-	more := len(out) > maxResults
-	if more {
-		out = out[:maxResults]
+	slices.SortFunc(res.Residents, func(a, b Resident) int {
+		if c := strings.Compare(a.NameKana, b.NameKana); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Code, b.Code)
+	})
+	if len(res.Residents) > MaxResults {
+		res.Residents, res.More = res.Residents[:MaxResults], true
 	}
-	shown := q
-	if digits(q) >= 8 {
-		// Perhaps a My Number pasted into the wrong box: the audit log
-		// keeps no number.
-		shown = "[digits withheld]"
-	}
-	detail := "q=" + shown + " found=" + strconv.Itoa(len(out))
-	if more {
+	detail := "q=" + pq.shown + " found=" + strconv.Itoa(len(res.Residents))
+	if res.More {
 		detail += "+"
 	}
 	if err := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "resident.search", Subject: audit.Subject{Type: "query"},
 		Outcome: audit.OK, Detail: detail}); err != nil {
-		return nil, err // no search without its record
+		return SearchResult{}, err // no search without its record
 	}
-	return out, nil
+	return res, nil
+}
+
+var (
+	msgSearch     = errs.Message{JA: "宛名番号、氏名（一部でも可）または生年月日を入力してください（40文字以内）", EN: "give a resident code, a name or part of one, or a date of birth (at most 40 characters)"}
+	msgSearchDate = errs.Message{JA: "生年月日は 1977-08-16、1977年8月16日、昭和52年8月16日、S52.8.16 のように、ある日付で入力してください",
+		EN: "give a date of birth that exists, such as 1977-08-16, 1977年8月16日, 昭和52年8月16日 or S52.8.16"}
+	errBadDate = errors.New("resident: not a date")
+)
+
+// parsedQuery is a search box's text, read.
+type parsedQuery struct {
+	by       SearchBy
+	code     string
+	date     time.Time
+	patterns []namePattern
+	shown    string // q for the audit log, without digits that could be a My Number
+}
+
+// namePattern is a name as stored, searched for in the kana or kanji
+// column or both.
+type namePattern struct {
+	text        string
+	kana, kanji bool
+}
+
+func parseQuery(q string) (parsedQuery, error) {
+	q = strings.TrimSpace(q)
+	field := func(m errs.Message) (parsedQuery, error) {
+		var fe errs.FieldErrors
+		fe.Add("q", m)
+		return parsedQuery{}, fe.Err()
+	}
+	switch {
+	case q == "" || utf8.RuneCountInString(q) > 40:
+		return field(msgSearch)
+	case !utf8.ValidString(q) || strings.IndexFunc(q, unicode.IsControl) >= 0:
+		return field(msgNoControls)
+	}
+	pq := parsedQuery{by: ByName, shown: q}
+	if digits(q) >= 8 {
+		// Perhaps a My Number pasted into the wrong box: the audit log
+		// keeps no number.
+		pq.shown = "[digits withheld]"
+	}
+	if n := width.Narrow.String(q); strings.TrimFunc(n, isASCIIDigit) == "" {
+		pq.by, pq.code = ByCode, n
+		return pq, nil
+	}
+	t, like, err := parseBirthDate(q)
+	switch {
+	case err != nil:
+		return field(msgSearchDate)
+	case like:
+		// A date is no My Number: the log keeps the day searched for.
+		pq.by, pq.date, pq.shown = ByBirthDate, t, "birth_date:"+t.Format("2006-01-02")
+		return pq, nil
+	}
+	// The register keeps readings in full-width katakana and names with
+	// one full-width space: the query is read the same way, as a reading
+	// when it can be one, and as a name.
+	if kana := normalizeKana(q); isKana(kana) {
+		pq.patterns = append(pq.patterns, namePattern{text: kana, kana: true})
+	}
+	if name := normalizeName(q); len(pq.patterns) == 1 && pq.patterns[0].text == name {
+		pq.patterns[0].kanji = true
+	} else {
+		pq.patterns = append(pq.patterns, namePattern{text: name, kanji: true})
+	}
+	return pq, nil
 }
 
 // digits counts the ASCII and full-width digits in s.
@@ -80,4 +197,186 @@ func digits(s string) int {
 		}
 	}
 	return n
+}
+
+// The SQL of a search is one statement: a UNION ALL of one branch per
+// way the query can match, each answered from its own index in that
+// index's order and cut at MaxResults+1 (so that a branch with more tells
+// that there are more without reading them). Every branch names the
+// municipality; on PostgreSQL row-level security narrows it again, and
+// allows an index only through leakproof comparisons (=, <, >=): prefixes
+// are ranges, and LIKE is only ever a re-check of rows already found.
+
+const searchColumns = `r.tenant_code, r.code, r.name_kanji, r.name_kana, r.alias, r.address, r.birth_date, r.sex,
+	r.mynumber_bidx IS NOT NULL, r.version, r.created_at, r.updated_at`
+
+// searchSQL builds the statement; $1 is the municipality.
+type searchSQL struct {
+	engine   store.Engine
+	args     []any
+	branches []string
+}
+
+func (b *searchSQL) arg(v any) string {
+	b.args = append(b.args, v)
+	return "$" + strconv.Itoa(len(b.args))
+}
+
+// branch adds "SELECT … FROM from WHERE r.tenant_code = $1 AND where
+// [ORDER BY order] LIMIT MaxResults+1".
+func (b *searchSQL) branch(from, where, order string) {
+	q := fmt.Sprintf("SELECT %d AS branch, %s FROM %s WHERE r.tenant_code = $1 AND %s", len(b.branches), searchColumns, from, where)
+	if order != "" {
+		q += " ORDER BY " + order
+	}
+	b.branches = append(b.branches, q+" LIMIT "+strconv.Itoa(MaxResults+1))
+}
+
+// text is column compared byte by byte, as the prefix indexes are built.
+func (b *searchSQL) text(column string) string {
+	if b.engine == store.Postgres {
+		return column + ` COLLATE "C"`
+	}
+	return column
+}
+
+// prefix adds the residents whose column starts with p, in its order.
+func (b *searchSQL) prefix(column, p string, also string) {
+	c := b.text("r." + column)
+	where := c + " >= " + b.arg(p) + " AND " + c + " < " + b.arg(prefixEnd(p))
+	if also != "" {
+		where += " AND " + also
+	}
+	b.branch("residents AS r", where, c+", r.code")
+}
+
+func (pq parsedQuery) sql(e store.Engine, tenant string) (string, []any) {
+	b := &searchSQL{engine: e}
+	b.arg(tenant)
+	switch pq.by {
+	case ByCode:
+		b.branch("residents AS r", "r.code = "+b.arg(pq.code), "")
+	case ByBirthDate:
+		b.branch("residents AS r", "r.birth_date = "+b.arg(dateArg(e, pq.date)), "r.name_kana, r.code")
+	default:
+		for _, p := range pq.patterns {
+			b.name(p)
+		}
+	}
+	parts := make([]string, len(b.branches))
+	for i, q := range b.branches {
+		parts[i] = fmt.Sprintf("SELECT * FROM (%s) AS b%d", q, i)
+	}
+	return strings.Join(parts, " UNION ALL "), b.args
+}
+
+// name adds the branches of one name pattern.
+func (b *searchSQL) name(p namePattern) {
+	var columns []string // the name columns p is searched in, with their given-name column
+	if p.kana {
+		columns = append(columns, "name_kana", "given_kana")
+	}
+	if p.kanji {
+		columns = append(columns, "name_kanji", "given_kanji")
+	}
+	if utf8.RuneCountInString(p.text) < 3 {
+		// Too short for a trigram: the start of the family or given name.
+		for i := 0; i < len(columns); i += 2 {
+			b.prefix(columns[i], p.text, "")
+			b.prefix(columns[i+1], p.text, "")
+		}
+		return
+	}
+	if b.engine == store.SQLite {
+		// FTS5's trigram index finds p anywhere, spaces included.
+		match := `"` + strings.ReplaceAll(p.text, `"`, `""`) + `"`
+		switch {
+		case p.kana && p.kanji:
+			match = "{name_kana name_kanji} : " + match
+		case p.kana:
+			match = "name_kana : " + match
+		default:
+			match = "name_kanji : " + match
+		}
+		b.branch(`resident_names JOIN resident_search_ids AS i ON i.id = resident_names.rowid
+			JOIN residents AS r ON r.tenant_code = i.tenant_code AND r.code = i.code`,
+			"i.tenant_code = $1 AND resident_names MATCH "+b.arg(match), "")
+		return
+	}
+	like := "%" + likeEscaper.Replace(p.text) + "%"
+	grams := driving(p.text)
+	if len(grams) == 0 {
+		// Short words either side of a space ("田　花"): the given name
+		// starts with the last word, and the whole name holds p.
+		words := strings.Split(p.text, "　")
+		last := words[len(words)-1]
+		for i := 0; i < len(columns); i += 2 {
+			b.prefix(columns[i+1], last, "r."+columns[i]+` LIKE `+b.arg(like)+` ESCAPE '\'`)
+		}
+		return
+	}
+	// The postings of one or two of p's trigrams, in code order, each
+	// leading to its resident by the primary key (a lateral subquery, so
+	// that the planner walks the postings and stops at the limit), whose
+	// names are then re-checked.
+	var recheck []string
+	for i := 0; i < len(columns); i += 2 {
+		recheck = append(recheck, "r."+columns[i]+` LIKE `+b.arg(like)+` ESCAPE '\'`)
+	}
+	postings := "SELECT DISTINCT g.code FROM resident_grams AS g"
+	where := "g.tenant_code = $1 AND g.gram = " + b.arg(grams[0])
+	if len(grams) > 1 {
+		postings += " JOIN resident_grams AS g2 ON g2.tenant_code = g.tenant_code AND g2.code = g.code AND g2.gram = " + b.arg(grams[1])
+	}
+	b.branch("("+postings+" WHERE "+where+" ORDER BY g.code OFFSET 0) AS m"+
+		" CROSS JOIN LATERAL (SELECT * FROM residents AS r WHERE r.tenant_code = $1 AND r.code = m.code LIMIT 1) AS r",
+		"("+strings.Join(recheck, " OR ")+")", "")
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// driving returns the trigrams a PostgreSQL search for p reads the
+// postings of: the first and the last of the trigrams inside p's words
+// (the postings hold no trigram across a space), none when every word is
+// shorter than three.
+func driving(p string) []string {
+	var grams []string
+	for _, w := range strings.Split(p, "　") {
+		rs := []rune(w)
+		for i := 0; i+3 <= len(rs); i++ {
+			grams = append(grams, string(rs[i:i+3]))
+		}
+	}
+	switch {
+	case len(grams) == 0:
+		return nil
+	case grams[0] == grams[len(grams)-1]:
+		return grams[:1]
+	}
+	return []string{grams[0], grams[len(grams)-1]}
+}
+
+// prefixEnd is the least string above every string that starts with p,
+// in byte order (UTF-8 byte order is code point order).
+func prefixEnd(p string) string {
+	r, size := utf8.DecodeLastRuneInString(p)
+	switch {
+	case size == 0:
+		return string(utf8.MaxRune)
+	case r >= utf8.MaxRune:
+		return prefixEnd(p[:len(p)-size])
+	case r+1 >= 0xD800 && r+1 <= 0xDFFF: // no surrogates in UTF-8
+		return p[:len(p)-size] + string(rune(0xE000))
+	}
+	return p[:len(p)-size] + string(r+1)
+}
+
+// branchScanner scans the branch number before a resident's columns.
+type branchScanner struct {
+	rows   *sql.Rows
+	branch *int
+}
+
+func (s branchScanner) Scan(dest ...any) error {
+	return s.rows.Scan(append([]any{s.branch}, dest...)...)
 }

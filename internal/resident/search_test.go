@@ -1,0 +1,341 @@
+package resident_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"bango/internal/errs"
+	"bango/internal/resident"
+	"bango/internal/store"
+	"bango/internal/testutil"
+)
+
+// searchPeople are the residents the search tests look for, by code.
+var searchPeople = []struct {
+	tenant, code, kanji, kana, birth string
+}{
+	{shinjuku, "0000000001", "山田 太郎", "ヤマダ タロウ", "1977-08-16"},
+	{shinjuku, "0000000002", "山田 花子", "やまだ はなこ", "1980-04-01"},
+	{shinjuku, "0000000003", "鈴木 一郎", "スズキ イチロウ", "1989-01-08"},
+	{shinjuku, "0000000004", "佐々木 健太郎", "ササキ ケンタロウ", "1926-12-25"},
+	{shinjuku, "0000000005", "スミス ジョン", "スミス ジョン", "2019-05-01"},
+	{shinjuku, "0000000006", "高橋 さくら", "タカハシ サクラ", "1989-01-07"},
+	// Another municipality: the same code and name as 0000000001, and a
+	// name only it holds.
+	{sapporo, "0000000001", "山田 太郎", "ヤマダ タロウ", "1977-08-16"},
+	{sapporo, "0000000099", "山田 次郎", "ヤマダ ジロウ", "1977-08-16"},
+}
+
+func searchFixture(t *testing.T, db *store.DB) fixture {
+	t.Helper()
+	f := setup(t, db)
+	for _, p := range searchPeople {
+		if _, err := f.svc.Create(clerkCtx(), p.tenant, resident.Input{Code: p.code, NameKanji: p.kanji, NameKana: p.kana,
+			Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: p.birth, Sex: "1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+func codes(rs []resident.Resident) []string {
+	out := []string{}
+	for _, r := range rs {
+		out = append(out, r.Code)
+	}
+	return out
+}
+
+// Staff find people by what they have at the counter: code, kana or kanji
+// name or part of one (family or given), date of birth in 西暦 or 和暦; and
+// only ever in their own municipality (R-AC-6).
+func TestFind(t *testing.T) {
+	tests := []struct {
+		q    string
+		by   resident.SearchBy
+		want []string // codes in 新宿区, in kana order
+	}{
+		{"0000000003", resident.ByCode, []string{"0000000003"}},
+		{"０００００００００３", resident.ByCode, []string{"0000000003"}},
+		{"0000000099", resident.ByCode, []string{}}, // 札幌市's
+		{"0000000001", resident.ByCode, []string{"0000000001"}},
+
+		// Kana, from its start (the family name) or anywhere from three characters.
+		{"ヤマダ", resident.ByName, []string{"0000000001", "0000000002"}},
+		{"やまだ", resident.ByName, []string{"0000000001", "0000000002"}},
+		{"ヤ", resident.ByName, []string{"0000000001", "0000000002"}},
+		{"ヤマダ タロウ", resident.ByName, []string{"0000000001"}},
+		{"ササキ　ケ", resident.ByName, []string{"0000000004"}},
+		{"ダ　タロ", resident.ByName, []string{"0000000001"}},
+		// The given name alone: its start, or any part of three characters.
+		{"タロウ", resident.ByName, []string{"0000000004", "0000000001"}},
+		{"ﾀﾛｳ", resident.ByName, []string{"0000000004", "0000000001"}},
+		{"ケン", resident.ByName, []string{"0000000004"}},
+		{"イチロウ", resident.ByName, []string{"0000000003"}},
+		{"ロウ", resident.ByName, []string{}},  // two characters: only the start of a name
+		{"ジロウ", resident.ByName, []string{}}, // 札幌市's
+
+		// Kanji, likewise.
+		{"山田", resident.ByName, []string{"0000000001", "0000000002"}},
+		{"山", resident.ByName, []string{"0000000001", "0000000002"}},
+		{"太郎", resident.ByName, []string{"0000000001"}},
+		{"健太郎", resident.ByName, []string{"0000000004"}},
+		{"花子", resident.ByName, []string{"0000000002"}},
+		{"山田 花子", resident.ByName, []string{"0000000002"}},
+		{"田　花", resident.ByName, []string{"0000000002"}}, // across the space, every word short
+		{"佐々木", resident.ByName, []string{"0000000004"}},
+		{"次郎", resident.ByName, []string{}},
+		// A name written in katakana, and a given name in hiragana.
+		{"ジョン", resident.ByName, []string{"0000000005"}},
+		{"さくら", resident.ByName, []string{"0000000006"}},
+		{"サクラ", resident.ByName, []string{"0000000006"}},
+		{"%", resident.ByName, []string{}},
+		{"_", resident.ByName, []string{}},
+
+		// Date of birth, 西暦 and 和暦.
+		{"1977-08-16", resident.ByBirthDate, []string{"0000000001"}},
+		{"1977/8/16", resident.ByBirthDate, []string{"0000000001"}},
+		{"1977年8月16日", resident.ByBirthDate, []string{"0000000001"}},
+		{"１９７７年８月１６日", resident.ByBirthDate, []string{"0000000001"}},
+		{"昭和52年8月16日", resident.ByBirthDate, []string{"0000000001"}},
+		{"昭和 52年 8月 16日", resident.ByBirthDate, []string{"0000000001"}},
+		{"昭和52.8.16", resident.ByBirthDate, []string{"0000000001"}},
+		{"昭52.8.16", resident.ByBirthDate, []string{"0000000001"}},
+		{"S52.8.16", resident.ByBirthDate, []string{"0000000001"}},
+		{"s52/08/16", resident.ByBirthDate, []string{"0000000001"}},
+		{"Ｓ５２．８．１６", resident.ByBirthDate, []string{"0000000001"}},
+		{"平成元年1月8日", resident.ByBirthDate, []string{"0000000003"}},
+		{"H1.1.8", resident.ByBirthDate, []string{"0000000003"}},
+		{"昭和64年1月7日", resident.ByBirthDate, []string{"0000000006"}},
+		{"昭和元年12月25日", resident.ByBirthDate, []string{"0000000004"}},
+		{"大正15年12月24日", resident.ByBirthDate, []string{}},
+		{"令和元年5月1日", resident.ByBirthDate, []string{"0000000005"}},
+		{"R1.5.1", resident.ByBirthDate, []string{"0000000005"}},
+		{"平成31年4月30日", resident.ByBirthDate, []string{}},
+	}
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := searchFixture(t, db)
+		for _, tt := range tests {
+			res, err := f.svc.Find(clerkCtx(), shinjuku, tt.q)
+			if err != nil {
+				t.Errorf("Find(%q): %v", tt.q, err)
+				continue
+			}
+			if got := codes(res.Residents); !slices.Equal(got, tt.want) || res.By != tt.by || res.More {
+				t.Errorf("Find(%q) = %v by %s (more %v), want %v by %s", tt.q, got, res.By, res.More, tt.want, tt.by)
+			}
+			for _, r := range res.Residents {
+				if r.Tenant != shinjuku {
+					t.Errorf("Find(%q) in %s returned a resident of %s", tt.q, shinjuku, r.Tenant)
+				}
+			}
+		}
+		// The other municipality finds its own, never 新宿区's.
+		for q, want := range map[string][]string{"0000000001": {"0000000001"}, "ヤマダ": {"0000000099", "0000000001"},
+			"山田": {"0000000099", "0000000001"}, "S52.8.16": {"0000000099", "0000000001"}, "タカハシ": {}, "健太郎": {}, "ジョン": {}} {
+			res, err := f.svc.Find(clerkCtx(), sapporo, q)
+			if err != nil || !slices.Equal(codes(res.Residents), want) {
+				t.Errorf("Find(%s, %q) = %v, %v; want %v", sapporo, q, codes(res.Residents), err, want)
+			}
+			for _, r := range res.Residents {
+				if r.Tenant != sapporo {
+					t.Errorf("Find(%q) in %s returned a resident of %s", q, sapporo, r.Tenant)
+				}
+			}
+		}
+		// Search keeps its old shape for the callers that want the list alone.
+		if got, err := f.svc.Search(clerkCtx(), shinjuku, "山田"); err != nil || len(got) != 2 {
+			t.Fatalf("Search = %v, %v", got, err)
+		}
+	})
+}
+
+// A query that cannot be read is a field error on q, in both languages,
+// and searches nothing.
+func TestFindRefuses(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := searchFixture(t, db)
+		for _, q := range []string{"", "  ", strings.Repeat("ヤ", 41), "ヤマ\x00ダ", "\xff\xfe", "ヤマ\nダ",
+			"昭和64年1月8日", "平成31年5月1日", "大正15年12月25日", "明治5年1月1日", "1977-02-30", "S52.13.1", "1977年", "昭和52年8月",
+			"77-08-16", "令和100年1月1日"} {
+			_, err := f.svc.Find(clerkCtx(), shinjuku, q)
+			fields := errs.Fields(err)
+			if !errs.Is(err, errs.Invalid) || len(fields) != 1 || fields[0].Field != "q" || fields[0].Reason.JA == "" || fields[0].Reason.EN == "" {
+				t.Errorf("Find(%q) = %v, want a field error on q", q, err)
+			}
+		}
+	})
+}
+
+// More than a screen: the first MaxResults are listed and the result says
+// there are more, for each way of searching; residents imported in bulk
+// are indexed like those created one by one.
+func TestFindMore(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := searchFixture(t, db)
+		var ins []resident.Input
+		for i := range resident.MaxResults + 10 {
+			ins = append(ins, resident.Input{Code: fmt.Sprintf("5%09d", i), NameKanji: "田中 一郎", NameKana: "タナカ イチロウ",
+				Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1960-02-29", Sex: "1"})
+		}
+		if _, err := f.svc.Import(clerkCtx(), shinjuku, records(ins)); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{"タナカ", "田中", "タ", "一郎", "イチロウ", "ナカ　イチ", "S35.2.29"} {
+			res, err := f.svc.Find(clerkCtx(), shinjuku, q)
+			if err != nil || len(res.Residents) != resident.MaxResults || !res.More {
+				t.Errorf("Find(%q) = %d residents, more %v, %v; want %d and more", q, len(res.Residents), res.More, err, resident.MaxResults)
+			}
+		}
+		// Exactly a screen is not "more".
+		res, err := f.svc.Find(clerkCtx(), shinjuku, "スズキ")
+		if err != nil || len(res.Residents) != 1 || res.More {
+			t.Fatalf("Find(スズキ) = %v, more %v, %v", codes(res.Residents), res.More, err)
+		}
+	})
+}
+
+// A changed name is found by its new name only (the indexes follow the
+// register's changes).
+func TestFindFollowsChanges(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := searchFixture(t, db)
+		r, err := f.svc.Get(clerkCtx(), shinjuku, "0000000002")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Update(clerkCtx(), shinjuku, r.Code, r.Version, resident.Input{NameKanji: "小林 花子", NameKana: "コバヤシ ハナコ",
+			Address: r.Address, BirthDate: "1980-04-01", Sex: r.Sex}); err != nil {
+			t.Fatal(err)
+		}
+		for q, want := range map[string][]string{"コバヤシ": {"0000000002"}, "小林": {"0000000002"}, "バヤシ　ハ": {"0000000002"},
+			"ヤマダ　ハナコ": {}, "山田": {"0000000001"}, "ハナコ": {"0000000002"}} {
+			res, err := f.svc.Find(clerkCtx(), shinjuku, q)
+			if err != nil || !slices.Equal(codes(res.Residents), want) {
+				t.Errorf("after the change, Find(%q) = %v, %v; want %v", q, codes(res.Residents), err, want)
+			}
+		}
+	})
+}
+
+// R-AUD-1: every search is an event that says how it read the query; a
+// date is kept as the day, a possible My Number never.
+func TestFindAuditDetail(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := searchFixture(t, db)
+		for _, q := range []string{"昭和52年8月16日", "ヤマダ", "123456789018"} {
+			if _, err := f.svc.Find(clerkCtx(), shinjuku, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rows, err := db.Query(context.Background(), `SELECT detail FROM audit_events WHERE action = 'resident.search' ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var details []string
+		for rows.Next() {
+			var d string
+			rows.Scan(&d)
+			details = append(details, d)
+		}
+		want := []string{"q=birth_date:1977-08-16 found=1", "q=ヤマダ found=2", "q=[digits withheld] found=0"}
+		if !slices.Equal(details, want) {
+			t.Fatalf("search events = %q, want %q", details, want)
+		}
+	})
+}
+
+// Each way of searching is answered from an index, on a municipality large
+// enough for the planner to choose (and analysed): on PostgreSQL, as the
+// ordinary role under row-level security, no sequential scan of residents
+// or of the trigram postings; on SQLite, the FTS5 table or an index.
+func TestFindUsesIndexes(t *testing.T) {
+	queries := []string{"0000100001", "1980-04-01", "ヤマ", "タロ", "山田", "太郎", "ヤマダ", "タカハシ　タロウ", "イチロウ", "山田　太郎", "田　花"}
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		if _, err := f.svc.Import(clerkCtx(), shinjuku, records(demoInputs(5000, 3))); err != nil {
+			t.Fatal(err)
+		}
+		analyze := []string{"ANALYZE residents", "ANALYZE resident_grams"}
+		if db.Engine() == store.SQLite {
+			analyze = []string{"ANALYZE"}
+		}
+		for _, a := range analyze {
+			if _, err := db.SQL().ExecContext(context.Background(), a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ctx := store.WithScope(context.Background(), shinjuku)
+		for _, q := range queries {
+			query, args, err := resident.SearchSQL(db.Engine(), shinjuku, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			explain := "EXPLAIN "
+			if db.Engine() == store.SQLite {
+				explain = "EXPLAIN QUERY PLAN "
+			}
+			var plan []string
+			err = db.Read(ctx, func(qr store.Querier) error {
+				rows, err := qr.Query(ctx, explain+query, args...)
+				if err != nil {
+					return err
+				}
+				defer rows.Close()
+				cols, _ := rows.Columns()
+				for rows.Next() {
+					vals := make([]any, len(cols))
+					ptrs := make([]any, len(cols))
+					for i := range vals {
+						ptrs[i] = &vals[i]
+					}
+					if err := rows.Scan(ptrs...); err != nil {
+						return err
+					}
+					plan = append(plan, fmt.Sprint(vals[len(vals)-1]))
+				}
+				return rows.Err()
+			})
+			if err != nil {
+				t.Fatalf("explain %q: %v", q, err)
+			}
+			text := strings.Join(plan, "\n")
+			var bad bool
+			if db.Engine() == store.Postgres {
+				bad = strings.Contains(text, "Seq Scan on residents") || strings.Contains(text, "Seq Scan on resident_grams") ||
+					!strings.Contains(text, "Index")
+			} else {
+				// SQLite names a full scan "SCAN r"; an index use is "SEARCH r USING …".
+				for _, line := range plan {
+					for _, full := range []string{"SCAN r", "SCAN i"} {
+						if line == full || strings.HasPrefix(line, full+" ") {
+							bad = true
+						}
+					}
+				}
+				bad = bad || !strings.Contains(text, "USING INDEX") && !strings.Contains(text, "VIRTUAL TABLE INDEX") && !strings.Contains(text, "PRIMARY KEY")
+				if utf8.RuneCountInString(q) >= 3 && !strings.HasPrefix(q, "0") && !strings.Contains(q, "-") && !strings.Contains(text, "resident_names VIRTUAL TABLE INDEX") {
+					bad = true
+				}
+			}
+			if bad {
+				t.Errorf("plan of %q does not use the indexes:\n%s", q, text)
+			} else {
+				t.Logf("plan of %q:\n%s", q, text)
+			}
+		}
+	})
+}
+
+func TestPrefixEnd(t *testing.T) {
+	for p, want := range map[string]string{"ヤマ": "ヤミ", "a": "b", "山田": "山由", "\U0010FFFF": string(utf8.MaxRune), "a\U0010FFFF": "b", "\uD7FF": "\uE000"} {
+		if got := resident.PrefixEnd(p); got != want {
+			t.Errorf("PrefixEnd(%q) = %q, want %q", p, got, want)
+		}
+	}
+}
