@@ -164,6 +164,31 @@ func (s *Service) checkApplication(ctx context.Context, tx *store.Tx, applicant,
 	return nil
 }
 
+// MayActFor reports, as an error, whether actor may act for grantee's
+// access (apply for their rights, issue their activation code): a holder
+// of system-wide grant.apply for anyone; a section head, holding
+// grant.apply in the grantee's municipality, for a member of their own
+// department and section. Nobody acts for themselves.
+func (s *Service) MayActFor(ctx context.Context, actor, grantee identity.User) error {
+	rights, err := s.RightsOf(ctx, actor.ID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case actor.ID == grantee.ID:
+		return errs.E(errs.Forbidden, "nobody acts for their own access")
+	case actor.Status != identity.Active || grantee.Status != identity.Active:
+		return errs.E(errs.Forbidden, "both must be active staff")
+	case rights.system[GrantApply]:
+		return nil
+	case grantee.Tenant == "" || !rights.Has(GrantApply, grantee.Tenant):
+		return errs.E(errs.Forbidden, "%s holds no grant.apply for %s's municipality", actor.LoginID, grantee.LoginID)
+	case grantee.Department != actor.Department || grantee.Section != actor.Section:
+		return errs.E(errs.Forbidden, "%s is not a member of %s's section (%s %s)", grantee.LoginID, actor.LoginID, actor.Department, actor.Section)
+	}
+	return nil
+}
+
 // Approve grants a pending application (R-AC-3): the approver holds
 // grant.approve and is neither the applicant nor the grantee.
 func (s *Service) Approve(ctx context.Context, approver identity.User, id int64, note string) (Grant, error) {

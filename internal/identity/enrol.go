@@ -57,8 +57,11 @@ func (s *Service) PendingTOTP(ctx context.Context, loginID string) (TOTPKey, boo
 
 // ConfirmEnrolment finishes a user's own enrolment: the code from their app
 // proves it holds the secret (the pending one, or the one an administrator
-// gave), and the PIN they chose is set. Both land in one transaction.
-func (s *Service) ConfirmEnrolment(ctx context.Context, loginID, code, pin, pinAgain string) error {
+// gave), and the PIN they chose is set. Both land in one transaction. An
+// account whose one-time password an administrator set also needs the
+// activation code its section head issued (see IssueActivation). Wrong
+// codes count towards the lockout, and a locked account cannot enrol.
+func (s *Service) ConfirmEnrolment(ctx context.Context, loginID, activation, code, pin, pinAgain string) error {
 	subject := audit.Subject{Type: "user", ID: loginID}
 	if err := checkNewPIN(pin, pinAgain); err != nil {
 		return s.failed(ctx, "", "totp.enrol", subject, err)
@@ -67,6 +70,18 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, loginID, code, pin, pinA
 	sc, err := s.secretsOf(ctx, loginID)
 	if err != nil {
 		return err
+	}
+	if s.locked(sc.user) {
+		return s.denied(ctx, loginID, sc.user, "totp.enrol", "locked")
+	}
+	if sc.user.NeedsActivation {
+		ok, err := s.activationOK(ctx, sc.user.ID, activation)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return s.fail(ctx, sc.user, "totp.enrol", "wrong_activation_code")
+		}
 	}
 	secret, fromPending := sc.totp, false
 	if secret == nil {
@@ -101,9 +116,16 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, loginID, code, pin, pinA
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE staff_users SET pin_hash = $1, totp_last_step = $2, failed_logins = 0, updated_at = $3 WHERE id = $4`,
-			pinHash, step, s.now(), sc.user.ID); err != nil {
+		// The code is used once: a step no later than one already used does
+		// not pass, as at login.
+		res, err := tx.Exec(ctx, `UPDATE staff_users SET pin_hash = $1, totp_last_step = $2, failed_logins = 0, updated_at = $3,
+			credential_set_by = NULL, activation_hash = '', activation_expires_at = NULL WHERE id = $4 AND totp_last_step < $2`,
+			pinHash, step, s.now(), sc.user.ID)
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errLogin
 		}
 		return audit.Record(ctx, tx, audit.Event{Tenant: sc.user.Tenant, Action: "totp.enrol", Subject: subject, Outcome: audit.OK,
 			Detail: "by=self totp=" + map[bool]string{true: "new", false: "given"}[fromPending] + " pin=set"})
@@ -136,6 +158,9 @@ func (s *Service) ChangePIN(ctx context.Context, loginID, code, pin, pinAgain st
 	}
 	if sc.totp == nil || sc.user.Status != Active {
 		return s.failed(ctx, sc.user.Tenant, "pin.change", subject, errs.E(errs.Forbidden, "no authenticator is enrolled"))
+	}
+	if s.locked(sc.user) {
+		return s.denied(ctx, loginID, sc.user, "pin.change", "locked")
 	}
 	step, ok := checkTOTP(sc.totp, code, s.now(), sc.lastStep)
 	if !ok {

@@ -47,6 +47,11 @@ type User struct {
 	HasPIN             bool      `json:"has_pin"`
 	HasPasskey         bool      `json:"has_passkey"` // a WebAuthn credential
 	CreatedAt          time.Time `json:"created_at"`
+	// NeedsActivation: an IS administrator set the one-time password, so
+	// the first enrolment also needs an activation code from someone else.
+	NeedsActivation bool `json:"needs_activation"`
+	// ActivationIssued: such a code is waiting to be used.
+	ActivationIssued bool `json:"activation_issued"`
 }
 
 // Policy is the account policy.
@@ -83,14 +88,15 @@ func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 const selectUser = `SELECT id, login_id, staff_users.name, tenant_code, COALESCE(tenants.name, ''), department, section, status,
 	must_change_password, password_changed_at, locked_until, totp_sealed IS NOT NULL, pin_hash <> '', staff_users.created_at,
-	EXISTS (SELECT 1 FROM staff_webauthn_credentials c WHERE c.user_id = staff_users.id)
+	EXISTS (SELECT 1 FROM staff_webauthn_credentials c WHERE c.user_id = staff_users.id),
+	credential_set_by IS NOT NULL, activation_hash <> ''
 	FROM staff_users LEFT JOIN tenants ON tenants.code = staff_users.tenant_code`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var changed, locked sql.NullTime
 	err := row.Scan(&u.ID, &u.LoginID, &u.Name, &u.Tenant, &u.TenantName, &u.Department, &u.Section, &u.Status, &u.MustChangePassword,
-		&changed, &locked, &u.HasTOTP, &u.HasPIN, &u.CreatedAt, &u.HasPasskey)
+		&changed, &locked, &u.HasTOTP, &u.HasPIN, &u.CreatedAt, &u.HasPasskey, &u.NeedsActivation, &u.ActivationIssued)
 	u.PasswordChangedAt, u.LockedUntil = changed.Time.UTC(), locked.Time.UTC()
 	return u, err
 }
@@ -179,10 +185,14 @@ func (s *Service) Create(ctx context.Context, nu NewUser) (User, string, error) 
 	var u User
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
 		var id int64
-		err := tx.QueryRow(ctx, `INSERT INTO staff_users (login_id, name, tenant_code, department, section, status, password_hash,
-			password_changed_at, must_change_password, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, TRUE, $7, $7) RETURNING id`,
-			nu.LoginID, nu.Name, nu.Tenant, nu.Department, nu.Section, hash, now).Scan(&id)
+		setBy, err := actingStaff(ctx, tx)
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRow(ctx, `INSERT INTO staff_users (login_id, name, tenant_code, department, section, status, password_hash,
+			password_changed_at, must_change_password, created_at, updated_at, credential_set_by)
+			VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, TRUE, $7, $7, $8) RETURNING id`,
+			nu.LoginID, nu.Name, nu.Tenant, nu.Department, nu.Section, hash, now, setBy).Scan(&id)
 		if err != nil {
 			err = store.Translate(err)
 			if errs.Is(err, errs.Conflict) {

@@ -16,7 +16,14 @@ var errWrongPassword = errs.E(errs.Unauthenticated, "the current password is wro
 // ChangePassword lets a user set their own password (R-AUTH-3): the current
 // one must be given, and the new one must pass the policy and differ from
 // the last five.
+// Every session of the user ends.
 func (s *Service) ChangePassword(ctx context.Context, loginID, current, next string) error {
+	return s.changePassword(ctx, loginID, current, next, nil)
+}
+
+// changePassword ends every session of the user but the one whose token
+// hash is keep.
+func (s *Service) changePassword(ctx context.Context, loginID, current, next string, keep []byte) error {
 	subject := audit.Subject{Type: "user", ID: loginID}
 	u, hash, err := s.passwordOf(ctx, loginID)
 	if err != nil {
@@ -29,10 +36,16 @@ func (s *Service) ChangePassword(ctx context.Context, loginID, current, next str
 	if !ok {
 		return s.failed(ctx, u.Tenant, "password.change", subject, errWrongPassword)
 	}
-	if err := s.setPassword(ctx, u, next, false, "password.change"); err != nil {
+	if err := s.setPassword(ctx, u, next, false, "password.change", keep); err != nil {
 		return s.failed(ctx, u.Tenant, "password.change", subject, err)
 	}
 	return nil
+}
+
+// ChangeOwnPassword is ChangePassword by the user in sess: every other
+// session of theirs ends, sess goes on.
+func (s *Service) ChangeOwnPassword(ctx context.Context, sess Session, current, next string) error {
+	return s.changePassword(ctx, sess.User.LoginID, current, next, sess.tokenHash)
 }
 
 // ResetPassword gives a user a new one-time password, to be changed at the
@@ -44,7 +57,7 @@ func (s *Service) ResetPassword(ctx context.Context, loginID string) (string, er
 		return "", s.failed(ctx, "", "password.reset", subject, err)
 	}
 	temp := tempPassword()
-	if err := s.setPassword(ctx, u, temp, true, "password.reset"); err != nil {
+	if err := s.setPassword(ctx, u, temp, true, "password.reset", nil); err != nil {
 		return "", s.failed(ctx, u.Tenant, "password.reset", subject, err)
 	}
 	return temp, nil
@@ -64,8 +77,10 @@ func (s *Service) passwordOf(ctx context.Context, loginID string) (User, string,
 }
 
 // setPassword checks next against the policy and the history, and stores
-// it. mustChange marks a one-time password.
-func (s *Service) setPassword(ctx context.Context, u User, next string, mustChange bool, action string) error {
+// it. mustChange marks a one-time password: whoever sets one is recorded,
+// so that the first enrolment after it needs someone else's activation
+// code. Every session of the user ends but keep's (none for a reset).
+func (s *Service) setPassword(ctx context.Context, u User, next string, mustChange bool, action string, keep []byte) error {
 	if r := CheckPassword(u.LoginID, next); r != nil {
 		return &errs.FieldErrors{List: []errs.FieldError{{Field: "password", Reason: *r}}}
 	}
@@ -106,7 +121,22 @@ func (s *Service) setPassword(ctx context.Context, u User, next string, mustChan
 		if _, err := tx.Exec(ctx, `INSERT INTO staff_password_history (user_id, hash, created_at) VALUES ($1, $2, $3)`, u.ID, hash, now); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Event{Tenant: u.Tenant, Action: action, Subject: audit.Subject{Type: "user", ID: u.LoginID}, Outcome: audit.OK})
+		if mustChange {
+			setBy, err := actingStaff(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE staff_users SET credential_set_by = $1, activation_hash = '', activation_expires_at = NULL WHERE id = $2`, setBy, u.ID); err != nil {
+				return err
+			}
+		}
+		res, err := tx.Exec(ctx, `DELETE FROM staff_sessions WHERE user_id = $1 AND token_hash <> $2`, u.ID, append([]byte{}, keep...))
+		if err != nil {
+			return err
+		}
+		ended, _ := res.RowsAffected()
+		return audit.Record(ctx, tx, audit.Event{Tenant: u.Tenant, Action: action, Subject: audit.Subject{Type: "user", ID: u.LoginID}, Outcome: audit.OK,
+			Detail: "sessions_ended=" + itoa(int(ended))})
 	})
 }
 

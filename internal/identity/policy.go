@@ -43,7 +43,7 @@ func CheckPassword(loginID, password string) *errs.Message {
 		return reason("パスワードは"+strconv.Itoa(maxPasswordLen)+"文字以内にしてください", "must be at most "+strconv.Itoa(maxPasswordLen)+" characters")
 	case !utf8.ValidString(password) || strings.IndexFunc(password, unicode.IsControl) >= 0:
 		return reason("使用できない文字が含まれています", "contains a character that cannot be used")
-	case len(loginID) >= 3 && strings.Contains(lower, strings.ToLower(loginID)):
+	case len(squash(loginID)) >= 3 && strings.Contains(squash(password), squash(loginID)):
 		return reason("ログインIDを含むパスワードは使えません", "must not contain the login ID")
 	case distinct(password) < 5:
 		return reason("同じ文字の繰り返しが多すぎます", "has too few different characters")
@@ -54,6 +54,21 @@ func CheckPassword(loginID, password string) *errs.Message {
 }
 
 func notLetter(r rune) bool { return !unicode.IsLetter(r) }
+
+// squash keeps the letters and digits of s, lower-cased and with
+// full-width forms read as their ASCII counterparts, so that
+// "clerkSapporoSpring2026" is seen to contain "clerk.sapporo".
+func squash(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '！' && r <= '～' {
+			r = r - '！' + '!'
+		}
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, s)
+}
 
 func distinct(s string) int {
 	seen := map[rune]bool{}

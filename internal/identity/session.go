@@ -25,10 +25,14 @@ type SessionPolicy struct {
 	IdleLock time.Duration // no activity this long locks the session
 	Lifetime time.Duration // a session ends this long after login, whatever happens
 	StepUp   time.Duration // a second factor this recent counts for sensitive acts
+	// PasswordStage is the life of a session that passed the password
+	// only: long enough to type a code or enrol an app, too short to
+	// guess at leisure.
+	PasswordStage time.Duration
 }
 
 // DefaultSessionPolicy: lock after 10 idle minutes, end after 9 hours.
-var DefaultSessionPolicy = SessionPolicy{IdleLock: 10 * time.Minute, Lifetime: 9 * time.Hour, StepUp: 5 * time.Minute}
+var DefaultSessionPolicy = SessionPolicy{IdleLock: 10 * time.Minute, Lifetime: 9 * time.Hour, StepUp: 5 * time.Minute, PasswordStage: 10 * time.Minute}
 
 // Session is a staff member's server-side session.
 type Session struct {
@@ -79,6 +83,9 @@ func (s *Service) StartSession(ctx context.Context, u User, stage, address, term
 	now := s.now()
 	sess := Session{User: u, Stage: stage, CSRF: randomToken(), Address: address, Terminal: terminal, ReturnTo: returnTo,
 		CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(s.sessions.Lifetime), tokenHash: hashToken(token)}
+	if stage == StagePassword {
+		sess.ExpiresAt = now.Add(s.sessions.PasswordStage)
+	}
 	sess.ID = hex.EncodeToString(sess.tokenHash[:8])
 	var sfa any
 	if stage == StageActive {

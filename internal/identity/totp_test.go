@@ -82,6 +82,8 @@ func TestCheckPassword(t *testing.T) {
 		{"Short1!", "at least 12"},
 		{strings.Repeat("ab", 65), "at most 128"},
 		{"tanaka.h-secret-2026", "login ID"},
+		{"TanakaHSpring2026x", "login ID"}, // the ID without its dot, another case
+		{"ｔａｎａｋａ．ｈ-secret-26", "login ID"}, // full width
 		{"aaaaaaaaaaaaaaaa", "different characters"},
 		{"ababababababab12", "different characters"},
 		{"password1234", "common"},

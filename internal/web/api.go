@@ -505,3 +505,15 @@ func (s *Server) apiDownload(w http.ResponseWriter, r *http.Request) error {
 	}
 	return nil
 }
+
+func (s *Server) apiIssueActivation(w http.ResponseWriter, r *http.Request) error {
+	if err := decodeJSON(r, &struct{}{}); err != nil {
+		return err
+	}
+	code, err := s.activation(r, r.PathValue("login"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"login_id": r.PathValue("login"), "activation_code": code})
+	return nil
+}

@@ -132,6 +132,8 @@ var policy = map[string]rule{
 	"GET /grants":                               {kind: permitted, allow: grantAppliers},
 	"POST /grants":                              {kind: permitted, allow: grantAppliers},
 	"POST /grants/{id}/revoke":                  {kind: permitted, allow: grantAppliers},
+	"POST /staff/activation/{login}":            {kind: permitted, allow: grantAppliers},
+	"POST /api/v1/users/{login}/activation":     {kind: permitted, allow: grantAppliers},
 	"GET /grants/pending":                       {kind: permitted, allow: approverOnly},
 	"POST /grants/{id}/approve":                 {kind: permitted, allow: approverOnly},
 	"POST /grants/{id}/reject":                  {kind: permitted, allow: approverOnly},

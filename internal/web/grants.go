@@ -18,10 +18,12 @@ import (
 // administrators approve, patterns are edited by those who may.
 
 type grantsData struct {
-	Members  []identity.User  // staff the applicant may apply for
-	Patterns []access.Pattern // patterns the applicant may apply for
-	Tenants  []string         // municipalities where the applicant holds grant.apply
-	Grants   []access.Grant   // grants of those staff
+	Members []identity.User // staff the applicant may apply for
+	// Activation is a code just issued, shown once: for whom, and the code.
+	ActivationFor, ActivationCode string
+	Patterns                      []access.Pattern // patterns the applicant may apply for
+	Tenants                       []string         // municipalities where the applicant holds grant.apply
+	Grants                        []access.Grant   // grants of those staff
 }
 
 func (s *Server) grantsData(r *http.Request) (*grantsData, error) {
@@ -403,4 +405,32 @@ func (s *Server) decidePatternChange(w http.ResponseWriter, r *http.Request) err
 	}
 	http.Redirect(w, r, "/grants/pending?done="+done, http.StatusSeeOther)
 	return nil
+}
+
+// issueActivation gives a member of one's section who waits for a first
+// enrolment the activation code to hand over; shown this once.
+func (s *Server) issueActivation(w http.ResponseWriter, r *http.Request) error {
+	code, err := s.activation(r, r.PathValue("login"))
+	if err != nil {
+		msg, ok := problemText(lang(r), err)
+		if !ok {
+			return err
+		}
+		return s.renderGrants(w, r, problemStatus(err), msg, nil)
+	}
+	p := s.newPage(r, "grants.title", sessionFrom(r.Context()))
+	d, err := s.grantsData(r)
+	if err != nil {
+		return err
+	}
+	d.ActivationFor, d.ActivationCode = r.PathValue("login"), code
+	p.Data = d
+	return s.render(w, r, http.StatusOK, "grants", p)
+}
+
+func (s *Server) activation(r *http.Request, login string) (string, error) {
+	acc := s.accessP.Load()
+	return s.usersP.Load().IssueActivation(r.Context(), sessionFrom(r.Context()).User, login, func(issuer, user identity.User) error {
+		return acc.MayActFor(r.Context(), issuer, user)
+	})
 }

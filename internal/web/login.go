@@ -125,9 +125,9 @@ func (s *Server) enrol(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/login/second", http.StatusSeeOther)
 		return nil
 	}
-	f, err := formValues(r, "code", "pin", "pin_again")
+	f, err := formValues(r, "activation", "code", "pin", "pin_again")
 	if err == nil {
-		err = s.usersP.Load().ConfirmEnrolment(r.Context(), sess.User.LoginID, f["code"], f["pin"], f["pin_again"])
+		err = s.usersP.Load().ConfirmEnrolment(r.Context(), sess.User.LoginID, f["activation"], f["code"], f["pin"], f["pin_again"])
 	}
 	if err != nil {
 		if !identity.ErrLogin(err) && errs.Fields(err) == nil && !errs.Is(err, errs.Invalid) {
@@ -252,7 +252,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, http.StatusBadRequest, "password", p)
 	}
 	if err == nil {
-		err = s.usersP.Load().ChangePassword(r.Context(), sess.User.LoginID, f["current"], f["new"])
+		err = s.usersP.Load().ChangeOwnPassword(r.Context(), *sess, f["current"], f["new"])
 	}
 	if err != nil {
 		switch {

@@ -124,6 +124,9 @@ func (s *Server) routes() []route {
 		{pattern: "POST /grants/{id}/approve", gate: loggedIn, perm: access.GrantApprove, where: systemWide, h: s.decideGrant},
 		{pattern: "POST /grants/{id}/reject", gate: loggedIn, perm: access.GrantApprove, where: systemWide, h: s.decideGrant},
 		{pattern: "POST /grants/{id}/revoke", gate: loggedIn, perm: access.GrantApply, h: s.revokeGrant},
+		// A first enrolment after an administrator-set password needs a code
+		// from someone else: the section head issues it (issue 15).
+		{pattern: "POST /staff/activation/{login}", gate: loggedIn, perm: access.GrantApply, h: s.issueActivation},
 		{pattern: "GET /admin/patterns", gate: loggedIn, perm: access.PatternAdmin, where: systemWide, h: s.patternsPage},
 		{pattern: "POST /admin/patterns", gate: loggedIn, perm: access.PatternAdmin, where: systemWide, h: s.savePattern},
 		// A pattern change holds only when an approver of rights other than
@@ -154,6 +157,7 @@ func (s *Server) routes() []route {
 		{pattern: "GET /api/v1/grants", gate: loggedIn, perm: access.GrantApply, json: true, h: s.apiGrants},
 		{pattern: "POST /api/v1/grants", gate: loggedIn, perm: access.GrantApply, json: true, h: s.apiApply},
 		{pattern: "POST /api/v1/grants/{id}/revoke", gate: loggedIn, perm: access.GrantApply, json: true, h: s.apiGrantAction("revoke")},
+		{pattern: "POST /api/v1/users/{login}/activation", gate: loggedIn, perm: access.GrantApply, json: true, h: s.apiIssueActivation},
 		{pattern: "GET /api/v1/grants/pending", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiPendingGrants},
 		{pattern: "POST /api/v1/grants/{id}/approve", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiGrantAction("approve")},
 		{pattern: "POST /api/v1/grants/{id}/reject", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiGrantAction("reject")},
