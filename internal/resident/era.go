@@ -93,3 +93,21 @@ func eraIndex(name string) int {
 	}
 	panic("resident: era " + name + " matched the pattern but is not in the table")
 }
+
+// Wareki writes t as a 和暦 date, 昭和52年8月16日 (元年 for year 1), or ""
+// before 明治6年 (the lunar calendar's days are not converted).
+func Wareki(t time.Time) string {
+	t = civil(t.Year(), t.Month(), t.Day())
+	if t.Before(gregorianFrom) {
+		return ""
+	}
+	i := len(eras) - 1
+	for t.Before(eras[i].start) {
+		i--
+	}
+	y := "元"
+	if n := t.Year() - eras[i].start.Year() + 1; n > 1 {
+		y = strconv.Itoa(n)
+	}
+	return eras[i].name + y + "年" + strconv.Itoa(int(t.Month())) + "月" + strconv.Itoa(t.Day()) + "日"
+}

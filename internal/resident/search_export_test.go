@@ -1,6 +1,10 @@
 package resident
 
-import "bango/internal/store"
+import (
+	"time"
+
+	"bango/internal/store"
+)
 
 // SearchSQL is the statement Find runs for q, for the query-plan tests.
 func SearchSQL(e store.Engine, tenant, q string) (string, []any, error) {
@@ -14,3 +18,9 @@ func SearchSQL(e store.Engine, tenant, q string) (string, []any, error) {
 
 // PrefixEnd exposes prefixEnd to the tests.
 var PrefixEnd = prefixEnd
+
+// ParseBirthDate exposes parseBirthDate to the tests.
+func ParseBirthDate(q string) (time.Time, error) {
+	t, _, err := parseBirthDate(q)
+	return t, err
+}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"bango/internal/errs"
@@ -336,6 +337,25 @@ func TestPrefixEnd(t *testing.T) {
 	for p, want := range map[string]string{"ヤマ": "ヤミ", "a": "b", "山田": "山由", "\U0010FFFF": string(utf8.MaxRune), "a\U0010FFFF": "b", "\uD7FF": "\uE000"} {
 		if got := resident.PrefixEnd(p); got != want {
 			t.Errorf("PrefixEnd(%q) = %q, want %q", p, got, want)
+		}
+	}
+}
+
+// Wareki writes what parseBirthDate reads: every day from 明治6年 on goes
+// there and back.
+func TestWareki(t *testing.T) {
+	for s, want := range map[string]string{"1977-08-16": "昭和52年8月16日", "1989-01-07": "昭和64年1月7日", "1989-01-08": "平成元年1月8日",
+		"2019-04-30": "平成31年4月30日", "2019-05-01": "令和元年5月1日", "1912-07-29": "明治45年7月29日", "1912-07-30": "大正元年7月30日",
+		"1873-01-01": "明治6年1月1日", "1872-12-31": ""} {
+		d, _ := time.Parse("2006-01-02", s)
+		if got := resident.Wareki(d); got != want {
+			t.Errorf("Wareki(%s) = %q, want %q", s, got, want)
+		}
+	}
+	for d := time.Date(1873, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() < 2031; d = d.AddDate(0, 0, 1) {
+		got, err := resident.ParseBirthDate(resident.Wareki(d))
+		if err != nil || !got.Equal(d) {
+			t.Fatalf("%s → %s → %s, %v", d.Format("2006-01-02"), resident.Wareki(d), got, err)
 		}
 	}
 }
