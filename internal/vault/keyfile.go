@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"time"
 
@@ -54,63 +56,89 @@ func (m *MasterKeys) Versions() []int {
 // Path is the key file's location.
 func (m *MasterKeys) Path() string { return m.path }
 
+// lockWait bounds how long creating the key file waits for another process
+// holding the key folder's lock (a rotation takes well under a second).
+const lockWait = time.Minute
+
 // LoadKeyFile reads the master key file at path. With create set, a missing
 // file is made with one fresh key (mode 0600) and created is true. A file
 // that others may read or write is refused: the master key protects every
 // My Number, and a key file left open is the typical audit finding.
 func LoadKeyFile(path string, create bool) (m *MasterKeys, created bool, err error) {
 	defer errs.Annotate(&err, "vault: master key file %s", path)
-	fi, err := os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) && create {
-		m := &MasterKeys{path: path, versions: map[int][]byte{}}
-		if err := m.addVersion(); err != nil {
-			return nil, false, err
-		}
-		return m, true, nil
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) && create {
+		return createKeyFile(path)
 	}
+	m, err = readKeyFile(path)
+	return m, false, err
+}
+
+// createKeyFile makes the key file under the folder's lock, so that two
+// processes starting at once on an empty database cannot each write a key
+// and have one overwrite the other.
+func createKeyFile(path string) (*MasterKeys, bool, error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, false, errs.Wrap(errs.Unavailable, err, "cannot create folder %s", dir)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), lockWait)
+	defer cancel()
+	unlock, err := lockDir(ctx, dir)
 	if err != nil {
-		return nil, false, errs.Wrap(errs.Unavailable, err, "cannot read")
+		return nil, false, err
+	}
+	defer unlock()
+	if _, err := os.Stat(path); err == nil {
+		m, err := readKeyFile(path)
+		return m, false, err
+	}
+	m := &MasterKeys{path: path, versions: map[int][]byte{}}
+	if err := m.addVersion(); err != nil {
+		return nil, false, errs.Wrap(errs.Unavailable, err, "cannot write")
+	}
+	return m, true, nil
+}
+
+func readKeyFile(path string) (*MasterKeys, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, errs.Wrap(errs.Unavailable, err, "cannot read")
 	}
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-		return nil, false, errs.E(errs.Invalid, "permissions are %04o; they must be 0600 or stricter (run: chmod 600 %s)", perm, path)
+		return nil, errs.E(errs.Invalid, "permissions are %04o; they must be 0600 or stricter (run: chmod 600 %s)", perm, path)
 	}
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return nil, false, errs.Wrap(errs.Unavailable, err, "cannot read")
+		return nil, errs.Wrap(errs.Unavailable, err, "cannot read")
 	}
 	var kf keyFile
 	if err := json.Unmarshal(raw, &kf); err != nil {
-		return nil, false, errs.Wrap(errs.Invalid, err, "not a bango key file")
+		return nil, errs.Wrap(errs.Invalid, err, "not a bango key file")
 	}
 	if kf.Format != keyFileFormat {
-		return nil, false, errs.E(errs.Invalid, "format %q, want %q", kf.Format, keyFileFormat)
+		return nil, errs.E(errs.Invalid, "format %q, want %q", kf.Format, keyFileFormat)
 	}
-	m = &MasterKeys{path: path, versions: map[int][]byte{}}
+	m := &MasterKeys{path: path, versions: map[int][]byte{}}
 	for _, e := range kf.Keys {
 		k, err := base64.StdEncoding.DecodeString(e.Key)
 		if err != nil || len(k) != 32 {
-			return nil, false, errs.E(errs.Invalid, "key version %d is not 32 bytes of base64", e.Version)
+			return nil, errs.E(errs.Invalid, "key version %d is not 32 bytes of base64", e.Version)
 		}
 		if e.Version <= 0 || m.versions[e.Version] != nil {
-			return nil, false, errs.E(errs.Invalid, "key version %d is invalid or repeated", e.Version)
+			return nil, errs.E(errs.Invalid, "key version %d is invalid or repeated", e.Version)
 		}
 		m.versions[e.Version] = k
 		m.newest = max(m.newest, e.Version)
 	}
 	if m.newest == 0 {
-		return nil, false, errs.E(errs.Invalid, "holds no key")
+		return nil, errs.E(errs.Invalid, "holds no key")
 	}
-	return m, false, nil
+	return m, nil
 }
 
-// Rotate adds a new newest version and rewrites the file.
-func (m *MasterKeys) Rotate() (int, error) {
-	if err := m.addVersion(); err != nil {
-		return 0, err
-	}
-	return m.newest, nil
-}
-
+// addVersion adds a new newest version and rewrites the file; when it
+// returns, the new version is durable. m must not be in use by a Vault yet:
+// it changes m in place.
 func (m *MasterKeys) addVersion() error {
 	k := make([]byte, 32)
 	if _, err := rand.Read(k); err != nil {
@@ -131,8 +159,11 @@ func (m *MasterKeys) addVersion() error {
 	return nil
 }
 
-// save writes the file atomically (temp file, fsync, rename) so that a crash
-// never leaves a half-written key file.
+// save writes the file so that it is whole and durable when save returns:
+// temporary file, fsync, rename, fsync of the folder. Without the last
+// step the rename could be lost to a power cut after the database has
+// committed data keys wrapped by the new version, and they would never
+// open again.
 func (m *MasterKeys) save() error {
 	kf := keyFile{Format: keyFileFormat}
 	for _, v := range m.Versions() {
@@ -165,7 +196,7 @@ func (m *MasterKeys) save() error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(f.Name())
+	defer os.Remove(f.Name()) // fails harmlessly once renamed
 	if err := f.Chmod(0o600); err != nil {
 		f.Close()
 		return err
@@ -184,7 +215,24 @@ func (m *MasterKeys) save() error {
 	if err := os.Rename(f.Name(), m.path); err != nil {
 		return fmt.Errorf("replace %s: %w", m.path, err)
 	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("make the new %s durable (fsync %s): %w", m.path, dir, err)
+	}
 	return nil
+}
+
+// syncDir makes a rename in dir durable.
+func syncDir(dir string) error {
+	// Windows cannot flush a directory handle; NTFS journals the rename.
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 func (m *MasterKeys) key(version int) ([]byte, bool) {

@@ -3,6 +3,7 @@ package vault
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,17 +39,45 @@ func (c SealedColumn) binding(tenant, row string) Binding {
 // Rotate adds a master-key version to the key file and gives every tenant a
 // new seal data key wrapped by it. New values are sealed with the new key at
 // once; Rewrap moves the existing ones. It returns the new master version.
+//
+// The new version is durable in the key file before the database commits
+// anything wrapped by it, so a crash or power cut at any point leaves a
+// vault that opens: at worst the file holds a version nothing uses yet,
+// and the next Rotate adds another and finishes. Rotations take turns: on
+// a lock on the key file's folder (processes sharing the file) and on the
+// database's data keys (processes sharing the database, each with its own
+// copy of the file), under which the key file is read afresh.
 func (v *Vault) Rotate(ctx context.Context) (int, error) {
-	m, _, err := LoadKeyFile(v.Master().Path(), false)
+	ctx = store.WithScope(ctx, store.AllTenants) // every municipality's keys
+	path := v.Master().Path()
+	unlock, err := lockDir(ctx, filepath.Dir(path))
 	if err != nil {
 		return 0, err
 	}
-	next := &MasterKeys{path: m.path, versions: m.versions, newest: m.newest}
-	if _, err := next.Rotate(); err != nil {
-		return 0, err
-	}
-	v.master.Store(next)
-	err = v.db.Transact(ctx, func(tx *store.Tx) error {
+	defer unlock()
+	var next *MasterKeys
+	// Once, not Transact: a retry would add yet another version to the file.
+	err = v.db.TransactOnce(ctx, func(tx *store.Tx) error {
+		if err := lockDataKeys(ctx, tx); err != nil {
+			return err
+		}
+		m, _, err := LoadKeyFile(path, false)
+		if err != nil {
+			return err
+		}
+		if err := checkKeyFile(ctx, tx, m); err != nil {
+			return err
+		}
+		if err := m.addVersion(); err != nil {
+			return errs.Wrap(errs.Unavailable, err, "vault: add a master key version to %s", path)
+		}
+		next = m
+		v.master.Store(m)
+		if v.afterKeyFileWritten != nil {
+			if err := v.afterKeyFileWritten(); err != nil {
+				return err
+			}
+		}
 		rows, err := tx.Query(ctx, `SELECT tenant_code, max(version) FROM vault_data_keys WHERE purpose = 'seal' GROUP BY tenant_code ORDER BY tenant_code`)
 		if err != nil {
 			return err
@@ -75,16 +104,73 @@ func (v *Vault) Rotate(ctx context.Context) (int, error) {
 				return err
 			}
 		}
-		return audit.Record(ctx, tx, audit.Event{Action: "keys.rotate", Subject: audit.Subject{Type: "master_key", ID: strconv.Itoa(next.Newest())},
+		return audit.Record(ctx, tx, audit.Event{Action: "keys.rotate", Subject: audit.Subject{Type: "master_key", ID: strconv.Itoa(m.Newest())},
 			Outcome: audit.OK, Detail: fmt.Sprintf("new_data_keys=%d", len(list))})
 	})
 	if err != nil {
-		// The key file already holds the new version; that is harmless: the
-		// next Rotate or Rewrap uses it. Say so rather than hide it.
-		return 0, fmt.Errorf("vault: master key version %d was added to %s, but new data keys were not stored: %w", next.Newest(), next.Path(), err)
+		if next != nil {
+			// Harmless, but say so rather than hide it.
+			err = errs.Wrap(errs.KindOf(err), err, "vault: master key version %d was added to %s, but no data key was stored under it; the vault works as before: run keys rotate again",
+				next.Newest(), next.Path())
+		}
+		// The refusal is worth a record; if the database is what failed,
+		// this fails too, and err says why.
+		audit.RecordAlone(context.WithoutCancel(ctx), v.db, audit.Event{Action: "keys.rotate", Subject: audit.Subject{Type: "master_key"},
+			Outcome: audit.Failed, Detail: firstLine(err)})
+		return 0, err
 	}
 	v.forget()
 	return next.Newest(), nil
+}
+
+func firstLine(err error) string {
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	return msg
+}
+
+// lockDataKeys makes rotations on one database take turns. On SQLite the
+// transaction already is the one writer; on PostgreSQL the table lock
+// conflicts with itself and with writes of data keys (a new municipality,
+// a rewrap), not with reads, so serving goes on meanwhile.
+func lockDataKeys(ctx context.Context, tx *store.Tx) error {
+	if tx.Engine() != store.Postgres {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `LOCK TABLE vault_data_keys IN SHARE ROW EXCLUSIVE MODE`)
+	return err
+}
+
+// checkKeyFile makes sure m opens the data keys in the database. A stale
+// copy of the key file (another server's, an old backup) would number its
+// new version like one the database already uses, with another key: the
+// data keys wrapped by either could then never be opened by both.
+func checkKeyFile(ctx context.Context, tx *store.Tx, m *MasterKeys) error {
+	rows, err := tx.Query(ctx, `SELECT tenant_code, purpose, version, master_version, wrapped FROM vault_data_keys ORDER BY master_version, tenant_code, purpose, version`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	checked := map[int]bool{}
+	for rows.Next() {
+		var tenant, purpose string
+		var version, mv int
+		var wrapped []byte
+		if err := rows.Scan(&tenant, &purpose, &version, &mv, &wrapped); err != nil {
+			return store.Translate(err)
+		}
+		if checked[mv] {
+			continue
+		}
+		checked[mv] = true
+		if _, ok := m.key(mv); !ok {
+			return errs.E(errs.Conflict, "vault: the database holds data keys wrapped by master key version %d, which %s does not hold: "+
+				"it is older than the key file the last rotation wrote (a copy from another server, or a backup?); put the current key file there, then rotate", mv, m.Path())
+		}
+		if _, err := m.unwrap(tenant, purpose, version, mv, wrapped); err != nil {
+			return errs.Wrap(errs.Conflict, err, "vault: %s is not the key file of this database: its master key version %d does not open the data keys", m.Path(), mv)
+		}
+	}
+	return store.Translate(rows.Err())
 }
 
 // forget drops cached keys so the next use loads the new versions.
@@ -228,7 +314,13 @@ func (v *Vault) resealColumn(ctx context.Context, col SealedColumn, progress Pro
 		for {
 			var last string
 			var moved int
-			err := v.db.Transact(ctx, func(tx *store.Tx) error {
+			// The keys are loaded before the transaction: loading reads
+			// through the pool, which the transaction must not.
+			tk, err := v.keys(ctx, t)
+			if err != nil {
+				return int(done), err
+			}
+			err = v.db.Transact(ctx, func(tx *store.Tx) error {
 				moved = 0
 				rows, err := tx.Query(ctx, selectQ, t, newest[t], after)
 				if err != nil {
@@ -254,11 +346,11 @@ func (v *Vault) resealColumn(ctx context.Context, col SealedColumn, progress Pro
 				}
 				for _, r := range batch {
 					b := col.binding(t, r.row)
-					pt, err := v.Open(ctx, b, r.sealed)
+					pt, err := tk.open(b, r.sealed)
 					if err != nil {
 						return err
 					}
-					sealed, ver, err := v.Seal(ctx, b, pt)
+					sealed, ver, err := sealWith(tk.seal[tk.newest], tk.newest, b, pt)
 					if err != nil {
 						return err
 					}

@@ -153,19 +153,24 @@ func insertSealed(t *testing.T, db *store.DB, v *vault.Vault, tenantCode string,
 	t.Helper()
 	ctx := store.WithScope(testCtx(), tenantCode)
 	now := time.Now().UTC()
+	// Sealed before the transaction: loading the keys reads through the
+	// pool, which a transaction's fn must not.
+	sns := make([]vault.SealedNumber, n)
+	for i := range sns {
+		first := fmt.Sprintf("%011d", i*104729+7)
+		num, err := mynumber.Parse(first + string(mynumber.CheckDigit(first)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sns[i], err = v.SealNumber(ctx, vault.Binding{Tenant: tenantCode, Table: "residents", Column: "mynumber", Row: fmt.Sprintf("%010d", i+1)}, num)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	err := db.Transact(ctx, func(tx *store.Tx) error {
-		for i := 0; i < n; i++ {
+		for i, sn := range sns {
 			row := fmt.Sprintf("%010d", i+1)
-			first := fmt.Sprintf("%011d", i*104729+7)
-			num, err := mynumber.Parse(first + string(mynumber.CheckDigit(first)))
-			if err != nil {
-				return err
-			}
-			sn, err := v.SealNumber(ctx, vault.Binding{Tenant: tenantCode, Table: "residents", Column: "mynumber", Row: row}, num)
-			if err != nil {
-				return err
-			}
-			_, err = tx.Exec(ctx, `INSERT INTO residents (tenant_code, code, name_kanji, name_kana, address, birth_date, sex,
+			_, err := tx.Exec(ctx, `INSERT INTO residents (tenant_code, code, name_kanji, name_kana, address, birth_date, sex,
 				mynumber_sealed, mynumber_bidx, mynumber_key_version, created_at, updated_at)
 				VALUES ($1, $2, '山田　太郎', 'ヤマダ　タロウ', '東京都新宿区', '1980-01-02', '1', $3, $4, $5, $6, $6)`,
 				tenantCode, row, sn.Sealed, sn.Index, sn.KeyVersion, now)
@@ -183,7 +188,11 @@ func insertSealed(t *testing.T, db *store.DB, v *vault.Vault, tenantCode string,
 func openAll(t *testing.T, db *store.DB, v *vault.Vault) int {
 	t.Helper()
 	ctx := store.WithScope(testCtx(), store.AllTenants)
-	n := 0
+	type row struct {
+		tenant, code string
+		sealed       []byte
+	}
+	var all []row
 	err := db.Read(ctx, func(q store.Querier) error {
 		rows, err := q.Query(ctx, `SELECT tenant_code, code, mynumber_sealed FROM residents`)
 		if err != nil {
@@ -191,20 +200,25 @@ func openAll(t *testing.T, db *store.DB, v *vault.Vault) int {
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var tc, code string
-			var sealed []byte
-			rows.Scan(&tc, &code, &sealed)
-			if _, err := v.OpenNumber(ctx, vault.Binding{Tenant: tc, Table: "residents", Column: "mynumber", Row: code}, sealed); err != nil {
-				t.Fatalf("row %s/%s: %v", tc, code, err)
+			var r row
+			if err := rows.Scan(&r.tenant, &r.code, &r.sealed); err != nil {
+				return err
 			}
-			n++
+			all = append(all, r)
 		}
 		return rows.Err()
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return n
+	// Opened after the read: loading the keys reads through the pool,
+	// which must not happen inside the read's transaction.
+	for _, r := range all {
+		if _, err := v.OpenNumber(ctx, vault.Binding{Tenant: r.tenant, Table: "residents", Column: "mynumber", Row: r.code}, r.sealed); err != nil {
+			t.Fatalf("row %s/%s: %v", r.tenant, r.code, err)
+		}
+	}
+	return len(all)
 }
 
 // R-STO-1: rotation adds a master version and new data keys; rewrap moves
