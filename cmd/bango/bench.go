@@ -24,19 +24,25 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
   audit-search  p50/p99 latency of the auditor's searches (by subject; by actor
            over a week; by subject in one municipality) over a large synthetic
            log: 10,000,000 events on PostgreSQL, 1,000,000 on SQLite by default
+  search   p50/p99 latency of the resident searches staff make (code, name, part
+           of a name, date of birth) over 1,000,000 residents, one after another
+           and by 100 sessions at once (bango bench search -h)
 
 The database is a scratch one: a temporary SQLite file, or with --db postgres://…
 a new schema in that database, dropped afterwards.`
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintf(stderr, "Usage: bango bench import|audit|audit-search|login [flags]\n\n%s\n", summary)
+		fmt.Fprintf(stderr, "Usage: bango bench import|audit|audit-search|login|search [flags]\n\n%s\n", summary)
 		if len(args) == 0 {
 			return errUsage
 		}
 		return nil
 	}
 	which := args[0]
+	if which == "search" {
+		return runBenchSearch(ctx, args[1:], stdout, stderr)
+	}
 	if which != "import" && which != "audit" && which != "audit-search" && which != "login" {
-		fmt.Fprintf(stderr, "bango bench: unknown benchmark %q (import, audit, audit-search, login)\n", which)
+		fmt.Fprintf(stderr, "bango bench: unknown benchmark %q (import, audit, audit-search, login, search)\n", which)
 		return errUsage
 	}
 	fs := newFlags("bench "+which, "[flags]", summary, stderr)
