@@ -120,6 +120,9 @@ func (s *Service) Acknowledge(ctx context.Context, id int64, by, comment string,
 			return errs.E(errs.NotFound, "alert %d not found", id)
 		case a.Status != "open":
 			return errs.E(errs.Conflict, "alert %d is already acknowledged", id)
+		case a.Subject == by:
+			// Nobody closes the alarm raised about themselves (issue 15).
+			return errs.E(errs.Forbidden, "alert %d is about you: another privacy manager acknowledges it", id)
 		case comment == "" || utf8.RuneCountInString(comment) > 500:
 			var fe errs.FieldErrors
 			fe.Add("comment", errs.Message{JA: "確認結果を500文字以内で記入してください", EN: "write what you found, at most 500 characters"})

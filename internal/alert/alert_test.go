@@ -10,6 +10,7 @@ import (
 
 	"bango/internal/alert"
 	"bango/internal/audit"
+	"bango/internal/errs"
 	"bango/internal/store"
 	"bango/internal/testutil"
 )
@@ -175,6 +176,26 @@ func TestListScopeAndPaging(t *testing.T) {
 		}
 		if all, _, _ := svc.List(context.Background(), alert.Filter{All: true}); len(all) != 5 {
 			t.Fatalf("system-wide reviewer sees %d, want 5", len(all))
+		}
+	})
+}
+
+// R-AUD-4 (issue 15): an alert about a person is acknowledged by someone
+// else, never by that person.
+func TestNoAcknowledgingOneself(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		svc := alert.NewService(db)
+		ctx := audit.WithActor(context.Background(), audit.Actor{User: "pm"})
+		a, err := svc.Raise(ctx, alert.Alert{Tenant: "131041", Rule: alert.RuleBulkReveal, Subject: "pm"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		anywhere := func(string) bool { return true }
+		if _, err := svc.Acknowledge(ctx, a.ID, "pm", "確認しました", anywhere); !errs.Is(err, errs.Forbidden) {
+			t.Fatalf("acknowledged an alert about oneself: %v", err)
+		}
+		if got, err := svc.Acknowledge(ctx, a.ID, "pm2", "確認しました", anywhere); err != nil || got.Status != "acknowledged" {
+			t.Fatalf("another privacy manager: %+v %v", got, err)
 		}
 	})
 }

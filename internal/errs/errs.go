@@ -83,6 +83,21 @@ func KindOf(err error) Kind {
 	return Internal
 }
 
+// Public is what err may tell the person who caused it: the wrong fields,
+// or the message of its kind — never the cause underneath (driver texts,
+// constraint names, database URLs, file paths), which only the log sees.
+func Public(err error) string {
+	var fe *FieldErrors
+	if errors.As(err, &fe) {
+		return fe.Error()
+	}
+	var e *Error
+	if errors.As(err, &e) && e.Message != "" {
+		return e.Message
+	}
+	return KindOf(err).String()
+}
+
 // Is reports whether err is of kind k.
 func Is(err error, k Kind) bool { return err != nil && KindOf(err) == k }
 

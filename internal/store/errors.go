@@ -81,7 +81,11 @@ func (e *ConstraintError) Unwrap() error { return e.Err }
 // As lets errs.KindOf see the kind: ConstraintError converts to *errs.Error.
 func (e *ConstraintError) As(target any) bool {
 	if t, ok := target.(**errs.Error); ok {
-		*t = &errs.Error{Kind: e.Kind, Message: "constraint " + e.Constraint, Err: e.Err}
+		msg := "the change clashes with stored data"
+		if e.Kind == errs.Invalid {
+			msg = "the change breaks a rule of the stored data"
+		}
+		*t = &errs.Error{Kind: e.Kind, Message: msg, Err: e}
 		return true
 	}
 	return false

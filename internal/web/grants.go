@@ -143,7 +143,7 @@ func problemText(lang string, err error) (string, bool) {
 	}
 	switch errs.KindOf(err) {
 	case errs.Forbidden, errs.Conflict, errs.NotFound, errs.Invalid:
-		return err.Error(), true
+		return errs.Public(err), true
 	}
 	return "", false
 }

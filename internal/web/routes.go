@@ -2,9 +2,11 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
 	"net/http"
 
 	"bango/internal/access"
+	"bango/internal/audit"
 )
 
 // route is one endpoint and what it needs of the caller. Every route of
@@ -194,7 +196,18 @@ func (s *Server) Handler() http.Handler {
 		s.refused(r, "cross_origin", nil)
 		http.Error(w, "cross-origin request refused / 他サイトからの操作は受け付けません", http.StatusForbidden)
 	}))
-	return securityHeaders(limitBody(protect.Handler(mux)))
+	return withRequestID(securityHeaders(limitBody(protect.Handler(mux))))
+}
+
+// withRequestID gives every request an ID, answered as X-Request-ID and
+// carried by every audit event the request writes, so that a person's
+// report of a failed request leads to its events and log lines.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := rand.Text()[:16]
+		w.Header().Set("X-Request-ID", id)
+		next.ServeHTTP(w, r.WithContext(audit.WithRequestID(r.Context(), id)))
+	})
 }
 
 // wrap puts a route behind its gate and permission check.

@@ -104,7 +104,10 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 		if kind == errs.Internal {
 			s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		} else {
-			body["message"] = err.Error()
+			body["message"] = errs.Public(err)
+			if errs.Public(err) != err.Error() {
+				s.log.InfoContext(r.Context(), "request refused", "method", r.Method, "path", r.URL.Path, "err", err)
+			}
 			if fs := errs.Fields(err); fs != nil {
 				body["fields"] = fs
 			}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -101,6 +102,9 @@ func TestErrorAdapter(t *testing.T) {
 		{errs.E(errs.Forbidden, "no"), 403, "no"},
 		{errs.E(errs.Locked, "locked"), 423, "locked"},
 		{errors.New("pq: password authentication failed for secret-host"), 500, ""},
+		// A refusal shows its message, never the cause under it (issue 15).
+		{errs.Wrap(errs.Conflict, errors.New("duplicate key violates residents_pkey at secret-host"), "already exists"), 409, "already exists"},
+		{&store.ConstraintError{Kind: errs.Conflict, Constraint: "residents_secret_idx", Err: errors.New("secret-host")}, 409, "clashes"},
 	}
 	for _, tt := range tests {
 		rec := httptest.NewRecorder()
@@ -109,7 +113,7 @@ func TestErrorAdapter(t *testing.T) {
 		if rec.Code != tt.status || (tt.shown != "" && !strings.Contains(body, tt.shown)) {
 			t.Errorf("%v: %d %s", tt.err, rec.Code, body)
 		}
-		if tt.status == 500 && strings.Contains(body, "secret-host") {
+		if strings.Contains(body, "secret-host") || strings.Contains(body, "residents_secret_idx") {
 			t.Errorf("internal error detail leaked: %s", body)
 		}
 	}
@@ -180,4 +184,25 @@ func TestAuditProofRoutes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Issue 15, R-AUD-1: every request has an ID, answered as X-Request-ID
+// and carried by the audit events it writes.
+func TestRequestIDInAuditEvents(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		c := f.client(t)
+		res, _ := f.post(t, c, "/login", url.Values{"login_id": {"tanaka.h"}, "password": {"wrong password here"}})
+		id := res.Header.Get("X-Request-ID")
+		if len(id) != 16 {
+			t.Fatalf("X-Request-ID = %q", id)
+		}
+		var n int
+		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'login.password' AND request_id = $1`, id).Scan(&n)
+		if n != 1 {
+			t.Fatalf("events with the request's ID = %d, want 1", n)
+		}
+		if res2, _ := f.post(t, c, "/login", url.Values{"login_id": {"tanaka.h"}, "password": {"wrong password here"}}); res2.Header.Get("X-Request-ID") == id {
+			t.Fatal("two requests share an ID")
+		}
+	})
 }
