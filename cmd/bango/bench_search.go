@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
+
+	"golang.org/x/text/width"
 
 	"bango/internal/bench"
 	"bango/internal/resident"
@@ -48,11 +51,11 @@ func runBenchSearch(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stdout, "  as role %s: row-level security binds every search\n", res.Role)
 	}
 	fmt.Fprintf(stdout, "\n  one session, %d searches of each kind (at most %d listed)\n", res.Queries, resident.MaxResults)
-	fmt.Fprintf(stdout, "  %-36s %-18s %8s %8s %8s %8s %8s %6s\n", "search", "e.g.", "p50 ms", "p99 ms", "p50 ×", "p99 ×", "found", "more")
+	fmt.Fprintf(stdout, "  %-36s %s %8s %8s %8s %8s %8s %6s\n", "search", pad("e.g.", 20), "p50 ms", "p99 ms", "p50 ×", "p99 ×", "found", "more")
 	for _, k := range res.Kinds {
-		fmt.Fprintf(stdout, "  %-36s %-18s %8.2f %8.2f %8.2f %8.2f %8.1f %5.0f%%\n", k.Kind, k.Example, k.P50ms, k.P99ms, k.P50Ratio, k.P99Ratio, k.MeanResults, 100*k.MoreShare)
+		fmt.Fprintf(stdout, "  %s %s %8.2f %8.2f %8.2f %8.2f %8.1f %5.0f%%\n", pad(k.Kind, 36), pad(k.Example, 20), k.P50ms, k.P99ms, k.P50Ratio, k.P99Ratio, k.MeanResults, 100*k.MoreShare)
 	}
-	fmt.Fprintf(stdout, "  %-36s %-18s %8.2f %8.2f\n", "floor: a SELECT by primary key alone", "", res.FloorP50ms, res.FloorP99ms)
+	fmt.Fprintf(stdout, "  %-36s %s %8.2f %8.2f\n", "floor: a SELECT by primary key alone", pad("", 20), res.FloorP50ms, res.FloorP99ms)
 	fmt.Fprintf(stdout, "  (× : against the search by code, the primary key through the same path)\n")
 	for _, l := range res.Load {
 		pace := fmt.Sprintf("pausing %s on average", time.Duration(l.ThinkMs*float64(time.Millisecond)))
@@ -62,10 +65,25 @@ func runBenchSearch(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stdout, "\n  %d sessions at once, %s, %.0f s: %d searches (%.0f/s), %d errors\n", l.Sessions, pace, l.Seconds, l.Searches, l.PerSecond, l.Errors)
 		fmt.Fprintf(stdout, "  %-36s %8s %8s %8s %8s\n", "search", "p50 ms", "p99 ms", "p50 ×", "p99 ×")
 		for _, k := range l.Kinds {
-			fmt.Fprintf(stdout, "  %-36s %8.2f %8.2f %8.2f %8.2f\n", k.Kind, k.P50ms, k.P99ms, k.P50Ratio, k.P99Ratio)
+			fmt.Fprintf(stdout, "  %s %8.2f %8.2f %8.2f %8.2f\n", pad(k.Kind, 36), k.P50ms, k.P99ms, k.P50Ratio, k.P99Ratio)
 		}
 		fmt.Fprintf(stdout, "  %-36s %8.2f %8.2f\n", "all", l.P50ms, l.P99ms)
 	}
 	fmt.Fprintf(stdout, "\n  target: p99 under 50 ms\n")
 	return nil
+}
+
+// pad fills s with spaces to n terminal columns, counting a wide (kanji,
+// kana) character as two.
+func pad(s string, n int) string {
+	w := 0
+	for _, r := range s {
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
+			w += 2
+		default:
+			w++
+		}
+	}
+	return s + strings.Repeat(" ", max(0, n-w))
 }
