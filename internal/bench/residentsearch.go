@@ -276,6 +276,9 @@ func searchLoad(ctx context.Context, find func(context.Context, string) (residen
 			for time.Now().Before(deadline) && ctx.Err() == nil {
 				if think > 0 {
 					time.Sleep(time.Duration(rng.Int64N(int64(2 * think)))) // a pause of think on average
+					if !time.Now().Before(deadline) {
+						break
+					}
 				}
 				k := rng.IntN(len(searchKinds))
 				_, d, err := find(staff, searchKinds[k].q(sample[rng.IntN(len(sample))], rng))
