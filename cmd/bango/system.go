@@ -147,6 +147,8 @@ func buildSystem(ctx context.Context, cfg *config.Config, log *slog.Logger, db *
 		access: access.NewService(db),
 		alerts: alert.NewService(db),
 	}
+	sys.users.SetSessionPolicy(identity.SessionPolicy{IdleLock: cfg.IdleLock, Lifetime: cfg.SessionLife,
+		StepUp: identity.DefaultSessionPolicy.StepUp, PasswordStage: cfg.PasswordStage})
 	sys.review = review.NewService(db, v, sys.access)
 	sys.review.Register(resident.KindMyNumber, sys.residents.ApplyMyNumber)
 	sys.review.RegisterSystem(access.KindPattern, sys.access.ApplyPattern, access.GrantApprove)

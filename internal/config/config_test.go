@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func parse(t *testing.T, args []string, env map[string]string) (*Config, error) {
@@ -92,5 +93,32 @@ func TestRevealPurposes(t *testing.T) {
 	}
 	if _, err := parse(t, []string{"--reveal-purposes", strings.Repeat("長", 101)}, nil); err == nil {
 		t.Fatal("an over-long purpose was accepted")
+	}
+}
+
+// Issue 15, R-AUTH-4, R-AUD-3: session times are settings within safe
+// bounds; STARTTLS is required by default; the mail server's CA file
+// must hold a certificate.
+func TestSessionAndMailSettings(t *testing.T) {
+	c, err := parse(t, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.IdleLock != 10*time.Minute || c.SessionLife != 9*time.Hour || c.PasswordStage != 10*time.Minute || !c.SMTPRequireTLS {
+		t.Fatalf("defaults: idle %v, life %v, password stage %v, require TLS %v", c.IdleLock, c.SessionLife, c.PasswordStage, c.SMTPRequireTLS)
+	}
+	c, err = parse(t, []string{"--idle-lock-minutes", "5", "--session-hours", "8", "--password-stage-minutes", "3"}, nil)
+	if err != nil || c.IdleLock != 5*time.Minute || c.SessionLife != 8*time.Hour || c.PasswordStage != 3*time.Minute {
+		t.Fatalf("set: %+v %v", c, err)
+	}
+	for _, args := range [][]string{{"--idle-lock-minutes", "0"}, {"--idle-lock-minutes", "600"}, {"--session-hours", "24"}, {"--password-stage-minutes", "60"}} {
+		if _, err := parse(t, args, nil); err == nil || !strings.Contains(err.Error(), strings.TrimPrefix(args[0], "--")) {
+			t.Errorf("%v accepted: %v", args, err)
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "ca.pem")
+	os.WriteFile(bad, []byte("not a certificate"), 0o600)
+	if _, err := parse(t, []string{"--smtp-ca-file", bad}, nil); err == nil || !strings.Contains(err.Error(), "smtp-ca-file") {
+		t.Fatalf("a CA file without a certificate: %v", err)
 	}
 }
