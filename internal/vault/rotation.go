@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"bango/internal/audit"
 
@@ -113,10 +114,12 @@ func (v *Vault) Rotate(ctx context.Context) (int, error) {
 			err = errs.Wrap(errs.KindOf(err), err, "vault: master key version %d was added to %s, but no data key was stored under it; the vault works as before: run keys rotate again",
 				next.Newest(), next.Path())
 		}
-		// The refusal is worth a record; if the database is what failed,
-		// this fails too, and err says why.
-		audit.RecordAlone(context.WithoutCancel(ctx), v.db, audit.Event{Action: "keys.rotate", Subject: audit.Subject{Type: "master_key"},
+		// The failure is worth a record; if the database is what failed,
+		// this fails too (briefly: err already says why).
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		audit.RecordAlone(rctx, v.db, audit.Event{Action: "keys.rotate", Subject: audit.Subject{Type: "master_key"},
 			Outcome: audit.Failed, Detail: firstLine(err)})
+		cancel()
 		return 0, err
 	}
 	v.forget()
