@@ -12,6 +12,7 @@ import (
 	"bango/internal/errs"
 	"bango/internal/export"
 	"bango/internal/identity"
+	"bango/internal/resident"
 	"bango/internal/review"
 )
 
@@ -92,8 +93,43 @@ func (s *Server) apiResidents(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	sess := sessionFrom(r.Context())
+	if looksLikeMyNumber(r.URL.Query().Get("q")) {
+		return errNumberInQuery
+	}
 	list, err := b.Residents.Search(r.Context(), sess.Tenant, r.URL.Query().Get("q"))
 	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"residents": nonNil(list)})
+	return nil
+}
+
+var errNumberInQuery = &errs.FieldErrors{List: []errs.FieldError{{Field: "q", Reason: errs.Message{
+	JA: "個人番号はURLに含めず、POST /api/v1/residents/search で検索してください", EN: "a My Number never goes in a URL: search by POST /api/v1/residents/search"}}}}
+
+// apiResidentSearch is the search by POST: a My Number (looked up by its
+// blind index, audited) or anything the search by address takes.
+func (s *Server) apiResidentSearch(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.biz()
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Q string `json:"q"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	var list []resident.Resident
+	if looksLikeMyNumber(in.Q) {
+		res, err := s.findByNumber(r, in.Q)
+		if err != nil && !errs.Is(err, errs.NotFound) {
+			return err
+		}
+		if err == nil {
+			list = append(list, res)
+		}
+	} else if list, err = b.Residents.Search(r.Context(), sessionFrom(r.Context()).Tenant, in.Q); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"residents": nonNil(list)})

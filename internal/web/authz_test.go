@@ -80,6 +80,8 @@ var policy = map[string]rule{
 	// Switching municipality needs a right in one; system staff have none.
 	"POST /scope":                               {kind: permitted, allow: tenantPatterns, ownOnly: true},
 	"GET /residents":                            {kind: permitted, allow: residentReaders},
+	"POST /residents":                           {kind: permitted, allow: residentReaders},
+	"POST /api/v1/residents/search":             {kind: permitted, allow: residentReaders},
 	"GET /residents/{code}":                     {kind: permitted, allow: residentReaders, ownOnly: true},
 	"POST /residents/{code}/mynumber":           {kind: permitted, allow: []string{"nhi-clerk"}, ownOnly: true},
 	"POST /residents/{code}/reveal":             {kind: permitted, allow: []string{"number-viewer"}, ownOnly: true},

@@ -79,6 +79,7 @@ var catalogue = map[string][2]string{
 	"sex.1":                      {"男", "Male"},
 	"sex.2":                      {"女", "Female"},
 	"sex.9":                      {"その他", "Other"},
+	"residents.number_in_url":    {"個人番号はURLに含めないでください。検索欄に入力して「検索」を押してください。", "A My Number must not go in the address: type it in the search box and press Search."},
 	"reveal.title":               {"個人番号の表示", "Reveal the My Number"},
 	"reveal.help":                {"表示は利用目的とともに記録され、保護管理者が点検します。", "Each reveal is recorded with its purpose and reviewed by the privacy manager."},
 	"reveal.purpose":             {"利用目的", "Purpose"},

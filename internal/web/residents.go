@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/rand"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -58,6 +59,12 @@ func (s *Server) residentsPage(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionFrom(r.Context())
 	p := s.newPage(r, "residents.title", sess)
 	d := residentsData{Query: strings.TrimSpace(r.URL.Query().Get("q"))}
+	if looksLikeMyNumber(d.Query) {
+		// A number pasted into the box must not travel in a URL (browser
+		// history, proxy logs): the form posts it.
+		p.Data, p.Error = residentsData{}, tr(p.Lang, "residents.number_in_url")
+		return s.render(w, r, http.StatusBadRequest, "residents", p)
+	}
 	if d.Query != "" {
 		d.Results, err = b.Residents.Search(r.Context(), sess.Tenant, d.Query)
 		if msg, ok := problemText(p.Lang, err); err != nil && ok {
@@ -68,6 +75,62 @@ func (s *Server) residentsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.Data = d
 	return s.render(w, r, http.StatusOK, "residents", p)
+}
+
+// looksLikeMyNumber reports whether q is twelve digits (ASCII or full
+// width, spaces and hyphens aside): a My Number, not a name or a code.
+func looksLikeMyNumber(q string) bool {
+	n := 0
+	for _, r := range q {
+		switch {
+		case r >= '0' && r <= '9' || r >= '０' && r <= '９':
+			n++
+		case r == ' ' || r == '　' || r == '-' || r == '－':
+		default:
+			return false
+		}
+	}
+	return n == 12
+}
+
+// residentsSearchPost takes the search form: a My Number is looked up by
+// its blind index (an audited lookup) and leads to the resident's record;
+// anything else goes on to the search page by its address.
+func (s *Server) residentsSearchPost(w http.ResponseWriter, r *http.Request) error {
+	f, err := formValues(r, "q")
+	if err != nil {
+		return err
+	}
+	if !looksLikeMyNumber(f["q"]) {
+		http.Redirect(w, r, "/residents?q="+url.QueryEscape(f["q"]), http.StatusSeeOther)
+		return nil
+	}
+	res, err := s.findByNumber(r, f["q"])
+	if err != nil {
+		p := s.newPage(r, "residents.title", sessionFrom(r.Context()))
+		msg, ok := problemText(p.Lang, err)
+		if !ok {
+			return err
+		}
+		p.Data, p.Error = residentsData{}, msg
+		return s.render(w, r, problemStatus(err), "residents", p)
+	}
+	http.Redirect(w, r, "/residents/"+res.Code, http.StatusSeeOther)
+	return nil
+}
+
+// findByNumber finds the resident of the session's municipality who
+// holds the typed My Number.
+func (s *Server) findByNumber(r *http.Request, text string) (resident.Resident, error) {
+	b, err := s.biz()
+	if err != nil {
+		return resident.Resident{}, err
+	}
+	n, err := mynumber.Parse(text)
+	if err != nil {
+		return resident.Resident{}, numberFieldError(err)
+	}
+	return b.Residents.FindByMyNumber(r.Context(), sessionFrom(r.Context()).Tenant, n)
 }
 
 type residentData struct {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -123,6 +124,23 @@ func TestMyNumberPages(t *testing.T) {
 		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE detail LIKE '%not_found_in_scope%'`).Scan(&probes)
 		if probes != 0 {
 			t.Fatalf("%d false not-found-in-scope events", probes)
+		}
+		// A pasted My Number never travels in a URL: refused on GET, found
+		// by POST through its blind index (issue 15).
+		if res, page := f.get(t, viewer, "/residents?q="+url.QueryEscape(spaced)); res.StatusCode != http.StatusBadRequest || strings.Contains(page, "href=\"/residents/100001\"") {
+			t.Fatalf("number in the URL: %d", res.StatusCode)
+		}
+		if res, _ := f.post(t, viewer, "/residents", url.Values{"csrf": {viewerCSRF}, "q": {spaced}}); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/residents/100001" {
+			t.Fatalf("search by number: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+		if res, _ := f.post(t, viewer, "/residents", url.Values{"csrf": {viewerCSRF}, "q": {"ヤマダ"}}); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/residents?q="+url.QueryEscape("ヤマダ") {
+			t.Fatalf("search by name through the form: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+		if st, _ := f.apiCall(t, viewer, viewerCSRF, "GET", "/api/v1/residents?q="+digits, ""); st != http.StatusBadRequest {
+			t.Fatalf("API number in the URL: %d", st)
+		}
+		if st, out := f.apiCall(t, viewer, viewerCSRF, "POST", "/api/v1/residents/search", `{"q": "`+digits+`"}`); st != 200 || !strings.Contains(fmt.Sprint(out), "100001") {
+			t.Fatalf("API search by number: %d %v", st, out)
 		}
 		var leaks int
 		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE detail LIKE '%' || $1 || '%' OR purpose LIKE '%' || $1 || '%'`, digits).Scan(&leaks)

@@ -91,6 +91,7 @@ func (s *Server) routes() []route {
 		// entry waits for a checker (R-ACC-1); reveal needs a purpose and
 		// a fresh second factor (R-AC-4).
 		{pattern: "GET /residents", gate: loggedIn, perm: access.ResidentRead, where: currentTenant, h: s.residentsPage},
+		{pattern: "POST /residents", gate: loggedIn, perm: access.ResidentRead, where: currentTenant, h: s.residentsSearchPost},
 		{pattern: "GET /residents/{code}", gate: loggedIn, perm: access.ResidentRead, where: currentTenant, h: s.residentPage},
 		{pattern: "POST /residents/{code}/mynumber", gate: loggedIn, perm: access.MyNumberEnter, where: currentTenant, h: s.enterMyNumber},
 		{pattern: "POST /residents/{code}/reveal", gate: loggedIn, perm: access.MyNumberReveal, where: currentTenant, h: s.revealNumber},
@@ -149,6 +150,7 @@ func (s *Server) routes() []route {
 		{pattern: "GET /api/v1/me", gate: loggedIn, json: true, h: s.apiMe},
 		{pattern: "POST /api/v1/scope", gate: loggedIn, json: true, h: s.apiScope},
 		{pattern: "GET /api/v1/residents", gate: loggedIn, perm: access.ResidentRead, where: currentTenant, json: true, h: s.apiResidents},
+		{pattern: "POST /api/v1/residents/search", gate: loggedIn, perm: access.ResidentRead, where: currentTenant, json: true, h: s.apiResidentSearch},
 		{pattern: "GET /api/v1/residents/{code}", gate: loggedIn, perm: access.ResidentRead, where: currentTenant, json: true, h: s.apiResident},
 		{pattern: "POST /api/v1/residents/{code}/mynumber", gate: loggedIn, perm: access.MyNumberEnter, where: currentTenant, json: true, h: s.apiEnterMyNumber},
 		{pattern: "POST /api/v1/residents/{code}/reveal", gate: loggedIn, perm: access.MyNumberReveal, where: currentTenant, json: true, h: s.apiReveal},
