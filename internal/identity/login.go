@@ -60,13 +60,18 @@ func (s *Service) CheckPassword(ctx context.Context, loginID, password string) (
 	if !cleantext.Valid(loginID, false) {
 		// No account has such an ID: the same answer, the same work, and
 		// an audit record that holds no unreadable bytes.
-		s.hasher.Verify(ctx, "", password)
+		if _, err := s.hasher.Verify(ctx, "", password); err != nil {
+			return User{}, err // busy, or the caller left: nothing checked, nothing recorded
+		}
 		return User{}, s.denied(ctx, cleantext.Shown(loginID), User{}, "login.password", "unreadable_login_id")
 	}
 	sc, err := s.secretsOf(ctx, loginID)
 	switch {
 	case errs.Is(err, errs.NotFound):
-		s.hasher.Verify(ctx, "", password) // same work as a real check
+		// The same work as a real check, and the same answer when busy.
+		if _, err := s.hasher.Verify(ctx, "", password); err != nil {
+			return User{}, err
+		}
 		return User{}, s.denied(ctx, loginID, User{}, "login.password", "unknown_login_id")
 	case err != nil:
 		return User{}, err

@@ -131,11 +131,14 @@ func TestHasher(t *testing.T) {
 	}
 	// The bound: with every slot taken, a hash waits, and gives up with
 	// its context.
-	h.sem <- struct{}{}
+	release, err := h.slots.Take(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
 	if _, err := h.Hash(cctx, "x"); err == nil {
 		t.Fatal("a hash ran beyond the concurrency bound")
 	}
-	<-h.sem
+	release()
 }
