@@ -15,7 +15,6 @@ import (
 
 	"bango/internal/audit"
 	"bango/internal/config"
-	"bango/internal/resident"
 	"bango/internal/store"
 	"bango/internal/terminal"
 	"bango/internal/tlsca"
@@ -113,12 +112,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		httpSrv.Close()
 		return err
 	}
-	purposes := cfg.RevealPurposes
-	if len(purposes) == 0 {
-		purposes = resident.DefaultRevealPurposes
-	}
-	srv.SetBusiness(web.Business{Residents: sys.residents, Review: sys.review, Alerts: sys.alerts, Exports: sys.exports, Outbox: sys.outbox,
-		RevealPurposes: purposes, RevealPerHour: cfg.RevealPerHour})
+	srv.SetBusiness(web.Business{Residents: sys.residents, Review: sys.review, Alerts: sys.alerts, Exports: sys.exports, Outbox: sys.outbox})
 	srv.SetUsers(sys.users, sys.access)
 	go sys.sequencer.Run(ctx, audit.RunInterval)
 	go pruneDaily(audit.WithActor(ctx, audit.Actor{User: "system:retention"}), sys)

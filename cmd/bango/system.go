@@ -149,6 +149,7 @@ func buildSystem(ctx context.Context, cfg *config.Config, log *slog.Logger, db *
 	}
 	sys.users.SetSessionPolicy(identity.SessionPolicy{IdleLock: cfg.IdleLock, Lifetime: cfg.SessionLife,
 		StepUp: identity.DefaultSessionPolicy.StepUp, PasswordStage: cfg.PasswordStage})
+	sys.residents.SetRevealPolicy(resident.RevealPolicy{Purposes: cfg.RevealPurposes, PerHour: cfg.RevealPerHour, Alerts: sys.alerts})
 	sys.review = review.NewService(db, v, sys.access)
 	sys.review.Register(resident.KindMyNumber, sys.residents.ApplyMyNumber)
 	sys.review.RegisterSystem(access.KindPattern, sys.access.ApplyPattern, access.GrantApprove)

@@ -7,6 +7,7 @@ package alert
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -55,35 +56,52 @@ func (s *Service) SetClock(now func() time.Time) { s.now = now }
 // Raise records a new open alert and its event. An alert whose Dedupe key
 // was raised before is a Conflict.
 func (s *Service) Raise(ctx context.Context, a Alert) (Alert, error) {
-	a.RaisedAt, a.Status = s.now(), "open"
 	err := s.db.Transact(ctx, func(tx *store.Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO alerts (tenant_code, rule, subject, detail, raised_at, status, dedupe) VALUES ($1, $2, $3, $4, $5, 'open', $6) RETURNING id`,
-			a.Tenant, a.Rule, a.Subject, a.Detail, a.RaisedAt, a.Dedupe).Scan(&a.ID); err != nil {
-			return store.Translate(err)
+		var raised bool
+		var err error
+		if a, raised, err = s.raiseIn(ctx, tx, a); err == nil && !raised {
+			err = errs.E(errs.Conflict, "alert %s %s was raised before", a.Rule, a.Dedupe)
 		}
-		// The rule engine raises alerts, not whoever tripped the rule.
-		return audit.Record(ctx, tx, audit.Event{Tenant: a.Tenant, Action: "alert.raise", Subject: audit.Subject{Type: "alert", ID: strconv.FormatInt(a.ID, 10)},
-			Outcome: audit.OK, Detail: "rule=" + a.Rule + " subject=" + a.Subject + " " + a.Detail, Actor: audit.Actor{User: "system:alerts"}})
+		return err
 	})
 	return a, err
+}
+
+// raiseIn records a in tx with its event, unless an alert with its Dedupe
+// key exists (raised false).
+func (s *Service) raiseIn(ctx context.Context, tx *store.Tx, a Alert) (Alert, bool, error) {
+	a.RaisedAt, a.Status = s.now(), "open"
+	err := tx.QueryRow(ctx, `INSERT INTO alerts (tenant_code, rule, subject, detail, raised_at, status, dedupe) VALUES ($1, $2, $3, $4, $5, 'open', $6)
+		ON CONFLICT DO NOTHING RETURNING id`, a.Tenant, a.Rule, a.Subject, a.Detail, a.RaisedAt, a.Dedupe).Scan(&a.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, false, nil
+	}
+	if err != nil {
+		return a, false, store.Translate(err)
+	}
+	// The rule engine raises alerts, not whoever tripped the rule.
+	return a, true, audit.Record(ctx, tx, audit.Event{Tenant: a.Tenant, Action: "alert.raise", Subject: audit.Subject{Type: "alert", ID: strconv.FormatInt(a.ID, 10)},
+		Outcome: audit.OK, Detail: "rule=" + a.Rule + " subject=" + a.Subject + " " + a.Detail, Actor: audit.Actor{User: "system:alerts"}})
 }
 
 // CheckReveals raises a bulk-reveal alert when user has revealed more
 // than perHour My Numbers of tenant in the last hour, once per hour, user
 // and municipality (each municipality's privacy manager sees their own).
-func (s *Service) CheckReveals(ctx context.Context, tenant, user string, perHour int) (bool, error) {
+// It runs inside the transaction that records a reveal, so that the
+// reveal and its alert land together (R-AC-4, R-AUD-4).
+func (s *Service) CheckReveals(ctx context.Context, tx *store.Tx, tenant, user string, perHour int) (bool, error) {
 	now := s.now()
 	var n int
-	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE action = 'mynumber.reveal' AND outcome = 'ok' AND actor_user = $1 AND time > $2 AND tenant_code = $3`,
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE action = 'mynumber.reveal' AND outcome = 'ok' AND actor_user = $1 AND time > $2 AND tenant_code = $3`,
 		user, now.Add(-time.Hour), tenant).Scan(&n); err != nil {
 		return false, store.Translate(err)
 	}
 	if n <= perHour {
 		return false, nil
 	}
-	raised, err := s.once(ctx, Alert{Tenant: tenant, Rule: RuleBulkReveal, Subject: user,
-		Detail: "reveals_last_hour=" + strconv.Itoa(n) + " limit=" + strconv.Itoa(perHour)}, tenant+"|"+user+"|"+now.Truncate(time.Hour).Format(time.RFC3339))
-	return raised > 0, err
+	_, raised, err := s.raiseIn(ctx, tx, Alert{Tenant: tenant, Rule: RuleBulkReveal, Subject: user,
+		Detail: "reveals_last_hour=" + strconv.Itoa(n) + " limit=" + strconv.Itoa(perHour), Dedupe: tenant + "|" + user + "|" + now.Truncate(time.Hour).Format(time.RFC3339)})
+	return raised, err
 }
 
 // Open lists the open alerts, newest first.

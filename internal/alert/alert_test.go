@@ -29,19 +29,26 @@ func TestBulkRevealRule(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		check := func() (raised bool, err error) {
+			err = db.Transact(ctx, func(tx *store.Tx) error {
+				raised, err = svc.CheckReveals(ctx, tx, "131041", "viewer", 3)
+				return err
+			})
+			return raised, err
+		}
 		for range 3 {
 			reveal(ctx)
 			reveal(other)
 		}
-		if raised, err := svc.CheckReveals(ctx, "131041", "viewer", 3); err != nil || raised {
+		if raised, err := check(); err != nil || raised {
 			t.Fatalf("at the limit: raised=%v %v", raised, err)
 		}
 		reveal(ctx)
-		if raised, err := svc.CheckReveals(ctx, "131041", "viewer", 3); err != nil || !raised {
+		if raised, err := check(); err != nil || !raised {
 			t.Fatalf("above the limit: raised=%v %v", raised, err)
 		}
 		reveal(ctx)
-		if raised, _ := svc.CheckReveals(ctx, "131041", "viewer", 3); raised {
+		if raised, _ := check(); raised {
 			t.Fatal("a second alert within the hour")
 		}
 		open, err := svc.Open(context.Background())

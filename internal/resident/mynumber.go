@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -135,23 +136,80 @@ type Revealed struct {
 // nothing.
 var ErrRevealUsed = errs.E(errs.Conflict, "this reveal form was already used: open the record and reveal again if needed")
 
-// RevealMyNumber returns resident code's My Number for purpose (one of
-// purposes, or OtherPurpose with a note). The reveal is an audit event
-// with its purpose, written before the number is opened: no event, no
-// number (R-AC-4). once is the reveal form's one-time token ("" from the
-// API, where each call is one reveal): a token used before reveals
-// nothing (ErrRevealUsed). The caller has checked the right and the
-// step-up.
-func (s *Service) RevealMyNumber(ctx context.Context, tenant, code string, purposes []string, purpose, note, once string) (Revealed, error) {
-	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
-	subject := audit.Subject{Type: "resident", ID: code}
-	purpose, note = strings.TrimSpace(purpose), strings.TrimSpace(note)
-	var fe errs.FieldErrors
-	known := purpose == OtherPurpose
-	for _, p := range purposes {
-		known = known || p == purpose
+// ErrRevealStepUp answers a reveal without a recent second factor.
+var ErrRevealStepUp = errs.E(errs.Forbidden, "a second factor within the last minutes is needed to reveal a My Number: lock the screen and unlock it again")
+
+// BulkReveals watches reveals: inside the transaction that records one,
+// it raises an alert when user has revealed more than perHour numbers of
+// tenant within the hour (alert.Service does).
+type BulkReveals interface {
+	CheckReveals(ctx context.Context, tx *store.Tx, tenant, user string, perHour int) (bool, error)
+}
+
+// RevealPolicy is how reveals are allowed and watched (R-AC-4, R-AUD-4).
+type RevealPolicy struct {
+	Purposes []string // the statutory uses a reveal may give; OtherPurpose with a note is always allowed
+	PerHour  int      // reveals per user and hour above which Alerts raises an alert
+	Alerts   BulkReveals
+}
+
+// SetRevealPolicy sets the purposes and the bulk-reveal watch; without
+// one, only DefaultRevealPurposes are allowed and nothing is watched.
+func (s *Service) SetRevealPolicy(p RevealPolicy) {
+	if len(p.Purposes) == 0 {
+		p.Purposes = DefaultRevealPurposes
 	}
-	if !known {
+	s.reveal = p
+}
+
+// RevealPurposes are the purposes a reveal may give, for the form.
+func (s *Service) RevealPurposes() []string {
+	if len(s.reveal.Purposes) == 0 {
+		return DefaultRevealPurposes
+	}
+	return s.reveal.Purposes
+}
+
+// RevealRequest is one reveal as a person asks for it.
+type RevealRequest struct {
+	Code, Purpose, Note string
+	// Once is the reveal form's one-time token ("" from the API, where
+	// each call is one reveal): a token used before reveals nothing.
+	Once string
+	// StepUp: the person passed a second factor within the step-up window.
+	StepUp bool
+	// FromForm: a reveal from the record's page, whose form always
+	// carries Once; one without it is refused.
+	FromForm bool
+}
+
+// Reveal returns resident Code's My Number to a holder of mynumber.reveal
+// (the caller has checked the right) who gives a purpose — one of the
+// policy's, or OtherPurpose with a note — and passed a second factor
+// lately (R-AC-4). A resident outside tenant is "not found" (a probe,
+// audited); a refusal is an event; the reveal is an event with its
+// purpose, written before the number is opened — no event, no number —
+// in the transaction that also raises the bulk-reveal alert.
+func (s *Service) Reveal(ctx context.Context, tenant string, req RevealRequest) (Revealed, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
+	code := req.Code
+	subject := audit.Subject{Type: "resident", ID: code}
+	if err := s.Exists(ctx, tenant, code); err != nil {
+		return Revealed{}, err
+	}
+	if req.FromForm && req.Once == "" {
+		return Revealed{}, errs.E(errs.Invalid, "the reveal form is incomplete: open the record again")
+	}
+	if !req.StepUp {
+		if err := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "mynumber.reveal", Subject: subject,
+			Outcome: audit.Denied, Detail: "reason=no_recent_second_factor"}); err != nil {
+			return Revealed{}, err
+		}
+		return Revealed{}, ErrRevealStepUp
+	}
+	purpose, note := strings.TrimSpace(req.Purpose), strings.TrimSpace(req.Note)
+	var fe errs.FieldErrors
+	if purpose != OtherPurpose && !slices.Contains(s.RevealPurposes(), purpose) {
 		fe.Add("purpose", errs.Message{JA: "利用目的を一覧から選んでください", EN: "choose a purpose from the list"})
 	}
 	if purpose == OtherPurpose && note == "" {
@@ -181,16 +239,23 @@ func (s *Service) RevealMyNumber(ctx context.Context, tenant, code string, purpo
 		if sealed == nil {
 			return errs.E(errs.NotFound, "resident %s has no My Number registered", code)
 		}
-		if once != "" {
-			sum := sha256.Sum256([]byte(once))
+		if req.Once != "" {
+			sum := sha256.Sum256([]byte(req.Once))
 			if _, err := tx.Exec(ctx, `INSERT INTO reveal_once (token_hash, login_id, used_at) VALUES ($1, $2, $3)`,
-				sum[:], actorOf(ctx), time.Now().UTC()); errs.Is(err, errs.Conflict) {
+				sum[:], actorOf(ctx), s.now()); errs.Is(err, errs.Conflict) {
 				return ErrRevealUsed
 			} else if err != nil {
 				return err
 			}
 		}
-		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "mynumber.reveal", Subject: subject, Purpose: full, Outcome: audit.OK})
+		if err := audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "mynumber.reveal", Subject: subject, Purpose: full, Outcome: audit.OK}); err != nil {
+			return err
+		}
+		if s.reveal.Alerts == nil {
+			return nil
+		}
+		_, err := s.reveal.Alerts.CheckReveals(ctx, tx, tenant, actorOf(ctx), s.reveal.PerHour)
+		return err
 	})
 	if err == ErrRevealUsed {
 		return Revealed{}, err

@@ -58,10 +58,11 @@ type Input struct {
 
 // Service manages residents.
 type Service struct {
-	db    *store.DB
-	vault *vault.Vault
-	log   *slog.Logger
-	now   func() time.Time
+	db     *store.DB
+	vault  *vault.Vault
+	log    *slog.Logger
+	now    func() time.Time
+	reveal RevealPolicy
 }
 
 // NewService returns a Service. log receives one line per change and per

@@ -169,7 +169,7 @@ func (s *Server) apiReveal(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	rev, err := s.reveal(r, r.PathValue("code"), in.Purpose, in.Note, in.Once)
+	rev, err := s.reveal(r, resident.RevealRequest{Code: r.PathValue("code"), Purpose: in.Purpose, Note: in.Note, Once: in.Once})
 	if err != nil {
 		return err
 	}

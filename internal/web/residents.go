@@ -25,11 +25,6 @@ type Business struct {
 	Alerts    *alert.Service
 	Exports   *export.Service
 	Outbox    *notify.Outbox // mail that keeps failing shows on the IS administrator's home page
-	// RevealPurposes are the statutory uses a reveal may give;
-	// RevealPerHour the reveals per user and hour above which the privacy
-	// manager is alerted.
-	RevealPurposes []string
-	RevealPerHour  int
 }
 
 // SetBusiness gives the server its business services.
@@ -165,7 +160,7 @@ func (s *Server) residentData(r *http.Request, code string) (*residentData, erro
 	}
 	return &residentData{Resident: res, PendingNumber: pending,
 		MayEnter:  rights.Has(access.MyNumberEnter, sess.Tenant),
-		MayReveal: rights.Has(access.MyNumberReveal, sess.Tenant), RevealPurposes: b.RevealPurposes,
+		MayReveal: rights.Has(access.MyNumberReveal, sess.Tenant), RevealPurposes: b.Residents.RevealPurposes(),
 		StepUpNeeded: !s.usersP.Load().SecondFactorRecent(*sess), RevealOnce: newToken(), RevealShowFor: revealShowSeconds}, nil
 }
 
@@ -250,19 +245,14 @@ func (s *Server) revealNumber(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if f["once"] == "" {
-		// Only the record's own form may reveal: it carries the token that
-		// makes one reveal one event.
-		f["once"] = noToken
-	}
-	rev, err := s.reveal(r, r.PathValue("code"), f["purpose"], f["note"], f["once"])
+	rev, err := s.reveal(r, resident.RevealRequest{Code: r.PathValue("code"), Purpose: f["purpose"], Note: f["note"], Once: f["once"], FromForm: true})
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {
 			return err
 		}
 		msg, ok := problemText(lang(r), err)
 		switch err {
-		case errRevealStepUp:
+		case resident.ErrRevealStepUp:
 			msg, ok = tr(lang(r), "reveal.stepup"), true
 		case resident.ErrRevealUsed:
 			msg, ok = tr(lang(r), "reveal.used"), true
@@ -275,42 +265,17 @@ func (s *Server) revealNumber(w http.ResponseWriter, r *http.Request) error {
 	return s.renderResident(w, r, http.StatusOK, "", &rev)
 }
 
-// noToken stands for a reveal form without its one-time token, refused
-// once the resident is known to be in scope.
-const noToken = "\x00"
-
-var errRevealStepUp = errs.E(errs.Forbidden, "a second factor within the last minutes is needed to reveal a My Number: lock the screen and unlock it again")
-
-// reveal checks the step-up, reveals code's My Number for purpose (an
-// event with the purpose), and runs the bulk-reveal rule. Each refusal is
-// an event too.
-func (s *Server) reveal(r *http.Request, code, purpose, note, once string) (resident.Revealed, error) {
+// reveal reveals a My Number in the session's municipality: the resident
+// service checks the step-up, the purpose and the one-time token, records
+// the reveal and watches for bulk reveals.
+func (s *Server) reveal(r *http.Request, req resident.RevealRequest) (resident.Revealed, error) {
 	b, err := s.biz()
 	if err != nil {
 		return resident.Revealed{}, err
 	}
 	sess := sessionFrom(r.Context())
-	if err := b.Residents.Exists(r.Context(), sess.Tenant, code); err != nil {
-		return resident.Revealed{}, err
-	}
-	if once == noToken {
-		return resident.Revealed{}, errs.E(errs.Invalid, "the reveal form is incomplete: open the record again")
-	}
-	if !s.usersP.Load().SecondFactorRecent(*sess) {
-		if aerr := audit.RecordAlone(r.Context(), s.db, audit.Event{Tenant: sess.Tenant, Action: "mynumber.reveal",
-			Subject: audit.Subject{Type: "resident", ID: code}, Outcome: audit.Denied, Detail: "reason=no_recent_second_factor"}); aerr != nil {
-			return resident.Revealed{}, aerr
-		}
-		return resident.Revealed{}, errRevealStepUp
-	}
-	rev, err := b.Residents.RevealMyNumber(r.Context(), sess.Tenant, code, b.RevealPurposes, purpose, note, once)
-	if err != nil {
-		return resident.Revealed{}, err
-	}
-	if _, err := b.Alerts.CheckReveals(r.Context(), sess.Tenant, sess.User.LoginID, b.RevealPerHour); err != nil {
-		s.log.ErrorContext(r.Context(), "bulk-reveal rule not checked", "err", err)
-	}
-	return rev, nil
+	req.StepUp = s.usersP.Load().SecondFactorRecent(*sess)
+	return b.Residents.Reveal(r.Context(), sess.Tenant, req)
 }
 
 // The checker's pages.
