@@ -68,6 +68,13 @@ type Config struct {
 	RevealPurposes  []string `json:"reveal_purposes"`
 	Argon2MemoryKiB uint32   `json:"argon2_memory_kib"`
 	Argon2Time      uint32   `json:"argon2_time"`
+	// Argon2Queue: logins that may wait per running hash; beyond, 503 at once.
+	Argon2Queue int `json:"argon2_queue"`
+	// What a caller without a session may cost (issue 15): requests that
+	// write or hash, per client address, and password attempts per login ID.
+	AnonymousPerMinute int `json:"anonymous_per_minute"`
+	AnonymousBurst     int `json:"anonymous_burst"`
+	LoginIDPerMinute   int `json:"login_id_per_minute"`
 
 	AuditKeyFile        string        `json:"audit_key_file"`
 	AuditCheckpointN    int64         `json:"audit_checkpoint_every"`
@@ -210,6 +217,21 @@ var settings = func() []setting {
 	intSetting("reveal-alert-per-hour", "20", "My Number reveals by one user in an hour above which the privacy manager is alerted", 1, func(c *Config) *int { return &c.RevealPerHour })
 	uintSetting("argon2-memory-kib", "65536", "Argon2id memory per password hash, KiB", 8192, func(c *Config) *uint32 { return &c.Argon2MemoryKiB })
 	uintSetting("argon2-time", "2", "Argon2id passes per password hash", 1, func(c *Config) *uint32 { return &c.Argon2Time })
+	// Bounded both ways: a limit too high is no limit.
+	intRange := func(name, def, help string, min, max int, p func(*Config) *int) {
+		add(name, def, help, false, func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < min || n > max {
+				return fmt.Errorf("%q is not a whole number from %d to %d", v, min, max)
+			}
+			*p(c) = n
+			return nil
+		}, func(c *Config) string { return strconv.Itoa(*p(c)) })
+	}
+	intRange("argon2-queue", "4", "logins that may wait for each running Argon2id hash (one runs per CPU); beyond them a login is answered 503 at once (0–64)", 0, 64, func(c *Config) *int { return &c.Argon2Queue })
+	intRange("anonymous-per-minute", "20", "requests per minute per client address that write or hash without a session: password logins, cross-site posts, unregistered terminals (1–1000)", 1, 1000, func(c *Config) *int { return &c.AnonymousPerMinute })
+	intRange("anonymous-burst", "10", "how many such requests an address may make at once before the per-minute rate applies (1–1000)", 1, 1000, func(c *Config) *int { return &c.AnonymousBurst })
+	intRange("login-id-per-minute", "10", "password attempts per minute per login ID, from all addresses together (1–60)", 1, 60, func(c *Config) *int { return &c.LoginIDPerMinute })
 	set, get = str(func(c *Config) *string { return &c.AuditKeyFile })
 	add("audit-key-file", "", "audit checkpoint signing key, mode 0600 (default: audit.key in the data folder; its verifier key beside it as audit.pub)", false, set, get)
 	add("audit-checkpoint-every", "1000", "sign an audit checkpoint every N events", false,

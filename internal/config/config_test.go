@@ -122,3 +122,27 @@ func TestSessionAndMailSettings(t *testing.T) {
 		t.Fatalf("a CA file without a certificate: %v", err)
 	}
 }
+
+// Issue 15, R-AUTH-1: the limits on callers without a session and the
+// hash queue have safe defaults and bounds both ways (a limit too high is
+// no limit), from flags, environment or file alike.
+func TestRateLimitSettings(t *testing.T) {
+	c, err := parse(t, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AnonymousPerMinute != 20 || c.AnonymousBurst != 10 || c.LoginIDPerMinute != 10 || c.Argon2Queue != 4 {
+		t.Fatalf("defaults: %d/min burst %d, login ID %d/min, queue %d", c.AnonymousPerMinute, c.AnonymousBurst, c.LoginIDPerMinute, c.Argon2Queue)
+	}
+	c, err = parse(t, []string{"--anonymous-per-minute", "60", "--login-id-per-minute", "5"},
+		map[string]string{"BANGO_ANONYMOUS_BURST": "20", "BANGO_ARGON2_QUEUE": "0"})
+	if err != nil || c.AnonymousPerMinute != 60 || c.AnonymousBurst != 20 || c.LoginIDPerMinute != 5 || c.Argon2Queue != 0 {
+		t.Fatalf("set: %+v %v", c, err)
+	}
+	for _, args := range [][]string{{"--anonymous-per-minute", "0"}, {"--anonymous-per-minute", "100000"}, {"--anonymous-burst", "0"},
+		{"--login-id-per-minute", "0"}, {"--login-id-per-minute", "61"}, {"--argon2-queue", "-1"}, {"--argon2-queue", "1000"}} {
+		if _, err := parse(t, args, nil); err == nil || !strings.Contains(err.Error(), strings.TrimPrefix(args[0], "--")) {
+			t.Errorf("%v accepted: %v", args, err)
+		}
+	}
+}

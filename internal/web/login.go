@@ -38,11 +38,19 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Every attempt may cost a hash and an audit event: the address's
+	// limit is spent before either, the login ID's before the hash.
+	if err := s.limitAnonymous(r, "login"); err != nil {
+		return err
+	}
 	p := s.newPage(r, "login.title", nil)
 	if bad := badInputOf(r.Context()); bad != nil {
 		// Unreadable input is still a failed login: counted against the
 		// account the login ID names, and audited.
 		id := r.PostFormValue("login_id")
+		if err := s.limitLoginID(r, id); err != nil {
+			return err
+		}
 		ctx := audit.WithActor(r.Context(), audit.Actor{User: cleantext.Shown(id), Terminal: term, Address: s.clientAddress(r)})
 		if id == "" {
 			s.refused(r.WithContext(ctx), "unreadable_login_form", bad)
@@ -66,6 +74,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		p.Error = tr(p.Lang, "login.missing")
 		p.Form["login_id"] = f["login_id"]
 		return s.render(w, r, http.StatusBadRequest, "login", p)
+	}
+	if err := s.limitLoginID(r, f["login_id"]); err != nil {
+		return err
 	}
 	ctx = audit.WithActor(r.Context(), audit.Actor{User: f["login_id"], Terminal: term, Address: s.clientAddress(r)})
 	u, err := s.usersP.Load().CheckPassword(ctx, f["login_id"], f["password"])

@@ -32,6 +32,7 @@ import (
 
 type webFixture struct {
 	db        *store.DB
+	vault     *vault.Vault
 	users     *identity.Service
 	access    *access.Service
 	server    *Server
@@ -64,7 +65,7 @@ func newWeb(t *testing.T, eng store.Engine) *webFixture {
 		}
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	f := &webFixture{db: db, now: time.Now().UTC()}
+	f := &webFixture{db: db, vault: v, now: time.Now().UTC()}
 	f.users = identity.NewService(db, v, identity.NewHasher(identity.Params{Time: 1, MemoryKiB: 1024, Threads: 1}, 2), identity.DefaultPolicy, quiet)
 	f.users.SetClock(func() time.Time { return f.now })
 	_, temp, err := f.users.Create(ctx, identity.NewUser{LoginID: "tanaka.h", Name: "田中　花子", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"})
@@ -87,7 +88,7 @@ func newWeb(t *testing.T, eng store.Engine) *webFixture {
 	if _, err := f.access.SeedDefaults(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s := New(Deps{DB: db, Users: f.users, Access: f.access, Terminals: terminal.New(db), Log: quiet, Version: "test"})
+	s := New(Deps{DB: db, Users: f.users, Access: f.access, Terminals: terminal.New(db), Log: quiet, Version: "test", Limits: unlimited})
 	f.server = s
 	f.residents = resident.NewService(db, v, quiet)
 	f.review = review.NewService(db, v, f.access)
@@ -103,7 +104,7 @@ func newWeb(t *testing.T, eng store.Engine) *webFixture {
 	}
 	f.sequencer = audit.NewSequencer(db, keys, quiet, audit.SequencerOptions{Every: 1000, Period: time.Hour})
 	f.residents.SetRevealPolicy(resident.RevealPolicy{Purposes: resident.DefaultRevealPurposes, PerHour: 3, Alerts: f.alerts})
-	s.SetBusiness(Business{Residents: f.residents, Review: f.review, Alerts: f.alerts, Exports: f.exports, Outbox: f.outbox})
+	s.SetBusiness(Business{Residents: f.residents, Review: f.review, Alerts: f.alerts, Exports: f.exports, Outbox: f.outbox, Tenants: tenant.NewService(db, v)})
 	s.SetReady(true)
 	f.srv = httptest.NewTLSServer(s.Handler())
 	t.Cleanup(f.srv.Close)

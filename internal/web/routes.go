@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"net/http"
 
 	"bango/internal/access"
@@ -195,6 +196,11 @@ func (s *Server) Handler() http.Handler {
 	// Every state-changing request must come from this site's own pages.
 	protect := http.NewCrossOriginProtection()
 	protect.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var te *throttledError
+		if errors.As(s.limitAnonymous(r, "cross_origin"), &te) {
+			s.answerRetry(w, r, false, http.StatusTooManyRequests, te.retryAfter, msgThrottled)
+			return
+		}
 		s.refused(r, "cross_origin", nil)
 		http.Error(w, "cross-origin request refused / 他サイトからの操作は受け付けません", http.StatusForbidden)
 	}))
@@ -218,7 +224,7 @@ func (s *Server) wrap(rt route) http.Handler {
 	if rt.gate != public {
 		h = s.sessionGate(rt, h)
 	}
-	h = inputGate(rt, h)
+	h = s.answerLimits(rt, inputGate(rt, h))
 	if rt.json {
 		return s.handle(h)
 	}

@@ -33,6 +33,7 @@ type Server struct {
 	version   string
 	pages     map[string]*template.Template
 	ready     atomic.Bool
+	rate      *rateLimits // what callers without a session may cost (ratelimit.go)
 }
 
 // Deps are the services the server needs.
@@ -48,13 +49,17 @@ type Deps struct {
 	Access         *access.Service
 	Log            *slog.Logger
 	Version        string
+	// Limits bound anonymous requests that write or hash; zero fields
+	// take DefaultLimits.
+	Limits Limits
 }
 
 // New returns a Server. It answers /readyz with 503 until SetReady. Users
 // may be given later with SetUsers: a server listens before its database
 // is migrated, and staff pages answer 503 until then.
 func New(d Deps) *Server {
-	s := &Server{db: d.DB, terminals: d.Terminals, enforce: d.EnforceTerminals, proxies: d.TrustedProxies, log: d.Log, version: d.Version, pages: parsePages()}
+	s := &Server{db: d.DB, terminals: d.Terminals, enforce: d.EnforceTerminals, proxies: d.TrustedProxies, log: d.Log, version: d.Version, pages: parsePages(),
+		rate: newRateLimits(d.Limits)}
 	if d.Users != nil {
 		s.usersP.Store(d.Users)
 	}

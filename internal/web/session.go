@@ -136,6 +136,9 @@ func (s *Server) terminalOf(r *http.Request) (string, error) {
 		}
 	}
 	if !found && s.enforce {
+		if err := s.limitAnonymous(r, "unregistered_terminal"); err != nil {
+			return "", err
+		}
 		s.refused(r, "unregistered_terminal address="+s.clientAddress(r), errTerminal)
 		return "", errTerminal
 	}
