@@ -138,13 +138,12 @@ func (s *Server) periodReview(r *http.Request, v map[string]string) (*reviewData
 		return d, err
 	}
 	to = to.Add(24 * time.Hour)
-	page, err := s.searchLog(r, audit.Query{Tenants: []string{d.Tenant}, Action: "mynumber.reveal", From: from, To: to, Limit: audit.MaxPage})
+	page, err := audit.Find(r.Context(), s.db, audit.Query{Tenants: []string{d.Tenant}, Action: "mynumber.reveal", From: from, To: to, Limit: audit.MaxPage})
 	if err != nil {
 		return d, err
 	}
 	d.Reveals, d.Truncated = page.Events, page.Next != 0
-	if err := s.db.QueryRow(r.Context(), `SELECT count(*) FROM audit_search s JOIN audit_events e ON e.id = s.event_id
-		WHERE s.tenant_code = $1 AND s.time >= $2 AND s.time < $3 AND e.action = 'mynumber.reveal'`, d.Tenant, from.UTC(), to.UTC()).Scan(&d.RevealCount); err != nil {
+	if d.RevealCount, err = audit.CountAction(r.Context(), s.db, d.Tenant, "mynumber.reveal", from, to); err != nil {
 		return d, err
 	}
 	if d.Alerts, err = b.Alerts.Between(r.Context(), d.Tenant, from, to); err != nil {

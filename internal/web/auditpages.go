@@ -194,15 +194,6 @@ func (s *Server) query(r *http.Request, f searchForm) (audit.Query, error) {
 	return q, nil
 }
 
-// oneTenant is the municipality a search event belongs to: the one
-// searched, or none when several or all were (the detail lists them).
-func oneTenant(q audit.Query) string {
-	if !q.AllTenants && len(q.Tenants) == 1 {
-		return q.Tenants[0]
-	}
-	return ""
-}
-
 func contains(list []string, v string) bool {
 	for _, s := range list {
 		if s == v {
@@ -210,26 +201,6 @@ func contains(list []string, v string) bool {
 		}
 	}
 	return false
-}
-
-// searchLog brings the search index up to the tree, then searches it.
-func (s *Server) searchLog(r *http.Request, q audit.Query) (audit.Page, error) {
-	if _, err := audit.IndexForSearch(r.Context(), s.db); err != nil {
-		return audit.Page{}, err
-	}
-	return audit.Search(r.Context(), s.db, q)
-}
-
-// search runs q and records it, with what was asked (the My Number as its
-// blind index) and how much was found.
-func (s *Server) search(r *http.Request, q audit.Query, action string) (audit.Page, error) {
-	p, err := s.searchLog(r, q)
-	if err != nil {
-		return p, err
-	}
-	err = audit.RecordAlone(r.Context(), s.db, audit.Event{Tenant: oneTenant(q), Action: action,
-		Subject: audit.Subject{Type: "audit_query"}, Outcome: audit.OK, Detail: q.Describe() + " found=" + strconv.Itoa(len(p.Events))})
-	return p, err
 }
 
 type auditData struct {
@@ -249,7 +220,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 	if r.URL.Query().Get("search") != "" {
 		q, err := s.query(r, f)
 		if err == nil {
-			d.Page, err = s.search(r, q, "audit.search")
+			d.Page, err = audit.SearchRecorded(r.Context(), s.db, q, "audit.search")
 		}
 		if err != nil {
 			msg, ok := problemText(p.Lang, err)
@@ -299,81 +270,27 @@ func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var all []audit.Event
-	q.Limit = audit.MaxPage
-	for len(all) < maxCSV {
-		p, err := s.searchLog(r, q)
-		if err != nil {
-			return err
-		}
-		all = append(all, p.Events...)
-		if p.Next == 0 {
-			break
-		}
-		q.Before = p.Next
-	}
-	if len(all) > maxCSV {
-		all = all[:maxCSV]
-	}
-	if err := audit.RecordAlone(r.Context(), s.db, audit.Event{Tenant: oneTenant(q), Action: "audit.export",
-		Subject: audit.Subject{Type: "audit_query"}, Outcome: audit.OK, Detail: q.Describe() + " rows=" + strconv.Itoa(len(all))}); err != nil {
+	all, err := audit.Export(r.Context(), s.db, q, maxCSV)
+	if err != nil {
 		return err
 	}
 	return writeCSV(w, "bango-audit-"+time.Now().In(jst).Format("20060102-150405")+".csv", all)
 }
 
-type accessReport struct {
-	Tenant   string
-	Resident resident.Resident
-	Events   []audit.Event
-	Reveals  int
-}
-
-// residentReport gathers every event touching one resident: by their code
-// and by their My Number's blind index (R-AUD-4).
-func (s *Server) residentReport(r *http.Request) (*accessReport, error) {
+// residentReport is the access report of the resident the path names,
+// for a reader of that municipality's audit log (R-AUD-4).
+func (s *Server) residentReport(r *http.Request) (resident.AccessReport, error) {
 	b, err := s.biz()
 	if err != nil {
-		return nil, err
+		return resident.AccessReport{}, err
 	}
 	tenant, code := r.PathValue("tenant"), r.PathValue("code")
 	if !rightsFrom(r.Context()).Has(access.AuditRead, tenant) {
 		err := errs.E(errs.NotFound, "resident %s/%s not found", tenant, code)
 		s.refused(r, "access_report_outside_scope tenant="+tenant, err)
-		return nil, err
+		return resident.AccessReport{}, err
 	}
-	res, err := b.Residents.Get(r.Context(), tenant, code)
-	if err != nil {
-		return nil, err
-	}
-	q := audit.Query{Tenants: []string{tenant}, Subjects: []audit.Subject{{Type: "resident", ID: code}}, Limit: audit.MaxPage}
-	idx, err := b.Residents.BlindIndexOf(r.Context(), tenant, code)
-	if err != nil {
-		return nil, err
-	}
-	if idx != nil {
-		q.Subjects = append(q.Subjects, audit.Subject{Type: "mynumber", ID: hex.EncodeToString(idx)})
-	}
-	rep := &accessReport{Tenant: tenant, Resident: res}
-	for len(rep.Events) < maxCSV {
-		p, err := s.searchLog(r, q)
-		if err != nil {
-			return nil, err
-		}
-		rep.Events = append(rep.Events, p.Events...)
-		if p.Next == 0 {
-			break
-		}
-		q.Before = p.Next
-	}
-	for _, e := range rep.Events {
-		if e.Action == "mynumber.reveal" && e.Outcome == audit.OK {
-			rep.Reveals++
-		}
-	}
-	err = audit.RecordAlone(r.Context(), s.db, audit.Event{Tenant: tenant, Action: "audit.access_report",
-		Subject: audit.Subject{Type: "resident", ID: code}, Outcome: audit.OK, Detail: "events=" + strconv.Itoa(len(rep.Events))})
-	return rep, err
+	return b.Residents.AccessReport(r.Context(), tenant, code)
 }
 
 func (s *Server) accessReportPage(w http.ResponseWriter, r *http.Request) error {
@@ -420,7 +337,7 @@ func (s *Server) apiAuditSearch(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q.Limit = in.Limit
-	p, err := s.search(r, q, "audit.search")
+	p, err := audit.SearchRecorded(r.Context(), s.db, q, "audit.search")
 	if err != nil {
 		return err
 	}
@@ -437,7 +354,7 @@ func (s *Server) apiAuditEvents(w http.ResponseWriter, r *http.Request) error {
 	if n, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil {
 		q.Limit = n
 	}
-	p, err := s.search(r, q, "audit.search")
+	p, err := audit.SearchRecorded(r.Context(), s.db, q, "audit.search")
 	if err != nil {
 		return err
 	}

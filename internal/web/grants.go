@@ -78,20 +78,19 @@ func (s *Server) grantsData(r *http.Request) (*grantsData, error) {
 
 // tenantCodes lists every registered municipality.
 func (s *Server) tenantCodes(r *http.Request) ([]string, error) {
-	rows, err := s.db.Query(r.Context(), `SELECT code FROM tenants ORDER BY code`)
+	b, err := s.biz()
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
+	ts, err := b.Tenants.List(r.Context())
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.Code
+	}
+	return out, nil
 }
 
 func (s *Server) grantsPage(w http.ResponseWriter, r *http.Request) error {

@@ -16,6 +16,7 @@ import (
 	"bango/internal/notify"
 	"bango/internal/resident"
 	"bango/internal/review"
+	"bango/internal/tenant"
 )
 
 // Business holds the business services the pages use.
@@ -25,6 +26,7 @@ type Business struct {
 	Alerts    *alert.Service
 	Exports   *export.Service
 	Outbox    *notify.Outbox // mail that keeps failing shows on the IS administrator's home page
+	Tenants   *tenant.Service
 }
 
 // SetBusiness gives the server its business services.
