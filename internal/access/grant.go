@@ -459,6 +459,14 @@ type GrantFilter struct {
 	Limit     int
 }
 
+// CountAwaiting counts the applications approver may decide: pending,
+// and neither made by nor for them.
+func (s *Service) CountAwaiting(ctx context.Context, approver identity.User) (int, error) {
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT count(*) FROM access_grants WHERE status = 'pending' AND user_id <> $1 AND applicant_id <> $1`, approver.ID).Scan(&n)
+	return n, store.Translate(err)
+}
+
 // Grants lists grants, newest first.
 func (s *Service) Grants(ctx context.Context, f GrantFilter) ([]Grant, error) {
 	q := selectGrant + ` WHERE 1 = 1`

@@ -297,6 +297,17 @@ func (s *Service) Get(ctx context.Context, tenant string, id int64) (Request, er
 
 // List lists tenant's requests: one requester's (requester > 0) or those
 // with status, newest first.
+// CountPending counts tenant's requests waiting for a privacy manager,
+// however many (a home page's counter, never the length of a capped list).
+func (s *Service) CountPending(ctx context.Context, tenant string) (int, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
+	var n int
+	err := s.db.Read(ctx, func(q store.Querier) error {
+		return q.QueryRow(ctx, `SELECT count(*) FROM export_requests WHERE tenant_code = $1 AND status = 'pending'`, tenant).Scan(&n)
+	})
+	return n, store.Translate(err)
+}
+
 func (s *Service) List(ctx context.Context, tenant string, requester int64, status string) ([]Request, error) {
 	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	q := selectRequest + ` WHERE r.tenant_code = $1`

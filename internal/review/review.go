@@ -405,6 +405,20 @@ func (s *Service) Queue(ctx context.Context, tenant, department, section string)
 	return out, store.Translate(err)
 }
 
+// CountQueue counts what Queue lists, however many.
+func (s *Service) CountQueue(ctx context.Context, tenant, department, section string) (int, error) {
+	ctx = scope(ctx, tenant) // the second wall (R-AC-6)
+	q := `SELECT count(*) FROM review_changes c WHERE c.tenant_code = $1 AND c.status = 'pending'`
+	args := []any{tenant}
+	if department != "" || section != "" {
+		q += ` AND c.maker_department = $2 AND c.maker_section = $3`
+		args = append(args, department, section)
+	}
+	var n int
+	err := s.db.Read(ctx, func(db store.Querier) error { return db.QueryRow(ctx, q, args...).Scan(&n) })
+	return n, store.Translate(err)
+}
+
 // PendingFor reports whether subject of tenant has a change of kind waiting.
 func (s *Service) PendingFor(ctx context.Context, tenant, kind string, subject audit.Subject) (bool, error) {
 	ctx = scope(ctx, tenant) // the second wall (R-AC-6)

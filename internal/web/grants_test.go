@@ -70,7 +70,7 @@ func TestGrantPages(t *testing.T) {
 			t.Fatalf("apply: %d", res.StatusCode)
 		}
 		_, home := f.get(t, admin, "/")
-		if !strings.Contains(home, `id="pending-approvals"`) {
+		if !strings.Contains(home, `id="pending-approvals"`) || !strings.Contains(home, "承認待ちの権限申請が 1 件あります") {
 			t.Fatal("the approver's home page does not show the pending application")
 		}
 		_, page = f.get(t, admin, "/grants/pending")

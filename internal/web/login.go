@@ -282,7 +282,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 
 type homeData struct {
 	Grants           []access.Grant // the user's live grants
-	PendingApprovals []access.Grant // applications awaiting an approver
+	PendingApprovals int            // applications this approver may decide
 	PendingExports   int            // export requests awaiting the privacy manager
 	ReviewQueue      int            // entries of the checker's section awaiting confirmation
 	Alerts           []alert.Alert  // open alerts, for the privacy manager
@@ -305,31 +305,23 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 			d.Grants = append(d.Grants, g)
 		}
 	}
+	// Counters count in the database: a list cut at a page would
+	// under-count a busy day.
 	if p.Rights.Has(access.GrantApprove, "") {
-		pending, err := s.accessP.Load().Grants(r.Context(), access.GrantFilter{Status: access.Pending})
-		if err != nil {
+		if d.PendingApprovals, err = s.accessP.Load().CountAwaiting(r.Context(), sess.User); err != nil {
 			return err
-		}
-		for _, g := range pending {
-			if g.LoginID != sess.User.LoginID && g.Applicant != sess.User.LoginID {
-				d.PendingApprovals = append(d.PendingApprovals, g)
-			}
 		}
 	}
 	if b := s.bizP.Load(); b != nil {
 		if p.Rights.Has(access.ExportApprove, sess.Tenant) {
-			pending, err := b.Exports.List(r.Context(), sess.Tenant, 0, "pending")
-			if err != nil {
+			if d.PendingExports, err = b.Exports.CountPending(r.Context(), sess.Tenant); err != nil {
 				return err
 			}
-			d.PendingExports = len(pending)
 		}
 		if p.Rights.Has(access.ReviewConfirm, sess.Tenant) {
-			q, err := b.Review.Queue(r.Context(), sess.Tenant, sess.User.Department, sess.User.Section)
-			if err != nil {
+			if d.ReviewQueue, err = b.Review.CountQueue(r.Context(), sess.Tenant, sess.User.Department, sess.User.Section); err != nil {
 				return err
 			}
-			d.ReviewQueue = len(q)
 		}
 		if p.Rights.Has(access.UserAdmin, "") && b.Outbox != nil {
 			failing, err := b.Outbox.Failing(r.Context())

@@ -53,6 +53,9 @@ func TestMyNumberPages(t *testing.T) {
 		if res, _ := f.get(t, clerk, "/review"); res.StatusCode != http.StatusForbidden {
 			t.Fatalf("the clerk reached the review queue: %d", res.StatusCode)
 		}
+		if _, home := f.get(t, checker, "/"); !strings.Contains(home, "確認待ちの入力が 1 件あります") {
+			t.Fatal("the checker's home page does not count the entry waiting")
+		}
 		_, queue := f.get(t, checker, "/review")
 		m := changeLink.FindStringSubmatch(queue)
 		if m == nil {
