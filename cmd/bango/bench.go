@@ -126,7 +126,11 @@ a new schema in that database, dropped afterwards.`
 	if *asJSON {
 		return writeJSON(stdout, res)
 	}
-	fmt.Fprintf(stdout, "bench import: %d residents on %s\n\n", res.Persons, res.Engine)
+	fmt.Fprintf(stdout, "bench import: %d residents on %s\n", res.Persons, res.Engine)
+	if res.Role != "" {
+		fmt.Fprintf(stdout, "  as role %s: row-level security checks every imported row\n", res.Role)
+	}
+	fmt.Fprintln(stdout)
 	fmt.Fprintf(stdout, "  %-34s %10s %14s\n", "path", "seconds", "rows/s")
 	fmt.Fprintf(stdout, "  %-34s %10.2f %14.0f\n", "baseline (plain text, no checks)", res.BaselineSeconds, res.BaselineRowsPS)
 	fmt.Fprintf(stdout, "  %-34s %10.2f %14.0f\n", "bango (validate+seal+index+insert)", res.BangoSeconds, res.BangoRowsPS)

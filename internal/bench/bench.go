@@ -28,7 +28,14 @@ type scratch struct {
 	db      *store.DB
 	dir     string
 	cleanup func()
+	role    string // PostgreSQL: the role the benchmark runs as
 }
+
+// benchRole is the ordinary role a benchmark runs as when its URL names a
+// role that bypasses row-level security (a superuser): production must
+// not connect as one, and a benchmark that did would measure inserts the
+// policies never check.
+const benchRole = "bango_bench"
 
 func newScratch(ctx context.Context, dbURL string) (*scratch, error) {
 	dir, err := os.MkdirTemp("", "bango-bench-")
@@ -46,7 +53,24 @@ func newScratch(ctx context.Context, dbURL string) (*scratch, error) {
 			s.cleanup()
 			return nil, err
 		}
-		if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		var bypass bool
+		if err := admin.QueryRowContext(ctx, `SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user`).Scan(&bypass); err != nil {
+			admin.Close()
+			s.cleanup()
+			return nil, fmt.Errorf("bench: %s: %w", store.Redact(dbURL), err)
+		}
+		owner := ""
+		if bypass {
+			if _, err := admin.ExecContext(ctx, `DO $$ BEGIN
+				IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '`+benchRole+`') THEN CREATE ROLE `+benchRole+` NOLOGIN NOSUPERUSER NOBYPASSRLS; END IF;
+				EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`); err != nil {
+				admin.Close()
+				s.cleanup()
+				return nil, fmt.Errorf("bench: create role %s in %s: %w", benchRole, store.Redact(dbURL), err)
+			}
+			owner = " AUTHORIZATION " + benchRole
+		}
+		if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema+owner); err != nil {
 			admin.Close()
 			s.cleanup()
 			return nil, fmt.Errorf("bench: create scratch schema in %s: %w", store.Redact(dbURL), err)
@@ -64,7 +88,12 @@ func newScratch(ctx context.Context, dbURL string) (*scratch, error) {
 		}
 		q := u.Query()
 		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
+		if bypass {
+			// The connection takes the ordinary role as it starts (SET ROLE),
+			// so that every statement runs under the policies.
+			q.Set("options", strings.TrimSpace(q.Get("options")+" -c role="+benchRole))
+		}
+		u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20") // pgx reads "+" literally
 		target = u.String()
 	} else if dbURL != "" {
 		if _, err := os.Stat(dbURL); err == nil {
@@ -81,6 +110,17 @@ func newScratch(ctx context.Context, dbURL string) (*scratch, error) {
 	if _, err := s.db.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if s.db.Engine() == store.Postgres {
+		var bypass bool
+		if err := s.db.QueryRow(ctx, `SELECT current_user, rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user`).Scan(&s.role, &bypass); err != nil {
+			s.Close()
+			return nil, err
+		}
+		if bypass {
+			s.Close()
+			return nil, fmt.Errorf("bench: role %s bypasses row-level security; the figures would not be production's", s.role)
+		}
 	}
 	return s, nil
 }

@@ -26,6 +26,9 @@ type ImportResult struct {
 	BaselineRowsPS  float64 `json:"baseline_rows_per_second"`
 	BangoRowsPS     float64 `json:"bango_rows_per_second"`
 	Ratio           float64 `json:"ratio"` // bango rows/s ÷ baseline rows/s
+	// Role is the PostgreSQL role both sides ran as: an ordinary one, so
+	// that row-level security checked every row bango imported.
+	Role string `json:"role,omitempty"`
 }
 
 const benchTenant = "131041"
@@ -81,6 +84,18 @@ func Import(ctx context.Context, dbURL string, persons int, seed uint64) (Import
 	}
 	if rep.Rows != int64(persons) {
 		return res, fmt.Errorf("bango import stored %d rows of %d", rep.Rows, persons)
+	}
+	if s.db.Engine() == store.Postgres {
+		// The policies bound the import: without a municipality's scope
+		// none of its rows is visible.
+		var seen int
+		if err := s.db.QueryRow(ctx, `SELECT count(*) FROM residents`).Scan(&seen); err != nil {
+			return res, err
+		}
+		if seen != 0 {
+			return res, fmt.Errorf("bench import: %d residents visible without a scope: row-level security does not bind role %s", seen, s.role)
+		}
+		res.Role = s.role
 	}
 	res.BaselineSeconds, res.BangoSeconds = base.Seconds(), real.Seconds()
 	res.BaselineRowsPS = float64(persons) / base.Seconds()

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -277,8 +279,10 @@ func (db *DB) transactOnce(ctx context.Context, fn func(*Tx) error) (err error) 
 	return Translate(stx.Commit())
 }
 
-// CopyFrom writes many rows into table fast: COPY on PostgreSQL, one
-// prepared INSERT reused inside the transaction on SQLite. next returns the
+// CopyFrom writes many rows into table fast: COPY on PostgreSQL (staged
+// through a temporary table for a table under row-level security, which
+// refuses COPY), one prepared INSERT reused inside the transaction on
+// SQLite. next returns the
 // next row's values, or nil when there are no more.
 func (tx *Tx) CopyFrom(ctx context.Context, table string, columns []string, next func() ([]any, error)) (int64, error) {
 	if tx.engine == Postgres {
@@ -310,40 +314,111 @@ func (tx *Tx) CopyFrom(ctx context.Context, table string, columns []string, next
 }
 
 func (tx *Tx) copyPostgres(ctx context.Context, table string, columns []string, next func() ([]any, error)) (int64, error) {
-	// PostgreSQL refuses COPY into a table under row-level security for a
-	// role bound by it, so such rows go through a temporary staging table
-	// and one INSERT … SELECT, which the policies check row by row.
 	var secured bool
 	if err := tx.tx.QueryRowContext(ctx, `SELECT relrowsecurity FROM pg_class WHERE oid = to_regclass($1)`, table).Scan(&secured); err != nil {
 		return 0, Translate(err)
 	}
-	target := table
-	if secured {
-		target = "bango_copy_" + table
-		if _, err := tx.tx.ExecContext(ctx, `CREATE TEMP TABLE `+target+` (LIKE `+table+` INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
-			return 0, Translate(err)
-		}
-	}
 	var n int64
 	err := tx.conn.Raw(func(driverConn any) error {
 		c := driverConn.(*stdlib.Conn).Conn()
-		src := &copySource{next: next}
 		var err error
-		n, err = c.CopyFrom(ctx, []string{target}, columns, src)
+		if secured {
+			n, err = stageChunks(ctx, c, table, columns, next)
+			return err
+		}
+		src := &copySource{next: next}
+		n, err = c.CopyFrom(ctx, []string{table}, columns, src)
 		if src.err != nil {
 			return src.err
 		}
 		return err
 	})
-	if err != nil || !secured {
-		return n, Translate(err)
+	return n, Translate(err)
+}
+
+// stageRows is how many rows one staged chunk holds: enough that each
+// chunk's fixed cost (COPY, INSERT, TRUNCATE) vanishes, few enough that
+// the chunk stays in the session's temporary buffers (temp_buffers, 8 MB
+// by default) and that the server inserts while the caller still
+// prepares rows.
+const stageRows = 20000
+
+// stageChunks writes rows into a table under row-level security.
+// PostgreSQL refuses COPY into such a table for a role the policies bind,
+// so each chunk of rows is copied into a temporary table and moved with
+// one INSERT … SELECT, which the policies check row by row like any
+// insert. A goroutine stages and inserts each chunk while the next is
+// being read, so that the server works while the caller prepares rows;
+// next's own error wins over the server's.
+func stageChunks(ctx context.Context, c *pgx.Conn, table string, columns []string, next func() ([]any, error)) (int64, error) {
+	temp := "bango_stage_" + table
+	if _, err := c.Exec(ctx, `CREATE TEMP TABLE `+temp+` (LIKE `+table+` INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
+		return 0, err
 	}
 	cols := strings.Join(columns, ", ")
-	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO `+table+` (`+cols+`) SELECT `+cols+` FROM `+target); err != nil {
-		return n, Translate(err)
+	insert := `INSERT INTO ` + table + ` (` + cols + `) SELECT ` + cols + ` FROM ` + temp
+	chunks := make(chan [][]any, 1)
+	failed := make(chan struct{})
+	done := make(chan error, 1)
+	var n int64
+	go func() {
+		var err error
+		for rows := range chunks {
+			if err != nil {
+				continue
+			}
+			if _, err = c.CopyFrom(ctx, []string{temp}, columns, pgx.CopyFromRows(rows)); err == nil {
+				var tag pgconn.CommandTag
+				if tag, err = c.Exec(ctx, insert); err == nil {
+					n += tag.RowsAffected()
+					_, err = c.Exec(ctx, `TRUNCATE `+temp)
+				}
+			}
+			if err != nil {
+				close(failed)
+			}
+		}
+		if err == nil {
+			_, err = c.Exec(ctx, `DROP TABLE `+temp)
+		}
+		done <- err
+	}()
+	send := func(rows [][]any) bool {
+		select {
+		case chunks <- rows:
+			return true
+		case <-failed:
+			return false
+		}
 	}
-	_, err = tx.tx.ExecContext(ctx, `DROP TABLE `+target)
-	return n, Translate(err)
+	var nextErr error
+	rows := make([][]any, 0, stageRows)
+	for {
+		row, err := next()
+		if err != nil {
+			nextErr = err
+			break
+		}
+		if row == nil {
+			if len(rows) > 0 {
+				send(rows)
+			}
+			break
+		}
+		rows = append(rows, row)
+		if len(rows) == stageRows {
+			if !send(rows) {
+				break
+			}
+			rows = make([][]any, 0, stageRows)
+		}
+	}
+	close(chunks)
+	err := <-done
+	if nextErr != nil {
+		return n, nextErr
+	}
+	return n, err
 }
 
 type copySource struct {
@@ -382,6 +457,7 @@ func withDefaultParam(dsn, name, value string) string {
 	if q.Get(name) == "" {
 		q.Set(name, value)
 	}
-	u.RawQuery = q.Encode()
+	// pgx reads "+" in a query literally, so spaces (options=-c a=b) stay %20.
+	u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20")
 	return u.String()
 }
