@@ -216,7 +216,8 @@ func (s *Service) FindByMyNumber(ctx context.Context, tenant string, n mynumber.
 
 // Update changes the basic items and alias of a resident. version must be
 // the version the user saw: a change made meanwhile by someone else is a
-// conflict, not silently overwritten. The My Number is set with SetMyNumber.
+// conflict, not silently overwritten. The My Number is set only through a
+// confirmed review (ProposeMyNumber, then ApplyMyNumber; R-ACC-1).
 func (s *Service) Update(ctx context.Context, tenant, code string, version int, in Input) (r Resident, err error) {
 	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	defer errs.Annotate(&err, "resident.Update(%s/%s)", tenant, code)
@@ -251,28 +252,6 @@ func (s *Service) Update(ctx context.Context, tenant, code string, version int, 
 	}
 	s.log.InfoContext(ctx, "resident changed", "tenant", tenant, "resident", code)
 	return r, nil
-}
-
-// SetMyNumber registers the My Number of a resident who has none yet.
-// Replacing a registered number is a separate, reviewed procedure.
-func (s *Service) SetMyNumber(ctx context.Context, tenant, code string, n mynumber.Number) (err error) {
-	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
-	defer errs.Annotate(&err, "resident.SetMyNumber(%s/%s)", tenant, code)
-	subject := audit.Subject{Type: "resident", ID: code}
-	if n.IsZero() {
-		return s.failed(ctx, tenant, "mynumber.register", subject, &errs.FieldErrors{List: []errs.FieldError{{Field: "mynumber", Reason: msgRequired}}})
-	}
-	sn, err := s.vault.SealNumber(ctx, binding(tenant, code), n)
-	if err == nil {
-		err = s.db.Transact(ctx, func(tx *store.Tx) error {
-			return s.setMyNumber(ctx, tx, tenant, code, sn, "")
-		})
-	}
-	if err != nil {
-		return s.failed(ctx, tenant, "mynumber.register", subject, err)
-	}
-	s.log.InfoContext(ctx, "resident my number set", "tenant", tenant, "resident", code, "mynumber", n)
-	return nil
 }
 
 // setMyNumber stores sn, sealed for code before the transaction (the vault

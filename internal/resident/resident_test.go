@@ -229,17 +229,26 @@ func TestFindUpdateAndSetNumber(t *testing.T) {
 		if _, err := f.svc.Update(ctx, shinjuku, "0000000099", 1, in); !errs.Is(err, errs.NotFound) {
 			t.Fatalf("update missing: %v", err)
 		}
-		if err := f.svc.SetMyNumber(ctx, shinjuku, "0000000002", n1); !errs.Is(err, errs.Conflict) || strings.Contains(err.Error(), "0000000001") {
-			t.Fatalf("SetMyNumber duplicate: %v", err)
+		// A number is set only by a confirmed review: proposed, then
+		// applied in the confirming transaction (R-ACC-1).
+		if _, err := f.svc.ProposeMyNumber(ctx, shinjuku, "0000000002", n1); !errs.Is(err, errs.Conflict) || strings.Contains(err.Error(), "0000000001") {
+			t.Fatalf("proposing a number another resident holds: %v", err)
 		}
-		if err := f.svc.SetMyNumber(ctx, shinjuku, "0000000002", n2); err != nil {
+		prop, err := f.svc.ProposeMyNumber(ctx, shinjuku, "0000000002", n2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// As the review engine does: the confirming transaction is narrowed
+		// to the municipality.
+		sc := store.WithScope(ctx, shinjuku)
+		if err := db.Transact(sc, func(tx *store.Tx) error { return f.svc.ApplyMyNumber(sc, tx, shinjuku, prop.Payload) }); err != nil {
 			t.Fatal(err)
 		}
 		if r, _ := f.svc.FindByMyNumber(ctx, shinjuku, n2); r.Code != "0000000002" {
 			t.Fatalf("number set but not found: %+v", r)
 		}
-		if err := f.svc.SetMyNumber(ctx, shinjuku, "0000000002", n2); !errs.Is(err, errs.Conflict) {
-			t.Fatalf("second SetMyNumber: %v", err)
+		if err := db.Transact(sc, func(tx *store.Tx) error { return f.svc.ApplyMyNumber(sc, tx, shinjuku, prop.Payload) }); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("applying a second time: %v", err)
 		}
 	})
 }
