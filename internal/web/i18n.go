@@ -384,3 +384,14 @@ func catalogueKeys() []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// setLang sets the language cookie and goes back.
+func (s *Server) setLang(w http.ResponseWriter, r *http.Request) error {
+	l := "ja"
+	if r.URL.Query().Get("to") == "en" {
+		l = "en"
+	}
+	http.SetCookie(w, &http.Cookie{Name: "lang", Value: l, Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: 365 * 24 * 3600})
+	http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
+	return nil
+}

@@ -5,17 +5,13 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"time"
 
 	"rsc.io/qr"
 
-	"bango/internal/access"
-	"bango/internal/alert"
 	"bango/internal/audit"
 	"bango/internal/cleantext"
 	"bango/internal/errs"
 	"bango/internal/identity"
-	"bango/internal/notify"
 )
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
@@ -278,83 +274,6 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
-}
-
-type homeData struct {
-	Grants           []access.Grant // the user's live grants
-	PendingApprovals int            // applications this approver may decide
-	PendingExports   int            // export requests awaiting the privacy manager
-	ReviewQueue      int            // entries of the checker's section awaiting confirmation
-	Alerts           []alert.Alert  // open alerts, for the privacy manager
-	FailingMail      []notify.Mail  // status reports that keep failing, for the IS department
-}
-
-// home is each user's start page: where they work, what they hold, and
-// what waits for them (applications for an approver).
-func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
-	sess := sessionFrom(r.Context())
-	p := s.newPage(r, "home.title", sess)
-	d := homeData{}
-	mine, err := s.accessP.Load().Grants(r.Context(), access.GrantFilter{LoginID: sess.User.LoginID, Status: access.Approved})
-	if err != nil {
-		return err
-	}
-	now := time.Now()
-	for _, g := range mine {
-		if g.Live(now) {
-			d.Grants = append(d.Grants, g)
-		}
-	}
-	// Counters count in the database: a list cut at a page would
-	// under-count a busy day.
-	if p.Rights.Has(access.GrantApprove, "") {
-		if d.PendingApprovals, err = s.accessP.Load().CountAwaiting(r.Context(), sess.User); err != nil {
-			return err
-		}
-	}
-	if b := s.bizP.Load(); b != nil {
-		if p.Rights.Has(access.ExportApprove, sess.Tenant) {
-			if d.PendingExports, err = b.Exports.CountPending(r.Context(), sess.Tenant); err != nil {
-				return err
-			}
-		}
-		if p.Rights.Has(access.ReviewConfirm, sess.Tenant) {
-			if d.ReviewQueue, err = b.Review.CountQueue(r.Context(), sess.Tenant, sess.User.Department, sess.User.Section); err != nil {
-				return err
-			}
-		}
-		if p.Rights.Has(access.UserAdmin, "") && b.Outbox != nil {
-			failing, err := b.Outbox.Failing(r.Context())
-			if err != nil {
-				return err
-			}
-			d.FailingMail = failing
-		}
-		if p.Rights.Anywhere(access.AlertReview) {
-			f := reviewFilter(r)
-			f.Status, f.Limit = "open", 20
-			if d.Alerts, _, err = b.Alerts.List(r.Context(), f); err != nil {
-				return err
-			}
-		}
-	}
-	p.Data = d
-	return s.render(w, r, http.StatusOK, "home", p)
-}
-
-// setLang sets the language cookie and goes back.
-func (s *Server) setLang(w http.ResponseWriter, r *http.Request) error {
-	l := "ja"
-	if r.URL.Query().Get("to") == "en" {
-		l = "en"
-	}
-	http.SetCookie(w, &http.Cookie{Name: "lang", Value: l, Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: 365 * 24 * 3600})
-	http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
-	return nil
-}
-
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
-	return errs.E(errs.NotFound, "no page at %s", r.URL.Path)
 }
 
 func (s *Server) pinForm(w http.ResponseWriter, r *http.Request) error {

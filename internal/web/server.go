@@ -191,3 +191,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, h)
 	return nil
 }
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
+	return errs.E(errs.NotFound, "no page at %s", r.URL.Path)
+}

@@ -1,0 +1,143 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"bango/internal/errs"
+	"bango/internal/mynumber"
+	"bango/internal/review"
+)
+
+// The checker's pages: the queue of entries waiting for a second person,
+// and each entry keyed again blind (R-ACC-1).
+
+func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.biz()
+	if err != nil {
+		return err
+	}
+	sess := sessionFrom(r.Context())
+	p := s.newPage(r, "review.title", sess)
+	dept, sec := sess.User.Department, sess.User.Section
+	if r.URL.Query().Get("all") == "1" {
+		dept, sec = "", ""
+	}
+	q, err := b.Review.Queue(r.Context(), sess.Tenant, dept, sec)
+	if err != nil {
+		return err
+	}
+	p.Data = q
+	switch r.URL.Query().Get("done") {
+	case "confirmed":
+		p.Notice = tr(p.Lang, "review.confirmed")
+	case "rejected":
+		p.Notice = tr(p.Lang, "review.rejected")
+	}
+	return s.render(w, r, http.StatusOK, "review", p)
+}
+
+func changeID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errs.E(errs.NotFound, "no change %q", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderChange(w, r, http.StatusOK, "")
+}
+
+func (s *Server) renderChange(w http.ResponseWriter, r *http.Request, status int, problem string) error {
+	b, err := s.biz()
+	if err != nil {
+		return err
+	}
+	id, err := changeID(r)
+	if err != nil {
+		return err
+	}
+	sess := sessionFrom(r.Context())
+	c, err := b.Review.Get(r.Context(), sess.Tenant, id)
+	if err != nil {
+		return err
+	}
+	p := s.newPage(r, "change.title", sess)
+	p.Data, p.Error = c, problem
+	return s.render(w, r, status, "change", p)
+}
+
+// confirmChange is the checker's step: every double-entry field is keyed
+// again and compared by blind index.
+func (s *Server) confirmChange(w http.ResponseWriter, r *http.Request) error {
+	id, err := changeID(r)
+	if err != nil {
+		return err
+	}
+	f, err := formValues(r, "mynumber")
+	if err == nil {
+		_, err = s.confirm(r, id, f["mynumber"])
+	}
+	if err != nil {
+		if errs.Is(err, errs.NotFound) {
+			return err
+		}
+		msg, ok := problemText(lang(r), err)
+		if !ok {
+			return err
+		}
+		return s.renderChange(w, r, problemStatus(err), msg)
+	}
+	http.Redirect(w, r, "/review?done=confirmed", http.StatusSeeOther)
+	return nil
+}
+
+// confirm confirms change id with the re-keyed My Number (if the change
+// has one to key again).
+func (s *Server) confirm(r *http.Request, id int64, number string) (review.Change, error) {
+	b, err := s.biz()
+	if err != nil {
+		return review.Change{}, err
+	}
+	sess := sessionFrom(r.Context())
+	reentered := map[string][]byte{}
+	if number != "" {
+		n, err := mynumber.Parse(number)
+		if err != nil {
+			return review.Change{}, numberFieldError(err)
+		}
+		if reentered["mynumber"], err = b.Residents.MyNumberIndex(r.Context(), sess.Tenant, n); err != nil {
+			return review.Change{}, err
+		}
+	}
+	return b.Review.Confirm(r.Context(), sess.User, sess.Tenant, id, reentered)
+}
+
+func (s *Server) rejectChange(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.biz()
+	if err != nil {
+		return err
+	}
+	id, err := changeID(r)
+	if err != nil {
+		return err
+	}
+	sess := sessionFrom(r.Context())
+	f, err := formValues(r, "reason")
+	if err == nil {
+		_, err = b.Review.Reject(r.Context(), sess.User, sess.Tenant, id, f["reason"])
+	}
+	if err != nil {
+		if errs.Is(err, errs.NotFound) {
+			return err
+		}
+		msg, ok := problemText(lang(r), err)
+		if !ok {
+			return err
+		}
+		return s.renderChange(w, r, problemStatus(err), msg)
+	}
+	http.Redirect(w, r, "/review?done=rejected", http.StatusSeeOther)
+	return nil
+}
