@@ -39,6 +39,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"bango/internal/durable"
 )
 
 const (
@@ -418,10 +420,10 @@ func createCA(files Files, dnsNames []string, ips []net.IP, now time.Time) (*x50
 	}
 	// Key first: a crash in between leaves a key without a certificate,
 	// which loadCA reports instead of quietly making a second CA.
-	if err := writeFileAtomic(files.CAKey, keyPEM, keyMode); err != nil {
+	if err := durable.WriteFile(files.CAKey, keyPEM, keyMode); err != nil {
 		return nil, nil, fmt.Errorf("tlsca: write CA key: %w", err)
 	}
-	if err := writeFileAtomic(files.CACert, encodeCert(der), certMode); err != nil {
+	if err := durable.WriteFile(files.CACert, encodeCert(der), certMode); err != nil {
 		return nil, nil, fmt.Errorf("tlsca: write CA certificate: %w", err)
 	}
 	return ca, key, nil
@@ -517,10 +519,10 @@ func createServer(files Files, ca *x509.Certificate, caKey crypto.Signer, dnsNam
 	}
 	// Key first: a crash in between leaves a key that does not match the old
 	// certificate, which the next start detects and re-issues.
-	if err := writeFileAtomic(files.ServerKey, keyPEM, keyMode); err != nil {
+	if err := durable.WriteFile(files.ServerKey, keyPEM, keyMode); err != nil {
 		return tls.Certificate{}, fmt.Errorf("tlsca: write server key: %w", err)
 	}
-	if err := writeFileAtomic(files.ServerCert, encodeCert(leaf.Raw), certMode); err != nil {
+	if err := durable.WriteFile(files.ServerCert, encodeCert(leaf.Raw), certMode); err != nil {
 		return tls.Certificate{}, fmt.Errorf("tlsca: write server certificate: %w", err)
 	}
 	return chain(leaf, ca, key), nil
@@ -642,58 +644,4 @@ func parseKey(data []byte) (crypto.Signer, error) {
 func samePublicKey(a, b crypto.PublicKey) bool {
 	ka, ok := a.(interface{ Equal(crypto.PublicKey) bool })
 	return ok && ka.Equal(b)
-}
-
-// writeFileAtomic replaces path in one step (temporary file, fsync, rename,
-// fsync of the directory) so that a crash or full disk never leaves a
-// truncated key or certificate behind, and so that the key is never
-// readable by others even for a moment (the temporary file starts as 0600
-// and is chmodded before any data is written).
-func writeFileAtomic(path string, data []byte, mode fs.FileMode) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	// Chmod sets the exact mode regardless of the umask.
-	if err := f.Chmod(mode); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	// The rename is durable only once the directory is: without this, a
-	// power cut could bring back no CA after its fingerprint was handed out.
-	if err := syncDir(filepath.Dir(path)); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
-}
-
-func syncDir(dir string) error {
-	// Windows cannot flush a directory handle; NTFS journals the rename.
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -6,14 +6,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"time"
 
+	"bango/internal/durable"
 	"bango/internal/errs"
 )
 
@@ -192,47 +191,7 @@ func (m *MasterKeys) save() error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, ".master.key.*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name()) // fails harmlessly once renamed
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(append(raw, '\n')); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), m.path); err != nil {
-		return fmt.Errorf("replace %s: %w", m.path, err)
-	}
-	if err := syncDir(dir); err != nil {
-		return fmt.Errorf("make the new %s durable (fsync %s): %w", m.path, dir, err)
-	}
-	return nil
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	// Windows cannot flush a directory handle; NTFS journals the rename.
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return durable.WriteFile(m.path, append(raw, '\n'), 0o600)
 }
 
 func (m *MasterKeys) key(version int) ([]byte, bool) {
