@@ -45,8 +45,8 @@ func runBenchSearch(ctx context.Context, args []string, stdout, stderr io.Writer
 	if *asJSON {
 		return writeJSON(stdout, res)
 	}
-	fmt.Fprintf(stdout, "bench search: %d residents on %s (and %d of another municipality, never found); imported and indexed in %.0f s\n",
-		res.Residents, res.Engine, res.Others, res.LoadSeconds)
+	fmt.Fprintf(stdout, "bench search: %d residents on %s (and %d of another municipality, never found); imported in %.0f s, indexed and analysed in %.0f s\n",
+		res.Residents, res.Engine, res.Others, res.LoadSeconds, res.IndexSeconds)
 	if res.Role != "" {
 		fmt.Fprintf(stdout, "  as role %s: row-level security binds every search\n", res.Role)
 	}

@@ -56,7 +56,9 @@ func (s *Service) Search(ctx context.Context, tenant, q string) ([]Resident, err
 //     given, across the space between them too; one or two characters at
 //     the start of the family or the given name.
 //
-// Every way is answered from an index inside the municipality (issue 14 I).
+// Every way is answered from an index inside the municipality (issue 14 I);
+// on SQLite a search anywhere in a name first indexes the register's
+// changes not yet indexed (see IndexForSearch).
 // The search, with what was asked and how many were found, is an event; the
 // residents listed are not read events one by one, their records are
 // opened one at a time with Get. When more than MaxResults match, the
@@ -70,6 +72,11 @@ func (s *Service) Find(ctx context.Context, tenant, q string) (SearchResult, err
 		return SearchResult{}, err
 	}
 	res := SearchResult{By: pq.by, BirthDate: pq.date}
+	if pq.readsNameIndex() {
+		if _, err := IndexForSearch(ctx, s.db); err != nil {
+			return SearchResult{}, err
+		}
+	}
 	query, args := pq.sql(s.db.Engine(), tenant)
 	err = s.db.Read(ctx, func(db store.Querier) error {
 		rows, err := db.Query(ctx, query, args...)
@@ -186,6 +193,138 @@ func parseQuery(q string) (parsedQuery, error) {
 		pq.patterns = append(pq.patterns, namePattern{text: name, kanji: true})
 	}
 	return pq, nil
+}
+
+// readsNameIndex reports whether the search reads the trigram index of
+// the names (a name pattern of three characters or more).
+func (pq parsedQuery) readsNameIndex() bool {
+	for _, p := range pq.patterns {
+		if utf8.RuneCountInString(p.text) >= 3 {
+			return true
+		}
+	}
+	return false
+}
+
+// indexBatch is how many residents one transaction of IndexForSearch
+// indexes: a batch holds SQLite's writer for well under a second.
+const indexBatch = 20000
+
+// IndexForSearch brings the trigram index of the names up to date with
+// the register and returns how many residents it indexed. On SQLite the
+// index is not written as residents are (see migration 0014): the new
+// residents, above a cursor, and the changed and removed ones, listed by
+// triggers, are indexed here, a batch per transaction. Find calls it
+// before each search that reads the index, so a search always sees the
+// register as it is; bango serve may call it every second so that
+// searches rarely wait, and a bulk import is best followed by it. On
+// PostgreSQL triggers keep the index current and this does nothing.
+func IndexForSearch(ctx context.Context, db *store.DB) (int, error) {
+	if db.Engine() != store.SQLite {
+		return 0, nil
+	}
+	total := 0
+	for {
+		var waiting bool
+		if err := db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM resident_search_pending)
+			OR EXISTS (SELECT 1 FROM residents WHERE rowid > (SELECT last_rowid FROM resident_search_cursor))
+			OR EXISTS (SELECT 1 FROM resident_search_cursor AS c WHERE c.last_rowid > 0 AND NOT EXISTS (
+				SELECT 1 FROM residents AS r WHERE r.rowid = c.last_rowid AND r.tenant_code = c.tenant_code AND r.code = c.code))`).Scan(&waiting); err != nil {
+			return total, store.Translate(err)
+		}
+		if !waiting {
+			return total, nil
+		}
+		var n int
+		if err := db.Transact(ctx, func(tx *store.Tx) (err error) {
+			n, err = indexBatchTx(ctx, tx)
+			return err
+		}); err != nil {
+			return total, fmt.Errorf("resident: index names for search: %w", err)
+		}
+		total += n
+	}
+}
+
+// indexBatchTx indexes up to indexBatch changed and indexBatch new
+// residents.
+func indexBatchTx(ctx context.Context, tx *store.Tx) (int, error) {
+	exec := func(q string, args ...any) (int, error) {
+		res, err := tx.Exec(ctx, q, args...)
+		if err != nil {
+			return 0, err
+		}
+		n, _ := res.RowsAffected()
+		return int(n), nil
+	}
+	done := 0
+	// Changed and removed residents: their entries go, and come back with
+	// the names as they are now.
+	var hi sql.NullInt64
+	if err := tx.QueryRow(ctx, `SELECT max(rowid) FROM (SELECT rowid FROM resident_search_pending ORDER BY rowid LIMIT $1)`, indexBatch).Scan(&hi); err != nil {
+		return 0, err
+	}
+	if hi.Valid {
+		const changed = `SELECT i.id FROM resident_search_pending AS p JOIN resident_search_ids AS i ON i.tenant_code = p.tenant_code AND i.code = p.code WHERE p.rowid <= $1`
+		for _, q := range []string{
+			`DELETE FROM resident_names WHERE rowid IN (` + changed + `)`,
+			`DELETE FROM resident_search_ids WHERE id IN (` + changed + `)
+				AND NOT EXISTS (SELECT 1 FROM residents AS r WHERE r.tenant_code = resident_search_ids.tenant_code AND r.code = resident_search_ids.code)`,
+			`INSERT INTO resident_names (rowid, name_kana, name_kanji) SELECT i.id, r.name_kana, r.name_kanji
+				FROM resident_search_ids AS i JOIN residents AS r ON r.tenant_code = i.tenant_code AND r.code = i.code WHERE i.id IN (` + changed + `)`,
+		} {
+			if _, err := exec(q, hi.Int64); err != nil {
+				return 0, err
+			}
+		}
+		n, err := exec(`DELETE FROM resident_search_pending WHERE rowid <= $1`, hi.Int64)
+		if err != nil {
+			return 0, err
+		}
+		done += n
+	}
+	// New residents, above the cursor; from scratch if rowids were renumbered.
+	var last int64
+	var renumbered bool
+	if err := tx.QueryRow(ctx, `SELECT c.last_rowid, c.last_rowid > 0 AND NOT EXISTS (SELECT 1 FROM residents AS r
+		WHERE r.rowid = c.last_rowid AND r.tenant_code = c.tenant_code AND r.code = c.code) FROM resident_search_cursor AS c`).Scan(&last, &renumbered); err != nil {
+		return 0, err
+	}
+	if renumbered {
+		if _, err := exec(`INSERT INTO resident_names (resident_names) VALUES ('delete-all')`); err != nil {
+			return 0, err
+		}
+		if _, err := exec(`DELETE FROM resident_search_ids`); err != nil {
+			return 0, err
+		}
+		last = 0
+	}
+	if err := tx.QueryRow(ctx, `SELECT max(rowid) FROM (SELECT rowid FROM residents WHERE rowid > $1 ORDER BY rowid LIMIT $2)`, last, indexBatch).Scan(&hi); err != nil {
+		return 0, err
+	}
+	if !hi.Valid {
+		return done, nil
+	}
+	var firstID int64
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(id), 0) + 1 FROM resident_search_ids`).Scan(&firstID); err != nil {
+		return 0, err
+	}
+	// A resident already numbered (removed and registered again) keeps its
+	// number, and its entry from the changes above.
+	n, err := exec(`INSERT OR IGNORE INTO resident_search_ids (tenant_code, code)
+		SELECT tenant_code, code FROM residents WHERE rowid > $1 AND rowid <= $2 ORDER BY rowid`, last, hi.Int64)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := exec(`INSERT INTO resident_names (rowid, name_kana, name_kanji) SELECT i.id, r.name_kana, r.name_kanji
+		FROM resident_search_ids AS i JOIN residents AS r ON r.tenant_code = i.tenant_code AND r.code = i.code WHERE i.id >= $1`, firstID); err != nil {
+		return 0, err
+	}
+	if _, err := exec(`UPDATE resident_search_cursor SET last_rowid = r.rowid, tenant_code = r.tenant_code, code = r.code
+		FROM (SELECT rowid, tenant_code, code FROM residents WHERE rowid = $1) AS r`, hi.Int64); err != nil {
+		return 0, err
+	}
+	return done + n, nil
 }
 
 // digits counts the ASCII and full-width digits in s.

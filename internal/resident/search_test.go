@@ -213,12 +213,25 @@ func TestFindFollowsChanges(t *testing.T) {
 			Address: r.Address, BirthDate: "1980-04-01", Sex: r.Sex}); err != nil {
 			t.Fatal(err)
 		}
+		// A resident removed from the register (no service does it; the
+		// index follows whatever changes the table).
+		ctx := store.WithScope(context.Background(), shinjuku)
+		if err := db.Transact(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `DELETE FROM residents WHERE tenant_code = $1 AND code = $2`, shinjuku, "0000000006")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
 		for q, want := range map[string][]string{"コバヤシ": {"0000000002"}, "小林": {"0000000002"}, "バヤシ　ハ": {"0000000002"},
-			"ヤマダ　ハナコ": {}, "山田": {"0000000001"}, "ハナコ": {"0000000002"}} {
+			"ヤマダ　ハナコ": {}, "山田": {"0000000001"}, "ハナコ": {"0000000002"}, "タカハシ": {}, "さくら": {}} {
 			res, err := f.svc.Find(clerkCtx(), shinjuku, q)
 			if err != nil || !slices.Equal(codes(res.Residents), want) {
 				t.Errorf("after the change, Find(%q) = %v, %v; want %v", q, codes(res.Residents), err, want)
 			}
+		}
+		// Everything is indexed now: nothing waits.
+		if n, err := resident.IndexForSearch(context.Background(), db); n != 0 || err != nil {
+			t.Fatalf("IndexForSearch after the searches = %d, %v", n, err)
 		}
 	})
 }
@@ -358,4 +371,57 @@ func TestWareki(t *testing.T) {
 			t.Fatalf("%s → %s → %s, %v", d.Format("2006-01-02"), resident.Wareki(d), got, err)
 		}
 	}
+}
+
+// On SQLite the index is written after the register (IndexForSearch): a
+// search never misses a resident for it, whether new, changed, removed,
+// registered again under a rowid reused, or after VACUUM renumbered rowids.
+func TestIndexForSearchSQLite(t *testing.T) {
+	db := testutil.NewDB(t, store.SQLite)
+	f := searchFixture(t, db)
+	ctx := context.Background()
+	n, err := resident.IndexForSearch(ctx, db)
+	if err != nil || n != len(searchPeople) {
+		t.Fatalf("IndexForSearch = %d, %v; want every resident", n, err)
+	}
+	find := func(q string, want ...string) {
+		t.Helper()
+		res, err := f.svc.Find(clerkCtx(), shinjuku, q)
+		if err != nil || !slices.Equal(codes(res.Residents), append([]string{}, want...)) {
+			t.Fatalf("Find(%q) = %v, %v; want %v", q, codes(res.Residents), err, want)
+		}
+	}
+	exec := func(q string) {
+		t.Helper()
+		if err := db.Transact(ctx, func(tx *store.Tx) error { _, err := tx.Exec(ctx, q); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Remove the newest resident; the next one takes its rowid again.
+	exec(`DELETE FROM residents WHERE tenant_code = '011002' AND code = '0000000099'`)
+	if _, err := f.svc.Create(clerkCtx(), shinjuku, resident.Input{Code: "0000000007", NameKanji: "村上 春樹", NameKana: "ムラカミ ハルキ",
+		Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1949-01-12", Sex: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	find("ムラカミ", "0000000007")
+	find("ハルキ", "0000000007")
+	if res, _ := f.svc.Find(clerkCtx(), sapporo, "ジロウ"); len(res.Residents) != 0 {
+		t.Fatal("a removed resident is still found")
+	}
+	// Rowids renumbered (what VACUUM may do): the index is rebuilt.
+	exec(`DELETE FROM residents WHERE tenant_code = '131041' AND code = '0000000003'`)
+	if _, err := db.SQL().ExecContext(ctx, `VACUUM`); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := resident.IndexForSearch(ctx, db); err != nil || n != 1 {
+		t.Fatalf("IndexForSearch after a removal = %d, %v; want 1", n, err)
+	}
+	exec(`UPDATE resident_search_cursor SET code = 'renumbered'`)
+	if n, err := resident.IndexForSearch(ctx, db); err != nil || n != len(searchPeople)-1 {
+		t.Fatalf("rebuild indexed %d, %v; want %d", n, err, len(searchPeople)-1)
+	}
+	find("ムラカミ", "0000000007")
+	find("ヤマダ", "0000000001", "0000000002")
+	find("イチロウ")
+	find("健太郎", "0000000004")
 }

@@ -32,22 +32,42 @@ CREATE TABLE resident_search_ids (
 CREATE VIRTUAL TABLE resident_names USING fts5(name_kana, name_kanji, content = '', contentless_delete = 1,
     tokenize = 'trigram case_sensitive 1');
 
-CREATE TRIGGER residents_search_insert AFTER INSERT ON residents BEGIN
-    INSERT INTO resident_search_ids (tenant_code, code) VALUES (new.tenant_code, new.code);
-    INSERT INTO resident_names (rowid, name_kana, name_kanji)
-        VALUES ((SELECT id FROM resident_search_ids WHERE tenant_code = new.tenant_code AND code = new.code), new.name_kana, new.name_kanji);
-END;
-CREATE TRIGGER residents_search_update AFTER UPDATE OF tenant_code, code, name_kana, name_kanji ON residents BEGIN
-    DELETE FROM resident_names WHERE rowid = (SELECT id FROM resident_search_ids WHERE tenant_code = old.tenant_code AND code = old.code);
-    UPDATE resident_search_ids SET tenant_code = new.tenant_code, code = new.code WHERE tenant_code = old.tenant_code AND code = old.code;
-    INSERT INTO resident_names (rowid, name_kana, name_kanji)
-        VALUES ((SELECT id FROM resident_search_ids WHERE tenant_code = new.tenant_code AND code = new.code), new.name_kana, new.name_kanji);
-END;
-CREATE TRIGGER residents_search_delete AFTER DELETE ON residents BEGIN
-    DELETE FROM resident_names WHERE rowid = (SELECT id FROM resident_search_ids WHERE tenant_code = old.tenant_code AND code = old.code);
-    DELETE FROM resident_search_ids WHERE tenant_code = old.tenant_code AND code = old.code;
-END;
+-- How far the index has read the register. A resident takes the rowid
+-- after the highest (one writer at a time, and residents are not deleted
+-- but for the trigger below), so the residents above last_rowid are the
+-- ones not yet indexed: an import pays for no index here, and
+-- resident.IndexForSearch indexes them in batches, one statement each (a
+-- trigger would index each row in its own statement, flushing FTS5 and
+-- journalling every index page each time: a million-row import took
+-- minutes). tenant_code and code name the resident at last_rowid, so that
+-- rowids renumbered by VACUUM are noticed (the index is then rebuilt).
+CREATE TABLE resident_search_cursor (
+    one         INTEGER PRIMARY KEY CHECK (one = 1),
+    last_rowid  INTEGER NOT NULL,
+    tenant_code TEXT NOT NULL,
+    code        TEXT NOT NULL
+);
+INSERT INTO resident_search_cursor (one, last_rowid, tenant_code, code) VALUES (1, 0, '', '');
 
-INSERT INTO resident_search_ids (tenant_code, code) SELECT tenant_code, code FROM residents ORDER BY tenant_code, code;
-INSERT INTO resident_names (rowid, name_kana, name_kanji)
-    SELECT i.id, r.name_kana, r.name_kanji FROM residents AS r JOIN resident_search_ids AS i ON i.tenant_code = r.tenant_code AND i.code = r.code;
+-- Changed and removed residents (single-row statements: a trigger costs
+-- them nothing that matters) wait here for the same indexing.
+CREATE TABLE resident_search_pending (
+    tenant_code TEXT NOT NULL,
+    code        TEXT NOT NULL
+);
+CREATE TRIGGER residents_search_update AFTER UPDATE OF tenant_code, code, name_kana, name_kanji ON residents
+    WHEN old.name_kana IS NOT new.name_kana OR old.name_kanji IS NOT new.name_kanji OR old.tenant_code IS NOT new.tenant_code OR old.code IS NOT new.code
+BEGIN
+    INSERT INTO resident_search_pending (tenant_code, code) VALUES (old.tenant_code, old.code);
+    INSERT INTO resident_search_pending (tenant_code, code) VALUES (new.tenant_code, new.code);
+END;
+-- Removing the highest rowid would let the next resident take it again,
+-- at or below the cursor: the cursor steps down to the highest remaining.
+CREATE TRIGGER residents_search_delete AFTER DELETE ON residents BEGIN
+    INSERT INTO resident_search_pending (tenant_code, code) VALUES (old.tenant_code, old.code);
+    UPDATE resident_search_cursor SET
+        last_rowid = coalesce((SELECT max(rowid) FROM residents), 0),
+        tenant_code = coalesce((SELECT tenant_code FROM residents ORDER BY rowid DESC LIMIT 1), ''),
+        code = coalesce((SELECT code FROM residents ORDER BY rowid DESC LIMIT 1), '')
+    WHERE last_rowid > coalesce((SELECT max(rowid) FROM residents), 0);
+END;
