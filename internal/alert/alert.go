@@ -106,20 +106,7 @@ func (s *Service) CheckReveals(ctx context.Context, tx *store.Tx, tenant, user s
 
 // Open lists the open alerts, newest first.
 func (s *Service) Open(ctx context.Context) ([]Alert, error) {
-	rows, err := s.db.Query(ctx, selectAlert+` WHERE status = 'open' ORDER BY id DESC LIMIT 500`)
-	if err != nil {
-		return nil, store.Translate(err)
-	}
-	defer rows.Close()
-	var out []Alert
-	for rows.Next() {
-		a, err := scanAlert(rows)
-		if err != nil {
-			return nil, store.Translate(err)
-		}
-		out = append(out, a)
-	}
-	return out, store.Translate(rows.Err())
+	return store.Rows(scanAlert)(s.db.Query(ctx, selectAlert+` WHERE status = 'open' ORDER BY id DESC LIMIT 500`))
 }
 
 // Acknowledge closes an open alert with a comment. allowed says whether

@@ -2,7 +2,6 @@ package alert_test
 
 import (
 	"context"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -62,21 +61,7 @@ func TestBulkRevealRule(t *testing.T) {
 // events only.
 func place(t *testing.T, db *store.DB) {
 	t.Helper()
-	keys, _, err := audit.LoadKeys(filepath.Join(t.TempDir(), "audit.key"), filepath.Join(t.TempDir(), "audit.pub"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seq := audit.NewSequencer(db, keys, nil, audit.SequencerOptions{Every: 100000, Period: time.Hour})
-	for range 100 {
-		if _, err := seq.Sequence(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		if h, _ := audit.Status(context.Background(), db); h.Pending == 0 {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("events still pending")
+	testutil.Place(t, db, testutil.NewSequencer(t, db, audit.SequencerOptions{Every: 100000, Period: time.Hour}))
 }
 
 // R-AUD-4: the rules read off the audit log each fire at their threshold

@@ -295,21 +295,19 @@ func (s *Service) Get(ctx context.Context, tenant string, id int64) (Request, er
 	return r, nil
 }
 
-// List lists tenant's requests: one requester's (requester > 0) or those
-// with status, newest first.
 // CountPending counts tenant's requests waiting for a privacy manager,
 // however many (a home page's counter, never the length of a capped list).
 func (s *Service) CountPending(ctx context.Context, tenant string) (int, error) {
-	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	var n int
-	err := s.db.Read(ctx, func(q store.Querier) error {
+	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) error {
 		return q.QueryRow(ctx, `SELECT count(*) FROM export_requests WHERE tenant_code = $1 AND status = 'pending'`, tenant).Scan(&n)
 	})
 	return n, store.Translate(err)
 }
 
+// List lists tenant's requests: one requester's (requester > 0) or those
+// with status, newest first.
 func (s *Service) List(ctx context.Context, tenant string, requester int64, status string) ([]Request, error) {
-	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	q := selectRequest + ` WHERE r.tenant_code = $1`
 	args := []any{tenant}
 	if requester > 0 {
@@ -321,22 +319,11 @@ func (s *Service) List(ctx context.Context, tenant string, requester int64, stat
 		q += ` AND r.status = $` + strconv.Itoa(len(args))
 	}
 	var out []Request
-	err := s.db.Read(ctx, func(db store.Querier) error {
-		rows, err := db.Query(ctx, q+` ORDER BY r.id DESC LIMIT 200`, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			r, err := scanRequest(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, r)
-		}
-		return rows.Err()
+	err := s.db.ReadIn(ctx, tenant, func(db store.Querier) (err error) {
+		out, err = store.Rows(scanRequest)(db.Query(ctx, q+` ORDER BY r.id DESC LIMIT 200`, args...))
+		return err
 	})
-	return out, store.Translate(err)
+	return out, err
 }
 
 // refused records a refused step and returns err.

@@ -387,22 +387,11 @@ func (s *Service) Queue(ctx context.Context, tenant, department, section string)
 		args = append(args, department, section)
 	}
 	var out []Change
-	err := s.db.Read(ctx, func(db store.Querier) error {
-		rows, err := db.Query(ctx, q+` ORDER BY c.made_at, c.id LIMIT 500`, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			c, err := scanChange(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		return rows.Err()
+	err := s.db.Read(ctx, func(db store.Querier) (err error) {
+		out, err = store.Rows(scanChange)(db.Query(ctx, q+` ORDER BY c.made_at, c.id LIMIT 500`, args...))
+		return err
 	})
-	return out, store.Translate(err)
+	return out, err
 }
 
 // CountQueue counts what Queue lists, however many.

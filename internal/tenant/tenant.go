@@ -92,25 +92,17 @@ func (s *Service) Create(ctx context.Context, code, name string) (t Tenant, err 
 
 // Get returns the municipality with code.
 func (s *Service) Get(ctx context.Context, code string) (Tenant, error) {
-	var t Tenant
-	err := s.db.QueryRow(ctx, `SELECT code, name, created_at FROM tenants WHERE code = $1`, code).Scan(&t.Code, &t.Name, &t.CreatedAt)
+	t, err := scanTenant(s.db.QueryRow(ctx, `SELECT code, name, created_at FROM tenants WHERE code = $1`, code))
 	return t, store.ScanErr(err, "municipality "+code)
 }
 
 // List returns every municipality by code.
 func (s *Service) List(ctx context.Context) ([]Tenant, error) {
-	rows, err := s.db.Query(ctx, `SELECT code, name, created_at FROM tenants ORDER BY code`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Tenant
-	for rows.Next() {
-		var t Tenant
-		if err := rows.Scan(&t.Code, &t.Name, &t.CreatedAt); err != nil {
-			return nil, store.Translate(err)
-		}
-		out = append(out, t)
-	}
-	return out, store.Translate(rows.Err())
+	return store.Rows(scanTenant)(s.db.Query(ctx, `SELECT code, name, created_at FROM tenants ORDER BY code`))
+}
+
+func scanTenant(row store.Scanner) (Tenant, error) {
+	var t Tenant
+	err := row.Scan(&t.Code, &t.Name, &t.CreatedAt)
+	return t, err
 }

@@ -566,16 +566,5 @@ func TestChangePIN(t *testing.T) {
 // of serve does every second: searches find placed events only.
 func (f *webFixture) place(t *testing.T) {
 	t.Helper()
-	// On PostgreSQL a transaction open elsewhere on the same server (another
-	// package's test) holds placement back for a while: wait up to a minute.
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
-		if _, err := f.sequencer.Sequence(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		if h, err := audit.Status(context.Background(), f.db); err != nil || h.Pending == 0 {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("events still pending")
+	testutil.Place(t, f.db, f.sequencer)
 }
