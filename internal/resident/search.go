@@ -380,13 +380,9 @@ func (b *searchSQL) text(column string) string {
 }
 
 // prefix adds the residents whose column starts with p, in its order.
-func (b *searchSQL) prefix(column, p string, also string) {
+func (b *searchSQL) prefix(column, p string) {
 	c := b.text("r." + column)
-	where := c + " >= " + b.arg(p) + " AND " + c + " < " + b.arg(prefixEnd(p))
-	if also != "" {
-		where += " AND " + also
-	}
-	b.branch("residents AS r", where, c+", r.code")
+	b.branch("residents AS r", c+" >= "+b.arg(p)+" AND "+c+" < "+b.arg(prefixEnd(p)), c+", r.code")
 }
 
 func (pq parsedQuery) sql(e store.Engine, tenant string) (string, []any) {
@@ -421,8 +417,8 @@ func (b *searchSQL) name(p namePattern) {
 	if utf8.RuneCountInString(p.text) < 3 {
 		// Too short for a trigram: the start of the family or given name.
 		for i := 0; i < len(columns); i += 2 {
-			b.prefix(columns[i], p.text, "")
-			b.prefix(columns[i+1], p.text, "")
+			b.prefix(columns[i], p.text)
+			b.prefix(columns[i+1], p.text)
 		}
 		return
 	}
@@ -442,30 +438,20 @@ func (b *searchSQL) name(p namePattern) {
 			"i.tenant_code = $1 AND resident_names MATCH "+b.arg(match), "")
 		return
 	}
-	like := "%" + likeEscaper.Replace(p.text) + "%"
-	grams := driving(p.text)
-	if len(grams) == 0 {
-		// Short words either side of a space ("田　花"): the given name
-		// starts with the last word, and the whole name holds p.
-		words := strings.Split(p.text, "　")
-		last := words[len(words)-1]
-		for i := 0; i < len(columns); i += 2 {
-			b.prefix(columns[i+1], last, "r."+columns[i]+` LIKE `+b.arg(like)+` ESCAPE '\'`)
-		}
-		return
-	}
-	// The postings of one or two of p's trigrams, in code order, each
+	// The postings of p's first and last trigram, in code order, each
 	// leading to its resident by the primary key (a lateral subquery, so
 	// that the planner walks the postings and stops at the limit), whose
 	// names are then re-checked.
-	var recheck []string
-	for i := 0; i < len(columns); i += 2 {
-		recheck = append(recheck, "r."+columns[i]+` LIKE `+b.arg(like)+` ESCAPE '\'`)
-	}
+	like := "%" + likeEscaper.Replace(p.text) + "%"
+	grams := driving(p.text)
 	postings := "SELECT DISTINCT g.code FROM resident_grams AS g"
 	where := "g.tenant_code = $1 AND g.gram = " + b.arg(grams[0])
 	if len(grams) > 1 {
 		postings += " JOIN resident_grams AS g2 ON g2.tenant_code = g.tenant_code AND g2.code = g.code AND g2.gram = " + b.arg(grams[1])
+	}
+	var recheck []string
+	for i := 0; i < len(columns); i += 2 {
+		recheck = append(recheck, "r."+columns[i]+` LIKE `+b.arg(like)+` ESCAPE '\'`)
 	}
 	b.branch("("+postings+" WHERE "+where+" ORDER BY g.code OFFSET 0) AS m"+
 		" CROSS JOIN LATERAL (SELECT * FROM residents AS r WHERE r.tenant_code = $1 AND r.code = m.code LIMIT 1) AS r",
@@ -474,25 +460,16 @@ func (b *searchSQL) name(p namePattern) {
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
-// driving returns the trigrams a PostgreSQL search for p reads the
-// postings of: the first and the last of the trigrams inside p's words
-// (the postings hold no trigram across a space), none when every word is
-// shorter than three.
+// driving returns the trigrams whose postings a PostgreSQL search for p
+// (three characters or more) reads: its first and its last, which
+// together narrow the most (a family name's start and a given name's end).
 func driving(p string) []string {
-	var grams []string
-	for _, w := range strings.Split(p, "　") {
-		rs := []rune(w)
-		for i := 0; i+3 <= len(rs); i++ {
-			grams = append(grams, string(rs[i:i+3]))
-		}
+	rs := []rune(p)
+	first, last := string(rs[:3]), string(rs[len(rs)-3:])
+	if first == last {
+		return []string{first}
 	}
-	switch {
-	case len(grams) == 0:
-		return nil
-	case grams[0] == grams[len(grams)-1]:
-		return grams[:1]
-	}
-	return []string{grams[0], grams[len(grams)-1]}
+	return []string{first, last}
 }
 
 // prefixEnd is the least string above every string that starts with p,

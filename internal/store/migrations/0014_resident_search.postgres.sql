@@ -26,12 +26,13 @@ CREATE INDEX residents_given_kana ON residents (tenant_code, given_kana COLLATE 
 CREATE INDEX residents_given_kanji ON residents (tenant_code, given_kanji COLLATE "C", code);
 CREATE INDEX residents_birth_date ON residents (tenant_code, birth_date);
 
--- Every three-character run inside a word (family or given name, kana or
--- kanji) of each resident, a posting per run: a search for three
--- characters or more reads the postings of one or two of its trigrams, in
--- code order, and re-checks the names they lead to. Postings are not
--- deduplicated (that costs more than it saves); the search reads them
--- DISTINCT. A kanji name written as its kana is indexed once.
+-- Every three-character run of each resident's names, kana and kanji,
+-- across the space between family and given name too, a posting per run:
+-- a search for three characters or more reads the postings of its first
+-- and last trigram, in code order, and re-checks the names they lead to.
+-- Postings are not deduplicated (that costs more than it saves); the
+-- search reads them DISTINCT. A kanji name written as its kana is indexed
+-- once.
 CREATE TABLE resident_grams (
     tenant_code TEXT NOT NULL,
     gram        TEXT COLLATE "C" NOT NULL,
@@ -46,9 +47,9 @@ CREATE POLICY tenant_scope ON resident_grams USING ((SELECT bango_scope_all()) O
 -- One SELECT, so that PostgreSQL inlines it into the statement that calls
 -- it (a call per row would cost more than the index).
 CREATE FUNCTION bango_name_grams(kana TEXT, kanji TEXT) RETURNS SETOF TEXT LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT substr(w, i, 3)
-    FROM unnest(string_to_array(kana, '　') || CASE WHEN kanji = kana THEN '{}'::text[] ELSE string_to_array(kanji, '　') END) AS w,
-         generate_series(1, char_length(w) - 2) AS i
+    SELECT substr(n, i, 3)
+    FROM unnest(CASE WHEN kanji = kana THEN ARRAY[kana] ELSE ARRAY[kana, kanji] END) AS n,
+         generate_series(1, char_length(n) - 2) AS i
 $$;
 
 -- Inserts are indexed once per statement (a bulk import is one INSERT …
