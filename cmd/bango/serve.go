@@ -15,11 +15,32 @@ import (
 
 	"bango/internal/audit"
 	"bango/internal/config"
+	"bango/internal/errs"
 	"bango/internal/store"
 	"bango/internal/terminal"
 	"bango/internal/tlsca"
 	"bango/internal/web"
 )
+
+// checkRLSBinds refuses a PostgreSQL connection that row-level security
+// does not bind (a superuser, a BYPASSRLS role): through it every
+// municipality's rows are open to each one's staff whenever a query
+// forgets its tenant (R-AC-6). allow (allow-rls-bypass) starts anyway,
+// with a warning.
+func checkRLSBinds(ctx context.Context, db *store.DB, allow bool, stdout io.Writer) error {
+	role, why, err := db.RLSBypass(ctx)
+	switch {
+	case err != nil:
+		return err
+	case why == "":
+		return nil
+	case allow:
+		fmt.Fprintf(stdout, "WARNING: connected to PostgreSQL as %q, %s, which row-level security does not bind; started only because allow-rls-bypass is set. Connect as an ordinary role that owns the schema (see README, Running on PostgreSQL).\n", role, why)
+		return nil
+	}
+	return errs.E(errs.Invalid, "connected to PostgreSQL as %q, %s: row-level security, the second wall between municipalities (R-AC-6), does not bind it. "+
+		"Connect as an ordinary role that owns the schema (see README, Running on PostgreSQL), or set allow-rls-bypass (--allow-rls-bypass, BANGO_ALLOW_RLS_BYPASS=true) to start anyway", role, why)
+}
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", "[flags]", "Run bango's HTTPS server. With no certificate configured, a local CA and a server\ncertificate are made in the data folder on first start.", stderr)
@@ -45,14 +66,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("trusted-proxies: %w", err)
 		}
 	}
+	if err := checkRLSBinds(ctx, db, cfg.AllowRLSBypass, stdout); err != nil {
+		db.Close()
+		return err
+	}
 	srv := web.New(web.Deps{DB: db, Terminals: terminal.New(db), EnforceTerminals: cfg.EnforceTerminals, TrustedProxies: proxies, Log: log, Version: version,
 		Limits: web.Limits{AnonymousPerMinute: cfg.AnonymousPerMinute, AnonymousBurst: cfg.AnonymousBurst, LoginIDPerMinute: cfg.LoginIDPerMinute}})
-	if db.Engine() == store.Postgres {
-		var super bool
-		if err := db.QueryRow(ctx, `SELECT rolsuper FROM pg_roles WHERE rolname = current_user`).Scan(&super); err == nil && super {
-			fmt.Fprintln(stdout, "WARNING: connected to PostgreSQL as a superuser, which bypasses row-level security; connect as an ordinary role that owns the schema (see README, Running on PostgreSQL).")
-		}
-	}
 	if !cfg.EnforceTerminals {
 		fmt.Fprintln(stdout, "WARNING: designated terminals are not enforced; any address may reach the login page (set --enforce-terminals after registering terminals with bango terminal add).")
 	}

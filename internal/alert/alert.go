@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,7 +55,9 @@ func NewService(db *store.DB) *Service {
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 // Raise records a new open alert and its event. An alert whose Dedupe key
-// was raised before is a Conflict.
+// was raised before is a Conflict. It writes in ctx's scope, which must
+// hold a's municipality (R-AC-6): the rules' AllTenants, a municipality's
+// own check, or "" for an alert of none.
 func (s *Service) Raise(ctx context.Context, a Alert) (Alert, error) {
 	err := s.db.Transact(ctx, func(tx *store.Tx) error {
 		var raised bool
@@ -88,7 +91,8 @@ func (s *Service) raiseIn(ctx context.Context, tx *store.Tx, a Alert) (Alert, bo
 // than perHour My Numbers of tenant in the last hour, once per hour, user
 // and municipality (each municipality's privacy manager sees their own).
 // It runs inside the transaction that records a reveal, so that the
-// reveal and its alert land together (R-AC-4, R-AUD-4).
+// reveal and its alert land together (R-AC-4, R-AUD-4); tx's scope must
+// hold tenant (R-AC-6).
 func (s *Service) CheckReveals(ctx context.Context, tx *store.Tx, tenant, user string, perHour int) (bool, error) {
 	now := s.now()
 	var n int
@@ -104,15 +108,27 @@ func (s *Service) CheckReveals(ctx context.Context, tx *store.Tx, tenant, user s
 	return raised, err
 }
 
-// Open lists the open alerts, newest first.
+// Open lists every municipality's open alerts, newest first, for the
+// system's status report.
 func (s *Service) Open(ctx context.Context) ([]Alert, error) {
-	return store.Rows(scanAlert)(s.db.Query(ctx, selectAlert+` WHERE status = 'open' ORDER BY id DESC LIMIT 500`))
+	return s.alerts(store.WithScope(ctx, store.AllTenants), selectAlert+` WHERE status = 'open' ORDER BY id DESC LIMIT 500`)
 }
 
-// Acknowledge closes an open alert with a comment. allowed says whether
-// the caller may see alerts of a municipality: an alert they may not see
-// is "not found".
-func (s *Service) Acknowledge(ctx context.Context, id int64, by, comment string, allowed func(tenant string) bool) (Alert, error) {
+// alerts reads the alerts q selects, in ctx's scope.
+func (s *Service) alerts(ctx context.Context, q string, args ...any) ([]Alert, error) {
+	var out []Alert
+	err := s.db.Read(ctx, func(db store.Querier) (err error) {
+		out, err = store.Rows(scanAlert)(db.Query(ctx, q, args...))
+		return err
+	})
+	return out, err
+}
+
+// Acknowledge closes an open alert with a comment. f is what the caller
+// reviews (its Status, Before and Limit do not count): an alert outside
+// it is "not found", and on PostgreSQL is not even read (R-AC-6).
+func (s *Service) Acknowledge(ctx context.Context, id int64, by, comment string, f Filter) (Alert, error) {
+	ctx = f.scope(ctx)
 	comment = strings.TrimSpace(comment)
 	var a Alert
 	err := s.db.Transact(ctx, func(tx *store.Tx) error {
@@ -121,7 +137,7 @@ func (s *Service) Acknowledge(ctx context.Context, id int64, by, comment string,
 			return store.ScanErr(err, "alert "+strconv.FormatInt(id, 10))
 		}
 		switch {
-		case !allowed(a.Tenant):
+		case !f.covers(a.Tenant):
 			return errs.E(errs.NotFound, "alert %d not found", id)
 		case a.Status != "open":
 			return errs.E(errs.Conflict, "alert %d is already acknowledged", id)
@@ -161,20 +177,7 @@ func scanAlert(row interface{ Scan(...any) error }) (Alert, error) {
 
 // Between lists tenant's alerts raised in [from, to), newest first.
 func (s *Service) Between(ctx context.Context, tenant string, from, to time.Time) ([]Alert, error) {
-	rows, err := s.db.Query(ctx, selectAlert+` WHERE tenant_code = $1 AND raised_at >= $2 AND raised_at < $3 ORDER BY id DESC`, tenant, from.UTC(), to.UTC())
-	if err != nil {
-		return nil, store.Translate(err)
-	}
-	defer rows.Close()
-	var out []Alert
-	for rows.Next() {
-		a, err := scanAlert(rows)
-		if err != nil {
-			return nil, store.Translate(err)
-		}
-		out = append(out, a)
-	}
-	return out, store.Translate(rows.Err())
+	return s.alerts(store.WithScope(ctx, tenant), selectAlert+` WHERE tenant_code = $1 AND raised_at >= $2 AND raised_at < $3 ORDER BY id DESC`, tenant, from.UTC(), to.UTC())
 }
 
 // SignOff is a privacy manager's sign-off of a period's reveals and
@@ -201,7 +204,7 @@ func (s *Service) Sign(ctx context.Context, so SignOff) (SignOff, error) {
 		return so, fe.Err()
 	}
 	so.SignedAt = s.now()
-	err := s.db.Transact(ctx, func(tx *store.Tx) error {
+	err := s.db.TransactIn(ctx, so.Tenant, func(tx *store.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO audit_reviews (tenant_code, period_from, period_to, reveals, alerts, reviewer, signed_at, note)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, so.Tenant, so.From, so.To, so.Reveals, so.Alerts, so.Reviewer, so.SignedAt, so.Note).Scan(&so.ID); err != nil {
 			return store.Translate(err)
@@ -215,22 +218,20 @@ func (s *Service) Sign(ctx context.Context, so SignOff) (SignOff, error) {
 
 // SignOffs lists tenant's sign-offs, newest first.
 func (s *Service) SignOffs(ctx context.Context, tenant string) ([]SignOff, error) {
-	rows, err := s.db.Query(ctx, `SELECT id, tenant_code, period_from, period_to, reveals, alerts, reviewer, signed_at, note FROM audit_reviews
-		WHERE tenant_code = $1 ORDER BY id DESC LIMIT 100`, tenant)
-	if err != nil {
-		return nil, store.Translate(err)
-	}
-	defer rows.Close()
 	var out []SignOff
-	for rows.Next() {
-		var so SignOff
-		if err := rows.Scan(&so.ID, &so.Tenant, &so.From, &so.To, &so.Reveals, &so.Alerts, &so.Reviewer, &so.SignedAt, &so.Note); err != nil {
-			return nil, store.Translate(err)
-		}
-		so.From, so.To, so.SignedAt = so.From.UTC(), so.To.UTC(), so.SignedAt.UTC()
-		out = append(out, so)
-	}
-	return out, store.Translate(rows.Err())
+	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) (err error) {
+		out, err = store.Rows(scanSignOff)(q.Query(ctx, `SELECT id, tenant_code, period_from, period_to, reveals, alerts, reviewer, signed_at, note FROM audit_reviews
+			WHERE tenant_code = $1 ORDER BY id DESC LIMIT 100`, tenant))
+		return err
+	})
+	return out, err
+}
+
+func scanSignOff(row store.Scanner) (SignOff, error) {
+	var so SignOff
+	err := row.Scan(&so.ID, &so.Tenant, &so.From, &so.To, &so.Reveals, &so.Alerts, &so.Reviewer, &so.SignedAt, &so.Note)
+	so.From, so.To, so.SignedAt = so.From.UTC(), so.To.UTC(), so.SignedAt.UTC()
+	return so, err
 }
 
 // Filter selects alerts for a reviewer: their municipalities (and the
@@ -241,6 +242,20 @@ type Filter struct {
 	Status  string // "open", "acknowledged" or "" for both
 	Before  int64  // a page starts below this ID (0: the newest)
 	Limit   int
+}
+
+// scope is the database scope of f: the alerts of none and of f's
+// municipalities, or all (R-AC-6).
+func (f Filter) scope(ctx context.Context) context.Context {
+	if f.All {
+		return store.WithScope(ctx, store.AllTenants)
+	}
+	return store.WithScope(ctx, append([]string{""}, f.Tenants...)...)
+}
+
+// covers reports whether f selects alerts of tenant.
+func (f Filter) covers(tenant string) bool {
+	return f.All || tenant == "" || slices.Contains(f.Tenants, tenant)
 }
 
 // List returns one page of the alerts f selects, newest first, and the
@@ -269,21 +284,9 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Alert, int64, error) {
 		q += ` AND id < ` + arg(f.Before)
 	}
 	q += ` ORDER BY id DESC LIMIT ` + arg(f.Limit+1)
-	rows, err := s.db.Query(ctx, q, args...)
+	out, err := s.alerts(f.scope(ctx), q, args...)
 	if err != nil {
-		return nil, 0, store.Translate(err)
-	}
-	defer rows.Close()
-	var out []Alert
-	for rows.Next() {
-		a, err := scanAlert(rows)
-		if err != nil {
-			return nil, 0, store.Translate(err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, store.Translate(err)
+		return nil, 0, err
 	}
 	var next int64
 	if len(out) > f.Limit {

@@ -29,8 +29,9 @@ func TestBulkRevealRule(t *testing.T) {
 			}
 		}
 		check := func() (raised bool, err error) {
-			err = db.Transact(ctx, func(tx *store.Tx) error {
-				raised, err = svc.CheckReveals(ctx, tx, "131041", "viewer", 3)
+			c := store.WithScope(ctx, "131041") // as the reveal's transaction is
+			err = db.Transact(c, func(tx *store.Tx) error {
+				raised, err = svc.CheckReveals(c, tx, "131041", "viewer", 3)
 				return err
 			})
 			return raised, err
@@ -147,12 +148,21 @@ func TestScanRules(t *testing.T) {
 	})
 }
 
-// R-AUD-4: a reviewer's alert list holds their municipalities' alerts and
-// those of none, a page at a time, filtered in the database.
+// R-AUD-4, R-AC-6: a reviewer's alert list holds their municipalities'
+// alerts and those of none, a page at a time, filtered in the database
+// (and on PostgreSQL by row-level security); an alert outside it cannot
+// be acknowledged.
 func TestListScopeAndPaging(t *testing.T) {
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		svc := alert.NewService(db)
-		ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
+		if db.Engine() == store.Postgres {
+			// Raising is written in the caller's scope: none, nothing.
+			noScope := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
+			if _, err := svc.Raise(noScope, alert.Alert{Tenant: "131041", Rule: alert.RuleBulkReveal, Subject: "x"}); err == nil {
+				t.Fatal("an alert was raised outside any scope")
+			}
+		}
+		ctx := audit.WithActor(testutil.AllTenants(), audit.Actor{User: "setup"}) // as the rules raise
 		for i, tenant := range []string{"131041", "011002", "", "131041", "131041"} {
 			if _, err := svc.Raise(ctx, alert.Alert{Tenant: tenant, Rule: alert.RuleBulkReveal, Subject: "u" + strconv.Itoa(i)}); err != nil {
 				t.Fatal(err)
@@ -166,8 +176,17 @@ func TestListScopeAndPaging(t *testing.T) {
 		if len(page) != 2 || next != 0 || page[0].Subject != "u2" || page[1].Subject != "u0" {
 			t.Fatalf("second page: %+v next=%d", page, next)
 		}
-		if all, _, _ := svc.List(context.Background(), alert.Filter{All: true}); len(all) != 5 {
+		all, _, _ := svc.List(context.Background(), alert.Filter{All: true})
+		if len(all) != 5 {
 			t.Fatalf("system-wide reviewer sees %d, want 5", len(all))
+		}
+		reviewer := audit.WithActor(context.Background(), audit.Actor{User: "pm"})
+		shinjuku := alert.Filter{Tenants: []string{"131041"}}
+		for _, a := range all {
+			_, err := svc.Acknowledge(reviewer, a.ID, "pm", "checked", shinjuku)
+			if mine := a.Tenant == "" || a.Tenant == "131041"; mine != (err == nil) || !mine && !errs.Is(err, errs.NotFound) {
+				t.Errorf("acknowledge an alert of %q as a reviewer of 131041: %v", a.Tenant, err)
+			}
 		}
 	})
 }
@@ -177,12 +196,12 @@ func TestListScopeAndPaging(t *testing.T) {
 func TestNoAcknowledgingOneself(t *testing.T) {
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		svc := alert.NewService(db)
-		ctx := audit.WithActor(context.Background(), audit.Actor{User: "pm"})
+		ctx := audit.WithActor(testutil.AllTenants(), audit.Actor{User: "pm"})
 		a, err := svc.Raise(ctx, alert.Alert{Tenant: "131041", Rule: alert.RuleBulkReveal, Subject: "pm"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		anywhere := func(string) bool { return true }
+		anywhere := alert.Filter{All: true}
 		if _, err := svc.Acknowledge(ctx, a.ID, "pm", "確認しました", anywhere); !errs.Is(err, errs.Forbidden) {
 			t.Fatalf("acknowledged an alert about oneself: %v", err)
 		}

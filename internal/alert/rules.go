@@ -60,6 +60,7 @@ type scanned struct {
 // rules ran, with a check that nobody moved it meanwhile; a batch run twice
 // raises nothing twice (each alert has its key).
 func (s *Service) Scan(ctx context.Context, r Rules) (int, error) {
+	ctx = store.WithScope(ctx, store.AllTenants) // every municipality's events and alerts
 	raised := 0
 	for {
 		var cursor int64 = -1
@@ -108,24 +109,22 @@ func (s *Service) Scan(ctx context.Context, r Rules) (int, error) {
 // placedSince reads the next batch of placed events after leaf cursor,
 // with each actor's home municipality.
 func (s *Service) placedSince(ctx context.Context, cursor int64) ([]scanned, error) {
-	rows, err := s.db.Query(ctx, `SELECT l.seq, e.time, e.actor_user, e.actor_address, e.action, e.outcome, e.detail,
-		COALESCE(u.tenant_code, ''), u.id IS NOT NULL
-		FROM audit_log l JOIN audit_events e ON e.id = l.event_id LEFT JOIN staff_users u ON u.login_id = e.actor_user
-		WHERE l.seq > $1 ORDER BY l.seq LIMIT $2`, cursor, scanBatch)
-	if err != nil {
-		return nil, store.Translate(err)
-	}
-	defer rows.Close()
 	var out []scanned
-	for rows.Next() {
-		var e scanned
-		if err := rows.Scan(&e.seq, &e.at, &e.actor, &e.address, &e.action, &e.outcome, &e.detail, &e.home, &e.staff); err != nil {
-			return nil, store.Translate(err)
-		}
-		e.at = e.at.UTC()
-		out = append(out, e)
-	}
-	return out, store.Translate(rows.Err())
+	err := s.db.Read(ctx, func(q store.Querier) (err error) {
+		out, err = store.Rows(scanPlaced)(q.Query(ctx, `SELECT l.seq, e.time, e.actor_user, e.actor_address, e.action, e.outcome, e.detail,
+			COALESCE(u.tenant_code, ''), u.id IS NOT NULL
+			FROM audit_log l JOIN audit_events e ON e.id = l.event_id LEFT JOIN staff_users u ON u.login_id = e.actor_user
+			WHERE l.seq > $1 ORDER BY l.seq LIMIT $2`, cursor, scanBatch))
+		return err
+	})
+	return out, err
+}
+
+func scanPlaced(row store.Scanner) (scanned, error) {
+	var e scanned
+	err := row.Scan(&e.seq, &e.at, &e.actor, &e.address, &e.action, &e.outcome, &e.detail, &e.home, &e.staff)
+	e.at = e.at.UTC()
+	return e, err
 }
 
 func (s *Service) apply(ctx context.Context, r Rules, e scanned) (int, error) {
@@ -151,7 +150,7 @@ func (s *Service) apply(ctx context.Context, r Rules, e scanned) (int, error) {
 	}
 	if e.outcome == "denied" && person(e.actor) && r.Denials > 0 {
 		var n int
-		if err := s.db.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE actor_user = $1 AND outcome = 'denied' AND time > $2 AND time <= $3`,
+		if err := s.db.ReadRow(ctx, `SELECT count(*) FROM audit_events WHERE actor_user = $1 AND outcome = 'denied' AND time > $2 AND time <= $3`,
 			e.actor, e.at.Add(-r.DenialWindow), e.at).Scan(&n); err != nil {
 			return raised, store.Translate(err)
 		}
@@ -177,7 +176,8 @@ func (s *Service) apply(ctx context.Context, r Rules, e scanned) (int, error) {
 }
 
 // RaiseOnce raises a unless an alert of the same rule and key was raised
-// before; it returns 1 when it raised one.
+// before; it returns 1 when it raised one. ctx's scope must hold a's
+// municipality, as for Raise.
 func (s *Service) RaiseOnce(ctx context.Context, a Alert, key string) (int, error) {
 	return s.once(ctx, a, key)
 }
@@ -186,7 +186,7 @@ func (s *Service) RaiseOnce(ctx context.Context, a Alert, key string) (int, erro
 // processes may race: the unique key settles it).
 func (s *Service) once(ctx context.Context, a Alert, key string) (int, error) {
 	var n int
-	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM alerts WHERE rule = $1 AND dedupe = $2`, a.Rule, key).Scan(&n); err != nil {
+	if err := s.db.ReadRow(ctx, `SELECT count(*) FROM alerts WHERE rule = $1 AND dedupe = $2`, a.Rule, key).Scan(&n); err != nil {
 		return 0, store.Translate(err)
 	}
 	if n > 0 {

@@ -93,7 +93,7 @@ var every1000 = audit.SequencerOptions{Every: 1000, Period: time.Hour}
 func count(t testing.TB, db *store.DB, q string) int {
 	t.Helper()
 	var n int
-	if err := db.QueryRow(context.Background(), q).Scan(&n); err != nil {
+	if err := db.ReadRow(testutil.AllTenants(), q).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -334,7 +334,6 @@ func TestStragglerIsNotSkipped(t *testing.T) {
 // stand.
 func TestAppendOnly(t *testing.T) {
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
 		keys := newKeys(t)
 		record(t, db, 5)
 		sequence(t, db, keys, audit.SequencerOptions{Every: 1})
@@ -346,10 +345,21 @@ func TestAppendOnly(t *testing.T) {
 			`UPDATE audit_checkpoints SET note = 'x'`,
 			`DELETE FROM audit_checkpoints`,
 		} {
-			if _, err := db.SQL().ExecContext(ctx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
+			if err := asDBA(db, q); err == nil || !strings.Contains(err.Error(), "append-only") {
 				t.Errorf("%s: %v", q, err)
 			}
 		}
+	})
+}
+
+// asDBA runs q as someone with the database's password who reads and
+// writes every municipality's rows (scope AllTenants, as a superuser
+// would bypass row-level security).
+func asDBA(db *store.DB, q string) error {
+	ctx := testutil.AllTenants()
+	return db.Transact(ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(ctx, q)
+		return err
 	})
 }
 
@@ -424,7 +434,7 @@ func TestVerifyCatchesTampering(t *testing.T) {
 				sequence(t, db, keys, audit.SequencerOptions{Every: 1000, Period: time.Nanosecond})
 				disableGuards(t, db)
 				for _, q := range tt.tamper {
-					if _, err := db.SQL().ExecContext(ctx, q); err != nil {
+					if err := asDBA(db, q); err != nil {
 						t.Fatalf("%s: %v", q, err)
 					}
 				}
@@ -475,10 +485,10 @@ func TestVerifyAgainstHeldCheckpoint(t *testing.T) {
 		// Rewrite the log consistently (as a DBA with the hashes could) and
 		// the held checkpoint exposes it.
 		disableGuards(t, db)
-		db.SQL().ExecContext(ctx, `DELETE FROM audit_checkpoints`)
-		db.SQL().ExecContext(ctx, `DELETE FROM audit_log`)
-		db.SQL().ExecContext(ctx, `UPDATE audit_head SET size = 0, boundary = 0`)
-		db.SQL().ExecContext(ctx, `UPDATE audit_events SET detail = 'rewritten' WHERE detail = 'n=10'`)
+		asDBA(db, `DELETE FROM audit_checkpoints`)
+		asDBA(db, `DELETE FROM audit_log`)
+		asDBA(db, `UPDATE audit_head SET size = 0, boundary = 0`)
+		asDBA(db, `UPDATE audit_events SET detail = 'rewritten' WHERE detail = 'n=10'`)
 		sequence(t, db, keys, every1000)
 		rep, err = audit.Verify(ctx, db, audit.VerifyOptions{Verifier: keys.Verifier, Against: []byte(held.Checkpoint)})
 		if err != nil || rep.OK() || !strings.Contains(rep.Problems[0].What, "checkpoint of size 1000") {

@@ -44,6 +44,7 @@ type Head struct {
 
 // Status reports the tree size, pending events and the latest checkpoint.
 func Status(ctx context.Context, db *store.DB) (Head, error) {
+	ctx = store.WithScope(ctx, store.AllTenants) // the whole log's state
 	var h Head
 	if err := db.QueryRow(ctx, `SELECT size FROM audit_head WHERE id = 1`).Scan(&h.Size); err != nil {
 		return h, store.Translate(err)
@@ -59,22 +60,24 @@ func Status(ctx context.Context, db *store.DB) (Head, error) {
 	return h, nil
 }
 
-// Get returns the event at leaf seq.
+// Get returns the event at leaf seq, of whichever municipality: for the
+// inclusion proofs of bango audit prove.
 func Get(ctx context.Context, db *store.DB, seq int64) (Event, error) {
+	ctx = store.WithScope(ctx, store.AllTenants)
 	e := Event{Seq: seq}
-	err := scanEvent(db.QueryRow(ctx, `SELECT `+eventColumns+` FROM audit_log l JOIN audit_events e ON e.id = l.event_id WHERE l.seq = $1`, seq), &e)
+	err := scanEvent(db.ReadRow(ctx, `SELECT `+eventColumns+` FROM audit_log l JOIN audit_events e ON e.id = l.event_id WHERE l.seq = $1`, seq), &e)
 	return e, store.ScanErr(err, "audit event")
 }
 
 // pendingCount counts committed events not yet placed: exactly those past
 // the sequencer's boundary (an event id on SQLite, a transaction id on
-// PostgreSQL), found through an index.
+// PostgreSQL), found through an index. ctx's scope must be AllTenants.
 func pendingCount(ctx context.Context, db *store.DB) (int64, error) {
 	q := `SELECT count(*) FROM audit_events WHERE id > (SELECT boundary FROM audit_head WHERE id = 1)`
 	if db.Engine() == store.Postgres {
 		q = `SELECT count(*) FROM audit_events WHERE xid >= (SELECT boundary FROM audit_head WHERE id = 1)`
 	}
 	var n int64
-	err := db.QueryRow(ctx, q).Scan(&n)
+	err := db.ReadRow(ctx, q).Scan(&n)
 	return n, store.Translate(err)
 }

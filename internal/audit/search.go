@@ -74,8 +74,9 @@ const indexBatch = 20000
 // search pages before each search, so the index lags the tree by at most
 // the time of one catch-up. Several processes may run it.
 func IndexForSearch(ctx context.Context, db *store.DB) (int, error) {
+	ctx = store.WithScope(ctx, store.AllTenants) // every municipality's events
 	var cursor, last int64
-	if err := db.QueryRow(ctx, `SELECT COALESCE((SELECT MAX(seq) FROM audit_search), -1), COALESCE((SELECT MAX(seq) FROM audit_log), -1)`).Scan(&cursor, &last); err != nil {
+	if err := db.ReadRow(ctx, `SELECT COALESCE((SELECT MAX(seq) FROM audit_search), -1), COALESCE((SELECT MAX(seq) FROM audit_log), -1)`).Scan(&cursor, &last); err != nil {
 		return 0, store.Translate(err)
 	}
 	total := 0
@@ -106,7 +107,9 @@ func IndexForSearch(ctx context.Context, db *store.DB) (int, error) {
 
 // Search returns one page of the placed events q selects, each with its
 // leaf number (Seq) for its inclusion proof. A searcher with no
-// municipality and no system-wide right sees nothing.
+// municipality and no system-wide right sees nothing. On PostgreSQL the
+// search runs in the searcher's scope (R-AC-6), so row-level security
+// holds it to their municipalities whatever the SQL says.
 func Search(ctx context.Context, db *store.DB, q Query) (Page, error) {
 	if q.Limit <= 0 || q.Limit > MaxPage {
 		q.Limit = 50
@@ -114,6 +117,64 @@ func Search(ctx context.Context, db *store.DB, q Query) (Page, error) {
 	if !q.AllTenants && len(q.Tenants) == 0 {
 		return Page{Events: []Event{}}, nil
 	}
+	where, args := q.filter()
+	sql := `SELECT ` + eventColumns + `, s.seq FROM audit_search s JOIN audit_events e ON e.id = s.event_id` + where +
+		" ORDER BY s.event_id DESC LIMIT $" + strconv.Itoa(len(args)+1)
+	args = append(args, q.Limit+1)
+	p := Page{Events: []Event{}}
+	ctx = q.scope(ctx)
+	err := db.Read(ctx, func(db store.Querier) error {
+		rows, err := db.Query(ctx, sql, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var e Event
+			err := rows.Scan(&e.ID, &e.Time, &e.Tenant, &e.Actor.User, &e.Actor.Session, &e.Actor.Terminal, &e.Actor.Address,
+				&e.Action, &e.Subject.Type, &e.Subject.ID, &e.Purpose, &e.Outcome, &e.RequestID, &e.Detail, &e.Seq)
+			if err != nil {
+				return err
+			}
+			e.Time = e.Time.UTC()
+			p.Events = append(p.Events, e)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return Page{}, store.Translate(err)
+	}
+	if len(p.Events) > q.Limit {
+		p.Events = p.Events[:q.Limit]
+		p.Next = p.Events[q.Limit-1].ID
+	}
+	return p, nil
+}
+
+// Count counts the placed events q selects (all of them, not a page), in
+// the searcher's scope as Search.
+func Count(ctx context.Context, db *store.DB, q Query) (int, error) {
+	if !q.AllTenants && len(q.Tenants) == 0 {
+		return 0, nil
+	}
+	where, args := q.filter()
+	var n int
+	err := db.ReadRow(q.scope(ctx), `SELECT count(*) FROM audit_search s JOIN audit_events e ON e.id = s.event_id`+where, args...).Scan(&n)
+	return n, store.Translate(err)
+}
+
+// scope is the database scope of q: the searcher's municipalities ("" is
+// the system's own events), or all of them.
+func (q Query) scope(ctx context.Context) context.Context {
+	if q.AllTenants {
+		return store.WithScope(ctx, store.AllTenants)
+	}
+	return store.WithScope(ctx, q.Tenants...)
+}
+
+// filter is q's WHERE clause over audit_search s joined with
+// audit_events e, and its arguments.
+func (q Query) filter() (string, []any) {
 	var where []string
 	var args []any
 	arg := func(v any) string {
@@ -155,35 +216,10 @@ func Search(ctx context.Context, db *store.DB, q Query) (Page, error) {
 	if q.Before > 0 {
 		where = append(where, "s.event_id < "+arg(q.Before))
 	}
-	sql := `SELECT ` + eventColumns + `, s.seq FROM audit_search s JOIN audit_events e ON e.id = s.event_id`
-	if len(where) > 0 {
-		sql += " WHERE " + strings.Join(where, " AND ")
+	if len(where) == 0 {
+		return "", args
 	}
-	sql += " ORDER BY s.event_id DESC LIMIT " + arg(q.Limit+1)
-	rows, err := db.Query(ctx, sql, args...)
-	if err != nil {
-		return Page{}, store.Translate(err)
-	}
-	defer rows.Close()
-	p := Page{Events: []Event{}}
-	for rows.Next() {
-		var e Event
-		err := rows.Scan(&e.ID, &e.Time, &e.Tenant, &e.Actor.User, &e.Actor.Session, &e.Actor.Terminal, &e.Actor.Address,
-			&e.Action, &e.Subject.Type, &e.Subject.ID, &e.Purpose, &e.Outcome, &e.RequestID, &e.Detail, &e.Seq)
-		if err != nil {
-			return Page{}, store.Translate(err)
-		}
-		e.Time = e.Time.UTC()
-		p.Events = append(p.Events, e)
-	}
-	if err := rows.Err(); err != nil {
-		return Page{}, store.Translate(err)
-	}
-	if len(p.Events) > q.Limit {
-		p.Events = p.Events[:q.Limit]
-		p.Next = p.Events[q.Limit-1].ID
-	}
-	return p, nil
+	return " WHERE " + strings.Join(where, " AND "), args
 }
 
 // ErrNoScope is the answer to a search by someone who may see nothing.

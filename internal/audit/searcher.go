@@ -67,15 +67,12 @@ func Export(ctx context.Context, db *store.DB, q Query, max int) ([]Event, error
 
 // CountAction counts the placed events of action in tenant from from to
 // to (exclusive), however many: a period's review signs off on the count,
-// not on a list cut at a page.
+// not on a list cut at a page. It reads in tenant's scope (R-AC-6).
 func CountAction(ctx context.Context, db *store.DB, tenant, action string, from, to time.Time) (int, error) {
 	if _, err := IndexForSearch(ctx, db); err != nil {
 		return 0, err
 	}
-	var n int
-	err := db.QueryRow(ctx, `SELECT count(*) FROM audit_search s JOIN audit_events e ON e.id = s.event_id
-		WHERE s.tenant_code = $1 AND s.time >= $2 AND s.time < $3 AND e.action = $4`, tenant, from.UTC(), to.UTC(), action).Scan(&n)
-	return n, store.Translate(err)
+	return Count(ctx, db, Query{Tenants: []string{tenant}, Action: action, From: from, To: to})
 }
 
 // oneTenant is the municipality an event about q belongs to: the one q

@@ -71,8 +71,10 @@ func (s *Sequencer) Run(ctx context.Context, interval time.Duration) {
 }
 
 // Sequence places every committed event not yet in the tree, batch by
-// batch, signing checkpoints as due. It returns how many it placed.
+// batch, signing checkpoints as due. It returns how many it placed. It
+// reads every municipality's events: one tree holds them all.
 func (s *Sequencer) Sequence(ctx context.Context) (int, error) {
+	ctx = store.WithScope(ctx, store.AllTenants)
 	total := 0
 	for {
 		if due, err := s.workDue(ctx); err != nil || !due {
@@ -99,7 +101,7 @@ func (s *Sequencer) workDue(ctx context.Context) (bool, error) {
 		q = `SELECT EXISTS (SELECT 1 FROM audit_events WHERE xid >= $1)`
 	}
 	var pending bool
-	if err := s.db.QueryRow(ctx, q, boundary).Scan(&pending); err != nil {
+	if err := s.db.ReadRow(ctx, q, boundary).Scan(&pending); err != nil {
 		return false, store.Translate(err)
 	}
 	if pending {

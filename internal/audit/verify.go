@@ -65,6 +65,7 @@ func (h hashSlice) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 // rewritten consistently end to end is caught by the first checkpoint it
 // contradicts.
 func Verify(ctx context.Context, db *store.DB, opts VerifyOptions) (VerifyReport, error) {
+	ctx = store.WithScope(ctx, store.AllTenants) // every municipality's events: one tree holds them all
 	start := time.Now()
 	var rep VerifyReport
 	problem := func(seq int64, format string, args ...any) {
@@ -325,39 +326,42 @@ func readRange(ctx context.Context, db *store.DB, lo, hi int64, cutoff time.Time
 		minID, maxID = min(minID, id), max(maxID, id)
 	}
 	found := make([]bool, len(eventIDs))
-	rows, err = db.Query(ctx, `SELECT e.id, `+timeCol("e.time")+`, `+textFields+` FROM audit_events e WHERE e.id >= $1 AND e.id <= $2 ORDER BY e.id`, minID, maxID)
-	if err != nil {
-		return res, err
-	}
-	defer rows.Close()
 	var buf []byte       // one leaf at a time
 	bad := len(eventIDs) // the first leaf whose event does not match
-	for rows.Next() {
-		var id int64
-		var atRaw any
-		var text sql.RawBytes
-		if err := rows.Scan(&id, &atRaw, &text); err != nil {
-			return res, store.Translate(err)
+	err = db.Read(ctx, func(q store.Querier) error {
+		rows, err := q.Query(ctx, `SELECT e.id, `+timeCol("e.time")+`, `+textFields+` FROM audit_events e WHERE e.id >= $1 AND e.id <= $2 ORDER BY e.id`, minID, maxID)
+		if err != nil {
+			return err
 		}
-		i, ok := pos[id]
-		if !ok {
-			continue // an event of another range, or not yet placed
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var atRaw any
+			var text sql.RawBytes
+			if err := rows.Scan(&id, &atRaw, &text); err != nil {
+				return store.Translate(err)
+			}
+			i, ok := pos[id]
+			if !ok {
+				continue // an event of another range, or not yet placed
+			}
+			found[i] = true
+			e, ok := eventFromText(string(text))
+			at, err := asTime(atRaw)
+			if !ok || err != nil {
+				bad = min(bad, int(i))
+				continue
+			}
+			e.ID, e.Time = id, at
+			buf = appendLeaf(buf[:0], e)
+			if tlog.RecordHash(buf) != res.leaves[i] {
+				bad = min(bad, int(i))
+			}
 		}
-		found[i] = true
-		e, ok := eventFromText(string(text))
-		at, err := asTime(atRaw)
-		if !ok || err != nil {
-			bad = min(bad, int(i))
-			continue
-		}
-		e.ID, e.Time = id, at
-		buf = appendLeaf(buf[:0], e)
-		if tlog.RecordHash(buf) != res.leaves[i] {
-			bad = min(bad, int(i))
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return res, store.Translate(err)
+		return store.Translate(rows.Err())
+	})
+	if err != nil {
+		return res, err
 	}
 	for i := range eventIDs {
 		if i >= bad {
@@ -472,6 +476,7 @@ func sameInterior(hs []tlog.Hash, interior []byte) bool {
 // their leaves and hashes, so that the tree still verifies. It is the only
 // deletion the log allows, and it records itself.
 func Prune(ctx context.Context, db *store.DB, cutoff time.Time) (removed int64, err error) {
+	ctx = store.WithScope(ctx, store.AllTenants) // every municipality's events
 	err = db.Transact(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE audit_head SET pruning = 1 WHERE id = 1`); err != nil {
 			return err

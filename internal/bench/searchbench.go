@@ -146,8 +146,9 @@ func loadSearchLog(ctx context.Context, db *store.DB, n int, start time.Time) er
 			return fmt.Errorf("bench: load events %d–%d: %w", done, end, err)
 		}
 	}
-	// Leaves: one per event, in id order, as the sequencer would place them.
-	err := db.Transact(ctx, func(tx *store.Tx) error {
+	// Leaves: one per event, in id order, as the sequencer would place them
+	// (reading every municipality's events, as it does).
+	err := db.Transact(store.WithScope(ctx, store.AllTenants), func(tx *store.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO audit_log (seq, event_id, time, hashes) SELECT id - 1, id, time, $1 FROM audit_events`, make([]byte, 32))
 		return err
 	})

@@ -44,6 +44,11 @@ type Config struct {
 	LogLevel        string        `json:"log_level"`
 	ShutdownGrace   time.Duration `json:"shutdown_grace"`
 
+	// AllowRLSBypass lets serve start connected to PostgreSQL as a
+	// superuser or a BYPASSRLS role, which row-level security does not
+	// bind (R-AC-6); off, serve refuses such a connection.
+	AllowRLSBypass bool `json:"allow_rls_bypass"`
+
 	EnforceTerminals   bool   `json:"enforce_terminals"`
 	TrustedProxies     string `json:"trusted_proxies"`
 	PasswordMaxAgeDays int    `json:"password_max_age_days"`
@@ -161,6 +166,9 @@ var settings = func() []setting {
 	add("master-key-file", "", "master key file, mode 0600 (default: master.key in the data folder)", false, set, get)
 	set, get = boolean(func(c *Config) *bool { return &c.AutoMigrate })
 	add("auto-migrate", "true", "apply database migrations at start", false, set, get)
+	s[len(s)-1].isBool = true
+	set, get = boolean(func(c *Config) *bool { return &c.AllowRLSBypass })
+	add("allow-rls-bypass", "false", "let serve start connected to PostgreSQL as a superuser or BYPASSRLS role, which row-level security does not bind (never in production)", false, set, get)
 	s[len(s)-1].isBool = true
 	set, get = str(func(c *Config) *string { return &c.LogLevel })
 	add("log-level", "info", "debug, info, warn or error", false, set, get)

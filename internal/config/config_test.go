@@ -25,8 +25,13 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.DataDir != "./bango-data" || c.DBURL != filepath.Join("bango-data", "bango.db") || c.Listen != "127.0.0.1:8443" ||
-		c.PlainHTTP || !c.AutoMigrate || c.MasterKeyFile != filepath.Join("bango-data", "master.key") {
+		c.PlainHTTP || !c.AutoMigrate || c.MasterKeyFile != filepath.Join("bango-data", "master.key") || c.AllowRLSBypass {
 		t.Fatalf("defaults = %+v", c)
+	}
+	// A connection that row-level security does not bind is allowed only
+	// when said explicitly (R-AC-6).
+	if c, err := parse(t, nil, map[string]string{"BANGO_ALLOW_RLS_BYPASS": "true"}); err != nil || !c.AllowRLSBypass {
+		t.Fatalf("BANGO_ALLOW_RLS_BYPASS=true: %v %v", c, err)
 	}
 }
 

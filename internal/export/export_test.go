@@ -173,7 +173,7 @@ func TestExportApproval(t *testing.T) {
 			t.Fatalf("an export without My Numbers holds them: %q", recs[0])
 		}
 		var denied int
-		db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action LIKE 'export.%' AND outcome = 'denied'`).Scan(&denied)
+		db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action LIKE 'export.%' AND outcome = 'denied'`).Scan(&denied)
 		if denied != 10 {
 			t.Fatalf("denied export events = %d, want 10", denied)
 		}

@@ -68,16 +68,9 @@ func totpNow(t *testing.T, secret string, now time.Time) string {
 
 func (f *fixture) events(t *testing.T, action string) []string {
 	t.Helper()
-	rows, err := f.db.Query(context.Background(), `SELECT outcome, detail FROM audit_events WHERE action = $1 ORDER BY id`, action)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	var out []string
-	for rows.Next() {
-		var o, d string
-		rows.Scan(&o, &d)
-		out = append(out, o+" "+d)
+	for _, e := range testutil.Events(t, f.db, action) {
+		out = append(out, e.Outcome+" "+e.Detail)
 	}
 	return out
 }

@@ -193,7 +193,8 @@ func (m *Monitor) Sample(ctx context.Context) ([]Connection, error) {
 		if c.Known {
 			continue
 		}
-		raised, err := m.alerts.RaiseOnce(ctx, alert.Alert{Rule: alert.RuleUnknownDBConn, Subject: c.String(), Detail: "sampled=" + now.Format(time.RFC3339)},
+		// An alert of no municipality: written in the system's own scope.
+		raised, err := m.alerts.RaiseOnce(store.WithScope(ctx, ""), alert.Alert{Rule: alert.RuleUnknownDBConn, Subject: c.String(), Detail: "sampled=" + now.Format(time.RFC3339)},
 			c.String()+"|"+now.Truncate(time.Hour).Format(time.RFC3339))
 		if err != nil {
 			return seen, err

@@ -88,7 +88,7 @@ func TestUnknownConnectionReported(t *testing.T) {
 		t.Fatalf("alerts = %+v", open)
 	}
 	var events int
-	db.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE action = 'db.unknown_connection' AND subject_id LIKE '%intruder%'`).Scan(&events)
+	db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = 'db.unknown_connection' AND subject_id LIKE '%intruder%'`).Scan(&events)
 	if events != 1 {
 		t.Fatalf("unknown-connection events = %d", events)
 	}

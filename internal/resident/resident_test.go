@@ -432,16 +432,9 @@ type eventRow struct{ tenant, user, action, subjType, subjID, outcome, detail st
 
 func events(t *testing.T, db *store.DB) []eventRow {
 	t.Helper()
-	rows, err := db.Query(context.Background(), `SELECT tenant_code, actor_user, action, subject_type, subject_id, outcome, detail FROM audit_events ORDER BY id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	var out []eventRow
-	for rows.Next() {
-		var e eventRow
-		rows.Scan(&e.tenant, &e.user, &e.action, &e.subjType, &e.subjID, &e.outcome, &e.detail)
-		out = append(out, e)
+	for _, e := range testutil.Events(t, db, "") {
+		out = append(out, eventRow{e.Tenant, e.Actor.User, e.Action, e.Subject.Type, e.Subject.ID, e.Outcome, e.Detail})
 	}
 	return out
 }
@@ -541,16 +534,9 @@ func TestSearchIsAuditedWithoutNumbers(t *testing.T) {
 			t.Fatal("a search found another municipality's resident")
 		}
 		f.svc.Search(clerkCtx(), shinjuku, "1234 5678 9018")
-		rows, err := db.Query(context.Background(), `SELECT detail FROM audit_events WHERE action = 'resident.search' ORDER BY id`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
 		var details []string
-		for rows.Next() {
-			var d string
-			rows.Scan(&d)
-			details = append(details, d)
+		for _, e := range testutil.Events(t, db, "resident.search") {
+			details = append(details, e.Detail)
 		}
 		if len(details) != 3 || details[0] != "q=やまだ found=1" || details[2] != "q=[digits withheld] found=0" {
 			t.Fatalf("search events = %q", details)

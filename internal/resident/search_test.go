@@ -246,16 +246,9 @@ func TestFindAuditDetail(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		rows, err := db.Query(context.Background(), `SELECT detail FROM audit_events WHERE action = 'resident.search' ORDER BY id`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
 		var details []string
-		for rows.Next() {
-			var d string
-			rows.Scan(&d)
-			details = append(details, d)
+		for _, e := range testutil.Events(t, db, "resident.search") {
+			details = append(details, e.Detail)
 		}
 		want := []string{"q=birth_date:1977-08-16 found=1", "q=ヤマダ found=2", "q=[digits withheld] found=0"}
 		if !slices.Equal(details, want) {

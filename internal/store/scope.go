@@ -20,9 +20,18 @@ type scopeKey struct{}
 // municipality, such as re-sealing all rows under a new key.
 const AllTenants = "*"
 
-// WithScope narrows the transactions opened with ctx to tenants.
+// WithScope narrows the transactions opened with ctx to tenants. The
+// tenant "" names the system's own rows (an empty tenant_code), such as alerts
+// that concern no one municipality; WithScope(ctx) with no tenant sees no
+// tenant-owned row.
 func WithScope(ctx context.Context, tenants ...string) context.Context {
-	return context.WithValue(ctx, scopeKey{}, strings.Join(tenants, ","))
+	scope := strings.Join(tenants, ",")
+	if scope == "" && len(tenants) > 0 {
+		// Only the system's rows: "" alone would read as no tenant at
+		// all, "," is the list holding '' (string_to_array gives {"",""}).
+		scope = ","
+	}
+	return context.WithValue(ctx, scopeKey{}, scope)
 }
 
 // ScopeOf returns the scope of ctx, if one was set.
@@ -70,4 +79,48 @@ func (db *DB) Read(ctx context.Context, fn func(Querier) error) error {
 		return err
 	}
 	return Translate(stx.Commit())
+}
+
+// Row is one row read by ReadRow.
+type Row struct {
+	db   *DB
+	ctx  context.Context
+	q    string
+	args []any
+}
+
+// ReadRow reads one row through Read, so that on PostgreSQL it runs in
+// ctx's scope (QueryRow on the pool carries no scope). Scan's error is
+// the driver's, as QueryRow's: translate it with ScanErr or Translate.
+func (db *DB) ReadRow(ctx context.Context, q string, args ...any) *Row {
+	return &Row{db: db, ctx: ctx, q: q, args: args}
+}
+
+// Scan runs the read and copies the row's columns into dest.
+func (r *Row) Scan(dest ...any) error {
+	return r.db.Read(r.ctx, func(q Querier) error {
+		return q.QueryRow(r.ctx, r.q, r.args...).Scan(dest...)
+	})
+}
+
+// RLSBypass reports whether db's connection is not bound by row-level
+// security: on PostgreSQL, when the role it is connected as is a
+// superuser or has BYPASSRLS, and so sees and writes every municipality's
+// rows whatever the scope, why says which ("a superuser", "a role with
+// BYPASSRLS"). why is "" for a role the policies bind, and on SQLite.
+func (db *DB) RLSBypass(ctx context.Context) (role, why string, err error) {
+	if db.engine != Postgres {
+		return "", "", nil
+	}
+	var super, bypass bool
+	if err := db.QueryRow(ctx, `SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user`).Scan(&role, &super, &bypass); err != nil {
+		return "", "", ScanErr(err, "the connected role")
+	}
+	switch {
+	case super:
+		why = "a superuser"
+	case bypass:
+		why = "a role with BYPASSRLS"
+	}
+	return role, why, nil
 }

@@ -49,3 +49,30 @@ func Place(t testing.TB, db *store.DB, seq *audit.Sequencer) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// Events returns the recorded audit events of action (every event when
+// action is ""), oldest first, read in every municipality's scope: on
+// PostgreSQL the events are under row-level security (R-AC-6).
+func Events(t testing.TB, db *store.DB, action string) []audit.Event {
+	t.Helper()
+	ctx := AllTenants()
+	var out []audit.Event
+	err := db.Read(ctx, func(q store.Querier) (err error) {
+		out, err = store.Rows(scanEvent)(q.Query(ctx, `SELECT id, time, tenant_code, actor_user, actor_session, actor_terminal, actor_address,
+			action, subject_type, subject_id, purpose, outcome, request_id, detail
+			FROM audit_events WHERE $1 = '' OR action = $1 ORDER BY id`, action))
+		return err
+	})
+	if err != nil {
+		t.Fatalf("read audit events: %v", err)
+	}
+	return out
+}
+
+func scanEvent(row store.Scanner) (audit.Event, error) {
+	e := audit.Event{Seq: -1}
+	err := row.Scan(&e.ID, &e.Time, &e.Tenant, &e.Actor.User, &e.Actor.Session, &e.Actor.Terminal, &e.Actor.Address,
+		&e.Action, &e.Subject.Type, &e.Subject.ID, &e.Purpose, &e.Outcome, &e.RequestID, &e.Detail)
+	e.Time = e.Time.UTC()
+	return e, err
+}

@@ -61,6 +61,13 @@ func Engines(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	}
 }
 
+// AllTenants is a context whose reads (store.DB.Read, ReadRow) and
+// transactions see every municipality's rows, for tests that look at what
+// was written (audit events, alerts) under row-level security (R-AC-6).
+func AllTenants() context.Context {
+	return store.WithScope(context.Background(), store.AllTenants)
+}
+
 // NewDB opens a fresh, migrated database on eng, removed when t ends.
 func NewDB(t testing.TB, eng store.Engine) *store.DB {
 	t.Helper()

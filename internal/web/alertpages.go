@@ -74,7 +74,7 @@ func (s *Server) ackAlert(w http.ResponseWriter, r *http.Request) error {
 	}
 	f, err := formValues(r, "comment")
 	if err == nil {
-		_, err = b.Alerts.Acknowledge(r.Context(), id, sessionFrom(r.Context()).User.LoginID, f["comment"], mayReview(r))
+		_, err = b.Alerts.Acknowledge(r.Context(), id, sessionFrom(r.Context()).User.LoginID, f["comment"], reviewFilter(r))
 	}
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {

@@ -13,6 +13,7 @@ import (
 	"bango/internal/audit"
 	"bango/internal/notify"
 	"bango/internal/resident"
+	"bango/internal/store"
 	"bango/internal/testutil"
 )
 
@@ -67,7 +68,7 @@ func TestAuditPages(t *testing.T) {
 			t.Fatalf("another municipality's number by API: %d %v", st, out)
 		}
 		var outside int
-		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused' AND actor_user = 'pm-sapporo' AND detail LIKE '%audit_search_outside_scope%'`).Scan(&outside)
+		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused' AND actor_user = 'pm-sapporo' AND detail LIKE '%audit_search_outside_scope%'`).Scan(&outside)
 		if outside != 2 {
 			t.Fatalf("refused searches outside scope recorded = %d, want 2", outside)
 		}
@@ -88,9 +89,9 @@ func TestAuditPages(t *testing.T) {
 			t.Fatalf("search CSV: %d", res.StatusCode)
 		}
 		var leaks, searches, exports int
-		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE detail LIKE '%' || $1 || '%' OR subject_id = $1 OR purpose LIKE '%' || $1 || '%'`, digits).Scan(&leaks)
-		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'audit.search' AND actor_user = 'auditor' AND detail LIKE '%subject=mynumber:%'`).Scan(&searches)
-		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'audit.export' AND actor_user = 'auditor'`).Scan(&exports)
+		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE detail LIKE '%' || $1 || '%' OR subject_id = $1 OR purpose LIKE '%' || $1 || '%'`, digits).Scan(&leaks)
+		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = 'audit.search' AND actor_user = 'auditor' AND detail LIKE '%subject=mynumber:%'`).Scan(&searches)
+		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = 'audit.export' AND actor_user = 'auditor'`).Scan(&exports)
 		if leaks != 0 || searches != 1 || exports != 1 {
 			t.Fatalf("leaks=%d, My Number searches recorded=%d, exports recorded=%d", leaks, searches, exports)
 		}
@@ -132,14 +133,14 @@ func TestAlertsAndPeriodicReview(t *testing.T) {
 		}
 		// An alert of no municipality (an unknown database connection) is on
 		// every privacy manager's home page.
-		if _, err := f.alerts.Raise(ctx, alert.Alert{Rule: alert.RuleUnknownDBConn, Subject: "role=x application=psql address=10.9.9.9"}); err != nil {
+		if _, err := f.alerts.Raise(store.WithScope(ctx, ""), alert.Alert{Rule: alert.RuleUnknownDBConn, Subject: "role=x application=psql address=10.9.9.9"}); err != nil {
 			t.Fatal(err)
 		}
 		if _, page := f.get(t, pm, "/"); !strings.Contains(page, "application=psql") {
 			t.Fatal("the privacy manager's home page does not show the unknown connection")
 		}
 		var detail string
-		f.db.QueryRow(context.Background(), `SELECT detail FROM audit_events WHERE action = 'audit.review.signoff'`).Scan(&detail)
+		f.db.ReadRow(testutil.AllTenants(), `SELECT detail FROM audit_events WHERE action = 'audit.review.signoff'`).Scan(&detail)
 		if !strings.Contains(detail, "reveals=4 alerts=1") || !strings.Contains(detail, "note=異常なし") {
 			t.Fatalf("sign-off event: %q", detail)
 		}

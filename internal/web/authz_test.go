@@ -16,6 +16,7 @@ import (
 	"bango/internal/identity"
 	"bango/internal/mynumber"
 	"bango/internal/resident"
+	"bango/internal/testutil"
 )
 
 // rule is the declared policy of one route, written independently of the
@@ -288,7 +289,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		t.Logf("checked %d route × caller pairs", checked)
 		// Every refusal of a permission is an audit event.
 		var refusals int
-		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused' AND detail LIKE 'reason=permission%'`).Scan(&refusals)
+		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused' AND detail LIKE 'reason=permission%'`).Scan(&refusals)
 		if refusals == 0 {
 			t.Fatal("no permission refusal was audited")
 		}

@@ -309,16 +309,11 @@ func TestBrowserWebAuthn(t *testing.T) {
 		if !strings.Contains(notice, "登録しました") || heading != "ホーム" {
 			t.Fatalf("notice %q, heading %q", notice, heading)
 		}
-		rows, err := f.db.Query(context.Background(), `SELECT action, detail FROM audit_events WHERE detail LIKE '%webauthn%' OR action = 'webauthn.register' ORDER BY id`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
 		var got []string
-		for rows.Next() {
-			var a, d string
-			rows.Scan(&a, &d)
-			got = append(got, a+" "+d)
+		for _, e := range testutil.Events(t, f.db, "") {
+			if strings.Contains(e.Detail, "webauthn") || e.Action == "webauthn.register" {
+				got = append(got, e.Action+" "+e.Detail)
+			}
 		}
 		if len(got) != 3 || !strings.HasPrefix(got[0], "webauthn.register credential=") || !strings.Contains(got[0], "user_verified=true") ||
 			!strings.HasPrefix(got[1], "login.second_factor method=webauthn") || !strings.HasPrefix(got[2], "login.second_factor method=webauthn") {

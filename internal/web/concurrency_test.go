@@ -21,6 +21,7 @@ import (
 	"bango/internal/mynumber"
 	"bango/internal/resident"
 	"bango/internal/store"
+	"bango/internal/testutil"
 )
 
 // Concurrency test bounds: 16 staff members at once, a few rounds each,
@@ -282,7 +283,7 @@ func testConcurrentWriters(t *testing.T, f *webFixture) {
 			pm := start(mkUser(p+"-pm", "131041", "保護管理課", "privacy-manager@131041"))
 			var ids []int64
 			for j := range concurrentRounds {
-				a, err := f.alerts.Raise(ctx, alert.Alert{Tenant: "131041", Rule: "test", Subject: p, Detail: "concurrency test", Dedupe: p + strconv.Itoa(j)})
+				a, err := f.alerts.Raise(store.WithScope(ctx, "131041"), alert.Alert{Tenant: "131041", Rule: "test", Subject: p, Detail: "concurrency test", Dedupe: p + strconv.Itoa(j)})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -378,7 +379,7 @@ func testConcurrentWriters(t *testing.T, f *webFixture) {
 	// (some actions, such as session.scope, are also recorded by other steps).
 	for action, n := range stats.ok {
 		var got int
-		if err := f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = $1 AND outcome = 'ok' AND actor_user LIKE 'c__-%'`, action).Scan(&got); err != nil {
+		if err := f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = $1 AND outcome = 'ok' AND actor_user LIKE 'c__-%'`, action).Scan(&got); err != nil {
 			t.Fatal(err)
 		}
 		if got < n {

@@ -13,6 +13,7 @@ import (
 	"bango/internal/access"
 	"bango/internal/audit"
 	"bango/internal/identity"
+	"bango/internal/testutil"
 )
 
 // staffClient creates a staff member with a changed password, gives them
@@ -117,7 +118,7 @@ func TestGrantPages(t *testing.T) {
 			t.Fatal("a revoked right is still listed")
 		}
 		var refusals int
-		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE outcome = 'denied' AND action IN ('grant.approve', 'grant.apply', 'request.refused')`).Scan(&refusals)
+		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE outcome = 'denied' AND action IN ('grant.approve', 'grant.apply', 'request.refused')`).Scan(&refusals)
 		if refusals < 4 {
 			t.Fatalf("refusals audited = %d, want at least 4", refusals)
 		}
@@ -179,7 +180,7 @@ func TestPatternChangeNeedsSecondPerson(t *testing.T) {
 			t.Fatal("a rejected change was applied")
 		}
 		var events int
-		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action IN ('review.submit', 'review.confirm', 'review.reject', 'pattern.update')`).Scan(&events)
+		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action IN ('review.submit', 'review.confirm', 'review.reject', 'pattern.update')`).Scan(&events)
 		if events < 4 {
 			t.Fatalf("pattern change events = %d", events)
 		}

@@ -19,6 +19,7 @@ import (
 	"bango/internal/cleantext"
 	"bango/internal/errs"
 	"bango/internal/identity"
+	"bango/internal/testutil"
 )
 
 // badTexts are what the probe sends: NUL, invalid UTF-8, a control
@@ -171,7 +172,7 @@ func TestUnreadableInput(t *testing.T) {
 		// A login whose password is unreadable is a failed login of that
 		// account: counted towards the lockout, audited.
 		unreadableLogins := func() (n int) {
-			f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'login.password' AND outcome = 'denied' AND (detail LIKE 'reason=wrong_password%' AND subject_id = 'tanaka.h' OR detail = 'reason=unreadable_login_id' AND subject_id = '[unreadable text]')`).Scan(&n)
+			f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = 'login.password' AND outcome = 'denied' AND (detail LIKE 'reason=wrong_password%' AND subject_id = 'tanaka.h' OR detail = 'reason=unreadable_login_id' AND subject_id = '[unreadable text]')`).Scan(&n)
 			return n
 		}
 		before := unreadableLogins()

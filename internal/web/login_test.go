@@ -240,7 +240,7 @@ func TestLoginFlow(t *testing.T) {
 				t.Fatal("home after logout")
 			}
 			var refused int
-			f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused' AND detail LIKE 'reason=csrf%'`).Scan(&refused)
+			f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused' AND detail LIKE 'reason=csrf%'`).Scan(&refused)
 			if refused != 1 {
 				t.Fatalf("refused CSRF requests audited: %d", refused)
 			}
@@ -335,7 +335,7 @@ func TestRefusals(t *testing.T) {
 			t.Fatalf("oversized field: %d\n%s", res.StatusCode, page)
 		}
 		var n int
-		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused'`).Scan(&n)
+		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused'`).Scan(&n)
 		if n != 2 {
 			t.Fatalf("refusals audited = %d, want 2", n)
 		}
@@ -397,7 +397,7 @@ func TestDesignatedTerminals(t *testing.T) {
 			t.Fatalf("home from a registered terminal: %d", res.StatusCode)
 		}
 		var term string
-		f.db.QueryRow(context.Background(), `SELECT actor_terminal FROM audit_events WHERE action = 'login.second_factor' AND outcome = 'ok'`).Scan(&term)
+		f.db.ReadRow(testutil.AllTenants(), `SELECT actor_terminal FROM audit_events WHERE action = 'login.second_factor' AND outcome = 'ok'`).Scan(&term)
 		if term != "T-loopback" {
 			t.Fatalf("login event names terminal %q", term)
 		}
@@ -408,7 +408,7 @@ func TestDesignatedTerminals(t *testing.T) {
 			t.Fatalf("a disabled terminal's session still works: %d", res.StatusCode)
 		}
 		var refused int
-		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused' AND detail LIKE 'reason=unregistered_terminal%'`).Scan(&refused)
+		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused' AND detail LIKE 'reason=unregistered_terminal%'`).Scan(&refused)
 		if refused != 3 {
 			t.Fatalf("refusals audited = %d, want 3", refused)
 		}
@@ -469,7 +469,7 @@ func TestFirstLoginEnrolment(t *testing.T) {
 				t.Fatalf("enrolled factors do not work: %v", err)
 			}
 			var ev string
-			f.db.QueryRow(context.Background(), `SELECT detail FROM audit_events WHERE action = 'totp.enrol' AND outcome = 'ok'`).Scan(&ev)
+			f.db.ReadRow(testutil.AllTenants(), `SELECT detail FROM audit_events WHERE action = 'totp.enrol' AND outcome = 'ok'`).Scan(&ev)
 			if ev != "by=self totp=new pin=set" {
 				t.Fatalf("enrolment event = %q", ev)
 			}

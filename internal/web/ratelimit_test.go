@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"bango/internal/identity"
+	"bango/internal/store"
 	"bango/internal/terminal"
 	"bango/internal/testutil"
 )
@@ -75,7 +76,7 @@ func (lt *limited) post(t *testing.T, c *http.Client, path, from string, form ur
 func (lt *limited) count(t *testing.T, where string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := lt.f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE `+where, args...).Scan(&n); err != nil {
+	if err := lt.f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE `+where, args...).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -83,18 +84,25 @@ func (lt *limited) count(t *testing.T, where string, args ...any) int {
 
 func (lt *limited) details(t *testing.T, where string, args ...any) []string {
 	t.Helper()
-	rows, err := lt.f.db.Query(context.Background(), `SELECT detail FROM audit_events WHERE `+where+` ORDER BY id`, args...)
+	ctx := testutil.AllTenants()
+	var out []string
+	err := lt.f.db.Read(ctx, func(q store.Querier) error {
+		rows, err := q.Query(ctx, `SELECT detail FROM audit_events WHERE `+where+` ORDER BY id`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var d string
+			if err := rows.Scan(&d); err != nil {
+				return err
+			}
+			out = append(out, d)
+		}
+		return rows.Err()
+	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, d)
 	}
 	return out
 }

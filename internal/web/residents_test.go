@@ -12,6 +12,7 @@ import (
 
 	"bango/internal/audit"
 	"bango/internal/resident"
+	"bango/internal/testutil"
 )
 
 var changeLink = regexp.MustCompile(`href="/review/(\d+)"`)
@@ -110,13 +111,9 @@ func TestMyNumberPages(t *testing.T) {
 		if res, _ := f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}, "once": {newToken()}, "purpose": {purpose}}); res.StatusCode != http.StatusForbidden {
 			t.Fatalf("reveal without step-up: %d", res.StatusCode)
 		}
-		rows, _ := f.db.Query(context.Background(), `SELECT outcome, purpose, detail FROM audit_events WHERE action = 'mynumber.reveal' ORDER BY id`)
-		defer rows.Close()
 		var got []string
-		for rows.Next() {
-			var o, p, d string
-			rows.Scan(&o, &p, &d)
-			got = append(got, o+"|"+p+"|"+d)
+		for _, e := range testutil.Events(t, f.db, "mynumber.reveal") {
+			got = append(got, e.Outcome+"|"+e.Purpose+"|"+e.Detail)
 		}
 		if len(got) != 6 || got[1] != "ok|"+purpose+"|" || got[0] != "denied||reason=no_valid_purpose fields=purpose" || got[5] != "denied||reason=no_recent_second_factor" {
 			t.Fatalf("reveal events:\n%s", strings.Join(got, "\n"))
@@ -124,7 +121,7 @@ func TestMyNumberPages(t *testing.T) {
 		// On PostgreSQL under row-level security too, entry and reveal found
 		// the resident: no false "not found in scope" (issue 14 A).
 		var probes int
-		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE detail LIKE '%not_found_in_scope%'`).Scan(&probes)
+		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE detail LIKE '%not_found_in_scope%'`).Scan(&probes)
 		if probes != 0 {
 			t.Fatalf("%d false not-found-in-scope events", probes)
 		}
@@ -146,7 +143,7 @@ func TestMyNumberPages(t *testing.T) {
 			t.Fatalf("API search by number: %d %v", st, out)
 		}
 		var leaks int
-		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE detail LIKE '%' || $1 || '%' OR purpose LIKE '%' || $1 || '%'`, digits).Scan(&leaks)
+		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE detail LIKE '%' || $1 || '%' OR purpose LIKE '%' || $1 || '%'`, digits).Scan(&leaks)
 		if leaks != 0 {
 			t.Fatal("a My Number reached the audit log")
 		}

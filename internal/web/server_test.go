@@ -197,7 +197,7 @@ func TestRequestIDInAuditEvents(t *testing.T) {
 			t.Fatalf("X-Request-ID = %q", id)
 		}
 		var n int
-		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'login.password' AND request_id = $1`, id).Scan(&n)
+		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = 'login.password' AND request_id = $1`, id).Scan(&n)
 		if n != 1 {
 			t.Fatalf("events with the request's ID = %d, want 1", n)
 		}

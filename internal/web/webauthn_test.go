@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -80,8 +79,8 @@ func TestWebAuthnOverHTTP(t *testing.T) {
 			t.Fatalf("home after WebAuthn login = %d", res.StatusCode)
 		}
 		var refused, failed int
-		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused' AND detail LIKE 'reason=csrf%'`).Scan(&refused)
-		f.db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'login.second_factor' AND detail LIKE 'reason=webauthn_malformed%'`).Scan(&failed)
+		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused' AND detail LIKE 'reason=csrf%'`).Scan(&refused)
+		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = 'login.second_factor' AND detail LIKE 'reason=webauthn_malformed%'`).Scan(&failed)
 		if refused != 1 || failed != 1 {
 			t.Fatalf("audited: %d CSRF refusals, %d malformed answers; want 1 and 1", refused, failed)
 		}
