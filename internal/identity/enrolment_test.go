@@ -157,3 +157,46 @@ func TestPasswordStageAndSessionsEnd(t *testing.T) {
 		}
 	})
 }
+
+// Issue 15: a reset by an administrator of an account that never enrolled
+// needs a new activation code, from someone else: a code issued before the
+// reset no longer works, and the resetting administrator cannot issue one.
+func TestResetNeedsSecondPerson(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		f.enrolled(t, "admin.a")
+		f.enrolled(t, "admin.c")
+		f.enrolled(t, "head.b")
+		adminC, _ := f.svc.Get(adminCtx(), "admin.c")
+		head, _ := f.svc.Get(adminCtx(), "head.b")
+		secret := f.newStarter(t, "starter", "admin.a")
+		allowAll := func(identity.User, identity.User) error { return nil }
+		early, err := f.svc.IssueActivation(adminCtx(), head, "starter", allowAll)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resetBy := audit.WithActor(context.Background(), audit.Actor{User: "admin.c"})
+		if _, err := f.svc.ResetPassword(resetBy, "starter"); err != nil {
+			t.Fatal(err)
+		}
+		if u, _ := f.svc.Get(adminCtx(), "starter"); !u.NeedsActivation || u.ActivationIssued {
+			t.Fatalf("after the reset: %+v", u)
+		}
+		ctx := audit.WithActor(context.Background(), audit.Actor{User: "starter"})
+		f.now = f.now.Add(30 * time.Second)
+		if err := f.svc.ConfirmEnrolment(ctx, "starter", early, totpNow(t, secret, f.now), "2580", "2580"); !identity.ErrLogin(err) {
+			t.Fatalf("a code issued before the reset still works: %v", err)
+		}
+		if _, err := f.svc.IssueActivation(adminCtx(), adminC, "starter", allowAll); !errs.Is(err, errs.Forbidden) {
+			t.Fatalf("the resetting administrator issued the code: %v", err)
+		}
+		code, err := f.svc.IssueActivation(adminCtx(), head, "starter", allowAll)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.now = f.now.Add(30 * time.Second)
+		if err := f.svc.ConfirmEnrolment(ctx, "starter", code, totpNow(t, secret, f.now), "2580", "2580"); err != nil {
+			t.Fatalf("enrolment with the new code: %v", err)
+		}
+	})
+}
