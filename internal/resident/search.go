@@ -34,7 +34,7 @@ const (
 
 // SearchResult is what a search found.
 type SearchResult struct {
-	Residents []Resident `json:"residents"` // at most MaxResults, by kana reading, then code
+	Residents []Resident `json:"residents"` // at most MaxResults (never nil), by kana reading, then code
 	More      bool       `json:"more"`      // more residents matched than are listed
 	By        SearchBy   `json:"by"`
 	BirthDate time.Time  `json:"birth_date,omitzero"` // the day searched for, when By is ByBirthDate
@@ -71,7 +71,7 @@ func (s *Service) Find(ctx context.Context, tenant, q string) (SearchResult, err
 	if err != nil {
 		return SearchResult{}, err
 	}
-	res := SearchResult{By: pq.by, BirthDate: pq.date}
+	res := SearchResult{Residents: []Resident{}, By: pq.by, BirthDate: pq.date}
 	if pq.readsNameIndex() {
 		if _, err := IndexForSearch(ctx, s.db); err != nil {
 			return SearchResult{}, err
