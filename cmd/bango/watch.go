@@ -12,6 +12,7 @@ import (
 	"bango/internal/alert"
 	"bango/internal/audit"
 	"bango/internal/notify"
+	"bango/internal/resident"
 	"bango/internal/store"
 )
 
@@ -64,6 +65,12 @@ func watch(ctx context.Context, sys *system) {
 	})
 	go every(ctx, sys, time.Second, "audit search index", func(ctx context.Context) error {
 		_, err := audit.IndexForSearch(ctx, sys.db)
+		return err
+	})
+	// SQLite's trigram index of names is written in batches, not per row:
+	// kept current here so that a search rarely waits for it.
+	go every(ctx, sys, time.Second, "resident search index", func(ctx context.Context) error {
+		_, err := resident.IndexForSearch(ctx, sys.db)
 		return err
 	})
 	go every(ctx, sys, sys.cfg.SampleEvery, "database connection sample", func(ctx context.Context) error {
