@@ -313,6 +313,16 @@ func (s *Server) apiPendingGrants(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
+// noteOf reads a decision's body: {"note": "…"}, the note optional
+// where the decision allows.
+func noteOf(r *http.Request) (string, error) {
+	var in struct {
+		Note string `json:"note"`
+	}
+	err := decodeJSON(r, &in)
+	return in.Note, err
+}
+
 // apiGrantAction approves, rejects or revokes, by the path's last part.
 func (s *Server) apiGrantAction(action string) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
@@ -320,21 +330,19 @@ func (s *Server) apiGrantAction(action string) handlerFunc {
 		if err != nil {
 			return err
 		}
-		var in struct {
-			Note string `json:"note"`
-		}
-		if err := decodeJSON(r, &in); err != nil {
+		note, err := noteOf(r)
+		if err != nil {
 			return err
 		}
 		svc, user := s.accessP.Load(), sessionFrom(r.Context()).User
 		var g access.Grant
 		switch action {
 		case "approve":
-			g, err = svc.Approve(r.Context(), user, id, in.Note)
+			g, err = svc.Approve(r.Context(), user, id, note)
 		case "reject":
-			g, err = svc.Reject(r.Context(), user, id, in.Note)
+			g, err = svc.Reject(r.Context(), user, id, note)
 		default:
-			g, err = svc.Revoke(r.Context(), user, id, in.Note)
+			g, err = svc.Revoke(r.Context(), user, id, note)
 		}
 		if err != nil {
 			return err
@@ -385,17 +393,15 @@ func (s *Server) apiDecidePatternChange(confirm bool) handlerFunc {
 		if err != nil {
 			return err
 		}
-		var in struct {
-			Note string `json:"note"`
-		}
-		if err := decodeJSON(r, &in); err != nil {
+		note, err := noteOf(r)
+		if err != nil {
 			return err
 		}
 		var c review.Change
 		if user := sessionFrom(r.Context()).User; confirm {
 			c, err = b.Review.Confirm(r.Context(), user, "", id, nil)
 		} else {
-			c, err = b.Review.Reject(r.Context(), user, "", id, in.Note)
+			c, err = b.Review.Reject(r.Context(), user, "", id, note)
 		}
 		if err != nil {
 			return err
@@ -465,10 +471,8 @@ func (s *Server) apiExportDecision(approve bool) handlerFunc {
 		if err != nil {
 			return err
 		}
-		var in struct {
-			Note string `json:"note"`
-		}
-		if err := decodeJSON(r, &in); err != nil {
+		note, err := noteOf(r)
+		if err != nil {
 			return err
 		}
 		sess := sessionFrom(r.Context())
@@ -476,7 +480,7 @@ func (s *Server) apiExportDecision(approve bool) handlerFunc {
 		if approve {
 			decide = b.Exports.Approve
 		}
-		req, err := decide(r.Context(), sess.User, sess.Tenant, id, in.Note)
+		req, err := decide(r.Context(), sess.User, sess.Tenant, id, note)
 		if err != nil {
 			return err
 		}
