@@ -163,6 +163,7 @@ var catalogue = map[string][2]string{
 	"audit.next":                 {"さらに古い記録", "Older events"},
 	"report.title":               {"アクセス記録報告", "Access report"},
 	"report.count":               {"記録数", "Events"},
+	"report.more":                {"（記録が多いため最新の10,000件を表示しています。期間を絞った監査ログ検索で残りを確認してください）", "(only the newest 10,000 are listed: search the audit log by period for the rest)"},
 	"report.reveals":             {"個人番号の表示回数", "My Number reveals"},
 	"report.print":               {"印刷はブラウザの印刷機能で行えます。", "Print with the browser's print command."},
 	"report.caption":             {"この住民に関するすべての操作", "Everything done about this resident"},
