@@ -96,11 +96,11 @@ func (s *Server) apiResidents(w http.ResponseWriter, r *http.Request) error {
 	if looksLikeMyNumber(r.URL.Query().Get("q")) {
 		return errNumberInQuery
 	}
-	list, err := b.Residents.Search(r.Context(), sess.Tenant, r.URL.Query().Get("q"))
+	found, err := b.Residents.Find(r.Context(), sess.Tenant, r.URL.Query().Get("q"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"residents": nonNil(list)})
+	writeJSON(w, http.StatusOK, found)
 	return nil
 }
 

@@ -60,6 +60,7 @@ var catalogue = map[string][2]string{
 	"residents.title":            {"宛名照会", "Residents"},
 	"residents.query":            {"宛名番号、または氏名（カナ・漢字）の先頭", "Resident code, or the start of the name (kana or kanji)"},
 	"residents.search":           {"検索", "Search"},
+	"residents.more":             {"ほかにも該当があります。氏名を長く入力するか、生年月日で絞り込んでください。", "More matched: type more of the name, or search by date of birth."},
 	"residents.results":          {"検索結果 %d 件（最大50件）", "%d found (at most 50 shown)"},
 	"resident.title":             {"宛名", "Resident"},
 	"resident.code":              {"宛名番号", "Resident code"},

@@ -45,6 +45,7 @@ func (s *Server) biz() (*Business, error) {
 type residentsData struct {
 	Query   string
 	Results []resident.Resident
+	More    bool // more matched than are listed: the person narrows the search
 }
 
 func (s *Server) residentsPage(w http.ResponseWriter, r *http.Request) error {
@@ -62,7 +63,9 @@ func (s *Server) residentsPage(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, http.StatusBadRequest, "residents", p)
 	}
 	if d.Query != "" {
-		d.Results, err = b.Residents.Search(r.Context(), sess.Tenant, d.Query)
+		var found resident.SearchResult
+		found, err = b.Residents.Find(r.Context(), sess.Tenant, d.Query)
+		d.Results, d.More = found.Residents, found.More
 		if msg, ok := problemText(p.Lang, err); err != nil && ok {
 			p.Error = msg
 		} else if err != nil {

@@ -149,3 +149,30 @@ func TestMyNumberPages(t *testing.T) {
 		}
 	})
 }
+
+// Issue 16/17, R-AC-6: a search that matches more than a screen says so,
+// on the page and in the API, instead of cutting the list silently.
+func TestResidentSearchSaysMore(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
+		records := func(yield func(resident.Record) bool) {
+			for i := range 51 {
+				in := resident.Input{Code: fmt.Sprintf("%010d", 200001+i), NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
+					Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1"}
+				if !yield(resident.Record{Line: i + 1, Input: in}) {
+					return
+				}
+			}
+		}
+		if _, err := f.residents.Import(ctx, "131041", records); err != nil {
+			t.Fatal(err)
+		}
+		clerk, clerkCSRF := f.staffClient(t, "clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
+		if _, page := f.get(t, clerk, "/residents?q="+url.QueryEscape("ヤマダ")); !strings.Contains(page, `id="residents-more"`) || strings.Count(page, `href="/residents/00002`) != 50 {
+			t.Fatalf("page: more not said, or not 50 listed (%d)", strings.Count(page, `href="/residents/00002`))
+		}
+		if st, out := f.apiCall(t, clerk, clerkCSRF, "GET", "/api/v1/residents?q="+url.QueryEscape("ヤマダ"), ""); st != 200 || out["more"] != true {
+			t.Fatalf("API: %d more=%v", st, out["more"])
+		}
+	})
+}
