@@ -166,14 +166,7 @@ func (s *Server) decideExport(w http.ResponseWriter, r *http.Request) error {
 		decide, done = b.Exports.Reject, "rejected"
 	}
 	if _, err := decide(r.Context(), sess.User, sess.Tenant, id, f["note"]); err != nil {
-		if errs.Is(err, errs.NotFound) {
-			return err
-		}
-		msg, ok := problemText(lang(r), err)
-		if !ok {
-			return err
-		}
-		return s.renderPendingExports(w, r, problemStatus(err), msg)
+		return formProblem(r, err, func(status int, msg string) error { return s.renderPendingExports(w, r, status, msg) })
 	}
 	http.Redirect(w, r, "/exports/pending?done="+done, http.StatusSeeOther)
 	return nil

@@ -130,6 +130,20 @@ func parseDay(field, v string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
+// formProblem answers a refused form: "not found" stays an error page, a
+// problem the person can fix shows the form again with its message, and
+// anything else is a server error.
+func formProblem(r *http.Request, err error, rerender func(status int, msg string) error) error {
+	if errs.Is(err, errs.NotFound) {
+		return err
+	}
+	msg, ok := problemText(lang(r), err)
+	if !ok {
+		return err
+	}
+	return rerender(problemStatus(err), msg)
+}
+
 // problemText is the message of an error the user can act on, in their
 // language; ok is false for a server failure.
 func problemText(lang string, err error) (string, bool) {
@@ -393,14 +407,7 @@ func (s *Server) decidePatternChange(w http.ResponseWriter, r *http.Request) err
 		_, err = b.Review.Confirm(r.Context(), sess.User, "", id, nil)
 	}
 	if err != nil {
-		if errs.Is(err, errs.NotFound) {
-			return err
-		}
-		msg, ok := problemText(lang(r), err)
-		if !ok {
-			return err
-		}
-		return s.renderPending(w, r, problemStatus(err), msg)
+		return formProblem(r, err, func(status int, msg string) error { return s.renderPending(w, r, status, msg) })
 	}
 	http.Redirect(w, r, "/grants/pending?done="+done, http.StatusSeeOther)
 	return nil

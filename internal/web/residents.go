@@ -194,14 +194,7 @@ func (s *Server) enterMyNumber(w http.ResponseWriter, r *http.Request) error {
 		_, err = s.submitMyNumber(r, r.PathValue("code"), f["mynumber"])
 	}
 	if err != nil {
-		if errs.Is(err, errs.NotFound) {
-			return err
-		}
-		msg, ok := problemText(lang(r), err)
-		if !ok {
-			return err
-		}
-		return s.renderResident(w, r, problemStatus(err), msg, nil)
+		return formProblem(r, err, func(status int, msg string) error { return s.renderResident(w, r, status, msg, nil) })
 	}
 	http.Redirect(w, r, "/residents/"+r.PathValue("code")+"?done=submitted", http.StatusSeeOther)
 	return nil

@@ -80,14 +80,7 @@ func (s *Server) confirmChange(w http.ResponseWriter, r *http.Request) error {
 		_, err = s.confirm(r, id, f["mynumber"])
 	}
 	if err != nil {
-		if errs.Is(err, errs.NotFound) {
-			return err
-		}
-		msg, ok := problemText(lang(r), err)
-		if !ok {
-			return err
-		}
-		return s.renderChange(w, r, problemStatus(err), msg)
+		return formProblem(r, err, func(status int, msg string) error { return s.renderChange(w, r, status, msg) })
 	}
 	http.Redirect(w, r, "/review?done=confirmed", http.StatusSeeOther)
 	return nil
@@ -129,14 +122,7 @@ func (s *Server) rejectChange(w http.ResponseWriter, r *http.Request) error {
 		_, err = b.Review.Reject(r.Context(), sess.User, sess.Tenant, id, f["reason"])
 	}
 	if err != nil {
-		if errs.Is(err, errs.NotFound) {
-			return err
-		}
-		msg, ok := problemText(lang(r), err)
-		if !ok {
-			return err
-		}
-		return s.renderChange(w, r, problemStatus(err), msg)
+		return formProblem(r, err, func(status int, msg string) error { return s.renderChange(w, r, status, msg) })
 	}
 	http.Redirect(w, r, "/review?done=rejected", http.StatusSeeOther)
 	return nil
