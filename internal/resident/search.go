@@ -57,8 +57,8 @@ func (s *Service) Search(ctx context.Context, tenant, q string) ([]Resident, err
 //     the start of the family or the given name.
 //
 // Every way is answered from an index inside the municipality (issue 14 I);
-// on SQLite a search anywhere in a name first indexes the register's
-// changes not yet indexed (see IndexForSearch).
+// a search that reads what IndexForSearch writes first indexes the
+// register's changes not yet indexed.
 // The search, with what was asked and how many were found, is an event; the
 // residents listed are not read events one by one, their records are
 // opened one at a time with Get. When more than MaxResults match, the
@@ -72,7 +72,7 @@ func (s *Service) Find(ctx context.Context, tenant, q string) (SearchResult, err
 		return SearchResult{}, err
 	}
 	res := SearchResult{Residents: []Resident{}, By: pq.by, BirthDate: pq.date}
-	if pq.readsNameIndex() {
+	if pq.readsIndex(s.db.Engine()) {
 		if _, err := IndexForSearch(ctx, s.db); err != nil {
 			return SearchResult{}, err
 		}
@@ -195,9 +195,13 @@ func parseQuery(q string) (parsedQuery, error) {
 	return pq, nil
 }
 
-// readsNameIndex reports whether the search reads the trigram index of
-// the names (a name pattern of three characters or more).
-func (pq parsedQuery) readsNameIndex() bool {
+// readsIndex reports whether the search reads what IndexForSearch
+// writes: on PostgreSQL every search but by code, on SQLite the trigram
+// index of the names (a name pattern of three characters or more).
+func (pq parsedQuery) readsIndex(e store.Engine) bool {
+	if e == store.Postgres {
+		return pq.by != ByCode
+	}
 	for _, p := range pq.patterns {
 		if utf8.RuneCountInString(p.text) >= 3 {
 			return true
@@ -210,40 +214,89 @@ func (pq parsedQuery) readsNameIndex() bool {
 // indexes: a batch holds SQLite's writer for well under a second.
 const indexBatch = 20000
 
-// IndexForSearch brings the trigram index of the names up to date with
-// the register and returns how many residents it indexed. On SQLite the
-// index is not written as residents are (see migration 0014): the new
-// residents, above a cursor, and the changed and removed ones, listed by
-// triggers, are indexed here, a batch per transaction. Find calls it
+// IndexForSearch brings the search index up to date with the register and
+// returns how many residents it indexed. The index is not written as
+// residents are (see migrations 0014 and 0017): the new, changed and
+// removed residents are indexed here, a batch per transaction, so that a
+// bulk import pays for the register's own keys only. Find calls it
 // before each search that reads the index, so a search always sees the
-// register as it is; bango serve may call it every second so that
-// searches rarely wait, and a bulk import is best followed by it. On
-// PostgreSQL triggers keep the index current and this does nothing.
+// register as it is; bango serve calls it every second so that searches
+// rarely wait, and a bulk import is best followed by it. It indexes the
+// municipalities of ctx's scope, or every one when ctx has none (the
+// system's own work).
 func IndexForSearch(ctx context.Context, db *store.DB) (int, error) {
-	if db.Engine() != store.SQLite {
-		return 0, nil
+	if _, ok := store.ScopeOf(ctx); !ok {
+		ctx = store.WithScope(ctx, store.AllTenants)
+	}
+	waiting, batch := `SELECT EXISTS (SELECT 1 FROM resident_search_pending)`, indexBatchPostgres
+	if db.Engine() == store.SQLite {
+		waiting, batch = `SELECT EXISTS (SELECT 1 FROM resident_search_pending)
+			OR EXISTS (SELECT 1 FROM residents WHERE rowid > (SELECT last_rowid FROM resident_search_cursor))
+			OR EXISTS (SELECT 1 FROM resident_search_cursor AS c WHERE c.last_rowid > 0 AND NOT EXISTS (
+				SELECT 1 FROM residents AS r WHERE r.rowid = c.last_rowid AND r.tenant_code = c.tenant_code AND r.code = c.code))`, indexBatchTx
 	}
 	total := 0
 	for {
-		var waiting bool
-		if err := db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM resident_search_pending)
-			OR EXISTS (SELECT 1 FROM residents WHERE rowid > (SELECT last_rowid FROM resident_search_cursor))
-			OR EXISTS (SELECT 1 FROM resident_search_cursor AS c WHERE c.last_rowid > 0 AND NOT EXISTS (
-				SELECT 1 FROM residents AS r WHERE r.rowid = c.last_rowid AND r.tenant_code = c.tenant_code AND r.code = c.code))`).Scan(&waiting); err != nil {
+		var more bool
+		if err := db.Read(ctx, func(q store.Querier) error { return q.QueryRow(ctx, waiting).Scan(&more) }); err != nil {
 			return total, store.Translate(err)
 		}
-		if !waiting {
+		if !more {
 			return total, nil
 		}
 		var n int
 		if err := db.Transact(ctx, func(tx *store.Tx) (err error) {
-			n, err = indexBatchTx(ctx, tx)
+			n, err = batch(ctx, tx)
 			return err
 		}); err != nil {
-			return total, fmt.Errorf("resident: index names for search: %w", err)
+			return total, fmt.Errorf("resident: index for search: %w", err)
 		}
 		total += n
 	}
+}
+
+// searchIndexLock is the advisory lock PostgreSQL's indexers take turns
+// by: two at once could both index one resident, listed twice.
+const searchIndexLock = 0x62616e676f01 // "bango" 1
+
+// indexBatchPostgres indexes up to indexBatch of the waiting residents:
+// the entries written for the names they were indexed under go, and
+// entries for the register as it is now are written.
+func indexBatchPostgres(ctx context.Context, tx *store.Tx) (int, error) {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, searchIndexLock); err != nil {
+		return 0, err
+	}
+	type key struct{ tenant, code string }
+	keys, err := store.Rows(func(r store.Scanner) (k key, err error) {
+		return k, r.Scan(&k.tenant, &k.code)
+	})(tx.Query(ctx, `WITH p AS (DELETE FROM resident_search_pending
+		WHERE id IN (SELECT id FROM resident_search_pending ORDER BY id LIMIT $1) RETURNING tenant_code, code)
+		SELECT DISTINCT tenant_code, code FROM p`, indexBatch))
+	if err != nil || len(keys) == 0 {
+		return 0, err
+	}
+	tenants, codes := make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		tenants[i], codes[i] = k.tenant, k.code
+	}
+	const batch = `SELECT * FROM unnest($1::text[], $2::text[]) AS b (tenant_code, code)`
+	for _, q := range []string{
+		`DELETE FROM resident_grams AS g USING resident_search AS s, bango_name_grams(s.name_kana, s.name_kanji) AS old
+			WHERE (s.tenant_code, s.code) IN (` + batch + `) AND g.tenant_code = s.tenant_code AND g.gram = old AND g.code = s.code`,
+		`DELETE FROM resident_search WHERE (tenant_code, code) IN (` + batch + `)`,
+		`INSERT INTO resident_search (tenant_code, code, name_kana, name_kanji, given_kana, given_kanji, birth_date)
+			SELECT r.tenant_code, r.code, r.name_kana, r.name_kanji, substr(r.name_kana, strpos(r.name_kana, '　') + 1),
+				substr(r.name_kanji, strpos(r.name_kanji, '　') + 1), r.birth_date
+			FROM (` + batch + `) AS b JOIN residents AS r ON r.tenant_code = b.tenant_code AND r.code = b.code`,
+		`INSERT INTO resident_grams (tenant_code, gram, code)
+			SELECT r.tenant_code, g, r.code FROM (` + batch + `) AS b JOIN residents AS r ON r.tenant_code = b.tenant_code AND r.code = b.code,
+				bango_name_grams(r.name_kana, r.name_kanji) AS g`,
+	} {
+		if _, err := tx.Exec(ctx, q, tenants, codes); err != nil {
+			return 0, err
+		}
+	}
+	return len(keys), nil
 }
 
 // indexBatchTx indexes up to indexBatch changed and indexBatch new
@@ -379,10 +432,22 @@ func (b *searchSQL) text(column string) string {
 	return column
 }
 
+// keys is where a search reads the names' starts and the dates of birth
+// from: the register itself on SQLite, and on PostgreSQL the table of
+// search keys written after it (migration 0017), with "s" its alias.
+// where starts the branch's condition with the table's municipality.
+func (b *searchSQL) keys() (from, alias, where string) {
+	if b.engine == store.Postgres {
+		return "resident_search AS s JOIN residents AS r ON r.tenant_code = s.tenant_code AND r.code = s.code", "s.", "s.tenant_code = $1 AND "
+	}
+	return "residents AS r", "r.", ""
+}
+
 // prefix adds the residents whose column starts with p, in its order.
 func (b *searchSQL) prefix(column, p string) {
-	c := b.text("r." + column)
-	b.branch("residents AS r", c+" >= "+b.arg(p)+" AND "+c+" < "+b.arg(prefixEnd(p)), c+", r.code")
+	from, alias, where := b.keys()
+	c := b.text(alias + column)
+	b.branch(from, where+c+" >= "+b.arg(p)+" AND "+c+" < "+b.arg(prefixEnd(p)), c+", "+alias+"code")
 }
 
 func (pq parsedQuery) sql(e store.Engine, tenant string) (string, []any) {
@@ -392,7 +457,8 @@ func (pq parsedQuery) sql(e store.Engine, tenant string) (string, []any) {
 	case ByCode:
 		b.branch("residents AS r", "r.code = "+b.arg(pq.code), "")
 	case ByBirthDate:
-		b.branch("residents AS r", "r.birth_date = "+b.arg(dateArg(e, pq.date)), "r.name_kana, r.code")
+		from, alias, where := b.keys()
+		b.branch(from, where+alias+"birth_date = "+b.arg(dateArg(e, pq.date)), "r.name_kana, r.code")
 	default:
 		for _, p := range pq.patterns {
 			b.name(p)
