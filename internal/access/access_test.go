@@ -2,85 +2,46 @@ package access_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"bango/internal/access"
-	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/identity"
 	"bango/internal/store"
-	"bango/internal/tenant"
 	"bango/internal/testutil"
-	"bango/internal/vault"
+	"bango/internal/testutil/testkit"
 )
 
 type fixture struct {
-	db     *store.DB
-	users  *identity.Service
-	access *access.Service
-	now    time.Time
-}
-
-func ctxAs(login string) context.Context {
-	return audit.WithActor(context.Background(), audit.Actor{User: login, Address: "10.0.0.1"})
+	*testkit.Kit
+	now time.Time
 }
 
 func setup(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
-	mk, _, err := vault.LoadKeyFile(filepath.Join(t.TempDir(), "master.key"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := vault.New(db, mk)
-	ts := tenant.NewService(db, v)
-	for code, name := range map[string]string{"131041": "新宿区", "011002": "札幌市"} {
-		if _, err := ts.Create(ctxAs("setup"), code, name); err != nil {
-			t.Fatal(err)
-		}
-	}
-	f := &fixture{db: db, now: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
-	f.users = identity.NewService(db, v, identity.NewHasher(identity.Params{Time: 1, MemoryKiB: 1024, Threads: 1}, 2),
-		identity.DefaultPolicy, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	f.users.SetClock(func() time.Time { return f.now })
-	f.access = access.NewService(db)
-	f.access.SetClock(func() time.Time { return f.now })
-	f.users.SetPersonnelHook(f.access.RevokeAll)
-	if n, err := f.access.SeedDefaults(ctxAs("setup")); err != nil || n != len(access.DefaultPatterns) {
-		t.Fatalf("seed: %d, %v", n, err)
-	}
-	for _, nu := range []identity.NewUser{
-		{LoginID: "is-admin", Name: "情報　管理", Department: "総務部", Section: "情報システム課"},
-		{LoginID: "is-second", Name: "情報　次席", Department: "総務部", Section: "情報システム課"},
-		{LoginID: "head", Name: "課長　一郎", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"},
-		{LoginID: "clerk", Name: "新宿　花子", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"},
-		{LoginID: "other-clerk", Name: "別課　職員", Tenant: "131041", Department: "健康部", Section: "健康づくり課"},
-		{LoginID: "sapporo", Name: "札幌　次郎", Tenant: "011002", Department: "健康部", Section: "医療保険年金課"},
+	f := &fixture{Kit: testkit.New(t, db), now: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	f.SetClock(func() time.Time { return f.now })
+	f.Municipality(t, testkit.Shinjuku, "新宿区")
+	f.Municipality(t, testkit.Sapporo, "札幌市")
+	for _, s := range []testkit.Staff{
+		{Login: "is-admin", Name: "情報　管理", Department: "総務部", Section: "情報システム課"},
+		{Login: "is-second", Name: "情報　次席", Department: "総務部", Section: "情報システム課"},
+		{Login: "head", Name: "課長　一郎", Tenant: "131041"},
+		{Login: "clerk", Name: "新宿　花子", Tenant: "131041"},
+		{Login: "other-clerk", Name: "別課　職員", Tenant: "131041", Department: "健康部", Section: "健康づくり課"},
+		{Login: "sapporo", Name: "札幌　次郎", Tenant: "011002"},
 	} {
-		if _, _, err := f.users.Create(ctxAs("setup"), nu); err != nil {
-			t.Fatal(err)
-		}
+		f.Staff(t, s)
 	}
 	return f
 }
 
-func (f *fixture) user(t *testing.T, login string) identity.User {
-	t.Helper()
-	u, err := f.users.Get(context.Background(), login)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
 func (f *fixture) rights(t *testing.T, login string) access.Rights {
 	t.Helper()
-	r, err := f.access.RightsOf(context.Background(), f.user(t, login).ID)
+	r, err := f.Access.RightsOf(context.Background(), f.User(t, login).ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,35 +52,24 @@ func (f *fixture) rights(t *testing.T, login string) access.Rights {
 // pattern for "head", and has is-second approve it.
 func (f *fixture) grantHead(t *testing.T) {
 	t.Helper()
-	if _, err := f.access.Bootstrap(ctxAs("cli:root"), f.user(t, "is-admin"), "first administrator"); err != nil {
+	if _, err := f.Access.Bootstrap(testutil.As("cli:root"), f.User(t, "is-admin"), "first administrator"); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{"is-admin", "is-approver"} {
-		if err := f.access.Direct(ctxAs("setup"), f.user(t, "is-second"), p, "", "test setup"); err != nil {
-			t.Fatal(err)
-		}
+		f.Grant(t, "is-second", p, "")
 	}
-	g, err := f.access.Apply(ctxAs("is-admin"), f.user(t, "is-admin"), f.user(t, "head"),
+	g, err := f.Access.Apply(testutil.As("is-admin"), f.User(t, "is-admin"), f.User(t, "head"),
 		access.Application{Pattern: "section-head", Tenant: "131041", Reason: "医療保険年金課長として着任"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The applicant does not approve their own application, IS administrator or not.
-	if _, err := f.access.Approve(ctxAs("is-admin"), f.user(t, "is-admin"), g.ID, ""); !errs.Is(err, errs.Forbidden) {
+	if _, err := f.Access.Approve(testutil.As("is-admin"), f.User(t, "is-admin"), g.ID, ""); !errs.Is(err, errs.Forbidden) {
 		t.Fatalf("applicant approved their own application: %v", err)
 	}
-	if _, err := f.access.Approve(ctxAs("is-second"), f.user(t, "is-second"), g.ID, ""); err != nil {
+	if _, err := f.Access.Approve(testutil.As("is-second"), f.User(t, "is-second"), g.ID, ""); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func (f *fixture) events(t *testing.T, action string) []string {
-	t.Helper()
-	var out []string
-	for _, e := range testutil.Events(t, f.db, action) {
-		out = append(out, e.Outcome+" "+e.Detail)
-	}
-	return out
 }
 
 // R-AC-2: default patterns ship; a pattern holds only catalogue
@@ -127,10 +77,10 @@ func (f *fixture) events(t *testing.T, action string) []string {
 func TestPatterns(t *testing.T) {
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
-		if n, err := f.access.SeedDefaults(ctxAs("setup")); err != nil || n != 0 {
+		if n, err := f.Access.SeedDefaults(testutil.As("setup")); err != nil || n != 0 {
 			t.Fatalf("second seed added %d, %v", n, err)
 		}
-		ps, err := f.access.Patterns(context.Background())
+		ps, err := f.Access.Patterns(context.Background())
 		if err != nil || len(ps) != len(access.DefaultPatterns) {
 			t.Fatalf("patterns: %d, %v", len(ps), err)
 		}
@@ -144,14 +94,14 @@ func TestPatterns(t *testing.T) {
 		// A change is made by one person and applied in the confirming
 		// transaction (review engine); here applied directly.
 		apply := func(p access.Pattern) (access.PatternProposal, access.Pattern, error) {
-			pp, err := f.access.PatternChange(ctxAs("is-admin"), p)
+			pp, err := f.Access.PatternChange(testutil.As("is-admin"), p)
 			if err != nil {
 				return pp, access.Pattern{}, err
 			}
-			if err := db.Transact(ctxAs("is-approver"), func(tx *store.Tx) error { return f.access.ApplyPattern(ctxAs("is-approver"), tx, "", pp.Payload) }); err != nil {
+			if err := db.Transact(testutil.As("is-approver"), func(tx *store.Tx) error { return f.Access.ApplyPattern(testutil.As("is-approver"), tx, "", pp.Payload) }); err != nil {
 				return pp, access.Pattern{}, err
 			}
-			got, err := f.access.Pattern(ctxAs("is-admin"), p.Code)
+			got, err := f.Access.Pattern(testutil.As("is-admin"), p.Code)
 			return pp, got, err
 		}
 		for _, p := range bad {
@@ -166,7 +116,7 @@ func TestPatterns(t *testing.T) {
 		}
 		p.Permissions = append(p.Permissions, access.MyNumberEnter)
 		p.Scope = access.ScopeSystem // ignored: a pattern's scope does not change
-		stale, err := f.access.PatternChange(ctxAs("is-admin"), access.Pattern{Code: p.Code, Name: p.Name, Permissions: []access.Permission{access.ReviewConfirm}})
+		stale, err := f.Access.PatternChange(testutil.As("is-admin"), access.Pattern{Code: p.Code, Name: p.Name, Permissions: []access.Permission{access.ReviewConfirm}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -175,13 +125,15 @@ func TestPatterns(t *testing.T) {
 			t.Fatalf("update: %+v %+v, %v", pp, p, err)
 		}
 		// A change made before another was applied cannot undo it.
-		if err := db.Transact(ctxAs("is-approver"), func(tx *store.Tx) error { return f.access.ApplyPattern(ctxAs("is-approver"), tx, "", stale.Payload) }); !errs.Is(err, errs.Conflict) {
+		if err := db.Transact(testutil.As("is-approver"), func(tx *store.Tx) error {
+			return f.Access.ApplyPattern(testutil.As("is-approver"), tx, "", stale.Payload)
+		}); !errs.Is(err, errs.Conflict) {
 			t.Fatalf("stale change applied: %v", err)
 		}
 		if _, _, err := apply(p); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("a change that changes nothing: %v", err)
 		}
-		if ev := f.events(t, "pattern.update"); len(ev) != 1 || !strings.Contains(ev[0], "from=resident.read to=mynumber.enter,resident.read") {
+		if ev := testutil.Outcomes(t, f.DB, "pattern.update"); len(ev) != 1 || !strings.Contains(ev[0], "from=resident.read to=mynumber.enter,resident.read") {
 			t.Fatalf("events = %q", ev)
 		}
 	})
@@ -194,7 +146,7 @@ func TestGrantWorkflow(t *testing.T) {
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		f.grantHead(t)
-		head, clerk := f.user(t, "head"), f.user(t, "clerk")
+		head, clerk := f.User(t, "head"), f.User(t, "clerk")
 		if r := f.rights(t, "head"); !r.Has(access.GrantApply, "131041") || r.Has(access.GrantApply, "011002") || r.Has(access.UserAdmin, "") {
 			t.Fatalf("head's rights wrong: %+v", r)
 		}
@@ -216,19 +168,19 @@ func TestGrantWorkflow(t *testing.T) {
 			{"clerk", "head", app, errs.Forbidden},
 		}
 		for i, c := range cases {
-			if _, err := f.access.Apply(ctxAs(c.who), f.user(t, c.who), f.user(t, c.grantee), c.a); !errs.Is(err, c.kind) {
+			if _, err := f.Access.Apply(testutil.As(c.who), f.User(t, c.who), f.User(t, c.grantee), c.a); !errs.Is(err, c.kind) {
 				t.Errorf("case %d (%s for %s): %v, want %v", i, c.who, c.grantee, err, c.kind)
 			}
 		}
-		if ev := f.events(t, "grant.apply"); len(ev) != 1+len(cases) {
+		if ev := testutil.Outcomes(t, f.DB, "grant.apply"); len(ev) != 1+len(cases) {
 			t.Fatalf("apply events = %d, want %d (every refusal audited)", len(ev), 1+len(cases))
 		}
 
-		g, err := f.access.Apply(ctxAs("head"), head, clerk, app)
+		g, err := f.Access.Apply(testutil.As("head"), head, clerk, app)
 		if err != nil || g.Status != access.Pending || g.Applicant != "head" {
 			t.Fatalf("apply: %+v, %v", g, err)
 		}
-		if _, err := f.access.Apply(ctxAs("head"), head, clerk, app); !errs.Is(err, errs.Conflict) {
+		if _, err := f.Access.Apply(testutil.As("head"), head, clerk, app); !errs.Is(err, errs.Conflict) {
 			t.Fatalf("duplicate application: %v", err)
 		}
 		if f.rights(t, "clerk").Has(access.ResidentWrite, "131041") {
@@ -236,17 +188,17 @@ func TestGrantWorkflow(t *testing.T) {
 		}
 		// Neither the applicant nor the grantee approves; nor anyone without grant.approve.
 		for _, who := range []string{"head", "clerk"} {
-			if _, err := f.access.Approve(ctxAs(who), f.user(t, who), g.ID, ""); !errs.Is(err, errs.Forbidden) {
+			if _, err := f.Access.Approve(testutil.As(who), f.User(t, who), g.ID, ""); !errs.Is(err, errs.Forbidden) {
 				t.Fatalf("%s approved: %v", who, err)
 			}
 		}
-		if _, err := f.access.Reject(ctxAs("is-admin"), f.user(t, "is-admin"), g.ID, ""); !errs.Is(err, errs.Invalid) {
+		if _, err := f.Access.Reject(testutil.As("is-admin"), f.User(t, "is-admin"), g.ID, ""); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("reject without a reason: %v", err)
 		}
-		if g, err = f.access.Approve(ctxAs("is-admin"), f.user(t, "is-admin"), g.ID, "確認済み"); err != nil || g.Status != access.Approved || g.DecidedBy != "is-admin" {
+		if g, err = f.Access.Approve(testutil.As("is-admin"), f.User(t, "is-admin"), g.ID, "確認済み"); err != nil || g.Status != access.Approved || g.DecidedBy != "is-admin" {
 			t.Fatalf("approve: %+v, %v", g, err)
 		}
-		if _, err := f.access.Approve(ctxAs("is-second"), f.user(t, "is-second"), g.ID, ""); !errs.Is(err, errs.Conflict) {
+		if _, err := f.Access.Approve(testutil.As("is-second"), f.User(t, "is-second"), g.ID, ""); !errs.Is(err, errs.Conflict) {
 			t.Fatalf("second approval: %v", err)
 		}
 		r := f.rights(t, "clerk")
@@ -258,7 +210,7 @@ func TestGrantWorkflow(t *testing.T) {
 		if f.rights(t, "clerk").Has(access.ResidentWrite, "131041") {
 			t.Fatal("an ended grant still gives rights")
 		}
-		if ev := f.events(t, "grant.approve"); len(ev) != 6 || !strings.Contains(ev[0], "cannot approve") || !strings.HasPrefix(ev[4], "ok grant=") || !strings.Contains(ev[5], "not pending") {
+		if ev := testutil.Outcomes(t, f.DB, "grant.approve"); len(ev) != 6 || !strings.Contains(ev[0], "cannot approve") || !strings.HasPrefix(ev[4], "ok grant=") || !strings.Contains(ev[5], "not pending") {
 			t.Fatalf("approve events = %q", ev)
 		}
 	})
@@ -270,45 +222,43 @@ func TestRevokeAndTransfer(t *testing.T) {
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		f.grantHead(t)
-		head, clerk := f.user(t, "head"), f.user(t, "clerk")
+		head, clerk := f.User(t, "head"), f.User(t, "clerk")
 		var ids []int64
 		for _, p := range []string{"nhi-clerk", "number-viewer"} {
-			g, err := f.access.Apply(ctxAs("head"), head, clerk, access.Application{Pattern: p, Tenant: "131041", Reason: "配置"})
+			g, err := f.Access.Apply(testutil.As("head"), head, clerk, access.Application{Pattern: p, Tenant: "131041", Reason: "配置"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := f.access.Approve(ctxAs("is-admin"), f.user(t, "is-admin"), g.ID, ""); err != nil {
+			if _, err := f.Access.Approve(testutil.As("is-admin"), f.User(t, "is-admin"), g.ID, ""); err != nil {
 				t.Fatal(err)
 			}
 			ids = append(ids, g.ID)
 		}
-		if _, err := f.access.Revoke(ctxAs("other-clerk"), f.user(t, "other-clerk"), ids[1], "x"); !errs.Is(err, errs.NotFound) {
+		if _, err := f.Access.Revoke(testutil.As("other-clerk"), f.User(t, "other-clerk"), ids[1], "x"); !errs.Is(err, errs.NotFound) {
 			t.Fatalf("revoke without the right: %v (want not found)", err)
 		}
 		// The head of another section of the same municipality may not either.
-		if err := f.access.Direct(ctxAs("setup"), f.user(t, "other-clerk"), "section-head", "131041", "test"); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.access.Revoke(ctxAs("other-clerk"), f.user(t, "other-clerk"), ids[1], "x"); !errs.Is(err, errs.Forbidden) {
+		f.Grant(t, "other-clerk", "section-head", "131041")
+		if _, err := f.Access.Revoke(testutil.As("other-clerk"), f.User(t, "other-clerk"), ids[1], "x"); !errs.Is(err, errs.Forbidden) {
 			t.Fatalf("revoke by another section's head: %v", err)
 		}
-		if g, err := f.access.Revoke(ctxAs("head"), head, ids[1], "番号閲覧は不要になった"); err != nil || g.Status != access.Revoked {
+		if g, err := f.Access.Revoke(testutil.As("head"), head, ids[1], "番号閲覧は不要になった"); err != nil || g.Status != access.Revoked {
 			t.Fatalf("revoke: %+v %v", g, err)
 		}
 		r := f.rights(t, "clerk")
 		if r.Has(access.MyNumberReveal, "131041") || !r.Has(access.ResidentWrite, "131041") {
 			t.Fatal("revocation took the wrong rights")
 		}
-		if err := f.users.Transfer(ctxAs("is-admin"), "clerk", identity.NewUser{Tenant: "131041", Department: "健康部", Section: "健康づくり課"}); err != nil {
+		if err := f.Users.Transfer(testutil.As("is-admin"), "clerk", identity.NewUser{Tenant: "131041", Department: "健康部", Section: "健康づくり課"}); err != nil {
 			t.Fatal(err)
 		}
 		if !f.rights(t, "clerk").Empty() {
 			t.Fatal("rights survive a transfer")
 		}
-		if ev := f.events(t, "user.transfer"); len(ev) != 1 || !strings.Contains(ev[0], "grants_revoked=1") {
+		if ev := testutil.Outcomes(t, f.DB, "user.transfer"); len(ev) != 1 || !strings.Contains(ev[0], "grants_revoked=1") {
 			t.Fatalf("transfer event = %q", ev)
 		}
-		if g, _ := f.access.Grant(context.Background(), ids[0]); g.Status != access.Revoked || g.RevokeReason != "personnel transfer" {
+		if g, _ := f.Access.Grant(context.Background(), ids[0]); g.Status != access.Revoked || g.RevokeReason != "personnel transfer" {
 			t.Fatalf("grant after transfer: %+v", g)
 		}
 	})
@@ -319,15 +269,15 @@ func TestRevokeAndTransfer(t *testing.T) {
 func TestBootstrapAndConstraints(t *testing.T) {
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
-		if _, err := f.access.Bootstrap(ctxAs("cli:root"), f.user(t, "is-admin"), "first"); err != nil {
+		if _, err := f.Access.Bootstrap(testutil.As("cli:root"), f.User(t, "is-admin"), "first"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.access.Bootstrap(ctxAs("cli:root"), f.user(t, "is-second"), "second"); !errs.Is(err, errs.Conflict) {
+		if _, err := f.Access.Bootstrap(testutil.As("cli:root"), f.User(t, "is-second"), "second"); !errs.Is(err, errs.Conflict) {
 			t.Fatalf("second bootstrap: %v", err)
 		}
-		u := f.user(t, "clerk")
+		u := f.User(t, "clerk")
 		_, err := db.SQL().ExecContext(context.Background(), `INSERT INTO access_grants (user_id, pattern_id, tenant_code, valid_from, reason, status, applicant_id, applied_at, decided_by)
-			VALUES ($1, (SELECT id FROM access_patterns WHERE code = 'nhi-clerk'), '131041', $2, 'x', 'approved', $3, $2, $1)`, u.ID, f.now, f.user(t, "head").ID)
+			VALUES ($1, (SELECT id FROM access_patterns WHERE code = 'nhi-clerk'), '131041', $2, 'x', 'approved', $3, $2, $1)`, u.ID, f.now, f.User(t, "head").ID)
 		if err == nil {
 			t.Fatal("the database accepted a grant approved by its own grantee")
 		}
@@ -341,51 +291,49 @@ func TestStaleApplications(t *testing.T) {
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		f.grantHead(t)
-		g, err := f.access.Apply(ctxAs("head"), f.user(t, "head"), f.user(t, "clerk"), access.Application{Pattern: "nhi-clerk", Tenant: "131041", Reason: "配置"})
+		g, err := f.Access.Apply(testutil.As("head"), f.User(t, "head"), f.User(t, "clerk"), access.Application{Pattern: "nhi-clerk", Tenant: "131041", Reason: "配置"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		// The clerk moves to another section before the approval; the
 		// transfer withdraws their pending grant, so approval fails.
-		if err := f.users.Transfer(ctxAs("is-admin"), "clerk", identity.NewUser{Tenant: "131041", Department: "健康部", Section: "健康づくり課"}); err != nil {
+		if err := f.Users.Transfer(testutil.As("is-admin"), "clerk", identity.NewUser{Tenant: "131041", Department: "健康部", Section: "健康づくり課"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.access.Approve(ctxAs("is-second"), f.user(t, "is-second"), g.ID, ""); !errs.Is(err, errs.Conflict) {
+		if _, err := f.Access.Approve(testutil.As("is-second"), f.User(t, "is-second"), g.ID, ""); !errs.Is(err, errs.Conflict) {
 			t.Fatalf("approving a withdrawn application: %v", err)
 		}
 		// The head applies for another clerk and loses grant.apply before
 		// the approval: the application no longer stands.
-		if _, _, err := f.users.Create(ctxAs("setup"), identity.NewUser{LoginID: "clerk3", Name: "三番　花子", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"}); err != nil {
+		if _, _, err := f.Users.Create(testutil.As("setup"), identity.NewUser{LoginID: "clerk3", Name: "三番　花子", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"}); err != nil {
 			t.Fatal(err)
 		}
-		g3, err := f.access.Apply(ctxAs("head"), f.user(t, "head"), f.user(t, "clerk3"), access.Application{Pattern: "nhi-clerk", Tenant: "131041", Reason: "配置"})
+		g3, err := f.Access.Apply(testutil.As("head"), f.User(t, "head"), f.User(t, "clerk3"), access.Application{Pattern: "nhi-clerk", Tenant: "131041", Reason: "配置"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		heads, _ := f.access.Grants(context.Background(), access.GrantFilter{LoginID: "head", Status: access.Approved})
+		heads, _ := f.Access.Grants(context.Background(), access.GrantFilter{LoginID: "head", Status: access.Approved})
 		f.now = f.now.Add(time.Minute)
-		if _, err := f.access.Revoke(ctxAs("is-admin"), f.user(t, "is-admin"), heads[0].ID, "課長交代"); err != nil {
+		if _, err := f.Access.Revoke(testutil.As("is-admin"), f.User(t, "is-admin"), heads[0].ID, "課長交代"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.access.Approve(ctxAs("is-second"), f.user(t, "is-second"), g3.ID, ""); !errs.Is(err, errs.Conflict) || !strings.Contains(err.Error(), "no longer holds grant.apply") {
+		if _, err := f.Access.Approve(testutil.As("is-second"), f.User(t, "is-second"), g3.ID, ""); !errs.Is(err, errs.Conflict) || !strings.Contains(err.Error(), "no longer holds grant.apply") {
 			t.Fatalf("approving an application whose applicant lost the right: %v", err)
 		}
-		if err := f.access.Direct(ctxAs("setup"), f.user(t, "head"), "section-head", "131041", "test"); err != nil {
-			t.Fatal(err)
-		}
+		f.Grant(t, "head", "section-head", "131041")
 		// The head applies for another clerk, then is transferred: the
 		// application is withdrawn with them.
-		if _, _, err := f.users.Create(ctxAs("setup"), identity.NewUser{LoginID: "clerk2", Name: "二番　花子", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"}); err != nil {
+		if _, _, err := f.Users.Create(testutil.As("setup"), identity.NewUser{LoginID: "clerk2", Name: "二番　花子", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"}); err != nil {
 			t.Fatal(err)
 		}
-		g2, err := f.access.Apply(ctxAs("head"), f.user(t, "head"), f.user(t, "clerk2"), access.Application{Pattern: "nhi-clerk", Tenant: "131041", Reason: "配置"})
+		g2, err := f.Access.Apply(testutil.As("head"), f.User(t, "head"), f.User(t, "clerk2"), access.Application{Pattern: "nhi-clerk", Tenant: "131041", Reason: "配置"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := f.users.Transfer(ctxAs("is-admin"), "head", identity.NewUser{Tenant: "131041", Department: "総務部", Section: "総務課"}); err != nil {
+		if err := f.Users.Transfer(testutil.As("is-admin"), "head", identity.NewUser{Tenant: "131041", Department: "総務部", Section: "総務課"}); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := f.access.Grant(context.Background(), g2.ID); got.Status != access.Withdrawn {
+		if got, _ := f.Access.Grant(context.Background(), g2.ID); got.Status != access.Withdrawn {
 			t.Fatalf("application of a transferred applicant: %s", got.Status)
 		}
 	})

@@ -12,11 +12,15 @@ import (
 var directCall = regexp.MustCompile(`\.Direct\(`)
 
 // directAllowed are the only files that may grant without the workflow:
-// the demo data.
-var directAllowed = map[string]bool{"cmd/bango/demo.go": true}
+// the demo data, and the tests' fixtures (testkit), which only tests may
+// import.
+var directAllowed = map[string]bool{"cmd/bango/demo.go": true, "internal/testutil/testkit/testkit.go": true}
 
-// R-AC-3: outside demo data, every grant goes through application and
-// approval: no other code calls access.Service.Direct.
+var testkitImport = regexp.MustCompile(`"bango/internal/testutil/testkit"`)
+
+// R-AC-3: outside demo data and the tests' fixtures, every grant goes
+// through application and approval: no other code calls
+// access.Service.Direct, and no code but tests imports the fixtures.
 func TestDirectCallers(t *testing.T) {
 	root := filepath.Join("..", "..")
 	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
@@ -41,6 +45,9 @@ func TestDirectCallers(t *testing.T) {
 		rel, _ := filepath.Rel(root, path)
 		if directCall.Match(src) && !directAllowed[filepath.ToSlash(rel)] {
 			t.Errorf("%s calls access Direct(); only %v may", path, directAllowed)
+		}
+		if testkitImport.Match(src) {
+			t.Errorf("%s imports testkit, which only tests may", path)
 		}
 		return nil
 	})

@@ -2,7 +2,6 @@ package testutil
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -19,12 +18,19 @@ const placeWait = 2 * time.Minute
 // folder, for tests that need events placed in the tree.
 func NewSequencer(t testing.TB, db *store.DB, opts audit.SequencerOptions) *audit.Sequencer {
 	t.Helper()
-	dir := t.TempDir()
-	keys, _, err := audit.LoadKeys(filepath.Join(dir, "audit.key"), filepath.Join(dir, "audit.pub"), true)
+	return audit.NewSequencer(db, AuditKeys(t), nil, opts)
+}
+
+// AuditKeys are fresh audit signing keys in a temporary folder, for tests
+// that check what the sequencer signs.
+func AuditKeys(t testing.TB) *audit.Keys {
+	t.Helper()
+	private, public := audit.KeyFiles(t.TempDir())
+	keys, _, err := audit.LoadKeys(private, public, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return audit.NewSequencer(db, keys, nil, opts)
+	return keys
 }
 
 // Place runs seq until every event written so far is placed in the tree
@@ -67,6 +73,35 @@ func Events(t testing.TB, db *store.DB, action string) []audit.Event {
 		t.Fatalf("read audit events: %v", err)
 	}
 	return out
+}
+
+// Outcomes returns "outcome detail" of every recorded event of action,
+// oldest first: what a test of a rule usually asserts.
+func Outcomes(t testing.TB, db *store.DB, action string) []string {
+	t.Helper()
+	var out []string
+	for _, e := range Events(t, db, action) {
+		out = append(out, e.Outcome+" "+e.Detail)
+	}
+	return out
+}
+
+// CountEvents counts the recorded audit events that match where, an SQL
+// condition on audit_events with $1… taking args, read in every
+// municipality's scope, or fails t.
+func CountEvents(t testing.TB, db *store.DB, where string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.ReadRow(AllTenants(), `SELECT count(*) FROM audit_events WHERE `+where, args...).Scan(&n); err != nil {
+		t.Fatalf("count audit events where %s: %v", where, err)
+	}
+	return n
+}
+
+// As is a context whose audit actor is the staff member login, as the
+// request gate sets it: what every service method records its events for.
+func As(login string) context.Context {
+	return audit.WithActor(context.Background(), audit.Actor{User: login})
 }
 
 func scanEvent(row store.Scanner) (audit.Event, error) {
