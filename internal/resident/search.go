@@ -266,13 +266,27 @@ func indexBatchPostgres(ctx context.Context, tx *store.Tx) (int, error) {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, searchIndexLock); err != nil {
 		return 0, err
 	}
+	// The oldest lists of codes, up to indexBatch codes (at least one list).
+	type list struct {
+		id int64
+		n  int
+	}
+	lists, err := store.Rows(func(r store.Scanner) (l list, err error) {
+		return l, r.Scan(&l.id, &l.n)
+	})(tx.Query(ctx, `SELECT id, cardinality(codes) FROM resident_search_pending ORDER BY id LIMIT $1`, indexBatch))
+	if err != nil || len(lists) == 0 {
+		return 0, err
+	}
+	ids := []int64{lists[0].id}
+	for n, i := lists[0].n, 1; i < len(lists) && n+lists[i].n <= indexBatch; i++ {
+		ids, n = append(ids, lists[i].id), n+lists[i].n
+	}
 	type key struct{ tenant, code string }
 	keys, err := store.Rows(func(r store.Scanner) (k key, err error) {
 		return k, r.Scan(&k.tenant, &k.code)
-	})(tx.Query(ctx, `WITH p AS (DELETE FROM resident_search_pending
-		WHERE id IN (SELECT id FROM resident_search_pending ORDER BY id LIMIT $1) RETURNING tenant_code, code)
-		SELECT DISTINCT tenant_code, code FROM p`, indexBatch))
-	if err != nil || len(keys) == 0 {
+	})(tx.Query(ctx, `WITH p AS (DELETE FROM resident_search_pending WHERE id = ANY ($1) RETURNING tenant_code, codes)
+		SELECT DISTINCT p.tenant_code, c FROM p, unnest(p.codes) AS c`, ids))
+	if err != nil {
 		return 0, err
 	}
 	tenants, codes := make([]string, len(keys)), make([]string, len(keys))
