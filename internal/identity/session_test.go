@@ -17,11 +17,11 @@ func TestSessions(t *testing.T) {
 		f := setup(t, db)
 		ctx := adminCtx()
 		secret := f.enrolled(t, "tanaka.h")
-		u, err := f.svc.CheckPassword(ctx, "tanaka.h", "correct horse battery")
+		u, err := f.Users.CheckPassword(ctx, "tanaka.h", "correct horse battery")
 		if err != nil {
 			t.Fatal(err)
 		}
-		pwTok, pwSess, err := f.svc.StartSession(ctx, u, identity.StagePassword, "10.0.0.8", "T-01", "/residents")
+		pwTok, pwSess, err := f.Users.StartSession(ctx, u, identity.StagePassword, "10.0.0.8", "T-01", "/residents")
 		if err != nil || pwSess.Stage != identity.StagePassword {
 			t.Fatal(err)
 		}
@@ -31,70 +31,70 @@ func TestSessions(t *testing.T) {
 		if n != 0 {
 			t.Fatal("the token itself is stored")
 		}
-		got, err := f.svc.Session(ctx, pwTok)
+		got, err := f.Users.Session(ctx, pwTok)
 		if err != nil || got.User.LoginID != "tanaka.h" || got.ReturnTo != "/residents" {
 			t.Fatalf("Session = %+v, %v", got, err)
 		}
-		if _, err := f.svc.CheckSecondFactor(ctx, "tanaka.h", totpNow(t, secret, f.now), "2580"); err != nil {
+		if _, err := f.Users.CheckSecondFactor(ctx, "tanaka.h", testutil.TOTP(secret, f.now), "2580"); err != nil {
 			t.Fatal(err)
 		}
-		tok, sess, err := f.svc.CompleteLogin(ctx, got)
-		if err != nil || tok == pwTok || sess.Stage != identity.StageActive || !f.svc.SecondFactorRecent(sess) {
+		tok, sess, err := f.Users.CompleteLogin(ctx, got)
+		if err != nil || tok == pwTok || sess.Stage != identity.StageActive || !f.Users.SecondFactorRecent(sess) {
 			t.Fatalf("CompleteLogin: %+v, %v", sess, err)
 		}
-		if _, err := f.svc.Session(ctx, pwTok); err != identity.ErrNoSession {
+		if _, err := f.Users.Session(ctx, pwTok); err != identity.ErrNoSession {
 			t.Fatal("the password-stage token still opens a session")
 		}
 		// Activity within the idle time keeps it open.
 		f.now = f.now.Add(9 * time.Minute)
-		if s, err := f.svc.Session(ctx, tok); err != nil || s.Locked {
+		if s, err := f.Users.Session(ctx, tok); err != nil || s.Locked {
 			t.Fatalf("locked early: %+v %v", s, err)
 		}
-		if f.svc.SecondFactorRecent(sess) {
+		if f.Users.SecondFactorRecent(sess) {
 			t.Fatal("step-up still fresh after 9 minutes")
 		}
 		// Ten idle minutes lock it; the second factor unlocks it.
 		f.now = f.now.Add(10 * time.Minute)
-		s, err := f.svc.Session(ctx, tok)
+		s, err := f.Users.Session(ctx, tok)
 		if err != nil || !s.Locked {
 			t.Fatalf("not locked after 10 idle minutes: %+v %v", s, err)
 		}
 		f.now = f.now.Add(time.Minute)
-		if err := f.svc.Unlock(ctx, s, "000000", "2580"); !identity.ErrLogin(err) {
+		if err := f.Users.Unlock(ctx, s, "000000", "2580"); !identity.ErrLogin(err) {
 			t.Fatalf("unlock with a wrong code: %v", err)
 		}
-		if err := f.svc.Unlock(ctx, s, totpNow(t, secret, f.now), "2580"); err != nil {
+		if err := f.Users.Unlock(ctx, s, testutil.TOTP(secret, f.now), "2580"); err != nil {
 			t.Fatalf("unlock: %v", err)
 		}
-		if s, _ = f.svc.Session(ctx, tok); s.Locked || !f.svc.SecondFactorRecent(s) {
+		if s, _ = f.Users.Session(ctx, tok); s.Locked || !f.Users.SecondFactorRecent(s) {
 			t.Fatalf("still locked after unlock: %+v", s)
 		}
 		// The absolute lifetime ends it, however active.
 		for i := 0; i < 60; i++ {
 			f.now = f.now.Add(9 * time.Minute)
-			if _, err := f.svc.Session(ctx, tok); err != nil {
+			if _, err := f.Users.Session(ctx, tok); err != nil {
 				break
 			}
 		}
-		if _, err := f.svc.Session(ctx, tok); err != identity.ErrNoSession || f.now.Sub(sess.CreatedAt) < 9*time.Hour {
+		if _, err := f.Users.Session(ctx, tok); err != identity.ErrNoSession || f.now.Sub(sess.CreatedAt) < 9*time.Hour {
 			t.Fatalf("session outlived 9 hours: %v at %v", err, f.now.Sub(sess.CreatedAt))
 		}
 		// Logout, and transfer, end sessions.
-		tok2, s2, _ := f.svc.StartSession(ctx, u, identity.StageActive, "10.0.0.8", "T-01", "")
-		if err := f.svc.Logout(ctx, s2); err != nil {
+		tok2, s2, _ := f.Users.StartSession(ctx, u, identity.StageActive, "10.0.0.8", "T-01", "")
+		if err := f.Users.Logout(ctx, s2); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.Session(ctx, tok2); err != identity.ErrNoSession {
+		if _, err := f.Users.Session(ctx, tok2); err != identity.ErrNoSession {
 			t.Fatal("session alive after logout")
 		}
-		tok3, _, _ := f.svc.StartSession(ctx, u, identity.StageActive, "10.0.0.8", "T-01", "")
-		if err := f.svc.Transfer(ctx, "tanaka.h", identity.NewUser{Tenant: "131041", Section: "別の課"}); err != nil {
+		tok3, _, _ := f.Users.StartSession(ctx, u, identity.StageActive, "10.0.0.8", "T-01", "")
+		if err := f.Users.Transfer(ctx, "tanaka.h", identity.NewUser{Tenant: "131041", Section: "別の課"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.Session(ctx, tok3); err != identity.ErrNoSession {
+		if _, err := f.Users.Session(ctx, tok3); err != identity.ErrNoSession {
 			t.Fatal("session alive after a personnel transfer")
 		}
-		ev := f.events(t, "session.lock")
+		ev := testutil.Outcomes(t, f.DB, "session.lock")
 		if len(ev) != 1 {
 			t.Fatalf("lock events = %q", ev)
 		}

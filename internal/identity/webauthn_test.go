@@ -31,15 +31,15 @@ func asJSON(t *testing.T, v any) []byte {
 // full session.
 func (f *fixture) activeSession(t *testing.T, login string) identity.Session {
 	t.Helper()
-	u, err := f.svc.Get(adminCtx(), login)
+	u, err := f.Users.Get(adminCtx(), login)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _, err := f.svc.StartSession(adminCtx(), u, identity.StageActive, "10.0.0.8", "", "")
+	tok, _, err := f.Users.StartSession(adminCtx(), u, identity.StageActive, "10.0.0.8", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, err := f.svc.Session(adminCtx(), tok)
+	sess, err := f.Users.Session(adminCtx(), tok)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,15 +49,15 @@ func (f *fixture) activeSession(t *testing.T, login string) identity.Session {
 // passwordSession is the session after the password step.
 func (f *fixture) passwordSession(t *testing.T, login string) identity.Session {
 	t.Helper()
-	u, err := f.svc.CheckPassword(adminCtx(), login, "correct horse battery")
+	u, err := f.Users.CheckPassword(adminCtx(), login, "correct horse battery")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _, err := f.svc.StartSession(adminCtx(), u, identity.StagePassword, "10.0.0.8", "", "")
+	tok, _, err := f.Users.StartSession(adminCtx(), u, identity.StagePassword, "10.0.0.8", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, err := f.svc.Session(adminCtx(), tok)
+	sess, err := f.Users.Session(adminCtx(), tok)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,27 +66,27 @@ func (f *fixture) passwordSession(t *testing.T, login string) identity.Session {
 
 func (f *fixture) register(t *testing.T, sess identity.Session, a *testutil.Authenticator) error {
 	t.Helper()
-	opts, err := f.svc.BeginPasskeyRegistration(adminCtx(), sess)
+	opts, err := f.Users.BeginPasskeyRegistration(adminCtx(), sess)
 	if err != nil {
 		return err
 	}
-	_, err = f.svc.FinishPasskeyRegistration(adminCtx(), sess, "指紋リーダー", a.Create(asJSON(t, opts)))
+	_, err = f.Users.FinishPasskeyRegistration(adminCtx(), sess, "指紋リーダー", a.Create(asJSON(t, opts)))
 	return err
 }
 
 func (f *fixture) passkeyLogin(t *testing.T, sess identity.Session, answer func([]byte) []byte) error {
 	t.Helper()
-	opts, err := f.svc.BeginPasskeyLogin(adminCtx(), sess)
+	opts, err := f.Users.BeginPasskeyLogin(adminCtx(), sess)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f.svc.CheckPasskey(adminCtx(), sess, answer(asJSON(t, opts)))
+	return f.Users.CheckPasskey(adminCtx(), sess, answer(asJSON(t, opts)))
 }
 
 func (f *fixture) count(t *testing.T, q string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := f.db.QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
+	if err := f.DB.QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -99,18 +99,18 @@ func TestWebAuthnRegisterAndLogin(t *testing.T) {
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		f.enrolled(t, "tanaka.h")
-		if err := f.svc.SetWebAuthn(testRPID, []string{testOrigin}); err != nil {
+		if err := f.Users.SetWebAuthn(testRPID, []string{testOrigin}); err != nil {
 			t.Fatal(err)
 		}
 		auth := testutil.NewAuthenticator(t, testRPID, testOrigin)
 		if err := f.register(t, f.activeSession(t, "tanaka.h"), auth); err != nil {
 			t.Fatalf("register: %v", err)
 		}
-		keys, err := f.svc.Passkeys(adminCtx(), "tanaka.h")
+		keys, err := f.Users.Passkeys(adminCtx(), "tanaka.h")
 		if err != nil || len(keys) != 1 || keys[0].Name != "指紋リーダー" || keys[0].Ref != auth.CredentialID() {
 			t.Fatalf("passkeys = %+v, %v", keys, err)
 		}
-		if u, _ := f.svc.Get(adminCtx(), "tanaka.h"); !u.HasPasskey {
+		if u, _ := f.Users.Get(adminCtx(), "tanaka.h"); !u.HasPasskey {
 			t.Fatal("user does not show a passkey")
 		}
 		// The record is sealed: no clear JSON of it in the row.
@@ -124,11 +124,11 @@ func TestWebAuthnRegisterAndLogin(t *testing.T) {
 		if err := f.passkeyLogin(t, sess, auth.Get); err != nil {
 			t.Fatalf("passkey login: %v", err)
 		}
-		ev := f.events(t, "login.second_factor")
+		ev := testutil.Outcomes(t, f.DB, "login.second_factor")
 		if len(ev) != 1 || !strings.HasPrefix(ev[0], "ok method=webauthn credential="+auth.CredentialID()) {
 			t.Fatalf("events = %q", ev)
 		}
-		if keys, _ := f.svc.Passkeys(adminCtx(), "tanaka.h"); keys[0].LastUsed.IsZero() {
+		if keys, _ := f.Users.Passkeys(adminCtx(), "tanaka.h"); keys[0].LastUsed.IsZero() {
 			t.Fatal("last use not recorded")
 		}
 	})
@@ -141,16 +141,16 @@ func TestWebAuthnRefusals(t *testing.T) {
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		f.enrolled(t, "tanaka.h")
-		if err := f.svc.SetWebAuthn(testRPID, []string{testOrigin}); err != nil {
+		if err := f.Users.SetWebAuthn(testRPID, []string{testOrigin}); err != nil {
 			t.Fatal(err)
 		}
 		active := f.activeSession(t, "tanaka.h")
 
 		// Registration: malformed JSON, no user verification, foreign origin.
-		if _, err := f.svc.BeginPasskeyRegistration(adminCtx(), active); err != nil {
+		if _, err := f.Users.BeginPasskeyRegistration(adminCtx(), active); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.FinishPasskeyRegistration(adminCtx(), active, "x", []byte(`{"id": 12`)); !errs.Is(err, errs.Invalid) {
+		if _, err := f.Users.FinishPasskeyRegistration(adminCtx(), active, "x", []byte(`{"id": 12`)); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("malformed registration: %v", err)
 		}
 		noUV := testutil.NewAuthenticator(t, testRPID, testOrigin)
@@ -164,18 +164,18 @@ func TestWebAuthnRefusals(t *testing.T) {
 		}
 		// A finish without a begin (the challenge was used).
 		good := testutil.NewAuthenticator(t, testRPID, testOrigin)
-		if _, err := f.svc.FinishPasskeyRegistration(adminCtx(), active, "x", good.Create([]byte(`{"publicKey":{"challenge":"AAAA"}}`))); !errs.Is(err, errs.Invalid) {
+		if _, err := f.Users.FinishPasskeyRegistration(adminCtx(), active, "x", good.Create([]byte(`{"publicKey":{"challenge":"AAAA"}}`))); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("finish without begin: %v", err)
 		}
 		if n := f.count(t, `SELECT count(*) FROM staff_webauthn_credentials`); n != 0 {
 			t.Fatalf("%d credentials stored by refused registrations", n)
 		}
 		// Without a recent second factor, no registration at all.
-		stale, _ := f.svc.Session(adminCtx(), f.tokenOf(t, "tanaka.h"))
-		if _, err := f.svc.BeginPasskeyRegistration(adminCtx(), stale); !errs.Is(err, errs.Forbidden) {
+		stale, _ := f.Users.Session(adminCtx(), f.tokenOf(t, "tanaka.h"))
+		if _, err := f.Users.BeginPasskeyRegistration(adminCtx(), stale); !errs.Is(err, errs.Forbidden) {
 			t.Fatalf("registration without step-up: %v", err)
 		}
-		reg := f.events(t, "webauthn.register")
+		reg := testutil.Outcomes(t, f.DB, "webauthn.register")
 		if len(reg) != 5 || !strings.Contains(reg[0], "malformed_response") || !strings.Contains(reg[4], "no_recent_second_factor") {
 			t.Fatalf("register events = %q", reg)
 		}
@@ -189,7 +189,7 @@ func TestWebAuthnRefusals(t *testing.T) {
 		if err := f.passkeyLogin(t, sess, func(o []byte) []byte { replay = good.Get(o); return replay }); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.svc.CheckPasskey(adminCtx(), sess, replay); !identity.ErrLogin(err) {
+		if err := f.Users.CheckPasskey(adminCtx(), sess, replay); !identity.ErrLogin(err) {
 			t.Fatalf("replayed answer (no open challenge): %v", err)
 		}
 		if err := f.passkeyLogin(t, sess, func([]byte) []byte { return replay }); !identity.ErrLogin(err) {
@@ -203,7 +203,7 @@ func TestWebAuthnRefusals(t *testing.T) {
 		if err := f.passkeyLogin(t, sess, good.Get); !identity.ErrLogin(err) {
 			t.Fatalf("counter going backwards (clone): %v", err)
 		}
-		ev := f.events(t, "login.second_factor")
+		ev := testutil.Outcomes(t, f.DB, "login.second_factor")
 		want := []string{"webauthn_no_open_challenge", "webauthn_rejected", "webauthn_rejected", "webauthn_rejected"}
 		if len(ev) != 5 {
 			t.Fatalf("events = %q", ev)
@@ -217,10 +217,10 @@ func TestWebAuthnRefusals(t *testing.T) {
 			t.Fatalf("failures not counted: %q", ev[4])
 		}
 		// A fifth failure locks the account, WebAuthn or not.
-		if err := f.svc.CheckPasskey(adminCtx(), sess, []byte(`not json`)); !identity.ErrLogin(err) {
+		if err := f.Users.CheckPasskey(adminCtx(), sess, []byte(`not json`)); !identity.ErrLogin(err) {
 			t.Fatal(err)
 		}
-		if lo := f.events(t, "login.lockout"); len(lo) != 1 {
+		if lo := testutil.Outcomes(t, f.DB, "login.lockout"); len(lo) != 1 {
 			t.Fatalf("lockout events = %q", lo)
 		}
 	})
@@ -229,11 +229,11 @@ func TestWebAuthnRefusals(t *testing.T) {
 // tokenOf opens a new full session for login and returns its token.
 func (f *fixture) tokenOf(t *testing.T, login string) string {
 	t.Helper()
-	u, err := f.svc.Get(adminCtx(), login)
+	u, err := f.Users.Get(adminCtx(), login)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _, err := f.svc.StartSession(adminCtx(), u, identity.StageActive, "10.0.0.8", "", "")
+	tok, _, err := f.Users.StartSession(adminCtx(), u, identity.StageActive, "10.0.0.8", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func TestWebAuthnTransferAndTamper(t *testing.T) {
 		f := setup(t, db)
 		f.enrolled(t, "tanaka.h")
 		f.enrolled(t, "sato.k")
-		if err := f.svc.SetWebAuthn(testRPID, []string{testOrigin}); err != nil {
+		if err := f.Users.SetWebAuthn(testRPID, []string{testOrigin}); err != nil {
 			t.Fatal(err)
 		}
 		for _, login := range []string{"tanaka.h", "sato.k"} {
@@ -262,14 +262,14 @@ func TestWebAuthnTransferAndTamper(t *testing.T) {
 			WHERE user_id = (SELECT id FROM staff_users WHERE login_id = 'tanaka.h')`); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.BeginPasskeyLogin(adminCtx(), f.passwordSession(t, "sato.k")); err == nil || !strings.Contains(err.Error(), "altered") {
+		if _, err := f.Users.BeginPasskeyLogin(adminCtx(), f.passwordSession(t, "sato.k")); err == nil || !strings.Contains(err.Error(), "altered") {
 			t.Fatalf("moved credential accepted: %v", err)
 		}
 		if _, err := db.SQL().ExecContext(ctx, `UPDATE staff_webauthn_credentials SET user_id = (SELECT id FROM staff_users WHERE login_id = 'tanaka.h')
 			WHERE id = (SELECT min(id) FROM staff_webauthn_credentials)`); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.svc.Transfer(adminCtx(), "tanaka.h", identity.NewUser{Tenant: "131041", Department: "健康部", Section: "国保年金課"}); err != nil {
+		if err := f.Users.Transfer(adminCtx(), "tanaka.h", identity.NewUser{Tenant: "131041", Department: "健康部", Section: "国保年金課"}); err != nil {
 			t.Fatal(err)
 		}
 		if n := f.count(t, `SELECT count(*) FROM staff_webauthn_credentials c JOIN staff_users u ON u.id = c.user_id WHERE u.login_id = 'tanaka.h'`); n != 0 {
@@ -278,11 +278,11 @@ func TestWebAuthnTransferAndTamper(t *testing.T) {
 		if n := f.count(t, `SELECT count(*) FROM staff_webauthn_credentials`); n != 1 {
 			t.Fatalf("other users' credentials touched: %d left", n)
 		}
-		ev := f.events(t, "user.transfer")
+		ev := testutil.Outcomes(t, f.DB, "user.transfer")
 		if len(ev) != 1 || !strings.Contains(ev[0], "webauthn_deleted=1") {
 			t.Fatalf("transfer event = %q", ev)
 		}
-		if err := f.svc.Retire(adminCtx(), "sato.k"); err != nil {
+		if err := f.Users.Retire(adminCtx(), "sato.k"); err != nil {
 			t.Fatal(err)
 		}
 		if n := f.count(t, `SELECT count(*) FROM staff_webauthn_credentials`); n != 0 {
