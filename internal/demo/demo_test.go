@@ -1,7 +1,6 @@
 package demo
 
 import (
-	"bango/internal/mynumber"
 	"fmt"
 	"os"
 	"regexp"
@@ -9,6 +8,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"bango/internal/mynumber"
 )
 
 // validMyNumber is an implementation of the check-digit rule written
@@ -69,8 +72,8 @@ func TestMunicipalities(t *testing.T) {
 		{Code: "011002", Name: "札幌市", Prefecture: "北海道"},
 	}
 	got := Municipalities()
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("Municipalities() = %v, want %v", got, want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("Municipalities() (-want +got):\n%s", diff)
 	}
 	for _, m := range got {
 		if !validLocalGovCode(m.Code) {

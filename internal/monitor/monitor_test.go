@@ -87,9 +87,7 @@ func TestUnknownConnectionReported(t *testing.T) {
 	if len(open) != 1 || open[0].Rule != alert.RuleUnknownDBConn || !strings.Contains(open[0].Subject, "application=intruder") {
 		t.Fatalf("alerts = %+v", open)
 	}
-	var events int
-	db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = 'db.unknown_connection' AND subject_id LIKE '%intruder%'`).Scan(&events)
-	if events != 1 {
+	if events := testutil.CountEvents(t, db, `action = 'db.unknown_connection' AND subject_id LIKE '%intruder%'`); events != 1 {
 		t.Fatalf("unknown-connection events = %d", events)
 	}
 	// A second sample within the hour raises nothing new.
@@ -99,20 +97,7 @@ func TestUnknownConnectionReported(t *testing.T) {
 	}
 
 	// The report, mailed through the outbox to an in-process SMTP server.
-	keys, _, err := audit.LoadKeys(filepath.Join(t.TempDir(), "audit.key"), filepath.Join(t.TempDir(), "audit.pub"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seq := audit.NewSequencer(db, keys, nil, audit.SequencerOptions{Every: 1, Period: time.Hour})
-	for range 20 {
-		if _, err := seq.Sequence(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if h, _ := audit.Status(ctx, db); h.Pending == 0 && h.Checkpoint != "" {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testutil.Place(t, db, testutil.NewSequencer(t, db, audit.SequencerOptions{Every: 1, Period: time.Hour}))
 	subject, body, err := mon.Report(ctx, start)
 	if err != nil {
 		t.Fatal(err)

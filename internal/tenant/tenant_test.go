@@ -2,7 +2,6 @@ package tenant_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,7 +10,7 @@ import (
 	"bango/internal/store"
 	"bango/internal/tenant"
 	"bango/internal/testutil"
-	"bango/internal/vault"
+	"bango/internal/testutil/testkit"
 )
 
 func TestCheckCode(t *testing.T) {
@@ -31,11 +30,7 @@ func TestCheckCode(t *testing.T) {
 func TestCreateGetList(t *testing.T) {
 	ctx := testCtx()
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
-		mk, _, err := vault.LoadKeyFile(filepath.Join(t.TempDir(), "master.key"), true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		svc := tenant.NewService(db, vault.New(db, mk))
+		svc := tenant.NewService(db, testkit.Vault(t, db))
 		before := time.Now().Add(-time.Second)
 		if _, err := svc.Create(ctx, "131041", " 新宿区 "); err != nil {
 			t.Fatal(err)

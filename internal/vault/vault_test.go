@@ -16,8 +16,8 @@ import (
 	"bango/internal/errs"
 	"bango/internal/mynumber"
 	"bango/internal/store"
-	"bango/internal/tenant"
 	"bango/internal/testutil"
+	"bango/internal/testutil/testkit"
 	"bango/internal/vault"
 )
 
@@ -29,12 +29,8 @@ func newVault(t testing.TB, db *store.DB) (*vault.Vault, string) {
 		t.Fatalf("LoadKeyFile: %v (created %v)", err, created)
 	}
 	v := vault.New(db, mk)
-	ts := tenant.NewService(db, v)
-	for _, c := range []string{"131041", "011002"} {
-		if _, err := ts.Create(testCtx(), c, "町"+c); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testkit.Municipality(t, db, v, "131041", "新宿区")
+	testkit.Municipality(t, db, v, "011002", "札幌市")
 	return v, path
 }
 
