@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/netip"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"bango/internal/audit"
@@ -70,13 +71,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		db.Close()
 		return err
 	}
-	srv := web.New(web.Deps{DB: db, Terminals: terminal.New(db), EnforceTerminals: cfg.EnforceTerminals, TrustedProxies: proxies, Log: log, Version: version,
-		Limits: web.Limits{AnonymousPerMinute: cfg.AnonymousPerMinute, AnonymousBurst: cfg.AnonymousBurst, LoginIDPerMinute: cfg.LoginIDPerMinute}})
 	if !cfg.EnforceTerminals {
 		fmt.Fprintln(stdout, "WARNING: designated terminals are not enforced; any address may reach the login page (set --enforce-terminals after registering terminals with bango terminal add).")
 	}
 
-	// Listen before migrating, so that /readyz can say "not yet" meanwhile.
+	// Listen before migrating, so that /readyz can say "not yet" meanwhile;
+	// the server proper answers once every service it uses exists.
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		db.Close()
@@ -93,8 +93,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ln = tls.NewListener(ln, tlsCfg)
 		scheme = "https"
 	}
+	var handler handlerSwitch
+	handler.set(web.Starting(version))
 	httpSrv := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           &handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      120 * time.Second,
@@ -132,8 +134,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		httpSrv.Close()
 		return err
 	}
-	srv.SetBusiness(web.Business{Residents: sys.residents, Review: sys.review, Alerts: sys.alerts, Exports: sys.exports, Outbox: sys.outbox, Tenants: sys.tenants})
-	srv.SetUsers(sys.users, sys.access)
+	srv := web.New(web.Deps{DB: db, Terminals: terminal.New(db), EnforceTerminals: cfg.EnforceTerminals, TrustedProxies: proxies, Log: log, Version: version,
+		Limits: web.Limits{AnonymousPerMinute: cfg.AnonymousPerMinute, AnonymousBurst: cfg.AnonymousBurst, LoginIDPerMinute: cfg.LoginIDPerMinute},
+		Users:  sys.users, Access: sys.access,
+		Business: web.Business{Residents: sys.residents, Review: sys.review, Alerts: sys.alerts, Exports: sys.exports, Outbox: sys.outbox, Tenants: sys.tenants}})
+	handler.set(srv.Handler())
 	go sys.sequencer.Run(ctx, audit.RunInterval)
 	go pruneDaily(audit.WithActor(ctx, audit.Actor{User: "system:retention"}), sys)
 	watch(ctx, sys)
@@ -247,4 +252,14 @@ func pruneDaily(ctx context.Context, sys *system) {
 		case <-t.C:
 		}
 	}
+}
+
+// handlerSwitch is what the listener serves: web.Starting while the
+// database is migrated, then the server, built once with its services.
+type handlerSwitch struct{ h atomic.Pointer[http.Handler] }
+
+func (s *handlerSwitch) set(h http.Handler) { s.h.Store(&h) }
+
+func (s *handlerSwitch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	(*s.h.Load()).ServeHTTP(w, r)
 }

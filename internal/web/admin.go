@@ -26,7 +26,7 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, problem string, form map[string]string, d usersData) error {
 	p := s.newPage(r, "users.title", sessionFrom(r.Context()))
 	var err error
-	if d.Users, err = s.usersP.Load().List(r.Context()); err != nil {
+	if d.Users, err = s.users.List(r.Context()); err != nil {
 		return err
 	}
 	if d.Tenants, err = s.tenantCodes(r); err != nil {
@@ -60,7 +60,7 @@ func (s *Server) addUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.userProblem(w, r, err, nil)
 	}
-	u, temp, err := s.usersP.Load().Create(r.Context(), identity.NewUser{LoginID: f["login_id"], Name: f["name"], Tenant: f["tenant"],
+	u, temp, err := s.users.Create(r.Context(), identity.NewUser{LoginID: f["login_id"], Name: f["name"], Tenant: f["tenant"],
 		Department: f["department"], Section: f["section"]})
 	if err != nil {
 		return s.userProblem(w, r, err, f)
@@ -72,7 +72,7 @@ func (s *Server) addUser(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) resetUser(w http.ResponseWriter, r *http.Request) error {
 	login := r.PathValue("login")
-	temp, err := s.usersP.Load().ResetPassword(r.Context(), login)
+	temp, err := s.users.ResetPassword(r.Context(), login)
 	if err != nil {
 		return s.userProblem(w, r, err, nil)
 	}
@@ -82,7 +82,7 @@ func (s *Server) resetUser(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) transferUser(w http.ResponseWriter, r *http.Request) error {
 	f, err := formValues(r, "tenant", "department", "section")
 	if err == nil {
-		err = s.usersP.Load().Transfer(r.Context(), r.PathValue("login"), identity.NewUser{Tenant: f["tenant"], Department: f["department"], Section: f["section"]})
+		err = s.users.Transfer(r.Context(), r.PathValue("login"), identity.NewUser{Tenant: f["tenant"], Department: f["department"], Section: f["section"]})
 	}
 	if err != nil {
 		return s.userProblem(w, r, err, nil)
@@ -99,7 +99,7 @@ func (s *Server) retireUser(w http.ResponseWriter, r *http.Request) error {
 		err = fe.Err()
 	}
 	if err == nil {
-		err = s.usersP.Load().Retire(r.Context(), r.PathValue("login"))
+		err = s.users.Retire(r.Context(), r.PathValue("login"))
 	}
 	if err != nil {
 		return s.userProblem(w, r, err, nil)

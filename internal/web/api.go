@@ -80,7 +80,7 @@ func (s *Server) apiScope(w http.ResponseWriter, r *http.Request) error {
 		s.refused(r, "scope tenant="+in.Tenant, err)
 		return err
 	}
-	if err := s.usersP.Load().SetSessionTenant(r.Context(), *sess, in.Tenant); err != nil {
+	if err := s.users.SetSessionTenant(r.Context(), *sess, in.Tenant); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"scope": in.Tenant})
@@ -88,10 +88,7 @@ func (s *Server) apiScope(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiResidents(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.biz()
-	if err != nil {
-		return err
-	}
+	b := &s.biz
 	sess := sessionFrom(r.Context())
 	if looksLikeMyNumber(r.URL.Query().Get("q")) {
 		return errNumberInQuery
@@ -110,10 +107,7 @@ var errNumberInQuery = &errs.FieldErrors{List: []errs.FieldError{{Field: "q", Re
 // apiResidentSearch is the search by POST: a My Number (looked up by its
 // blind index, audited) or anything the search by address takes.
 func (s *Server) apiResidentSearch(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.biz()
-	if err != nil {
-		return err
-	}
+	b := &s.biz
 	var in struct {
 		Q string `json:"q"`
 	}
@@ -129,8 +123,11 @@ func (s *Server) apiResidentSearch(w http.ResponseWriter, r *http.Request) error
 		if err == nil {
 			list = append(list, res)
 		}
-	} else if list, err = b.Residents.Search(r.Context(), sessionFrom(r.Context()).Tenant, in.Q); err != nil {
-		return err
+	} else {
+		var err error
+		if list, err = b.Residents.Search(r.Context(), sessionFrom(r.Context()).Tenant, in.Q); err != nil {
+			return err
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"residents": nonNil(list)})
 	return nil
@@ -178,10 +175,7 @@ func (s *Server) apiReveal(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiReviewQueue(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.biz()
-	if err != nil {
-		return err
-	}
+	b := &s.biz
 	sess := sessionFrom(r.Context())
 	dept, sec := sess.User.Department, sess.User.Section
 	if r.URL.Query().Get("all") == "1" {
@@ -196,10 +190,7 @@ func (s *Server) apiReviewQueue(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiChange(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.biz()
-	if err != nil {
-		return err
-	}
+	b := &s.biz
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -232,10 +223,7 @@ func (s *Server) apiConfirm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiReject(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.biz()
-	if err != nil {
-		return err
-	}
+	b := &s.biz
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -288,7 +276,7 @@ func (s *Server) apiApply(w http.ResponseWriter, r *http.Request) error {
 	if app.Until, err = parseDay("until", in.Until); err != nil {
 		return err
 	}
-	grantee, err := s.usersP.Load().Get(r.Context(), in.LoginID)
+	grantee, err := s.users.Get(r.Context(), in.LoginID)
 	if errs.Is(err, errs.NotFound) {
 		var fe errs.FieldErrors
 		fe.Add("login_id", errs.Message{JA: "その職員はいません", EN: "no such staff member"})
@@ -296,7 +284,7 @@ func (s *Server) apiApply(w http.ResponseWriter, r *http.Request) error {
 	} else if err != nil {
 		return err
 	}
-	g, err := s.accessP.Load().Apply(r.Context(), sessionFrom(r.Context()).User, grantee, app)
+	g, err := s.access.Apply(r.Context(), sessionFrom(r.Context()).User, grantee, app)
 	if err != nil {
 		return err
 	}
@@ -305,7 +293,7 @@ func (s *Server) apiApply(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiPendingGrants(w http.ResponseWriter, r *http.Request) error {
-	grants, err := s.accessP.Load().Grants(r.Context(), access.GrantFilter{Status: access.Pending})
+	grants, err := s.access.Grants(r.Context(), access.GrantFilter{Status: access.Pending})
 	if err != nil {
 		return err
 	}
@@ -334,7 +322,7 @@ func (s *Server) apiGrantAction(action string) handlerFunc {
 		if err != nil {
 			return err
 		}
-		svc, user := s.accessP.Load(), sessionFrom(r.Context()).User
+		svc, user := s.access, sessionFrom(r.Context()).User
 		var g access.Grant
 		switch action {
 		case "approve":
@@ -353,7 +341,7 @@ func (s *Server) apiGrantAction(action string) handlerFunc {
 }
 
 func (s *Server) apiPatterns(w http.ResponseWriter, r *http.Request) error {
-	ps, err := s.accessP.Load().Patterns(r.Context())
+	ps, err := s.access.Patterns(r.Context())
 	if err != nil {
 		return err
 	}
@@ -385,10 +373,7 @@ func (s *Server) apiPatternChanges(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) apiDecidePatternChange(confirm bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		b, err := s.biz()
-		if err != nil {
-			return err
-		}
+		b := &s.biz
 		id, err := changeID(r)
 		if err != nil {
 			return err
@@ -412,10 +397,7 @@ func (s *Server) apiDecidePatternChange(confirm bool) handlerFunc {
 }
 
 func (s *Server) apiExports(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.biz()
-	if err != nil {
-		return err
-	}
+	b := &s.biz
 	sess := sessionFrom(r.Context())
 	mine, err := b.Exports.List(r.Context(), sess.Tenant, sess.User.ID, "")
 	if err != nil {
@@ -426,10 +408,7 @@ func (s *Server) apiExports(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiAskExport(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.biz()
-	if err != nil {
-		return err
-	}
+	b := &s.biz
 	var in struct {
 		Kind            string `json:"kind"`
 		Format          string `json:"format"`
@@ -449,10 +428,7 @@ func (s *Server) apiAskExport(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiPendingExports(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.biz()
-	if err != nil {
-		return err
-	}
+	b := &s.biz
 	list, err := b.Exports.List(r.Context(), sessionFrom(r.Context()).Tenant, 0, export.Pending)
 	if err != nil {
 		return err
@@ -463,10 +439,7 @@ func (s *Server) apiPendingExports(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) apiExportDecision(approve bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		b, err := s.biz()
-		if err != nil {
-			return err
-		}
+		b := &s.biz
 		id, err := pathID(r)
 		if err != nil {
 			return err
@@ -490,10 +463,7 @@ func (s *Server) apiExportDecision(approve bool) handlerFunc {
 }
 
 func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.biz()
-	if err != nil {
-		return err
-	}
+	b := &s.biz
 	f := reviewFilter(r)
 	f.Status = r.URL.Query().Get("status")
 	f.Before, _ = strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
@@ -519,10 +489,7 @@ func nonNil[T any](s []T) []T {
 }
 
 func (s *Server) apiDownload(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.biz()
-	if err != nil {
-		return err
-	}
+	b := &s.biz
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -536,7 +503,7 @@ func (s *Server) apiDownload(w http.ResponseWriter, r *http.Request) error {
 		h.Set("Content-Type", "text/csv; charset=utf-8")
 		h.Set("Content-Disposition", `attachment; filename="bango-export-`+strconv.FormatInt(id, 10)+"-"+req.Kind+`.csv"`)
 	}}
-	if _, err := b.Exports.Download(r.Context(), sess.User, sess.Tenant, id, s.usersP.Load().SecondFactorRecent(*sess), hw); err != nil {
+	if _, err := b.Exports.Download(r.Context(), sess.User, sess.Tenant, id, s.users.SecondFactorRecent(*sess), hw); err != nil {
 		if hw.wrote {
 			s.log.ErrorContext(r.Context(), "export interrupted", "export", id, "err", err)
 			return nil

@@ -21,10 +21,7 @@ func (s *Server) exportsPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderExports(w http.ResponseWriter, r *http.Request, status int, problem string, form map[string]string) error {
-	b, err := s.biz()
-	if err != nil {
-		return err
-	}
+	b := &s.biz
 	sess := sessionFrom(r.Context())
 	p := s.newPage(r, "exports.title", sess)
 	mine, err := b.Exports.List(r.Context(), sess.Tenant, sess.User.ID, "")
@@ -42,10 +39,7 @@ func (s *Server) renderExports(w http.ResponseWriter, r *http.Request, status in
 }
 
 func (s *Server) askExport(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.biz()
-	if err != nil {
-		return err
-	}
+	b := &s.biz
 	sess := sessionFrom(r.Context())
 	f, err := formValues(r, "kind", "reason", "include_mynumber")
 	if err == nil {
@@ -73,10 +67,7 @@ func exportID(r *http.Request) (int64, error) {
 // downloadExport sends the approved file once; the request ID is in the
 // file name and on every row.
 func (s *Server) downloadExport(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.biz()
-	if err != nil {
-		return err
-	}
+	b := &s.biz
 	id, err := exportID(r)
 	if err != nil {
 		return err
@@ -93,7 +84,7 @@ func (s *Server) downloadExport(w http.ResponseWriter, r *http.Request) error {
 		h.Set("Content-Type", "text/csv; charset=utf-8")
 		h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	}}
-	if _, err := b.Exports.Download(r.Context(), sess.User, sess.Tenant, id, s.usersP.Load().SecondFactorRecent(*sess), hw); err != nil {
+	if _, err := b.Exports.Download(r.Context(), sess.User, sess.Tenant, id, s.users.SecondFactorRecent(*sess), hw); err != nil {
 		if hw.wrote {
 			s.log.ErrorContext(r.Context(), "export interrupted", "export", id, "err", err)
 			return nil
@@ -127,10 +118,7 @@ func (s *Server) pendingExports(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderPendingExports(w http.ResponseWriter, r *http.Request, status int, problem string) error {
-	b, err := s.biz()
-	if err != nil {
-		return err
-	}
+	b := &s.biz
 	sess := sessionFrom(r.Context())
 	p := s.newPage(r, "exports.pending.title", sess)
 	pending, err := b.Exports.List(r.Context(), sess.Tenant, 0, export.Pending)
@@ -148,10 +136,7 @@ func (s *Server) renderPendingExports(w http.ResponseWriter, r *http.Request, st
 }
 
 func (s *Server) decideExport(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.biz()
-	if err != nil {
-		return err
-	}
+	b := &s.biz
 	id, err := exportID(r)
 	if err != nil {
 		return err

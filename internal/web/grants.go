@@ -30,7 +30,7 @@ func (s *Server) grantsData(r *http.Request) (*grantsData, error) {
 	sess, rights := sessionFrom(r.Context()), rightsFrom(r.Context())
 	d := &grantsData{}
 	tenants, all := rights.Tenants(access.GrantApply)
-	users, err := s.usersP.Load().List(r.Context())
+	users, err := s.users.List(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +43,7 @@ func (s *Server) grantsData(r *http.Request) (*grantsData, error) {
 			d.Members = append(d.Members, u)
 		}
 	}
-	patterns, err := s.accessP.Load().Patterns(r.Context())
+	patterns, err := s.access.Patterns(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func (s *Server) grantsData(r *http.Request) (*grantsData, error) {
 		tenants = ts
 	}
 	d.Tenants = tenants
-	grants, err := s.accessP.Load().Grants(r.Context(), access.GrantFilter{Limit: 500})
+	grants, err := s.access.Grants(r.Context(), access.GrantFilter{Limit: 500})
 	if err != nil {
 		return nil, err
 	}
@@ -78,10 +78,7 @@ func (s *Server) grantsData(r *http.Request) (*grantsData, error) {
 
 // tenantCodes lists every registered municipality.
 func (s *Server) tenantCodes(r *http.Request) ([]string, error) {
-	b, err := s.biz()
-	if err != nil {
-		return nil, err
-	}
+	b := &s.biz
 	ts, err := b.Tenants.List(r.Context())
 	if err != nil {
 		return nil, err
@@ -184,7 +181,7 @@ func (s *Server) applyGrant(w http.ResponseWriter, r *http.Request) error {
 	}
 	var grantee identity.User
 	if err == nil {
-		grantee, err = s.usersP.Load().Get(r.Context(), app.LoginID)
+		grantee, err = s.users.Get(r.Context(), app.LoginID)
 		if errs.Is(err, errs.NotFound) {
 			var fe errs.FieldErrors
 			fe.Add("login_id", errs.Message{JA: "その職員はいません", EN: "no such staff member"})
@@ -192,7 +189,7 @@ func (s *Server) applyGrant(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if err == nil {
-		_, err = s.accessP.Load().Apply(r.Context(), sess.User, grantee, app)
+		_, err = s.access.Apply(r.Context(), sess.User, grantee, app)
 	}
 	if err != nil {
 		msg, ok := problemText(lang, err)
@@ -218,7 +215,7 @@ func (s *Server) pendingGrants(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) renderPending(w http.ResponseWriter, r *http.Request, status int, problem string) error {
 	p := s.newPage(r, "pending.title", sessionFrom(r.Context()))
-	grants, err := s.accessP.Load().Grants(r.Context(), access.GrantFilter{Status: access.Pending})
+	grants, err := s.access.Grants(r.Context(), access.GrantFilter{Status: access.Pending})
 	if err != nil {
 		return err
 	}
@@ -253,9 +250,9 @@ func (s *Server) decideGrant(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	decide, done := s.accessP.Load().Approve, "approved"
+	decide, done := s.access.Approve, "approved"
 	if strings.HasSuffix(r.URL.Path, "/reject") {
-		decide, done = s.accessP.Load().Reject, "rejected"
+		decide, done = s.access.Reject, "rejected"
 	}
 	if _, err := decide(r.Context(), sess.User, id, f["note"]); err != nil {
 		msg, ok := problemText(lang(r), err)
@@ -278,7 +275,7 @@ func (s *Server) revokeGrant(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.accessP.Load().Revoke(r.Context(), sess.User, id, f["reason"]); err != nil {
+	if _, err := s.access.Revoke(r.Context(), sess.User, id, f["reason"]); err != nil {
 		msg, ok := problemText(lang(r), err)
 		if !ok {
 			return err
@@ -302,7 +299,7 @@ func (s *Server) switchScope(w http.ResponseWriter, r *http.Request) error {
 		s.refused(r, "scope tenant="+f["tenant"], err)
 		return err
 	}
-	if err := s.usersP.Load().SetSessionTenant(r.Context(), *sess, f["tenant"]); err != nil {
+	if err := s.users.SetSessionTenant(r.Context(), *sess, f["tenant"]); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -321,7 +318,7 @@ func (s *Server) patternsPage(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) renderPatterns(w http.ResponseWriter, r *http.Request, status int, problem string, form map[string]string) error {
 	p := s.newPage(r, "patterns.title", sessionFrom(r.Context()))
-	ps, err := s.accessP.Load().Patterns(r.Context())
+	ps, err := s.access.Patterns(r.Context())
 	if err != nil {
 		return err
 	}
@@ -363,11 +360,8 @@ func (s *Server) savePattern(w http.ResponseWriter, r *http.Request) error {
 
 // submitPattern puts a pattern change in the approvers' queue.
 func (s *Server) submitPattern(r *http.Request, pat access.Pattern) (review.Change, error) {
-	b, err := s.biz()
-	if err != nil {
-		return review.Change{}, err
-	}
-	pp, err := s.accessP.Load().PatternChange(r.Context(), pat)
+	b := &s.biz
+	pp, err := s.access.PatternChange(r.Context(), pat)
 	if err != nil {
 		return review.Change{}, err
 	}
@@ -377,20 +371,14 @@ func (s *Server) submitPattern(r *http.Request, pat access.Pattern) (review.Chan
 
 // patternChanges are the pattern changes waiting for an approver.
 func (s *Server) patternChanges(r *http.Request) ([]review.Change, error) {
-	b, err := s.biz()
-	if err != nil {
-		return nil, err
-	}
+	b := &s.biz
 	return b.Review.Queue(r.Context(), "", "", "")
 }
 
 // decidePatternChange confirms or rejects a pattern change, by the last
 // part of the path; the review engine refuses its author.
 func (s *Server) decidePatternChange(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.biz()
-	if err != nil {
-		return err
-	}
+	b := &s.biz
 	id, err := changeID(r)
 	if err != nil {
 		return err
@@ -435,8 +423,8 @@ func (s *Server) issueActivation(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) activation(r *http.Request, login string) (string, error) {
-	acc := s.accessP.Load()
-	return s.usersP.Load().IssueActivation(r.Context(), sessionFrom(r.Context()).User, login, func(issuer, user identity.User) error {
+	acc := s.access
+	return s.users.IssueActivation(r.Context(), sessionFrom(r.Context()).User, login, func(issuer, user identity.User) error {
 		return acc.MayActFor(r.Context(), issuer, user)
 	})
 }

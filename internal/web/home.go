@@ -25,7 +25,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionFrom(r.Context())
 	p := s.newPage(r, "home.title", sess)
 	d := homeData{}
-	mine, err := s.accessP.Load().Grants(r.Context(), access.GrantFilter{LoginID: sess.User.LoginID, Status: access.Approved})
+	mine, err := s.access.Grants(r.Context(), access.GrantFilter{LoginID: sess.User.LoginID, Status: access.Approved})
 	if err != nil {
 		return err
 	}
@@ -38,11 +38,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	// Counters count in the database: a list cut at a page would
 	// under-count a busy day.
 	if p.Rights.Has(access.GrantApprove, "") {
-		if d.PendingApprovals, err = s.accessP.Load().CountAwaiting(r.Context(), sess.User); err != nil {
+		if d.PendingApprovals, err = s.access.CountAwaiting(r.Context(), sess.User); err != nil {
 			return err
 		}
 	}
-	if b := s.bizP.Load(); b != nil {
+	if b := &s.biz; true {
 		if p.Rights.Has(access.ExportApprove, sess.Tenant) {
 			if d.PendingExports, err = b.Exports.CountPending(r.Context(), sess.Tenant); err != nil {
 				return err

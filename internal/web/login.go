@@ -27,9 +27,6 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 
 // login is the password step.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
-	if s.usersP.Load() == nil {
-		return errNotReady
-	}
 	term, err := s.terminalOf(r)
 	if err != nil {
 		return err
@@ -50,7 +47,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		ctx := audit.WithActor(r.Context(), audit.Actor{User: cleantext.Shown(id), Terminal: term, Address: s.clientAddress(r)})
 		if id == "" {
 			s.refused(r.WithContext(ctx), "unreadable_login_form", bad)
-		} else if _, err := s.usersP.Load().CheckPassword(ctx, id, r.PostFormValue("password")); err != nil && !identity.ErrLogin(err) {
+		} else if _, err := s.users.CheckPassword(ctx, id, r.PostFormValue("password")); err != nil && !identity.ErrLogin(err) {
 			return err
 		}
 		p.Error, _ = problemText(p.Lang, bad)
@@ -75,7 +72,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx = audit.WithActor(r.Context(), audit.Actor{User: f["login_id"], Terminal: term, Address: s.clientAddress(r)})
-	u, err := s.usersP.Load().CheckPassword(ctx, f["login_id"], f["password"])
+	u, err := s.users.CheckPassword(ctx, f["login_id"], f["password"])
 	if err != nil {
 		if !identity.ErrLogin(err) {
 			return err
@@ -84,7 +81,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		p.Form["login_id"] = f["login_id"]
 		return s.render(w, r, http.StatusUnauthorized, "login", p)
 	}
-	token, _, err := s.usersP.Load().StartSession(ctx, u, identity.StagePassword, s.clientAddress(r), term, "")
+	token, _, err := s.users.StartSession(ctx, u, identity.StagePassword, s.clientAddress(r), term, "")
 	if err != nil {
 		return err
 	}
@@ -110,7 +107,7 @@ func (s *Server) enrolForm(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	p := s.newPage(r, "enrol.title", sess)
-	key, isNew, err := s.usersP.Load().PendingTOTP(r.Context(), sess.User.LoginID)
+	key, isNew, err := s.users.PendingTOTP(r.Context(), sess.User.LoginID)
 	if err != nil {
 		return err
 	}
@@ -134,7 +131,7 @@ func (s *Server) enrol(w http.ResponseWriter, r *http.Request) error {
 	}
 	f, err := formValues(r, "activation", "code", "pin", "pin_again")
 	if err == nil {
-		err = s.usersP.Load().ConfirmEnrolment(r.Context(), sess.User.LoginID, f["activation"], f["code"], f["pin"], f["pin_again"])
+		err = s.users.ConfirmEnrolment(r.Context(), sess.User.LoginID, f["activation"], f["code"], f["pin"], f["pin_again"])
 	}
 	if err != nil {
 		if !identity.ErrLogin(err) && errs.Fields(err) == nil && !errs.Is(err, errs.Invalid) {
@@ -156,7 +153,7 @@ func (s *Server) second(w http.ResponseWriter, r *http.Request) error {
 		p.Error = errs.Fields(err)[0].Field + ": " + errs.Fields(err)[0].Reason.In(p.Lang)
 		return s.render(w, r, http.StatusBadRequest, "second", p)
 	}
-	if _, err := s.usersP.Load().CheckSecondFactor(r.Context(), sess.User.LoginID, f["code"], f["pin"]); err != nil {
+	if _, err := s.users.CheckSecondFactor(r.Context(), sess.User.LoginID, f["code"], f["pin"]); err != nil {
 		if !identity.ErrLogin(err) {
 			return err
 		}
@@ -179,19 +176,19 @@ func (s *Server) finishLogin(w http.ResponseWriter, r *http.Request, sess *ident
 // completeLogin opens the full session, sets its cookie and says where the
 // user goes next.
 func (s *Server) completeLogin(w http.ResponseWriter, r *http.Request, sess *identity.Session) (string, error) {
-	token, full, err := s.usersP.Load().CompleteLogin(r.Context(), *sess)
+	token, full, err := s.users.CompleteLogin(r.Context(), *sess)
 	if err != nil {
 		return "", err
 	}
 	setSessionCookie(w, token)
-	if s.usersP.Load().PasswordExpired(full.User) {
+	if s.users.PasswordExpired(full.User) {
 		return "/password", nil
 	}
 	return "/", nil
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
-	if err := s.usersP.Load().Logout(r.Context(), *sessionFrom(r.Context())); err != nil {
+	if err := s.users.Logout(r.Context(), *sessionFrom(r.Context())); err != nil {
 		return err
 	}
 	clearSessionCookie(w)
@@ -212,7 +209,7 @@ func (s *Server) lockForm(w http.ResponseWriter, r *http.Request) error {
 
 // lockNow locks the session at the user's request (leaving the desk).
 func (s *Server) lockNow(w http.ResponseWriter, r *http.Request) error {
-	if err := s.usersP.Load().Lock(r.Context(), *sessionFrom(r.Context())); err != nil {
+	if err := s.users.Lock(r.Context(), *sessionFrom(r.Context())); err != nil {
 		return err
 	}
 	// next: the page that asked for a fresh second factor, to return to.
@@ -231,7 +228,7 @@ func (s *Server) unlock(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.Next = localPath(f["next"])
-	if err := s.usersP.Load().Unlock(r.Context(), *sess, f["code"], f["pin"]); err != nil {
+	if err := s.users.Unlock(r.Context(), *sess, f["code"], f["pin"]); err != nil {
 		if !identity.ErrLogin(err) {
 			return err
 		}
@@ -245,21 +242,21 @@ func (s *Server) unlock(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionFrom(r.Context())
 	p := s.newPage(r, "password.title", sess)
-	p.Expired = s.usersP.Load().PasswordExpired(sess.User)
+	p.Expired = s.users.PasswordExpired(sess.User)
 	return s.render(w, r, http.StatusOK, "password", p)
 }
 
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionFrom(r.Context())
 	p := s.newPage(r, "password.title", sess)
-	p.Expired = s.usersP.Load().PasswordExpired(sess.User)
+	p.Expired = s.users.PasswordExpired(sess.User)
 	f, err := formValues(r, "current", "new", "confirm")
 	if err == nil && f["new"] != f["confirm"] {
 		p.Error = tr(p.Lang, "password.mismatch")
 		return s.render(w, r, http.StatusBadRequest, "password", p)
 	}
 	if err == nil {
-		err = s.usersP.Load().ChangeOwnPassword(r.Context(), *sess, f["current"], f["new"])
+		err = s.users.ChangeOwnPassword(r.Context(), *sess, f["current"], f["new"])
 	}
 	if err != nil {
 		switch {
@@ -286,7 +283,7 @@ func (s *Server) changePIN(w http.ResponseWriter, r *http.Request) error {
 	p := s.newPage(r, "pin.title", sess)
 	f, err := formValues(r, "code", "pin", "pin_again")
 	if err == nil {
-		err = s.usersP.Load().ChangePIN(r.Context(), sess.User.LoginID, f["code"], f["pin"], f["pin_again"])
+		err = s.users.ChangePIN(r.Context(), sess.User.LoginID, f["code"], f["pin"], f["pin_again"])
 	}
 	switch {
 	case err == nil:

@@ -106,10 +106,10 @@ var navigation = []navItem{
 func (s *Server) newPage(r *http.Request, title string, sess *identity.Session) *page {
 	l := lang(r)
 	p := &page{Lang: l, OtherLang: map[string]string{"ja": "en", "en": "ja"}[l], Title: title, Path: r.URL.Path, Session: sess, Form: map[string]string{}}
-	p.WebAuthn = s.usersP.Load() != nil && s.usersP.Load().WebAuthnEnabled()
+	p.WebAuthn = s.users != nil && s.users.WebAuthnEnabled()
 	if sess != nil && sess.Stage == identity.StageActive && !sess.Locked {
 		p.Full = true
-		left := sess.IdleLeft(s.usersP.Load().SessionPolicy(), time.Now())
+		left := sess.IdleLeft(s.users.SessionPolicy(), time.Now())
 		shown := int(left.Seconds())
 		p.IdleText = fmt.Sprintf("%d:%02d", shown/60, shown%60)
 		// The page reloads a second after the deadline: a reload before it

@@ -28,16 +28,6 @@ type Business struct {
 	Tenants   *tenant.Service
 }
 
-// SetBusiness gives the server its business services.
-func (s *Server) SetBusiness(b Business) { s.bizP.Store(&b) }
-
-func (s *Server) biz() (*Business, error) {
-	b := s.bizP.Load()
-	if b == nil {
-		return nil, errNotReady
-	}
-	return b, nil
-}
 
 // The resident pages work in the session's municipality only: a code of
 // another municipality is "not found" (R-AC-6).
@@ -49,10 +39,7 @@ type residentsData struct {
 }
 
 func (s *Server) residentsPage(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.biz()
-	if err != nil {
-		return err
-	}
+	b := &s.biz
 	sess := sessionFrom(r.Context())
 	p := s.newPage(r, "residents.title", sess)
 	d := residentsData{Query: strings.TrimSpace(r.URL.Query().Get("q"))}
@@ -64,7 +51,7 @@ func (s *Server) residentsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	if d.Query != "" {
 		var found resident.SearchResult
-		found, err = b.Residents.Find(r.Context(), sess.Tenant, d.Query)
+		found, err := b.Residents.Find(r.Context(), sess.Tenant, d.Query)
 		d.Results, d.More = found.Residents, found.More
 		if msg, ok := problemText(p.Lang, err); err != nil && ok {
 			p.Error = msg
@@ -121,10 +108,7 @@ func (s *Server) residentsSearchPost(w http.ResponseWriter, r *http.Request) err
 // findByNumber finds the resident of the session's municipality who
 // holds the typed My Number.
 func (s *Server) findByNumber(r *http.Request, text string) (resident.Resident, error) {
-	b, err := s.biz()
-	if err != nil {
-		return resident.Resident{}, err
-	}
+	b := &s.biz
 	n, err := mynumber.Parse(text)
 	if err != nil {
 		return resident.Resident{}, numberFieldError(err)
@@ -149,10 +133,7 @@ type residentData struct {
 const revealShowSeconds = 60
 
 func (s *Server) residentData(r *http.Request, code string) (*residentData, error) {
-	b, err := s.biz()
-	if err != nil {
-		return nil, err
-	}
+	b := &s.biz
 	sess, rights := sessionFrom(r.Context()), rightsFrom(r.Context())
 	res, err := b.Residents.Get(r.Context(), sess.Tenant, code)
 	if err != nil {
@@ -165,7 +146,7 @@ func (s *Server) residentData(r *http.Request, code string) (*residentData, erro
 	return &residentData{Resident: res, PendingNumber: pending,
 		MayEnter:  rights.Has(access.MyNumberEnter, sess.Tenant),
 		MayReveal: rights.Has(access.MyNumberReveal, sess.Tenant), RevealPurposes: b.Residents.RevealPurposes(),
-		StepUpNeeded: !s.usersP.Load().SecondFactorRecent(*sess), RevealOnce: newToken(), RevealShowFor: revealShowSeconds}, nil
+		StepUpNeeded: !s.users.SecondFactorRecent(*sess), RevealOnce: newToken(), RevealShowFor: revealShowSeconds}, nil
 }
 
 func (s *Server) residentPage(w http.ResponseWriter, r *http.Request) error {
@@ -203,10 +184,7 @@ func (s *Server) enterMyNumber(w http.ResponseWriter, r *http.Request) error {
 // submitMyNumber parses text as a My Number and submits it for code in
 // the session's municipality, to wait for a checker.
 func (s *Server) submitMyNumber(r *http.Request, code, text string) (review.Change, error) {
-	b, err := s.biz()
-	if err != nil {
-		return review.Change{}, err
-	}
+	b := &s.biz
 	sess := sessionFrom(r.Context())
 	if err := b.Residents.Exists(r.Context(), sess.Tenant, code); err != nil {
 		return review.Change{}, err
@@ -266,12 +244,9 @@ func (s *Server) revealNumber(w http.ResponseWriter, r *http.Request) error {
 // service checks the step-up, the purpose and the one-time token, records
 // the reveal and watches for bulk reveals.
 func (s *Server) reveal(r *http.Request, req resident.RevealRequest) (resident.Revealed, error) {
-	b, err := s.biz()
-	if err != nil {
-		return resident.Revealed{}, err
-	}
+	b := &s.biz
 	sess := sessionFrom(r.Context())
-	req.StepUp = s.usersP.Load().SecondFactorRecent(*sess)
+	req.StepUp = s.users.SecondFactorRecent(*sess)
 	return b.Residents.Reveal(r.Context(), sess.Tenant, req)
 }
 

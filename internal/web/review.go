@@ -13,10 +13,7 @@ import (
 // and each entry keyed again blind (R-ACC-1).
 
 func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.biz()
-	if err != nil {
-		return err
-	}
+	b := &s.biz
 	sess := sessionFrom(r.Context())
 	p := s.newPage(r, "review.title", sess)
 	dept, sec := sess.User.Department, sess.User.Section
@@ -50,10 +47,7 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderChange(w http.ResponseWriter, r *http.Request, status int, problem string) error {
-	b, err := s.biz()
-	if err != nil {
-		return err
-	}
+	b := &s.biz
 	id, err := changeID(r)
 	if err != nil {
 		return err
@@ -89,10 +83,7 @@ func (s *Server) confirmChange(w http.ResponseWriter, r *http.Request) error {
 // confirm confirms change id with the re-keyed My Number (if the change
 // has one to key again).
 func (s *Server) confirm(r *http.Request, id int64, number string) (review.Change, error) {
-	b, err := s.biz()
-	if err != nil {
-		return review.Change{}, err
-	}
+	b := &s.biz
 	sess := sessionFrom(r.Context())
 	reentered := map[string][]byte{}
 	if number != "" {
@@ -108,10 +99,7 @@ func (s *Server) confirm(r *http.Request, id int64, number string) (review.Chang
 }
 
 func (s *Server) rejectChange(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.biz()
-	if err != nil {
-		return err
-	}
+	b := &s.biz
 	id, err := changeID(r)
 	if err != nil {
 		return err

@@ -26,9 +26,9 @@ type Server struct {
 	terminals *terminal.Registry
 	enforce   bool // only registered terminals may reach staff pages
 	proxies   []netip.Prefix
-	usersP    atomic.Pointer[identity.Service]
-	accessP   atomic.Pointer[access.Service]
-	bizP      atomic.Pointer[Business]
+	users     *identity.Service
+	access    *access.Service
+	biz       Business
 	log       *slog.Logger
 	version   string
 	pages     map[string]*template.Template
@@ -47,6 +47,7 @@ type Deps struct {
 	TrustedProxies []netip.Prefix
 	Users          *identity.Service
 	Access         *access.Service
+	Business       Business
 	Log            *slog.Logger
 	Version        string
 	// Limits bound anonymous requests that write or hash; zero fields
@@ -54,28 +55,32 @@ type Deps struct {
 	Limits Limits
 }
 
-// New returns a Server. It answers /readyz with 503 until SetReady. Users
-// may be given later with SetUsers: a server listens before its database
-// is migrated, and staff pages answer 503 until then.
+// New returns a Server with every service it uses, given once: nothing is
+// bound later. It answers /readyz with 503 until SetReady. While the
+// database is still being migrated, before the services exist, bango
+// serve answers with Starting instead.
 func New(d Deps) *Server {
-	s := &Server{db: d.DB, terminals: d.Terminals, enforce: d.EnforceTerminals, proxies: d.TrustedProxies, log: d.Log, version: d.Version, pages: parsePages(),
-		rate: newRateLimits(d.Limits)}
-	if d.Users != nil {
-		s.usersP.Store(d.Users)
-	}
-	if d.Access != nil {
-		s.accessP.Store(d.Access)
-	}
-	return s
+	return &Server{db: d.DB, terminals: d.Terminals, enforce: d.EnforceTerminals, proxies: d.TrustedProxies, log: d.Log, version: d.Version, pages: parsePages(),
+		rate: newRateLimits(d.Limits), users: d.Users, access: d.Access, biz: d.Business}
 }
 
-// SetUsers gives the server its identity and access services.
-func (s *Server) SetUsers(u *identity.Service, a *access.Service) {
-	s.accessP.Store(a)
-	s.usersP.Store(u)
+// Starting answers while the server is not built yet (the database is
+// being migrated): the process is alive (/healthz), not ready (/readyz),
+// and every other request is asked to come back.
+func Starting(version string) http.Handler {
+	return securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := health{Status: "starting", Version: version, Database: "migrating"}
+		switch r.URL.Path {
+		case "/healthz":
+			writeJSON(w, http.StatusOK, h)
+			return
+		case "/readyz":
+			h.Status = "not ready"
+		}
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusServiceUnavailable, h)
+	}))
 }
-
-var errNotReady = errs.E(errs.Unavailable, "the server is starting; try again in a moment")
 
 // SetReady marks the server ready once migrations are applied.
 func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }

@@ -81,14 +81,11 @@ func sessionFrom(ctx context.Context) *identity.Session {
 
 // loadSession reads the session of the request's cookie, if any.
 func (s *Server) loadSession(r *http.Request) (*identity.Session, error) {
-	if s.usersP.Load() == nil {
-		return nil, errNotReady
-	}
 	c, err := r.Cookie(cookieName)
 	if err != nil {
 		return nil, identity.ErrNoSession
 	}
-	sess, err := s.usersP.Load().Session(r.Context(), c.Value)
+	sess, err := s.users.Session(r.Context(), c.Value)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +203,7 @@ func (s *Server) sessionGate(rt route, h handlerFunc) handlerFunc {
 				}
 				return redirect("/lock?next="+url.QueryEscape(next), errLockedAPI)
 			}
-			if s.usersP.Load().PasswordExpired(sess.User) {
+			if s.users.PasswordExpired(sess.User) {
 				return redirect("/password", errExpiredAPI)
 			}
 		case anySession:
@@ -249,11 +246,7 @@ func allowed(rights access.Rights, rt route, tenant string) bool {
 // municipality among those they hold rights for: the home municipality if
 // possible, else the first; a municipality whose grants ended is left.
 func (s *Server) rightsOf(r *http.Request, sess *identity.Session) (access.Rights, error) {
-	svc := s.accessP.Load()
-	if svc == nil {
-		return access.Rights{}, errNotReady
-	}
-	rights, err := svc.RightsOf(r.Context(), sess.User.ID)
+	rights, err := s.access.RightsOf(r.Context(), sess.User.ID)
 	if err != nil {
 		return rights, err
 	}
@@ -268,7 +261,7 @@ func (s *Server) rightsOf(r *http.Request, sess *identity.Session) (access.Right
 		}
 	}
 	if want != sess.Tenant {
-		if err := s.usersP.Load().SetSessionTenant(r.Context(), *sess, want); err != nil {
+		if err := s.users.SetSessionTenant(r.Context(), *sess, want); err != nil {
 			return rights, err
 		}
 		sess.Tenant = want

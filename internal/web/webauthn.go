@@ -16,12 +16,12 @@ import (
 func (s *Server) passkeysPage(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionFrom(r.Context())
 	p := s.newPage(r, "passkeys.title", sess)
-	keys, err := s.usersP.Load().Passkeys(r.Context(), sess.User.LoginID)
+	keys, err := s.users.Passkeys(r.Context(), sess.User.LoginID)
 	if err != nil {
 		return err
 	}
 	p.Passkeys = keys
-	p.StepUpNeeded = !s.usersP.Load().SecondFactorRecent(*sess)
+	p.StepUpNeeded = !s.users.SecondFactorRecent(*sess)
 	switch r.URL.Query().Get("done") {
 	case "added":
 		p.Notice = tr(p.Lang, "passkeys.added")
@@ -32,7 +32,7 @@ func (s *Server) passkeysPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) passkeyRegisterBegin(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.usersP.Load().BeginPasskeyRegistration(r.Context(), *sessionFrom(r.Context()))
+	c, err := s.users.BeginPasskeyRegistration(r.Context(), *sessionFrom(r.Context()))
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func (s *Server) passkeyRegisterFinish(w http.ResponseWriter, r *http.Request) e
 	if err := json.Unmarshal(body, &reg); err != nil {
 		return errs.E(errs.Invalid, "the request body is not the expected JSON: %v", err)
 	}
-	if _, err := s.usersP.Load().FinishPasskeyRegistration(r.Context(), *sessionFrom(r.Context()), reg.Name, reg.Credential); err != nil {
+	if _, err := s.users.FinishPasskeyRegistration(r.Context(), *sessionFrom(r.Context()), reg.Name, reg.Credential); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"next": "/passkeys?done=added"})
@@ -67,13 +67,13 @@ func (s *Server) passkeyRemove(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.usersP.Load().RemovePasskey(r.Context(), *sessionFrom(r.Context()), f["ref"]); err != nil {
+	if err := s.users.RemovePasskey(r.Context(), *sessionFrom(r.Context()), f["ref"]); err != nil {
 		if !errs.Is(err, errs.Forbidden) {
 			return err
 		}
 		sess := sessionFrom(r.Context())
 		p := s.newPage(r, "passkeys.title", sess)
-		if p.Data, err = s.usersP.Load().Passkeys(r.Context(), sess.User.LoginID); err != nil {
+		if p.Data, err = s.users.Passkeys(r.Context(), sess.User.LoginID); err != nil {
 			return err
 		}
 		p.Passkeys, p.StepUpNeeded, p.Error = p.Data.([]identity.Passkey), true, tr(p.Lang, "passkeys.stepup")
@@ -85,7 +85,7 @@ func (s *Server) passkeyRemove(w http.ResponseWriter, r *http.Request) error {
 
 // passkeyChallenge begins a WebAuthn check: at login and at the lock screen.
 func (s *Server) passkeyChallenge(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.usersP.Load().BeginPasskeyLogin(r.Context(), *sessionFrom(r.Context()))
+	a, err := s.users.BeginPasskeyLogin(r.Context(), *sessionFrom(r.Context()))
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func (s *Server) passkeyLogin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.usersP.Load().CheckPasskey(r.Context(), *sess, body); err != nil {
+	if err := s.users.CheckPasskey(r.Context(), *sess, body); err != nil {
 		return err
 	}
 	next, err := s.completeLogin(w, r, sess)
@@ -117,7 +117,7 @@ func (s *Server) passkeyUnlock(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.usersP.Load().UnlockWithPasskey(r.Context(), *sessionFrom(r.Context()), body); err != nil {
+	if err := s.users.UnlockWithPasskey(r.Context(), *sessionFrom(r.Context()), body); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"next": localPath(r.URL.Query().Get("next"))})
