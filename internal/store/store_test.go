@@ -114,6 +114,55 @@ func TestTransactAndErrors(t *testing.T) {
 	})
 }
 
+func TestRowsAndEach(t *testing.T) {
+	ctx := context.Background()
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		codes := []string{"011002", "131041", "271004"}
+		if err := db.Transact(ctx, func(tx *store.Tx) error {
+			for _, c := range codes {
+				if err := insertTenant(ctx, tx, c); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		scanCode := func(row store.Scanner) (string, error) {
+			var c string
+			return c, row.Scan(&c)
+		}
+		got, err := store.Rows(scanCode)(db.Query(ctx, `SELECT code FROM tenants ORDER BY code`))
+		if err != nil || strings.Join(got, ",") != strings.Join(codes, ",") {
+			t.Fatalf("Rows = %v, %v", got, err)
+		}
+		if got, err := store.Rows(scanCode)(db.Query(ctx, `SELECT code FROM tenants WHERE code = 'none'`)); err != nil || len(got) != 0 {
+			t.Fatalf("Rows of nothing = %v, %v", got, err)
+		}
+		// Each stops at fn's first error and returns it.
+		boom := errors.New("boom")
+		var seen []string
+		err = store.Each(func(row store.Scanner) error {
+			c, err := scanCode(row)
+			if err != nil {
+				return err
+			}
+			seen = append(seen, c)
+			if len(seen) == 2 {
+				return boom
+			}
+			return nil
+		})(db.Query(ctx, `SELECT code FROM tenants ORDER BY code`))
+		if !errors.Is(err, boom) || len(seen) != 2 {
+			t.Fatalf("Each = %v after %v, want boom after two rows", err, seen)
+		}
+		// The query's own error comes back, as from Query.
+		if _, err := store.Rows(scanCode)(db.Query(ctx, `SELECT code FROM no_such_table`)); err == nil {
+			t.Fatal("Rows over a missing table: no error")
+		}
+	})
+}
+
 func TestCopyFrom(t *testing.T) {
 	ctx := context.Background()
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {

@@ -26,18 +26,38 @@ type Scanner = interface{ Scan(dest ...any) error }
 //	out, err := store.Rows(scanRequest)(q.Query(ctx, sql, args...))
 func Rows[T any](scan func(Scanner) (T, error)) func(*sql.Rows, error) ([]T, error) {
 	return func(rows *sql.Rows, err error) ([]T, error) {
+		var out []T
+		err = Each(func(row Scanner) error {
+			v, err := scan(row)
+			if err == nil {
+				out = append(out, v)
+			}
+			return err
+		})(rows, err)
 		if err != nil {
-			return nil, Translate(err)
+			return nil, err
+		}
+		return out, nil
+	}
+}
+
+// Each is Rows for a reader that must not hold every row at once (a
+// municipality's whole register, written to a file as it is read): fn
+// reads each row and does its work with it, and the first error it
+// returns stops the reading. Errors are translated as by Rows.
+//
+//	err := store.Each(func(row store.Scanner) error { … })(q.Query(ctx, sql, args...))
+func Each(fn func(Scanner) error) func(*sql.Rows, error) error {
+	return func(rows *sql.Rows, err error) error {
+		if err != nil {
+			return Translate(err)
 		}
 		defer rows.Close()
-		var out []T
 		for rows.Next() {
-			v, err := scan(rows)
-			if err != nil {
-				return nil, Translate(err)
+			if err := fn(rows); err != nil {
+				return Translate(err)
 			}
-			out = append(out, v)
 		}
-		return out, Translate(rows.Err())
+		return Translate(rows.Err())
 	}
 }
