@@ -163,6 +163,25 @@ func TestRowsAndEach(t *testing.T) {
 	})
 }
 
+func TestTenantExists(t *testing.T) {
+	ctx := context.Background()
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		if err := db.Transact(ctx, func(tx *store.Tx) error { return insertTenant(ctx, tx, "131041") }); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.TenantExists(ctx, db, "131041"); err != nil {
+			t.Fatalf("TenantExists(131041) = %v", err)
+		}
+		err := store.TenantExists(ctx, db, "999999")
+		if !errs.Is(err, errs.NotFound) || !strings.Contains(err.Error(), "999999") {
+			t.Fatalf("TenantExists(999999) = %v, want not found naming it", err)
+		}
+		if err := db.Transact(ctx, func(tx *store.Tx) error { return store.TenantExists(ctx, tx, "131041") }); err != nil {
+			t.Fatalf("TenantExists in a transaction = %v", err)
+		}
+	})
+}
+
 func TestCopyFrom(t *testing.T) {
 	ctx := context.Background()
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+
+	"bango/internal/errs"
 )
 
 // ReadIn runs fn's reads narrowed to tenant: the municipality's scope is
@@ -14,6 +16,22 @@ func (db *DB) ReadIn(ctx context.Context, tenant string, fn func(Querier) error)
 // TransactIn runs fn in a transaction narrowed to tenant (see ReadIn).
 func (db *DB) TransactIn(ctx context.Context, tenant string, fn func(*Tx) error) error {
 	return db.Transact(WithScope(ctx, tenant), fn)
+}
+
+// TenantExists returns nil if the municipality with code is registered,
+// and a NotFound error naming it if not: the one check every service
+// makes, read through q (the pool, or the transaction that relies on the
+// answer). For residents it stands in for a foreign key (see the first
+// migration).
+func TenantExists(ctx context.Context, q Querier, code string) error {
+	var n int
+	if err := q.QueryRow(ctx, `SELECT count(*) FROM tenants WHERE code = $1`, code).Scan(&n); err != nil {
+		return Translate(err)
+	}
+	if n == 0 {
+		return errs.E(errs.NotFound, "municipality %s not found", code)
+	}
+	return nil
 }
 
 // Scanner is one row to scan: *sql.Row or *sql.Rows.
