@@ -96,21 +96,6 @@ func (s *Service) Get(ctx context.Context, code string) (Tenant, error) {
 	return t, store.ScanErr(err, "municipality "+code)
 }
 
-// Exists returns nil if the municipality with code is registered, and a
-// NotFound error naming it if not: the one check every service makes,
-// through q (the pool, or the transaction that relies on the answer). For
-// residents it stands in for a foreign key (see the first migration).
-func Exists(ctx context.Context, q store.Querier, code string) error {
-	var n int
-	if err := q.QueryRow(ctx, `SELECT count(*) FROM tenants WHERE code = $1`, code).Scan(&n); err != nil {
-		return store.Translate(err)
-	}
-	if n == 0 {
-		return errs.E(errs.NotFound, "municipality %s not found", code)
-	}
-	return nil
-}
-
 // List returns every municipality by code.
 func (s *Service) List(ctx context.Context) ([]Tenant, error) {
 	return store.Rows(scanTenant)(s.db.Query(ctx, `SELECT code, name, created_at FROM tenants ORDER BY code`))

@@ -58,15 +58,6 @@ func TestCreateGetList(t *testing.T) {
 		if err != nil || len(list) != 2 || list[0].Code != "011002" {
 			t.Fatalf("List = %+v, %v", list, err)
 		}
-		if err := tenant.Exists(ctx, db, "131041"); err != nil {
-			t.Fatalf("Exists(131041) = %v", err)
-		}
-		if err := tenant.Exists(ctx, db, "999999"); !errs.Is(err, errs.NotFound) {
-			t.Fatalf("Exists(999999) = %v, want not found", err)
-		}
-		if err := db.Transact(ctx, func(tx *store.Tx) error { return tenant.Exists(ctx, tx, "011002") }); err != nil {
-			t.Fatalf("Exists in a transaction = %v", err)
-		}
 	})
 }
 
