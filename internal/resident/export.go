@@ -16,7 +16,6 @@ import (
 // export (R-AC-5). Every row begins with the export's request ID; the My
 // Number column is there only when the approved request included it.
 func (s *Service) ExportCSV(ctx context.Context, tenant string, requestID int64, includeMyNumber bool, w io.Writer) (int, error) {
-	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return 0, err
 	}
@@ -30,7 +29,7 @@ func (s *Service) ExportCSV(ctx context.Context, tenant string, requestID int64,
 	}
 	id := strconv.FormatInt(requestID, 10)
 	n := 0
-	err := s.db.Read(ctx, func(q store.Querier) error {
+	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) error {
 		var err error
 		n, err = s.writeRows(ctx, q, tenant, id, includeMyNumber, cw)
 		return err
@@ -42,26 +41,23 @@ func (s *Service) ExportCSV(ctx context.Context, tenant string, requestID int64,
 	return n, store.Translate(err)
 }
 
+// writeRows writes each resident as it is read: a municipality's whole
+// register is never held at once.
 func (s *Service) writeRows(ctx context.Context, q store.Querier, tenant, id string, includeMyNumber bool, cw *csv.Writer) (int, error) {
-	rows, err := q.Query(ctx, `SELECT code, name_kanji, name_kana, alias, address, birth_date, sex, mynumber_sealed FROM residents
-		WHERE tenant_code = $1 ORDER BY code`, tenant)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
 	n := 0
-	for rows.Next() {
+	err := store.Each(func(row store.Scanner) error {
 		var r Resident
 		var sealed []byte
-		if err := rows.Scan(&r.Code, &r.NameKanji, &r.NameKana, &r.Alias, &r.Address, &r.BirthDate, &r.Sex, &sealed); err != nil {
-			return n, store.Translate(err)
+		if err := row.Scan(&r.Code, &r.NameKanji, &r.NameKana, &r.Alias, &r.Address, &r.BirthDate, &r.Sex, &sealed); err != nil {
+			return err
 		}
 		rec := []string{id, r.Code, r.NameKanji, r.NameKana, r.Alias, r.Address, r.BirthDate.UTC().Format("2006-01-02"), r.Sex}
 		if includeMyNumber {
 			number := ""
 			if sealed != nil {
+				var err error
 				if number, err = s.vault.RevealNumber(ctx, binding(tenant, r.Code), sealed); err != nil {
-					return n, err
+					return err
 				}
 				number = strings.ReplaceAll(number, " ", "") // 12 digits for the receiving system
 			}
@@ -71,9 +67,11 @@ func (s *Service) writeRows(ctx context.Context, q store.Querier, tenant, id str
 			rec[i] = csvsafe.Cell(v)
 		}
 		if err := cw.Write(rec); err != nil {
-			return n, err
+			return err
 		}
 		n++
-	}
-	return n, rows.Err()
+		return nil
+	})(q.Query(ctx, `SELECT code, name_kanji, name_kana, alias, address, birth_date, sex, mynumber_sealed FROM residents
+		WHERE tenant_code = $1 ORDER BY code`, tenant))
+	return n, err
 }

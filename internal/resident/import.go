@@ -99,7 +99,7 @@ func (s *Service) Import(ctx context.Context, tenant string, records iter.Seq[Re
 
 	w := &importWriter{codes: make(map[uint64]int32, 4096), numbers: make(map[[16]byte]int32, 4096)}
 	err = s.db.TransactOnce(ctx, func(tx *store.Tx) error {
-		if err := tenantExists(ctx, tx, tenant); err != nil {
+		if err := store.TenantExists(ctx, tx, tenant); err != nil {
 			return err
 		}
 		var current *chunk
@@ -270,16 +270,12 @@ func (w *importWriter) fieldErrors() error {
 // findStoredDuplicates reads the municipality's stored codes and numbers
 // and reports the lines of the file that clash with them.
 func (s *Service) findStoredDuplicates(ctx context.Context, tenant string, w *importWriter) error {
-	err := s.db.Read(ctx, func(db store.Querier) error {
-		rows, err := db.Query(ctx, `SELECT code, mynumber_bidx FROM residents WHERE tenant_code = $1`, tenant)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) error {
+		// Each, not Rows: a municipality's whole register is not held at once.
+		return store.Each(func(row store.Scanner) error {
 			var code string
 			var bidx []byte
-			if err := rows.Scan(&code, &bidx); err != nil {
+			if err := row.Scan(&code, &bidx); err != nil {
 				return err
 			}
 			if line, ok := w.codes[codeKey(code)]; ok {
@@ -290,11 +286,11 @@ func (s *Service) findStoredDuplicates(ctx context.Context, tenant string, w *im
 				w.add(errs.FieldError{Line: int(line), Field: "mynumber", Reason: errs.Message{
 					JA: "この個人番号は宛名番号 " + code + " に登録済みです", EN: "is already registered to resident " + code}})
 			}
-		}
-		return rows.Err()
+			return nil
+		})(q.Query(ctx, `SELECT code, mynumber_bidx FROM residents WHERE tenant_code = $1`, tenant))
 	})
 	if err != nil {
-		return store.Translate(err)
+		return err
 	}
 	if len(w.report) == 0 {
 		return nil // nothing found: keep the original error

@@ -92,7 +92,7 @@ func (s *Service) Create(ctx context.Context, tenant string, in Input) (r Reside
 		return Resident{}, s.failed(ctx, tenant, "resident.create", subject, err)
 	}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
-		if err := tenantExists(ctx, tx, tenant); err != nil {
+		if err := store.TenantExists(ctx, tx, tenant); err != nil {
 			return err
 		}
 		if !v.number.IsZero() {
@@ -179,7 +179,7 @@ func (s *Service) Exists(ctx context.Context, tenant, code string) error {
 
 func (s *Service) get(ctx context.Context, tenant, code string) (Resident, error) {
 	var r Resident
-	err := s.db.Read(ctx, func(q store.Querier) (err error) {
+	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) (err error) {
 		r, err = scanResident(q.QueryRow(ctx, selectResident+` WHERE tenant_code = $1 AND code = $2`, tenant, code))
 		return err
 	})
@@ -280,19 +280,6 @@ func (s *Service) setMyNumber(ctx context.Context, tx *store.Tx, tenant, code st
 		Outcome: audit.OK, Detail: detail})
 }
 
-// tenantExists stands in for a foreign key on residents.tenant_code (see
-// the migration), checked once per call rather than once per row.
-func tenantExists(ctx context.Context, tx *store.Tx, tenant string) error {
-	var n int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM tenants WHERE code = $1`, tenant).Scan(&n); err != nil {
-		return store.Translate(err)
-	}
-	if n == 0 {
-		return errs.E(errs.NotFound, "municipality %s not found", tenant)
-	}
-	return nil
-}
-
 func staleOrMissing(ctx context.Context, tx *store.Tx, tenant, code string) error {
 	var v int
 	err := tx.QueryRow(ctx, `SELECT version FROM residents WHERE tenant_code = $1 AND code = $2`, tenant, code).Scan(&v)
@@ -345,9 +332,8 @@ func fieldNames(err error) []string {
 // when none is registered), for finding the events that name the number
 // by its index. The digits are never read.
 func (s *Service) BlindIndexOf(ctx context.Context, tenant, code string) ([]byte, error) {
-	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	var idx []byte
-	err := s.db.Read(ctx, func(q store.Querier) error {
+	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) error {
 		return q.QueryRow(ctx, `SELECT mynumber_bidx FROM residents WHERE tenant_code = $1 AND code = $2`, tenant, code).Scan(&idx)
 	})
 	return idx, store.ScanErr(err, "resident "+code)

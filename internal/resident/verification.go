@@ -85,21 +85,16 @@ func (s *Service) Verifications(ctx context.Context, tenant, code string) ([]Ver
 		return nil, err
 	}
 	var out []Verification
-	err := s.db.Read(ctx, func(db store.Querier) error {
-		rows, err := db.Query(ctx, `SELECT id, tenant_code, resident_code, method, verified_by, verified_at, note
-			FROM identity_verifications WHERE tenant_code = $1 AND resident_code = $2 ORDER BY verified_at DESC, id DESC`, tenant, code)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var v Verification
-			if err := rows.Scan(&v.ID, &v.Tenant, &v.Resident, &v.Method, &v.VerifiedBy, &v.VerifiedAt, &v.Note); err != nil {
-				return err
-			}
-			out = append(out, v)
-		}
-		return rows.Err()
+	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) (err error) {
+		out, err = store.Rows(scanVerification)(q.Query(ctx, `SELECT id, tenant_code, resident_code, method, verified_by, verified_at, note
+			FROM identity_verifications WHERE tenant_code = $1 AND resident_code = $2 ORDER BY verified_at DESC, id DESC`, tenant, code))
+		return err
 	})
-	return out, store.Translate(err)
+	return out, err
+}
+
+func scanVerification(row store.Scanner) (Verification, error) {
+	var v Verification
+	err := row.Scan(&v.ID, &v.Tenant, &v.Resident, &v.Method, &v.VerifiedBy, &v.VerifiedAt, &v.Note)
+	return v, err
 }
