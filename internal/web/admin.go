@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"bango/internal/access"
 	"bango/internal/errs"
 	"bango/internal/identity"
 	"bango/internal/terminal"
@@ -183,4 +184,37 @@ func (s *Server) disableTerminal(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, "/admin/terminals?done=disabled", http.StatusSeeOther)
 	return nil
+}
+
+// Staff accounts, designated terminals and patterns (IS department). A
+// pattern change holds only when an approver of rights other than its
+// author confirms it (R-AC-3).
+func (s *Server) adminModule() module {
+	return module{
+		name: "admin",
+		routes: []route{
+			{pattern: "GET /admin/patterns", gate: loggedIn, perm: access.PatternAdmin, where: systemWide, h: s.patternsPage},
+			{pattern: "POST /admin/patterns", gate: loggedIn, perm: access.PatternAdmin, where: systemWide, h: s.savePattern},
+			{pattern: "POST /admin/pattern-changes/{id}/confirm", gate: loggedIn, perm: access.GrantApprove, where: systemWide, h: s.decidePatternChange},
+			{pattern: "POST /admin/pattern-changes/{id}/reject", gate: loggedIn, perm: access.GrantApprove, where: systemWide, h: s.decidePatternChange},
+			{pattern: "GET /api/v1/patterns", gate: loggedIn, perm: access.PatternAdmin, where: systemWide, json: true, h: s.apiPatterns},
+			{pattern: "POST /api/v1/patterns", gate: loggedIn, perm: access.PatternAdmin, where: systemWide, json: true, h: s.apiSavePattern},
+			{pattern: "GET /api/v1/pattern-changes", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiPatternChanges},
+			{pattern: "POST /api/v1/pattern-changes/{id}/confirm", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiDecidePatternChange(true)},
+			{pattern: "POST /api/v1/pattern-changes/{id}/reject", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiDecidePatternChange(false)},
+			{pattern: "GET /admin/users", gate: loggedIn, perm: access.UserAdmin, where: systemWide, h: s.usersPage},
+			{pattern: "POST /admin/users", gate: loggedIn, perm: access.UserAdmin, where: systemWide, h: s.addUser},
+			{pattern: "POST /admin/users/{login}/reset", gate: loggedIn, perm: access.UserAdmin, where: systemWide, h: s.resetUser},
+			{pattern: "POST /admin/users/{login}/transfer", gate: loggedIn, perm: access.UserAdmin, where: systemWide, h: s.transferUser},
+			{pattern: "POST /admin/users/{login}/retire", gate: loggedIn, perm: access.UserAdmin, where: systemWide, h: s.retireUser},
+			{pattern: "GET /admin/terminals", gate: loggedIn, perm: access.TerminalAdmin, where: systemWide, h: s.terminalsPage},
+			{pattern: "POST /admin/terminals", gate: loggedIn, perm: access.TerminalAdmin, where: systemWide, h: s.addTerminal},
+			{pattern: "POST /admin/terminals/{name}/disable", gate: loggedIn, perm: access.TerminalAdmin, where: systemWide, h: s.disableTerminal},
+		},
+		menu: []navItem{
+			{Key: "nav.users", Href: "/admin/users", perm: access.UserAdmin},
+			{Key: "nav.terminals", Href: "/admin/terminals", perm: access.TerminalAdmin},
+			{Key: "nav.patterns", Href: "/admin/patterns", perm: access.PatternAdmin},
+		},
+	}
 }

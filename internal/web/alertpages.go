@@ -196,3 +196,21 @@ func (s *Server) signReview(w http.ResponseWriter, r *http.Request) error {
 	http.Redirect(w, r, "/audit/review?done=signed&tenant="+d.Tenant+"&from="+d.From+"&to="+d.To, http.StatusSeeOther)
 	return nil
 }
+
+func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) error {
+	b := &s.biz
+	f := reviewFilter(r)
+	f.Status = r.URL.Query().Get("status")
+	f.Before, _ = strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+	f.Limit, _ = strconv.Atoi(r.URL.Query().Get("limit"))
+	list, next, err := b.Alerts.List(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"alerts": nonNil(list), "as_of": time.Now().UTC()}
+	if next > 0 {
+		out["next"] = next
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

@@ -1,15 +1,13 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 
-	"bango/internal/audit"
-	"bango/internal/resident"
+	"bango/internal/testutil/testkit"
 )
 
 // apiCall sends a JSON request with the session's CSRF token and decodes
@@ -38,11 +36,7 @@ func (f *webFixture) apiCall(t *testing.T, c *http.Client, csrf, method, path, b
 // JSON naming the field; strict bodies; CSRF required.
 func TestAPI(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, f *webFixture) {
-		ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
-		if _, err := f.residents.Create(ctx, "131041", resident.Input{Code: "100001", NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
-			Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1"}); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Resident(t, f.residents, "131041", testkit.Person("100001", ""))
 		clerk, clerkCSRF := f.staffClient(t, "clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
 		checker, checkerCSRF := f.staffClient(t, "checker", "131041", "医療保険年金課", [2]string{"nhi-checker", "131041"})
 		viewer, viewerCSRF := f.staffClient(t, "viewer", "131041", "医療保険年金課", [2]string{"number-viewer", "131041"})

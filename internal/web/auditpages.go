@@ -355,3 +355,30 @@ func (s *Server) apiAuditEvents(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, p)
 	return nil
 }
+
+// Audit (R-AUD-2, R-AUD-4): search, access reports, alerts, the periodic
+// review.
+func (s *Server) auditModule() module {
+	return module{
+		name: "audit",
+		routes: []route{
+			{pattern: "GET /audit", gate: loggedIn, perm: access.AuditRead, h: s.auditPage},
+			{pattern: "POST /audit", gate: loggedIn, perm: access.AuditRead, h: s.auditSearchPost},
+			{pattern: "GET /audit/events.csv", gate: loggedIn, perm: access.AuditRead, h: s.auditCSV},
+			{pattern: "GET /audit/residents/{tenant}/{code}", gate: loggedIn, perm: access.AuditRead, h: s.accessReportPage},
+			{pattern: "GET /audit/residents/{tenant}/{code}/csv", gate: loggedIn, perm: access.AuditRead, h: s.accessReportCSV},
+			{pattern: "GET /audit/review", gate: loggedIn, perm: access.AlertReview, h: s.reviewPeriodPage},
+			{pattern: "POST /audit/review", gate: loggedIn, perm: access.AlertReview, h: s.signReview},
+			{pattern: "GET /alerts", gate: loggedIn, perm: access.AlertReview, h: s.alertsPage},
+			{pattern: "POST /alerts/{id}/ack", gate: loggedIn, perm: access.AlertReview, h: s.ackAlert},
+			{pattern: "GET /api/v1/alerts", gate: loggedIn, perm: access.AlertReview, json: true, h: s.apiAlerts},
+			{pattern: "GET /api/v1/audit/events", gate: loggedIn, perm: access.AuditRead, json: true, h: s.apiAuditEvents},
+			{pattern: "POST /api/v1/audit/events", gate: loggedIn, perm: access.AuditRead, json: true, h: s.apiAuditSearch},
+		},
+		menu: []navItem{
+			{Key: "nav.audit", Href: "/audit", perm: access.AuditRead},
+			{Key: "nav.alerts", Href: "/alerts", perm: access.AlertReview},
+			{Key: "nav.periodreview", Href: "/audit/review", perm: access.AlertReview},
+		},
+	}
+}

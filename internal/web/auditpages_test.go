@@ -15,6 +15,7 @@ import (
 	"bango/internal/resident"
 	"bango/internal/store"
 	"bango/internal/testutil"
+	"bango/internal/testutil/testkit"
 )
 
 // R-AUD-2, R-AUD-4: an auditor finds a resident's events by the My Number
@@ -23,12 +24,8 @@ import (
 // municipality sees none of it; searches and exports are events.
 func TestAuditPages(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, f *webFixture) {
-		ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
 		const digits = "123456789018"
-		if _, err := f.residents.Create(ctx, "131041", resident.Input{Code: "100001", NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
-			Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1", MyNumber: digits}); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Resident(t, f.residents, "131041", testkit.Person("100001", digits))
 		viewer, viewerCSRF := f.staffClient(t, "viewer", "131041", "医療保険年金課", [2]string{"number-viewer", "131041"})
 		if res, _ := f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}, "once": {newToken()}, "purpose": {resident.DefaultRevealPurposes[2]}}); res.StatusCode != 200 {
 			t.Fatalf("reveal: %d", res.StatusCode)
@@ -67,8 +64,7 @@ func TestAuditPages(t *testing.T) {
 		if st, out := f.apiCall(t, sapporoPM, sapporoCSRF, "POST", "/api/v1/audit/events", `{"MyNumber": "`+digits+`", "Tenant": "131041"}`); st != http.StatusBadRequest || strings.Contains(fmt.Sprint(out), "100001") {
 			t.Fatalf("another municipality's number by API: %d %v", st, out)
 		}
-		var outside int
-		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused' AND actor_user = 'pm-sapporo' AND detail LIKE '%audit_search_outside_scope%'`).Scan(&outside)
+		outside := testutil.CountEvents(t, f.db, `action = 'request.refused' AND actor_user = 'pm-sapporo' AND detail LIKE '%audit_search_outside_scope%'`)
 		if outside != 2 {
 			t.Fatalf("refused searches outside scope recorded = %d, want 2", outside)
 		}
@@ -88,10 +84,9 @@ func TestAuditPages(t *testing.T) {
 		if res, body := f.get(t, auditor, "/audit/events.csv?actor=viewer"); res.StatusCode != 200 || !strings.Contains(body, "mynumber.reveal") {
 			t.Fatalf("search CSV: %d", res.StatusCode)
 		}
-		var leaks, searches, exports int
-		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE detail LIKE '%' || $1 || '%' OR subject_id = $1 OR purpose LIKE '%' || $1 || '%'`, digits).Scan(&leaks)
-		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = 'audit.search' AND actor_user = 'auditor' AND detail LIKE '%subject=mynumber:%'`).Scan(&searches)
-		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = 'audit.export' AND actor_user = 'auditor'`).Scan(&exports)
+		leaks := testutil.CountEvents(t, f.db, `detail LIKE '%' || $1 || '%' OR subject_id = $1 OR purpose LIKE '%' || $1 || '%'`, digits)
+		searches := testutil.CountEvents(t, f.db, `action = 'audit.search' AND actor_user = 'auditor' AND detail LIKE '%subject=mynumber:%'`)
+		exports := testutil.CountEvents(t, f.db, `action = 'audit.export' AND actor_user = 'auditor'`)
 		if leaks != 0 || searches != 1 || exports != 1 {
 			t.Fatalf("leaks=%d, My Number searches recorded=%d, exports recorded=%d", leaks, searches, exports)
 		}
@@ -103,10 +98,7 @@ func TestAuditPages(t *testing.T) {
 func TestAlertsAndPeriodicReview(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, f *webFixture) {
 		ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
-		if _, err := f.residents.Create(ctx, "131041", resident.Input{Code: "100001", NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
-			Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1", MyNumber: "123456789018"}); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Resident(t, f.residents, "131041", testkit.Person("100001", "123456789018"))
 		viewer, viewerCSRF := f.staffClient(t, "viewer", "131041", "医療保険年金課", [2]string{"number-viewer", "131041"})
 		for range 4 { // the fixture's limit is 3 an hour
 			f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}, "once": {newToken()}, "purpose": {resident.DefaultRevealPurposes[0]}})

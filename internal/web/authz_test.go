@@ -15,8 +15,8 @@ import (
 	"bango/internal/audit"
 	"bango/internal/identity"
 	"bango/internal/mynumber"
-	"bango/internal/resident"
 	"bango/internal/testutil"
+	"bango/internal/testutil/testkit"
 )
 
 // rule is the declared policy of one route, written independently of the
@@ -184,21 +184,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
 		var callers []caller
 		mk2 := func(code, variant, home, grantTenant string) {
-			login := "u-" + code + "-" + variant
-			_, temp, err := f.users.Create(ctx, identity.NewUser{LoginID: login, Name: "試験　" + code, Tenant: home, Department: "健康部", Section: "試験課"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := f.users.ChangePassword(ctx, login, temp, "correct horse battery"); err != nil {
-				t.Fatal(err)
-			}
-			u, _ := f.users.Get(ctx, login)
+			s := testkit.Staff{Login: "u-" + code + "-" + variant, Name: "試験　" + code, Tenant: home, Section: "試験課", GrantIn: grantTenant}
 			if code != "" {
-				if err := f.access.Direct(ctx, u, code, grantTenant, "matrix"); err != nil {
-					t.Fatal(err)
-				}
+				s.Patterns = []string{code}
 			}
-			callers = append(callers, caller{pattern: code, variant: variant, user: u})
+			callers = append(callers, caller{pattern: code, variant: variant, user: f.kit.Staff(t, s)})
 		}
 		for _, p := range access.DefaultPatterns {
 			if p.Scope == access.ScopeSystem {
@@ -211,10 +201,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		mk2("", "none", "131041", "")
 		// A resident of 131041 and a pending change about them, for the routes
 		// that name a record.
-		if _, err := f.residents.Create(ctx, "131041", resident.Input{Code: "100001", NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
-			Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1"}); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Resident(t, f.residents, "131041", testkit.Person("100001", ""))
 		n, _ := mynumber.Parse("123456789018")
 		prop, err := f.residents.ProposeMyNumber(ctx, "131041", "100001", n)
 		if err != nil {
@@ -288,8 +275,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		t.Logf("checked %d route × caller pairs", checked)
 		// Every refusal of a permission is an audit event.
-		var refusals int
-		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused' AND detail LIKE 'reason=permission%'`).Scan(&refusals)
+		refusals := testutil.CountEvents(t, f.db, `action = 'request.refused' AND detail LIKE 'reason=permission%'`)
 		if refusals == 0 {
 			t.Fatal("no permission refusal was audited")
 		}

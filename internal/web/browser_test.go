@@ -20,6 +20,7 @@ import (
 	"bango/internal/identity"
 	"bango/internal/resident"
 	"bango/internal/testutil"
+	"bango/internal/testutil/testkit"
 )
 
 var skipBrowser sync.Once
@@ -328,11 +329,7 @@ func TestBrowserAuditor(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, f *webFixture) {
 		ctx := browser(t)
 		f.realTime(10 * time.Minute)
-		setup := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
-		if _, err := f.residents.Create(setup, "131041", resident.Input{Code: "100001", NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
-			Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1", MyNumber: "123456789018"}); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Resident(t, f.residents, "131041", testkit.Person("100001", "123456789018"))
 		viewer, viewerCSRF := f.staffClient(t, "viewer", "131041", "医療保険年金課", [2]string{"number-viewer", "131041"})
 		if res, _ := f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}, "once": {newToken()}, "purpose": {resident.DefaultRevealPurposes[0]}}); res.StatusCode != 200 {
 			t.Fatalf("reveal: %d", res.StatusCode)

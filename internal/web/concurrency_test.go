@@ -22,6 +22,7 @@ import (
 	"bango/internal/resident"
 	"bango/internal/store"
 	"bango/internal/testutil"
+	"bango/internal/testutil/testkit"
 )
 
 // Concurrency test bounds: 16 staff members at once, a few rounds each,
@@ -148,24 +149,12 @@ func testConcurrentWriters(t *testing.T, f *webFixture) {
 	ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
 	mkUser := func(login, home, section string, grants ...string) identity.User {
 		t.Helper()
-		_, temp, err := f.users.Create(ctx, identity.NewUser{LoginID: login, Name: "並行　" + login, Tenant: home, Department: "健康部", Section: section})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := f.users.ChangePassword(ctx, login, temp, "correct horse battery"); err != nil {
-			t.Fatal(err)
-		}
-		u, err := f.users.Get(ctx, login)
-		if err != nil {
-			t.Fatal(err)
-		}
+		f.kit.Staff(t, testkit.Staff{Login: login, Name: "並行　" + login, Tenant: home, Section: section})
 		for _, g := range grants { // "pattern@tenant"
 			pattern, tenant, _ := strings.Cut(g, "@")
-			if err := f.access.Direct(ctx, u, pattern, tenant, "concurrency test"); err != nil {
-				t.Fatal(err)
-			}
+			f.kit.Grant(t, login, pattern, tenant)
 		}
-		return u
+		return f.kit.User(t, login)
 	}
 	start := func(u identity.User) session {
 		t.Helper()
@@ -378,11 +367,7 @@ func testConcurrentWriters(t *testing.T, f *webFixture) {
 	// Every write that answered success committed its audit event with it
 	// (some actions, such as session.scope, are also recorded by other steps).
 	for action, n := range stats.ok {
-		var got int
-		if err := f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = $1 AND outcome = 'ok' AND actor_user LIKE 'c__-%'`, action).Scan(&got); err != nil {
-			t.Fatal(err)
-		}
-		if got < n {
+		if got := testutil.CountEvents(t, f.db, `action = $1 AND outcome = 'ok' AND actor_user LIKE 'c__-%'`, action); got < n {
 			t.Errorf("%s: %d successful requests, only %d audit events", action, n, got)
 		}
 	}

@@ -5,8 +5,10 @@ import (
 	"strconv"
 	"strings"
 
+	"bango/internal/access"
 	"bango/internal/errs"
 	"bango/internal/export"
+	"bango/internal/identity"
 )
 
 // The export pages (R-AC-5), in the session's municipality.
@@ -154,5 +156,127 @@ func (s *Server) decideExport(w http.ResponseWriter, r *http.Request) error {
 		return formProblem(r, err, func(status int, msg string) error { return s.renderPendingExports(w, r, status, msg) })
 	}
 	http.Redirect(w, r, "/exports/pending?done="+done, http.StatusSeeOther)
+	return nil
+}
+
+// Exports and copies need a privacy manager's approval (R-AC-5).
+func (s *Server) exportModule() module {
+	return module{
+		name: "exports",
+		routes: []route{
+			{pattern: "GET /exports", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, h: s.exportsPage},
+			{pattern: "POST /exports", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, h: s.askExport},
+			{pattern: "POST /exports/{id}/download", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, h: s.downloadExport},
+			{pattern: "GET /exports/pending", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, h: s.pendingExports},
+			{pattern: "POST /exports/{id}/approve", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, h: s.decideExport},
+			{pattern: "POST /exports/{id}/reject", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, h: s.decideExport},
+			{pattern: "GET /api/v1/exports", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, json: true, h: s.apiExports},
+			{pattern: "POST /api/v1/exports", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, json: true, h: s.apiAskExport},
+			{pattern: "POST /api/v1/exports/{id}/download", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, json: true, h: s.apiDownload},
+			{pattern: "GET /api/v1/exports/pending", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, json: true, h: s.apiPendingExports},
+			{pattern: "POST /api/v1/exports/{id}/approve", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, json: true, h: s.apiExportDecision(true)},
+			{pattern: "POST /api/v1/exports/{id}/reject", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, json: true, h: s.apiExportDecision(false)},
+		},
+		menu: []navItem{
+			{Key: "nav.exports", Href: "/exports", perm: access.ExportRequest},
+			{Key: "nav.exportpending", Href: "/exports/pending", perm: access.ExportApprove},
+		},
+		counters: []counter{
+			{id: "pending-exports", key: "home.exports", href: "/exports/pending", perm: access.ExportApprove, where: currentTenant,
+				count: func(r *http.Request, sess *identity.Session) (int, error) {
+					return s.biz.Exports.CountPending(r.Context(), sess.Tenant)
+				}},
+		},
+	}
+}
+
+func (s *Server) apiExports(w http.ResponseWriter, r *http.Request) error {
+	b := &s.biz
+	sess := sessionFrom(r.Context())
+	mine, err := b.Exports.List(r.Context(), sess.Tenant, sess.User.ID, "")
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"requests": nonNil(mine)})
+	return nil
+}
+
+func (s *Server) apiAskExport(w http.ResponseWriter, r *http.Request) error {
+	b := &s.biz
+	var in struct {
+		Kind            string `json:"kind"`
+		Format          string `json:"format"`
+		Reason          string `json:"reason"`
+		IncludeMyNumber bool   `json:"include_mynumber"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	sess := sessionFrom(r.Context())
+	req, err := b.Exports.Ask(r.Context(), sess.User, sess.Tenant, in.Kind, in.Format, in.Reason, in.IncludeMyNumber)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, req)
+	return nil
+}
+
+func (s *Server) apiPendingExports(w http.ResponseWriter, r *http.Request) error {
+	b := &s.biz
+	list, err := b.Exports.List(r.Context(), sessionFrom(r.Context()).Tenant, 0, export.Pending)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"requests": nonNil(list)})
+	return nil
+}
+
+func (s *Server) apiExportDecision(approve bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		b := &s.biz
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		note, err := noteOf(r)
+		if err != nil {
+			return err
+		}
+		sess := sessionFrom(r.Context())
+		decide := b.Exports.Reject
+		if approve {
+			decide = b.Exports.Approve
+		}
+		req, err := decide(r.Context(), sess.User, sess.Tenant, id, note)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, req)
+		return nil
+	}
+}
+
+func (s *Server) apiDownload(w http.ResponseWriter, r *http.Request) error {
+	b := &s.biz
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	sess := sessionFrom(r.Context())
+	req, err := b.Exports.Get(r.Context(), sess.Tenant, id)
+	if err != nil {
+		return err
+	}
+	hw := &headerOnWrite{ResponseWriter: w, set: func(h http.Header) {
+		h.Set("Content-Type", "text/csv; charset=utf-8")
+		h.Set("Content-Disposition", `attachment; filename="bango-export-`+strconv.FormatInt(id, 10)+"-"+req.Kind+`.csv"`)
+	}}
+	if _, err := b.Exports.Download(r.Context(), sess.User, sess.Tenant, id, s.users.SecondFactorRecent(*sess), hw); err != nil {
+		if hw.wrote {
+			s.log.ErrorContext(r.Context(), "export interrupted", "export", id, "err", err)
+			return nil
+		}
+		return err
+	}
 	return nil
 }

@@ -1,15 +1,13 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
-	"bango/internal/audit"
-	"bango/internal/resident"
+	"bango/internal/testutil/testkit"
 )
 
 var approveExport = regexp.MustCompile(`formaction="/exports/(\d+)/approve"`)
@@ -19,11 +17,7 @@ var approveExport = regexp.MustCompile(`formaction="/exports/(\d+)/approve"`)
 // downloads it once as CSV carrying the request number.
 func TestExportPages(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, f *webFixture) {
-		ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
-		if _, err := f.residents.Create(ctx, "131041", resident.Input{Code: "100001", NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
-			Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1", MyNumber: "123456789018"}); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Resident(t, f.residents, "131041", testkit.Person("100001", "123456789018"))
 		head, headCSRF := f.staffClient(t, "head", "131041", "医療保険年金課", [2]string{"section-head", "131041"}, [2]string{"number-viewer", "131041"})
 		privacy, privacyCSRF := f.staffClient(t, "privacy", "", "個人情報保護担当", [2]string{"privacy-manager", "131041"})
 		if res, _ := f.post(t, head, "/exports", url.Values{"csrf": {headCSRF}, "kind": {"residents"}, "reason": {"県連合会への資格照会"}, "include_mynumber": {"yes"}}); res.StatusCode != http.StatusSeeOther {

@@ -5,10 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"bango/internal/access"
-	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/identity"
 	"bango/internal/review"
@@ -111,60 +109,6 @@ func (s *Server) renderGrants(w http.ResponseWriter, r *http.Request, status int
 		p.Notice = tr(p.Lang, "grants.revoked")
 	}
 	return s.render(w, r, status, "grants", p)
-}
-
-// parseDay reads a date (YYYY-MM-DD) as the start of that day in Japan.
-func parseDay(field, v string) (time.Time, error) {
-	if v == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.ParseInLocation("2006-01-02", v, jst)
-	if err != nil {
-		var fe errs.FieldErrors
-		fe.Add(field, errs.Message{JA: "日付は 2026-04-01 の形で入力してください", EN: "must be a date like 2026-04-01"})
-		return time.Time{}, fe.Err()
-	}
-	return t.UTC(), nil
-}
-
-// formProblem answers a refused form: "not found" stays an error page, a
-// problem the person can fix shows the form again with its message, and
-// anything else is a server error.
-func formProblem(r *http.Request, err error, rerender func(status int, msg string) error) error {
-	if errs.Is(err, errs.NotFound) {
-		return err
-	}
-	msg, ok := problemText(lang(r), err)
-	if !ok {
-		return err
-	}
-	return rerender(problemStatus(err), msg)
-}
-
-// problemText is the message of an error the user can act on, in their
-// language; ok is false for a server failure.
-func problemText(lang string, err error) (string, bool) {
-	if fs := errs.Fields(err); fs != nil {
-		var parts []string
-		for _, f := range fs {
-			parts = append(parts, f.Field+": "+f.Reason.In(lang))
-		}
-		return strings.Join(parts, " / "), true
-	}
-	switch errs.KindOf(err) {
-	case errs.Forbidden, errs.Conflict, errs.NotFound, errs.Invalid:
-		return errs.Public(err), true
-	}
-	return "", false
-}
-
-var statusOfProblem = map[errs.Kind]int{errs.Forbidden: http.StatusForbidden, errs.Conflict: http.StatusConflict, errs.NotFound: http.StatusNotFound}
-
-func problemStatus(err error) int {
-	if st, ok := statusOfProblem[errs.KindOf(err)]; ok {
-		return st
-	}
-	return http.StatusBadRequest
 }
 
 func (s *Server) applyGrant(w http.ResponseWriter, r *http.Request) error {
@@ -286,121 +230,6 @@ func (s *Server) revokeGrant(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// switchScope changes the municipality the session works in, among those
-// the user holds rights for; anything else is refused and audited.
-func (s *Server) switchScope(w http.ResponseWriter, r *http.Request) error {
-	sess := sessionFrom(r.Context())
-	f, err := formValues(r, "tenant")
-	if err != nil {
-		return err
-	}
-	if !slices.Contains(rightsFrom(r.Context()).AllTenants(), f["tenant"]) {
-		err := errs.E(errs.Forbidden, "you hold no rights in municipality %q", f["tenant"])
-		s.refused(r, "scope tenant="+f["tenant"], err)
-		return err
-	}
-	if err := s.users.SetSessionTenant(r.Context(), *sess, f["tenant"]); err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/", http.StatusSeeOther)
-	return nil
-}
-
-type patternsData struct {
-	Patterns  []access.Pattern
-	Catalogue []access.Info
-	Pending   []review.Change // changes waiting for an approver
-}
-
-func (s *Server) patternsPage(w http.ResponseWriter, r *http.Request) error {
-	return s.renderPatterns(w, r, http.StatusOK, "", nil)
-}
-
-func (s *Server) renderPatterns(w http.ResponseWriter, r *http.Request, status int, problem string, form map[string]string) error {
-	p := s.newPage(r, "patterns.title", sessionFrom(r.Context()))
-	ps, err := s.access.Patterns(r.Context())
-	if err != nil {
-		return err
-	}
-	changes, err := s.patternChanges(r)
-	if err != nil {
-		return err
-	}
-	p.Data, p.Error = patternsData{Patterns: ps, Catalogue: access.Catalogue(), Pending: changes}, problem
-	if form != nil {
-		p.Form = form
-	}
-	if r.URL.Query().Get("done") == "submitted" {
-		p.Notice = tr(p.Lang, "patterns.submitted")
-	}
-	return s.render(w, r, status, "patterns", p)
-}
-
-// savePattern submits a new or changed pattern: it holds only when a
-// holder of grant.approve other than its author confirms it (R-AC-3).
-func (s *Server) savePattern(w http.ResponseWriter, r *http.Request) error {
-	f, err := formValues(r, "code", "name", "affiliation", "job", "scope")
-	if err != nil {
-		return err
-	}
-	pat := access.Pattern{Code: f["code"], Name: f["name"], Affiliation: f["affiliation"], Job: f["job"], Scope: f["scope"]}
-	for _, v := range r.PostForm["permission"] {
-		pat.Permissions = append(pat.Permissions, access.Permission(v))
-	}
-	if _, err := s.submitPattern(r, pat); err != nil {
-		msg, ok := problemText(lang(r), err)
-		if !ok {
-			return err
-		}
-		return s.renderPatterns(w, r, problemStatus(err), msg, f)
-	}
-	http.Redirect(w, r, "/admin/patterns?done=submitted", http.StatusSeeOther)
-	return nil
-}
-
-// submitPattern puts a pattern change in the approvers' queue.
-func (s *Server) submitPattern(r *http.Request, pat access.Pattern) (review.Change, error) {
-	b := &s.biz
-	pp, err := s.access.PatternChange(r.Context(), pat)
-	if err != nil {
-		return review.Change{}, err
-	}
-	return b.Review.Submit(r.Context(), sessionFrom(r.Context()).User, "", review.Proposal{Kind: access.KindPattern,
-		Subject: audit.Subject{Type: "pattern", ID: pat.Code}, Summary: pp.Summary, Payload: pp.Payload})
-}
-
-// patternChanges are the pattern changes waiting for an approver.
-func (s *Server) patternChanges(r *http.Request) ([]review.Change, error) {
-	b := &s.biz
-	return b.Review.Queue(r.Context(), "", "", "")
-}
-
-// decidePatternChange confirms or rejects a pattern change, by the last
-// part of the path; the review engine refuses its author.
-func (s *Server) decidePatternChange(w http.ResponseWriter, r *http.Request) error {
-	b := &s.biz
-	id, err := changeID(r)
-	if err != nil {
-		return err
-	}
-	f, err := formValues(r, "note")
-	if err != nil {
-		return err
-	}
-	sess, done := sessionFrom(r.Context()), "pattern_confirmed"
-	if strings.HasSuffix(r.URL.Path, "/reject") {
-		done = "pattern_rejected"
-		_, err = b.Review.Reject(r.Context(), sess.User, "", id, f["note"])
-	} else {
-		_, err = b.Review.Confirm(r.Context(), sess.User, "", id, nil)
-	}
-	if err != nil {
-		return formProblem(r, err, func(status int, msg string) error { return s.renderPending(w, r, status, msg) })
-	}
-	http.Redirect(w, r, "/grants/pending?done="+done, http.StatusSeeOther)
-	return nil
-}
-
 // issueActivation gives a member of one's section who waits for a first
 // enrolment the activation code to hand over; shown this once.
 func (s *Server) issueActivation(w http.ResponseWriter, r *http.Request) error {
@@ -427,4 +256,138 @@ func (s *Server) activation(r *http.Request, login string) (string, error) {
 	return s.users.IssueActivation(r.Context(), sessionFrom(r.Context()).User, login, func(issuer, user identity.User) error {
 		return acc.MayActFor(r.Context(), issuer, user)
 	})
+}
+
+// Rights (R-AC-2, R-AC-3): a section head applies, the IS department
+// approves; a first enrolment after an administrator-set password needs
+// an activation code from someone else (issue 15).
+func (s *Server) accessModule() module {
+	return module{
+		name: "access",
+		routes: []route{
+			{pattern: "GET /grants", gate: loggedIn, perm: access.GrantApply, h: s.grantsPage},
+			{pattern: "POST /grants", gate: loggedIn, perm: access.GrantApply, h: s.applyGrant},
+			{pattern: "GET /grants/pending", gate: loggedIn, perm: access.GrantApprove, where: systemWide, h: s.pendingGrants},
+			{pattern: "POST /grants/{id}/approve", gate: loggedIn, perm: access.GrantApprove, where: systemWide, h: s.decideGrant},
+			{pattern: "POST /grants/{id}/reject", gate: loggedIn, perm: access.GrantApprove, where: systemWide, h: s.decideGrant},
+			{pattern: "POST /grants/{id}/revoke", gate: loggedIn, perm: access.GrantApply, h: s.revokeGrant},
+			{pattern: "POST /staff/activation/{login}", gate: loggedIn, perm: access.GrantApply, h: s.issueActivation},
+			{pattern: "GET /api/v1/grants", gate: loggedIn, perm: access.GrantApply, json: true, h: s.apiGrants},
+			{pattern: "POST /api/v1/grants", gate: loggedIn, perm: access.GrantApply, json: true, h: s.apiApply},
+			{pattern: "POST /api/v1/grants/{id}/revoke", gate: loggedIn, perm: access.GrantApply, json: true, h: s.apiGrantAction("revoke")},
+			{pattern: "POST /api/v1/users/{login}/activation", gate: loggedIn, perm: access.GrantApply, json: true, h: s.apiIssueActivation},
+			{pattern: "GET /api/v1/grants/pending", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiPendingGrants},
+			{pattern: "POST /api/v1/grants/{id}/approve", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiGrantAction("approve")},
+			{pattern: "POST /api/v1/grants/{id}/reject", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiGrantAction("reject")},
+		},
+		menu: []navItem{
+			{Key: "nav.grants", Href: "/grants", perm: access.GrantApply},
+			{Key: "nav.pending", Href: "/grants/pending", perm: access.GrantApprove},
+		},
+		counters: []counter{
+			{id: "pending-approvals", key: "home.pending", href: "/grants/pending", perm: access.GrantApprove, where: systemWide,
+				count: func(r *http.Request, sess *identity.Session) (int, error) {
+					return s.access.CountAwaiting(r.Context(), sess.User)
+				}},
+		},
+	}
+}
+
+func (s *Server) apiGrants(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.grantsData(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"grants": nonNil(d.Grants), "members": nonNil(d.Members), "patterns": nonNil(d.Patterns), "tenants": nonNil(d.Tenants)})
+	return nil
+}
+
+// application is a grant application as the API takes it; dates are
+// YYYY-MM-DD in Japan time.
+type application struct {
+	LoginID string `json:"login_id"`
+	Pattern string `json:"pattern"`
+	Tenant  string `json:"tenant"`
+	From    string `json:"from"`
+	Until   string `json:"until"`
+	Reason  string `json:"reason"`
+}
+
+func (s *Server) apiApply(w http.ResponseWriter, r *http.Request) error {
+	var in application
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	app := access.Application{LoginID: in.LoginID, Pattern: in.Pattern, Tenant: in.Tenant, Reason: in.Reason}
+	var err error
+	if app.From, err = parseDay("from", in.From); err != nil {
+		return err
+	}
+	if app.Until, err = parseDay("until", in.Until); err != nil {
+		return err
+	}
+	grantee, err := s.users.Get(r.Context(), in.LoginID)
+	if errs.Is(err, errs.NotFound) {
+		var fe errs.FieldErrors
+		fe.Add("login_id", errs.Message{JA: "その職員はいません", EN: "no such staff member"})
+		return fe.Err()
+	} else if err != nil {
+		return err
+	}
+	g, err := s.access.Apply(r.Context(), sessionFrom(r.Context()).User, grantee, app)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, g)
+	return nil
+}
+
+func (s *Server) apiPendingGrants(w http.ResponseWriter, r *http.Request) error {
+	grants, err := s.access.Grants(r.Context(), access.GrantFilter{Status: access.Pending})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"grants": nonNil(grants)})
+	return nil
+}
+
+// apiGrantAction approves, rejects or revokes, by the path's last part.
+func (s *Server) apiGrantAction(action string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		note, err := noteOf(r)
+		if err != nil {
+			return err
+		}
+		svc, user := s.access, sessionFrom(r.Context()).User
+		var g access.Grant
+		switch action {
+		case "approve":
+			g, err = svc.Approve(r.Context(), user, id, note)
+		case "reject":
+			g, err = svc.Reject(r.Context(), user, id, note)
+		default:
+			g, err = svc.Revoke(r.Context(), user, id, note)
+		}
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, g)
+		return nil
+	}
+}
+
+func (s *Server) apiIssueActivation(w http.ResponseWriter, r *http.Request) error {
+	if err := decodeJSON(r, &struct{}{}); err != nil {
+		return err
+	}
+	code, err := s.activation(r, r.PathValue("login"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"login_id": r.PathValue("login"), "activation_code": code})
+	return nil
 }

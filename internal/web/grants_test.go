@@ -11,32 +11,30 @@ import (
 	"testing"
 
 	"bango/internal/access"
-	"bango/internal/audit"
 	"bango/internal/identity"
 	"bango/internal/testutil"
+	"bango/internal/testutil/testkit"
 )
 
-// staffClient creates a staff member with a changed password, gives them
-// patterns directly, and returns a logged-in client and its CSRF token.
+// staffClient makes login a staff member of tenant and section (unless
+// they are one already) holding the patterns, each {pattern, where it
+// holds}, and returns a logged-in client and its CSRF token.
 func (f *webFixture) staffClient(t *testing.T, login, tenant, section string, patterns ...[2]string) (*http.Client, string) {
 	t.Helper()
-	ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
-	if _, err := f.users.Get(ctx, login); err != nil {
-		_, temp, err := f.users.Create(ctx, identity.NewUser{LoginID: login, Name: "試験　" + login, Tenant: tenant, Department: "健康部", Section: section})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := f.users.ChangePassword(ctx, login, temp, "correct horse battery"); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := f.users.Get(context.Background(), login); err != nil {
+		f.kit.Staff(t, testkit.Staff{Login: login, Tenant: tenant, Section: section})
 	}
-	u, _ := f.users.Get(ctx, login)
 	for _, p := range patterns {
-		if err := f.access.Direct(ctx, u, p[0], p[1], "test"); err != nil {
-			t.Fatal(err)
-		}
+		f.kit.Grant(t, login, p[0], p[1])
 	}
-	tok, sess, err := f.users.StartSession(ctx, u, identity.StageActive, "127.0.0.1", "", "")
+	return f.session(t, f.kit.User(t, login))
+}
+
+// session returns a client logged in as u (both factors passed) and its
+// CSRF token.
+func (f *webFixture) session(t *testing.T, u identity.User) (*http.Client, string) {
+	t.Helper()
+	tok, sess, err := f.users.StartSession(testutil.As(testkit.Setup), u, identity.StageActive, "127.0.0.1", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,8 +115,7 @@ func TestGrantPages(t *testing.T) {
 		if _, home := f.get(t, clerk, "/"); strings.Contains(home, "国保担当（業務担当）") {
 			t.Fatal("a revoked right is still listed")
 		}
-		var refusals int
-		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE outcome = 'denied' AND action IN ('grant.approve', 'grant.apply', 'request.refused')`).Scan(&refusals)
+		refusals := testutil.CountEvents(t, f.db, `outcome = 'denied' AND action IN ('grant.approve', 'grant.apply', 'request.refused')`)
 		if refusals < 4 {
 			t.Fatalf("refusals audited = %d, want at least 4", refusals)
 		}
@@ -179,8 +176,7 @@ func TestPatternChangeNeedsSecondPerson(t *testing.T) {
 		if !revealAllowed() {
 			t.Fatal("a rejected change was applied")
 		}
-		var events int
-		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action IN ('review.submit', 'review.confirm', 'review.reject', 'pattern.update')`).Scan(&events)
+		events := testutil.CountEvents(t, f.db, `action IN ('review.submit', 'review.confirm', 'review.reject', 'pattern.update')`)
 		if events < 4 {
 			t.Fatalf("pattern change events = %d", events)
 		}

@@ -2,21 +2,27 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"bango/internal/access"
 	"bango/internal/alert"
+	"bango/internal/errs"
 	"bango/internal/notify"
 )
 
 // homeData is the home page: what waits for the person, by their rights.
 type homeData struct {
-	Grants           []access.Grant // the user's live grants
-	PendingApprovals int            // applications this approver may decide
-	PendingExports   int            // export requests awaiting the privacy manager
-	ReviewQueue      int            // entries of the checker's section awaiting confirmation
-	Alerts           []alert.Alert  // open alerts, for the privacy manager
-	FailingMail      []notify.Mail  // status reports that keep failing, for the IS department
+	Grants      []access.Grant // the user's live grants
+	Counters    []homeCount    // what waits for the person, by module
+	Alerts      []alert.Alert  // open alerts, for the privacy manager
+	FailingMail []notify.Mail  // status reports that keep failing, for the IS department
+}
+
+// homeCount is one module's counter as the page shows it.
+type homeCount struct {
+	ID, Key, Href string
+	N             int
 }
 
 // home is each user's start page: where they work, what they hold, and
@@ -35,39 +41,52 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 			d.Grants = append(d.Grants, g)
 		}
 	}
-	// Counters count in the database: a list cut at a page would
-	// under-count a busy day.
-	if p.Rights.Has(access.GrantApprove, "") {
-		if d.PendingApprovals, err = s.access.CountAwaiting(r.Context(), sess.User); err != nil {
-			return err
-		}
-	}
-	if b := &s.biz; true {
-		if p.Rights.Has(access.ExportApprove, sess.Tenant) {
-			if d.PendingExports, err = b.Exports.CountPending(r.Context(), sess.Tenant); err != nil {
-				return err
+	for _, m := range s.modules {
+		for _, c := range m.counters {
+			if !c.holds(p.Rights, sess) {
+				continue
 			}
-		}
-		if p.Rights.Has(access.ReviewConfirm, sess.Tenant) {
-			if d.ReviewQueue, err = b.Review.CountQueue(r.Context(), sess.Tenant, sess.User.Department, sess.User.Section); err != nil {
-				return err
-			}
-		}
-		if p.Rights.Has(access.UserAdmin, "") && b.Outbox != nil {
-			failing, err := b.Outbox.Failing(r.Context())
+			n, err := c.count(r, sess)
 			if err != nil {
 				return err
 			}
-			d.FailingMail = failing
-		}
-		if p.Rights.Anywhere(access.AlertReview) {
-			f := reviewFilter(r)
-			f.Status, f.Limit = "open", 20
-			if d.Alerts, _, err = b.Alerts.List(r.Context(), f); err != nil {
-				return err
+			if n > 0 {
+				d.Counters = append(d.Counters, homeCount{ID: c.id, Key: c.key, Href: c.href, N: n})
 			}
+		}
+	}
+	if p.Rights.Has(access.UserAdmin, "") && s.biz.Outbox != nil {
+		if d.FailingMail, err = s.biz.Outbox.Failing(r.Context()); err != nil {
+			return err
+		}
+	}
+	if p.Rights.Anywhere(access.AlertReview) {
+		f := reviewFilter(r)
+		f.Status, f.Limit = "open", 20
+		if d.Alerts, _, err = s.biz.Alerts.List(r.Context(), f); err != nil {
+			return err
 		}
 	}
 	p.Data = d
 	return s.render(w, r, http.StatusOK, "home", p)
+}
+
+// switchScope changes the municipality the session works in, among those
+// the user holds rights for; anything else is refused and audited.
+func (s *Server) switchScope(w http.ResponseWriter, r *http.Request) error {
+	sess := sessionFrom(r.Context())
+	f, err := formValues(r, "tenant")
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(rightsFrom(r.Context()).AllTenants(), f["tenant"]) {
+		err := errs.E(errs.Forbidden, "you hold no rights in municipality %q", f["tenant"])
+		s.refused(r, "scope tenant="+f["tenant"], err)
+		return err
+	}
+	if err := s.users.SetSessionTenant(r.Context(), *sess, f["tenant"]); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
 }

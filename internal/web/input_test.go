@@ -20,6 +20,7 @@ import (
 	"bango/internal/errs"
 	"bango/internal/identity"
 	"bango/internal/testutil"
+	"bango/internal/testutil/testkit"
 )
 
 // badTexts are what the probe sends: NUL, invalid UTF-8, a control
@@ -70,23 +71,11 @@ func probeFields(t *testing.T) []string {
 func TestUnreadableInput(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, f *webFixture) {
 		ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
-		_, temp, err := f.users.Create(ctx, identity.NewUser{LoginID: "all.rights", Name: "試験　全権", Tenant: "131041", Department: "健康部", Section: "試験課"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := f.users.ChangePassword(ctx, "all.rights", temp, "correct horse battery"); err != nil {
-			t.Fatal(err)
-		}
-		u, _ := f.users.Get(ctx, "all.rights")
+		var every []string
 		for _, p := range access.DefaultPatterns {
-			tenant := "131041"
-			if p.Scope == access.ScopeSystem {
-				tenant = ""
-			}
-			if err := f.access.Direct(ctx, u, p.Code, tenant, "probe"); err != nil {
-				t.Fatal(err)
-			}
+			every = append(every, p.Code)
 		}
+		u := f.kit.Staff(t, testkit.Staff{Login: "all.rights", Name: "試験　全権", Tenant: "131041", Section: "試験課", Patterns: every})
 		tok, sess, err := f.users.StartSession(ctx, u, identity.StageActive, "127.0.0.1", "", "")
 		if err != nil {
 			t.Fatal(err)
@@ -171,9 +160,8 @@ func TestUnreadableInput(t *testing.T) {
 
 		// A login whose password is unreadable is a failed login of that
 		// account: counted towards the lockout, audited.
-		unreadableLogins := func() (n int) {
-			f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = 'login.password' AND outcome = 'denied' AND (detail LIKE 'reason=wrong_password%' AND subject_id = 'tanaka.h' OR detail = 'reason=unreadable_login_id' AND subject_id = '[unreadable text]')`).Scan(&n)
-			return n
+		unreadableLogins := func() int {
+			return testutil.CountEvents(t, f.db, `action = 'login.password' AND outcome = 'denied' AND (detail LIKE 'reason=wrong_password%' AND subject_id = 'tanaka.h' OR detail = 'reason=unreadable_login_id' AND subject_id = '[unreadable text]')`)
 		}
 		before := unreadableLogins()
 		lc := f.client(t)

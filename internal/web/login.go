@@ -298,3 +298,47 @@ func (s *Server) changePIN(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.render(w, r, http.StatusBadRequest, "pin", p)
 }
+
+// Logging in (password, then the second factor), the lock screen, one's
+// own password, PIN and passkeys, the municipality one works in, the
+// language, and the home page.
+func (s *Server) accountModule() module {
+	return module{
+		name: "account",
+		routes: []route{
+			{pattern: "GET /lang", h: s.setLang},
+			{pattern: "GET /login", h: s.loginForm},
+			{pattern: "POST /login", hearsBadInput: true, h: s.login},
+			{pattern: "GET /login/second", gate: passwordStage, h: s.secondForm},
+			{pattern: "POST /login/second", gate: passwordStage, h: s.second},
+			{pattern: "GET /login/enroll", gate: passwordStage, h: s.enrolForm},
+			{pattern: "POST /login/enroll", gate: passwordStage, h: s.enrol},
+			{pattern: "POST /login/passkey/begin", gate: passwordStage, json: true, h: s.passkeyChallenge},
+			{pattern: "POST /login/passkey/finish", gate: passwordStage, json: true, h: s.passkeyLogin},
+			{pattern: "POST /logout", gate: anySession, h: s.logout},
+			{pattern: "GET /lock", gate: anySession, h: s.lockForm},
+			{pattern: "POST /lock", gate: anySession, h: s.unlock},
+			{pattern: "POST /lock/passkey/begin", gate: anySession, json: true, h: s.passkeyChallenge},
+			{pattern: "POST /lock/passkey/finish", gate: anySession, json: true, h: s.passkeyUnlock},
+			{pattern: "GET /password", gate: anySession, h: s.passwordForm},
+			{pattern: "POST /password", gate: anySession, h: s.changePassword},
+			{pattern: "POST /lock/now", gate: loggedIn, h: s.lockNow},
+			{pattern: "GET /pin", gate: loggedIn, h: s.pinForm},
+			{pattern: "POST /pin", gate: loggedIn, h: s.changePIN},
+			{pattern: "GET /passkeys", gate: loggedIn, h: s.passkeysPage},
+			{pattern: "POST /passkeys/begin", gate: loggedIn, json: true, h: s.passkeyRegisterBegin},
+			{pattern: "POST /passkeys/finish", gate: loggedIn, json: true, h: s.passkeyRegisterFinish},
+			{pattern: "POST /passkeys/delete", gate: loggedIn, h: s.passkeyRemove},
+			{pattern: "POST /scope", gate: loggedIn, h: s.switchScope},
+			{pattern: "GET /{$}", gate: loggedIn, h: s.home},
+			{pattern: "GET /api/v1/me", gate: loggedIn, json: true, h: s.apiMe},
+			{pattern: "POST /api/v1/scope", gate: loggedIn, json: true, h: s.apiScope},
+		},
+		menu: []navItem{
+			{Key: "nav.home", Href: "/"},
+			{Key: "nav.password", Href: "/password", last: true},
+			{Key: "nav.pin", Href: "/pin", last: true},
+			{Key: "nav.passkeys", Href: "/passkeys", last: true},
+		},
+	}
+}

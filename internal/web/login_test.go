@@ -9,7 +9,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -27,10 +26,12 @@ import (
 	"bango/internal/tenant"
 	"bango/internal/terminal"
 	"bango/internal/testutil"
+	"bango/internal/testutil/testkit"
 	"bango/internal/vault"
 )
 
 type webFixture struct {
+	kit       *testkit.Kit
 	db        *store.DB
 	vault     *vault.Vault
 	users     *identity.Service
@@ -53,58 +54,27 @@ type webFixture struct {
 func newWeb(t *testing.T, eng store.Engine) *webFixture {
 	t.Helper()
 	db := testutil.NewDB(t, eng)
-	mk, _, err := vault.LoadKeyFile(filepath.Join(t.TempDir(), "master.key"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := vault.New(db, mk)
-	ctx := audit.WithActor(context.Background(), audit.Actor{User: "is-admin"})
-	for code, name := range map[string]string{"131041": "新宿区", "011002": "札幌市"} {
-		if _, err := tenant.NewService(db, v).Create(ctx, code, name); err != nil {
-			t.Fatal(err)
-		}
-	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	f := &webFixture{db: db, vault: v, now: time.Now().UTC()}
-	f.users = identity.NewService(db, v, identity.NewHasher(identity.Params{Time: 1, MemoryKiB: 1024, Threads: 1}, 2), identity.DefaultPolicy, quiet)
+	k := testkit.New(t, db)
+	k.Municipality(t, testkit.Shinjuku, "新宿区")
+	k.Municipality(t, testkit.Sapporo, "札幌市")
+	f := &webFixture{kit: k, db: db, vault: k.Vault, users: k.Users, access: k.Access, now: time.Now().UTC()}
 	f.users.SetClock(func() time.Time { return f.now })
-	_, temp, err := f.users.Create(ctx, identity.NewUser{LoginID: "tanaka.h", Name: "田中　花子", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.users.ChangePassword(ctx, "tanaka.h", temp, "correct horse battery"); err != nil {
-		t.Fatal(err)
-	}
-	k, err := f.users.EnrollTOTP(ctx, "tanaka.h")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.secret = k.Secret
-	if err := f.users.SetPIN(ctx, "tanaka.h", "2580"); err != nil {
-		t.Fatal(err)
-	}
-	f.access = access.NewService(db)
-	f.users.SetPersonnelHook(f.access.RevokeAll)
-	if _, err := f.access.SeedDefaults(ctx); err != nil {
-		t.Fatal(err)
-	}
-	s := New(Deps{DB: db, Users: f.users, Access: f.access, Terminals: terminal.New(db), Log: quiet, Version: "test", Limits: unlimited})
-	f.server = s
-	f.residents = resident.NewService(db, v, quiet)
-	f.review = review.NewService(db, v, f.access)
+	k.Staff(t, testkit.Staff{Login: "tanaka.h", Name: "田中　花子", Tenant: testkit.Shinjuku})
+	f.secret = k.SecondFactor(t, "tanaka.h")
+	quiet := testkit.Quiet
+	f.residents = resident.NewService(db, k.Vault, quiet)
+	f.review = review.NewService(db, k.Vault, f.access)
 	f.review.Register(resident.KindMyNumber, f.residents.ApplyMyNumber)
 	f.review.RegisterSystem(access.KindPattern, f.access.ApplyPattern, access.GrantApprove)
 	f.alerts = alert.NewService(db)
 	f.exports = export.NewService(db, f.access)
 	f.exports.Register(export.Kind{Name: "residents", JA: "宛名一覧", EN: "Residents", Write: f.residents.ExportCSV})
 	f.outbox = notify.NewOutbox(db)
-	keys, _, err := audit.LoadKeys(filepath.Join(t.TempDir(), "audit.key"), filepath.Join(t.TempDir(), "audit.pub"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.sequencer = audit.NewSequencer(db, keys, quiet, audit.SequencerOptions{Every: 1000, Period: time.Hour})
+	f.sequencer = audit.NewSequencer(db, testutil.AuditKeys(t), quiet, audit.SequencerOptions{Every: 1000, Period: time.Hour})
 	f.residents.SetRevealPolicy(resident.RevealPolicy{Purposes: resident.DefaultRevealPurposes, PerHour: 3, Alerts: f.alerts})
-	s.SetBusiness(Business{Residents: f.residents, Review: f.review, Alerts: f.alerts, Exports: f.exports, Outbox: f.outbox, Tenants: tenant.NewService(db, v)})
+	s := New(Deps{DB: db, Users: f.users, Access: f.access, Terminals: terminal.New(db), Log: quiet, Version: "test", Limits: unlimited,
+		Business: Business{Residents: f.residents, Review: f.review, Alerts: f.alerts, Exports: f.exports, Outbox: f.outbox, Tenants: tenant.NewService(db, k.Vault)}})
+	f.server = s
 	s.SetReady(true)
 	f.srv = httptest.NewTLSServer(s.Handler())
 	t.Cleanup(f.srv.Close)
@@ -239,8 +209,7 @@ func TestLoginFlow(t *testing.T) {
 			if res, _ := f.get(t, c, "/"); res.Header.Get("Location") != "/login" {
 				t.Fatal("home after logout")
 			}
-			var refused int
-			f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused' AND detail LIKE 'reason=csrf%'`).Scan(&refused)
+			refused := testutil.CountEvents(t, f.db, `action = 'request.refused' AND detail LIKE 'reason=csrf%'`)
 			if refused != 1 {
 				t.Fatalf("refused CSRF requests audited: %d", refused)
 			}
@@ -334,8 +303,7 @@ func TestRefusals(t *testing.T) {
 		if res.StatusCode != 400 || !strings.Contains(page, "login_id") {
 			t.Fatalf("oversized field: %d\n%s", res.StatusCode, page)
 		}
-		var n int
-		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused'`).Scan(&n)
+		n := testutil.CountEvents(t, f.db, `action = 'request.refused'`)
 		if n != 2 {
 			t.Fatalf("refusals audited = %d, want 2", n)
 		}
@@ -407,8 +375,7 @@ func TestDesignatedTerminals(t *testing.T) {
 		if res, _ := f.get(t, c, "/"); res.StatusCode != http.StatusForbidden {
 			t.Fatalf("a disabled terminal's session still works: %d", res.StatusCode)
 		}
-		var refused int
-		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused' AND detail LIKE 'reason=unregistered_terminal%'`).Scan(&refused)
+		refused := testutil.CountEvents(t, f.db, `action = 'request.refused' AND detail LIKE 'reason=unregistered_terminal%'`)
 		if refused != 3 {
 			t.Fatalf("refusals audited = %d, want 3", refused)
 		}

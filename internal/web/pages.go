@@ -77,32 +77,6 @@ type page struct {
 	Data                         any      // the page's own content
 }
 
-type navItem struct {
-	Key, Href string
-	Current   bool
-	perm      access.Permission // shown only to holders
-}
-
-// navigation is the menu; each entry shows only to those who may use it.
-var navigation = []navItem{
-	{Key: "nav.home", Href: "/"},
-	{Key: "nav.residents", Href: "/residents", perm: access.ResidentRead},
-	{Key: "nav.review", Href: "/review", perm: access.ReviewConfirm},
-	{Key: "nav.exports", Href: "/exports", perm: access.ExportRequest},
-	{Key: "nav.exportpending", Href: "/exports/pending", perm: access.ExportApprove},
-	{Key: "nav.audit", Href: "/audit", perm: access.AuditRead},
-	{Key: "nav.alerts", Href: "/alerts", perm: access.AlertReview},
-	{Key: "nav.periodreview", Href: "/audit/review", perm: access.AlertReview},
-	{Key: "nav.grants", Href: "/grants", perm: access.GrantApply},
-	{Key: "nav.pending", Href: "/grants/pending", perm: access.GrantApprove},
-	{Key: "nav.users", Href: "/admin/users", perm: access.UserAdmin},
-	{Key: "nav.terminals", Href: "/admin/terminals", perm: access.TerminalAdmin},
-	{Key: "nav.patterns", Href: "/admin/patterns", perm: access.PatternAdmin},
-	{Key: "nav.password", Href: "/password"},
-	{Key: "nav.pin", Href: "/pin"},
-	{Key: "nav.passkeys", Href: "/passkeys"},
-}
-
 func (s *Server) newPage(r *http.Request, title string, sess *identity.Session) *page {
 	l := lang(r)
 	p := &page{Lang: l, OtherLang: map[string]string{"ja": "en", "en": "ja"}[l], Title: title, Path: r.URL.Path, Session: sess, Form: map[string]string{}}
@@ -117,7 +91,7 @@ func (s *Server) newPage(r *http.Request, title string, sess *identity.Session) 
 		p.IdleSeconds = int(math.Ceil(left.Seconds())) + 1
 		rights := rightsFrom(r.Context())
 		p.Rights = rights
-		for _, n := range navigation {
+		for _, n := range s.menu {
 			if n.perm != "" && !rights.Anywhere(n.perm) {
 				continue
 			}

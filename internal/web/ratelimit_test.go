@@ -75,11 +75,7 @@ func (lt *limited) post(t *testing.T, c *http.Client, path, from string, form ur
 
 func (lt *limited) count(t *testing.T, where string, args ...any) int {
 	t.Helper()
-	var n int
-	if err := lt.f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE `+where, args...).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return testutil.CountEvents(t, lt.f.db, where, args...)
 }
 
 func (lt *limited) details(t *testing.T, where string, args ...any) []string {

@@ -28,7 +28,6 @@ type Business struct {
 	Tenants   *tenant.Service
 }
 
-
 // The resident pages work in the session's municipality only: a code of
 // another municipality is "not found" (R-AC-6).
 
@@ -254,3 +253,114 @@ func (s *Server) reveal(r *http.Request, req resident.RevealRequest) (resident.R
 
 // newToken is a random one-time token for a form.
 func newToken() string { return rand.Text() }
+
+// Residents, in the session's municipality (R-AC-6); My Number entry
+// waits for a checker (R-ACC-1); reveal needs a purpose and a fresh
+// second factor (R-AC-4).
+func (s *Server) residentModule() module {
+	return module{
+		name: "residents",
+		routes: []route{
+			{pattern: "GET /residents", gate: loggedIn, perm: access.ResidentRead, where: currentTenant, h: s.residentsPage},
+			{pattern: "POST /residents", gate: loggedIn, perm: access.ResidentRead, where: currentTenant, h: s.residentsSearchPost},
+			{pattern: "GET /residents/{code}", gate: loggedIn, perm: access.ResidentRead, where: currentTenant, h: s.residentPage},
+			{pattern: "POST /residents/{code}/mynumber", gate: loggedIn, perm: access.MyNumberEnter, where: currentTenant, h: s.enterMyNumber},
+			{pattern: "POST /residents/{code}/reveal", gate: loggedIn, perm: access.MyNumberReveal, where: currentTenant, h: s.revealNumber},
+			{pattern: "GET /api/v1/residents", gate: loggedIn, perm: access.ResidentRead, where: currentTenant, json: true, h: s.apiResidents},
+			{pattern: "POST /api/v1/residents/search", gate: loggedIn, perm: access.ResidentRead, where: currentTenant, json: true, h: s.apiResidentSearch},
+			{pattern: "GET /api/v1/residents/{code}", gate: loggedIn, perm: access.ResidentRead, where: currentTenant, json: true, h: s.apiResident},
+			{pattern: "POST /api/v1/residents/{code}/mynumber", gate: loggedIn, perm: access.MyNumberEnter, where: currentTenant, json: true, h: s.apiEnterMyNumber},
+			{pattern: "POST /api/v1/residents/{code}/reveal", gate: loggedIn, perm: access.MyNumberReveal, where: currentTenant, json: true, h: s.apiReveal},
+		},
+		menu: []navItem{
+			{Key: "nav.residents", Href: "/residents", perm: access.ResidentRead},
+		},
+	}
+}
+
+func (s *Server) apiResidents(w http.ResponseWriter, r *http.Request) error {
+	b := &s.biz
+	sess := sessionFrom(r.Context())
+	if looksLikeMyNumber(r.URL.Query().Get("q")) {
+		return errNumberInQuery
+	}
+	found, err := b.Residents.Find(r.Context(), sess.Tenant, r.URL.Query().Get("q"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, found)
+	return nil
+}
+
+var errNumberInQuery = &errs.FieldErrors{List: []errs.FieldError{{Field: "q", Reason: errs.Message{
+	JA: "個人番号はURLに含めず、POST /api/v1/residents/search で検索してください", EN: "a My Number never goes in a URL: search by POST /api/v1/residents/search"}}}}
+
+// apiResidentSearch is the search by POST: a My Number (looked up by its
+// blind index, audited) or anything the search by address takes.
+func (s *Server) apiResidentSearch(w http.ResponseWriter, r *http.Request) error {
+	b := &s.biz
+	var in struct {
+		Q string `json:"q"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	var list []resident.Resident
+	if looksLikeMyNumber(in.Q) {
+		res, err := s.findByNumber(r, in.Q)
+		if err != nil && !errs.Is(err, errs.NotFound) {
+			return err
+		}
+		if err == nil {
+			list = append(list, res)
+		}
+	} else {
+		var err error
+		if list, err = b.Residents.Search(r.Context(), sessionFrom(r.Context()).Tenant, in.Q); err != nil {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"residents": nonNil(list)})
+	return nil
+}
+
+func (s *Server) apiResident(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.residentData(r, r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"resident": d.Resident, "mynumber_pending": d.PendingNumber})
+	return nil
+}
+
+func (s *Server) apiEnterMyNumber(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		MyNumber string `json:"mynumber"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	c, err := s.submitMyNumber(r, r.PathValue("code"), in.MyNumber)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, c)
+	return nil
+}
+
+func (s *Server) apiReveal(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Purpose string `json:"purpose"`
+		Note    string `json:"note"`
+		Once    string `json:"once"` // optional: a key that makes a retried call reveal nothing more
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	rev, err := s.reveal(r, resident.RevealRequest{Code: r.PathValue("code"), Purpose: in.Purpose, Note: in.Note, Once: in.Once})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"code": rev.Code, "mynumber": rev.Number})
+	return nil
+}

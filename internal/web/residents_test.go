@@ -13,6 +13,7 @@ import (
 	"bango/internal/audit"
 	"bango/internal/resident"
 	"bango/internal/testutil"
+	"bango/internal/testutil/testkit"
 )
 
 var changeLink = regexp.MustCompile(`href="/review/(\d+)"`)
@@ -23,11 +24,7 @@ var changeLink = regexp.MustCompile(`href="/review/(\d+)"`)
 // cannot find the resident at all.
 func TestMyNumberPages(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, f *webFixture) {
-		ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
-		if _, err := f.residents.Create(ctx, "131041", resident.Input{Code: "100001", NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
-			Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1"}); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Resident(t, f.residents, "131041", testkit.Person("100001", ""))
 		const digits, spaced = "123456789018", "1234 5678 9018"
 		clerk, clerkCSRF := f.staffClient(t, "clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
 		checker, checkerCSRF := f.staffClient(t, "checker", "131041", "医療保険年金課", [2]string{"nhi-checker", "131041"})
@@ -120,8 +117,7 @@ func TestMyNumberPages(t *testing.T) {
 		}
 		// On PostgreSQL under row-level security too, entry and reveal found
 		// the resident: no false "not found in scope" (issue 14 A).
-		var probes int
-		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE detail LIKE '%not_found_in_scope%'`).Scan(&probes)
+		probes := testutil.CountEvents(t, f.db, `detail LIKE '%not_found_in_scope%'`)
 		if probes != 0 {
 			t.Fatalf("%d false not-found-in-scope events", probes)
 		}
@@ -142,8 +138,7 @@ func TestMyNumberPages(t *testing.T) {
 		if st, out := f.apiCall(t, viewer, viewerCSRF, "POST", "/api/v1/residents/search", `{"q": "`+digits+`"}`); st != 200 || !strings.Contains(fmt.Sprint(out), "100001") {
 			t.Fatalf("API search by number: %d %v", st, out)
 		}
-		var leaks int
-		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE detail LIKE '%' || $1 || '%' OR purpose LIKE '%' || $1 || '%'`, digits).Scan(&leaks)
+		leaks := testutil.CountEvents(t, f.db, `detail LIKE '%' || $1 || '%' OR purpose LIKE '%' || $1 || '%'`, digits)
 		if leaks != 0 {
 			t.Fatal("a My Number reached the audit log")
 		}

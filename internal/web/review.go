@@ -4,7 +4,9 @@ import (
 	"net/http"
 	"strconv"
 
+	"bango/internal/access"
 	"bango/internal/errs"
+	"bango/internal/identity"
 	"bango/internal/mynumber"
 	"bango/internal/review"
 )
@@ -113,5 +115,101 @@ func (s *Server) rejectChange(w http.ResponseWriter, r *http.Request) error {
 		return formProblem(r, err, func(status int, msg string) error { return s.renderChange(w, r, status, msg) })
 	}
 	http.Redirect(w, r, "/review?done=rejected", http.StatusSeeOther)
+	return nil
+}
+
+// The checker's queue: entries of the section awaiting a second person
+// (R-ACC-1).
+func (s *Server) reviewModule() module {
+	return module{
+		name: "review",
+		routes: []route{
+			{pattern: "GET /review", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, h: s.reviewQueue},
+			{pattern: "GET /review/{id}", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, h: s.reviewPage},
+			{pattern: "POST /review/{id}/confirm", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, h: s.confirmChange},
+			{pattern: "POST /review/{id}/reject", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, h: s.rejectChange},
+			{pattern: "GET /api/v1/review", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, json: true, h: s.apiReviewQueue},
+			{pattern: "GET /api/v1/review/{id}", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, json: true, h: s.apiChange},
+			{pattern: "POST /api/v1/review/{id}/confirm", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, json: true, h: s.apiConfirm},
+			{pattern: "POST /api/v1/review/{id}/reject", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, json: true, h: s.apiReject},
+		},
+		menu: []navItem{
+			{Key: "nav.review", Href: "/review", perm: access.ReviewConfirm},
+		},
+		counters: []counter{
+			{id: "review-queue", key: "home.review", href: "/review", perm: access.ReviewConfirm, where: currentTenant,
+				count: func(r *http.Request, sess *identity.Session) (int, error) {
+					return s.biz.Review.CountQueue(r.Context(), sess.Tenant, sess.User.Department, sess.User.Section)
+				}},
+		},
+	}
+}
+
+func (s *Server) apiReviewQueue(w http.ResponseWriter, r *http.Request) error {
+	b := &s.biz
+	sess := sessionFrom(r.Context())
+	dept, sec := sess.User.Department, sess.User.Section
+	if r.URL.Query().Get("all") == "1" {
+		dept, sec = "", ""
+	}
+	q, err := b.Review.Queue(r.Context(), sess.Tenant, dept, sec)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"changes": nonNil(q)})
+	return nil
+}
+
+func (s *Server) apiChange(w http.ResponseWriter, r *http.Request) error {
+	b := &s.biz
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	c, err := b.Review.Get(r.Context(), sessionFrom(r.Context()).Tenant, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (s *Server) apiConfirm(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		MyNumber string `json:"mynumber"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	c, err := s.confirm(r, id, in.MyNumber)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (s *Server) apiReject(w http.ResponseWriter, r *http.Request) error {
+	b := &s.biz
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	sess := sessionFrom(r.Context())
+	c, err := b.Review.Reject(r.Context(), sess.User, sess.Tenant, id, in.Reason)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
 	return nil
 }

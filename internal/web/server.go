@@ -29,6 +29,8 @@ type Server struct {
 	users     *identity.Service
 	access    *access.Service
 	biz       Business
+	modules   []module  // every module's routes, menu and counters (modules.go)
+	menu      []navItem // the modules' menu entries, in order
 	log       *slog.Logger
 	version   string
 	pages     map[string]*template.Template
@@ -60,8 +62,11 @@ type Deps struct {
 // database is still being migrated, before the services exist, bango
 // serve answers with Starting instead.
 func New(d Deps) *Server {
-	return &Server{db: d.DB, terminals: d.Terminals, enforce: d.EnforceTerminals, proxies: d.TrustedProxies, log: d.Log, version: d.Version, pages: parsePages(),
+	s := &Server{db: d.DB, terminals: d.Terminals, enforce: d.EnforceTerminals, proxies: d.TrustedProxies, log: d.Log, version: d.Version, pages: parsePages(),
 		rate: newRateLimits(d.Limits), users: d.Users, access: d.Access, biz: d.Business}
+	s.modules = s.collectModules()
+	s.menu = menu(s.modules)
+	return s
 }
 
 // Starting answers while the server is not built yet (the database is
@@ -199,4 +204,21 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
 	return errs.E(errs.NotFound, "no page at %s", r.URL.Path)
+}
+
+// Public by design: liveness and readiness for load balancers, and the
+// audit log's signed checkpoints and Merkle proofs, which hold hashes only
+// and must reach outside holders without an account (like a Certificate
+// Transparency log).
+func (s *Server) systemModule() module {
+	return module{
+		name: "system",
+		routes: []route{
+			{pattern: "GET /healthz", json: true, h: s.healthz},
+			{pattern: "GET /readyz", json: true, h: s.readyz},
+			{pattern: "GET /api/v1/audit/checkpoint", json: true, h: s.auditCheckpoint},
+			{pattern: "GET /api/v1/audit/proof/inclusion", json: true, h: s.auditInclusion},
+			{pattern: "GET /api/v1/audit/proof/consistency", json: true, h: s.auditConsistency},
+		},
+	}
 }

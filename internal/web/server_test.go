@@ -4,14 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -19,6 +17,7 @@ import (
 	"bango/internal/errs"
 	"bango/internal/store"
 	"bango/internal/testutil"
+	"bango/internal/testutil/testkit"
 )
 
 func get(t *testing.T, h http.Handler, path string) (*http.Response, map[string]any) {
@@ -39,7 +38,7 @@ func TestHealthAndReadiness(t *testing.T) {
 	for _, eng := range []store.Engine{store.SQLite, store.Postgres} {
 		t.Run(string(eng), func(t *testing.T) {
 			db := testutil.NewEmptyDB(t, eng)
-			s := New(Deps{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"})
+			s := New(Deps{DB: db, Log: testkit.Quiet, Version: "test"})
 			h := s.Handler()
 
 			res, body := get(t, h, "/healthz")
@@ -66,7 +65,7 @@ func TestHealthAndReadiness(t *testing.T) {
 
 func TestSecurityHeadersAndNotFound(t *testing.T) {
 	db := testutil.NewDB(t, store.SQLite)
-	h := New(Deps{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"}).Handler()
+	h := New(Deps{DB: db, Log: testkit.Quiet, Version: "test"}).Handler()
 	for _, path := range []string{"/", "/healthz", "/no/such/page"} {
 		res, _ := get(t, h, path)
 		csp := res.Header.Get("Content-Security-Policy")
@@ -125,65 +124,47 @@ func TestErrorAdapter(t *testing.T) {
 // The proof routes answer with proofs that tlog checks against the signed
 // checkpoint they serve.
 func TestAuditProofRoutes(t *testing.T) {
-	for _, eng := range []store.Engine{store.SQLite, store.Postgres} {
-		t.Run(string(eng), func(t *testing.T) {
-			db := testutil.NewDB(t, eng)
-			ctx := audit.WithActor(context.Background(), audit.Actor{User: "clerk01"})
-			for i := 0; i < 30; i++ {
-				if err := audit.RecordAlone(ctx, db, audit.Event{Action: "resident.read", Outcome: audit.OK}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			priv, pub := audit.KeyFiles(t.TempDir())
-			keys, _, err := audit.LoadKeys(priv, pub, true)
-			if err != nil {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := audit.WithActor(context.Background(), audit.Actor{User: "clerk01"})
+		for i := 0; i < 30; i++ {
+			if err := audit.RecordAlone(ctx, db, audit.Event{Action: "resident.read", Outcome: audit.OK}); err != nil {
 				t.Fatal(err)
 			}
-			// Other packages' transactions on the same PostgreSQL can hold the
-			// sequencer back for a moment: run it until all 30 are placed.
-			seqr := audit.NewSequencer(db, keys, slog.New(slog.NewTextHandler(io.Discard, nil)), audit.SequencerOptions{Every: 10})
-			for deadline := time.Now().Add(60 * time.Second); ; {
-				if _, err := seqr.Sequence(ctx); err != nil {
-					t.Fatal(err)
-				}
-				if h, _ := audit.Status(ctx, db); h.Size == 30 || time.Now().After(deadline) {
-					break
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
-			h := New(Deps{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"}).Handler()
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/audit/checkpoint", nil))
-			cp, err := audit.OpenCheckpoint(rec.Body.Bytes(), keys.Verifier)
-			if err != nil || cp.Size != 30 {
-				t.Fatalf("checkpoint: %d %s %v", rec.Code, rec.Body, err)
-			}
+		}
+		keys := testutil.AuditKeys(t)
+		testutil.Place(t, db, audit.NewSequencer(db, keys, nil, audit.SequencerOptions{Every: 10}))
+		h := New(Deps{DB: db, Log: testkit.Quiet, Version: "test"}).Handler()
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/audit/checkpoint", nil))
+		cp, err := audit.OpenCheckpoint(rec.Body.Bytes(), keys.Verifier)
+		if err != nil || cp.Size != 30 {
+			t.Fatalf("checkpoint: %d %s %v", rec.Code, rec.Body, err)
+		}
+		rec = httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/audit/proof/inclusion?seq=17", nil))
+		var inc audit.InclusionProof
+		if err := json.Unmarshal(rec.Body.Bytes(), &inc); err != nil {
+			t.Fatalf("inclusion: %d %s", rec.Code, rec.Body)
+		}
+		e, _ := audit.Get(ctx, db, 17)
+		if err := tlog.CheckRecord(inc.Proof, cp.Size, cp.Root, 17, tlog.RecordHash(audit.LeafData(e))); err != nil {
+			t.Fatalf("inclusion proof: %v", err)
+		}
+		rec = httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/audit/proof/consistency?from=10", nil))
+		var cons audit.ConsistencyProof
+		json.Unmarshal(rec.Body.Bytes(), &cons)
+		if err := tlog.CheckTree(cons.Proof, cp.Size, cp.Root, 10, cons.OldRoot); err != nil || rec.Code != 200 {
+			t.Fatalf("consistency proof: %d %v", rec.Code, err)
+		}
+		for _, bad := range []string{"/api/v1/audit/proof/inclusion?seq=x", "/api/v1/audit/proof/inclusion", "/api/v1/audit/proof/inclusion?seq=99"} {
 			rec = httptest.NewRecorder()
-			h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/audit/proof/inclusion?seq=17", nil))
-			var inc audit.InclusionProof
-			if err := json.Unmarshal(rec.Body.Bytes(), &inc); err != nil {
-				t.Fatalf("inclusion: %d %s", rec.Code, rec.Body)
+			h.ServeHTTP(rec, httptest.NewRequest("GET", bad, nil))
+			if rec.Code != 400 {
+				t.Errorf("%s = %d %s", bad, rec.Code, rec.Body)
 			}
-			e, _ := audit.Get(ctx, db, 17)
-			if err := tlog.CheckRecord(inc.Proof, cp.Size, cp.Root, 17, tlog.RecordHash(audit.LeafData(e))); err != nil {
-				t.Fatalf("inclusion proof: %v", err)
-			}
-			rec = httptest.NewRecorder()
-			h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/audit/proof/consistency?from=10", nil))
-			var cons audit.ConsistencyProof
-			json.Unmarshal(rec.Body.Bytes(), &cons)
-			if err := tlog.CheckTree(cons.Proof, cp.Size, cp.Root, 10, cons.OldRoot); err != nil || rec.Code != 200 {
-				t.Fatalf("consistency proof: %d %v", rec.Code, err)
-			}
-			for _, bad := range []string{"/api/v1/audit/proof/inclusion?seq=x", "/api/v1/audit/proof/inclusion", "/api/v1/audit/proof/inclusion?seq=99"} {
-				rec = httptest.NewRecorder()
-				h.ServeHTTP(rec, httptest.NewRequest("GET", bad, nil))
-				if rec.Code != 400 {
-					t.Errorf("%s = %d %s", bad, rec.Code, rec.Body)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // Issue 15, R-AUD-1: every request has an ID, answered as X-Request-ID
@@ -196,8 +177,7 @@ func TestRequestIDInAuditEvents(t *testing.T) {
 		if len(id) != 16 {
 			t.Fatalf("X-Request-ID = %q", id)
 		}
-		var n int
-		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = 'login.password' AND request_id = $1`, id).Scan(&n)
+		n := testutil.CountEvents(t, f.db, `action = 'login.password' AND request_id = $1`, id)
 		if n != 1 {
 			t.Fatalf("events with the request's ID = %d, want 1", n)
 		}

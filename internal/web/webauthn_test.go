@@ -78,9 +78,8 @@ func TestWebAuthnOverHTTP(t *testing.T) {
 		if res, _ := f.get(t, c2, "/"); res.StatusCode != 200 {
 			t.Fatalf("home after WebAuthn login = %d", res.StatusCode)
 		}
-		var refused, failed int
-		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = 'request.refused' AND detail LIKE 'reason=csrf%'`).Scan(&refused)
-		f.db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM audit_events WHERE action = 'login.second_factor' AND detail LIKE 'reason=webauthn_malformed%'`).Scan(&failed)
+		refused := testutil.CountEvents(t, f.db, `action = 'request.refused' AND detail LIKE 'reason=csrf%'`)
+		failed := testutil.CountEvents(t, f.db, `action = 'login.second_factor' AND detail LIKE 'reason=webauthn_malformed%'`)
 		if refused != 1 || failed != 1 {
 			t.Fatalf("audited: %d CSRF refusals, %d malformed answers; want 1 and 1", refused, failed)
 		}

@@ -1,0 +1,69 @@
+package web
+
+import (
+	"net/http"
+
+	"bango/internal/access"
+	"bango/internal/identity"
+)
+
+// A module is one business area's share of the web layer, declared in its
+// own file group and collected by the server: its routes (pages and API),
+// its menu entries and its home-page counters. The NHI, public-expense,
+// linkage and JPKI screens each add one here; nothing else lists them.
+type module struct {
+	name     string
+	routes   []route
+	menu     []navItem
+	counters []counter
+}
+
+// collectModules is every module, in menu order.
+func (s *Server) collectModules() []module {
+	return []module{s.systemModule(), s.accountModule(), s.residentModule(), s.reviewModule(), s.exportModule(),
+		s.auditModule(), s.accessModule(), s.adminModule()}
+}
+
+// navItem is a menu entry; it shows only to holders of perm.
+type navItem struct {
+	Key, Href string
+	Current   bool
+	perm      access.Permission // "" for everyone logged in
+	last      bool              // one's own account: after the modules' entries
+}
+
+// menu is the modules' entries in order, one's own account last.
+func menu(mods []module) []navItem {
+	var first, last []navItem
+	for _, m := range mods {
+		for _, n := range m.menu {
+			if n.last {
+				last = append(last, n)
+			} else {
+				first = append(first, n)
+			}
+		}
+	}
+	return append(first, last...)
+}
+
+// counter is a number on the home page: what waits for the person, counted
+// in the database (a list cut at a page would under-count a busy day). It
+// shows to holders of perm where it says, when it is not zero.
+type counter struct {
+	id, key, href string // key: a message taking the count
+	perm          access.Permission
+	where         where
+	count         func(r *http.Request, sess *identity.Session) (int, error)
+}
+
+// holds reports whether rights let the session see c.
+func (c counter) holds(rights access.Rights, sess *identity.Session) bool {
+	switch c.where {
+	case currentTenant:
+		return rights.Has(c.perm, sess.Tenant)
+	case systemWide:
+		return rights.Has(c.perm, "")
+	}
+	return rights.Anywhere(c.perm)
+}

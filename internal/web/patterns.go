@@ -1,0 +1,164 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"bango/internal/access"
+	"bango/internal/audit"
+	"bango/internal/review"
+)
+
+// Access patterns: the IS department edits them; a change holds once an
+// approver of rights other than its author confirms it (R-AC-3).
+
+type patternsData struct {
+	Patterns  []access.Pattern
+	Catalogue []access.Info
+	Pending   []review.Change // changes waiting for an approver
+}
+
+func (s *Server) patternsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderPatterns(w, r, http.StatusOK, "", nil)
+}
+
+func (s *Server) renderPatterns(w http.ResponseWriter, r *http.Request, status int, problem string, form map[string]string) error {
+	p := s.newPage(r, "patterns.title", sessionFrom(r.Context()))
+	ps, err := s.access.Patterns(r.Context())
+	if err != nil {
+		return err
+	}
+	changes, err := s.patternChanges(r)
+	if err != nil {
+		return err
+	}
+	p.Data, p.Error = patternsData{Patterns: ps, Catalogue: access.Catalogue(), Pending: changes}, problem
+	if form != nil {
+		p.Form = form
+	}
+	if r.URL.Query().Get("done") == "submitted" {
+		p.Notice = tr(p.Lang, "patterns.submitted")
+	}
+	return s.render(w, r, status, "patterns", p)
+}
+
+// savePattern submits a new or changed pattern: it holds only when a
+// holder of grant.approve other than its author confirms it (R-AC-3).
+func (s *Server) savePattern(w http.ResponseWriter, r *http.Request) error {
+	f, err := formValues(r, "code", "name", "affiliation", "job", "scope")
+	if err != nil {
+		return err
+	}
+	pat := access.Pattern{Code: f["code"], Name: f["name"], Affiliation: f["affiliation"], Job: f["job"], Scope: f["scope"]}
+	for _, v := range r.PostForm["permission"] {
+		pat.Permissions = append(pat.Permissions, access.Permission(v))
+	}
+	if _, err := s.submitPattern(r, pat); err != nil {
+		msg, ok := problemText(lang(r), err)
+		if !ok {
+			return err
+		}
+		return s.renderPatterns(w, r, problemStatus(err), msg, f)
+	}
+	http.Redirect(w, r, "/admin/patterns?done=submitted", http.StatusSeeOther)
+	return nil
+}
+
+// submitPattern puts a pattern change in the approvers' queue.
+func (s *Server) submitPattern(r *http.Request, pat access.Pattern) (review.Change, error) {
+	b := &s.biz
+	pp, err := s.access.PatternChange(r.Context(), pat)
+	if err != nil {
+		return review.Change{}, err
+	}
+	return b.Review.Submit(r.Context(), sessionFrom(r.Context()).User, "", review.Proposal{Kind: access.KindPattern,
+		Subject: audit.Subject{Type: "pattern", ID: pat.Code}, Summary: pp.Summary, Payload: pp.Payload})
+}
+
+// patternChanges are the pattern changes waiting for an approver.
+func (s *Server) patternChanges(r *http.Request) ([]review.Change, error) {
+	b := &s.biz
+	return b.Review.Queue(r.Context(), "", "", "")
+}
+
+// decidePatternChange confirms or rejects a pattern change, by the last
+// part of the path; the review engine refuses its author.
+func (s *Server) decidePatternChange(w http.ResponseWriter, r *http.Request) error {
+	b := &s.biz
+	id, err := changeID(r)
+	if err != nil {
+		return err
+	}
+	f, err := formValues(r, "note")
+	if err != nil {
+		return err
+	}
+	sess, done := sessionFrom(r.Context()), "pattern_confirmed"
+	if strings.HasSuffix(r.URL.Path, "/reject") {
+		done = "pattern_rejected"
+		_, err = b.Review.Reject(r.Context(), sess.User, "", id, f["note"])
+	} else {
+		_, err = b.Review.Confirm(r.Context(), sess.User, "", id, nil)
+	}
+	if err != nil {
+		return formProblem(r, err, func(status int, msg string) error { return s.renderPending(w, r, status, msg) })
+	}
+	http.Redirect(w, r, "/grants/pending?done="+done, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) apiPatterns(w http.ResponseWriter, r *http.Request) error {
+	ps, err := s.access.Patterns(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"patterns": nonNil(ps), "catalogue": access.Catalogue()})
+	return nil
+}
+
+func (s *Server) apiSavePattern(w http.ResponseWriter, r *http.Request) error {
+	var in access.Pattern
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	c, err := s.submitPattern(r, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, c)
+	return nil
+}
+
+func (s *Server) apiPatternChanges(w http.ResponseWriter, r *http.Request) error {
+	changes, err := s.patternChanges(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"changes": nonNil(changes)})
+	return nil
+}
+
+func (s *Server) apiDecidePatternChange(confirm bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		b := &s.biz
+		id, err := changeID(r)
+		if err != nil {
+			return err
+		}
+		note, err := noteOf(r)
+		if err != nil {
+			return err
+		}
+		var c review.Change
+		if user := sessionFrom(r.Context()).User; confirm {
+			c, err = b.Review.Confirm(r.Context(), user, "", id, nil)
+		} else {
+			c, err = b.Review.Reject(r.Context(), user, "", id, note)
+		}
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, c)
+		return nil
+	}
+}
