@@ -92,7 +92,7 @@ const selectUser = `SELECT id, login_id, staff_users.name, tenant_code, COALESCE
 	credential_set_by IS NOT NULL, activation_hash <> ''
 	FROM staff_users LEFT JOIN tenants ON tenants.code = staff_users.tenant_code`
 
-func scanUser(row interface{ Scan(...any) error }) (User, error) {
+func scanUser(row store.Scanner) (User, error) {
 	var u User
 	var changed, locked sql.NullTime
 	err := row.Scan(&u.ID, &u.LoginID, &u.Name, &u.Tenant, &u.TenantName, &u.Department, &u.Section, &u.Status, &u.MustChangePassword,
@@ -136,14 +136,10 @@ func (s *Service) checkNew(ctx context.Context, nu NewUser) error {
 	if nu.Tenant != "" {
 		if r := tenant.CheckCode(nu.Tenant); r != nil {
 			fe.Add("tenant", *r)
-		} else {
-			var n int
-			if err := s.db.QueryRow(ctx, `SELECT count(*) FROM tenants WHERE code = $1`, nu.Tenant).Scan(&n); err != nil {
-				return store.Translate(err)
-			}
-			if n == 0 {
-				fe.Add("tenant", errs.Message{JA: "登録されていない団体です", EN: "is not a registered municipality"})
-			}
+		} else if err := store.TenantExists(ctx, s.db, nu.Tenant); errs.Is(err, errs.NotFound) {
+			fe.Add("tenant", errs.Message{JA: "登録されていない団体です", EN: "is not a registered municipality"})
+		} else if err != nil {
+			return err
 		}
 	}
 	for _, f := range []struct{ name, v string }{{"department", nu.Department}, {"section", nu.Section}} {
@@ -223,20 +219,7 @@ func (s *Service) Get(ctx context.Context, loginID string) (User, error) {
 
 // List returns every user, by login ID.
 func (s *Service) List(ctx context.Context) ([]User, error) {
-	rows, err := s.db.Query(ctx, selectUser+` ORDER BY login_id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, store.Translate(err)
-		}
-		out = append(out, u)
-	}
-	return out, store.Translate(rows.Err())
+	return store.Rows(scanUser)(s.db.Query(ctx, selectUser+` ORDER BY login_id`))
 }
 
 // Count returns how many users exist, for the first start of a system.

@@ -84,20 +84,10 @@ func (s *Service) setPassword(ctx context.Context, u User, next string, mustChan
 	if r := CheckPassword(u.LoginID, next); r != nil {
 		return &errs.FieldErrors{List: []errs.FieldError{{Field: "password", Reason: *r}}}
 	}
-	rows, err := s.db.Query(ctx, `SELECT hash FROM staff_password_history WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2`, u.ID, historyDepth)
+	old, err := store.Rows(scanHash)(s.db.Query(ctx, `SELECT hash FROM staff_password_history WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2`, u.ID, historyDepth))
 	if err != nil {
 		return err
 	}
-	var old []string
-	for rows.Next() {
-		var h string
-		if err := rows.Scan(&h); err != nil {
-			rows.Close()
-			return store.Translate(err)
-		}
-		old = append(old, h)
-	}
-	rows.Close()
 	for _, h := range old {
 		same, err := s.hasher.Verify(ctx, h, next)
 		if err != nil {
@@ -147,4 +137,10 @@ func (s *Service) PasswordExpired(u User) bool {
 		return true
 	}
 	return s.policy.PasswordMaxAge > 0 && s.now().Sub(u.PasswordChangedAt) > s.policy.PasswordMaxAge
+}
+
+func scanHash(row store.Scanner) (string, error) {
+	var h string
+	err := row.Scan(&h)
+	return h, err
 }

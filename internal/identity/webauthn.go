@@ -107,31 +107,31 @@ func (s *Service) passkeyUserOf(ctx context.Context, tx *store.Tx, u User, creat
 			return nil, err
 		}
 	}
-	rows, err := tx.Query(ctx, `SELECT ref, record_sealed FROM staff_webauthn_credentials WHERE user_id = $1 ORDER BY id`, u.ID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	decode := func(row store.Scanner) (webauthn.Credential, error) {
 		var ref string
 		var sealed []byte
-		if err := rows.Scan(&ref, &sealed); err != nil {
-			return nil, err
+		if err := row.Scan(&ref, &sealed); err != nil {
+			return webauthn.Credential{}, err
 		}
 		plain, err := s.vault.Open(ctx, passkeyBinding(ref), sealed)
 		if err != nil {
-			return nil, err
+			return webauthn.Credential{}, err
 		}
 		var rec sealedPasskey
 		if err := json.Unmarshal(plain, &rec); err != nil {
-			return nil, errs.Wrap(errs.Internal, err, "webauthn credential %s", ref)
+			return webauthn.Credential{}, errs.Wrap(errs.Internal, err, "webauthn credential %s", ref)
 		}
 		if rec.LoginID != u.LoginID || credentialRef(rec.Credential.ID) != ref {
-			return nil, errs.E(errs.Internal, "webauthn credential %s is not %s's: the table was altered", ref, u.LoginID)
+			return webauthn.Credential{}, errs.E(errs.Internal, "webauthn credential %s is not %s's: the table was altered", ref, u.LoginID)
 		}
-		p.creds = append(p.creds, rec.Credential)
+		return rec.Credential, nil
 	}
-	return p, rows.Err()
+	var err error
+	p.creds, err = store.Rows(decode)(tx.Query(ctx, `SELECT ref, record_sealed FROM staff_webauthn_credentials WHERE user_id = $1 ORDER BY id`, u.ID))
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // ceremony is a session's open WebAuthn challenge.
@@ -177,23 +177,16 @@ func (s *Service) takeCeremony(ctx context.Context, sess Session, kind string) (
 
 // Passkeys lists loginID's WebAuthn credentials.
 func (s *Service) Passkeys(ctx context.Context, loginID string) ([]Passkey, error) {
-	rows, err := s.db.Query(ctx, `SELECT c.ref, c.name, c.created_at, c.last_used_at FROM staff_webauthn_credentials c
-		JOIN staff_users u ON u.id = c.user_id WHERE u.login_id = $1 ORDER BY c.id`, loginID)
-	if err != nil {
-		return nil, store.Translate(err)
-	}
-	defer rows.Close()
-	var out []Passkey
-	for rows.Next() {
-		var p Passkey
-		var used sql.NullTime
-		if err := rows.Scan(&p.Ref, &p.Name, &p.CreatedAt, &used); err != nil {
-			return nil, store.Translate(err)
-		}
-		p.CreatedAt, p.LastUsed = p.CreatedAt.UTC(), used.Time.UTC()
-		out = append(out, p)
-	}
-	return out, store.Translate(rows.Err())
+	return store.Rows(scanPasskey)(s.db.Query(ctx, `SELECT c.ref, c.name, c.created_at, c.last_used_at FROM staff_webauthn_credentials c
+		JOIN staff_users u ON u.id = c.user_id WHERE u.login_id = $1 ORDER BY c.id`, loginID))
+}
+
+func scanPasskey(row store.Scanner) (Passkey, error) {
+	var p Passkey
+	var used sql.NullTime
+	err := row.Scan(&p.Ref, &p.Name, &p.CreatedAt, &used)
+	p.CreatedAt, p.LastUsed = p.CreatedAt.UTC(), used.Time.UTC()
+	return p, err
 }
 
 var errStepUp = errs.E(errs.Forbidden, "本人確認が古くなっています。画面をロックして二要素認証をやり直してから登録してください。 / Your last second-factor check is too old: lock the screen and unlock it again, then register.")
