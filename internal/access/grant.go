@@ -134,12 +134,10 @@ func (s *Service) checkApplication(ctx context.Context, tx *store.Tx, applicant,
 			fe.Add("tenant", errs.Message{JA: "システム全体のパターンには団体を指定しません", EN: "a system pattern is granted without a municipality"})
 		}
 	default:
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM tenants WHERE code = $1`, a.Tenant).Scan(&n); err != nil {
-			return err
-		}
-		if n == 0 {
+		if err := store.TenantExists(ctx, tx, a.Tenant); errs.Is(err, errs.NotFound) {
 			fe.Add("tenant", errs.Message{JA: "登録されていない団体です", EN: "is not a registered municipality"})
+		} else if err != nil {
+			return err
 		}
 	}
 	if err := fe.Err(); err != nil {
@@ -430,7 +428,7 @@ const selectGrant = `SELECT g.id, u.login_id, u.name, p.code, p.name, g.tenant_c
 	FROM access_grants g JOIN staff_users u ON u.id = g.user_id JOIN access_patterns p ON p.id = g.pattern_id
 	LEFT JOIN staff_users a ON a.id = g.applicant_id LEFT JOIN staff_users d ON d.id = g.decided_by`
 
-func scanGrant(row interface{ Scan(...any) error }) (Grant, error) {
+func scanGrant(row store.Scanner) (Grant, error) {
 	var g Grant
 	var until, decided, revoked sql.NullTime
 	err := row.Scan(&g.ID, &g.LoginID, &g.UserName, &g.Pattern, &g.PatternName, &g.Tenant, &g.From, &until, &g.Reason, &g.Status,
@@ -490,20 +488,7 @@ func (s *Service) Grants(ctx context.Context, f GrantFilter) ([]Grant, error) {
 	}
 	args = append(args, limit)
 	q += " ORDER BY g.id DESC LIMIT $" + strconv.Itoa(len(args))
-	rows, err := s.db.Query(ctx, q, args...)
-	if err != nil {
-		return nil, store.Translate(err)
-	}
-	defer rows.Close()
-	var out []Grant
-	for rows.Next() {
-		g, err := scanGrant(rows)
-		if err != nil {
-			return nil, store.Translate(err)
-		}
-		out = append(out, g)
-	}
-	return out, store.Translate(rows.Err())
+	return store.Rows(scanGrant)(s.db.Query(ctx, q, args...))
 }
 
 // refused records a refused step and returns err.

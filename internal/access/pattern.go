@@ -337,35 +337,25 @@ func patternIn(ctx context.Context, q store.Querier, code string) (Pattern, erro
 	if err != nil {
 		return p, store.ScanErr(err, "pattern "+code)
 	}
-	rows, err := q.Query(ctx, `SELECT permission FROM access_pattern_permissions WHERE pattern_id = $1 ORDER BY permission`, p.ID)
-	if err != nil {
-		return p, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var perm string
-		if err := rows.Scan(&perm); err != nil {
-			return p, err
-		}
-		p.Permissions = append(p.Permissions, Permission(perm))
-	}
-	return p, rows.Err()
+	p.Permissions, err = store.Rows(scanPermission)(q.Query(ctx, `SELECT permission FROM access_pattern_permissions WHERE pattern_id = $1 ORDER BY permission`, p.ID))
+	return p, err
+}
+
+func scanPermission(row store.Scanner) (Permission, error) {
+	var perm string
+	err := row.Scan(&perm)
+	return Permission(perm), err
 }
 
 // Patterns lists every pattern with its permissions.
 func (s *Service) Patterns(ctx context.Context) ([]Pattern, error) {
-	rows, err := s.db.Query(ctx, `SELECT p.code, p.name, p.affiliation, p.job, p.scope, p.builtin, p.updated_at, p.id, COALESCE(pp.permission, '')
-		FROM access_patterns p LEFT JOIN access_pattern_permissions pp ON pp.pattern_id = p.id ORDER BY p.scope DESC, p.code, pp.permission`)
-	if err != nil {
-		return nil, store.Translate(err)
-	}
-	defer rows.Close()
 	var out []Pattern
-	for rows.Next() {
+	// One row per permission: each pattern's rows are folded into it.
+	err := store.Each(func(row store.Scanner) error {
 		var p Pattern
 		var perm string
-		if err := rows.Scan(&p.Code, &p.Name, &p.Affiliation, &p.Job, &p.Scope, &p.Builtin, &p.UpdatedAt, &p.ID, &perm); err != nil {
-			return nil, store.Translate(err)
+		if err := row.Scan(&p.Code, &p.Name, &p.Affiliation, &p.Job, &p.Scope, &p.Builtin, &p.UpdatedAt, &p.ID, &perm); err != nil {
+			return err
 		}
 		if n := len(out); n == 0 || out[n-1].ID != p.ID {
 			out = append(out, p)
@@ -373,6 +363,11 @@ func (s *Service) Patterns(ctx context.Context) ([]Pattern, error) {
 		if perm != "" {
 			out[len(out)-1].Permissions = append(out[len(out)-1].Permissions, Permission(perm))
 		}
+		return nil
+	})(s.db.Query(ctx, `SELECT p.code, p.name, p.affiliation, p.job, p.scope, p.builtin, p.updated_at, p.id, COALESCE(pp.permission, '')
+		FROM access_patterns p LEFT JOIN access_pattern_permissions pp ON pp.pattern_id = p.id ORDER BY p.scope DESC, p.code, pp.permission`))
+	if err != nil {
+		return nil, err
 	}
-	return out, store.Translate(rows.Err())
+	return out, nil
 }

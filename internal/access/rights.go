@@ -85,36 +85,32 @@ func (s *Service) RightsOf(ctx context.Context, userID int64) (Rights, error) {
 // rightsIn is RightsOf read through q: inside a transaction, its Tx.
 func (s *Service) rightsIn(ctx context.Context, q store.Querier, userID int64) (Rights, error) {
 	r := Rights{system: map[Permission]bool{}, tenants: map[string]map[Permission]bool{}}
-	rows, err := q.Query(ctx, `SELECT g.tenant_code, p.scope, pp.permission, g.valid_from, g.valid_until
-		FROM access_grants g JOIN access_patterns p ON p.id = g.pattern_id JOIN access_pattern_permissions pp ON pp.pattern_id = p.id
-		WHERE g.user_id = $1 AND g.status = 'approved'`, userID)
-	if err != nil {
-		return r, store.Translate(err)
-	}
-	defer rows.Close()
 	now := s.now()
-	for rows.Next() {
+	err := store.Each(func(row store.Scanner) error {
 		var tenant, scope, perm string
 		var from time.Time
 		var until sql.NullTime
-		if err := rows.Scan(&tenant, &scope, &perm, &from, &until); err != nil {
-			return r, store.Translate(err)
+		if err := row.Scan(&tenant, &scope, &perm, &from, &until); err != nil {
+			return err
 		}
 		if now.Before(from) || (until.Valid && !now.Before(until.Time)) {
-			continue
+			return nil
 		}
 		p := Permission(perm)
 		if !Known(p) {
-			continue // a name dropped from the catalogue grants nothing
+			return nil // a name dropped from the catalogue grants nothing
 		}
 		if scope == ScopeSystem {
 			r.system[p] = true
-			continue
+			return nil
 		}
 		if r.tenants[tenant] == nil {
 			r.tenants[tenant] = map[Permission]bool{}
 		}
 		r.tenants[tenant][p] = true
-	}
-	return r, store.Translate(rows.Err())
+		return nil
+	})(q.Query(ctx, `SELECT g.tenant_code, p.scope, pp.permission, g.valid_from, g.valid_until
+		FROM access_grants g JOIN access_patterns p ON p.id = g.pattern_id JOIN access_pattern_permissions pp ON pp.pattern_id = p.id
+		WHERE g.user_id = $1 AND g.status = 'approved'`, userID))
+	return r, err
 }

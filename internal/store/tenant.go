@@ -59,10 +59,12 @@ func Rows[T any](scan func(Scanner) (T, error)) func(*sql.Rows, error) ([]T, err
 	}
 }
 
-// Each is Rows for a reader that must not hold every row at once (a
-// municipality's whole register, written to a file as it is read): fn
-// reads each row and does its work with it, and the first error it
-// returns stops the reading. Errors are translated as by Rows.
+// Each is Rows for a reader that does its work row by row instead of
+// collecting the rows: one that must not hold them all at once (a
+// municipality's whole register, written to a file as it is read) or
+// folds them into something else (a map, one value per group of rows).
+// fn reads one row and does its work with it; the first error it returns
+// stops the reading. Errors are translated as by Rows.
 //
 //	err := store.Each(func(row store.Scanner) error { … })(q.Query(ctx, sql, args...))
 func Each(fn func(Scanner) error) func(*sql.Rows, error) error {
