@@ -119,20 +119,13 @@ func (m *Monitor) Allow(ctx context.Context, a Allowed) (Allowed, error) {
 
 // Allowlist lists the entries.
 func (m *Monitor) Allowlist(ctx context.Context) ([]Allowed, error) {
-	rows, err := m.db.Query(ctx, `SELECT id, role_name, application_name, client_cidr, note, created_by, created_at FROM db_allowlist ORDER BY id`)
-	if err != nil {
-		return nil, store.Translate(err)
-	}
-	defer rows.Close()
-	var out []Allowed
-	for rows.Next() {
-		var a Allowed
-		if err := rows.Scan(&a.ID, &a.Role, &a.Application, &a.CIDR, &a.Note, &a.CreatedBy, &a.CreatedAt); err != nil {
-			return nil, store.Translate(err)
-		}
-		out = append(out, a)
-	}
-	return out, store.Translate(rows.Err())
+	return store.Rows(scanAllowed)(m.db.Query(ctx, `SELECT id, role_name, application_name, client_cidr, note, created_by, created_at FROM db_allowlist ORDER BY id`))
+}
+
+func scanAllowed(row store.Scanner) (Allowed, error) {
+	var a Allowed
+	err := row.Scan(&a.ID, &a.Role, &a.Application, &a.CIDR, &a.Note, &a.CreatedBy, &a.CreatedAt)
+	return a, err
 }
 
 // Sample reads the database's current client connections (PostgreSQL),
@@ -162,28 +155,22 @@ func (m *Monitor) Sample(ctx context.Context) ([]Connection, error) {
 		}
 		allow = append(allow, a)
 	}
-	rows, err := m.db.Query(ctx, `SELECT COALESCE(usename, ''), COALESCE(application_name, ''),
-		CASE WHEN client_addr IS NOT NULL THEN host(client_addr) WHEN client_port = -1 THEN 'local' ELSE 'hidden' END
-		FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'`)
-	if err != nil {
-		return nil, store.Translate(err)
-	}
-	var seen []Connection
-	for rows.Next() {
+	seen, err := store.Rows(func(row store.Scanner) (Connection, error) {
 		var c Connection
-		if err := rows.Scan(&c.Role, &c.Application, &c.Address); err != nil {
-			rows.Close()
-			return nil, store.Translate(err)
-		}
+		err := row.Scan(&c.Role, &c.Application, &c.Address)
 		for _, a := range allow {
 			if a.matches(c) {
 				c.Known = true
 				break
 			}
 		}
-		seen = append(seen, c)
+		return c, err
+	})(m.db.Query(ctx, `SELECT COALESCE(usename, ''), COALESCE(application_name, ''),
+		CASE WHEN client_addr IS NOT NULL THEN host(client_addr) WHEN client_port = -1 THEN 'local' ELSE 'hidden' END
+		FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'`))
+	if err != nil {
+		return nil, err
 	}
-	rows.Close()
 	now := m.now()
 	for _, c := range seen {
 		if _, err := m.db.Exec(ctx, `INSERT INTO db_connection_samples (sampled_at, role_name, application_name, client_addr, known) VALUES ($1, $2, $3, $4, $5)`,
@@ -219,21 +206,19 @@ func (m *Monitor) Report(ctx context.Context, since time.Time) (string, string, 
 	unknown := 0
 	if m.db.Engine() == store.Postgres {
 		counts := map[Connection]int{}
-		rows, err := m.db.Query(ctx, `SELECT role_name, application_name, client_addr, known, count(*) FROM db_connection_samples
-			WHERE sampled_at >= $1 GROUP BY role_name, application_name, client_addr, known`, since)
-		if err != nil {
-			return "", "", store.Translate(err)
-		}
-		for rows.Next() {
+		err := store.Each(func(row store.Scanner) error {
 			var c Connection
 			var n int
-			if err := rows.Scan(&c.Role, &c.Application, &c.Address, &c.Known, &n); err != nil {
-				rows.Close()
-				return "", "", store.Translate(err)
+			if err := row.Scan(&c.Role, &c.Application, &c.Address, &c.Known, &n); err != nil {
+				return err
 			}
 			counts[c] += n
+			return nil
+		})(m.db.Query(ctx, `SELECT role_name, application_name, client_addr, known, count(*) FROM db_connection_samples
+			WHERE sampled_at >= $1 GROUP BY role_name, application_name, client_addr, known`, since))
+		if err != nil {
+			return "", "", err
 		}
-		rows.Close()
 		conns := make([]Connection, 0, len(counts))
 		for c := range counts {
 			conns = append(conns, c)

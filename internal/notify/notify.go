@@ -230,24 +230,17 @@ func (o *Outbox) Recent(ctx context.Context, n int) ([]Mail, error) {
 }
 
 func (o *Outbox) list(ctx context.Context, where string, args ...any) ([]Mail, error) {
-	rows, err := o.db.Query(ctx, `SELECT id, created_at, recipients, subject, body, attempts, next_attempt, last_error, sent_at FROM mail_outbox `+where, args...)
-	if err != nil {
-		return nil, store.Translate(err)
-	}
-	defer rows.Close()
-	var out []Mail
-	for rows.Next() {
-		var m Mail
-		var to string
-		var sent sql.NullTime
-		if err := rows.Scan(&m.ID, &m.Created, &to, &m.Subject, &m.body, &m.Attempts, &m.NextAttempt, &m.LastError, &sent); err != nil {
-			return nil, store.Translate(err)
-		}
-		m.Recipients, m.Sent = strings.Split(to, ","), sent.Time.UTC()
-		m.Created = m.Created.UTC()
-		out = append(out, m)
-	}
-	return out, store.Translate(rows.Err())
+	return store.Rows(scanMail)(o.db.Query(ctx, `SELECT id, created_at, recipients, subject, body, attempts, next_attempt, last_error, sent_at FROM mail_outbox `+where, args...))
+}
+
+func scanMail(row store.Scanner) (Mail, error) {
+	var m Mail
+	var to string
+	var sent sql.NullTime
+	err := row.Scan(&m.ID, &m.Created, &to, &m.Subject, &m.body, &m.Attempts, &m.NextAttempt, &m.LastError, &sent)
+	m.Recipients, m.Sent = strings.Split(to, ","), sent.Time.UTC()
+	m.Created = m.Created.UTC()
+	return m, err
 }
 
 // LastWith returns when the newest message whose subject starts with

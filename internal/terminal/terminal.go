@@ -143,24 +143,18 @@ func (r *Registry) Disable(ctx context.Context, name string) error {
 
 // List returns every terminal by name.
 func (r *Registry) List(ctx context.Context) ([]Terminal, error) {
-	rows, err := r.db.Query(ctx, `SELECT id, name, tenant_code, section, cidrs, cert_fingerprint, active, created_at FROM terminals ORDER BY name`)
-	if err != nil {
-		return nil, err
+	return store.Rows(scanTerminal)(r.db.Query(ctx, `SELECT id, name, tenant_code, section, cidrs, cert_fingerprint, active, created_at FROM terminals ORDER BY name`))
+}
+
+func scanTerminal(row store.Scanner) (Terminal, error) {
+	var t Terminal
+	var cidrs string
+	if err := row.Scan(&t.ID, &t.Name, &t.Tenant, &t.Section, &cidrs, &t.CertFingerprint, &t.Active, &t.CreatedAt); err != nil {
+		return t, err
 	}
-	defer rows.Close()
-	var out []Terminal
-	for rows.Next() {
-		var t Terminal
-		var cidrs string
-		if err := rows.Scan(&t.ID, &t.Name, &t.Tenant, &t.Section, &cidrs, &t.CertFingerprint, &t.Active, &t.CreatedAt); err != nil {
-			return nil, store.Translate(err)
-		}
-		if t.Prefixes, err = ParsePrefixes(cidrs); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, store.Translate(rows.Err())
+	var err error
+	t.Prefixes, err = ParsePrefixes(cidrs)
+	return t, err
 }
 
 func (r *Registry) forget() {
