@@ -20,6 +20,7 @@ import (
 	"bango/internal/errs"
 	"bango/internal/export"
 	"bango/internal/identity"
+	"bango/internal/module"
 	"bango/internal/monitor"
 	"bango/internal/notify"
 	"bango/internal/resident"
@@ -46,6 +47,19 @@ type system struct {
 	exports   *export.Service
 	monitor   *monitor.Monitor
 	outbox    *notify.Outbox
+	modules   []module.Module
+}
+
+// modules are the business modules, each declared in its own package
+// (docs/modules.md), and the access engine's own maker–checker kind: a
+// pattern change holds once an approver of rights other than its author
+// confirms it (R-AC-3). A new module is one more entry here.
+func modules(sys *system) []module.Module {
+	return []module.Module{
+		{Name: "access", Permissions: []access.Permission{access.GrantApply, access.GrantApprove, access.PatternAdmin, access.UserAdmin, access.TerminalAdmin},
+			Reviews: []module.Review{{Kind: access.KindPattern, Apply: sys.access.ApplyPattern, Confirm: access.GrantApprove}}},
+		sys.residents.Module(),
+	}
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
@@ -152,12 +166,14 @@ func buildSystem(ctx context.Context, cfg *config.Config, log *slog.Logger, db *
 		StepUp: identity.DefaultSessionPolicy.StepUp, PasswordStage: cfg.PasswordStage})
 	sys.residents.SetRevealPolicy(resident.RevealPolicy{Purposes: cfg.RevealPurposes, PerHour: cfg.RevealPerHour, Alerts: sys.alerts})
 	sys.review = review.NewService(db, v, sys.access)
-	sys.review.Register(resident.KindMyNumber, sys.residents.ApplyMyNumber)
-	sys.review.RegisterSystem(access.KindPattern, sys.access.ApplyPattern, access.GrantApprove)
 	sys.monitor = monitor.New(db, sys.alerts, sqliteFile(cfg.DBURL))
 	sys.outbox = notify.NewOutbox(db)
 	sys.exports = export.NewService(db, sys.access)
-	sys.exports.Register(export.Kind{Name: "residents", JA: "宛名一覧（住民基本情報）", EN: "Resident list", Write: sys.residents.ExportCSV})
+	sys.modules = modules(sys)
+	if err := module.Install(sys.modules, sys.review, sys.exports); err != nil {
+		db.Close()
+		return nil, err
+	}
 	// A transfer or retirement revokes the user's grants in its own
 	// transaction (R-AC-3).
 	sys.users.SetPersonnelHook(sys.access.RevokeAll)

@@ -11,8 +11,8 @@ import (
 
 	"bango/internal/alert"
 	"bango/internal/audit"
+	"bango/internal/module"
 	"bango/internal/notify"
-	"bango/internal/resident"
 	"bango/internal/store"
 )
 
@@ -67,12 +67,10 @@ func watch(ctx context.Context, sys *system) {
 		_, err := audit.IndexForSearch(ctx, sys.db)
 		return err
 	})
-	// SQLite's trigram index of names is written in batches, not per row:
-	// kept current here so that a search rarely waits for it.
-	go every(ctx, sys, time.Second, "resident search index", func(ctx context.Context) error {
-		_, err := resident.IndexForSearch(ctx, sys.db)
-		return err
-	})
+	// The business modules' own jobs (docs/modules.md).
+	for _, j := range module.Jobs(sys.modules) {
+		go every(audit.WithActor(ctx, audit.Actor{User: "system:jobs"}), sys, j.Every, j.Name, j.Run)
+	}
 	go every(ctx, sys, sys.cfg.SampleEvery, "database connection sample", func(ctx context.Context) error {
 		_, err := sys.monitor.Sample(ctx)
 		return err
