@@ -79,26 +79,17 @@ func (v *Vault) Rotate(ctx context.Context) (int, error) {
 				return err
 			}
 		}
-		rows, err := tx.Query(ctx, `SELECT tenant_code, max(version) FROM vault_data_keys WHERE purpose = 'seal' GROUP BY tenant_code ORDER BY tenant_code`)
-		if err != nil {
-			return err
-		}
 		type tv struct {
 			tenant  string
 			version int
 		}
-		var list []tv
-		for rows.Next() {
+		list, err := store.Rows(func(row store.Scanner) (tv, error) {
 			var x tv
-			if err := rows.Scan(&x.tenant, &x.version); err != nil {
-				rows.Close()
-				return store.Translate(err)
-			}
-			list = append(list, x)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return store.Translate(err)
+			err := row.Scan(&x.tenant, &x.version)
+			return x, err
+		})(tx.Query(ctx, `SELECT tenant_code, max(version) FROM vault_data_keys WHERE purpose = 'seal' GROUP BY tenant_code ORDER BY tenant_code`))
+		if err != nil {
+			return err
 		}
 		for _, x := range list {
 			if err := v.insertDataKey(ctx, tx, x.tenant, purposeSeal, x.version+1); err != nil {
@@ -148,21 +139,16 @@ func lockDataKeys(ctx context.Context, tx *store.Tx) error {
 // new version like one the database already uses, with another key: the
 // data keys wrapped by either could then never be opened by both.
 func checkKeyFile(ctx context.Context, tx *store.Tx, m *MasterKeys) error {
-	rows, err := tx.Query(ctx, `SELECT tenant_code, purpose, version, master_version, wrapped FROM vault_data_keys ORDER BY master_version, tenant_code, purpose, version`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
 	checked := map[int]bool{}
-	for rows.Next() {
+	return store.Each(func(row store.Scanner) error {
 		var tenant, purpose string
 		var version, mv int
 		var wrapped []byte
-		if err := rows.Scan(&tenant, &purpose, &version, &mv, &wrapped); err != nil {
-			return store.Translate(err)
+		if err := row.Scan(&tenant, &purpose, &version, &mv, &wrapped); err != nil {
+			return err
 		}
 		if checked[mv] {
-			continue
+			return nil
 		}
 		checked[mv] = true
 		if _, ok := m.key(mv); !ok {
@@ -172,8 +158,8 @@ func checkKeyFile(ctx context.Context, tx *store.Tx, m *MasterKeys) error {
 		if _, err := m.unwrap(tenant, purpose, version, mv, wrapped); err != nil {
 			return errs.Wrap(errs.Conflict, err, "vault: %s is not the key file of this database: its master key version %d does not open the data keys", m.Path(), mv)
 		}
-	}
-	return store.Translate(rows.Err())
+		return nil
+	})(tx.Query(ctx, `SELECT tenant_code, purpose, version, master_version, wrapped FROM vault_data_keys ORDER BY master_version, tenant_code, purpose, version`))
 }
 
 // forget drops cached keys so the next use loads the new versions.
@@ -235,27 +221,18 @@ func (v *Vault) rewrapDataKeys(ctx context.Context) (int, error) {
 	count := 0
 	err := v.db.Transact(ctx, func(tx *store.Tx) error {
 		count = 0
-		rows, err := tx.Query(ctx, `SELECT tenant_code, purpose, version, master_version, wrapped FROM vault_data_keys WHERE master_version < $1`, newest)
-		if err != nil {
-			return err
-		}
 		type dk struct {
 			tenant, purpose string
 			version, master int
 			wrapped         []byte
 		}
-		var list []dk
-		for rows.Next() {
+		list, err := store.Rows(func(row store.Scanner) (dk, error) {
 			var d dk
-			if err := rows.Scan(&d.tenant, &d.purpose, &d.version, &d.master, &d.wrapped); err != nil {
-				rows.Close()
-				return store.Translate(err)
-			}
-			list = append(list, d)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return store.Translate(err)
+			err := row.Scan(&d.tenant, &d.purpose, &d.version, &d.master, &d.wrapped)
+			return d, err
+		})(tx.Query(ctx, `SELECT tenant_code, purpose, version, master_version, wrapped FROM vault_data_keys WHERE master_version < $1`, newest))
+		if err != nil {
+			return err
 		}
 		for _, d := range list {
 			key, err := v.unwrap(d.tenant, d.purpose, d.version, d.master, d.wrapped)
@@ -325,27 +302,18 @@ func (v *Vault) resealColumn(ctx context.Context, col SealedColumn, progress Pro
 			}
 			err = v.db.Transact(ctx, func(tx *store.Tx) error {
 				moved = 0
-				rows, err := tx.Query(ctx, selectQ, t, newest[t], after)
-				if err != nil {
-					return err
-				}
 				type rec struct {
 					row    string
 					sealed []byte
 					ver    int
 				}
-				var batch []rec
-				for rows.Next() {
+				batch, err := store.Rows(func(row store.Scanner) (rec, error) {
 					var r rec
-					if err := rows.Scan(&r.row, &r.sealed, &r.ver); err != nil {
-						rows.Close()
-						return store.Translate(err)
-					}
-					batch = append(batch, r)
-				}
-				rows.Close()
-				if err := rows.Err(); err != nil {
-					return store.Translate(err)
+					err := row.Scan(&r.row, &r.sealed, &r.ver)
+					return r, err
+				})(tx.Query(ctx, selectQ, t, newest[t], after))
+				if err != nil {
+					return err
 				}
 				for _, r := range batch {
 					b := col.binding(t, r.row)
@@ -387,24 +355,19 @@ func (v *Vault) countColumn(ctx context.Context, col SealedColumn) (map[string]m
 		col.Table, col.TenantColumn, col.Column)
 	out := map[string]map[int]int64{}
 	err := v.db.Read(ctx, func(db store.Querier) error {
-		rows, err := db.Query(ctx, q)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return store.Each(func(row store.Scanner) error {
 			var t string
 			var ver int
 			var n int64
-			if err := rows.Scan(&t, &ver, &n); err != nil {
+			if err := row.Scan(&t, &ver, &n); err != nil {
 				return err
 			}
 			if out[t] == nil {
 				out[t] = map[int]int64{}
 			}
 			out[t][ver] = n
-		}
-		return rows.Err()
+			return nil
+		})(db.Query(ctx, q))
 	})
 	return out, store.Translate(err)
 }
@@ -441,23 +404,17 @@ func (v *Vault) Status(ctx context.Context) (Status, error) {
 	ctx = store.WithScope(ctx, store.AllTenants) // every municipality's rows
 	m := v.Master()
 	st := Status{KeyFile: m.Path(), MasterNewest: m.Newest(), MasterHeld: m.Versions()}
-	rows, err := v.db.Query(ctx, `SELECT tenant_code, purpose, version, master_version FROM vault_data_keys ORDER BY tenant_code, purpose, version`)
+	keys, err := store.Rows(scanDataKey)(v.db.Query(ctx, `SELECT tenant_code, purpose, version, master_version FROM vault_data_keys ORDER BY tenant_code, purpose, version`))
 	if err != nil {
 		return st, err
 	}
+	st.DataKeys = keys
 	newestSeal := map[string]int{}
-	for rows.Next() {
-		var d DataKeyStatus
-		if err := rows.Scan(&d.Tenant, &d.Purpose, &d.Version, &d.MasterVersion); err != nil {
-			rows.Close()
-			return st, store.Translate(err)
-		}
+	for _, d := range keys {
 		if d.Purpose == purposeSeal {
 			newestSeal[d.Tenant] = max(newestSeal[d.Tenant], d.Version)
 		}
-		st.DataKeys = append(st.DataKeys, d)
 	}
-	rows.Close()
 	for _, col := range SealedColumns {
 		counts, err := v.countColumn(ctx, col)
 		if err != nil {
@@ -484,4 +441,10 @@ func (v *Vault) Status(ctx context.Context) (Status, error) {
 		return a.KeyVersion < b.KeyVersion
 	})
 	return st, nil
+}
+
+func scanDataKey(row store.Scanner) (DataKeyStatus, error) {
+	var d DataKeyStatus
+	err := row.Scan(&d.Tenant, &d.Purpose, &d.Version, &d.MasterVersion)
+	return d, err
 }

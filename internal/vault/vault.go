@@ -204,19 +204,14 @@ func (v *Vault) keys(ctx context.Context, tenant string) (*tenantKeys, error) {
 }
 
 func (v *Vault) load(ctx context.Context, tenant string) (*tenantKeys, error) {
-	rows, err := v.db.Query(ctx, `SELECT purpose, version, master_version, wrapped FROM vault_data_keys WHERE tenant_code = $1`, tenant)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	tk := &tenantKeys{loaded: time.Now(), seal: map[int]cipher.AEAD{}}
 	reloaded := false
-	for rows.Next() {
+	err := store.Each(func(row store.Scanner) error {
 		var purpose string
 		var version, masterVersion int
 		var wrapped []byte
-		if err := rows.Scan(&purpose, &version, &masterVersion, &wrapped); err != nil {
-			return nil, store.Translate(err)
+		if err := row.Scan(&purpose, &version, &masterVersion, &wrapped); err != nil {
+			return err
 		}
 		if _, ok := v.Master().key(masterVersion); !ok && !reloaded {
 			// Another process rotated the master key: read the file again.
@@ -227,13 +222,13 @@ func (v *Vault) load(ctx context.Context, tenant string) (*tenantKeys, error) {
 		}
 		key, err := v.unwrap(tenant, purpose, version, masterVersion, wrapped)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		switch purpose {
 		case purposeSeal:
 			aead, err := newGCM(key)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			tk.seal[version] = aead
 			tk.newest = max(tk.newest, version)
@@ -242,9 +237,10 @@ func (v *Vault) load(ctx context.Context, tenant string) (*tenantKeys, error) {
 			// reusing keyed instances keeps bulk imports cheap.
 			tk.index.New = func() any { return hmac.New(sha256.New, key) }
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, store.Translate(err)
+		return nil
+	})(v.db.Query(ctx, `SELECT purpose, version, master_version, wrapped FROM vault_data_keys WHERE tenant_code = $1`, tenant))
+	if err != nil {
+		return nil, err
 	}
 	if tk.newest == 0 || tk.index.New == nil {
 		return nil, errs.E(errs.NotFound, "vault: no data keys for municipality %s", tenant)
