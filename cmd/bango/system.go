@@ -50,16 +50,11 @@ type system struct {
 	modules   []module.Module
 }
 
-// modules are the business modules, each declared in its own package
-// (docs/modules.md), and the access engine's own maker–checker kind: a
-// pattern change holds once an approver of rights other than its author
-// confirms it (R-AC-3). A new module is one more entry here.
+// modules are the access engine's declaration and the business modules,
+// each declared in its own package (docs/modules.md). A new module is one
+// more entry here.
 func modules(sys *system) []module.Module {
-	return []module.Module{
-		{Name: "access", Permissions: []access.Permission{access.GrantApply, access.GrantApprove, access.PatternAdmin, access.UserAdmin, access.TerminalAdmin},
-			Reviews: []module.Review{{Kind: access.KindPattern, Apply: sys.access.ApplyPattern, Confirm: access.GrantApprove}}},
-		sys.residents.Module(),
-	}
+	return []module.Module{module.Access(sys.access), sys.residents.Module()}
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {

@@ -98,3 +98,15 @@ func Jobs(mods []Module) []Job {
 	}
 	return out
 }
+
+// Access is the access engine's own declaration: the rights of the IS
+// department and section heads, and its maker–checker kind — a pattern
+// change holds once an approver of rights other than its author confirms
+// it (R-AC-3).
+func Access(a *access.Service) Module {
+	return Module{
+		Name:        "access",
+		Permissions: []access.Permission{access.GrantApply, access.GrantApprove, access.PatternAdmin, access.UserAdmin, access.TerminalAdmin},
+		Reviews:     []Review{{Kind: access.KindPattern, Apply: a.ApplyPattern, Confirm: access.GrantApprove}},
+	}
+}

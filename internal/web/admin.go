@@ -189,8 +189,8 @@ func (s *Server) disableTerminal(w http.ResponseWriter, r *http.Request) error {
 // Staff accounts, designated terminals and patterns (IS department). A
 // pattern change holds only when an approver of rights other than its
 // author confirms it (R-AC-3).
-func (s *Server) adminModule() module {
-	return module{
+func (s *Server) adminModule() webModule {
+	return webModule{
 		name: "admin",
 		routes: []route{
 			{pattern: "GET /admin/patterns", gate: loggedIn, perm: access.PatternAdmin, where: systemWide, h: s.patternsPage},

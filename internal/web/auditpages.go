@@ -358,8 +358,8 @@ func (s *Server) apiAuditEvents(w http.ResponseWriter, r *http.Request) error {
 
 // Audit (R-AUD-2, R-AUD-4): search, access reports, alerts, the periodic
 // review.
-func (s *Server) auditModule() module {
-	return module{
+func (s *Server) auditModule() webModule {
+	return webModule{
 		name: "audit",
 		routes: []route{
 			{pattern: "GET /audit", gate: loggedIn, perm: access.AuditRead, h: s.auditPage},

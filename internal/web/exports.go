@@ -160,8 +160,8 @@ func (s *Server) decideExport(w http.ResponseWriter, r *http.Request) error {
 }
 
 // Exports and copies need a privacy manager's approval (R-AC-5).
-func (s *Server) exportModule() module {
-	return module{
+func (s *Server) exportModule() webModule {
+	return webModule{
 		name: "exports",
 		routes: []route{
 			{pattern: "GET /exports", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, h: s.exportsPage},

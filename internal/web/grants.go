@@ -21,7 +21,9 @@ type grantsData struct {
 	ActivationFor, ActivationCode string
 	Patterns                      []access.Pattern // patterns the applicant may apply for
 	Tenants                       []string         // municipalities where the applicant holds grant.apply
-	Grants                        []access.Grant   // grants of those staff
+	Grants                        []access.Grant   // a page of those staff's grants
+	Next                          string           // the cursor of the next page
+	Pager                         pager
 }
 
 func (s *Server) grantsData(r *http.Request) (*grantsData, error) {
@@ -58,19 +60,12 @@ func (s *Server) grantsData(r *http.Request) (*grantsData, error) {
 		tenants = ts
 	}
 	d.Tenants = tenants
-	grants, err := s.access.Grants(r.Context(), access.GrantFilter{Limit: 500})
+	cursor, limit := pageAsked(r, "cursor")
+	grants, err := s.access.Grants(r.Context(), access.GrantFilter{ActingFor: &sess.User, Cursor: cursor, Limit: limit})
 	if err != nil {
 		return nil, err
 	}
-	members := map[string]bool{}
-	for _, u := range d.Members {
-		members[u.LoginID] = true
-	}
-	for _, g := range grants {
-		if members[g.LoginID] {
-			d.Grants = append(d.Grants, g)
-		}
-	}
+	d.Grants, d.Next, d.Pager = grants.Items, grants.Next, pagerOf(r, grants, "/grants", "cursor")
 	return d, nil
 }
 
@@ -149,8 +144,9 @@ func (s *Server) applyGrant(w http.ResponseWriter, r *http.Request) error {
 // pendingData is the approver's page: applications for rights and
 // changes of patterns, each waiting for a second person.
 type pendingData struct {
-	Grants   []access.Grant
-	Patterns []review.Change
+	Grants                    []access.Grant
+	Patterns                  []review.Change
+	GrantPager, PatternPager pager
 }
 
 func (s *Server) pendingGrants(w http.ResponseWriter, r *http.Request) error {
@@ -159,15 +155,16 @@ func (s *Server) pendingGrants(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) renderPending(w http.ResponseWriter, r *http.Request, status int, problem string) error {
 	p := s.newPage(r, "pending.title", sessionFrom(r.Context()))
-	grants, err := s.access.Grants(r.Context(), access.GrantFilter{Status: access.Pending})
+	grants, err := s.access.Grants(r.Context(), access.GrantFilter{Status: access.Pending, Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
 		return err
 	}
-	changes, err := s.patternChanges(r)
+	changes, err := s.patternChanges(r, r.URL.Query().Get("changes_cursor"), 0)
 	if err != nil {
 		return err
 	}
-	p.Data, p.Error = pendingData{Grants: grants, Patterns: changes}, problem
+	p.Data, p.Error = pendingData{Grants: grants.Items, Patterns: changes.Items,
+		GrantPager: pagerOf(r, grants, "/grants/pending", "cursor"), PatternPager: pagerOf(r, changes, "/grants/pending", "changes_cursor")}, problem
 	switch done := r.URL.Query().Get("done"); done {
 	case "approved", "rejected", "pattern_confirmed", "pattern_rejected":
 		p.Notice = tr(p.Lang, "pending."+done)
@@ -261,8 +258,8 @@ func (s *Server) activation(r *http.Request, login string) (string, error) {
 // Rights (R-AC-2, R-AC-3): a section head applies, the IS department
 // approves; a first enrolment after an administrator-set password needs
 // an activation code from someone else (issue 15).
-func (s *Server) accessModule() module {
-	return module{
+func (s *Server) accessModule() webModule {
+	return webModule{
 		name: "access",
 		routes: []route{
 			{pattern: "GET /grants", gate: loggedIn, perm: access.GrantApply, h: s.grantsPage},
@@ -298,7 +295,7 @@ func (s *Server) apiGrants(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"grants": nonNil(d.Grants), "members": nonNil(d.Members), "patterns": nonNil(d.Patterns), "tenants": nonNil(d.Tenants)})
+	writeJSON(w, http.StatusOK, map[string]any{"grants": nonNil(d.Grants), "next": d.Next, "members": nonNil(d.Members), "patterns": nonNil(d.Patterns), "tenants": nonNil(d.Tenants)})
 	return nil
 }
 
@@ -343,11 +340,12 @@ func (s *Server) apiApply(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiPendingGrants(w http.ResponseWriter, r *http.Request) error {
-	grants, err := s.access.Grants(r.Context(), access.GrantFilter{Status: access.Pending})
+	cursor, limit := pageAsked(r, "cursor")
+	grants, err := s.access.Grants(r.Context(), access.GrantFilter{Status: access.Pending, Cursor: cursor, Limit: limit})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"grants": nonNil(grants)})
+	writeJSON(w, http.StatusOK, listJSON("grants", grants, nil))
 	return nil
 }
 

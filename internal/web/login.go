@@ -302,8 +302,8 @@ func (s *Server) changePIN(w http.ResponseWriter, r *http.Request) error {
 // Logging in (password, then the second factor), the lock screen, one's
 // own password, PIN and passkeys, the municipality one works in, the
 // language, and the home page.
-func (s *Server) accountModule() module {
-	return module{
+func (s *Server) accountModule() webModule {
+	return webModule{
 		name: "account",
 		routes: []route{
 			{pattern: "GET /lang", h: s.setLang},

@@ -19,6 +19,7 @@ import (
 	"bango/internal/audit"
 	"bango/internal/export"
 	"bango/internal/identity"
+	"bango/internal/module"
 	"bango/internal/notify"
 	"bango/internal/resident"
 	"bango/internal/review"
@@ -64,11 +65,11 @@ func newWeb(t *testing.T, eng store.Engine) *webFixture {
 	quiet := testkit.Quiet
 	f.residents = resident.NewService(db, k.Vault, quiet)
 	f.review = review.NewService(db, k.Vault, f.access)
-	f.review.Register(resident.KindMyNumber, f.residents.ApplyMyNumber)
-	f.review.RegisterSystem(access.KindPattern, f.access.ApplyPattern, access.GrantApprove)
 	f.alerts = alert.NewService(db)
 	f.exports = export.NewService(db, f.access)
-	f.exports.Register(export.Kind{Name: "residents", JA: "宛名一覧", EN: "Residents", Write: f.residents.ExportCSV})
+	if err := module.Install([]module.Module{module.Access(f.access), f.residents.Module()}, f.review, f.exports); err != nil {
+		t.Fatal(err)
+	}
 	f.outbox = notify.NewOutbox(db)
 	f.sequencer = audit.NewSequencer(db, testutil.AuditKeys(t), quiet, audit.SequencerOptions{Every: 1000, Period: time.Hour})
 	f.residents.SetRevealPolicy(resident.RevealPolicy{Purposes: resident.DefaultRevealPurposes, PerHour: 3, Alerts: f.alerts})

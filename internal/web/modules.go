@@ -7,11 +7,11 @@ import (
 	"bango/internal/identity"
 )
 
-// A module is one business area's share of the web layer, declared in its
+// A webModule is one business area's share of the web layer, declared in its
 // own file group and collected by the server: its routes (pages and API),
 // its menu entries and its home-page counters. The NHI, public-expense,
 // linkage and JPKI screens each add one here; nothing else lists them.
-type module struct {
+type webModule struct {
 	name     string
 	routes   []route
 	menu     []navItem
@@ -19,8 +19,8 @@ type module struct {
 }
 
 // collectModules is every module, in menu order.
-func (s *Server) collectModules() []module {
-	return []module{s.systemModule(), s.accountModule(), s.residentModule(), s.reviewModule(), s.exportModule(),
+func (s *Server) collectModules() []webModule {
+	return []webModule{s.systemModule(), s.accountModule(), s.residentModule(), s.reviewModule(), s.exportModule(),
 		s.auditModule(), s.accessModule(), s.adminModule()}
 }
 
@@ -33,7 +33,7 @@ type navItem struct {
 }
 
 // menu is the modules' entries in order, one's own account last.
-func menu(mods []module) []navItem {
+func menu(mods []webModule) []navItem {
 	var first, last []navItem
 	for _, m := range mods {
 		for _, n := range m.menu {

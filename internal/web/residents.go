@@ -257,8 +257,8 @@ func newToken() string { return rand.Text() }
 // Residents, in the session's municipality (R-AC-6); My Number entry
 // waits for a checker (R-ACC-1); reveal needs a purpose and a fresh
 // second factor (R-AC-4).
-func (s *Server) residentModule() module {
-	return module{
+func (s *Server) residentModule() webModule {
+	return webModule{
 		name: "residents",
 		routes: []route{
 			{pattern: "GET /residents", gate: loggedIn, perm: access.ResidentRead, where: currentTenant, h: s.residentsPage},

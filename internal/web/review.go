@@ -120,8 +120,8 @@ func (s *Server) rejectChange(w http.ResponseWriter, r *http.Request) error {
 
 // The checker's queue: entries of the section awaiting a second person
 // (R-ACC-1).
-func (s *Server) reviewModule() module {
-	return module{
+func (s *Server) reviewModule() webModule {
+	return webModule{
 		name: "review",
 		routes: []route{
 			{pattern: "GET /review", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, h: s.reviewQueue},

@@ -29,7 +29,7 @@ type Server struct {
 	users     *identity.Service
 	access    *access.Service
 	biz       Business
-	modules   []module  // every module's routes, menu and counters (modules.go)
+	modules   []webModule  // every module's routes, menu and counters (modules.go)
 	menu      []navItem // the modules' menu entries, in order
 	log       *slog.Logger
 	version   string
@@ -210,8 +210,8 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
 // audit log's signed checkpoints and Merkle proofs, which hold hashes only
 // and must reach outside holders without an account (like a Certificate
 // Transparency log).
-func (s *Server) systemModule() module {
-	return module{
+func (s *Server) systemModule() webModule {
+	return webModule{
 		name: "system",
 		routes: []route{
 			{pattern: "GET /healthz", json: true, h: s.healthz},
