@@ -1,12 +1,10 @@
 package access_test
 
 import (
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
+
+	"bango/internal/testutil"
 )
 
 var directCall = regexp.MustCompile(`\.Direct\(`)
@@ -22,39 +20,12 @@ var testkitImport = regexp.MustCompile(`"bango/internal/testutil/testkit"`)
 // through application and approval: no other code calls
 // access.Service.Direct, and no code but tests imports the fixtures.
 func TestDirectCallers(t *testing.T) {
-	root := filepath.Join("..", "..")
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		t.Fatalf("module root not found from %s: %v", root, err)
-	}
-	checked := 0
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	for _, f := range testutil.Sources(t) {
+		if directCall.Match(f.Text) && !directAllowed[f.Path] {
+			t.Errorf("%s calls access Direct(); only %v may", f.Path, directAllowed)
 		}
-		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") && path != root || d.Name() == "testdata") {
-			return filepath.SkipDir
+		if testkitImport.Match(f.Text) {
+			t.Errorf("%s imports testkit, which only tests may", f.Path)
 		}
-		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		checked++
-		rel, _ := filepath.Rel(root, path)
-		if directCall.Match(src) && !directAllowed[filepath.ToSlash(rel)] {
-			t.Errorf("%s calls access Direct(); only %v may", path, directAllowed)
-		}
-		if testkitImport.Match(src) {
-			t.Errorf("%s imports testkit, which only tests may", path)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if checked < 10 {
-		t.Fatalf("scanned only %d files; the walk is broken", checked)
 	}
 }

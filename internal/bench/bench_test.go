@@ -12,22 +12,20 @@ import (
 // The harness runs both paths over the same rows on each engine and
 // reports consistent figures. It asserts no time: only that both sides ran.
 func TestImportHarness(t *testing.T) {
-	for _, eng := range []store.Engine{store.SQLite, store.Postgres} {
-		t.Run(string(eng), func(t *testing.T) {
-			url := ""
-			if eng == store.Postgres {
-				url = testutil.PostgresURL(t)
-			}
-			res, err := Import(context.Background(), url, 3000, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res.Engine != string(eng) || res.Persons != 3000 || res.BaselineRowsPS <= 0 || res.BangoRowsPS <= 0 ||
-				res.Ratio != res.BangoRowsPS/res.BaselineRowsPS {
-				t.Fatalf("result = %+v", res)
-			}
-		})
-	}
+	testutil.EachEngine(t, func(t *testing.T, eng store.Engine) {
+		url := ""
+		if eng == store.Postgres {
+			url = testutil.PostgresURL(t)
+		}
+		res, err := Import(context.Background(), url, 3000, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Engine != string(eng) || res.Persons != 3000 || res.BaselineRowsPS <= 0 || res.BangoRowsPS <= 0 ||
+			res.Ratio != res.BangoRowsPS/res.BaselineRowsPS {
+			t.Fatalf("result = %+v", res)
+		}
+	})
 	if _, err := Import(context.Background(), "", 0, 1); err == nil {
 		t.Fatal("zero persons accepted")
 	}

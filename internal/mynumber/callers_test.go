@@ -1,12 +1,11 @@
 package mynumber
 
 import (
-	"io/fs"
-	"os"
-	"path/filepath"
+	"path"
 	"regexp"
-	"strings"
 	"testing"
+
+	"bango/internal/testutil"
 )
 
 // digitsAllowed lists the packages that may call Number.Digits in non-test
@@ -28,39 +27,12 @@ var revealCall = regexp.MustCompile(`\.RevealNumber\(`)
 
 // R-AC-4: only the vault and this package read the digits.
 func TestDigitsCallers(t *testing.T) {
-	root := filepath.Join("..", "..")
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		t.Fatalf("module root not found from %s: %v", root, err)
-	}
-	checked := 0
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	for _, f := range testutil.Sources(t) {
+		if digitsCall.Match(f.Text) && !digitsAllowed[path.Dir(f.Path)] {
+			t.Errorf("%s calls Digits(); only %v may", f.Path, digitsAllowed)
 		}
-		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") && path != root || d.Name() == "testdata") {
-			return filepath.SkipDir
+		if revealCall.Match(f.Text) && !revealAllowed[f.Path] {
+			t.Errorf("%s calls RevealNumber(); only %v may", f.Path, revealAllowed)
 		}
-		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		checked++
-		rel, _ := filepath.Rel(root, filepath.Dir(path))
-		if digitsCall.Match(src) && !digitsAllowed[filepath.ToSlash(rel)] {
-			t.Errorf("%s calls Digits(); only %v may", path, digitsAllowed)
-		}
-		if file, _ := filepath.Rel(root, path); revealCall.Match(src) && !revealAllowed[filepath.ToSlash(file)] {
-			t.Errorf("%s calls RevealNumber(); only %v may", path, revealAllowed)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if checked < 2 {
-		t.Fatalf("scanned only %d files; the walk is broken", checked)
 	}
 }

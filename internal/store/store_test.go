@@ -26,27 +26,25 @@ func TestMigrationFiles(t *testing.T) {
 
 func TestMigrateFromEmptyToLatest(t *testing.T) {
 	ctx := context.Background()
-	for _, eng := range []store.Engine{store.SQLite, store.Postgres} {
-		t.Run(string(eng), func(t *testing.T) {
-			db := testutil.NewEmptyDB(t, eng)
-			if v, err := db.SchemaVersion(ctx); err != nil || v != 0 {
-				t.Fatalf("empty SchemaVersion = %d, %v", v, err)
-			}
-			n, err := db.Migrate(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n != store.LatestVersion() {
-				t.Fatalf("applied %d, want %d", n, store.LatestVersion())
-			}
-			if v, _ := db.SchemaVersion(ctx); v != store.LatestVersion() {
-				t.Fatalf("SchemaVersion = %d", v)
-			}
-			if n, err := db.Migrate(ctx); err != nil || n != 0 {
-				t.Fatalf("second Migrate applied %d, %v", n, err)
-			}
-		})
-	}
+	testutil.EachEngine(t, func(t *testing.T, eng store.Engine) {
+		db := testutil.NewEmptyDB(t, eng)
+		if v, err := db.SchemaVersion(ctx); err != nil || v != 0 {
+			t.Fatalf("empty SchemaVersion = %d, %v", v, err)
+		}
+		n, err := db.Migrate(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != store.LatestVersion() {
+			t.Fatalf("applied %d, want %d", n, store.LatestVersion())
+		}
+		if v, _ := db.SchemaVersion(ctx); v != store.LatestVersion() {
+			t.Fatalf("SchemaVersion = %d", v)
+		}
+		if n, err := db.Migrate(ctx); err != nil || n != 0 {
+			t.Fatalf("second Migrate applied %d, %v", n, err)
+		}
+	})
 }
 
 func insertTenant(ctx context.Context, tx *store.Tx, code string) error {

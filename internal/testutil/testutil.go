@@ -54,10 +54,16 @@ func PostgresURL(t testing.TB) string {
 // on a fresh, migrated database.
 func Engines(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	t.Helper()
+	EachEngine(t, func(t *testing.T, eng store.Engine) { fn(t, NewDB(t, eng)) })
+}
+
+// EachEngine runs fn once per engine as subtests "sqlite" and "postgres",
+// for tests that open the database themselves (empty, twice, through a
+// command or a fixture of their own).
+func EachEngine(t *testing.T, fn func(t *testing.T, eng store.Engine)) {
+	t.Helper()
 	for _, eng := range []store.Engine{store.SQLite, store.Postgres} {
-		t.Run(string(eng), func(t *testing.T) {
-			fn(t, NewDB(t, eng))
-		})
+		t.Run(string(eng), func(t *testing.T) { fn(t, eng) })
 	}
 }
 

@@ -74,12 +74,6 @@ func twoProcesses(t *testing.T, eng store.Engine) (*store.DB, *store.DB) {
 	return dbs[0], dbs[1]
 }
 
-func engines(t *testing.T, fn func(t *testing.T, eng store.Engine)) {
-	for _, eng := range []store.Engine{store.SQLite, store.Postgres} {
-		t.Run(string(eng), func(t *testing.T) { fn(t, eng) })
-	}
-}
-
 // R-STO-1: a crash between writing the key file and committing the new data
 // keys leaves a state that starts (every value opens) and can finish the
 // rotation. The new version is already durable in the key file when the
@@ -206,7 +200,7 @@ func waits(t *testing.T, done <-chan result) {
 // the database, take turns: the second waits for the first, then adds its
 // own version on top. Neither loses the other's key.
 func TestConcurrentRotationsTakeTurns(t *testing.T) {
-	engines(t, func(t *testing.T, eng store.Engine) {
+	testutil.EachEngine(t, func(t *testing.T, eng store.Engine) {
 		db1, db2 := twoProcesses(t, eng)
 		v1, path := newVault(t, db1)
 		insertSealed(t, db1, v1, "131041", 20)
@@ -254,7 +248,7 @@ func TestConcurrentRotationsTakeTurns(t *testing.T) {
 // sharing the database) waits for the database's lock, then is refused:
 // its version 2 would be another key than the version 2 the database uses.
 func TestRotateStaleKeyFileRefused(t *testing.T) {
-	engines(t, func(t *testing.T, eng store.Engine) {
+	testutil.EachEngine(t, func(t *testing.T, eng store.Engine) {
 		db1, db2 := twoProcesses(t, eng)
 		v1, path := newVault(t, db1)
 		copyPath := filepath.Join(t.TempDir(), "master.key")

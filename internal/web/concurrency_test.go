@@ -47,14 +47,12 @@ const (
 // with SQLITE_BUSY), and every write that succeeded has its audit event
 // (R-AUD-1).
 func TestConcurrentWriters(t *testing.T) {
-	for _, eng := range []store.Engine{store.SQLite, store.Postgres} {
-		t.Run(string(eng), func(t *testing.T) {
-			if eng == store.Postgres && testing.Short() {
-				t.Skip("PostgreSQL run skipped in -short")
-			}
-			testConcurrentWriters(t, newWeb(t, eng))
-		})
-	}
+	testutil.EachEngine(t, func(t *testing.T, eng store.Engine) {
+		if eng == store.Postgres && testing.Short() {
+			t.Skip("PostgreSQL run skipped in -short")
+		}
+		testConcurrentWriters(t, newWeb(t, eng))
+	})
 }
 
 // concWorker is one staff member's loop: its own sessions, its own data.

@@ -35,32 +35,30 @@ func get(t *testing.T, h http.Handler, path string) (*http.Response, map[string]
 }
 
 func TestHealthAndReadiness(t *testing.T) {
-	for _, eng := range []store.Engine{store.SQLite, store.Postgres} {
-		t.Run(string(eng), func(t *testing.T) {
-			db := testutil.NewEmptyDB(t, eng)
-			s := New(Deps{DB: db, Log: testkit.Quiet, Version: "test"})
-			h := s.Handler()
+	testutil.EachEngine(t, func(t *testing.T, eng store.Engine) {
+		db := testutil.NewEmptyDB(t, eng)
+		s := New(Deps{DB: db, Log: testkit.Quiet, Version: "test"})
+		h := s.Handler()
 
-			res, body := get(t, h, "/healthz")
-			if res.StatusCode != 200 || body["engine"] != string(eng) || body["version"] != "test" || body["schema_version"] != 0.0 {
-				t.Fatalf("healthz before migration: %d %v", res.StatusCode, body)
-			}
-			if res, _ := get(t, h, "/readyz"); res.StatusCode != 503 {
-				t.Fatalf("readyz before migration = %d, want 503", res.StatusCode)
-			}
-			if _, err := db.Migrate(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			if res, _ := get(t, h, "/readyz"); res.StatusCode != 503 {
-				t.Fatalf("readyz before SetReady = %d, want 503", res.StatusCode)
-			}
-			s.SetReady(true)
-			res, body = get(t, h, "/readyz")
-			if res.StatusCode != 200 || body["schema_version"] != float64(store.LatestVersion()) {
-				t.Fatalf("readyz after migration: %d %v", res.StatusCode, body)
-			}
-		})
-	}
+		res, body := get(t, h, "/healthz")
+		if res.StatusCode != 200 || body["engine"] != string(eng) || body["version"] != "test" || body["schema_version"] != 0.0 {
+			t.Fatalf("healthz before migration: %d %v", res.StatusCode, body)
+		}
+		if res, _ := get(t, h, "/readyz"); res.StatusCode != 503 {
+			t.Fatalf("readyz before migration = %d, want 503", res.StatusCode)
+		}
+		if _, err := db.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if res, _ := get(t, h, "/readyz"); res.StatusCode != 503 {
+			t.Fatalf("readyz before SetReady = %d, want 503", res.StatusCode)
+		}
+		s.SetReady(true)
+		res, body = get(t, h, "/readyz")
+		if res.StatusCode != 200 || body["schema_version"] != float64(store.LatestVersion()) {
+			t.Fatalf("readyz after migration: %d %v", res.StatusCode, body)
+		}
+	})
 }
 
 func TestSecurityHeadersAndNotFound(t *testing.T) {
