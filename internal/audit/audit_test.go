@@ -59,26 +59,10 @@ func record(t testing.TB, db *store.DB, n int) {
 	}
 }
 
-// sequence places every waiting event. On PostgreSQL the sequencer waits
-// for older open transactions anywhere in the cluster (other packages'
-// tests run beside these), so it runs until nothing is pending.
+// sequence places every waiting event, signed with keys.
 func sequence(t testing.TB, db *store.DB, keys *audit.Keys, opts audit.SequencerOptions) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		sequenceOnce(t, db, keys, opts)
-		h, err := audit.Status(context.Background(), db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h.Pending == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d events still pending after 60 s", h.Pending)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testutil.Place(t, db, audit.NewSequencer(db, keys, quiet, opts))
 }
 
 func sequenceOnce(t testing.TB, db *store.DB, keys *audit.Keys, opts audit.SequencerOptions) {
