@@ -11,6 +11,7 @@ import (
 	"bango/internal/identity"
 	"bango/internal/store"
 	"bango/internal/testutil"
+	"bango/internal/testutil/testkit"
 )
 
 const (
@@ -31,29 +32,23 @@ func asJSON(t *testing.T, v any) []byte {
 // full session.
 func (f *fixture) activeSession(t *testing.T, login string) identity.Session {
 	t.Helper()
-	u, err := f.Users.Get(adminCtx(), login)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, _, err := f.Users.StartSession(adminCtx(), u, identity.StageActive, "10.0.0.8", "", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess, err := f.Users.Session(adminCtx(), tok)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sess
+	return f.session(t, f.User(t, login), identity.StageActive)
 }
 
 // passwordSession is the session after the password step.
 func (f *fixture) passwordSession(t *testing.T, login string) identity.Session {
 	t.Helper()
-	u, err := f.Users.CheckPassword(adminCtx(), login, "correct horse battery")
+	u, err := f.Users.CheckPassword(adminCtx(), login, testkit.Password)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _, err := f.Users.StartSession(adminCtx(), u, identity.StagePassword, "10.0.0.8", "", "")
+	return f.session(t, u, identity.StagePassword)
+}
+
+// session starts u's session at stage and reads it back.
+func (f *fixture) session(t *testing.T, u identity.User, stage string) identity.Session {
+	t.Helper()
+	tok, _, err := f.Users.StartSession(adminCtx(), u, stage, "10.0.0.8", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
