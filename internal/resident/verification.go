@@ -85,7 +85,7 @@ func (s *Service) Verifications(ctx context.Context, tenant, code string) ([]Ver
 		return nil, err
 	}
 	var out []Verification
-	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) (err error) {
+	err := s.db.Read(ctx, func(q store.Querier) (err error) {
 		out, err = store.Rows(scanVerification)(q.Query(ctx, `SELECT id, tenant_code, resident_code, method, verified_by, verified_at, note
 			FROM identity_verifications WHERE tenant_code = $1 AND resident_code = $2 ORDER BY verified_at DESC, id DESC`, tenant, code))
 		return err
