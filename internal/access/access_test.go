@@ -314,7 +314,7 @@ func TestStaleApplications(t *testing.T) {
 		}
 		heads, _ := f.Access.Grants(context.Background(), access.GrantFilter{LoginID: "head", Status: access.Approved})
 		f.now = f.now.Add(time.Minute)
-		if _, err := f.Access.Revoke(testutil.As("is-admin"), f.User(t, "is-admin"), heads[0].ID, "課長交代"); err != nil {
+		if _, err := f.Access.Revoke(testutil.As("is-admin"), f.User(t, "is-admin"), heads.Items[0].ID, "課長交代"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.Access.Approve(testutil.As("is-second"), f.User(t, "is-second"), g3.ID, ""); !errs.Is(err, errs.Conflict) || !strings.Contains(err.Error(), "no longer holds grant.apply") {

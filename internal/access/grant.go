@@ -447,14 +447,20 @@ func (s *Service) Grant(ctx context.Context, id int64) (Grant, error) {
 	return g, nil
 }
 
-// GrantFilter selects grants to list.
+// GrantFilter selects grants to list, a page at a time.
 type GrantFilter struct {
 	LoginID string // one user's grants
 	Status  string // one status
 	Tenant  string // one municipality ("" with TenantSet: system grants)
 	// TenantSet makes Tenant count even when empty.
 	TenantSet bool
-	Limit     int
+	// ActingFor narrows the list to the grants of the staff this user
+	// applies for: with system-wide grant.apply, every active user but
+	// them; else the active members of their department and section, of
+	// the municipalities where they hold grant.apply or of none.
+	ActingFor *identity.User
+	Cursor    string // where the page starts: a page's Next ("" for the newest)
+	Limit     int    // clamped by store.Limit
 }
 
 // CountAwaiting counts the applications approver may decide: pending,
@@ -465,30 +471,67 @@ func (s *Service) CountAwaiting(ctx context.Context, approver identity.User) (in
 	return n, store.Translate(err)
 }
 
-// Grants lists grants, newest first.
-func (s *Service) Grants(ctx context.Context, f GrantFilter) ([]Grant, error) {
+// Grants returns one page of the grants f selects, newest first.
+func (s *Service) Grants(ctx context.Context, f GrantFilter) (store.Page[Grant], error) {
 	q := selectGrant + ` WHERE 1 = 1`
 	var args []any
-	add := func(cond string, v any) {
+	arg := func(v any) string {
 		args = append(args, v)
-		q += " AND " + strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1)
+		return "$" + strconv.Itoa(len(args))
 	}
 	if f.LoginID != "" {
-		add("u.login_id = ?", f.LoginID)
+		q += " AND u.login_id = " + arg(f.LoginID)
 	}
 	if f.Status != "" {
-		add("g.status = ?", f.Status)
+		q += " AND g.status = " + arg(f.Status)
 	}
 	if f.Tenant != "" || f.TenantSet {
-		add("g.tenant_code = ?", f.Tenant)
+		q += " AND g.tenant_code = " + arg(f.Tenant)
 	}
-	limit := f.Limit
-	if limit <= 0 || limit > 1000 {
-		limit = 200
+	if a := f.ActingFor; a != nil {
+		rights, err := s.RightsOf(ctx, a.ID)
+		if err != nil {
+			return store.Page[Grant]{}, err
+		}
+		q += " AND u.status = " + arg(identity.Active) + " AND u.id <> " + arg(a.ID)
+		if tenants, all := rights.Tenants(GrantApply); !all {
+			marks := []string{arg("")}
+			for _, t := range tenants {
+				marks = append(marks, arg(t))
+			}
+			q += " AND u.tenant_code IN (" + strings.Join(marks, ", ") + ") AND u.department = " + arg(a.Department) + " AND u.section = " + arg(a.Section)
+		}
 	}
-	args = append(args, limit)
-	q += " ORDER BY g.id DESC LIMIT $" + strconv.Itoa(len(args))
-	return store.Rows(scanGrant)(s.db.Query(ctx, q, args...))
+	var before int64
+	if ok, err := store.DecodeCursor(f.Cursor, "grants", &before); err != nil {
+		return store.Page[Grant]{}, err
+	} else if ok {
+		q += " AND g.id < " + arg(before)
+	}
+	limit := store.Limit(f.Limit)
+	q += " ORDER BY g.id DESC LIMIT " + arg(limit+1)
+	grants, err := store.Rows(scanGrant)(s.db.Query(ctx, q, args...))
+	if err != nil {
+		return store.Page[Grant]{}, err
+	}
+	return store.PageOf(grants, limit, "grants", func(g Grant) []any { return []any{g.ID} }), nil
+}
+
+// LiveGrants lists the grants that give the user rights now, newest
+// first: every one of them, as RightsOf reads them (a user holds few).
+func (s *Service) LiveGrants(ctx context.Context, loginID string) ([]Grant, error) {
+	grants, err := store.Rows(scanGrant)(s.db.Query(ctx, selectGrant+` WHERE u.login_id = $1 AND g.status = $2 ORDER BY g.id DESC`, loginID, Approved))
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	live := []Grant{}
+	for _, g := range grants {
+		if g.Live(now) {
+			live = append(live, g)
+		}
+	}
+	return live, nil
 }
 
 // refused records a refused step and returns err.

@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -108,11 +109,24 @@ func (s *Service) CheckReveals(ctx context.Context, tx *store.Tx, tenant, user s
 	return raised, err
 }
 
-// Open lists every municipality's open alerts, newest first, for the
-// system's status report.
-func (s *Service) Open(ctx context.Context) ([]Alert, error) {
-	return s.alerts(store.WithScope(ctx, store.AllTenants), selectAlert+` WHERE status = 'open' ORDER BY id DESC LIMIT 500`)
+// Open returns the newest limit of every municipality's open alerts
+// (clamped by store.Limit), for the system's status report, and how many
+// are open in all.
+func (s *Service) Open(ctx context.Context, limit int) (store.Page[Alert], int, error) {
+	ctx = store.WithScope(ctx, store.AllTenants)
+	limit = store.Limit(limit)
+	open, err := s.alerts(ctx, selectAlert+` WHERE status = 'open' ORDER BY id DESC LIMIT $1`, limit+1)
+	if err != nil {
+		return store.Page[Alert]{}, 0, err
+	}
+	var n int
+	if err := s.db.ReadRow(ctx, `SELECT count(*) FROM alerts WHERE status = 'open'`).Scan(&n); err != nil {
+		return store.Page[Alert]{}, 0, store.Translate(err)
+	}
+	return store.PageOf(open, limit, "alerts", alertKey), n, nil
 }
+
+func alertKey(a Alert) []any { return []any{a.ID} }
 
 // alerts reads the alerts q selects, in ctx's scope.
 func (s *Service) alerts(ctx context.Context, q string, args ...any) ([]Alert, error) {
@@ -125,7 +139,7 @@ func (s *Service) alerts(ctx context.Context, q string, args ...any) ([]Alert, e
 }
 
 // Acknowledge closes an open alert with a comment. f is what the caller
-// reviews (its Status, Before and Limit do not count): an alert outside
+// reviews (its Status, Cursor, Before and Limit do not count): an alert outside
 // it is "not found", and on PostgreSQL is not even read (R-AC-6).
 func (s *Service) Acknowledge(ctx context.Context, id int64, by, comment string, f Filter) (Alert, error) {
 	ctx = f.scope(ctx)
@@ -216,15 +230,24 @@ func (s *Service) Sign(ctx context.Context, so SignOff) (SignOff, error) {
 	return so, err
 }
 
-// SignOffs lists tenant's sign-offs, newest first.
-func (s *Service) SignOffs(ctx context.Context, tenant string) ([]SignOff, error) {
+// SignOffs returns one page of tenant's sign-offs, newest first: cursor
+// is a page's Next ("" for the newest), limit is clamped by store.Limit.
+func (s *Service) SignOffs(ctx context.Context, tenant, cursor string, limit int) (store.Page[SignOff], error) {
+	before := int64(math.MaxInt64)
+	if _, err := store.DecodeCursor(cursor, "signoffs", &before); err != nil {
+		return store.Page[SignOff]{}, err
+	}
+	limit = store.Limit(limit)
 	var out []SignOff
 	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) (err error) {
 		out, err = store.Rows(scanSignOff)(q.Query(ctx, `SELECT id, tenant_code, period_from, period_to, reveals, alerts, reviewer, signed_at, note FROM audit_reviews
-			WHERE tenant_code = $1 ORDER BY id DESC LIMIT 100`, tenant))
+			WHERE tenant_code = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, tenant, before, limit+1))
 		return err
 	})
-	return out, err
+	if err != nil {
+		return store.Page[SignOff]{}, err
+	}
+	return store.PageOf(out, limit, "signoffs", func(so SignOff) []any { return []any{so.ID} }), nil
 }
 
 func scanSignOff(row store.Scanner) (SignOff, error) {
@@ -240,8 +263,11 @@ type Filter struct {
 	Tenants []string
 	All     bool
 	Status  string // "open", "acknowledged" or "" for both
-	Before  int64  // a page starts below this ID (0: the newest)
-	Limit   int
+	Cursor  string // where the page starts: a page's Next ("" for the newest)
+	// Before is the older form of a cursor, which API clients may still
+	// send: the page starts below this ID (0: the newest). Cursor wins.
+	Before int64
+	Limit  int // clamped by store.Limit
 }
 
 // scope is the database scope of f: the alerts of none and of f's
@@ -258,12 +284,12 @@ func (f Filter) covers(tenant string) bool {
 	return f.All || tenant == "" || slices.Contains(f.Tenants, tenant)
 }
 
-// List returns one page of the alerts f selects, newest first, and the
-// Before of the next page (0 at the end).
-func (s *Service) List(ctx context.Context, f Filter) ([]Alert, int64, error) {
-	if f.Limit <= 0 || f.Limit > 500 {
-		f.Limit = 100
+// List returns one page of the alerts f selects, newest first.
+func (s *Service) List(ctx context.Context, f Filter) (store.Page[Alert], error) {
+	if _, err := store.DecodeCursor(f.Cursor, "alerts", &f.Before); err != nil {
+		return store.Page[Alert]{}, err
 	}
+	limit := store.Limit(f.Limit)
 	q := selectAlert + ` WHERE 1 = 1`
 	var args []any
 	arg := func(v any) string {
@@ -283,15 +309,10 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Alert, int64, error) {
 	if f.Before > 0 {
 		q += ` AND id < ` + arg(f.Before)
 	}
-	q += ` ORDER BY id DESC LIMIT ` + arg(f.Limit+1)
+	q += ` ORDER BY id DESC LIMIT ` + arg(limit+1)
 	out, err := s.alerts(f.scope(ctx), q, args...)
 	if err != nil {
-		return nil, 0, err
+		return store.Page[Alert]{}, err
 	}
-	var next int64
-	if len(out) > f.Limit {
-		out = out[:f.Limit]
-		next = out[f.Limit-1].ID
-	}
-	return out, next, nil
+	return store.PageOf(out, limit, "alerts", alertKey), nil
 }

@@ -51,9 +51,9 @@ func TestBulkRevealRule(t *testing.T) {
 		if raised, _ := check(); raised {
 			t.Fatal("a second alert within the hour")
 		}
-		open, err := svc.Open(context.Background())
-		if err != nil || len(open) != 1 || open[0].Subject != "viewer" || open[0].Detail != "reveals_last_hour=4 limit=3" {
-			t.Fatalf("open alerts = %+v, %v", open, err)
+		open, n, err := svc.Open(context.Background(), 0)
+		if err != nil || n != 1 || len(open.Items) != 1 || open.Items[0].Subject != "viewer" || open.Items[0].Detail != "reveals_last_hour=4 limit=3" {
+			t.Fatalf("open alerts = %+v (%d), %v", open, n, err)
 		}
 	})
 }
@@ -128,9 +128,9 @@ func TestScanRules(t *testing.T) {
 		if n := scan(); n != 0 {
 			t.Fatalf("a second scan raised %d again", n)
 		}
-		open, _ := svc.Open(context.Background())
+		open, _, _ := svc.Open(context.Background(), 0)
 		got := map[string]string{}
-		for _, a := range open {
+		for _, a := range open.Items {
 			got[a.Rule+"/"+a.Subject] = a.Tenant
 			if strings.Contains(a.Subject+a.Detail, "hunter2") {
 				t.Fatalf("an unknown login ID is shown: %+v", a)
@@ -168,21 +168,29 @@ func TestListScopeAndPaging(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		page, next, err := svc.List(context.Background(), alert.Filter{Tenants: []string{"131041"}, Status: "open", Limit: 2})
-		if err != nil || len(page) != 2 || next == 0 || page[0].Subject != "u4" || page[1].Subject != "u3" {
-			t.Fatalf("first page: %+v next=%d %v", page, next, err)
+		page, err := svc.List(context.Background(), alert.Filter{Tenants: []string{"131041"}, Status: "open", Limit: 2})
+		if err != nil || len(page.Items) != 2 || page.Next == "" || page.Items[0].Subject != "u4" || page.Items[1].Subject != "u3" {
+			t.Fatalf("first page: %+v %v", page, err)
 		}
-		page, next, _ = svc.List(context.Background(), alert.Filter{Tenants: []string{"131041"}, Status: "open", Limit: 2, Before: next})
-		if len(page) != 2 || next != 0 || page[0].Subject != "u2" || page[1].Subject != "u0" {
-			t.Fatalf("second page: %+v next=%d", page, next)
+		page, _ = svc.List(context.Background(), alert.Filter{Tenants: []string{"131041"}, Status: "open", Limit: 2, Cursor: page.Next})
+		if len(page.Items) != 2 || page.Next != "" || page.More || page.Items[0].Subject != "u2" || page.Items[1].Subject != "u0" {
+			t.Fatalf("second page: %+v", page)
 		}
-		all, _, _ := svc.List(context.Background(), alert.Filter{All: true})
-		if len(all) != 5 {
-			t.Fatalf("system-wide reviewer sees %d, want 5", len(all))
+		// The older numeric form of a cursor still starts a page.
+		older, _ := svc.List(context.Background(), alert.Filter{Tenants: []string{"131041"}, Status: "open", Limit: 2, Before: page.Items[0].ID})
+		if len(older.Items) != 1 || older.Items[0].Subject != "u0" {
+			t.Fatalf("page below an ID: %+v", older)
+		}
+		if _, err := svc.List(context.Background(), alert.Filter{All: true, Cursor: "x"}); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("a damaged cursor: %v", err)
+		}
+		all, _ := svc.List(context.Background(), alert.Filter{All: true})
+		if len(all.Items) != 5 {
+			t.Fatalf("system-wide reviewer sees %d, want 5", len(all.Items))
 		}
 		reviewer := audit.WithActor(context.Background(), audit.Actor{User: "pm"})
 		shinjuku := alert.Filter{Tenants: []string{"131041"}}
-		for _, a := range all {
+		for _, a := range all.Items {
 			_, err := svc.Acknowledge(reviewer, a.ID, "pm", "checked", shinjuku)
 			if mine := a.Tenant == "" || a.Tenant == "131041"; mine != (err == nil) || !mine && !errs.Is(err, errs.NotFound) {
 				t.Errorf("acknowledge an alert of %q as a reviewer of 131041: %v", a.Tenant, err)

@@ -305,25 +305,39 @@ func (s *Service) CountPending(ctx context.Context, tenant string) (int, error) 
 	return n, store.Translate(err)
 }
 
-// List lists tenant's requests: one requester's (requester > 0) or those
-// with status, newest first.
-func (s *Service) List(ctx context.Context, tenant string, requester int64, status string) ([]Request, error) {
+// List returns one page of tenant's requests: one requester's
+// (requester > 0) or those with status, newest first. cursor is a page's
+// Next ("" for the newest); limit is clamped by store.Limit.
+func (s *Service) List(ctx context.Context, tenant string, requester int64, status, cursor string, limit int) (store.Page[Request], error) {
 	q := selectRequest + ` WHERE r.tenant_code = $1`
 	args := []any{tenant}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
 	if requester > 0 {
-		args = append(args, requester)
-		q += ` AND r.requester_id = $2`
+		q += ` AND r.requester_id = ` + arg(requester)
 	}
 	if status != "" {
-		args = append(args, status)
-		q += ` AND r.status = $` + strconv.Itoa(len(args))
+		q += ` AND r.status = ` + arg(status)
 	}
+	var before int64
+	if ok, err := store.DecodeCursor(cursor, "exports", &before); err != nil {
+		return store.Page[Request]{}, err
+	} else if ok {
+		q += ` AND r.id < ` + arg(before)
+	}
+	limit = store.Limit(limit)
+	q += ` ORDER BY r.id DESC LIMIT ` + arg(limit+1)
 	var out []Request
 	err := s.db.ReadIn(ctx, tenant, func(db store.Querier) (err error) {
-		out, err = store.Rows(scanRequest)(db.Query(ctx, q+` ORDER BY r.id DESC LIMIT 200`, args...))
+		out, err = store.Rows(scanRequest)(db.Query(ctx, q, args...))
 		return err
 	})
-	return out, err
+	if err != nil {
+		return store.Page[Request]{}, err
+	}
+	return store.PageOf(out, limit, "exports", func(r Request) []any { return []any{r.ID} }), nil
 }
 
 // refused records a refused step and returns err.

@@ -257,17 +257,16 @@ func (m *Monitor) Report(ctx context.Context, since time.Time) (string, string, 
 		}
 		fmt.Fprintf(&b, "整合性検査 / PRAGMA quick_check: %s\n", check)
 	}
-	open, err := m.alerts.Open(ctx)
+	open, openCount, err := m.alerts.Open(ctx, 20)
 	if err != nil {
 		return "", "", err
 	}
-	fmt.Fprintf(&b, "\n未対応の警告 / open alerts: %d\n", len(open))
-	for i, a := range open {
-		if i == 20 {
-			fmt.Fprintf(&b, "  … %d more\n", len(open)-20)
-			break
-		}
+	fmt.Fprintf(&b, "\n未対応の警告 / open alerts: %d\n", openCount)
+	for _, a := range open.Items {
 		fmt.Fprintf(&b, "  %s %s %s %s %s\n", a.RaisedAt.In(jst).Format("01-02 15:04"), a.Tenant, a.Rule, a.Subject, a.Detail)
+	}
+	if more := openCount - len(open.Items); more > 0 {
+		fmt.Fprintf(&b, "  … %d more\n", more)
 	}
 	head, err := audit.Status(ctx, m.db)
 	if err != nil {
@@ -280,8 +279,8 @@ func (m *Monitor) Report(ctx context.Context, since time.Time) (string, string, 
 		b.WriteString("  (none yet)\n")
 	}
 	subject := "bango 状態報告"
-	if unknown > 0 || len(open) > 0 {
-		subject = fmt.Sprintf("bango 状態報告: 不明な接続 %d / 警告 %d", unknown, len(open))
+	if unknown > 0 || openCount > 0 {
+		subject = fmt.Sprintf("bango 状態報告: 不明な接続 %d / 警告 %d", unknown, openCount)
 	}
 	return subject, b.String(), nil
 }

@@ -83,8 +83,8 @@ func TestUnknownConnectionReported(t *testing.T) {
 	if !found {
 		t.Fatalf("the intruder is not an unknown connection in %+v", seen)
 	}
-	open, _ := alerts.Open(ctx)
-	if len(open) != 1 || open[0].Rule != alert.RuleUnknownDBConn || !strings.Contains(open[0].Subject, "application=intruder") {
+	open, _, _ := alerts.Open(ctx, 0)
+	if len(open.Items) != 1 || open.Items[0].Rule != alert.RuleUnknownDBConn || !strings.Contains(open.Items[0].Subject, "application=intruder") {
 		t.Fatalf("alerts = %+v", open)
 	}
 	if events := testutil.CountEvents(t, db, `action = 'db.unknown_connection' AND subject_id LIKE '%intruder%'`); events != 1 {
@@ -92,8 +92,8 @@ func TestUnknownConnectionReported(t *testing.T) {
 	}
 	// A second sample within the hour raises nothing new.
 	mon.Sample(ctx)
-	if open, _ := alerts.Open(ctx); len(open) != 1 {
-		t.Fatalf("alerts after a second sample = %d", len(open))
+	if _, n, _ := alerts.Open(ctx, 0); n != 1 {
+		t.Fatalf("alerts after a second sample = %d", n)
 	}
 
 	// The report, mailed through the outbox to an in-process SMTP server.

@@ -376,9 +376,11 @@ func (s *Service) get(ctx context.Context, tenant string, id int64) (Change, err
 	return c, nil
 }
 
-// Queue lists the pending changes of tenant made in one section (all
-// sections when department and section are both empty), oldest first.
-func (s *Service) Queue(ctx context.Context, tenant, department, section string) ([]Change, error) {
+// Queue returns one page of the pending changes of tenant made in one
+// section (all sections when department and section are both empty),
+// oldest first: cursor is a page's Next ("" for the first page), limit
+// is clamped by store.Limit.
+func (s *Service) Queue(ctx context.Context, tenant, department, section, cursor string, limit int) (store.Page[Change], error) {
 	ctx = scope(ctx, tenant) // the second wall (R-AC-6)
 	q := selectChange + ` WHERE c.tenant_code = $1 AND c.status = 'pending'`
 	args := []any{tenant}
@@ -386,12 +388,25 @@ func (s *Service) Queue(ctx context.Context, tenant, department, section string)
 		q += ` AND c.maker_department = $2 AND c.maker_section = $3`
 		args = append(args, department, section)
 	}
+	var after int64
+	if ok, err := store.DecodeCursor(cursor, "review", &after); err != nil {
+		return store.Page[Change]{}, err
+	} else if ok {
+		args = append(args, after)
+		q += ` AND c.id > $` + strconv.Itoa(len(args))
+	}
+	limit = store.Limit(limit)
+	args = append(args, limit+1)
 	var out []Change
+	// IDs follow the order changes were made in: the oldest first.
 	err := s.db.Read(ctx, func(db store.Querier) (err error) {
-		out, err = store.Rows(scanChange)(db.Query(ctx, q+` ORDER BY c.made_at, c.id LIMIT 500`, args...))
+		out, err = store.Rows(scanChange)(db.Query(ctx, q+` ORDER BY c.id LIMIT $`+strconv.Itoa(len(args)), args...))
 		return err
 	})
-	return out, err
+	if err != nil {
+		return store.Page[Change]{}, err
+	}
+	return store.PageOf(out, limit, "review", func(c Change) []any { return []any{c.ID} }), nil
 }
 
 // CountQueue counts what Queue lists, however many.

@@ -139,11 +139,11 @@ func TestMismatchLimitAndQueue(t *testing.T) {
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		c := f.submit(t, "maker", number("12345678901"))
-		if q, _ := f.review.Queue(context.Background(), "131041", "健康部", "医療保険年金課"); len(q) != 1 || q[0].ID != c.ID {
+		if q, _ := f.review.Queue(context.Background(), "131041", "健康部", "医療保険年金課", "", 0); len(q.Items) != 1 || q.Items[0].ID != c.ID || q.More {
 			t.Fatalf("queue = %+v", q)
 		}
-		if q, _ := f.review.Queue(context.Background(), "131041", "健康部", "保険年金課"); len(q) != 0 {
-			t.Fatalf("another section's queue holds %d", len(q))
+		if q, _ := f.review.Queue(context.Background(), "131041", "健康部", "保険年金課", "", 0); len(q.Items) != 0 {
+			t.Fatalf("another section's queue holds %d", len(q.Items))
 		}
 		if _, err := f.review.Submit(testutil.As("maker"), f.User(t, "maker"), "131041", mustProposal(t, f, "12345678902")); !errs.Is(err, errs.Conflict) {
 			t.Fatalf("second proposal for the same resident: %v", err)

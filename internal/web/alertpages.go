@@ -25,8 +25,8 @@ func mayReview(r *http.Request) func(string) bool {
 }
 
 type alertsData struct {
-	Open, Recent []alert.Alert
-	NextOpen     int64 // the older open alerts begin below this ID
+	Open, Recent           []alert.Alert
+	OpenPager, RecentPager pager
 }
 
 // reviewFilter is what the caller may review, for alert lists.
@@ -40,19 +40,20 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, status int, problem string) error {
-	var err error
 	b := &s.biz
-	d := alertsData{}
 	f := reviewFilter(r)
-	f.Status, f.Limit = "open", 100
-	f.Before, _ = strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
-	if d.Open, d.NextOpen, err = b.Alerts.List(r.Context(), f); err != nil {
+	f.Status, f.Cursor = "open", r.URL.Query().Get("cursor")
+	open, err := b.Alerts.List(r.Context(), f)
+	if err != nil {
 		return err
 	}
-	f.Status, f.Before, f.Limit = "acknowledged", 0, 50
-	if d.Recent, _, err = b.Alerts.List(r.Context(), f); err != nil {
+	f.Status, f.Cursor = "acknowledged", r.URL.Query().Get("acked_cursor")
+	recent, err := b.Alerts.List(r.Context(), f)
+	if err != nil {
 		return err
 	}
+	d := alertsData{Open: open.Items, Recent: recent.Items,
+		OpenPager: pagerOf(r, open, "/alerts", "cursor"), RecentPager: pagerOf(r, recent, "/alerts", "acked_cursor")}
 	p := s.newPage(r, "alerts.title", sessionFrom(r.Context()))
 	p.Data, p.Error = d, problem
 	if r.URL.Query().Get("done") == "ack" {
@@ -93,6 +94,7 @@ type reviewData struct {
 	Reveals   []audit.Event
 	Alerts    []alert.Alert
 	SignOffs  []alert.SignOff
+	Pager     pager // pages the sign-offs, newest first
 	Ready     bool
 	Truncated bool
 	// RevealCount is every reveal of the period (the list shows the newest
@@ -141,9 +143,11 @@ func (s *Server) periodReview(r *http.Request, v map[string]string) (*reviewData
 	if d.Alerts, err = b.Alerts.Between(r.Context(), d.Tenant, from, to); err != nil {
 		return d, err
 	}
-	if d.SignOffs, err = b.Alerts.SignOffs(r.Context(), d.Tenant); err != nil {
+	signOffs, err := b.Alerts.SignOffs(r.Context(), d.Tenant, r.URL.Query().Get("cursor"), 0)
+	if err != nil {
 		return d, err
 	}
+	d.SignOffs, d.Pager = signOffs.Items, pagerOf(r, signOffs, "/audit/review", "cursor")
 	d.Ready = true
 	return d, nil
 }
@@ -201,16 +205,21 @@ func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) error {
 	b := &s.biz
 	f := reviewFilter(r)
 	f.Status = r.URL.Query().Get("status")
-	f.Before, _ = strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
-	f.Limit, _ = strconv.Atoi(r.URL.Query().Get("limit"))
-	list, next, err := b.Alerts.List(r.Context(), f)
+	f.Cursor, f.Limit = pageAsked(r, "cursor")
+	if v := r.URL.Query().Get("before"); v != "" {
+		// The older form of the cursor, an alert ID.
+		before, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || before < 0 {
+			var fe errs.FieldErrors
+			fe.Add("before", errs.Message{JA: "警告の番号で指定してください（次のページは cursor に next の値を指定）", EN: "must be an alert ID (for the next page, send next as cursor)"})
+			return fe.Err()
+		}
+		f.Before = before
+	}
+	list, err := b.Alerts.List(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	out := map[string]any{"alerts": nonNil(list), "as_of": time.Now().UTC()}
-	if next > 0 {
-		out["next"] = next
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, listJSON("alerts", list, map[string]any{"as_of": time.Now().UTC()}))
 	return nil
 }

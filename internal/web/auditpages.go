@@ -205,6 +205,7 @@ type auditData struct {
 	Tenants  []string
 	All      bool
 	Page     audit.Page
+	Pager    pager // older events: the audit log keeps its own numeric cursor (before)
 	Searched bool
 }
 
@@ -227,6 +228,10 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 			p.Error = msg
 		}
 		d.Searched = err == nil
+		if d.Page.Next != 0 {
+			d.Pager = pager{ID: "audit-next", More: true, Link: "audit.next",
+				Href: "/audit?search=1&before=" + strconv.FormatInt(d.Page.Next, 10) + "&" + f.Encode()}
+		}
 	}
 	p.Data = d
 	return s.render(w, r, http.StatusOK, "audit", p)

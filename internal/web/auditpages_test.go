@@ -108,11 +108,11 @@ func TestAlertsAndPeriodicReview(t *testing.T) {
 		}
 		pm, pmCSRF := f.staffClient(t, "pm-131041", "", "個人情報保護担当", [2]string{"privacy-manager", "131041"})
 		f.place(t)
-		open, _ := f.alerts.Open(context.Background())
-		if len(open) != 1 {
-			t.Fatalf("open alerts = %d", len(open))
+		open, _, _ := f.alerts.Open(context.Background(), 0)
+		if len(open.Items) != 1 {
+			t.Fatalf("open alerts = %d", len(open.Items))
 		}
-		id := itoa(open[0].ID)
+		id := itoa(open.Items[0].ID)
 		if res, _ := f.post(t, pm, "/alerts/"+id+"/ack", url.Values{"csrf": {pmCSRF}}); res.StatusCode != http.StatusBadRequest {
 			t.Fatalf("ack without comment: %d", res.StatusCode)
 		}

@@ -16,6 +16,13 @@ import (
 type exportsData struct {
 	Kinds    []export.Kind
 	Requests []export.Request
+	Pager    pager
+}
+
+// pendingExportsData is a page of the requests waiting for a decision.
+type pendingExportsData struct {
+	Requests []export.Request
+	Pager    pager
 }
 
 func (s *Server) exportsPage(w http.ResponseWriter, r *http.Request) error {
@@ -26,11 +33,11 @@ func (s *Server) renderExports(w http.ResponseWriter, r *http.Request, status in
 	b := &s.biz
 	sess := sessionFrom(r.Context())
 	p := s.newPage(r, "exports.title", sess)
-	mine, err := b.Exports.List(r.Context(), sess.Tenant, sess.User.ID, "")
+	mine, err := b.Exports.List(r.Context(), sess.Tenant, sess.User.ID, "", r.URL.Query().Get("cursor"), 0)
 	if err != nil {
 		return err
 	}
-	p.Data, p.Error = exportsData{Kinds: b.Exports.Kinds(), Requests: mine}, problem
+	p.Data, p.Error = exportsData{Kinds: b.Exports.Kinds(), Requests: mine.Items, Pager: pagerOf(r, mine, "/exports", "cursor")}, problem
 	if form != nil {
 		p.Form = form
 	}
@@ -123,11 +130,11 @@ func (s *Server) renderPendingExports(w http.ResponseWriter, r *http.Request, st
 	b := &s.biz
 	sess := sessionFrom(r.Context())
 	p := s.newPage(r, "exports.pending.title", sess)
-	pending, err := b.Exports.List(r.Context(), sess.Tenant, 0, export.Pending)
+	pending, err := b.Exports.List(r.Context(), sess.Tenant, 0, export.Pending, r.URL.Query().Get("cursor"), 0)
 	if err != nil {
 		return err
 	}
-	p.Data, p.Error = pending, problem
+	p.Data, p.Error = pendingExportsData{Requests: pending.Items, Pager: pagerOf(r, pending, "/exports/pending", "cursor")}, problem
 	switch r.URL.Query().Get("done") {
 	case "approved":
 		p.Notice = tr(p.Lang, "pending.approved")
@@ -193,11 +200,12 @@ func (s *Server) exportModule() webModule {
 func (s *Server) apiExports(w http.ResponseWriter, r *http.Request) error {
 	b := &s.biz
 	sess := sessionFrom(r.Context())
-	mine, err := b.Exports.List(r.Context(), sess.Tenant, sess.User.ID, "")
+	cursor, limit := pageAsked(r, "cursor")
+	mine, err := b.Exports.List(r.Context(), sess.Tenant, sess.User.ID, "", cursor, limit)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"requests": nonNil(mine)})
+	writeJSON(w, http.StatusOK, listJSON("requests", mine, nil))
 	return nil
 }
 
@@ -223,11 +231,12 @@ func (s *Server) apiAskExport(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) apiPendingExports(w http.ResponseWriter, r *http.Request) error {
 	b := &s.biz
-	list, err := b.Exports.List(r.Context(), sessionFrom(r.Context()).Tenant, 0, export.Pending)
+	cursor, limit := pageAsked(r, "cursor")
+	list, err := b.Exports.List(r.Context(), sessionFrom(r.Context()).Tenant, 0, export.Pending, cursor, limit)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"requests": nonNil(list)})
+	writeJSON(w, http.StatusOK, listJSON("requests", list, nil))
 	return nil
 }
 

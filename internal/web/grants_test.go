@@ -96,10 +96,10 @@ func TestGrantPages(t *testing.T) {
 			t.Fatalf("admin applies: %d", res.StatusCode)
 		}
 		grants, _ := f.access.Grants(context.Background(), access.GrantFilter{Status: access.Pending})
-		if len(grants) != 1 {
-			t.Fatalf("pending = %d", len(grants))
+		if len(grants.Items) != 1 {
+			t.Fatalf("pending = %d", len(grants.Items))
 		}
-		id := grants[0].ID
+		id := grants.Items[0].ID
 		if res, page := f.post(t, admin, "/grants/"+itoa(id)+"/approve", url.Values{"csrf": {adminCSRF}}); res.StatusCode != http.StatusForbidden || !strings.Contains(page, "cannot approve") {
 			t.Fatalf("self-approval: %d", res.StatusCode)
 		}
@@ -109,7 +109,7 @@ func TestGrantPages(t *testing.T) {
 
 		// Revocation ends the clerk's right at their next request.
 		mine, _ := f.access.Grants(context.Background(), access.GrantFilter{LoginID: "tanaka.h"})
-		if res, _ := f.post(t, head, "/grants/"+itoa(mine[0].ID)+"/revoke", url.Values{"csrf": {headCSRF}, "reason": {"担当替え"}}); res.StatusCode != http.StatusSeeOther {
+		if res, _ := f.post(t, head, "/grants/"+itoa(mine.Items[0].ID)+"/revoke", url.Values{"csrf": {headCSRF}, "reason": {"担当替え"}}); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("revoke: %d", res.StatusCode)
 		}
 		if _, home := f.get(t, clerk, "/"); strings.Contains(home, "国保担当（業務担当）") {

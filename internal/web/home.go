@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"slices"
-	"time"
 
 	"bango/internal/access"
 	"bango/internal/alert"
@@ -15,7 +14,8 @@ import (
 type homeData struct {
 	Grants      []access.Grant // the user's live grants
 	Counters    []homeCount    // what waits for the person, by module
-	Alerts      []alert.Alert  // open alerts, for the privacy manager
+	Alerts      []alert.Alert  // the newest open alerts, for the privacy manager
+	AlertsMore  pager          // more are open: all of them are on the alerts page
 	FailingMail []notify.Mail  // status reports that keep failing, for the IS department
 }
 
@@ -31,15 +31,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionFrom(r.Context())
 	p := s.newPage(r, "home.title", sess)
 	d := homeData{}
-	mine, err := s.access.Grants(r.Context(), access.GrantFilter{LoginID: sess.User.LoginID, Status: access.Approved})
-	if err != nil {
+	var err error
+	if d.Grants, err = s.access.LiveGrants(r.Context(), sess.User.LoginID); err != nil {
 		return err
-	}
-	now := time.Now()
-	for _, g := range mine {
-		if g.Live(now) {
-			d.Grants = append(d.Grants, g)
-		}
 	}
 	for _, m := range s.modules {
 		for _, c := range m.counters {
@@ -63,9 +57,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	if p.Rights.Anywhere(access.AlertReview) {
 		f := reviewFilter(r)
 		f.Status, f.Limit = "open", 20
-		if d.Alerts, _, err = s.biz.Alerts.List(r.Context(), f); err != nil {
+		open, err := s.biz.Alerts.List(r.Context(), f)
+		if err != nil {
 			return err
 		}
+		d.Alerts, d.AlertsMore = open.Items, pager{ID: "all-alerts", Href: "/alerts", More: open.More, Link: "pager.all"}
 	}
 	p.Data = d
 	return s.render(w, r, http.StatusOK, "home", p)

@@ -7,6 +7,7 @@ import (
 	"bango/internal/access"
 	"bango/internal/audit"
 	"bango/internal/review"
+	"bango/internal/store"
 )
 
 // Access patterns: the IS department edits them; a change holds once an
@@ -16,6 +17,7 @@ type patternsData struct {
 	Patterns  []access.Pattern
 	Catalogue []access.Info
 	Pending   []review.Change // changes waiting for an approver
+	Pager     pager
 }
 
 func (s *Server) patternsPage(w http.ResponseWriter, r *http.Request) error {
@@ -28,11 +30,11 @@ func (s *Server) renderPatterns(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	changes, err := s.patternChanges(r)
+	changes, err := s.patternChanges(r, r.URL.Query().Get("cursor"), 0)
 	if err != nil {
 		return err
 	}
-	p.Data, p.Error = patternsData{Patterns: ps, Catalogue: access.Catalogue(), Pending: changes}, problem
+	p.Data, p.Error = patternsData{Patterns: ps, Catalogue: access.Catalogue(), Pending: changes.Items, Pager: pagerOf(r, changes, "/admin/patterns", "cursor")}, problem
 	if form != nil {
 		p.Form = form
 	}
@@ -75,10 +77,11 @@ func (s *Server) submitPattern(r *http.Request, pat access.Pattern) (review.Chan
 		Subject: audit.Subject{Type: "pattern", ID: pat.Code}, Summary: pp.Summary, Payload: pp.Payload})
 }
 
-// patternChanges are the pattern changes waiting for an approver.
-func (s *Server) patternChanges(r *http.Request) ([]review.Change, error) {
+// patternChanges is a page of the pattern changes waiting for an
+// approver.
+func (s *Server) patternChanges(r *http.Request, cursor string, limit int) (store.Page[review.Change], error) {
 	b := &s.biz
-	return b.Review.Queue(r.Context(), "", "", "")
+	return b.Review.Queue(r.Context(), "", "", "", cursor, limit)
 }
 
 // decidePatternChange confirms or rejects a pattern change, by the last
@@ -130,11 +133,12 @@ func (s *Server) apiSavePattern(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiPatternChanges(w http.ResponseWriter, r *http.Request) error {
-	changes, err := s.patternChanges(r)
+	cursor, limit := pageAsked(r, "cursor")
+	changes, err := s.patternChanges(r, cursor, limit)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"changes": nonNil(changes)})
+	writeJSON(w, http.StatusOK, listJSON("changes", changes, nil))
 	return nil
 }
 

@@ -99,8 +99,8 @@ func TestMyNumberPages(t *testing.T) {
 		for range 3 {
 			f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}, "once": {newToken()}, "purpose": {purpose}})
 		}
-		open, err := f.alerts.Open(context.Background())
-		if err != nil || len(open) != 1 || open[0].Subject != "viewer" || open[0].Rule != "bulk_reveal" {
+		open, _, err := f.alerts.Open(context.Background(), 0)
+		if err != nil || len(open.Items) != 1 || open.Items[0].Subject != "viewer" || open.Items[0].Rule != "bulk_reveal" {
 			t.Fatalf("alerts = %+v, %v", open, err)
 		}
 		// Without a second factor in the last five minutes: refused and audited.

@@ -14,6 +14,12 @@ import (
 // The checker's pages: the queue of entries waiting for a second person,
 // and each entry keyed again blind (R-ACC-1).
 
+// reviewQueueData is a page of the checker's queue.
+type reviewQueueData struct {
+	Changes []review.Change
+	Pager   pager
+}
+
 func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) error {
 	b := &s.biz
 	sess := sessionFrom(r.Context())
@@ -22,11 +28,11 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) error {
 	if r.URL.Query().Get("all") == "1" {
 		dept, sec = "", ""
 	}
-	q, err := b.Review.Queue(r.Context(), sess.Tenant, dept, sec)
+	q, err := b.Review.Queue(r.Context(), sess.Tenant, dept, sec, r.URL.Query().Get("cursor"), 0)
 	if err != nil {
 		return err
 	}
-	p.Data = q
+	p.Data = reviewQueueData{Changes: q.Items, Pager: pagerOf(r, q, "/review", "cursor")}
 	switch r.URL.Query().Get("done") {
 	case "confirmed":
 		p.Notice = tr(p.Lang, "review.confirmed")
@@ -152,11 +158,12 @@ func (s *Server) apiReviewQueue(w http.ResponseWriter, r *http.Request) error {
 	if r.URL.Query().Get("all") == "1" {
 		dept, sec = "", ""
 	}
-	q, err := b.Review.Queue(r.Context(), sess.Tenant, dept, sec)
+	cursor, limit := pageAsked(r, "cursor")
+	q, err := b.Review.Queue(r.Context(), sess.Tenant, dept, sec, cursor, limit)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"changes": nonNil(q)})
+	writeJSON(w, http.StatusOK, listJSON("changes", q, nil))
 	return nil
 }
 
