@@ -42,7 +42,8 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, status int, problem string) error {
 	b := &s.biz
 	f := reviewFilter(r)
-	f.Status, f.Cursor = "open", r.URL.Query().Get("cursor")
+	f.Status = "open"
+	f.Cursor, f.Limit = pageAsked(r, "cursor")
 	open, err := b.Alerts.List(r.Context(), f)
 	if err != nil {
 		return err
