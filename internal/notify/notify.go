@@ -13,6 +13,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"mime"
 	"net"
 	"net/smtp"
@@ -219,9 +220,20 @@ func (o *Outbox) Deliver(ctx context.Context, s Sender) (int, error) {
 	return sent, nil
 }
 
-// Failing lists unsent messages that have failed at least once.
-func (o *Outbox) Failing(ctx context.Context) ([]Mail, error) {
-	return o.list(ctx, `WHERE sent_at IS NULL AND attempts > 0 ORDER BY id DESC LIMIT 50`)
+// Failing returns one page of the unsent messages that have failed at
+// least once, newest first: cursor is a page's Next ("" for the newest),
+// limit is clamped by store.Limit.
+func (o *Outbox) Failing(ctx context.Context, cursor string, limit int) (store.Page[Mail], error) {
+	before := int64(math.MaxInt64)
+	if _, err := store.DecodeCursor(cursor, "failing_mail", &before); err != nil {
+		return store.Page[Mail]{}, err
+	}
+	limit = store.Limit(limit)
+	failing, err := o.list(ctx, `WHERE sent_at IS NULL AND attempts > 0 AND id < $1 ORDER BY id DESC LIMIT $2`, before, limit+1)
+	if err != nil {
+		return store.Page[Mail]{}, err
+	}
+	return store.PageOf(failing, limit, "failing_mail", func(m Mail) []any { return []any{m.ID} }), nil
 }
 
 // Recent lists the latest messages.

@@ -92,7 +92,8 @@ func TestOutboxRetries(t *testing.T) {
 			if n, err := box.Deliver(ctx, dead); err != nil || n != 0 {
 				t.Fatalf("attempt %d: sent %d, %v", i+1, n, err)
 			}
-			failing, _ := box.Failing(ctx)
+			page, _ := box.Failing(ctx, "", 0)
+			failing := page.Items
 			if len(failing) != 1 || failing[0].Attempts != i+1 || !failing[0].NextAttempt.Equal(now.Add(wait)) || failing[0].LastError == "" {
 				t.Fatalf("after attempt %d: %+v", i+1, failing)
 			}
@@ -106,7 +107,7 @@ func TestOutboxRetries(t *testing.T) {
 		if n, err := box.Deliver(ctx, live); err != nil || n != 1 || len(up.Mails()) != 1 {
 			t.Fatalf("delivery when the server is back: %d, %v", n, err)
 		}
-		if failing, _ := box.Failing(ctx); len(failing) != 0 {
+		if failing, _ := box.Failing(ctx, "", 0); len(failing.Items) != 0 {
 			t.Fatalf("still failing: %+v", failing)
 		}
 		// Sent mail is forgotten after its time, unsent mail never.

@@ -144,8 +144,8 @@ func (s *Server) applyGrant(w http.ResponseWriter, r *http.Request) error {
 // pendingData is the approver's page: applications for rights and
 // changes of patterns, each waiting for a second person.
 type pendingData struct {
-	Grants                    []access.Grant
-	Patterns                  []review.Change
+	Grants                   []access.Grant
+	Patterns                 []review.Change
 	GrantPager, PatternPager pager
 }
 

@@ -17,6 +17,7 @@ type homeData struct {
 	Alerts      []alert.Alert  // the newest open alerts, for the privacy manager
 	AlertsMore  pager          // more are open: all of them are on the alerts page
 	FailingMail []notify.Mail  // status reports that keep failing, for the IS department
+	MailPager   pager
 }
 
 // homeCount is one module's counter as the page shows it.
@@ -50,9 +51,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if p.Rights.Has(access.UserAdmin, "") && s.biz.Outbox != nil {
-		if d.FailingMail, err = s.biz.Outbox.Failing(r.Context()); err != nil {
+		failing, err := s.biz.Outbox.Failing(r.Context(), r.URL.Query().Get("mail_cursor"), 0)
+		if err != nil {
 			return err
 		}
+		d.FailingMail, d.MailPager = failing.Items, pagerOf(r, failing, "/", "mail_cursor")
 	}
 	if p.Rights.Anywhere(access.AlertReview) {
 		f := reviewFilter(r)
