@@ -92,9 +92,7 @@ func newWeb(t *testing.T, eng store.Engine) *webFixture {
 // row-level security, as production runs.
 func forEachEngine(t *testing.T, fn func(t *testing.T, f *webFixture)) {
 	t.Helper()
-	for _, eng := range []store.Engine{store.SQLite, store.Postgres} {
-		t.Run(string(eng), func(t *testing.T) { fn(t, newWeb(t, eng)) })
-	}
+	testutil.EachEngine(t, func(t *testing.T, eng store.Engine) { fn(t, newWeb(t, eng)) })
 }
 
 func (f *webFixture) client(t *testing.T) *http.Client {
