@@ -156,7 +156,7 @@ var catalogue = map[string][2]string{
 	"audit.from":                 {"開始日", "From"},
 	"audit.to":                   {"終了日", "To"},
 	"audit.mynumber.help":        {"個人番号で検索すると、番号は検索用の符号に変換され、保存も記録もされません。", "A My Number is turned into its search index; the number itself is neither stored nor logged."},
-	"audit.csv":                  {"CSVで出力", "Export CSV"},
+	"audit.csv":                  {"CSVで出力（新しい順に最大10,000件）", "Export CSV (the newest 10,000 at most)"},
 	"audit.results":              {"%d 件", "%d events"},
 	"audit.proof":                {"証明", "Proof"},
 	"audit.pending":              {"記録待ち", "pending"},
