@@ -2,8 +2,11 @@ package review_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"bango/internal/errs"
 	"bango/internal/mynumber"
@@ -205,6 +208,53 @@ func TestTakenNumberIsNotALookup(t *testing.T) {
 		}
 		if ev := testutil.Outcomes(t, f.DB, "mynumber.register"); len(ev) != 1 || ev[0] != "denied reason=number_held_by_another holder=100002" {
 			t.Fatalf("events = %q", ev)
+		}
+	})
+}
+
+// Issue 16: the checker's queue is read a page at a time, oldest first,
+// each pending change once, however long the queue.
+func TestQueuePages(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		var want []int64
+		for i := range 5 {
+			code := "20000" + strconv.Itoa(i)
+			testkit.Resident(t, f.residents, "131041", testkit.Person(code, ""))
+			n, err := mynumber.Parse(number("2345678901" + strconv.Itoa(i)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := f.residents.ProposeMyNumber(testutil.As("maker"), "131041", code, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := f.review.Submit(testutil.As("maker"), f.User(t, "maker"), "131041", p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, c.ID)
+		}
+		var got []int64
+		cursor, pages := "", 0
+		for {
+			q, err := f.review.Queue(context.Background(), "131041", "", "", cursor, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range q.Items {
+				got = append(got, c.ID)
+			}
+			if pages++; q.Next == "" || pages > 10 {
+				break
+			}
+			cursor = q.Next
+		}
+		if diff := cmp.Diff(want, got); diff != "" || pages != 3 {
+			t.Fatalf("%d pages (-want +got):\n%s", pages, diff)
+		}
+		if _, err := f.review.Queue(context.Background(), "131041", "", "", "not-a-cursor", 2); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("a damaged cursor: %v", err)
 		}
 	})
 }
