@@ -262,7 +262,7 @@ func writeCSV(w http.ResponseWriter, name string, events []audit.Event) error {
 	return cw.Error()
 }
 
-// maxCSV bounds one CSV export of a search; the link says so (audit.csv).
+// maxCSV bounds one CSV export of a search; the link says so.
 const maxCSV = 10000
 
 // auditCSV exports a search, up to maxCSV events; the export is an event.
