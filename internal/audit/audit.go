@@ -11,6 +11,7 @@ package audit
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -99,21 +100,60 @@ func Record(ctx context.Context, tx *store.Tx, e Event) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO audit_events (time, tenant_code, actor_user, actor_session, actor_terminal, actor_address,
-		action, subject_type, subject_id, purpose, outcome, request_id, detail)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-		e.Time, e.Tenant, e.Actor.User, e.Actor.Session, e.Actor.Terminal, e.Actor.Address,
-		e.Action, e.Subject.Type, e.Subject.ID, e.Purpose, e.Outcome, e.RequestID, e.Detail)
-	if err != nil {
-		return errs.Wrap(errs.KindOf(err), err, "audit: record %s", e.Action)
+	return insert(ctx, tx, e)
+}
+
+// insertRows is the most events one INSERT writes: 13 parameters each
+// stay far below either engine's limit (SQLite's is 32,766).
+const insertRows = 500
+
+// insert writes prepared events, many to a statement: one round trip for
+// a batch instead of one per event.
+func insert(ctx context.Context, tx *store.Tx, events ...Event) error {
+	for len(events) > 0 {
+		n := min(len(events), insertRows)
+		var q strings.Builder
+		q.WriteString(`INSERT INTO audit_events (time, tenant_code, actor_user, actor_session, actor_terminal, actor_address,
+		action, subject_type, subject_id, purpose, outcome, request_id, detail) VALUES `)
+		args := make([]any, 0, 13*n)
+		for i, e := range events[:n] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteByte('(')
+			for j := range 13 {
+				if j > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString("$" + strconv.Itoa(len(args)+j+1))
+			}
+			q.WriteByte(')')
+			args = append(args, e.Time, e.Tenant, e.Actor.User, e.Actor.Session, e.Actor.Terminal, e.Actor.Address,
+				e.Action, e.Subject.Type, e.Subject.ID, e.Purpose, e.Outcome, e.RequestID, e.Detail)
+		}
+		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
+			return errs.Wrap(errs.KindOf(err), err, "audit: record %s", events[0].Action)
+		}
+		events = events[n:]
 	}
 	return nil
 }
 
-// RecordAlone writes e in a transaction of its own: for attempts that
-// changed nothing (refused, invalid) and so have no transaction to join.
+// RecordAlone writes e durably outside any change: for attempts that
+// changed nothing (reads, searches, refusals) and so have no transaction
+// to join. It returns once e is committed, grouped with the other events
+// waiting (group.go); if ctx ends before e's batch begins, e is not
+// written and ctx's error is returned.
 func RecordAlone(ctx context.Context, db *store.DB, e Event) error {
-	return db.Transact(ctx, func(tx *store.Tx) error { return Record(ctx, tx, e) })
+	e, err := prepare(ctx, e)
+	if err != nil {
+		return err
+	}
+	// Like a Transact, this must not run inside a transaction's fn: the
+	// committer waits for SQLite's write lock the caller would hold. The
+	// tests' watch panics here if it does.
+	db.SQL()
+	return recordGrouped(ctx, db, e)
 }
 
 func prepare(ctx context.Context, e Event) (Event, error) {
