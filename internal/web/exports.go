@@ -289,3 +289,33 @@ func (s *Server) apiDownload(w http.ResponseWriter, r *http.Request) error {
 	}
 	return nil
 }
+
+// exportMessages are the strings of exports.
+var exportMessages = messages{
+	"nav.exports":           {"データ抽出", "Exports"},
+	"nav.exportpending":     {"抽出承認", "Export approvals"},
+	"exports.title":         {"データ抽出・複製の申請", "Export and copy requests"},
+	"exports.help":          {"特定個人情報ファイルの抽出・複製は、保護管理者の事前承認が必要です。承認後24時間以内に、申請者本人が1回だけダウンロードできます。", "Exporting or copying personal data needs the privacy manager's prior approval. After approval the requester can download it once, within 24 hours."},
+	"exports.ask":           {"新しい申請", "New request"},
+	"exports.kind":          {"抽出するデータ", "Data"},
+	"exports.reason":        {"目的・理由", "Purpose"},
+	"exports.mynumber":      {"個人番号を含める（承認者に明示されます）", "Include My Numbers (shown to the approver)"},
+	"exports.format":        {"形式: CSV（UTF-8）。各行に申請番号が入ります。", "Format: CSV (UTF-8). Every row carries the request number."},
+	"exports.ask.submit":    {"申請する", "Request"},
+	"exports.asked":         {"申請しました。保護管理者の承認を待っています。", "Requested. Waiting for the privacy manager's approval."},
+	"exports.mine":          {"自分の申請", "My requests"},
+	"exports.with":          {"含む", "included"},
+	"exports.without":       {"含まない", "not included"},
+	"exports.until":         {"%s まで", "until %s"},
+	"exports.download":      {"ダウンロード（1回限り）", "Download (once)"},
+	"exports.none":          {"申請はありません。", "No requests."},
+	"exports.pending.title": {"データ抽出の承認", "Approve exports"},
+	"exports.pending.help":  {"申請者とは別の保護管理者が承認します。個人番号を含む申請は特に目的を確かめてください。", "A privacy manager other than the requester decides. Check the purpose closely when My Numbers are included."},
+	"exports.pending.list":  {"承認待ちの申請", "Requests awaiting a decision"},
+	"exports.pending.none":  {"承認待ちの申請はありません。", "No request is waiting."},
+	"export.pending":        {"承認待ち", "Pending"},
+	"export.approved":       {"承認済み", "Approved"},
+	"export.rejected":       {"却下", "Rejected"},
+	"export.downloaded":     {"ダウンロード済み", "Downloaded"},
+	"export.expired":        {"期限切れ", "Expired"},
+}

@@ -10,7 +10,8 @@ import (
 // A webModule is one business area's share of the web layer, declared in its
 // own file group and collected by the server: its routes (pages and API),
 // its menu entries and its home-page counters. The NHI, public-expense,
-// linkage and JPKI screens each add one here; nothing else lists them.
+// linkage and JPKI screens each add one here, with its strings to the
+// catalogue below; nothing else lists them.
 type webModule struct {
 	name     string
 	routes   []route
@@ -23,6 +24,11 @@ func (s *Server) collectModules() []webModule {
 	return []webModule{s.systemModule(), s.accountModule(), s.residentModule(), s.reviewModule(), s.exportModule(),
 		s.auditModule(), s.accessModule(), s.adminModule()}
 }
+
+// catalogue is every string the UI shows: the layout's and each module's,
+// kept in the module's file group.
+var catalogue = joinMessages(commonMessages, accountMessages, residentMessages, reviewMessages, exportMessages,
+	auditMessages, accessMessages, adminMessages)
 
 // navItem is a menu entry; it shows only to holders of perm.
 type navItem struct {

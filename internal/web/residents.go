@@ -364,3 +364,42 @@ func (s *Server) apiReveal(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]string{"code": rev.Code, "mynumber": rev.Number})
 	return nil
 }
+
+// residentMessages are the strings of residents.
+var residentMessages = messages{
+	"nav.residents":           {"宛名照会", "Residents"},
+	"residents.title":         {"宛名照会", "Residents"},
+	"residents.query":         {"宛名番号、または氏名（カナ・漢字）の先頭", "Resident code, or the start of the name (kana or kanji)"},
+	"residents.search":        {"検索", "Search"},
+	"residents.more":          {"ほかにも該当があります。氏名を長く入力するか、生年月日で絞り込んでください。", "More matched: type more of the name, or search by date of birth."},
+	"residents.results":       {"検索結果 %d 件（最大50件）", "%d found (at most 50 shown)"},
+	"resident.title":          {"宛名", "Resident"},
+	"resident.code":           {"宛名番号", "Resident code"},
+	"resident.name":           {"氏名", "Name"},
+	"resident.kana":           {"カナ氏名", "Name (kana)"},
+	"resident.birth":          {"生年月日", "Date of birth"},
+	"resident.sex":            {"性別", "Sex"},
+	"resident.address":        {"住所", "Address"},
+	"resident.mynumber":       {"個人番号", "My Number"},
+	"resident.masked":         {"登録済み（非表示）", "registered (hidden)"},
+	"resident.pending":        {"登録申請中（確認待ち）", "entered, awaiting confirmation"},
+	"resident.none":           {"未登録", "not registered"},
+	"resident.enter":          {"個人番号の登録", "Register the My Number"},
+	"resident.enter.help":     {"本人確認書類を見ながら入力してください。入力後は誰にも表示されず、別の職員が書類から入力し直して一致した場合にだけ登録されます。", "Type it from the identity document. Once entered it is shown to nobody; it is registered only when another staff member types it again from the document and both match."},
+	"resident.enter.submit":   {"確認に回す", "Send for confirmation"},
+	"resident.submitted":      {"確認待ちに登録しました。別の職員の確認後に登録されます。", "Sent for confirmation: another staff member must confirm it."},
+	"sex.1":                   {"男", "Male"},
+	"sex.2":                   {"女", "Female"},
+	"sex.9":                   {"その他", "Other"},
+	"residents.number_in_url": {"個人番号はURLに含めないでください。検索欄に入力して「検索」を押してください。", "A My Number must not go in the address: type it in the search box and press Search."},
+	"reveal.title":            {"個人番号の表示", "Reveal the My Number"},
+	"reveal.help":             {"表示は利用目的とともに記録され、保護管理者が点検します。", "Each reveal is recorded with its purpose and reviewed by the privacy manager."},
+	"reveal.purpose":          {"利用目的", "Purpose"},
+	"reveal.note":             {"具体的な事務（「その他」は必須）", "Details (required for その他)"},
+	"reveal.submit":           {"表示する", "Reveal"},
+	"reveal.stepup":           {"表示の前に、二要素認証をもう一度行ってください（直近5分以内の認証が必要です）。", "Before revealing, pass the second factor again (it must be within the last 5 minutes)."},
+	"reveal.used":             {"この表示は済んでいます（再読み込みでは表示しません）。もう一度必要な場合は、利用目的を選んで改めて表示してください。", "This reveal was already made (a reload does not reveal again). If you need it again, choose the purpose and reveal anew."},
+	"reveal.hide":             {"隠す", "Hide"},
+	"reveal.hides":            {"秒後に自動で隠します", "seconds until it is hidden"},
+	"reveal.logged":           {"（この表示は記録されました）", "(this reveal was recorded)"},
+}

@@ -220,3 +220,29 @@ func (s *Server) apiReject(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, c)
 	return nil
 }
+
+// reviewMessages are the strings of the checker's queue.
+var reviewMessages = messages{
+	"nav.review":            {"入力確認", "Review"},
+	"review.title":          {"入力内容の確認", "Review entries"},
+	"review.help":           {"所属の職員が入力し、確認を待っている変更です。自分が入力したものは確認できません。", "Changes entered in your section that await confirmation. You cannot confirm your own."},
+	"review.all":            {"すべての所属を表示", "Show all sections"},
+	"review.queue":          {"確認待ち", "Awaiting confirmation"},
+	"review.summary":        {"内容", "Change"},
+	"review.maker":          {"入力者", "Entered by"},
+	"review.made":           {"入力日時", "Entered at"},
+	"review.none":           {"確認待ちの変更はありません。", "Nothing awaits confirmation."},
+	"review.confirmed":      {"確認し、登録しました。", "Confirmed and applied."},
+	"review.rejected":       {"差し戻しました。", "Rejected."},
+	"change.title":          {"変更の確認", "Confirm a change"},
+	"change.pending":        {"確認待ち", "Pending"},
+	"change.confirmed":      {"確認済み", "Confirmed"},
+	"change.rejected":       {"差戻し", "Rejected"},
+	"change.withdrawn":      {"取下げ", "Withdrawn"},
+	"change.mismatches":     {"不一致 %d 回", "%d mismatches"},
+	"change.confirm":        {"確認する", "Confirm"},
+	"change.blind":          {"証拠書類を見て、個人番号をもう一度入力してください。最初の入力は表示されません。", "Type the My Number again from the evidence document. The first entry is not shown."},
+	"change.confirm.submit": {"一致を確認して登録", "Check and apply"},
+	"change.reason":         {"差戻しの理由", "Reason for rejecting"},
+	"change.reject":         {"差し戻す", "Reject"},
+}

@@ -29,8 +29,8 @@ type Server struct {
 	users     *identity.Service
 	access    *access.Service
 	biz       Business
-	modules   []webModule  // every module's routes, menu and counters (modules.go)
-	menu      []navItem // the modules' menu entries, in order
+	modules   []webModule // every module's routes, menu and counters (modules.go)
+	menu      []navItem   // the modules' menu entries, in order
 	log       *slog.Logger
 	version   string
 	pages     map[string]*template.Template
