@@ -33,16 +33,7 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 	if d.Tenants, err = s.tenantCodes(r); err != nil {
 		return err
 	}
-	p.Data, p.Error = d, problem
-	if form != nil {
-		p.Form = form
-	}
-	switch r.URL.Query().Get("done") {
-	case "transferred":
-		p.Notice = tr(p.Lang, "users.transferred")
-	case "retired":
-		p.Notice = tr(p.Lang, "users.retired")
-	}
+	p.fill(r, d, problem, form, map[string]string{"transferred": "users.transferred", "retired": "users.retired"})
 	return s.render(w, r, status, "users", p)
 }
 
@@ -132,16 +123,7 @@ func (s *Server) renderTerminals(w http.ResponseWriter, r *http.Request, status 
 	if d.Tenants, err = s.tenantCodes(r); err != nil {
 		return err
 	}
-	p.Data, p.Error = d, problem
-	if form != nil {
-		p.Form = form
-	}
-	switch r.URL.Query().Get("done") {
-	case "added":
-		p.Notice = tr(p.Lang, "terminals.added")
-	case "disabled":
-		p.Notice = tr(p.Lang, "terminals.disabled")
-	}
+	p.fill(r, d, problem, form, map[string]string{"added": "terminals.added", "disabled": "terminals.disabled"})
 	return s.render(w, r, status, "terminals", p)
 }
 

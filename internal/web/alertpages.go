@@ -65,7 +65,7 @@ func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, status int
 
 func (s *Server) ackAlert(w http.ResponseWriter, r *http.Request) error {
 	b := &s.biz
-	id, err := pathID(r)
+	id, err := pathID(r, "alert")
 	if err != nil {
 		return err
 	}

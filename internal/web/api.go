@@ -35,10 +35,12 @@ func decodeJSON(r *http.Request, v any) error {
 	return nil
 }
 
-func pathID(r *http.Request) (int64, error) {
+// pathID is the path's {id}: a positive number, or what names no record
+// (a noun such as "grant") is not found.
+func pathID(r *http.Request, noun string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, errs.E(errs.NotFound, "no record %q", r.PathValue("id"))
+		return 0, errs.E(errs.NotFound, "no %s %q", noun, r.PathValue("id"))
 	}
 	return id, nil
 }

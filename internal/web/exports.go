@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"bango/internal/access"
-	"bango/internal/errs"
 	"bango/internal/export"
 	"bango/internal/identity"
 )
@@ -37,13 +36,8 @@ func (s *Server) renderExports(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	p.Data, p.Error = exportsData{Kinds: b.Exports.Kinds(), Requests: mine.Items, Pager: pagerOf(r, mine, "/exports", "cursor")}, problem
-	if form != nil {
-		p.Form = form
-	}
-	if r.URL.Query().Get("done") == "asked" {
-		p.Notice = tr(p.Lang, "exports.asked")
-	}
+	p.fill(r, exportsData{Kinds: b.Exports.Kinds(), Requests: mine.Items, Pager: pagerOf(r, mine, "/exports", "cursor")}, problem, form,
+		map[string]string{"asked": "exports.asked"})
 	return s.render(w, r, status, "exports", p)
 }
 
@@ -65,44 +59,45 @@ func (s *Server) askExport(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func exportID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, errs.E(errs.NotFound, "no export request %q", r.PathValue("id"))
+// downloadExport sends the approved file once (sendExport); a refusal
+// the person can act on re-renders the exports page with it.
+func (s *Server) downloadExport(w http.ResponseWriter, r *http.Request) error {
+	err := s.sendExport(w, r)
+	if err == nil {
+		return nil
 	}
-	return id, nil
+	msg, ok := problemText(lang(r), err)
+	if !ok {
+		return err
+	}
+	return s.renderExports(w, r, problemStatus(err), msg, nil)
 }
 
-// downloadExport sends the approved file once; the request ID is in the
-// file name and on every row.
-func (s *Server) downloadExport(w http.ResponseWriter, r *http.Request) error {
-	b := &s.biz
-	id, err := exportID(r)
+// sendExport sends the approved file once; the request ID is in the file
+// name and on every row. The headers go out only once the service has
+// written its event and begins the file, so that a refusal can still be
+// answered; a failure after the first byte is logged (the file is cut).
+func (s *Server) sendExport(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "export request")
 	if err != nil {
 		return err
 	}
 	sess := sessionFrom(r.Context())
-	req, err := b.Exports.Get(r.Context(), sess.Tenant, id)
+	req, err := s.biz.Exports.Get(r.Context(), sess.Tenant, id)
 	if err != nil {
 		return err
 	}
 	name := "bango-export-" + strconv.FormatInt(id, 10) + "-" + req.Kind + ".csv"
-	// The headers go out only once the service has written its event and
-	// begins the file; a refusal becomes an error page instead.
 	hw := &headerOnWrite{ResponseWriter: w, set: func(h http.Header) {
 		h.Set("Content-Type", "text/csv; charset=utf-8")
 		h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	}}
-	if _, err := b.Exports.Download(r.Context(), sess.User, sess.Tenant, id, s.users.SecondFactorRecent(*sess), hw); err != nil {
+	if _, err := s.biz.Exports.Download(r.Context(), sess.User, sess.Tenant, id, s.users.SecondFactorRecent(*sess), hw); err != nil {
 		if hw.wrote {
 			s.log.ErrorContext(r.Context(), "export interrupted", "export", id, "err", err)
 			return nil
 		}
-		msg, ok := problemText(lang(r), err)
-		if !ok {
-			return err
-		}
-		return s.renderExports(w, r, problemStatus(err), msg, nil)
+		return err
 	}
 	return nil
 }
@@ -134,19 +129,14 @@ func (s *Server) renderPendingExports(w http.ResponseWriter, r *http.Request, st
 	if err != nil {
 		return err
 	}
-	p.Data, p.Error = pendingExportsData{Requests: pending.Items, Pager: pagerOf(r, pending, "/exports/pending", "cursor")}, problem
-	switch r.URL.Query().Get("done") {
-	case "approved":
-		p.Notice = tr(p.Lang, "pending.approved")
-	case "rejected":
-		p.Notice = tr(p.Lang, "pending.rejected")
-	}
+	p.fill(r, pendingExportsData{Requests: pending.Items, Pager: pagerOf(r, pending, "/exports/pending", "cursor")}, problem, nil,
+		map[string]string{"approved": "pending.approved", "rejected": "pending.rejected"})
 	return s.render(w, r, status, "exportpending", p)
 }
 
 func (s *Server) decideExport(w http.ResponseWriter, r *http.Request) error {
 	b := &s.biz
-	id, err := exportID(r)
+	id, err := pathID(r, "export request")
 	if err != nil {
 		return err
 	}
@@ -179,7 +169,7 @@ func (s *Server) exportModule() webModule {
 			{pattern: "POST /exports/{id}/reject", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, h: s.decideExport},
 			{pattern: "GET /api/v1/exports", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, json: true, h: s.apiExports},
 			{pattern: "POST /api/v1/exports", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, json: true, h: s.apiAskExport},
-			{pattern: "POST /api/v1/exports/{id}/download", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, json: true, h: s.apiDownload},
+			{pattern: "POST /api/v1/exports/{id}/download", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, json: true, h: s.sendExport},
 			{pattern: "GET /api/v1/exports/pending", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, json: true, h: s.apiPendingExports},
 			{pattern: "POST /api/v1/exports/{id}/approve", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, json: true, h: s.apiExportDecision(true)},
 			{pattern: "POST /api/v1/exports/{id}/reject", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, json: true, h: s.apiExportDecision(false)},
@@ -243,7 +233,7 @@ func (s *Server) apiPendingExports(w http.ResponseWriter, r *http.Request) error
 func (s *Server) apiExportDecision(approve bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		b := &s.biz
-		id, err := pathID(r)
+		id, err := pathID(r, "export request")
 		if err != nil {
 			return err
 		}
@@ -263,31 +253,6 @@ func (s *Server) apiExportDecision(approve bool) handlerFunc {
 		writeJSON(w, http.StatusOK, req)
 		return nil
 	}
-}
-
-func (s *Server) apiDownload(w http.ResponseWriter, r *http.Request) error {
-	b := &s.biz
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	sess := sessionFrom(r.Context())
-	req, err := b.Exports.Get(r.Context(), sess.Tenant, id)
-	if err != nil {
-		return err
-	}
-	hw := &headerOnWrite{ResponseWriter: w, set: func(h http.Header) {
-		h.Set("Content-Type", "text/csv; charset=utf-8")
-		h.Set("Content-Disposition", `attachment; filename="bango-export-`+strconv.FormatInt(id, 10)+"-"+req.Kind+`.csv"`)
-	}}
-	if _, err := b.Exports.Download(r.Context(), sess.User, sess.Tenant, id, s.users.SecondFactorRecent(*sess), hw); err != nil {
-		if hw.wrote {
-			s.log.ErrorContext(r.Context(), "export interrupted", "export", id, "err", err)
-			return nil
-		}
-		return err
-	}
-	return nil
 }
 
 // exportMessages are the strings of exports.

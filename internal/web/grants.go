@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"bango/internal/access"
@@ -93,16 +92,7 @@ func (s *Server) renderGrants(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
-	p.Data, p.Error = d, problem
-	if form != nil {
-		p.Form = form
-	}
-	switch r.URL.Query().Get("done") {
-	case "applied":
-		p.Notice = tr(p.Lang, "grants.applied")
-	case "revoked":
-		p.Notice = tr(p.Lang, "grants.revoked")
-	}
+	p.fill(r, d, problem, form, map[string]string{"applied": "grants.applied", "revoked": "grants.revoked"})
 	return s.render(w, r, status, "grants", p)
 }
 
@@ -163,27 +153,16 @@ func (s *Server) renderPending(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	p.Data, p.Error = pendingData{Grants: grants.Items, Patterns: changes.Items,
-		GrantPager: pagerOf(r, grants, "/grants/pending", "cursor"), PatternPager: pagerOf(r, changes, "/grants/pending", "changes_cursor")}, problem
-	switch done := r.URL.Query().Get("done"); done {
-	case "approved", "rejected", "pattern_confirmed", "pattern_rejected":
-		p.Notice = tr(p.Lang, "pending."+done)
-	}
+	p.fill(r, pendingData{Grants: grants.Items, Patterns: changes.Items,
+		GrantPager: pagerOf(r, grants, "/grants/pending", "cursor"), PatternPager: pagerOf(r, changes, "/grants/pending", "changes_cursor")}, problem, nil,
+		map[string]string{"approved": "pending.approved", "rejected": "pending.rejected", "pattern_confirmed": "pending.pattern_confirmed", "pattern_rejected": "pending.pattern_rejected"})
 	return s.render(w, r, status, "pending", p)
-}
-
-func grantID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, errs.E(errs.NotFound, "no grant %q", r.PathValue("id"))
-	}
-	return id, nil
 }
 
 // decideGrant approves or rejects, by the last part of the path.
 func (s *Server) decideGrant(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionFrom(r.Context())
-	id, err := grantID(r)
+	id, err := pathID(r, "grant")
 	if err != nil {
 		return err
 	}
@@ -208,7 +187,7 @@ func (s *Server) decideGrant(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) revokeGrant(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionFrom(r.Context())
-	id, err := grantID(r)
+	id, err := pathID(r, "grant")
 	if err != nil {
 		return err
 	}
@@ -352,7 +331,7 @@ func (s *Server) apiPendingGrants(w http.ResponseWriter, r *http.Request) error 
 // apiGrantAction approves, rejects or revokes, by the path's last part.
 func (s *Server) apiGrantAction(action string) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r)
+		id, err := pathID(r, "grant")
 		if err != nil {
 			return err
 		}

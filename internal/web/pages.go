@@ -103,6 +103,20 @@ func (s *Server) newPage(r *http.Request, title string, sess *identity.Session) 
 	return p
 }
 
+// fill sets what a form page shows: its data, the problem to fix (if
+// any), the form as the person sent it (nil: as it was), and the notice
+// of what was just done, read from ?done= through notices (done value →
+// message key), so that only known messages show.
+func (p *page) fill(r *http.Request, data any, problem string, form map[string]string, notices map[string]string) {
+	p.Data, p.Error = data, problem
+	if form != nil {
+		p.Form = form
+	}
+	if key, ok := notices[r.URL.Query().Get("done")]; ok {
+		p.Notice = tr(p.Lang, key)
+	}
+}
+
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) error {
 	t, ok := s.pages[name]
 	if !ok {

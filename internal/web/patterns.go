@@ -34,13 +34,8 @@ func (s *Server) renderPatterns(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	p.Data, p.Error = patternsData{Patterns: ps, Catalogue: access.Catalogue(), Pending: changes.Items, Pager: pagerOf(r, changes, "/admin/patterns", "cursor")}, problem
-	if form != nil {
-		p.Form = form
-	}
-	if r.URL.Query().Get("done") == "submitted" {
-		p.Notice = tr(p.Lang, "patterns.submitted")
-	}
+	p.fill(r, patternsData{Patterns: ps, Catalogue: access.Catalogue(), Pending: changes.Items, Pager: pagerOf(r, changes, "/admin/patterns", "cursor")},
+		problem, form, map[string]string{"submitted": "patterns.submitted"})
 	return s.render(w, r, status, "patterns", p)
 }
 
@@ -88,7 +83,7 @@ func (s *Server) patternChanges(r *http.Request, cursor string, limit int) (stor
 // part of the path; the review engine refuses its author.
 func (s *Server) decidePatternChange(w http.ResponseWriter, r *http.Request) error {
 	b := &s.biz
-	id, err := changeID(r)
+	id, err := pathID(r, "change")
 	if err != nil {
 		return err
 	}
@@ -145,7 +140,7 @@ func (s *Server) apiPatternChanges(w http.ResponseWriter, r *http.Request) error
 func (s *Server) apiDecidePatternChange(confirm bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		b := &s.biz
-		id, err := changeID(r)
+		id, err := pathID(r, "change")
 		if err != nil {
 			return err
 		}

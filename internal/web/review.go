@@ -2,10 +2,8 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"bango/internal/access"
-	"bango/internal/errs"
 	"bango/internal/identity"
 	"bango/internal/mynumber"
 	"bango/internal/review"
@@ -42,21 +40,13 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "review", p)
 }
 
-func changeID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, errs.E(errs.NotFound, "no change %q", r.PathValue("id"))
-	}
-	return id, nil
-}
-
 func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request) error {
 	return s.renderChange(w, r, http.StatusOK, "")
 }
 
 func (s *Server) renderChange(w http.ResponseWriter, r *http.Request, status int, problem string) error {
 	b := &s.biz
-	id, err := changeID(r)
+	id, err := pathID(r, "change")
 	if err != nil {
 		return err
 	}
@@ -73,7 +63,7 @@ func (s *Server) renderChange(w http.ResponseWriter, r *http.Request, status int
 // confirmChange is the checker's step: every double-entry field is keyed
 // again and compared by blind index.
 func (s *Server) confirmChange(w http.ResponseWriter, r *http.Request) error {
-	id, err := changeID(r)
+	id, err := pathID(r, "change")
 	if err != nil {
 		return err
 	}
@@ -108,7 +98,7 @@ func (s *Server) confirm(r *http.Request, id int64, number string) (review.Chang
 
 func (s *Server) rejectChange(w http.ResponseWriter, r *http.Request) error {
 	b := &s.biz
-	id, err := changeID(r)
+	id, err := pathID(r, "change")
 	if err != nil {
 		return err
 	}
@@ -169,7 +159,7 @@ func (s *Server) apiReviewQueue(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) apiChange(w http.ResponseWriter, r *http.Request) error {
 	b := &s.biz
-	id, err := pathID(r)
+	id, err := pathID(r, "change")
 	if err != nil {
 		return err
 	}
@@ -182,7 +172,7 @@ func (s *Server) apiChange(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiConfirm(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := pathID(r, "change")
 	if err != nil {
 		return err
 	}
@@ -202,7 +192,7 @@ func (s *Server) apiConfirm(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) apiReject(w http.ResponseWriter, r *http.Request) error {
 	b := &s.biz
-	id, err := pathID(r)
+	id, err := pathID(r, "change")
 	if err != nil {
 		return err
 	}
