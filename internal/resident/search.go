@@ -78,30 +78,25 @@ func (s *Service) Find(ctx context.Context, tenant, q string) (SearchResult, err
 		}
 	}
 	query, args := pq.sql(s.db.Engine(), tenant)
+	seen := map[string]bool{}
+	hits := map[int]int{}
 	err = s.db.Read(ctx, func(db store.Querier) error {
-		rows, err := db.Query(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		seen := map[string]bool{}
-		hits := map[int]int{}
-		for rows.Next() {
+		return store.Each(func(row store.Scanner) error {
 			var b int
-			r, err := scanResident(branchScanner{rows, &b})
+			r, err := scanResident(branchScanner{row, &b})
 			if err != nil {
 				return err
 			}
 			if hits[b]++; hits[b] > MaxResults {
 				res.More = true // this way alone matched more than a screen
-				continue
+				return nil
 			}
 			if !seen[r.Code] {
 				seen[r.Code] = true
 				res.Residents = append(res.Residents, r)
 			}
-		}
-		return rows.Err()
+			return nil
+		})(db.Query(ctx, query, args...))
 	})
 	if err != nil {
 		return SearchResult{}, store.Translate(err)
@@ -569,10 +564,10 @@ func prefixEnd(p string) string {
 
 // branchScanner scans the branch number before a resident's columns.
 type branchScanner struct {
-	rows   *sql.Rows
+	row    store.Scanner
 	branch *int
 }
 
 func (s branchScanner) Scan(dest ...any) error {
-	return s.rows.Scan(append([]any{s.branch}, dest...)...)
+	return s.row.Scan(append([]any{s.branch}, dest...)...)
 }
