@@ -236,6 +236,14 @@ func (o *Outbox) Failing(ctx context.Context, cursor string, limit int) (store.P
 	return store.PageOf(failing, limit, "failing_mail", func(m Mail) []any { return []any{m.ID} }), nil
 }
 
+// Depth is how many messages are not sent yet (due or waiting to be
+// retried), for monitoring.
+func (o *Outbox) Depth(ctx context.Context) (int64, error) {
+	var n int64
+	err := o.db.QueryRow(ctx, `SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL`).Scan(&n)
+	return n, store.Translate(err)
+}
+
 // Recent lists the latest messages.
 func (o *Outbox) Recent(ctx context.Context, n int) ([]Mail, error) {
 	return o.list(ctx, `ORDER BY id DESC LIMIT $1`, n)

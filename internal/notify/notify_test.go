@@ -81,10 +81,18 @@ func TestOutboxRetries(t *testing.T) {
 		ctx := context.Background()
 		now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 		box := notify.NewOutbox(db)
+		depth := func(want int64) { // issue 17: what monitoring reads
+			t.Helper()
+			if n, err := box.Depth(ctx); err != nil || n != want {
+				t.Fatalf("outbox depth %d, %v; want %d", n, err, want)
+			}
+		}
+		depth(0)
 		box.SetClock(func() time.Time { return now })
 		if _, err := box.Enqueue(ctx, []string{"is@city.example.lg.jp"}, "状態報告", "本文"); err != nil {
 			t.Fatal(err)
 		}
+		depth(1)
 		down := testutil.NewSMTPServer(t, true)
 		down.Close()
 		dead := notify.SMTP{Host: down.Host, Port: down.Port, From: "bango@x", Timeout: 2 * time.Second}
@@ -102,6 +110,7 @@ func TestOutboxRetries(t *testing.T) {
 			}
 			now = now.Add(wait)
 		}
+		depth(1) // failing, still waiting
 		up := testutil.NewSMTPServer(t, true)
 		live := notify.SMTP{Host: up.Host, Port: up.Port, From: "bango@x", TLS: up.ClientTLS}
 		if n, err := box.Deliver(ctx, live); err != nil || n != 1 || len(up.Mails()) != 1 {
@@ -110,8 +119,10 @@ func TestOutboxRetries(t *testing.T) {
 		if failing, _ := box.Failing(ctx, "", 0); len(failing.Items) != 0 {
 			t.Fatalf("still failing: %+v", failing)
 		}
+		depth(0)
 		// Sent mail is forgotten after its time, unsent mail never.
 		box.Enqueue(ctx, []string{"is@city.example.lg.jp"}, "unsent", "x")
+		depth(1)
 		if n, err := box.Forget(ctx, now.Add(time.Hour)); err != nil || n != 1 {
 			t.Fatalf("forget: %d %v", n, err)
 		}
