@@ -165,7 +165,7 @@ func TestFailingMailOnAdminHome(t *testing.T) {
 	})
 }
 
-var minute = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d`)
+var minute = regexp.MustCompile(`\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d`)
 
 // reportOf is the report of an access report page (its summary and
 // table, without the page around them), its times replaced by

@@ -85,7 +85,7 @@ func TestGrantPages(t *testing.T) {
 			t.Fatalf("approve: %d", res.StatusCode)
 		}
 		_, home = f.get(t, clerk, "/")
-		if !strings.Contains(home, "国保担当（業務担当）") || !strings.Contains(home, "2027-03-31") {
+		if !strings.Contains(home, "国保担当（業務担当）") || !strings.Contains(home, "2027年3月31日") {
 			t.Fatalf("clerk's home page does not list the new right:\n%s", home)
 		}
 

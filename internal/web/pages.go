@@ -29,24 +29,14 @@ func assets() http.Handler {
 	return http.StripPrefix("/static/", http.FileServer(http.FS(sub)))
 }
 
-// jst is the time zone staff read times in.
-var jst = time.FixedZone("JST", 9*3600)
-
-// when shows a time in Japan Standard Time, or "—" for none.
-func when(t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return t.In(jst).Format("2006-01-02 15:04")
-}
-
 // pageNames are the pages; each is parsed with the layout.
 var pageNames = []string{"login", "second", "enrol", "lock", "password", "pin", "passkeys", "home", "grants", "pending", "patterns", "users", "terminals", "residents", "resident", "review", "change", "exports", "exportpending", "audit", "report", "alerts", "periodreview", "error"}
 
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
 	for _, name := range pageNames {
-		t := template.New(name).Funcs(template.FuncMap{"t": func(string) string { return "" }, "tf": func(string, ...any) string { return "" }, "when": when,
+		t := template.New(name).Funcs(template.FuncMap{"t": func(string) string { return "" }, "tf": func(string, ...any) string { return "" }, "when": func(time.Time) string { return "" },
+			"day": func(time.Time) string { return "" }, "birth": func(time.Time) string { return "" },
 			"join": func(ss []string) string { return strings.Join(ss, ", ") }, "list": func(ss ...string) []string { return ss }})
 		template.Must(t.ParseFS(templateFiles, "templates/layout.html", "templates/partials.html", "templates/"+name+".html"))
 		pages[name] = t
@@ -129,6 +119,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	t.Funcs(template.FuncMap{
 		"t":  func(key string) string { return tr(p.Lang, key) },
 		"tf": func(key string, args ...any) string { return fmt.Sprintf(tr(p.Lang, key), args...) },
+		"when":  func(t time.Time) string { return when(p.Lang, t) },
+		"day":   func(t time.Time) string { return day(p.Lang, t) },
+		"birth": func(t time.Time) string { return birth(p.Lang, t, time.Now()) },
 	})
 	var b strings.Builder
 	if err := t.ExecuteTemplate(&b, "layout", p); err != nil {
