@@ -50,6 +50,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		} else if _, err := s.users.CheckPassword(ctx, id, r.PostFormValue("password")); err != nil && !identity.ErrLogin(err) {
 			return err
 		}
+		s.metrics.Login("password_refused")
 		p.Error, _ = problemText(p.Lang, bad)
 		if cleantext.Valid(id, false) {
 			p.Form["login_id"] = id
@@ -77,10 +78,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		if !identity.ErrLogin(err) {
 			return err
 		}
+		s.metrics.Login("password_refused")
 		p.Error = err.Error()
 		p.Form["login_id"] = f["login_id"]
 		return s.render(w, r, http.StatusUnauthorized, "login", p)
 	}
+	s.metrics.Login("password_accepted")
 	token, _, err := s.users.StartSession(ctx, u, identity.StagePassword, s.clientAddress(r), term, "")
 	if err != nil {
 		return err
@@ -137,6 +140,9 @@ func (s *Server) enrol(w http.ResponseWriter, r *http.Request) error {
 		if !identity.ErrLogin(err) && errs.Fields(err) == nil && !errs.Is(err, errs.Invalid) {
 			return err
 		}
+		if identity.ErrLogin(err) {
+			s.metrics.Login("second_factor_refused")
+		}
 		s.enrolForm(w, r) // shows the same QR code again
 		return nil
 	}
@@ -157,6 +163,7 @@ func (s *Server) second(w http.ResponseWriter, r *http.Request) error {
 		if !identity.ErrLogin(err) {
 			return err
 		}
+		s.metrics.Login("second_factor_refused")
 		p.Error = err.Error()
 		return s.render(w, r, http.StatusUnauthorized, "second", p)
 	}
@@ -180,6 +187,7 @@ func (s *Server) completeLogin(w http.ResponseWriter, r *http.Request, sess *ide
 	if err != nil {
 		return "", err
 	}
+	s.metrics.Login("completed")
 	setSessionCookie(w, token)
 	if s.users.PasswordExpired(full.User) {
 		return "/password", nil

@@ -250,6 +250,7 @@ func (s *Server) limit(r *http.Request, b *buckets, limit, key, addr, reason str
 	if ok {
 		return nil
 	}
+	s.metrics.Refused("throttled_" + reason)
 	if first := s.rate.bursts.note(limit, key, addr, reason, now); first != nil {
 		ev := audit.Event{Actor: audit.Actor{User: "anonymous", Address: first.address}, Action: "request.throttled",
 			Subject: burstSubject(first), Outcome: audit.Denied,
@@ -339,6 +340,7 @@ func (s *Server) answerLimits(rt route, next handlerFunc) handlerFunc {
 			s.answerRetry(w, r, rt.json, http.StatusTooManyRequests, te.retryAfter, msgThrottled)
 			return nil
 		case errors.Is(err, identity.ErrBusy):
+			s.metrics.Refused("busy")
 			s.answerRetry(w, r, rt.json, http.StatusServiceUnavailable, busyRetry, msgBusy)
 			return nil
 		}

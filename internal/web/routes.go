@@ -73,7 +73,7 @@ func (s *Server) Handler() http.Handler {
 		s.refused(r, "cross_origin", nil)
 		http.Error(w, "cross-origin request refused / 他サイトからの操作は受け付けません", http.StatusForbidden)
 	}))
-	return withRequestID(securityHeaders(limitBody(protect.Handler(mux))))
+	return withRequestID(s.observe(mux, securityHeaders(limitBody(protect.Handler(mux)))))
 }
 
 // withRequestID gives every request an ID, answered as X-Request-ID and
@@ -87,7 +87,8 @@ func withRequestID(next http.Handler) http.Handler {
 	})
 }
 
-// wrap puts a route behind its gate and permission check.
+// wrap puts a route behind its gate and permission check, and names the
+// request by the route's pattern for its log line and metrics (observe).
 func (s *Server) wrap(rt route) http.Handler {
 	h := rt.h
 	if rt.gate != public {
@@ -95,9 +96,9 @@ func (s *Server) wrap(rt route) http.Handler {
 	}
 	h = s.answerLimits(rt, inputGate(rt, h))
 	if rt.json {
-		return s.handle(h)
+		return routed(rt.pattern, s.handle(h))
 	}
-	return s.pageHandler(h)
+	return routed(rt.pattern, s.pageHandler(h))
 }
 
 // limitBody bounds request bodies: no form here needs more.

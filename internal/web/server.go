@@ -16,6 +16,7 @@ import (
 	"bango/internal/access"
 	"bango/internal/errs"
 	"bango/internal/identity"
+	"bango/internal/metrics"
 	"bango/internal/store"
 	"bango/internal/terminal"
 )
@@ -36,6 +37,7 @@ type Server struct {
 	pages     map[string]*template.Template
 	ready     atomic.Bool
 	rate      *rateLimits // what callers without a session may cost (ratelimit.go)
+	metrics   *metrics.Metrics
 }
 
 // Deps are the services the server needs.
@@ -55,6 +57,8 @@ type Deps struct {
 	// Limits bound anonymous requests that write or hash; zero fields
 	// take DefaultLimits.
 	Limits Limits
+	// Metrics counts requests, logins and refusals; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // New returns a Server with every service it uses, given once: nothing is
@@ -63,7 +67,7 @@ type Deps struct {
 // serve answers with Starting instead.
 func New(d Deps) *Server {
 	s := &Server{db: d.DB, terminals: d.Terminals, enforce: d.EnforceTerminals, proxies: d.TrustedProxies, log: d.Log, version: d.Version, pages: parsePages(),
-		rate: newRateLimits(d.Limits), users: d.Users, access: d.Access, biz: d.Business}
+		rate: newRateLimits(d.Limits), metrics: d.Metrics, users: d.Users, access: d.Access, biz: d.Business}
 	s.modules = s.collectModules()
 	s.menu = menu(s.modules)
 	return s

@@ -180,6 +180,7 @@ func (s *Server) sessionGate(rt route, h handlerFunc) handlerFunc {
 			}
 			return err
 		}
+		infoOf(r.Context()).user = sess.User.LoginID
 		if s.enforce && term != sess.Terminal {
 			// A session stays on the terminal it logged in from.
 			s.refused(r, "session_terminal_changed from="+sess.Terminal+" to="+term, errTerminal)
@@ -269,8 +270,9 @@ func (s *Server) rightsOf(r *http.Request, sess *identity.Session) (access.Right
 	return rights, nil
 }
 
-// refused records a refused request as an audit event.
+// refused records a refused request as an audit event, and counts it.
 func (s *Server) refused(r *http.Request, why string, err error) {
+	s.metrics.Refused(refusalReason(why))
 	ctx := r.Context()
 	if _, ok := audit.ActorFrom(ctx); !ok {
 		ctx = audit.WithActor(ctx, audit.Actor{User: "anonymous", Address: s.clientAddress(r)})

@@ -101,6 +101,9 @@ func (s *Server) passkeyLogin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := s.users.CheckPasskey(r.Context(), *sess, body); err != nil {
+		if identity.ErrLogin(err) {
+			s.metrics.Login("second_factor_refused")
+		}
 		return err
 	}
 	next, err := s.completeLogin(w, r, sess)
