@@ -66,6 +66,13 @@ var urlLine = regexp.MustCompile(`serving on (https?://[^ ]+)`)
 // its URL and output.
 func startServe(t *testing.T, args ...string) (string, *lockedBuffer) {
 	t.Helper()
+	url, out, _ := serveLogged(t, args...)
+	return url, out
+}
+
+// serveLogged is startServe that also returns what serve logs.
+func serveLogged(t *testing.T, args ...string) (string, *lockedBuffer, *lockedBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out, errOut := &lockedBuffer{}, &lockedBuffer{}
 	done := make(chan int, 1)
@@ -84,7 +91,7 @@ func startServe(t *testing.T, args ...string) (string, *lockedBuffer) {
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := urlLine.FindStringSubmatch(out.String()); m != nil {
-			return m[1], out
+			return m[1], out, errOut
 		}
 		select {
 		case code := <-done:
@@ -94,7 +101,7 @@ func startServe(t *testing.T, args ...string) (string, *lockedBuffer) {
 		}
 	}
 	t.Fatalf("serve printed no URL: %s %s", out.String(), errOut.String())
-	return "", nil
+	return "", nil, nil
 }
 
 func clientTrusting(t *testing.T, caFile string) *http.Client {

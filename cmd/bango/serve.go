@@ -120,6 +120,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer sys.Close()
+	if cfg.MetricsListen != "" {
+		msrv, addr, err := serveMetrics(cfg.MetricsListen, sys, log)
+		if err != nil {
+			httpSrv.Close()
+			return err
+		}
+		defer msrv.Close()
+		fmt.Fprintf(stdout, "Prometheus metrics on http://%s/metrics (no login: keep the address on loopback or a monitoring network)\n", addr)
+	}
 	sysCtx := audit.WithActor(ctx, audit.Actor{User: "system:serve"})
 	if *demoMode {
 		if err := seedDemo(audit.WithActor(ctx, audit.Actor{User: "system:demo"}), sys, *demoSeed, demoResidents, stdout); err != nil {
@@ -136,10 +145,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	srv := web.New(web.Deps{DB: db, Terminals: terminal.New(db), EnforceTerminals: cfg.EnforceTerminals, TrustedProxies: proxies, Log: log, Version: version,
 		Limits: web.Limits{AnonymousPerMinute: cfg.AnonymousPerMinute, AnonymousBurst: cfg.AnonymousBurst, LoginIDPerMinute: cfg.LoginIDPerMinute},
-		Users:  sys.users, Access: sys.access,
+		Users:  sys.users, Access: sys.access, Metrics: sys.metrics,
 		Business: web.Business{Residents: sys.residents, Review: sys.review, Alerts: sys.alerts, Exports: sys.exports, Outbox: sys.outbox, Tenants: sys.tenants}})
 	handler.set(srv.Handler())
-	go sys.sequencer.Run(ctx, audit.RunInterval)
+	go every(ctx, sys, audit.RunInterval, "audit sequencer", func(ctx context.Context) error {
+		_, err := sys.sequencer.Sequence(ctx)
+		return err
+	})
 	go pruneDaily(audit.WithActor(ctx, audit.Actor{User: "system:retention"}), sys)
 	watch(ctx, sys)
 	go flushThrottled(ctx, srv)
@@ -166,6 +178,33 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer cancelClose()
 	srv.CloseThrottled(closeCtx)
 	return err
+}
+
+// serveMetrics answers /metrics, and nothing else, in plain HTTP on addr:
+// a listener of its own, apart from the staff's (issue 17). What it
+// answers names no person, but shows how the system is used: addr
+// belongs on loopback or a monitoring network.
+func serveMetrics(addr string, sys *system, log *slog.Logger) (*http.Server, net.Addr, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("metrics-listen %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", sys.metrics.Handler(log))
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics listener stopped", "err", err)
+		}
+	}()
+	return srv, ln.Addr(), nil
 }
 
 // flushThrottled writes the summary of each window of throttled requests

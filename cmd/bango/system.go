@@ -20,6 +20,7 @@ import (
 	"bango/internal/errs"
 	"bango/internal/export"
 	"bango/internal/identity"
+	"bango/internal/metrics"
 	"bango/internal/module"
 	"bango/internal/monitor"
 	"bango/internal/notify"
@@ -48,6 +49,7 @@ type system struct {
 	monitor   *monitor.Monitor
 	outbox    *notify.Outbox
 	modules   []module.Module
+	metrics   *metrics.Metrics // what bango serve exports (--metrics-listen)
 }
 
 // modules are the access engine's declaration and the business modules,
@@ -163,6 +165,7 @@ func buildSystem(ctx context.Context, cfg *config.Config, log *slog.Logger, db *
 	sys.review = review.NewService(db, v, sys.access)
 	sys.monitor = monitor.New(db, sys.alerts, sqliteFile(cfg.DBURL))
 	sys.outbox = notify.NewOutbox(db)
+	sys.metrics = metrics.New(sys.sequencer, sys.outbox)
 	sys.exports = export.NewService(db, sys.access)
 	sys.modules = modules(sys)
 	if err := module.Install(sys.modules, sys.review, sys.exports); err != nil {

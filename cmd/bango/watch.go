@@ -17,13 +17,20 @@ import (
 )
 
 // every runs fn now and then every d until ctx ends; failures are logged,
-// never fatal: monitoring must not stop the business.
+// never fatal: monitoring must not stop the business. Each run is counted
+// under the job's name what, with its time (bango_job_runs_total); a run
+// cut short by the server stopping is not.
 func every(ctx context.Context, sys *system, d time.Duration, what string, fn func(context.Context) error) {
 	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
-		if err := fn(ctx); err != nil && ctx.Err() == nil {
-			sys.log.Error(what+" failed", "err", err)
+		start := time.Now()
+		err := fn(ctx)
+		if ctx.Err() == nil {
+			sys.metrics.Job(what, err, time.Since(start))
+			if err != nil {
+				sys.log.Error(what+" failed", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

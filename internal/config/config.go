@@ -49,6 +49,10 @@ type Config struct {
 	// bind (R-AC-6); off, serve refuses such a connection.
 	AllowRLSBypass bool `json:"allow_rls_bypass"`
 
+	// MetricsListen is where Prometheus metrics are served, in plain
+	// HTTP and nothing else (issue 17); empty: not served.
+	MetricsListen string `json:"metrics_listen"`
+
 	EnforceTerminals   bool   `json:"enforce_terminals"`
 	TrustedProxies     string `json:"trusted_proxies"`
 	PasswordMaxAgeDays int    `json:"password_max_age_days"`
@@ -133,6 +137,8 @@ var settings = func() []setting {
 	add("db", "", "database URL: postgres://… or a SQLite path (default: SQLite in the data folder)", true, set, get)
 	set, get = str(func(c *Config) *string { return &c.Listen })
 	add("listen", "127.0.0.1:8443", "address to listen on", false, set, get)
+	set, get = str(func(c *Config) *string { return &c.MetricsListen })
+	add("metrics-listen", "", "address serving Prometheus metrics at /metrics, plain HTTP without login: loopback or a monitoring network only (empty: off)", false, set, get)
 	set, get = boolean(func(c *Config) *bool { return &c.PlainHTTP })
 	add("http", "false", "serve plain HTTP (loopback addresses only: behind a TLS proxy, or development)", false, set, get)
 	s[len(s)-1].isBool = true
@@ -497,6 +503,13 @@ func (c *Config) Validate() error {
 		problems = append(problems, "listen: no port")
 	case c.PlainHTTP && !isLoopback(host):
 		problems = append(problems, fmt.Sprintf("http: plain HTTP is allowed only on a loopback address, not %q (use 127.0.0.1:PORT behind a TLS proxy)", c.Listen))
+	}
+	if c.MetricsListen != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsListen); err != nil || port == "" {
+			problems = append(problems, fmt.Sprintf("metrics-listen: %q is not host:port", c.MetricsListen))
+		} else if c.MetricsListen == c.Listen && port != "0" {
+			problems = append(problems, "metrics-listen: must differ from listen (metrics are served on a listener of their own)")
+		}
 	}
 	if _, ipErr := netip.ParseAddr(c.WebAuthnRPID); ipErr == nil || c.WebAuthnRPID == "" || strings.ContainsAny(c.WebAuthnRPID, ":/ ") {
 		problems = append(problems, fmt.Sprintf("webauthn-rp-id: %q must be a host name such as bango.city.example.lg.jp (not an IP address, no scheme or port)", c.WebAuthnRPID))

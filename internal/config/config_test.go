@@ -70,6 +70,8 @@ func TestValidation(t *testing.T) {
 		{[]string{"--log-level", "loud"}, nil, "log-level"},
 		{nil, map[string]string{"BANGO_HTTP": "maybe"}, "BANGO_HTTP"},
 		{nil, map[string]string{"BANGO_CONFIG": "/nonexistent.json"}, "nonexistent"},
+		{[]string{"--metrics-listen", "9090"}, nil, "metrics-listen"},
+		{[]string{"--metrics-listen", "127.0.0.1:8443"}, nil, "metrics-listen: must differ"},
 	}
 	for _, tt := range tests {
 		_, err := parse(t, tt.args, tt.env)
@@ -77,7 +79,8 @@ func TestValidation(t *testing.T) {
 			t.Errorf("%v %v: err = %v, want mention of %q", tt.args, tt.env, err, tt.want)
 		}
 	}
-	for _, ok := range [][]string{{"--http", "--listen", "127.0.0.1:8080"}, {"--http", "--listen", "[::1]:8080"}, {"--http", "--listen", "localhost:8080"}} {
+	for _, ok := range [][]string{{"--http", "--listen", "127.0.0.1:8080"}, {"--http", "--listen", "[::1]:8080"}, {"--http", "--listen", "localhost:8080"},
+		{"--metrics-listen", "127.0.0.1:9464"}} {
 		if _, err := parse(t, ok, nil); err != nil {
 			t.Errorf("%v: %v", ok, err)
 		}
