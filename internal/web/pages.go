@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"bango/internal/access"
@@ -36,7 +37,7 @@ func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
 	for _, name := range pageNames {
 		t := template.New(name).Funcs(template.FuncMap{"t": func(string) string { return "" }, "tf": func(string, ...any) string { return "" }, "when": func(time.Time) string { return "" },
-			"day": func(time.Time) string { return "" }, "birth": func(time.Time) string { return "" },
+			"day": func(time.Time) string { return "" }, "birth": func(time.Time) string { return "" }, "muni": func(string) string { return "" },
 			"join": func(ss []string) string { return strings.Join(ss, ", ") }, "list": func(ss ...string) []string { return ss }})
 		template.Must(t.ParseFS(templateFiles, "templates/layout.html", "templates/partials.html", "templates/"+name+".html"))
 		pages[name] = t
@@ -107,6 +108,36 @@ func (p *page) fill(r *http.Request, data any, problem string, form map[string]s
 	}
 }
 
+// municipalityName shows a municipality by its name with the code beside
+// it (新宿区（131041）), all municipalities for "", and the code alone for
+// one not registered. The names are read once per page, when first used.
+func (s *Server) municipalityName(r *http.Request, lang string) func(code string) string {
+	names := sync.OnceValue(func() map[string]string {
+		m := map[string]string{}
+		ts, err := s.biz.Tenants.List(r.Context())
+		if err != nil {
+			s.log.WarnContext(r.Context(), "municipality names unreadable; codes shown", "err", err)
+		}
+		for _, t := range ts {
+			m[t.Code] = t.Name
+		}
+		return m
+	})
+	return func(code string) string {
+		if code == "" {
+			return tr(lang, "home.all")
+		}
+		name, ok := names()[code]
+		switch {
+		case !ok:
+			return code
+		case lang == "en":
+			return name + " (" + code + ")"
+		}
+		return name + "（" + code + "）"
+	}
+}
+
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) error {
 	t, ok := s.pages[name]
 	if !ok {
@@ -117,11 +148,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		return err
 	}
 	t.Funcs(template.FuncMap{
-		"t":  func(key string) string { return tr(p.Lang, key) },
-		"tf": func(key string, args ...any) string { return fmt.Sprintf(tr(p.Lang, key), args...) },
+		"t":     func(key string) string { return tr(p.Lang, key) },
+		"tf":    func(key string, args ...any) string { return fmt.Sprintf(tr(p.Lang, key), args...) },
 		"when":  func(t time.Time) string { return when(p.Lang, t) },
 		"day":   func(t time.Time) string { return day(p.Lang, t) },
 		"birth": func(t time.Time) string { return birth(p.Lang, t, time.Now()) },
+		"muni":  s.municipalityName(r, p.Lang),
 	})
 	var b strings.Builder
 	if err := t.ExecuteTemplate(&b, "layout", p); err != nil {
