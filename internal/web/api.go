@@ -15,7 +15,10 @@ import (
 // The JSON API (under /api/v1/) offers what the pages offer, for other
 // systems and scripts of staff: the same session (cookie), the same CSRF
 // token (header X-CSRF-Token), the same permission checks and audit. Every
-// answer is JSON; errors are {"error", "message", "fields"}.
+// answer is JSON; errors are problem details (RFC 9457, see problem in
+// server.go).
+
+const apiPrefix = "/api/v1/"
 
 // decodeJSON reads a JSON body into v, refusing other content types,
 // unknown fields and trailing data: a request says exactly what it means.

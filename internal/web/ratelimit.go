@@ -355,7 +355,8 @@ func (s *Server) answerRetry(w http.ResponseWriter, r *http.Request, asJSON bool
 		if status == http.StatusServiceUnavailable {
 			kind = errs.Unavailable.String()
 		}
-		writeJSON(w, status, map[string]string{"error": kind, "message": msg.In(lang(r))})
+		text := msg.In(lang(r))
+		writeProblem(w, problem{Type: problemType(kind), Title: problemTitle(kind), Status: status, Detail: text, Error: kind, Message: text})
 		return
 	}
 	p := s.newPage(r, "error.title", nil)

@@ -5,9 +5,11 @@ import (
 	"crypto/rand"
 	"errors"
 	"net/http"
+	"strings"
 
 	"bango/internal/access"
 	"bango/internal/audit"
+	"bango/internal/errs"
 )
 
 // route is one endpoint and what it needs of the caller. Every route of
@@ -71,6 +73,10 @@ func (s *Server) Handler() http.Handler {
 			return
 		}
 		s.refused(r, "cross_origin", nil)
+		if strings.HasPrefix(r.URL.Path, apiPrefix) {
+			writeProblem(w, problemOf(errs.E(errs.Forbidden, "cross-origin request refused")))
+			return
+		}
 		http.Error(w, "cross-origin request refused / 他サイトからの操作は受け付けません", http.StatusForbidden)
 	}))
 	return withRequestID(s.observe(mux, securityHeaders(limitBody(protect.Handler(mux)))))

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync/atomic"
 
 	"bango/internal/access"
@@ -108,9 +109,10 @@ var statusOf = map[errs.Kind]int{
 	errs.Unavailable:     http.StatusServiceUnavailable,
 }
 
-// handle adapts h: an error becomes a JSON body with the status of its kind.
-// Internal errors are logged and shown only as a request-independent text,
-// so that no detail of the system leaks to the client.
+// handle adapts h: an error becomes problem details (RFC 9457) with the
+// status of its kind. Internal errors are logged and shown only as a
+// request-independent text, so that no detail of the system leaks to the
+// client.
 func (s *Server) handle(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		err := h(w, r)
@@ -118,25 +120,100 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 			return
 		}
 		kind := errs.KindOf(err)
-		status := statusOf[kind]
-		body := map[string]any{"error": kind.String()}
 		if kind == errs.Internal {
 			s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		} else {
-			body["message"] = errs.Public(err)
-			if errs.Public(err) != err.Error() {
-				s.log.InfoContext(r.Context(), "request refused", "method", r.Method, "path", r.URL.Path, "err", err)
-			}
-			if fs := errs.Fields(err); fs != nil {
-				body["fields"] = fs
-			}
+		} else if errs.Public(err) != err.Error() {
+			s.log.InfoContext(r.Context(), "request refused", "method", r.Method, "path", r.URL.Path, "err", err)
 		}
-		writeJSON(w, status, body)
+		writeProblem(w, problemOf(err))
 	})
 }
 
+// problem is an error as the API answers it: problem details (RFC 9457,
+// application/problem+json) whose type names the kind, with every wrong
+// field named in Japanese and English (errors), and the members bango
+// answered before (error, message, fields) for the clients that read them.
+type problem struct {
+	Type   string         `json:"type"`
+	Title  string         `json:"title"`
+	Status int            `json:"status"`
+	Detail string         `json:"detail"`
+	Errors []fieldProblem `json:"errors,omitempty"`
+
+	Error   string            `json:"error"`
+	Message string            `json:"message,omitempty"`
+	Fields  []errs.FieldError `json:"fields,omitempty"`
+}
+
+// fieldProblem is one wrong field: its name, the line of the record in a
+// file (0 for a request), and why, in both languages.
+type fieldProblem struct {
+	Field string `json:"field"`
+	Line  int    `json:"line,omitempty"`
+	JA    string `json:"ja"`
+	EN    string `json:"en"`
+}
+
+const problemJSON = "application/problem+json"
+
+// problemType is the type of the problems of kind: a URI relative to
+// bango's own address, the same for every problem of the kind.
+func problemType(kind string) string {
+	return "/problems/" + strings.ReplaceAll(kind, " ", "-")
+}
+
+// problemOf is err as problem details.
+func problemOf(err error) problem {
+	kind := errs.KindOf(err)
+	p := problem{Type: problemType(kind.String()), Status: statusOf[kind], Error: kind.String()}
+	p.Title = problemTitle(kind.String())
+	if kind == errs.Internal {
+		p.Detail = "the server could not answer; the X-Request-ID of the answer finds it in the log"
+		return p
+	}
+	p.Detail, p.Message = errs.Public(err), errs.Public(err)
+	if fs := errs.Fields(err); fs != nil {
+		p.Fields = fs
+		for _, f := range fs {
+			p.Errors = append(p.Errors, fieldProblem{Field: f.Field, Line: f.Line, JA: f.Reason.JA, EN: f.Reason.EN})
+		}
+	}
+	return p
+}
+
+// problemTypes are the problem types (RFC 9457) an error of the API can
+// have, by kind: the kinds of errs and the rate limit's.
+var problemTypes = []struct{ kind, title string }{
+	{"invalid", "Invalid input"},
+	{"unauthenticated", "Not logged in"},
+	{"forbidden", "Forbidden"},
+	{"not found", "Not found"},
+	{"conflict", "Conflict with stored data"},
+	{"locked", "Locked"},
+	{"too many requests", "Too many requests"},
+	{"internal", "Internal error"},
+	{"unavailable", "Unavailable"},
+}
+
+func problemTitle(kind string) string {
+	for _, p := range problemTypes {
+		if p.kind == kind {
+			return p.title
+		}
+	}
+	return kind
+}
+
+func writeProblem(w http.ResponseWriter, p problem) {
+	writeAs(w, problemJSON, p.Status, p)
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	writeAs(w, "application/json; charset=utf-8", status, v)
+}
+
+func writeAs(w http.ResponseWriter, contentType string, status int, v any) {
+	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
