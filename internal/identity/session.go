@@ -40,6 +40,7 @@ type Session struct {
 	User           User
 	Stage          string
 	Locked         bool
+	LockReason     string // LockedByUser or LockedIdle while locked
 	CSRF           string
 	Address        string
 	Terminal       string
@@ -51,6 +52,12 @@ type Session struct {
 	ExpiresAt      time.Time
 	tokenHash      []byte
 }
+
+// Why a session was locked, as the lock screen says.
+const (
+	LockedByUser = "user" // the person's own button, leaving the desk
+	LockedIdle   = "idle" // no activity for the idle-lock time
+)
 
 // IdleLeft is how long until the session locks for idleness.
 func (s Session) IdleLeft(p SessionPolicy, now time.Time) time.Duration {
@@ -120,8 +127,8 @@ func (s *Service) Session(ctx context.Context, token string) (Session, error) {
 	var sess Session
 	var uid int64
 	var sfa sql.NullTime
-	err := s.db.QueryRow(ctx, `SELECT user_id, stage, locked, csrf_token, address, terminal, tenant_code, return_to, created_at, last_seen_at,
-		second_factor_at, expires_at FROM staff_sessions WHERE token_hash = $1`, th).Scan(&uid, &sess.Stage, &sess.Locked, &sess.CSRF,
+	err := s.db.QueryRow(ctx, `SELECT user_id, stage, locked, lock_reason, csrf_token, address, terminal, tenant_code, return_to, created_at, last_seen_at,
+		second_factor_at, expires_at FROM staff_sessions WHERE token_hash = $1`, th).Scan(&uid, &sess.Stage, &sess.Locked, &sess.LockReason, &sess.CSRF,
 		&sess.Address, &sess.Terminal, &sess.Tenant, &sess.ReturnTo, &sess.CreatedAt, &sess.LastSeen, &sfa, &sess.ExpiresAt)
 	if err == sql.ErrNoRows {
 		return Session{}, ErrNoSession
@@ -138,10 +145,10 @@ func (s *Service) Session(ctx context.Context, token string) (Session, error) {
 		s.endSession(ctx, sess, "expired")
 		return Session{}, ErrNoSession
 	case !sess.Locked && now.Sub(sess.LastSeen) >= s.sessions.IdleLock:
-		if err := s.setLocked(ctx, sess, true); err != nil {
+		if err := s.setLocked(ctx, sess, LockedIdle); err != nil {
 			return Session{}, err
 		}
-		sess.Locked = true
+		sess.Locked, sess.LockReason = true, LockedIdle
 	case !sess.Locked && now.Sub(sess.LastSeen) >= 5*time.Second:
 		if _, err := s.db.Exec(ctx, `UPDATE staff_sessions SET last_seen_at = $1 WHERE token_hash = $2`, now, th); err != nil {
 			return Session{}, store.Translate(err)
@@ -151,17 +158,19 @@ func (s *Service) Session(ctx context.Context, token string) (Session, error) {
 	return sess, nil
 }
 
-func (s *Service) setLocked(ctx context.Context, sess Session, locked bool) error {
+// setLocked locks sess for reason, or unlocks it for reason "".
+func (s *Service) setLocked(ctx context.Context, sess Session, reason string) error {
 	return s.db.Transact(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE staff_sessions SET locked = $1, last_seen_at = $2 WHERE token_hash = $3`, locked, s.now(), sess.tokenHash); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE staff_sessions SET locked = $1, lock_reason = $2, last_seen_at = $3 WHERE token_hash = $4`,
+			reason != "", reason, s.now(), sess.tokenHash); err != nil {
 			return err
 		}
-		action := "session.unlock"
-		if locked {
-			action = "session.lock"
+		action, detail := "session.unlock", ""
+		if reason != "" {
+			action, detail = "session.lock", "reason="+reason
 		}
 		return audit.Record(ctx, tx, audit.Event{Tenant: sess.User.Tenant, Action: action, Subject: audit.Subject{Type: "user", ID: sess.User.LoginID},
-			Outcome: audit.OK, Actor: sess.actor()})
+			Outcome: audit.OK, Detail: detail, Actor: sess.actor()})
 	})
 }
 
@@ -185,7 +194,9 @@ func (s *Service) SetSessionTenant(ctx context.Context, sess Session, tenant str
 }
 
 // Lock locks sess at the user's request.
-func (s *Service) Lock(ctx context.Context, sess Session) error { return s.setLocked(ctx, sess, true) }
+func (s *Service) Lock(ctx context.Context, sess Session) error {
+	return s.setLocked(ctx, sess, LockedByUser)
+}
 
 // Unlock reopens a locked session with the second factor; failures count
 // towards the account lockout like a login's.
@@ -198,7 +209,7 @@ func (s *Service) Unlock(ctx context.Context, sess Session, code, pin string) er
 	if err != nil {
 		return store.Translate(err)
 	}
-	return s.setLocked(ctx, sess, false)
+	return s.setLocked(ctx, sess, "")
 }
 
 // CompleteLogin ends the password-stage session and opens a fully logged

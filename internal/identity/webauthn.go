@@ -411,7 +411,7 @@ func (s *Service) UnlockWithPasskey(ctx context.Context, sess Session, response 
 	if _, err := s.db.Exec(ctx, `UPDATE staff_sessions SET second_factor_at = $1 WHERE token_hash = $2`, s.now(), sess.tokenHash); err != nil {
 		return store.Translate(err)
 	}
-	return s.setLocked(ctx, sess, false)
+	return s.setLocked(ctx, sess, "")
 }
 
 // errRejected carries the library's reason for refusing a response out of

@@ -6,6 +6,7 @@ import (
 	"bango/internal/access"
 	"bango/internal/errs"
 	"bango/internal/identity"
+	"bango/internal/review"
 	"bango/internal/terminal"
 )
 
@@ -179,11 +180,16 @@ func (s *Server) adminModule() webModule {
 			{pattern: "POST /admin/patterns", gate: loggedIn, perm: access.PatternAdmin, where: systemWide, h: s.savePattern},
 			{pattern: "POST /admin/pattern-changes/{id}/confirm", gate: loggedIn, perm: access.GrantApprove, where: systemWide, h: s.decidePatternChange},
 			{pattern: "POST /admin/pattern-changes/{id}/reject", gate: loggedIn, perm: access.GrantApprove, where: systemWide, h: s.decidePatternChange},
-			{pattern: "GET /api/v1/patterns", gate: loggedIn, perm: access.PatternAdmin, where: systemWide, json: true, h: s.apiPatterns},
-			{pattern: "POST /api/v1/patterns", gate: loggedIn, perm: access.PatternAdmin, where: systemWide, json: true, h: s.apiSavePattern},
-			{pattern: "GET /api/v1/pattern-changes", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiPatternChanges},
-			{pattern: "POST /api/v1/pattern-changes/{id}/confirm", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiDecidePatternChange(true)},
-			{pattern: "POST /api/v1/pattern-changes/{id}/reject", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiDecidePatternChange(false)},
+			{pattern: "GET /api/v1/patterns", gate: loggedIn, perm: access.PatternAdmin, where: systemWide, json: true, h: s.apiPatterns,
+				summary: "The access patterns and the catalogue of permissions", answer: patternsAnswer{}},
+			{pattern: "POST /api/v1/patterns", gate: loggedIn, perm: access.PatternAdmin, where: systemWide, json: true, h: s.apiSavePattern,
+				summary: "Add or change a pattern: it holds once an approver of rights other than its author confirms it", body: patternBody{}, status: http.StatusAccepted, answer: review.Change{}},
+			{pattern: "GET /api/v1/pattern-changes", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiPatternChanges,
+				summary: "Pattern changes awaiting confirmation", query: pageQuery, answer: changesAnswer{}},
+			{pattern: "POST /api/v1/pattern-changes/{id}/confirm", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiDecidePatternChange(true),
+				summary: "Confirm another's pattern change", body: noteBody{}, answer: review.Change{}},
+			{pattern: "POST /api/v1/pattern-changes/{id}/reject", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiDecidePatternChange(false),
+				summary: "Reject a pattern change, with a note", body: noteBody{}, answer: review.Change{}},
 			{pattern: "GET /admin/users", gate: loggedIn, perm: access.UserAdmin, where: systemWide, h: s.usersPage},
 			{pattern: "POST /admin/users", gate: loggedIn, perm: access.UserAdmin, where: systemWide, h: s.addUser},
 			{pattern: "POST /admin/users/{login}/reset", gate: loggedIn, perm: access.UserAdmin, where: systemWide, h: s.resetUser},

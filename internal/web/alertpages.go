@@ -221,6 +221,19 @@ func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, listJSON("alerts", list, map[string]any{"as_of": time.Now().UTC()}))
+	writeJSON(w, http.StatusOK, alertsAnswer{Alerts: nonNil(list.Items), Next: list.Next, AsOf: time.Now().UTC()})
 	return nil
+}
+
+// alertsQuery are what the alerts' API reads.
+var alertsQuery = append([]apiParam{
+	{"status", "string", "open or acknowledged; every alert when empty"},
+	{"before", "integer", "alerts older than this ID: the older form of the cursor"},
+}, pageQuery...)
+
+// alertsAnswer is a page of alerts and when it was read.
+type alertsAnswer struct {
+	Alerts []alert.Alert `json:"alerts"`
+	Next   string        `json:"next"`
+	AsOf   time.Time     `json:"as_of"`
 }

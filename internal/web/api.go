@@ -16,7 +16,9 @@ import (
 // systems and scripts of staff: the same session (cookie), the same CSRF
 // token (header X-CSRF-Token), the same permission checks and audit. Every
 // answer is JSON; errors are problem details (RFC 9457, see problem in
-// server.go).
+// server.go). Each route declares the Go types of its body and answer,
+// which the handler decodes and writes and the description at
+// /api/v1/openapi.json is generated from (openapi.go).
 
 const apiPrefix = "/api/v1/"
 
@@ -68,10 +70,18 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// scopeBody names the municipality to work in; scopeAnswer is the one
+// the session works in now.
+type scopeBody struct {
+	Tenant string `json:"tenant"`
+}
+
+type scopeAnswer struct {
+	Scope string `json:"scope"`
+}
+
 func (s *Server) apiScope(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Tenant string `json:"tenant"`
-	}
+	var in scopeBody
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -84,16 +94,19 @@ func (s *Server) apiScope(w http.ResponseWriter, r *http.Request) error {
 	if err := s.users.SetSessionTenant(r.Context(), *sess, in.Tenant); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"scope": in.Tenant})
+	writeJSON(w, http.StatusOK, scopeAnswer{Scope: in.Tenant})
 	return nil
 }
 
-// noteOf reads a decision's body: {"note": "…"}, the note optional
-// where the decision allows.
+// noteBody is a decision's body: the note, optional where the decision
+// allows.
+type noteBody struct {
+	Note string `json:"note,omitempty"`
+}
+
+// noteOf reads a decision's body.
 func noteOf(r *http.Request) (string, error) {
-	var in struct {
-		Note string `json:"note"`
-	}
+	var in noteBody
 	err := decodeJSON(r, &in)
 	return in.Note, err
 }

@@ -310,15 +310,28 @@ func (s *Server) accessReportCSV(w http.ResponseWriter, r *http.Request) error {
 	return writeCSV(w, "bango-access-"+rep.Tenant+"-"+rep.Resident.Code+".csv", rep.Events)
 }
 
+// auditSearchBody is the search by POST: the fields of the search by GET
+// (subjects as "type:id"), and a My Number. Its names are capitalised,
+// as they always were.
+type auditSearchBody struct {
+	Actor    string   `json:"Actor,omitempty"`
+	Action   string   `json:"Action,omitempty"`
+	Resident string   `json:"Resident,omitempty"`
+	MyNumber string   `json:"MyNumber,omitempty"`
+	Tenant   string   `json:"Tenant,omitempty"`
+	From     string   `json:"From,omitempty"`
+	To       string   `json:"To,omitempty"`
+	Outcome  string   `json:"Outcome,omitempty"`
+	Terminal string   `json:"Terminal,omitempty"`
+	Subjects []string `json:"Subjects,omitempty"`
+	Before   int64    `json:"Before,omitempty"`
+	Limit    int      `json:"Limit,omitempty"`
+}
+
 // apiAuditSearch is the search as JSON, by POST: the only way the API
 // takes a My Number.
 func (s *Server) apiAuditSearch(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Actor, Action, Resident, MyNumber, Tenant, From, To, Outcome, Terminal string
-		Subjects                                                               []string
-		Before                                                                 int64
-		Limit                                                                  int
-	}
+	var in auditSearchBody
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -342,6 +355,21 @@ func (s *Server) apiAuditSearch(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, p)
 	return nil
+}
+
+// auditQuery are the fields of the search by GET.
+var auditQuery = []apiParam{
+	{"actor", "string", "the login ID of who acted"},
+	{"action", "string", "the action, such as resident.read"},
+	{"resident", "string", "a resident code: the events about that resident"},
+	{"tenant", "string", "a municipality code; every one the reader may search when empty"},
+	{"from", "string", "the first day, YYYY-MM-DD (Japan time)"},
+	{"to", "string", "the last day, YYYY-MM-DD (Japan time)"},
+	{"outcome", "string", "ok, denied or error"},
+	{"terminal", "string", "the name of a designated terminal"},
+	{"subject", "string", "type:id of the events' subject; may be repeated"},
+	{"before", "integer", "events older than this ID: the next of the page before"},
+	{"limit", "integer", "events a page"},
 }
 
 // apiAuditEvents is the search as JSON.
@@ -376,9 +404,12 @@ func (s *Server) auditModule() webModule {
 			{pattern: "POST /audit/review", gate: loggedIn, perm: access.AlertReview, h: s.signReview},
 			{pattern: "GET /alerts", gate: loggedIn, perm: access.AlertReview, h: s.alertsPage},
 			{pattern: "POST /alerts/{id}/ack", gate: loggedIn, perm: access.AlertReview, h: s.ackAlert},
-			{pattern: "GET /api/v1/alerts", gate: loggedIn, perm: access.AlertReview, json: true, h: s.apiAlerts},
-			{pattern: "GET /api/v1/audit/events", gate: loggedIn, perm: access.AuditRead, json: true, h: s.apiAuditEvents},
-			{pattern: "POST /api/v1/audit/events", gate: loggedIn, perm: access.AuditRead, json: true, h: s.apiAuditSearch},
+			{pattern: "GET /api/v1/alerts", gate: loggedIn, perm: access.AlertReview, json: true, h: s.apiAlerts,
+				summary: "Alerts of the municipalities one reviews, newest first", query: alertsQuery, answer: alertsAnswer{}},
+			{pattern: "GET /api/v1/audit/events", gate: loggedIn, perm: access.AuditRead, json: true, h: s.apiAuditEvents,
+				summary: "Search the audit log, newest first (the search is recorded)", query: auditQuery, answer: audit.Page{}},
+			{pattern: "POST /api/v1/audit/events", gate: loggedIn, perm: access.AuditRead, json: true, h: s.apiAuditSearch,
+				summary: "Search the audit log, by a My Number too (the search is recorded)", body: auditSearchBody{}, answer: audit.Page{}},
 		},
 		menu: []navItem{
 			{Key: "nav.audit", Href: "/audit", perm: access.AuditRead},

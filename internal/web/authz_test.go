@@ -97,6 +97,7 @@ var policy = map[string]rule{
 	"POST /exports/{id}/approve":                {kind: permitted, allow: []string{"privacy-manager"}},
 	"POST /exports/{id}/reject":                 {kind: permitted, allow: []string{"privacy-manager"}},
 	"GET /api/v1/me":                            {kind: anyStaff},
+	"GET /api/v1/openapi.json":                  {kind: anyStaff},
 	"POST /api/v1/scope":                        {kind: permitted, allow: tenantPatterns, ownOnly: true},
 	"GET /api/v1/residents":                     {kind: permitted, allow: residentReaders},
 	"GET /api/v1/residents/{code}":              {kind: permitted, allow: residentReaders, ownOnly: true},

@@ -152,6 +152,35 @@ func TestBrowserLogin(t *testing.T) {
 	})
 }
 
+// Issue 17: the idle countdown is not a live region, read out every
+// second; one warning is announced (role=status) a minute before the lock.
+func TestBrowserIdleWarning(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		ctx := browser(t)
+		f.realTime(63 * time.Second)
+		var live bool
+		var before, warning, left string
+		err := chromedp.Run(ctx,
+			loginActions(f, "correct horse battery"),
+			chromedp.WaitVisible("#idle-left", chromedp.ByID),
+			chromedp.Evaluate(`document.getElementById("idle-left").closest("[aria-live],[role=status],[role=alert],[role=timer],output") !== null`, &live),
+			chromedp.Text("#idle-warning", &before, chromedp.ByID),
+			chromedp.Poll(`document.getElementById("idle-warning").textContent.length > 0`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+			chromedp.Text("#idle-warning", &warning, chromedp.ByID),
+			chromedp.Text("#idle-left", &left, chromedp.ByID),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if live {
+			t.Fatal("the idle countdown is inside a live region: it would be read out every second")
+		}
+		if before != "" || !strings.Contains(warning, "あと1分で画面がロックされます") || !strings.HasPrefix(left, "1:00") && !strings.HasPrefix(left, "0:5") {
+			t.Fatalf("warning before %q, then %q at %q left", before, warning, left)
+		}
+	})
+}
+
 // R-AUTH-4: after the idle time the page locks by itself; the second
 // factor unlocks it and returns the user to the page they were on.
 func TestBrowserIdleLock(t *testing.T) {

@@ -167,12 +167,18 @@ func (s *Server) exportModule() webModule {
 			{pattern: "GET /exports/pending", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, h: s.pendingExports},
 			{pattern: "POST /exports/{id}/approve", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, h: s.decideExport},
 			{pattern: "POST /exports/{id}/reject", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, h: s.decideExport},
-			{pattern: "GET /api/v1/exports", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, json: true, h: s.apiExports},
-			{pattern: "POST /api/v1/exports", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, json: true, h: s.apiAskExport},
-			{pattern: "POST /api/v1/exports/{id}/download", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, json: true, h: s.sendExport},
-			{pattern: "GET /api/v1/exports/pending", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, json: true, h: s.apiPendingExports},
-			{pattern: "POST /api/v1/exports/{id}/approve", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, json: true, h: s.apiExportDecision(true)},
-			{pattern: "POST /api/v1/exports/{id}/reject", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, json: true, h: s.apiExportDecision(false)},
+			{pattern: "GET /api/v1/exports", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, json: true, h: s.apiExports,
+				summary: "One's own export requests, newest first", query: pageQuery, answer: requestsAnswer{}},
+			{pattern: "POST /api/v1/exports", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, json: true, h: s.apiAskExport,
+				summary: "Ask to export a file: it waits for a privacy manager's approval", body: exportBody{}, status: http.StatusCreated, answer: export.Request{}},
+			{pattern: "POST /api/v1/exports/{id}/download", gate: loggedIn, perm: access.ExportRequest, where: currentTenant, json: true, h: s.sendExport,
+				summary: "Download an approved export, once, within a day of its approval", media: "text/csv"},
+			{pattern: "GET /api/v1/exports/pending", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, json: true, h: s.apiPendingExports,
+				summary: "Export requests awaiting a decision, newest first", query: pageQuery, answer: requestsAnswer{}},
+			{pattern: "POST /api/v1/exports/{id}/approve", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, json: true, h: s.apiExportDecision(true),
+				summary: "Approve another's export request", body: noteBody{}, answer: export.Request{}},
+			{pattern: "POST /api/v1/exports/{id}/reject", gate: loggedIn, perm: access.ExportApprove, where: currentTenant, json: true, h: s.apiExportDecision(false),
+				summary: "Reject an export request, with a note", body: noteBody{}, answer: export.Request{}},
 		},
 		menu: []navItem{
 			{Key: "nav.exports", Href: "/exports", perm: access.ExportRequest},
@@ -195,18 +201,28 @@ func (s *Server) apiExports(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, listJSON("requests", mine, nil))
+	writeJSON(w, http.StatusOK, requestsAnswer{Requests: nonNil(mine.Items), Next: mine.Next})
 	return nil
+}
+
+// requestsAnswer is a page of export requests.
+type requestsAnswer struct {
+	Requests []export.Request `json:"requests"`
+	Next     string           `json:"next"`
+}
+
+// exportBody is an export request: the kind of file, its format (csv),
+// why, and whether it holds My Numbers.
+type exportBody struct {
+	Kind            string `json:"kind"`
+	Format          string `json:"format"`
+	Reason          string `json:"reason"`
+	IncludeMyNumber bool   `json:"include_mynumber,omitempty"`
 }
 
 func (s *Server) apiAskExport(w http.ResponseWriter, r *http.Request) error {
 	b := &s.biz
-	var in struct {
-		Kind            string `json:"kind"`
-		Format          string `json:"format"`
-		Reason          string `json:"reason"`
-		IncludeMyNumber bool   `json:"include_mynumber"`
-	}
+	var in exportBody
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -226,7 +242,7 @@ func (s *Server) apiPendingExports(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, listJSON("requests", list, nil))
+	writeJSON(w, http.StatusOK, requestsAnswer{Requests: nonNil(list.Items), Next: list.Next})
 	return nil
 }
 

@@ -248,13 +248,20 @@ func (s *Server) accessModule() webModule {
 			{pattern: "POST /grants/{id}/reject", gate: loggedIn, perm: access.GrantApprove, where: systemWide, h: s.decideGrant},
 			{pattern: "POST /grants/{id}/revoke", gate: loggedIn, perm: access.GrantApply, h: s.revokeGrant},
 			{pattern: "POST /staff/activation/{login}", gate: loggedIn, perm: access.GrantApply, h: s.issueActivation},
-			{pattern: "GET /api/v1/grants", gate: loggedIn, perm: access.GrantApply, json: true, h: s.apiGrants},
-			{pattern: "POST /api/v1/grants", gate: loggedIn, perm: access.GrantApply, json: true, h: s.apiApply},
-			{pattern: "POST /api/v1/grants/{id}/revoke", gate: loggedIn, perm: access.GrantApply, json: true, h: s.apiGrantAction("revoke")},
-			{pattern: "POST /api/v1/users/{login}/activation", gate: loggedIn, perm: access.GrantApply, json: true, h: s.apiIssueActivation},
-			{pattern: "GET /api/v1/grants/pending", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiPendingGrants},
-			{pattern: "POST /api/v1/grants/{id}/approve", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiGrantAction("approve")},
-			{pattern: "POST /api/v1/grants/{id}/reject", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiGrantAction("reject")},
+			{pattern: "GET /api/v1/grants", gate: loggedIn, perm: access.GrantApply, json: true, h: s.apiGrants,
+				summary: "The grants of one's section, newest first, and whom and what one may apply for", query: pageQuery, answer: grantsAnswer{}},
+			{pattern: "POST /api/v1/grants", gate: loggedIn, perm: access.GrantApply, json: true, h: s.apiApply,
+				summary: "Apply for a pattern for a member of one's section: it holds once approved", body: application{}, status: http.StatusCreated, answer: access.Grant{}},
+			{pattern: "POST /api/v1/grants/{id}/revoke", gate: loggedIn, perm: access.GrantApply, json: true, h: s.apiGrantAction("revoke"),
+				summary: "Revoke a grant, with the reason (note)", body: noteBody{}, answer: access.Grant{}},
+			{pattern: "POST /api/v1/users/{login}/activation", gate: loggedIn, perm: access.GrantApply, json: true, h: s.apiIssueActivation,
+				summary: "Issue a member's activation code for their first enrolment, shown once", body: activationBody{}, answer: activationAnswer{}},
+			{pattern: "GET /api/v1/grants/pending", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiPendingGrants,
+				summary: "Applications awaiting a decision, newest first", query: pageQuery, answer: pendingGrantsAnswer{}},
+			{pattern: "POST /api/v1/grants/{id}/approve", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiGrantAction("approve"),
+				summary: "Approve another's application", body: noteBody{}, answer: access.Grant{}},
+			{pattern: "POST /api/v1/grants/{id}/reject", gate: loggedIn, perm: access.GrantApprove, where: systemWide, json: true, h: s.apiGrantAction("reject"),
+				summary: "Reject an application, with a note", body: noteBody{}, answer: access.Grant{}},
 		},
 		menu: []navItem{
 			{Key: "nav.grants", Href: "/grants", perm: access.GrantApply},
@@ -274,18 +281,35 @@ func (s *Server) apiGrants(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"grants": nonNil(d.Grants), "next": d.Next, "members": nonNil(d.Members), "patterns": nonNil(d.Patterns), "tenants": nonNil(d.Tenants)})
+	writeJSON(w, http.StatusOK, grantsAnswer{Grants: nonNil(d.Grants), Next: d.Next, Members: nonNil(d.Members), Patterns: nonNil(d.Patterns), Tenants: nonNil(d.Tenants)})
 	return nil
 }
 
-// application is a grant application as the API takes it; dates are
-// YYYY-MM-DD in Japan time.
+// grantsAnswer is a page of the grants of the applicant's section, and
+// the staff, patterns and municipalities the applicant may apply for.
+type grantsAnswer struct {
+	Grants   []access.Grant   `json:"grants"`
+	Next     string           `json:"next"`
+	Members  []identity.User  `json:"members"`
+	Patterns []access.Pattern `json:"patterns"`
+	Tenants  []string         `json:"tenants"`
+}
+
+// pendingGrantsAnswer is a page of applications awaiting a decision.
+type pendingGrantsAnswer struct {
+	Grants []access.Grant `json:"grants"`
+	Next   string         `json:"next"`
+}
+
+// application is a grant application as the API takes it: the tenant
+// for a municipality's pattern; dates are YYYY-MM-DD in Japan time, from
+// today and without end when left out.
 type application struct {
 	LoginID string `json:"login_id"`
 	Pattern string `json:"pattern"`
-	Tenant  string `json:"tenant"`
-	From    string `json:"from"`
-	Until   string `json:"until"`
+	Tenant  string `json:"tenant,omitempty"`
+	From    string `json:"from,omitempty"`
+	Until   string `json:"until,omitempty"`
 	Reason  string `json:"reason"`
 }
 
@@ -324,7 +348,7 @@ func (s *Server) apiPendingGrants(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, listJSON("grants", grants, nil))
+	writeJSON(w, http.StatusOK, pendingGrantsAnswer{Grants: nonNil(grants.Items), Next: grants.Next})
 	return nil
 }
 
@@ -357,15 +381,23 @@ func (s *Server) apiGrantAction(action string) handlerFunc {
 	}
 }
 
+// activationBody is empty: the path names the member.
+type activationBody struct{}
+
+type activationAnswer struct {
+	LoginID        string `json:"login_id"`
+	ActivationCode string `json:"activation_code"`
+}
+
 func (s *Server) apiIssueActivation(w http.ResponseWriter, r *http.Request) error {
-	if err := decodeJSON(r, &struct{}{}); err != nil {
+	if err := decodeJSON(r, &activationBody{}); err != nil {
 		return err
 	}
 	code, err := s.activation(r, r.PathValue("login"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"login_id": r.PathValue("login"), "activation_code": code})
+	writeJSON(w, http.StatusOK, activationAnswer{LoginID: r.PathValue("login"), ActivationCode: code})
 	return nil
 }
 

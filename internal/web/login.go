@@ -418,6 +418,7 @@ var accountMessages = messages{
 	"nav.pin":                {"PIN変更", "PIN"},
 	"lock.title":             {"画面ロック中", "Session locked"},
 	"lock.help":              {"一定時間操作がなかったため、画面をロックしました。認証コードとPINを入力すると、作業に戻ります。", "The session was locked after a period without activity. Enter your code and PIN to return to your work."},
+	"lock.help.user":         {"「画面ロック」ボタンで画面をロックしました。認証コードとPINを入力すると、作業に戻ります。", "You locked the session with the Lock button. Enter your code and PIN to return to your work."},
 	"lock.submit":            {"ロック解除", "Unlock"},
 	"lock.now":               {"画面ロック", "Lock"},
 	"password.title":         {"パスワード変更", "Change password"},

@@ -231,13 +231,32 @@ func TestIdleLockOverHTTP(t *testing.T) {
 			t.Fatalf("locked home: %d %s", res.StatusCode, loc)
 		}
 		_, page := f.get(t, c, "/lock?next=%2F%3Ffrom%3Dmenu")
+		if !strings.Contains(page, "一定時間操作がなかったため") { // issue 17: the lock screen says why
+			t.Fatalf("the idle lock screen does not say it locked for inactivity:\n%s", page)
+		}
 		f.now = f.now.Add(30 * time.Second)
 		res, _ = f.post(t, c, "/lock", url.Values{"csrf": {csrfOf(t, page)}, "next": {"/?from=menu"}, "code": {testutil.TOTP(f.secret, f.now)}, "pin": {"2580"}})
 		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/?from=menu" {
 			t.Fatalf("unlock: %d %s", res.StatusCode, res.Header.Get("Location"))
 		}
-		if res, _ := f.get(t, c, "/"); res.StatusCode != 200 {
-			t.Fatalf("home after unlock: %d", res.StatusCode)
+		_, home := f.get(t, c, "/")
+		if !strings.Contains(home, `action="/lock/now"`) {
+			t.Fatalf("home after unlock:\n%s", home)
+		}
+		// Locked by the person's own button: the screen says so, and the
+		// audit event names the reason.
+		f.now = f.now.Add(31 * time.Second)
+		if res, _ := f.post(t, c, "/lock/now", url.Values{"csrf": {csrfOf(t, home)}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("lock now: %d", res.StatusCode)
+		}
+		if _, page := f.get(t, c, "/lock"); !strings.Contains(page, "「画面ロック」ボタンで") {
+			t.Fatalf("the lock screen does not say the user locked it:\n%s", page)
+		}
+		if n := testutil.CountEvents(t, f.db, `action = 'session.lock' AND detail = 'reason=user'`); n != 1 {
+			t.Fatalf("session.lock events with reason=user: %d", n)
+		}
+		if n := testutil.CountEvents(t, f.db, `action = 'session.lock' AND detail = 'reason=idle'`); n != 1 {
+			t.Fatalf("session.lock events with reason=idle: %d", n)
 		}
 		// A next that leaves the site is not followed.
 		if localPath("//evil.example/") != "/" || localPath("https://evil.example") != "/" || localPath("/\\evil") != "/" {

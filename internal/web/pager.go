@@ -46,13 +46,3 @@ func pageAsked(r *http.Request, param string) (cursor string, limit int) {
 	limit, _ = strconv.Atoi(r.URL.Query().Get("limit"))
 	return r.URL.Query().Get(param), limit
 }
-
-// listJSON is a page as the API answers it: the items under the list's
-// key (an empty list, never null), "next", and the answer's other fields.
-func listJSON[T any](key string, p store.Page[T], other map[string]any) map[string]any {
-	out := map[string]any{key: nonNil(p.Items), "next": p.Next}
-	for k, v := range other {
-		out[k] = v
-	}
-	return out
-}

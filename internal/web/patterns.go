@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"bango/internal/access"
 	"bango/internal/audit"
@@ -110,16 +111,37 @@ func (s *Server) apiPatterns(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"patterns": nonNil(ps), "catalogue": access.Catalogue()})
+	writeJSON(w, http.StatusOK, patternsAnswer{Patterns: nonNil(ps), Catalogue: access.Catalogue()})
 	return nil
 }
 
+type patternsAnswer struct {
+	Patterns  []access.Pattern `json:"patterns"`
+	Catalogue []access.Info    `json:"catalogue"`
+}
+
+// patternBody is a pattern as the API takes it: a pattern as GET
+// /api/v1/patterns answers it, its scope needed only for a new one (a
+// pattern keeps its scope); id, builtin and updated_at may be sent back
+// and are ignored.
+type patternBody struct {
+	ID          int64               `json:"id,omitempty"`
+	Code        string              `json:"code"`
+	Name        string              `json:"name"`
+	Affiliation string              `json:"affiliation,omitempty"`
+	Job         string              `json:"job,omitempty"`
+	Scope       string              `json:"scope,omitempty"`
+	Builtin     bool                `json:"builtin,omitempty"`
+	Permissions []access.Permission `json:"permissions"`
+	UpdatedAt   time.Time           `json:"updated_at,omitzero"`
+}
+
 func (s *Server) apiSavePattern(w http.ResponseWriter, r *http.Request) error {
-	var in access.Pattern
+	var in patternBody
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	c, err := s.submitPattern(r, in)
+	c, err := s.submitPattern(r, access.Pattern{Code: in.Code, Name: in.Name, Affiliation: in.Affiliation, Job: in.Job, Scope: in.Scope, Permissions: in.Permissions})
 	if err != nil {
 		return err
 	}
@@ -133,7 +155,7 @@ func (s *Server) apiPatternChanges(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, listJSON("changes", changes, nil))
+	writeJSON(w, http.StatusOK, changesAnswer{Changes: nonNil(changes.Items), Next: changes.Next})
 	return nil
 }
 

@@ -266,11 +266,16 @@ func (s *Server) residentModule() webModule {
 			{pattern: "GET /residents/{code}", gate: loggedIn, perm: access.ResidentRead, where: currentTenant, h: s.residentPage},
 			{pattern: "POST /residents/{code}/mynumber", gate: loggedIn, perm: access.MyNumberEnter, where: currentTenant, h: s.enterMyNumber},
 			{pattern: "POST /residents/{code}/reveal", gate: loggedIn, perm: access.MyNumberReveal, where: currentTenant, h: s.revealNumber},
-			{pattern: "GET /api/v1/residents", gate: loggedIn, perm: access.ResidentRead, where: currentTenant, json: true, h: s.apiResidents},
-			{pattern: "POST /api/v1/residents/search", gate: loggedIn, perm: access.ResidentRead, where: currentTenant, json: true, h: s.apiResidentSearch},
-			{pattern: "GET /api/v1/residents/{code}", gate: loggedIn, perm: access.ResidentRead, where: currentTenant, json: true, h: s.apiResident},
-			{pattern: "POST /api/v1/residents/{code}/mynumber", gate: loggedIn, perm: access.MyNumberEnter, where: currentTenant, json: true, h: s.apiEnterMyNumber},
-			{pattern: "POST /api/v1/residents/{code}/reveal", gate: loggedIn, perm: access.MyNumberReveal, where: currentTenant, json: true, h: s.apiReveal},
+			{pattern: "GET /api/v1/residents", gate: loggedIn, perm: access.ResidentRead, where: currentTenant, json: true, h: s.apiResidents,
+				summary: "Find residents by code, date of birth or name", query: []apiParam{{"q", "string", "a resident code, a date of birth (西暦 or 和暦) or a name or part of one; never a My Number"}}, answer: resident.SearchResult{}},
+			{pattern: "POST /api/v1/residents/search", gate: loggedIn, perm: access.ResidentRead, where: currentTenant, json: true, h: s.apiResidentSearch,
+				summary: "Find residents by My Number (audited) or as GET /api/v1/residents does", body: searchBody{}, answer: residentsAnswer{}},
+			{pattern: "GET /api/v1/residents/{code}", gate: loggedIn, perm: access.ResidentRead, where: currentTenant, json: true, h: s.apiResident,
+				summary: "A resident, the My Number masked", answer: residentAnswer{}},
+			{pattern: "POST /api/v1/residents/{code}/mynumber", gate: loggedIn, perm: access.MyNumberEnter, where: currentTenant, json: true, h: s.apiEnterMyNumber,
+				summary: "Enter a resident's My Number: it waits for a checker to type it again", body: myNumberBody{}, status: http.StatusAccepted, answer: review.Change{}},
+			{pattern: "POST /api/v1/residents/{code}/reveal", gate: loggedIn, perm: access.MyNumberReveal, where: currentTenant, json: true, h: s.apiReveal,
+				summary: "Reveal a resident's My Number, for a statutory purpose, after a recent second factor (audited)", body: revealBody{}, answer: revealAnswer{}},
 		},
 		menu: []navItem{
 			{Key: "nav.residents", Href: "/residents", perm: access.ResidentRead},
@@ -299,9 +304,7 @@ var errNumberInQuery = &errs.FieldErrors{List: []errs.FieldError{{Field: "q", Re
 // blind index, audited) or anything the search by address takes.
 func (s *Server) apiResidentSearch(w http.ResponseWriter, r *http.Request) error {
 	b := &s.biz
-	var in struct {
-		Q string `json:"q"`
-	}
+	var in searchBody
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -320,8 +323,25 @@ func (s *Server) apiResidentSearch(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"residents": nonNil(list)})
+	writeJSON(w, http.StatusOK, residentsAnswer{Residents: nonNil(list)})
 	return nil
+}
+
+// searchBody is what the search by POST takes: a My Number, or what the
+// search by GET takes as q.
+type searchBody struct {
+	Q string `json:"q"`
+}
+
+type residentsAnswer struct {
+	Residents []resident.Resident `json:"residents"`
+}
+
+// residentAnswer is a resident and whether a My Number entered for them
+// awaits confirmation.
+type residentAnswer struct {
+	Resident      resident.Resident `json:"resident"`
+	PendingNumber bool              `json:"mynumber_pending"`
 }
 
 func (s *Server) apiResident(w http.ResponseWriter, r *http.Request) error {
@@ -329,14 +349,18 @@ func (s *Server) apiResident(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"resident": d.Resident, "mynumber_pending": d.PendingNumber})
+	writeJSON(w, http.StatusOK, residentAnswer{Resident: d.Resident, PendingNumber: d.PendingNumber})
 	return nil
 }
 
+// myNumberBody is a My Number typed from the evidence: entered by the
+// maker, typed again by the checker.
+type myNumberBody struct {
+	MyNumber string `json:"mynumber"`
+}
+
 func (s *Server) apiEnterMyNumber(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		MyNumber string `json:"mynumber"`
-	}
+	var in myNumberBody
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -348,12 +372,22 @@ func (s *Server) apiEnterMyNumber(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
+// revealBody is why a My Number is revealed: the statutory purpose, a
+// note (required for その他), and optionally a key that makes a retried
+// call reveal nothing more.
+type revealBody struct {
+	Purpose string `json:"purpose"`
+	Note    string `json:"note,omitempty"`
+	Once    string `json:"once,omitempty"`
+}
+
+type revealAnswer struct {
+	Code     string `json:"code"`
+	MyNumber string `json:"mynumber"`
+}
+
 func (s *Server) apiReveal(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Purpose string `json:"purpose"`
-		Note    string `json:"note"`
-		Once    string `json:"once"` // optional: a key that makes a retried call reveal nothing more
-	}
+	var in revealBody
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -361,7 +395,7 @@ func (s *Server) apiReveal(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"code": rev.Code, "mynumber": rev.Number})
+	writeJSON(w, http.StatusOK, revealAnswer{Code: rev.Code, MyNumber: rev.Number})
 	return nil
 }
 

@@ -124,10 +124,14 @@ func (s *Server) reviewModule() webModule {
 			{pattern: "GET /review/{id}", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, h: s.reviewPage},
 			{pattern: "POST /review/{id}/confirm", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, h: s.confirmChange},
 			{pattern: "POST /review/{id}/reject", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, h: s.rejectChange},
-			{pattern: "GET /api/v1/review", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, json: true, h: s.apiReviewQueue},
-			{pattern: "GET /api/v1/review/{id}", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, json: true, h: s.apiChange},
-			{pattern: "POST /api/v1/review/{id}/confirm", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, json: true, h: s.apiConfirm},
-			{pattern: "POST /api/v1/review/{id}/reject", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, json: true, h: s.apiReject},
+			{pattern: "GET /api/v1/review", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, json: true, h: s.apiReviewQueue,
+				summary: "The changes of one's section awaiting confirmation, oldest first", query: append([]apiParam{{"all", "string", "1: the changes of every section, not only one's own"}}, pageQuery...), answer: changesAnswer{}},
+			{pattern: "GET /api/v1/review/{id}", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, json: true, h: s.apiChange,
+				summary: "A change awaiting confirmation", answer: review.Change{}},
+			{pattern: "POST /api/v1/review/{id}/confirm", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, json: true, h: s.apiConfirm,
+				summary: "Confirm another's change; a My Number is typed again from the evidence (mynumber)", body: confirmBody{}, answer: review.Change{}},
+			{pattern: "POST /api/v1/review/{id}/reject", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, json: true, h: s.apiReject,
+				summary: "Reject another's change, with the reason", body: rejectBody{}, answer: review.Change{}},
 		},
 		menu: []navItem{
 			{Key: "nav.review", Href: "/review", perm: access.ReviewConfirm},
@@ -153,8 +157,15 @@ func (s *Server) apiReviewQueue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, listJSON("changes", q, nil))
+	writeJSON(w, http.StatusOK, changesAnswer{Changes: nonNil(q.Items), Next: q.Next})
 	return nil
+}
+
+// changesAnswer is a page of changes: the review queue, the pattern
+// changes.
+type changesAnswer struct {
+	Changes []review.Change `json:"changes"`
+	Next    string          `json:"next"`
 }
 
 func (s *Server) apiChange(w http.ResponseWriter, r *http.Request) error {
@@ -171,14 +182,19 @@ func (s *Server) apiChange(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// confirmBody is what a checker types again from the evidence: the My
+// Number of a My Number entry (blind double entry); nothing for other
+// changes.
+type confirmBody struct {
+	MyNumber string `json:"mynumber,omitempty"`
+}
+
 func (s *Server) apiConfirm(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "change")
 	if err != nil {
 		return err
 	}
-	var in struct {
-		MyNumber string `json:"mynumber"`
-	}
+	var in confirmBody
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -190,15 +206,18 @@ func (s *Server) apiConfirm(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// rejectBody is why a change goes back to its maker.
+type rejectBody struct {
+	Reason string `json:"reason"`
+}
+
 func (s *Server) apiReject(w http.ResponseWriter, r *http.Request) error {
 	b := &s.biz
 	id, err := pathID(r, "change")
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Reason string `json:"reason"`
-	}
+	var in rejectBody
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}

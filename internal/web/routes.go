@@ -26,6 +26,17 @@ type route struct {
 	// the gate answering 400 (the login counts it as a failed login).
 	hearsBadInput bool
 	h             handlerFunc
+
+	// What an /api/v1 route takes and answers, for its OpenAPI
+	// description (openapi.go): body and answer are zero values of the
+	// Go types the handler decodes and writes, so that the description
+	// is generated from them and cannot drift.
+	summary string
+	query   []apiParam // the query parameters it reads
+	body    any        // the JSON request body; nil for none
+	status  int        // the success status when not 200
+	answer  any        // the JSON answer; nil when media says otherwise
+	media   string     // the media type of an answer that is not JSON
 }
 
 // gate says what a route needs of the session.

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 
 	"bango/internal/access"
+	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/identity"
 	"bango/internal/metrics"
@@ -297,9 +298,12 @@ func (s *Server) systemModule() webModule {
 		routes: []route{
 			{pattern: "GET /healthz", json: true, h: s.healthz},
 			{pattern: "GET /readyz", json: true, h: s.readyz},
-			{pattern: "GET /api/v1/audit/checkpoint", json: true, h: s.auditCheckpoint},
-			{pattern: "GET /api/v1/audit/proof/inclusion", json: true, h: s.auditInclusion},
-			{pattern: "GET /api/v1/audit/proof/consistency", json: true, h: s.auditConsistency},
+			{pattern: "GET /api/v1/audit/checkpoint", json: true, h: s.auditCheckpoint,
+				summary: "The audit log's latest signed checkpoint (a signed note)", media: "text/plain"},
+			{pattern: "GET /api/v1/audit/proof/inclusion", json: true, h: s.auditInclusion,
+				summary: "Proof that an event is in the tree of a checkpoint", query: []apiParam{{"seq", "integer", "the sequence number of the event"}, {"size", "integer", "the size of the checkpoint to prove against; the latest when left out"}}, answer: audit.InclusionProof{}},
+			{pattern: "GET /api/v1/audit/proof/consistency", json: true, h: s.auditConsistency,
+				summary: "Proof that a later checkpoint extends an earlier one", query: []apiParam{{"from", "integer", "the size of the earlier checkpoint"}, {"to", "integer", "the size of the later one; the latest when left out"}}, answer: audit.ConsistencyProof{}},
 		},
 	}
 }

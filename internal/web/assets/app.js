@@ -15,12 +15,18 @@
     out.textContent = m + ":" + (s < 10 ? "0" : "") + s;
   }
   show();
+  // The countdown is not a live region (it would be read out every
+  // second); one warning is announced a minute before the lock.
+  var warning = document.getElementById("idle-warning");
   var timer = setInterval(function () {
     left -= 1;
     if (left <= 0) {
       clearInterval(timer);
       window.location.reload();
       return;
+    }
+    if (left - 1 === 60 && warning) {
+      warning.textContent = el.getAttribute("data-warning");
     }
     show();
   }, 1000);
