@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"embed"
 	"fmt"
 	"html/template"
@@ -169,6 +170,22 @@ var errorMessage = map[errs.Kind]string{
 	errs.Forbidden: "error.forbidden", errs.NotFound: "error.notfound", errs.Invalid: "error.invalid",
 }
 
+// viewer is r with the session and rights of a person logged in and
+// unlocked, for an error page that keeps their header and menu; r as it is
+// for anyone else.
+func (s *Server) viewer(r *http.Request) *http.Request {
+	sess, err := s.loadSession(r)
+	if err != nil || sess.Stage != identity.StageActive || sess.Locked {
+		return r
+	}
+	rights, err := s.access.RightsOf(r.Context(), sess.User.ID)
+	if err != nil {
+		return r
+	}
+	ctx := context.WithValue(context.WithValue(r.Context(), sessionKey{}, sess), rightsKey{}, rights)
+	return r.WithContext(ctx)
+}
+
 // pageHandler adapts a page handler: an error becomes an error page with
 // the status of its kind; internal errors are logged, never shown.
 func (s *Server) pageHandler(h handlerFunc) http.Handler {
@@ -191,7 +208,13 @@ func (s *Server) pageHandler(h handlerFunc) http.Handler {
 		case errTerminal:
 			msg = "error.terminal"
 		}
-		p := s.newPage(r, "error.title", nil)
+		// A refusal or a wrong address keeps the person's header and menu:
+		// no dead end.
+		view := r
+		if kind == errs.Forbidden || kind == errs.NotFound {
+			view = s.viewer(r)
+		}
+		p := s.newPage(view, "error.title", sessionFrom(view.Context()))
 		p.Message = msg
 		if rerr := s.render(w, r, statusOf[kind], "error", p); rerr != nil {
 			http.Error(w, http.StatusText(statusOf[kind]), statusOf[kind])
