@@ -224,6 +224,7 @@ var adminMessages = messages{
 	"patterns.edit":         {"パターンの追加・変更", "Add or change a pattern"},
 	"patterns.edit.help":    {"既存のコードを入力すると、そのパターンを変更します（範囲は変わりません）。変更は、作成者以外の権限承認者が承認してから反映されます。", "Giving an existing code changes that pattern (its scope stays). A change applies once an approver of rights other than its author confirms it."},
 	"patterns.save":         {"保存する", "Save"},
+	"patterns.change.link":  {"変更する", "Change"},
 	"patterns.submitted":    {"変更を申請しました。権限の承認者（作成者以外）が承認すると反映されます。", "The change is submitted. It applies once an approver of rights other than you confirms it."},
 	"patterns.pending":      {"承認待ちのパターン変更", "Pattern changes awaiting approval"},
 	"patterns.pending.none": {"承認待ちのパターン変更はありません。", "No pattern change is waiting."},

@@ -137,6 +137,13 @@ func TestPatternChangeNeedsSecondPerson(t *testing.T) {
 			res, _ := f.post(t, clerk, "/residents/100001/reveal", url.Values{"csrf": {clerkCSRF}, "once": {newToken()}, "purpose": {"その他"}, "note": {"x"}})
 			return res.StatusCode != http.StatusForbidden
 		}
+		// Issue 17: a pattern opened for a change shows its permissions
+		// ticked, so that saving it cannot drop them by accident.
+		_, edit := f.get(t, admin, "/admin/patterns?edit=nhi-clerk")
+		if !strings.Contains(edit, `id="code" name="code" required maxlength="40" value="nhi-clerk"`) ||
+			!strings.Contains(edit, `value="resident.read" checked`) || strings.Contains(edit, `value="grant.approve" checked`) {
+			t.Fatalf("the pattern opened for a change is not filled in as it is:\n%s", edit)
+		}
 		form := url.Values{"csrf": {adminCSRF}, "code": {"nhi-clerk"}, "name": {"国保 資格入力"}, "scope": {"tenant"},
 			"permission": {"resident.read", "mynumber.enter", "mynumber.reveal"}}
 		res, _ := f.post(t, admin, "/admin/patterns", form)

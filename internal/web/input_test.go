@@ -40,7 +40,7 @@ func probeFields(t *testing.T) []string {
 	set := map[string]bool{}
 	for _, q := range []string{"q", "all", "before", "done", "limit", "next", "search", "status", "to", "from", "tenant", "action",
 		"actor", "mynumber", "outcome", "resident", "terminal", "subject", "seq", "lang", "page",
-		"cursor", "acked_cursor", "changes_cursor", "mail_cursor"} {
+		"cursor", "acked_cursor", "changes_cursor", "mail_cursor", "edit"} {
 		set[q] = true
 	}
 	err := fs.WalkDir(templateFiles, "templates", func(path string, d fs.DirEntry, err error) error {

@@ -19,6 +19,11 @@ type patternsData struct {
 	Catalogue []access.Info
 	Pending   []review.Change // changes waiting for an approver
 	Pager     pager
+	// Ticked are the permissions the form shows ticked: the pattern's own
+	// when it is opened for a change (?edit=code), what was sent when a
+	// refused form comes back, so that saving never drops permissions
+	// nobody meant to drop.
+	Ticked map[access.Permission]bool
 }
 
 func (s *Server) patternsPage(w http.ResponseWriter, r *http.Request) error {
@@ -35,7 +40,22 @@ func (s *Server) renderPatterns(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	p.fill(r, patternsData{Patterns: ps, Catalogue: access.Catalogue(), Pending: changes.Items, Pager: pagerOf(r, changes, "/admin/patterns", "cursor")},
+	ticked := map[access.Permission]bool{}
+	if form != nil {
+		for _, perm := range r.PostForm["permission"] {
+			ticked[access.Permission(perm)] = true
+		}
+	} else if code := r.URL.Query().Get("edit"); code != "" {
+		for _, pat := range ps {
+			if pat.Code == code {
+				form = map[string]string{"code": pat.Code, "name": pat.Name, "affiliation": pat.Affiliation, "job": pat.Job, "scope": pat.Scope}
+				for _, perm := range pat.Permissions {
+					ticked[perm] = true
+				}
+			}
+		}
+	}
+	p.fill(r, patternsData{Patterns: ps, Catalogue: access.Catalogue(), Pending: changes.Items, Pager: pagerOf(r, changes, "/admin/patterns", "cursor"), Ticked: ticked},
 		problem, form, map[string]string{"submitted": "patterns.submitted"})
 	return s.render(w, r, status, "patterns", p)
 }
