@@ -1,6 +1,7 @@
 package resident
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -72,32 +73,29 @@ func (s *Service) Find(ctx context.Context, tenant, q string) (SearchResult, err
 		return SearchResult{}, err
 	}
 	res := SearchResult{Residents: []Resident{}, By: pq.by, BirthDate: pq.date}
-	if pq.readsIndex(s.db.Engine()) {
+	query, args := pq.sql(s.db.Engine(), tenant)
+	seen := map[string]bool{}
+	hits := map[int]int{}
+	// The search asks, in its own read, whether the index has residents
+	// waiting; only then does it index them first and search again (a
+	// resident registered in between is indexed by the next search).
+	for indexed := !pq.readsIndex(s.db.Engine()); ; indexed = true {
+		err = s.db.Read(ctx, func(db store.Querier) error {
+			if !indexed {
+				var waiting bool
+				if err := db.QueryRow(ctx, waitingSQL(s.db.Engine())).Scan(&waiting); err != nil || waiting {
+					return cmp.Or(err, errIndexWaiting)
+				}
+			}
+			return collect(ctx, db, query, args, &res, seen, hits)
+		})
+		if !errors.Is(err, errIndexWaiting) {
+			break
+		}
 		if _, err := IndexForSearch(ctx, s.db); err != nil {
 			return SearchResult{}, err
 		}
 	}
-	query, args := pq.sql(s.db.Engine(), tenant)
-	seen := map[string]bool{}
-	hits := map[int]int{}
-	err = s.db.Read(ctx, func(db store.Querier) error {
-		return store.Each(func(row store.Scanner) error {
-			var b int
-			r, err := scanResident(branchScanner{row, &b})
-			if err != nil {
-				return err
-			}
-			if hits[b]++; hits[b] > MaxResults {
-				res.More = true // this way alone matched more than a screen
-				return nil
-			}
-			if !seen[r.Code] {
-				seen[r.Code] = true
-				res.Residents = append(res.Residents, r)
-			}
-			return nil
-		})(db.Query(ctx, query, args...))
-	})
 	if err != nil {
 		return SearchResult{}, store.Translate(err)
 	}
@@ -119,6 +117,30 @@ func (s *Service) Find(ctx context.Context, tenant, q string) (SearchResult, err
 		return SearchResult{}, err // no search without its record
 	}
 	return res, nil
+}
+
+// errIndexWaiting says the search index has residents waiting.
+var errIndexWaiting = errors.New("resident: search index has residents waiting")
+
+// collect reads a search's rows into res: each resident once, and More when
+// one way of matching alone matched more than a screen.
+func collect(ctx context.Context, db store.Querier, query string, args []any, res *SearchResult, seen map[string]bool, hits map[int]int) error {
+	return store.Each(func(row store.Scanner) error {
+		var b int
+		r, err := scanResident(branchScanner{row, &b})
+		if err != nil {
+			return err
+		}
+		if hits[b]++; hits[b] > MaxResults {
+			res.More = true // this way alone matched more than a screen
+			return nil
+		}
+		if !seen[r.Code] {
+			seen[r.Code] = true
+			res.Residents = append(res.Residents, r)
+		}
+		return nil
+	})(db.Query(ctx, query, args...))
 }
 
 var (
@@ -223,12 +245,9 @@ func IndexForSearch(ctx context.Context, db *store.DB) (int, error) {
 	if _, ok := store.ScopeOf(ctx); !ok {
 		ctx = store.WithScope(ctx, store.AllTenants)
 	}
-	waiting, batch := `SELECT EXISTS (SELECT 1 FROM resident_search_pending)`, indexBatchPostgres
+	waiting, batch := waitingSQL(db.Engine()), indexBatchPostgres
 	if db.Engine() == store.SQLite {
-		waiting, batch = `SELECT EXISTS (SELECT 1 FROM resident_search_pending)
-			OR EXISTS (SELECT 1 FROM residents WHERE rowid > (SELECT last_rowid FROM resident_search_cursor))
-			OR EXISTS (SELECT 1 FROM resident_search_cursor AS c WHERE c.last_rowid > 0 AND NOT EXISTS (
-				SELECT 1 FROM residents AS r WHERE r.rowid = c.last_rowid AND r.tenant_code = c.tenant_code AND r.code = c.code))`, indexBatchTx
+		batch = indexBatchTx
 	}
 	total := 0
 	for {
@@ -248,6 +267,17 @@ func IndexForSearch(ctx context.Context, db *store.DB) (int, error) {
 		}
 		total += n
 	}
+}
+
+// waitingSQL asks whether residents of the scope wait for the search index.
+func waitingSQL(e store.Engine) string {
+	if e == store.SQLite {
+		return `SELECT EXISTS (SELECT 1 FROM resident_search_pending)
+			OR EXISTS (SELECT 1 FROM residents WHERE rowid > (SELECT last_rowid FROM resident_search_cursor))
+			OR EXISTS (SELECT 1 FROM resident_search_cursor AS c WHERE c.last_rowid > 0 AND NOT EXISTS (
+				SELECT 1 FROM residents AS r WHERE r.rowid = c.last_rowid AND r.tenant_code = c.tenant_code AND r.code = c.code))`
+	}
+	return `SELECT EXISTS (SELECT 1 FROM resident_search_pending)`
 }
 
 // searchIndexLock is the advisory lock PostgreSQL's indexers take turns
