@@ -40,16 +40,15 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, status int, problem string) error {
-	b := &s.biz
 	f := reviewFilter(r)
 	f.Status = "open"
 	f.Cursor, f.Limit = pageAsked(r, "cursor")
-	open, err := b.Alerts.List(r.Context(), f)
+	open, err := s.biz.Alerts.List(r.Context(), f)
 	if err != nil {
 		return err
 	}
 	f.Status, f.Cursor = "acknowledged", r.URL.Query().Get("acked_cursor")
-	recent, err := b.Alerts.List(r.Context(), f)
+	recent, err := s.biz.Alerts.List(r.Context(), f)
 	if err != nil {
 		return err
 	}
@@ -64,14 +63,13 @@ func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, status int
 }
 
 func (s *Server) ackAlert(w http.ResponseWriter, r *http.Request) error {
-	b := &s.biz
 	id, err := pathID(r, "alert")
 	if err != nil {
 		return err
 	}
 	f, err := formValues(r, "comment")
 	if err == nil {
-		_, err = b.Alerts.Acknowledge(r.Context(), id, sessionFrom(r.Context()).User.LoginID, f["comment"], reviewFilter(r))
+		_, err = s.biz.Alerts.Acknowledge(r.Context(), id, sessionFrom(r.Context()).User.LoginID, f["comment"], reviewFilter(r))
 	}
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {
@@ -106,7 +104,6 @@ type reviewData struct {
 // periodReview gathers tenant's reveals and alerts of the period in the
 // form (default: the last month).
 func (s *Server) periodReview(r *http.Request, v map[string]string) (*reviewData, error) {
-	b := &s.biz
 	tenants, _ := rightsFrom(r.Context()).Tenants(access.AlertReview)
 	d := &reviewData{Tenants: tenants, Tenant: v["tenant"], From: v["from"], To: v["to"]}
 	if d.Tenant == "" && len(tenants) > 0 {
@@ -141,10 +138,10 @@ func (s *Server) periodReview(r *http.Request, v map[string]string) (*reviewData
 	if d.RevealCount, err = audit.CountAction(r.Context(), s.db, d.Tenant, "mynumber.reveal", from, to); err != nil {
 		return d, err
 	}
-	if d.Alerts, err = b.Alerts.Between(r.Context(), d.Tenant, from, to); err != nil {
+	if d.Alerts, err = s.biz.Alerts.Between(r.Context(), d.Tenant, from, to); err != nil {
 		return d, err
 	}
-	signOffs, err := b.Alerts.SignOffs(r.Context(), d.Tenant, r.URL.Query().Get("cursor"), 0)
+	signOffs, err := s.biz.Alerts.SignOffs(r.Context(), d.Tenant, r.URL.Query().Get("cursor"), 0)
 	if err != nil {
 		return d, err
 	}
@@ -174,7 +171,6 @@ func (s *Server) reviewPeriodPage(w http.ResponseWriter, r *http.Request) error 
 // signReview records the sign-off of the period shown, with the counts the
 // reviewer saw.
 func (s *Server) signReview(w http.ResponseWriter, r *http.Request) error {
-	b := &s.biz
 	f, err := formValues(r, "tenant", "from", "to", "note")
 	if err != nil {
 		return err
@@ -183,7 +179,7 @@ func (s *Server) signReview(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		from, _ := parseDay("from", d.From)
 		to, _ := parseDay("to", d.To)
-		_, err = b.Alerts.Sign(r.Context(), alert.SignOff{Tenant: d.Tenant, From: from, To: to.Add(24 * time.Hour), Reveals: d.RevealCount,
+		_, err = s.biz.Alerts.Sign(r.Context(), alert.SignOff{Tenant: d.Tenant, From: from, To: to.Add(24 * time.Hour), Reveals: d.RevealCount,
 			Alerts: len(d.Alerts), Reviewer: sessionFrom(r.Context()).User.LoginID, Note: f["note"]})
 	}
 	if err != nil {
@@ -203,7 +199,6 @@ func (s *Server) signReview(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) error {
-	b := &s.biz
 	f := reviewFilter(r)
 	f.Status = r.URL.Query().Get("status")
 	f.Cursor, f.Limit = pageAsked(r, "cursor")
@@ -217,7 +212,7 @@ func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.Before = before
 	}
-	list, err := b.Alerts.List(r.Context(), f)
+	list, err := s.biz.Alerts.List(r.Context(), f)
 	if err != nil {
 		return err
 	}

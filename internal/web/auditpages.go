@@ -77,7 +77,6 @@ func (s *Server) numberSubjects(r *http.Request, f searchForm) ([]string, error)
 	if err != nil {
 		return nil, numberFieldError(err)
 	}
-	b := &s.biz
 	// The scope is checked before the number is looked up anywhere: who
 	// holds a number in a municipality one may not search is not for the
 	// searcher to learn, not even as a subject in an address (issue 14 B).
@@ -92,12 +91,12 @@ func (s *Server) numberSubjects(r *http.Request, f searchForm) ([]string, error)
 	}
 	var out []string
 	for _, t := range tenants {
-		idx, err := b.Residents.MyNumberIndex(r.Context(), t, n)
+		idx, err := s.biz.Residents.MyNumberIndex(r.Context(), t, n)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, "mynumber:"+hex.EncodeToString(idx))
-		if holder, err := b.Residents.FindByMyNumber(r.Context(), t, n); err == nil {
+		if holder, err := s.biz.Residents.FindByMyNumber(r.Context(), t, n); err == nil {
 			out = append(out, "resident:"+holder.Code)
 		}
 	}
@@ -282,14 +281,13 @@ func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request) error {
 // residentReport is the access report of the resident the path names,
 // for a reader of that municipality's audit log (R-AUD-4).
 func (s *Server) residentReport(r *http.Request) (resident.AccessReport, error) {
-	b := &s.biz
 	tenant, code := r.PathValue("tenant"), r.PathValue("code")
 	if !rightsFrom(r.Context()).Has(access.AuditRead, tenant) {
 		err := errs.E(errs.NotFound, "resident %s/%s not found", tenant, code)
 		s.refused(r, "access_report_outside_scope tenant="+tenant, err)
 		return resident.AccessReport{}, err
 	}
-	return b.Residents.AccessReport(r.Context(), tenant, code)
+	return s.biz.Residents.AccessReport(r.Context(), tenant, code)
 }
 
 func (s *Server) accessReportPage(w http.ResponseWriter, r *http.Request) error {

@@ -29,24 +29,22 @@ func (s *Server) exportsPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderExports(w http.ResponseWriter, r *http.Request, status int, problem string, form map[string]string) error {
-	b := &s.biz
 	sess := sessionFrom(r.Context())
 	p := s.newPage(r, "exports.title", sess)
-	mine, err := b.Exports.List(r.Context(), sess.Tenant, sess.User.ID, "", r.URL.Query().Get("cursor"), 0)
+	mine, err := s.biz.Exports.List(r.Context(), sess.Tenant, sess.User.ID, "", r.URL.Query().Get("cursor"), 0)
 	if err != nil {
 		return err
 	}
-	p.fill(r, exportsData{Kinds: b.Exports.Kinds(), Requests: mine.Items, Pager: pagerOf(r, mine, "/exports", "cursor")}, problem, form,
+	p.fill(r, exportsData{Kinds: s.biz.Exports.Kinds(), Requests: mine.Items, Pager: pagerOf(r, mine, "/exports", "cursor")}, problem, form,
 		map[string]string{"asked": "exports.asked"})
 	return s.render(w, r, status, "exports", p)
 }
 
 func (s *Server) askExport(w http.ResponseWriter, r *http.Request) error {
-	b := &s.biz
 	sess := sessionFrom(r.Context())
 	f, err := formValues(r, "kind", "reason", "include_mynumber")
 	if err == nil {
-		_, err = b.Exports.Ask(r.Context(), sess.User, sess.Tenant, f["kind"], "csv", f["reason"], f["include_mynumber"] == "yes")
+		_, err = s.biz.Exports.Ask(r.Context(), sess.User, sess.Tenant, f["kind"], "csv", f["reason"], f["include_mynumber"] == "yes")
 	}
 	if err != nil {
 		msg, ok := problemText(lang(r), err)
@@ -122,10 +120,9 @@ func (s *Server) pendingExports(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderPendingExports(w http.ResponseWriter, r *http.Request, status int, problem string) error {
-	b := &s.biz
 	sess := sessionFrom(r.Context())
 	p := s.newPage(r, "exports.pending.title", sess)
-	pending, err := b.Exports.List(r.Context(), sess.Tenant, 0, export.Pending, r.URL.Query().Get("cursor"), 0)
+	pending, err := s.biz.Exports.List(r.Context(), sess.Tenant, 0, export.Pending, r.URL.Query().Get("cursor"), 0)
 	if err != nil {
 		return err
 	}
@@ -135,7 +132,6 @@ func (s *Server) renderPendingExports(w http.ResponseWriter, r *http.Request, st
 }
 
 func (s *Server) decideExport(w http.ResponseWriter, r *http.Request) error {
-	b := &s.biz
 	id, err := pathID(r, "export request")
 	if err != nil {
 		return err
@@ -145,9 +141,9 @@ func (s *Server) decideExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	decide, done := b.Exports.Approve, "approved"
+	decide, done := s.biz.Exports.Approve, "approved"
 	if strings.HasSuffix(r.URL.Path, "/reject") {
-		decide, done = b.Exports.Reject, "rejected"
+		decide, done = s.biz.Exports.Reject, "rejected"
 	}
 	if _, err := decide(r.Context(), sess.User, sess.Tenant, id, f["note"]); err != nil {
 		return formProblem(r, err, func(status int, msg string) error { return s.renderPendingExports(w, r, status, msg) })
@@ -194,10 +190,9 @@ func (s *Server) exportModule() webModule {
 }
 
 func (s *Server) apiExports(w http.ResponseWriter, r *http.Request) error {
-	b := &s.biz
 	sess := sessionFrom(r.Context())
 	cursor, limit := pageAsked(r, "cursor")
-	mine, err := b.Exports.List(r.Context(), sess.Tenant, sess.User.ID, "", cursor, limit)
+	mine, err := s.biz.Exports.List(r.Context(), sess.Tenant, sess.User.ID, "", cursor, limit)
 	if err != nil {
 		return err
 	}
@@ -221,13 +216,12 @@ type exportBody struct {
 }
 
 func (s *Server) apiAskExport(w http.ResponseWriter, r *http.Request) error {
-	b := &s.biz
 	var in exportBody
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
 	sess := sessionFrom(r.Context())
-	req, err := b.Exports.Ask(r.Context(), sess.User, sess.Tenant, in.Kind, in.Format, in.Reason, in.IncludeMyNumber)
+	req, err := s.biz.Exports.Ask(r.Context(), sess.User, sess.Tenant, in.Kind, in.Format, in.Reason, in.IncludeMyNumber)
 	if err != nil {
 		return err
 	}
@@ -236,9 +230,8 @@ func (s *Server) apiAskExport(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiPendingExports(w http.ResponseWriter, r *http.Request) error {
-	b := &s.biz
 	cursor, limit := pageAsked(r, "cursor")
-	list, err := b.Exports.List(r.Context(), sessionFrom(r.Context()).Tenant, 0, export.Pending, cursor, limit)
+	list, err := s.biz.Exports.List(r.Context(), sessionFrom(r.Context()).Tenant, 0, export.Pending, cursor, limit)
 	if err != nil {
 		return err
 	}
@@ -248,7 +241,6 @@ func (s *Server) apiPendingExports(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) apiExportDecision(approve bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		b := &s.biz
 		id, err := pathID(r, "export request")
 		if err != nil {
 			return err
@@ -258,9 +250,9 @@ func (s *Server) apiExportDecision(approve bool) handlerFunc {
 			return err
 		}
 		sess := sessionFrom(r.Context())
-		decide := b.Exports.Reject
+		decide := s.biz.Exports.Reject
 		if approve {
-			decide = b.Exports.Approve
+			decide = s.biz.Exports.Approve
 		}
 		req, err := decide(r.Context(), sess.User, sess.Tenant, id, note)
 		if err != nil {

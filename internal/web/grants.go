@@ -70,8 +70,7 @@ func (s *Server) grantsData(r *http.Request) (*grantsData, error) {
 
 // tenantCodes lists every registered municipality.
 func (s *Server) tenantCodes(r *http.Request) ([]string, error) {
-	b := &s.biz
-	ts, err := b.Tenants.List(r.Context())
+	ts, err := s.biz.Tenants.List(r.Context())
 	if err != nil {
 		return nil, err
 	}

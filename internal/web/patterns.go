@@ -84,26 +84,23 @@ func (s *Server) savePattern(w http.ResponseWriter, r *http.Request) error {
 
 // submitPattern puts a pattern change in the approvers' queue.
 func (s *Server) submitPattern(r *http.Request, pat access.Pattern) (review.Change, error) {
-	b := &s.biz
 	pp, err := s.access.PatternChange(r.Context(), pat)
 	if err != nil {
 		return review.Change{}, err
 	}
-	return b.Review.Submit(r.Context(), sessionFrom(r.Context()).User, "", review.Proposal{Kind: access.KindPattern,
+	return s.biz.Review.Submit(r.Context(), sessionFrom(r.Context()).User, "", review.Proposal{Kind: access.KindPattern,
 		Subject: audit.Subject{Type: "pattern", ID: pat.Code}, Summary: pp.Summary, Payload: pp.Payload})
 }
 
 // patternChanges is a page of the pattern changes waiting for an
 // approver.
 func (s *Server) patternChanges(r *http.Request, cursor string, limit int) (store.Page[review.Change], error) {
-	b := &s.biz
-	return b.Review.Queue(r.Context(), "", "", "", cursor, limit)
+	return s.biz.Review.Queue(r.Context(), "", "", "", cursor, limit)
 }
 
 // decidePatternChange confirms or rejects a pattern change, by the last
 // part of the path; the review engine refuses its author.
 func (s *Server) decidePatternChange(w http.ResponseWriter, r *http.Request) error {
-	b := &s.biz
 	id, err := pathID(r, "change")
 	if err != nil {
 		return err
@@ -115,9 +112,9 @@ func (s *Server) decidePatternChange(w http.ResponseWriter, r *http.Request) err
 	sess, done := sessionFrom(r.Context()), "pattern_confirmed"
 	if strings.HasSuffix(r.URL.Path, "/reject") {
 		done = "pattern_rejected"
-		_, err = b.Review.Reject(r.Context(), sess.User, "", id, f["note"])
+		_, err = s.biz.Review.Reject(r.Context(), sess.User, "", id, f["note"])
 	} else {
-		_, err = b.Review.Confirm(r.Context(), sess.User, "", id, nil)
+		_, err = s.biz.Review.Confirm(r.Context(), sess.User, "", id, nil)
 	}
 	if err != nil {
 		return formProblem(r, err, func(status int, msg string) error { return s.renderPending(w, r, status, msg) })
@@ -181,7 +178,6 @@ func (s *Server) apiPatternChanges(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) apiDecidePatternChange(confirm bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		b := &s.biz
 		id, err := pathID(r, "change")
 		if err != nil {
 			return err
@@ -192,9 +188,9 @@ func (s *Server) apiDecidePatternChange(confirm bool) handlerFunc {
 		}
 		var c review.Change
 		if user := sessionFrom(r.Context()).User; confirm {
-			c, err = b.Review.Confirm(r.Context(), user, "", id, nil)
+			c, err = s.biz.Review.Confirm(r.Context(), user, "", id, nil)
 		} else {
-			c, err = b.Review.Reject(r.Context(), user, "", id, note)
+			c, err = s.biz.Review.Reject(r.Context(), user, "", id, note)
 		}
 		if err != nil {
 			return err

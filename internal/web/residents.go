@@ -38,7 +38,6 @@ type residentsData struct {
 }
 
 func (s *Server) residentsPage(w http.ResponseWriter, r *http.Request) error {
-	b := &s.biz
 	sess := sessionFrom(r.Context())
 	p := s.newPage(r, "residents.title", sess)
 	d := residentsData{Query: strings.TrimSpace(r.URL.Query().Get("q"))}
@@ -50,7 +49,7 @@ func (s *Server) residentsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	if d.Query != "" {
 		var found resident.SearchResult
-		found, err := b.Residents.Find(r.Context(), sess.Tenant, d.Query)
+		found, err := s.biz.Residents.Find(r.Context(), sess.Tenant, d.Query)
 		d.Results, d.More = found.Residents, found.More
 		if msg, ok := problemText(p.Lang, err); err != nil && ok {
 			p.Error = msg
@@ -107,12 +106,11 @@ func (s *Server) residentsSearchPost(w http.ResponseWriter, r *http.Request) err
 // findByNumber finds the resident of the session's municipality who
 // holds the typed My Number.
 func (s *Server) findByNumber(r *http.Request, text string) (resident.Resident, error) {
-	b := &s.biz
 	n, err := mynumber.Parse(text)
 	if err != nil {
 		return resident.Resident{}, numberFieldError(err)
 	}
-	return b.Residents.FindByMyNumber(r.Context(), sessionFrom(r.Context()).Tenant, n)
+	return s.biz.Residents.FindByMyNumber(r.Context(), sessionFrom(r.Context()).Tenant, n)
 }
 
 type residentData struct {
@@ -132,19 +130,18 @@ type residentData struct {
 const revealShowSeconds = 60
 
 func (s *Server) residentData(r *http.Request, code string) (*residentData, error) {
-	b := &s.biz
 	sess, rights := sessionFrom(r.Context()), rightsFrom(r.Context())
-	res, err := b.Residents.Get(r.Context(), sess.Tenant, code)
+	res, err := s.biz.Residents.Get(r.Context(), sess.Tenant, code)
 	if err != nil {
 		return nil, err
 	}
-	pending, err := b.Review.PendingFor(r.Context(), sess.Tenant, resident.KindMyNumber, audit.Subject{Type: "resident", ID: code})
+	pending, err := s.biz.Review.PendingFor(r.Context(), sess.Tenant, resident.KindMyNumber, audit.Subject{Type: "resident", ID: code})
 	if err != nil {
 		return nil, err
 	}
 	return &residentData{Resident: res, PendingNumber: pending,
 		MayEnter:  rights.Has(access.MyNumberEnter, sess.Tenant),
-		MayReveal: rights.Has(access.MyNumberReveal, sess.Tenant), RevealPurposes: b.Residents.RevealPurposes(),
+		MayReveal: rights.Has(access.MyNumberReveal, sess.Tenant), RevealPurposes: s.biz.Residents.RevealPurposes(),
 		StepUpNeeded: !s.users.SecondFactorRecent(*sess), RevealOnce: newToken(), RevealShowFor: revealShowSeconds}, nil
 }
 
@@ -183,20 +180,19 @@ func (s *Server) enterMyNumber(w http.ResponseWriter, r *http.Request) error {
 // submitMyNumber parses text as a My Number and submits it for code in
 // the session's municipality, to wait for a checker.
 func (s *Server) submitMyNumber(r *http.Request, code, text string) (review.Change, error) {
-	b := &s.biz
 	sess := sessionFrom(r.Context())
-	if err := b.Residents.Exists(r.Context(), sess.Tenant, code); err != nil {
+	if err := s.biz.Residents.Exists(r.Context(), sess.Tenant, code); err != nil {
 		return review.Change{}, err
 	}
 	n, err := mynumber.Parse(text)
 	if err != nil {
 		return review.Change{}, numberFieldError(err)
 	}
-	prop, err := b.Residents.ProposeMyNumber(r.Context(), sess.Tenant, code, n)
+	prop, err := s.biz.Residents.ProposeMyNumber(r.Context(), sess.Tenant, code, n)
 	if err != nil {
 		return review.Change{}, err
 	}
-	return b.Review.Submit(r.Context(), sess.User, sess.Tenant, prop)
+	return s.biz.Review.Submit(r.Context(), sess.User, sess.Tenant, prop)
 }
 
 // numberFieldError turns a My Number parse error into a field error that
@@ -243,10 +239,9 @@ func (s *Server) revealNumber(w http.ResponseWriter, r *http.Request) error {
 // service checks the step-up, the purpose and the one-time token, records
 // the reveal and watches for bulk reveals.
 func (s *Server) reveal(r *http.Request, req resident.RevealRequest) (resident.Revealed, error) {
-	b := &s.biz
 	sess := sessionFrom(r.Context())
 	req.StepUp = s.users.SecondFactorRecent(*sess)
-	return b.Residents.Reveal(r.Context(), sess.Tenant, req)
+	return s.biz.Residents.Reveal(r.Context(), sess.Tenant, req)
 }
 
 // The checker's pages.
@@ -284,12 +279,11 @@ func (s *Server) residentModule() webModule {
 }
 
 func (s *Server) apiResidents(w http.ResponseWriter, r *http.Request) error {
-	b := &s.biz
 	sess := sessionFrom(r.Context())
 	if looksLikeMyNumber(r.URL.Query().Get("q")) {
 		return errNumberInQuery
 	}
-	found, err := b.Residents.Find(r.Context(), sess.Tenant, r.URL.Query().Get("q"))
+	found, err := s.biz.Residents.Find(r.Context(), sess.Tenant, r.URL.Query().Get("q"))
 	if err != nil {
 		return err
 	}
@@ -303,7 +297,6 @@ var errNumberInQuery = &errs.FieldErrors{List: []errs.FieldError{{Field: "q", Re
 // apiResidentSearch is the search by POST: a My Number (looked up by its
 // blind index, audited) or anything the search by address takes.
 func (s *Server) apiResidentSearch(w http.ResponseWriter, r *http.Request) error {
-	b := &s.biz
 	var in searchBody
 	if err := decodeJSON(r, &in); err != nil {
 		return err
@@ -319,7 +312,7 @@ func (s *Server) apiResidentSearch(w http.ResponseWriter, r *http.Request) error
 		}
 	} else {
 		var err error
-		if list, err = b.Residents.Search(r.Context(), sessionFrom(r.Context()).Tenant, in.Q); err != nil {
+		if list, err = s.biz.Residents.Search(r.Context(), sessionFrom(r.Context()).Tenant, in.Q); err != nil {
 			return err
 		}
 	}

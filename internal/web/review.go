@@ -19,14 +19,13 @@ type reviewQueueData struct {
 }
 
 func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) error {
-	b := &s.biz
 	sess := sessionFrom(r.Context())
 	p := s.newPage(r, "review.title", sess)
 	dept, sec := sess.User.Department, sess.User.Section
 	if r.URL.Query().Get("all") == "1" {
 		dept, sec = "", ""
 	}
-	q, err := b.Review.Queue(r.Context(), sess.Tenant, dept, sec, r.URL.Query().Get("cursor"), 0)
+	q, err := s.biz.Review.Queue(r.Context(), sess.Tenant, dept, sec, r.URL.Query().Get("cursor"), 0)
 	if err != nil {
 		return err
 	}
@@ -45,13 +44,12 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderChange(w http.ResponseWriter, r *http.Request, status int, problem string) error {
-	b := &s.biz
 	id, err := pathID(r, "change")
 	if err != nil {
 		return err
 	}
 	sess := sessionFrom(r.Context())
-	c, err := b.Review.Get(r.Context(), sess.Tenant, id)
+	c, err := s.biz.Review.Get(r.Context(), sess.Tenant, id)
 	if err != nil {
 		return err
 	}
@@ -81,7 +79,6 @@ func (s *Server) confirmChange(w http.ResponseWriter, r *http.Request) error {
 // confirm confirms change id with the re-keyed My Number (if the change
 // has one to key again).
 func (s *Server) confirm(r *http.Request, id int64, number string) (review.Change, error) {
-	b := &s.biz
 	sess := sessionFrom(r.Context())
 	reentered := map[string][]byte{}
 	if number != "" {
@@ -89,15 +86,14 @@ func (s *Server) confirm(r *http.Request, id int64, number string) (review.Chang
 		if err != nil {
 			return review.Change{}, numberFieldError(err)
 		}
-		if reentered["mynumber"], err = b.Residents.MyNumberIndex(r.Context(), sess.Tenant, n); err != nil {
+		if reentered["mynumber"], err = s.biz.Residents.MyNumberIndex(r.Context(), sess.Tenant, n); err != nil {
 			return review.Change{}, err
 		}
 	}
-	return b.Review.Confirm(r.Context(), sess.User, sess.Tenant, id, reentered)
+	return s.biz.Review.Confirm(r.Context(), sess.User, sess.Tenant, id, reentered)
 }
 
 func (s *Server) rejectChange(w http.ResponseWriter, r *http.Request) error {
-	b := &s.biz
 	id, err := pathID(r, "change")
 	if err != nil {
 		return err
@@ -105,7 +101,7 @@ func (s *Server) rejectChange(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionFrom(r.Context())
 	f, err := formValues(r, "reason")
 	if err == nil {
-		_, err = b.Review.Reject(r.Context(), sess.User, sess.Tenant, id, f["reason"])
+		_, err = s.biz.Review.Reject(r.Context(), sess.User, sess.Tenant, id, f["reason"])
 	}
 	if err != nil {
 		return formProblem(r, err, func(status int, msg string) error { return s.renderChange(w, r, status, msg) })
@@ -146,14 +142,13 @@ func (s *Server) reviewModule() webModule {
 }
 
 func (s *Server) apiReviewQueue(w http.ResponseWriter, r *http.Request) error {
-	b := &s.biz
 	sess := sessionFrom(r.Context())
 	dept, sec := sess.User.Department, sess.User.Section
 	if r.URL.Query().Get("all") == "1" {
 		dept, sec = "", ""
 	}
 	cursor, limit := pageAsked(r, "cursor")
-	q, err := b.Review.Queue(r.Context(), sess.Tenant, dept, sec, cursor, limit)
+	q, err := s.biz.Review.Queue(r.Context(), sess.Tenant, dept, sec, cursor, limit)
 	if err != nil {
 		return err
 	}
@@ -169,12 +164,11 @@ type changesAnswer struct {
 }
 
 func (s *Server) apiChange(w http.ResponseWriter, r *http.Request) error {
-	b := &s.biz
 	id, err := pathID(r, "change")
 	if err != nil {
 		return err
 	}
-	c, err := b.Review.Get(r.Context(), sessionFrom(r.Context()).Tenant, id)
+	c, err := s.biz.Review.Get(r.Context(), sessionFrom(r.Context()).Tenant, id)
 	if err != nil {
 		return err
 	}
@@ -212,7 +206,6 @@ type rejectBody struct {
 }
 
 func (s *Server) apiReject(w http.ResponseWriter, r *http.Request) error {
-	b := &s.biz
 	id, err := pathID(r, "change")
 	if err != nil {
 		return err
@@ -222,7 +215,7 @@ func (s *Server) apiReject(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	sess := sessionFrom(r.Context())
-	c, err := b.Review.Reject(r.Context(), sess.User, sess.Tenant, id, in.Reason)
+	c, err := s.biz.Review.Reject(r.Context(), sess.User, sess.Tenant, id, in.Reason)
 	if err != nil {
 		return err
 	}
