@@ -39,7 +39,8 @@ func (k Kind) String() string {
 type Error struct {
 	Kind    Kind
 	Message string
-	Err     error // the cause, for logs; may be nil
+	Err     error   // the cause, for logs; may be nil
+	Say     Message // what staff are told, in their language; zero: a sentence of the kind
 }
 
 func (e *Error) Error() string {
@@ -59,6 +60,23 @@ func (e *Error) Unwrap() error { return e.Err }
 // E builds an error of kind k with a formatted message.
 func E(k Kind, format string, args ...any) error {
 	return &Error{Kind: k, Message: fmt.Sprintf(format, args...)}
+}
+
+// Tell builds an error of kind k that staff are told in their own
+// language (say), with msg for logs and machine clients.
+func Tell(k Kind, say Message, format string, args ...any) error {
+	return &Error{Kind: k, Message: fmt.Sprintf(format, args...), Say: say}
+}
+
+// Told is what err tells staff in lang, when it carries a sentence for
+// them; ok is false otherwise.
+func Told(err error, lang string) (string, bool) {
+	for ; err != nil; err = errors.Unwrap(err) {
+		if e, ok := err.(*Error); ok && e.Say.JA != "" {
+			return e.Say.In(lang), true
+		}
+	}
+	return "", false
 }
 
 // Wrap gives err the kind k and a message, keeping err as the cause.

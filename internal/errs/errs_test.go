@@ -42,3 +42,22 @@ func TestFieldErrors(t *testing.T) {
 		t.Errorf("Fields = %v", Fields(err))
 	}
 }
+
+// A sentence for staff survives wrapping and answers in their language;
+// an error without one says so.
+func TestTold(t *testing.T) {
+	err := Tell(Conflict, Message{JA: "既に確認済みです", EN: "Already confirmed"}, "change %d already confirmed", 7)
+	wrapped := fmt.Errorf("review.Confirm: %w", Wrap(Conflict, err, "confirm"))
+	if got, ok := Told(wrapped, "ja"); !ok || got != "既に確認済みです" {
+		t.Errorf("Told(ja) = %q, %v", got, ok)
+	}
+	if got, ok := Told(wrapped, "en"); !ok || got != "Already confirmed" {
+		t.Errorf("Told(en) = %q, %v", got, ok)
+	}
+	if _, ok := Told(E(Conflict, "plain"), "ja"); ok {
+		t.Error("an error without a sentence for staff answered one")
+	}
+	if KindOf(wrapped) != Conflict || Public(err) != "change 7 already confirmed" {
+		t.Errorf("kind %v, public %q", KindOf(wrapped), Public(err))
+	}
+}
