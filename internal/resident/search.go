@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
 	"golang.org/x/text/width"
 
 	"bango/internal/audit"
@@ -20,9 +22,9 @@ import (
 	"bango/internal/store"
 )
 
-// MaxResults bounds one search: a screen, not an export. Past it, the
-// result says there were more, and staff narrow the search.
-const MaxResults = 50
+// MaxResults is how many residents a page of a search lists when the
+// caller asks for no other size (store.Limit clamps what it asks).
+const MaxResults = store.DefaultLimit
 
 // SearchBy says how a search read its query.
 type SearchBy string
@@ -30,52 +32,90 @@ type SearchBy string
 const (
 	ByCode      SearchBy = "code"       // digits: a resident code, exactly
 	ByBirthDate SearchBy = "birth_date" // a date of birth, 西暦 or 和暦
-	ByName      SearchBy = "name"       // anything else: a kana or kanji name, or part of one
+	ByName      SearchBy = "name"       // a kana or kanji name, or part of one
+	ByAddress   SearchBy = "address"    // part of an address, three characters or more
 )
 
-// SearchResult is what a search found.
+// SearchBys are the ways a search can be asked to read its query, for a
+// form's choice and the API's by parameter; "" reads it as it looks.
+var SearchBys = []SearchBy{ByName, ByBirthDate, ByAddress, ByCode}
+
+// SearchQuery is a search as staff ask it.
+type SearchQuery struct {
+	Q      string
+	By     SearchBy // "" reads Q as it looks (see Find)
+	Cursor string   // a result's Next, for the page after; "" for the first
+	Limit  int      // residents a page, clamped by store.Limit
+}
+
+// SearchResult is one page of what a search found.
 type SearchResult struct {
-	Residents []Resident `json:"residents"` // at most MaxResults (never nil), by kana reading, then code
-	More      bool       `json:"more"`      // more residents matched than are listed
+	Residents []Resident `json:"residents"` // never nil, by kana reading, then code
+	Total     int        `json:"total"`     // residents matched in all, counted in the database
+	Next      string     `json:"next"`      // the cursor of the next page, "" at the end
+	More      bool       `json:"more"`      // more residents follow than are listed
 	By        SearchBy   `json:"by"`
 	BirthDate time.Time  `json:"birth_date,omitzero"` // the day searched for, when By is ByBirthDate
 }
 
-// Search finds residents of tenant as Find does and returns the list alone.
+// Search finds residents of tenant as Find does and returns the first
+// page's list alone.
 func (s *Service) Search(ctx context.Context, tenant, q string) ([]Resident, error) {
 	res, err := s.Find(ctx, tenant, q)
 	return res.Residents, err
 }
 
-// Find finds residents of tenant by what staff have at the counter:
+// Find returns the first page of FindPage for q read as it looks.
+func (s *Service) Find(ctx context.Context, tenant, q string) (SearchResult, error) {
+	return s.FindPage(ctx, tenant, SearchQuery{Q: q})
+}
+
+// FindPage finds residents of tenant by what staff have at the counter.
+// Unless the query says how to read it (By), it is read as:
 //
 //   - digits: the resident code, exactly;
 //   - a date of birth, 西暦 (1977-08-16, 1977年8月16日) or 和暦 (昭和52年8月16日,
 //     昭和52.8.16, S52.8.16);
+//   - part of an address, when it could not be part of a name: it holds a
+//     digit (北3条, 西新宿2-8), 丁目 or 番地 (新宿二丁目), or a prefecture
+//     and then a city, ward, town or village (東京都新宿区);
 //   - otherwise a name in kana (katakana, hiragana or half-width) or kanji:
 //     three characters or more are found anywhere in the name, family or
 //     given, across the space between them too; one or two characters at
 //     the start of the family or the given name.
 //
-// Every way is answered from an index inside the municipality (issue 14 I);
-// a search that reads what IndexForSearch writes first indexes the
-// register's changes not yet indexed.
-// The search, with what was asked and how many were found, is an event; the
-// residents listed are not read events one by one, their records are
-// opened one at a time with Get. When more than MaxResults match, the
-// result says so, and lists the first matches of each way the query can
-// match (first in kana order for the starts of names, first by code for
-// the search anywhere in a name), in kana order.
-func (s *Service) Find(ctx context.Context, tenant, q string) (SearchResult, error) {
+// A name is never matched against addresses, nor an address against
+// names, unless asked: a town's name alone (西新宿) is read as a name, and
+// found as an address with By set to ByAddress (the form's choice 住所,
+// the API's by=address). An address is found anywhere in it, from three
+// characters, as typed and with its digits in the other width, and a
+// chōme in digits (2丁目) as the register writes it (二丁目) too.
+//
+// Every way is answered from an index inside the municipality (issue 14
+// I); a search that reads what IndexForSearch writes first indexes the
+// register's changes not yet indexed. The residents are listed a page at
+// a time in kana order (then by code), each page after the last one
+// shown, with the count of all that matched, both read in one statement.
+// The search, with what was asked and how many were found, is an event;
+// the residents listed are not read events one by one, their records are
+// opened one at a time with Get.
+func (s *Service) FindPage(ctx context.Context, tenant string, sq SearchQuery) (SearchResult, error) {
 	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
-	pq, err := parseQuery(q)
+	pq, err := parseQuery(sq.Q, sq.By)
 	if err != nil {
 		return SearchResult{}, err
 	}
+	var after *pageKey
+	var k pageKey
+	if ok, err := store.DecodeCursor(sq.Cursor, searchList, &k.kana, &k.code); err != nil {
+		return SearchResult{}, err
+	} else if ok {
+		after = &k
+	}
+	limit := store.Limit(sq.Limit)
 	res := SearchResult{Residents: []Resident{}, By: pq.by, BirthDate: pq.date}
-	query, args := pq.sql(s.db.Engine(), tenant)
-	seen := map[string]bool{}
-	hits := map[int]int{}
+	query, args := pq.sql(s.db.Engine(), tenant, after, limit)
+	var rows []Resident
 	// The search asks, in its own read, whether the index has residents
 	// waiting; only then does it index them first and search again (a
 	// resident registered in between is indexed by the next search).
@@ -87,7 +127,16 @@ func (s *Service) Find(ctx context.Context, tenant, q string) (SearchResult, err
 					return cmp.Or(err, errIndexWaiting)
 				}
 			}
-			return collect(ctx, db, query, args, &res, seen, hits)
+			rows, res.Total = nil, 0
+			if err := collect(ctx, db, query, args, &rows, &res.Total); err != nil {
+				return err
+			}
+			if len(rows) == 0 && after != nil {
+				// A page past the last: the count is read alone.
+				q, a := pq.countSQL(s.db.Engine(), tenant)
+				return db.QueryRow(ctx, q, a...).Scan(&res.Total)
+			}
+			return nil
 		})
 		if !errors.Is(err, errIndexWaiting) {
 			break
@@ -99,18 +148,11 @@ func (s *Service) Find(ctx context.Context, tenant, q string) (SearchResult, err
 	if err != nil {
 		return SearchResult{}, store.Translate(err)
 	}
-	slices.SortFunc(res.Residents, func(a, b Resident) int {
-		if c := strings.Compare(a.NameKana, b.NameKana); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Code, b.Code)
-	})
-	if len(res.Residents) > MaxResults {
-		res.Residents, res.More = res.Residents[:MaxResults], true
-	}
-	detail := "q=" + pq.shown + " found=" + strconv.Itoa(len(res.Residents))
-	if res.More {
-		detail += "+"
+	page := store.PageOf(rows, limit, searchList, func(r Resident) []any { return []any{r.NameKana, r.Code} })
+	res.Residents, res.Next, res.More = page.Items, page.Next, page.More
+	detail := "q=" + pq.shown + " found=" + strconv.Itoa(res.Total)
+	if after != nil {
+		detail += " page_after=" + after.code
 	}
 	if err := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "resident.search", Subject: audit.Subject{Type: "query"},
 		Outcome: audit.OK, Detail: detail}); err != nil {
@@ -119,65 +161,87 @@ func (s *Service) Find(ctx context.Context, tenant, q string) (SearchResult, err
 	return res, nil
 }
 
+// searchList names the search's cursors.
+const searchList = "residents.search"
+
+// pageKey is where a page of a search starts: after this kana reading
+// and code, the order residents are listed in.
+type pageKey struct{ kana, code string }
+
 // errIndexWaiting says the search index has residents waiting.
 var errIndexWaiting = errors.New("resident: search index has residents waiting")
 
-// collect reads a search's rows into res: each resident once, and More when
-// one way of matching alone matched more than a screen.
-func collect(ctx context.Context, db store.Querier, query string, args []any, res *SearchResult, seen map[string]bool, hits map[int]int) error {
+// collect reads a page's rows, each with the count of all matches, into
+// rows and total; a resident listed twice (its names changed between the
+// index and the register read) is listed once.
+func collect(ctx context.Context, db store.Querier, query string, args []any, rows *[]Resident, total *int) error {
+	seen := map[string]bool{}
 	return store.Each(func(row store.Scanner) error {
-		var b int
-		r, err := scanResident(branchScanner{row, &b})
+		r, err := scanResident(totalScanner{row, total})
 		if err != nil {
 			return err
 		}
-		if hits[b]++; hits[b] > MaxResults {
-			res.More = true // this way alone matched more than a screen
-			return nil
-		}
 		if !seen[r.Code] {
 			seen[r.Code] = true
-			res.Residents = append(res.Residents, r)
+			*rows = append(*rows, r)
 		}
 		return nil
 	})(db.Query(ctx, query, args...))
 }
 
 var (
-	msgSearch     = errs.Message{JA: "宛名番号、氏名（一部でも可）または生年月日を入力してください（40文字以内）", EN: "give a resident code, a name or part of one, or a date of birth (at most 40 characters)"}
+	msgSearch     = errs.Message{JA: "宛名番号、氏名（一部でも可）、生年月日または住所の一部を入力してください（40文字以内）", EN: "give a resident code, a name or part of one, a date of birth or part of an address (at most 40 characters)"}
 	msgSearchDate = errs.Message{JA: "生年月日は 1977-08-16、1977年8月16日、昭和52年8月16日、S52.8.16 のように、ある日付で入力してください",
 		EN: "give a date of birth that exists, such as 1977-08-16, 1977年8月16日, 昭和52年8月16日 or S52.8.16"}
-	errBadDate = errors.New("resident: not a date")
+	msgSearchCode    = errs.Message{JA: "宛名番号は数字だけで入力してください", EN: "a resident code is digits only"}
+	msgSearchAddress = errs.Message{JA: "住所は3文字以上続けて入力してください（例：西新宿、北3条、二丁目8番）", EN: "give at least three characters of the address in a row (such as 西新宿, 北3条, 二丁目8番)"}
+	msgSearchBy      = errs.Message{JA: "検索の種類は、自動・氏名・生年月日・住所・宛名番号から選んでください", EN: "choose how to search: automatic, name, date of birth, address or resident code"}
+	errBadDate       = errors.New("resident: not a date")
 )
+
+// ParseSearchBy reads a form's or the API's choice of how to search: ""
+// (as the query looks) or one of SearchBys; anything else is a field
+// error on by.
+func ParseSearchBy(s string) (SearchBy, error) {
+	if s == "" || slices.Contains(SearchBys, SearchBy(s)) {
+		return SearchBy(s), nil
+	}
+	var fe errs.FieldErrors
+	fe.Add("by", msgSearchBy)
+	return "", fe.Err()
+}
 
 // parsedQuery is a search box's text, read.
 type parsedQuery struct {
 	by       SearchBy
 	code     string
 	date     time.Time
-	patterns []namePattern
+	patterns []pattern
 	shown    string // q for the audit log, without digits that could be a My Number
 }
 
-// namePattern is a name as stored, searched for in the kana or kanji
-// column or both.
-type namePattern struct {
-	text        string
-	kana, kanji bool
+// pattern is text as stored, searched for in the kana or kanji names or
+// in the address.
+type pattern struct {
+	text                 string
+	kana, kanji, address bool
 }
 
-func parseQuery(q string) (parsedQuery, error) {
+func parseQuery(q string, by SearchBy) (parsedQuery, error) {
 	q = strings.TrimSpace(q)
-	field := func(m errs.Message) (parsedQuery, error) {
+	field := func(name string, m errs.Message) (parsedQuery, error) {
 		var fe errs.FieldErrors
-		fe.Add("q", m)
+		fe.Add(name, m)
 		return parsedQuery{}, fe.Err()
+	}
+	if _, err := ParseSearchBy(string(by)); err != nil {
+		return parsedQuery{}, err
 	}
 	switch {
 	case q == "" || utf8.RuneCountInString(q) > 40:
-		return field(msgSearch)
+		return field("q", msgSearch)
 	case !utf8.ValidString(q) || strings.IndexFunc(q, unicode.IsControl) >= 0:
-		return field(msgNoControls)
+		return field("q", msgNoControls)
 	}
 	pq := parsedQuery{by: ByName, shown: q}
 	if digits(q) >= 8 {
@@ -185,36 +249,122 @@ func parseQuery(q string) (parsedQuery, error) {
 		// keeps no number.
 		pq.shown = "[digits withheld]"
 	}
-	if n := width.Narrow.String(q); strings.TrimFunc(n, isASCIIDigit) == "" {
+	n := width.Narrow.String(q)
+	isCode := strings.TrimFunc(n, isASCIIDigit) == ""
+	if by == ByCode || by == "" && isCode {
+		if !isCode {
+			return field("q", msgSearchCode)
+		}
 		pq.by, pq.code = ByCode, n
 		return pq, nil
 	}
-	t, like, err := parseBirthDate(q)
-	switch {
-	case err != nil:
-		return field(msgSearchDate)
-	case like:
-		// A date is no My Number: the log keeps the day searched for.
-		pq.by, pq.date, pq.shown = ByBirthDate, t, "birth_date:"+t.Format("2006-01-02")
+	if by == "" || by == ByBirthDate {
+		t, like, err := parseBirthDate(q)
+		switch {
+		case err != nil || !like && by == ByBirthDate:
+			return field("q", msgSearchDate)
+		case like:
+			// A date is no My Number: the log keeps the day searched for.
+			pq.by, pq.date, pq.shown = ByBirthDate, t, "birth_date:"+t.Format("2006-01-02")
+			return pq, nil
+		}
+	}
+	if by == ByAddress || by == "" && looksLikeAddress(q) {
+		pq.by, pq.shown = ByAddress, "address:"+pq.shown
+		for _, v := range addressForms(q) {
+			if utf8.RuneCountInString(v) < 3 {
+				return field("q", msgSearchAddress)
+			}
+			pq.patterns = append(pq.patterns, pattern{text: v, address: true})
+		}
 		return pq, nil
 	}
 	// The register keeps readings in full-width katakana and names with
 	// one full-width space: the query is read the same way, as a reading
 	// when it can be one, and as a name.
 	if kana := normalizeKana(q); isKana(kana) {
-		pq.patterns = append(pq.patterns, namePattern{text: kana, kana: true})
+		pq.patterns = append(pq.patterns, pattern{text: kana, kana: true})
 	}
 	if name := normalizeName(q); len(pq.patterns) == 1 && pq.patterns[0].text == name {
 		pq.patterns[0].kanji = true
 	} else {
-		pq.patterns = append(pq.patterns, namePattern{text: name, kanji: true})
+		pq.patterns = append(pq.patterns, pattern{text: name, kanji: true})
 	}
 	return pq, nil
 }
 
+// looksLikeAddress reports whether q, neither a code nor a date, can only
+// be part of an address: names hold no digit, no 丁目 or 番地, and no
+// prefecture followed by a municipality (東京都新宿区). Words that end
+// municipalities also end family names (中村, 町田, 市川), so they alone
+// do not make an address; nor do digits alone (a number pasted with
+// spaces is no address).
+func looksLikeAddress(q string) bool {
+	words := strings.IndexFunc(q, func(r rune) bool {
+		return !(r >= '0' && r <= '9' || r >= '０' && r <= '９' || unicode.IsSpace(r) || unicode.IsPunct(r) || r == 'ー' || r == '－')
+	}) >= 0
+	if words && digits(q) > 0 || strings.Contains(q, "丁目") || strings.Contains(q, "番地") {
+		return true
+	}
+	i := strings.IndexAny(q, "都道府県")
+	return i >= 0 && strings.ContainsAny(q[i:], "市区町村郡")
+}
+
+// addressForms are the texts an address query is searched as: as typed,
+// blanks dropped; with its digits in the other width (the register keeps
+// an address as it was given); and a chōme in digits (2丁目) in the
+// kanji numerals registers write it in (二丁目).
+func addressForms(q string) []string {
+	q = strings.Join(strings.Fields(q), "")
+	folded := norm.NFKC.String(q) // full-width ASCII narrow, half-width kana wide (voiced marks joined)
+	wide := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r - '0' + '０'
+		}
+		return r
+	}, folded)
+	forms := []string{q}
+	for _, f := range []string{folded, wide, kanjiChome(folded)} {
+		if !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
+	return forms
+}
+
+// kanjiChome writes the chōme numbers of s given in ASCII digits (1 to
+// 99) in kanji numerals: 西新宿2丁目 → 西新宿二丁目.
+func kanjiChome(s string) string {
+	return chomeDigits.ReplaceAllStringFunc(s, func(m string) string {
+		n, _ := strconv.Atoi(strings.TrimSuffix(m, "丁目"))
+		if n < 1 || n > 99 {
+			return m
+		}
+		const numerals = "〇一二三四五六七八九"
+		digit := func(d int) string { return string([]rune(numerals)[d]) }
+		var out string
+		switch {
+		case n < 10:
+			out = digit(n)
+		case n == 10:
+			out = "十"
+		case n < 20:
+			out = "十" + digit(n%10)
+		case n%10 == 0:
+			out = digit(n/10) + "十"
+		default:
+			out = digit(n/10) + "十" + digit(n%10)
+		}
+		return out + "丁目"
+	})
+}
+
+var chomeDigits = regexp.MustCompile(`[0-9]+丁目`)
+
 // readsIndex reports whether the search reads what IndexForSearch
 // writes: on PostgreSQL every search but by code, on SQLite the trigram
-// index of the names (a name pattern of three characters or more).
+// indexes of the names and addresses (a pattern of three characters or
+// more).
 func (pq parsedQuery) readsIndex(e store.Engine) bool {
 	if e == store.Postgres {
 		return pq.by != ByCode
@@ -322,14 +472,19 @@ func indexBatchPostgres(ctx context.Context, tx *store.Tx) (int, error) {
 	for _, q := range []string{
 		`DELETE FROM resident_grams AS g USING resident_search AS s, bango_name_grams(s.name_kana, s.name_kanji) AS old
 			WHERE (s.tenant_code, s.code) IN (` + batch + `) AND g.tenant_code = s.tenant_code AND g.gram = old AND g.code = s.code`,
+		`DELETE FROM resident_address_grams AS g USING resident_search AS s, bango_grams(s.address) AS old
+			WHERE (s.tenant_code, s.code) IN (` + batch + `) AND g.tenant_code = s.tenant_code AND g.gram = old AND g.code = s.code`,
 		`DELETE FROM resident_search WHERE (tenant_code, code) IN (` + batch + `)`,
-		`INSERT INTO resident_search (tenant_code, code, name_kana, name_kanji, given_kana, given_kanji, birth_date)
+		`INSERT INTO resident_search (tenant_code, code, name_kana, name_kanji, given_kana, given_kanji, birth_date, address)
 			SELECT r.tenant_code, r.code, r.name_kana, r.name_kanji, substr(r.name_kana, strpos(r.name_kana, '　') + 1),
-				substr(r.name_kanji, strpos(r.name_kanji, '　') + 1), r.birth_date
+				substr(r.name_kanji, strpos(r.name_kanji, '　') + 1), r.birth_date, r.address
 			FROM (` + batch + `) AS b JOIN residents AS r ON r.tenant_code = b.tenant_code AND r.code = b.code`,
 		`INSERT INTO resident_grams (tenant_code, gram, code)
 			SELECT r.tenant_code, g, r.code FROM (` + batch + `) AS b JOIN residents AS r ON r.tenant_code = b.tenant_code AND r.code = b.code,
 				bango_name_grams(r.name_kana, r.name_kanji) AS g`,
+		`INSERT INTO resident_address_grams (tenant_code, gram, code)
+			SELECT r.tenant_code, g, r.code FROM (` + batch + `) AS b JOIN residents AS r ON r.tenant_code = b.tenant_code AND r.code = b.code,
+				bango_grams(r.address) AS g`,
 	} {
 		if _, err := tx.Exec(ctx, q, tenants, codes); err != nil {
 			return 0, err
@@ -360,9 +515,12 @@ func indexBatchTx(ctx context.Context, tx *store.Tx) (int, error) {
 		const changed = `SELECT i.id FROM resident_search_pending AS p JOIN resident_search_ids AS i ON i.tenant_code = p.tenant_code AND i.code = p.code WHERE p.rowid <= $1`
 		for _, q := range []string{
 			`DELETE FROM resident_names WHERE rowid IN (` + changed + `)`,
+			`DELETE FROM resident_addresses WHERE rowid IN (` + changed + `)`,
 			`DELETE FROM resident_search_ids WHERE id IN (` + changed + `)
 				AND NOT EXISTS (SELECT 1 FROM residents AS r WHERE r.tenant_code = resident_search_ids.tenant_code AND r.code = resident_search_ids.code)`,
 			`INSERT INTO resident_names (rowid, name_kana, name_kanji) SELECT i.id, r.name_kana, r.name_kanji
+				FROM resident_search_ids AS i JOIN residents AS r ON r.tenant_code = i.tenant_code AND r.code = i.code WHERE i.id IN (` + changed + `)`,
+			`INSERT INTO resident_addresses (rowid, address) SELECT i.id, r.address
 				FROM resident_search_ids AS i JOIN residents AS r ON r.tenant_code = i.tenant_code AND r.code = i.code WHERE i.id IN (` + changed + `)`,
 		} {
 			if _, err := exec(q, hi.Int64); err != nil {
@@ -384,6 +542,9 @@ func indexBatchTx(ctx context.Context, tx *store.Tx) (int, error) {
 	}
 	if renumbered {
 		if _, err := exec(`INSERT INTO resident_names (resident_names) VALUES ('delete-all')`); err != nil {
+			return 0, err
+		}
+		if _, err := exec(`INSERT INTO resident_addresses (resident_addresses) VALUES ('delete-all')`); err != nil {
 			return 0, err
 		}
 		if _, err := exec(`DELETE FROM resident_search_ids`); err != nil {
@@ -412,6 +573,10 @@ func indexBatchTx(ctx context.Context, tx *store.Tx) (int, error) {
 		FROM resident_search_ids AS i JOIN residents AS r ON r.tenant_code = i.tenant_code AND r.code = i.code WHERE i.id >= $1`, firstID); err != nil {
 		return 0, err
 	}
+	if _, err := exec(`INSERT INTO resident_addresses (rowid, address) SELECT i.id, r.address
+		FROM resident_search_ids AS i JOIN residents AS r ON r.tenant_code = i.tenant_code AND r.code = i.code WHERE i.id >= $1`, firstID); err != nil {
+		return 0, err
+	}
 	if _, err := exec(`UPDATE resident_search_cursor SET last_rowid = r.rowid, tenant_code = r.tenant_code, code = r.code
 		FROM (SELECT rowid, tenant_code, code FROM residents WHERE rowid = $1) AS r`, hi.Int64); err != nil {
 		return 0, err
@@ -430,13 +595,15 @@ func digits(s string) int {
 	return n
 }
 
-// The SQL of a search is one statement: a UNION ALL of one branch per
-// way the query can match, each answered from its own index in that
-// index's order and cut at MaxResults+1 (so that a branch with more tells
-// that there are more without reading them). Every branch names the
-// municipality; on PostgreSQL row-level security narrows it again, and
-// allows an index only through leakproof comparisons (=, <, >=): prefixes
-// are ranges, and LIKE is only ever a re-check of rows already found.
+// The SQL of a search is one statement: a branch per way the query can
+// match, each answered from its own index inside the municipality and
+// giving the codes and kana readings it matched; their union (m) is
+// counted, and the page is the first limit+1 of it after the last one
+// shown, in kana order, joined to the register by primary key. Every
+// branch names the municipality; on PostgreSQL row-level security narrows
+// it again, and allows an index only through leakproof comparisons (=, <,
+// >=): prefixes are ranges, and LIKE is only ever a re-check of rows
+// already found.
 
 const searchColumns = `r.tenant_code, r.code, r.name_kanji, r.name_kana, r.alias, r.address, r.birth_date, r.sex,
 	r.mynumber_bidx IS NOT NULL, r.version, r.created_at, r.updated_at`
@@ -453,17 +620,16 @@ func (b *searchSQL) arg(v any) string {
 	return "$" + strconv.Itoa(len(b.args))
 }
 
-// branch adds "SELECT … FROM from WHERE r.tenant_code = $1 AND where
-// [ORDER BY order] LIMIT MaxResults+1".
-func (b *searchSQL) branch(from, where, order string) {
-	q := fmt.Sprintf("SELECT %d AS branch, %s FROM %s WHERE r.tenant_code = $1 AND %s", len(b.branches), searchColumns, from, where)
-	if order != "" {
-		q += " ORDER BY " + order
-	}
-	b.branches = append(b.branches, q+" LIMIT "+strconv.Itoa(MaxResults+1))
+// branch adds "SELECT code, kana FROM from WHERE where", alias naming the
+// table the code and the reading are read from.
+func (b *searchSQL) branch(alias, from, where string) {
+	// The code keeps its own collation: the register's primary key is read
+	// by it (a page is still ordered by it byte by byte).
+	b.branches = append(b.branches, "SELECT "+alias+"code AS code, "+b.text(alias+"name_kana")+" AS kana FROM "+from+" WHERE "+where)
 }
 
-// text is column compared byte by byte, as the prefix indexes are built.
+// text is column compared byte by byte, as the prefix indexes are built
+// and the pages ordered.
 func (b *searchSQL) text(column string) string {
 	if b.engine == store.Postgres {
 		return column + ` COLLATE "C"`
@@ -473,45 +639,72 @@ func (b *searchSQL) text(column string) string {
 
 // keys is where a search reads the names' starts and the dates of birth
 // from: the register itself on SQLite, and on PostgreSQL the table of
-// search keys written after it (migration 0017), with "s" its alias.
-// where starts the branch's condition with the table's municipality.
-func (b *searchSQL) keys() (from, alias, where string) {
+// search keys written after it (migration 0017), with its alias.
+func (b *searchSQL) keys() (from, alias string) {
 	if b.engine == store.Postgres {
-		return "resident_search AS s JOIN residents AS r ON r.tenant_code = s.tenant_code AND r.code = s.code", "s.", "s.tenant_code = $1 AND "
+		return "resident_search AS s", "s."
 	}
-	return "residents AS r", "r.", ""
+	return "residents AS r", "r."
 }
 
-// prefix adds the residents whose column starts with p, in its order.
+// prefix adds the residents whose column starts with p.
 func (b *searchSQL) prefix(column, p string) {
-	from, alias, where := b.keys()
+	from, alias := b.keys()
 	c := b.text(alias + column)
-	b.branch(from, where+c+" >= "+b.arg(p)+" AND "+c+" < "+b.arg(prefixEnd(p)), c+", "+alias+"code")
+	b.branch(alias, from, alias+"tenant_code = $1 AND "+c+" >= "+b.arg(p)+" AND "+c+" < "+b.arg(prefixEnd(p)))
 }
 
-func (pq parsedQuery) sql(e store.Engine, tenant string) (string, []any) {
+// branches adds the branches of pq.
+func (pq parsedQuery) branches(e store.Engine, tenant string) *searchSQL {
 	b := &searchSQL{engine: e}
 	b.arg(tenant)
 	switch pq.by {
 	case ByCode:
-		b.branch("residents AS r", "r.code = "+b.arg(pq.code), "")
+		b.branch("r.", "residents AS r", "r.tenant_code = $1 AND r.code = "+b.arg(pq.code))
 	case ByBirthDate:
-		from, alias, where := b.keys()
-		b.branch(from, where+alias+"birth_date = "+b.arg(dateArg(e, pq.date)), "r.name_kana, r.code")
+		from, alias := b.keys()
+		b.branch(alias, from, alias+"tenant_code = $1 AND "+alias+"birth_date = "+b.arg(dateArg(e, pq.date)))
 	default:
 		for _, p := range pq.patterns {
-			b.name(p)
+			b.pattern(p)
 		}
 	}
-	parts := make([]string, len(b.branches))
-	for i, q := range b.branches {
-		parts[i] = fmt.Sprintf("SELECT * FROM (%s) AS b%d", q, i)
-	}
-	return strings.Join(parts, " UNION ALL "), b.args
+	return b
 }
 
-// name adds the branches of one name pattern.
-func (b *searchSQL) name(p namePattern) {
+// matches is the WITH clause that names the union of the branches m.
+func (b *searchSQL) matches() string {
+	return "WITH m AS (" + strings.Join(b.branches, " UNION ") + ") "
+}
+
+// sql is the statement of one page: limit+1 residents after the key
+// after (nil for the first page), each with the count of all matches.
+func (pq parsedQuery) sql(e store.Engine, tenant string, after *pageKey, limit int) (string, []any) {
+	b := pq.branches(e, tenant)
+	order := "kana, " + b.text("code")
+	q := b.matches() + "SELECT (SELECT count(*) FROM m) AS total, " + searchColumns + " FROM (SELECT code, kana FROM m"
+	if after != nil {
+		q += " WHERE (" + order + ") > (" + b.arg(after.kana) + ", " + b.arg(after.code) + ")"
+	}
+	q += " ORDER BY " + order + " LIMIT " + b.arg(limit+1) + ") AS p"
+	if e == store.Postgres {
+		// A lateral subquery, so that the page's few rows are read by the
+		// primary key whatever the planner guesses of m.
+		q += " CROSS JOIN LATERAL (SELECT * FROM residents AS r WHERE r.tenant_code = $1 AND r.code = p.code LIMIT 1) AS r"
+	} else {
+		q += " JOIN residents AS r ON r.tenant_code = $1 AND r.code = p.code"
+	}
+	return q + " ORDER BY p.kana, " + b.text("p.code"), b.args
+}
+
+// countSQL counts the matches of pq alone.
+func (pq parsedQuery) countSQL(e store.Engine, tenant string) (string, []any) {
+	b := pq.branches(e, tenant)
+	return b.matches() + "SELECT count(*) FROM m", b.args
+}
+
+// pattern adds the branches of one pattern.
+func (b *searchSQL) pattern(p pattern) {
 	var columns []string // the name columns p is searched in, with their given-name column
 	if p.kana {
 		columns = append(columns, "name_kana", "given_kana")
@@ -520,7 +713,8 @@ func (b *searchSQL) name(p namePattern) {
 		columns = append(columns, "name_kanji", "given_kanji")
 	}
 	if utf8.RuneCountInString(p.text) < 3 {
-		// Too short for a trigram: the start of the family or given name.
+		// Too short for a trigram: the start of the family or given name
+		// (an address is at least three characters).
 		for i := 0; i < len(columns); i += 2 {
 			b.prefix(columns[i], p.text)
 			b.prefix(columns[i+1], p.text)
@@ -528,9 +722,12 @@ func (b *searchSQL) name(p namePattern) {
 		return
 	}
 	if b.engine == store.SQLite {
-		// FTS5's trigram index finds p anywhere, spaces included.
+		// FTS5's trigram indexes find p anywhere, spaces included.
 		match := `"` + strings.ReplaceAll(p.text, `"`, `""`) + `"`
+		table := "resident_names"
 		switch {
+		case p.address:
+			table = "resident_addresses"
 		case p.kana && p.kanji:
 			match = "{name_kana name_kanji} : " + match
 		case p.kana:
@@ -538,36 +735,42 @@ func (b *searchSQL) name(p namePattern) {
 		default:
 			match = "name_kanji : " + match
 		}
-		b.branch(`resident_names JOIN resident_search_ids AS i ON i.id = resident_names.rowid
+		b.branch("r.", table+` JOIN resident_search_ids AS i ON i.id = `+table+`.rowid
 			JOIN residents AS r ON r.tenant_code = i.tenant_code AND r.code = i.code`,
-			"i.tenant_code = $1 AND resident_names MATCH "+b.arg(match), "")
+			"i.tenant_code = $1 AND "+table+" MATCH "+b.arg(match))
 		return
 	}
-	// The postings of p's first and last trigram, in code order, each
-	// leading to its resident by the primary key (a lateral subquery, so
-	// that the planner walks the postings and stops at the limit), whose
-	// names are then re-checked.
-	like := "%" + likeEscaper.Replace(p.text) + "%"
-	grams := driving(p.text)
-	postings := "SELECT DISTINCT g.code FROM resident_grams AS g"
-	where := "g.tenant_code = $1 AND g.gram = " + b.arg(grams[0])
-	if len(grams) > 1 {
-		postings += " JOIN resident_grams AS g2 ON g2.tenant_code = g.tenant_code AND g2.code = g.code AND g2.gram = " + b.arg(grams[1])
-	}
-	var recheck []string
+	// The postings of p's first and last trigram, each leading to its
+	// resident by the primary key (a lateral subquery, so that the planner
+	// walks the postings), whose names or address are then re-checked.
+	grams, recheck := "resident_grams", []string{}
 	for i := 0; i < len(columns); i += 2 {
-		recheck = append(recheck, "r."+columns[i]+` LIKE `+b.arg(like)+` ESCAPE '\'`)
+		recheck = append(recheck, "r."+columns[i])
 	}
-	b.branch("("+postings+" WHERE "+where+" ORDER BY g.code OFFSET 0) AS m"+
-		" CROSS JOIN LATERAL (SELECT * FROM residents AS r WHERE r.tenant_code = $1 AND r.code = m.code LIMIT 1) AS r",
-		"("+strings.Join(recheck, " OR ")+")", "")
+	if p.address {
+		grams, recheck = "resident_address_grams", []string{"r.address"}
+	}
+	like := b.arg("%" + likeEscaper.Replace(p.text) + "%")
+	for i := range recheck {
+		recheck[i] += " LIKE " + like + ` ESCAPE '\'`
+	}
+	first := driving(p.text)
+	postings := "SELECT DISTINCT g.code FROM " + grams + " AS g"
+	where := "g.tenant_code = $1 AND g.gram = " + b.arg(first[0])
+	if len(first) > 1 {
+		postings += " JOIN " + grams + " AS g2 ON g2.tenant_code = g.tenant_code AND g2.code = g.code AND g2.gram = " + b.arg(first[1])
+	}
+	b.branch("r.", "("+postings+" WHERE "+where+" OFFSET 0) AS g"+
+		" CROSS JOIN LATERAL (SELECT * FROM residents AS r WHERE r.tenant_code = $1 AND r.code = g.code LIMIT 1) AS r",
+		"("+strings.Join(recheck, " OR ")+")")
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // driving returns the trigrams whose postings a PostgreSQL search for p
 // (three characters or more) reads: its first and its last, which
-// together narrow the most (a family name's start and a given name's end).
+// together narrow the most (a family name's start and a given name's end,
+// a town's name and its block).
 func driving(p string) []string {
 	rs := []rune(p)
 	first, last := string(rs[:3]), string(rs[len(rs)-3:])
@@ -592,12 +795,12 @@ func prefixEnd(p string) string {
 	return p[:len(p)-size] + string(r+1)
 }
 
-// branchScanner scans the branch number before a resident's columns.
-type branchScanner struct {
-	row    store.Scanner
-	branch *int
+// totalScanner scans the count of all matches before a resident's columns.
+type totalScanner struct {
+	row   store.Scanner
+	total *int
 }
 
-func (s branchScanner) Scan(dest ...any) error {
-	return s.row.Scan(append([]any{s.branch}, dest...)...)
+func (s totalScanner) Scan(dest ...any) error {
+	return s.row.Scan(append([]any{s.total}, dest...)...)
 }

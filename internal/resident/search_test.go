@@ -261,10 +261,24 @@ func TestFindAuditDetail(t *testing.T) {
 
 // Each way of searching is answered from an index, on a municipality large
 // enough for the planner to choose (and analysed): on PostgreSQL, as the
-// ordinary role under row-level security, no sequential scan of residents
-// or of the trigram postings; on SQLite, the FTS5 table or an index.
+// ordinary role under row-level security, no sequential scan of residents,
+// of the search keys or of the trigram postings of names and addresses;
+// on SQLite, the FTS5 tables or an index. So are a page after the first
+// and the count read alone (issue 17).
 func TestFindUsesIndexes(t *testing.T) {
-	queries := []string{"0000100001", "1980-04-01", "ヤマ", "タロ", "山田", "太郎", "ヤマダ", "タカハシ　タロウ", "イチロウ", "山田　太郎", "田　花"}
+	type query struct {
+		q     string
+		by    resident.SearchBy
+		paged bool
+		count bool
+	}
+	var queries []query
+	for _, q := range []string{"0000100001", "1980-04-01", "ヤマ", "タロ", "山田", "太郎", "ヤマダ", "タカハシ　タロウ", "イチロウ", "山田　太郎", "田　花",
+		"新宿二丁目", "8番1号", "東京都新宿区西新宿"} {
+		queries = append(queries, query{q: q})
+	}
+	queries = append(queries, query{q: "西新宿", by: resident.ByAddress}, query{q: "ヤマ", paged: true}, query{q: "イチロウ", paged: true},
+		query{q: "新宿二丁目", paged: true}, query{q: "1980-04-01", paged: true}, query{q: "ヤマダ", count: true}, query{q: "西新宿", by: resident.ByAddress, count: true})
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		if _, err := f.svc.Import(clerkCtx(), shinjuku, records(demoInputs(5000, 3))); err != nil {
@@ -273,7 +287,7 @@ func TestFindUsesIndexes(t *testing.T) {
 		if _, err := resident.IndexForSearch(context.Background(), db); err != nil {
 			t.Fatal(err)
 		}
-		analyze := []string{"ANALYZE residents", "ANALYZE resident_search", "ANALYZE resident_grams"}
+		analyze := []string{"ANALYZE residents", "ANALYZE resident_search", "ANALYZE resident_grams", "ANALYZE resident_address_grams"}
 		if db.Engine() == store.SQLite {
 			analyze = []string{"ANALYZE"}
 		}
@@ -283,8 +297,12 @@ func TestFindUsesIndexes(t *testing.T) {
 			}
 		}
 		ctx := store.WithScope(context.Background(), shinjuku)
-		for _, q := range queries {
-			query, args, err := resident.SearchSQL(db.Engine(), shinjuku, q)
+		for _, tt := range queries {
+			q := tt.q
+			query, args, err := resident.SearchSQLBy(db.Engine(), shinjuku, q, tt.by, tt.paged)
+			if tt.count {
+				query, args, err = resident.CountSQL(db.Engine(), shinjuku, q, tt.by)
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -320,8 +338,12 @@ func TestFindUsesIndexes(t *testing.T) {
 			var bad bool
 			if db.Engine() == store.Postgres {
 				bad = strings.Contains(text, "Seq Scan on residents") || strings.Contains(text, "Seq Scan on resident_grams") ||
-					strings.Contains(text, "Seq Scan on resident_search") ||
+					strings.Contains(text, "Seq Scan on resident_search") || strings.Contains(text, "Seq Scan on resident_address_grams") ||
 					!strings.Contains(text, "Index")
+				address := strings.Contains(q, "新宿") || strings.Contains(q, "番")
+				if address != strings.Contains(text, "resident_address_grams") {
+					bad = true // an address is searched in the addresses' postings, a name never
+				}
 			} else {
 				// SQLite names a full scan "SCAN r"; an index use is "SEARCH r USING …".
 				for _, line := range plan {
@@ -332,14 +354,18 @@ func TestFindUsesIndexes(t *testing.T) {
 					}
 				}
 				bad = bad || !strings.Contains(text, "USING INDEX") && !strings.Contains(text, "VIRTUAL TABLE INDEX") && !strings.Contains(text, "PRIMARY KEY")
-				if utf8.RuneCountInString(q) >= 3 && !strings.HasPrefix(q, "0") && !strings.Contains(q, "-") && !strings.Contains(text, "resident_names VIRTUAL TABLE INDEX") {
+				table := "resident_names VIRTUAL TABLE INDEX"
+				if strings.Contains(q, "新宿") || strings.Contains(q, "番") {
+					table = "resident_addresses VIRTUAL TABLE INDEX"
+				}
+				if utf8.RuneCountInString(q) >= 3 && !strings.HasPrefix(q, "0") && !strings.Contains(q, "-") && !strings.Contains(text, table) {
 					bad = true
 				}
 			}
 			if bad {
-				t.Errorf("plan of %q does not use the indexes:\n%s", q, text)
+				t.Errorf("plan of %+v does not use the indexes:\n%s", tt, text)
 			} else {
-				t.Logf("plan of %q:\n%s", q, text)
+				t.Logf("plan of %+v:\n%s", tt, text)
 			}
 		}
 	})
@@ -423,4 +449,241 @@ func TestIndexForSearchSQLite(t *testing.T) {
 	find("ヤマダ", "0000000001", "0000000002")
 	find("イチロウ")
 	find("健太郎", "0000000004")
+}
+
+// addressPeople are the residents the address searches look for.
+var addressPeople = []struct {
+	tenant, code, kanji, kana, address string
+}{
+	{shinjuku, "0000000101", "中村 一郎", "ナカムラ イチロウ", "東京都新宿区西新宿二丁目8番1号"},
+	{shinjuku, "0000000102", "町田 二郎", "マチダ ジロウ", "東京都新宿区西新宿３丁目１番"},
+	{shinjuku, "0000000103", "市川 三郎", "イチカワ サブロウ", "東京都新宿区新宿二丁目5番10号"},
+	{shinjuku, "0000000104", "北条 四郎", "ホウジョウ シロウ", "東京都新宿区北新宿一丁目1番1号"},
+	{sapporo, "0000000101", "中村 一郎", "ナカムラ イチロウ", "北海道札幌市中央区北3条西6丁目"},
+	{sapporo, "0000000105", "西新宿 五郎", "ニシシンジュク ゴロウ", "北海道札幌市中央区西新宿とは別の町1番"},
+}
+
+func addressFixture(t *testing.T, db *store.DB) fixture {
+	t.Helper()
+	f := setup(t, db)
+	for _, p := range addressPeople {
+		if _, err := f.svc.Create(clerkCtx(), p.tenant, resident.Input{Code: p.code, NameKanji: p.kanji, NameKana: p.kana,
+			Address: p.address, BirthDate: "1970-01-01", Sex: "1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+// Issue 17, R-AC-6: staff find people by part of their address — a town
+// (西新宿), a chōme (新宿二丁目, 2丁目 too), a block (北3条) — read as an
+// address when it can only be one or when asked (by=address), found
+// anywhere in the address and only in the searcher's municipality; a
+// name is not matched against addresses unless asked, and an address
+// changed is found by its new text only.
+func TestFindByAddress(t *testing.T) {
+	tests := []struct {
+		tenant, q string
+		by        resident.SearchBy // asked
+		read      resident.SearchBy // as the search read it
+		want      []string
+	}{
+		{shinjuku, "西新宿", resident.ByAddress, resident.ByAddress, []string{"0000000101", "0000000102"}},
+		{shinjuku, "西新宿", "", resident.ByName, []string{}},                                // a town's name alone is read as a name
+		{shinjuku, "新宿二丁目", "", resident.ByAddress, []string{"0000000103", "0000000101"}}, // 西新宿二丁目 holds it too
+		{shinjuku, "西新宿2丁目", "", resident.ByAddress, []string{"0000000101"}},              // as the register writes it, 二丁目
+		{shinjuku, "西新宿3丁目", "", resident.ByAddress, []string{"0000000102"}},              // the register's ３丁目, full width
+		{shinjuku, "8番1号", "", resident.ByAddress, []string{"0000000101"}},
+		{shinjuku, "丁目１番", "", resident.ByAddress, []string{"0000000104", "0000000102"}},
+		{shinjuku, "東京都新宿区", "", resident.ByAddress, []string{"0000000103", "0000000101", "0000000104", "0000000102"}},
+		{shinjuku, "新宿区　北新宿", resident.ByAddress, resident.ByAddress, []string{"0000000104"}},
+		{shinjuku, "北3条", "", resident.ByAddress, []string{}}, // 札幌市's
+		{sapporo, "北3条", "", resident.ByAddress, []string{"0000000101"}},
+		{sapporo, "北３条", "", resident.ByAddress, []string{"0000000101"}},
+		{sapporo, "西新宿", resident.ByAddress, resident.ByAddress, []string{"0000000105"}},
+		{sapporo, "二丁目", "", resident.ByAddress, []string{}},
+		// Names that end as municipalities do are names.
+		{shinjuku, "中村", "", resident.ByName, []string{"0000000101"}},
+		{shinjuku, "町田", "", resident.ByName, []string{"0000000102"}},
+		{shinjuku, "市川", "", resident.ByName, []string{"0000000103"}},
+		{shinjuku, "北条", "", resident.ByName, []string{"0000000104"}},
+		{sapporo, "西新宿", "", resident.ByName, []string{"0000000105"}},
+		{sapporo, "西新宿", resident.ByName, resident.ByName, []string{"0000000105"}},
+		// Asked for: a name, a date, a code.
+		{shinjuku, "イチロウ", resident.ByName, resident.ByName, []string{"0000000101"}},
+		{shinjuku, "1970-01-01", resident.ByBirthDate, resident.ByBirthDate, []string{"0000000103", "0000000101", "0000000104", "0000000102"}},
+		{shinjuku, "0000000104", resident.ByCode, resident.ByCode, []string{"0000000104"}},
+	}
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := addressFixture(t, db)
+		for _, tt := range tests {
+			res, err := f.svc.FindPage(clerkCtx(), tt.tenant, resident.SearchQuery{Q: tt.q, By: tt.by})
+			if err != nil {
+				t.Errorf("Find(%s, %q by %q): %v", tt.tenant, tt.q, tt.by, err)
+				continue
+			}
+			if got := codes(res.Residents); !slices.Equal(got, tt.want) || res.By != tt.read || res.Total != len(tt.want) {
+				t.Errorf("Find(%s, %q by %q) = %v by %s (total %d), want %v by %s", tt.tenant, tt.q, tt.by, got, res.By, res.Total, tt.want, tt.read)
+			}
+			for _, r := range res.Residents {
+				if r.Tenant != tt.tenant {
+					t.Errorf("Find(%q) in %s returned a resident of %s", tt.q, tt.tenant, r.Tenant)
+				}
+			}
+		}
+		// A moved resident is found at the new address only.
+		r, err := f.svc.Get(clerkCtx(), shinjuku, "0000000101")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Update(clerkCtx(), shinjuku, r.Code, r.Version, resident.Input{NameKanji: r.NameKanji, NameKana: r.NameKana,
+			Address: "東京都新宿区歌舞伎町一丁目4番1号", BirthDate: "1970-01-01", Sex: r.Sex}); err != nil {
+			t.Fatal(err)
+		}
+		for q, want := range map[string][]string{"歌舞伎町": {"0000000101"}, "西新宿": {"0000000102"}, "8番1号": {}} {
+			res, err := f.svc.FindPage(clerkCtx(), shinjuku, resident.SearchQuery{Q: q, By: resident.ByAddress})
+			if err != nil || !slices.Equal(codes(res.Residents), want) {
+				t.Errorf("after the move, Find(%q) = %v, %v; want %v", q, codes(res.Residents), err, want)
+			}
+		}
+		if n, err := resident.IndexForSearch(store.WithScope(context.Background(), shinjuku), db); n != 0 || err != nil {
+			t.Fatalf("IndexForSearch after the searches = %d, %v", n, err)
+		}
+	})
+}
+
+// A search asked to read its query a way it cannot be read says so on q;
+// an unknown way is an error on by.
+func TestFindRefusesBy(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := addressFixture(t, db)
+		for _, tt := range []struct {
+			q     string
+			by    resident.SearchBy
+			field string
+		}{
+			{"西新", resident.ByAddress, "q"},
+			{"ヤマダ", resident.ByCode, "q"},
+			{"ヤマダ", resident.ByBirthDate, "q"},
+			{"昭和64年1月8日", resident.ByBirthDate, "q"},
+			{"ヤマダ", "phone", "by"},
+		} {
+			_, err := f.svc.FindPage(clerkCtx(), shinjuku, resident.SearchQuery{Q: tt.q, By: tt.by})
+			fields := errs.Fields(err)
+			if !errs.Is(err, errs.Invalid) || len(fields) != 1 || fields[0].Field != tt.field || fields[0].Reason.JA == "" || fields[0].Reason.EN == "" {
+				t.Errorf("Find(%q by %q) = %v, want a field error on %s", tt.q, tt.by, err, tt.field)
+			}
+		}
+		if _, err := resident.ParseSearchBy("address"); err != nil {
+			t.Errorf("ParseSearchBy(address) = %v", err)
+		}
+	})
+}
+
+// Issue 17: a search pages past one screen in kana order, each page after
+// the last shown, with no resident twice or left out, and the count of
+// all matches counted in the database on every page; a damaged or edited
+// cursor is a field error on cursor (R-AC-6: a cursor cannot reach
+// another municipality's residents).
+func TestFindPages(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := searchFixture(t, db)
+		const n = 2*resident.MaxResults + 13
+		var ins []resident.Input
+		for i := range n {
+			// Two readings, so that the order is the reading's, then the code's.
+			kana := []string{"タナカ イチロウ", "タナカ イチタ"}[i%2]
+			ins = append(ins, resident.Input{Code: fmt.Sprintf("5%09d", i), NameKanji: "田中 一郎", NameKana: kana,
+				Address: "東京都新宿区大久保三丁目1番" + fmt.Sprint(i) + "号", BirthDate: "1960-02-29", Sex: "1"})
+		}
+		if _, err := f.svc.Import(clerkCtx(), shinjuku, records(ins)); err != nil {
+			t.Fatal(err)
+		}
+		// 札幌市 holds the same names, never listed in 新宿区.
+		if _, err := f.svc.Import(clerkCtx(), sapporo, records(ins[:20])); err != nil {
+			t.Fatal(err)
+		}
+		for _, sq := range []resident.SearchQuery{{Q: "タナカ"}, {Q: "田中"}, {Q: "ナカ　イチ"}, {Q: "S35.2.29"}, {Q: "大久保三丁目"},
+			{Q: "田中", Limit: 7}, {Q: "タナ", Limit: 500}} {
+			limit := store.Limit(sq.Limit)
+			var all []resident.Resident
+			pages := 0
+			for {
+				res, err := f.svc.FindPage(clerkCtx(), shinjuku, sq)
+				if err != nil {
+					t.Fatalf("FindPage(%+v): %v", sq, err)
+				}
+				pages++
+				if res.Total != n || len(res.Residents) > limit || res.More != (res.Next != "") {
+					t.Fatalf("FindPage(%+v) page %d: total %d (want %d), %d listed, more %v, next %q", sq, pages, res.Total, n, len(res.Residents), res.More, res.Next)
+				}
+				all = append(all, res.Residents...)
+				if res.Next == "" {
+					break
+				}
+				if len(res.Residents) != limit {
+					t.Fatalf("FindPage(%+v) page %d: %d listed before the end", sq, pages, len(res.Residents))
+				}
+				sq.Cursor = res.Next
+			}
+			if want := (n + limit - 1) / limit; pages != want {
+				t.Errorf("FindPage(%+v): %d pages, want %d", sq, pages, want)
+			}
+			seen := map[string]bool{}
+			for i, r := range all {
+				if seen[r.Code] || r.Tenant != shinjuku {
+					t.Fatalf("FindPage(%+v): %s/%s listed twice or from elsewhere", sq, r.Tenant, r.Code)
+				}
+				seen[r.Code] = true
+				if i > 0 && (all[i-1].NameKana > r.NameKana || all[i-1].NameKana == r.NameKana && all[i-1].Code > r.Code) {
+					t.Fatalf("FindPage(%+v): %s before %s, not in kana order", sq, all[i-1].Code, r.Code)
+				}
+			}
+			if len(all) != n {
+				t.Errorf("FindPage(%+v) listed %d residents over its pages, want %d", sq, len(all), n)
+			}
+		}
+		// A page past the last lists nobody and still counts.
+		past, err := f.svc.FindPage(clerkCtx(), shinjuku, resident.SearchQuery{Q: "タナカ", Cursor: store.EncodeCursor("residents.search", "ヾ", "")})
+		if err != nil || past.Total != n || len(past.Residents) != 0 || past.More || past.Next != "" {
+			t.Fatalf("FindPage(タナカ) past the last = %d listed, total %d, more %v, %v", len(past.Residents), past.Total, past.More, err)
+		}
+		// Damaged, edited, or another list's cursor.
+		good, err := f.svc.FindPage(clerkCtx(), shinjuku, resident.SearchQuery{Q: "タナカ"})
+		if err != nil || good.Next == "" {
+			t.Fatal(err)
+		}
+		for _, c := range []string{"not a cursor", good.Next[:len(good.Next)-2] + "AA", store.EncodeCursor("review", 5)} {
+			_, err := f.svc.FindPage(clerkCtx(), shinjuku, resident.SearchQuery{Q: "タナカ", Cursor: c})
+			fields := errs.Fields(err)
+			if !errs.Is(err, errs.Invalid) || len(fields) != 1 || fields[0].Field != "cursor" {
+				t.Errorf("FindPage with cursor %q = %v, want a field error on cursor", c, err)
+			}
+		}
+		// 新宿区's cursor in 札幌市 pages 札幌市's own residents only.
+		other, err := f.svc.FindPage(clerkCtx(), sapporo, resident.SearchQuery{Q: "タナカ", Cursor: good.Next, Limit: 200})
+		if err != nil || other.Total != 20 {
+			t.Fatalf("札幌市 with 新宿区's cursor: total %d, %v", other.Total, err)
+		}
+		for _, r := range other.Residents {
+			if r.Tenant != sapporo {
+				t.Fatalf("a cursor reached %s from %s", r.Tenant, sapporo)
+			}
+		}
+	})
+}
+
+func TestAddressForms(t *testing.T) {
+	for q, want := range map[string][]string{
+		"西新宿":      {"西新宿"},
+		"西新宿2丁目":   {"西新宿2丁目", "西新宿２丁目", "西新宿二丁目"},
+		"北３条":      {"北３条", "北3条"},
+		"新宿 12丁目":  {"新宿12丁目", "新宿１２丁目", "新宿十二丁目"},
+		"大久保20丁目":  {"大久保20丁目", "大久保２０丁目", "大久保二十丁目"},
+		"ﾆｼｼﾝｼﾞｭｸ": {"ﾆｼｼﾝｼﾞｭｸ", "ニシシンジュク"},
+	} {
+		if got := resident.AddressForms(q); !slices.Equal(got, want) {
+			t.Errorf("AddressForms(%q) = %q, want %q", q, got, want)
+		}
+	}
 }
