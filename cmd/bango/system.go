@@ -23,6 +23,7 @@ import (
 	"bango/internal/metrics"
 	"bango/internal/module"
 	"bango/internal/monitor"
+	"bango/internal/nhi"
 	"bango/internal/notify"
 	"bango/internal/resident"
 	"bango/internal/review"
@@ -41,6 +42,7 @@ type system struct {
 	vault     *vault.Vault
 	tenants   *tenant.Service
 	residents *resident.Service
+	nhi       *nhi.Service
 	users     *identity.Service
 	access    *access.Service
 	review    *review.Service
@@ -56,7 +58,7 @@ type system struct {
 // each declared in its own package (docs/modules.md). A new module is one
 // more entry here.
 func modules(sys *system) []module.Module {
-	return []module.Module{module.Access(sys.access), sys.residents.Module()}
+	return []module.Module{module.Access(sys.access), sys.residents.Module(), sys.nhi.Module()}
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
@@ -151,6 +153,7 @@ func buildSystem(ctx context.Context, cfg *config.Config, log *slog.Logger, db *
 		vault:     v,
 		tenants:   tenant.NewService(db, v),
 		residents: resident.NewService(db, v, log),
+		nhi:       nhi.NewService(db, log),
 		users: identity.NewService(db, v,
 			identity.NewHasherOn(identity.Params{Time: cfg.Argon2Time, MemoryKiB: cfg.Argon2MemoryKiB, Threads: 2},
 				identity.NewSlots(runtime.GOMAXPROCS(0), cfg.Argon2Queue*runtime.GOMAXPROCS(0))),

@@ -36,9 +36,9 @@ type Pattern struct {
 // can be used at once; IS administrators edit them like any other.
 var DefaultPatterns = []Pattern{
 	{Code: "nhi-clerk", Name: "国保担当（業務担当）", Affiliation: "国民健康保険担当課", Job: "資格・賦課・給付の入力と照会", Scope: ScopeTenant,
-		Permissions: []Permission{ResidentRead, ResidentWrite, MyNumberEnter}},
+		Permissions: []Permission{ResidentRead, ResidentWrite, MyNumberEnter, NHIRead, NHIWrite}},
 	{Code: "nhi-checker", Name: "国保担当（確認者）", Affiliation: "国民健康保険担当課", Job: "入力内容の確認", Scope: ScopeTenant,
-		Permissions: []Permission{ResidentRead, ReviewConfirm}},
+		Permissions: []Permission{ResidentRead, NHIRead, ReviewConfirm}},
 	{Code: "number-viewer", Name: "個人番号閲覧者", Affiliation: "国民健康保険担当課", Job: "個人番号の事後確認", Scope: ScopeTenant,
 		Permissions: []Permission{ResidentRead, MyNumberReveal}},
 	{Code: "section-head", Name: "所属長", Affiliation: "業務所管課", Job: "所属職員の権限申請・抽出申請", Scope: ScopeTenant,

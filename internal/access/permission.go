@@ -30,6 +30,8 @@ const (
 	AuditRead      Permission = "audit.read"      // search the audit log, access reports
 	AlertReview    Permission = "alert.review"    // review reveals and alerts
 	LinkageRun     Permission = "linkage.run"     // run data linkage
+	NHIRead        Permission = "nhi.read"        // query NHI households and insured persons
+	NHIWrite       Permission = "nhi.write"       // enter NHI acquisitions, losses, household changes and incomes
 )
 
 // Reach says where a permission can hold.
@@ -70,6 +72,8 @@ var catalogue = map[Permission]Info{
 	AuditRead:      {AuditRead, Either, "監査ログの検索・アクセス報告", "Search the audit log and access reports"},
 	AlertReview:    {AlertReview, Either, "表示記録・警告の点検", "Review reveals and alerts"},
 	LinkageRun:     {LinkageRun, InTenant, "データ連携の実行", "Run data linkage"},
+	NHIRead:        {NHIRead, InTenant, "国保資格の照会", "Query NHI eligibility"},
+	NHIWrite:       {NHIWrite, InTenant, "国保資格の取得・喪失・世帯変更・所得の入力", "Enter NHI acquisitions, losses, household changes and incomes"},
 }
 
 // Catalogue lists every permission, sorted by name.

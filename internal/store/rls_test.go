@@ -87,7 +87,7 @@ func TestRowSecurityCoversEveryTenantTable(t *testing.T) {
 	}
 	// The tables this release knows to be tenant-owned must be found, or
 	// the query above has gone blind.
-	for _, name := range []string{"residents", "audit_events", "staff_users", "alerts"} {
+	for _, name := range []string{"residents", "audit_events", "staff_users", "alerts", "nhi_insured", "nhi_eligibility_events", "nhi_households"} {
 		if _, ok := tables[name]; !ok {
 			t.Fatalf("%s not listed as a table with a municipality column: the catalogue query is wrong (found %v)", name, tables)
 		}

@@ -1,0 +1,372 @@
+package nhi
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"bango/internal/audit"
+	"bango/internal/errs"
+	"bango/internal/store"
+)
+
+// IncomeInput is one person's income of one year as typed into a form,
+// in yen: the figures the 70–74 cost share is decided on.
+type IncomeInput struct {
+	ResidentCode     string `json:"resident_code"`
+	IncomeYear       string `json:"income_year"`        // the calendar year of the income
+	TaxableIncome    string `json:"taxable_income"`     // 住民税課税所得
+	Revenue          string `json:"revenue"`            // 収入
+	OldProvisoIncome string `json:"old_proviso_income"` // 旧ただし書所得
+}
+
+var msgYen = errs.Message{JA: "0以上の金額（円、数字）で入力してください", EN: "must be an amount of yen, 0 or more, in digits"}
+
+func yenField(fe *errs.FieldErrors, field, value string) int64 {
+	v := strings.NewReplacer(",", "", "，", "", "円", "").Replace(strings.TrimSpace(value))
+	if v == "" {
+		fe.Add(field, msgRequired)
+		return 0
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > 1_000_000_000_000 || !digits(v, 1, 13) {
+		fe.Add(field, msgYen)
+		return 0
+	}
+	return n
+}
+
+// RecordIncome keeps a person's income of a year. A later entry for the
+// same person and year is the one in force; the earlier stays as it was.
+func (s *Service) RecordIncome(ctx context.Context, tenant string, in IncomeInput) error {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
+	const action = "nhi.income"
+	code := strings.TrimSpace(in.ResidentCode)
+	var fe errs.FieldErrors
+	residentField(&fe, "resident_code", code)
+	year, err := strconv.Atoi(strings.TrimSpace(in.IncomeYear))
+	if err != nil || year < 1990 || year >= s.today().Year() {
+		fe.Add("income_year", errs.Message{JA: "1990年から昨年までの年（西暦4桁）です", EN: "must be a year from 1990 to last year"})
+	}
+	taxable := yenField(&fe, "taxable_income", in.TaxableIncome)
+	revenue := yenField(&fe, "revenue", in.Revenue)
+	proviso := yenField(&fe, "old_proviso_income", in.OldProvisoIncome)
+	if err := fe.Err(); err != nil {
+		return s.failed(ctx, tenant, action, subjectOf(code), err)
+	}
+	err = s.db.Transact(ctx, func(tx *store.Tx) error {
+		if _, err := lookupResident(ctx, tx, tenant, code); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO nhi_incomes (tenant_code, resident_code, income_year, taxable_income, revenue, old_proviso_income,
+			recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, tenant, code, year, taxable, revenue, proviso, s.now().UTC(), actorOf(ctx)); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: subjectOf(code), Outcome: audit.OK,
+			Detail: "income_year=" + strconv.Itoa(year)})
+	})
+	if err != nil {
+		return s.failed(ctx, tenant, action, subjectOf(code), err)
+	}
+	return nil
+}
+
+// Thresholds are the cost-share figures of one rule version, as data
+// (nhi_cost_share_rules) with the date they hold from.
+type Thresholds struct {
+	Version            string    `json:"version"`
+	EffectiveFrom      time.Time `json:"effective_from"`
+	TaxableIncomeMin   int64     `json:"taxable_income_min"`
+	RevenueSingleMax   int64     `json:"revenue_single_max"`
+	RevenueMultiMax    int64     `json:"revenue_multi_max"`
+	FormerMemberYears  int       `json:"former_member_years"`
+	OldProvisoMax      int64     `json:"old_proviso_max"`
+	OldProvisoBornFrom time.Time `json:"old_proviso_born_from"`
+	Source             string    `json:"source"`
+}
+
+func loadThresholds(ctx context.Context, q store.Querier, e store.Engine, on time.Time) (Thresholds, error) {
+	var t Thresholds
+	err := q.QueryRow(ctx, `SELECT version, effective_from, taxable_income_min, revenue_single_max, revenue_multi_max, former_member_years,
+		old_proviso_max, old_proviso_born_from, source FROM nhi_cost_share_rules WHERE effective_from <= $1 ORDER BY effective_from DESC LIMIT 1`,
+		dateArg(e, on)).Scan(&t.Version, &t.EffectiveFrom, &t.TaxableIncomeMin, &t.RevenueSingleMax, &t.RevenueMultiMax, &t.FormerMemberYears,
+		&t.OldProvisoMax, &t.OldProvisoBornFrom, &t.Source)
+	t.EffectiveFrom, t.OldProvisoBornFrom = dateOnly(t.EffectiveFrom), dateOnly(t.OldProvisoBornFrom)
+	return t, store.ScanErr(err, "70–74 cost-share rule in force on "+Date(on))
+}
+
+// Figures are one person's income figures a decision used.
+type Figures struct {
+	ResidentCode     string    `json:"resident_code"`
+	BirthDate        time.Time `json:"birth_date"`
+	TaxableIncome    int64     `json:"taxable_income"`
+	Revenue          int64     `json:"revenue"`
+	OldProvisoIncome int64     `json:"old_proviso_income"`
+}
+
+// Basis is what decided a ratio: the rule version's thresholds, the
+// figures of each 70–74 member (and of former members who left for 後期高齢者
+// 医療 within the years the rule counts), and the totals compared.
+type Basis struct {
+	IncomeYear       int        `json:"income_year"`
+	Members          []Figures  `json:"members"`
+	Former           []Figures  `json:"former,omitempty"`
+	MaxTaxableIncome int64      `json:"max_taxable_income"`
+	RevenueTotal     int64      `json:"revenue_total"` // the figure compared with the revenue threshold
+	OldProvisoTotal  int64      `json:"old_proviso_total"`
+	Thresholds       Thresholds `json:"thresholds"`
+}
+
+// The rules that decide a ratio, as recorded.
+const (
+	RuleTaxableUnder      = "taxable_income_under"       // 2割: no 70–74 member has 課税所得 at the threshold
+	RuleOldProviso        = "old_proviso_total_at_most"  // 2割 without application: 旧ただし書所得 total
+	RuleRevenueSingle     = "revenue_single_under"       // 2割: one member's 収入 under the single threshold
+	RuleRevenueMulti      = "revenue_multi_under"        // 2割: two or more members' 収入 under the multi threshold
+	RuleRevenueWithFormer = "revenue_with_former_under"  // 2割: one member with a former member, 収入 under the multi threshold
+	RuleTaxableAtOrAbove  = "taxable_income_at_or_above" // 3割 (現役並み所得)
+)
+
+// decide applies thresholds t to the figures of a household's 70–74
+// members and former members: the ratio (2 or 3 割), the rule that
+// decided it and the basis.
+func decide(t Thresholds, members, former []Figures) (int, string, Basis) {
+	b := Basis{Members: members, Former: former, Thresholds: t}
+	bornAfter := false
+	for _, m := range members {
+		b.MaxTaxableIncome = max(b.MaxTaxableIncome, m.TaxableIncome)
+		b.RevenueTotal += m.Revenue
+		b.OldProvisoTotal += m.OldProvisoIncome
+		if !m.BirthDate.Before(t.OldProvisoBornFrom) {
+			bornAfter = true
+		}
+	}
+	switch {
+	case b.MaxTaxableIncome < t.TaxableIncomeMin:
+		return 2, RuleTaxableUnder, b
+	case bornAfter && b.OldProvisoTotal <= t.OldProvisoMax:
+		return 2, RuleOldProviso, b
+	case len(members) >= 2 && b.RevenueTotal < t.RevenueMultiMax:
+		return 2, RuleRevenueMulti, b
+	case len(members) == 1 && b.RevenueTotal < t.RevenueSingleMax:
+		return 2, RuleRevenueSingle, b
+	case len(members) == 1 && len(former) > 0:
+		total := b.RevenueTotal
+		for _, f := range former {
+			total += f.Revenue
+		}
+		if total < t.RevenueMultiMax {
+			b.RevenueTotal = total
+			return 2, RuleRevenueWithFormer, b
+		}
+	}
+	return 3, RuleTaxableAtOrAbove, b
+}
+
+// Decision is a recorded 70–74 cost-share decision of a household.
+type Decision struct {
+	ID          int64     `json:"id"`
+	Household   int64     `json:"household"`
+	PeriodFrom  time.Time `json:"period_from"`
+	PeriodTo    time.Time `json:"period_to"` // the 31 July that ends the period
+	Ratio       int       `json:"ratio"`     // 2 or 3 (割)
+	Rule        string    `json:"rule"`
+	RuleVersion string    `json:"rule_version"`
+	Basis       Basis     `json:"basis"`
+	DecidedAt   time.Time `json:"decided_at"`
+	DecidedBy   string    `json:"decided_by"`
+}
+
+// period is the cost-share period a decision on on belongs to: from on to
+// the next 31 July, on the income of the calendar year before the
+// August that begins it (decided each 1 August, and again on a change).
+func period(on time.Time) (to time.Time, incomeYear int) {
+	y := on.Year()
+	if on.Month() < time.August {
+		y--
+	}
+	return date(y+1, time.July, 31), y - 1
+}
+
+var msgNoElderly = errs.Message{JA: "この日に70〜74歳の被保険者がいない世帯です", EN: "has no insured member aged 70 to 74 on this date"}
+
+// DetermineCostShare decides the cost share of household id's 70–74
+// members from on (YYYY-MM-DD) to the end of July, records the decision
+// with its basis, and returns it (R-NHI-3). Each member decided for has
+// the decision as an event.
+func (s *Service) DetermineCostShare(ctx context.Context, tenant string, id int64, on string) (Decision, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
+	const action = "nhi.cost_share"
+	hsub := audit.Subject{Type: "nhi_household", ID: strconv.FormatInt(id, 10)}
+	var fe errs.FieldErrors
+	var d Decision
+	d.Household = id
+	if !dateField(&fe, "on", on, &d.PeriodFrom) {
+		return Decision{}, s.failed(ctx, tenant, action, hsub, fe.Err())
+	}
+	var codes []string
+	err := s.db.Transact(ctx, func(tx *store.Tx) error {
+		var err error
+		codes, err = s.determine(ctx, tx, tenant, &d)
+		if err != nil {
+			return err
+		}
+		basis, err := json.Marshal(d.Basis)
+		if err != nil {
+			return err
+		}
+		d.DecidedAt, d.DecidedBy = s.now().UTC().Truncate(time.Microsecond), actorOf(ctx)
+		e := tx.Engine()
+		if err := tx.QueryRow(ctx, `INSERT INTO nhi_cost_share_decisions (tenant_code, household_id, period_from, period_to, ratio, rule, rule_version,
+			basis, decided_at, decided_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+			tenant, id, dateArg(e, d.PeriodFrom), dateArg(e, d.PeriodTo), d.Ratio, d.Rule, d.RuleVersion, string(basis), d.DecidedAt, d.DecidedBy).Scan(&d.ID); err != nil {
+			return store.Translate(err)
+		}
+		detail := "household=" + hsub.ID + " ratio=" + strconv.Itoa(d.Ratio) + " rule=" + d.Rule + " rule_version=" + d.RuleVersion +
+			" period=" + Date(d.PeriodFrom) + ".." + Date(d.PeriodTo) + " income_year=" + strconv.Itoa(d.Basis.IncomeYear)
+		for _, c := range codes {
+			if err := audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: subjectOf(c), Outcome: audit.OK, Detail: detail}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Decision{}, s.failed(ctx, tenant, action, hsub, err)
+	}
+	return d, nil
+}
+
+// determine fills d from the household as of d.PeriodFrom and returns the
+// 70–74 members decided for.
+func (s *Service) determine(ctx context.Context, q store.Querier, tenant string, d *Decision) ([]string, error) {
+	e := s.db.Engine()
+	on := d.PeriodFrom
+	var fe errs.FieldErrors
+	if err := store.TenantExists(ctx, q, tenant); err != nil {
+		return nil, err
+	}
+	if _, exists, err := headOn(ctx, q, e, tenant, d.Household, on); err != nil {
+		return nil, err
+	} else if !exists {
+		fe.Add("household", msgHouseholdMissing)
+		return nil, fe.Err()
+	}
+	t, err := loadThresholds(ctx, q, e, on)
+	if err != nil {
+		return nil, err
+	}
+	var incomeYear int
+	d.PeriodTo, incomeYear = period(on)
+	members, err := membersOn(ctx, q, e, tenant, d.Household, on)
+	if err != nil {
+		return nil, err
+	}
+	var elderly []string
+	var figures []Figures
+	for _, c := range members {
+		r, err := lookupResident(ctx, q, tenant, c)
+		if err != nil {
+			return nil, err
+		}
+		if !on.Before(Elderly70From(r.birth)) && on.Before(Birthday75(r.birth)) {
+			f, err := incomeOf(ctx, q, tenant, r, incomeYear, &fe)
+			if err != nil {
+				return nil, err
+			}
+			elderly, figures = append(elderly, c), append(figures, f)
+		}
+	}
+	if len(elderly) == 0 {
+		fe.Add("household", msgNoElderly)
+		return nil, fe.Err()
+	}
+	// Former members: left this household for 後期高齢者医療 within the
+	// years the rule counts (特定同一世帯所属者).
+	type gone struct {
+		code string
+		on   time.Time
+	}
+	losses, err := store.Rows(func(row store.Scanner) (gone, error) {
+		var g gone
+		err := row.Scan(&g.code, &g.on)
+		g.on = dateOnly(g.on)
+		return g, err
+	})(q.Query(ctx, `SELECT resident_code, effective_date FROM nhi_eligibility_events WHERE tenant_code = $1 AND kind = 'loss' AND reason = $2
+		AND effective_date > $3 AND effective_date <= $4 ORDER BY resident_code, effective_date`,
+		tenant, LossLateElderly, dateArg(e, on.AddDate(-t.FormerMemberYears, 0, 0)), dateArg(e, on)))
+	if err != nil {
+		return nil, err
+	}
+	var former []Figures
+	for _, g := range losses {
+		hh, err := membershipOn(ctx, q, e, tenant, g.code, g.on.AddDate(0, 0, -1))
+		if err != nil {
+			return nil, err
+		}
+		if hh != d.Household {
+			continue
+		}
+		r, err := lookupResident(ctx, q, tenant, g.code)
+		if err != nil {
+			return nil, err
+		}
+		f, err := incomeOf(ctx, q, tenant, r, incomeYear, &fe)
+		if err != nil {
+			return nil, err
+		}
+		former = append(former, f)
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	d.Ratio, d.Rule, d.Basis = decide(t, figures, former)
+	d.Basis.IncomeYear, d.RuleVersion = incomeYear, t.Version
+	return elderly, nil
+}
+
+// incomeOf reads the income of r in year in force now, adding a field
+// error when none was entered.
+func incomeOf(ctx context.Context, q store.Querier, tenant string, r residentOf, year int, fe *errs.FieldErrors) (Figures, error) {
+	f := Figures{ResidentCode: r.code, BirthDate: r.birth}
+	err := q.QueryRow(ctx, `SELECT taxable_income, revenue, old_proviso_income FROM nhi_incomes WHERE tenant_code = $1 AND resident_code = $2
+		AND income_year = $3 ORDER BY id DESC LIMIT 1`, tenant, r.code, year).Scan(&f.TaxableIncome, &f.Revenue, &f.OldProvisoIncome)
+	if err != nil && errs.Is(store.ScanErr(err, "income"), errs.NotFound) {
+		y := strconv.Itoa(year)
+		fe.Add("income", errs.Message{JA: "宛名番号 " + r.code + " の" + y + "年の所得が登録されていません",
+			EN: "no income of " + y + " is entered for resident " + r.code})
+		return f, nil
+	}
+	return f, store.Translate(err)
+}
+
+// CostShareDecisions lists the decisions recorded for household id, the
+// latest first. Reading them is an event of the household.
+func (s *Service) CostShareDecisions(ctx context.Context, tenant string, id int64) ([]Decision, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
+	var out []Decision
+	err := s.db.Read(ctx, func(q store.Querier) (err error) {
+		out, err = store.Rows(func(row store.Scanner) (Decision, error) {
+			var d Decision
+			var basis string
+			err := row.Scan(&d.ID, &d.Household, &d.PeriodFrom, &d.PeriodTo, &d.Ratio, &d.Rule, &d.RuleVersion, &basis, &d.DecidedAt, &d.DecidedBy)
+			if err != nil {
+				return d, err
+			}
+			d.PeriodFrom, d.PeriodTo, d.DecidedAt = dateOnly(d.PeriodFrom), dateOnly(d.PeriodTo), d.DecidedAt.UTC()
+			return d, json.Unmarshal([]byte(basis), &d.Basis)
+		})(q.Query(ctx, `SELECT id, household_id, period_from, period_to, ratio, rule, rule_version, basis, decided_at, decided_by
+			FROM nhi_cost_share_decisions WHERE tenant_code = $1 AND household_id = $2 ORDER BY id DESC`, tenant, id))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "nhi.cost_share.read", Outcome: audit.OK,
+		Subject: audit.Subject{Type: "nhi_household", ID: strconv.FormatInt(id, 10)}, Detail: "decisions=" + strconv.Itoa(len(out))}); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,167 @@
+package nhi_test
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"bango/internal/nhi"
+	"bango/internal/store"
+	"bango/internal/testutil"
+)
+
+// R-NHI-1: a household and each person read as of any past date after a
+// split, a merge and a change of head, with the timeline of versions and
+// moves; a change that would put a person in two households, or leave a
+// household without a head, is refused and writes nothing.
+func TestHouseholdAsOf(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		for _, r := range [][3]string{
+			{"500001", "アオキ　イチロウ", "1970-05-01"},
+			{"500002", "アオキ　ハナコ", "1972-06-01"},
+			{"500003", "アオキ　ジロウ", "2000-07-01"},
+			{"500004", "イノウエ　サブロウ", "1965-08-01"},
+			{"500005", "イノウエ　ミツコ", "1940-09-01"}, // not insured: heads a household as 擬制世帯主
+		} {
+			f.person(t, shinjuku, r[0], r[1], r[2])
+		}
+		clerk := testutil.As("clerk")
+		h1 := f.newHousehold(t, "500001", "500001", "2024-04-01", "5001")
+		f.join(t, "500002", h1, "2024-04-01", "5001", "02")
+		f.join(t, "500003", h1, "2024-04-01", "5001", "03")
+		h3 := f.newHousehold(t, "500004", "500005", "2024-04-01", "5004")
+		change := func(in nhi.HouseholdChangeInput) error {
+			t.Helper()
+			p, err := f.nhi.ProposeHouseholdChange(clerk, shinjuku, in)
+			if err == nil {
+				f.enter(t, p, nil)
+			}
+			return err
+		}
+		// Refused, each naming its field.
+		for _, tc := range []struct {
+			name string
+			in   nhi.HouseholdChangeInput
+			want string
+		}{
+			{"a split whose new head stays behind", nhi.HouseholdChangeInput{Household: h1, Change: nhi.ChangeSplit, EffectiveOn: "2025-04-01", NotifiedOn: "2025-04-01",
+				Members: []string{"500002", "500003"}, NewHead: "500001"}, "new_head"},
+			{"a split taking the head away from members", nhi.HouseholdChangeInput{Household: h1, Change: nhi.ChangeSplit, EffectiveOn: "2025-04-01", NotifiedOn: "2025-04-01",
+				Members: []string{"500001"}, NewHead: "500001"}, "members"},
+			{"a split of someone not in the household", nhi.HouseholdChangeInput{Household: h1, Change: nhi.ChangeSplit, EffectiveOn: "2025-04-01", NotifiedOn: "2025-04-01",
+				Members: []string{"500004"}, NewHead: "500004"}, "members"},
+			{"a head from another household", nhi.HouseholdChangeInput{Household: h1, Change: nhi.ChangeHead, EffectiveOn: "2025-04-01", NotifiedOn: "2025-04-01",
+				NewHead: "500004"}, "new_head"},
+			{"the head already", nhi.HouseholdChangeInput{Household: h1, Change: nhi.ChangeHead, EffectiveOn: "2025-04-01", NotifiedOn: "2025-04-01",
+				NewHead: "500001"}, "new_head"},
+			{"a merge into itself", nhi.HouseholdChangeInput{Household: h1, Change: nhi.ChangeMerge, EffectiveOn: "2025-04-01", NotifiedOn: "2025-04-01", Into: h1}, "into"},
+			{"before the household exists", nhi.HouseholdChangeInput{Household: h1, Change: nhi.ChangeHead, EffectiveOn: "2024-03-01", NotifiedOn: "2024-03-01",
+				NewHead: "500002"}, "household"},
+			{"an unknown change", nhi.HouseholdChangeInput{Household: h1, Change: "swap", EffectiveOn: "2025-04-01", NotifiedOn: "2025-04-01"}, "change"},
+		} {
+			before := rows(t, db)
+			if got := fields(change(tc.in)); got != tc.want {
+				t.Errorf("%s: fields %s, want %s", tc.name, got, tc.want)
+			}
+			if rows(t, db) != before {
+				t.Errorf("%s: a refused change wrote rows", tc.name)
+			}
+		}
+		// 2025-04-01: the children's household splits off, headed by 500002.
+		if err := change(nhi.HouseholdChangeInput{Household: h1, Change: nhi.ChangeSplit, EffectiveOn: "2025-04-01", NotifiedOn: "2025-04-20",
+			Members: []string{"500002", "500003"}, NewHead: "500002", Kigo: "新宿西"}); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := f.nhi.Get(clerk, shinjuku, "500003", "2025-04-01")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h2 := rec.Person.Household
+		if h2 == h1 || h2 == 0 || rec.Person.Kigo != "新宿西" {
+			t.Fatalf("after the split: %+v", rec.Person)
+		}
+		// 2026-04-01: it merges into 500004's household (whose head is not insured).
+		if err := change(nhi.HouseholdChangeInput{Household: h2, Change: nhi.ChangeMerge, EffectiveOn: "2026-04-01", NotifiedOn: "2026-04-01", Into: h3}); err != nil {
+			t.Fatal(err)
+		}
+		// 2026-06-01: 500001's household gets a head outside NHI.
+		if err := change(nhi.HouseholdChangeInput{Household: h1, Change: nhi.ChangeHead, EffectiveOn: "2026-06-01", NotifiedOn: "2026-06-01", NewHead: "500005"}); err == nil {
+			t.Fatal("500005 heads a household already and became head of another")
+		}
+		f.person(t, shinjuku, "500006", "アオキ　タケシ", "1945-01-01")
+		if err := change(nhi.HouseholdChangeInput{Household: h1, Change: nhi.ChangeHead, EffectiveOn: "2026-06-01", NotifiedOn: "2026-06-01", NewHead: "500006"}); err != nil {
+			t.Fatal(err)
+		}
+		// The past, as it was.
+		for _, tc := range []struct {
+			hh      int64
+			on      string
+			exists  bool
+			head    string
+			pseudo  bool
+			members []string
+		}{
+			{h1, "2025-03-31", true, "500001", false, []string{"500001", "500002", "500003"}},
+			{h1, "2025-04-01", true, "500001", false, []string{"500001"}},
+			{h2, "2025-03-31", false, "", false, []string{}},
+			{h2, "2025-04-01", true, "500002", false, []string{"500002", "500003"}},
+			{h2, "2026-03-31", true, "500002", false, []string{"500002", "500003"}},
+			{h2, "2026-04-01", false, "", false, []string{}},
+			{h3, "2026-03-31", true, "500005", true, []string{"500004"}},
+			{h3, "2026-04-01", true, "500005", true, []string{"500002", "500003", "500004"}},
+			{h1, "2026-05-31", true, "500001", false, []string{"500001"}},
+			{h1, "2026-06-01", true, "500006", true, []string{"500001"}},
+		} {
+			v, err := f.nhi.Household(clerk, shinjuku, tc.hh, tc.on)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Exists != tc.exists || v.Head != tc.head || v.PseudoHead != tc.pseudo || !cmp.Equal(codes(v.Members), tc.members) {
+				t.Errorf("household %d on %s: exists %v head %q pseudo %v members %v, want %v %q %v %v", tc.hh, tc.on, v.Exists, v.Head, v.PseudoHead,
+					codes(v.Members), tc.exists, tc.head, tc.pseudo, tc.members)
+			}
+			page, err := f.nhi.Find(clerk, shinjuku, nhi.Query{Household: tc.hh, AsOf: tc.on}, "", 0)
+			n, cerr := f.nhi.Count(clerk, shinjuku, nhi.Query{Household: tc.hh, AsOf: tc.on})
+			if err != nil || cerr != nil || !cmp.Equal(codes(page.Items), tc.members) || n != len(tc.members) {
+				t.Errorf("search of household %d on %s: %v (%d) %v %v", tc.hh, tc.on, codes(page.Items), n, err, cerr)
+			}
+		}
+		// The timelines: nothing was overwritten.
+		v, _ := f.nhi.Household(clerk, shinjuku, h2, "")
+		var events []string
+		for _, hv := range v.Versions {
+			events = append(events, nhi.Date(hv.ValidFrom)+" "+hv.Event+" "+hv.Head+" "+itoa(hv.Related))
+		}
+		if want := []string{"2025-04-01 split 500002 " + itoa(h1), "2026-04-01 merged  " + itoa(h3)}; !cmp.Equal(events, want) {
+			t.Errorf("versions of the split household: %q, want %q", events, want)
+		}
+		if !v.Versions[0].Late || v.Versions[1].Late {
+			t.Errorf("a split notified after 19 days is late (遡及), one on the day is not: %+v", v.Versions)
+		}
+		var moves []string
+		for _, m := range v.Moves {
+			moves = append(moves, nhi.Date(m.On)+" "+m.ResidentCode+" "+map[bool]string{true: "joined", false: "left for " + itoa(m.Other)}[m.Joined])
+		}
+		if want := []string{"2025-04-01 500002 joined", "2025-04-01 500003 joined", "2026-04-01 500002 left for " + itoa(h3),
+			"2026-04-01 500003 left for " + itoa(h3)}; !cmp.Equal(moves, want) {
+			t.Errorf("moves of the split household: %q, want %q", moves, want)
+		}
+		rec, _ = f.nhi.Get(clerk, shinjuku, "500003", "2024-06-01")
+		var hist []int64
+		for _, m := range rec.Memberships {
+			hist = append(hist, m.Household)
+		}
+		if rec.Person.Household != h1 || !cmp.Equal(hist, []int64{h1, h2, h3}) {
+			t.Errorf("500003 on 2024-06-01 in %d, memberships %v", rec.Person.Household, hist)
+		}
+		// A change behind a later one is refused: records are not rewritten.
+		if err := change(nhi.HouseholdChangeInput{Household: h1, Change: nhi.ChangeHead, EffectiveOn: "2026-05-01", NotifiedOn: "2026-05-01", NewHead: "500001"}); fields(err) != "effective_on,new_head" && fields(err) != "effective_on" {
+			t.Errorf("a change before a later version: %v", err)
+		}
+		// Every member a change concerned has it as an event.
+		if n := testutil.CountEvents(t, db, `action = 'nhi.household' AND subject_type = 'nhi_insured' AND subject_id = '500003'`); n != 2 {
+			t.Errorf("500003 has %d household events, want 2 (split, merge)", n)
+		}
+	})
+}

@@ -1,0 +1,486 @@
+package nhi
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/width"
+
+	"bango/internal/audit"
+	"bango/internal/errs"
+	"bango/internal/store"
+)
+
+// Person is an insured person (被保険者) as of a date.
+type Person struct {
+	Tenant       string    `json:"tenant"`
+	ResidentCode string    `json:"resident_code"`
+	NameKanji    string    `json:"name_kanji"`
+	NameKana     string    `json:"name_kana"`
+	BirthDate    time.Time `json:"birth_date"`
+	Kigo         string    `json:"kigo"`   // the household's 記号 on AsOf
+	Number       string    `json:"number"` // 番号
+	Branch       string    `json:"branch"` // 枝番
+	Household    int64     `json:"household"`
+	AsOf         time.Time `json:"as_of"`
+	Insured      bool      `json:"insured"` // insured on AsOf
+}
+
+// InsuredNumber is the number as printed: 記号・番号（枝番）.
+func (p Person) InsuredNumber() string {
+	return p.Kigo + "・" + p.Number + "（" + p.Branch + "）"
+}
+
+// Query is what a clerk searches insured persons by; every field given
+// must match. The list is of persons insured on AsOf (today when empty).
+type Query struct {
+	Number       string // 番号, or 番号-枝番
+	ResidentCode string
+	KanaPrefix   string // the start of the name in katakana
+	BirthDate    string // YYYY-MM-DD
+	Household    int64
+	AsOf         string // YYYY-MM-DD
+}
+
+type parsedQuery struct {
+	number, branch, code, kana string
+	birth, asOf                time.Time
+	household                  int64
+	shown                      string // what was asked, for the event: never a name
+}
+
+func (s *Service) parseQuery(q Query) (parsedQuery, error) {
+	var fe errs.FieldErrors
+	p := parsedQuery{code: strings.TrimSpace(q.ResidentCode), kana: normalizeKana(q.KanaPrefix), household: q.Household, asOf: s.today()}
+	var by []string
+	if n := strings.TrimSpace(q.Number); n != "" {
+		p.number, p.branch, _ = strings.Cut(n, "-")
+		if !digits(p.number, 1, 10) {
+			fe.Add("number", msgNumber)
+		}
+		if p.branch != "" && !digits(p.branch, 2, 2) {
+			fe.Add("number", msgBranch)
+		}
+		by = append(by, "number")
+	}
+	if p.code != "" {
+		if !digits(p.code, 1, 15) {
+			fe.Add("resident_code", msgResident)
+		}
+		by = append(by, "resident_code")
+	}
+	if p.kana != "" {
+		if !isKana(p.kana) || utf8.RuneCountInString(p.kana) > 30 {
+			fe.Add("kana", errs.Message{JA: "カタカナ30文字以内で入力してください", EN: "must be at most 30 katakana"})
+		}
+		by = append(by, "kana")
+	}
+	if strings.TrimSpace(q.BirthDate) != "" {
+		dateField(&fe, "birth_date", q.BirthDate, &p.birth)
+		by = append(by, "birth_date")
+	}
+	if p.household != 0 {
+		by = append(by, "household")
+	}
+	if strings.TrimSpace(q.AsOf) != "" {
+		dateField(&fe, "as_of", q.AsOf, &p.asOf)
+	}
+	p.shown = "by=" + strings.Join(by, ",") + " as_of=" + Date(p.asOf)
+	return p, fe.Err()
+}
+
+// The household of i's person on the query's date ($2).
+const householdOnSQL = `(SELECT m.household_id FROM nhi_memberships m WHERE m.tenant_code = i.tenant_code AND m.resident_code = i.resident_code
+	AND m.valid_from <= $2 ORDER BY m.valid_from DESC, m.id DESC LIMIT 1)`
+
+// where is the condition of a search and its arguments ($1 tenant, $2 date).
+func (p parsedQuery) where(e store.Engine, tenant string) (string, []any) {
+	args := []any{tenant, dateArg(e, p.asOf)}
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	var b strings.Builder
+	b.WriteString(` FROM nhi_insured i JOIN residents r ON r.tenant_code = i.tenant_code AND r.code = i.resident_code
+		WHERE i.tenant_code = $1
+		AND (SELECT e.kind FROM nhi_eligibility_events e WHERE e.tenant_code = i.tenant_code AND e.resident_code = i.resident_code
+			AND e.effective_date <= $2 ORDER BY e.effective_date DESC, e.id DESC LIMIT 1) = 'acquire'`)
+	if p.number != "" {
+		b.WriteString(` AND i.number = ` + arg(p.number))
+		if p.branch != "" {
+			b.WriteString(` AND i.branch = ` + arg(p.branch))
+		}
+	}
+	if p.code != "" {
+		b.WriteString(` AND i.resident_code = ` + arg(p.code))
+	}
+	if p.kana != "" {
+		n := arg(utf8.RuneCountInString(p.kana))
+		b.WriteString(` AND substr(r.name_kana, 1, ` + n + `) = ` + arg(p.kana))
+	}
+	if !p.birth.IsZero() {
+		b.WriteString(` AND r.birth_date = ` + arg(dateArg(e, p.birth)))
+	}
+	if p.household != 0 {
+		b.WriteString(` AND ` + householdOnSQL + ` = ` + arg(p.household))
+	}
+	return b.String(), args
+}
+
+func scanPerson(row store.Scanner) (Person, error) {
+	var p Person
+	err := row.Scan(&p.ResidentCode, &p.NameKanji, &p.NameKana, &p.BirthDate, &p.Number, &p.Branch, &p.Household, &p.Kigo)
+	p.BirthDate = dateOnly(p.BirthDate)
+	return p, err
+}
+
+// Find lists one page of the persons insured on q.AsOf that match q, by
+// resident code: cursor is a page's Next ("" for the first), limit is
+// clamped by store.Limit. The search is an event of every person listed.
+func (s *Service) Find(ctx context.Context, tenant string, q Query, cursor string, limit int) (store.Page[Person], error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
+	pq, err := s.parseQuery(q)
+	if err != nil {
+		return store.Page[Person]{}, s.failed(ctx, tenant, "nhi.search", audit.Subject{Type: "query"}, err)
+	}
+	where, args := pq.where(s.db.Engine(), tenant)
+	var after string
+	if ok, err := store.DecodeCursor(cursor, "nhi", &after); err != nil {
+		return store.Page[Person]{}, err
+	} else if ok {
+		args = append(args, after)
+		where += ` AND i.resident_code > $` + strconv.Itoa(len(args))
+	}
+	limit = store.Limit(limit)
+	args = append(args, limit+1)
+	query := `SELECT i.resident_code, r.name_kanji, r.name_kana, r.birth_date, i.number, i.branch, COALESCE(` + householdOnSQL + `, 0),
+		COALESCE((SELECT h.kigo FROM nhi_households h WHERE h.tenant_code = i.tenant_code AND h.id = ` + householdOnSQL + `), '')` +
+		where + ` ORDER BY i.resident_code LIMIT $` + strconv.Itoa(len(args))
+	var rows []Person
+	err = s.db.Read(ctx, func(db store.Querier) (err error) {
+		rows, err = store.Rows(scanPerson)(db.Query(ctx, query, args...))
+		return err
+	})
+	if err != nil {
+		return store.Page[Person]{}, err
+	}
+	page := store.PageOf(rows, limit, "nhi", func(p Person) []any { return []any{p.ResidentCode} })
+	codes := make([]string, len(page.Items))
+	for i := range page.Items {
+		page.Items[i].Tenant, page.Items[i].AsOf, page.Items[i].Insured = tenant, pq.asOf, true
+		codes[i] = page.Items[i].ResidentCode
+	}
+	detail := pq.shown + " found=" + strconv.Itoa(len(codes))
+	if page.More {
+		detail += "+"
+	}
+	if err := s.recordReads(ctx, tenant, "nhi.search", codes, detail); err != nil {
+		return store.Page[Person]{}, err // no search without its record
+	}
+	return page, nil
+}
+
+// Count counts what Find lists, however many, in the database.
+func (s *Service) Count(ctx context.Context, tenant string, q Query) (int, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
+	pq, err := s.parseQuery(q)
+	if err != nil {
+		return 0, err
+	}
+	where, args := pq.where(s.db.Engine(), tenant)
+	var n int
+	err = s.db.ReadRow(ctx, `SELECT count(*)`+where, args...).Scan(&n)
+	return n, store.Translate(err)
+}
+
+// recordReads records that codes were read (one event each, the insured
+// person its subject), or, when none was, one event of the query.
+func (s *Service) recordReads(ctx context.Context, tenant, action string, codes []string, detail string) error {
+	if len(codes) == 0 {
+		return audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: action, Subject: audit.Subject{Type: "query"}, Outcome: audit.OK, Detail: detail})
+	}
+	return s.db.Transact(ctx, func(tx *store.Tx) error {
+		for _, c := range codes {
+			if err := audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: subjectOf(c), Outcome: audit.OK, Detail: detail}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Membership is one row of a person's household history: from ValidFrom
+// they belong to Household (0: to none).
+type Membership struct {
+	Household  int64     `json:"household"`
+	ValidFrom  time.Time `json:"valid_from"`
+	RecordedAt time.Time `json:"recorded_at"`
+	RecordedBy string    `json:"recorded_by"`
+}
+
+// PersonRecord is an insured person as of a date with their whole
+// history: eligibility events and periods, household memberships, and
+// the dates age brings.
+type PersonRecord struct {
+	Person        Person             `json:"person"`
+	Periods       []Period           `json:"periods"`
+	Events        []EligibilityEvent `json:"events"`
+	Memberships   []Membership       `json:"memberships"`
+	Birthday75    time.Time          `json:"birthday75"`     // NHI is lost on it (後期高齢者医療)
+	Elderly70From time.Time          `json:"elderly70_from"` // the 70–74 cost share applies from
+	ScheduledLoss time.Time          `json:"scheduled_loss,omitzero"`
+}
+
+// Get returns the insured person with resident code as of asOf (YYYY-MM-DD,
+// today when empty), with their history. Someone never insured here, or of
+// another municipality, is not found (a recorded probe). The read is an
+// event.
+func (s *Service) Get(ctx context.Context, tenant, code, asOf string) (PersonRecord, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
+	const action = "nhi.read"
+	on := s.today()
+	if strings.TrimSpace(asOf) != "" {
+		var fe errs.FieldErrors
+		if !dateField(&fe, "as_of", asOf, &on) {
+			return PersonRecord{}, fe.Err()
+		}
+	}
+	var rec PersonRecord
+	err := s.db.Read(ctx, func(q store.Querier) (err error) {
+		rec, err = s.person(ctx, q, tenant, code, on)
+		return err
+	})
+	if err != nil {
+		return PersonRecord{}, s.failed(ctx, tenant, action, subjectOf(code), err)
+	}
+	if err := s.recordReads(ctx, tenant, action, []string{code}, "as_of="+Date(on)); err != nil {
+		return PersonRecord{}, err
+	}
+	return rec, nil
+}
+
+func (s *Service) person(ctx context.Context, q store.Querier, tenant, code string, on time.Time) (PersonRecord, error) {
+	e := s.db.Engine()
+	number, branch, ok, err := insuredNumberOf(ctx, q, tenant, code)
+	if err != nil {
+		return PersonRecord{}, err
+	}
+	if !ok {
+		return PersonRecord{}, errs.E(errs.NotFound, "insured person %s not found", code)
+	}
+	r, err := lookupResident(ctx, q, tenant, code)
+	if err != nil {
+		return PersonRecord{}, err
+	}
+	rec := PersonRecord{Person: Person{Tenant: tenant, ResidentCode: code, NameKanji: r.nameKanji, NameKana: r.nameKana, BirthDate: r.birth,
+		Number: number, Branch: branch, AsOf: on}, Birthday75: Birthday75(r.birth), Elderly70From: Elderly70From(r.birth)}
+	if rec.Events, err = personEvents(ctx, q, tenant, code); err != nil {
+		return PersonRecord{}, err
+	}
+	rec.Periods = periods(rec.Events)
+	for _, p := range rec.Periods {
+		if p.covers(on) {
+			rec.Person.Insured = true
+		}
+	}
+	if rec.Person.Household, err = membershipOn(ctx, q, e, tenant, code, on); err != nil {
+		return PersonRecord{}, err
+	}
+	if rec.Person.Household != 0 {
+		if rec.Person.Kigo, err = householdKigo(ctx, q, tenant, rec.Person.Household); err != nil {
+			return PersonRecord{}, err
+		}
+	}
+	rec.Memberships, err = store.Rows(func(row store.Scanner) (Membership, error) {
+		var m Membership
+		var hh sql.NullInt64
+		err := row.Scan(&hh, &m.ValidFrom, &m.RecordedAt, &m.RecordedBy)
+		m.Household, m.ValidFrom, m.RecordedAt = hh.Int64, dateOnly(m.ValidFrom), m.RecordedAt.UTC()
+		return m, err
+	})(q.Query(ctx, `SELECT household_id, valid_from, recorded_at, recorded_by FROM nhi_memberships
+		WHERE tenant_code = $1 AND resident_code = $2 ORDER BY valid_from, id`, tenant, code))
+	if err != nil {
+		return PersonRecord{}, err
+	}
+	var due time.Time
+	err = q.QueryRow(ctx, `SELECT due_date FROM nhi_scheduled_losses WHERE tenant_code = $1 AND resident_code = $2 AND status = 'scheduled'
+		ORDER BY due_date LIMIT 1`, tenant, code).Scan(&due)
+	if err != nil && err != sql.ErrNoRows {
+		return PersonRecord{}, store.Translate(err)
+	}
+	if err == nil {
+		rec.ScheduledLoss = dateOnly(due)
+	}
+	return rec, nil
+}
+
+// HouseholdVersion is one version of a household: from ValidFrom its head
+// is Head (dissolved when "").
+type HouseholdVersion struct {
+	ValidFrom  time.Time `json:"valid_from"`
+	Head       string    `json:"head"`
+	Event      string    `json:"event"` // establish, split, head_change, merged, dissolve
+	Related    int64     `json:"related,omitempty"`
+	NotifiedOn time.Time `json:"notified_on"`
+	Late       bool      `json:"late"`
+	RecordedAt time.Time `json:"recorded_at"`
+	RecordedBy string    `json:"recorded_by"`
+}
+
+// Move is a person joining or leaving the household on a date.
+type Move struct {
+	On           time.Time `json:"on"`
+	ResidentCode string    `json:"resident_code"`
+	Joined       bool      `json:"joined"`          // false: left
+	Other        int64     `json:"other,omitempty"` // the household left for (0: none)
+}
+
+// HouseholdView is an NHI household as of a date, with its timeline.
+type HouseholdView struct {
+	ID       int64     `json:"id"`
+	Tenant   string    `json:"tenant"`
+	Kigo     string    `json:"kigo"`
+	AsOf     time.Time `json:"as_of"`
+	Exists   bool      `json:"exists"` // established and not dissolved on AsOf
+	Head     string    `json:"head"`
+	HeadName string    `json:"head_name"`
+	// PseudoHead: the head is not insured in the household (擬制世帯主):
+	// notices go to the head, who pays no premium of their own.
+	PseudoHead bool               `json:"pseudo_head"`
+	Members    []Person           `json:"members"`
+	Versions   []HouseholdVersion `json:"versions"`
+	Moves      []Move             `json:"moves"`
+}
+
+// Household returns household id as of asOf (YYYY-MM-DD, today when
+// empty) with its members then and every version and move. Reading it is
+// an event of each member shown.
+func (s *Service) Household(ctx context.Context, tenant string, id int64, asOf string) (HouseholdView, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
+	const action = "nhi.household.read"
+	hsub := audit.Subject{Type: "nhi_household", ID: strconv.FormatInt(id, 10)}
+	on := s.today()
+	if strings.TrimSpace(asOf) != "" {
+		var fe errs.FieldErrors
+		if !dateField(&fe, "as_of", asOf, &on) {
+			return HouseholdView{}, fe.Err()
+		}
+	}
+	var v HouseholdView
+	err := s.db.Read(ctx, func(q store.Querier) (err error) {
+		v, err = s.household(ctx, q, tenant, id, on)
+		return err
+	})
+	if err != nil {
+		return HouseholdView{}, s.failed(ctx, tenant, action, hsub, err)
+	}
+	codes := make([]string, len(v.Members))
+	for i, m := range v.Members {
+		codes[i] = m.ResidentCode
+	}
+	if err := s.recordReads(ctx, tenant, action, codes, "household="+hsub.ID+" as_of="+Date(on)); err != nil {
+		return HouseholdView{}, err
+	}
+	return v, nil
+}
+
+func (s *Service) household(ctx context.Context, q store.Querier, tenant string, id int64, on time.Time) (HouseholdView, error) {
+	e := s.db.Engine()
+	v := HouseholdView{ID: id, Tenant: tenant, AsOf: on, Members: []Person{}}
+	var err error
+	if v.Kigo, err = householdKigo(ctx, q, tenant, id); err != nil {
+		return v, err
+	}
+	if v.Head, v.Exists, err = headOn(ctx, q, e, tenant, id, on); err != nil {
+		return v, err
+	}
+	if v.Head != "" {
+		h, err := lookupResident(ctx, q, tenant, v.Head)
+		if err != nil {
+			return v, err
+		}
+		v.HeadName = h.nameKanji
+	}
+	members, err := membersOn(ctx, q, e, tenant, id, on)
+	if err != nil {
+		return v, err
+	}
+	v.PseudoHead = v.Exists
+	for _, c := range members {
+		rec, err := s.person(ctx, q, tenant, c, on)
+		if err != nil {
+			return v, err
+		}
+		v.Members = append(v.Members, rec.Person)
+		if c == v.Head {
+			v.PseudoHead = false
+		}
+	}
+	v.Versions, err = store.Rows(func(row store.Scanner) (HouseholdVersion, error) {
+		var hv HouseholdVersion
+		var rel sql.NullInt64
+		err := row.Scan(&hv.ValidFrom, &hv.Head, &hv.Event, &rel, &hv.NotifiedOn, &hv.Late, &hv.RecordedAt, &hv.RecordedBy)
+		hv.ValidFrom, hv.NotifiedOn, hv.RecordedAt, hv.Related = dateOnly(hv.ValidFrom), dateOnly(hv.NotifiedOn), hv.RecordedAt.UTC(), rel.Int64
+		return hv, err
+	})(q.Query(ctx, `SELECT valid_from, head_resident_code, event, related_household, notified_on, late, recorded_at, recorded_by
+		FROM nhi_household_versions WHERE tenant_code = $1 AND household_id = $2 ORDER BY valid_from, id`, tenant, id))
+	if err != nil {
+		return v, err
+	}
+	type row struct {
+		code string
+		hh   int64
+		from time.Time
+	}
+	rows, err := store.Rows(func(sc store.Scanner) (row, error) {
+		var r row
+		var hh sql.NullInt64
+		err := sc.Scan(&r.code, &hh, &r.from)
+		r.hh, r.from = hh.Int64, dateOnly(r.from)
+		return r, err
+	})(q.Query(ctx, `SELECT resident_code, household_id, valid_from FROM nhi_memberships WHERE tenant_code = $1
+		AND resident_code IN (SELECT resident_code FROM nhi_memberships WHERE tenant_code = $1 AND household_id = $2)
+		ORDER BY valid_from, id`, tenant, id))
+	if err != nil {
+		return v, err
+	}
+	in := map[string]bool{}
+	for _, r := range rows {
+		switch {
+		case r.hh == id && !in[r.code]:
+			in[r.code] = true
+			v.Moves = append(v.Moves, Move{On: r.from, ResidentCode: r.code, Joined: true})
+		case r.hh != id && in[r.code]:
+			in[r.code] = false
+			v.Moves = append(v.Moves, Move{On: r.from, ResidentCode: r.code, Other: r.hh})
+		}
+	}
+	return v, nil
+}
+
+// normalizeKana widens half-width katakana and turns hiragana into
+// katakana, as the register stores readings.
+func normalizeKana(s string) string {
+	s = width.Widen.String(strings.TrimSpace(s))
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 'ぁ' && r <= 'ゖ':
+			r += 'ァ' - 'ぁ'
+		case r == ' ':
+			r = '　'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isKana(s string) bool {
+	for _, r := range s {
+		if !(r >= 'ァ' && r <= 'ヶ' || r == 'ー' || r == '・' || r == '　' || r == 'ヴ') {
+			return false
+		}
+	}
+	return true
+}

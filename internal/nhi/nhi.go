@@ -1,0 +1,140 @@
+// Package nhi keeps National Health Insurance eligibility (国民健康保険の
+// 資格, R-NHI-1) and the 70–74 cost share (R-NHI-3) of each municipality:
+// NHI households (国保世帯) with their heads, insured persons (被保険者)
+// with their insured numbers, eligibility periods as dated acquisitions
+// and losses, and membership of households as dated versions. Nothing is
+// overwritten: a household and every person read as of any date. Every
+// entry is a maker–checker proposal applied when another staff member
+// confirms it (R-ACC-1); every read and change is an audit event with the
+// insured person as subject.
+package nhi
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"bango/internal/audit"
+	"bango/internal/errs"
+	"bango/internal/store"
+)
+
+// The maker–checker kinds of the module.
+const (
+	KindAcquire   = "nhi.acquire"   // 資格取得
+	KindLoss      = "nhi.loss"      // 資格喪失
+	KindHousehold = "nhi.household" // 世帯主変更・世帯分離・世帯合併
+)
+
+// Acquisition reasons (取得事由).
+const (
+	AcquireMoveIn          = "転入"
+	AcquireLeftEmployee    = "社保離脱"
+	AcquireBirth           = "出生"
+	AcquireWelfareEnded    = "生活保護廃止"
+	AcquireForeignResident = "外国人の資格取得"
+	AcquireOther           = "その他"
+)
+
+// Loss reasons (喪失事由).
+const (
+	LossMoveOut        = "転出"
+	LossJoinedEmployee = "社保加入"
+	LossDeath          = "死亡"
+	LossLateElderly    = "後期高齢者医療への移行"
+	LossWelfareStarted = "生活保護開始"
+	LossOther          = "その他"
+)
+
+// AcquireReasons and LossReasons are the reasons a form offers, in order.
+var (
+	AcquireReasons = []string{AcquireMoveIn, AcquireLeftEmployee, AcquireBirth, AcquireWelfareEnded, AcquireForeignResident, AcquireOther}
+	LossReasons    = []string{LossMoveOut, LossJoinedEmployee, LossDeath, LossLateElderly, LossWelfareStarted, LossOther}
+)
+
+// jst is the time zone a municipality's "today" is in.
+var jst = time.FixedZone("JST", 9*60*60)
+
+// Service keeps NHI eligibility.
+type Service struct {
+	db  *store.DB
+	log *slog.Logger
+	now func() time.Time
+}
+
+// NewService returns a Service.
+func NewService(db *store.DB, log *slog.Logger) *Service {
+	return &Service{db: db, log: log, now: time.Now}
+}
+
+// SetClock replaces the clock, for tests.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// today is the date in Japan now, at midnight UTC (dates are kept as
+// dates, without a zone).
+func (s *Service) today() time.Time {
+	n := s.now().In(jst)
+	return date(n.Year(), n.Month(), n.Day())
+}
+
+func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+// dateOnly drops the time of day of a date read from the database.
+func dateOnly(t time.Time) time.Time { return date(t.Year(), t.Month(), t.Day()) }
+
+// dateArg passes a date the way each engine stores it: a DATE on
+// PostgreSQL, 'YYYY-MM-DD' text on SQLite (compared as text, which orders
+// as the dates do).
+func dateArg(e store.Engine, t time.Time) any {
+	if e == store.SQLite {
+		return t.Format(time.DateOnly)
+	}
+	return t
+}
+
+// Date formats a date as YYYY-MM-DD, "" for none.
+func Date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}
+
+func subjectOf(residentCode string) audit.Subject {
+	return audit.Subject{Type: "nhi_insured", ID: residentCode}
+}
+
+// failed records a refused or failed step as an event of its own, naming
+// the wrong fields but never their values, and returns err.
+func (s *Service) failed(ctx context.Context, tenant, action string, subject audit.Subject, err error) error {
+	detail := "error=" + strings.ReplaceAll(errs.KindOf(err).String(), " ", "_")
+	if names := fieldNames(err); len(names) > 0 {
+		detail += " fields=" + strings.Join(names, ",")
+	}
+	outcome := audit.Failed
+	if errs.Is(err, errs.NotFound) || errs.Is(err, errs.Forbidden) {
+		outcome = audit.Denied
+	}
+	if aerr := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: outcome, Detail: detail}); aerr != nil {
+		s.log.ErrorContext(ctx, "audit event for a refused step not written", "action", action, "err", aerr)
+	}
+	return err
+}
+
+func fieldNames(err error) []string {
+	var names []string
+	seen := map[string]bool{}
+	for _, f := range errs.Fields(err) {
+		if !seen[f.Field] {
+			seen[f.Field] = true
+			names = append(names, f.Field)
+		}
+	}
+	return names
+}
+
+func actorOf(ctx context.Context) string {
+	a, _ := audit.ActorFrom(ctx)
+	return a.User
+}
