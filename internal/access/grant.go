@@ -63,7 +63,55 @@ type Application struct {
 
 const maxReason = 200
 
-var errNotYours = errs.E(errs.Forbidden, "you may not decide this: the applicant and the grantee cannot approve, reject or withdraw each other's applications")
+var errNotYours = errs.Tell(errs.Forbidden, errs.Message{
+	JA: "自分が申請した申請、または自分が対象の申請は、承認・却下できません。別の承認者が判断します。",
+	EN: "You cannot approve or reject an application you made or that is for you: another approver decides it.",
+}, "you may not decide this: the applicant and the grantee cannot approve, reject or withdraw each other's applications")
+
+// Lacking is what staff are told when they do not hold p where they act:
+// the right by its name in the catalogue, and whom to ask.
+func Lacking(p Permission) errs.Message {
+	i, ok := catalogue[p]
+	if !ok {
+		i.JA, i.EN = string(p), string(p)
+	}
+	if i.Reach == SystemOnly {
+		return errs.Message{
+			JA: "この操作には「" + i.JA + "」の権限が必要ですが、付与されていません。必要な場合は情報システム部門に相談してください。",
+			EN: "This needs the right “" + i.EN + "”, which you do not hold. If you need it, ask the IS department.",
+		}
+	}
+	return errs.Message{
+		JA: "この操作には「" + i.JA + "」の権限が必要ですが、この市区町村では付与されていません。必要な場合は所属長に権限の申請を依頼してください。",
+		EN: "This needs the right “" + i.EN + "”, which you do not hold in this municipality. If you need it, ask your section head to apply for it.",
+	}
+}
+
+// statusWords names a grant's status as the grant pages do.
+var statusWords = map[string]errs.Message{
+	Pending:   {JA: "承認待ち", EN: "pending"},
+	Approved:  {JA: "承認済み", EN: "approved"},
+	Rejected:  {JA: "却下済み", EN: "rejected"},
+	Withdrawn: {JA: "取下げ済み", EN: "withdrawn"},
+	Revoked:   {JA: "取消し済み", EN: "revoked"},
+}
+
+// errNotPending says a grant is no longer waiting for a decision.
+func errNotPending(g Grant) error {
+	w := statusWords[g.Status]
+	return errs.Tell(errs.Conflict, errs.Message{
+		JA: "この申請はすでに" + w.JA + "のため、判断できません。一覧を開き直して、今の状態を確かめてください。",
+		EN: "This application is already " + w.EN + ", so it cannot be decided: open the list again to see where it stands.",
+	}, "grant %d is %s, not pending", g.ID, g.Status)
+}
+
+// errDecidedMeanwhile says someone else decided grant id first.
+func errDecidedMeanwhile(id int64) error {
+	return errs.Tell(errs.Conflict, errs.Message{
+		JA: "この申請は、ほかの人が先に判断しました。一覧を開き直して、今の状態を確かめてください。",
+		EN: "Someone else decided this application first: open the list again to see where it stands.",
+	}, "grant %d was decided meanwhile", id)
+}
 
 // Apply files an application for a grant (R-AC-3). The applicant holds
 // grant.apply for the municipality (or system-wide for a system pattern),
@@ -89,7 +137,10 @@ func (s *Service) Apply(ctx context.Context, applicant, grantee identity.User, a
 			return err
 		}
 		if dup > 0 {
-			return errs.E(errs.Conflict, "%s already holds or awaits pattern %s for %q", grantee.LoginID, p.Code, a.Tenant)
+			return errs.Tell(errs.Conflict, errs.Message{
+				JA: grantee.Name + "さんには「" + p.Name + "」がすでに付与されているか、申請中です。付与の一覧を確かめてください。",
+				EN: grantee.Name + " already holds “" + p.Name + "” or has an application for it waiting: see the list of rights.",
+			}, "%s already holds or awaits pattern %s for %q", grantee.LoginID, p.Code, a.Tenant)
 		}
 		var until any
 		if !a.Until.IsZero() {
@@ -149,15 +200,30 @@ func (s *Service) checkApplication(ctx context.Context, tx *store.Tx, applicant,
 	}
 	switch {
 	case applicant.Status != identity.Active || grantee.Status != identity.Active:
-		return errs.E(errs.Forbidden, "applicant and grantee must both be active staff")
+		return errs.Tell(errs.Forbidden, errs.Message{
+			JA: "権限を申請できるのは、在職中の職員について、在職中の職員だけです。",
+			EN: "Rights can be applied for only by active staff, for active staff.",
+		}, "applicant and grantee must both be active staff")
 	case applicant.ID == grantee.ID:
-		return errs.E(errs.Forbidden, "nobody applies for their own rights")
+		return errs.Tell(errs.Forbidden, errs.Message{
+			JA: "自分の権限は申請できません。所属長または情報システム部門に申請を依頼してください。",
+			EN: "You cannot apply for your own rights: ask your section head or the IS department to apply for you.",
+		}, "nobody applies for their own rights")
 	case !rights.Has(GrantApply, a.Tenant) && !(p.Scope == ScopeSystem && rights.system[GrantApply]):
-		return errs.E(errs.Forbidden, "%s may not apply for rights in %q (no grant.apply there)", applicant.LoginID, a.Tenant)
+		return errs.Tell(errs.Forbidden, errs.Message{
+			JA: "選んだ範囲では、所属職員の権限を申請できません。申請できる市区町村を選ぶか、情報システム部門に相談してください。",
+			EN: "You may not apply for rights there: choose a municipality where you may, or ask the IS department.",
+		}, "%s may not apply for rights in %q (no grant.apply there)", applicant.LoginID, a.Tenant)
 	case !rights.system[GrantApply] && (grantee.Department != applicant.Department || grantee.Section != applicant.Section):
-		return errs.E(errs.Forbidden, "%s is not a member of the applicant's section (%s %s)", grantee.LoginID, applicant.Department, applicant.Section)
+		return errs.Tell(errs.Forbidden, errs.Message{
+			JA: grantee.Name + "さんは、あなたの所属（" + applicant.Department + " " + applicant.Section + "）の職員ではありません。権限の申請は、その職員の所属長が行います。",
+			EN: grantee.Name + " is not in your section (" + applicant.Department + " " + applicant.Section + "): their own section head applies for their rights.",
+		}, "%s is not a member of the applicant's section (%s %s)", grantee.LoginID, applicant.Department, applicant.Section)
 	case p.Scope == ScopeTenant && grantee.Tenant != "" && grantee.Tenant != a.Tenant:
-		return errs.E(errs.Forbidden, "%s belongs to municipality %s, not %s", grantee.LoginID, grantee.Tenant, a.Tenant)
+		return errs.Tell(errs.Forbidden, errs.Message{
+			JA: grantee.Name + "さんの所属する市区町村（" + orCode(grantee.TenantName, grantee.Tenant) + "）とは別の市区町村が選ばれています。" + orCode(grantee.TenantName, grantee.Tenant) + "を選んでください。",
+			EN: grantee.Name + " belongs to " + orCode(grantee.TenantName, grantee.Tenant) + ", not to the municipality chosen: choose " + orCode(grantee.TenantName, grantee.Tenant) + ".",
+		}, "%s belongs to municipality %s, not %s", grantee.LoginID, grantee.Tenant, a.Tenant)
 	}
 	return nil
 }
@@ -174,15 +240,27 @@ func (s *Service) MayActFor(ctx context.Context, actor, grantee identity.User) e
 	}
 	switch {
 	case actor.ID == grantee.ID:
-		return errs.E(errs.Forbidden, "nobody acts for their own access")
+		return errs.Tell(errs.Forbidden, errs.Message{
+			JA: "自分自身については操作できません。所属長または情報システム部門に依頼してください。",
+			EN: "You cannot do this for yourself: ask your section head or the IS department.",
+		}, "nobody acts for their own access")
 	case actor.Status != identity.Active || grantee.Status != identity.Active:
-		return errs.E(errs.Forbidden, "both must be active staff")
+		return errs.Tell(errs.Forbidden, errs.Message{
+			JA: grantee.Name + "さんは在職中ではないため、この操作はできません。",
+			EN: grantee.Name + " is not active staff, so this cannot be done for them.",
+		}, "both must be active staff")
 	case rights.system[GrantApply]:
 		return nil
 	case grantee.Tenant == "" || !rights.Has(GrantApply, grantee.Tenant):
-		return errs.E(errs.Forbidden, "%s holds no grant.apply for %s's municipality", actor.LoginID, grantee.LoginID)
+		return errs.Tell(errs.Forbidden, errs.Message{
+			JA: grantee.Name + "さんの市区町村では、所属職員の権限申請の権限がありません。その職員の所属長または情報システム部門に依頼してください。",
+			EN: "You may not act for staff of " + grantee.Name + "'s municipality: ask their section head or the IS department.",
+		}, "%s holds no grant.apply for %s's municipality", actor.LoginID, grantee.LoginID)
 	case grantee.Department != actor.Department || grantee.Section != actor.Section:
-		return errs.E(errs.Forbidden, "%s is not a member of %s's section (%s %s)", grantee.LoginID, actor.LoginID, actor.Department, actor.Section)
+		return errs.Tell(errs.Forbidden, errs.Message{
+			JA: grantee.Name + "さんは、あなたの所属（" + actor.Department + " " + actor.Section + "）の職員ではありません。その職員の所属長に依頼してください。",
+			EN: grantee.Name + " is not in your section (" + actor.Department + " " + actor.Section + "): ask their own section head.",
+		}, "%s is not a member of %s's section (%s %s)", grantee.LoginID, actor.LoginID, actor.Department, actor.Section)
 	}
 	return nil
 }
@@ -218,11 +296,11 @@ func (s *Service) decide(ctx context.Context, approver identity.User, id int64, 
 		}
 		switch {
 		case !rights.Has(GrantApprove, ""):
-			return errs.E(errs.Forbidden, "%s may not decide on rights (no grant.approve)", approver.LoginID)
+			return errs.Tell(errs.Forbidden, Lacking(GrantApprove), "%s may not decide on rights (no grant.approve)", approver.LoginID)
 		case approver.LoginID == g.LoginID || approver.LoginID == g.Applicant:
 			return errNotYours
 		case g.Status != Pending:
-			return errs.E(errs.Conflict, "grant %d is %s, not pending", id, g.Status)
+			return errNotPending(g)
 		case to == Rejected && note == "":
 			var fe errs.FieldErrors
 			fe.Add("note", errs.Message{JA: "却下の理由を入力してください", EN: "give the reason for the rejection"})
@@ -238,7 +316,7 @@ func (s *Service) decide(ctx context.Context, approver identity.User, id int64, 
 			return store.Translate(err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.E(errs.Conflict, "grant %d was decided meanwhile", id)
+			return errDecidedMeanwhile(id)
 		}
 		return audit.Record(ctx, tx, audit.Event{Tenant: g.Tenant, Action: action, Subject: subject, Outcome: audit.OK,
 			Detail: "grant=" + itoa(id) + " pattern=" + g.Pattern + " applicant=" + g.Applicant + " note=" + note})
@@ -271,13 +349,25 @@ func (s *Service) stillValid(ctx context.Context, tx *store.Tx, g Grant) error {
 	}
 	switch {
 	case gstatus != "active":
-		return errs.E(errs.Conflict, "grant %d: %s is no longer active staff", g.ID, g.LoginID)
+		return errs.Tell(errs.Conflict, errs.Message{
+			JA: g.UserName + "さんは在職中ではなくなったため、承認できません。この申請は却下してください。",
+			EN: g.UserName + " is no longer active staff, so this cannot be approved: reject the application.",
+		}, "grant %d: %s is no longer active staff", g.ID, g.LoginID)
 	case !rights.Has(GrantApply, g.Tenant) && !(scope == ScopeSystem && rights.system[GrantApply]):
-		return errs.E(errs.Conflict, "grant %d: the applicant %s no longer holds grant.apply there; apply again", g.ID, g.Applicant)
+		return errs.Tell(errs.Conflict, errs.Message{
+			JA: "申請者が、この範囲の権限を申請できなくなったため、承認できません。この申請は却下し、今の所属長に申請し直してもらってください。",
+			EN: "The applicant may no longer apply for rights there, so this cannot be approved: reject it and have the current section head apply again.",
+		}, "grant %d: the applicant %s no longer holds grant.apply there; apply again", g.ID, g.Applicant)
 	case !rights.system[GrantApply] && (gdept != adept || gsec != asec):
-		return errs.E(errs.Conflict, "grant %d: %s is no longer in the applicant's section; apply again", g.ID, g.LoginID)
+		return errs.Tell(errs.Conflict, errs.Message{
+			JA: g.UserName + "さんが申請者の所属から異動したため、承認できません。この申請は却下し、新しい所属の所属長に申請し直してもらってください。",
+			EN: g.UserName + " has left the applicant's section, so this cannot be approved: reject it and have the new section head apply again.",
+		}, "grant %d: %s is no longer in the applicant's section; apply again", g.ID, g.LoginID)
 	case scope == ScopeTenant && gtenant != "" && gtenant != g.Tenant:
-		return errs.E(errs.Conflict, "grant %d: %s no longer belongs to %s; apply again", g.ID, g.LoginID, g.Tenant)
+		return errs.Tell(errs.Conflict, errs.Message{
+			JA: g.UserName + "さんの所属する市区町村が変わったため、承認できません。この申請は却下し、申請し直してもらってください。",
+			EN: g.UserName + " now belongs to another municipality, so this cannot be approved: reject it and have them apply again.",
+		}, "grant %d: %s no longer belongs to %s; apply again", g.ID, g.LoginID, g.Tenant)
 	}
 	return nil
 }
@@ -313,9 +403,16 @@ func (s *Service) Revoke(ctx context.Context, by identity.User, id int64, reason
 		case !rights.Has(GrantApprove, "") && !mayApply:
 			return errs.E(errs.NotFound, "grant %d not found", id)
 		case !rights.Has(GrantApprove, "") && !ownSection:
-			return errs.E(errs.Forbidden, "%s may revoke only grants of their own section", by.LoginID)
+			return errs.Tell(errs.Forbidden, errs.Message{
+				JA: "取り消せるのは、自分の所属の職員の権限だけです。" + g.UserName + "さんの所属長または情報システム部門に依頼してください。",
+				EN: "You may revoke only the rights of your own section: ask " + g.UserName + "'s section head or the IS department.",
+			}, "%s may revoke only grants of their own section", by.LoginID)
 		case g.Status != Approved && g.Status != Pending:
-			return errs.E(errs.Conflict, "grant %d is %s", id, g.Status)
+			w := statusWords[g.Status]
+			return errs.Tell(errs.Conflict, errs.Message{
+				JA: "この権限はすでに" + w.JA + "のため、取り消せません。",
+				EN: "This right is already " + w.EN + ", so there is nothing to revoke.",
+			}, "grant %d is %s", id, g.Status)
 		case reason == "" || utf8.RuneCountInString(reason) > maxReason:
 			var fe errs.FieldErrors
 			fe.Add("reason", errs.Message{JA: "取消しの理由を200文字以内で入力してください", EN: "give a reason of at most 200 characters"})
@@ -331,7 +428,10 @@ func (s *Service) Revoke(ctx context.Context, by identity.User, id int64, reason
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.E(errs.Conflict, "grant %d changed meanwhile", id)
+			return errs.Tell(errs.Conflict, errs.Message{
+				JA: "この権限は、ほかの人が先に変更しました。一覧を開き直して、今の状態を確かめてください。",
+				EN: "Someone else changed this right first: open the list again to see where it stands.",
+			}, "grant %d changed meanwhile", id)
 		}
 		return audit.Record(ctx, tx, audit.Event{Tenant: g.Tenant, Action: action, Subject: subject, Outcome: audit.OK,
 			Detail: "grant=" + itoa(id) + " pattern=" + g.Pattern + " status=" + to + " reason=" + reason})
@@ -375,7 +475,10 @@ func (s *Service) Bootstrap(ctx context.Context, u identity.User, reason string)
 			return err
 		}
 		if holders > 0 {
-			return errs.E(errs.Conflict, "someone already holds grant.approve: apply through the workflow instead")
+			return errs.Tell(errs.Conflict, errs.Message{
+				JA: "権限付与の承認者がすでにいます。権限は、申請と承認の手続きで付与してください。",
+				EN: "Someone already approves rights: grant them through an application and its approval instead.",
+			}, "someone already holds grant.approve: apply through the workflow instead")
 		}
 		now := s.now()
 		for _, code := range []string{"is-admin", "is-approver"} {
@@ -540,3 +643,11 @@ func (s *Service) refused(ctx context.Context, tenant, action string, subject au
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// orCode is a municipality's name, or its code when the name is unknown.
+func orCode(name, code string) string {
+	if name != "" {
+		return name
+	}
+	return code
+}

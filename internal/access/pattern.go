@@ -96,8 +96,6 @@ func (s *Service) SeedDefaults(ctx context.Context) (int, error) {
 	return added, err
 }
 
-var msgBadPermission = errs.Message{JA: "権限の一覧にない名前です", EN: "is not in the permission catalogue"}
-
 // checkPattern validates p: names, scope, and that every permission exists
 // and fits the scope (a municipality's pattern cannot hold a system right,
 // nor a system pattern a right over one municipality's records).
@@ -115,7 +113,7 @@ func checkPattern(p Pattern) error {
 		}
 	}
 	if p.Scope != ScopeTenant && p.Scope != ScopeSystem {
-		fe.Add("scope", errs.Message{JA: "tenant か system です", EN: "must be tenant or system"})
+		fe.Add("scope", errs.Message{JA: "「団体ごと」か「システム全体」を選んでください", EN: "choose per municipality or system-wide"})
 	}
 	if len(p.Permissions) == 0 {
 		fe.Add("permissions", errs.Message{JA: "一つ以上選んでください", EN: "choose at least one"})
@@ -124,11 +122,13 @@ func checkPattern(p Pattern) error {
 		info, ok := catalogue[perm]
 		switch {
 		case !ok:
-			fe.Add("permissions", errs.Message{JA: string(perm) + ": " + msgBadPermission.JA, EN: string(perm) + " " + msgBadPermission.EN})
+			fe.Add("permissions", errs.Message{JA: "「" + string(perm) + "」は権限の一覧にありません。一覧から選んでください", EN: "“" + string(perm) + "” is not in the permission catalogue: choose from the list"})
 		case p.Scope == ScopeTenant && info.Reach == SystemOnly:
-			fe.Add("permissions", errs.Message{JA: string(perm) + ": 団体別のパターンには含められません（システム全体の権限）", EN: string(perm) + " is a system right and cannot be in a municipality's pattern"})
+			fe.Add("permissions", errs.Message{JA: "「" + info.JA + "」はシステム全体の権限のため、団体ごとのパターンには含められません。外すか、範囲を「システム全体」にしてください",
+				EN: "“" + info.EN + "” is a system-wide right and cannot be in a per-municipality pattern: untick it, or make the pattern system-wide"})
 		case p.Scope == ScopeSystem && info.Reach == InTenant:
-			fe.Add("permissions", errs.Message{JA: string(perm) + ": システム全体のパターンには含められません（団体ごとの権限）", EN: string(perm) + " holds per municipality and cannot be in a system pattern"})
+			fe.Add("permissions", errs.Message{JA: "「" + info.JA + "」は団体ごとの権限のため、システム全体のパターンには含められません。外すか、範囲を「団体ごと」にしてください",
+				EN: "“" + info.EN + "” holds per municipality and cannot be in a system-wide pattern: untick it, or make the pattern per municipality"})
 		}
 	}
 	return fe.Err()
@@ -248,7 +248,10 @@ func (s *Service) PatternChange(ctx context.Context, p Pattern) (PatternProposal
 	p.Permissions = compact(p.Permissions)
 	pp.Added, pp.Removed = diffPermissions(old.Permissions, p.Permissions)
 	if !pp.New && len(pp.Added) == 0 && len(pp.Removed) == 0 && old.Name == p.Name && old.Affiliation == p.Affiliation && old.Job == p.Job {
-		return pp, errs.E(errs.Invalid, "pattern %s: nothing would change", p.Code)
+		return pp, errs.Tell(errs.Invalid, errs.Message{
+			JA: "変更された項目がありません。権限・名称・所属・職名のいずれかを変えてから保存してください。",
+			EN: "Nothing was changed: change the permissions, name, affiliation or job before saving.",
+		}, "pattern %s: nothing would change", p.Code)
 	}
 	verb := "変更"
 	if pp.New {
@@ -307,9 +310,15 @@ func (s *Service) ApplyPattern(ctx context.Context, tx *store.Tx, _ string, payl
 	cur, err := patternIn(ctx, tx, pp.Pattern.Code)
 	switch {
 	case err == nil && pp.New:
-		return errs.E(errs.Conflict, "pattern %s was created meanwhile: reject this change and make it again", pp.Pattern.Code)
+		return errs.Tell(errs.Conflict, errs.Message{
+			JA: "同じコードのパターン「" + cur.Name + "」が、この変更の後に作られました。この変更は却下し、今のパターンを見てから作り直してください。",
+			EN: "A pattern with this code (“" + cur.Name + "”) was created after this change was made: reject this change, then make it again from the current pattern.",
+		}, "pattern %s was created meanwhile: reject this change and make it again", pp.Pattern.Code)
 	case err == nil && !slices.Equal(compact(cur.Permissions), pp.From):
-		return errs.E(errs.Conflict, "pattern %s changed since this change was made: reject it and make it again", pp.Pattern.Code)
+		return errs.Tell(errs.Conflict, errs.Message{
+			JA: "パターン「" + cur.Name + "」は、この変更の後に別の変更で変わりました。この変更は却下し、今の内容から作り直してください。",
+			EN: "The pattern “" + cur.Name + "” was changed by another change after this one was made: reject this change, then make it again from the current pattern.",
+		}, "pattern %s changed since this change was made: reject it and make it again", pp.Pattern.Code)
 	case err == nil:
 		return s.updatePattern(ctx, tx, pp.Pattern)
 	case errs.Is(err, errs.NotFound) && pp.New:

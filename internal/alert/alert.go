@@ -154,10 +154,16 @@ func (s *Service) Acknowledge(ctx context.Context, id int64, by, comment string,
 		case !f.covers(a.Tenant):
 			return errs.E(errs.NotFound, "alert %d not found", id)
 		case a.Status != "open":
-			return errs.E(errs.Conflict, "alert %d is already acknowledged", id)
+			return errs.Tell(errs.Conflict, errs.Message{
+				JA: "この警告は、すでに確認済みです。一覧を開き直してください。",
+				EN: "This alert was already acknowledged: open the list again.",
+			}, "alert %d is already acknowledged", id)
 		case a.Subject == by:
 			// Nobody closes the alarm raised about themselves (issue 15).
-			return errs.E(errs.Forbidden, "alert %d is about you: another privacy manager acknowledges it", id)
+			return errs.Tell(errs.Forbidden, errs.Message{
+				JA: "この警告はあなた自身の操作についてのものなので、あなたは確認済みにできません。別の保護管理者が確認します。",
+				EN: "This alert is about your own actions, so you cannot acknowledge it: another privacy manager does.",
+			}, "alert %d is about you: another privacy manager acknowledges it", id)
 		case comment == "" || utf8.RuneCountInString(comment) > 500:
 			var fe errs.FieldErrors
 			fe.Add("comment", errs.Message{JA: "確認結果を500文字以内で記入してください", EN: "write what you found, at most 500 characters"})
@@ -170,7 +176,10 @@ func (s *Service) Acknowledge(ctx context.Context, id int64, by, comment string,
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.E(errs.Conflict, "alert %d was acknowledged meanwhile", id)
+			return errs.Tell(errs.Conflict, errs.Message{
+				JA: "この警告は、ほかの保護管理者が先に確認済みにしました。一覧を開き直してください。",
+				EN: "Another privacy manager acknowledged this alert first: open the list again.",
+			}, "alert %d was acknowledged meanwhile", id)
 		}
 		a.Status, a.AckBy, a.AckAt, a.Comment = "acknowledged", by, now, comment
 		return audit.Record(ctx, tx, audit.Event{Tenant: a.Tenant, Action: "alert.acknowledge", Subject: audit.Subject{Type: "alert", ID: strconv.FormatInt(id, 10)},

@@ -33,6 +33,31 @@ const (
 // ValidFor is how long an approved export can be downloaded.
 const ValidFor = 24 * time.Hour
 
+// jst is the time zone staff read times in.
+var jst = time.FixedZone("JST", 9*60*60)
+
+// statusWords names a request's status as the export pages do.
+var statusWords = map[string]errs.Message{
+	Pending:    {JA: "承認待ち", EN: "pending"},
+	Approved:   {JA: "承認済み", EN: "approved"},
+	Rejected:   {JA: "却下済み", EN: "rejected"},
+	Downloaded: {JA: "ダウンロード済み", EN: "downloaded"},
+	Expired:    {JA: "期限切れ", EN: "expired"},
+}
+
+// notDownloadable is what the requester is told when a request in a
+// status other than approved is downloaded.
+var notDownloadable = map[string]errs.Message{
+	Pending: {JA: "この申請はまだ承認されていません。保護管理者が承認した後にダウンロードできます。",
+		EN: "This request is not approved yet: it can be downloaded once a privacy manager approves it."},
+	Rejected: {JA: "この申請は却下されたため、ダウンロードできません。却下の理由を確かめ、必要なら改めて申請してください。",
+		EN: "This request was rejected, so it cannot be downloaded: read the reason and request again if needed."},
+	Downloaded: {JA: "このファイルはすでにダウンロード済みです（ダウンロードは1回だけです）。もう一度必要な場合は、改めて抽出を申請してください。",
+		EN: "This file was already downloaded (a file can be downloaded once): request the export again if you need it."},
+	Expired: {JA: "ダウンロードの期限が過ぎました。必要な場合は、もう一度抽出を申請してください。",
+		EN: "The download period has ended: request the export again if you still need it."},
+}
+
 // Writer writes the export of kind for tenant as CSV: every row begins
 // with requestID; My Numbers only when includeMyNumber. It returns the
 // number of data rows.
@@ -152,7 +177,7 @@ func (s *Service) must(ctx context.Context, u identity.User, p access.Permission
 		return err
 	}
 	if !r.Has(p, tenant) {
-		return errs.E(errs.Forbidden, "%s does not hold %s for %s", u.LoginID, p, tenant)
+		return errs.Tell(errs.Forbidden, access.Lacking(p), "%s does not hold %s for %s", u.LoginID, p, tenant)
 	}
 	return nil
 }
@@ -182,9 +207,16 @@ func (s *Service) decide(ctx context.Context, approver identity.User, tenant str
 	switch {
 	case err != nil:
 	case r.requesterID == approver.ID:
-		err = errs.E(errs.Forbidden, "自分の抽出申請は承認できません / you cannot decide your own export request")
+		err = errs.Tell(errs.Forbidden, errs.Message{
+			JA: "自分の抽出申請は承認・却下できません。別の保護管理者が判断します。",
+			EN: "You cannot approve or reject your own export request: another privacy manager decides it.",
+		}, "you cannot decide your own export request")
 	case r.Status != Pending:
-		err = errs.E(errs.Conflict, "export request %d is %s, not pending", id, r.Status)
+		w := statusWords[r.Status]
+		err = errs.Tell(errs.Conflict, errs.Message{
+			JA: "この申請はすでに" + w.JA + "のため、承認も却下もできません。一覧を開き直してください。",
+			EN: "This request is already " + w.EN + ", so it can no longer be approved or rejected: open the list again.",
+		}, "export request %d is %s, not pending", id, r.Status)
 	case to == Rejected && note == "", utf8.RuneCountInString(note) > 200:
 		var fe errs.FieldErrors
 		fe.Add("note", errs.Message{JA: "却下の理由を200文字以内で入力してください", EN: "give a reason of at most 200 characters"})
@@ -203,7 +235,10 @@ func (s *Service) decide(ctx context.Context, approver identity.User, tenant str
 				return store.Translate(err)
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
-				return errs.E(errs.Conflict, "export request %d was decided meanwhile", id)
+				return errs.Tell(errs.Conflict, errs.Message{
+					JA: "この申請は、ほかの保護管理者が先に判断しました。一覧を開き直してください。",
+					EN: "Another privacy manager decided this request first: open the list again.",
+				}, "export request %d was decided meanwhile", id)
 			}
 			return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: audit.OK,
 				Detail: "kind=" + r.Kind + " requester=" + r.Requester + " include_mynumber=" + strconv.FormatBool(r.IncludeMyNumber) + " note=" + note})
@@ -229,19 +264,29 @@ func (s *Service) Download(ctx context.Context, requester identity.User, tenant 
 	switch {
 	case err != nil:
 	case r.requesterID != requester.ID:
-		err = errs.E(errs.Forbidden, "only the requester may download export %d", id)
+		err = errs.Tell(errs.Forbidden, errs.Message{
+			JA: "ダウンロードできるのは申請した本人だけです。このデータが必要な場合は、自分で抽出を申請してください。",
+			EN: "Only the person who requested it may download it: request the export yourself if you need the data.",
+		}, "only the requester may download export %d", id)
 	case r.Status == Approved && !now.Before(r.ExpiresAt):
 		s.db.Exec(ctx, `UPDATE export_requests SET status = 'expired' WHERE id = $1 AND status = 'approved'`, id)
-		err = errs.E(errs.Forbidden, "export %d expired at %s: ask again", id, r.ExpiresAt.Format(time.RFC3339))
+		at := r.ExpiresAt.In(jst)
+		err = errs.Tell(errs.Forbidden, errs.Message{
+			JA: "ダウンロードの期限（" + at.Format("2006年1月2日 15時04分") + "）が過ぎました。必要な場合は、もう一度抽出を申請してください。",
+			EN: "The download period ended on " + at.Format("2 January 2006 at 15:04") + " (JST): request the export again if you still need it.",
+		}, "export %d expired at %s: ask again", id, r.ExpiresAt.Format(time.RFC3339))
 	case r.Status != Approved:
-		err = errs.E(errs.Forbidden, "export %d is %s: it can be downloaded once, after approval", id, r.Status)
+		err = errs.Tell(errs.Forbidden, notDownloadable[r.Status], "export %d is %s: it can be downloaded once, after approval", id, r.Status)
 	}
 	if err == nil {
 		err = s.must(ctx, requester, access.ExportRequest, tenant)
 	}
 	if err == nil && r.IncludeMyNumber {
 		if err = s.must(ctx, requester, access.MyNumberReveal, tenant); err == nil && !stepUp {
-			err = errs.E(errs.Forbidden, "a file with My Numbers needs a second factor within the last minutes: lock the screen and unlock it again")
+			err = errs.Tell(errs.Forbidden, errs.Message{
+				JA: "個人番号を含むファイルのダウンロードには、直前の二要素認証が必要です。画面をロックして二要素認証で解除し直してから、もう一度ダウンロードしてください。",
+				EN: "A file with My Numbers needs a recent second factor: lock the screen and unlock it again with the second factor, then download again.",
+			}, "a file with My Numbers needs a second factor within the last minutes: lock the screen and unlock it again")
 		}
 	}
 	if err == nil {
@@ -252,7 +297,10 @@ func (s *Service) Download(ctx context.Context, requester identity.User, tenant 
 				return store.Translate(err)
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
-				return errs.E(errs.Conflict, "export %d was downloaded meanwhile or has just expired", id)
+				return errs.Tell(errs.Conflict, errs.Message{
+					JA: "このファイルは、たった今ダウンロードされたか、期限が切れました。一覧を開き直して、状態を確かめてください。",
+					EN: "This file was downloaded just now or has just expired: open the list again to see its state.",
+				}, "export %d was downloaded meanwhile or has just expired", id)
 			}
 			return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: audit.OK, Purpose: r.Reason,
 				Detail: "kind=" + r.Kind + " include_mynumber=" + strconv.FormatBool(r.IncludeMyNumber)})

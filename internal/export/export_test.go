@@ -104,6 +104,13 @@ func TestExportApproval(t *testing.T) {
 		if r, err = f.exports.Approve(testutil.As("privacy"), f.User(t, "privacy"), "131041", r.ID, "番号を含むことを確認"); err != nil || r.Status != export.Approved {
 			t.Fatalf("approve: %+v %v", r, err)
 		}
+		// Issue 17: the requester's home page counts the file ready for them.
+		if n, err := f.exports.CountReady(ctx, "131041", f.User(t, "head").ID); err != nil || n != 1 {
+			t.Fatalf("files ready for the requester: %d, %v", n, err)
+		}
+		if n, err := f.exports.CountReady(ctx, "131041", f.User(t, "privacy").ID); err != nil || n != 0 {
+			t.Fatalf("files ready for someone else: %d, %v", n, err)
+		}
 		if _, err := f.exports.Download(testutil.As("privacy"), f.User(t, "privacy"), "131041", r.ID, true, &buf); !errs.Is(err, errs.Forbidden) {
 			t.Fatalf("download by someone else: %v", err)
 		}
@@ -123,6 +130,9 @@ func TestExportApproval(t *testing.T) {
 		r2, _ := f.exports.Ask(ctx, f.User(t, "head"), "131041", "residents", "csv", "世帯確認", false)
 		f.exports.Approve(testutil.As("privacy"), f.User(t, "privacy"), "131041", r2.ID, "")
 		f.now = f.now.Add(export.ValidFor)
+		if n, err := f.exports.CountReady(ctx, "131041", f.User(t, "head").ID); err != nil || n != 0 {
+			t.Fatalf("expired files counted as ready: %d, %v", n, err)
+		}
 		if _, err := f.exports.Download(ctx, f.User(t, "head"), "131041", r2.ID, false, io.Discard); !errs.Is(err, errs.Forbidden) {
 			t.Fatalf("download after 24 hours: %v", err)
 		}

@@ -93,13 +93,25 @@ func (s *Service) IssueActivation(ctx context.Context, issuer User, loginID stri
 	}
 	switch {
 	case u.Status != Active:
-		err = errs.E(errs.Forbidden, "%s is not active", loginID)
+		err = errs.Tell(errs.Forbidden, errs.Message{
+			JA: u.Name + "さんは在職中ではないため、登録コードは発行できません。",
+			EN: u.Name + " is not active staff, so no activation code can be issued.",
+		}, "%s is not active", loginID)
 	case !NeedsEnrolment(u) || !u.NeedsActivation:
-		err = errs.E(errs.Conflict, "%s needs no activation code: no administrator-set password is waiting for a first enrolment", loginID)
+		err = errs.Tell(errs.Conflict, errs.Message{
+			JA: u.Name + "さんには登録コードは要りません。管理者が設定した初期パスワードで初回登録を待っている職員にだけ発行します。",
+			EN: u.Name + " needs no activation code: it is issued only to staff awaiting their first enrolment after an administrator set their one-time password.",
+		}, "%s needs no activation code: no administrator-set password is waiting for a first enrolment", loginID)
 	case issuer.ID == u.ID:
-		err = errs.E(errs.Forbidden, "nobody issues their own activation code")
+		err = errs.Tell(errs.Forbidden, errs.Message{
+			JA: "自分の登録コードは発行できません。所属長に発行を依頼してください。",
+			EN: "You cannot issue your own activation code: ask your section head to issue it.",
+		}, "nobody issues their own activation code")
 	case setBy.Valid && setBy.Int64 == issuer.ID:
-		err = errs.E(errs.Forbidden, "whoever set the one-time password does not also issue the activation code: the section head does")
+		err = errs.Tell(errs.Forbidden, errs.Message{
+			JA: u.Name + "さんの初期パスワードを設定した人は、登録コードを発行できません。" + u.Name + "さんの所属長が発行します。",
+			EN: "Whoever set " + u.Name + "'s one-time password cannot also issue the activation code: their section head does.",
+		}, "whoever set the one-time password does not also issue the activation code: the section head does")
 	default:
 		err = may(issuer, u)
 	}

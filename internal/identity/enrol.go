@@ -87,7 +87,10 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, loginID, activation, cod
 	if secret == nil {
 		pending := sc.pending
 		if pending == nil {
-			return s.failed(ctx, sc.user.Tenant, "totp.enrol", subject, errs.E(errs.Invalid, "no TOTP secret is being enrolled; reload the page"))
+			return s.failed(ctx, sc.user.Tenant, "totp.enrol", subject, errs.Tell(errs.Invalid, errs.Message{
+				JA: "認証アプリの登録が始まっていません。画面を開き直し、表示されたQRコードを認証アプリで読み取ってから、もう一度入力してください。",
+				EN: "The authenticator app's enrolment has not started: reload the page, scan the QR code shown with the app, then enter the code again.",
+			}, "no TOTP secret is being enrolled; reload the page"))
 		}
 		if secret, err = s.vault.Open(ctx, pendingBinding(loginID), pending); err != nil {
 			return err
@@ -157,7 +160,10 @@ func (s *Service) ChangePIN(ctx context.Context, loginID, code, pin, pinAgain st
 		return err
 	}
 	if sc.totp == nil || sc.user.Status != Active {
-		return s.failed(ctx, sc.user.Tenant, "pin.change", subject, errs.E(errs.Forbidden, "no authenticator is enrolled"))
+		return s.failed(ctx, sc.user.Tenant, "pin.change", subject, errs.Tell(errs.Forbidden, errs.Message{
+			JA: "認証アプリが登録されていないため、PINを変更できません。情報システム部門に相談してください。",
+			EN: "No authenticator app is enrolled, so the PIN cannot be changed: ask the IS department.",
+		}, "no authenticator is enrolled"))
 	}
 	if s.locked(sc.user) {
 		return s.denied(ctx, loginID, sc.user, "pin.change", "locked")

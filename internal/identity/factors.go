@@ -21,7 +21,7 @@ func (s *Service) EnrollTOTP(ctx context.Context, loginID string) (TOTPKey, erro
 	subject := audit.Subject{Type: "user", ID: loginID}
 	u, err := s.Get(ctx, loginID)
 	if err == nil && u.Status != Active {
-		err = errs.E(errs.Forbidden, "user %s is retired", loginID)
+		err = errRetired(u)
 	}
 	if err != nil {
 		return TOTPKey{}, s.failed(ctx, "", "totp.enroll", subject, err)

@@ -13,7 +13,10 @@ import (
 // errLogin is the one answer to every failed login, whatever the reason, so
 // that nobody learns whether a login ID exists or is locked. The audit log
 // records the real reason.
-var errLogin = errs.E(errs.Unauthenticated, "ログインできません。IDとパスワード、認証コードを確かめてください。続けて失敗するとしばらくロックされます。 / Login failed: check the ID, password and code; repeated failures lock the account for a while.")
+var errLogin = errs.Tell(errs.Unauthenticated, errs.Message{
+	JA: "ログインできません。ID・パスワード・認証コードを確かめてください。続けて失敗すると、しばらくロックされます。",
+	EN: "Login failed: check the ID, password and code. Repeated failures lock the account for a while.",
+}, "login failed")
 
 // ErrLogin reports whether err is the generic login failure.
 func ErrLogin(err error) bool { return err == errLogin }

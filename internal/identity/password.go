@@ -11,7 +11,12 @@ import (
 // historyDepth is how many earlier passwords may not be reused.
 const historyDepth = 5
 
-var errWrongPassword = errs.E(errs.Unauthenticated, "the current password is wrong")
+// errWrongPassword refuses a password change whose current password is
+// wrong, beside the field where it was typed.
+var errWrongPassword = &errs.FieldErrors{Kind: errs.Unauthenticated, List: []errs.FieldError{{Field: "current", Reason: errs.Message{
+	JA: "現在のパスワードが違います。今使っているパスワードを入力してください",
+	EN: "the current password is wrong: type the password you use now",
+}}}}
 
 // ChangePassword lets a user set their own password (R-AUTH-3): the current
 // one must be given, and the new one must pass the policy and differ from
@@ -70,7 +75,7 @@ func (s *Service) passwordOf(ctx context.Context, loginID string) (User, string,
 		return User{}, "", store.ScanErr(err, "user "+loginID)
 	}
 	if u.Status != Active {
-		return User{}, "", errs.E(errs.Forbidden, "user %s is retired", loginID)
+		return User{}, "", errRetired(u)
 	}
 	err = s.db.QueryRow(ctx, `SELECT password_hash FROM staff_users WHERE id = $1`, u.ID).Scan(&hash)
 	return u, hash, store.Translate(err)
@@ -82,7 +87,7 @@ func (s *Service) passwordOf(ctx context.Context, loginID string) (User, string,
 // code. Every session of the user ends but keep's (none for a reset).
 func (s *Service) setPassword(ctx context.Context, u User, next string, mustChange bool, action string, keep []byte) error {
 	if r := CheckPassword(u.LoginID, next); r != nil {
-		return &errs.FieldErrors{List: []errs.FieldError{{Field: "password", Reason: *r}}}
+		return &errs.FieldErrors{List: []errs.FieldError{{Field: "new", Reason: *r}}}
 	}
 	old, err := store.Rows(scanHash)(s.db.Query(ctx, `SELECT hash FROM staff_password_history WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2`, u.ID, historyDepth))
 	if err != nil {
@@ -94,7 +99,7 @@ func (s *Service) setPassword(ctx context.Context, u User, next string, mustChan
 			return err
 		}
 		if same {
-			return &errs.FieldErrors{List: []errs.FieldError{{Field: "password", Reason: errs.Message{
+			return &errs.FieldErrors{List: []errs.FieldError{{Field: "new", Reason: errs.Message{
 				JA: "最近使った5つのパスワードは使えません", EN: "must differ from the last 5 passwords"}}}}
 		}
 	}

@@ -16,7 +16,7 @@ func (s *Service) Transfer(ctx context.Context, loginID string, to NewUser) erro
 	subject := audit.Subject{Type: "user", ID: loginID}
 	u, err := s.Get(ctx, loginID)
 	if err == nil && u.Status != Active {
-		err = errs.E(errs.Forbidden, "user %s is retired", loginID)
+		err = errRetired(u)
 	}
 	if err == nil {
 		to.LoginID, to.Name = u.LoginID, u.Name
@@ -49,13 +49,24 @@ func (s *Service) Transfer(ctx context.Context, loginID string, to NewUser) erro
 	})
 }
 
+// errRetired refuses to act on the account of a retired staff member.
+func errRetired(u User) error {
+	return errs.Tell(errs.Forbidden, errs.Message{
+		JA: u.Name + "さんは退職済みのため、このアカウントでは操作できません。",
+		EN: u.Name + " has retired: nothing can be done with this account.",
+	}, "user %s is retired", u.LoginID)
+}
+
 // Retire ends a staff member's access for good: the account is kept for
 // the audit trail, but its password and second factors are deleted.
 func (s *Service) Retire(ctx context.Context, loginID string) error {
 	subject := audit.Subject{Type: "user", ID: loginID}
 	u, err := s.Get(ctx, loginID)
 	if err == nil && u.Status != Active {
-		err = errs.E(errs.Conflict, "user %s is already retired", loginID)
+		err = errs.Tell(errs.Conflict, errs.Message{
+			JA: u.Name + "さんは、すでに退職の処理が済んでいます。",
+			EN: u.Name + " has already been retired.",
+		}, "user %s is already retired", loginID)
 	}
 	if err != nil {
 		return s.failed(ctx, u.Tenant, "user.retire", subject, err)

@@ -66,7 +66,10 @@ func (s *Service) SetWebAuthn(rpID string, origins []string) error {
 // WebAuthnEnabled reports whether WebAuthn is configured.
 func (s *Service) WebAuthnEnabled() bool { return s.webauthn != nil }
 
-var errNoWebAuthn = errs.E(errs.Unavailable, "WebAuthn is not configured on this server (setting webauthn-rp-id)")
+var errNoWebAuthn = errs.Tell(errs.Unavailable, errs.Message{
+	JA: "このサーバーでは生体認証（パスキー）を使えません。認証コードとPINを使ってください。必要な場合は情報システム部門に相談してください。",
+	EN: "Passkeys cannot be used on this server: use your code and PIN, or ask the IS department.",
+}, "WebAuthn is not configured on this server (setting webauthn-rp-id)")
 
 // passkeyUser is a staff member as the WebAuthn library sees them.
 type passkeyUser struct {
@@ -189,7 +192,10 @@ func scanPasskey(row store.Scanner) (Passkey, error) {
 	return p, err
 }
 
-var errStepUp = errs.E(errs.Forbidden, "本人確認が古くなっています。画面をロックして二要素認証をやり直してから登録してください。 / Your last second-factor check is too old: lock the screen and unlock it again, then register.")
+var errStepUp = errs.Tell(errs.Forbidden, errs.Message{
+	JA: "直前の二要素認証が必要です。画面をロックして二要素認証で解除し直してから、もう一度操作してください。",
+	EN: "This needs a recent second factor: lock the screen and unlock it again with the second factor, then try again.",
+}, "your last second-factor check is too old: lock the screen and unlock it again")
 
 // BeginPasskeyRegistration starts registering a new WebAuthn credential for
 // the session's user and returns the options for navigator.credentials.create.
@@ -298,7 +304,10 @@ func (s *Service) RemovePasskey(ctx context.Context, sess Session, ref string) e
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.E(errs.NotFound, "no such credential of yours")
+			return errs.Tell(errs.NotFound, errs.Message{
+				JA: "この生体認証（パスキー）は登録されていません。すでに削除されたかもしれません。一覧を開き直してください。",
+				EN: "This passkey is not registered: it may have been removed already. Open the list again.",
+			}, "no such credential of yours")
 		}
 		return audit.Record(ctx, tx, audit.Event{Tenant: sess.User.Tenant, Action: "webauthn.remove", Subject: audit.Subject{Type: "user", ID: sess.User.LoginID},
 			Outcome: audit.OK, Detail: "credential=" + ref, Actor: sess.actor()})
@@ -318,7 +327,10 @@ func (s *Service) BeginPasskeyLogin(ctx context.Context, sess Session) (*protoco
 			return err
 		}
 		if len(p.creds) == 0 {
-			return errs.E(errs.NotFound, "生体認証（WebAuthn）が登録されていません / no WebAuthn credential is registered")
+			return errs.Tell(errs.NotFound, errs.Message{
+				JA: "生体認証（パスキー）が登録されていません。認証コードとPINを使ってください。",
+				EN: "No passkey is registered: use your code and PIN.",
+			}, "no WebAuthn credential is registered")
 		}
 		a, data, err := s.webauthn.BeginLogin(p, webauthn.WithUserVerification(protocol.VerificationRequired))
 		if err != nil {
@@ -420,10 +432,16 @@ type errRejected struct{ err error }
 
 func (e errRejected) Error() string { return e.err.Error() }
 
-var errNoChallenge = errs.E(errs.Invalid, "no WebAuthn challenge is open for this session: start again")
+var errNoChallenge = errs.Tell(errs.Invalid, errs.Message{
+	JA: "生体認証（パスキー）の手続きが始まっていないか、すでに終わっています。もう一度ボタンを押してやり直してください。",
+	EN: "The passkey check has not started or is already over: press the button again to start over.",
+}, "no WebAuthn challenge is open for this session: start again")
 
 func errMalformed(err error) error {
-	return errs.E(errs.Invalid, "認証器の応答を受け付けられません / the authenticator's response was refused: %s", webauthnReason(err))
+	return errs.Tell(errs.Invalid, errs.Message{
+		JA: "認証器の応答を受け付けられませんでした。もう一度やり直してください。続く場合は、認証コードとPINを使ってください。",
+		EN: "The authenticator's response was refused: try again, or use your code and PIN if it keeps failing.",
+	}, "the authenticator's response was refused: %s", webauthnReason(err))
 }
 
 // webauthnReason is a short, log-safe reason from the library's error.

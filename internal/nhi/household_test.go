@@ -165,3 +165,58 @@ func TestHouseholdAsOf(t *testing.T) {
 		}
 	})
 }
+
+// R-NHI-1: a clerk's searches by kana, date of birth and household page
+// through store.Page with the count in the database; a damaged cursor is
+// refused naming the field; each person listed has the search as an event.
+func TestFindPages(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		f.person(t, shinjuku, "700001", "カトウ　イチロウ", "1970-05-01")
+		f.person(t, shinjuku, "700002", "カトウ　ハナコ", "1972-06-01")
+		f.person(t, shinjuku, "700003", "カトウ　ジロウ", "2000-07-01")
+		f.person(t, shinjuku, "700004", "キムラ　ジロウ", "2000-07-01")
+		hh := f.newHousehold(t, "700001", "700001", "2024-04-01", "7001")
+		f.join(t, "700002", hh, "2024-04-01", "7001", "02")
+		f.join(t, "700003", hh, "2024-04-01", "7001", "03")
+		f.newHousehold(t, "700004", "700004", "2024-04-01", "7004")
+		clerk := testutil.As("clerk")
+		q := nhi.Query{KanaPrefix: "ｶﾄｳ"}
+		first, err := f.nhi.Find(clerk, shinjuku, q, "", 2)
+		if err != nil || !cmp.Equal(codes(first.Items), []string{"700001", "700002"}) || !first.More || first.Next == "" {
+			t.Fatalf("first page: %+v %v", first, err)
+		}
+		second, err := f.nhi.Find(clerk, shinjuku, q, first.Next, 2)
+		if err != nil || !cmp.Equal(codes(second.Items), []string{"700003"}) || second.More {
+			t.Fatalf("second page: %+v %v", second, err)
+		}
+		if n, err := f.nhi.Count(clerk, shinjuku, q); err != nil || n != 3 {
+			t.Errorf("count: %d %v", n, err)
+		}
+		if _, err := f.nhi.Find(clerk, shinjuku, q, first.Next+"x", 2); fields(err) != "cursor" {
+			t.Errorf("a damaged cursor: %v", err)
+		}
+		for _, tc := range []struct {
+			q    nhi.Query
+			want []string
+		}{
+			{nhi.Query{BirthDate: "2000-07-01"}, []string{"700003", "700004"}},
+			{nhi.Query{BirthDate: "2000-07-01", KanaPrefix: "キムラ"}, []string{"700004"}},
+			{nhi.Query{Number: "7001"}, []string{"700001", "700002", "700003"}},
+			{nhi.Query{Number: "7001-03"}, []string{"700003"}},
+			{nhi.Query{ResidentCode: "700002"}, []string{"700002"}},
+			{nhi.Query{Household: hh, AsOf: "2024-03-31"}, []string{}},
+		} {
+			page, err := f.nhi.Find(clerk, shinjuku, tc.q, "", 0)
+			if err != nil || !cmp.Equal(codes(page.Items), tc.want) {
+				t.Errorf("%+v: %v %v, want %v", tc.q, codes(page.Items), err, tc.want)
+			}
+		}
+		if _, err := f.nhi.Find(clerk, shinjuku, nhi.Query{Number: "12a", BirthDate: "2000-02-30", KanaPrefix: "abc"}, "", 0); fields(err) != "number,kana,birth_date" {
+			t.Errorf("wrong search fields: %v", err)
+		}
+		if n := testutil.CountEvents(t, db, `action = 'nhi.search' AND subject_type = 'nhi_insured' AND subject_id = '700003'`); n != 4 {
+			t.Errorf("700003 listed in %d search events, want 4", n)
+		}
+	})
+}

@@ -45,7 +45,7 @@ func (s *Service) ProposeMyNumber(ctx context.Context, tenant, code string, n my
 		return review.Proposal{}, err
 	}
 	if r.HasMyNumber {
-		return review.Proposal{}, errs.E(errs.Conflict, "resident %s already has a My Number registered", code)
+		return review.Proposal{}, errHasNumber(r.NameKanji, code)
 	}
 	sn, err := s.vault.SealNumber(ctx, proposalBinding(tenant, code), n)
 	if err != nil {
@@ -134,10 +134,16 @@ type Revealed struct {
 // ErrRevealUsed answers a reveal form sent again (a reload, a double
 // click): one reveal is one event, so it reveals nothing and records
 // nothing.
-var ErrRevealUsed = errs.E(errs.Conflict, "this reveal form was already used: open the record and reveal again if needed")
+var ErrRevealUsed = errs.Tell(errs.Conflict, errs.Message{
+	JA: "この表示は済んでいます（再読み込みでは表示しません）。もう一度必要な場合は、利用目的を選んで改めて表示してください。",
+	EN: "This reveal was already made (a reload does not reveal again). If you need it again, choose the purpose and reveal anew.",
+}, "this reveal form was already used: open the record and reveal again if needed")
 
 // ErrRevealStepUp answers a reveal without a recent second factor.
-var ErrRevealStepUp = errs.E(errs.Forbidden, "a second factor within the last minutes is needed to reveal a My Number: lock the screen and unlock it again")
+var ErrRevealStepUp = errs.Tell(errs.Forbidden, errs.Message{
+	JA: "個人番号の表示には、直前の二要素認証が必要です。画面をロックして二要素認証で解除し直してから、もう一度表示してください。",
+	EN: "Revealing a My Number needs a recent second factor: lock the screen and unlock it again with the second factor, then reveal again.",
+}, "a second factor within the last minutes is needed to reveal a My Number: lock the screen and unlock it again")
 
 // BulkReveals watches reveals: inside the transaction that records one,
 // it raises an alert when user has revealed more than perHour numbers of
@@ -198,7 +204,10 @@ func (s *Service) Reveal(ctx context.Context, tenant string, req RevealRequest) 
 		return Revealed{}, err
 	}
 	if req.FromForm && req.Once == "" {
-		return Revealed{}, errs.E(errs.Invalid, "the reveal form is incomplete: open the record again")
+		return Revealed{}, errs.Tell(errs.Invalid, errs.Message{
+			JA: "表示の操作を受け付けられませんでした（画面の情報が欠けています）。宛名の画面を開き直して、もう一度表示してください。",
+			EN: "The reveal form arrived incomplete: open the record again and reveal from there.",
+		}, "the reveal form is incomplete: open the record again")
 	}
 	if !req.StepUp {
 		if err := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "mynumber.reveal", Subject: subject,
@@ -237,7 +246,10 @@ func (s *Service) Reveal(ctx context.Context, tenant string, req RevealRequest) 
 			return store.ScanErr(err, "resident "+code)
 		}
 		if sealed == nil {
-			return errs.E(errs.NotFound, "resident %s has no My Number registered", code)
+			return errs.Tell(errs.NotFound, errs.Message{
+				JA: "この宛名には個人番号が登録されていません。登録が必要な場合は、個人番号を入力して確認を受けてください。",
+				EN: "No My Number is registered for this resident. To register one, enter it and have it confirmed.",
+			}, "resident %s has no My Number registered", code)
 		}
 		if req.Once != "" {
 			sum := sha256.Sum256([]byte(req.Once))

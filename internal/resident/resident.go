@@ -109,7 +109,11 @@ func (s *Service) Create(ctx context.Context, tenant string, in Input) (r Reside
 			Detail: numberDetail(!v.number.IsZero())})
 	})
 	if errs.Is(err, errs.Conflict) && !isDuplicateNumber(err) {
-		err = errs.Wrap(errs.Conflict, err, "resident code %s already exists in municipality %s", v.code, tenant)
+		s.log.InfoContext(ctx, "resident code taken", "tenant", tenant, "resident", v.code, "err", err)
+		err = &errs.FieldErrors{Kind: errs.Conflict, List: []errs.FieldError{{Field: "code", Reason: errs.Message{
+			JA: "この宛名番号の住民はすでに登録されています。番号を確かめ、登録済みの住民なら検索して開いてください",
+			EN: "a resident with this code is already registered: check the code, or search for the resident and open the record",
+		}}}}
 	}
 	if err != nil {
 		return Resident{}, s.failed(ctx, tenant, "resident.create", subject, err)
@@ -271,10 +275,11 @@ func (s *Service) setMyNumber(ctx context.Context, tx *store.Tx, tenant, code st
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		if _, err := scanResident(tx.QueryRow(ctx, selectResident+` WHERE tenant_code = $1 AND code = $2`, tenant, code)); err != nil {
+		r, err := scanResident(tx.QueryRow(ctx, selectResident+` WHERE tenant_code = $1 AND code = $2`, tenant, code))
+		if err != nil {
 			return store.ScanErr(err, "resident "+code)
 		}
-		return errs.E(errs.Conflict, "resident %s already has a My Number registered", code)
+		return errHasNumber(r.NameKanji, code)
 	}
 	return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "mynumber.register", Subject: audit.Subject{Type: "resident", ID: code},
 		Outcome: audit.OK, Detail: detail})
@@ -286,7 +291,19 @@ func staleOrMissing(ctx context.Context, tx *store.Tx, tenant, code string) erro
 	if err != nil {
 		return store.ScanErr(err, "resident "+code)
 	}
-	return errs.E(errs.Conflict, "resident %s was changed by someone else meanwhile (now version %d); reload and try again", code, v)
+	return errs.Tell(errs.Conflict, errs.Message{
+		JA: "この宛名は、画面を開いた後にほかの職員が変更しました。画面を開き直して最新の内容を確かめてから、もう一度変更してください。",
+		EN: "Someone else changed this record after you opened it: open it again, check the latest details, then make your change again.",
+	}, "resident %s was changed by someone else meanwhile (now version %d); reload and try again", code, v)
+}
+
+// errHasNumber says resident code (name) has a My Number already: a
+// second one is never registered over it.
+func errHasNumber(name, code string) error {
+	return errs.Tell(errs.Conflict, errs.Message{
+		JA: name + "さん（宛名番号 " + code + "）には、すでに個人番号が登録されています。個人番号は重ねて登録できません。確認待ちの入力であれば差し戻してください。",
+		EN: name + " (resident " + code + ") already has a My Number registered, and a second one cannot be registered: if this entry awaits confirmation, reject it.",
+	}, "resident %s already has a My Number registered", code)
 }
 
 // holderOf returns the code of the resident of tenant whose blind index is idx.

@@ -182,7 +182,8 @@ func TestDuplicates(t *testing.T) {
 			t.Fatalf("fields = %+v", fs)
 		}
 		_, err = f.svc.Create(ctx, shinjuku, taro("0000000001", number2))
-		if !errs.Is(err, errs.Conflict) || !strings.Contains(err.Error(), "0000000001 already exists") {
+		// A code already taken is said beside the code field.
+		if fs := errs.Fields(err); !errs.Is(err, errs.Conflict) || len(fs) != 1 || fs[0].Field != "code" || !strings.Contains(fs[0].Reason.JA, "すでに登録されています") {
 			t.Fatalf("duplicate code: %v", err)
 		}
 		// The same number in another municipality is its own record.

@@ -48,12 +48,18 @@ type SearchQuery struct {
 	Limit  int      // residents a page, clamped by store.Limit
 }
 
+// CountCap is where a search's count stops: past it, staff narrow the
+// search rather than page through it, and counting on would cost every
+// search with a common name a read of all its matches.
+const CountCap = 1000
+
 // SearchResult is one page of what a search found.
 type SearchResult struct {
-	Residents []Resident `json:"residents"` // never nil, by kana reading, then code
-	Total     int        `json:"total"`     // residents matched in all, counted in the database
-	Next      string     `json:"next"`      // the cursor of the next page, "" at the end
-	More      bool       `json:"more"`      // more residents follow than are listed
+	Residents []Resident `json:"residents"`  // never nil, by resident code (宛名番号順)
+	Total     int        `json:"total"`      // residents matched in all, counted in the database up to CountCap
+	TotalOver bool       `json:"total_over"` // more than Total (CountCap) matched
+	Next      string     `json:"next"`       // the cursor of the next page, "" at the end
+	More      bool       `json:"more"`       // more residents follow than are listed
 	By        SearchBy   `json:"by"`
 	BirthDate time.Time  `json:"birth_date,omitzero"` // the day searched for, when By is ByBirthDate
 }
@@ -94,8 +100,12 @@ func (s *Service) Find(ctx context.Context, tenant, q string) (SearchResult, err
 // Every way is answered from an index inside the municipality (issue 14
 // I); a search that reads what IndexForSearch writes first indexes the
 // register's changes not yet indexed. The residents are listed a page at
-// a time in kana order (then by code), each page after the last one
-// shown, with the count of all that matched, both read in one statement.
+// a time by resident code (宛名番号順), each page after the last one
+// shown, with the count of all that matched up to CountCap, both read in
+// one statement. The code is the one order every index can page in
+// without reading all the matches (the trigram postings are kept in it,
+// the prefixes sort their range), so a common name costs a page, not a
+// read of everyone who bears it.
 // The search, with what was asked and how many were found, is an event;
 // the residents listed are not read events one by one, their records are
 // opened one at a time with Get.
@@ -105,12 +115,9 @@ func (s *Service) FindPage(ctx context.Context, tenant string, sq SearchQuery) (
 	if err != nil {
 		return SearchResult{}, err
 	}
-	var after *pageKey
-	var k pageKey
-	if ok, err := store.DecodeCursor(sq.Cursor, searchList, &k.kana, &k.code); err != nil {
+	var after string
+	if _, err := store.DecodeCursor(sq.Cursor, searchList, &after); err != nil {
 		return SearchResult{}, err
-	} else if ok {
-		after = &k
 	}
 	limit := store.Limit(sq.Limit)
 	res := SearchResult{Residents: []Resident{}, By: pq.by, BirthDate: pq.date}
@@ -131,7 +138,7 @@ func (s *Service) FindPage(ctx context.Context, tenant string, sq SearchQuery) (
 			if err := collect(ctx, db, query, args, &rows, &res.Total); err != nil {
 				return err
 			}
-			if len(rows) == 0 && after != nil {
+			if len(rows) == 0 && after != "" {
 				// A page past the last: the count is read alone.
 				q, a := pq.countSQL(s.db.Engine(), tenant)
 				return db.QueryRow(ctx, q, a...).Scan(&res.Total)
@@ -148,11 +155,17 @@ func (s *Service) FindPage(ctx context.Context, tenant string, sq SearchQuery) (
 	if err != nil {
 		return SearchResult{}, store.Translate(err)
 	}
-	page := store.PageOf(rows, limit, searchList, func(r Resident) []any { return []any{r.NameKana, r.Code} })
+	page := store.PageOf(rows, limit, searchList, func(r Resident) []any { return []any{r.Code} })
 	res.Residents, res.Next, res.More = page.Items, page.Next, page.More
+	if res.Total > CountCap {
+		res.Total, res.TotalOver = CountCap, true
+	}
 	detail := "q=" + pq.shown + " found=" + strconv.Itoa(res.Total)
-	if after != nil {
-		detail += " page_after=" + after.code
+	if res.TotalOver {
+		detail += "+"
+	}
+	if after != "" {
+		detail += " page_after=" + after
 	}
 	if err := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "resident.search", Subject: audit.Subject{Type: "query"},
 		Outcome: audit.OK, Detail: detail}); err != nil {
@@ -163,10 +176,6 @@ func (s *Service) FindPage(ctx context.Context, tenant string, sq SearchQuery) (
 
 // searchList names the search's cursors.
 const searchList = "residents.search"
-
-// pageKey is where a page of a search starts: after this kana reading
-// and code, the order residents are listed in.
-type pageKey struct{ kana, code string }
 
 // errIndexWaiting says the search index has residents waiting.
 var errIndexWaiting = errors.New("resident: search index has residents waiting")
@@ -597,39 +606,60 @@ func digits(s string) int {
 
 // The SQL of a search is one statement: a branch per way the query can
 // match, each answered from its own index inside the municipality and
-// giving the codes and kana readings it matched; their union (m) is
-// counted, and the page is the first limit+1 of it after the last one
-// shown, in kana order, joined to the register by primary key. Every
-// branch names the municipality; on PostgreSQL row-level security narrows
-// it again, and allows an index only through leakproof comparisons (=, <,
-// >=): prefixes are ranges, and LIKE is only ever a re-check of rows
-// already found.
+// giving the codes it matched. The page is the union of each branch's
+// first limit+1 codes after the last one shown, cut at limit+1 and joined
+// to the register by primary key; the count is the union of each
+// branch's first CountCap+1 codes, counted. Every branch names the
+// municipality; on PostgreSQL row-level security narrows it again, and
+// allows an index only through leakproof comparisons (=, <, >=):
+// prefixes are ranges, and LIKE is only ever a re-check of rows already
+// found.
 
 const searchColumns = `r.tenant_code, r.code, r.name_kanji, r.name_kana, r.alias, r.address, r.birth_date, r.sex,
 	r.mynumber_bidx IS NOT NULL, r.version, r.created_at, r.updated_at`
 
 // searchSQL builds the statement; $1 is the municipality.
 type searchSQL struct {
-	engine   store.Engine
-	args     []any
-	branches []string
+	engine store.Engine
+	args   []any
+	// branches are "SELECT code FROM … WHERE …", each to be completed by
+	// a condition on the code (column code) and an order.
+	branches []branch
 }
+
+// branch is one way of matching: its statement, and the expression of the
+// code it pages by.
+type branch struct{ sql, code string }
 
 func (b *searchSQL) arg(v any) string {
 	b.args = append(b.args, v)
 	return "$" + strconv.Itoa(len(b.args))
 }
 
-// branch adds "SELECT code, kana FROM from WHERE where", alias naming the
-// table the code and the reading are read from.
-func (b *searchSQL) branch(alias, from, where string) {
-	// The code keeps its own collation: the register's primary key is read
-	// by it (a page is still ordered by it byte by byte).
-	b.branches = append(b.branches, "SELECT "+alias+"code AS code, "+b.text(alias+"name_kana")+" AS kana FROM "+from+" WHERE "+where)
+// add adds "SELECT code FROM from WHERE where", code naming the column
+// the code is read from.
+func (b *searchSQL) add(code, from, where string) {
+	b.branches = append(b.branches, branch{sql: "SELECT " + code + " AS code FROM " + from + " WHERE " + where, code: code})
 }
 
-// text is column compared byte by byte, as the prefix indexes are built
-// and the pages ordered.
+// addKeyed adds a branch that reads a key index (a name's start, a date
+// of birth) and sorts its range by code. It pages by an expression of
+// the code no index of the table is ordered by — on PostgreSQL the code
+// compared byte by byte, on SQLite +code — so that the planner reads the
+// key's range rather than walking the municipality's primary key in code
+// order until enough match. Codes are ASCII digits, which every
+// collation orders as bytes, so the branch's first codes are the same in
+// either order.
+func (b *searchSQL) addKeyed(alias, from, where string) {
+	b.add(alias+"code", from, where)
+	code := "+" + alias + "code"
+	if b.engine == store.Postgres {
+		code = b.text(alias + "code")
+	}
+	b.branches[len(b.branches)-1].code = code
+}
+
+// text is column compared byte by byte, as the prefix indexes are built.
 func (b *searchSQL) text(column string) string {
 	if b.engine == store.Postgres {
 		return column + ` COLLATE "C"`
@@ -651,7 +681,7 @@ func (b *searchSQL) keys() (from, alias string) {
 func (b *searchSQL) prefix(column, p string) {
 	from, alias := b.keys()
 	c := b.text(alias + column)
-	b.branch(alias, from, alias+"tenant_code = $1 AND "+c+" >= "+b.arg(p)+" AND "+c+" < "+b.arg(prefixEnd(p)))
+	b.addKeyed(alias, from, alias+"tenant_code = $1 AND "+c+" >= "+b.arg(p)+" AND "+c+" < "+b.arg(prefixEnd(p)))
 }
 
 // branches adds the branches of pq.
@@ -660,10 +690,10 @@ func (pq parsedQuery) branches(e store.Engine, tenant string) *searchSQL {
 	b.arg(tenant)
 	switch pq.by {
 	case ByCode:
-		b.branch("r.", "residents AS r", "r.tenant_code = $1 AND r.code = "+b.arg(pq.code))
+		b.add("r.code", "residents AS r", "r.tenant_code = $1 AND r.code = "+b.arg(pq.code))
 	case ByBirthDate:
 		from, alias := b.keys()
-		b.branch(alias, from, alias+"tenant_code = $1 AND "+alias+"birth_date = "+b.arg(dateArg(e, pq.date)))
+		b.addKeyed(alias, from, alias+"tenant_code = $1 AND "+alias+"birth_date = "+b.arg(dateArg(e, pq.date)))
 	default:
 		for _, p := range pq.patterns {
 			b.pattern(p)
@@ -672,35 +702,49 @@ func (pq parsedQuery) branches(e store.Engine, tenant string) *searchSQL {
 	return b
 }
 
-// matches is the WITH clause that names the union of the branches m.
-func (b *searchSQL) matches() string {
-	return "WITH m AS (" + strings.Join(b.branches, " UNION ") + ") "
+// union is the union of the branches' first n codes after after ("" for
+// all), each in code order; or, for a count, any n of each branch's.
+func (b *searchSQL) union(after string, n int, ordered bool) string {
+	var cond, limit string
+	if after != "" {
+		cond = b.arg(after)
+	}
+	limit = b.arg(n)
+	parts := make([]string, len(b.branches))
+	for i, br := range b.branches {
+		q := br.sql
+		if cond != "" {
+			q += " AND " + br.code + " > " + cond
+		}
+		if ordered {
+			q += " ORDER BY " + br.code
+		}
+		parts[i] = fmt.Sprintf("SELECT code FROM (%s LIMIT %s) AS b%d", q, limit, i)
+	}
+	return strings.Join(parts, " UNION ")
 }
 
-// sql is the statement of one page: limit+1 residents after the key
-// after (nil for the first page), each with the count of all matches.
-func (pq parsedQuery) sql(e store.Engine, tenant string, after *pageKey, limit int) (string, []any) {
+// sql is the statement of one page: limit+1 residents after the code
+// after ("" for the first page), each with the count of all matches up
+// to CountCap+1.
+func (pq parsedQuery) sql(e store.Engine, tenant, after string, limit int) (string, []any) {
 	b := pq.branches(e, tenant)
-	order := "kana, " + b.text("code")
-	q := b.matches() + "SELECT (SELECT count(*) FROM m) AS total, " + searchColumns + " FROM (SELECT code, kana FROM m"
-	if after != nil {
-		q += " WHERE (" + order + ") > (" + b.arg(after.kana) + ", " + b.arg(after.code) + ")"
-	}
-	q += " ORDER BY " + order + " LIMIT " + b.arg(limit+1) + ") AS p"
+	q := "SELECT (SELECT count(*) FROM (" + b.union("", CountCap+1, false) + ") AS c) AS total, " + searchColumns +
+		" FROM (" + b.union(after, limit+1, true) + " ORDER BY code LIMIT " + b.arg(limit+1) + ") AS p"
 	if e == store.Postgres {
 		// A lateral subquery, so that the page's few rows are read by the
-		// primary key whatever the planner guesses of m.
+		// primary key whatever the planner guesses of the union.
 		q += " CROSS JOIN LATERAL (SELECT * FROM residents AS r WHERE r.tenant_code = $1 AND r.code = p.code LIMIT 1) AS r"
 	} else {
 		q += " JOIN residents AS r ON r.tenant_code = $1 AND r.code = p.code"
 	}
-	return q + " ORDER BY p.kana, " + b.text("p.code"), b.args
+	return q + " ORDER BY p.code", b.args
 }
 
-// countSQL counts the matches of pq alone.
+// countSQL counts the matches of pq alone, up to CountCap+1.
 func (pq parsedQuery) countSQL(e store.Engine, tenant string) (string, []any) {
 	b := pq.branches(e, tenant)
-	return b.matches() + "SELECT count(*) FROM m", b.args
+	return "SELECT count(*) FROM (" + b.union("", CountCap+1, false) + ") AS c", b.args
 }
 
 // pattern adds the branches of one pattern.
@@ -735,14 +779,14 @@ func (b *searchSQL) pattern(p pattern) {
 		default:
 			match = "name_kanji : " + match
 		}
-		b.branch("r.", table+` JOIN resident_search_ids AS i ON i.id = `+table+`.rowid
-			JOIN residents AS r ON r.tenant_code = i.tenant_code AND r.code = i.code`,
+		b.add("i.code", table+" JOIN resident_search_ids AS i ON i.id = "+table+".rowid",
 			"i.tenant_code = $1 AND "+table+" MATCH "+b.arg(match))
 		return
 	}
-	// The postings of p's first and last trigram, each leading to its
-	// resident by the primary key (a lateral subquery, so that the planner
-	// walks the postings), whose names or address are then re-checked.
+	// The postings of p's first and last trigram, in code order, each
+	// leading to its resident by the primary key (a lateral subquery, so
+	// that the planner walks the postings and stops at the limit), whose
+	// names or address are then re-checked.
 	grams, recheck := "resident_grams", []string{}
 	for i := 0; i < len(columns); i += 2 {
 		recheck = append(recheck, "r."+columns[i])
@@ -755,12 +799,14 @@ func (b *searchSQL) pattern(p pattern) {
 		recheck[i] += " LIKE " + like + ` ESCAPE '\'`
 	}
 	first := driving(p.text)
-	postings := "SELECT DISTINCT g.code FROM " + grams + " AS g"
+	postings := "SELECT g.code FROM " + grams + " AS g"
 	where := "g.tenant_code = $1 AND g.gram = " + b.arg(first[0])
 	if len(first) > 1 {
 		postings += " JOIN " + grams + " AS g2 ON g2.tenant_code = g.tenant_code AND g2.code = g.code AND g2.gram = " + b.arg(first[1])
 	}
-	b.branch("r.", "("+postings+" WHERE "+where+" OFFSET 0) AS g"+
+	// The code the union pages by is the postings' (g.code), so that a
+	// page's condition narrows the postings' range.
+	b.add("g.code", "("+postings+" WHERE "+where+" GROUP BY g.code) AS g"+
 		" CROSS JOIN LATERAL (SELECT * FROM residents AS r WHERE r.tenant_code = $1 AND r.code = g.code LIMIT 1) AS r",
 		"("+strings.Join(recheck, " OR ")+")")
 }

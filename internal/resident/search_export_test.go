@@ -13,15 +13,15 @@ func SearchSQL(e store.Engine, tenant, q string) (string, []any, error) {
 }
 
 // SearchSQLBy is the statement of FindPage for q read by by: the first
-// page, or one after a resident (ヤマダ　タロウ, 0000000001) when paged.
+// page, or one after the resident 0000000001 when paged.
 func SearchSQLBy(e store.Engine, tenant, q string, by SearchBy, paged bool) (string, []any, error) {
 	pq, err := parseQuery(q, by)
 	if err != nil {
 		return "", nil, err
 	}
-	var after *pageKey
+	var after string
 	if paged {
-		after = &pageKey{kana: "ヤマダ　タロウ", code: "0000000001"}
+		after = "0000000001"
 	}
 	sql, args := pq.sql(e, tenant, after, MaxResults)
 	return sql, args, nil

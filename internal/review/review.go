@@ -158,7 +158,10 @@ func (s *Service) Submit(ctx context.Context, maker identity.User, tenant string
 			return err
 		}
 		if open > 0 {
-			return errs.E(errs.Conflict, "a change of this kind for %s %s already awaits confirmation", p.Subject.Type, p.Subject.ID)
+			return errs.Tell(errs.Conflict, errs.Message{
+				JA: "この対象には、同じ種類の変更がすでに確認待ちになっています。先にその変更を確認または差し戻してもらってから、入力してください。",
+				EN: "A change of this kind for the same record already awaits confirmation: have it confirmed or rejected first, then enter this one.",
+			}, "a change of this kind for %s %s already awaits confirmation", p.Subject.Type, p.Subject.ID)
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO review_changes (tenant_code, ref, kind, subject_type, subject_id, summary, seal_scope, payload_sealed,
 			payload_key_version, blind, maker_id, maker_department, maker_section, made_at, status)
@@ -210,7 +213,7 @@ func (s *Service) Confirm(ctx context.Context, checker identity.User, tenant str
 			return store.Translate(err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.E(errs.Conflict, "change %d was decided meanwhile", id)
+			return errDecidedMeanwhile(id)
 		}
 		if err := apply(ctx, tx, tenant, payload); err != nil {
 			return err
@@ -256,14 +259,32 @@ func (s *Service) decide(ctx context.Context, checker identity.User, c Change, t
 			return store.Translate(err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.E(errs.Conflict, "change %d was decided meanwhile", c.ID)
+			return errDecidedMeanwhile(c.ID)
 		}
 		return audit.Record(ctx, tx, audit.Event{Tenant: c.Tenant, Action: action, Subject: audit.Subject{Type: c.SubjectType, ID: c.Subject},
 			Outcome: audit.OK, Detail: "change=" + itoa(c.ID) + " kind=" + c.Kind + " maker=" + c.Maker + " reason=" + reason})
 	})
 }
 
-var errOwnChange = errs.E(errs.Forbidden, "自分が入力した内容は確認できません。別の職員が確認します。 / You cannot confirm or reject your own entry: another staff member does.")
+var errOwnChange = errs.Tell(errs.Forbidden, errs.Message{
+	JA: "自分が入力した内容は確認・差戻しできません。別の職員が確認します。",
+	EN: "You cannot confirm or reject your own entry: another staff member does.",
+}, "you cannot confirm or reject your own entry")
+
+// errDecidedMeanwhile says another checker decided change id first.
+func errDecidedMeanwhile(id int64) error {
+	return errs.Tell(errs.Conflict, errs.Message{
+		JA: "この変更は、ほかの職員が先に確認または差し戻しました。確認待ちの一覧を開き直してください。",
+		EN: "Another staff member confirmed or rejected this change first: open the list of changes awaiting confirmation again.",
+	}, "change %d was decided meanwhile", id)
+}
+
+// statusWords names a change's status as the review pages do.
+var statusWords = map[string]errs.Message{
+	Confirmed: {JA: "確認済み", EN: "confirmed"},
+	Rejected:  {JA: "差戻し済み", EN: "rejected"},
+	Withdrawn: {JA: "取下げ済み", EN: "withdrawn"},
+}
 
 func (s *Service) checkChecker(ctx context.Context, checker identity.User, c Change) error {
 	rights, err := s.rights.RightsOf(ctx, checker.ID)
@@ -274,9 +295,13 @@ func (s *Service) checkChecker(ctx context.Context, checker identity.User, c Cha
 	case checker.ID == c.makerID:
 		return errOwnChange
 	case !rights.Has(s.kinds[c.Kind].confirm, c.Tenant):
-		return errs.E(errs.Forbidden, "%s does not hold %s for %q", checker.LoginID, s.kinds[c.Kind].confirm, c.Tenant)
+		return errs.Tell(errs.Forbidden, access.Lacking(s.kinds[c.Kind].confirm), "%s does not hold %s for %q", checker.LoginID, s.kinds[c.Kind].confirm, c.Tenant)
 	case c.Status != Pending:
-		return errs.E(errs.Conflict, "change %d is %s, not pending", c.ID, c.Status)
+		w := statusWords[c.Status]
+		return errs.Tell(errs.Conflict, errs.Message{
+			JA: "この変更はすでに" + w.JA + "のため、確認も差戻しもできません。確認待ちの一覧を開き直してください。",
+			EN: "This change is already " + w.EN + ", so it can no longer be confirmed or rejected: open the list of changes awaiting confirmation again.",
+		}, "change %d is %s, not pending", c.ID, c.Status)
 	}
 	return nil
 }

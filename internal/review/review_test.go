@@ -253,6 +253,13 @@ func TestQueuePages(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" || pages != 3 {
 			t.Fatalf("%d pages (-want +got):\n%s", pages, diff)
 		}
+		// Issue 17: the maker's home page counts their own entries waiting.
+		if n, err := f.review.CountMine(context.Background(), "131041", f.User(t, "maker").ID); err != nil || n != 5 {
+			t.Fatalf("the maker's waiting entries: %d, %v", n, err)
+		}
+		if n, err := f.review.CountMine(context.Background(), "011002", f.User(t, "maker").ID); err != nil || n != 0 {
+			t.Fatalf("another municipality's count: %d, %v", n, err)
+		}
 		if _, err := f.review.Queue(context.Background(), "131041", "", "", "not-a-cursor", 2); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("a damaged cursor: %v", err)
 		}

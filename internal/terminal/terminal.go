@@ -54,31 +54,54 @@ func Fingerprint(c *x509.Certificate) string {
 }
 
 // ParsePrefixes reads "10.0.0.0/24, 10.0.1.5" (a bare address is a /32 or
-// /128).
+// /128). What it refuses is a field error on "cidrs" naming each wrong
+// part, as the terminal form shows it.
 func ParsePrefixes(s string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
+	var fe errs.FieldErrors
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
 			continue
 		}
-		if !strings.Contains(part, "/") {
-			a, err := netip.ParseAddr(part)
-			if err != nil {
-				return nil, errs.E(errs.Invalid, "%q is not an address or CIDR", part)
-			}
-			part = a.String() + "/" + map[bool]string{true: "32", false: "128"}[a.Is4()]
+		p, ok := parsePrefix(part)
+		if !ok {
+			fe.Add("cidrs", errs.Message{
+				JA: "「" + part + "」はIPアドレスでもCIDRでもありません。例：10.0.0.8 または 10.1.2.0/24",
+				EN: "“" + part + "” is neither an IP address nor a CIDR; for example 10.0.0.8 or 10.1.2.0/24",
+			})
+			continue
 		}
-		p, err := netip.ParsePrefix(part)
-		if err != nil {
-			return nil, errs.E(errs.Invalid, "%q is not an address or CIDR", part)
-		}
-		out = append(out, p.Masked())
+		out = append(out, p)
 	}
-	if len(out) == 0 {
-		return nil, errs.E(errs.Invalid, "no address or CIDR given")
+	if len(out) == 0 && len(fe.List) == 0 {
+		fe.Add("cidrs", msgNoAddress)
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+var msgNoAddress = errs.Message{
+	JA: "接続元のIPアドレスかCIDRを入力してください（複数はカンマ区切り）。例：10.0.0.8, 10.1.2.0/24",
+	EN: "give the addresses or CIDRs the terminal connects from, comma-separated; for example 10.0.0.8, 10.1.2.0/24",
+}
+
+// parsePrefix reads one address or CIDR; a bare address is a /32 or /128.
+func parsePrefix(part string) (netip.Prefix, bool) {
+	if !strings.Contains(part, "/") {
+		a, err := netip.ParseAddr(part)
+		if err != nil || a.Zone() != "" {
+			return netip.Prefix{}, false
+		}
+		return netip.PrefixFrom(a, a.BitLen()), true
+	}
+	p, err := netip.ParsePrefix(part)
+	if err != nil {
+		return netip.Prefix{}, false
+	}
+	return p.Masked(), true
 }
 
 func joinPrefixes(ps []netip.Prefix) string {
@@ -97,7 +120,7 @@ func (r *Registry) Add(ctx context.Context, t Terminal) (Terminal, error) {
 		fe.Add("name", errs.Message{JA: "1〜60文字で入力してください", EN: "must be 1 to 60 characters"})
 	}
 	if len(t.Prefixes) == 0 {
-		fe.Add("cidrs", errs.Message{JA: "接続元アドレスを入力してください", EN: "at least one address or CIDR is required"})
+		fe.Add("cidrs", msgNoAddress)
 	}
 	t.CertFingerprint = strings.ToLower(strings.ReplaceAll(strings.TrimSpace(t.CertFingerprint), ":", ""))
 	if t.CertFingerprint != "" {
@@ -133,7 +156,10 @@ func (r *Registry) Disable(ctx context.Context, name string) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.E(errs.NotFound, "no active terminal named %q", name)
+			return errs.Tell(errs.NotFound, errs.Message{
+				JA: "「" + name + "」という名前の使用中の端末はありません。すでに無効にされたかもしれません。一覧を開き直して確かめてください。",
+				EN: "No terminal in use is named “" + name + "”: it may have been disabled already. Open the list again to check.",
+			}, "no active terminal named %q", name)
 		}
 		return audit.Record(ctx, tx, audit.Event{Action: "terminal.disable", Subject: audit.Subject{Type: "terminal", ID: name}, Outcome: audit.OK})
 	})

@@ -22,10 +22,10 @@ type usersData struct {
 }
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) error {
-	return s.renderUsers(w, r, http.StatusOK, "", nil, usersData{})
+	return s.renderUsers(w, r, http.StatusOK, refusal{}, nil, usersData{})
 }
 
-func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, problem string, form map[string]string, d usersData) error {
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, problem refusal, form map[string]string, d usersData) error {
 	p := s.newPage(r, "users.title", sessionFrom(r.Context()))
 	var err error
 	if d.Users, err = s.users.List(r.Context()); err != nil {
@@ -60,7 +60,7 @@ func (s *Server) addUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Shown once, in this response only: the password is not kept anywhere
 	// but as its hash, and must be changed at first login.
-	return s.renderUsers(w, r, http.StatusOK, "", nil, usersData{OneTime: temp, OneTimeFor: u.LoginID})
+	return s.renderUsers(w, r, http.StatusOK, refusal{}, nil, usersData{OneTime: temp, OneTimeFor: u.LoginID})
 }
 
 func (s *Server) resetUser(w http.ResponseWriter, r *http.Request) error {
@@ -69,7 +69,7 @@ func (s *Server) resetUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.userProblem(w, r, err, nil)
 	}
-	return s.renderUsers(w, r, http.StatusOK, "", nil, usersData{OneTime: temp, OneTimeFor: login})
+	return s.renderUsers(w, r, http.StatusOK, refusal{}, nil, usersData{OneTime: temp, OneTimeFor: login})
 }
 
 func (s *Server) transferUser(w http.ResponseWriter, r *http.Request) error {
@@ -108,10 +108,10 @@ type terminalsData struct {
 }
 
 func (s *Server) terminalsPage(w http.ResponseWriter, r *http.Request) error {
-	return s.renderTerminals(w, r, http.StatusOK, "", nil)
+	return s.renderTerminals(w, r, http.StatusOK, refusal{}, nil)
 }
 
-func (s *Server) renderTerminals(w http.ResponseWriter, r *http.Request, status int, problem string, form map[string]string) error {
+func (s *Server) renderTerminals(w http.ResponseWriter, r *http.Request, status int, problem refusal, form map[string]string) error {
 	if s.terminals == nil {
 		return errs.E(errs.Unavailable, "the terminal registry is not configured on this server")
 	}

@@ -36,10 +36,10 @@ func reviewFilter(r *http.Request) alert.Filter {
 }
 
 func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) error {
-	return s.renderAlerts(w, r, http.StatusOK, "")
+	return s.renderAlerts(w, r, http.StatusOK, refusal{})
 }
 
-func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, status int, problem string) error {
+func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, status int, problem refusal) error {
 	f := reviewFilter(r)
 	f.Status = "open"
 	f.Cursor, f.Limit = pageAsked(r, "cursor")
@@ -55,7 +55,8 @@ func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, status int
 	d := alertsData{Open: open.Items, Recent: recent.Items,
 		OpenPager: pagerOf(r, open, "/alerts", "cursor"), RecentPager: pagerOf(r, recent, "/alerts", "acked_cursor")}
 	p := s.newPage(r, "alerts.title", sessionFrom(r.Context()))
-	p.Data, p.Error = d, problem
+	p.Data = d
+	p.refuse(problem)
 	if r.URL.Query().Get("done") == "ack" {
 		p.Notice = tr(p.Lang, "alerts.acked")
 	}
@@ -159,7 +160,7 @@ func (s *Server) reviewPeriodPage(w http.ResponseWriter, r *http.Request) error 
 		if !ok {
 			return err
 		}
-		p.Error = msg
+		p.refuse(msg)
 	}
 	p.Data = d
 	if q.Get("done") == "signed" {
@@ -191,7 +192,8 @@ func (s *Server) signReview(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		p := s.newPage(r, "periodreview.title", sessionFrom(r.Context()))
-		p.Data, p.Error = d, msg
+		p.Data = d
+		p.refuse(msg)
 		return s.render(w, r, problemStatus(err), "periodreview", p)
 	}
 	http.Redirect(w, r, "/audit/review?done=signed&tenant="+d.Tenant+"&from="+d.From+"&to="+d.To, http.StatusSeeOther)

@@ -14,7 +14,6 @@ import (
 	"bango/internal/csvsafe"
 	"bango/internal/errs"
 	"bango/internal/mynumber"
-	"bango/internal/resident"
 )
 
 // The auditor's pages (R-AUD-2, R-AUD-4): search the log, a resident's
@@ -121,7 +120,8 @@ func (s *Server) auditSearchPost(w http.ResponseWriter, r *http.Request) error {
 			d := auditData{Form: f}
 			d.Tenants, d.All = auditScope(r)
 			d.Form.MyNumber = ""
-			p.Data, p.Error = d, msg
+			p.Data = d
+			p.refuse(msg)
 			return s.render(w, r, http.StatusBadRequest, "audit", p)
 		}
 		f.Subjects = append(f.Subjects, subjects...)
@@ -224,7 +224,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 			if !ok {
 				return err
 			}
-			p.Error = msg
+			p.refuse(msg)
 		}
 		d.Searched = err == nil
 		if d.Page.Next != 0 {
@@ -276,36 +276,6 @@ func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeCSV(w, "bango-audit-"+time.Now().In(jst).Format("20060102-150405")+".csv", all)
-}
-
-// residentReport is the access report of the resident the path names,
-// for a reader of that municipality's audit log (R-AUD-4).
-func (s *Server) residentReport(r *http.Request) (resident.AccessReport, error) {
-	tenant, code := r.PathValue("tenant"), r.PathValue("code")
-	if !rightsFrom(r.Context()).Has(access.AuditRead, tenant) {
-		err := errs.E(errs.NotFound, "resident %s/%s not found", tenant, code)
-		s.refused(r, "access_report_outside_scope tenant="+tenant, err)
-		return resident.AccessReport{}, err
-	}
-	return s.biz.Residents.AccessReport(r.Context(), tenant, code)
-}
-
-func (s *Server) accessReportPage(w http.ResponseWriter, r *http.Request) error {
-	rep, err := s.residentReport(r)
-	if err != nil {
-		return err
-	}
-	p := s.newPage(r, "report.title", sessionFrom(r.Context()))
-	p.Data = rep
-	return s.render(w, r, http.StatusOK, "report", p)
-}
-
-func (s *Server) accessReportCSV(w http.ResponseWriter, r *http.Request) error {
-	rep, err := s.residentReport(r)
-	if err != nil {
-		return err
-	}
-	return writeCSV(w, "bango-access-"+rep.Tenant+"-"+rep.Resident.Code+".csv", rep.Events)
 }
 
 // auditSearchBody is the search by POST: the fields of the search by GET

@@ -167,14 +167,18 @@ func TestFailingMailOnAdminHome(t *testing.T) {
 
 var minute = regexp.MustCompile(`\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d`)
 
-// reportOf is the report of an access report page (its summary and
-// table, without the page around them), its times replaced by
-// "YYYY-MM-DD hh:mm".
+// reportOf is the report of an access report page (the document,
+// without the page around it), its times replaced by "YYYY-MM-DD hh:mm"
+// and today's date, the date of issue and of the events, by "TODAY".
 func reportOf(t *testing.T, page string) []byte {
 	t.Helper()
-	start, end := strings.Index(page, `<section class="card wide">`), strings.Index(page, "</table>")
+	start, end := strings.Index(page, `<article id="access-report"`), strings.Index(page, "</article>")
 	if start < 0 || end < start {
 		t.Fatalf("no report in the page:\n%s", page)
 	}
-	return []byte(minute.ReplaceAllString(page[start:end+len("</table>")], "YYYY-MM-DD hh:mm") + "\n")
+	doc := minute.ReplaceAllString(page[start:end+len("</article>")], "YYYY-MM-DD hh:mm")
+	now := time.Now().In(jst)
+	doc = strings.ReplaceAll(doc, day("ja", now), "TODAY")
+	doc = strings.ReplaceAll(doc, resident.Wareki(time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)), "TODAY")
+	return []byte(doc + "\n")
 }

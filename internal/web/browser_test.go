@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 
 	browserpkg "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/network"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
@@ -50,6 +52,13 @@ func chromium(t *testing.T) string {
 // browser starts headless Chromium with the flags this workplace needs.
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	return browserSized(t, 1200, 900, 90*time.Second)
+}
+
+// browserSized starts headless Chromium with a window of width×height,
+// for at most timeout.
+func browserSized(t *testing.T, width, height int, timeout time.Duration) context.Context {
+	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium(t)),
 		chromedp.NoSandbox,
@@ -58,11 +67,11 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("ignore-certificate-errors", true), // the test server's own certificate
-		chromedp.WindowSize(1200, 900),
+		chromedp.WindowSize(width, height),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTime := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTime := context.WithTimeout(ctx, timeout)
 	t.Cleanup(func() { cancelTime(); cancelCtx(); cancelAlloc() })
 	return ctx
 }
@@ -77,6 +86,86 @@ func screenshot(t *testing.T, name string) chromedp.Action {
 		path := filepath.Join(t.ArtifactDir(), name)
 		t.Logf("screenshot: %s", path)
 		return os.WriteFile(path, png, 0o644)
+	})
+}
+
+// axeScript is axe-core (testdata/axe, MPL-2.0, from the npm package),
+// read once: the browser tests inject it into each page they check, so
+// that no test needs a network or a CDN.
+var axeScript = sync.OnceValues(func() (string, error) {
+	b, err := os.ReadFile(filepath.Join("testdata", "axe", "axe.min.js"))
+	return string(b), err
+})
+
+// axeTags are the rule sets every page must pass: WCAG 2.0 and 2.1, levels
+// A and AA (issue 17).
+const axeTags = `['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']`
+
+// axeViolation is one rule a page breaks, as axe.run reports it, with the
+// first few elements that break it.
+type axeViolation struct {
+	ID     string `json:"id"`
+	Impact string `json:"impact"`
+	Help   string `json:"help"`
+	Nodes  []struct {
+		Target  []string `json:"target"`
+		Summary string   `json:"summary"`
+	} `json:"nodes"`
+	Count int `json:"count"`
+}
+
+// axeCheck runs axe-core on the page the browser shows and returns what
+// it finds against axeTags.
+func axeCheck(ctx context.Context) ([]axeViolation, error) {
+	src, err := axeScript()
+	if err != nil {
+		return nil, err
+	}
+	var loaded bool
+	if err := chromedp.Evaluate(`typeof window.axe === "object"`, &loaded).Do(ctx); err != nil {
+		return nil, err
+	}
+	if !loaded {
+		// DevTools evaluation is not subject to the page's
+		// Content-Security-Policy, which allows no inline script.
+		if err := chromedp.Evaluate(src+"\n;true", nil).Do(ctx); err != nil {
+			return nil, fmt.Errorf("inject axe-core: %w", err)
+		}
+	}
+	var found []axeViolation
+	run := `axe.run(document, {runOnly: {type: 'tag', values: ` + axeTags + `}, resultTypes: ['violations']}).then(r => r.violations.map(v => ({
+		id: v.id, impact: v.impact || '', help: v.help, count: v.nodes.length,
+		nodes: v.nodes.slice(0, 3).map(n => ({target: n.target.map(String), summary: n.failureSummary || ''}))})))`
+	err = chromedp.Evaluate(run, &found, func(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams {
+		return p.WithAwaitPromise(true)
+	}).Do(ctx)
+	return found, err
+}
+
+// checkPage checks the page the browser shows with axe-core (WCAG 2.1
+// A and AA) and fails t on each violation, naming the rule, its impact,
+// what to fix and the first elements at fault; then it keeps a full-page
+// screenshot, name.png, in the test's artifacts. The test goes on, so
+// that one run reports every page.
+func checkPage(t *testing.T, name string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		t.Helper()
+		found, err := axeCheck(ctx)
+		if err != nil {
+			return fmt.Errorf("axe on %s: %w", name, err)
+		}
+		var location string
+		if err := chromedp.Location(&location).Do(ctx); err != nil {
+			return err
+		}
+		for _, v := range found {
+			var at []string
+			for _, n := range v.Nodes {
+				at = append(at, strings.Join(n.Target, " ")+" ("+strings.ReplaceAll(n.Summary, "\n", " ")+")")
+			}
+			t.Errorf("axe: %s (%s): %s [%s, %s]: %d element(s), first: %s", name, location, v.ID, v.Impact, v.Help, v.Count, strings.Join(at, "; "))
+		}
+		return screenshot(t, name+".png").Do(ctx)
 	})
 }
 
@@ -130,14 +219,23 @@ func TestBrowserLogin(t *testing.T) {
 		err := chromedp.Run(ctx,
 			chromedp.Navigate(f.srv.URL+"/login"),
 			chromedp.WaitVisible("#login_id", chromedp.ByID),
-			screenshot(t, "login.png"),
-			loginActions(f, "correct horse battery"),
+			checkPage(t, "login"),
+			chromedp.SendKeys("#login_id", "tanaka.h", chromedp.ByID),
+			chromedp.SendKeys("#password", "correct horse battery", chromedp.ByID),
+			chromedp.Click("#login-next", chromedp.ByID),
+			chromedp.WaitVisible("#code", chromedp.ByID),
+			checkPage(t, "second"),
+			chromedp.ActionFunc(func(ctx context.Context) error {
+				return chromedp.SendKeys("#code", testutil.TOTP(f.secret, time.Now()), chromedp.ByID).Do(ctx)
+			}),
+			chromedp.SendKeys("#pin", "2580", chromedp.ByID),
+			chromedp.Click("#second-submit", chromedp.ByID),
 			chromedp.WaitVisible("#idle-left", chromedp.ByID),
 			chromedp.Text("main h1", &heading, chromedp.ByQuery),
 			chromedp.Text(".who .place", &place, chromedp.ByQuery),
 			chromedp.Sleep(1500*time.Millisecond),
 			chromedp.Text("#idle-left", &idle, chromedp.ByID),
-			screenshot(t, "home.png"),
+			checkPage(t, "home"),
 		)
 		if err != nil {
 			t.Fatal(err)
@@ -168,6 +266,7 @@ func TestBrowserIdleWarning(t *testing.T) {
 			chromedp.Poll(`document.getElementById("idle-warning").textContent.length > 0`, nil, chromedp.WithPollingTimeout(10*time.Second)),
 			chromedp.Text("#idle-warning", &warning, chromedp.ByID),
 			chromedp.Text("#idle-left", &left, chromedp.ByID),
+			checkPage(t, "idle-warning"),
 		)
 		if err != nil {
 			t.Fatal(err)
@@ -195,7 +294,7 @@ func TestBrowserIdleLock(t *testing.T) {
 			chromedp.WaitVisible("section.card dl", chromedp.ByQuery),
 			// No activity: the countdown reaches zero and reloads into the lock screen.
 			chromedp.WaitVisible("#unlock-submit", chromedp.ByID),
-			screenshot(t, "lock.png"),
+			checkPage(t, "lock"),
 			chromedp.ActionFunc(func(ctx context.Context) error {
 				// The login used this step's code; the next step's is accepted once.
 				return chromedp.SendKeys("#code", testutil.TOTP(f.secret, time.Now().Add(30*time.Second)), chromedp.ByID).Do(ctx)
@@ -229,7 +328,7 @@ func TestBrowserForcedPasswordChange(t *testing.T) {
 		err = chromedp.Run(ctx,
 			loginActions(f, temp),
 			chromedp.WaitVisible("#password-submit", chromedp.ByID),
-			screenshot(t, "password.png"),
+			checkPage(t, "password"),
 			chromedp.Navigate(f.srv.URL+"/"),
 			chromedp.WaitVisible("#password-submit", chromedp.ByID),
 			changePasswordActions(temp),
@@ -266,7 +365,7 @@ func TestBrowserFirstLoginEnrolment(t *testing.T) {
 			chromedp.Click("#login-next", chromedp.ByID),
 			chromedp.WaitVisible("#totp-secret", chromedp.ByID),
 			chromedp.WaitVisible("figure img", chromedp.ByQuery),
-			screenshot(t, "enrol.png"),
+			checkPage(t, "enrol"),
 			chromedp.Text("#totp-secret", &secret, chromedp.ByID),
 			chromedp.ActionFunc(func(ctx context.Context) error {
 				return chromedp.SendKeys("#code", testutil.TOTP(strings.TrimSpace(secret), time.Now()), chromedp.ByID).Do(ctx)
@@ -275,6 +374,7 @@ func TestBrowserFirstLoginEnrolment(t *testing.T) {
 			chromedp.SendKeys("#pin_again", "1357", chromedp.ByID),
 			chromedp.Click("#enrol-submit", chromedp.ByID),
 			chromedp.WaitVisible("#password-submit", chromedp.ByID),
+			checkPage(t, "password-first"),
 			changePasswordActions(temp),
 			chromedp.WaitVisible("section.card dl", chromedp.ByQuery),
 			chromedp.Text("main h1", &heading, chromedp.ByQuery),
@@ -315,7 +415,7 @@ func TestBrowserWebAuthn(t *testing.T) {
 			chromedp.Click("#passkey-add", chromedp.ByID),
 			chromedp.WaitVisible("p.notice", chromedp.ByQuery),
 			chromedp.Text("p.notice", &notice, chromedp.ByQuery),
-			screenshot(t, "passkeys.png"),
+			checkPage(t, "passkeys"),
 			// Log out, and log in again with the password and the authenticator.
 			chromedp.Click("form[action='/logout'] button", chromedp.ByQuery),
 			chromedp.WaitVisible("#login_id", chromedp.ByID),
@@ -323,12 +423,13 @@ func TestBrowserWebAuthn(t *testing.T) {
 			chromedp.SendKeys("#password", "correct horse battery", chromedp.ByID),
 			chromedp.Click("#login-next", chromedp.ByID),
 			chromedp.WaitVisible("#passkey-login", chromedp.ByID),
-			screenshot(t, "second-webauthn.png"),
+			checkPage(t, "second-webauthn"),
 			chromedp.Click("#passkey-login", chromedp.ByID),
 			chromedp.WaitVisible("section.card dl", chromedp.ByQuery),
 			// Lock, and unlock with the authenticator.
 			chromedp.Click("form[action='/lock/now'] button", chromedp.ByQuery),
 			chromedp.WaitVisible("#passkey-unlock", chromedp.ByID),
+			checkPage(t, "lock-webauthn"),
 			chromedp.Click("#passkey-unlock", chromedp.ByID),
 			chromedp.WaitVisible("section.card dl", chromedp.ByQuery),
 			chromedp.Text("main h1", &heading, chromedp.ByQuery),
@@ -376,15 +477,16 @@ func TestBrowserAuditor(t *testing.T) {
 			browserpkg.SetDownloadBehavior(browserpkg.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(downloads),
 			chromedp.Navigate(f.srv.URL+"/audit"),
 			chromedp.WaitVisible("#resident", chromedp.ByID),
+			checkPage(t, "audit"),
 			chromedp.SendKeys("#resident", "100001", chromedp.ByID),
 			chromedp.Click("#audit-search", chromedp.ByID),
 			chromedp.WaitVisible("#audit-results", chromedp.ByID),
 			chromedp.Text("#audit-results", &results, chromedp.ByID),
-			screenshot(t, "audit-search.png"),
+			checkPage(t, "audit-search"),
 			chromedp.Click(`#audit-results a[href="/audit/residents/131041/100001"]`, chromedp.ByQuery),
 			chromedp.WaitVisible("#report-events", chromedp.ByID),
 			chromedp.Text("#report-events", &report, chromedp.ByID),
-			screenshot(t, "access-report.png"),
+			checkPage(t, "access-report"),
 			chromedp.Click("#report-csv", chromedp.ByID),
 		)
 		if err != nil {

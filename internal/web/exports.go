@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"bango/internal/access"
+	"bango/internal/errs"
 	"bango/internal/export"
 	"bango/internal/identity"
 )
@@ -16,26 +17,48 @@ type exportsData struct {
 	Kinds    []export.Kind
 	Requests []export.Request
 	Pager    pager
+	// WithNumbers: the person may ask for My Numbers in a file (they hold
+	// mynumber.reveal here); otherwise the form does not offer it.
+	WithNumbers bool
 }
 
 // pendingExportsData is a page of the requests waiting for a decision.
 type pendingExportsData struct {
+	Kinds    []export.Kind
 	Requests []export.Request
 	Pager    pager
 }
 
-func (s *Server) exportsPage(w http.ResponseWriter, r *http.Request) error {
-	return s.renderExports(w, r, http.StatusOK, "", nil)
+// kindName is an export kind in words in lang; a kind no module declares
+// any more shows its name.
+func kindName(kinds []export.Kind, name, lang string) string {
+	for _, k := range kinds {
+		if k.Name == name {
+			return errs.Message{JA: k.JA, EN: k.EN}.In(lang)
+		}
+	}
+	return name
 }
 
-func (s *Server) renderExports(w http.ResponseWriter, r *http.Request, status int, problem string, form map[string]string) error {
+// KindName is an export kind in words, for the page.
+func (d exportsData) KindName(name, lang string) string { return kindName(d.Kinds, name, lang) }
+
+// KindName is an export kind in words, for the page.
+func (d pendingExportsData) KindName(name, lang string) string { return kindName(d.Kinds, name, lang) }
+
+func (s *Server) exportsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderExports(w, r, http.StatusOK, refusal{}, nil)
+}
+
+func (s *Server) renderExports(w http.ResponseWriter, r *http.Request, status int, problem refusal, form map[string]string) error {
 	sess := sessionFrom(r.Context())
 	p := s.newPage(r, "exports.title", sess)
 	mine, err := s.biz.Exports.List(r.Context(), sess.Tenant, sess.User.ID, "", r.URL.Query().Get("cursor"), 0)
 	if err != nil {
 		return err
 	}
-	p.fill(r, exportsData{Kinds: s.biz.Exports.Kinds(), Requests: mine.Items, Pager: pagerOf(r, mine, "/exports", "cursor")}, problem, form,
+	p.fill(r, exportsData{Kinds: s.biz.Exports.Kinds(), Requests: mine.Items, Pager: pagerOf(r, mine, "/exports", "cursor"),
+		WithNumbers: p.Rights.Has(access.MyNumberReveal, sess.Tenant)}, problem, form,
 		map[string]string{"asked": "exports.asked"})
 	return s.render(w, r, status, "exports", p)
 }
@@ -116,17 +139,17 @@ func (h *headerOnWrite) Write(b []byte) (int, error) {
 }
 
 func (s *Server) pendingExports(w http.ResponseWriter, r *http.Request) error {
-	return s.renderPendingExports(w, r, http.StatusOK, "")
+	return s.renderPendingExports(w, r, http.StatusOK, refusal{})
 }
 
-func (s *Server) renderPendingExports(w http.ResponseWriter, r *http.Request, status int, problem string) error {
+func (s *Server) renderPendingExports(w http.ResponseWriter, r *http.Request, status int, problem refusal) error {
 	sess := sessionFrom(r.Context())
 	p := s.newPage(r, "exports.pending.title", sess)
 	pending, err := s.biz.Exports.List(r.Context(), sess.Tenant, 0, export.Pending, r.URL.Query().Get("cursor"), 0)
 	if err != nil {
 		return err
 	}
-	p.fill(r, pendingExportsData{Requests: pending.Items, Pager: pagerOf(r, pending, "/exports/pending", "cursor")}, problem, nil,
+	p.fill(r, pendingExportsData{Kinds: s.biz.Exports.Kinds(), Requests: pending.Items, Pager: pagerOf(r, pending, "/exports/pending", "cursor")}, problem, nil,
 		map[string]string{"approved": "pending.approved", "rejected": "pending.rejected"})
 	return s.render(w, r, status, "exportpending", p)
 }
@@ -146,7 +169,7 @@ func (s *Server) decideExport(w http.ResponseWriter, r *http.Request) error {
 		decide, done = s.biz.Exports.Reject, "rejected"
 	}
 	if _, err := decide(r.Context(), sess.User, sess.Tenant, id, f["note"]); err != nil {
-		return formProblem(r, err, func(status int, msg string) error { return s.renderPendingExports(w, r, status, msg) })
+		return formProblem(r, err, func(status int, msg refusal) error { return s.renderPendingExports(w, r, status, msg) })
 	}
 	http.Redirect(w, r, "/exports/pending?done="+done, http.StatusSeeOther)
 	return nil
@@ -184,6 +207,10 @@ func (s *Server) exportModule() webModule {
 			{id: "pending-exports", key: "home.exports", href: "/exports/pending", perm: access.ExportApprove, where: currentTenant,
 				count: func(r *http.Request, sess *identity.Session) (int, error) {
 					return s.biz.Exports.CountPending(r.Context(), sess.Tenant)
+				}},
+			{id: "ready-exports", key: "home.ready", href: "/exports", perm: access.ExportRequest, where: currentTenant,
+				count: func(r *http.Request, sess *identity.Session) (int, error) {
+					return s.biz.Exports.CountReady(r.Context(), sess.Tenant, sess.User.ID)
 				}},
 		},
 	}

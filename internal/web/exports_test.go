@@ -20,12 +20,21 @@ func TestExportPages(t *testing.T) {
 		testkit.Resident(t, f.residents, "131041", testkit.Person("100001", "123456789018"))
 		head, headCSRF := f.staffClient(t, "head", "131041", "医療保険年金課", [2]string{"section-head", "131041"}, [2]string{"number-viewer", "131041"})
 		privacy, privacyCSRF := f.staffClient(t, "privacy", "", "個人情報保護担当", [2]string{"privacy-manager", "131041"})
+		// Issue 17: the form offers My Numbers only to someone who may see
+		// them; the pattern shows it in words, not as its key.
+		if _, page := f.get(t, head, "/exports"); !strings.Contains(page, `id="include_mynumber"`) {
+			t.Fatal("the head, who may reveal, is not offered My Numbers")
+		}
+		other, _ := f.staffClient(t, "head2", "131041", "医療保険年金課", [2]string{"section-head", "131041"})
+		if _, page := f.get(t, other, "/exports"); strings.Contains(page, `id="include_mynumber"`) {
+			t.Fatal("a head who may not reveal is offered My Numbers in a file")
+		}
 		if res, _ := f.post(t, head, "/exports", url.Values{"csrf": {headCSRF}, "kind": {"residents"}, "reason": {"県連合会への資格照会"}, "include_mynumber": {"yes"}}); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("ask: %d", res.StatusCode)
 		}
 		_, page := f.get(t, privacy, "/exports/pending")
 		m := approveExport.FindStringSubmatch(page)
-		if m == nil || !strings.Contains(page, `class="warning"`) {
+		if m == nil || !strings.Contains(page, `class="warning"`) || !strings.Contains(page, "<td>宛名一覧（住民基本情報）</td>") {
 			t.Fatalf("the approver does not see the request and its My Number flag:\n%s", page)
 		}
 		if res, _ := f.post(t, head, "/exports/"+m[1]+"/download", url.Values{"csrf": {headCSRF}}); res.StatusCode != http.StatusForbidden {

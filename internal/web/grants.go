@@ -82,10 +82,10 @@ func (s *Server) tenantCodes(r *http.Request) ([]string, error) {
 }
 
 func (s *Server) grantsPage(w http.ResponseWriter, r *http.Request) error {
-	return s.renderGrants(w, r, http.StatusOK, "", nil)
+	return s.renderGrants(w, r, http.StatusOK, refusal{}, nil)
 }
 
-func (s *Server) renderGrants(w http.ResponseWriter, r *http.Request, status int, problem string, form map[string]string) error {
+func (s *Server) renderGrants(w http.ResponseWriter, r *http.Request, status int, problem refusal, form map[string]string) error {
 	p := s.newPage(r, "grants.title", sessionFrom(r.Context()))
 	d, err := s.grantsData(r)
 	if err != nil {
@@ -98,7 +98,7 @@ func (s *Server) renderGrants(w http.ResponseWriter, r *http.Request, status int
 func (s *Server) applyGrant(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionFrom(r.Context())
 	lang := lang(r)
-	f, err := formValues(r, "login_id", "pattern", "tenant", "from", "until", "reason")
+	f, err := formValues(r, "login_id", "pattern", "tenant", "from", "until", "reason", "acknowledge")
 	var app access.Application
 	if err == nil {
 		app = access.Application{LoginID: f["login_id"], Pattern: f["pattern"], Tenant: f["tenant"], Reason: f["reason"]}
@@ -117,6 +117,9 @@ func (s *Server) applyGrant(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if err == nil {
+		err = s.dutiesWarning(r, grantee, &app, f["acknowledge"] == "yes")
+	}
+	if err == nil {
 		_, err = s.access.Apply(r.Context(), sess.User, grantee, app)
 	}
 	if err != nil {
@@ -130,6 +133,32 @@ func (s *Server) applyGrant(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// dutiesWarning refuses, until the applicant ticks that they mean it, an
+// application that would give one person both powers of a pair kept apart
+// (access.DutiesApart: entering My Numbers and revealing them). Once
+// ticked, the reason says so, for the approver and the audit log.
+func (s *Server) dutiesWarning(r *http.Request, grantee identity.User, app *access.Application, acknowledged bool) error {
+	pairs, err := s.access.JoinedDuties(r.Context(), grantee, app.Pattern, app.Tenant)
+	if errs.Is(err, errs.NotFound) {
+		return nil // Apply names the unknown pattern
+	}
+	if err != nil || len(pairs) == 0 {
+		return err
+	}
+	if acknowledged {
+		if app.Reason != "" { // an empty reason stays empty, for Apply to refuse
+			app.Reason += "［入力・表示の兼務を承知］"
+		}
+		return nil
+	}
+	var fe errs.FieldErrors
+	fe.Add("acknowledge", errs.Message{
+		JA: "この申請が承認されると、" + grantee.Name + "さんは個人番号の「入力」と「表示」の両方の権限を持ちます。入力した番号を本人が確認できてしまうため、通常は別の職員に分けます。やむを得ない場合は、理由に事情を書き、「承知のうえで申請する」にチェックしてください。",
+		EN: "Once approved, " + grantee.Name + " would both enter and reveal My Numbers. These are normally kept with different people. If it cannot be helped, give the reason and tick \"I apply knowing this\".",
+	})
+	return fe.Err()
+}
+
 // pendingData is the approver's page: applications for rights and
 // changes of patterns, each waiting for a second person.
 type pendingData struct {
@@ -139,10 +168,10 @@ type pendingData struct {
 }
 
 func (s *Server) pendingGrants(w http.ResponseWriter, r *http.Request) error {
-	return s.renderPending(w, r, http.StatusOK, "")
+	return s.renderPending(w, r, http.StatusOK, refusal{})
 }
 
-func (s *Server) renderPending(w http.ResponseWriter, r *http.Request, status int, problem string) error {
+func (s *Server) renderPending(w http.ResponseWriter, r *http.Request, status int, problem refusal) error {
 	p := s.newPage(r, "pending.title", sessionFrom(r.Context()))
 	grants, err := s.access.Grants(r.Context(), access.GrantFilter{Status: access.Pending, Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
@@ -415,6 +444,7 @@ var accessMessages = messages{
 	"grants.until":              {"終了日（空欄は期限なし）", "Until (empty: no end)"},
 	"grants.reason":             {"申請理由", "Reason"},
 	"grants.apply.submit":       {"申請する", "Apply"},
+	"grants.acknowledge":        {"承知のうえで申請する（入力と表示の両方の権限を持つことになります）", "I apply knowing this (they will both enter and reveal My Numbers)"},
 	"grants.applied":            {"申請しました。承認を待っています。", "Applied. Waiting for approval."},
 	"grants.list":               {"所属職員の権限", "Rights of your section"},
 	"grants.period":             {"期間", "Period"},

@@ -6,8 +6,11 @@ import (
 
 	"bango/internal/access"
 	"bango/internal/alert"
+	"bango/internal/audit"
 	"bango/internal/errs"
+	"bango/internal/identity"
 	"bango/internal/notify"
+	"bango/internal/resident"
 )
 
 // homeData is the home page: what waits for the person, by their rights.
@@ -18,7 +21,12 @@ type homeData struct {
 	AlertsMore  pager          // more are open: all of them are on the alerts page
 	FailingMail []notify.Mail  // status reports that keep failing, for the IS department
 	MailPager   pager
+	Search      bool                // the person may search residents here: the page has the search box
+	Recent      []resident.Resident // residents the person opened lately, newest first
 }
+
+// recentShown bounds the recently opened records on the home page.
+const recentShown = 5
 
 // homeCount is one module's counter as the page shows it.
 type homeCount struct {
@@ -50,6 +58,12 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
+	if sess.Tenant != "" && p.Rights.Has(access.ResidentRead, sess.Tenant) {
+		d.Search = true
+		if d.Recent, err = s.recentlyOpened(r, sess); err != nil {
+			return err
+		}
+	}
 	if p.Rights.Has(access.UserAdmin, "") && s.biz.Outbox != nil {
 		failing, err := s.biz.Outbox.Failing(r.Context(), r.URL.Query().Get("mail_cursor"), 0)
 		if err != nil {
@@ -68,6 +82,37 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.Data = d
 	return s.render(w, r, http.StatusOK, "home", p)
+}
+
+// recentlyOpened is the residents the person opened lately in the
+// session's municipality, read from their own audit events (each opening
+// is one), newest first; showing them on the home page is a read too.
+func (s *Server) recentlyOpened(r *http.Request, sess *identity.Session) ([]resident.Resident, error) {
+	page, err := audit.Search(r.Context(), s.db, audit.Query{Tenants: []string{sess.Tenant}, Actor: sess.User.LoginID,
+		Action: "resident.read", Outcome: audit.OK, Limit: 50})
+	if err != nil {
+		return nil, err
+	}
+	var codes []string
+	for _, e := range page.Events {
+		if e.Subject.Type == "resident" && !slices.Contains(codes, e.Subject.ID) {
+			codes = append(codes, e.Subject.ID)
+		}
+		if len(codes) == recentShown {
+			break
+		}
+	}
+	found, err := s.biz.Residents.ForCheck(r.Context(), sess.Tenant, codes)
+	if err != nil {
+		return nil, err
+	}
+	var out []resident.Resident
+	for _, c := range codes {
+		if res, ok := found[c]; ok {
+			out = append(out, res)
+		}
+	}
+	return out, nil
 }
 
 // switchScope changes the municipality the session works in, among those

@@ -51,7 +51,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		s.metrics.Login("password_refused")
-		p.Error, _ = problemText(p.Lang, bad)
+		problem, _ := problemText(p.Lang, bad)
+		p.refuse(problem)
 		if cleantext.Valid(id, false) {
 			p.Form["login_id"] = id
 		}
@@ -61,11 +62,17 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	ctx := audit.WithActor(r.Context(), audit.Actor{User: "anonymous", Address: s.clientAddress(r)})
 	if err != nil {
 		s.refused(r.WithContext(ctx), "oversized_field", err)
-		p.Error = errs.Fields(err)[0].Field + ": " + errs.Fields(err)[0].Reason.In(p.Lang)
+		p.refuseFor(err)
 		return s.render(w, r, http.StatusBadRequest, "login", p)
 	}
 	if f["login_id"] == "" || f["password"] == "" {
-		p.Error = tr(p.Lang, "login.missing")
+		var missing errs.FieldErrors
+		for _, name := range []string{"login_id", "password"} {
+			if f[name] == "" {
+				missing.Add(name, required)
+			}
+		}
+		p.refuseFor(missing.Err())
 		p.Form["login_id"] = f["login_id"]
 		return s.render(w, r, http.StatusBadRequest, "login", p)
 	}
@@ -79,7 +86,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		s.metrics.Login("password_refused")
-		p.Error = err.Error()
+		p.refuseFor(err)
 		p.Form["login_id"] = f["login_id"]
 		return s.render(w, r, http.StatusUnauthorized, "login", p)
 	}
@@ -156,7 +163,7 @@ func (s *Server) second(w http.ResponseWriter, r *http.Request) error {
 	f, err := formValues(r, "code", "pin")
 	if err != nil {
 		s.refused(r, "oversized_field", err)
-		p.Error = errs.Fields(err)[0].Field + ": " + errs.Fields(err)[0].Reason.In(p.Lang)
+		p.refuseFor(err)
 		return s.render(w, r, http.StatusBadRequest, "second", p)
 	}
 	if _, err := s.users.CheckSecondFactor(r.Context(), sess.User.LoginID, f["code"], f["pin"]); err != nil {
@@ -164,7 +171,7 @@ func (s *Server) second(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		s.metrics.Login("second_factor_refused")
-		p.Error = err.Error()
+		p.refuseFor(err)
 		return s.render(w, r, http.StatusUnauthorized, "second", p)
 	}
 	return s.finishLogin(w, r, sess)
@@ -240,7 +247,7 @@ func (s *Server) unlock(w http.ResponseWriter, r *http.Request) error {
 		if !identity.ErrLogin(err) {
 			return err
 		}
-		p.Error = err.Error()
+		p.refuseFor(err)
 		return s.render(w, r, http.StatusUnauthorized, "lock", p)
 	}
 	http.Redirect(w, r, p.Next, http.StatusSeeOther)
@@ -260,19 +267,16 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	p.Expired = s.users.PasswordExpired(sess.User)
 	f, err := formValues(r, "current", "new", "confirm")
 	if err == nil && f["new"] != f["confirm"] {
-		p.Error = tr(p.Lang, "password.mismatch")
+		var fe errs.FieldErrors
+		fe.Add("confirm", errs.Message{JA: catalogue["password.mismatch"][0], EN: catalogue["password.mismatch"][1]})
+		p.refuseFor(fe.Err())
 		return s.render(w, r, http.StatusBadRequest, "password", p)
 	}
 	if err == nil {
 		err = s.users.ChangeOwnPassword(r.Context(), *sess, f["current"], f["new"])
 	}
 	if err != nil {
-		switch {
-		case errs.Fields(err) != nil:
-			p.Error = errs.Fields(err)[0].Reason.In(p.Lang)
-		case errs.Is(err, errs.Unauthenticated):
-			p.Error = err.Error()
-		default:
+		if errs.Fields(err) == nil && !errs.Is(err, errs.Unauthenticated) || !p.refuseFor(err) {
 			return err
 		}
 		return s.render(w, r, http.StatusBadRequest, "password", p)
@@ -297,10 +301,8 @@ func (s *Server) changePIN(w http.ResponseWriter, r *http.Request) error {
 	case err == nil:
 		p.Notice = tr(p.Lang, "pin.changed")
 		return s.render(w, r, http.StatusOK, "pin", p)
-	case errs.Fields(err) != nil:
-		p.Error = errs.Fields(err)[0].Reason.In(p.Lang)
-	case identity.ErrLogin(err) || errs.Is(err, errs.Forbidden):
-		p.Error = err.Error()
+	case errs.Fields(err) != nil || identity.ErrLogin(err) || errs.Is(err, errs.Forbidden):
+		p.refuseFor(err)
 	default:
 		return err
 	}
@@ -402,6 +404,11 @@ var accountMessages = messages{
 	"nav.passkeys":           {"生体認証", "Biometrics"},
 	"home.review":            {"確認待ちの入力が %d 件あります", "%d entries await your confirmation"},
 	"home.exports":           {"承認待ちのデータ抽出申請が %d 件あります", "%d export requests await approval"},
+	"home.ready":             {"承認され、ダウンロードできるファイルが %d 件あります（期限内に取得してください）", "%d approved files are ready for you to download before they expire"},
+	"home.recent":            {"最近開いた宛名", "Records you opened recently"},
+	"home.search":            {"宛名を検索", "Find a resident"},
+	"home.search.label":      {"氏名（カナ・漢字）、生年月日（和暦可）、宛名番号", "Name (kana or kanji), date of birth (和暦 too), or resident code"},
+	"home.search.submit":     {"検索", "Search"},
 	"home.alerts":            {"未対応の警告", "Open alerts"},
 	"home.mailfailing":       {"送信できていない状態報告メールがあります（再試行中）", "Status report mail is failing (being retried)"},
 	"home.mail.subject":      {"件名", "Subject"},

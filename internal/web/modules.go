@@ -27,8 +27,8 @@ func (s *Server) collectModules() []webModule {
 
 // catalogue is every string the UI shows: the layout's and each module's,
 // kept in the module's file group.
-var catalogue = joinMessages(commonMessages, accountMessages, residentMessages, reviewMessages, exportMessages,
-	auditMessages, accessMessages, adminMessages)
+var catalogue = joinMessages(commonMessages, fieldMessages, alertMessages, accountMessages, residentMessages, reviewMessages, exportMessages,
+	auditMessages, accessMessages, adminMessages, eventMessages, reportMessages)
 
 // navItem is a menu entry; it shows only to holders of perm.
 type navItem struct {

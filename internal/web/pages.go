@@ -38,7 +38,7 @@ func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
 	for _, name := range pageNames {
 		t := template.New(name).Funcs(template.FuncMap{"t": func(string) string { return "" }, "tf": func(string, ...any) string { return "" }, "when": func(time.Time) string { return "" },
-			"day": func(time.Time) string { return "" }, "birth": func(time.Time) string { return "" }, "muni": func(string) string { return "" },
+			"day": func(time.Time) string { return "" }, "birth": func(time.Time) string { return "" }, "muni": func(string) string { return "" }, "alertDetail": func(string) string { return "" },
 			"join": func(ss []string) string { return strings.Join(ss, ", ") }, "list": func(ss ...string) []string { return ss }})
 		template.Must(t.ParseFS(templateFiles, "templates/layout.html", "templates/partials.html", "templates/"+name+".html"))
 		pages[name] = t
@@ -55,6 +55,8 @@ type page struct {
 	IdleText                     string
 	Nav                          []navItem
 	Error, Notice                string
+	Problems                     []formField // the refused fields, for the error summary and each field
+	ErrorAt                      string      // the form whose own place shows Error, instead of the top of the page
 	Form                         map[string]string
 	Expired                      bool
 	Next                         string
@@ -99,14 +101,21 @@ func (s *Server) newPage(r *http.Request, title string, sess *identity.Session) 
 // any), the form as the person sent it (nil: as it was), and the notice
 // of what was just done, read from ?done= through notices (done value →
 // message key), so that only known messages show.
-func (p *page) fill(r *http.Request, data any, problem string, form map[string]string, notices map[string]string) {
-	p.Data, p.Error = data, problem
+func (p *page) fill(r *http.Request, data any, problem refusal, form map[string]string, notices map[string]string) {
+	p.Data = data
+	p.refuse(problem)
 	if form != nil {
 		p.Form = form
 	}
 	if key, ok := notices[r.URL.Query().Get("done")]; ok {
 		p.Notice = tr(p.Lang, key)
 	}
+}
+
+// refuse shows problem on the page: its sentence at the top, and its
+// fields in the error summary and beside each field.
+func (p *page) refuse(problem refusal) {
+	p.Error, p.Problems, p.ErrorAt = problem.Text, problem.Fields, problem.At
 }
 
 // municipalityName shows a municipality by its name with the code beside
@@ -149,12 +158,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		return err
 	}
 	t.Funcs(template.FuncMap{
-		"t":     func(key string) string { return tr(p.Lang, key) },
-		"tf":    func(key string, args ...any) string { return fmt.Sprintf(tr(p.Lang, key), args...) },
-		"when":  func(t time.Time) string { return when(p.Lang, t) },
-		"day":   func(t time.Time) string { return day(p.Lang, t) },
-		"birth": func(t time.Time) string { return birth(p.Lang, t, time.Now()) },
-		"muni":  s.municipalityName(r, p.Lang),
+		"t":           func(key string) string { return tr(p.Lang, key) },
+		"tf":          func(key string, args ...any) string { return fmt.Sprintf(tr(p.Lang, key), args...) },
+		"when":        func(t time.Time) string { return when(p.Lang, t) },
+		"day":         func(t time.Time) string { return day(p.Lang, t) },
+		"birth":       func(t time.Time) string { return birth(p.Lang, t, time.Now()) },
+		"muni":        s.municipalityName(r, p.Lang),
+		"alertDetail": func(detail string) string { return alertDetail(p.Lang, detail) },
 	})
 	var b strings.Builder
 	if err := t.ExecuteTemplate(&b, "layout", p); err != nil {

@@ -27,10 +27,10 @@ type patternsData struct {
 }
 
 func (s *Server) patternsPage(w http.ResponseWriter, r *http.Request) error {
-	return s.renderPatterns(w, r, http.StatusOK, "", nil)
+	return s.renderPatterns(w, r, http.StatusOK, refusal{}, nil)
 }
 
-func (s *Server) renderPatterns(w http.ResponseWriter, r *http.Request, status int, problem string, form map[string]string) error {
+func (s *Server) renderPatterns(w http.ResponseWriter, r *http.Request, status int, problem refusal, form map[string]string) error {
 	p := s.newPage(r, "patterns.title", sessionFrom(r.Context()))
 	ps, err := s.access.Patterns(r.Context())
 	if err != nil {
@@ -117,7 +117,7 @@ func (s *Server) decidePatternChange(w http.ResponseWriter, r *http.Request) err
 		_, err = s.biz.Review.Confirm(r.Context(), sess.User, "", id, nil)
 	}
 	if err != nil {
-		return formProblem(r, err, func(status int, msg string) error { return s.renderPending(w, r, status, msg) })
+		return formProblem(r, err, func(status int, msg refusal) error { return s.renderPending(w, r, status, msg) })
 	}
 	http.Redirect(w, r, "/grants/pending?done="+done, http.StatusSeeOther)
 	return nil

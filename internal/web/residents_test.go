@@ -145,9 +145,11 @@ func TestMyNumberPages(t *testing.T) {
 	})
 }
 
-// Issue 16/17, R-AC-6: a search that matches more than a screen says so,
-// on the page and in the API, instead of cutting the list silently.
-func TestResidentSearchSaysMore(t *testing.T) {
+// Issue 16/17, R-AC-6, R-AC-7: a search that matches more than a page
+// says how many matched in all (counted in the database) and pages on,
+// on the page and in the API, with no resident listed twice; a damaged
+// cursor is a field error naming cursor.
+func TestResidentSearchPages(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, f *webFixture) {
 		ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
 		records := func(yield func(resident.Record) bool) {
@@ -163,11 +165,119 @@ func TestResidentSearchSaysMore(t *testing.T) {
 			t.Fatal(err)
 		}
 		clerk, clerkCSRF := f.staffClient(t, "clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
-		if _, page := f.get(t, clerk, "/residents?q="+url.QueryEscape("ヤマダ")); !strings.Contains(page, `id="residents-more"`) || strings.Count(page, `href="/residents/00002`) != 50 {
-			t.Fatalf("page: more not said, or not 50 listed (%d)", strings.Count(page, `href="/residents/00002`))
+		res, page := f.get(t, clerk, "/residents?q="+url.QueryEscape("ヤマダ"))
+		if res.StatusCode != 200 || !strings.Contains(page, "検索結果 51 件") || strings.Count(page, `href="/residents/00002`) != 50 ||
+			!strings.Contains(page, "氏名（カナ・漢字、姓・名のどこでも）として検索しました") {
+			t.Fatalf("first page: %d, count or read not said, or not 50 listed (%d)", res.StatusCode, strings.Count(page, `href="/residents/00002`))
 		}
-		if st, out := f.apiCall(t, clerk, clerkCSRF, "GET", "/api/v1/residents?q="+url.QueryEscape("ヤマダ"), ""); st != 200 || out["more"] != true {
-			t.Fatalf("API: %d more=%v", st, out["more"])
+		next := regexp.MustCompile(`<a href="([^"]+)" rel="next" id="next-cursor">`).FindStringSubmatch(page)
+		if next == nil {
+			t.Fatal("no link to the next page")
+		}
+		_, second := f.get(t, clerk, strings.ReplaceAll(next[1], "&amp;", "&"))
+		if !strings.Contains(second, "検索結果 51 件") || strings.Count(second, `href="/residents/00002`) != 1 || strings.Contains(second, `id="next-cursor"`) {
+			t.Fatalf("second page: not the last one, or not counted:\n%s", second)
+		}
+		for i := range 51 {
+			code := fmt.Sprintf(`href="/residents/%010d"`, 200001+i)
+			if strings.Contains(page, code) == strings.Contains(second, code) {
+				t.Fatalf("resident %d is on both pages or on neither", 200001+i)
+			}
+		}
+		// The API: total and next, and the page after by ?cursor=.
+		st, out := f.apiCall(t, clerk, clerkCSRF, "GET", "/api/v1/residents?q="+url.QueryEscape("ヤマダ"), "")
+		if st != 200 || out["more"] != true || out["total"] != float64(51) || out["by"] != "name" || len(out["residents"].([]any)) != 50 || out["next"] == "" {
+			t.Fatalf("API: %d more=%v total=%v by=%v next=%v", st, out["more"], out["total"], out["by"], out["next"])
+		}
+		st, out = f.apiCall(t, clerk, clerkCSRF, "GET", "/api/v1/residents?q="+url.QueryEscape("ヤマダ")+"&cursor="+url.QueryEscape(out["next"].(string)), "")
+		if st != 200 || out["more"] != false || out["total"] != float64(51) || len(out["residents"].([]any)) != 1 || out["next"] != "" {
+			t.Fatalf("API page 2: %d more=%v total=%v next=%v", st, out["more"], out["total"], out["next"])
+		}
+		st, out = f.apiCall(t, clerk, clerkCSRF, "GET", "/api/v1/residents?q="+url.QueryEscape("ヤマダ")+"&limit=7", "")
+		if st != 200 || len(out["residents"].([]any)) != 7 || out["total"] != float64(51) {
+			t.Fatalf("API limit=7: %d, %d listed", st, len(out["residents"].([]any)))
+		}
+		// A damaged cursor, on the API and the page.
+		st, out = f.apiCall(t, clerk, clerkCSRF, "GET", "/api/v1/residents?q="+url.QueryEscape("ヤマダ")+"&cursor=damaged", "")
+		if st != 400 || !strings.Contains(fmt.Sprint(out["errors"]), "cursor") {
+			t.Fatalf("API damaged cursor: %d %v", st, out)
+		}
+		if res, page := f.get(t, clerk, "/residents?q="+url.QueryEscape("ヤマダ")+"&cursor=damaged"); res.StatusCode != 400 || !strings.Contains(page, "一覧の位置") {
+			t.Fatalf("page damaged cursor: %d", res.StatusCode)
+		}
+		// An unknown way of searching names by.
+		st, out = f.apiCall(t, clerk, clerkCSRF, "GET", "/api/v1/residents?q="+url.QueryEscape("ヤマダ")+"&by=phone", "")
+		if st != 400 || !strings.Contains(fmt.Sprint(out["errors"]), "by") {
+			t.Fatalf("API by=phone: %d %v", st, out)
 		}
 	})
+}
+
+// Issue 17, R-AC-6: an address fragment finds the residents of the
+// searcher's municipality only; the search form posts the kind chosen;
+// when nothing matches, the page says how the query was read (a date of
+// birth as the day understood, with its 和暦) and what to try, in
+// Japanese and English.
+func TestResidentSearchAddressAndHint(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		testkit.Resident(t, f.residents, "131041", testkit.Person("100001", ""))
+		sapporoPerson := testkit.Person("100002", "")
+		sapporoPerson.Address = "北海道札幌市中央区北3条西6丁目"
+		testkit.Resident(t, f.residents, "011002", sapporoPerson)
+		clerk, clerkCSRF := f.staffClient(t, "clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
+
+		// The form posts q and by, and the page keeps the choice.
+		res, _ := f.post(t, clerk, "/residents", url.Values{"csrf": {clerkCSRF}, "q": {"西新宿"}, "by": {"address"}})
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/residents?by=address&q="+url.QueryEscape("西新宿") {
+			t.Fatalf("search form: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+		_, page := f.get(t, clerk, res.Header.Get("Location"))
+		if !strings.Contains(page, `href="/residents/100001"`) || !strings.Contains(page, "住所の一部として検索しました") || !strings.Contains(page, `value="address" selected`) {
+			t.Fatalf("address search:\n%s", page)
+		}
+		// Another municipality's address is not found, and the page says what to try.
+		_, page = f.get(t, clerk, "/residents?q="+url.QueryEscape("北3条"))
+		if strings.Contains(page, `href="/residents/100002"`) || !strings.Contains(page, `id="search-hint"`) || !strings.Contains(page, "住所を短くしてください") {
+			t.Fatalf("another municipality's address:\n%s", page)
+		}
+		// A date of birth nobody has: read as the day, with its 和暦.
+		_, page = f.get(t, clerk, "/residents?q="+url.QueryEscape("S52.8.16"))
+		if !strings.Contains(page, "1977年8月16日（昭和52年8月16日）") || !strings.Contains(page, "和暦と西暦の年を確かめてください") {
+			t.Fatalf("birth date hint:\n%s", page)
+		}
+		// A name nobody has, in kanji: fewer characters, kana, the address.
+		_, page = f.get(t, clerk, "/residents?q="+url.QueryEscape("西早稲田"))
+		if !strings.Contains(page, "文字数を減らしてください") || !strings.Contains(page, "カナで入力してください") ||
+			!strings.Contains(page, `href="/residents?by=address&amp;q=`+url.QueryEscape("西早稲田")+`"`) {
+			t.Fatalf("name hint:\n%s", page)
+		}
+		// In English.
+		clerk.Jar.SetCookies(mustURL(t, f.srv.URL), []*http.Cookie{{Name: "lang", Value: "en", Path: "/"}})
+		_, page = f.get(t, clerk, "/residents?q="+url.QueryEscape("昭和52年8月16日"))
+		if !strings.Contains(page, "as the date of birth 16 August 1977 (昭和52年8月16日)") || !strings.Contains(page, "Check the year in both calendars") {
+			t.Fatalf("English hint:\n%s", page)
+		}
+		_, page = f.get(t, clerk, "/residents?q="+url.QueryEscape("ワタナベ"))
+		if !strings.Contains(page, "as a name") || !strings.Contains(page, "Type fewer characters") || strings.Contains(page, "Type the name in kana") {
+			t.Fatalf("English name hint:\n%s", page)
+		}
+		// The API reads by=address too, and counts.
+		st, out := f.apiCall(t, clerk, clerkCSRF, "GET", "/api/v1/residents?by=address&q="+url.QueryEscape("西新宿二丁目"), "")
+		if st != 200 || out["by"] != "address" || out["total"] != float64(1) {
+			t.Fatalf("API by address: %d %v", st, out)
+		}
+		st, out = f.apiCall(t, clerk, clerkCSRF, "GET", "/api/v1/residents?q="+url.QueryEscape("北3条"), "")
+		if st != 200 || out["by"] != "address" || out["total"] != float64(0) || len(out["residents"].([]any)) != 0 {
+			t.Fatalf("API another municipality's address: %d %v", st, out)
+		}
+	})
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

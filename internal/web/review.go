@@ -6,6 +6,7 @@ import (
 	"bango/internal/access"
 	"bango/internal/identity"
 	"bango/internal/mynumber"
+	"bango/internal/resident"
 	"bango/internal/review"
 )
 
@@ -14,8 +15,39 @@ import (
 
 // reviewQueueData is a page of the checker's queue.
 type reviewQueueData struct {
-	Changes []review.Change
+	Changes []checkedChange
 	Pager   pager
+}
+
+// checkedChange is a change as the checker sees it: with what to compare
+// with the paper (the resident's name, birth date and address, never the
+// number) when its subject is a resident.
+type checkedChange struct {
+	review.Change
+	Resident *resident.Resident
+}
+
+// forCheck attaches each resident-subject change's resident, read in one
+// transaction that records every read.
+func (s *Server) forCheck(r *http.Request, tenant string, changes []review.Change) ([]checkedChange, error) {
+	var codes []string
+	for _, c := range changes {
+		if c.SubjectType == "resident" {
+			codes = append(codes, c.Subject)
+		}
+	}
+	found, err := s.biz.Residents.ForCheck(r.Context(), tenant, codes)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]checkedChange, len(changes))
+	for i, c := range changes {
+		out[i].Change = c
+		if res, ok := found[c.Subject]; ok && c.SubjectType == "resident" {
+			out[i].Resident = &res
+		}
+	}
+	return out, nil
 }
 
 func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) error {
@@ -29,7 +61,11 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p.Data = reviewQueueData{Changes: q.Items, Pager: pagerOf(r, q, "/review", "cursor")}
+	changes, err := s.forCheck(r, sess.Tenant, q.Items)
+	if err != nil {
+		return err
+	}
+	p.Data = reviewQueueData{Changes: changes, Pager: pagerOf(r, q, "/review", "cursor")}
 	switch r.URL.Query().Get("done") {
 	case "confirmed":
 		p.Notice = tr(p.Lang, "review.confirmed")
@@ -40,10 +76,10 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request) error {
-	return s.renderChange(w, r, http.StatusOK, "")
+	return s.renderChange(w, r, http.StatusOK, refusal{})
 }
 
-func (s *Server) renderChange(w http.ResponseWriter, r *http.Request, status int, problem string) error {
+func (s *Server) renderChange(w http.ResponseWriter, r *http.Request, status int, problem refusal) error {
 	id, err := pathID(r, "change")
 	if err != nil {
 		return err
@@ -53,8 +89,13 @@ func (s *Server) renderChange(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
+	checked, err := s.forCheck(r, sess.Tenant, []review.Change{c})
+	if err != nil {
+		return err
+	}
 	p := s.newPage(r, "change.title", sess)
-	p.Data, p.Error = c, problem
+	p.Data = checked[0]
+	p.refuse(problem)
 	return s.render(w, r, status, "change", p)
 }
 
@@ -70,7 +111,7 @@ func (s *Server) confirmChange(w http.ResponseWriter, r *http.Request) error {
 		_, err = s.confirm(r, id, f["mynumber"])
 	}
 	if err != nil {
-		return formProblem(r, err, func(status int, msg string) error { return s.renderChange(w, r, status, msg) })
+		return formProblem(r, err, func(status int, msg refusal) error { return s.renderChange(w, r, status, msg) })
 	}
 	http.Redirect(w, r, "/review?done=confirmed", http.StatusSeeOther)
 	return nil
@@ -104,7 +145,7 @@ func (s *Server) rejectChange(w http.ResponseWriter, r *http.Request) error {
 		_, err = s.biz.Review.Reject(r.Context(), sess.User, sess.Tenant, id, f["reason"])
 	}
 	if err != nil {
-		return formProblem(r, err, func(status int, msg string) error { return s.renderChange(w, r, status, msg) })
+		return formProblem(r, err, func(status int, msg refusal) error { return s.renderChange(w, r, status, msg) })
 	}
 	http.Redirect(w, r, "/review?done=rejected", http.StatusSeeOther)
 	return nil
@@ -136,6 +177,10 @@ func (s *Server) reviewModule() webModule {
 			{id: "review-queue", key: "home.review", href: "/review", perm: access.ReviewConfirm, where: currentTenant,
 				count: func(r *http.Request, sess *identity.Session) (int, error) {
 					return s.biz.Review.CountQueue(r.Context(), sess.Tenant, sess.User.Department, sess.User.Section)
+				}},
+			{id: "my-entries", key: "home.mine", href: "/review?all=1", perm: access.MyNumberEnter, where: currentTenant,
+				count: func(r *http.Request, sess *identity.Session) (int, error) {
+					return s.biz.Review.CountMine(r.Context(), sess.Tenant, sess.User.ID)
 				}},
 		},
 	}
@@ -232,6 +277,8 @@ var reviewMessages = messages{
 	"review.queue":          {"確認待ち", "Awaiting confirmation"},
 	"review.summary":        {"内容", "Change"},
 	"review.maker":          {"入力者", "Entered by"},
+	"home.mine":             {"あなたの入力のうち、確認を待っているものが %d 件あります", "%d of your entries await a checker"},
+	"review.compare":        {"申請書と照合する内容（氏名・生年月日・住所）", "Compare with the paper (name, birth date, address)"},
 	"review.made":           {"入力日時", "Entered at"},
 	"review.none":           {"確認待ちの変更はありません。", "Nothing awaits confirmation."},
 	"review.confirmed":      {"確認し、登録しました。", "Confirmed and applied."},

@@ -90,7 +90,40 @@ func (s *Server) Handler() http.Handler {
 		}
 		http.Error(w, "cross-origin request refused / 他サイトからの操作は受け付けません", http.StatusForbidden)
 	}))
-	return withRequestID(s.observe(mux, securityHeaders(limitBody(protect.Handler(mux)))))
+	return withRequestID(s.observe(mux, securityHeaders(limitBody(protect.Handler(wrongMethod(mux))))))
+}
+
+// wrongMethod answers a request whose path has routes but none for its
+// method as the rest of bango answers: problem details on the API, a page
+// in the UI's language elsewhere, both with the Allow header, instead of
+// the mux's plain text.
+func wrongMethod(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) == 0 {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		detail := r.Method + " is not allowed here; this address answers " + strings.Join(allow, ", ")
+		if strings.HasPrefix(r.URL.Path, apiPrefix) {
+			writeProblem(w, problem{Type: problemType("method not allowed"), Title: problemTitle("method not allowed"),
+				Status: http.StatusMethodNotAllowed, Detail: detail, Error: "method not allowed", Message: detail})
+			return
+		}
+		http.Error(w, tr(lang(r), "error.method"), http.StatusMethodNotAllowed)
+	})
 }
 
 // withRequestID gives every request an ID, answered as X-Request-ID and

@@ -126,8 +126,28 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 		} else if errs.Public(err) != err.Error() {
 			s.log.InfoContext(r.Context(), "request refused", "method", r.Method, "path", r.URL.Path, "err", err)
 		}
-		writeProblem(w, problemOf(err))
+		writeProblem(w, problemIn(err, answerLang(r)))
 	})
+}
+
+// answerLang is the language of an answer's words for people: the UI's
+// (the lang cookie) for the pages' own scripts, English for a machine
+// client that asks for it.
+func answerLang(r *http.Request) string {
+	if _, err := r.Cookie("lang"); err != nil && strings.HasPrefix(r.Header.Get("Accept-Language"), "en") {
+		return "en"
+	}
+	return lang(r)
+}
+
+// problemIn is err as problem details whose detail is the sentence the
+// error has for people, in lang, when it has one.
+func problemIn(err error, lang string) problem {
+	p := problemOf(err)
+	if said, ok := errs.Told(err, lang); ok && p.Status != http.StatusInternalServerError {
+		p.Detail = said
+	}
+	return p
 }
 
 // problem is an error as the API answers it: problem details (RFC 9457,
@@ -192,6 +212,7 @@ var problemTypes = []struct{ kind, title string }{
 	{"conflict", "Conflict with stored data"},
 	{"locked", "Locked"},
 	{"too many requests", "Too many requests"},
+	{"method not allowed", "Method not allowed"},
 	{"internal", "Internal error"},
 	{"unavailable", "Unavailable"},
 }

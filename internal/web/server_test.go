@@ -79,8 +79,17 @@ func TestSecurityHeadersAndNotFound(t *testing.T) {
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("POST", "/healthz", nil))
-	if rec.Code != http.StatusMethodNotAllowed {
-		t.Fatalf("POST /healthz = %d, want 405", rec.Code)
+	if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != "GET" || !strings.Contains(rec.Body.String(), "受け付けていません") {
+		t.Fatalf("POST /healthz = %d, Allow %q: %s", rec.Code, rec.Header().Get("Allow"), rec.Body)
+	}
+	// Issue 17: on the API a wrong method is problem details, like every
+	// other error there, and says which methods the address takes.
+	api := httptest.NewRecorder()
+	h.ServeHTTP(api, httptest.NewRequest("DELETE", "/api/v1/openapi.json", nil))
+	var p problem
+	if err := json.Unmarshal(api.Body.Bytes(), &p); err != nil || api.Code != http.StatusMethodNotAllowed ||
+		api.Header().Get("Content-Type") != problemJSON || p.Type != "/problems/method-not-allowed" || !strings.Contains(p.Detail, "GET") {
+		t.Fatalf("DELETE on the API = %d %q: %s (%v)", api.Code, api.Header().Get("Content-Type"), api.Body, err)
 	}
 }
 

@@ -67,7 +67,7 @@ func TestWebAuthnOverHTTP(t *testing.T) {
 		csrf = csrfOf(t, page)
 		f.postJSON(t, c2, "/login/passkey/begin", csrf, "application/json", nil)
 		res, out := f.postJSON(t, c2, "/login/passkey/finish", csrf, "application/json", []byte(`{"id":"AAAA","type":"public-key","response":{}}`))
-		if res.StatusCode != http.StatusUnauthorized || !bytes.Contains(out, []byte("Login failed")) {
+		if res.StatusCode != http.StatusUnauthorized || !bytes.Contains(out, []byte("ログインできません")) {
 			t.Fatalf("malformed answer = %d %s", res.StatusCode, out)
 		}
 		_, opts = f.postJSON(t, c2, "/login/passkey/begin", csrf, "application/json", nil)

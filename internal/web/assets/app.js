@@ -32,6 +32,19 @@
   }, 1000);
 })();
 
+// A refused form: focus moves to the first field in error, which reads
+// out its label and message; with no such field on the page, to the
+// error summary, whose links lead to the fields.
+(function () {
+  var first = document.querySelector('[aria-invalid="true"]');
+  if (first) {
+    first.focus();
+    return;
+  }
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+})();
+
 // WebAuthn: a button with data-webauthn="create" (register) or "get" (log
 // in, unlock) runs the ceremony: the server's options from data-begin, the
 // browser's authenticator with user verification, the answer to
@@ -54,7 +67,7 @@
       body: JSON.stringify(body)
     }).then(function (r) {
       return r.json().then(function (j) {
-        if (!r.ok) throw new Error(j.message || r.statusText);
+        if (!r.ok) throw new Error(j.detail || j.message || r.statusText);
         return j;
       });
     });

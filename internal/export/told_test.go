@@ -1,0 +1,91 @@
+package export_test
+
+import (
+	"io"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode"
+
+	"bango/internal/errs"
+	"bango/internal/export"
+	"bango/internal/store"
+	"bango/internal/testutil"
+	"bango/internal/testutil/testkit"
+)
+
+// developerWords are what staff must never read: permission keys
+// (export.request) and login IDs (privacy-head).
+var developerWords = regexp.MustCompile(`[a-z]+[.-][a-z]+`)
+
+// checkTold fails unless err keeps its kind and its English message (for
+// logs and the API) and tells staff a sentence in Japanese and one in
+// English, neither with a permission key or a login ID.
+func checkTold(t *testing.T, name string, err error, kind errs.Kind, public string) {
+	t.Helper()
+	if got := errs.KindOf(err); got != kind {
+		t.Errorf("%s: kind %v, want %v (%v)", name, got, kind, err)
+	}
+	if got := errs.Public(err); got != public {
+		t.Errorf("%s: public %q, want %q", name, got, public)
+	}
+	ja, ok := errs.Told(err, "ja")
+	en, _ := errs.Told(err, "en")
+	switch {
+	case !ok:
+		t.Errorf("%s: tells staff nothing of its own: %v", name, err)
+	case !strings.ContainsFunc(ja, func(r rune) bool { return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) }):
+		t.Errorf("%s: the Japanese sentence is not Japanese: %q", name, ja)
+	case en == "" || en == ja:
+		t.Errorf("%s: no English sentence: %q", name, en)
+	case strings.ContainsFunc(ja, func(r rune) bool { return r < unicode.MaxASCII && unicode.IsLetter(r) }) || developerWords.MatchString(en):
+		t.Errorf("%s: developer words in %q / %q", name, ja, en)
+	}
+}
+
+// Issue 17: a refused export request, decision or download tells staff,
+// in their language, why and what to do — the right lacking by its name —
+// while the kind and the English message for logs and the API stay.
+func TestRefusalsSpeakToStaff(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		f.Staff(t, testkit.Staff{Login: "privacy-head", Tenant: "131041", Patterns: []string{"section-head", "privacy-manager"}})
+		_, lacking := f.exports.Ask(testutil.As("clerk"), f.User(t, "clerk"), "131041", "residents", "csv", "照合", false)
+		r, err := f.exports.Ask(testutil.As("privacy-head"), f.User(t, "privacy-head"), "131041", "residents", "csv", "世帯確認", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, early := f.exports.Download(testutil.As("privacy-head"), f.User(t, "privacy-head"), "131041", r.ID, false, io.Discard)
+		_, own := f.exports.Approve(testutil.As("privacy-head"), f.User(t, "privacy-head"), "131041", r.ID, "")
+		if _, err := f.exports.Approve(testutil.As("privacy"), f.User(t, "privacy"), "131041", r.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		_, decided := f.exports.Reject(testutil.As("privacy"), f.User(t, "privacy"), "131041", r.ID, "重複")
+		_, others := f.exports.Download(testutil.As("privacy"), f.User(t, "privacy"), "131041", r.ID, false, io.Discard)
+		f.now = f.now.Add(export.ValidFor)
+		_, late := f.exports.Download(testutil.As("privacy-head"), f.User(t, "privacy-head"), "131041", r.ID, false, io.Discard)
+		id := itoa(r.ID)
+		for _, c := range []struct {
+			name   string
+			err    error
+			kind   errs.Kind
+			public string
+		}{
+			{"no export.request", lacking, errs.Forbidden, "clerk does not hold export.request for 131041"},
+			{"before approval", early, errs.Forbidden, "export " + id + " is pending: it can be downloaded once, after approval"},
+			{"own request", own, errs.Forbidden, "you cannot decide your own export request"},
+			{"decided", decided, errs.Conflict, "export request " + id + " is approved, not pending"},
+			{"someone else's file", others, errs.Forbidden, "only the requester may download export " + id},
+			{"expired", late, errs.Forbidden, "export " + id + " expired at 2026-11-24T09:00:00Z: ask again"},
+		} {
+			checkTold(t, c.name, c.err, c.kind, c.public)
+		}
+		if ja, _ := errs.Told(lacking, "ja"); !strings.Contains(ja, "データ抽出・複製の申請") {
+			t.Errorf("the lacking right is not named: %q", ja)
+		}
+		// The end of the download period is told in Japan's time.
+		if ja, _ := errs.Told(late, "ja"); !strings.Contains(ja, "2026年11月24日 18時00分") {
+			t.Errorf("the end of the period is not in JST: %q", ja)
+		}
+	})
+}

@@ -1,0 +1,81 @@
+package review_test
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode"
+
+	"bango/internal/errs"
+	"bango/internal/review"
+	"bango/internal/store"
+	"bango/internal/testutil"
+)
+
+// developerWords are what staff must never read: permission keys
+// (review.confirm) and login IDs (maker-checker).
+var developerWords = regexp.MustCompile(`[a-z]+[.-][a-z]+`)
+
+// checkTold fails unless err keeps its kind and its English message (for
+// logs and the API) and tells staff a sentence in Japanese and one in
+// English, neither with a permission key or a login ID.
+func checkTold(t *testing.T, name string, err error, kind errs.Kind, public string) {
+	t.Helper()
+	if got := errs.KindOf(err); got != kind {
+		t.Errorf("%s: kind %v, want %v (%v)", name, got, kind, err)
+	}
+	if got := errs.Public(err); got != public {
+		t.Errorf("%s: public %q, want %q", name, got, public)
+	}
+	ja, ok := errs.Told(err, "ja")
+	en, _ := errs.Told(err, "en")
+	switch {
+	case !ok:
+		t.Errorf("%s: tells staff nothing of its own: %v", name, err)
+	case !strings.ContainsFunc(ja, func(r rune) bool { return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) }):
+		t.Errorf("%s: the Japanese sentence is not Japanese: %q", name, ja)
+	case en == "" || en == ja:
+		t.Errorf("%s: no English sentence: %q", name, en)
+	case strings.ContainsFunc(ja, func(r rune) bool { return r < unicode.MaxASCII && unicode.IsLetter(r) }) || developerWords.MatchString(en):
+		t.Errorf("%s: developer words in %q / %q", name, ja, en)
+	}
+}
+
+// Issue 17: a refused confirmation tells the checker, in their language,
+// why and what to do — the right lacking by its name, never its key —
+// while the kind and the English message for logs and the API stay.
+func TestRefusalsSpeakToStaff(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		good := number("12345678901")
+		c := f.submit(t, "maker-checker", good)
+		_, own := f.review.Confirm(testutil.As("maker-checker"), f.User(t, "maker-checker"), "131041", c.ID, f.reentry(t, good))
+		_, elsewhere := f.review.Confirm(testutil.As("sapporo"), f.User(t, "sapporo"), "131041", c.ID, f.reentry(t, good))
+		p, err := f.residents.ProposeMyNumber(testutil.As("maker"), "131041", "100001", mustParse(t, number("12345678911")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, twice := f.review.Submit(testutil.As("maker"), f.User(t, "maker"), "131041", p)
+		if _, err := f.review.Confirm(testutil.As("checker"), f.User(t, "checker"), "131041", c.ID, f.reentry(t, good)); err != nil {
+			t.Fatal(err)
+		}
+		_, again := f.review.Reject(testutil.As("checker"), f.User(t, "checker"), "131041", c.ID, "重複")
+		for _, tc := range []struct {
+			name   string
+			err    error
+			kind   errs.Kind
+			public string
+		}{
+			{"own entry", own, errs.Forbidden, "you cannot confirm or reject your own entry"},
+			{"no review.confirm", elsewhere, errs.Forbidden, `sapporo does not hold review.confirm for "131041"`},
+			{"waiting already", twice, errs.Conflict, "a change of this kind for resident 100001 already awaits confirmation"},
+			{"decided", again, errs.Conflict, "change " + strconv.FormatInt(c.ID, 10) + " is " + review.Confirmed + ", not pending"},
+		} {
+			checkTold(t, tc.name, tc.err, tc.kind, tc.public)
+		}
+		if ja, _ := errs.Told(elsewhere, "ja"); !strings.Contains(ja, "入力内容の確認・差戻し") {
+			t.Errorf("the lacking right is not named: %q", ja)
+		}
+	})
+}

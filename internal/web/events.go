@@ -1,0 +1,114 @@
+package web
+
+// Audit events in words: the one table of what every action the system
+// records is called, and of what its outcome means, in Japanese and
+// English, for documents a resident or an auditor reads (the access
+// report, R-AUD-4). An action missing here shows its key, so that nothing
+// is hidden; TestEventWords fails for an action recorded in the code
+// without its words.
+
+// actionLabel is action in lang's words, or the action's own key when it
+// has none.
+func actionLabel(lang, action string) string {
+	if _, ok := catalogue["action."+action]; ok {
+		return tr(lang, "action."+action)
+	}
+	return action
+}
+
+// outcomeLabel is an event's outcome in lang's words (許可 / 拒否 / 失敗),
+// or the outcome as recorded when it has none.
+func outcomeLabel(lang, outcome string) string {
+	if _, ok := catalogue["outcome."+outcome]; ok {
+		return tr(lang, "outcome."+outcome)
+	}
+	return outcome
+}
+
+// eventMessages are the words of every recorded action ("action.<key>")
+// and outcome ("outcome.<key>").
+var eventMessages = messages{
+	"outcome.ok":     {"許可", "Granted"},
+	"outcome.denied": {"拒否", "Refused"},
+	"outcome.error":  {"不成立（エラー）", "Failed (error)"},
+
+	// The resident's record and My Number (internal/resident).
+	"action.mynumber.reveal":             {"個人番号の表示", "Display of the My Number"},
+	"action.mynumber.register":           {"個人番号の登録", "Registration of the My Number"},
+	"action.resident.read":               {"宛名の閲覧", "Viewing of the resident record"},
+	"action.resident.search":             {"宛名の検索", "Search of resident records"},
+	"action.resident.create":             {"宛名の登録", "Registration of the resident record"},
+	"action.resident.change":             {"宛名の変更", "Change of the resident record"},
+	"action.resident.import":             {"宛名の一括取込", "Bulk import of resident records"},
+	"action.resident.lookup_by_mynumber": {"個人番号による宛名の照会", "Look-up of the resident by My Number"},
+	"action.resident.verify_identity":    {"本人確認の記録", "Record of an identity verification"},
+	"action.resident.verifications.read": {"本人確認の記録の閲覧", "Viewing of identity verification records"},
+	"action.resident.authenticity_check": {"提示書類の記載事項の照合", "Check of a presented document against the record"},
+	// National Health Insurance (internal/nhi).
+	"action.nhi.read":              {"国民健康保険の資格の閲覧", "Viewing of National Health Insurance eligibility"},
+	"action.nhi.search":            {"国民健康保険の被保険者の検索", "Search of National Health Insurance members"},
+	"action.nhi.household.read":    {"国民健康保険の世帯の閲覧", "Viewing of the National Health Insurance household"},
+	"action.nhi.acquire.propose":   {"国民健康保険の資格取得の入力", "Entry of a National Health Insurance acquisition"},
+	"action.nhi.acquire":           {"国民健康保険の資格取得", "Acquisition of National Health Insurance eligibility"},
+	"action.nhi.loss.propose":      {"国民健康保険の資格喪失の入力", "Entry of a National Health Insurance loss"},
+	"action.nhi.loss":              {"国民健康保険の資格喪失", "Loss of National Health Insurance eligibility"},
+	"action.nhi.household.propose": {"国民健康保険の世帯の変更の入力", "Entry of a National Health Insurance household change"},
+	"action.nhi.household":         {"国民健康保険の世帯の変更", "Change of the National Health Insurance household"},
+	"action.nhi.income":            {"所得の登録（一部負担金の割合の判定用）", "Income recorded (for the cost share)"},
+	"action.nhi.cost_share":        {"一部負担金の割合の判定", "Cost share decided"},
+	"action.nhi.cost_share.read":   {"一部負担金の割合の閲覧", "Viewing of the cost share"},
+
+	// Checks by a second person, exports, the audit log and alerts.
+	"action.review.submit":         {"入力内容の確認依頼", "Entry submitted for checking"},
+	"action.review.confirm":        {"入力内容の確認（承認）", "Entry checked and confirmed"},
+	"action.review.reject":         {"入力内容の確認（差戻し）", "Entry checked and sent back"},
+	"action.export.request":        {"ファイル出力の申請", "Request to export a file"},
+	"action.export.approve":        {"ファイル出力の承認", "Approval of an export"},
+	"action.export.reject":         {"ファイル出力の却下", "Refusal of an export"},
+	"action.export.download":       {"出力ファイルの受け取り", "Download of an exported file"},
+	"action.audit.access_report":   {"アクセス記録の作成", "Access report produced"},
+	"action.audit.search":          {"操作記録の検索", "Search of the audit log"},
+	"action.audit.export":          {"操作記録のCSV出力", "Audit log exported as CSV"},
+	"action.audit.review.signoff":  {"定期点検の署名", "Periodic review signed off"},
+	"action.audit.prune":           {"保存期間を過ぎた記録内容の消去", "Removal of expired event contents"},
+	"action.alert.raise":           {"警告の発生", "Alert raised"},
+	"action.alert.acknowledge":     {"警告の確認", "Alert acknowledged"},
+	"action.request.refused":       {"操作の拒否", "Request refused"},
+	"action.request.throttled":     {"操作回数の制限", "Request throttled"},
+	"action.login.password":        {"ログイン（パスワード）", "Login (password)"},
+	"action.login.second_factor":   {"ログイン（二要素目の認証）", "Login (second factor)"},
+	"action.login.lockout":         {"アカウントのロック", "Account locked out"},
+	"action.session.start":         {"利用の開始", "Session started"},
+	"action.session.end":           {"利用の終了", "Session ended"},
+	"action.session.lock":          {"画面のロック", "Screen locked"},
+	"action.session.unlock":        {"画面のロック解除", "Screen unlocked"},
+	"action.session.scope":         {"操作する団体の切替え", "Municipality switched"},
+	"action.password.change":       {"パスワードの変更", "Password changed"},
+	"action.password.reset":        {"パスワードの再設定", "Password reset"},
+	"action.pin.set":               {"PINの設定", "PIN set"},
+	"action.pin.change":            {"PINの変更", "PIN changed"},
+	"action.totp.enroll":           {"認証アプリの鍵の発行", "Authenticator key issued"},
+	"action.totp.enrol":            {"二要素認証の登録", "Second factor enrolled"},
+	"action.webauthn.register":     {"パスキーの登録", "Passkey registered"},
+	"action.webauthn.remove":       {"パスキーの削除", "Passkey removed"},
+	"action.user.create":           {"職員の登録", "Staff member registered"},
+	"action.user.transfer":         {"職員の異動", "Staff member transferred"},
+	"action.user.retire":           {"職員の利用停止", "Staff member retired"},
+	"action.user.activation":       {"有効化コードの発行", "Activation code issued"},
+	"action.grant.apply":           {"権限の申請", "Rights applied for"},
+	"action.grant.approve":         {"権限の承認", "Rights approved"},
+	"action.grant.reject":          {"権限申請の却下", "Rights application refused"},
+	"action.grant.revoke":          {"権限の取消し", "Rights revoked"},
+	"action.grant.direct":          {"権限の直接付与", "Rights granted directly"},
+	"action.grant.bootstrap":       {"初期管理者の権限付与", "First administrator's rights granted"},
+	"action.pattern.create":        {"権限パターンの作成", "Permission pattern created"},
+	"action.pattern.update":        {"権限パターンの変更", "Permission pattern changed"},
+	"action.tenant.create":         {"団体の登録", "Municipality registered"},
+	"action.terminal.add":          {"端末の登録", "Terminal registered"},
+	"action.terminal.disable":      {"端末の利用停止", "Terminal disabled"},
+	"action.keys.rotate":           {"暗号鍵の更新", "Encryption key rotated"},
+	"action.keys.rewrap":           {"新しい暗号鍵での再暗号化", "Data re-encrypted under the new key"},
+	"action.db.allowlist.add":      {"データベース接続の許可", "Database connection allowed"},
+	"action.db.unknown_connection": {"不明なデータベース接続", "Unknown database connection"},
+	"action.monitor.report":        {"状態報告の送信", "Status report sent"},
+}
