@@ -503,10 +503,13 @@ func (s *Service) ApplyLoss(ctx context.Context, tx *store.Tx, tenant string, pa
 }
 
 // leave writes what follows a loss: the person out of the household, the
-// new head, the household dissolved, and the scheduled 75th-birthday loss
-// superseded.
+// new head, the household dissolved, the person's documents invalidated
+// (R-NHI-2), and the scheduled 75th-birthday loss superseded.
 func (s *Service) leave(ctx context.Context, w writer, code string, hh int64, on time.Time, newHead string, notified time.Time, late, dissolve bool) error {
 	if err := w.member(ctx, code, 0, on); err != nil {
+		return err
+	}
+	if err := invalidateDocuments(ctx, w, code, on); err != nil {
 		return err
 	}
 	if newHead != "" {
