@@ -205,6 +205,26 @@ func TestResidentSearchPages(t *testing.T) {
 		if res, page := f.get(t, clerk, "/residents?q="+url.QueryEscape("ヤマダ")+"&cursor=damaged"); res.StatusCode != 400 || !strings.Contains(page, "一覧の位置") {
 			t.Fatalf("page damaged cursor: %d", res.StatusCode)
 		}
+		// Past resident.CountCap the count stops, and the page says to narrow.
+		many := func(yield func(resident.Record) bool) {
+			for i := range resident.CountCap + 1 {
+				in := resident.Input{Code: fmt.Sprintf("%010d", 300001+i), NameKanji: "木村　花", NameKana: "キムラ　ハナ",
+					Address: "東京都新宿区百人町一丁目1番1号", BirthDate: "1950-01-01", Sex: "2"}
+				if !yield(resident.Record{Line: i + 1, Input: in}) {
+					return
+				}
+			}
+		}
+		if _, err := f.residents.Import(ctx, "131041", many); err != nil {
+			t.Fatal(err)
+		}
+		if _, page := f.get(t, clerk, "/residents?q="+url.QueryEscape("キムラ")); !strings.Contains(page, "検索結果 1000 件以上") || !strings.Contains(page, `id="search-over"`) {
+			t.Fatalf("over the count's cap:\n%s", page)
+		}
+		st, out = f.apiCall(t, clerk, clerkCSRF, "GET", "/api/v1/residents?q="+url.QueryEscape("キムラ"), "")
+		if st != 200 || out["total"] != float64(resident.CountCap) || out["total_over"] != true {
+			t.Fatalf("API over the cap: %d total=%v over=%v", st, out["total"], out["total_over"])
+		}
 		// An unknown way of searching names by.
 		st, out = f.apiCall(t, clerk, clerkCSRF, "GET", "/api/v1/residents?q="+url.QueryEscape("ヤマダ")+"&by=phone", "")
 		if st != 400 || !strings.Contains(fmt.Sprint(out["errors"]), "by") {
