@@ -135,11 +135,7 @@ func (s *Server) addTerminal(w http.ResponseWriter, r *http.Request) error {
 	f, err := formValues(r, "name", "tenant", "section", "cidrs", "cert_fingerprint")
 	if err == nil {
 		t := terminal.Terminal{Name: f["name"], Tenant: f["tenant"], Section: f["section"], CertFingerprint: f["cert_fingerprint"]}
-		if t.Prefixes, err = terminal.ParsePrefixes(f["cidrs"]); err != nil {
-			var fe errs.FieldErrors
-			fe.Add("cidrs", errs.Message{JA: "IPアドレスまたはCIDR（カンマ区切り）を入力してください: " + err.Error(), EN: "give IP addresses or CIDRs, comma-separated: " + err.Error()})
-			err = fe.Err()
-		} else {
+		if t.Prefixes, err = terminal.ParsePrefixes(f["cidrs"]); err == nil { // else a field error on cidrs, naming the bad part
 			_, err = s.terminals.Add(r.Context(), t)
 		}
 	}

@@ -114,7 +114,7 @@ func TestHomeHasTheWork(t *testing.T) {
 			t.Fatalf("a new clerk's home page: no search box, or recent records before any:\n%s", home)
 		}
 		f.get(t, clerk, "/residents/100001")
-		f.place(t) // the opening is an audit event; recent records come from the placed log
+		f.place(t)                                                         // the opening is an audit event; recent records come from the placed log
 		if _, err := audit.IndexForSearch(t.Context(), f.db); err != nil { // as serve does every second
 			t.Fatal(err)
 		}

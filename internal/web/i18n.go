@@ -60,7 +60,8 @@ var commonMessages = messages{
 
 // fieldMessages are the labels of form fields, by the field name that
 // errors carry ("field.<name>"), for the error summary and each field's
-// message.
+// message; "field.<page>.<name>" names a field of one page whose name
+// means something else elsewhere (a pattern's code, not a login code).
 var fieldMessages = messages{
 	"field.login_id":         {"ログインID", "Login ID"},
 	"field.password":         {"パスワード", "Password"},
@@ -68,6 +69,9 @@ var fieldMessages = messages{
 	"field.new":              {"新しいパスワード", "New password"},
 	"field.confirm":          {"新しいパスワード（確認）", "New password (again)"},
 	"field.code":             {"認証コード", "Code"},
+	"field.patterns.code":    {"パターンコード", "Pattern code"},
+	"field.resident.code":    {"宛名番号", "Resident code"},
+	"field.residents.code":   {"宛名番号", "Resident code"},
 	"field.pin":              {"PIN", "PIN"},
 	"field.pin_again":        {"PIN（確認）", "PIN (again)"},
 	"field.name":             {"氏名・名称", "Name"},

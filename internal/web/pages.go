@@ -38,7 +38,7 @@ func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
 	for _, name := range pageNames {
 		t := template.New(name).Funcs(template.FuncMap{"t": func(string) string { return "" }, "tf": func(string, ...any) string { return "" }, "when": func(time.Time) string { return "" },
-			"day": func(time.Time) string { return "" }, "birth": func(time.Time) string { return "" }, "muni": func(string) string { return "" }, "alertDetail": func(string) string { return "" },
+			"day": func(time.Time) string { return "" }, "birth": func(time.Time) string { return "" }, "muni": func(string) string { return "" }, "alertDetail": func(string) string { return "" }, "action": func(string) string { return "" }, "outcome": func(string) string { return "" },
 			"join": func(ss []string) string { return strings.Join(ss, ", ") }, "list": func(ss ...string) []string { return ss }})
 		template.Must(t.ParseFS(templateFiles, "templates/layout.html", "templates/partials.html", "templates/"+name+".html"))
 		pages[name] = t
@@ -165,7 +165,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		"birth":       func(t time.Time) string { return birth(p.Lang, t, time.Now()) },
 		"muni":        s.municipalityName(r, p.Lang),
 		"alertDetail": func(detail string) string { return alertDetail(p.Lang, detail) },
+		"action":      func(key string) string { return actionLabel(p.Lang, key) },
+		"outcome":     func(key string) string { return outcomeLabel(p.Lang, key) },
 	})
+	for i, f := range p.Problems { // a field named alike on several forms: its label on this one
+		if key := "field." + name + "." + f.Field; catalogue[key] != [2]string{} {
+			p.Problems[i].Label = tr(p.Lang, key)
+		}
+	}
 	var b strings.Builder
 	if err := t.ExecuteTemplate(&b, "layout", p); err != nil {
 		return err
