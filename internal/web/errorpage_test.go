@@ -16,8 +16,11 @@ func TestErrorPagesKeepTheMenu(t *testing.T) {
 			status int
 			says   string
 		}{
-			"/residents":     {http.StatusForbidden, "所属長に権限の申請を依頼してください"},
-			"/admin/users":   {http.StatusForbidden, "所属長に権限の申請を依頼してください"},
+			// The refusal names the right in words and whom to ask: the
+			// section head for a municipality's right, the IS department
+			// for a right over the whole system.
+			"/residents":     {http.StatusForbidden, "の権限が必要ですが、この市区町村では付与されていません。必要な場合は所属長に権限の申請を依頼してください"},
+			"/admin/users":   {http.StatusForbidden, "「職員アカウントの管理」の権限が必要ですが、付与されていません。必要な場合は情報システム部門に相談してください"},
 			"/no/such/page":  {http.StatusNotFound, "メニューから操作を選んでください"},
 			"/residents/x/y": {http.StatusNotFound, "メニューから操作を選んでください"},
 		} {

@@ -233,6 +233,9 @@ func (s *Server) pageHandler(h handlerFunc) http.Handler {
 		}
 		p := s.newPage(view, "error.title", sessionFrom(view.Context()))
 		p.Message = msg
+		if said, ok := errs.Told(err, p.Lang); ok && kind != errs.Internal && kind != errs.NotFound {
+			p.Data = said // the refusal's own sentence: which right is missing, and whom to ask
+		}
 		if rerr := s.render(w, r, statusOf[kind], "error", p); rerr != nil {
 			http.Error(w, http.StatusText(statusOf[kind]), statusOf[kind])
 		}

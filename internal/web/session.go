@@ -223,7 +223,7 @@ func (s *Server) sessionGate(rt route, h handlerFunc) handlerFunc {
 			}
 			r = r.WithContext(context.WithValue(r.Context(), rightsKey{}, rights))
 			if rt.perm != "" && !allowed(rights, rt, sess.Tenant) {
-				err := errs.E(errs.Forbidden, "you do not hold %s for this", rt.perm)
+				err := errs.Tell(errs.Forbidden, access.Lacking(rt.perm), "you do not hold %s for this", rt.perm)
 				s.refused(r, "permission perm="+string(rt.perm)+" tenant="+sess.Tenant, err)
 				return err
 			}
