@@ -206,37 +206,155 @@ func (s *Service) DetermineCostShare(ctx context.Context, tenant string, id int6
 	if !dateField(&fe, "on", on, &d.PeriodFrom) {
 		return Decision{}, s.failed(ctx, tenant, action, hsub, fe.Err())
 	}
-	var codes []string
 	err := s.db.Transact(ctx, func(tx *store.Tx) error {
-		var err error
-		codes, err = s.determine(ctx, tx, tenant, &d)
-		if err != nil {
-			return err
-		}
-		basis, err := json.Marshal(d.Basis)
-		if err != nil {
-			return err
-		}
-		d.DecidedAt, d.DecidedBy = s.now().UTC().Truncate(time.Microsecond), actorOf(ctx)
-		e := tx.Engine()
-		if err := tx.QueryRow(ctx, `INSERT INTO nhi_cost_share_decisions (tenant_code, household_id, period_from, period_to, ratio, rule, rule_version,
-			basis, decided_at, decided_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-			tenant, id, dateArg(e, d.PeriodFrom), dateArg(e, d.PeriodTo), d.Ratio, d.Rule, d.RuleVersion, string(basis), d.DecidedAt, d.DecidedBy).Scan(&d.ID); err != nil {
-			return store.Translate(err)
-		}
-		detail := "household=" + hsub.ID + " ratio=" + strconv.Itoa(d.Ratio) + " rule=" + d.Rule + " rule_version=" + d.RuleVersion +
-			" period=" + Date(d.PeriodFrom) + ".." + Date(d.PeriodTo) + " income_year=" + strconv.Itoa(d.Basis.IncomeYear)
-		for _, c := range codes {
-			if err := audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: subjectOf(c), Outcome: audit.OK, Detail: detail}); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err := s.decideAndRecord(ctx, tx, tenant, &d, false)
+		return err
 	})
 	if err != nil {
 		return Decision{}, s.failed(ctx, tenant, action, hsub, err)
 	}
 	return d, nil
+}
+
+// decideAndRecord decides d inside tx and records it with an event of each
+// 70–74 member. With skipSame, a decision alike the latest recorded for the
+// same household and period (ratio, rule, version, figures) is not
+// recorded again: recorded is false.
+func (s *Service) decideAndRecord(ctx context.Context, tx *store.Tx, tenant string, d *Decision, skipSame bool) (recorded bool, err error) {
+	if err := lockTenant(ctx, tx, tenant); err != nil {
+		return false, err
+	}
+	codes, err := s.determine(ctx, tx, tenant, d)
+	if err != nil {
+		return false, err
+	}
+	basis, err := json.Marshal(d.Basis)
+	if err != nil {
+		return false, err
+	}
+	e := tx.Engine()
+	if skipSame {
+		var ratio int
+		var rule, version, last string
+		err := tx.QueryRow(ctx, `SELECT ratio, rule, rule_version, basis FROM nhi_cost_share_decisions WHERE tenant_code = $1 AND household_id = $2
+			AND period_from = $3 ORDER BY id DESC LIMIT 1`, tenant, d.Household, dateArg(e, d.PeriodFrom)).Scan(&ratio, &rule, &version, &last)
+		if err == nil && ratio == d.Ratio && rule == d.Rule && version == d.RuleVersion && last == string(basis) {
+			return false, nil
+		} else if err != nil && !errs.Is(store.ScanErr(err, "decision"), errs.NotFound) {
+			return false, store.Translate(err)
+		}
+	}
+	d.DecidedAt, d.DecidedBy = s.now().UTC().Truncate(time.Microsecond), actorOf(ctx)
+	if err := tx.QueryRow(ctx, `INSERT INTO nhi_cost_share_decisions (tenant_code, household_id, period_from, period_to, ratio, rule, rule_version,
+		basis, decided_at, decided_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		tenant, d.Household, dateArg(e, d.PeriodFrom), dateArg(e, d.PeriodTo), d.Ratio, d.Rule, d.RuleVersion, string(basis), d.DecidedAt, d.DecidedBy).Scan(&d.ID); err != nil {
+		return false, store.Translate(err)
+	}
+	detail := "household=" + strconv.FormatInt(d.Household, 10) + " ratio=" + strconv.Itoa(d.Ratio) + " rule=" + d.Rule + " rule_version=" + d.RuleVersion +
+		" period=" + Date(d.PeriodFrom) + ".." + Date(d.PeriodTo) + " income_year=" + strconv.Itoa(d.Basis.IncomeYear)
+	for _, c := range codes {
+		if err := audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "nhi.cost_share", Subject: subjectOf(c), Outcome: audit.OK, Detail: detail}); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// CostShareReport is what a yearly redetermination did.
+type CostShareReport struct {
+	FiscalYear int       `json:"fiscal_year"` // the period starts on 1 August of this year
+	From       time.Time `json:"from"`
+	Households int       `json:"households"` // with a member aged 70–74 on From
+	Decided    int       `json:"decided"`    // decisions recorded
+	Unchanged  int       `json:"unchanged"`  // decided alike before for the period: not recorded again
+	Ratio2     int       `json:"ratio2"`     // households at 2割 (decided or unchanged)
+	Ratio3     int       `json:"ratio3"`
+	Refused    []Refusal `json:"refused"` // households that could not be decided, and why
+}
+
+// Refusal is a household a redetermination could not decide.
+type Refusal struct {
+	Household int64    `json:"household"`
+	Fields    []string `json:"fields"`
+	Reason    string   `json:"reason"` // in Japanese, as the field errors say
+}
+
+// RedetermineCostShares decides, for 1 August of fiscalYear, the cost
+// share of every household of tenant with an insured member aged 70–74
+// then (R-NHI-3, the yearly decision), each in its own transaction. Run
+// again, it records only what changed; a household whose figures are
+// missing is listed with the reason and the others go on. The run is an
+// event of its own beside each decision's.
+func (s *Service) RedetermineCostShares(ctx context.Context, tenant string, fiscalYear int) (CostShareReport, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
+	const action = "nhi.cost_share.batch"
+	r := CostShareReport{FiscalYear: fiscalYear, From: date(fiscalYear, time.August, 1), Refused: []Refusal{}}
+	if fiscalYear < 2015 || fiscalYear > s.today().Year()+1 {
+		var fe errs.FieldErrors
+		fe.Add("fiscal_year", errs.Message{JA: "2015年度から来年度までの年度（西暦4桁）です", EN: "must be a fiscal year from 2015 to next year"})
+		return r, s.failed(ctx, tenant, action, audit.Subject{Type: "query"}, fe.Err())
+	}
+	e := s.db.Engine()
+	on := r.From
+	// Candidates: households of members born in the years that can be
+	// 70–74 on the date; determine checks each exactly.
+	var households []int64
+	err := s.db.Read(ctx, func(q store.Querier) (err error) {
+		households, err = store.Rows(func(row store.Scanner) (int64, error) {
+			var id int64
+			return id, row.Scan(&id)
+		})(q.Query(ctx, `SELECT DISTINCT COALESCE(`+householdOnSQL+`, 0) AS hh FROM nhi_insured i JOIN residents r ON r.tenant_code = i.tenant_code AND r.code = i.resident_code
+			WHERE i.tenant_code = $1 AND r.birth_date > $3 AND r.birth_date <= $4
+			AND (SELECT e.kind FROM nhi_eligibility_events e WHERE e.tenant_code = i.tenant_code AND e.resident_code = i.resident_code
+				AND e.effective_date <= $2 ORDER BY e.effective_date DESC, e.id DESC LIMIT 1) = 'acquire'
+			ORDER BY hh`, tenant, dateArg(e, on), dateArg(e, on.AddDate(-76, 0, 0)), dateArg(e, on.AddDate(-69, 0, 0))))
+		return err
+	})
+	if err != nil {
+		return r, err
+	}
+	for _, hh := range households {
+		if hh == 0 {
+			continue
+		}
+		d := Decision{Household: hh, PeriodFrom: on}
+		var recorded bool
+		err := s.db.Transact(ctx, func(tx *store.Tx) (err error) {
+			recorded, err = s.decideAndRecord(ctx, tx, tenant, &d, true)
+			return err
+		})
+		if fs := errs.Fields(err); len(fs) == 1 && fs[0].Field == "household" && fs[0].Reason == msgNoElderly {
+			continue // a candidate none of whose members is 70–74 on the date
+		} else if len(fs) > 0 {
+			ref := Refusal{Household: hh}
+			for _, f := range fs {
+				ref.Fields = append(ref.Fields, f.Field)
+				ref.Reason += f.Reason.JA + "。"
+			}
+			r.Households++
+			r.Refused = append(r.Refused, ref)
+			continue
+		} else if err != nil {
+			return r, s.failed(ctx, tenant, action, audit.Subject{Type: "nhi_household", ID: strconv.FormatInt(hh, 10)}, err)
+		}
+		r.Households++
+		if recorded {
+			r.Decided++
+		} else {
+			r.Unchanged++
+		}
+		if d.Ratio == 2 {
+			r.Ratio2++
+		} else {
+			r.Ratio3++
+		}
+	}
+	detail := "fiscal_year=" + strconv.Itoa(fiscalYear) + " households=" + strconv.Itoa(r.Households) + " decided=" + strconv.Itoa(r.Decided) +
+		" unchanged=" + strconv.Itoa(r.Unchanged) + " refused=" + strconv.Itoa(len(r.Refused))
+	if err := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: action, Subject: audit.Subject{Type: "query"}, Outcome: audit.OK, Detail: detail}); err != nil {
+		return r, err
+	}
+	return r, nil
 }
 
 // determine fills d from the household as of d.PeriodFrom and returns the

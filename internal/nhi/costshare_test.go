@@ -133,3 +133,69 @@ func TestCostShare(t *testing.T) {
 		}
 	})
 }
+
+// R-NHI-3: the yearly decision of 1 August decides every household with
+// a member aged 70–74 that day, lists the households whose figures are
+// missing with the reason, and run again records only what changed.
+func TestRedetermineCostShares(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		for _, r := range [][2]string{
+			{"610001", "1955-05-10"}, // A: 71 on 2026-08-01
+			{"610002", "1954-03-03"}, // B: two members, one income missing
+			{"610003", "1953-09-09"},
+			{"610004", "1990-01-01"}, // nobody aged 70–74
+			{"610005", "1951-06-01"}, // 75 on 2026-06-01: in 後期高齢者医療 by August
+			{"610006", "1956-08-15"}, // 70 in August: 70–74 only from 1 September
+		} {
+			f.person(t, shinjuku, r[0], "テスト", r[1])
+		}
+		hA := f.newHousehold(t, "610001", "610001", "2024-04-01", "6101")
+		hB := f.newHousehold(t, "610002", "610002", "2024-04-01", "6102")
+		f.join(t, "610003", hB, "2024-04-01", "6102", "02")
+		f.newHousehold(t, "610004", "610004", "2024-04-01", "6104")
+		f.newHousehold(t, "610005", "610005", "2024-04-01", "6105")
+		f.newHousehold(t, "610006", "610006", "2024-04-01", "6106")
+		clerk := testutil.As("clerk")
+		income := func(code, taxable string) {
+			t.Helper()
+			if err := f.nhi.RecordIncome(clerk, shinjuku, nhi.IncomeInput{ResidentCode: code, IncomeYear: "2025", TaxableIncome: taxable,
+				Revenue: "4,000,000", OldProvisoIncome: "2,500,000"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		income("610001", "1,000,000")
+		income("610002", "2,000,000")
+		run := func() nhi.CostShareReport {
+			t.Helper()
+			r, err := f.nhi.RedetermineCostShares(clerk, shinjuku, 2026)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		refusedB := []nhi.Refusal{{Household: hB, Fields: []string{"income"}, Reason: "宛名番号 610003 の2025年の所得が登録されていません。"}}
+		r := run()
+		if r.Households != 2 || r.Decided != 1 || r.Unchanged != 0 || r.Ratio2 != 1 || r.Ratio3 != 0 || !cmp.Equal(r.Refused, refusedB) {
+			t.Errorf("first run: %+v", r)
+		}
+		if r := run(); r.Households != 2 || r.Decided != 0 || r.Unchanged != 1 || r.Ratio2 != 1 || !cmp.Equal(r.Refused, refusedB) {
+			t.Errorf("run again: %+v", r)
+		}
+		income("610001", "1,450,000") // 収入 400万 ≥ 383万, 旧ただし書所得 250万 > 210万: 3割
+		income("610003", "0")         // B: 課税所得 200万, 収入 800万 together: 3割
+		if r := run(); r.Households != 2 || r.Decided != 2 || r.Unchanged != 0 || r.Ratio3 != 2 || r.Ratio2 != 0 || len(r.Refused) != 0 {
+			t.Errorf("after the incomes changed: %+v", r)
+		}
+		ds, err := f.nhi.CostShareDecisions(clerk, shinjuku, hA)
+		if err != nil || len(ds) != 2 || ds[0].Ratio != 3 || ds[1].Ratio != 2 || nhi.Date(ds[0].PeriodFrom) != "2026-08-01" {
+			t.Errorf("household A's decisions: %+v %v", ds, err)
+		}
+		if _, err := f.nhi.RedetermineCostShares(clerk, shinjuku, 2014); fields(err) != "fiscal_year" {
+			t.Errorf("a fiscal year before the rules: %v", err)
+		}
+		if n := testutil.CountEvents(t, db, `action = 'nhi.cost_share.batch' AND outcome = 'ok'`); n != 3 {
+			t.Errorf("%d runs recorded, want 3", n)
+		}
+	})
+}

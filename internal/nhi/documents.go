@@ -135,6 +135,9 @@ func (s *Service) IssueDocument(ctx context.Context, tenant string, in DocumentI
 	}
 	var id int64
 	err := s.db.Transact(ctx, func(tx *store.Tx) error {
+		if err := lockTenant(ctx, tx, tenant); err != nil {
+			return err
+		}
 		e := tx.Engine()
 		var fe errs.FieldErrors
 		var k docKind

@@ -126,3 +126,28 @@ func TestDocuments(t *testing.T) {
 		}
 	})
 }
+
+// R-NHI-2: two clerks issuing a new 資格確認書 to one person at the same
+// moment: one is issued, the other refused, never two in force at once.
+func TestDocumentsAtOnce(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		for i := range 5 {
+			code := "81000" + itoa(int64(i))
+			f.person(t, shinjuku, code, "ドウジ", "1980-01-01")
+			f.newHousehold(t, code, code, "2024-04-01", "81"+itoa(int64(i)))
+			results := make(chan error, 2)
+			for range 2 {
+				go func() {
+					_, err := f.nhi.IssueDocument(testutil.As("clerk"), shinjuku, nhi.DocumentInput{ResidentCode: code, Kind: nhi.DocCertificate,
+						IssuedOn: "2026-11-01", ValidUntil: "2027-11-01", Delivery: nhi.DeliveryMail, Reason: nhi.IssueNew})
+					results <- err
+				}()
+			}
+			got := []string{fields(<-results), fields(<-results)}
+			if !cmp.Equal(got, []string{"ok", "kind"}) && !cmp.Equal(got, []string{"kind", "ok"}) {
+				t.Errorf("%s: two issues at once: %v", code, got)
+			}
+		}
+	})
+}

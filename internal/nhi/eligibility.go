@@ -252,6 +252,9 @@ func (s *Service) ApplyAcquisition(ctx context.Context, tx *store.Tx, tenant str
 	if err := json.Unmarshal(payload, &a); err != nil {
 		return errs.Wrap(errs.Internal, err, "nhi: acquisition proposal")
 	}
+	if err := lockTenant(ctx, tx, tenant); err != nil {
+		return err
+	}
 	p, err := s.checkAcquisition(ctx, tx, tenant, a)
 	if err != nil {
 		return err
@@ -480,6 +483,9 @@ func (s *Service) ApplyLoss(ctx context.Context, tx *store.Tx, tenant string, pa
 	var l loss
 	if err := json.Unmarshal(payload, &l); err != nil {
 		return errs.Wrap(errs.Internal, err, "nhi: loss proposal")
+	}
+	if err := lockTenant(ctx, tx, tenant); err != nil {
+		return err
 	}
 	p, err := s.checkLoss(ctx, tx, tenant, l)
 	if err != nil {

@@ -178,6 +178,19 @@ func householdKigo(ctx context.Context, q store.Querier, tenant string, hh int64
 	return kigo, store.ScanErr(err, "NHI household")
 }
 
+// lockTenant makes the NHI entries of tenant apply one at a time on
+// PostgreSQL: a change is checked against the data as it is inside its
+// transaction, and two confirmed at once (a loss and a household change of
+// one person) must not both check before either writes. SQLite has one
+// writer already. The two-key lock space is apart from the migrations' key.
+func lockTenant(ctx context.Context, tx *store.Tx, tenant string) error {
+	if tx.Engine() != store.Postgres {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(18, hashtext($1))`, tenant)
+	return err
+}
+
 // writer writes one confirmed change's rows, stamped with when and by whom.
 type writer struct {
 	tx     *store.Tx

@@ -233,6 +233,9 @@ func (s *Service) ApplyHouseholdChange(ctx context.Context, tx *store.Tx, tenant
 	if err := json.Unmarshal(payload, &c); err != nil {
 		return errs.Wrap(errs.Internal, err, "nhi: household change proposal")
 	}
+	if err := lockTenant(ctx, tx, tenant); err != nil {
+		return err
+	}
 	p, err := s.checkHouseholdChange(ctx, tx, tenant, c)
 	if err != nil {
 		return err

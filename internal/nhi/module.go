@@ -60,6 +60,9 @@ func (s *Service) ApplyDueLosses(ctx context.Context) (int, error) {
 		var done bool
 		err := s.db.TransactIn(ctx, d.tenant, func(tx *store.Tx) error {
 			done = false
+			if err := lockTenant(ctx, tx, d.tenant); err != nil {
+				return err
+			}
 			e := tx.Engine()
 			w := writer{tx: tx, tenant: d.tenant, now: s.now().UTC(), by: actorOf(ctx)}
 			var status string
