@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/network"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"bango/internal/resident"
@@ -200,12 +201,14 @@ func TestBrowserTour(t *testing.T) {
 	}
 	for _, role := range roles {
 		t.Run(role.name, func(t *testing.T) {
-			// A tab of its own in the one browser, with the role's session
-			// and no one else's cookies. (A browser context of its own
-			// would be cleaner, but headless Chromium opens no tab in one.)
+			// A tab of its own in the one browser, in front (a tab behind
+			// is drawn once a second, and every screenshot would wait for
+			// it), with the role's session and no one else's cookies. (A
+			// browser context of its own would be cleaner, but headless
+			// Chromium opens no tab in one.)
 			ctx, cancel := chromedp.NewContext(root)
 			defer cancel()
-			err := chromedp.Run(ctx, network.ClearBrowserCookies(), chromedp.ActionFunc(func(ctx context.Context) error {
+			err := chromedp.Run(ctx, cdppage.BringToFront(), network.ClearBrowserCookies(), chromedp.ActionFunc(func(ctx context.Context) error {
 				return network.SetCookie(cookieName, role.token).WithURL(f.srv.URL + "/").WithSecure(true).WithHTTPOnly(true).WithPath("/").Do(ctx)
 			}))
 			if err != nil {
