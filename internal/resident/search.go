@@ -165,7 +165,9 @@ func (s *Service) FindPage(ctx context.Context, tenant string, sq SearchQuery) (
 		detail += "+"
 	}
 	if after != "" {
-		detail += " page_after=" + after
+		// Not the cursor's code: a cursor is the client's text, and the
+		// log keeps no digits a client chose.
+		detail += " page=next"
 	}
 	if err := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "resident.search", Subject: audit.Subject{Type: "query"},
 		Outcome: audit.OK, Detail: detail}); err != nil {

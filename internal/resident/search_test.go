@@ -240,20 +240,27 @@ func TestFindFollowsChanges(t *testing.T) {
 }
 
 // R-AUD-1: every search is an event that says how it read the query; a
-// date is kept as the day, a possible My Number never.
+// date is kept as the day, an address as such, a possible My Number never,
+// not even inside a page's cursor.
 func TestFindAuditDetail(t *testing.T) {
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := searchFixture(t, db)
-		for _, q := range []string{"昭和52年8月16日", "ヤマダ", "123456789018"} {
+		for _, q := range []string{"昭和52年8月16日", "ヤマダ", "123456789018", "西新宿二丁目"} {
 			if _, err := f.svc.Find(clerkCtx(), shinjuku, q); err != nil {
 				t.Fatal(err)
 			}
+		}
+		// A page after the first: the cursor is the client's text, and
+		// whatever digits it carries stay out of the log.
+		if _, err := f.svc.FindPage(clerkCtx(), shinjuku, resident.SearchQuery{Q: "ヤマダ", Cursor: store.EncodeCursor("residents.search", "123456789018")}); err != nil {
+			t.Fatal(err)
 		}
 		var details []string
 		for _, e := range testutil.Events(t, db, "resident.search") {
 			details = append(details, e.Detail)
 		}
-		want := []string{"q=birth_date:1977-08-16 found=1", "q=ヤマダ found=2", "q=[digits withheld] found=0"}
+		want := []string{"q=birth_date:1977-08-16 found=1", "q=ヤマダ found=2", "q=[digits withheld] found=0", "q=address:西新宿二丁目 found=6",
+			"q=ヤマダ found=2 page=next"}
 		if !slices.Equal(details, want) {
 			t.Fatalf("search events = %q, want %q", details, want)
 		}
