@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"bango/internal/identity"
+	"bango/internal/store"
 )
 
 // DutiesApart are the pairs of permissions one person should not hold in
@@ -44,4 +45,12 @@ func joined(adding []Permission, held func(Permission) bool) [][2]Permission {
 		}
 	}
 	return out
+}
+
+// CountApplied counts the applicant's applications still waiting for an
+// approver: the section head's "my applications" on the home page.
+func (s *Service) CountApplied(ctx context.Context, applicant identity.User) (int, error) {
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT count(*) FROM access_grants WHERE status = 'pending' AND applicant_id = $1`, applicant.ID).Scan(&n)
+	return n, store.Translate(err)
 }

@@ -300,6 +300,10 @@ func (s *Server) accessModule() webModule {
 				count: func(r *http.Request, sess *identity.Session) (int, error) {
 					return s.access.CountAwaiting(r.Context(), sess.User)
 				}},
+			{id: "my-applications", key: "home.applied", href: "/grants", perm: access.GrantApply, where: anywhere,
+				count: func(r *http.Request, sess *identity.Session) (int, error) {
+					return s.access.CountApplied(r.Context(), sess.User)
+				}},
 		},
 	}
 }
@@ -444,6 +448,7 @@ var accessMessages = messages{
 	"grants.until":              {"終了日（空欄は期限なし）", "Until (empty: no end)"},
 	"grants.reason":             {"申請理由", "Reason"},
 	"grants.apply.submit":       {"申請する", "Apply"},
+	"home.applied":              {"あなたが申請した権限のうち、承認を待っているものが %d 件あります", "%d of your applications for rights await approval"},
 	"grants.acknowledge":        {"承知のうえで申請する（入力と表示の両方の権限を持つことになります）", "I apply knowing this (they will both enter and reveal My Numbers)"},
 	"grants.applied":            {"申請しました。承認を待っています。", "Applied. Waiting for approval."},
 	"grants.list":               {"所属職員の権限", "Rights of your section"},

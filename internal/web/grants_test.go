@@ -68,6 +68,10 @@ func TestGrantPages(t *testing.T) {
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("apply: %d", res.StatusCode)
 		}
+		// Issue 17: the applicant's home page counts what they wait for.
+		if _, home := f.get(t, head, "/"); !strings.Contains(home, `id="my-applications"`) || !strings.Contains(home, "承認を待っているものが 1 件") {
+			t.Fatalf("the head's home page does not count the application:\n%s", home)
+		}
 		_, home := f.get(t, admin, "/")
 		if !strings.Contains(home, `id="pending-approvals"`) || !strings.Contains(home, "承認待ちの権限申請が 1 件あります") {
 			t.Fatal("the approver's home page does not show the pending application")
