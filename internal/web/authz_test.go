@@ -15,6 +15,7 @@ import (
 	"bango/internal/audit"
 	"bango/internal/identity"
 	"bango/internal/mynumber"
+	"bango/internal/nhi"
 	"bango/internal/testutil"
 	"bango/internal/testutil/testkit"
 )
@@ -41,6 +42,8 @@ var (
 	grantAppliers   = []string{"section-head", "is-admin"}
 	auditReaders    = []string{"privacy-manager", "is-admin", "is-approver", "auditor"}
 	residentReaders = []string{"nhi-clerk", "nhi-checker", "number-viewer", "section-head"}
+	nhiReaders      = []string{"nhi-clerk", "nhi-checker"}
+	nhiWriters      = []string{"nhi-clerk"}
 	isAdminOnly     = []string{"is-admin"}
 	approverOnly    = []string{"is-approver"}
 )
@@ -154,8 +157,33 @@ var policy = map[string]rule{
 	"POST /admin/users/{login}/transfer":        {kind: permitted, allow: isAdminOnly},
 	"POST /admin/users/{login}/retire":          {kind: permitted, allow: isAdminOnly},
 	"GET /admin/terminals":                      {kind: permitted, allow: isAdminOnly},
-	"POST /admin/terminals":                     {kind: permitted, allow: isAdminOnly},
-	"POST /admin/terminals/{name}/disable":      {kind: permitted, allow: isAdminOnly},
+	// NHI (issue 18): a record of another municipality is not found; a form
+	// sent empty is refused on its fields wherever it is sent.
+	"GET /nhi":                                              {kind: permitted, allow: nhiReaders},
+	"GET /nhi/acquire":                                      {kind: permitted, allow: nhiWriters},
+	"POST /nhi/acquire":                                     {kind: permitted, allow: nhiWriters},
+	"GET /nhi/persons/{code}":                               {kind: permitted, allow: nhiReaders, ownOnly: true},
+	"POST /nhi/persons/{code}/loss":                         {kind: permitted, allow: nhiWriters},
+	"POST /nhi/persons/{code}/income":                       {kind: permitted, allow: nhiWriters},
+	"POST /nhi/persons/{code}/documents":                    {kind: permitted, allow: nhiWriters},
+	"POST /nhi/persons/{code}/documents/{id}/return":        {kind: permitted, allow: nhiWriters, ownOnly: true},
+	"GET /nhi/persons/{code}/documents/{id}/print":          {kind: permitted, allow: nhiReaders, ownOnly: true},
+	"GET /nhi/households/{id}":                              {kind: permitted, allow: nhiReaders, ownOnly: true},
+	"POST /nhi/households/{id}/change":                      {kind: permitted, allow: nhiWriters},
+	"POST /nhi/households/{id}/cost-share":                  {kind: permitted, allow: nhiWriters},
+	"GET /api/v1/nhi/persons":                               {kind: permitted, allow: nhiReaders},
+	"GET /api/v1/nhi/persons/{code}":                        {kind: permitted, allow: nhiReaders, ownOnly: true},
+	"GET /api/v1/nhi/households/{id}":                       {kind: permitted, allow: nhiReaders, ownOnly: true},
+	"POST /api/v1/nhi/acquisitions":                         {kind: permitted, allow: nhiWriters},
+	"POST /api/v1/nhi/losses":                               {kind: permitted, allow: nhiWriters},
+	"POST /api/v1/nhi/household-changes":                    {kind: permitted, allow: nhiWriters},
+	"POST /api/v1/nhi/incomes":                              {kind: permitted, allow: nhiWriters},
+	"POST /api/v1/nhi/households/{id}/cost-share":           {kind: permitted, allow: nhiWriters},
+	"GET /api/v1/nhi/persons/{code}/documents":              {kind: permitted, allow: nhiReaders, ownOnly: true},
+	"POST /api/v1/nhi/documents":                            {kind: permitted, allow: nhiWriters},
+	"POST /api/v1/nhi/persons/{code}/documents/{id}/return": {kind: permitted, allow: nhiWriters, ownOnly: true},
+	"POST /admin/terminals":                                 {kind: permitted, allow: isAdminOnly},
+	"POST /admin/terminals/{name}/disable":                  {kind: permitted, allow: isAdminOnly},
 }
 
 // formFor gives a route the input that passes its own checks where the
@@ -214,6 +242,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 		matrixChangeID = strconv.FormatInt(change.ID, 10)
+		// 100001 insured in an NHI household of 131041, with a document: the
+		// NHI routes that name a record.
+		hh := f.nhiInsure(t, "131041", nhi.AcquisitionInput{ResidentCode: "100001", AcquiredOn: daysAgo(30), Reason: nhi.AcquireMoveIn,
+			NotifiedOn: daysAgo(25), NewKigo: "01", NewHead: "100001", Number: "1001", Branch: "01"})
+		matrixHouseholdID = strconv.FormatInt(hh, 10)
+		matrixDocumentID = strconv.FormatInt(f.nhiIssue(t, "131041", "100001").ID, 10)
 
 		routes := f.server.routes()
 		var declared []string
@@ -283,8 +317,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 	})
 }
 
-// matrixChangeID is the pending change the review routes name.
-var matrixChangeID string
+// matrixChangeID is the pending change the review routes name;
+// matrixHouseholdID and matrixDocumentID the NHI household and document
+// of resident 100001 the NHI routes name.
+var matrixChangeID, matrixHouseholdID, matrixDocumentID string
 
 // requestOf turns a route pattern into a method and a concrete path.
 func requestOf(pattern string) (string, string) {
@@ -293,8 +329,13 @@ func requestOf(pattern string) (string, string) {
 		return method, "/no-such-page" // the catch-all
 	}
 	id := "999" // no such grant: the permission check comes first
-	if strings.Contains(path, "/review/") && matrixChangeID != "" {
+	switch {
+	case strings.Contains(path, "/review/") && matrixChangeID != "":
 		id = matrixChangeID
+	case strings.Contains(path, "/nhi/households/") && matrixHouseholdID != "":
+		id = matrixHouseholdID
+	case strings.Contains(path, "/nhi/") && strings.Contains(path, "/documents/{id}") && matrixDocumentID != "":
+		id = matrixDocumentID
 	}
 	r := strings.NewReplacer("{$}", "", "{id}", id, "{login}", "nobody", "{name}", "no-terminal", "{code}", "100001", "{tenant}", "131041")
 	return method, r.Replace(path)

@@ -20,6 +20,7 @@ import (
 	"bango/internal/export"
 	"bango/internal/identity"
 	"bango/internal/module"
+	"bango/internal/nhi"
 	"bango/internal/notify"
 	"bango/internal/resident"
 	"bango/internal/review"
@@ -39,6 +40,7 @@ type webFixture struct {
 	access    *access.Service
 	server    *Server
 	residents *resident.Service
+	nhi       *nhi.Service
 	review    *review.Service
 	alerts    *alert.Service
 	exports   *export.Service
@@ -64,17 +66,18 @@ func newWeb(t *testing.T, eng store.Engine) *webFixture {
 	f.secret = k.SecondFactor(t, "tanaka.h")
 	quiet := testkit.Quiet
 	f.residents = resident.NewService(db, k.Vault, quiet)
+	f.nhi = nhi.NewService(db, quiet)
 	f.review = review.NewService(db, k.Vault, f.access)
 	f.alerts = alert.NewService(db)
 	f.exports = export.NewService(db, f.access)
-	if err := module.Install([]module.Module{module.Access(f.access), f.residents.Module()}, f.review, f.exports); err != nil {
+	if err := module.Install([]module.Module{module.Access(f.access), f.residents.Module(), f.nhi.Module()}, f.review, f.exports); err != nil {
 		t.Fatal(err)
 	}
 	f.outbox = notify.NewOutbox(db)
 	f.sequencer = audit.NewSequencer(db, testutil.AuditKeys(t), quiet, audit.SequencerOptions{Every: 1000, Period: time.Hour})
 	f.residents.SetRevealPolicy(resident.RevealPolicy{Purposes: resident.DefaultRevealPurposes, PerHour: 3, Alerts: f.alerts})
 	s := New(Deps{DB: db, Users: f.users, Access: f.access, Terminals: terminal.New(db), Log: quiet, Version: "test", Limits: unlimited,
-		Business: Business{Residents: f.residents, Review: f.review, Alerts: f.alerts, Exports: f.exports, Outbox: f.outbox, Tenants: tenant.NewService(db, k.Vault)}})
+		Business: Business{Residents: f.residents, Review: f.review, Alerts: f.alerts, Exports: f.exports, Outbox: f.outbox, Tenants: tenant.NewService(db, k.Vault), NHI: f.nhi}})
 	f.server = s
 	s.SetReady(true)
 	f.srv = httptest.NewTLSServer(s.Handler())

@@ -15,6 +15,7 @@ import (
 	"bango/internal/errs"
 	"bango/internal/export"
 	"bango/internal/mynumber"
+	"bango/internal/nhi"
 	"bango/internal/notify"
 	"bango/internal/resident"
 	"bango/internal/review"
@@ -30,6 +31,7 @@ type Business struct {
 	Exports   *export.Service
 	Outbox    *notify.Outbox // mail that keeps failing shows on the IS administrator's home page
 	Tenants   *tenant.Service
+	NHI       *nhi.Service // National Health Insurance eligibility (issue 18)
 }
 
 // The resident pages work in the session's municipality only: a code of

@@ -6,6 +6,7 @@ import (
 	"bango/internal/access"
 	"bango/internal/identity"
 	"bango/internal/mynumber"
+	"bango/internal/nhi"
 	"bango/internal/resident"
 	"bango/internal/review"
 )
@@ -25,6 +26,9 @@ type reviewQueueData struct {
 type checkedChange struct {
 	review.Change
 	Resident *resident.Resident
+	// NHIPerson is the insured person an NHI change is about, to open
+	// their record; "" when there is none yet (a first acquisition).
+	NHIPerson string
 }
 
 // forCheck attaches each resident-subject change's resident, read in one
@@ -32,7 +36,7 @@ type checkedChange struct {
 func (s *Server) forCheck(r *http.Request, tenant string, changes []review.Change) ([]checkedChange, error) {
 	var codes []string
 	for _, c := range changes {
-		if c.SubjectType == "resident" {
+		if c.SubjectType == "resident" || c.SubjectType == nhiSubject {
 			codes = append(codes, c.Subject)
 		}
 	}
@@ -43,8 +47,11 @@ func (s *Server) forCheck(r *http.Request, tenant string, changes []review.Chang
 	out := make([]checkedChange, len(changes))
 	for i, c := range changes {
 		out[i].Change = c
-		if res, ok := found[c.Subject]; ok && c.SubjectType == "resident" {
+		if res, ok := found[c.Subject]; ok && (c.SubjectType == "resident" || c.SubjectType == nhiSubject) {
 			out[i].Resident = &res
+		}
+		if c.SubjectType == nhiSubject && c.Kind != nhi.KindAcquire {
+			out[i].NHIPerson = c.Subject
 		}
 	}
 	return out, nil

@@ -1,0 +1,932 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"bango/internal/access"
+	"bango/internal/errs"
+	"bango/internal/nhi"
+	"bango/internal/resident"
+	"bango/internal/review"
+	"bango/internal/store"
+)
+
+// National Health Insurance eligibility (issue 18; R-NHI-1, R-NHI-2,
+// R-NHI-3): the clerk's search, the insured person and household as of a
+// date, the forms that enter acquisitions, losses and household changes
+// for a checker to confirm (R-ACC-1), incomes and cost-share decisions,
+// and the qualification documents with their print views. The nhi
+// service checks every rule, scopes every read to the session's
+// municipality (R-AC-6) and records every read and change.
+
+// nhiSearchData is the search page: the form as asked and, once searched,
+// the page of insured persons with the count of all found.
+type nhiSearchData struct {
+	MayWrite bool // the link to the acquisition form
+	Asked    bool
+	Total    int
+	Results  []nhi.Person
+	Pager    pager
+}
+
+// nhiQueryFields are the search form's fields, as the query names them.
+var nhiQueryFields = []string{"number", "resident_code", "kana", "birth_date", "household", "as_of"}
+
+// nhiQuery reads the search a page or API request asks for.
+func nhiQuery(r *http.Request) (nhi.Query, bool, error) {
+	v := r.URL.Query()
+	q := nhi.Query{Number: v.Get("number"), ResidentCode: v.Get("resident_code"), KanaPrefix: v.Get("kana"), BirthDate: v.Get("birth_date"), AsOf: v.Get("as_of")}
+	asked := false
+	for _, f := range nhiQueryFields {
+		if strings.TrimSpace(v.Get(f)) != "" && f != "as_of" {
+			asked = true
+		}
+	}
+	if h := strings.TrimSpace(v.Get("household")); h != "" {
+		n, err := strconv.ParseInt(h, 10, 64)
+		if err != nil || n <= 0 {
+			var fe errs.FieldErrors
+			fe.Add("household", errs.Message{JA: "世帯番号は数字で入力してください", EN: "must be the household's number, in digits"})
+			return q, true, fe.Err()
+		}
+		q.Household = n
+	}
+	return q, asked, nil
+}
+
+// findNHI runs a search: one page and the count of all found, counted in
+// the database.
+func (s *Server) findNHI(r *http.Request, q nhi.Query) (store.Page[nhi.Person], int, error) {
+	tenant := sessionFrom(r.Context()).Tenant
+	cursor, limit := pageAsked(r, "cursor")
+	page, err := s.biz.NHI.Find(r.Context(), tenant, q, cursor, limit)
+	if err != nil {
+		return page, 0, err
+	}
+	total, err := s.biz.NHI.Count(r.Context(), tenant, q)
+	return page, total, err
+}
+
+func (s *Server) nhiSearchPage(w http.ResponseWriter, r *http.Request) error {
+	p := s.newPage(r, "nhi.title", sessionFrom(r.Context()))
+	for _, f := range nhiQueryFields {
+		p.Form[f] = r.URL.Query().Get(f)
+	}
+	sess := sessionFrom(r.Context())
+	d := nhiSearchData{MayWrite: rightsFrom(r.Context()).Has(access.NHIWrite, sess.Tenant)}
+	q, asked, err := nhiQuery(r)
+	if err == nil && asked {
+		var page store.Page[nhi.Person]
+		page, d.Total, err = s.findNHI(r, q)
+		d.Asked, d.Results, d.Pager = true, page.Items, pagerOf(r, page, "/nhi", "cursor")
+	}
+	if err != nil {
+		msg, ok := problemText(p.Lang, err)
+		if !ok {
+			return err
+		}
+		p.Data = nhiSearchData{MayWrite: d.MayWrite}
+		p.refuse(msg)
+		return s.render(w, r, problemStatus(err), "nhi", p)
+	}
+	p.Data = d
+	return s.render(w, r, http.StatusOK, "nhi", p)
+}
+
+// nhiPersonData is the insured person's page as of a date.
+type nhiPersonData struct {
+	Record      nhi.PersonRecord
+	AsOf        string
+	Documents   []nhi.Document
+	Decisions   []nhi.Decision
+	MayWrite    bool
+	Today       string
+	LossReasons []string
+}
+
+func (s *Server) nhiPersonData(r *http.Request, code, asOf string) (*nhiPersonData, error) {
+	sess, rights := sessionFrom(r.Context()), rightsFrom(r.Context())
+	rec, err := s.biz.NHI.Get(r.Context(), sess.Tenant, code, asOf)
+	if err != nil {
+		return nil, err
+	}
+	docs, err := s.biz.NHI.Documents(r.Context(), sess.Tenant, code)
+	if err != nil {
+		return nil, err
+	}
+	d := &nhiPersonData{Record: rec, AsOf: nhi.Date(rec.Person.AsOf), Documents: nonNil(docs), Decisions: []nhi.Decision{},
+		MayWrite: rights.Has(access.NHIWrite, sess.Tenant), Today: nhi.Date(time.Now().In(jst)), LossReasons: nhi.LossReasons}
+	if rec.Person.Household != 0 {
+		dec, err := s.biz.NHI.CostShareDecisions(r.Context(), sess.Tenant, rec.Person.Household)
+		if err != nil {
+			return nil, err
+		}
+		d.Decisions = nonNil(dec)
+	}
+	return d, nil
+}
+
+func (s *Server) nhiPersonPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderNHIPerson(w, r, http.StatusOK, refusal{}, nil)
+}
+
+// renderNHIPerson shows the person as of ?as_of=; a refused form comes
+// back with its fields as sent and its problems beside them.
+func (s *Server) renderNHIPerson(w http.ResponseWriter, r *http.Request, status int, problem refusal, form map[string]string) error {
+	p := s.newPage(r, "nhi.person.title", sessionFrom(r.Context()))
+	d, err := s.nhiPersonData(r, r.PathValue("code"), r.URL.Query().Get("as_of"))
+	if err != nil && len(errs.Fields(err)) > 0 {
+		// A wrong 基準日: the person as of today, the date marked.
+		msg, _ := problemText(p.Lang, err)
+		p.Form["as_of"] = r.URL.Query().Get("as_of")
+		if d, err = s.nhiPersonData(r, r.PathValue("code"), ""); err != nil {
+			return err
+		}
+		p.fill(r, d, msg, nil, nil)
+		return s.render(w, r, http.StatusBadRequest, "nhiperson", p)
+	}
+	if err != nil {
+		return err
+	}
+	p.fill(r, d, problem, form, nhiNotices)
+	return s.render(w, r, status, "nhiperson", p)
+}
+
+// nhiNotices are what a page says after a form was taken (?done=).
+var nhiNotices = map[string]string{"submitted": "nhi.submitted", "income": "nhi.income.recorded", "issued": "nhi.doc.issued",
+	"returned": "nhi.doc.returned", "decided": "nhi.costshare.decided"}
+
+// nhiHouseholdData is a household as of a date with its timeline.
+type nhiHouseholdData struct {
+	View      nhi.HouseholdView
+	AsOf      string
+	Decisions []nhi.Decision
+	MayWrite  bool
+	Today     string
+	Reasons   []string
+}
+
+func (s *Server) nhiHouseholdData(r *http.Request, asOf string) (*nhiHouseholdData, error) {
+	id, err := pathID(r, "household")
+	if err != nil {
+		return nil, err
+	}
+	sess, rights := sessionFrom(r.Context()), rightsFrom(r.Context())
+	v, err := s.biz.NHI.Household(r.Context(), sess.Tenant, id, asOf)
+	if err != nil {
+		return nil, err
+	}
+	dec, err := s.biz.NHI.CostShareDecisions(r.Context(), sess.Tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	return &nhiHouseholdData{View: v, AsOf: nhi.Date(v.AsOf), Decisions: nonNil(dec), MayWrite: rights.Has(access.NHIWrite, sess.Tenant),
+		Today: nhi.Date(time.Now().In(jst)), Reasons: nhi.AcquireReasons}, nil
+}
+
+func (s *Server) nhiHouseholdPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderNHIHousehold(w, r, http.StatusOK, refusal{}, nil)
+}
+
+func (s *Server) renderNHIHousehold(w http.ResponseWriter, r *http.Request, status int, problem refusal, form map[string]string) error {
+	p := s.newPage(r, "nhi.household.title", sessionFrom(r.Context()))
+	d, err := s.nhiHouseholdData(r, r.URL.Query().Get("as_of"))
+	if err != nil && len(errs.Fields(err)) > 0 {
+		msg, _ := problemText(p.Lang, err)
+		p.Form["as_of"] = r.URL.Query().Get("as_of")
+		if d, err = s.nhiHouseholdData(r, ""); err != nil {
+			return err
+		}
+		p.fill(r, d, msg, nil, nil)
+		return s.render(w, r, http.StatusBadRequest, "nhihousehold", p)
+	}
+	if err != nil {
+		return err
+	}
+	p.fill(r, d, problem, form, nhiNotices)
+	return s.render(w, r, status, "nhihousehold", p)
+}
+
+// The forms. Each is one entry for a checker (an acquisition, a loss, a
+// household change), or a record the clerk makes at once (an income, a
+// document issued or returned); a refused form shows the page again with
+// every wrong field marked, and nothing is written.
+
+// nhiAcquireData is the acquisition form: into a new household, or into
+// the household it was opened from (?household=).
+type nhiAcquireData struct {
+	Household int64
+	Reasons   []string
+	Today     string
+}
+
+// acquisitionFields are the acquisition form's fields.
+var acquisitionFields = []string{"resident_code", "number", "branch", "acquired_on", "reason", "notified_on", "household", "new_kigo", "new_head"}
+
+func (s *Server) nhiAcquirePage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderNHIAcquire(w, r, http.StatusOK, refusal{}, nil)
+}
+
+func (s *Server) renderNHIAcquire(w http.ResponseWriter, r *http.Request, status int, problem refusal, form map[string]string) error {
+	p := s.newPage(r, "nhi.acquire.title", sessionFrom(r.Context()))
+	d := nhiAcquireData{Reasons: nhi.AcquireReasons, Today: nhi.Date(time.Now().In(jst))}
+	h := r.URL.Query().Get("household")
+	if form != nil {
+		h = form["household"]
+	}
+	d.Household, _ = strconv.ParseInt(h, 10, 64)
+	p.fill(r, d, problem, form, nhiNotices)
+	return s.render(w, r, status, "nhiacquire", p)
+}
+
+// postedForm reads the named fields of a posted form (absent ones empty).
+func postedForm(r *http.Request, names ...string) (map[string]string, error) {
+	if err := r.ParseForm(); err != nil {
+		return nil, errs.E(errs.Invalid, "web: unreadable form")
+	}
+	out := map[string]string{}
+	for _, n := range names {
+		out[n] = strings.TrimSpace(r.PostFormValue(n))
+	}
+	return out, nil
+}
+
+func (s *Server) nhiAcquirePost(w http.ResponseWriter, r *http.Request) error {
+	f, err := postedForm(r, acquisitionFields...)
+	if err != nil {
+		return err
+	}
+	in := nhi.AcquisitionInput{ResidentCode: f["resident_code"], Number: f["number"], Branch: f["branch"], AcquiredOn: f["acquired_on"], Reason: f["reason"],
+		NotifiedOn: f["notified_on"], NewKigo: f["new_kigo"], NewHead: f["new_head"]}
+	if f["household"] != "" {
+		if in.Household, err = strconv.ParseInt(f["household"], 10, 64); err != nil || in.Household <= 0 {
+			return errs.E(errs.NotFound, "no household %q", f["household"])
+		}
+	}
+	_, err = s.submitNHI(r, func(tenant string) (review.Proposal, error) {
+		return s.biz.NHI.ProposeAcquisition(r.Context(), tenant, in)
+	})
+	if err != nil {
+		return nhiFormProblem(r, err, func(status int, msg refusal) error { return s.renderNHIAcquire(w, r, status, msg, f) })
+	}
+	if in.Household != 0 {
+		http.Redirect(w, r, "/nhi/households/"+f["household"]+"?done=submitted", http.StatusSeeOther)
+		return nil
+	}
+	http.Redirect(w, r, "/nhi/acquire?done=submitted", http.StatusSeeOther)
+	return nil
+}
+
+// nhiFormProblem is formProblem for the NHI forms, where a resident or
+// household the form names but the municipality does not hold is a
+// problem of the form's field, not a missing page.
+func nhiFormProblem(r *http.Request, err error, rerender func(status int, problem refusal) error) error {
+	if errs.Is(err, errs.NotFound) && len(errs.Fields(err)) == 0 {
+		problem, ok := problemText(lang(r), err)
+		if ok {
+			return rerender(http.StatusNotFound, problem)
+		}
+	}
+	return formProblem(r, err, rerender)
+}
+
+// submitNHI sends the proposal propose makes to the checker's queue.
+func (s *Server) submitNHI(r *http.Request, propose func(tenant string) (review.Proposal, error)) (review.Change, error) {
+	sess := sessionFrom(r.Context())
+	prop, err := propose(sess.Tenant)
+	if err != nil {
+		return review.Change{}, err
+	}
+	return s.biz.Review.Submit(r.Context(), sess.User, sess.Tenant, prop)
+}
+
+// lossFields are the loss form's fields (on the person's page).
+var lossFields = []string{"lost_on", "reason", "notified_on", "new_head"}
+
+func (s *Server) nhiLossPost(w http.ResponseWriter, r *http.Request) error {
+	code := r.PathValue("code")
+	f, err := postedForm(r, lossFields...)
+	if err != nil {
+		return err
+	}
+	in := nhi.LossInput{ResidentCode: code, LostOn: f["lost_on"], Reason: f["reason"], NotifiedOn: f["notified_on"], NewHead: f["new_head"]}
+	if _, err := s.submitNHI(r, func(tenant string) (review.Proposal, error) { return s.biz.NHI.ProposeLoss(r.Context(), tenant, in) }); err != nil {
+		return formProblem(r, err, func(status int, msg refusal) error { return s.renderNHIPerson(w, r, status, msg, f) })
+	}
+	http.Redirect(w, r, "/nhi/persons/"+url.PathEscape(code)+"?done=submitted", http.StatusSeeOther)
+	return nil
+}
+
+// incomeFields are the income form's fields (on the person's page).
+var incomeFields = []string{"income_year", "taxable_income", "revenue", "old_proviso_income"}
+
+func (s *Server) nhiIncomePost(w http.ResponseWriter, r *http.Request) error {
+	code := r.PathValue("code")
+	f, err := postedForm(r, incomeFields...)
+	if err != nil {
+		return err
+	}
+	in := nhi.IncomeInput{ResidentCode: code, IncomeYear: f["income_year"], TaxableIncome: f["taxable_income"], Revenue: f["revenue"], OldProvisoIncome: f["old_proviso_income"]}
+	if err := s.biz.NHI.RecordIncome(r.Context(), sessionFrom(r.Context()).Tenant, in); err != nil {
+		return formProblem(r, err, func(status int, msg refusal) error { return s.renderNHIPerson(w, r, status, msg, f) })
+	}
+	http.Redirect(w, r, "/nhi/persons/"+url.PathEscape(code)+"?done=income", http.StatusSeeOther)
+	return nil
+}
+
+// documentFields are the document form's fields; on the page they are
+// doc_<name>, apart from the loss form's fields of the same name.
+var documentFields = []string{"kind", "issued_on", "valid_until", "delivery", "delivered_on", "reason", "replaces"}
+
+// prefixed renames the fields of a field error, so that a page with two
+// forms marks the one that was sent.
+func prefixed(err error, prefix string) error {
+	var fe *errs.FieldErrors
+	if !errors.As(err, &fe) {
+		return err
+	}
+	out := &errs.FieldErrors{Kind: fe.Kind}
+	for _, f := range fe.List {
+		f.Field = prefix + f.Field
+		out.List = append(out.List, f)
+	}
+	return out
+}
+
+func (s *Server) nhiDocumentPost(w http.ResponseWriter, r *http.Request) error {
+	code := r.PathValue("code")
+	names := make([]string, len(documentFields))
+	for i, n := range documentFields {
+		names[i] = "doc_" + n
+	}
+	f, err := postedForm(r, names...)
+	if err != nil {
+		return err
+	}
+	in := nhi.DocumentInput{ResidentCode: code, Kind: f["doc_kind"], IssuedOn: f["doc_issued_on"], ValidUntil: f["doc_valid_until"], Delivery: f["doc_delivery"],
+		DeliveredOn: f["doc_delivered_on"], Reason: f["doc_reason"]}
+	if f["doc_replaces"] != "" {
+		n, perr := strconv.ParseInt(f["doc_replaces"], 10, 64)
+		if perr != nil || n <= 0 {
+			var fe errs.FieldErrors
+			fe.Add("doc_replaces", errs.Message{JA: "置き換える書類を一覧から選んでください", EN: "choose the document it replaces from the list"})
+			return formProblem(r, fe.Err(), func(status int, msg refusal) error { return s.renderNHIPerson(w, r, status, msg, f) })
+		}
+		in.Replaces = n
+	}
+	if _, err := s.biz.NHI.IssueDocument(r.Context(), sessionFrom(r.Context()).Tenant, in); err != nil {
+		return formProblem(r, prefixed(err, "doc_"), func(status int, msg refusal) error { return s.renderNHIPerson(w, r, status, msg, f) })
+	}
+	http.Redirect(w, r, "/nhi/persons/"+url.PathEscape(code)+"?done=issued#documents", http.StatusSeeOther)
+	return nil
+}
+
+// personDocument is document id of insured person code (not found when it
+// is another's): the issuance history is read, which is an event.
+func (s *Server) personDocument(r *http.Request, code string) (nhi.Document, error) {
+	id, err := pathID(r, "document")
+	if err != nil {
+		return nhi.Document{}, err
+	}
+	docs, err := s.biz.NHI.Documents(r.Context(), sessionFrom(r.Context()).Tenant, code)
+	if err != nil {
+		return nhi.Document{}, err
+	}
+	i := slices.IndexFunc(docs, func(d nhi.Document) bool { return d.ID == id })
+	if i < 0 {
+		return nhi.Document{}, errs.E(errs.NotFound, "no document %d of %s", id, code)
+	}
+	return docs[i], nil
+}
+
+func (s *Server) nhiReturnPost(w http.ResponseWriter, r *http.Request) error {
+	code := r.PathValue("code")
+	f, err := postedForm(r, "returned_on")
+	if err != nil {
+		return err
+	}
+	doc, err := s.personDocument(r, code)
+	if err != nil {
+		return err
+	}
+	if err := s.biz.NHI.ReturnDocument(r.Context(), sessionFrom(r.Context()).Tenant, doc.ID, f["returned_on"]); err != nil {
+		return formProblem(r, err, func(status int, msg refusal) error { return s.renderNHIPerson(w, r, status, msg, f) })
+	}
+	http.Redirect(w, r, "/nhi/persons/"+url.PathEscape(code)+"?done=returned#documents", http.StatusSeeOther)
+	return nil
+}
+
+// householdChangeFields are the household change form's fields.
+var householdChangeFields = []string{"change", "effective_on", "notified_on", "new_head", "members", "kigo", "into"}
+
+// householdChangeInput reads the household change form of household id.
+func householdChangeInput(id int64, f map[string]string) (nhi.HouseholdChangeInput, error) {
+	in := nhi.HouseholdChangeInput{Household: id, Change: f["change"], EffectiveOn: f["effective_on"], NotifiedOn: f["notified_on"], NewHead: f["new_head"], Kigo: f["kigo"]}
+	in.Members = strings.FieldsFunc(f["members"], func(r rune) bool { return r == ',' || r == '、' || r == ' ' || r == '　' || r == '\n' || r == '\r' })
+	if f["into"] != "" {
+		n, err := strconv.ParseInt(f["into"], 10, 64)
+		if err != nil || n <= 0 {
+			var fe errs.FieldErrors
+			fe.Add("into", errs.Message{JA: "合併先の世帯番号を数字で入力してください", EN: "must be the number of the household merged into, in digits"})
+			return in, fe.Err()
+		}
+		in.Into = n
+	}
+	return in, nil
+}
+
+func (s *Server) nhiHouseholdChangePost(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "household")
+	if err != nil {
+		return err
+	}
+	f, err := postedForm(r, householdChangeFields...)
+	if err != nil {
+		return err
+	}
+	in, err := householdChangeInput(id, f)
+	if err == nil {
+		_, err = s.submitNHI(r, func(tenant string) (review.Proposal, error) {
+			return s.biz.NHI.ProposeHouseholdChange(r.Context(), tenant, in)
+		})
+	}
+	if err != nil {
+		return nhiFormProblem(r, err, func(status int, msg refusal) error { return s.renderNHIHousehold(w, r, status, msg, f) })
+	}
+	http.Redirect(w, r, "/nhi/households/"+strconv.FormatInt(id, 10)+"?done=submitted", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) nhiCostSharePost(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "household")
+	if err != nil {
+		return err
+	}
+	f, err := postedForm(r, "decided_on")
+	if err != nil {
+		return err
+	}
+	if _, err := s.biz.NHI.DetermineCostShare(r.Context(), sessionFrom(r.Context()).Tenant, id, f["decided_on"]); err != nil {
+		return formProblem(r, prefixed(err, "decided_"), func(status int, msg refusal) error { return s.renderNHIHousehold(w, r, status, msg, f) })
+	}
+	http.Redirect(w, r, "/nhi/households/"+strconv.FormatInt(id, 10)+"?done=decided#cost-share", http.StatusSeeOther)
+	return nil
+}
+
+// nhiPrintData is a document as the resident receives it.
+type nhiPrintData struct {
+	Document  nhi.Document
+	Person    nhi.PersonRecord
+	Resident  resident.Resident
+	Household nhi.HouseholdView
+	Tenant    string
+	Ratio     int // the cost share in force on the issue date (割), 0 when none was decided
+}
+
+// nhiPrintPage is a document's print view: the layout a resident
+// receives, one per kind (R-NHI-2). Reading it is an event of the person.
+func (s *Server) nhiPrintPage(w http.ResponseWriter, r *http.Request) error {
+	sess := sessionFrom(r.Context())
+	code := r.PathValue("code")
+	doc, err := s.personDocument(r, code)
+	if err != nil {
+		return err
+	}
+	d := nhiPrintData{Document: doc, Tenant: sess.Tenant}
+	if d.Person, err = s.biz.NHI.Get(r.Context(), sess.Tenant, code, nhi.Date(doc.IssuedOn)); err != nil {
+		return err
+	}
+	if d.Resident, err = s.biz.Residents.Get(r.Context(), sess.Tenant, code); err != nil {
+		return err
+	}
+	if hh := d.Person.Person.Household; hh != 0 {
+		if d.Household, err = s.biz.NHI.Household(r.Context(), sess.Tenant, hh, nhi.Date(doc.IssuedOn)); err != nil {
+			return err
+		}
+		dec, err := s.biz.NHI.CostShareDecisions(r.Context(), sess.Tenant, hh)
+		if err != nil {
+			return err
+		}
+		for _, c := range dec {
+			if !doc.IssuedOn.Before(c.PeriodFrom) && !doc.IssuedOn.After(c.PeriodTo) {
+				d.Ratio = c.Ratio
+			}
+		}
+	}
+	p := s.newPage(r, "nhi.print."+doc.Kind, sess)
+	p.Data = d
+	return s.render(w, r, http.StatusOK, "nhidoc", p)
+}
+
+// The JSON API.
+
+// nhiSearchAnswer is a page of insured persons with the count of all found.
+type nhiSearchAnswer struct {
+	Persons []nhi.Person `json:"persons"`
+	Total   int          `json:"total"`
+	Next    string       `json:"next"`
+}
+
+func (s *Server) apiNHISearch(w http.ResponseWriter, r *http.Request) error {
+	q, _, err := nhiQuery(r)
+	if err != nil {
+		return err
+	}
+	page, total, err := s.findNHI(r, q)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, nhiSearchAnswer{Persons: nonNil(page.Items), Total: total, Next: page.Next})
+	return nil
+}
+
+// nhiPersonAnswer is an insured person as of a date with their history,
+// documents and the cost-share decisions of their household.
+type nhiPersonAnswer struct {
+	Record    nhi.PersonRecord `json:"record"`
+	Documents []nhi.Document   `json:"documents"`
+	Decisions []nhi.Decision   `json:"cost_share"`
+}
+
+func (s *Server) apiNHIPerson(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.nhiPersonData(r, r.PathValue("code"), r.URL.Query().Get("as_of"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, nhiPersonAnswer{Record: d.Record, Documents: d.Documents, Decisions: d.Decisions})
+	return nil
+}
+
+// nhiHouseholdAnswer is a household as of a date with its timeline and
+// cost-share decisions.
+type nhiHouseholdAnswer struct {
+	Household nhi.HouseholdView `json:"household"`
+	Decisions []nhi.Decision    `json:"cost_share"`
+}
+
+func (s *Server) apiNHIHousehold(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.nhiHouseholdData(r, r.URL.Query().Get("as_of"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, nhiHouseholdAnswer{Household: d.View, Decisions: d.Decisions})
+	return nil
+}
+
+func (s *Server) apiNHIAcquire(w http.ResponseWriter, r *http.Request) error {
+	var in nhi.AcquisitionInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	c, err := s.submitNHI(r, func(tenant string) (review.Proposal, error) {
+		return s.biz.NHI.ProposeAcquisition(r.Context(), tenant, in)
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, c)
+	return nil
+}
+
+func (s *Server) apiNHILoss(w http.ResponseWriter, r *http.Request) error {
+	var in nhi.LossInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	c, err := s.submitNHI(r, func(tenant string) (review.Proposal, error) { return s.biz.NHI.ProposeLoss(r.Context(), tenant, in) })
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, c)
+	return nil
+}
+
+func (s *Server) apiNHIHouseholdChange(w http.ResponseWriter, r *http.Request) error {
+	var in nhi.HouseholdChangeInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	c, err := s.submitNHI(r, func(tenant string) (review.Proposal, error) {
+		return s.biz.NHI.ProposeHouseholdChange(r.Context(), tenant, in)
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, c)
+	return nil
+}
+
+func (s *Server) apiNHIIncome(w http.ResponseWriter, r *http.Request) error {
+	var in nhi.IncomeInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if err := s.biz.NHI.RecordIncome(r.Context(), sessionFrom(r.Context()).Tenant, in); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, in)
+	return nil
+}
+
+// costShareBody is the date a household's cost share is decided on.
+type costShareBody struct {
+	On string `json:"on"`
+}
+
+func (s *Server) apiNHICostShare(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "household")
+	if err != nil {
+		return err
+	}
+	var in costShareBody
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	d, err := s.biz.NHI.DetermineCostShare(r.Context(), sessionFrom(r.Context()).Tenant, id, in.On)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, d)
+	return nil
+}
+
+// nhiDocumentsAnswer is a person's issuance history, the latest first.
+type nhiDocumentsAnswer struct {
+	Documents []nhi.Document `json:"documents"`
+}
+
+func (s *Server) apiNHIDocuments(w http.ResponseWriter, r *http.Request) error {
+	tenant, code := sessionFrom(r.Context()).Tenant, r.PathValue("code")
+	// Someone never insured here, or of another municipality, is not
+	// found (a recorded probe), not a person without documents.
+	if _, err := s.biz.NHI.Get(r.Context(), tenant, code, ""); err != nil {
+		return err
+	}
+	docs, err := s.biz.NHI.Documents(r.Context(), tenant, code)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, nhiDocumentsAnswer{Documents: nonNil(docs)})
+	return nil
+}
+
+func (s *Server) apiNHIIssue(w http.ResponseWriter, r *http.Request) error {
+	var in nhi.DocumentInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	d, err := s.biz.NHI.IssueDocument(r.Context(), sessionFrom(r.Context()).Tenant, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, d)
+	return nil
+}
+
+// returnBody is the day a document came back.
+type returnBody struct {
+	ReturnedOn string `json:"returned_on"`
+}
+
+func (s *Server) apiNHIReturn(w http.ResponseWriter, r *http.Request) error {
+	var in returnBody
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	doc, err := s.personDocument(r, r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	tenant := sessionFrom(r.Context()).Tenant
+	if err := s.biz.NHI.ReturnDocument(r.Context(), tenant, doc.ID, in.ReturnedOn); err != nil {
+		return err
+	}
+	after, err := s.personDocument(r, r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, after)
+	return nil
+}
+
+// asOfQuery is the date an API record is read as of.
+var asOfQuery = []apiParam{{"as_of", "string", "the date the record is read as of (基準日), YYYY-MM-DD; today when empty"}}
+
+// NHI eligibility, in the session's municipality (R-AC-6): nhi.read
+// reads, nhi.write enters (a checker confirms eligibility entries,
+// R-ACC-1).
+func (s *Server) nhiModule() webModule {
+	read, write := access.NHIRead, access.NHIWrite
+	return webModule{
+		name: "nhi",
+		routes: []route{
+			{pattern: "GET /nhi", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiSearchPage},
+			{pattern: "GET /nhi/acquire", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiAcquirePage},
+			{pattern: "POST /nhi/acquire", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiAcquirePost},
+			{pattern: "GET /nhi/persons/{code}", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiPersonPage},
+			{pattern: "POST /nhi/persons/{code}/loss", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiLossPost},
+			{pattern: "POST /nhi/persons/{code}/income", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiIncomePost},
+			{pattern: "POST /nhi/persons/{code}/documents", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiDocumentPost},
+			{pattern: "POST /nhi/persons/{code}/documents/{id}/return", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiReturnPost},
+			{pattern: "GET /nhi/persons/{code}/documents/{id}/print", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiPrintPage},
+			{pattern: "GET /nhi/households/{id}", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiHouseholdPage},
+			{pattern: "POST /nhi/households/{id}/change", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiHouseholdChangePost},
+			{pattern: "POST /nhi/households/{id}/cost-share", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiCostSharePost},
+
+			{pattern: "GET /api/v1/nhi/persons", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiNHISearch,
+				summary: "Find persons insured on a date by insured number, resident code, name kana, date of birth or household, a page at a time with the count of all found",
+				query: append([]apiParam{{"number", "string", "the insured number: 番号, or 番号-枝番"}, {"resident_code", "string", "the resident code (宛名番号)"},
+					{"kana", "string", "the start of the name in kana"}, {"birth_date", "string", "the date of birth, YYYY-MM-DD"},
+					{"household", "integer", "the household's number"}, asOfQuery[0]}, pageQuery...),
+				answer: nhiSearchAnswer{}},
+			{pattern: "GET /api/v1/nhi/persons/{code}", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiNHIPerson,
+				summary: "An insured person as of a date: eligibility periods and events, households, documents, cost-share decisions", query: asOfQuery, answer: nhiPersonAnswer{}},
+			{pattern: "GET /api/v1/nhi/households/{id}", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiNHIHousehold,
+				summary: "An NHI household as of a date: head, members, versions and moves, cost-share decisions", query: asOfQuery, answer: nhiHouseholdAnswer{}},
+			{pattern: "POST /api/v1/nhi/acquisitions", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIAcquire,
+				summary: "Enter an acquisition (資格取得), into an existing household or a new one with its head: it waits for a checker", body: nhi.AcquisitionInput{}, status: http.StatusAccepted, answer: review.Change{}},
+			{pattern: "POST /api/v1/nhi/losses", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHILoss,
+				summary: "Enter a loss (資格喪失): it waits for a checker", body: nhi.LossInput{}, status: http.StatusAccepted, answer: review.Change{}},
+			{pattern: "POST /api/v1/nhi/household-changes", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIHouseholdChange,
+				summary: "Enter a household change (世帯主変更・世帯分離・世帯合併): it waits for a checker", body: nhi.HouseholdChangeInput{}, status: http.StatusAccepted, answer: review.Change{}},
+			{pattern: "POST /api/v1/nhi/incomes", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIIncome,
+				summary: "Record an insured person's income of a year, for the 70–74 cost share", body: nhi.IncomeInput{}, status: http.StatusCreated, answer: nhi.IncomeInput{}},
+			{pattern: "POST /api/v1/nhi/households/{id}/cost-share", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHICostShare,
+				summary: "Decide the household's 70–74 cost share (一部負担金の割合) on a date, with its basis", body: costShareBody{}, status: http.StatusCreated, answer: nhi.Decision{}},
+			{pattern: "GET /api/v1/nhi/persons/{code}/documents", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiNHIDocuments,
+				summary: "An insured person's qualification documents, the latest first, with what befell each", answer: nhiDocumentsAnswer{}},
+			{pattern: "POST /api/v1/nhi/documents", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIIssue,
+				summary: "Issue a 資格確認書 or 資格情報のお知らせ (or record a 被保険者証 issued before 2 December 2024), or reissue one with its reason", body: nhi.DocumentInput{}, status: http.StatusCreated, answer: nhi.Document{}},
+			{pattern: "POST /api/v1/nhi/persons/{code}/documents/{id}/return", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIReturn,
+				summary: "Record that a document was returned (返還)", body: returnBody{}, answer: nhi.Document{}},
+		},
+		menu: []navItem{
+			{Key: "nav.nhi", Href: "/nhi", perm: read},
+		},
+	}
+}
+
+// nhiSubject is the audit subject type of an insured person, as the nhi
+// service names the subject of its changes.
+const nhiSubject = "nhi_insured"
+
+// nhiMessages are the strings of the NHI screens.
+var nhiMessages = messages{
+	"review.nhi_person":           {"国保の資格の記録を開く", "Open the NHI record"},
+	"nav.nhi":                     {"国民健康保険", "National Health Insurance"},
+	"nhi.title":                   {"国保被保険者の検索", "Find insured persons"},
+	"nhi.search.help":             {"被保険者番号（番号、または 番号-枝番）、宛名番号、カナ氏名の先頭、生年月日、世帯番号のどれか（いくつでも）で探せます。基準日に資格のある人を宛名番号順に表示します。", "Search by insured number (番号, or 番号-枝番), resident code, the start of the name in kana, date of birth or household number, any or several: the persons insured on the reference date are listed by resident code."},
+	"nhi.as_of.help":              {"基準日の時点の状態を表示します。空欄なら今日です。", "Shows the state on the reference date; today when empty."},
+	"nhi.as_of.show":              {"この日の状態を表示", "Show as of this date"},
+	"nhi.none":                    {"基準日に資格のある該当者はいません。番号や氏名を短くするか、基準日を変えてください。", "Nobody insured on the reference date matched: type less of the number or name, or change the reference date."},
+	"nhi.insured_number":          {"被保険者記号・番号（枝番）", "Insured number (記号・番号, 枝番)"},
+	"nhi.person.title":            {"国保被保険者", "Insured person"},
+	"nhi.person.as_of":            {"%s 時点", "As of %s"},
+	"nhi.household.title":         {"国保世帯", "NHI household"},
+	"nhi.household.as_of":         {"%s 時点の世帯", "The household as of %s"},
+	"nhi.household.name":          {"世帯 %d（記号 %s）", "Household %d (記号 %s)"},
+	"nhi.household.number":        {"世帯 %d", "household %d"},
+	"nhi.household.exists":        {"成立", "Established"},
+	"nhi.household.gone":          {"この日には存在しません", "Does not exist on this date"},
+	"nhi.status":                  {"状態", "Status"},
+	"nhi.insured":                 {"資格あり", "Insured"},
+	"nhi.not_insured":             {"資格なし", "Not insured"},
+	"nhi.head":                    {"世帯主", "Head of household"},
+	"nhi.pseudo_head":             {"擬制世帯主（国保の被保険者ではありません）", "Pseudo head (not insured by NHI)"},
+	"nhi.members":                 {"被保険者 %d 人", "%d insured members"},
+	"nhi.timeline":                {"世帯の履歴", "The household's history"},
+	"nhi.version.establish":       {"世帯の成立", "Established"},
+	"nhi.version.split":           {"世帯分離", "Split"},
+	"nhi.version.head_change":     {"世帯主変更", "Change of head"},
+	"nhi.version.merged":          {"世帯合併", "Merged"},
+	"nhi.version.dissolve":        {"世帯の消滅", "Dissolved"},
+	"nhi.move.joined":             {"加入", "Joined"},
+	"nhi.move.left":               {"脱退", "Left"},
+	"nhi.elderly70":               {"70〜74歳の負担割合の適用開始", "70–74 cost share applies from"},
+	"nhi.birthday75":              {"75歳到達（後期高齢者医療へ移行）", "75th birthday (moves to 後期高齢者医療)"},
+	"nhi.scheduled":               {"（喪失を予定済み）", "(loss scheduled)"},
+	"nhi.periods":                 {"資格の取得・喪失", "Acquisitions and losses"},
+	"nhi.event":                   {"異動", "Event"},
+	"nhi.event.acquire":           {"取得", "Acquired"},
+	"nhi.event.loss":              {"喪失", "Lost"},
+	"nhi.effective":               {"異動日", "Effective"},
+	"nhi.late":                    {"遡及", "Late notice"},
+	"nhi.late.yes":                {"遡及（届出期限後）", "Late (after the notice limit)"},
+	"nhi.recorded":                {"記録", "Recorded"},
+	"nhi.by_job":                  {"（自動処理）", "(by the daily job)"},
+	"nhi.none.events":             {"記録はありません。", "Nothing recorded."},
+	"nhi.none.members":            {"この日の被保険者はいません。", "No insured member on this date."},
+	"nhi.none.documents":          {"交付した書類はありません。", "No document issued."},
+	"nhi.none.costshare":          {"負担割合の判定はありません。", "No cost share decided."},
+	"nhi.documents":               {"資格確認書等の交付履歴", "Qualification documents issued"},
+	"nhi.doc.status":              {"状態", "Status"},
+	"nhi.doc.actions":             {"操作", "Actions"},
+	"nhi.doc.kind.certificate":    {"資格確認書", "資格確認書 (eligibility certificate)"},
+	"nhi.doc.kind.notice":         {"資格情報のお知らせ", "資格情報のお知らせ (eligibility notice)"},
+	"nhi.doc.kind.card":           {"被保険者証（2024年12月1日以前の交付）", "被保険者証 (issued by 1 December 2024)"},
+	"nhi.doc.delivery.mail":       {"郵送", "By mail"},
+	"nhi.doc.delivery.counter":    {"窓口交付", "At the counter"},
+	"nhi.doc.reason.new":          {"新規", "New"},
+	"nhi.doc.reason.renewal":      {"更新", "Renewal"},
+	"nhi.doc.reason.lost":         {"再交付（紛失）", "Reissue (lost)"},
+	"nhi.doc.reason.damaged":      {"再交付（汚損・破損）", "Reissue (damaged)"},
+	"nhi.doc.reason.changed":      {"再交付（記載事項の変更）", "Reissue (details changed)"},
+	"nhi.doc.reason.history":      {"交付の記録（過去の交付）", "Record of an earlier issue"},
+	"nhi.doc.status.valid":        {"有効", "Valid"},
+	"nhi.doc.status.expired":      {"期限切れ", "Expired"},
+	"nhi.doc.status.returned":     {"返還済み", "Returned"},
+	"nhi.doc.status.invalidated":  {"無効（資格喪失）", "Invalid (eligibility lost)"},
+	"nhi.doc.status.replaced":     {"再交付により無効", "Replaced by a reissue"},
+	"nhi.doc.replaces":            {"（#%d を置き換え）", "(replaces #%d)"},
+	"nhi.doc.print":               {"印刷用の表示", "Print view"},
+	"nhi.doc.return":              {"返還を記録", "Record the return"},
+	"nhi.doc.issue":               {"資格確認書等の交付", "Issue a qualification document"},
+	"nhi.doc.help":                {"2024年12月2日以降、被保険者証は新たに交付しません。マイナ保険証を使わない人には資格確認書を、使う人には資格情報のお知らせを交付します。再交付は理由と置き換える書類を選びます。", "No 被保険者証 is issued from 2 December 2024: issue a 資格確認書 to those who do not use the My Number card as their insurance card and a 資格情報のお知らせ to those who do. A reissue names its reason and the document it replaces."},
+	"nhi.doc.valid.help":          {"資格確認書は有効期限が必須です（交付日から5年以内、保険者が定めます）。お知らせには入力しません。", "A 資格確認書 needs its last valid day (at most five years from the issue, as the insurer sets); a notice has none."},
+	"nhi.doc.issue.submit":        {"交付を記録", "Record the issue"},
+	"nhi.doc.issued":              {"交付を記録しました。印刷用の表示から印刷できます。", "The issue is recorded: print it from its print view."},
+	"nhi.doc.returned":            {"返還を記録しました。", "The return is recorded."},
+	"nhi.doc.back":                {"被保険者の画面に戻る", "Back to the insured person"},
+	"nhi.doc.print.help":          {"印刷すると、本人に送付する様式だけが印刷されます。", "Printing prints only the document as the person receives it."},
+	"nhi.doc.number":              {"書類番号 %d", "Document no. %d"},
+	"nhi.doc.insurer":             {"保険者", "Insurer"},
+	"nhi.doc.ratio.none":          {"—（70歳未満等）", "— (under 70 or not decided)"},
+	"nhi.doc.note.certificate":    {"この資格確認書は、医療機関等の窓口で提示してください。記載事項に変更があったとき、または資格を喪失したときは、14日以内に届け出て返還してください。", "Show this certificate at the medical institution. Report any change of its details, or the loss of eligibility, within 14 days and return it."},
+	"nhi.doc.note.notice":         {"医療機関等では、マイナ保険証（健康保険証として利用登録したマイナンバーカード）を提示してください。このお知らせだけでは受診できません。", "Show your My Number card registered as your insurance card at the medical institution: this notice alone is not enough."},
+	"nhi.doc.note.card":           {"2024年12月1日以前に交付した被保険者証の記録です。", "The record of a 被保険者証 issued by 1 December 2024."},
+	"nhi.print.certificate":       {"国民健康保険資格確認書", "National Health Insurance eligibility certificate (資格確認書)"},
+	"nhi.print.notice":            {"資格情報のお知らせ（国民健康保険）", "National Health Insurance eligibility notice (資格情報のお知らせ)"},
+	"nhi.print.card":              {"国民健康保険被保険者証（交付の記録）", "National Health Insurance card (record of issue)"},
+	"nhi.costshare":               {"一部負担金の割合（70〜74歳）", "Cost share (ages 70–74)"},
+	"nhi.costshare.period":        {"適用期間", "Period"},
+	"nhi.costshare.ratio":         {"一部負担金の割合", "Cost share"},
+	"nhi.costshare.rule":          {"判定の根拠", "Basis"},
+	"nhi.costshare.wari":          {"%d割", "%d0 %%"},
+	"nhi.costshare.decide":        {"負担割合の判定", "Decide the cost share"},
+	"nhi.costshare.decide.submit": {"判定する", "Decide"},
+	"nhi.costshare.decided":       {"負担割合を判定し、根拠とともに記録しました。", "The cost share is decided and recorded with its basis."},
+	"nhi.submitted":               {"確認待ちに登録しました。別の職員が確認すると反映されます。", "Sent for confirmation: it holds once another staff member confirms it."},
+	"nhi.acquire.title":           {"資格取得の入力", "Enter an acquisition"},
+	"nhi.acquire.help":            {"取得の届出を入力します。入力は確認待ちになり、別の職員が確認すると資格が記録されます。", "Enter a notified acquisition: it waits until another staff member confirms it, and holds then."},
+	"nhi.acquire.household":       {"世帯", "Household"},
+	"nhi.acquire.new.help":        {"新しい国保世帯の記号と世帯主の宛名番号です。世帯主が国保に加入しない場合（擬制世帯主）も世帯主として入力します。", "The new NHI household's 記号 and its head's resident code; a head outside NHI (擬制世帯主) is entered as the head too."},
+	"nhi.acquire.into":            {"世帯 %d に加入します。", "Joins household %d."},
+	"nhi.acquire.person":          {"被保険者", "Insured person"},
+	"nhi.acquire.number.help":     {"初めて資格を取得する人は番号（10桁以内）と枝番（2桁）が必須です。以前に資格があった人は空欄で構いません。", "A person insured for the first time needs a 番号 (up to 10 digits) and a 2-digit 枝番; one insured before keeps theirs."},
+	"nhi.acquire.notified.help":   {"届出が異動日から14日を過ぎていれば遡及として記録します。", "A notice more than 14 days after the event is recorded as late (遡及)."},
+	"nhi.add_member":              {"被保険者の追加", "Add an insured member"},
+	"nhi.add_member.link":         {"この世帯への資格取得を入力する", "Enter an acquisition into this household"},
+	"nhi.loss.title":              {"資格喪失の入力", "Enter a loss"},
+	"nhi.loss.help":               {"資格がなくなる最初の日です（転出・社保加入の日、死亡の翌日など）。", "The first day without NHI (the day of moving out or of joining employee insurance, the day after death)."},
+	"nhi.loss.new_head.help":      {"世帯主が死亡・転出し、ほかの被保険者が残る場合だけ、次の世帯主の宛名番号を入力します。", "Only when the head dies or moves away and insured members remain: the next head's resident code."},
+	"nhi.change.title":            {"世帯の変更の入力", "Enter a household change"},
+	"nhi.change.head":             {"世帯主変更", "Change of head"},
+	"nhi.change.split":            {"世帯分離", "Split"},
+	"nhi.change.merge":            {"世帯合併", "Merge"},
+	"nhi.change.help":             {"世帯主変更は新しい世帯主、世帯分離は分かれる人と新しい世帯の記号と世帯主、世帯合併は合併先の世帯番号を入力します。", "A change of head names the new head; a split, those who leave, the new household's 記号 and its head; a merge, the household merged into."},
+	"nhi.change.members.help":     {"宛名番号を読点または空白で区切って入力します。", "Resident codes, separated by commas or spaces."},
+	"nhi.income.title":            {"所得の登録（負担割合の判定用）", "Record an income (for the cost share)"},
+	"nhi.income.help":             {"70〜74歳の被保険者の、前年（1〜7月の判定は前々年）の所得を円で入力します。", "The income, in yen, of an insured person aged 70 to 74, for the year before (two years before for a decision from January to July)."},
+	"nhi.income.submit":           {"登録する", "Record"},
+	"nhi.income.recorded":         {"所得を登録しました。", "The income is recorded."},
+	"field.number":                {"被保険者番号", "Insured number"},
+	"field.resident_code":         {"宛名番号", "Resident code"},
+	"field.kana":                  {"カナ氏名（先頭）", "Name in kana (start)"},
+	"field.household":             {"世帯番号", "Household"},
+	"field.as_of":                 {"基準日", "Reference date"},
+	"field.new_kigo":              {"記号", "記号 (household symbol)"},
+	"field.new_head":              {"世帯主の宛名番号", "Head's resident code"},
+	"field.branch":                {"枝番", "枝番 (branch)"},
+	"field.acquired_on":           {"資格取得日", "Acquired on"},
+	"field.notified_on":           {"届出日", "Notified on"},
+	"field.lost_on":               {"資格喪失日", "Lost on"},
+	"field.loss_reason":           {"喪失事由", "Reason of the loss"},
+	"field.income_year":           {"所得の年", "Year of the income"},
+	"field.taxable_income":        {"課税所得（円）", "Taxable income (yen)"},
+	"field.revenue":               {"収入（円）", "Revenue (yen)"},
+	"field.old_proviso_income":    {"旧ただし書所得（円）", "旧ただし書所得 (yen)"},
+	"field.doc_kind":              {"書類", "Document"},
+	"field.doc_issued_on":         {"交付日", "Issued on"},
+	"field.doc_valid_until":       {"有効期限", "Valid until"},
+	"field.doc_delivery":          {"交付方法", "Delivery"},
+	"field.doc_delivered_on":      {"送付・交付日", "Delivered on"},
+	"field.doc_reason":            {"交付理由", "Reason of issue"},
+	"field.doc_replaces":          {"置き換える書類", "Document replaced"},
+	"field.doc_resident_code":     {"宛名番号", "Resident code"},
+	"field.document":              {"書類", "Document"},
+	"field.returned_on":           {"返還日", "Returned on"},
+	"field.change":                {"変更の種類", "Change"},
+	"field.effective_on":          {"異動日", "Effective on"},
+	"field.members":               {"分離する被保険者", "Members who leave"},
+	"field.kigo":                  {"新しい世帯の記号", "New household's 記号"},
+	"field.into":                  {"合併先の世帯番号", "Household merged into"},
+	"field.decided_on":            {"判定日", "Decided on"},
+	"field.decided_as_of":         {"判定日", "Decided on"},
+	"field.decided_household":     {"世帯", "Household"},
+}
