@@ -41,6 +41,7 @@ var commands = map[string]command{
 	"terminal": {"designated terminals: add, list, disable", runTerminal},
 	"dbwatch":  {"database-connection monitoring: allow, list, sample, report", runDBWatch},
 	"bench":    {"measure speed against a baseline: import", runBench},
+	"nhi":      {"National Health Insurance batch work: cost-share", runNHI},
 	"version":  {"print the version", runVersion},
 }
 

@@ -6,15 +6,18 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"bango/internal/nhi"
 	"bango/internal/store"
 	"bango/internal/testutil"
 )
@@ -373,4 +376,104 @@ func TestUserCommands(t *testing.T) {
 	if code, out, _ := runCmd(t, "audit", "verify", "--data", data); code != 0 || !strings.Contains(out, "OK") {
 		t.Fatalf("verify after user work: %s", out)
 	}
+}
+
+// R-NHI-3: bango nhi cost-share decides the 70–74 cost share of the demo
+// municipalities' households with a progress bar and a report, on both
+// engines; run again it changes nothing and says so, a changed income is
+// decided again and counted as changed, and a year whose incomes are
+// missing lists the households by number, never a My Number.
+func TestNHICostShareCommand(t *testing.T) {
+	testutil.EachEngine(t, func(t *testing.T, eng store.Engine) {
+		data := t.TempDir()
+		args := []string{"--data", data}
+		dbURL := filepath.Join(data, "bango.db")
+		if eng == store.Postgres {
+			dbURL = testutil.NewDBURL(t, store.Postgres)
+			args = append(args, "--db", dbURL)
+		}
+		if code, _, stderr := runCmd(t, append([]string{"demo", "--residents", "200", "--argon2-memory-kib", "8192", "--argon2-time", "1"}, args...)...); code != 0 {
+			t.Fatal(stderr)
+		}
+		now := time.Now().In(time.FixedZone("JST", 9*60*60))
+		fy := now.Year()
+		if now.Month() < time.August {
+			fy--
+		}
+		costShare := func(year int, extra ...string) (string, string) {
+			t.Helper()
+			code, out, stderr := runCmd(t, append(append([]string{"nhi", "cost-share", "--fiscal-year", strconv.Itoa(year)}, args...), extra...)...)
+			if code != 0 {
+				t.Fatalf("nhi cost-share %d: exit %d %s", year, code, stderr)
+			}
+			return out, stderr
+		}
+		type report struct {
+			Tenant     string `json:"tenant"`
+			Households int    `json:"households"`
+			Decided    int    `json:"decided"`
+			Changed    int    `json:"changed"`
+			Unchanged  int    `json:"unchanged"`
+			Ratio2     int    `json:"ratio2"`
+			Ratio3     int    `json:"ratio3"`
+			Refused    []struct {
+				Household int64  `json:"household"`
+				Reason    string `json:"reason"`
+			} `json:"refused"`
+		}
+		reports := func(out string) []report {
+			t.Helper()
+			var rs []report
+			if err := json.Unmarshal([]byte(out), &rs); err != nil || len(rs) != 2 {
+				t.Fatalf("reports: %v %s", err, out)
+			}
+			return rs
+		}
+		// The demo decided the year already: a run changes nothing.
+		out, stderr := costShare(fy)
+		if strings.Count(out, "Nothing changed since the last run") != 2 || !strings.Contains(stderr, "100%") || !strings.Contains(out, "2割:") {
+			t.Errorf("rerun of the demo's year:\n%s\n%s", out, stderr)
+		}
+		out, _ = costShare(fy, "--json", "--quiet")
+		for _, r := range reports(out) {
+			if r.Households == 0 || r.Decided != 0 || r.Unchanged != r.Households || r.Ratio2+r.Ratio3 != r.Households || len(r.Refused) != 0 {
+				t.Errorf("%s: %+v", r.Tenant, r)
+			}
+		}
+		// One person's income entered again, higher: their household is
+		// decided again, in 新宿区 only.
+		db, err := store.Open(context.Background(), dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var code string
+		if err := db.ReadRow(testutil.AllTenants(), `SELECT resident_code FROM nhi_incomes WHERE tenant_code = '131041' ORDER BY id LIMIT 1`).Scan(&code); err != nil {
+			t.Fatal(err)
+		}
+		if err := nhi.NewService(db, slog.New(slog.DiscardHandler)).RecordIncome(testutil.As("clerk.shinjuku"), "131041", nhi.IncomeInput{ResidentCode: code,
+			IncomeYear: strconv.Itoa(fy - 1), TaxableIncome: "9000000", Revenue: "12000000", OldProvisoIncome: "8000000"}); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		out, _ = costShare(fy, "--tenant", "131041", "--quiet")
+		if !strings.Contains(out, "Recorded: 1 decisions (0 first of the period, 1 changed since the last run)") || strings.Contains(out, "011002") {
+			t.Errorf("after a changed income:\n%s", out)
+		}
+		// The year before has no incomes: every household is listed, by its
+		// number and the resident code, and nothing is decided.
+		out, _ = costShare(fy-1, "--json", "--quiet")
+		for _, r := range reports(out) {
+			if r.Decided != 0 || len(r.Refused) == 0 || len(r.Refused) != r.Households || r.Refused[0].Household == 0 || !strings.Contains(r.Refused[0].Reason, "所得が登録されていません") {
+				t.Errorf("a year without incomes, %s: %+v", r.Tenant, r)
+			}
+		}
+		out, _ = costShare(fy-1, "--quiet")
+		if !strings.Contains(out, "Not decided, incomes or figures missing") || !regexp.MustCompile(`household \d+ \(income\): 宛名番号 \d{10} の`).MatchString(out) ||
+			regexp.MustCompile(`\d{12}`).MatchString(out) {
+			t.Errorf("the missing incomes' list:\n%s", out)
+		}
+		if code, _, stderr := runCmd(t, append([]string{"nhi", "cost-share"}, args...)...); code != 2 || !strings.Contains(stderr, "--fiscal-year") {
+			t.Errorf("without a year: %d %s", code, stderr)
+		}
+	})
 }

@@ -207,7 +207,7 @@ func (s *Service) DetermineCostShare(ctx context.Context, tenant string, id int6
 		return Decision{}, s.failed(ctx, tenant, action, hsub, fe.Err())
 	}
 	err := s.db.Transact(ctx, func(tx *store.Tx) error {
-		_, err := s.decideAndRecord(ctx, tx, tenant, &d, false)
+		_, _, err := s.decideAndRecord(ctx, tx, tenant, &d, false)
 		return err
 	})
 	if err != nil {
@@ -219,18 +219,19 @@ func (s *Service) DetermineCostShare(ctx context.Context, tenant string, id int6
 // decideAndRecord decides d inside tx and records it with an event of each
 // 70–74 member. With skipSame, a decision alike the latest recorded for the
 // same household and period (ratio, rule, version, figures) is not
-// recorded again: recorded is false.
-func (s *Service) decideAndRecord(ctx context.Context, tx *store.Tx, tenant string, d *Decision, skipSame bool) (recorded bool, err error) {
+// recorded again: recorded is false; changed is true when one was recorded
+// for the period before and this one differs from it.
+func (s *Service) decideAndRecord(ctx context.Context, tx *store.Tx, tenant string, d *Decision, skipSame bool) (recorded, changed bool, err error) {
 	if err := lockTenant(ctx, tx, tenant); err != nil {
-		return false, err
+		return false, false, err
 	}
 	codes, err := s.determine(ctx, tx, tenant, d)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	basis, err := json.Marshal(d.Basis)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	e := tx.Engine()
 	if skipSame {
@@ -238,26 +239,27 @@ func (s *Service) decideAndRecord(ctx context.Context, tx *store.Tx, tenant stri
 		var rule, version, last string
 		err := tx.QueryRow(ctx, `SELECT ratio, rule, rule_version, basis FROM nhi_cost_share_decisions WHERE tenant_code = $1 AND household_id = $2
 			AND period_from = $3 ORDER BY id DESC LIMIT 1`, tenant, d.Household, dateArg(e, d.PeriodFrom)).Scan(&ratio, &rule, &version, &last)
+		changed = err == nil
 		if err == nil && ratio == d.Ratio && rule == d.Rule && version == d.RuleVersion && last == string(basis) {
-			return false, nil
+			return false, false, nil
 		} else if err != nil && !errs.Is(store.ScanErr(err, "decision"), errs.NotFound) {
-			return false, store.Translate(err)
+			return false, false, store.Translate(err)
 		}
 	}
 	d.DecidedAt, d.DecidedBy = s.now().UTC().Truncate(time.Microsecond), actorOf(ctx)
 	if err := tx.QueryRow(ctx, `INSERT INTO nhi_cost_share_decisions (tenant_code, household_id, period_from, period_to, ratio, rule, rule_version,
 		basis, decided_at, decided_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
 		tenant, d.Household, dateArg(e, d.PeriodFrom), dateArg(e, d.PeriodTo), d.Ratio, d.Rule, d.RuleVersion, string(basis), d.DecidedAt, d.DecidedBy).Scan(&d.ID); err != nil {
-		return false, store.Translate(err)
+		return false, false, store.Translate(err)
 	}
 	detail := "household=" + strconv.FormatInt(d.Household, 10) + " ratio=" + strconv.Itoa(d.Ratio) + " rule=" + d.Rule + " rule_version=" + d.RuleVersion +
 		" period=" + Date(d.PeriodFrom) + ".." + Date(d.PeriodTo) + " income_year=" + strconv.Itoa(d.Basis.IncomeYear)
 	for _, c := range codes {
 		if err := audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "nhi.cost_share", Subject: subjectOf(c), Outcome: audit.OK, Detail: detail}); err != nil {
-			return false, err
+			return false, false, err
 		}
 	}
-	return true, nil
+	return true, changed, nil
 }
 
 // CostShareReport is what a yearly redetermination did.
@@ -266,6 +268,7 @@ type CostShareReport struct {
 	From       time.Time `json:"from"`
 	Households int       `json:"households"` // with a member aged 70–74 on From
 	Decided    int       `json:"decided"`    // decisions recorded
+	Changed    int       `json:"changed"`    // … of which replace a different decision of the period made before
 	Unchanged  int       `json:"unchanged"`  // decided alike before for the period: not recorded again
 	Ratio2     int       `json:"ratio2"`     // households at 2割 (decided or unchanged)
 	Ratio3     int       `json:"ratio3"`
@@ -286,6 +289,13 @@ type Refusal struct {
 // missing is listed with the reason and the others go on. The run is an
 // event of its own beside each decision's.
 func (s *Service) RedetermineCostShares(ctx context.Context, tenant string, fiscalYear int) (CostShareReport, error) {
+	return s.RedetermineCostSharesProgress(ctx, tenant, fiscalYear, nil)
+}
+
+// RedetermineCostSharesProgress is RedetermineCostShares telling progress,
+// when not nil, how many candidate households it has gone through of how
+// many, after each (a command's progress bar).
+func (s *Service) RedetermineCostSharesProgress(ctx context.Context, tenant string, fiscalYear int, progress func(done, total int)) (CostShareReport, error) {
 	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	const action = "nhi.cost_share.batch"
 	r := CostShareReport{FiscalYear: fiscalYear, From: date(fiscalYear, time.August, 1), Refused: []Refusal{}}
@@ -313,14 +323,17 @@ func (s *Service) RedetermineCostShares(ctx context.Context, tenant string, fisc
 	if err != nil {
 		return r, err
 	}
-	for _, hh := range households {
+	for i, hh := range households {
+		if progress != nil {
+			progress(i, len(households))
+		}
 		if hh == 0 {
 			continue
 		}
 		d := Decision{Household: hh, PeriodFrom: on}
-		var recorded bool
+		var recorded, changed bool
 		err := s.db.Transact(ctx, func(tx *store.Tx) (err error) {
-			recorded, err = s.decideAndRecord(ctx, tx, tenant, &d, true)
+			recorded, changed, err = s.decideAndRecord(ctx, tx, tenant, &d, true)
 			return err
 		})
 		if fs := errs.Fields(err); len(fs) == 1 && fs[0].Field == "household" && fs[0].Reason == msgNoElderly {
@@ -340,6 +353,9 @@ func (s *Service) RedetermineCostShares(ctx context.Context, tenant string, fisc
 		r.Households++
 		if recorded {
 			r.Decided++
+			if changed {
+				r.Changed++
+			}
 		} else {
 			r.Unchanged++
 		}
@@ -349,7 +365,11 @@ func (s *Service) RedetermineCostShares(ctx context.Context, tenant string, fisc
 			r.Ratio3++
 		}
 	}
+	if progress != nil {
+		progress(len(households), len(households))
+	}
 	detail := "fiscal_year=" + strconv.Itoa(fiscalYear) + " households=" + strconv.Itoa(r.Households) + " decided=" + strconv.Itoa(r.Decided) +
+		" changed=" + strconv.Itoa(r.Changed) +
 		" unchanged=" + strconv.Itoa(r.Unchanged) + " refused=" + strconv.Itoa(len(r.Refused))
 	if err := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: action, Subject: audit.Subject{Type: "query"}, Outcome: audit.OK, Detail: detail}); err != nil {
 		return r, err

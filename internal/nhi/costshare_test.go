@@ -176,7 +176,7 @@ func TestRedetermineCostShares(t *testing.T) {
 		}
 		refusedB := []nhi.Refusal{{Household: hB, Fields: []string{"income"}, Reason: "宛名番号 610003 の2025年の所得が登録されていません。"}}
 		r := run()
-		if r.Households != 2 || r.Decided != 1 || r.Unchanged != 0 || r.Ratio2 != 1 || r.Ratio3 != 0 || !cmp.Equal(r.Refused, refusedB) {
+		if r.Households != 2 || r.Decided != 1 || r.Changed != 0 || r.Unchanged != 0 || r.Ratio2 != 1 || r.Ratio3 != 0 || !cmp.Equal(r.Refused, refusedB) {
 			t.Errorf("first run: %+v", r)
 		}
 		if r := run(); r.Households != 2 || r.Decided != 0 || r.Unchanged != 1 || r.Ratio2 != 1 || !cmp.Equal(r.Refused, refusedB) {
@@ -184,7 +184,8 @@ func TestRedetermineCostShares(t *testing.T) {
 		}
 		income("610001", "1,450,000") // 収入 400万 ≥ 383万, 旧ただし書所得 250万 > 210万: 3割
 		income("610003", "0")         // B: 課税所得 200万, 収入 800万 together: 3割
-		if r := run(); r.Households != 2 || r.Decided != 2 || r.Unchanged != 0 || r.Ratio3 != 2 || r.Ratio2 != 0 || len(r.Refused) != 0 {
+		// A's decision of the period changes; B's is its first.
+		if r := run(); r.Households != 2 || r.Decided != 2 || r.Changed != 1 || r.Unchanged != 0 || r.Ratio3 != 2 || r.Ratio2 != 0 || len(r.Refused) != 0 {
 			t.Errorf("after the incomes changed: %+v", r)
 		}
 		ds, err := f.nhi.CostShareDecisions(clerk, shinjuku, hA)
