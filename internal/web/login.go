@@ -407,7 +407,7 @@ var accountMessages = messages{
 	"home.ready":             {"承認され、ダウンロードできるファイルが %d 件あります（期限内に取得してください）", "%d approved files are ready for you to download before they expire"},
 	"home.recent":            {"最近開いた宛名", "Records you opened recently"},
 	"home.search":            {"宛名を検索", "Find a resident"},
-	"home.search.label":      {"氏名（カナ・漢字）、生年月日（和暦可）、宛名番号", "Name (kana or kanji), date of birth (和暦 too), or resident code"},
+	"home.search.label":      {"氏名（カナ・漢字）、生年月日（和暦可）、住所の一部、宛名番号", "Name (kana or kanji), date of birth (和暦 too), part of the address, or resident code"},
 	"home.search.submit":     {"検索", "Search"},
 	"home.alerts":            {"未対応の警告", "Open alerts"},
 	"home.mailfailing":       {"送信できていない状態報告メールがあります（再試行中）", "Status report mail is failing (being retried)"},

@@ -57,7 +57,7 @@ func menu(mods []webModule) []navItem {
 // in the database (a list cut at a page would under-count a busy day). It
 // shows to holders of perm where it says, when it is not zero.
 type counter struct {
-	id, key, href string // key: a message taking the count
+	id, key, href string // key: a message taking the count; href "" when no page of the person's lists them
 	perm          access.Permission
 	where         where
 	count         func(r *http.Request, sess *identity.Session) (int, error)

@@ -185,7 +185,7 @@ func (s *Server) reviewModule() webModule {
 				count: func(r *http.Request, sess *identity.Session) (int, error) {
 					return s.biz.Review.CountQueue(r.Context(), sess.Tenant, sess.User.Department, sess.User.Section)
 				}},
-			{id: "my-entries", key: "home.mine", href: "/review?all=1", perm: access.MyNumberEnter, where: currentTenant,
+			{id: "my-entries", key: "home.mine", perm: access.MyNumberEnter, where: currentTenant, // no link: the queue is the checker's
 				count: func(r *http.Request, sess *identity.Session) (int, error) {
 					return s.biz.Review.CountMine(r.Context(), sess.Tenant, sess.User.ID)
 				}},
