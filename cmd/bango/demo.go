@@ -7,11 +7,13 @@ import (
 	"io"
 	"iter"
 	"strings"
+	"time"
 
 	"bango/internal/config"
 	"bango/internal/demo"
 	"bango/internal/errs"
 	"bango/internal/identity"
+	"bango/internal/nhi"
 	"bango/internal/resident"
 )
 
@@ -34,6 +36,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // seedDemo creates each demo municipality that does not exist yet, with
 // per synthetic residents, and records an identity verification for some.
 func seedDemo(ctx context.Context, sys *system, seed uint64, per int, stdout io.Writer) error {
+	type made struct {
+		m      demo.Municipality
+		people []demo.Person
+	}
+	var fresh []made
 	for _, m := range demo.Municipalities() {
 		if _, err := sys.tenants.Get(ctx, m.Code); err == nil {
 			fmt.Fprintf(stdout, "Demo municipality %s %s is already present.\n", m.Code, m.Name)
@@ -73,9 +80,60 @@ func seedDemo(ctx context.Context, sys *system, seed uint64, per int, stdout io.
 		if len(unnumbered) > 0 {
 			fmt.Fprintf(stdout, "  Without a My Number yet (try entry by a clerk and the blind re-entry by a checker): %s\n", strings.Join(unnumbered[:min(5, len(unnumbered))], ", "))
 		}
+		fresh = append(fresh, made{m, people})
 	}
-	return seedDemoUsers(ctx, sys, stdout)
+	if err := seedDemoUsers(ctx, sys, stdout); err != nil {
+		return err
+	}
+	for _, f := range fresh {
+		if err := seedDemoNHI(ctx, sys, f.m, f.people, stdout); err != nil {
+			return err
+		}
+	}
+	return nil
 }
+
+// demoNHIStaff are the demo clerk and checker who enter each
+// municipality's NHI data.
+var demoNHIStaff = map[string][2]string{
+	"131041": {"clerk.shinjuku", "checker.shinjuku"},
+	"011002": {"clerk.sapporo", "checker.sapporo"},
+}
+
+// seedDemoNHI enters a new demo municipality's NHI households through the
+// service, each entry confirmed by the demo checker, and says what to try.
+func seedDemoNHI(ctx context.Context, sys *system, m demo.Municipality, people []demo.Person, stdout io.Writer) error {
+	staff, ok := demoNHIStaff[m.Code]
+	if !ok {
+		return nil
+	}
+	maker, err := sys.users.Get(ctx, staff[0])
+	if err != nil {
+		return err
+	}
+	checker, err := sys.users.Get(ctx, staff[1])
+	if err != nil {
+		return err
+	}
+	sum, err := demo.SeedNHI(ctx, demo.NHIStaff{Service: sys.nhi, Review: sys.review, Maker: maker, Checker: checker}, m, people, time.Now().In(jst))
+	if err != nil {
+		return fmt.Errorf("demo NHI data of %s: %w", m.Name, err)
+	}
+	fmt.Fprintf(stdout, "Demo NHI of %s: %d households (%d headed by someone outside NHI, 擬制世帯主), %d insured (%d aged 70–74, %d pre-school), %d documents; entered by %s, confirmed by %s.\n",
+		m.Name, sum.Households, sum.PseudoHeads, sum.Insured, sum.Elderly, sum.Children, sum.Documents, staff[0], staff[1])
+	fmt.Fprintf(stdout, "  70–74 cost share from %s: %d households at 2割, %d at 3割.", nhi.Date(sum.CostShare.From), sum.CostShare.Ratio2, sum.CostShare.Ratio3)
+	if sum.Upcoming75 != "" {
+		fmt.Fprintf(stdout, " Next to leave for 後期高齢者医療: resident %s on %s.", sum.Upcoming75, nhi.Date(sum.Upcoming75s))
+	}
+	if sum.Split != 0 {
+		fmt.Fprintf(stdout, " Household %d split a year ago; resident %s left for employee insurance.", sum.Split, sum.Lost)
+	}
+	fmt.Fprintln(stdout)
+	return nil
+}
+
+// jst is the zone of the demo's "today".
+var jst = time.FixedZone("JST", 9*60*60)
 
 // Demo staff all share one password and PIN, printed with their TOTP
 // secrets; demo data is for evaluation only.
@@ -91,6 +149,7 @@ var demoStaff = []identity.NewUser{
 	{LoginID: "checker.shinjuku", Name: "確認　太郎", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"},
 	{LoginID: "head.shinjuku", Name: "課長　一郎", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"},
 	{LoginID: "clerk.sapporo", Name: "札幌　次郎", Tenant: "011002", Department: "保健福祉局", Section: "保険年金課"},
+	{LoginID: "checker.sapporo", Name: "確認　五郎", Tenant: "011002", Department: "保健福祉局", Section: "保険年金課"},
 	{LoginID: "privacy", Name: "保護　管理", Department: "総務部", Section: "個人情報保護担当"},
 	{LoginID: "viewer.shinjuku", Name: "閲覧　四郎", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"},
 	{LoginID: "auditor", Name: "監査　三郎", Department: "監査事務局", Section: "監査課"},
@@ -106,6 +165,7 @@ var demoGrants = map[string][][2]string{
 	"checker.shinjuku": {{"nhi-checker", "131041"}},
 	"head.shinjuku":    {{"section-head", "131041"}},
 	"clerk.sapporo":    {{"nhi-clerk", "011002"}},
+	"checker.sapporo":  {{"nhi-checker", "011002"}},
 	"privacy":          {{"privacy-manager", "131041"}, {"privacy-manager", "011002"}},
 	"viewer.shinjuku":  {{"number-viewer", "131041"}},
 	"auditor":          {{"auditor", ""}},
