@@ -1,0 +1,358 @@
+// Package premium computes the National Health Insurance premium of a
+// household for a fiscal year (R-NHI-4): income from revenue, 所得割,
+// 均等割 and 平等割 per part, the 7/5/2割 reductions, the pre-school,
+// 産前産後 and under-18 reliefs, monthly proration, the cap and the rounding
+// of each part, and the instalment plan. It is pure: no database and no
+// clock, so that the yearly assessment, the estimate screen and the
+// command line give the same answer from the same data. Every statutory
+// figure comes from the embedded data of its fiscal or income year, every
+// municipal one from a RateTable; a result names the versions it used.
+//
+// The order, per part and per member, for each month the member is
+// charged (the month of acquisition counts, the month of loss does not):
+// 均等割 (plus the adult surcharge of 子ども・子育て支援金分), less the
+// low-income reduction, halved for a pre-school child, nothing in a month
+// of 産前産後 exemption or (子ども・子育て支援金分) while under 18; 所得割 on
+// the member's 旧ただし書所得 for the months charged less the 産前産後
+// months; 平等割 for the months anyone is charged, less the 特定世帯 relief,
+// less the reduction. Each line is summed in twelfths of a year and rounded
+// down to the yen once; the part's cap is prorated by the household's
+// months in the same way (a household charged all year has the whole cap);
+// then the part is capped and rounded down to the rate table's unit.
+package premium
+
+import (
+	"strconv"
+	"time"
+
+	"bango/internal/errs"
+)
+
+// MemberIncome is what the calculation took from one member's revenue.
+type MemberIncome struct {
+	ID       string `json:"id"`
+	Counted  bool   `json:"counted"` // in the reduction test: the head, the insured, 特定同一世帯所属者
+	Earner   bool   `json:"earner"`  // 給与所得者等
+	Senior   bool   `json:"senior"`  // 65 or over on 31 December of the income year
+	TestLess int64  `json:"test_less,omitempty"`
+	Income
+}
+
+// ReductionBasis is what decided the low-income reduction.
+type ReductionBasis struct {
+	Income     int64            `json:"income"`  // the household's income for the test
+	Earners    int              `json:"earners"` // 給与所得者等
+	Insured    int              `json:"insured"` // insured and 特定同一世帯所属者
+	Thresholds map[string]int64 `json:"thresholds"`
+	Percent    int              `json:"percent"` // 70, 50, 20 or 0
+}
+
+// MemberPart is one member's lines of a part.
+type MemberPart struct {
+	ID              string `json:"id"`
+	Months          int    `json:"months"` // months charged for this part
+	IncomeGross     int64  `json:"income_gross"`
+	IncomePerinatal int64  `json:"income_perinatal"`
+	Income          int64  `json:"income"` // 所得割
+	EqualGross      int64  `json:"equal_gross"`
+	EqualReduction  int64  `json:"equal_reduction"`
+	EqualPreschool  int64  `json:"equal_preschool"`
+	EqualPerinatal  int64  `json:"equal_perinatal"`
+	EqualUnder18    int64  `json:"equal_under18"`
+	Equal           int64  `json:"equal"` // 均等割
+}
+
+// PartResult is the breakdown of one part.
+type PartResult struct {
+	Part            string       `json:"part"`
+	NameJA          string       `json:"name_ja"`
+	IncomeRate      Rate         `json:"income_rate"`
+	Months          int          `json:"months"` // months anyone in the household is charged
+	Members         []MemberPart `json:"members"`
+	Income          int64        `json:"income"`           // 所得割, all members
+	IncomePerinatal int64        `json:"income_perinatal"` // of which exempt (産前産後), already off
+	EqualGross      int64        `json:"equal_gross"`
+	EqualReduction  int64        `json:"equal_reduction"`
+	EqualPreschool  int64        `json:"equal_preschool"`
+	EqualPerinatal  int64        `json:"equal_perinatal"`
+	EqualUnder18    int64        `json:"equal_under18"`
+	Equal           int64        `json:"equal"` // 均等割 after the reliefs
+	HouseholdGross  int64        `json:"household_gross"`
+	HouseholdRelief int64        `json:"household_relief"` // 特定世帯・特定継続世帯
+	HouseholdReduct int64        `json:"household_reduction"`
+	Household       int64        `json:"household"` // 平等割 after the reliefs
+	BeforeCap       int64        `json:"before_cap"`
+	Cap             int64        `json:"cap"` // prorated by Months
+	CapCut          int64        `json:"cap_cut"`
+	Rounding        int64        `json:"rounding"` // cut by rounding down to the unit
+	Amount          int64        `json:"amount"`
+}
+
+// Instalment is one ordinary instalment.
+type Instalment struct {
+	No     int    `json:"no"`
+	Month  string `json:"month"` // YYYY-MM
+	Amount int64  `json:"amount"`
+}
+
+// Result is a household's premium of a fiscal year with its breakdown and
+// the versions of the data it came from.
+type Result struct {
+	FiscalYear   int            `json:"fiscal_year"`
+	Municipality string         `json:"municipality"`
+	RatesVersion string         `json:"rates_version"`
+	RulesVersion string         `json:"rules_version"`
+	IncomeTable  string         `json:"income_table_version"`
+	Relief       string         `json:"relief,omitempty"`
+	Members      []MemberIncome `json:"members"`
+	Reduction    ReductionBasis `json:"reduction"`
+	Parts        []PartResult   `json:"parts"`
+	Total        int64          `json:"total"`
+	Instalments  []Instalment   `json:"instalments"`
+}
+
+// Estimate computes household h's premium of fiscal year fy under rate
+// table t and rules r (LoadRules(fy)). Wrong input is an errs.FieldErrors
+// naming every wrong field.
+func Estimate(fy int, h Household, t RateTable, r Rules) (Result, error) {
+	if r.FiscalYear != fy {
+		var fe errs.FieldErrors
+		fe.Add("fiscal_year", msgYear)
+		return Result{}, &fe
+	}
+	if err := t.Validate(r); err != nil {
+		return Result{}, err
+	}
+	h.Members = append([]Member(nil), h.Members...)
+	if err := h.check(fy); err != nil {
+		return Result{}, err
+	}
+	start := date(fy, time.April, 1)
+	yearEnd := date(r.IncomeYear, time.December, 31)
+	res := Result{FiscalYear: fy, Municipality: t.Municipality, RatesVersion: t.Version, RulesVersion: r.Version,
+		IncomeTable: r.Income.Version, Relief: h.Relief}
+
+	// Incomes and the reduction test.
+	red := r.Reduction
+	var testIncome int64
+	earners, counted := 0, 0
+	insuredMonths := make([][12]bool, len(h.Members))
+	for i, m := range h.Members {
+		insuredMonths[i] = monthsInsured(fy, m, r.LateElderlyAge)
+		age := max(ageOn(m.birth, yearEnd), 0)
+		in, err := ComputeIncome(r, m.SalaryRevenue, m.PensionRevenue, age, m.OtherIncome)
+		if err != nil {
+			return Result{}, err // checked already
+		}
+		mi := MemberIncome{ID: m.ID, Income: in, Senior: age >= red.SeniorAge}
+		anyMonth := count(insuredMonths[i]) > 0
+		mi.Counted = m.Head || (m.Insured && anyMonth) || m.Former
+		if mi.Counted {
+			over := red.EarnerPensionOverUnder
+			if mi.Senior {
+				over = red.EarnerPensionOverSenior
+				mi.TestLess = min(in.PensionIncome, red.SeniorPensionDeduction)
+			}
+			mi.Earner = m.SalaryRevenue > red.EarnerSalaryOver || m.PensionRevenue > over
+			if mi.Earner {
+				earners++
+			}
+			testIncome += in.Total - mi.TestLess
+			if (m.Insured && anyMonth) || m.Former {
+				counted++
+			}
+		}
+		res.Members = append(res.Members, mi)
+	}
+	base := red.Base + red.PerEarner*int64(max(earners-1, 0))
+	res.Reduction = ReductionBasis{Income: testIncome, Earners: earners, Insured: counted, Thresholds: map[string]int64{}}
+	for _, l := range red.Levels {
+		th := base + l.PerInsured*int64(counted)
+		res.Reduction.Thresholds[strconv.Itoa(l.Percent)] = th
+		if res.Reduction.Percent == 0 && testIncome <= th {
+			res.Reduction.Percent = l.Percent
+		}
+	}
+	keep := int64(100 - res.Reduction.Percent)
+
+	perinatalFrom := monthIndex(fy, r.Perinatal.from)
+	for _, pr := range r.Parts {
+		rates := t.Parts[pr.Part]
+		rate, _ := ParseRate(rates.IncomeRate) // valid: checked above
+		p := PartResult{Part: pr.Part, NameJA: pr.NameJA, IncomeRate: rate}
+		var household [12]bool
+		for i, m := range h.Members {
+			if !m.Insured {
+				continue
+			}
+			charged := insuredMonths[i]
+			if pr.AgeUntil > 0 || pr.AgeFrom > 0 {
+				from := 0
+				if pr.AgeFrom > 0 {
+					from = monthIndex(fy, reachAge(m.birth, pr.AgeFrom))
+				}
+				until := 12
+				if pr.AgeUntil > 0 {
+					until = monthIndex(fy, reachAge(m.birth, pr.AgeUntil))
+				}
+				for k := range charged {
+					charged[k] = charged[k] && k >= from && k < until
+				}
+			}
+			var perinatal [12]bool
+			if pr.Perinatal && !m.delivery.IsZero() {
+				before, n := r.Perinatal.SingleMonthsBefore, r.Perinatal.SingleMonths
+				if m.MultipleBirth {
+					before, n = r.Perinatal.MultipleMonthsBefore, r.Perinatal.MultipleMonths
+				}
+				first := monthIndex(fy, m.delivery) - before
+				for k := max(first, perinatalFrom, 0); k < min(first+n, 12); k++ {
+					perinatal[k] = charged[k]
+				}
+			}
+			preschoolTo := march31After(reachAge(m.birth, r.Preschool.UntilAge))
+			var under18To time.Time
+			if pr.EqualExemptUntilAge > 0 {
+				under18To = march31After(reachAge(m.birth, pr.EqualExemptUntilAge))
+			}
+			mp := MemberPart{ID: m.ID, Months: count(charged)}
+			if mp.Months == 0 {
+				continue
+			}
+			income := res.Members[i].Base
+			mp.IncomeGross = mulDiv(income, int64(rate)*int64(mp.Months), 12*1_000_000)
+			mp.Income = mulDiv(income, int64(rate)*int64(mp.Months-count(perinatal)), 12*1_000_000)
+			mp.IncomePerinatal = mp.IncomeGross - mp.Income
+			// Each stage of 均等割 summed over the months, in yen-years.
+			var g, rd, pre, peri, u18 int64
+			for k := range 12 {
+				if !charged[k] {
+					continue
+				}
+				first := start.AddDate(0, k, 0)
+				child := !under18To.IsZero() && !first.After(under18To)
+				a := rates.PerCapita
+				if !under18To.IsZero() && !child {
+					a += rates.AdultSurcharge
+				}
+				g += a
+				a = a * keep / 100
+				rd += a
+				if pr.PreschoolHalf && !first.After(preschoolTo) {
+					a /= 2
+				}
+				pre += a
+				if perinatal[k] {
+					a = 0
+				}
+				peri += a
+				if child {
+					a = 0
+				}
+				u18 += a
+				household[k] = true
+			}
+			mp.EqualGross = g / 12
+			mp.EqualReduction = mp.EqualGross - rd/12
+			mp.EqualPreschool = rd/12 - pre/12
+			mp.EqualPerinatal = pre/12 - peri/12
+			mp.EqualUnder18 = peri/12 - u18/12
+			mp.Equal = u18 / 12
+			p.Members = append(p.Members, mp)
+			p.Income += mp.Income
+			p.IncomePerinatal += mp.IncomePerinatal
+			p.EqualGross += mp.EqualGross
+			p.EqualReduction += mp.EqualReduction
+			p.EqualPreschool += mp.EqualPreschool
+			p.EqualPerinatal += mp.EqualPerinatal
+			p.EqualUnder18 += mp.EqualUnder18
+			p.Equal += mp.Equal
+		}
+		p.Months = count(household)
+		months := int64(p.Months)
+		b := rates.PerHousehold
+		p.HouseholdGross = b * months / 12
+		if pr.SpecificHousehold {
+			switch h.Relief {
+			case ReliefSpecific:
+				b = b * r.SpecificHousehold.Num / r.SpecificHousehold.Den
+			case ReliefSpecificContinuing:
+				b = b * r.SpecificContinuing.Num / r.SpecificContinuing.Den
+			}
+		}
+		p.HouseholdRelief = p.HouseholdGross - b*months/12
+		p.HouseholdReduct = b*months/12 - b*keep/100*months/12
+		p.Household = b * keep / 100 * months / 12
+		p.BeforeCap = p.Income + p.Equal + p.Household
+		p.Cap = rates.Cap * months / 12
+		capped := min(p.BeforeCap, p.Cap)
+		p.CapCut = p.BeforeCap - capped
+		p.Amount = capped / rates.Rounding * rates.Rounding
+		p.Rounding = capped - p.Amount
+		res.Parts = append(res.Parts, p)
+		res.Total += p.Amount
+	}
+	res.Instalments = plan(fy, res.Total, t.Instalments)
+	return res, nil
+}
+
+// plan spreads total over the instalments: every instalment but the first
+// is total ÷ n rounded down to the unit, and the first takes the rest, so
+// that the first is the largest and the later ones are even.
+func plan(fy int, total int64, in Instalments) []Instalment {
+	n := int64(len(in.Months))
+	each := total / n / in.Unit * in.Unit
+	out := make([]Instalment, 0, n)
+	for i, m := range in.Months {
+		y := fy
+		if m < 4 {
+			y++
+		}
+		a := each
+		if i == 0 {
+			a = total - each*(n-1)
+		}
+		out = append(out, Instalment{No: i + 1, Month: date(y, time.Month(m), 1).Format("2006-01"), Amount: a})
+	}
+	return out
+}
+
+// monthIndex is the month of d counted from April of fiscal year fy (0)
+// to March after (11), below 0 or above 11 outside the year.
+func monthIndex(fy int, d time.Time) int {
+	return (d.Year()-fy)*12 + int(d.Month()) - int(time.April)
+}
+
+// monthsInsured are the months of fiscal year fy member m is insured:
+// from the month of acquisition (or birth, or April) to the month before
+// the loss (or the late-elderly birthday, when NHI ends by law).
+func monthsInsured(fy int, m Member, lateAge int) [12]bool {
+	var out [12]bool
+	if !m.Insured {
+		return out
+	}
+	from := 0
+	if !m.acquired.IsZero() {
+		from = monthIndex(fy, m.acquired)
+	} else if m.birth.After(date(fy, time.April, 1)) {
+		from = monthIndex(fy, m.birth)
+	}
+	until := monthIndex(fy, reachAge(m.birth, lateAge).AddDate(0, 0, 1))
+	if !m.lost.IsZero() {
+		until = min(until, monthIndex(fy, m.lost))
+	}
+	for k := max(from, 0); k < min(until, 12); k++ {
+		out[k] = true
+	}
+	return out
+}
+
+func count(ms [12]bool) int {
+	n := 0
+	for _, b := range ms {
+		if b {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,561 @@
+package premium
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+func mustRules(t testing.TB, fy int) Rules {
+	t.Helper()
+	r, err := LoadRules(fy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// testRates is a made-up municipality's table with round figures, so that
+// every example below can be worked by hand:
+//
+//	医療分  所得割 7%    均等割 40,000  平等割 20,000  限度 650,000
+//	支援分  所得割 2.5%  均等割 12,000  平等割  6,000  限度 240,000
+//	介護分  所得割 1.5%  均等割 15,000  平等割  5,000  限度 170,000
+//	子ども分 (2026) 所得割 0.3%  均等割 1,800 (+100 for those 18 and over)  平等割 700  限度 30,000
+//
+// every part rounded down to 100 yen; eight instalments, July to
+// February, in hundreds of yen.
+func testRates(fy int) RateTable {
+	t := RateTable{Municipality: "999999", FiscalYear: fy, Version: "test-1", Source: "a made-up table for the tests",
+		Parts: map[string]PartRates{
+			Medical: {IncomeRate: "7", PerCapita: 40_000, PerHousehold: 20_000, Cap: 650_000, Rounding: 100},
+			Support: {IncomeRate: "2.5", PerCapita: 12_000, PerHousehold: 6_000, Cap: 240_000, Rounding: 100},
+			Care:    {IncomeRate: "1.50", PerCapita: 15_000, PerHousehold: 5_000, Cap: 170_000, Rounding: 100},
+		},
+		Instalments: Instalments{Months: []int{7, 8, 9, 10, 11, 12, 1, 2}, Unit: 100},
+	}
+	if fy >= 2026 {
+		t.Parts[Child] = PartRates{IncomeRate: "0.3", PerCapita: 1_800, PerHousehold: 700, Cap: 30_000, Rounding: 100, AdultSurcharge: 100}
+	}
+	return t
+}
+
+func single(born string, salary, pension, other int64) Household {
+	return Household{Members: []Member{{ID: "A", Head: true, Insured: true, BirthDate: born,
+		SalaryRevenue: salary, PensionRevenue: pension, OtherIncome: other}}}
+}
+
+func estimate(t *testing.T, fy int, h Household) Result {
+	t.Helper()
+	res, err := Estimate(fy, h, testRates(fy), mustRules(t, fy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func part(res Result, p string) PartResult {
+	for _, x := range res.Parts {
+		if x.Part == p {
+			return x
+		}
+	}
+	return PartResult{}
+}
+
+// The worked examples of issue 19 (R-NHI-4). Fiscal 2025 assesses 2024
+// income; the test table is testRates. Each case's comment is the whole
+// calculation by hand: the salary income, the 旧ただし書所得 (income −
+// 430,000), the reduction test (7割 430,000 + 100,000 × (給与所得者等 − 1);
+// 5割 that + 305,000 per insured; 2割 that + 560,000 per insured), then
+// each part: 所得割 + 均等割 + 平等割, capped and rounded down to 100 yen.
+func TestEstimateWorkedExamples(t *testing.T) {
+	tests := []struct {
+		name      string
+		fy        int
+		h         Household
+		reduction int
+		parts     map[string]int64
+		total     int64
+	}{
+		{
+			// 給与 3,000,000 → 3,000,000 × 70% − 80,000 = 2,020,000;
+			// base 1,590,000. Test: 2,020,000 > 990,000 → none.
+			// 医療 111,300 + 40,000 + 20,000 = 171,300.
+			// 支援 39,750 + 12,000 + 6,000 = 57,750 → 57,700.
+			// 介護: 29, none.
+			name: "a single person", fy: 2025,
+			h:         single("1995-06-15", 3_000_000, 0, 0),
+			reduction: 0, parts: map[string]int64{Medical: 171_300, Support: 57_700, Care: 0}, total: 229_000,
+		},
+		{
+			// Head 給与 4,000,000 → 4,000,000 × 80% − 440,000 = 2,760,000;
+			// base 2,330,000; spouse no income. Test: 2,760,000 > 430,000 +
+			// 560,000 × 2 = 1,550,000 → none.
+			// 医療 163,100 + 2 × 40,000 + 20,000 = 263,100.
+			// 支援 58,250 + 24,000 + 6,000 = 88,250 → 88,200.
+			name: "a couple where only the head earns", fy: 2025,
+			h: Household{Members: []Member{
+				{ID: "head", Head: true, Insured: true, BirthDate: "1990-05-10", SalaryRevenue: 4_000_000},
+				{ID: "spouse", Insured: true, BirthDate: "1992-08-01"}}},
+			reduction: 0, parts: map[string]int64{Medical: 263_100, Support: 88_200}, total: 351_300,
+		},
+		{
+			// Head 給与 2,000,000 → 2,000,000 × 70% − 80,000 = 1,320,000;
+			// base 890,000. Test: 1,320,000 ≤ 430,000 + 305,000 × 3 =
+			// 1,345,000 → 5割. Child 3 (6 in 2027, pre-school all year).
+			// 医療 62,300 + 20,000 × 2 + 10,000 (half of 20,000) + 10,000 = 122,300.
+			// 支援 22,250 + 6,000 × 2 + 3,000 + 3,000 = 40,250 → 40,200.
+			name: "a family with a pre-school child", fy: 2025,
+			h: Household{Members: []Member{
+				{ID: "head", Head: true, Insured: true, BirthDate: "1990-05-10", SalaryRevenue: 2_000_000},
+				{ID: "spouse", Insured: true, BirthDate: "1992-08-01"},
+				{ID: "child", Insured: true, BirthDate: "2021-09-01"}}},
+			reduction: 50, parts: map[string]int64{Medical: 122_300, Support: 40_200}, total: 162_500,
+		},
+		// The reductions on both sides of their thresholds: one insured,
+		// other income only (no 給与所得者等: the base stays 430,000).
+		{
+			// 7割: 医療 12,000 + 6,000; 支援 3,600 + 1,800. 23,400.
+			name: "7割 at 430,000", fy: 2025, h: single("1995-06-15", 0, 0, 430_000),
+			reduction: 70, parts: map[string]int64{Medical: 18_000, Support: 5_400}, total: 23_400,
+		},
+		{
+			// 5割, base 1 (所得割 under a yen): 医療 20,000 + 10,000;
+			// 支援 6,000 + 3,000. 39,000.
+			name: "5割 at 430,001", fy: 2025, h: single("1995-06-15", 0, 0, 430_001),
+			reduction: 50, parts: map[string]int64{Medical: 30_000, Support: 9_000}, total: 39_000,
+		},
+		{
+			// 5割 at 430,000 + 305,000: base 305,000. 医療 21,350 + 20,000 +
+			// 10,000 = 51,350 → 51,300; 支援 7,625 + 6,000 + 3,000 = 16,625 →
+			// 16,600.
+			name: "5割 at 735,000", fy: 2025, h: single("1995-06-15", 0, 0, 735_000),
+			reduction: 50, parts: map[string]int64{Medical: 51_300, Support: 16_600}, total: 67_900,
+		},
+		{
+			// 2割, base 305,001: 医療 ⌊21,350.07⌋ + 32,000 + 16,000 = 69,350
+			// → 69,300; 支援 ⌊7,625.025⌋ + 9,600 + 4,800 = 22,025 → 22,000.
+			name: "2割 at 735,001", fy: 2025, h: single("1995-06-15", 0, 0, 735_001),
+			reduction: 20, parts: map[string]int64{Medical: 69_300, Support: 22_000}, total: 91_300,
+		},
+		{
+			// 2割 at 430,000 + 560,000, base 560,000: 医療 39,200 + 32,000 +
+			// 16,000 = 87,200; 支援 14,000 + 9,600 + 4,800 = 28,400.
+			name: "2割 at 990,000", fy: 2025, h: single("1995-06-15", 0, 0, 990_000),
+			reduction: 20, parts: map[string]int64{Medical: 87_200, Support: 28_400}, total: 115_600,
+		},
+		{
+			// None, base 560,001: 医療 39,200 + 40,000 + 20,000 = 99,200;
+			// 支援 14,000 + 12,000 + 6,000 = 32,000.
+			name: "no reduction at 990,001", fy: 2025, h: single("1995-06-15", 0, 0, 990_001),
+			reduction: 0, parts: map[string]int64{Medical: 99_200, Support: 32_000}, total: 131_200,
+		},
+		{
+			// 給与 10,980,000 → − 1,950,000 = 9,030,000; base 8,600,000; 45,
+			// so 介護 all year.
+			// 医療 602,000 + 40,000 + 20,000 = 662,000 → the cap 650,000.
+			// 支援 215,000 + 12,000 + 6,000 = 233,000 (under 240,000).
+			// 介護 129,000 + 15,000 + 5,000 = 149,000 (under 170,000).
+			name: "over the cap in one part", fy: 2025, h: single("1980-04-10", 10_980_000, 0, 0),
+			reduction: 0, parts: map[string]int64{Medical: 650_000, Support: 233_000, Care: 149_000}, total: 1_032_000,
+		},
+		{
+			// Acquired 15 October: October to March, 6 months. Base 1,590,000.
+			// 医療 111,300 × 6/12 = 55,650 + 20,000 + 10,000 = 85,650 → 85,600.
+			// 支援 39,750 × 6/12 = 19,875 + 6,000 + 3,000 = 28,875 → 28,800.
+			name: "acquisition in the year", fy: 2025,
+			h: Household{Members: []Member{{ID: "A", Head: true, Insured: true, BirthDate: "1995-06-15",
+				AcquiredOn: "2025-10-15", SalaryRevenue: 3_000_000}}},
+			reduction: 0, parts: map[string]int64{Medical: 85_600, Support: 28_800}, total: 114_400,
+		},
+		{
+			// Lost 1 August: April to July, 4 months (the month of loss does
+			// not count). 医療 111,300 × 4/12 = 37,100 + ⌊40,000 × 4/12⌋ =
+			// 13,333 + ⌊20,000 × 4/12⌋ = 6,666: 57,099 → 57,000.
+			// 支援 13,250 + 4,000 + 2,000 = 19,250 → 19,200.
+			name: "loss in the year", fy: 2025,
+			h: Household{Members: []Member{{ID: "A", Head: true, Insured: true, BirthDate: "1995-06-15",
+				LostOn: "2025-08-01", SalaryRevenue: 3_000_000}}},
+			reduction: 0, parts: map[string]int64{Medical: 57_000, Support: 19_200}, total: 76_200,
+		},
+		{
+			// Born 20 July 1985: 40 is reached on 19 July 2025, so 介護 from
+			// July: 9 months. Base 1,590,000 as for the single person.
+			// 介護 ⌊1,590,000 × 1.5% × 9/12⌋ = ⌊17,887.5⌋ = 17,887 + 11,250 +
+			// 3,750 = 32,887 → 32,800.
+			name: "a member reaching 40: 介護分", fy: 2025, h: single("1985-07-20", 3_000_000, 0, 0),
+			reduction: 0, parts: map[string]int64{Medical: 171_300, Support: 57_700, Care: 32_800}, total: 261_800,
+		},
+		{
+			// 69 on 31 December 2024. 年金 2,200,000 → − 1,100,000 =
+			// 1,100,000; base 670,000. Test: 1,100,000 − 150,000 = 950,000
+			// ≤ 430,000 + 560,000 = 990,000 → 2割 (without the 150,000 it
+			// would be none). 給与所得者等: pension over 1,250,000.
+			// 医療 46,900 + 32,000 + 16,000 = 94,900.
+			// 支援 16,750 + 9,600 + 4,800 = 31,150 → 31,100.
+			name: "a pensioner over 65", fy: 2025, h: single("1955-06-01", 0, 2_200_000, 0),
+			reduction: 20, parts: map[string]int64{Medical: 94_900, Support: 31_100, Care: 0}, total: 126_000,
+		},
+		{
+			// The head is not insured (擬制世帯主) but their income counts in
+			// the test: 給与 5,000,000 → 4,000,000 − 440,000 = 3,560,000 → no
+			// reduction. The insured spouse, 43, has no income.
+			// 医療 40,000 + 20,000; 支援 12,000 + 6,000; 介護 15,000 + 5,000.
+			name: "a head outside NHI", fy: 2025,
+			h: Household{Members: []Member{
+				{ID: "head", Head: true, BirthDate: "1980-01-01", SalaryRevenue: 5_000_000},
+				{ID: "spouse", Insured: true, BirthDate: "1982-03-03"}}},
+			reduction: 0, parts: map[string]int64{Medical: 60_000, Support: 18_000, Care: 20_000}, total: 98_000,
+		},
+		{
+			// A birth expected in September 2025: August to November exempt
+			// (4 months from the month before). Base 1,590,000.
+			// 医療 111,300 × 8/12 = 74,200 + ⌊40,000 × 8/12⌋ = 26,666 + 20,000
+			// = 120,866 → 120,800.
+			// 支援 26,500 + 8,000 + 6,000 = 40,500.
+			name: "a birth: 産前産後", fy: 2025,
+			h: Household{Members: []Member{{ID: "A", Head: true, Insured: true, BirthDate: "1995-06-15",
+				SalaryRevenue: 3_000_000, BirthMonth: "2025-09"}}},
+			reduction: 0, parts: map[string]int64{Medical: 120_800, Support: 40_500}, total: 161_300,
+		},
+		{
+			// Twins expected in February 2026: from November (3 months
+			// before) for 6 months, of which November to March are in the
+			// year: 7 months charged. 医療 111,300 × 7/12 = 64,925 +
+			// ⌊23,333.3⌋ + 20,000 = 108,258 → 108,200. 支援 ⌊23,187.5⌋ + 7,000
+			// + 6,000 = 36,187 → 36,100.
+			name: "a multiple birth", fy: 2025,
+			h: Household{Members: []Member{{ID: "A", Head: true, Insured: true, BirthDate: "1995-06-15",
+				SalaryRevenue: 3_000_000, BirthMonth: "2026-02", MultipleBirth: true}}},
+			reduction: 0, parts: map[string]int64{Medical: 108_200, Support: 36_100}, total: 144_300,
+		},
+		{
+			// Fiscal 2026 assesses 2025 income: 給与 1,800,000 − 650,000 =
+			// 1,150,000 (it was 1,180,000 under the 2024 table); base
+			// 720,000. Test: 1,150,000 ≤ 430,000 + 305,000 × 3 = 1,345,000 →
+			// 5割 (the 2025 figures carried, unconfirmed for 2026).
+			// 医療 50,400 + 3 × 20,000 + 10,000 = 120,400.
+			// 支援 18,000 + 3 × 6,000 + 3,000 = 39,000.
+			// 子ども 2,160 + (1,800 + 100) × 50% × 2 adults = 1,900, the
+			// child (15) exempt from 均等割, + 350 = 4,410 → 4,400.
+			name: "fiscal 2026 with 子ども・子育て支援金分 and an under-18 member", fy: 2026,
+			h: Household{Members: []Member{
+				{ID: "head", Head: true, Insured: true, BirthDate: "1990-05-10", SalaryRevenue: 1_800_000},
+				{ID: "spouse", Insured: true, BirthDate: "1992-08-01"},
+				{ID: "child", Insured: true, BirthDate: "2010-05-05"}}},
+			reduction: 50, parts: map[string]int64{Medical: 120_400, Support: 39_000, Care: 0, Child: 4_400}, total: 163_800,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := estimate(t, tt.fy, tt.h)
+			if res.Reduction.Percent != tt.reduction {
+				t.Errorf("reduction = %d割 (%+v), want %d", res.Reduction.Percent/10, res.Reduction, tt.reduction)
+			}
+			for p, want := range tt.parts {
+				if got := part(res, p); got.Amount != want {
+					t.Errorf("%s = %d, want %d\n%+v", p, got.Amount, want, got)
+				}
+			}
+			if res.Total != tt.total {
+				t.Errorf("total = %d, want %d", res.Total, tt.total)
+			}
+			checkSums(t, res)
+		})
+	}
+}
+
+// checkSums checks that the breakdown adds up: each part's lines to its
+// amount, the parts to the total, the instalments to the total.
+func checkSums(t *testing.T, res Result) {
+	t.Helper()
+	var total int64
+	for _, p := range res.Parts {
+		if p.EqualGross-p.EqualReduction-p.EqualPreschool-p.EqualPerinatal-p.EqualUnder18 != p.Equal ||
+			p.HouseholdGross-p.HouseholdRelief-p.HouseholdReduct != p.Household ||
+			p.Income+p.Equal+p.Household != p.BeforeCap || p.BeforeCap-p.CapCut-p.Rounding != p.Amount {
+			t.Errorf("%s does not add up: %+v", p.Part, p)
+		}
+		for _, v := range []int64{p.Income, p.IncomePerinatal, p.Equal, p.EqualReduction, p.EqualPreschool, p.EqualPerinatal,
+			p.EqualUnder18, p.Household, p.HouseholdRelief, p.HouseholdReduct, p.Cap, p.CapCut, p.Rounding, p.Amount} {
+			if v < 0 {
+				t.Errorf("%s has a negative line: %+v", p.Part, p)
+			}
+		}
+		total += p.Amount
+	}
+	var inst int64
+	for _, i := range res.Instalments {
+		inst += i.Amount
+		if i.Amount < 0 {
+			t.Errorf("negative instalment %+v", i)
+		}
+	}
+	if total != res.Total || inst != res.Total {
+		t.Errorf("parts %d, instalments %d, total %d", total, inst, res.Total)
+	}
+}
+
+// The breakdown of the worked examples: the lines that make a part, the
+// versions used, and the instalment plan (R-NHI-4).
+func TestEstimateBreakdown(t *testing.T) {
+	res := estimate(t, 2025, Household{Members: []Member{
+		{ID: "head", Head: true, Insured: true, BirthDate: "1990-05-10", SalaryRevenue: 2_000_000},
+		{ID: "spouse", Insured: true, BirthDate: "1992-08-01"},
+		{ID: "child", Insured: true, BirthDate: "2021-09-01"}}})
+	if res.RulesVersion != "fiscal-2025.1" || res.IncomeTable != "income-2024.1" || res.RatesVersion != "test-1" {
+		t.Errorf("versions = %q %q %q", res.RulesVersion, res.IncomeTable, res.RatesVersion)
+	}
+	// 医療: 均等割 120,000 gross, 60,000 off by 5割, 10,000 off for the
+	// pre-school child; 平等割 20,000, 10,000 off.
+	m := part(res, Medical)
+	if m.EqualGross != 120_000 || m.EqualReduction != 60_000 || m.EqualPreschool != 10_000 || m.Equal != 50_000 ||
+		m.HouseholdGross != 20_000 || m.HouseholdReduct != 10_000 || m.Income != 62_300 || m.Months != 12 || m.Cap != 650_000 {
+		t.Errorf("医療分 = %+v", m)
+	}
+	if m.IncomeRate.String() != "7" {
+		t.Errorf("rate = %s", m.IncomeRate)
+	}
+	// 162,500 in eight: 162,500 / 8 = 20,312.5 → 20,300 each from the
+	// second, the first 162,500 − 7 × 20,300 = 20,400; July 2025 to
+	// February 2026.
+	want := []Instalment{{1, "2025-07", 20_400}, {2, "2025-08", 20_300}, {3, "2025-09", 20_300}, {4, "2025-10", 20_300},
+		{5, "2025-11", 20_300}, {6, "2025-12", 20_300}, {7, "2026-01", 20_300}, {8, "2026-02", 20_300}}
+	if len(res.Instalments) != len(want) {
+		t.Fatalf("instalments = %+v", res.Instalments)
+	}
+	for i := range want {
+		if res.Instalments[i] != want[i] {
+			t.Errorf("instalment %d = %+v, want %+v", i+1, res.Instalments[i], want[i])
+		}
+	}
+	// The single person over the cap: 12,000 cut from 医療.
+	over := part(estimate(t, 2025, single("1980-04-10", 10_980_000, 0, 0)), Medical)
+	if over.BeforeCap != 662_000 || over.CapCut != 12_000 {
+		t.Errorf("cap: %+v", over)
+	}
+	// The birth: 37,100 of 所得割 and 13,334 of 均等割 exempt.
+	birth := part(estimate(t, 2025, Household{Members: []Member{{ID: "A", Head: true, Insured: true, BirthDate: "1995-06-15",
+		SalaryRevenue: 3_000_000, BirthMonth: "2025-09"}}}), Medical)
+	if birth.IncomePerinatal != 37_100 || birth.EqualPerinatal != 13_334 {
+		t.Errorf("産前産後: %+v", birth)
+	}
+}
+
+// 特定世帯 halves 平等割 and 特定継続世帯 takes a quarter off, before the
+// reduction (R-NHI-4). One insured (70, no income: 7割) with a former
+// member (76, 年金 1,000,000 → 0 income at 65 and over).
+// 平等割 医療 20,000 → 10,000 → 7割: 3,000; 特定継続: 15,000 → 4,500.
+func TestSpecificHousehold(t *testing.T) {
+	h := Household{Relief: ReliefSpecific, Members: []Member{
+		{ID: "A", Insured: true, BirthDate: "1955-06-01"},
+		{ID: "B", Head: true, Former: true, BirthDate: "1949-01-10", PensionRevenue: 1_000_000}}}
+	res := estimate(t, 2025, h)
+	m := part(res, Medical)
+	if res.Reduction.Percent != 70 || res.Reduction.Insured != 2 || m.HouseholdRelief != 10_000 || m.Household != 3_000 {
+		t.Errorf("特定世帯: %+v %+v", res.Reduction, m)
+	}
+	h.Relief = ReliefSpecificContinuing
+	m = part(estimate(t, 2025, h), Medical)
+	if m.HouseholdRelief != 5_000 || m.Household != 4_500 {
+		t.Errorf("特定継続世帯: %+v", m)
+	}
+	checkSums(t, res)
+}
+
+// The 子ども・子育て支援金分 exempts from 均等割 until the 31 March after
+// the 18th birthday: born 2 April 2008, 18 is reached on 1 April 2026 and
+// the exemption runs to 31 March 2027; born 1 April 2008, it ended on 31
+// March 2026 (R-NHI-4).
+func TestUnder18Boundary(t *testing.T) {
+	for born, exempt := range map[string]bool{"2008-04-02": true, "2008-04-01": false} {
+		res := estimate(t, 2026, Household{Members: []Member{
+			{ID: "head", Head: true, Insured: true, BirthDate: "1970-01-01", SalaryRevenue: 9_000_000},
+			{ID: "young", Insured: true, BirthDate: born}}})
+		c := part(res, Child)
+		var young MemberPart
+		for _, mp := range c.Members {
+			if mp.ID == "young" {
+				young = mp
+			}
+		}
+		// exempt: 1,800 off; not: 1,800 + 100 charged.
+		if exempt && (young.EqualUnder18 != 1_800 || young.Equal != 0) || !exempt && (young.EqualUnder18 != 0 || young.Equal != 1_900) {
+			t.Errorf("born %s: %+v", born, young)
+		}
+	}
+}
+
+// Bad input (R-NHI-4): a rate table missing a part or with a negative
+// rate, a cap over the statutory one, a year without data, negative
+// revenue, an age outside 0–130, unknown JSON fields — each refused naming
+// the field.
+func TestBadInput(t *testing.T) {
+	r := mustRules(t, 2025)
+	h := single("1995-06-15", 3_000_000, 0, 0)
+	tests := []struct {
+		name  string
+		edit  func(*RateTable, *Household)
+		field string
+	}{
+		{"missing part", func(t *RateTable, _ *Household) { delete(t.Parts, Care) }, "parts.care"},
+		{"negative rate", func(t *RateTable, _ *Household) {
+			p := t.Parts[Medical]
+			p.IncomeRate = "-7"
+			t.Parts[Medical] = p
+		}, "parts.medical.income_rate"},
+		{"negative per capita", func(t *RateTable, _ *Household) {
+			p := t.Parts[Support]
+			p.PerCapita = -1
+			t.Parts[Support] = p
+		}, "parts.support.per_capita"},
+		{"cap over the statutory cap", func(t *RateTable, _ *Household) {
+			p := t.Parts[Medical]
+			p.Cap = 660_001
+			t.Parts[Medical] = p
+		}, "parts.medical.cap"},
+		{"a part the year does not have", func(t *RateTable, _ *Household) { t.Parts[Child] = t.Parts[Care] }, "parts.child"},
+		{"table of another year", func(t *RateTable, _ *Household) { t.FiscalYear = 2026 }, "fiscal_year"},
+		{"no instalments", func(t *RateTable, _ *Household) { t.Instalments.Months = nil }, "instalments.months"},
+		{"negative revenue", func(_ *RateTable, h *Household) { h.Members[0].SalaryRevenue = -1 }, "members[0].salary_revenue"},
+		{"negative pension", func(_ *RateTable, h *Household) { h.Members[0].PensionRevenue = -1 }, "members[0].pension_revenue"},
+		{"older than 130", func(_ *RateTable, h *Household) { h.Members[0].BirthDate = "1894-01-01" }, "members[0].birth_date"},
+		{"born after the year", func(_ *RateTable, h *Household) { h.Members[0].BirthDate = "2026-04-01" }, "members[0].birth_date"},
+		{"bad date", func(_ *RateTable, h *Household) { h.Members[0].BirthDate = "1995-02-30" }, "members[0].birth_date"},
+		{"loss before acquisition", func(_ *RateTable, h *Household) {
+			h.Members[0].AcquiredOn, h.Members[0].LostOn = "2025-06-01", "2025-05-01"
+		}, "members[0].lost_on"},
+		{"no head", func(_ *RateTable, h *Household) { h.Members[0].Head = false }, "members"},
+		{"former and insured", func(_ *RateTable, h *Household) { h.Members[0].Former = true }, "members[0].former"},
+	}
+	for _, tt := range tests {
+		rt := testRates(2025)
+		hh := h
+		hh.Members = append([]Member(nil), h.Members...)
+		tt.edit(&rt, &hh)
+		if _, err := Estimate(2025, hh, rt, r); !hasField(err, tt.field) {
+			t.Errorf("%s: %v, want an error on %s", tt.name, err, tt.field)
+		}
+	}
+	if _, err := LoadRules(2024); !hasField(err, "fiscal_year") {
+		t.Errorf("a year without data: %v", err)
+	}
+	if _, err := Estimate(2026, h, testRates(2026), r); !hasField(err, "fiscal_year") {
+		t.Errorf("rules of another year: %v", err)
+	}
+
+	for _, tt := range []struct{ doc, field string }{
+		{`{"relief":"","members":[],"colour":"red"}`, "colour"},
+		{`{"members":[{"id":"A","head":true,"insured":true,"birth_date":"1990-01-01","salary":1}]}`, "salary"},
+		{`{"members":[{"id":"A","salary_revenue":"many"}]}`, "members.salary_revenue"},
+	} {
+		if _, err := DecodeHousehold([]byte(tt.doc)); !hasField(err, tt.field) {
+			t.Errorf("household %s: %v, want an error on %s", tt.doc, err, tt.field)
+		}
+	}
+	b, _ := json.Marshal(testRates(2025))
+	doc := strings.Replace(string(b), `"rounding":100`, `"rounding":100,"rounds":1`, 1)
+	if _, err := DecodeRates([]byte(doc)); !hasField(err, "rounds") {
+		t.Errorf("rates with an unknown field: %v", err)
+	}
+	if _, err := DecodeRates([]byte(`{"municipality":"999999"} {}`)); !hasField(err, "(file)") {
+		t.Errorf("rates with trailing data: %v", err)
+	}
+}
+
+// Every shipped year loads and validates, names a source for every
+// record, and the salary and pension tables are continuous at every
+// bracket boundary (a jump would be a typo in the data).
+func TestShippedData(t *testing.T) {
+	for _, fy := range []int{2025, 2026} {
+		r := mustRules(t, fy)
+		if r.Income.IncomeYear != fy-1 {
+			t.Errorf("fiscal %d uses income %d", fy, r.Income.IncomeYear)
+		}
+		if err := testRates(fy).Validate(r); err != nil {
+			t.Errorf("fiscal %d: the test table is refused: %v", fy, err)
+		}
+	}
+	for _, y := range []int{2024, 2025} {
+		it := mustIncomeTable(t, y)
+		for name, bs := range map[string][]Bracket{"salary": it.Salary.Brackets, "pension under": it.Pension.Under, "pension senior": it.Pension.Senior} {
+			for i, b := range bs[1:] {
+				// Just below a boundary the revenue is rounded down by at
+				// most the previous bracket's step.
+				if below, at := apply(bs, b.From-1), apply(bs, b.From); at < below || at-below > bs[i].Step {
+					t.Errorf("%d %s: %d at %d, %d just below", y, name, at, b.From, below)
+				}
+			}
+		}
+	}
+	if _, err := ParseRules([]byte(`{"fiscal_year":2025}`)); err == nil {
+		t.Error("rules without figures accepted")
+	}
+	b, _ := dataFS.ReadFile("data/fiscal2025.json")
+	noSource := strings.Replace(string(b), `"source": "国民健康保険法施行令第29条の7の2`, `"source": "", "x": "`, 1)
+	if _, err := ParseRules([]byte(noSource)); err == nil {
+		t.Error("a record without a source accepted")
+	}
+}
+
+// A rate reads as printed and never through a float.
+func TestParseRate(t *testing.T) {
+	for s, want := range map[string]Rate{"7.71": 77_100, "0.3": 3_000, "10": 100_000, "2.4567": 24_567, "100": 1_000_000} {
+		if got, ok := ParseRate(s); !ok || got != want || got.String() != strings.TrimRight(strings.TrimRight(s, "0"), ".") && s != "10" && s != "100" {
+			t.Errorf("ParseRate(%q) = %d, %v (%s)", s, got, ok, got)
+		}
+	}
+	for _, s := range []string{"-1", "7.", ".5", "1.23456", "100.01", "7,71", "", "1e2"} {
+		if _, ok := ParseRate(s); ok {
+			t.Errorf("ParseRate(%q) accepted", s)
+		}
+	}
+}
+
+// FuzzEstimate: for any household the calculation never panics, and when
+// it accepts the input nothing is negative and everything adds up
+// (R-NHI-4).
+func FuzzEstimate(f *testing.F) {
+	f.Add(int64(3_000_000), int64(0), int64(0), int64(0), 1995, 6, 15, uint8(0), uint8(0), false, true, 0, 2025)
+	f.Add(int64(0), int64(2_200_000), int64(50_000), int64(4_000_000), 1955, 6, 1, uint8(3), uint8(9), true, false, 9, 2026)
+	f.Add(int64(MaxYen), int64(MaxYen), int64(MaxYen), int64(MaxYen), 2026, 3, 31, uint8(11), uint8(12), false, true, 11, 2026)
+	r25, err := LoadRules(2025)
+	if err != nil {
+		f.Fatal(err)
+	}
+	r26, err := LoadRules(2026)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, salary, pension, other, spouseSalary int64, y, m, d int, acq, lost uint8, multiple, headInsured bool, birthMonth, fy int) {
+		r := r25
+		if fy%2 == 0 {
+			fy, r = 2026, r26
+		} else {
+			fy = 2025
+		}
+		month := func(k int) string { // a month of the fiscal year, k from 0
+			k = ((k % 12) + 12) % 12
+			return date(fy, time.April+time.Month(k), 1).Format("2006-01")
+		}
+		h := Household{Members: []Member{
+			{ID: "head", Head: true, Insured: headInsured, BirthDate: date(y%200+1850, time.Month(m%12+1), d%28+1).Format(time.DateOnly),
+				SalaryRevenue: salary, PensionRevenue: pension, OtherIncome: other},
+			{ID: "spouse", Insured: true, BirthDate: "1990-02-28", SalaryRevenue: spouseSalary,
+				AcquiredOn: month(int(acq)) + "-10", BirthMonth: month(birthMonth), MultipleBirth: multiple},
+		}}
+		if lost%3 == 0 {
+			h.Members[1].LostOn = month(int(lost)) + "-20"
+		}
+		res, err := Estimate(fy, h, testRates(fy), r)
+		if err != nil {
+			return
+		}
+		checkSums(t, res)
+		if res.Total < 0 {
+			t.Fatalf("negative total %+v", res)
+		}
+	})
+}
