@@ -165,6 +165,7 @@ var nhiNotices = map[string]string{"submitted": "nhi.submitted", "income": "nhi.
 // nhiHouseholdData is a household as of a date with its timeline.
 type nhiHouseholdData struct {
 	View      nhi.HouseholdView
+	Timeline  []timelineRow // its versions and moves, by date
 	AsOf      string
 	Decisions []nhi.Decision
 	MayWrite  bool
@@ -186,8 +187,30 @@ func (s *Server) nhiHouseholdData(r *http.Request, asOf string) (*nhiHouseholdDa
 	if err != nil {
 		return nil, err
 	}
-	return &nhiHouseholdData{View: v, AsOf: nhi.Date(v.AsOf), Decisions: nonNil(dec), MayWrite: rights.Has(access.NHIWrite, sess.Tenant),
+	return &nhiHouseholdData{View: v, Timeline: timelineOf(v), AsOf: nhi.Date(v.AsOf), Decisions: nonNil(dec), MayWrite: rights.Has(access.NHIWrite, sess.Tenant),
 		Today: nhi.Date(time.Now().In(jst)), Reasons: nhi.AcquireReasons}, nil
+}
+
+// timelineRow is one line of a household's timeline: a version (a head
+// from a date, a split, a merge) or a person joining or leaving.
+type timelineRow struct {
+	On      time.Time
+	Version *nhi.HouseholdVersion
+	Move    *nhi.Move
+}
+
+// timelineOf is v's versions and moves in one list by date, a version
+// before the moves of its day.
+func timelineOf(v nhi.HouseholdView) []timelineRow {
+	var rows []timelineRow
+	for i := range v.Versions {
+		rows = append(rows, timelineRow{On: v.Versions[i].ValidFrom, Version: &v.Versions[i]})
+	}
+	for i := range v.Moves {
+		rows = append(rows, timelineRow{On: v.Moves[i].On, Move: &v.Moves[i]})
+	}
+	slices.SortStableFunc(rows, func(a, b timelineRow) int { return a.On.Compare(b.On) })
+	return rows
 }
 
 func (s *Server) nhiHouseholdPage(w http.ResponseWriter, r *http.Request) error {

@@ -211,6 +211,11 @@ func TestNHIPages(t *testing.T) {
 		if !strings.Contains(hpage, "被保険者 2 人") || !strings.Contains(hpage, "国保　花子") || strings.Contains(hpage, `id="change-form"`) {
 			t.Fatalf("the household after the child joined (as the checker, who may not enter):\n%s", hpage)
 		}
+		// The timeline: the establishment, then each joining, by date.
+		est, joined := strings.Index(hpage, "世帯の成立"), strings.Index(hpage, `加入 <a href="/nhi/persons/300002">`)
+		if est < 0 || joined < est {
+			t.Errorf("the timeline is not in order (establishment at %d, the child joining at %d)", est, joined)
+		}
 		if _, b := f.get(t, clerk, "/nhi/households/"+hh[0]+"?as_of="+daysAgo(40)); !strings.Contains(b, "この日の被保険者はいません") {
 			t.Error("the household before its establishment lists members")
 		}
