@@ -295,6 +295,19 @@ func TestNHIPages(t *testing.T) {
 		if res, _ := f.get(t, checker, "/nhi/acquire"); res.StatusCode != http.StatusForbidden {
 			t.Errorf("the acquisition form without nhi.write: %d", res.StatusCode)
 		}
+		// In English, every page and the print view speak English, no key
+		// showing instead of words.
+		f.get(t, clerk, "/lang?to=en&next=/nhi")
+		for _, path := range []string{"/nhi?number=5001", "/nhi/persons/300001", "/nhi/households/" + hh[0], "/nhi/acquire", "/nhi/persons/300001/documents/" + docID[0] + "/print"} {
+			res, b := f.get(t, clerk, path)
+			b = strings.NewReplacer("nhi.clerk", "", "nhi.checker", "", "nhi.setup.checker", "").Replace(b) // logins, not keys
+			if res.StatusCode != http.StatusOK || !strings.Contains(b, `lang="en"`) || regexp.MustCompile(`>[^<]*\b(nhi|field)\.[a-z_.]+`).MatchString(b) {
+				t.Errorf("%s in English: %d\n%s", path, res.StatusCode, b)
+			}
+		}
+		if _, b := f.get(t, clerk, "/nhi/persons/300001/documents/"+docID[0]+"/print"); !strings.Contains(b, "eligibility certificate") {
+			t.Error("the certificate's print view in English has no English title")
+		}
 		if _, b := f.get(t, sapporo, "/nhi?kana="+url.QueryEscape("コクホ")); !strings.Contains(b, `id="nhi-none"`) {
 			t.Error("札幌市's clerk finds 新宿区's insured persons")
 		}
@@ -416,6 +429,11 @@ func TestNHIAPI(t *testing.T) {
 		}
 		if st, out := f.apiCall(t, clerk, csrf, "GET", "/api/v1/nhi/persons/300001/documents", ""); st != http.StatusOK || len(out["documents"].([]any)) != 1 {
 			t.Errorf("documents: %d %v", st, out)
+		}
+		// The notice's print view: its own title and what the person is told.
+		if res, b := f.get(t, clerk, "/nhi/persons/300001/documents/"+id+"/print"); res.StatusCode != http.StatusOK ||
+			!strings.Contains(b, "資格情報のお知らせ（国民健康保険）") || !strings.Contains(b, "マイナ保険証") || strings.Contains(b, `id="doc-valid"`) {
+			t.Errorf("the notice's print view: %d\n%s", res.StatusCode, b)
 		}
 
 		// Refusals.
