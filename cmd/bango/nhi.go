@@ -12,20 +12,25 @@ import (
 	"bango/internal/store"
 )
 
-const nhiSummary = `National Health Insurance batch work.
+const nhiSummary = `National Health Insurance batch work and premium estimates.
 
   cost-share  the yearly 70–74 cost-share decision (一部負担金の割合, R-NHI-3):
               for 1 August of --fiscal-year, every household with an insured
               member aged 70–74 that day is decided (2割 or 3割) on the incomes
               of the year before, in each municipality or in --tenant's; a
               household whose incomes are missing is listed with the reason and
-              the others go on. Run again, it records only what changed.`
+              the others go on. Run again, it records only what changed.
+  estimate    a household's premium for --fiscal-year from a --rates file and
+              a --household file (保険料試算, R-NHI-4); stores nothing.`
 
 // runNHI is "bango nhi".
 func runNHI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	sub, err := subcommand("nhi", args, nhiSummary, stderr, "cost-share")
+	sub, err := subcommand("nhi", args, nhiSummary, stderr, "cost-share", "estimate")
 	if err != nil {
 		return err
+	}
+	if sub == "estimate" { // pure calculation: no system to build
+		return runNHIEstimate(ctx, args[1:], stdout, stderr)
 	}
 	fs := newFlags("nhi "+sub, "[flags]", nhiSummary, stderr)
 	config.Flags(fs, "data", "db", "master-key-file", "audit-key-file", "log-level")

@@ -2,6 +2,7 @@ package premium
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -558,4 +559,32 @@ func FuzzEstimate(f *testing.F) {
 			t.Fatalf("negative total %+v", res)
 		}
 	})
+}
+
+// The README's worked example reads from its files what the family with a
+// pre-school child of TestEstimateWorkedExamples is: 162,500 yen.
+func TestReadmeExample(t *testing.T) {
+	rb, err := os.ReadFile("testdata/rates-2025.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hb, err := os.ReadFile("testdata/household.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rates, err := DecodeRates(rb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := DecodeHousehold(hb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Estimate(2025, h, rates, mustRules(t, 2025))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total != 162_500 || part(res, Medical).Amount != 122_300 || part(res, Support).Amount != 40_200 {
+		t.Errorf("README example = %d (%+v)", res.Total, res.Parts)
+	}
 }

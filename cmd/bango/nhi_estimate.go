@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/text/width"
+
+	"bango/internal/errs"
+	"bango/internal/nhi/premium"
+)
+
+const nhiEstimateSummary = `Estimate a household's NHI premium (保険料試算, R-NHI-4) for a fiscal year
+from a municipality's rate table file and a household file (both JSON, see
+the README), with the statutory figures of the year built into bango. The
+breakdown per part (所得割, 均等割, 平等割, reductions, exemptions, cap,
+rounding), the total and the instalments are printed; nothing is stored and
+no database is needed.`
+
+// runNHIEstimate is "bango nhi estimate".
+func runNHIEstimate(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("nhi estimate", "--fiscal-year Y --rates FILE --household FILE [--json]", nhiEstimateSummary, stderr)
+	year := fs.Int("fiscal-year", 0, "the fiscal year (April to March) to estimate, e.g. 2025 (required)")
+	ratesFile := fs.String("rates", "", "the municipality's rate table of that year, a JSON file (required)")
+	householdFile := fs.String("household", "", "the household, a JSON file (required)")
+	asJSON := fs.Bool("json", false, "print the whole result as JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *year == 0 || *ratesFile == "" || *householdFile == "" {
+		fmt.Fprintln(stderr, "bango nhi estimate: --fiscal-year, --rates and --household are required")
+		return errUsage
+	}
+	rules, err := premium.LoadRules(*year)
+	if err != nil {
+		return err
+	}
+	b, err := os.ReadFile(*ratesFile)
+	if err != nil {
+		return errs.Wrap(errs.Invalid, err, "--rates")
+	}
+	rates, err := premium.DecodeRates(b)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *ratesFile, err)
+	}
+	if b, err = os.ReadFile(*householdFile); err != nil {
+		return errs.Wrap(errs.Invalid, err, "--household")
+	}
+	h, err := premium.DecodeHousehold(b)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *householdFile, err)
+	}
+	res, err := premium.Estimate(*year, h, rates, rules)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(stdout, res)
+	}
+	printEstimate(stdout, res)
+	return nil
+}
+
+// printEstimate writes the breakdown as the tables a clerk reads.
+func printEstimate(w io.Writer, res premium.Result) {
+	fmt.Fprintf(w, "%d年度 国民健康保険料 試算 / NHI premium estimate, fiscal %d — municipality %s\n", res.FiscalYear, res.FiscalYear, res.Municipality)
+	fmt.Fprintf(w, "rates %s, rules %s, income tables %s\n\n", res.RatesVersion, res.RulesVersion, res.IncomeTable)
+	people := [][]string{{"member", "給与所得", "年金所得", "総所得", "基礎控除", "算定基礎"}}
+	for _, m := range res.Members {
+		people = append(people, []string{m.ID, fmtYen(m.SalaryIncome), fmtYen(m.PensionIncome), fmtYen(m.Total), fmtYen(m.BasicDeduction), fmtYen(m.Base)})
+	}
+	printTable(w, people)
+	r := res.Reduction
+	level := "なし / none"
+	if r.Percent > 0 {
+		level = fmt.Sprintf("%d割", r.Percent/10)
+	}
+	fmt.Fprintf(w, "\n軽減 / reduction: %s (income %s, 給与所得者等 %d, insured %d; 7割 ≤ %s, 5割 ≤ %s, 2割 ≤ %s)\n\n",
+		level, fmtYen(r.Income), r.Earners, r.Insured, fmtYen(r.Thresholds["70"]), fmtYen(r.Thresholds["50"]), fmtYen(r.Thresholds["20"]))
+	parts := [][]string{{""}}
+	for _, p := range res.Parts {
+		parts[0] = append(parts[0], p.NameJA)
+	}
+	row := func(label string, f func(premium.PartResult) string) {
+		r := []string{label}
+		for _, p := range res.Parts {
+			r = append(r, f(p))
+		}
+		parts = append(parts, r)
+	}
+	row("所得割率", func(p premium.PartResult) string { return p.IncomeRate.String() + "%" })
+	row("月数 months", func(p premium.PartResult) string { return fmt.Sprint(p.Months) })
+	row("所得割", func(p premium.PartResult) string { return fmtYen(p.Income) })
+	row("  うち産前産後免除", func(p premium.PartResult) string { return fmtOff(p.IncomePerinatal) })
+	row("均等割 (軽減前)", func(p premium.PartResult) string { return fmtYen(p.EqualGross) })
+	row("  軽減", func(p premium.PartResult) string { return fmtOff(p.EqualReduction) })
+	row("  未就学児", func(p premium.PartResult) string { return fmtOff(p.EqualPreschool) })
+	row("  産前産後", func(p premium.PartResult) string { return fmtOff(p.EqualPerinatal) })
+	row("  18歳未満", func(p premium.PartResult) string { return fmtOff(p.EqualUnder18) })
+	row("均等割", func(p premium.PartResult) string { return fmtYen(p.Equal) })
+	row("平等割 (軽減前)", func(p premium.PartResult) string { return fmtYen(p.HouseholdGross) })
+	row("  特定世帯", func(p premium.PartResult) string { return fmtOff(p.HouseholdRelief) })
+	row("  軽減", func(p premium.PartResult) string { return fmtOff(p.HouseholdReduct) })
+	row("平等割", func(p premium.PartResult) string { return fmtYen(p.Household) })
+	row("計", func(p premium.PartResult) string { return fmtYen(p.BeforeCap) })
+	row("賦課限度額", func(p premium.PartResult) string { return fmtYen(p.Cap) })
+	row("  限度超過", func(p premium.PartResult) string { return fmtOff(p.CapCut) })
+	row("  端数", func(p premium.PartResult) string { return fmtOff(p.Rounding) })
+	row("保険料", func(p premium.PartResult) string { return fmtYen(p.Amount) })
+	printTable(w, parts)
+	fmt.Fprintf(w, "\n年額 / total: %s円\n納期 / instalments:", fmtYen(res.Total))
+	for _, i := range res.Instalments {
+		fmt.Fprintf(w, " %d期 %s %s", i.No, i.Month, fmtYen(i.Amount))
+	}
+	fmt.Fprintln(w)
+}
+
+// printTable writes rows in columns: the first left-aligned, the others
+// right-aligned, measured in terminal cells (a kanji is two).
+func printTable(w io.Writer, rows [][]string) {
+	var widths []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], cells(c))
+		}
+	}
+	for _, r := range rows {
+		var b strings.Builder
+		for i, c := range r {
+			pad := strings.Repeat(" ", widths[i]-cells(c))
+			if i == 0 {
+				b.WriteString(c + pad)
+			} else {
+				b.WriteString("  " + pad + c)
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+}
+
+func cells(s string) int {
+	n := 0
+	for _, r := range s {
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+// fmtYen writes an amount with thousands separators.
+func fmtYen(n int64) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + fmtYen(-n)
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func fmtOff(n int64) string {
+	if n == 0 {
+		return "0"
+	}
+	return "-" + fmtYen(n)
+}
