@@ -430,6 +430,24 @@ func TestNHIAPI(t *testing.T) {
 		if st, out := f.apiCall(t, clerk, csrf, "GET", "/api/v1/nhi/persons/300001/documents", ""); st != http.StatusOK || len(out["documents"].([]any)) != 1 {
 			t.Errorf("documents: %d %v", st, out)
 		}
+		// A 資格確認書 reissued for loss replaces the one in force.
+		until := time.Now().In(jst).AddDate(1, 0, 0).Format(time.DateOnly)
+		st, out = f.apiCall(t, clerk, csrf, "POST", "/api/v1/nhi/documents", `{"resident_code":"300001","kind":"certificate","issued_on":"`+daysAgo(1)+`","valid_until":"`+until+`","delivery":"mail","reason":"new"}`)
+		if st != http.StatusCreated {
+			t.Fatalf("a 資格確認書: %d %v", st, out)
+		}
+		first := strconv.FormatFloat(out["id"].(float64), 'f', 0, 64)
+		if st, out := f.apiCall(t, clerk, csrf, "POST", "/api/v1/nhi/documents", `{"resident_code":"300001","kind":"certificate","issued_on":"`+daysAgo(0)+`","valid_until":"`+until+`","delivery":"counter","reason":"new"}`); st != http.StatusBadRequest {
+			t.Errorf("a second 資格確認書 while one is in force: %d %v", st, out)
+		}
+		if st, out := f.apiCall(t, clerk, csrf, "POST", "/api/v1/nhi/documents", `{"resident_code":"300001","kind":"certificate","issued_on":"`+daysAgo(0)+`","valid_until":"`+until+`","delivery":"counter","reason":"lost","replaces":`+first+`}`); st != http.StatusCreated || strconv.FormatFloat(out["replaces"].(float64), 'f', 0, 64) != first {
+			t.Errorf("the reissue: %d %v", st, out)
+		}
+		_, out = f.apiCall(t, clerk, csrf, "GET", "/api/v1/nhi/persons/300001/documents", "")
+		if d := toJSON(out["documents"]); !strings.Contains(d, `"id":`+first+`,`) || !strings.Contains(d, `"status":"replaced"`) || !strings.Contains(d, `"reason":"lost"`) {
+			t.Errorf("the history after the reissue: %s", d)
+		}
+
 		// The notice's print view: its own title and what the person is told.
 		if res, b := f.get(t, clerk, "/nhi/persons/300001/documents/"+id+"/print"); res.StatusCode != http.StatusOK ||
 			!strings.Contains(b, "資格情報のお知らせ（国民健康保険）") || !strings.Contains(b, "マイナ保険証") || strings.Contains(b, `id="doc-valid"`) {
