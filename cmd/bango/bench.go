@@ -27,11 +27,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
   search   p50/p99 latency of the resident searches staff make (code, name, part
            of a name, date of birth) over 1,000,000 residents, one after another
            and by 100 sessions at once (bango bench search -h)
+  nhi      p50/p99 of the NHI clerk's searches and the yearly 70–74 cost-share
+           decision over 300,000 insured persons with five years of history
+           (bango bench nhi -h)
 
 The database is a scratch one: a temporary SQLite file, or with --db postgres://…
 a new schema in that database, dropped afterwards.`
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintf(stderr, "Usage: bango bench import|audit|audit-search|login|search [flags]\n\n%s\n", summary)
+		fmt.Fprintf(stderr, "Usage: bango bench import|audit|audit-search|login|search|nhi [flags]\n\n%s\n", summary)
 		if len(args) == 0 {
 			return errUsage
 		}
@@ -41,8 +44,11 @@ a new schema in that database, dropped afterwards.`
 	if which == "search" {
 		return runBenchSearch(ctx, args[1:], stdout, stderr)
 	}
+	if which == "nhi" {
+		return runBenchNHI(ctx, args[1:], stdout, stderr)
+	}
 	if which != "import" && which != "audit" && which != "audit-search" && which != "login" {
-		fmt.Fprintf(stderr, "bango bench: unknown benchmark %q (import, audit, audit-search, login, search)\n", which)
+		fmt.Fprintf(stderr, "bango bench: unknown benchmark %q (import, audit, audit-search, login, search, nhi)\n", which)
 		return errUsage
 	}
 	fs := newFlags("bench "+which, "[flags]", summary, stderr)

@@ -422,7 +422,8 @@ func (s *Service) determine(ctx context.Context, q store.Querier, tenant string,
 		return nil, fe.Err()
 	}
 	// Former members: left this household for 後期高齢者医療 within the
-	// years the rule counts (特定同一世帯所属者).
+	// years the rule counts (特定同一世帯所属者), looked for among those
+	// who ever belonged to it (not among every loss of the municipality).
 	type gone struct {
 		code string
 		on   time.Time
@@ -433,8 +434,10 @@ func (s *Service) determine(ctx context.Context, q store.Querier, tenant string,
 		g.on = dateOnly(g.on)
 		return g, err
 	})(q.Query(ctx, `SELECT resident_code, effective_date FROM nhi_eligibility_events WHERE tenant_code = $1 AND kind = 'loss' AND reason = $2
-		AND effective_date > $3 AND effective_date <= $4 ORDER BY resident_code, effective_date`,
-		tenant, LossLateElderly, dateArg(e, on.AddDate(-t.FormerMemberYears, 0, 0)), dateArg(e, on)))
+		AND effective_date > $3 AND effective_date <= $4
+		AND resident_code IN (SELECT m.resident_code FROM nhi_memberships m WHERE m.tenant_code = $1 AND m.household_id = $5)
+		ORDER BY resident_code, effective_date`,
+		tenant, LossLateElderly, dateArg(e, on.AddDate(-t.FormerMemberYears, 0, 0)), dateArg(e, on), d.Household))
 	if err != nil {
 		return nil, err
 	}

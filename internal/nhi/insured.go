@@ -116,8 +116,14 @@ func (p parsedQuery) where(e store.Engine, tenant string) (string, []any) {
 		b.WriteString(` AND i.resident_code = ` + arg(p.code))
 	}
 	if p.kana != "" {
-		n := arg(utf8.RuneCountInString(p.kana))
-		b.WriteString(` AND substr(r.name_kana, 1, ` + n + `) = ` + arg(p.kana))
+		// A range of the name in code-point order, which the index of names
+		// (residents_name_kana, byte order on both engines) answers; the
+		// readings are stored with a full-width space, never above U+FFFF.
+		c := ""
+		if e == store.Postgres {
+			c = ` COLLATE "C"`
+		}
+		b.WriteString(` AND r.name_kana` + c + ` >= ` + arg(p.kana) + ` AND r.name_kana` + c + ` < ` + arg(p.kana+"\U0010FFFF"))
 	}
 	if !p.birth.IsZero() {
 		b.WriteString(` AND r.birth_date = ` + arg(dateArg(e, p.birth)))
