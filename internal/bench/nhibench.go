@@ -45,9 +45,9 @@ type NHIResult struct {
 	Ratio3           int     `json:"ratio3"`
 	Refused          int     `json:"refused"`
 	CostShareSeconds float64 `json:"cost_share_seconds"`
-	RerunSeconds     float64 `json:"rerun_seconds"`          // the same run again: nothing changes
+	RerunSeconds     float64 `json:"rerun_seconds"`               // the same run again: nothing changes
 	BaselineSeconds  float64 `json:"cost_share_baseline_seconds"` // one SELECT of the rows the decisions read
-	CostShareRatio   float64 `json:"cost_share_ratio"`       // CostShareSeconds ÷ BaselineSeconds
+	CostShareRatio   float64 `json:"cost_share_ratio"`            // CostShareSeconds ÷ BaselineSeconds
 }
 
 // NHISearch is one kind of the clerk's searches: through the service (the
