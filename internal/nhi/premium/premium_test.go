@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"bango/internal/errs"
 )
 
 func mustRules(t testing.TB, fy int) Rules {
@@ -519,9 +521,9 @@ func TestParseRate(t *testing.T) {
 // it accepts the input nothing is negative and everything adds up
 // (R-NHI-4).
 func FuzzEstimate(f *testing.F) {
-	f.Add(int64(3_000_000), int64(0), int64(0), int64(0), 1995, 6, 15, uint8(0), uint8(0), false, true, 0, 2025)
-	f.Add(int64(0), int64(2_200_000), int64(50_000), int64(4_000_000), 1955, 6, 1, uint8(3), uint8(9), true, false, 9, 2026)
-	f.Add(int64(MaxYen), int64(MaxYen), int64(MaxYen), int64(MaxYen), 2026, 3, 31, uint8(11), uint8(12), false, true, 11, 2026)
+	f.Add(int64(3_000_000), int64(0), int64(0), int64(0), 105, 5, 14, uint8(0), uint8(0), false, true, 0, 2025)
+	f.Add(int64(0), int64(2_200_000), int64(50_000), int64(4_000_000), 65, 5, 0, uint8(3), uint8(9), true, false, 9, 2026)
+	f.Add(int64(MaxYen), int64(MaxYen), int64(MaxYen), int64(MaxYen), 139, 2, 27, uint8(11), uint8(12), false, true, 11, 2026)
 	r25, err := LoadRules(2025)
 	if err != nil {
 		f.Fatal(err)
@@ -531,27 +533,12 @@ func FuzzEstimate(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, salary, pension, other, spouseSalary int64, y, m, d int, acq, lost uint8, multiple, headInsured bool, birthMonth, fy int) {
-		r := r25
-		if fy%2 == 0 {
-			fy, r = 2026, r26
-		} else {
-			fy = 2025
-		}
-		month := func(k int) string { // a month of the fiscal year, k from 0
-			k = ((k % 12) + 12) % 12
-			return date(fy, time.April+time.Month(k), 1).Format("2006-01")
-		}
-		h := Household{Members: []Member{
-			{ID: "head", Head: true, Insured: headInsured, BirthDate: date(y%200+1850, time.Month(m%12+1), d%28+1).Format(time.DateOnly),
-				SalaryRevenue: salary, PensionRevenue: pension, OtherIncome: other},
-			{ID: "spouse", Insured: true, BirthDate: "1990-02-28", SalaryRevenue: spouseSalary,
-				AcquiredOn: month(int(acq)) + "-10", BirthMonth: month(birthMonth), MultipleBirth: multiple},
-		}}
-		if lost%3 == 0 {
-			h.Members[1].LostOn = month(int(lost)) + "-20"
-		}
+		r, h := fuzzHousehold(r25, r26, salary, pension, other, spouseSalary, y, m, d, acq, lost, multiple, headInsured, birthMonth, &fy)
 		res, err := Estimate(fy, h, testRates(fy), r)
 		if err != nil {
+			if errs.KindOf(err) != errs.Invalid {
+				t.Fatalf("not a refusal of the input: %v", err)
+			}
 			return
 		}
 		checkSums(t, res)
@@ -559,6 +546,48 @@ func FuzzEstimate(f *testing.F) {
 			t.Fatalf("negative total %+v", res)
 		}
 	})
+}
+
+// fuzzHousehold maps fuzzed numbers onto a household of two, mostly
+// valid: amounts from −10 to MaxYen + 10 yen, births from 1890 to 2029
+// (some outside 0–130 on purpose), months of the fiscal year.
+func fuzzHousehold(r25, r26 Rules, salary, pension, other, spouseSalary int64, y, m, d int, acq, lost uint8, multiple, headInsured bool, birthMonth int, fy *int) (Rules, Household) {
+	r := r25
+	if *fy%2 == 0 {
+		*fy, r = 2026, r26
+	} else {
+		*fy = 2025
+	}
+	mod := func(v, n int64) int64 { return ((v % n) + n) % n }
+	amount := func(v int64) int64 { return mod(v, MaxYen+21) - 10 }
+	month := func(k int) string { // a month of the fiscal year, k from 0
+		return date(*fy, time.April+time.Month(mod(int64(k), 12)), 1).Format("2006-01")
+	}
+	h := Household{Members: []Member{
+		{ID: "head", Head: true, Insured: headInsured,
+			BirthDate:     date(1890+int(mod(int64(y), 140)), time.Month(mod(int64(m), 12)+1), int(mod(int64(d), 28))+1).Format(time.DateOnly),
+			SalaryRevenue: amount(salary), PensionRevenue: amount(pension), OtherIncome: amount(other)},
+		{ID: "spouse", Insured: true, BirthDate: "1990-02-28", SalaryRevenue: amount(spouseSalary),
+			AcquiredOn: month(int(acq)) + "-10", BirthMonth: month(birthMonth), MultipleBirth: multiple},
+	}}
+	if lost%3 == 0 {
+		h.Members[1].LostOn = month(int(lost)) + "-20"
+	}
+	return r, h
+}
+
+// The fuzz seeds are valid households, so that the fuzzing starts from
+// inputs that reach the whole calculation.
+func TestFuzzSeedsAreValid(t *testing.T) {
+	r25, r26 := mustRules(t, 2025), mustRules(t, 2026)
+	for _, fy := range []int{2025, 2026} {
+		r, h := fuzzHousehold(r25, r26, 3_000_000, 2_200_000, 50_000, 4_000_000, 95, 6, 15, 0, 1, true, true, 9, &fy)
+		res, err := Estimate(fy, h, testRates(fy), r)
+		if err != nil || res.Total <= 0 {
+			t.Fatalf("fiscal %d: %v %+v", fy, err, res)
+		}
+		checkSums(t, res)
+	}
 }
 
 // The README's worked example reads from its files what the family with a
