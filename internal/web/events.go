@@ -57,6 +57,7 @@ var eventMessages = messages{
 	"action.nhi.income":            {"所得の登録（一部負担金の割合の判定用）", "Income recorded (for the cost share)"},
 	"action.nhi.cost_share":        {"一部負担金の割合の判定", "Cost share decided"},
 	"action.nhi.cost_share.read":   {"一部負担金の割合の閲覧", "Viewing of the cost share"},
+	"action.nhi.cost_share.batch":  {"一部負担金の割合の一括判定（年次）", "Yearly redetermination of the cost share"},
 	"action.nhi.document.issue":    {"資格確認書等の交付", "Issue of a qualification document"},
 	"action.nhi.document.return":   {"資格確認書等の返還・無効化", "Return or invalidation of a qualification document"},
 	"action.nhi.document.read":     {"資格確認書等の閲覧", "Viewing of qualification documents"},
