@@ -192,6 +192,37 @@ func TestEstimateWorkedExamples(t *testing.T) {
 			reduction: 0, parts: map[string]int64{Medical: 171_300, Support: 57_700, Care: 32_800}, total: 261_800,
 		},
 		{
+			// Born 1 October 1960: 65 is reached on 30 September 2025, so
+			// 介護 stops before September: April to August, 5 months.
+			// 介護 ⌊23,850 × 5/12⌋ = ⌊9,937.5⌋ = 9,937 + 6,250 + ⌊2,083.3⌋ =
+			// 2,083: 18,270 → 18,200 (cap 170,000 × 5/12 = 70,833).
+			name: "a member reaching 65: 介護分 ends", fy: 2025, h: single("1960-10-01", 3_000_000, 0, 0),
+			reduction: 0, parts: map[string]int64{Medical: 171_300, Support: 57_700, Care: 18_200}, total: 247_200,
+		},
+		{
+			// Born 15 August 1950: NHI ends on the 75th birthday, 15 August
+			// 2025 (後期高齢者医療): April to July, 4 months. 年金 2,200,000 →
+			// 1,100,000; base 670,000; test 950,000 → 2割.
+			// 医療 ⌊46,900 × 4/12⌋ = 15,633 + ⌊32,000 × 4/12⌋ = 10,666 +
+			// ⌊16,000 × 4/12⌋ = 5,333: 31,632 → 31,600.
+			// 支援 ⌊16,750 × 4/12⌋ = 5,583 + 3,200 + 1,600 = 10,383 → 10,300.
+			name: "the 75th birthday in the year", fy: 2025, h: single("1950-08-15", 0, 2_200_000, 0),
+			reduction: 20, parts: map[string]int64{Medical: 31_600, Support: 10_300}, total: 41_900,
+		},
+		{
+			// A child born 10 June 2025 is insured from June: 10 months,
+			// pre-school. Head 給与 4,000,000: base 2,330,000; test 2,760,000
+			// > 430,000 + 560,000 × 2 → none.
+			// 医療 163,100 + 40,000 + ⌊20,000 × 10/12⌋ = 16,666 + 20,000 =
+			// 239,766 → 239,700.
+			// 支援 58,250 + 12,000 + 5,000 + 6,000 = 81,250 → 81,200.
+			name: "a birth in the year", fy: 2025,
+			h: Household{Members: []Member{
+				{ID: "head", Head: true, Insured: true, BirthDate: "1990-05-10", SalaryRevenue: 4_000_000},
+				{ID: "baby", Insured: true, BirthDate: "2025-06-10"}}},
+			reduction: 0, parts: map[string]int64{Medical: 239_700, Support: 81_200}, total: 320_900,
+		},
+		{
 			// 69 on 31 December 2024. 年金 2,200,000 → − 1,100,000 =
 			// 1,100,000; base 670,000. Test: 1,100,000 − 150,000 = 950,000
 			// ≤ 430,000 + 560,000 = 990,000 → 2割 (without the 150,000 it
