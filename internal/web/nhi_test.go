@@ -211,6 +211,16 @@ func TestNHIPages(t *testing.T) {
 		if !strings.Contains(hpage, "被保険者 2 人") || !strings.Contains(hpage, "国保　花子") || strings.Contains(hpage, `id="change-form"`) {
 			t.Fatalf("the household after the child joined (as the checker, who may not enter):\n%s", hpage)
 		}
+		// Paged: the count of all, one a page, the next page by its link.
+		_, p1 := f.get(t, clerk, "/nhi?limit=1&kana="+url.QueryEscape("コクホ"))
+		next := regexpAll(`href="([^"]+)" rel="next"`, p1)
+		if !strings.Contains(p1, "検索結果 2 件") || !strings.Contains(p1, `href="/nhi/persons/300001"`) || strings.Contains(p1, `href="/nhi/persons/300002"`) || len(next) != 1 {
+			t.Fatalf("the first page of two:\n%s", p1)
+		}
+		if _, p2 := f.get(t, clerk, strings.ReplaceAll(next[0], "&amp;", "&")); !strings.Contains(p2, "検索結果 2 件") || !strings.Contains(p2, `href="/nhi/persons/300002"`) || strings.Contains(p2, `href="/nhi/persons/300001"`) {
+			t.Errorf("the second page:\n%s", p2)
+		}
+
 		// The timeline: the establishment, then each joining, by date.
 		est, joined := strings.Index(hpage, "世帯の成立"), strings.Index(hpage, `加入 <a href="/nhi/persons/300002">`)
 		if est < 0 || joined < est {
