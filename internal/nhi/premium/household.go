@@ -16,7 +16,12 @@ type Member struct {
 	Head      bool   `json:"head"` // 世帯主, insured or not
 	Insured   bool   `json:"insured"`
 	Former    bool   `json:"former,omitempty"` // 特定同一世帯所属者: left NHI for 後期高齢者医療, same household
-	BirthDate string `json:"birth_date"`
+	BirthDate string `json:"birth_date,omitempty"`
+	// Age, instead of BirthDate, is the age on 1 April of the fiscal year
+	// (an estimate's "how old"): the member is taken as born on 1 January,
+	// so that the age is also the one on 31 December of the income year
+	// (the pension band) and a child aged 6 has started school.
+	Age *int `json:"age,omitempty"`
 	// AcquiredOn and LostOn bound the NHI eligibility within the fiscal
 	// year: the month of acquisition counts, the month of loss does not.
 	// Empty: insured before the year began (or from birth) and after it
@@ -69,6 +74,7 @@ var (
 	msgBeforeBirth  = errs.Message{JA: "生年月日より前の日付です", EN: "is before the date of birth"}
 	msgNotInsuredM  = errs.Message{JA: "国保の被保険者でない人には資格・出産の項目は指定できません", EN: "applies only to a member insured by NHI"}
 	msgNoMembers    = errs.Message{JA: "世帯員がいません", EN: "the household has no members"}
+	msgAgeOrBirth   = errs.Message{JA: "生年月日か年齢のどちらか一方を入力してください", EN: "give either birth_date or age, not both"}
 	msgID           = errs.Message{JA: "1〜40文字の重複しない名前です", EN: "must be a unique label of 1 to 40 characters"}
 )
 
@@ -108,10 +114,23 @@ func (h *Household) check(fy int) error {
 		amountField(&fe, f+"salary_revenue", m.SalaryRevenue)
 		amountField(&fe, f+"pension_revenue", m.PensionRevenue)
 		amountField(&fe, f+"other_income", m.OtherIncome)
-		b, err := time.Parse(time.DateOnly, m.BirthDate)
-		if err != nil {
-			fe.Add(f+"birth_date", msgDateFmt)
+		var b time.Time
+		var err error
+		switch {
+		case m.BirthDate != "" && m.Age != nil:
+			fe.Add(f+"age", msgAgeOrBirth)
 			continue
+		case m.Age != nil:
+			if *m.Age < 0 || *m.Age > 130 {
+				fe.Add(f+"age", msgAge)
+				continue
+			}
+			b = date(fy-*m.Age, time.January, 1)
+		default:
+			if b, err = time.Parse(time.DateOnly, m.BirthDate); err != nil {
+				fe.Add(f+"birth_date", msgDateFmt)
+				continue
+			}
 		}
 		m.birth = b
 		if b.After(end) || ageOn(b, start) > 130 {

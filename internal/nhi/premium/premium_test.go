@@ -621,6 +621,38 @@ func TestFuzzSeedsAreValid(t *testing.T) {
 	}
 }
 
+// A member given by age on 1 April instead of a birth date is taken as
+// born on 1 January (R-NHI-4): aged 69, the pension is in the 65-and-over
+// band and the reduction test takes 150,000 off, as for the pensioner born
+// in 1955 (126,000 yen); aged 6, a child has started school (no halving),
+// aged 5 not. Both an age and a birth date, or an age over 130, are
+// refused naming the field.
+func TestMemberAge(t *testing.T) {
+	age := func(n int) *int { return &n }
+	res := estimate(t, 2025, Household{Members: []Member{{ID: "A", Head: true, Insured: true, Age: age(69), PensionRevenue: 2_200_000}}})
+	if res.Total != 126_000 || res.Reduction.Percent != 20 {
+		t.Errorf("aged 69: %d, %+v", res.Total, res.Reduction)
+	}
+	for n, halved := range map[int]int64{6: 0, 5: 20_000} {
+		res := estimate(t, 2025, Household{Members: []Member{
+			{ID: "head", Head: true, Insured: true, Age: age(35), SalaryRevenue: 9_000_000},
+			{ID: "child", Insured: true, Age: age(n)}}})
+		if got := part(res, Medical).EqualPreschool; got != halved {
+			t.Errorf("aged %d: pre-school halving %d, want %d", n, got, halved)
+		}
+	}
+	r := mustRules(t, 2025)
+	both := single("1995-06-15", 0, 0, 0)
+	both.Members[0].Age = age(30)
+	if _, err := Estimate(2025, both, testRates(2025), r); !hasField(err, "members[0].age") {
+		t.Errorf("age and birth date: %v", err)
+	}
+	old := Household{Members: []Member{{ID: "A", Head: true, Insured: true, Age: age(131)}}}
+	if _, err := Estimate(2025, old, testRates(2025), r); !hasField(err, "members[0].age") {
+		t.Errorf("age 131: %v", err)
+	}
+}
+
 // The README's worked example reads from its files what the family with a
 // pre-school child of TestEstimateWorkedExamples is: 162,500 yen.
 func TestReadmeExample(t *testing.T) {
