@@ -160,9 +160,12 @@ func (s *Service) Find(ctx context.Context, tenant string, q Query, cursor strin
 	}
 	limit = store.Limit(limit)
 	args = append(args, limit+1)
-	query := `SELECT i.resident_code, r.name_kanji, r.name_kana, r.birth_date, i.number, i.branch, COALESCE(` + householdOnSQL + `, 0),
-		COALESCE((SELECT h.kigo FROM nhi_households h WHERE h.tenant_code = i.tenant_code AND h.id = ` + householdOnSQL + `), '')` +
-		where + ` ORDER BY i.resident_code LIMIT $` + strconv.Itoa(len(args))
+	// The page first, then its households: a search that matches
+	// thousands looks up the household of the page's persons only.
+	query := `SELECT i.resident_code, i.name_kanji, i.name_kana, i.birth_date, i.number, i.branch, COALESCE(` + householdOnSQL + `, 0),
+		COALESCE((SELECT h.kigo FROM nhi_households h WHERE h.tenant_code = i.tenant_code AND h.id = ` + householdOnSQL + `), '')
+		FROM (SELECT i.tenant_code, i.resident_code, r.name_kanji, r.name_kana, r.birth_date, i.number, i.branch` +
+		where + ` ORDER BY i.resident_code LIMIT $` + strconv.Itoa(len(args)) + `) i ORDER BY i.resident_code`
 	var rows []Person
 	err = s.db.Read(ctx, func(db store.Querier) (err error) {
 		rows, err = store.Rows(scanPerson)(db.Query(ctx, query, args...))
