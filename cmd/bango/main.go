@@ -41,7 +41,7 @@ var commands = map[string]command{
 	"terminal": {"designated terminals: add, list, disable", runTerminal},
 	"dbwatch":  {"database-connection monitoring: allow, list, sample, report", runDBWatch},
 	"bench":    {"measure speed against a baseline: import", runBench},
-	"nhi":      {"National Health Insurance batch work: cost-share", runNHI},
+	"nhi":      {"National Health Insurance: cost-share (batch), estimate (a premium)", runNHI},
 	"version":  {"print the version", runVersion},
 }
 
