@@ -269,6 +269,15 @@ func (s *Service) ApplyAcquisition(ctx context.Context, tx *store.Tx, tenant str
 			return err
 		}
 	}
+	return s.writeAcquisition(ctx, w, hh, a, p)
+}
+
+// writeAcquisition writes a checked acquisition of a into household hh:
+// the insured number on a first acquisition, the event, the membership,
+// and the loss at the 75th birthday, scheduled or applied, with its audit
+// event.
+func (s *Service) writeAcquisition(ctx context.Context, w writer, hh int64, a acquisition, p acquisitionPlan) error {
+	tx, tenant := w.tx, w.tenant
 	if p.newInsured {
 		if err := w.insured(ctx, a.Code, a.Number, a.Branch); err != nil {
 			return err

@@ -22,6 +22,7 @@ func (s *Service) Module() module.Module {
 			{Kind: KindAcquire, Apply: s.ApplyAcquisition},
 			{Kind: KindLoss, Apply: s.ApplyLoss},
 			{Kind: KindHousehold, Apply: s.ApplyHouseholdChange},
+			{Kind: KindEstablish, Apply: s.ApplyHousehold},
 		},
 		// Daily work, run every hour so that a birthday's loss holds within
 		// the first hour of the day and a server down overnight catches up.

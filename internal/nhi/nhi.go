@@ -25,6 +25,7 @@ const (
 	KindAcquire   = "nhi.acquire"   // 資格取得
 	KindLoss      = "nhi.loss"      // 資格喪失
 	KindHousehold = "nhi.household" // 世帯主変更・世帯分離・世帯合併
+	KindEstablish = "nhi.establish" // 新しい世帯と被保険者全員の資格取得
 )
 
 // Acquisition reasons (取得事由).
