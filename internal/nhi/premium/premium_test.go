@@ -680,3 +680,20 @@ func TestReadmeExample(t *testing.T) {
 		t.Errorf("README example = %d (%+v)", res.Total, res.Parts)
 	}
 }
+
+// BenchmarkEstimate measures one household of three with the rules loaded
+// once, as the yearly assessment will run it (issue 19's target: 200,000
+// households in under 60 s).
+func BenchmarkEstimate(b *testing.B) {
+	r := mustRules(b, 2026)
+	rates := testRates(2026)
+	h := Household{Members: []Member{
+		{ID: "head", Head: true, Insured: true, BirthDate: "1980-05-10", SalaryRevenue: 4_000_000, PensionRevenue: 300_000},
+		{ID: "spouse", Insured: true, BirthDate: "1982-08-01", SalaryRevenue: 1_000_000, BirthMonth: "2026-09"},
+		{ID: "child", Insured: true, BirthDate: "2021-09-01"}}}
+	for b.Loop() {
+		if _, err := Estimate(2026, h, rates, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
