@@ -73,7 +73,7 @@ func parseEstablishment(in HouseholdInput) (establishment, error) {
 	}
 	switch {
 	case len(in.Members) == 0:
-		fe.Add("members", msgNoMember)
+		fe.Add(memberField(0, "resident_code"), msgNoMember)
 	case len(in.Members) > MaxMembers:
 		fe.Add("members", msgTooMany)
 	}

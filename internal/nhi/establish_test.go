@@ -35,7 +35,7 @@ func TestNewHouseholdWithMembers(t *testing.T) {
 			in   nhi.HouseholdInput
 			want string
 		}{
-			{"no member", in(), "members"},
+			{"no member", in(), "members[0].resident_code"},
 			{"one member acquired before birth", in(hanako, nhi.MemberInput{ResidentCode: "310003", AcquiredOn: "2005-06-30", Reason: nhi.AcquireMoveIn, Branch: "02"}),
 				"members[1].acquired_on"},
 			{"the same branch twice", in(hanako, nhi.MemberInput{ResidentCode: "310003", AcquiredOn: "2026-11-20", Reason: nhi.AcquireMoveIn, Branch: "01"}),

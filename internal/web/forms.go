@@ -98,8 +98,11 @@ var kindSentence = map[errs.Kind]string{
 }
 
 // fieldLabel is a field's label in lang ("field.<name>" in the catalogue),
-// or its name when no form shows it.
+// with the row of a member row before it, or its name when no form shows it.
 func fieldLabel(lang, field string) string {
+	if i, rest, ok := splitMember(field); ok { // a member row of a form: 被保険者 2: 生年月日
+		return fmt.Sprintf(tr(lang, "nhi.new.member"), i+1) + ": " + fieldLabel(lang, rest)
+	}
 	if _, ok := catalogue["field."+field]; ok {
 		return tr(lang, "field."+field)
 	}

@@ -306,6 +306,130 @@ func (s *Server) nhiAcquirePost(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// nhiMemberRows is how many member rows the new-household form offers;
+// rows left empty are ignored.
+const nhiMemberRows = 6
+
+// memberInput is one input of a member row: its name (and id) and value.
+type memberInput struct{ Name, Value string }
+
+// memberRow is one member row of the new-household form.
+type memberRow struct {
+	N                                int // 1-based, as the row's legend says
+	Code, AcquiredOn, Reason, Branch memberInput
+}
+
+// nhiNewData is the new-household form.
+type nhiNewData struct {
+	Reasons []string
+	Today   string
+	Rows    []memberRow
+}
+
+// newHouseholdFields are the new-household form's fields apart from its
+// member rows (members[i].resident_code, acquired_on, reason, branch).
+var newHouseholdFields = []string{"new_kigo", "new_head", "number", "notified_on"}
+
+var memberFieldNames = []string{"resident_code", "acquired_on", "reason", "branch"}
+
+func memberName(i int, field string) string { return "members[" + strconv.Itoa(i) + "]." + field }
+
+func (s *Server) nhiNewPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderNHINew(w, r, http.StatusOK, refusal{}, nil)
+}
+
+func (s *Server) renderNHINew(w http.ResponseWriter, r *http.Request, status int, problem refusal, form map[string]string) error {
+	p := s.newPage(r, "nhi.new.title", sessionFrom(r.Context()))
+	d := nhiNewData{Reasons: nhi.AcquireReasons, Today: nhi.Date(time.Now().In(jst))}
+	for i := range nhiMemberRows {
+		in := func(f string) memberInput { n := memberName(i, f); return memberInput{Name: n, Value: form[n]} }
+		d.Rows = append(d.Rows, memberRow{N: i + 1, Code: in("resident_code"), AcquiredOn: in("acquired_on"), Reason: in("reason"), Branch: in("branch")})
+	}
+	p.fill(r, d, problem, form, nhiNotices)
+	return s.render(w, r, status, "nhinew", p)
+}
+
+// nhiNewPost enters a new household with the members of the rows filled
+// in; a refusal names the row as the form numbers it.
+func (s *Server) nhiNewPost(w http.ResponseWriter, r *http.Request) error {
+	names := slices.Clone(newHouseholdFields)
+	for i := range nhiMemberRows {
+		for _, f := range memberFieldNames {
+			names = append(names, memberName(i, f))
+		}
+	}
+	f, err := postedForm(r, names...)
+	if err != nil {
+		return err
+	}
+	in := nhi.HouseholdInput{NewKigo: f["new_kigo"], NewHead: f["new_head"], Number: f["number"], NotifiedOn: f["notified_on"]}
+	var rows []int // the form's row of each member entered
+	for i := range nhiMemberRows {
+		m := nhi.MemberInput{ResidentCode: f[memberName(i, "resident_code")], AcquiredOn: f[memberName(i, "acquired_on")],
+			Reason: f[memberName(i, "reason")], Branch: f[memberName(i, "branch")]}
+		if m != (nhi.MemberInput{}) {
+			in.Members = append(in.Members, m)
+			rows = append(rows, i)
+		}
+	}
+	_, err = s.submitNHI(r, func(tenant string) (review.Proposal, error) {
+		return s.biz.NHI.ProposeHousehold(r.Context(), tenant, in)
+	})
+	if err != nil {
+		err = memberRowsOf(err, rows)
+		return nhiFormProblem(r, err, func(status int, msg refusal) error { return s.renderNHINew(w, r, status, msg, f) })
+	}
+	http.Redirect(w, r, "/nhi/households/new?done=submitted", http.StatusSeeOther)
+	return nil
+}
+
+// memberRowsOf renames the member fields of a field error from the
+// members entered to the form's rows they came from (empty rows are
+// skipped, so the third row may be the second member).
+func memberRowsOf(err error, rows []int) error {
+	var fe *errs.FieldErrors
+	if !errors.As(err, &fe) {
+		return err
+	}
+	out := &errs.FieldErrors{Kind: fe.Kind}
+	for _, f := range fe.List {
+		if i, rest, ok := splitMember(f.Field); ok && i < len(rows) {
+			f.Field = memberName(rows[i], rest)
+		}
+		out.List = append(out.List, f)
+	}
+	return out
+}
+
+// splitMember reads members[i].field.
+func splitMember(field string) (int, string, bool) {
+	after, ok := strings.CutPrefix(field, "members[")
+	if !ok {
+		return 0, "", false
+	}
+	n, rest, ok := strings.Cut(after, "].")
+	if !ok {
+		return 0, "", false
+	}
+	i, err := strconv.Atoi(n)
+	return i, rest, err == nil && i >= 0
+}
+
+func (s *Server) apiNHIHouseholdNew(w http.ResponseWriter, r *http.Request) error {
+	var in nhi.HouseholdInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	c, err := s.submitNHI(r, func(tenant string) (review.Proposal, error) {
+		return s.biz.NHI.ProposeHousehold(r.Context(), tenant, in)
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, c)
+	return nil
+}
+
 // nhiFormProblem is formProblem for the NHI forms, where a resident or
 // household the form names but the municipality does not hold is a
 // problem of the form's field, not a missing page.
@@ -752,6 +876,8 @@ func (s *Server) nhiModule() webModule {
 			{pattern: "GET /nhi", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiSearchPage},
 			{pattern: "GET /nhi/acquire", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiAcquirePage},
 			{pattern: "POST /nhi/acquire", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiAcquirePost},
+			{pattern: "GET /nhi/households/new", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiNewPage},
+			{pattern: "POST /nhi/households/new", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiNewPost},
 			{pattern: "GET /nhi/persons/{code}", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiPersonPage},
 			{pattern: "POST /nhi/persons/{code}/loss", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiLossPost},
 			{pattern: "POST /nhi/persons/{code}/income", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiIncomePost},
@@ -774,6 +900,9 @@ func (s *Server) nhiModule() webModule {
 				summary: "An NHI household as of a date: head, members, versions and moves, cost-share decisions", query: asOfQuery, answer: nhiHouseholdAnswer{}},
 			{pattern: "POST /api/v1/nhi/acquisitions", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIAcquire,
 				summary: "Enter an acquisition (資格取得), into an existing household or a new one with its head: it waits for a checker", body: nhi.AcquisitionInput{}, status: http.StatusAccepted, answer: review.Change{}},
+			{pattern: "POST /api/v1/nhi/households", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIHouseholdNew,
+				summary: "Enter a new household with its head (who may be outside NHI) and its insured members, each with their acquisition and 枝番: one entry that waits for a checker, and then acquires every member or none",
+				body:    nhi.HouseholdInput{}, status: http.StatusAccepted, answer: review.Change{}},
 			{pattern: "POST /api/v1/nhi/losses", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHILoss,
 				summary: "Enter a loss (資格喪失): it waits for a checker", body: nhi.LossInput{}, status: http.StatusAccepted, answer: review.Change{}},
 			{pattern: "POST /api/v1/nhi/household-changes", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIHouseholdChange,
@@ -903,6 +1032,13 @@ var nhiMessages = messages{
 	"nhi.acquire.person":          {"被保険者", "Insured person"},
 	"nhi.acquire.number.help":     {"初めて資格を取得する人は番号（10桁以内）と枝番（2桁）が必須です。以前に資格があった人は空欄で構いません。", "A person insured for the first time needs a 番号 (up to 10 digits) and a 2-digit 枝番; one insured before keeps theirs."},
 	"nhi.acquire.notified.help":   {"届出が異動日から14日を過ぎていれば遡及として記録します。", "A notice more than 14 days after the event is recorded as late (遡及)."},
+	"nhi.new.title":               {"新しい国保世帯の入力", "Enter a new NHI household"},
+	"nhi.new.help":                {"世帯と、資格を取得する被保険者全員を一度に入力します。入力は確認待ちになり、別の職員が一度確認すると全員の資格が記録されます（一人でも誤りがあれば誰も記録されません）。", "Enter the household and every insured member acquiring at once: the entry waits until another staff member confirms it once, and then every member holds (or none, when one is wrong)."},
+	"nhi.new.number.help":         {"世帯で共通の番号です。初めて資格を取得する人ごとに異なる枝番（2桁）が必須です。以前に資格があった人は番号を引き継ぎます。", "The 番号 the household's members share; each member insured for the first time needs a 2-digit 枝番 of their own. A person insured before keeps theirs."},
+	"nhi.new.members":             {"被保険者", "Insured members"},
+	"nhi.new.members.help":        {"資格を取得する人を一行に一人ずつ入力します。空の行は無視されます。世帯主が国保に加入しない場合（擬制世帯主）は、世帯主を行に入力しません。", "One person acquiring per row; empty rows are ignored. A head outside NHI (擬制世帯主) is not entered in a row."},
+	"nhi.new.member":              {"被保険者 %d", "Member %d"},
+	"nhi.new.link":                {"新しい世帯と被保険者をまとめて入力する", "Enter a new household with its members"},
 	"nhi.add_member":              {"被保険者の追加", "Add an insured member"},
 	"nhi.add_member.link":         {"この世帯への資格取得を入力する", "Enter an acquisition into this household"},
 	"nhi.loss.title":              {"資格喪失の入力", "Enter a loss"},

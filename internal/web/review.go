@@ -50,7 +50,7 @@ func (s *Server) forCheck(r *http.Request, tenant string, changes []review.Chang
 		if res, ok := found[c.Subject]; ok && (c.SubjectType == "resident" || c.SubjectType == nhiSubject) {
 			out[i].Resident = &res
 		}
-		if c.SubjectType == nhiSubject && c.Kind != nhi.KindAcquire {
+		if c.SubjectType == nhiSubject && c.Kind != nhi.KindAcquire && c.Kind != nhi.KindEstablish {
 			out[i].NHIPerson = c.Subject
 		}
 	}
