@@ -262,6 +262,10 @@ func (s *Service) decideAndRecord(ctx context.Context, tx *store.Tx, tenant stri
 	return true, changed, nil
 }
 
+// costShareBatch is how many households one transaction of the yearly
+// decision decides.
+const costShareBatch = 100
+
 // CostShareReport is what a yearly redetermination did.
 type CostShareReport struct {
 	FiscalYear int       `json:"fiscal_year"` // the period starts on 1 August of this year
@@ -284,7 +288,7 @@ type Refusal struct {
 
 // RedetermineCostShares decides, for 1 August of fiscalYear, the cost
 // share of every household of tenant with an insured member aged 70–74
-// then (R-NHI-3, the yearly decision), each in its own transaction. Run
+// then (R-NHI-3, the yearly decision), a hundred to a transaction. Run
 // again, it records only what changed; a household whose figures are
 // missing is listed with the reason and the others go on. The run is an
 // event of its own beside each decision's.
@@ -323,46 +327,70 @@ func (s *Service) RedetermineCostSharesProgress(ctx context.Context, tenant stri
 	if err != nil {
 		return r, err
 	}
-	for i, hh := range households {
+	// The households are decided in transactions of costShareBatch each, so
+	// that a year's tens of thousands do not each wait for a commit; a
+	// refusal writes nothing and the others of its batch go on.
+	type outcome struct {
+		d                 Decision
+		recorded, changed bool
+		err               error // a refusal (field errors)
+	}
+	for lo := 0; lo < len(households); lo += costShareBatch {
 		if progress != nil {
-			progress(i, len(households))
+			progress(lo, len(households))
 		}
-		if hh == 0 {
-			continue
-		}
-		d := Decision{Household: hh, PeriodFrom: on}
-		var recorded, changed bool
-		err := s.db.Transact(ctx, func(tx *store.Tx) (err error) {
-			recorded, changed, err = s.decideAndRecord(ctx, tx, tenant, &d, true)
-			return err
+		part := households[lo:min(lo+costShareBatch, len(households))]
+		var outs []outcome
+		var failedHH int64
+		err := s.db.Transact(ctx, func(tx *store.Tx) error {
+			outs = outs[:0]
+			for _, hh := range part {
+				if hh == 0 {
+					continue
+				}
+				o := outcome{d: Decision{Household: hh, PeriodFrom: on}}
+				var err error
+				o.recorded, o.changed, err = s.decideAndRecord(ctx, tx, tenant, &o.d, true)
+				if len(errs.Fields(err)) > 0 {
+					o.err = err
+				} else if err != nil {
+					failedHH = hh
+					return err
+				}
+				outs = append(outs, o)
+			}
+			return nil
 		})
-		if fs := errs.Fields(err); len(fs) == 1 && fs[0].Field == "household" && fs[0].Reason == msgNoElderly {
-			continue // a candidate none of whose members is 70–74 on the date
-		} else if len(fs) > 0 {
-			ref := Refusal{Household: hh}
-			for _, f := range fs {
-				ref.Fields = append(ref.Fields, f.Field)
-				ref.Reason += f.Reason.JA + "。"
+		if err != nil {
+			return r, s.failed(ctx, tenant, action, audit.Subject{Type: "nhi_household", ID: strconv.FormatInt(failedHH, 10)}, err)
+		}
+		for _, o := range outs {
+			if fs := errs.Fields(o.err); len(fs) == 1 && fs[0].Field == "household" && fs[0].Reason == msgNoElderly {
+				continue // a candidate none of whose members is 70–74 on the date
+			} else if len(fs) > 0 {
+				ref := Refusal{Household: o.d.Household}
+				for _, f := range fs {
+					ref.Fields = append(ref.Fields, f.Field)
+					ref.Reason += f.Reason.JA + "。"
+				}
+				r.Households++
+				r.Refused = append(r.Refused, ref)
+				continue
 			}
 			r.Households++
-			r.Refused = append(r.Refused, ref)
-			continue
-		} else if err != nil {
-			return r, s.failed(ctx, tenant, action, audit.Subject{Type: "nhi_household", ID: strconv.FormatInt(hh, 10)}, err)
-		}
-		r.Households++
-		if recorded {
-			r.Decided++
-			if changed {
-				r.Changed++
+			if o.recorded {
+				r.Decided++
+				if o.changed {
+					r.Changed++
+				}
+			} else {
+				r.Unchanged++
 			}
-		} else {
-			r.Unchanged++
-		}
-		if d.Ratio == 2 {
-			r.Ratio2++
-		} else {
-			r.Ratio3++
+			if o.d.Ratio == 2 {
+				r.Ratio2++
+			} else {
+				r.Ratio3++
+			}
 		}
 	}
 	if progress != nil {
