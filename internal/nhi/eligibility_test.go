@@ -226,6 +226,16 @@ func TestBirthday75Loss(t *testing.T) {
 		p, err = f.nhi.ProposeLoss(testutil.As("clerk"), shinjuku, nhi.LossInput{ResidentCode: "200005", LostOn: "2026-12-15", Reason: nhi.LossMoveOut,
 			NotifiedOn: "2026-12-02"})
 		f.enter(t, p, err)
+		// The clerk's count of the losses coming, without the one made
+		// needless by the move (200005) nor another municipality's.
+		for _, c := range []struct {
+			tenant     string
+			days, want int
+		}{{shinjuku, 30, 1}, {shinjuku, 7, 0}, {shinjuku, 8, 1}, {shinjuku, 90, 2}, {shinjuku, 365, 3}, {sapporo, 365, 0}} {
+			if n, err := f.nhi.CountBirthday75Within(testutil.As("clerk"), c.tenant, c.days); err != nil || n != c.want {
+				t.Errorf("%s, %d days ahead: %d 75th birthdays (%v), want %d", c.tenant, c.days, n, err, c.want)
+			}
+		}
 		job := testutil.As("system:jobs")
 		for _, step := range []struct {
 			on      string

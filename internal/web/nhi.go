@@ -11,6 +11,7 @@ import (
 
 	"bango/internal/access"
 	"bango/internal/errs"
+	"bango/internal/identity"
 	"bango/internal/nhi"
 	"bango/internal/resident"
 	"bango/internal/review"
@@ -921,6 +922,12 @@ func (s *Server) nhiModule() webModule {
 		menu: []navItem{
 			{Key: "nav.nhi", Href: "/nhi", perm: read},
 		},
+		counters: []counter{
+			{id: "nhi-birthday75", key: "home.nhi.birthday75", perm: write, where: currentTenant, // no page lists them yet
+				count: func(r *http.Request, sess *identity.Session) (int, error) {
+					return s.biz.NHI.CountBirthday75Within(r.Context(), sess.Tenant, 30)
+				}},
+		},
 	}
 }
 
@@ -1032,6 +1039,7 @@ var nhiMessages = messages{
 	"nhi.acquire.person":          {"被保険者", "Insured person"},
 	"nhi.acquire.number.help":     {"初めて資格を取得する人は番号（10桁以内）と枝番（2桁）が必須です。以前に資格があった人は空欄で構いません。", "A person insured for the first time needs a 番号 (up to 10 digits) and a 2-digit 枝番; one insured before keeps theirs."},
 	"nhi.acquire.notified.help":   {"届出が異動日から14日を過ぎていれば遡及として記録します。", "A notice more than 14 days after the event is recorded as late (遡及)."},
+	"home.nhi.birthday75":         {"30日以内に75歳の誕生日を迎え、国保の資格を喪失する（後期高齢者医療へ移行する）被保険者が %d 人います", "%d insured persons turn 75 within 30 days and leave NHI for 後期高齢者医療"},
 	"nhi.new.title":               {"新しい国保世帯の入力", "Enter a new NHI household"},
 	"nhi.new.help":                {"世帯と、資格を取得する被保険者全員を一度に入力します。入力は確認待ちになり、別の職員が一度確認すると全員の資格が記録されます（一人でも誤りがあれば誰も記録されません）。", "Enter the household and every insured member acquiring at once: the entry waits until another staff member confirms it once, and then every member holds (or none, when one is wrong)."},
 	"nhi.new.number.help":         {"世帯で共通の番号です。初めて資格を取得する人ごとに異なる枝番（2桁）が必須です。以前に資格があった人は番号を引き継ぎます。", "The 番号 the household's members share; each member insured for the first time needs a 2-digit 枝番 of their own. A person insured before keeps theirs."},

@@ -4,9 +4,12 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"bango/internal/nhi"
 	"bango/internal/resident"
 	"bango/internal/testutil/testkit"
 )
@@ -75,6 +78,33 @@ func TestNHINewHousehold(t *testing.T) {
 		st, out = f.apiCall(t, clerk, csrf, "POST", "/api/v1/nhi/households", strings.Replace(body, `"branch":"01"`, `"branch":"03"`, 1))
 		if st != http.StatusAccepted || out["status"] != "pending" || f.pendingChanges(t) != before+1 {
 			t.Fatalf("the household by the API: %d %v", st, out)
+		}
+	})
+}
+
+// R-NHI-1: the NHI clerk's home page counts the insured persons whose
+// loss at the 75th birthday falls in the next 30 days; one turning 75
+// later is not counted, and staff without nhi.write see no count.
+func TestNHIBirthday75Counter(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		clerk, _ := f.staffClient(t, "nhi.clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
+		viewer, _ := f.staffClient(t, "viewer", "131041", "戸籍住民課", [2]string{"number-viewer", "131041"})
+		if _, home := f.get(t, clerk, "/"); strings.Contains(home, `id="nhi-birthday75"`) {
+			t.Fatal("a count of none is shown")
+		}
+		now := time.Now().In(jst)
+		for i, birth := range []time.Time{now.AddDate(-75, 0, 10), now.AddDate(-75, 0, 40)} {
+			code := "30010" + strconv.Itoa(i)
+			testkit.Resident(t, f.residents, "131041", resident.Input{Code: code, NameKanji: "長寿　" + code, NameKana: "チョウジュ",
+				Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: birth.Format(time.DateOnly), Sex: "1"})
+			f.nhiInsure(t, "131041", nhi.AcquisitionInput{ResidentCode: code, AcquiredOn: daysAgo(30), Reason: nhi.AcquireMoveIn, NotifiedOn: daysAgo(1),
+				NewKigo: "11", NewHead: code, Number: "800" + strconv.Itoa(i), Branch: "01"})
+		}
+		if _, home := f.get(t, clerk, "/"); !strings.Contains(home, `id="nhi-birthday75"`) || !strings.Contains(home, "被保険者が 1 人います") {
+			t.Fatalf("the clerk's home:\n%s", home)
+		}
+		if _, home := f.get(t, viewer, "/"); strings.Contains(home, `id="nhi-birthday75"`) {
+			t.Error("the count shows to staff without nhi.write")
 		}
 	})
 }
