@@ -113,7 +113,7 @@ func (s *Service) ProposeHousehold(ctx context.Context, tenant string, in Househ
 		})
 	}
 	if err != nil {
-		for _, m := range in.Members {
+		for _, m := range in.Members[:min(len(in.Members), MaxMembers)] { // an event per member named, not per line of a flood
 			s.failed(ctx, tenant, "nhi.acquire.propose", subjectOf(strings.TrimSpace(m.ResidentCode)), err)
 		}
 		if len(in.Members) == 0 {

@@ -1,6 +1,7 @@
 package nhi_test
 
 import (
+	"fmt"
 	"testing"
 
 	"bango/internal/errs"
@@ -28,6 +29,12 @@ func TestNewHouseholdWithMembers(t *testing.T) {
 		hanako := nhi.MemberInput{ResidentCode: "310002", AcquiredOn: "2026-11-20", Reason: nhi.AcquireMoveIn, Branch: "01"}
 		jiro := nhi.MemberInput{ResidentCode: "310003", AcquiredOn: "2026-11-20", Reason: nhi.AcquireLeftEmployee, Branch: "02"}
 
+		var crowd []nhi.MemberInput
+		for i := range nhi.MaxMembers + 1 {
+			crowd = append(crowd, nhi.MemberInput{ResidentCode: fmt.Sprintf("3200%02d", i), AcquiredOn: "2026-11-20", Reason: nhi.AcquireMoveIn,
+				Branch: fmt.Sprintf("%02d", i+1)})
+		}
+
 		// Refusals, each naming the member and field, writing nothing.
 		before := rows(t, db)
 		for _, tc := range []struct {
@@ -36,6 +43,7 @@ func TestNewHouseholdWithMembers(t *testing.T) {
 			want string
 		}{
 			{"no member", in(), "members[0].resident_code"},
+			{"too many members", in(crowd...), "members"},
 			{"one member acquired before birth", in(hanako, nhi.MemberInput{ResidentCode: "310003", AcquiredOn: "2005-06-30", Reason: nhi.AcquireMoveIn, Branch: "02"}),
 				"members[1].acquired_on"},
 			{"the same branch twice", in(hanako, nhi.MemberInput{ResidentCode: "310003", AcquiredOn: "2026-11-20", Reason: nhi.AcquireMoveIn, Branch: "01"}),
