@@ -1,0 +1,129 @@
+package linkage
+
+import (
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/japanese"
+
+	"bango/internal/errs"
+)
+
+// Why a character is refused. x/text's decoders would put U+FFFD in its
+// place and go on: these checks run first, so that nothing is ever replaced
+// in silence.
+var (
+	reasonInvalid = errs.Message{JA: "文字コードとして正しくないバイト列です", EN: "is not a valid byte sequence in the file's encoding"}
+	reasonGaiji   = errs.Message{JA: "外字（利用者定義文字）が含まれています", EN: "holds a user-defined character (外字) the encoding cannot carry"}
+	reasonUnmap   = errs.Message{JA: "文字コード表にない文字が含まれています", EN: "holds a code the encoding does not define"}
+	reasonControl = errs.Message{JA: "制御文字が含まれています", EN: "holds a control character"}
+	reasonSplit   = errs.Message{JA: "全角文字が項目の境界をまたいでいます", EN: "a double-byte character crosses the field's boundary"}
+)
+
+func isLead(c byte) bool { return 0x81 <= c && c <= 0x9f || 0xe0 <= c && c <= 0xfc }
+
+func isTrail(c byte) bool { return 0x40 <= c && c <= 0x7e || 0x80 <= c && c <= 0xfc }
+
+// scanSJIS checks that b is whole CP932 characters without controls or
+// 外字. It returns the 0-based offset of the first bad character (-1 when
+// none), why, and whether b is all ASCII.
+func scanSJIS(b []byte) (bad int, why errs.Message, ascii bool) {
+	ascii = true
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c < 0x20 || c == 0x7f:
+			return i, reasonControl, false
+		case c < 0x80:
+		case 0xa1 <= c && c <= 0xdf:
+			ascii = false
+		case isLead(c):
+			ascii = false
+			if i+1 >= len(b) {
+				return i, reasonSplit, false
+			}
+			if !isTrail(b[i+1]) {
+				return i, reasonInvalid, false
+			}
+			if 0xf0 <= c && c <= 0xf9 {
+				return i, reasonGaiji, false
+			}
+			i++
+		default:
+			return i, reasonInvalid, false
+		}
+	}
+	return -1, errs.Message{}, ascii
+}
+
+// scanUTF8 is scanSJIS for UTF-8: valid, no controls, no private-use
+// characters (外字 as UTF-8 carries them).
+func scanUTF8(b []byte) (bad int, why errs.Message, ascii bool) {
+	ascii = true
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				return i, reasonControl, false
+			}
+			i++
+			continue
+		}
+		ascii = false
+		r, n := utf8.DecodeRune(b[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			if !utf8.FullRune(b[i:]) {
+				return i, reasonSplit, false
+			}
+			return i, reasonInvalid, false
+		case r >= 0x80 && r <= 0x9f:
+			return i, reasonControl, false
+		case isPrivateUse(r):
+			return i, reasonGaiji, false
+		}
+		i += n
+	}
+	return -1, errs.Message{}, ascii
+}
+
+func isPrivateUse(r rune) bool {
+	return 0xe000 <= r && r <= 0xf8ff || 0xf0000 <= r && r <= 0x10ffff
+}
+
+// jisRow is the JIS X 0208 row (区) of a double-byte Shift_JIS character.
+func jisRow(lead, trail byte) int {
+	var ku int
+	if lead <= 0x9f {
+		ku = int(lead-0x81)*2 + 1
+	} else {
+		ku = int(lead-0xe0)*2 + 63
+	}
+	if trail >= 0x9f {
+		ku++
+	}
+	return ku
+}
+
+// inJISX0208 reports whether a double-byte Shift_JIS character lies in
+// the rows JIS X 0208 assigns (1–8 symbols, 16–84 kanji); rows 9–15 and
+// 85 on hold the NEC and IBM extensions CP932 adds.
+func inJISX0208(lead, trail byte) bool {
+	ku := jisRow(lead, trail)
+	return 1 <= ku && ku <= 8 || 16 <= ku && ku <= 84
+}
+
+// sjisEncoder encodes single runes to check a UTF-8 file's text against
+// the Shift_JIS repertoire.
+func encodeSJIS(r rune) ([]byte, bool) {
+	if r < utf8.RuneSelf || isPrivateUse(r) {
+		return []byte{byte(r)}, r < utf8.RuneSelf
+	}
+	var src [4]byte
+	n := utf8.EncodeRune(src[:], r)
+	var dst [4]byte
+	nd, _, err := japanese.ShiftJIS.NewEncoder().Transform(dst[:], src[:n], true)
+	if err != nil || nd == 0 {
+		return nil, false
+	}
+	return dst[:nd], true
+}
