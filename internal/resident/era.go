@@ -7,33 +7,35 @@ import (
 	"time"
 
 	"golang.org/x/text/width"
+
+	"bango/internal/wareki"
 )
 
 // Dates of birth as staff type them into the search box: 西暦 (1977-08-16,
 // 1977/8/16, 1977.8.16, 1977年8月16日) or 和暦 (昭和52年8月16日, 昭和52.8.16,
 // 昭52.8.16, S52.8.16, 元年 for year 1), in full or half width.
 
-// era is one 元号 and the day it took effect: statutory facts, so a small
-// table here rather than configuration.
+// era is one 元号 and the day it took effect. The statutory facts live in
+// internal/wareki, which the linkage files' 和暦 dates use too.
 type era struct {
 	name, short string
 	letter      byte
 	start       time.Time // its first day (its year 1 is start's year)
 }
 
-var eras = []era{
-	{"明治", "明", 'M', civil(1868, 1, 25)},
-	{"大正", "大", 'T', civil(1912, 7, 30)},
-	{"昭和", "昭", 'S', civil(1926, 12, 25)},
-	{"平成", "平", 'H', civil(1989, 1, 8)},
-	{"令和", "令", 'R', civil(2019, 5, 1)},
-}
+var eras = func() []era {
+	out := make([]era, len(wareki.Eras))
+	for i, e := range wareki.Eras {
+		out[i] = era{e.Name, e.Short, e.Letter, e.First}
+	}
+	return out
+}()
 
 // gregorianFrom is the first day whose 和暦 date converts to the Gregorian
 // calendar by the year alone: before 明治6年 Japan counted lunar months.
-var gregorianFrom = civil(1873, 1, 1)
+var gregorianFrom = wareki.GregorianFrom
 
-func civil(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+func civil(y int, m time.Month, d int) time.Time { return wareki.Civil(y, m, d) }
 
 var (
 	eraNames = `明治|大正|昭和|平成|令和|明|大|昭|平|令|[MTSHRmtshr]`
