@@ -71,8 +71,19 @@ func tooLong(max int) errs.Message {
 	return errs.Message{JA: fmt.Sprintf("%d文字を超えています", max), EN: fmt.Sprintf("is longer than %d characters", max)}
 }
 
+// trimPad removes trailing half-width and full-width spaces (faster than
+// strings.TrimRight with a non-ASCII cutset, which decodes every rune).
 func trimPad(s string) string {
-	return strings.TrimRight(s, " 　")
+	for {
+		switch {
+		case strings.HasSuffix(s, " "):
+			s = s[:len(s)-1]
+		case strings.HasSuffix(s, "　"):
+			s = s[:len(s)-len("　")]
+		default:
+			return s
+		}
+	}
 }
 
 // checkValue checks the decoded text s of field f and fills v; raw is the
