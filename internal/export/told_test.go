@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"unicode"
 
 	"bango/internal/errs"
 	"bango/internal/export"
@@ -18,29 +17,10 @@ import (
 // (export.request) and login IDs (privacy-head).
 var developerWords = regexp.MustCompile(`[a-z]+[.-][a-z]+`)
 
-// checkTold fails unless err keeps its kind and its English message (for
-// logs and the API) and tells staff a sentence in Japanese and one in
-// English, neither with a permission key or a login ID.
+// checkTold is testutil.Told with this package's developer words.
 func checkTold(t *testing.T, name string, err error, kind errs.Kind, public string) {
 	t.Helper()
-	if got := errs.KindOf(err); got != kind {
-		t.Errorf("%s: kind %v, want %v (%v)", name, got, kind, err)
-	}
-	if got := errs.Public(err); got != public {
-		t.Errorf("%s: public %q, want %q", name, got, public)
-	}
-	ja, ok := errs.Told(err, "ja")
-	en, _ := errs.Told(err, "en")
-	switch {
-	case !ok:
-		t.Errorf("%s: tells staff nothing of its own: %v", name, err)
-	case !strings.ContainsFunc(ja, func(r rune) bool { return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) }):
-		t.Errorf("%s: the Japanese sentence is not Japanese: %q", name, ja)
-	case en == "" || en == ja:
-		t.Errorf("%s: no English sentence: %q", name, en)
-	case strings.ContainsFunc(ja, func(r rune) bool { return r < unicode.MaxASCII && unicode.IsLetter(r) }) || developerWords.MatchString(en):
-		t.Errorf("%s: developer words in %q / %q", name, ja, en)
-	}
+	testutil.Told(t, name, err, kind, public, developerWords)
 }
 
 // Issue 17: a refused export request, decision or download tells staff,
