@@ -1,7 +1,6 @@
 package access_test
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,16 +10,6 @@ import (
 	"bango/internal/store"
 	"bango/internal/testutil"
 )
-
-// developerWords are what staff must never read: permission keys
-// (grant.apply), pattern codes and login IDs (nhi-clerk, other-clerk).
-var developerWords = regexp.MustCompile(`[a-z]+[.-][a-z]+`)
-
-// checkTold is testutil.Told with this package's developer words.
-func checkTold(t *testing.T, name string, err error, kind errs.Kind, public string) {
-	t.Helper()
-	testutil.Told(t, name, err, kind, public, developerWords)
-}
 
 // Issue 17: a refused application or decision tells staff, in their
 // language, what happened and what to do, by names and not by keys;
@@ -64,7 +53,7 @@ func TestRefusalsSpeakToStaff(t *testing.T) {
 			{"decided", again, errs.Conflict, "grant " + strconv.FormatInt(g.ID, 10) + " is approved, not pending"},
 			{"nothing changes", same, errs.Invalid, "pattern nhi-clerk: nothing would change"},
 		} {
-			checkTold(t, c.name, c.err, c.kind, c.public)
+			testutil.Told(t, c.name, c.err, c.kind, c.public, testutil.DeveloperWords)
 		}
 		// The right lacking is named as the catalogue names it.
 		if ja, _ := errs.Told(noRight, "ja"); !strings.Contains(ja, "権限付与の承認") {

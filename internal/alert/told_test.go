@@ -3,9 +3,7 @@ package alert_test
 import (
 	"regexp"
 	"strconv"
-	"strings"
 	"testing"
-	"unicode"
 
 	"bango/internal/alert"
 	"bango/internal/audit"
@@ -45,22 +43,7 @@ func TestRefusalsSpeakToStaff(t *testing.T) {
 			{"about oneself", self, errs.Forbidden, "alert " + id + " is about you: another privacy manager acknowledges it"},
 			{"acknowledged", again, errs.Conflict, "alert " + id + " is already acknowledged"},
 		} {
-			if got := errs.KindOf(c.err); got != c.kind {
-				t.Errorf("%s: kind %v, want %v (%v)", c.name, got, c.kind, c.err)
-			}
-			if got := errs.Public(c.err); got != c.public {
-				t.Errorf("%s: public %q, want %q", c.name, got, c.public)
-			}
-			ja, ok := errs.Told(c.err, "ja")
-			en, _ := errs.Told(c.err, "en")
-			switch {
-			case !ok || !strings.ContainsFunc(ja, func(r rune) bool { return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) }):
-				t.Errorf("%s: no Japanese sentence for staff: %q (%v)", c.name, ja, c.err)
-			case en == "" || en == ja:
-				t.Errorf("%s: no English sentence: %q", c.name, en)
-			case strings.ContainsFunc(ja, func(r rune) bool { return r < unicode.MaxASCII && unicode.IsLetter(r) }) || developerWords.MatchString(en):
-				t.Errorf("%s: developer words in %q / %q", c.name, ja, en)
-			}
+			testutil.Told(t, c.name, c.err, c.kind, c.public, developerWords)
 		}
 	})
 }

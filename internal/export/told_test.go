@@ -2,7 +2,6 @@ package export_test
 
 import (
 	"io"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -12,16 +11,6 @@ import (
 	"bango/internal/testutil"
 	"bango/internal/testutil/testkit"
 )
-
-// developerWords are what staff must never read: permission keys
-// (export.request) and login IDs (privacy-head).
-var developerWords = regexp.MustCompile(`[a-z]+[.-][a-z]+`)
-
-// checkTold is testutil.Told with this package's developer words.
-func checkTold(t *testing.T, name string, err error, kind errs.Kind, public string) {
-	t.Helper()
-	testutil.Told(t, name, err, kind, public, developerWords)
-}
 
 // Issue 17: a refused export request, decision or download tells staff,
 // in their language, why and what to do — the right lacking by its name —
@@ -58,7 +47,7 @@ func TestRefusalsSpeakToStaff(t *testing.T) {
 			{"someone else's file", others, errs.Forbidden, "only the requester may download export " + id},
 			{"expired", late, errs.Forbidden, "export " + id + " expired at 2026-11-24T09:00:00Z: ask again"},
 		} {
-			checkTold(t, c.name, c.err, c.kind, c.public)
+			testutil.Told(t, c.name, c.err, c.kind, c.public, testutil.DeveloperWords)
 		}
 		if ja, _ := errs.Told(lacking, "ja"); !strings.Contains(ja, "データ抽出・複製の申請") {
 			t.Errorf("the lacking right is not named: %q", ja)

@@ -18,12 +18,6 @@ import (
 // fixture's login IDs, setting names.
 var developerWords = regexp.MustCompile(`[a-z]+\.[a-z]+|\b(starter|fresh)\b|webauthn-rp-id`)
 
-// checkTold is testutil.Told with this package's developer words.
-func checkTold(t *testing.T, name string, err error, kind errs.Kind, public string) {
-	t.Helper()
-	testutil.Told(t, name, err, kind, public, developerWords)
-}
-
 // Issue 17: refusals about accounts, activation codes, PINs and passkeys
 // tell staff, in their language, what happened and what to do, naming the
 // person by name; the kind and the English message for logs and the API
@@ -94,7 +88,7 @@ func TestRefusalsSpeakToStaff(t *testing.T) {
 			{"malformed", malformed, errs.Invalid, "the authenticator's response was refused:"},
 			{"step-up", stepUp, errs.Forbidden, "your last second-factor check is too old: lock the screen and unlock it again"},
 		} {
-			checkTold(t, c.name, c.err, c.kind, c.public)
+			testutil.Told(t, c.name, c.err, c.kind, c.public, developerWords)
 		}
 		for _, c := range []struct {
 			err  error

@@ -1,7 +1,6 @@
 package resident_test
 
 import (
-	"regexp"
 	"strings"
 	"testing"
 
@@ -11,16 +10,6 @@ import (
 	"bango/internal/store"
 	"bango/internal/testutil"
 )
-
-// developerWords are what staff must never read: permission keys
-// (mynumber.reveal) and login IDs.
-var developerWords = regexp.MustCompile(`[a-z]+[.-][a-z]+`)
-
-// checkTold is testutil.Told with this package's developer words.
-func checkTold(t *testing.T, name string, err error, kind errs.Kind, public string) {
-	t.Helper()
-	testutil.Told(t, name, err, kind, public, developerWords)
-}
 
 // Issue 17: a refused change or reveal tells staff, in their language,
 // what happened and what to do, naming the resident by name; the kind,
@@ -67,7 +56,7 @@ func TestRefusalsSpeakToStaff(t *testing.T) {
 			{"form used", used, errs.Conflict, "this reveal form was already used: open the record and reveal again if needed"},
 			{"no number", none, errs.NotFound, "resident 0000000002 has no My Number registered"},
 		} {
-			checkTold(t, c.name, c.err, c.kind, c.public)
+			testutil.Told(t, c.name, c.err, c.kind, c.public, testutil.DeveloperWords)
 		}
 		if noStepUp != resident.ErrRevealStepUp || used != resident.ErrRevealUsed {
 			t.Errorf("the reveal errors are not the package's own: %v, %v", noStepUp, used)

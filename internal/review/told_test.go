@@ -1,7 +1,6 @@
 package review_test
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,16 +10,6 @@ import (
 	"bango/internal/store"
 	"bango/internal/testutil"
 )
-
-// developerWords are what staff must never read: permission keys
-// (review.confirm) and login IDs (maker-checker).
-var developerWords = regexp.MustCompile(`[a-z]+[.-][a-z]+`)
-
-// checkTold is testutil.Told with this package's developer words.
-func checkTold(t *testing.T, name string, err error, kind errs.Kind, public string) {
-	t.Helper()
-	testutil.Told(t, name, err, kind, public, developerWords)
-}
 
 // Issue 17: a refused confirmation tells the checker, in their language,
 // why and what to do — the right lacking by its name, never its key —
@@ -52,7 +41,7 @@ func TestRefusalsSpeakToStaff(t *testing.T) {
 			{"waiting already", twice, errs.Conflict, "a change of this kind for resident 100001 already awaits confirmation"},
 			{"decided", again, errs.Conflict, "change " + strconv.FormatInt(c.ID, 10) + " is " + review.Confirmed + ", not pending"},
 		} {
-			checkTold(t, tc.name, tc.err, tc.kind, tc.public)
+			testutil.Told(t, tc.name, tc.err, tc.kind, tc.public, testutil.DeveloperWords)
 		}
 		if ja, _ := errs.Told(elsewhere, "ja"); !strings.Contains(ja, "入力内容の確認・差戻し") {
 			t.Errorf("the lacking right is not named: %q", ja)
