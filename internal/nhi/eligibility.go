@@ -249,10 +249,7 @@ func (s *Service) notElsewhere(ctx context.Context, q store.Querier, tenant, cod
 // 75th birthday, scheduled — or applied at once when that day has come.
 func (s *Service) ApplyAcquisition(ctx context.Context, tx *store.Tx, tenant string, payload []byte) error {
 	var a acquisition
-	if err := json.Unmarshal(payload, &a); err != nil {
-		return errs.Wrap(errs.Internal, err, "nhi: acquisition proposal")
-	}
-	if err := lockTenant(ctx, tx, tenant); err != nil {
+	if err := openProposal(ctx, tx, tenant, payload, &a, "acquisition"); err != nil {
 		return err
 	}
 	p, err := s.checkAcquisition(ctx, tx, tenant, a)
@@ -490,10 +487,7 @@ func (s *Service) checkLoss(ctx context.Context, q store.Querier, tenant string,
 // 75th-birthday loss no longer needed.
 func (s *Service) ApplyLoss(ctx context.Context, tx *store.Tx, tenant string, payload []byte) error {
 	var l loss
-	if err := json.Unmarshal(payload, &l); err != nil {
-		return errs.Wrap(errs.Internal, err, "nhi: loss proposal")
-	}
-	if err := lockTenant(ctx, tx, tenant); err != nil {
+	if err := openProposal(ctx, tx, tenant, payload, &l, "loss"); err != nil {
 		return err
 	}
 	p, err := s.checkLoss(ctx, tx, tenant, l)

@@ -3,6 +3,7 @@ package nhi
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"time"
 
 	"bango/internal/errs"
@@ -189,6 +190,15 @@ func lockTenant(ctx context.Context, tx *store.Tx, tenant string) error {
 	}
 	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(18, hashtext($1))`, tenant)
 	return err
+}
+
+// openProposal reads a confirmed change's payload into v and takes the
+// municipality's lock, as every applier does before it checks again.
+func openProposal(ctx context.Context, tx *store.Tx, tenant string, payload []byte, v any, what string) error {
+	if err := json.Unmarshal(payload, v); err != nil {
+		return errs.Wrap(errs.Internal, err, "nhi: %s proposal", what)
+	}
+	return lockTenant(ctx, tx, tenant)
 }
 
 // writer writes one confirmed change's rows, stamped with when and by whom.

@@ -206,10 +206,7 @@ func (s *Service) checkEstablishment(ctx context.Context, q store.Querier, tenan
 // with its own audit event; one refusal writes nothing.
 func (s *Service) ApplyHousehold(ctx context.Context, tx *store.Tx, tenant string, payload []byte) error {
 	var e establishment
-	if err := json.Unmarshal(payload, &e); err != nil {
-		return errs.Wrap(errs.Internal, err, "nhi: household proposal")
-	}
-	if err := lockTenant(ctx, tx, tenant); err != nil {
+	if err := openProposal(ctx, tx, tenant, payload, &e, "household"); err != nil {
 		return err
 	}
 	members, plans, err := s.checkEstablishment(ctx, tx, tenant, e)

@@ -230,10 +230,7 @@ func (s *Service) checkHouseholdChange(ctx context.Context, q store.Querier, ten
 // effective date.
 func (s *Service) ApplyHouseholdChange(ctx context.Context, tx *store.Tx, tenant string, payload []byte) error {
 	var c householdChange
-	if err := json.Unmarshal(payload, &c); err != nil {
-		return errs.Wrap(errs.Internal, err, "nhi: household change proposal")
-	}
-	if err := lockTenant(ctx, tx, tenant); err != nil {
+	if err := openProposal(ctx, tx, tenant, payload, &c, "household change"); err != nil {
 		return err
 	}
 	p, err := s.checkHouseholdChange(ctx, tx, tenant, c)
