@@ -9,11 +9,12 @@ import (
 	"bango/internal/store"
 )
 
-// ForCheck returns the residents of tenant with the given codes, as a
-// checker compares an entry with its paper: name, kana, birth date and
-// address, never the number. Codes not in tenant are left out. Each
-// resident shown is a read, recorded with the reads in one transaction.
-func (s *Service) ForCheck(ctx context.Context, tenant string, codes []string) (map[string]Resident, error) {
+// Shown returns the residents of tenant with the given codes for a list
+// that shows them — a checker comparing entries with their paper, a home
+// page's records opened lately — name, kana, birth date and address, never
+// the number. Codes not in tenant are left out. Each resident shown is a
+// read, recorded in one transaction with why (for=why) in its detail.
+func (s *Service) Shown(ctx context.Context, tenant string, codes []string, why string) (map[string]Resident, error) {
 	found := map[string]Resident{}
 	if len(codes) == 0 {
 		return found, nil
@@ -42,7 +43,7 @@ func (s *Service) ForCheck(ctx context.Context, tenant string, codes []string) (
 		}
 		for code := range found {
 			if err := audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "resident.read",
-				Subject: audit.Subject{Type: "resident", ID: code}, Outcome: audit.OK, Detail: "for=check"}); err != nil {
+				Subject: audit.Subject{Type: "resident", ID: code}, Outcome: audit.OK, Detail: "for=" + why}); err != nil {
 				return err
 			}
 		}

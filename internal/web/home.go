@@ -102,7 +102,7 @@ func (s *Server) recentlyOpened(r *http.Request, sess *identity.Session) ([]resi
 			break
 		}
 	}
-	found, err := s.biz.Residents.ForCheck(r.Context(), sess.Tenant, codes)
+	found, err := s.biz.Residents.Shown(r.Context(), sess.Tenant, codes, "recent")
 	if err != nil {
 		return nil, err
 	}

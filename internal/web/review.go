@@ -40,7 +40,7 @@ func (s *Server) forCheck(r *http.Request, tenant string, changes []review.Chang
 			codes = append(codes, c.Subject)
 		}
 	}
-	found, err := s.biz.Residents.ForCheck(r.Context(), tenant, codes)
+	found, err := s.biz.Residents.Shown(r.Context(), tenant, codes, "check")
 	if err != nil {
 		return nil, err
 	}
