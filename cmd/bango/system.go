@@ -25,6 +25,7 @@ import (
 	"bango/internal/monitor"
 	"bango/internal/nhi"
 	"bango/internal/notify"
+	"bango/internal/pubmed"
 	"bango/internal/resident"
 	"bango/internal/review"
 	"bango/internal/store"
@@ -43,6 +44,7 @@ type system struct {
 	tenants   *tenant.Service
 	residents *resident.Service
 	nhi       *nhi.Service
+	pubmed    *pubmed.Service
 	users     *identity.Service
 	access    *access.Service
 	review    *review.Service
@@ -58,7 +60,7 @@ type system struct {
 // each declared in its own package (docs/modules.md). A new module is one
 // more entry here.
 func modules(sys *system) []module.Module {
-	return []module.Module{module.Access(sys.access), sys.residents.Module(), sys.nhi.Module()}
+	return []module.Module{module.Access(sys.access), sys.residents.Module(), sys.nhi.Module(), sys.pubmed.Module()}
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
@@ -170,6 +172,10 @@ func buildSystem(ctx context.Context, cfg *config.Config, log *slog.Logger, db *
 	sys.outbox = notify.NewOutbox(db)
 	sys.metrics = metrics.New(sys.sequencer, sys.outbox)
 	sys.exports = export.NewService(db, sys.access)
+	if sys.pubmed, err = pubmed.NewService(db, log); err != nil {
+		db.Close()
+		return nil, err
+	}
 	sys.modules = modules(sys)
 	if err := module.Install(sys.modules, sys.review, sys.exports); err != nil {
 		db.Close()

@@ -62,6 +62,14 @@ var eventMessages = messages{
 	"action.nhi.document.return":   {"資格確認書等の返還・無効化", "Return or invalidation of a qualification document"},
 	"action.nhi.document.read":     {"資格確認書等の閲覧", "Viewing of qualification documents"},
 
+	// Public-expense medical care (internal/pubmed).
+	"action.pubmed.application.propose": {"公費負担医療の申請の入力", "Entry of a public-expense care application"},
+	"action.pubmed.application.receive": {"公費負担医療の申請の受付（確認済み）", "Public-expense care application received (confirmed)"},
+	"action.pubmed.application.read":    {"公費負担医療の申請の閲覧", "Viewing of a public-expense care application"},
+	"action.pubmed.application.list":    {"公費負担医療の申請一覧の閲覧", "Viewing of the public-expense care applications list"},
+	"action.pubmed.application.decide":  {"公費負担医療の申請の決定（認定・却下）", "Decision on a public-expense care application"},
+	"action.pubmed.certificate.read":    {"受給者証の閲覧", "Viewing of a recipient certificate"},
+
 	// Checks by a second person, exports, the audit log and alerts.
 	"action.review.submit":         {"入力内容の確認依頼", "Entry submitted for checking"},
 	"action.review.confirm":        {"入力内容の確認（承認）", "Entry checked and confirmed"},

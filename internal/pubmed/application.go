@@ -1,0 +1,478 @@
+package pubmed
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"bango/internal/audit"
+	"bango/internal/errs"
+	"bango/internal/review"
+	"bango/internal/store"
+)
+
+// The kinds of application (申請).
+const (
+	AppNew     = "new"     // 新規
+	AppRenewal = "renewal" // 更新
+	AppChange  = "change"  // 変更（階層区分・指定医療機関等）
+	AppCancel  = "cancel"  // 取消（返還）
+)
+
+// AppKinds are the kinds a form offers, in order.
+var AppKinds = []string{AppNew, AppRenewal, AppChange, AppCancel}
+
+// The states of an application.
+const (
+	StatusReceived = "received" // 受付（確認済み）、決定待ち
+	StatusApproved = "approved" // 認定
+	StatusRejected = "rejected" // 却下
+)
+
+// MaxInstitutions is the most designated medical institutions one
+// certificate names.
+const MaxInstitutions = 10
+
+// ApplicationInput is an application as typed from the paper received at
+// a health centre. A renewal, change or cancellation names the
+// certificate it concerns; a change or cancellation its first day.
+type ApplicationInput struct {
+	Kind         string   `json:"kind"`
+	ResidentCode string   `json:"resident_code"`
+	Programme    string   `json:"programme"`
+	DiseaseCode  string   `json:"disease_code"`
+	Category     string   `json:"category"`
+	Flags        []string `json:"flags"`
+	Institutions []string `json:"institutions"`
+	HealthCentre string   `json:"health_centre"`
+	ReceivedOn   string   `json:"received_on"`
+	EffectiveOn  string   `json:"effective_on,omitempty"`
+	Certificate  int64    `json:"certificate,omitempty"`
+}
+
+// application is a checked ApplicationInput, the payload of
+// KindApplication.
+type application struct {
+	Kind         string    `json:"kind"`
+	ResidentCode string    `json:"resident_code"`
+	Programme    string    `json:"programme"`
+	DiseaseCode  string    `json:"disease_code"`
+	Category     string    `json:"category"`
+	Flags        []string  `json:"flags"`
+	Institutions []string  `json:"institutions"`
+	HealthCentre string    `json:"health_centre"`
+	ReceivedOn   time.Time `json:"received_on"`
+	EffectiveOn  time.Time `json:"effective_on,omitzero"`
+	Certificate  int64     `json:"certificate,omitempty"`
+}
+
+var (
+	msgRequired  = errs.Message{JA: "入力されていません", EN: "is required"}
+	msgDate      = errs.Message{JA: "YYYY-MM-DD の形式の正しい日付で入力してください", EN: "must be a valid date as YYYY-MM-DD"}
+	msgResident  = errs.Message{JA: "宛名番号は1〜15桁の数字です", EN: "must be 1 to 15 digits"}
+	msgNoPerson  = errs.Message{JA: "この宛名番号の住民はいません", EN: "no resident has this code"}
+	msgKind      = errs.Message{JA: "申請の種類は 新規・更新・変更・取消 のいずれかです", EN: "the kind is one of new, renewal, change, cancel"}
+	msgText      = errs.Message{JA: "1〜100文字で、制御文字を含めずに入力してください", EN: "must be 1 to 100 characters without control characters"}
+	msgTooMany   = errs.Message{JA: "指定医療機関は " + strconv.Itoa(MaxInstitutions) + " か所までです", EN: "at most " + strconv.Itoa(MaxInstitutions) + " designated institutions"}
+	msgNoInst    = errs.Message{JA: "指定医療機関を1か所以上入力してください", EN: "name at least one designated medical institution"}
+	msgFuture    = errs.Message{JA: "未来の日付は入力できません", EN: "cannot be in the future"}
+	msgDisease   = errs.Message{JA: "この制度の指定疾病の一覧にない疾病番号です", EN: "is not a designated disease of this programme in the master list"}
+	msgNotDesig  = errs.Message{JA: "受付日にこの疾病は指定されていません（指定の期間外）", EN: "the disease is not designated on the date received (outside its effective period)"}
+	msgCertNeed  = errs.Message{JA: "更新・変更・取消は対象の受給者証を指定してください", EN: "a renewal, change or cancellation names the certificate it concerns"}
+	msgCertNew   = errs.Message{JA: "新規の申請に受給者証は指定しません", EN: "a new application names no certificate"}
+	msgCertOther = errs.Message{JA: "この人のこの制度の受給者証ではありません", EN: "is not this person's certificate of this programme"}
+	msgCertEnded = errs.Message{JA: "この受給者証は既に終了しています", EN: "this certificate has already ended"}
+	msgEffNeed   = errs.Message{JA: "変更・取消は適用日を入力してください", EN: "a change or cancellation needs its first day"}
+	msgEffOut    = errs.Message{JA: "適用日は受給者証の有効期間内の日付です", EN: "must fall within the certificate's validity"}
+	msgEffNot    = errs.Message{JA: "新規・更新に適用日は入力しません（認定時に有効期間を決めます）", EN: "a new application or renewal has no first day here (the decision sets the validity)"}
+	msgHolds     = errs.Message{JA: "この制度の有効な受給者証が既にあります。更新か変更で申請してください", EN: "a valid certificate of this programme exists: apply for its renewal or a change"}
+	msgPending   = errs.Message{JA: "この受給者証について決定待ちの申請があります", EN: "an application about this certificate awaits its decision"}
+)
+
+// text checks a short free text (an institution, a health centre).
+func text(fe *errs.FieldErrors, field, v string) string {
+	v = strings.TrimSpace(v)
+	switch {
+	case v == "":
+		fe.Add(field, msgRequired)
+	case utf8.RuneCountInString(v) > 100 || strings.IndexFunc(v, unicode.IsControl) >= 0:
+		fe.Add(field, msgText)
+	}
+	return v
+}
+
+func dateField(fe *errs.FieldErrors, field, v string, required bool) time.Time {
+	v = strings.TrimSpace(strings.ReplaceAll(v, "/", "-"))
+	if v == "" {
+		if required {
+			fe.Add(field, msgRequired)
+		}
+		return time.Time{}
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil || t.Year() < 1900 {
+		fe.Add(field, msgDate)
+		return time.Time{}
+	}
+	return t
+}
+
+func residentField(fe *errs.FieldErrors, v string) string {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		fe.Add("resident_code", msgRequired)
+		return v
+	}
+	for _, r := range v {
+		if r < '0' || r > '9' {
+			fe.Add("resident_code", msgResident)
+			return v
+		}
+	}
+	if len(v) > 15 {
+		fe.Add("resident_code", msgResident)
+	}
+	return v
+}
+
+// parse checks the form alone: every field and the cap it leads to.
+func (s *Service) parse(in ApplicationInput) (application, error) {
+	var fe errs.FieldErrors
+	a := application{Kind: strings.TrimSpace(in.Kind), ResidentCode: residentField(&fe, in.ResidentCode), Programme: strings.TrimSpace(in.Programme),
+		DiseaseCode: strings.TrimSpace(in.DiseaseCode), Category: strings.TrimSpace(in.Category), Certificate: in.Certificate}
+	if !slices.Contains(AppKinds, a.Kind) {
+		fe.Add("kind", msgKind)
+	}
+	a.HealthCentre = text(&fe, "health_centre", in.HealthCentre)
+	a.ReceivedOn = dateField(&fe, "received_on", in.ReceivedOn, true)
+	a.EffectiveOn = dateField(&fe, "effective_on", in.EffectiveOn, false)
+	if a.DiseaseCode == "" {
+		fe.Add("disease_code", msgRequired)
+	} else if d, ok := s.rules.Disease(a.Programme, a.DiseaseCode); !ok {
+		if slices.Contains(Programmes, a.Programme) {
+			fe.Add("disease_code", msgDisease)
+		}
+	} else if !a.ReceivedOn.IsZero() && !d.DesignatedOn(a.ReceivedOn) {
+		fe.Add("disease_code", msgNotDesig)
+	}
+	for _, f := range in.Flags {
+		if f = strings.TrimSpace(f); f != "" && !slices.Contains(a.Flags, f) {
+			a.Flags = append(a.Flags, f)
+		}
+	}
+	slices.Sort(a.Flags)
+	if a.Flags == nil {
+		a.Flags = []string{}
+	}
+	capOn := a.ReceivedOn
+	if capOn.Before(date(2015, 1, 1)) {
+		capOn = date(2015, 1, 1) // a wrong date is its own field's error
+	}
+	if _, err := s.rules.DetermineCap(a.Programme, a.Category, a.Flags, capOn); err != nil {
+		for _, f := range errs.Fields(err) {
+			if f.Field != "valid_from" {
+				fe.Add(f.Field, f.Reason)
+			}
+		}
+	}
+	for i, v := range in.Institutions {
+		if strings.TrimSpace(v) == "" {
+			continue
+		}
+		a.Institutions = append(a.Institutions, text(&fe, "institutions", in.Institutions[i]))
+	}
+	switch {
+	case len(a.Institutions) == 0 && a.Kind != AppCancel:
+		fe.Add("institutions", msgNoInst)
+	case len(a.Institutions) > MaxInstitutions:
+		fe.Add("institutions", msgTooMany)
+	}
+	if a.Institutions == nil {
+		a.Institutions = []string{}
+	}
+	switch a.Kind {
+	case AppNew:
+		if a.Certificate != 0 {
+			fe.Add("certificate", msgCertNew)
+		}
+	case AppRenewal, AppChange, AppCancel:
+		if a.Certificate <= 0 {
+			fe.Add("certificate", msgCertNeed)
+		}
+	}
+	switch a.Kind {
+	case AppChange, AppCancel:
+		if a.EffectiveOn.IsZero() && strings.TrimSpace(in.EffectiveOn) == "" {
+			fe.Add("effective_on", msgEffNeed)
+		}
+	case AppNew, AppRenewal:
+		if !a.EffectiveOn.IsZero() {
+			fe.Add("effective_on", msgEffNot)
+		}
+	}
+	return a, fe.Err()
+}
+
+// check checks a parsed application against the data: the person, the
+// date, and the certificate a renewal, change or cancellation concerns.
+func (s *Service) check(ctx context.Context, q store.Querier, tenant string, a application) error {
+	if err := store.TenantExists(ctx, q, tenant); err != nil {
+		return err
+	}
+	var fe errs.FieldErrors
+	var n int
+	if err := q.QueryRow(ctx, `SELECT count(*) FROM residents WHERE tenant_code = $1 AND code = $2`, tenant, a.ResidentCode).Scan(&n); err != nil {
+		return store.Translate(err)
+	}
+	if n == 0 {
+		fe.Add("resident_code", msgNoPerson)
+		return fe.Err()
+	}
+	if a.ReceivedOn.After(s.today()) {
+		fe.Add("received_on", msgFuture)
+	}
+	e := s.db.Engine()
+	if a.Kind == AppNew {
+		var held int
+		if err := q.QueryRow(ctx, `SELECT count(*) FROM pubmed_certificates WHERE tenant_code = $1 AND resident_code = $2 AND programme = $3
+			AND valid_from <= $4 AND COALESCE(ended_on, valid_until) >= $4`, tenant, a.ResidentCode, a.Programme, dateArg(e, a.ReceivedOn)).Scan(&held); err != nil {
+			return store.Translate(err)
+		}
+		if held > 0 {
+			fe.Add("kind", msgHolds)
+		}
+		return fe.Err()
+	}
+	c, err := certificate(ctx, q, tenant, a.Certificate)
+	if errs.Is(err, errs.NotFound) || (err == nil && (c.ResidentCode != a.ResidentCode || c.Programme != a.Programme)) {
+		fe.Add("certificate", msgCertOther)
+		return fe.Err()
+	} else if err != nil {
+		return err
+	}
+	if !c.EndedOn.IsZero() {
+		fe.Add("certificate", msgCertEnded)
+	}
+	if (a.Kind == AppChange || a.Kind == AppCancel) && !a.EffectiveOn.IsZero() && (a.EffectiveOn.Before(c.ValidFrom) || a.EffectiveOn.After(c.ValidUntil)) {
+		fe.Add("effective_on", msgEffOut)
+	}
+	var pending int
+	if err := q.QueryRow(ctx, `SELECT count(*) FROM pubmed_applications WHERE tenant_code = $1 AND certificate_id = $2 AND status = 'received'`,
+		tenant, a.Certificate).Scan(&pending); err != nil {
+		return store.Translate(err)
+	}
+	if pending > 0 {
+		fe.Add("certificate", msgPending)
+	}
+	return fe.Err()
+}
+
+// KindNames are the Japanese names of the kinds of application.
+var KindNames = map[string]string{AppNew: "新規", AppRenewal: "更新", AppChange: "変更", AppCancel: "取消"}
+
+// ProgrammeNames are the Japanese names of the programmes.
+var ProgrammeNames = map[string]string{Nanbyo: "特定医療費（指定難病）", Shoman: "小児慢性特定疾病医療費"}
+
+// ProposeApplication checks an application as entered by a clerk and
+// returns the maker's proposal: it holds only once a different staff
+// member confirms it (R-ACC-1; ApplyApplication), and is decided after.
+// A refusal is an event naming the wrong fields.
+func (s *Service) ProposeApplication(ctx context.Context, tenant string, in ApplicationInput) (review.Proposal, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
+	const action = "pubmed.application.propose"
+	a, err := s.parse(in)
+	if err == nil {
+		err = s.db.Read(ctx, func(q store.Querier) error { return s.check(ctx, q, tenant, a) })
+	}
+	if err != nil {
+		return review.Proposal{}, s.failed(ctx, tenant, action, subjectOf(strings.TrimSpace(in.ResidentCode)), err)
+	}
+	payload, err := json.Marshal(a)
+	if err != nil {
+		return review.Proposal{}, err
+	}
+	return review.Proposal{Kind: KindApplication, Subject: subjectOf(a.ResidentCode), Payload: payload,
+		Summary: ProgrammeNames[a.Programme] + "の" + KindNames[a.Kind] + "申請（宛名番号 " + a.ResidentCode + "、疾病番号 " + a.DiseaseCode +
+			"、" + a.HealthCentre + " " + Date(a.ReceivedOn) + " 受付）"}, nil
+}
+
+// ApplyApplication records a confirmed application inside the confirming
+// transaction, checked again against the data as it is now; it then
+// waits for its decision.
+func (s *Service) ApplyApplication(ctx context.Context, tx *store.Tx, tenant string, payload []byte) error {
+	var a application
+	if err := json.Unmarshal(payload, &a); err != nil {
+		return errs.Wrap(errs.Internal, err, "pubmed: application proposal")
+	}
+	if err := lockTenant(ctx, tx, tenant); err != nil {
+		return err
+	}
+	if err := s.check(ctx, tx, tenant, a); err != nil {
+		return err
+	}
+	e := tx.Engine()
+	inst, _ := json.Marshal(a.Institutions)
+	var eff, cert any
+	if !a.EffectiveOn.IsZero() {
+		eff = dateArg(e, a.EffectiveOn)
+	}
+	if a.Certificate != 0 {
+		cert = a.Certificate
+	}
+	var id int64
+	if err := tx.QueryRow(ctx, `INSERT INTO pubmed_applications (tenant_code, kind, resident_code, programme, disease_code, category, flags, institutions,
+		health_centre, received_on, effective_on, certificate_id, status, confirmed_at, confirmed_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'received', $13, $14) RETURNING id`,
+		tenant, a.Kind, a.ResidentCode, a.Programme, a.DiseaseCode, a.Category, strings.Join(a.Flags, ","), string(inst), a.HealthCentre,
+		dateArg(e, a.ReceivedOn), eff, cert, s.now().UTC(), actorOf(ctx)).Scan(&id); err != nil {
+		return store.Translate(err)
+	}
+	return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "pubmed.application.receive", Subject: subjectOf(a.ResidentCode), Outcome: audit.OK,
+		Detail: "application=" + strconv.FormatInt(id, 10) + " kind=" + a.Kind + " programme=" + a.Programme + " disease=" + a.DiseaseCode +
+			" received_on=" + Date(a.ReceivedOn)})
+}
+
+// lockTenant serializes the municipality's writers of certificates on
+// PostgreSQL (SQLite has one writer), so that two decisions cannot give
+// one person two certificates or one number twice.
+func lockTenant(ctx context.Context, tx *store.Tx, tenant string) error {
+	if tx.Engine() != store.Postgres {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(21, hashtext($1))`, tenant)
+	return err
+}
+
+// Application is an application as confirmed, with its decision.
+type Application struct {
+	ID           int64     `json:"id"`
+	Kind         string    `json:"kind"`
+	ResidentCode string    `json:"resident_code"`
+	Programme    string    `json:"programme"`
+	DiseaseCode  string    `json:"disease_code"`
+	Category     string    `json:"category"`
+	Flags        []string  `json:"flags"`
+	Institutions []string  `json:"institutions"`
+	HealthCentre string    `json:"health_centre"`
+	ReceivedOn   time.Time `json:"received_on"`
+	EffectiveOn  time.Time `json:"effective_on,omitzero"`
+	Certificate  int64     `json:"certificate,omitempty"`
+	Status       string    `json:"status"`
+	RejectReason string    `json:"reject_reason,omitempty"`
+	ConfirmedAt  time.Time `json:"confirmed_at"`
+	ConfirmedBy  string    `json:"confirmed_by"`
+	DecidedAt    time.Time `json:"decided_at,omitzero"`
+	DecidedBy    string    `json:"decided_by,omitempty"`
+}
+
+const applicationColumns = `id, kind, resident_code, programme, disease_code, category, flags, institutions, health_centre, received_on, effective_on,
+	certificate_id, status, reject_reason, confirmed_at, confirmed_by, decided_at, decided_by`
+
+func scanApplication(row store.Scanner) (Application, error) {
+	var a Application
+	var flags, inst string
+	var eff, decided sql.NullTime
+	var cert sql.NullInt64
+	err := row.Scan(&a.ID, &a.Kind, &a.ResidentCode, &a.Programme, &a.DiseaseCode, &a.Category, &flags, &inst, &a.HealthCentre, &a.ReceivedOn, &eff,
+		&cert, &a.Status, &a.RejectReason, &a.ConfirmedAt, &a.ConfirmedBy, &decided, &a.DecidedBy)
+	if err != nil {
+		return a, err
+	}
+	a.ReceivedOn, a.ConfirmedAt, a.Certificate = dateOnly(a.ReceivedOn), a.ConfirmedAt.UTC(), cert.Int64
+	if eff.Valid {
+		a.EffectiveOn = dateOnly(eff.Time)
+	}
+	if decided.Valid {
+		a.DecidedAt = decided.Time.UTC()
+	}
+	a.Flags = splitFlags(flags)
+	a.Institutions = []string{}
+	json.Unmarshal([]byte(inst), &a.Institutions)
+	return a, nil
+}
+
+func splitFlags(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ",")
+}
+
+func readApplication(ctx context.Context, q store.Querier, tenant string, id int64) (Application, error) {
+	a, err := scanApplication(q.QueryRow(ctx, `SELECT `+applicationColumns+` FROM pubmed_applications WHERE tenant_code = $1 AND id = $2`, tenant, id))
+	return a, store.ScanErr(err, "application "+strconv.FormatInt(id, 10))
+}
+
+// Application reads application id; the read is an event of the
+// recipient. One of another municipality is not found.
+func (s *Service) Application(ctx context.Context, tenant string, id int64) (Application, error) {
+	ctx = store.WithScope(ctx, tenant)
+	var a Application
+	err := s.db.Read(ctx, func(q store.Querier) (err error) {
+		a, err = readApplication(ctx, q, tenant, id)
+		return err
+	})
+	if err != nil {
+		return a, s.failed(ctx, tenant, "pubmed.application.read", audit.Subject{Type: "pubmed_application", ID: strconv.FormatInt(id, 10)}, err)
+	}
+	return a, audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "pubmed.application.read", Subject: subjectOf(a.ResidentCode), Outcome: audit.OK,
+		Detail: "application=" + strconv.FormatInt(id, 10)})
+}
+
+// ApplicationQuery narrows the status list: a health centre, a status
+// ("" for every one), a person.
+type ApplicationQuery struct {
+	HealthCentre string `json:"health_centre"`
+	Status       string `json:"status"`
+	ResidentCode string `json:"resident_code"`
+}
+
+var msgStatus = errs.Message{JA: "状態は 決定待ち・認定・却下 のいずれかです", EN: "the status is one of received, approved, rejected"}
+
+// Applications lists applications, the latest first, a page at a time
+// (R-PUB-1: the status list per health centre). The list is an event.
+func (s *Service) Applications(ctx context.Context, tenant string, q ApplicationQuery, cursor string, limit int) (store.Page[Application], error) {
+	ctx = store.WithScope(ctx, tenant)
+	limit = store.Limit(limit)
+	q.HealthCentre, q.Status, q.ResidentCode = strings.TrimSpace(q.HealthCentre), strings.TrimSpace(q.Status), strings.TrimSpace(q.ResidentCode)
+	var page store.Page[Application]
+	if q.Status != "" && !slices.Contains([]string{StatusReceived, StatusApproved, StatusRejected}, q.Status) {
+		var fe errs.FieldErrors
+		fe.Add("status", msgStatus)
+		return page, fe.Err()
+	}
+	var after int64
+	if ok, err := store.DecodeCursor(cursor, "pubmed.applications", &after); err != nil {
+		return page, err
+	} else if !ok {
+		after = 1<<62 - 1
+	}
+	err := s.db.Read(ctx, func(qr store.Querier) error {
+		rows, err := store.Rows(scanApplication)(qr.Query(ctx, `SELECT `+applicationColumns+` FROM pubmed_applications WHERE tenant_code = $1
+			AND ($2 = '' OR health_centre = $2) AND ($3 = '' OR status = $3) AND ($4 = '' OR resident_code = $4) AND id < $5 ORDER BY id DESC LIMIT $6`,
+			tenant, q.HealthCentre, q.Status, q.ResidentCode, after, limit+1))
+		page = store.PageOf(rows, limit, "pubmed.applications", func(a Application) []any { return []any{a.ID} })
+		return err
+	})
+	if err != nil {
+		return page, err
+	}
+	return page, audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "pubmed.application.list", Subject: audit.Subject{Type: "pubmed_applications", ID: q.HealthCentre},
+		Outcome: audit.OK, Detail: "status=" + q.Status + " shown=" + strconv.Itoa(len(page.Items))})
+}
+
+// CountAwaitingDecision counts the confirmed applications of tenant that
+// wait for their decision, counted in the database.
+func (s *Service) CountAwaitingDecision(ctx context.Context, tenant string) (int, error) {
+	var n int
+	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) error {
+		return q.QueryRow(ctx, `SELECT count(*) FROM pubmed_applications WHERE tenant_code = $1 AND status = 'received'`, tenant).Scan(&n)
+	})
+	return n, err
+}

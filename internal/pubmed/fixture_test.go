@@ -1,0 +1,110 @@
+package pubmed_test
+
+import (
+	"testing"
+	"time"
+
+	"bango/internal/errs"
+	"bango/internal/export"
+	"bango/internal/module"
+	"bango/internal/pubmed"
+	"bango/internal/resident"
+	"bango/internal/review"
+	"bango/internal/store"
+	"bango/internal/testutil"
+	"bango/internal/testutil/testkit"
+)
+
+const (
+	shinjuku = testkit.Shinjuku
+	sapporo  = testkit.Sapporo
+)
+
+// today is the date the tests run on, in Japan.
+var today = time.Date(2026, 12, 2, 12, 0, 0, 0, time.FixedZone("JST", 9*60*60))
+
+type fixture struct {
+	*testkit.Kit
+	residents *resident.Service
+	review    *review.Service
+	pub       *pubmed.Service
+	now       time.Time
+}
+
+func setup(t *testing.T, db *store.DB) *fixture {
+	t.Helper()
+	f := &fixture{Kit: testkit.New(t, db), now: today}
+	f.Municipality(t, shinjuku, "新宿区")
+	f.Municipality(t, sapporo, "札幌市")
+	f.residents = resident.NewService(db, f.Vault, testkit.Quiet)
+	f.review = review.NewService(db, f.Vault, f.Access)
+	var err error
+	if f.pub, err = pubmed.NewService(db, testkit.Quiet); err != nil {
+		t.Fatal(err)
+	}
+	f.pub.SetClock(func() time.Time { return f.now })
+	// The declarations serve installs (cmd/bango/system.go).
+	if err := module.Install([]module.Module{module.Access(f.Access), f.residents.Module(), f.pub.Module()}, f.review,
+		export.NewService(db, f.Access)); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []testkit.Staff{
+		{Login: "clerk", Tenant: shinjuku, Section: "保健所", Patterns: []string{"pubmed-clerk"}},
+		{Login: "checker", Tenant: shinjuku, Section: "保健所", Patterns: []string{"pubmed-checker"}},
+		{Login: "sapporo", Tenant: sapporo, Section: "保健所", Patterns: []string{"pubmed-clerk", "pubmed-checker"}},
+	} {
+		f.Staff(t, s)
+	}
+	for _, code := range []string{"700001", "700002", "700003"} {
+		in := testkit.Person(code, "")
+		in.NameKanji = "試験　" + code
+		testkit.Resident(t, f.residents, shinjuku, in)
+	}
+	in := testkit.Person("800001", "")
+	testkit.Resident(t, f.residents, sapporo, in)
+	return f
+}
+
+// apply has the clerk enter in and the checker confirm it, and returns
+// the application as recorded.
+func (f *fixture) apply(t *testing.T, in pubmed.ApplicationInput) pubmed.Application {
+	t.Helper()
+	p, err := f.pub.ProposeApplication(testutil.As("clerk"), shinjuku, in)
+	if err != nil {
+		t.Fatalf("propose: %v", err)
+	}
+	c, err := f.review.Submit(testutil.As("clerk"), f.User(t, "clerk"), shinjuku, p)
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	if _, err := f.review.Confirm(testutil.As("checker"), f.User(t, "checker"), shinjuku, c.ID, nil); err != nil {
+		t.Fatalf("confirm: %v", err)
+	}
+	page, err := f.pub.Applications(testutil.As("clerk"), shinjuku, pubmed.ApplicationQuery{ResidentCode: in.ResidentCode}, "", 1)
+	if err != nil || len(page.Items) == 0 {
+		t.Fatalf("the confirmed application: %v", err)
+	}
+	return page.Items[0]
+}
+
+// newApplication is a 指定難病 application of 700001 received today.
+func newApplication(code string) pubmed.ApplicationInput {
+	return pubmed.ApplicationInput{Kind: pubmed.AppNew, ResidentCode: code, Programme: pubmed.Nanbyo, DiseaseCode: "6", Category: pubmed.General1,
+		Institutions: []string{"新宿中央病院", "西新宿薬局"}, HealthCentre: "新宿区保健所", ReceivedOn: "2026-11-20"}
+}
+
+// rows counts every public-expense row of every municipality.
+func rows(t *testing.T, db *store.DB) int {
+	t.Helper()
+	total := 0
+	for _, table := range []string{"pubmed_applications", "pubmed_certificates", "pubmed_copayments", "pubmed_cabinets", "pubmed_evidence", "pubmed_evidence_events"} {
+		var n int
+		if err := db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM `+table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		total += n
+	}
+	return total
+}
+
+func isKind(err error, k errs.Kind) bool { return errs.Is(err, k) }
