@@ -21,13 +21,23 @@ const nhiSummary = `National Health Insurance batch work and premium estimates.
               household whose incomes are missing is listed with the reason and
               the others go on. Run again, it records only what changed.
   estimate    a household's premium for --fiscal-year from a --rates file and
-              a --household file (保険料試算, R-NHI-4); stores nothing.`
+              a --household file (保険料試算, R-NHI-4); stores nothing.
+  rates       a municipality's rate tables: import one (confirmed by a
+              second person) or list the versions (R-NHI-4).
+  assess      the yearly premium assessment of --tenant for --fiscal-year
+              (賦課, R-NHI-4); resumable, and re-assesses only what changed.`
 
 // runNHI is "bango nhi".
 func runNHI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	sub, err := subcommand("nhi", args, nhiSummary, stderr, "cost-share", "estimate")
+	sub, err := subcommand("nhi", args, nhiSummary, stderr, "cost-share", "estimate", "rates", "assess")
 	if err != nil {
 		return err
+	}
+	switch sub {
+	case "rates":
+		return runNHIRates(ctx, args[1:], stdout, stderr)
+	case "assess":
+		return runNHIAssess(ctx, args[1:], stdout, stderr)
 	}
 	if sub == "estimate" { // pure calculation: no system to build
 		return runNHIEstimate(ctx, args[1:], stdout, stderr)

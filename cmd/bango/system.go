@@ -24,6 +24,7 @@ import (
 	"bango/internal/module"
 	"bango/internal/monitor"
 	"bango/internal/nhi"
+	"bango/internal/nhi/assess"
 	"bango/internal/notify"
 	"bango/internal/pubmed"
 	"bango/internal/resident"
@@ -44,6 +45,7 @@ type system struct {
 	tenants   *tenant.Service
 	residents *resident.Service
 	nhi       *nhi.Service
+	assess    *assess.Service // NHI premium rate tables and assessment (internal/nhi/assess)
 	pubmed    *pubmed.Service
 	users     *identity.Service
 	access    *access.Service
@@ -60,7 +62,7 @@ type system struct {
 // each declared in its own package (docs/modules.md). A new module is one
 // more entry here.
 func modules(sys *system) []module.Module {
-	return []module.Module{module.Access(sys.access), sys.residents.Module(), sys.nhi.Module(), sys.pubmed.Module()}
+	return []module.Module{module.Access(sys.access), sys.residents.Module(), sys.nhi.Module(), sys.assess.Module(), sys.pubmed.Module()}
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
@@ -156,6 +158,7 @@ func buildSystem(ctx context.Context, cfg *config.Config, log *slog.Logger, db *
 		tenants:   tenant.NewService(db, v),
 		residents: resident.NewService(db, v, log),
 		nhi:       nhi.NewService(db, log),
+		assess:    assess.NewService(db, log),
 		users: identity.NewService(db, v,
 			identity.NewHasherOn(identity.Params{Time: cfg.Argon2Time, MemoryKiB: cfg.Argon2MemoryKiB, Threads: 2},
 				identity.NewSlots(runtime.GOMAXPROCS(0), cfg.Argon2Queue*runtime.GOMAXPROCS(0))),

@@ -61,6 +61,13 @@ var eventMessages = messages{
 	"action.nhi.document.issue":    {"資格確認書等の交付", "Issue of a qualification document"},
 	"action.nhi.document.return":   {"資格確認書等の返還・無効化", "Return or invalidation of a qualification document"},
 	"action.nhi.document.read":     {"資格確認書等の閲覧", "Viewing of qualification documents"},
+	"action.nhi.rates.propose":     {"国保料率表の入力", "Entry of an NHI rate table"},
+	"action.nhi.rates":             {"国保料率表の確定", "NHI rate table confirmed"},
+	"action.nhi.rates.read":        {"国保料率表の閲覧", "Viewing of NHI rate tables"},
+	"action.nhi.revenue":           {"収入の登録（保険料の賦課用）", "Revenue recorded (for the premium)"},
+	"action.nhi.assess":            {"国保保険料の賦課（世帯）", "NHI premium assessed (household)"},
+	"action.nhi.assess.run":        {"国保保険料の年次賦課", "Yearly NHI premium assessment"},
+	"action.nhi.assessment.read":   {"国保保険料の賦課の閲覧", "Viewing of NHI premium assessments"},
 
 	// Public-expense medical care (internal/pubmed).
 	"action.pubmed.application.propose": {"公費負担医療の申請の入力", "Entry of a public-expense care application"},
@@ -69,6 +76,8 @@ var eventMessages = messages{
 	"action.pubmed.application.list":    {"公費負担医療の申請一覧の閲覧", "Viewing of the public-expense care applications list"},
 	"action.pubmed.application.decide":  {"公費負担医療の申請の決定（認定・却下）", "Decision on a public-expense care application"},
 	"action.pubmed.certificate.read":    {"受給者証の閲覧", "Viewing of a recipient certificate"},
+	"action.pubmed.copayment":           {"自己負担上限額管理票への記入", "Co-payment entered on the monthly record"},
+	"action.pubmed.copayment.read":      {"自己負担上限額管理票の閲覧", "Viewing of the monthly co-payment record"},
 
 	// Checks by a second person, exports, the audit log and alerts.
 	"action.review.submit":         {"入力内容の確認依頼", "Entry submitted for checking"},

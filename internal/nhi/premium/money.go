@@ -2,6 +2,7 @@ package premium
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/bits"
 	"strconv"
 	"strings"
@@ -65,3 +66,18 @@ func (r Rate) String() string {
 
 // MarshalJSON writes the rate as a percent string.
 func (r Rate) MarshalJSON() ([]byte, error) { return json.Marshal(r.String()) }
+
+// UnmarshalJSON reads the rate as MarshalJSON writes it, so that a
+// stored breakdown reads back as it was computed.
+func (r *Rate) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, ok := ParseRate(s)
+	if !ok {
+		return fmt.Errorf("rate %q is not a percent with at most four decimals", s)
+	}
+	*r = v
+	return nil
+}

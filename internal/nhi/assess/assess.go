@@ -1,0 +1,95 @@
+// Package assess is the yearly NHI premium assessment (賦課, R-NHI-4) of
+// a municipality: its rate tables of each fiscal year, entered by one
+// person and confirmed by another through the review engine (kind
+// nhi.rates) and never changed once confirmed; its members' revenue of
+// each income year; and the assessment of every household of a fiscal
+// year from the eligibility of internal/nhi, computed by the pure engine
+// internal/nhi/premium and kept with the rate table, rule and income-table
+// versions and the figures it used. A re-assessment keeps the assessment
+// before it and records the difference.
+package assess
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"bango/internal/access"
+	"bango/internal/audit"
+	"bango/internal/errs"
+	"bango/internal/module"
+	"bango/internal/store"
+)
+
+// KindRates is the maker–checker kind of a rate table: a municipality's
+// rates of a fiscal year hold once a second person confirms them.
+const KindRates = "nhi.rates"
+
+// Service keeps rate tables, revenues and assessments.
+type Service struct {
+	db  *store.DB
+	log *slog.Logger
+	now func() time.Time
+}
+
+// NewService returns a Service.
+func NewService(db *store.DB, log *slog.Logger) *Service {
+	return &Service{db: db, log: log, now: time.Now}
+}
+
+// SetClock replaces the clock, for tests.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// Module is what the assessment adds to the engines: the rate table as a
+// kind a checker confirms (R-ACC-1).
+func (s *Service) Module() module.Module {
+	return module.Module{
+		Name:        "nhi.assess",
+		Permissions: []access.Permission{access.NHIRead, access.NHIWrite},
+		Reviews:     []module.Review{{Kind: KindRates, Apply: s.ApplyRates}},
+	}
+}
+
+// jst is the time zone of a municipality's "today".
+var jst = time.FixedZone("JST", 9*60*60)
+
+func (s *Service) thisYear() int { return s.now().In(jst).Year() }
+
+// fiscalYearField checks a fiscal year is one bango can assess: from 2024
+// to the year after this one.
+func (s *Service) fiscalYearField(fe *errs.FieldErrors, fy int) {
+	if fy < 2024 || fy > s.thisYear()+1 {
+		fe.Add("fiscal_year", errs.Message{JA: "2024年度から来年度までの年度（西暦4桁）です", EN: "must be a fiscal year from 2024 to next year"})
+	}
+}
+
+// failed records a refused or failed step as an event of its own, naming
+// the wrong fields but never their values, and returns err.
+func (s *Service) failed(ctx context.Context, tenant, action string, subject audit.Subject, err error) error {
+	detail := "error=" + strings.ReplaceAll(errs.KindOf(err).String(), " ", "_")
+	var names []string
+	seen := map[string]bool{}
+	for _, f := range errs.Fields(err) {
+		if !seen[f.Field] {
+			seen[f.Field] = true
+			names = append(names, f.Field)
+		}
+	}
+	if len(names) > 0 {
+		detail += " fields=" + strings.Join(names, ",")
+	}
+	outcome := audit.Failed
+	if errs.Is(err, errs.NotFound) || errs.Is(err, errs.Forbidden) {
+		outcome = audit.Denied
+	}
+	if aerr := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: outcome, Detail: detail}); aerr != nil {
+		s.log.ErrorContext(ctx, "audit event for a refused step not written", "action", action, "err", aerr)
+	}
+	return err
+}
+
+func actorOf(ctx context.Context) string {
+	a, _ := audit.ActorFrom(ctx)
+	return a.User
+}

@@ -1,0 +1,330 @@
+package assess
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"bango/internal/audit"
+	"bango/internal/errs"
+	"bango/internal/nhi"
+	"bango/internal/nhi/premium"
+	"bango/internal/store"
+)
+
+// Refusal is a household a run could not assess, with the reason.
+type Refusal struct {
+	Household int64    `json:"household"`
+	Fields    []string `json:"fields"`
+	Reason    string   `json:"reason"` // in Japanese, as the field errors say
+	ReasonEN  string   `json:"reason_en"`
+}
+
+// Report is what an assessment run did.
+type Report struct {
+	FiscalYear   int       `json:"fiscal_year"`
+	RateTable    int64     `json:"rate_table"`
+	RatesVersion string    `json:"rates_version"`
+	RulesVersion string    `json:"rules_version"`
+	IncomeTable  string    `json:"income_table_version"`
+	Households   int       `json:"households"` // with an insured member in the year
+	Assessed     int       `json:"assessed"`   // assessed for the first time
+	Reassessed   int       `json:"reassessed"` // whose figures changed: a new assessment, the old one kept
+	Unchanged    int       `json:"unchanged"`  // as assessed before
+	Refused      []Refusal `json:"refused"`
+	Total        int64     `json:"total"`    // the premiums in force of the households assessed, yen
+	Increase     int64     `json:"increase"` // of the re-assessments, yen
+	Decrease     int64     `json:"decrease"`
+}
+
+// batch is how many households one transaction writes: a year's hundreds
+// of thousands do not each wait for a commit, and a run stopped midway
+// keeps what it committed and goes on from there when run again.
+const batch = 200
+
+// basis is what one household is assessed on: the rate table, the rules
+// and the household as the premium engine takes it.
+type basis struct {
+	RateTable   int64             `json:"rate_table"`
+	Rules       string            `json:"rules"`
+	IncomeTable string            `json:"income_table"`
+	Household   premium.Household `json:"household"`
+}
+
+func (b basis) digest() (string, []byte) {
+	in, _ := json.Marshal(b.Household)
+	all, _ := json.Marshal(b)
+	sum := sha256.Sum256(all)
+	return hex.EncodeToString(sum[:]), in
+}
+
+type revenue struct{ salary, pension, other int64 }
+
+type latest struct {
+	seq   int
+	total int64
+	dig   string
+}
+
+var msgNoRevenue = func(codes []string) errs.Message {
+	return errs.Message{JA: "所得（収入）の申告がありません（" + strings.Join(codes, "、") + "）。" + "収入を登録してから賦課し直してください",
+		EN: "no revenue is recorded for " + strings.Join(codes, ", ") + ": record it, then run the assessment again"}
+}
+
+// household turns an eligibility year of a household into the premium
+// engine's household: each insured member with the months in it, the
+// head (insured or not: 擬制世帯主), and everyone's revenue of the income
+// year. A member or head without revenue is a refusal naming them.
+func household(fy int, y nhi.YearHousehold, rev map[string]revenue) (premium.Household, error) {
+	start := time.Date(fy, time.April, 1, 0, 0, 0, 0, time.UTC)
+	var h premium.Household
+	var missing []string
+	add := func(m premium.Member) {
+		r, ok := rev[m.ID]
+		if !ok {
+			missing = append(missing, m.ID)
+		}
+		m.SalaryRevenue, m.PensionRevenue, m.OtherIncome = r.salary, r.pension, r.other
+		h.Members = append(h.Members, m)
+	}
+	headIn := false
+	for _, m := range y.Members {
+		pm := premium.Member{ID: m.ResidentCode, Head: m.ResidentCode == y.Head, Insured: true, BirthDate: nhi.Date(m.BirthDate)}
+		if m.From.After(start) {
+			pm.AcquiredOn = nhi.Date(m.From)
+		}
+		pm.LostOn = nhi.Date(m.Until)
+		headIn = headIn || pm.Head
+		add(pm)
+	}
+	if !headIn && y.Head != "" {
+		add(premium.Member{ID: y.Head, Head: true, BirthDate: nhi.Date(y.HeadBirth)})
+	}
+	if len(missing) > 0 {
+		var fe errs.FieldErrors
+		fe.Add("revenue", msgNoRevenue(missing))
+		return h, fe.Err()
+	}
+	return h, nil
+}
+
+// Assess assesses every household of tenant with an insured member in
+// fiscal year fy (R-NHI-4): from the eligibility of the year (internal/nhi),
+// the members' revenue of the income year and the rate table in force, by
+// the premium engine. A household assessed before on the same figures is
+// left as it is; one whose household, revenue or rate table changed is
+// re-assessed, the assessment before it kept and the difference recorded.
+// A household that cannot be assessed (revenue missing) is listed with the
+// reason and the others go on. progress, when not nil, is told how many
+// households are done of how many after each batch.
+func (s *Service) Assess(ctx context.Context, tenant string, fy int, progress func(done, total int)) (Report, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
+	const action = "nhi.assess.run"
+	r := Report{FiscalYear: fy, Refused: []Refusal{}}
+	subject := audit.Subject{Type: "nhi_assessment_run", ID: strconv.Itoa(fy)}
+	var fe errs.FieldErrors
+	s.fiscalYearField(&fe, fy)
+	if err := fe.Err(); err != nil {
+		return r, s.failed(ctx, tenant, action, subject, err)
+	}
+	rules, err := premium.LoadRules(fy)
+	if err != nil {
+		return r, s.failed(ctx, tenant, action, subject, err)
+	}
+	e := s.db.Engine()
+	var (
+		rates  RateVersion
+		years  []nhi.YearHousehold
+		rev    = map[string]revenue{}
+		before = map[int64]latest{}
+	)
+	err = s.db.Read(ctx, func(q store.Querier) (err error) {
+		if err := store.TenantExists(ctx, q, tenant); err != nil {
+			return err
+		}
+		if rates, err = ratesInForce(ctx, q, tenant, fy); err != nil {
+			return err
+		}
+		if years, err = nhi.HouseholdsOfYear(ctx, q, e, tenant, fy, 0); err != nil {
+			return err
+		}
+		if err := readRevenues(ctx, q, tenant, rules.IncomeYear, rev); err != nil {
+			return err
+		}
+		return readLatest(ctx, q, tenant, fy, 0, before)
+	})
+	if err != nil {
+		return r, s.failed(ctx, tenant, action, subject, err)
+	}
+	r.RateTable, r.RatesVersion, r.RulesVersion, r.IncomeTable = rates.ID, rates.Version, rules.Version, rules.Income.Version
+	r.Households = len(years)
+	now, by := s.now().UTC(), actorOf(ctx)
+	for lo := 0; lo < len(years); lo += batch {
+		if progress != nil {
+			progress(lo, len(years))
+		}
+		part := years[lo:min(lo+batch, len(years))]
+		var writes []assessmentRow
+		for _, y := range part {
+			row, ref, err := s.compute(fy, y, rates, rules, rev, before[y.ID])
+			switch {
+			case ref != nil:
+				r.Refused = append(r.Refused, *ref)
+			case err != nil:
+				return r, s.failed(ctx, tenant, action, subject, err)
+			case row == nil:
+				r.Unchanged++
+				r.Total += before[y.ID].total
+			default:
+				writes = append(writes, *row)
+			}
+		}
+		if len(writes) == 0 {
+			continue
+		}
+		err := s.db.Transact(ctx, func(tx *store.Tx) error {
+			for _, w := range writes {
+				if err := w.insert(ctx, tx, tenant, fy, now, by); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return r, s.failed(ctx, tenant, action, subject, err)
+		}
+		for _, w := range writes {
+			r.Total += w.total
+			if w.seq == 1 {
+				r.Assessed++
+				continue
+			}
+			r.Reassessed++
+			if d := w.total - w.previous.Int64; d > 0 {
+				r.Increase += d
+			} else {
+				r.Decrease -= d
+			}
+		}
+	}
+	if progress != nil {
+		progress(len(years), len(years))
+	}
+	detail := "fiscal_year=" + strconv.Itoa(fy) + " rate_table=" + strconv.FormatInt(rates.ID, 10) + " rules=" + rules.Version +
+		" households=" + strconv.Itoa(r.Households) + " assessed=" + strconv.Itoa(r.Assessed) + " reassessed=" + strconv.Itoa(r.Reassessed) +
+		" unchanged=" + strconv.Itoa(r.Unchanged) + " refused=" + strconv.Itoa(len(r.Refused))
+	if err := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: audit.OK, Detail: detail}); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// compute assesses one household: nil row when its figures are those of
+// its latest assessment, a refusal when it cannot be assessed.
+func (s *Service) compute(fy int, y nhi.YearHousehold, rates RateVersion, rules premium.Rules, rev map[string]revenue, prev latest) (*assessmentRow, *Refusal, error) {
+	refuse := func(err error) (*assessmentRow, *Refusal, error) {
+		fs := errs.Fields(err)
+		if len(fs) == 0 {
+			return nil, nil, err
+		}
+		ref := &Refusal{Household: y.ID}
+		for _, f := range fs {
+			ref.Fields = append(ref.Fields, f.Field)
+			ref.Reason += f.Reason.JA + "。"
+			ref.ReasonEN += f.Field + ": " + f.Reason.EN + ". "
+		}
+		ref.ReasonEN = strings.TrimSpace(ref.ReasonEN)
+		return nil, ref, nil
+	}
+	h, err := household(fy, y, rev)
+	if err != nil {
+		return refuse(err)
+	}
+	b := basis{RateTable: rates.ID, Rules: rules.Version, IncomeTable: rules.Income.Version, Household: h}
+	dig, in := b.digest()
+	if prev.seq > 0 && prev.dig == dig {
+		return nil, nil, nil
+	}
+	res, err := premium.Estimate(fy, h, rates.Table, rules)
+	if err != nil {
+		return refuse(err)
+	}
+	out, err := json.Marshal(res)
+	if err != nil {
+		return nil, nil, err
+	}
+	row := &assessmentRow{household: y.ID, seq: prev.seq + 1, rates: rates, rules: rules.Version, income: rules.Income.Version,
+		digest: dig, input: in, result: out, total: res.Total}
+	if prev.seq > 0 {
+		row.previous = sql.NullInt64{Int64: prev.total, Valid: true}
+	}
+	return row, nil, nil
+}
+
+type assessmentRow struct {
+	household     int64
+	seq           int
+	rates         RateVersion
+	rules, income string
+	digest        string
+	input, result []byte
+	total         int64
+	previous      sql.NullInt64
+}
+
+func (w assessmentRow) insert(ctx context.Context, tx *store.Tx, tenant string, fy int, now time.Time, by string) error {
+	diff := w.total - w.previous.Int64
+	var id int64
+	if err := tx.QueryRow(ctx, `INSERT INTO nhi_assessments (tenant_code, fiscal_year, household_id, seq, rate_table_id, rates_version, rules_version,
+		income_table_version, input_digest, input, result, total, previous_total, difference, assessed_at, assessed_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
+		tenant, fy, w.household, w.seq, w.rates.ID, w.rates.Version, w.rules, w.income, w.digest, string(w.input), string(w.result),
+		w.total, w.previous, diff, now, by).Scan(&id); err != nil {
+		return store.Translate(err)
+	}
+	detail := "fiscal_year=" + strconv.Itoa(fy) + " assessment=" + strconv.FormatInt(id, 10) + " seq=" + strconv.Itoa(w.seq) +
+		" rates=" + w.rates.Version + " rules=" + w.rules + " income_table=" + w.income + " total=" + strconv.FormatInt(w.total, 10)
+	if w.previous.Valid {
+		detail += " previous=" + strconv.FormatInt(w.previous.Int64, 10) + " difference=" + strconv.FormatInt(diff, 10)
+	}
+	return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "nhi.assess", Subject: householdSubject(w.household), Outcome: audit.OK, Detail: detail})
+}
+
+func householdSubject(hh int64) audit.Subject {
+	return audit.Subject{Type: "nhi_household", ID: strconv.FormatInt(hh, 10)}
+}
+
+// readRevenues fills rev with the revenue in force of income year y of
+// every person of tenant: the latest entry of each.
+func readRevenues(ctx context.Context, q store.Querier, tenant string, y int, rev map[string]revenue) error {
+	return store.Each(func(row store.Scanner) error {
+		var code string
+		var r revenue
+		if err := row.Scan(&code, &r.salary, &r.pension, &r.other); err != nil {
+			return err
+		}
+		rev[code] = r // in id order: the latest stays
+		return nil
+	})(q.Query(ctx, `SELECT resident_code, salary_revenue, pension_revenue, other_income FROM nhi_revenues
+		WHERE tenant_code = $1 AND income_year = $2 ORDER BY resident_code, id`, tenant, y))
+}
+
+// readLatest fills m with the latest assessment of fiscal year fy of each
+// household of tenant (only household hh when not 0).
+func readLatest(ctx context.Context, q store.Querier, tenant string, fy int, hh int64, m map[int64]latest) error {
+	return store.Each(func(row store.Scanner) error {
+		var id int64
+		var l latest
+		if err := row.Scan(&id, &l.seq, &l.total, &l.dig); err != nil {
+			return err
+		}
+		m[id] = l // in seq order: the latest stays
+		return nil
+	})(q.Query(ctx, `SELECT household_id, seq, total, input_digest FROM nhi_assessments
+		WHERE tenant_code = $1 AND fiscal_year = $2 AND ($3 = 0 OR household_id = $3) ORDER BY household_id, seq`, tenant, fy, hh))
+}
