@@ -42,7 +42,10 @@ var commands = map[string]command{
 	"dbwatch":  {"database-connection monitoring: allow, list, sample, report", runDBWatch},
 	"bench":    {"measure speed against a baseline: import", runBench},
 	"nhi":      {"National Health Insurance: cost-share (batch), estimate (a premium)", runNHI},
+	"linkage":  {"data linkage files: import, history, partner", runLinkage},
 	"version":  {"print the version", runVersion},
+
+	"jpki-standin-ca": {"a certification authority standing in for J-LIS (JPKI issuance over mutual TLS)", runJPKIStandin},
 }
 
 func main() {

@@ -1,0 +1,498 @@
+// Package standin is a certification authority that stands in for J-LIS
+// behind the boundary of docs/jpki.md, so that issuance and revocation run
+// end to end in tests and in the demo (`bango jpki-standin-ca`). It is a
+// real X.509 CA with its own keys: a root, which is the trust anchor bango
+// is configured with; an issuing CA under it that signs the card's
+// certificates; and a TLS server certificate and a client certificate for
+// bango under the root, for mutual TLS (R-LNK-3).
+//
+// It keeps what a CA keeps — the certificates it issued and revoked — in
+// memory; the real J-LIS interface replaces it behind the same boundary.
+package standin
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"bango/internal/durable"
+	"bango/internal/jpki"
+)
+
+// Options change how the CA behaves.
+type Options struct {
+	// Lifetime of an issued certificate; 0 means five years (the card's
+	// certificates last until the fifth birthday after issuance).
+	Lifetime time.Duration
+	Policy   jpki.KeyPolicy // zero means jpki.DefaultKeyPolicy
+	Hosts    []string       // names and addresses of the server certificate, beside localhost
+}
+
+// CA is the stand-in certification authority.
+type CA struct {
+	root       *x509.Certificate
+	rootKey    crypto.Signer
+	issuing    *x509.Certificate
+	issuingKey crypto.Signer
+	server     tls.Certificate
+	client     tls.Certificate
+	lifetime   time.Duration
+	policy     jpki.KeyPolicy
+	now        func() time.Time
+
+	served atomic.Int64
+
+	mu     sync.Mutex
+	issued map[string]*Record // by serial, hexadecimal
+
+	// For tests of bango's side of the boundary (SetDelay, SetTamper).
+	delay  time.Duration
+	tamper func(jpki.IssueRequest, *jpki.IssueResponse)
+}
+
+// SetDelay holds every answer back by d, for tests of a CA that does not
+// answer in time.
+func (ca *CA) SetDelay(d time.Duration) {
+	ca.mu.Lock()
+	defer ca.mu.Unlock()
+	ca.delay = d
+}
+
+// SetTamper has fn change every answer after signing, for tests of a CA
+// whose answer does not match the request; nil stops it.
+func (ca *CA) SetTamper(fn func(jpki.IssueRequest, *jpki.IssueResponse)) {
+	ca.mu.Lock()
+	defer ca.mu.Unlock()
+	ca.tamper = fn
+}
+
+// Record is what the CA keeps of a certificate it issued.
+type Record struct {
+	Serial       string
+	Municipality string
+	Kind         jpki.Kind
+	NotBefore    time.Time
+	NotAfter     time.Time
+	RevokedAt    time.Time
+	Reason       string
+}
+
+// Files are the stand-in's files in its folder.
+type Files struct {
+	Root, RootKey, Issuing, IssuingKey, Server, ServerKey, Client, ClientKey string
+}
+
+// FilesIn returns the files kept in dir.
+func FilesIn(dir string) Files {
+	j := func(n string) string { return filepath.Join(dir, n) }
+	return Files{Root: j("root.crt"), RootKey: j("root.key"), Issuing: j("issuing.crt"), IssuingKey: j("issuing.key"),
+		Server: j("server.crt"), ServerKey: j("server.key"), Client: j("bango-client.crt"), ClientKey: j("bango-client.key")}
+}
+
+// New makes a CA with fresh keys, kept in memory only.
+func New(opts Options) (*CA, error) {
+	ca := &CA{issued: map[string]*Record{}, now: time.Now}
+	ca.setOptions(opts)
+	now := ca.now()
+	var err error
+	if ca.rootKey, err = newKey(); err != nil {
+		return nil, err
+	}
+	if ca.root, err = sign(&x509.Certificate{
+		Subject:   pkix.Name{CommonName: "bango JPKI stand-in root CA"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(20, 0, 0),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}, nil, ca.rootKey.Public(), ca.rootKey); err != nil {
+		return nil, err
+	}
+	if ca.issuingKey, err = newKey(); err != nil {
+		return nil, err
+	}
+	if ca.issuing, err = sign(&x509.Certificate{
+		Subject:   pkix.Name{CommonName: "bango JPKI stand-in issuing CA (署名用・利用者証明用)"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(15, 0, 0),
+		IsCA: true, BasicConstraintsValid: true, MaxPathLenZero: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}, ca.root, ca.issuingKey.Public(), ca.rootKey); err != nil {
+		return nil, err
+	}
+	dns, ips := hosts(opts.Hosts)
+	if ca.server, err = ca.leaf(pkix.Name{CommonName: "bango JPKI stand-in CA endpoint"}, x509.ExtKeyUsageServerAuth, dns, ips); err != nil {
+		return nil, err
+	}
+	if ca.client, err = ca.leaf(pkix.Name{CommonName: "bango (municipal window)"}, x509.ExtKeyUsageClientAuth, nil, nil); err != nil {
+		return nil, err
+	}
+	return ca, nil
+}
+
+func (ca *CA) setOptions(opts Options) {
+	ca.lifetime = opts.Lifetime
+	if ca.lifetime == 0 {
+		ca.lifetime = 5 * 365 * 24 * time.Hour
+	}
+	ca.policy = opts.Policy
+	if len(ca.policy.RSABits) == 0 {
+		ca.policy = jpki.DefaultKeyPolicy
+	}
+}
+
+// Ensure loads the CA kept in dir, making it (mode 0700, keys 0600) when
+// dir holds none.
+func Ensure(dir string, opts Options) (ca *CA, created bool, err error) {
+	f := FilesIn(dir)
+	if _, err := os.Stat(f.Root); errors.Is(err, fs.ErrNotExist) {
+		ca, err := New(opts)
+		if err != nil {
+			return nil, false, err
+		}
+		return ca, true, ca.Save(dir)
+	}
+	ca = &CA{issued: map[string]*Record{}, now: time.Now}
+	ca.setOptions(opts)
+	if ca.root, ca.rootKey, err = loadPair(f.Root, f.RootKey); err != nil {
+		return nil, false, err
+	}
+	if ca.issuing, ca.issuingKey, err = loadPair(f.Issuing, f.IssuingKey); err != nil {
+		return nil, false, err
+	}
+	if ca.server, err = tls.LoadX509KeyPair(f.Server, f.ServerKey); err != nil {
+		return nil, false, fmt.Errorf("standin: %w", err)
+	}
+	if ca.client, err = tls.LoadX509KeyPair(f.Client, f.ClientKey); err != nil {
+		return nil, false, fmt.Errorf("standin: %w", err)
+	}
+	return ca, false, nil
+}
+
+// Save writes the CA's certificates and keys into dir.
+func (ca *CA) Save(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f := FilesIn(dir)
+	writes := []struct {
+		path string
+		cert []byte
+		key  crypto.Signer
+	}{
+		{f.Root, ca.root.Raw, nil}, {f.RootKey, nil, ca.rootKey},
+		{f.Issuing, ca.issuing.Raw, nil}, {f.IssuingKey, nil, ca.issuingKey},
+		{f.Server, ca.server.Certificate[0], nil}, {f.ServerKey, nil, ca.server.PrivateKey.(crypto.Signer)},
+		{f.Client, ca.client.Certificate[0], nil}, {f.ClientKey, nil, ca.client.PrivateKey.(crypto.Signer)},
+	}
+	for _, w := range writes {
+		if w.key != nil {
+			der, err := x509.MarshalPKCS8PrivateKey(w.key)
+			if err != nil {
+				return err
+			}
+			if err := durable.WriteFile(w.path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := durable.WriteFile(w.path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: w.cert}), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Root is the trust anchor bango is configured with.
+func (ca *CA) Root() *x509.Certificate { return ca.root }
+
+// Issuing is the CA certificate that signs the card's certificates.
+func (ca *CA) Issuing() *x509.Certificate { return ca.issuing }
+
+// ClientCertificate is bango's certificate for mutual TLS.
+func (ca *CA) ClientCertificate() tls.Certificate { return ca.client }
+
+// Served counts the requests that reached the CA's handlers.
+func (ca *CA) Served() int64 { return ca.served.Load() }
+
+// Lookup returns what the CA keeps of the certificate serial.
+func (ca *CA) Lookup(serial string) (Record, bool) {
+	ca.mu.Lock()
+	defer ca.mu.Unlock()
+	r, ok := ca.issued[strings.ToLower(serial)]
+	if !ok {
+		return Record{}, false
+	}
+	return *r, true
+}
+
+// TLSConfig is the server side of mutual TLS: the CA's server
+// certificate, and only clients with a certificate from its root.
+func (ca *CA) TLSConfig() *tls.Config {
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.root)
+	return &tls.Config{
+		Certificates: []tls.Certificate{ca.server},
+		ClientAuth:   tls.RequireAndVerifyClientCert,
+		ClientCAs:    pool,
+		MinVersion:   tls.VersionTLS13,
+	}
+}
+
+// Handler serves the boundary's messages.
+func (ca *CA) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/certificates", func(w http.ResponseWriter, r *http.Request) {
+		var req jpki.IssueRequest
+		if !ca.read(w, r, &req) {
+			return
+		}
+		resp, refusal := ca.Sign(req)
+		if refusal != nil {
+			answer(w, http.StatusUnprocessableEntity, refusal)
+			return
+		}
+		ca.mu.Lock()
+		tamper := ca.tamper
+		ca.mu.Unlock()
+		if tamper != nil {
+			tamper(req, &resp)
+		}
+		answer(w, http.StatusOK, resp)
+	})
+	mux.HandleFunc("POST /v1/revocations", func(w http.ResponseWriter, r *http.Request) {
+		var req jpki.RevokeRequest
+		if !ca.read(w, r, &req) {
+			return
+		}
+		resp, refusal := ca.Revoke(req)
+		if refusal != nil {
+			answer(w, http.StatusUnprocessableEntity, refusal)
+			return
+		}
+		answer(w, http.StatusOK, resp)
+	})
+	return mux
+}
+
+func (ca *CA) read(w http.ResponseWriter, r *http.Request, into any) bool {
+	ca.served.Add(1)
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(into); err != nil {
+		answer(w, http.StatusBadRequest, jpki.Refusal{Code: jpki.RefusedMalformed,
+			JA: "要求電文を読み取れません", EN: "the request message cannot be read: " + err.Error()})
+		return false
+	}
+	// Reading to the end lets the server notice a client that hangs up.
+	io.Copy(io.Discard, r.Body)
+	ca.mu.Lock()
+	delay := ca.delay
+	ca.mu.Unlock()
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return false
+		}
+	}
+	return true
+}
+
+func answer(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+var (
+	municipality = regexp.MustCompile(`^[0-9]{6}$`)
+	sexes        = map[string]bool{"1": true, "2": true}
+)
+
+// Sign checks an issuance request and signs its certificate: the work of
+// the CA alone, which `bango bench jpki` takes as the floor.
+func (ca *CA) Sign(req jpki.IssueRequest) (jpki.IssueResponse, *jpki.Refusal) {
+	refuse := func(code, ja, en string) (jpki.IssueResponse, *jpki.Refusal) {
+		return jpki.IssueResponse{}, &jpki.Refusal{RequestID: req.RequestID, Code: code, JA: ja, EN: en}
+	}
+	if req.RequestID == "" || !municipality.MatchString(req.Municipality) {
+		return refuse(jpki.RefusedMalformed, "要求番号または団体コードがありません", "request_id or municipality missing")
+	}
+	if _, err := time.Parse(time.DateOnly, req.ApplicationDate); err != nil {
+		return refuse(jpki.RefusedMalformed, "申請日が日付ではありません", "application_date is not a date")
+	}
+	switch {
+	case !req.Kind.Valid():
+		return refuse(jpki.RefusedKind, "証明書の種類が不明です", "unknown kind")
+	case req.Kind == jpki.Authentication && req.Applicant != nil:
+		return refuse(jpki.RefusedKind, "利用者証明用電子証明書に個人の情報は記載しません", "an authentication certificate carries no personal item")
+	case req.Kind == jpki.Signature && !validItems(req.Applicant):
+		return refuse(jpki.RefusedItems, "署名用電子証明書の記載事項（氏名・住所・生年月日・性別）が不足または不正です", "the applicant's items are missing or malformed")
+	}
+	csr, err := x509.ParseCertificateRequest(req.CSR)
+	if err != nil || csr.CheckSignature() != nil {
+		return refuse(jpki.RefusedCSR, "証明書発行要求の署名を検証できません", "the certificate request does not verify")
+	}
+	if err := ca.policy.Check(csr.PublicKey); err != nil {
+		return refuse(jpki.RefusedCSR, "受け付けない鍵の種類または長さです", err.Error())
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		return refuse(jpki.RefusedMalformed, "内部エラー", err.Error())
+	}
+	serial.SetBit(serial, 126, 1) // a fixed length, so that the serial is always 32 hex digits
+	now := ca.now().Truncate(time.Second)
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: serial.Text(16)},
+		NotBefore:             now,
+		NotAfter:              now.Add(ca.lifetime),
+		BasicConstraintsValid: true,
+	}
+	if req.Kind == jpki.Signature {
+		items, err := jpki.MarshalItems(*req.Applicant)
+		if err != nil {
+			return refuse(jpki.RefusedItems, "記載事項を符号化できません", err.Error())
+		}
+		tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment
+		tmpl.Policies = []x509.OID{mustOID(jpki.OIDPolicySignature)}
+		tmpl.ExtraExtensions = []pkix.Extension{{Id: jpki.OIDItems, Value: items}}
+	} else {
+		tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+		tmpl.Policies = []x509.OID{mustOID(jpki.OIDPolicyAuthentication)}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.issuing, csr.PublicKey, ca.issuingKey)
+	if err != nil {
+		return refuse(jpki.RefusedCSR, "証明書を作成できません", err.Error())
+	}
+	ca.mu.Lock()
+	ca.issued[serial.Text(16)] = &Record{Serial: serial.Text(16), Municipality: req.Municipality, Kind: req.Kind,
+		NotBefore: tmpl.NotBefore, NotAfter: tmpl.NotAfter}
+	ca.mu.Unlock()
+	return jpki.IssueResponse{RequestID: req.RequestID, Certificate: der, Chain: [][]byte{ca.issuing.Raw}}, nil
+}
+
+func validItems(it *jpki.Items) bool {
+	if it == nil || strings.TrimSpace(it.Name) == "" || strings.TrimSpace(it.Address) == "" || !sexes[it.Sex] {
+		return false
+	}
+	_, err := time.Parse(time.DateOnly, it.BirthDate)
+	return err == nil
+}
+
+// Revoke revokes a certificate the CA issued for the same municipality.
+func (ca *CA) Revoke(req jpki.RevokeRequest) (jpki.RevokeResponse, *jpki.Refusal) {
+	ca.mu.Lock()
+	defer ca.mu.Unlock()
+	r, ok := ca.issued[strings.ToLower(req.Serial)]
+	if !ok || r.Municipality != req.Municipality {
+		return jpki.RevokeResponse{}, &jpki.Refusal{RequestID: req.RequestID, Code: jpki.RefusedUnknown,
+			JA: "この団体が発行した証明書ではありません", EN: "no certificate with that serial was issued for the municipality"}
+	}
+	switch req.Reason {
+	case jpki.RevokeLost, jpki.RevokeChanged, jpki.RevokeOther:
+	default:
+		return jpki.RevokeResponse{}, &jpki.Refusal{RequestID: req.RequestID, Code: jpki.RefusedMalformed,
+			JA: "失効の理由が不明です", EN: "unknown reason"}
+	}
+	if r.RevokedAt.IsZero() {
+		r.RevokedAt, r.Reason = ca.now().UTC().Truncate(time.Second), req.Reason
+	}
+	return jpki.RevokeResponse{RequestID: req.RequestID, Serial: r.Serial, RevokedAt: r.RevokedAt}, nil
+}
+
+func (ca *CA) leaf(subject pkix.Name, usage x509.ExtKeyUsage, dns []string, ips []net.IP) (tls.Certificate, error) {
+	key, err := newKey()
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	now := ca.now()
+	cert, err := sign(&x509.Certificate{
+		Subject: subject, NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(2, 0, 0),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage}, BasicConstraintsValid: true,
+		DNSNames: dns, IPAddresses: ips,
+	}, ca.root, key.Public(), ca.rootKey)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}, nil
+}
+
+func hosts(extra []string) ([]string, []net.IP) {
+	dns := []string{"localhost"}
+	ips := []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
+	for _, h := range extra {
+		if ip := net.ParseIP(h); ip != nil {
+			ips = append(ips, ip)
+		} else if h != "" {
+			dns = append(dns, h)
+		}
+	}
+	return dns, ips
+}
+
+func newKey() (crypto.Signer, error) { return ecdsa.GenerateKey(elliptic.P256(), rand.Reader) }
+
+func sign(tmpl, parent *x509.Certificate, pub crypto.PublicKey, key crypto.Signer) (*x509.Certificate, error) {
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		return nil, err
+	}
+	tmpl.SerialNumber = serial
+	if parent == nil {
+		parent = tmpl
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, key)
+	if err != nil {
+		return nil, fmt.Errorf("standin: sign %s: %w", tmpl.Subject.CommonName, err)
+	}
+	return x509.ParseCertificate(der)
+}
+
+func loadPair(certFile, keyFile string) (*x509.Certificate, crypto.Signer, error) {
+	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("standin: %w", err)
+	}
+	cert, err := x509.ParseCertificate(pair.Certificate[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	return cert, pair.PrivateKey.(crypto.Signer), nil
+}
+
+func mustOID(o asn1.ObjectIdentifier) x509.OID {
+	ints := make([]uint64, len(o))
+	for i, n := range o {
+		ints[i] = uint64(n)
+	}
+	oid, err := x509.OIDFromInts(ints)
+	if err != nil {
+		panic(err)
+	}
+	return oid
+}
+
+// ClientConfig is the configuration bango needs to reach this CA at url:
+// its root as the trust anchor and the client certificate it made.
+func (ca *CA) ClientConfig(url string) jpki.ClientConfig {
+	return jpki.ClientConfig{URL: url, Anchor: ca.root, Client: ca.client}
+}

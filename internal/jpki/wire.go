@@ -1,0 +1,147 @@
+// Package jpki issues and revokes the electronic certificates of the My
+// Number card (公的個人認証, R-JPKI-1, R-JPKI-2) at the window of the
+// resident-records section: the signature certificate (署名用電子証明書),
+// which carries the basic four items and the alias, and the user
+// authentication certificate (利用者証明用電子証明書), which carries no
+// personal item.
+//
+// The certification authority (J-LIS) is on the other side of a network
+// boundary: bango sends it documented JSON messages over HTTPS with mutual
+// TLS (R-LNK-3; docs/jpki.md), and the CA's address and trust anchor are
+// configuration. `bango jpki-standin-ca` (package standin) is a real X.509
+// CA behind the same boundary for tests and the demo.
+//
+// What is sent and received is held only while an issuance is processed,
+// sealed in one short-lived work record that is destroyed in the same
+// transaction as the outcome is recorded; what remains is an audit event
+// with the outcome, serial number and validity and no personal item.
+package jpki
+
+import (
+	"encoding/asn1"
+	"fmt"
+	"time"
+)
+
+// Kind is the kind of certificate.
+type Kind string
+
+// The two certificates of the My Number card.
+const (
+	Signature      Kind = "signature"      // 署名用電子証明書: basic four items and alias
+	Authentication Kind = "authentication" // 利用者証明用電子証明書: no personal item
+)
+
+// Kinds lists the kinds in the order a form offers them.
+var Kinds = []Kind{Signature, Authentication}
+
+// Valid reports whether k is a known kind.
+func (k Kind) Valid() bool { return k == Signature || k == Authentication }
+
+// Items are the applicant's items a signature certificate carries
+// (R-JPKI-1): the basic four items and the alias (通称).
+type Items struct {
+	Name      string `json:"name"`
+	Alias     string `json:"alias,omitempty"`
+	Address   string `json:"address"`
+	BirthDate string `json:"birth_date"` // YYYY-MM-DD
+	Sex       string `json:"sex"`        // 1 male, 2 female, as in the resident register
+}
+
+// IssueRequest is what bango sends to POST /v1/certificates. Applicant is
+// present for a signature certificate and absent for an authentication
+// certificate, which carries no personal item.
+type IssueRequest struct {
+	RequestID       string `json:"request_id"`   // bango's work record; echoed in the answer
+	Municipality    string `json:"municipality"` // 団体コード of the issuing window
+	Kind            Kind   `json:"kind"`
+	Applicant       *Items `json:"applicant,omitempty"`
+	ApplicationDate string `json:"application_date"` // YYYY-MM-DD, in Japan
+	CSR             []byte `json:"csr"`              // PKCS#10, DER (base64 in JSON)
+}
+
+// IssueResponse is the CA's answer to an issuance.
+type IssueResponse struct {
+	RequestID   string   `json:"request_id"`
+	Certificate []byte   `json:"certificate"` // DER
+	Chain       [][]byte `json:"chain"`       // the issuing CA certificates up to, not including, the trust anchor
+}
+
+// RevokeRequest is what bango sends to POST /v1/revocations.
+type RevokeRequest struct {
+	RequestID    string `json:"request_id"`
+	Municipality string `json:"municipality"`
+	Serial       string `json:"serial"` // hexadecimal
+	Reason       string `json:"reason"` // RevokeLost, RevokeChanged, RevokeOther
+}
+
+// Revocation reasons.
+const (
+	RevokeLost    = "lost"          // 紛失
+	RevokeChanged = "items_changed" // 基本4情報の変更（署名用）
+	RevokeOther   = "other"
+)
+
+// RevokeResponse is the CA's answer to a revocation.
+type RevokeResponse struct {
+	RequestID string    `json:"request_id"`
+	Serial    string    `json:"serial"`
+	RevokedAt time.Time `json:"revoked_at"`
+}
+
+// Refusal is the CA's answer when it refuses a request (HTTP 4xx), with a
+// machine code and its reason in Japanese and English.
+type Refusal struct {
+	RequestID string `json:"request_id"`
+	Code      string `json:"code"`
+	JA        string `json:"ja"`
+	EN        string `json:"en"`
+}
+
+// Refusal codes.
+const (
+	RefusedCSR       = "csr_invalid"    // signature, key type or size
+	RefusedItems     = "items_invalid"  // missing or malformed applicant items
+	RefusedKind      = "kind_invalid"   // unknown kind, or items sent for an authentication certificate
+	RefusedUnknown   = "serial_unknown" // revocation of a certificate the CA did not issue
+	RefusedMalformed = "malformed"      // the message itself
+)
+
+// The stand-in's object identifiers are under IANA's enterprise number for
+// examples and documentation (32473, RFC 5612), which nobody else uses;
+// the real J-LIS profile has its own.
+var (
+	// OIDItems is the extension that carries the applicant's items in a
+	// signature certificate.
+	OIDItems = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 32473, 22, 1}
+	// OIDPolicySignature and OIDPolicyAuthentication are the certificate
+	// policies that tell the kinds apart.
+	OIDPolicySignature      = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 32473, 22, 2, 1}
+	OIDPolicyAuthentication = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 32473, 22, 2, 2}
+)
+
+type itemsASN1 struct {
+	Name      string `asn1:"utf8"`
+	Alias     string `asn1:"utf8"`
+	Address   string `asn1:"utf8"`
+	BirthDate string `asn1:"utf8"`
+	Sex       string `asn1:"utf8"`
+}
+
+// MarshalItems encodes the items for the OIDItems extension.
+func MarshalItems(it Items) ([]byte, error) {
+	return asn1.Marshal(itemsASN1(it))
+}
+
+// UnmarshalItems decodes the OIDItems extension.
+func UnmarshalItems(der []byte) (Items, error) {
+	var a itemsASN1
+	rest, err := asn1.Unmarshal(der, &a)
+	if err != nil {
+		return Items{}, err
+	}
+	if len(rest) > 0 {
+		return Items{}, fmt.Errorf("jpki: %d bytes after the items", len(rest))
+	}
+	return Items(a), nil
+}
