@@ -78,6 +78,10 @@ var eventMessages = messages{
 	"action.pubmed.certificate.read":    {"受給者証の閲覧", "Viewing of a recipient certificate"},
 	"action.pubmed.copayment":           {"自己負担上限額管理票への記入", "Co-payment entered on the monthly record"},
 	"action.pubmed.copayment.read":      {"自己負担上限額管理票の閲覧", "Viewing of the monthly co-payment record"},
+	"action.pubmed.cabinet.add":         {"証拠書類の保管庫の登録", "Evidence cabinet added to the ledger"},
+	"action.pubmed.evidence.store":      {"証拠書類の保管の記録", "Evidence paper stored in a cabinet"},
+	"action.pubmed.evidence.move":       {"証拠書類の移動の記録", "Evidence paper moved"},
+	"action.pubmed.evidence.dispose":    {"証拠書類の廃棄の記録", "Evidence paper disposed of"},
 
 	// Checks by a second person, exports, the audit log and alerts.
 	"action.review.submit":         {"入力内容の確認依頼", "Entry submitted for checking"},
