@@ -20,6 +20,7 @@ import (
 	"bango/internal/errs"
 	"bango/internal/export"
 	"bango/internal/identity"
+	"bango/internal/linkage"
 	"bango/internal/metrics"
 	"bango/internal/module"
 	"bango/internal/monitor"
@@ -52,6 +53,7 @@ type system struct {
 	review    *review.Service
 	alerts    *alert.Service
 	exports   *export.Service
+	linkage   *linkage.Service // data linkage: partners, imports, exports (internal/linkage)
 	monitor   *monitor.Monitor
 	outbox    *notify.Outbox
 	modules   []module.Module
@@ -62,7 +64,7 @@ type system struct {
 // each declared in its own package (docs/modules.md). A new module is one
 // more entry here.
 func modules(sys *system) []module.Module {
-	return []module.Module{module.Access(sys.access), sys.residents.Module(), sys.nhi.Module(), sys.assess.Module(), sys.pubmed.Module()}
+	return []module.Module{module.Access(sys.access), sys.residents.Module(), sys.nhi.Module(), sys.assess.Module(), sys.pubmed.Module(), sys.linkage.Module()}
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
@@ -179,6 +181,7 @@ func buildSystem(ctx context.Context, cfg *config.Config, log *slog.Logger, db *
 		db.Close()
 		return nil, err
 	}
+	sys.linkage = linkage.NewService(db, sys.review)
 	sys.modules = modules(sys)
 	if err := module.Install(sys.modules, sys.review, sys.exports); err != nil {
 		db.Close()

@@ -83,6 +83,12 @@ var eventMessages = messages{
 	"action.pubmed.evidence.move":       {"証拠書類の移動の記録", "Evidence paper moved"},
 	"action.pubmed.evidence.dispose":    {"証拠書類の廃棄の記録", "Evidence paper disposed of"},
 
+	// Data linkage (internal/linkage).
+	"action.linkage.import":      {"連携ファイルの取込", "Import of a linkage file"},
+	"action.linkage.purge":       {"連携ファイルの一時保管の消去", "Purge of a held linkage file"},
+	"action.linkage.partner.add": {"連携先の登録", "Linkage partner configured"},
+	"action.linkage.history":     {"連携の履歴の閲覧", "Viewing of the linkage history"},
+
 	// Checks by a second person, exports, the audit log and alerts.
 	"action.review.submit":         {"入力内容の確認依頼", "Entry submitted for checking"},
 	"action.review.confirm":        {"入力内容の確認（承認）", "Entry checked and confirmed"},
