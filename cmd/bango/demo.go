@@ -129,6 +129,15 @@ func seedDemoNHI(ctx context.Context, sys *system, m demo.Municipality, people [
 		fmt.Fprintf(stdout, " Household %d split a year ago; resident %s left for employee insurance.", sum.Split, sum.Lost)
 	}
 	fmt.Fprintln(stdout)
+	as, err := demo.SeedAssessment(ctx, demo.AssessStaff{Service: sys.assess, Review: sys.review, Maker: maker, Checker: checker}, m, people, time.Now().In(jst))
+	if err != nil {
+		return fmt.Errorf("demo NHI assessment of %s: %w", m.Name, err)
+	}
+	if as.RatesVersion != "" {
+		r := as.Report
+		fmt.Fprintf(stdout, "  Premium of fiscal %d: rate table %s (made-up figures) confirmed by %s; revenue of %d residents; %d households assessed, %s yen in all (bango nhi assess).\n",
+			as.FiscalYear, as.RatesVersion, staff[1], as.Revenues, r.Assessed+r.Reassessed+r.Unchanged, fmtYen(r.Total))
+	}
 	return nil
 }
 

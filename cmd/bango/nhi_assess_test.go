@@ -1,0 +1,93 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"bango/internal/store"
+	"bango/internal/testutil"
+)
+
+// R-NHI-4: the demo has a confirmed rate table and a completed assessment
+// of each municipality; bango nhi assess run again on it changes nothing;
+// bango nhi rates import files a new version for a second person to
+// confirm and refuses a wrong file and a maker without nhi.write.
+func TestNHIAssessCommand(t *testing.T) {
+	testutil.EachEngine(t, func(t *testing.T, eng store.Engine) {
+		data := t.TempDir()
+		args := []string{"--data", data}
+		if eng == store.Postgres {
+			args = append(args, "--db", testutil.NewDBURL(t, store.Postgres))
+		}
+		code, out, stderr := runCmd(t, append([]string{"demo", "--residents", "200", "--argon2-memory-kib", "8192", "--argon2-time", "1"}, args...)...)
+		if code != 0 {
+			t.Fatal(stderr)
+		}
+		now := time.Now().In(time.FixedZone("JST", 9*60*60))
+		fy := now.Year()
+		if now.Month() < time.April {
+			fy--
+		}
+		year := strconv.Itoa(fy)
+		if !strings.Contains(out, "Premium of fiscal "+year) {
+			t.Fatalf("the demo did not assess fiscal %d:\n%s", fy, out)
+		}
+		code, out, stderr = runCmd(t, append([]string{"nhi", "assess", "--tenant", "131041", "--fiscal-year", year, "--json"}, args...)...)
+		var r struct {
+			Households, Assessed, Reassessed, Unchanged int
+			Total                                       int64
+			RatesVersion                                string `json:"rates_version"`
+			Refused                                     []any
+		}
+		if code != 0 || json.Unmarshal([]byte(out), &r) != nil {
+			t.Fatalf("nhi assess: exit %d %s %s", code, out, stderr)
+		}
+		if r.Households == 0 || r.Unchanged != r.Households || r.Assessed+r.Reassessed != 0 || len(r.Refused) != 0 || r.Total <= 0 ||
+			r.RatesVersion != year+"-demo" || !strings.Contains(stderr, "100%") {
+			t.Errorf("a rerun of the demo's assessment: %+v\n%s", r, stderr)
+		}
+		code, out, _ = runCmd(t, append([]string{"nhi", "rates", "list", "--tenant", "131041"}, args...)...)
+		if code != 0 || !strings.Contains(out, year+"-demo") || !strings.Contains(out, "in force") {
+			t.Errorf("rates list: %d %s", code, out)
+		}
+		// A correction as a new version: filed for a checker, not in force.
+		_, table, _ := runCmd(t, append([]string{"nhi", "rates", "list", "--tenant", "131041", "--json"}, args...)...)
+		var vs []struct {
+			Table map[string]any `json:"table"`
+		}
+		if err := json.Unmarshal([]byte(table), &vs); err != nil || len(vs) != 1 {
+			t.Fatalf("rates list --json: %v %s", err, table)
+		}
+		vs[0].Table["version"] = year + "-2"
+		b, _ := json.Marshal(vs[0].Table)
+		file := filepath.Join(data, "rates.json")
+		if err := os.WriteFile(file, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, out, stderr = runCmd(t, append([]string{"nhi", "rates", "import", "--tenant", "131041", "--fiscal-year", year, "--maker", "clerk.shinjuku"}, append(args, file)...)...)
+		if code != 0 || !strings.Contains(out, "awaiting confirmation") {
+			t.Errorf("rates import: %d %s %s", code, out, stderr)
+		}
+		code, _, stderr = runCmd(t, append([]string{"nhi", "rates", "import", "--tenant", "131041", "--fiscal-year", year, "--maker", "viewer.shinjuku"}, append(args, file)...)...)
+		if code == 0 || !strings.Contains(stderr, "nhi.write") {
+			t.Errorf("a maker without nhi.write: %d %s", code, stderr)
+		}
+		bad := strings.Replace(string(b), `"income_rate":"7.71"`, `"income_rate":"-1"`, 1)
+		if err := os.WriteFile(file, []byte(bad), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, _, stderr = runCmd(t, append([]string{"nhi", "rates", "import", "--tenant", "131041", "--fiscal-year", year, "--maker", "clerk.shinjuku"}, append(args, file)...)...)
+		if code == 0 || !strings.Contains(stderr, "parts.medical.income_rate") {
+			t.Errorf("a negative rate: %d %s", code, stderr)
+		}
+		code, out, _ = runCmd(t, append([]string{"nhi", "rates", "list", "--tenant", "131041"}, args...)...)
+		if code != 0 || strings.Contains(out, year+"-2") {
+			t.Errorf("an unconfirmed version is listed: %s", out)
+		}
+	})
+}
