@@ -391,6 +391,29 @@ func TestAssess(t *testing.T) {
 			t.Errorf("B after the new table: %+v", histB)
 		}
 
+		// The notice of A's first assessment: superseded now, addressed to the head.
+		n, err := f.assess.Notice(clerk, shinjuku, histA[1].ID)
+		if err != nil || n.InForce || n.HeadCode != "700001" || n.HeadName != "試験　700001" || n.Kigo != "新宿" || n.Total != 236_300 {
+			t.Errorf("notice: %+v %v", n, err)
+		}
+		if _, err := f.assess.Notice(testutil.As("clerk"), sapporo, histA[1].ID); !errs.Is(err, errs.NotFound) {
+			t.Errorf("Sapporo reads Shinjuku's notice: %v", err)
+		}
+		// An estimate gives what the assessment gives, and stores nothing.
+		rows := count(t, db, "nhi_assessments")
+		est, err := f.assess.Estimate(clerk, shinjuku, assess.EstimateInput{FiscalYear: 2026, Household: histB[0].Input})
+		if err != nil || est.Total != histB[0].Total || count(t, db, "nhi_assessments") != rows {
+			t.Errorf("estimate: %d %v, assessed %d", est.Total, err, histB[0].Total)
+		}
+		age := 131
+		if _, err := f.assess.Estimate(clerk, shinjuku, assess.EstimateInput{FiscalYear: 2026, Household: premium.Household{Members: []premium.Member{
+			{ID: "x", Head: true, Insured: true, Age: &age}}}}); fields(err) != "household.members[0].age" {
+			t.Errorf("an age over 130: %v", err)
+		}
+		if _, err := f.assess.Estimate(clerk, shinjuku, assess.EstimateInput{FiscalYear: 2025, Household: histB[0].Input}); fields(err) != "fiscal_year" {
+			t.Errorf("a year without a table: %v", err)
+		}
+
 		// Another municipality's household is not found, and the probe recorded.
 		if _, err := f.assess.History(testutil.As("clerk"), sapporo, hA); !errs.Is(err, errs.NotFound) {
 			t.Errorf("Sapporo reads Shinjuku's household: %v", err)
