@@ -34,11 +34,20 @@ func runBenchSearch(ctx context.Context, args []string, stdout, stderr io.Writer
 	seed := fs.Uint64("seed", 1, "seed of the synthetic residents and searches")
 	dbURL := fs.String("db", os.Getenv("BANGO_BENCH_DB"), "database: postgres://… (a scratch schema is made) or a new SQLite path; default a temporary SQLite file")
 	asJSON := fs.Bool("json", false, "print JSON")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the load phases to this file (go tool pprof)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	res, err := bench.ResidentSearch(ctx, *dbURL, bench.ResidentSearchOptions{Residents: *residents, Queries: *queries,
-		Sessions: *sessions, Duration: *duration, Think: *think, Seed: *seed})
+	o := bench.ResidentSearchOptions{Residents: *residents, Queries: *queries, Sessions: *sessions, Duration: *duration, Think: *think, Seed: *seed}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		o.Profile = f
+	}
+	res, err := bench.ResidentSearch(ctx, *dbURL, o)
 	if err != nil {
 		return err
 	}

@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -27,6 +29,9 @@ type ResidentSearchOptions struct {
 	Duration  time.Duration // of each load phase
 	Think     time.Duration // a paced session's mean pause between searches
 	Seed      uint64
+	// Profile, when set, receives a CPU profile of the load phases alone
+	// (go tool pprof), where the time under many sessions goes.
+	Profile io.Writer
 }
 
 // ResidentSearchResult is the latency of the searches staff make at the
@@ -259,6 +264,12 @@ func ResidentSearch(ctx context.Context, dbURL string, o ResidentSearchOptions) 
 	ratios(res.Kinds)
 
 	// Many sessions at once: paced as staff work, then as fast as they can.
+	if o.Profile != nil {
+		if err := pprof.StartCPUProfile(o.Profile); err != nil {
+			return res, err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	for _, think := range []time.Duration{o.Think, 0} {
 		l, err := searchLoad(ctx, find, sample, o, think)
 		if err != nil {
