@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"bango/internal/config"
@@ -20,6 +22,11 @@ const linkageSummary = `Data linkage files (R-NHI-8, R-LNK-1…4, R-ACC-5; docs/
            configured so (--as names the staff member who files it). Any
            problem rejects the whole file with a report (line, field,
            reason); the same file (SHA-256) is never applied twice.
+  export --tenant T --partner P --layout nhi-eligibility-continuity --insurer N --out FILE
+           write the eligibility-continuity file (資格継続情報) of every NHI
+           acquisition and loss since the partner's last file, and beside it
+           FILE.manifest.json (layout, version, count, totals, SHA-256); a
+           record the layout cannot hold leaves no file and names line and field
   history --tenant T   the imports and exports of a municipality, newest first
   partner add --tenant T --partner P --direction inbound|outbound --layouts L[,L…] [--confirm]
            configure a partner: one direction, the layouts it may exchange;
@@ -28,7 +35,7 @@ const linkageSummary = `Data linkage files (R-NHI-8, R-LNK-1…4, R-ACC-5; docs/
 
 // runLinkage is "bango linkage".
 func runLinkage(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	sub, err := subcommand("linkage", args, linkageSummary, stderr, "import", "history", "partner")
+	sub, err := subcommand("linkage", args, linkageSummary, stderr, "import", "export", "history", "partner")
 	if err != nil {
 		return err
 	}
@@ -52,6 +59,8 @@ func runLinkage(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	layouts := fs.String("layouts", "", "partner add: layouts, comma-separated")
 	title := fs.String("title", "", "partner add: what the partner is")
 	confirm := fs.Bool("confirm", false, "partner add: hold each inbound file for a second person's confirmation")
+	insurer := fs.String("insurer", "", "export: the 保険者番号 (six digits) the header carries")
+	outPath := fs.String("out", "", "export: the file to write (FILE.manifest.json is written beside it)")
 	limit := fs.Int("limit", 50, "history: how many jobs")
 	cursor := fs.String("cursor", "", "history: the page to start at (the next cursor a page printed)")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -95,6 +104,13 @@ func runLinkage(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			fmt.Fprintf(stdout, "%-20s %-8s confirm=%-3s active=%-5v %s  %s\n", p.ID, p.Direction, yesNo(p.Confirm), p.Active, strings.Join(p.Layouts, ","), p.Title)
 		}
 		return nil
+	case "export":
+		if *partner == "" || *layout == "" || *outPath == "" {
+			fmt.Fprintln(stderr, "bango linkage export: --partner, --layout and --out are required")
+			return errUsage
+		}
+		return linkageExport(ctx, sys, linkage.ExportRequest{Tenant: *tenant, Partner: *partner, Layout: *layout, Insurer: *insurer,
+			FileName: filepath.Base(*outPath)}, *outPath, *asJSON, stdout)
 	case "history":
 		page, err := sys.linkage.History(ctx, *tenant, *cursor, *limit)
 		if err != nil {
@@ -170,6 +186,46 @@ func linkageImport(ctx context.Context, sys *system, files []string, tenant, par
 	return err
 }
 
+// linkageExport writes an outbound file next to its final name and renames
+// it only when it is whole, with its manifest beside it; a refused export
+// leaves nothing.
+func linkageExport(ctx context.Context, sys *system, req linkage.ExportRequest, path string, asJSON bool, stdout io.Writer) error {
+	part := path + ".part"
+	f, err := os.OpenFile(part, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	req.Out = f
+	job, m, err := sys.linkage.ExportEligibility(ctx, req, sys.nhi)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(part)
+		if job.ID != 0 {
+			printJob(stdout, job, nil)
+		}
+		return err
+	}
+	mb, _ := json.MarshalIndent(m, "", "  ")
+	if err := os.WriteFile(path+".manifest.json", append(mb, '\n'), 0o600); err != nil {
+		os.Remove(part)
+		return err
+	}
+	if err := os.Rename(part, path); err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(stdout, struct {
+			Job      linkage.Job       `json:"job"`
+			Manifest *linkage.Manifest `json:"manifest"`
+		}{job, m})
+	}
+	fmt.Fprintf(stdout, "Job %d: %s v%d for %s, %d records, %d bytes, sha256 %s\n  %s\n  %s.manifest.json\n",
+		job.ID, job.Layout, job.Version, job.Partner, m.Records, m.Bytes, m.SHA256, path, path)
+	return nil
+}
+
 // printJob prints an import's outcome and, for a rejected file, every
 // problem by line and field in Japanese and English.
 func printJob(w io.Writer, j linkage.Job, rep *linkage.Report) {
@@ -182,7 +238,11 @@ func printJob(w io.Writer, j linkage.Job, rep *linkage.Report) {
 	case linkage.Replay:
 		fmt.Fprintf(w, "  Refused: the same file was applied as job %d.\n", j.Earlier)
 	case linkage.Rejected:
-		fmt.Fprintf(w, "  Rejected whole, nothing applied: %d problems.\n", j.ProblemCount)
+		if j.Direction == linkage.Outbound {
+			fmt.Fprintf(w, "  Not written: %d records the layout cannot hold.\n", j.ProblemCount)
+		} else {
+			fmt.Fprintf(w, "  Rejected whole, nothing applied: %d problems.\n", j.ProblemCount)
+		}
 		for _, p := range j.Problems {
 			where := p.Field
 			if where == "" {

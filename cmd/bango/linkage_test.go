@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -99,6 +101,36 @@ func TestLinkageCommands(t *testing.T) {
 		}
 		if !strings.HasPrefix(page.Items[2].StartedBy, "cli:") {
 			t.Errorf("the import is recorded as %q, not the OS user", page.Items[2].StartedBy)
+		}
+		// R-NHI-8: the eligibility-continuity file of the demo's NHI
+		// members, with its manifest; the next one carries nothing new.
+		if code, out, stderr := lk("partner", "add", "--tenant", "131041", "--partner", "aggregation", "--direction", "outbound",
+			"--layouts", "nhi-eligibility-continuity"); code != 0 {
+			t.Fatalf("partner add: %d %s %s", code, out, stderr)
+		}
+		skkz := filepath.Join(data, "SKKZ.DAT")
+		code, out, stderr = lk("export", "--tenant", "131041", "--partner", "aggregation", "--layout", "nhi-eligibility-continuity",
+			"--insurer", "138016", "--out", skkz, "--json")
+		var res struct {
+			Job      linkage.Job      `json:"job"`
+			Manifest linkage.Manifest `json:"manifest"`
+		}
+		if code != 0 || json.Unmarshal([]byte(out), &res) != nil || res.Manifest.Records == 0 {
+			t.Fatalf("export: %d %s %s", code, out, stderr)
+		}
+		file, err := os.ReadFile(skkz)
+		mb, merr := os.ReadFile(skkz + ".manifest.json")
+		sum := sha256.Sum256(file)
+		var m linkage.Manifest
+		if err != nil || merr != nil || json.Unmarshal(mb, &m) != nil || m.SHA256 != hex.EncodeToString(sum[:]) || m.Records != res.Manifest.Records {
+			t.Fatalf("the file and its manifest: %v %v %s", err, merr, mb)
+		}
+		if code, out, _ = lk("export", "--tenant", "131041", "--partner", "aggregation", "--layout", "nhi-eligibility-continuity",
+			"--insurer", "138016", "--out", skkz+"2"); code != 0 || !strings.Contains(out, ", 0 records") {
+			t.Fatalf("the next export: %d %s", code, out)
+		}
+		if _, err := os.Stat(skkz + "2.part"); err == nil {
+			t.Error("a .part file is left behind")
 		}
 	})
 }

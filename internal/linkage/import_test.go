@@ -13,6 +13,7 @@ import (
 	"bango/internal/export"
 	"bango/internal/linkage"
 	"bango/internal/module"
+	"bango/internal/nhi"
 	"bango/internal/resident"
 	"bango/internal/review"
 	"bango/internal/store"
@@ -33,6 +34,7 @@ type fixture struct {
 	residents *resident.Service
 	review    *review.Service
 	linkage   *linkage.Service
+	nhi       *nhi.Service
 }
 
 func setup(t *testing.T, db *store.DB) *fixture {
@@ -43,7 +45,8 @@ func setup(t *testing.T, db *store.DB) *fixture {
 	f.residents = resident.NewService(db, f.Vault, testkit.Quiet)
 	f.review = review.NewService(db, f.Vault, f.Access)
 	f.linkage = linkage.NewService(db, f.review)
-	if err := module.Install([]module.Module{module.Access(f.Access), f.residents.Module(), f.linkage.Module()}, f.review,
+	f.nhi = nhi.NewService(db, testkit.Quiet)
+	if err := module.Install([]module.Module{module.Access(f.Access), f.residents.Module(), f.nhi.Module(), f.linkage.Module()}, f.review,
 		export.NewService(db, f.Access)); err != nil {
 		t.Fatal(err)
 	}

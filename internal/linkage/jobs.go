@@ -40,6 +40,7 @@ type Job struct {
 	Problems     []Problem `json:"problems,omitempty"`
 	Outcome      string    `json:"outcome"`
 	Earlier      int64     `json:"earlier,omitempty"` // a replay: the job that applied the file
+	Through      int64     `json:"through,omitempty"` // an export: the last source event it carries
 	ReviewChange int64     `json:"review_change,omitempty"`
 	StartedBy    string    `json:"started_by"`
 	StartedAt    time.Time `json:"started_at"`
@@ -51,6 +52,7 @@ type Job struct {
 type jobReport struct {
 	Problems []Problem `json:"problems,omitempty"`
 	Earlier  int64     `json:"earlier,omitempty"`
+	Through  int64     `json:"through,omitempty"`
 }
 
 const selectJob = `SELECT id, tenant_code, partner, layout, layout_version, direction, file_name, sha256, bytes, records, applied,
@@ -70,7 +72,7 @@ func scanJob(row store.Scanner) (Job, error) {
 	if report != "" {
 		var r jobReport
 		if json.Unmarshal([]byte(report), &r) == nil {
-			j.Problems, j.Earlier = r.Problems, r.Earlier
+			j.Problems, j.Earlier, j.Through = r.Problems, r.Earlier, r.Through
 		}
 	}
 	return j, nil
@@ -79,8 +81,8 @@ func scanJob(row store.Scanner) (Job, error) {
 // insertJob writes j and returns it with its ID.
 func insertJob(ctx context.Context, tx *store.Tx, j Job) (Job, error) {
 	report := ""
-	if len(j.Problems) > 0 || j.Earlier != 0 {
-		b, _ := json.Marshal(jobReport{Problems: j.Problems, Earlier: j.Earlier})
+	if len(j.Problems) > 0 || j.Earlier != 0 || j.Through != 0 {
+		b, _ := json.Marshal(jobReport{Problems: j.Problems, Earlier: j.Earlier, Through: j.Through})
 		report = string(b)
 	}
 	var ended any

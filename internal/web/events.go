@@ -85,6 +85,7 @@ var eventMessages = messages{
 
 	// Data linkage (internal/linkage).
 	"action.linkage.import":      {"連携ファイルの取込", "Import of a linkage file"},
+	"action.linkage.export":      {"連携ファイルの作成（送信用）", "Linkage file produced for a partner"},
 	"action.linkage.purge":       {"連携ファイルの一時保管の消去", "Purge of a held linkage file"},
 	"action.linkage.partner.add": {"連携先の登録", "Linkage partner configured"},
 	"action.linkage.history":     {"連携の履歴の閲覧", "Viewing of the linkage history"},

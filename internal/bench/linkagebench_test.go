@@ -1,0 +1,33 @@
+package bench
+
+import (
+	"context"
+	"testing"
+
+	"bango/internal/store"
+	"bango/internal/testutil"
+)
+
+// The linkage harness imports the generated file and loads it raw on each
+// engine, PostgreSQL as an ordinary role under row-level security, and
+// reports consistent figures. It asserts no time: only that both sides
+// ran over every record.
+func TestLinkageHarness(t *testing.T) {
+	testutil.EachEngine(t, func(t *testing.T, eng store.Engine) {
+		url := ""
+		if eng == store.Postgres {
+			url = testutil.PostgresURL(t)
+		}
+		res, err := Linkage(context.Background(), url, 3000, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Engine != string(eng) || res.Records != 3000 || res.FileBytes != 3002*242 || res.BaselineRPS <= 0 || res.ImportRPS <= 0 ||
+			res.ParseCheckRPS <= 0 || res.Ratio != res.ImportRPS/res.BaselineRPS || (eng == store.Postgres) != (res.Role != "") {
+			t.Fatalf("result = %+v", res)
+		}
+	})
+	if _, err := Linkage(context.Background(), "", 0, nil); err == nil {
+		t.Fatal("zero records accepted")
+	}
+}
