@@ -71,7 +71,7 @@ func runBenchSearch(ctx context.Context, args []string, stdout, stderr io.Writer
 		if l.ThinkMs == 0 {
 			pace = "unpaced"
 		}
-		fmt.Fprintf(stdout, "\n  %d sessions at once, %s, %.0f s: %d searches (%.0f/s), %d errors\n", l.Sessions, pace, l.Seconds, l.Searches, l.PerSecond, l.Errors)
+		fmt.Fprintf(stdout, "\n  %d sessions at once, %s, %.0f s: %d searches (%.0f/s), %d errors, %.2f ms of bango's CPU a search\n", l.Sessions, pace, l.Seconds, l.Searches, l.PerSecond, l.Errors, l.CPUms)
 		fmt.Fprintf(stdout, "  %-36s %8s %8s %8s %8s\n", "search", "p50 ms", "p99 ms", "p50 ×", "p99 ×")
 		for _, k := range l.Kinds {
 			fmt.Fprintf(stdout, "  %s %8.2f %8.2f %8.2f %8.2f\n", pad(k.Kind, 36), k.P50ms, k.P99ms, k.P50Ratio, k.P99Ratio)

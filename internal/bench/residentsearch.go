@@ -11,6 +11,7 @@ import (
 	"runtime/pprof"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"bango/internal/audit"
@@ -67,15 +68,18 @@ type SearchKind struct {
 // SearchLoad is a phase of concurrent sessions, each searching, pausing
 // Think on average (none: as fast as answers come), until Seconds pass.
 type SearchLoad struct {
-	Sessions  int          `json:"sessions"`
-	ThinkMs   float64      `json:"think_ms"`
-	Seconds   float64      `json:"seconds"`
-	Searches  int          `json:"searches"`
-	PerSecond float64      `json:"searches_per_second"`
-	P50ms     float64      `json:"p50_ms"`
-	P99ms     float64      `json:"p99_ms"`
-	Errors    int          `json:"errors"`
-	Kinds     []SearchKind `json:"kinds"`
+	Sessions  int     `json:"sessions"`
+	ThinkMs   float64 `json:"think_ms"`
+	Seconds   float64 `json:"seconds"`
+	Searches  int     `json:"searches"`
+	PerSecond float64 `json:"searches_per_second"`
+	P50ms     float64 `json:"p50_ms"`
+	P99ms     float64 `json:"p99_ms"`
+	Errors    int     `json:"errors"`
+	// CPU time of this process (bango, and SQLite inside it) per search:
+	// less at the mercy of other work on the machine than the latencies.
+	CPUms float64      `json:"process_cpu_ms_per_search"`
+	Kinds []SearchKind `json:"kinds"`
 }
 
 // searchKinds are the searches staff make, each written from a resident
@@ -299,7 +303,7 @@ func searchLoad(ctx context.Context, find func(context.Context, string) (residen
 	var mu sync.Mutex
 	var firstErr error
 	var wg sync.WaitGroup
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	deadline := start.Add(o.Duration)
 	for i := range o.Sessions {
 		wg.Add(1)
@@ -354,9 +358,19 @@ func searchLoad(ctx context.Context, find func(context.Context, string) (residen
 		return l, fmt.Errorf("bench search: no search finished under load (%d errors)", l.Errors)
 	}
 	l.PerSecond = float64(l.Searches) / l.Seconds
+	l.CPUms = float64((processCPU() - cpu0).Microseconds()) / 1000 / float64(l.Searches)
 	l.P50ms, l.P99ms = percentile(all, 50), percentile(all, 99)
 	if len(l.Kinds) == len(searchKinds) {
 		ratios(l.Kinds)
 	}
 	return l, nil
+}
+
+// processCPU is the user and system CPU time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
