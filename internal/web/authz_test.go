@@ -38,10 +38,13 @@ const (
 )
 
 var (
-	tenantPatterns  = []string{"nhi-clerk", "nhi-checker", "number-viewer", "section-head", "privacy-manager", "linkage"}
+	tenantPatterns  = []string{"nhi-clerk", "nhi-checker", "number-viewer", "section-head", "privacy-manager", "linkage", "pubmed-clerk", "pubmed-checker"}
 	grantAppliers   = []string{"section-head", "is-admin"}
 	auditReaders    = []string{"privacy-manager", "is-admin", "is-approver", "auditor"}
-	residentReaders = []string{"nhi-clerk", "nhi-checker", "number-viewer", "section-head"}
+	residentReaders = []string{"nhi-clerk", "nhi-checker", "number-viewer", "section-head", "pubmed-clerk", "pubmed-checker"}
+	pubmedReaders   = []string{"pubmed-clerk", "pubmed-checker"}
+	pubmedWriters   = []string{"pubmed-clerk"}
+	reviewCheckers  = []string{"nhi-checker", "pubmed-checker"}
 	nhiReaders      = []string{"nhi-clerk", "nhi-checker"}
 	nhiWriters      = []string{"nhi-clerk"}
 	isAdminOnly     = []string{"is-admin"}
@@ -89,10 +92,10 @@ var policy = map[string]rule{
 	"GET /residents/{code}":                     {kind: permitted, allow: residentReaders, ownOnly: true},
 	"POST /residents/{code}/mynumber":           {kind: permitted, allow: []string{"nhi-clerk"}, ownOnly: true},
 	"POST /residents/{code}/reveal":             {kind: permitted, allow: []string{"number-viewer"}, ownOnly: true},
-	"GET /review":                               {kind: permitted, allow: []string{"nhi-checker"}},
-	"GET /review/{id}":                          {kind: permitted, allow: []string{"nhi-checker"}, ownOnly: true},
-	"POST /review/{id}/confirm":                 {kind: permitted, allow: []string{"nhi-checker"}, ownOnly: true},
-	"POST /review/{id}/reject":                  {kind: permitted, allow: []string{"nhi-checker"}, ownOnly: true},
+	"GET /review":                               {kind: permitted, allow: reviewCheckers},
+	"GET /review/{id}":                          {kind: permitted, allow: reviewCheckers, ownOnly: true},
+	"POST /review/{id}/confirm":                 {kind: permitted, allow: reviewCheckers, ownOnly: true},
+	"POST /review/{id}/reject":                  {kind: permitted, allow: reviewCheckers, ownOnly: true},
 	"GET /exports":                              {kind: permitted, allow: []string{"section-head"}},
 	"POST /exports":                             {kind: permitted, allow: []string{"section-head"}},
 	"POST /exports/{id}/download":               {kind: permitted, allow: []string{"section-head"}},
@@ -106,10 +109,10 @@ var policy = map[string]rule{
 	"GET /api/v1/residents/{code}":              {kind: permitted, allow: residentReaders, ownOnly: true},
 	"POST /api/v1/residents/{code}/mynumber":    {kind: permitted, allow: []string{"nhi-clerk"}, ownOnly: true},
 	"POST /api/v1/residents/{code}/reveal":      {kind: permitted, allow: []string{"number-viewer"}, ownOnly: true},
-	"GET /api/v1/review":                        {kind: permitted, allow: []string{"nhi-checker"}},
-	"GET /api/v1/review/{id}":                   {kind: permitted, allow: []string{"nhi-checker"}, ownOnly: true},
-	"POST /api/v1/review/{id}/confirm":          {kind: permitted, allow: []string{"nhi-checker"}, ownOnly: true},
-	"POST /api/v1/review/{id}/reject":           {kind: permitted, allow: []string{"nhi-checker"}, ownOnly: true},
+	"GET /api/v1/review":                        {kind: permitted, allow: reviewCheckers},
+	"GET /api/v1/review/{id}":                   {kind: permitted, allow: reviewCheckers, ownOnly: true},
+	"POST /api/v1/review/{id}/confirm":          {kind: permitted, allow: reviewCheckers, ownOnly: true},
+	"POST /api/v1/review/{id}/reject":           {kind: permitted, allow: reviewCheckers, ownOnly: true},
 	"GET /api/v1/grants":                        {kind: permitted, allow: grantAppliers},
 	"POST /api/v1/grants":                       {kind: permitted, allow: grantAppliers},
 	"POST /api/v1/grants/{id}/revoke":           {kind: permitted, allow: grantAppliers},
@@ -185,6 +188,31 @@ var policy = map[string]rule{
 	"GET /api/v1/nhi/persons/{code}/documents":              {kind: permitted, allow: nhiReaders, ownOnly: true},
 	"POST /api/v1/nhi/documents":                            {kind: permitted, allow: nhiWriters},
 	"POST /api/v1/nhi/persons/{code}/documents/{id}/return": {kind: permitted, allow: nhiWriters, ownOnly: true},
+	"GET /pubmed":                                           {kind: permitted, allow: pubmedReaders},
+	"GET /pubmed/applications/new":                          {kind: permitted, allow: pubmedWriters},
+	"POST /pubmed/applications/new":                         {kind: permitted, allow: pubmedWriters},
+	"GET /pubmed/applications/{id}":                         {kind: permitted, allow: pubmedReaders},
+	"POST /pubmed/applications/{id}/decide":                 {kind: permitted, allow: pubmedWriters},
+	"POST /pubmed/applications/{id}/evidence":               {kind: permitted, allow: pubmedWriters},
+	"POST /pubmed/evidence/{id}/move":                       {kind: permitted, allow: pubmedWriters},
+	"POST /pubmed/evidence/{id}/dispose":                    {kind: permitted, allow: pubmedWriters},
+	"GET /pubmed/certificates/{id}":                         {kind: permitted, allow: pubmedReaders},
+	"POST /pubmed/certificates/{id}/copayments":             {kind: permitted, allow: pubmedWriters},
+	"GET /pubmed/certificates/{id}/print":                   {kind: permitted, allow: pubmedReaders},
+	"GET /pubmed/cabinets":                                  {kind: permitted, allow: pubmedReaders},
+	"POST /pubmed/cabinets":                                 {kind: permitted, allow: pubmedWriters},
+	"GET /api/v1/pubmed/applications":                       {kind: permitted, allow: pubmedReaders},
+	"POST /api/v1/pubmed/applications":                      {kind: permitted, allow: pubmedWriters},
+	"GET /api/v1/pubmed/applications/{id}":                  {kind: permitted, allow: pubmedReaders},
+	"POST /api/v1/pubmed/applications/{id}/decision":        {kind: permitted, allow: pubmedWriters},
+	"POST /api/v1/pubmed/applications/{id}/evidence":        {kind: permitted, allow: pubmedWriters},
+	"POST /api/v1/pubmed/evidence/{id}/move":                {kind: permitted, allow: pubmedWriters},
+	"POST /api/v1/pubmed/evidence/{id}/dispose":             {kind: permitted, allow: pubmedWriters},
+	"GET /api/v1/pubmed/certificates/{id}":                  {kind: permitted, allow: pubmedReaders},
+	"POST /api/v1/pubmed/certificates/{id}/copayments":      {kind: permitted, allow: pubmedWriters},
+	"GET /api/v1/pubmed/cabinets":                           {kind: permitted, allow: pubmedReaders},
+	"POST /api/v1/pubmed/cabinets":                          {kind: permitted, allow: pubmedWriters},
+	"GET /api/v1/pubmed/diseases":                           {kind: permitted, allow: pubmedReaders},
 	"POST /admin/terminals":                                 {kind: permitted, allow: isAdminOnly},
 	"POST /admin/terminals/{name}/disable":                  {kind: permitted, allow: isAdminOnly},
 }

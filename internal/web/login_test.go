@@ -22,6 +22,7 @@ import (
 	"bango/internal/module"
 	"bango/internal/nhi"
 	"bango/internal/notify"
+	"bango/internal/pubmed"
 	"bango/internal/resident"
 	"bango/internal/review"
 	"bango/internal/store"

@@ -17,6 +17,7 @@ import (
 	"bango/internal/mynumber"
 	"bango/internal/nhi"
 	"bango/internal/notify"
+	"bango/internal/pubmed"
 	"bango/internal/resident"
 	"bango/internal/review"
 	"bango/internal/store"
