@@ -5,12 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 	"time"
 
+	"bango/internal/config"
+	"bango/internal/errs"
+	"bango/internal/jpki"
 	"bango/internal/jpki/standin"
+	"bango/internal/resident"
+	"bango/internal/store"
+	"bango/internal/vault"
 )
 
 const jpkiStandinSummary = `Run a certification authority standing in for J-LIS behind the boundary of
@@ -68,4 +75,21 @@ func runJPKIStandin(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	return nil
+}
+
+// jpkiService builds JPKI issuance over the configured CA, or with none
+// when jpki-ca-url is empty (every issuance is then refused as
+// unavailable, saying so to the clerk).
+func jpkiService(cfg *config.Config, db *store.DB, v *vault.Vault, residents *resident.Service, log *slog.Logger) (*jpki.Service, error) {
+	var ca *jpki.Client
+	if cfg.JPKICAURL != "" {
+		cc, err := jpki.LoadClientConfig(cfg.JPKICAURL, cfg.JPKICAAnchor, cfg.JPKIClientCert, cfg.JPKIClientKey, 0)
+		if err != nil {
+			return nil, errs.Wrap(errs.Invalid, err, "jpki-ca-url is set, so jpki-ca-anchor, jpki-client-cert and jpki-client-key must name readable PEM files")
+		}
+		if ca, err = jpki.NewClient(cc); err != nil {
+			return nil, errs.Wrap(errs.Invalid, err, "jpki-ca-url")
+		}
+	}
+	return jpki.NewService(db, v, residents, ca, log), nil
 }

@@ -20,6 +20,7 @@ import (
 	"bango/internal/errs"
 	"bango/internal/export"
 	"bango/internal/identity"
+	"bango/internal/jpki"
 	"bango/internal/linkage"
 	"bango/internal/metrics"
 	"bango/internal/module"
@@ -54,6 +55,7 @@ type system struct {
 	alerts    *alert.Service
 	exports   *export.Service
 	linkage   *linkage.Service // data linkage: partners, imports, exports (internal/linkage)
+	jpki      *jpki.Service    // JPKI certificate issuance at the window (internal/jpki)
 	monitor   *monitor.Monitor
 	outbox    *notify.Outbox
 	modules   []module.Module
@@ -64,7 +66,7 @@ type system struct {
 // each declared in its own package (docs/modules.md). A new module is one
 // more entry here.
 func modules(sys *system) []module.Module {
-	return []module.Module{module.Access(sys.access), sys.residents.Module(), sys.nhi.Module(), sys.assess.Module(), sys.pubmed.Module(), sys.linkage.Module()}
+	return []module.Module{module.Access(sys.access), sys.residents.Module(), sys.nhi.Module(), sys.assess.Module(), sys.pubmed.Module(), sys.linkage.Module(), sys.jpki.Module()}
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
@@ -182,6 +184,10 @@ func buildSystem(ctx context.Context, cfg *config.Config, log *slog.Logger, db *
 		return nil, err
 	}
 	sys.linkage = linkage.NewService(db, sys.review)
+	if sys.jpki, err = jpkiService(cfg, db, v, sys.residents, log); err != nil {
+		db.Close()
+		return nil, err
+	}
 	sys.modules = modules(sys)
 	if err := module.Install(sys.modules, sys.review, sys.exports); err != nil {
 		db.Close()

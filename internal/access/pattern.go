@@ -43,6 +43,10 @@ var DefaultPatterns = []Pattern{
 		Permissions: []Permission{ResidentRead, PubmedRead, PubmedWrite}},
 	{Code: "pubmed-checker", Name: "公費負担医療担当（確認者）", Affiliation: "保健所（地域保健担当）", Job: "入力内容の確認", Scope: ScopeTenant,
 		Permissions: []Permission{ResidentRead, PubmedRead, ReviewConfirm}},
+	// Only the resident-records section's window starts an issuance of the
+	// card's certificates (公的個人認証, R-JPKI-1).
+	{Code: "resident-records-clerk", Name: "住民記録担当（窓口）", Affiliation: "戸籍住民課", Job: "公的個人認証の電子証明書の発行・失効と宛名の照会", Scope: ScopeTenant,
+		Permissions: []Permission{ResidentRead, JPKIIssue}},
 	{Code: "number-viewer", Name: "個人番号閲覧者", Affiliation: "国民健康保険担当課", Job: "個人番号の事後確認", Scope: ScopeTenant,
 		Permissions: []Permission{ResidentRead, MyNumberReveal}},
 	{Code: "section-head", Name: "所属長", Affiliation: "業務所管課", Job: "所属職員の権限申請・抽出申請", Scope: ScopeTenant,

@@ -34,6 +34,7 @@ const (
 	NHIWrite       Permission = "nhi.write"       // enter NHI acquisitions, losses, household changes and incomes
 	PubmedRead     Permission = "pubmed.read"     // query public-expense medical care recipients and applications
 	PubmedWrite    Permission = "pubmed.write"    // enter and decide public-expense applications, co-payments, evidence papers
+	JPKIIssue      Permission = "jpki.issue"      // issue and revoke the My Number card's certificates at the window (公的個人認証)
 )
 
 // Reach says where a permission can hold.
@@ -78,6 +79,7 @@ var catalogue = map[Permission]Info{
 	NHIWrite:       {NHIWrite, InTenant, "国保資格の取得・喪失・世帯変更・所得の入力", "Enter NHI acquisitions, losses, household changes and incomes"},
 	PubmedRead:     {PubmedRead, InTenant, "公費負担医療（指定難病・小児慢性特定疾病）の照会", "Query public-expense medical care"},
 	PubmedWrite:    {PubmedWrite, InTenant, "公費負担医療の申請の入力・決定、自己負担額・証拠書類の記録", "Enter and decide public-expense applications, record co-payments and evidence papers"},
+	JPKIIssue:      {JPKIIssue, InTenant, "公的個人認証の電子証明書の発行・失効", "Issue and revoke the My Number card's certificates (JPKI)"},
 }
 
 // Catalogue lists every permission, sorted by name.

@@ -95,6 +95,15 @@ type Config struct {
 	IdleLock      time.Duration `json:"idle_lock_minutes"`
 	SessionLife   time.Duration `json:"session_hours"`
 	PasswordStage time.Duration `json:"password_stage_minutes"`
+
+	// The certification authority of JPKI issuance (J-LIS, or bango
+	// jpki-standin-ca; docs/jpki.md): its https address, its root as the
+	// trust anchor, and bango's client certificate and key for mutual
+	// TLS (R-LNK-3). Empty address: no issuance.
+	JPKICAURL      string `json:"jpki_ca_url"`
+	JPKICAAnchor   string `json:"jpki_ca_anchor"`
+	JPKIClientCert string `json:"jpki_client_cert"`
+	JPKIClientKey  string `json:"jpki_client_key"`
 }
 
 // setting describes one configuration item once, for flags, environment,
@@ -314,6 +323,14 @@ var settings = func() []setting {
 			c.SMTPCAFile = v
 			return nil
 		}, func(c *Config) string { return c.SMTPCAFile })
+	set, get = str(func(c *Config) *string { return &c.JPKICAURL })
+	add("jpki-ca-url", "", "https address of the JPKI certification authority (J-LIS, or bango jpki-standin-ca; empty: no certificate issuance)", false, set, get)
+	set, get = str(func(c *Config) *string { return &c.JPKICAAnchor })
+	add("jpki-ca-anchor", "", "the JPKI CA's root certificate (PEM): its TLS certificate and every certificate it issues must chain to it", false, set, get)
+	set, get = str(func(c *Config) *string { return &c.JPKIClientCert })
+	add("jpki-client-cert", "", "bango's client certificate (PEM) for mutual TLS with the JPKI CA", false, set, get)
+	set, get = str(func(c *Config) *string { return &c.JPKIClientKey })
+	add("jpki-client-key", "", "bango's client key (PEM file, mode 0600) for --jpki-client-cert", false, set, get)
 	bounded := func(name, def, help string, unit time.Duration, min, max int, p func(*Config) *time.Duration) {
 		add(name, def, help, false, func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -139,10 +140,24 @@ func (s *Service) Current(ctx context.Context, tenant, id string) (Application, 
 }
 
 // Request is what the clerk sends to issue: the card's PKCS#10 requests,
-// DER or PEM, for the kinds chosen (one or both).
+// in PEM or as base64 DER, for the kinds chosen (one or both; empty: not
+// chosen).
 type Request struct {
-	Signature      []byte `json:"csr_signature,omitempty"`
-	Authentication []byte `json:"csr_authentication,omitempty"`
+	Signature      string `json:"csr_signature,omitempty"`
+	Authentication string `json:"csr_authentication,omitempty"`
+}
+
+// requestBytes reads a request given as PEM or base64 DER; anything else
+// is passed on as it is, for ParseRequest to refuse.
+func requestBytes(s string) []byte {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "-----BEGIN") {
+		return []byte(s)
+	}
+	if der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(s), "")); err == nil {
+		return der
+	}
+	return []byte(s)
 }
 
 // Certificate is an issued certificate, handed back to the caller for the
@@ -304,7 +319,7 @@ var errEnded = errs.Tell(errs.NotFound, errs.Message{
 // authentication certificate.
 func (s *Service) checkRequests(req Request, applicant Items) (map[Kind][]byte, map[Kind]*x509.CertificateRequest, error) {
 	var fe errs.FieldErrors
-	given := map[Kind][]byte{Signature: req.Signature, Authentication: req.Authentication}
+	given := map[Kind][]byte{Signature: requestBytes(req.Signature), Authentication: requestBytes(req.Authentication)}
 	parsed := map[Kind]*x509.CertificateRequest{}
 	raw := map[Kind][]byte{}
 	for _, kind := range Kinds {

@@ -234,10 +234,10 @@ func (k *keeper) nothingKept(t *testing.T, when string) {
 func requestOf(t *testing.T, sig, auth *rsa.PrivateKey) jpki.Request {
 	var r jpki.Request
 	if sig != nil {
-		r.Signature = csrOf(t, sig)
+		r.Signature = b64(csrOf(t, sig))
 	}
 	if auth != nil {
-		r.Authentication = csrOf(t, auth)
+		r.Authentication = b64(csrOf(t, auth))
 	}
 	return r
 }
@@ -474,10 +474,10 @@ func TestBadInputSendsNothing(t *testing.T) {
 			req   jpki.Request
 			field string
 		}{
-			"forged":    {jpki.Request{Signature: forged}, "csr_signature"},
-			"same key":  {jpki.Request{Signature: csrOf(t, sig), Authentication: csrOf(t, sig)}, "csr_authentication"},
+			"forged":    {jpki.Request{Signature: b64(forged)}, "csr_signature"},
+			"same key":  {jpki.Request{Signature: b64(csrOf(t, sig)), Authentication: b64(csrOf(t, sig))}, "csr_authentication"},
 			"none":      {jpki.Request{}, "kind"},
-			"not a csr": {jpki.Request{Authentication: []byte("hello")}, "csr_authentication"},
+			"not a csr": {jpki.Request{Authentication: "hello"}, "csr_authentication"},
 		}
 		for name, c := range cases {
 			_, err := f.jpki.Issue(clerk(), shinjuku, a.ID, c.req)
@@ -522,3 +522,5 @@ func wantTold(t *testing.T, err error, kind errs.Kind) {
 		}
 	}
 }
+
+func b64(der []byte) string { return base64.StdEncoding.EncodeToString(der) }

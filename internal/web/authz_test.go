@@ -38,15 +38,16 @@ const (
 )
 
 var (
-	tenantPatterns  = []string{"nhi-clerk", "nhi-checker", "number-viewer", "section-head", "privacy-manager", "linkage", "pubmed-clerk", "pubmed-checker"}
+	tenantPatterns  = []string{"nhi-clerk", "nhi-checker", "number-viewer", "section-head", "privacy-manager", "linkage", "pubmed-clerk", "pubmed-checker", "resident-records-clerk"}
 	grantAppliers   = []string{"section-head", "is-admin"}
 	auditReaders    = []string{"privacy-manager", "is-admin", "is-approver", "auditor"}
-	residentReaders = []string{"nhi-clerk", "nhi-checker", "number-viewer", "section-head", "pubmed-clerk", "pubmed-checker"}
+	residentReaders = []string{"nhi-clerk", "nhi-checker", "number-viewer", "section-head", "pubmed-clerk", "pubmed-checker", "resident-records-clerk"}
 	pubmedReaders   = []string{"pubmed-clerk", "pubmed-checker"}
 	pubmedWriters   = []string{"pubmed-clerk"}
 	reviewCheckers  = []string{"nhi-checker", "pubmed-checker"}
 	nhiReaders      = []string{"nhi-clerk", "nhi-checker"}
 	nhiWriters      = []string{"nhi-clerk"}
+	jpkiIssuers     = []string{"resident-records-clerk"} // only the resident-records window issues (R-JPKI-1)
 	isAdminOnly     = []string{"is-admin"}
 	approverOnly    = []string{"is-approver"}
 )
@@ -215,6 +216,18 @@ var policy = map[string]rule{
 	"GET /api/v1/pubmed/diseases":                           {kind: permitted, allow: pubmedReaders},
 	"POST /admin/terminals":                                 {kind: permitted, allow: isAdminOnly},
 	"POST /admin/terminals/{name}/disable":                  {kind: permitted, allow: isAdminOnly},
+	// JPKI (issue 22): only the resident-records window issues; an
+	// application of another municipality is not found.
+	"GET /jpki":                                  {kind: permitted, allow: jpkiIssuers},
+	"POST /jpki/applications":                    {kind: permitted, allow: jpkiIssuers},
+	"GET /jpki/applications/{id}":                {kind: permitted, allow: jpkiIssuers},
+	"POST /jpki/applications/{id}/issue":         {kind: permitted, allow: jpkiIssuers},
+	"POST /jpki/applications/{id}/cancel":        {kind: permitted, allow: jpkiIssuers},
+	"POST /api/v1/jpki/applications":             {kind: permitted, allow: jpkiIssuers},
+	"GET /api/v1/jpki/applications/{id}":         {kind: permitted, allow: jpkiIssuers},
+	"POST /api/v1/jpki/applications/{id}/issue":  {kind: permitted, allow: jpkiIssuers},
+	"POST /api/v1/jpki/applications/{id}/cancel": {kind: permitted, allow: jpkiIssuers},
+	"GET /api/v1/jpki/count":                     {kind: permitted, allow: jpkiIssuers},
 }
 
 // formFor gives a route the input that passes its own checks where the

@@ -26,8 +26,8 @@ import (
 // fails is answered 400 naming the field; no database sees it.
 
 // multiline are the fields that may hold line breaks: free-text reasons
-// and notes.
-var multiline = map[string]bool{"note": true, "reason": true, "comment": true}
+// and notes, and the card's certificate requests in PEM (JPKI).
+var multiline = map[string]bool{"note": true, "reason": true, "comment": true, "csr_signature": true, "csr_authentication": true}
 
 var wildcard = regexp.MustCompile(`\{([a-zA-Z_]+)(?:\.\.\.)?\}`)
 

@@ -14,6 +14,7 @@ import (
 	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/export"
+	"bango/internal/jpki"
 	"bango/internal/mynumber"
 	"bango/internal/nhi"
 	"bango/internal/notify"
@@ -32,7 +33,8 @@ type Business struct {
 	Exports   *export.Service
 	Outbox    *notify.Outbox // mail that keeps failing shows on the IS administrator's home page
 	Tenants   *tenant.Service
-	NHI       *nhi.Service // National Health Insurance eligibility (issue 18)
+	NHI       *nhi.Service  // National Health Insurance eligibility (issue 18)
+	JPKI      *jpki.Service // JPKI certificate issuance at the window (issue 22)
 }
 
 // The resident pages work in the session's municipality only: a code of

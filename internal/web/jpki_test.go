@@ -1,0 +1,186 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"bango/internal/jpki"
+	"bango/internal/jpki/standin"
+	"bango/internal/resident"
+	"bango/internal/store"
+	"bango/internal/testutil"
+	"bango/internal/testutil/testkit"
+	"bango/internal/vault"
+)
+
+// jpkiOver is JPKI issuance over a stand-in CA served for the test over
+// mutual TLS, as serve builds it over the configured CA.
+func jpkiOver(t *testing.T, db *store.DB, v *vault.Vault, residents *resident.Service) (*standin.CA, *jpki.Service) {
+	t.Helper()
+	ca, err := standin.New(standin.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(ca.Handler())
+	srv.TLS = ca.TLSConfig()
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	c, err := jpki.NewClient(ca.ClientConfig(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ca, jpki.NewService(db, v, residents, c, testkit.Quiet)
+}
+
+var (
+	cardKeysOnce sync.Once
+	cardKeys     [2]*rsa.PrivateKey
+)
+
+// cardRequest is a PKCS#10 request in PEM made by card key i, as the
+// window's card reader hands it over.
+func cardRequest(t *testing.T, i int) string {
+	t.Helper()
+	cardKeysOnce.Do(func() {
+		for i := range cardKeys {
+			k, err := rsa.GenerateKey(rand.Reader, 2048)
+			if err != nil {
+				panic(err)
+			}
+			cardKeys[i] = k
+		}
+	})
+	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{}, cardKeys[i])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
+}
+
+var (
+	jpkiApplication = regexp.MustCompile(`^/jpki/applications/([0-9a-f]{32})$`)
+	jpkiSerial      = regexp.MustCompile(`id="jpki-serial-(signature|authentication)">([0-9a-f]+)<`)
+)
+
+// R-JPKI-1, R-JPKI-2, R-ACC-4: a window clerk of the resident-records
+// section goes through the one flow — identity check, the choice and the
+// card's requests, the result — in Japanese; both certificates come back
+// on the result page only, and the day's count counts them. A wrong
+// request shows the choice again naming its field; a cancel erases the
+// application.
+func TestJPKIWindow(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		testkit.Resident(t, f.residents, "131041", resident.Input{Code: "700001", NameKanji: "証明　太郎", NameKana: "ショウメイ　タロウ", Alias: "ショウメイ",
+			Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1990-01-15", Sex: "1"})
+		window, _ := f.staffClient(t, "window", "131041", "戸籍住民課", [2]string{"resident-records-clerk", "131041"})
+		res, page := f.get(t, window, "/jpki")
+		if res.StatusCode != http.StatusOK || !strings.Contains(page, "本人確認") || !strings.Contains(page, `id="jpki-open-form"`) {
+			t.Fatalf("the window's page: %d\n%s", res.StatusCode, page)
+		}
+		csrf := csrfOf(t, page)
+
+		// An identity check not chosen: the form again, naming the field.
+		res, page = f.post(t, window, "/jpki/applications", url.Values{"csrf": {csrf}, "resident_code": {"700001"}})
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(page, "本人確認の方法") {
+			t.Fatalf("no method: %d\n%s", res.StatusCode, page)
+		}
+		res, _ = f.post(t, window, "/jpki/applications", url.Values{"csrf": {csrf}, "resident_code": {"700001"}, "method": {resident.VerifiedByMyNumberCard}})
+		m := jpkiApplication.FindStringSubmatch(res.Header.Get("Location"))
+		if res.StatusCode != http.StatusSeeOther || m == nil {
+			t.Fatalf("open: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+		id := m[1]
+		res, page = f.get(t, window, "/jpki/applications/"+id)
+		if res.StatusCode != http.StatusOK || !strings.Contains(page, "証明　太郎") || !strings.Contains(page, "署名用電子証明書") {
+			t.Fatalf("the choice: %d\n%s", res.StatusCode, page)
+		}
+		res, page = f.post(t, window, "/jpki/applications/"+id+"/issue", url.Values{"csrf": {csrf}, "csr_signature": {"not a request"}})
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(page, "署名用の証明書発行要求") || !strings.Contains(page, `id="jpki-issue-form"`) {
+			t.Fatalf("a wrong request: %d\n%s", res.StatusCode, page)
+		}
+		if f.ca.Served() != 0 {
+			t.Fatal("a wrong request reached the CA")
+		}
+		res, page = f.post(t, window, "/jpki/applications/"+id+"/issue", url.Values{"csrf": {csrf},
+			"csr_signature": {cardRequest(t, 0)}, "csr_authentication": {cardRequest(t, 1)}})
+		serials := jpkiSerial.FindAllStringSubmatch(page, -1)
+		if res.StatusCode != http.StatusOK || len(serials) != 2 || !strings.Contains(page, "BEGIN CERTIFICATE") || res.Header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("the result: %d %v\n%s", res.StatusCode, serials, page)
+		}
+		for _, s := range serials {
+			if r, ok := f.ca.Lookup(s[2]); !ok || string(r.Kind) != s[1] {
+				t.Errorf("the CA did not issue %s as %s", s[2], s[1])
+			}
+		}
+		// Ended: the application is gone.
+		if res, _ := f.get(t, window, "/jpki/applications/"+id); res.StatusCode != http.StatusNotFound {
+			t.Errorf("the ended application: %d", res.StatusCode)
+		}
+		f.place(t)
+		if _, page := f.get(t, window, "/jpki"); !strings.Contains(page, "発行件数：2 件") {
+			t.Errorf("the day's count:\n%s", page)
+		}
+
+		// A cancel.
+		res, _ = f.post(t, window, "/jpki/applications", url.Values{"csrf": {csrf}, "resident_code": {"700001"}, "method": {resident.VerifiedByNotificationPhotoID}})
+		id = jpkiApplication.FindStringSubmatch(res.Header.Get("Location"))[1]
+		res, _ = f.post(t, window, "/jpki/applications/"+id+"/cancel", url.Values{"csrf": {csrf}})
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/jpki?done=cancelled" {
+			t.Fatalf("cancel: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+		if got := testutil.Outcomes(t, f.db, "jpki.cancel"); len(got) != 1 || got[0] != "ok application="+id {
+			t.Errorf("cancel events: %v", got)
+		}
+		// Another municipality's resident is not found (R-AC-6).
+		testkit.Resident(t, f.residents, "011002", testkit.Person("700009", ""))
+		if res, _ := f.post(t, window, "/jpki/applications", url.Values{"csrf": {csrf}, "resident_code": {"700009"}, "method": {resident.VerifiedByMyNumberCard}}); res.StatusCode != http.StatusNotFound {
+			t.Errorf("Sapporo's resident at Shinjuku's window: %d", res.StatusCode)
+		}
+	})
+}
+
+// R-JPKI-1, R-AC-2: the JSON API does the same work; only the
+// resident-records pattern may start an issuance.
+func TestJPKIAPI(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		testkit.Resident(t, f.residents, "131041", testkit.Person("700002", ""))
+		window, csrf := f.staffClient(t, "window", "131041", "戸籍住民課", [2]string{"resident-records-clerk", "131041"})
+		nhiClerk, nhiCSRF := f.staffClient(t, "nhi.clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
+		open := `{"resident":"700002","method":"mynumber_card"}`
+		if status, _ := f.apiCall(t, nhiClerk, nhiCSRF, "POST", "/api/v1/jpki/applications", open); status != http.StatusForbidden {
+			t.Errorf("an NHI clerk opened an application: %d", status)
+		}
+		status, a := f.apiCall(t, window, csrf, "POST", "/api/v1/jpki/applications", open)
+		if status != http.StatusCreated || a["id"] == nil {
+			t.Fatalf("open: %d %v", status, a)
+		}
+		id := a["id"].(string)
+		body, _ := json.Marshal(jpki.Request{Signature: cardRequest(t, 0)})
+		if status, _ := f.apiCall(t, nhiClerk, nhiCSRF, "POST", "/api/v1/jpki/applications/"+id+"/issue", string(body)); status != http.StatusForbidden {
+			t.Errorf("an NHI clerk issued: %d", status)
+		}
+		status, out := f.apiCall(t, window, csrf, "POST", "/api/v1/jpki/applications/"+id+"/issue", string(body))
+		issued, _ := out["issued"].([]any)
+		if status != http.StatusOK || len(issued) != 1 {
+			t.Fatalf("issue: %d %v", status, out)
+		}
+		f.place(t)
+		status, c := f.apiCall(t, window, csrf, "GET", "/api/v1/jpki/count", "")
+		if status != http.StatusOK || c["issued"] != float64(1) {
+			t.Errorf("count: %d %v", status, c)
+		}
+		if status, c := f.apiCall(t, window, csrf, "GET", "/api/v1/jpki/count?day=yesterday", ""); status != http.StatusBadRequest {
+			t.Errorf("count of a day that is not a date: %d %v", status, c)
+		}
+	})
+}
