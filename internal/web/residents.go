@@ -32,6 +32,7 @@ type Business struct {
 	Alerts    *alert.Service
 	Exports   *export.Service
 	Outbox    *notify.Outbox // mail that keeps failing shows on the IS administrator's home page
+	Pubmed    *pubmed.Service
 	Tenants   *tenant.Service
 	NHI       *nhi.Service  // National Health Insurance eligibility (issue 18)
 	JPKI      *jpki.Service // JPKI certificate issuance at the window (issue 22)
