@@ -72,6 +72,7 @@ var eventMessages = messages{
 	"action.nhi.assess":            {"国保保険料の賦課（世帯）", "NHI premium assessed (household)"},
 	"action.nhi.assess.run":        {"国保保険料の年次賦課", "Yearly NHI premium assessment"},
 	"action.nhi.assessment.read":   {"国保保険料の賦課の閲覧", "Viewing of NHI premium assessments"},
+	"action.nhi.estimate":          {"国保保険料の試算", "NHI premium estimate"},
 
 	// Public-expense medical care (internal/pubmed).
 	"action.pubmed.application.propose": {"公費負担医療の申請の入力", "Entry of a public-expense care application"},

@@ -23,6 +23,7 @@ import (
 	"bango/internal/jpki/standin"
 	"bango/internal/module"
 	"bango/internal/nhi"
+	"bango/internal/nhi/assess"
 	"bango/internal/notify"
 	"bango/internal/pubmed"
 	"bango/internal/resident"
@@ -44,6 +45,7 @@ type webFixture struct {
 	server    *Server
 	residents *resident.Service
 	nhi       *nhi.Service
+	assess    *assess.Service
 	jpki      *jpki.Service
 	ca        *standin.CA // the JPKI certification authority jpki reaches, over mutual TLS
 	review    *review.Service
@@ -72,6 +74,7 @@ func newWeb(t *testing.T, eng store.Engine) *webFixture {
 	quiet := testkit.Quiet
 	f.residents = resident.NewService(db, k.Vault, quiet)
 	f.nhi = nhi.NewService(db, quiet)
+	f.assess = assess.NewService(db, quiet)
 	pub, err := pubmed.NewService(db, quiet)
 	if err != nil {
 		t.Fatal(err)
@@ -80,14 +83,14 @@ func newWeb(t *testing.T, eng store.Engine) *webFixture {
 	f.review = review.NewService(db, k.Vault, f.access)
 	f.alerts = alert.NewService(db)
 	f.exports = export.NewService(db, f.access)
-	if err := module.Install([]module.Module{module.Access(f.access), f.residents.Module(), f.nhi.Module(), pub.Module(), f.jpki.Module()}, f.review, f.exports); err != nil {
+	if err := module.Install([]module.Module{module.Access(f.access), f.residents.Module(), f.nhi.Module(), f.assess.Module(), pub.Module(), f.jpki.Module()}, f.review, f.exports); err != nil {
 		t.Fatal(err)
 	}
 	f.outbox = notify.NewOutbox(db)
 	f.sequencer = audit.NewSequencer(db, testutil.AuditKeys(t), quiet, audit.SequencerOptions{Every: 1000, Period: time.Hour})
 	f.residents.SetRevealPolicy(resident.RevealPolicy{Purposes: resident.DefaultRevealPurposes, PerHour: 3, Alerts: f.alerts})
 	s := New(Deps{DB: db, Users: f.users, Access: f.access, Terminals: terminal.New(db), Log: quiet, Version: "test", Limits: unlimited,
-		Business: Business{Residents: f.residents, Review: f.review, Alerts: f.alerts, Exports: f.exports, Outbox: f.outbox, Tenants: tenant.NewService(db, k.Vault), NHI: f.nhi, Pubmed: pub, JPKI: f.jpki}})
+		Business: Business{Residents: f.residents, Review: f.review, Alerts: f.alerts, Exports: f.exports, Outbox: f.outbox, Tenants: tenant.NewService(db, k.Vault), NHI: f.nhi, Assess: f.assess, Pubmed: pub, JPKI: f.jpki}})
 	f.server = s
 	s.SetReady(true)
 	f.srv = httptest.NewTLSServer(s.Handler())

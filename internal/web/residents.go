@@ -17,6 +17,7 @@ import (
 	"bango/internal/jpki"
 	"bango/internal/mynumber"
 	"bango/internal/nhi"
+	"bango/internal/nhi/assess"
 	"bango/internal/notify"
 	"bango/internal/pubmed"
 	"bango/internal/resident"
@@ -36,6 +37,7 @@ type Business struct {
 	Tenants   *tenant.Service
 	NHI       *nhi.Service  // National Health Insurance eligibility (issue 18)
 	JPKI      *jpki.Service // JPKI certificate issuance at the window (issue 22)
+	Assess    *assess.Service
 }
 
 // The resident pages work in the session's municipality only: a code of

@@ -1,0 +1,476 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"bango/internal/access"
+	"bango/internal/errs"
+	"bango/internal/nhi/assess"
+	"bango/internal/nhi/premium"
+	"bango/internal/review"
+)
+
+// The NHI premium (issue 19; R-NHI-4): the estimate form (保険料試算)
+// staff type a household into, a household's assessments with their
+// history, the premium decision notice (保険料決定通知書) as a resident
+// receives it, and the rate tables through the API. The assess service
+// checks every rule, scopes every read to the session's municipality
+// (R-AC-6) and records every read and change.
+
+// estimateRows is how many member rows the estimate form offers; rows
+// left empty are ignored. Row 1 is the head.
+const estimateRows = 6
+
+// estimateMemberFields are a member row's inputs, m<n>_<field> on the form.
+var estimateMemberFields = []string{"age", "insured", "salary_revenue", "pension_revenue", "other_income"}
+
+type estimateRow struct {
+	N      int
+	Fields map[string]string // by estimateMemberFields, the value typed
+}
+
+// nhiEstimateData is the estimate page: the form and, once computed, the
+// breakdown.
+type nhiEstimateData struct {
+	Rows   []estimateRow
+	Result *premiumView
+}
+
+// premiumView is a premium's breakdown as the pages print it: amounts
+// with thousands separators.
+type premiumView struct {
+	FiscalYear                 int
+	Rates, Rules, IncomeTables string
+	Reduction                  int // 70, 50, 20 or 0
+	Wari                       int // the reduction in 割: 7, 5, 2
+	Parts                      []partRow
+	Total                      string
+	Instalments                []instalmentRow
+}
+
+type partRow struct{ Name, Rate, Income, Equal, Household, CapCut, Amount string }
+
+type instalmentRow struct {
+	No            int
+	Month, Amount string
+}
+
+type changeRow struct{ Name, Before, After, Difference string }
+
+// yen writes an amount of yen with thousands separators.
+func yen(n int64) string {
+	if n < 0 {
+		return "-" + yen(-n)
+	}
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// signedYen writes a difference with its sign.
+func signedYen(n int64) string {
+	if n > 0 {
+		return "+" + yen(n)
+	}
+	return yen(n)
+}
+
+func viewOf(r premium.Result) premiumView {
+	v := premiumView{FiscalYear: r.FiscalYear, Rates: r.RatesVersion, Rules: r.RulesVersion, IncomeTables: r.IncomeTable,
+		Reduction: r.Reduction.Percent, Wari: r.Reduction.Percent / 10, Total: yen(r.Total)}
+	for _, p := range r.Parts {
+		v.Parts = append(v.Parts, partRow{Name: p.NameJA, Rate: p.IncomeRate.String() + "%", Income: yen(p.Income), Equal: yen(p.Equal),
+			Household: yen(p.Household), CapCut: yen(p.CapCut), Amount: yen(p.Amount)})
+	}
+	for _, i := range r.Instalments {
+		v.Instalments = append(v.Instalments, instalmentRow{No: i.No, Month: i.Month, Amount: yen(i.Amount)})
+	}
+	return v
+}
+
+// assessmentView is one assessment as the history page shows it.
+type assessmentView struct {
+	A                    assess.Assessment
+	View                 premiumView
+	Previous, Difference string // a re-assessment only
+	Changes              []changeRow
+}
+
+func assessmentViewOf(a assess.Assessment) assessmentView {
+	v := assessmentView{A: a, View: viewOf(a.Result)}
+	if a.PreviousTotal != nil {
+		v.Previous, v.Difference = yen(*a.PreviousTotal), signedYen(a.Difference)
+	}
+	for _, c := range a.Changes {
+		v.Changes = append(v.Changes, changeRow{Name: c.NameJA, Before: yen(c.Before), After: yen(c.After), Difference: signedYen(c.Difference)})
+	}
+	return v
+}
+
+func estimateForm(f map[string]string) []estimateRow {
+	rows := make([]estimateRow, estimateRows)
+	for i := range rows {
+		rows[i] = estimateRow{N: i + 1, Fields: map[string]string{}}
+		for _, k := range estimateMemberFields {
+			rows[i].Fields[k] = f[fmt.Sprintf("m%d_%s", i+1, k)]
+		}
+	}
+	return rows
+}
+
+func (s *Server) nhiEstimatePage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderNHIEstimate(w, r, http.StatusOK, refusal{}, map[string]string{"m1_insured": "on"}, nil)
+}
+
+func (s *Server) renderNHIEstimate(w http.ResponseWriter, r *http.Request, status int, problem refusal, f map[string]string, res *premiumView) error {
+	sess := sessionFrom(r.Context())
+	p := s.newPage(r, "nhi.estimate.title", sess)
+	for k, v := range f {
+		p.Form[k] = v
+	}
+	if p.Form["fiscal_year"] == "" {
+		now := time.Now().In(jst)
+		fy := now.Year()
+		if now.Month() < time.April {
+			fy--
+		}
+		p.Form["fiscal_year"] = strconv.Itoa(fy)
+	}
+	p.refuse(problem)
+	p.Data = nhiEstimateData{Rows: estimateForm(f), Result: res}
+	return s.render(w, r, status, "nhiestimate", p)
+}
+
+var (
+	msgEstimateYen = errs.Message{JA: "0以上の金額（円、数字）で入力してください", EN: "must be an amount of yen, 0 or more, in digits"}
+	msgEstimateAge = errs.Message{JA: "年齢は0〜130の数字で入力してください", EN: "must be an age from 0 to 130, in digits"}
+	msgEstimateFY  = errs.Message{JA: "年度は西暦4桁で入力してください", EN: "must be a fiscal year, four digits"}
+	engineField    = regexp.MustCompile(`^household\.members\[(\d+)\]\.(\w+)$`)
+)
+
+// parseEstimate reads the form into an estimate: each row with anything
+// typed is a member, row 1 the head. A wrong entry names its field.
+func parseEstimate(f map[string]string) (assess.EstimateInput, []int, error) {
+	var fe errs.FieldErrors
+	var in assess.EstimateInput
+	fy, err := strconv.Atoi(f["fiscal_year"])
+	if err != nil {
+		fe.Add("fiscal_year", msgEstimateFY)
+	}
+	in.FiscalYear = fy
+	var rows []int // the form row of each member
+	yen := func(name string) int64 {
+		v := strings.NewReplacer(",", "", "円", "").Replace(f[name])
+		if v == "" {
+			return 0
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			fe.Add(name, msgEstimateYen)
+		}
+		return n
+	}
+	for i := 1; i <= estimateRows; i++ {
+		name := func(k string) string { return fmt.Sprintf("m%d_%s", i, k) }
+		if f[name("age")] == "" && f[name("salary_revenue")] == "" && f[name("pension_revenue")] == "" && f[name("other_income")] == "" {
+			continue
+		}
+		m := premium.Member{ID: fmt.Sprintf("%d", i), Head: i == 1, Insured: f[name("insured")] != ""}
+		age, err := strconv.Atoi(f[name("age")])
+		if err != nil || age < 0 || age > 130 {
+			fe.Add(name("age"), msgEstimateAge)
+		}
+		m.Age = &age
+		m.SalaryRevenue, m.PensionRevenue, m.OtherIncome = yen(name("salary_revenue")), yen(name("pension_revenue")), yen(name("other_income"))
+		in.Household.Members = append(in.Household.Members, m)
+		rows = append(rows, i)
+	}
+	return in, rows, fe.Err()
+}
+
+// formFields renames the engine's household.members[i].field to the
+// form's m<row>_field, so that the refusal marks the input typed; a field
+// the form has no input for is named on the age of its row.
+func formFields(err error, rows []int) error {
+	fs := errs.Fields(err)
+	if len(fs) == 0 {
+		return err
+	}
+	out := &errs.FieldErrors{Kind: errs.KindOf(err)}
+	for _, f := range fs {
+		if m := engineField.FindStringSubmatch(f.Field); m != nil {
+			i, _ := strconv.Atoi(m[1])
+			field := m[2]
+			if field == "birth_date" {
+				field = "age"
+			}
+			known := false
+			for _, k := range estimateMemberFields {
+				known = known || k == field
+			}
+			if !known {
+				field = "age"
+			}
+			if i < len(rows) {
+				f.Field = fmt.Sprintf("m%d_%s", rows[i], field)
+			}
+		} else if strings.HasPrefix(f.Field, "household.") {
+			f.Field = "m1_age"
+		}
+		out.List = append(out.List, f)
+	}
+	return out
+}
+
+func (s *Server) nhiEstimatePost(w http.ResponseWriter, r *http.Request) error {
+	names := []string{"fiscal_year"}
+	for i := 1; i <= estimateRows; i++ {
+		for _, k := range estimateMemberFields {
+			names = append(names, fmt.Sprintf("m%d_%s", i, k))
+		}
+	}
+	f, err := postedForm(r, names...)
+	if err != nil {
+		return err
+	}
+	in, rows, err := parseEstimate(f)
+	var res premium.Result
+	if err == nil {
+		// The estimate's members are the form's rows: their labels are the row numbers.
+		res, err = s.biz.Assess.Estimate(r.Context(), sessionFrom(r.Context()).Tenant, in)
+		err = formFields(err, rows)
+	}
+	if err != nil {
+		return formProblem(r, err, func(status int, msg refusal) error { return s.renderNHIEstimate(w, r, status, msg, f, nil) })
+	}
+	v := viewOf(res)
+	return s.renderNHIEstimate(w, r, http.StatusOK, refusal{}, f, &v)
+}
+
+// nhiAssessmentsData is a household's assessments page.
+type nhiAssessmentsData struct {
+	Household   int64
+	Assessments []assessmentView
+}
+
+func (s *Server) nhiAssessmentsPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "household")
+	if err != nil {
+		return err
+	}
+	sess := sessionFrom(r.Context())
+	list, err := s.biz.Assess.History(r.Context(), sess.Tenant, id)
+	if err != nil {
+		return err
+	}
+	p := s.newPage(r, "nhi.assessments.title", sess)
+	d := nhiAssessmentsData{Household: id, Assessments: []assessmentView{}}
+	for _, a := range list {
+		d.Assessments = append(d.Assessments, assessmentViewOf(a))
+	}
+	p.Data = d
+	return s.render(w, r, http.StatusOK, "nhiassessments", p)
+}
+
+// nhiNoticeData is the premium decision notice's print view.
+type nhiNoticeData struct {
+	Notice assess.Notice
+	Tenant string
+	assessmentView
+}
+
+func (s *Server) nhiNoticePage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "assessment")
+	if err != nil {
+		return err
+	}
+	sess := sessionFrom(r.Context())
+	n, err := s.biz.Assess.Notice(r.Context(), sess.Tenant, id)
+	if err != nil {
+		return err
+	}
+	p := s.newPage(r, "nhi.notice.title", sess)
+	p.Data = nhiNoticeData{Notice: n, Tenant: sess.Tenant, assessmentView: assessmentViewOf(n.Assessment)}
+	return s.render(w, r, http.StatusOK, "nhinotice", p)
+}
+
+// The JSON API.
+
+func (s *Server) apiNHIEstimate(w http.ResponseWriter, r *http.Request) error {
+	var in assess.EstimateInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	res, err := s.biz.Assess.Estimate(r.Context(), sessionFrom(r.Context()).Tenant, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// nhiAssessmentsAnswer is a household's assessments, the latest fiscal
+// year first and within it the latest first.
+type nhiAssessmentsAnswer struct {
+	Assessments []assess.Assessment `json:"assessments"`
+}
+
+func (s *Server) apiNHIAssessments(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "household")
+	if err != nil {
+		return err
+	}
+	list, err := s.biz.Assess.History(r.Context(), sessionFrom(r.Context()).Tenant, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, nhiAssessmentsAnswer{Assessments: list})
+	return nil
+}
+
+// nhiRatesAnswer is the confirmed versions of the municipality's rate
+// tables, the one in force of each year first.
+type nhiRatesAnswer struct {
+	Versions []assess.RateVersion `json:"versions"`
+}
+
+func (s *Server) apiNHIRates(w http.ResponseWriter, r *http.Request) error {
+	fy := 0
+	if v := strings.TrimSpace(r.URL.Query().Get("fiscal_year")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			var fe errs.FieldErrors
+			fe.Add("fiscal_year", msgEstimateFY)
+			return fe.Err()
+		}
+		fy = n
+	}
+	vs, err := s.biz.Assess.RateTables(r.Context(), sessionFrom(r.Context()).Tenant, fy)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, nhiRatesAnswer{Versions: vs})
+	return nil
+}
+
+// ratesBody is a rate table entered through the API: its fiscal year and
+// the table in the README's format.
+type ratesBody struct {
+	FiscalYear int               `json:"fiscal_year"`
+	Table      premium.RateTable `json:"table"`
+}
+
+func (s *Server) apiNHIRatesPost(w http.ResponseWriter, r *http.Request) error {
+	var in ratesBody
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	body, err := json.Marshal(in.Table)
+	if err != nil {
+		return err
+	}
+	c, err := s.submitNHI(r, func(tenant string) (review.Proposal, error) {
+		return s.biz.Assess.ProposeRates(r.Context(), tenant, in.FiscalYear, body)
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, c)
+	return nil
+}
+
+func (s *Server) nhiAssessModule() webModule {
+	read, write := access.NHIRead, access.NHIWrite
+	return webModule{
+		name: "nhi.assess",
+		routes: []route{
+			{pattern: "GET /nhi/estimate", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiEstimatePage},
+			{pattern: "POST /nhi/estimate", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiEstimatePost},
+			{pattern: "GET /nhi/households/{id}/assessments", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiAssessmentsPage},
+			{pattern: "GET /nhi/assessments/{id}/notice", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiNoticePage},
+
+			{pattern: "POST /api/v1/nhi/estimate", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiNHIEstimate,
+				summary: "Estimate a household's NHI premium of a fiscal year (保険料試算) with the municipality's rate table in force: the breakdown the assessment would give, nothing stored",
+				body:    assess.EstimateInput{}, answer: premium.Result{}},
+			{pattern: "GET /api/v1/nhi/households/{id}/assessments", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiNHIAssessments,
+				summary: "A household's premium assessments (賦課), each with its breakdown, the versions it used and, for a re-assessment, the difference", answer: nhiAssessmentsAnswer{}},
+			{pattern: "GET /api/v1/nhi/rates", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiNHIRates,
+				summary: "The confirmed versions of the municipality's NHI rate tables, the one in force of each year first",
+				query:   []apiParam{{"fiscal_year", "integer", "only this fiscal year"}}, answer: nhiRatesAnswer{}},
+			{pattern: "POST /api/v1/nhi/rates", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIRatesPost,
+				summary: "Enter the municipality's NHI rate table of a fiscal year: it waits for a checker, and once confirmed it is never changed (a correction is a new version)",
+				body:    ratesBody{}, status: http.StatusAccepted, answer: review.Change{}},
+		},
+		menu: []navItem{{Key: "nav.nhi.estimate", Href: "/nhi/estimate", perm: read}},
+	}
+}
+
+// nhiAssessMessages are the strings of the premium screens.
+var nhiAssessMessages = func() messages {
+	m := messages{
+		"nav.nhi.estimate":               {"国保保険料の試算", "NHI premium estimate"},
+		"nhi.estimate.title":             {"国民健康保険料の試算", "NHI premium estimate"},
+		"nhi.estimate.help":              {"世帯の人を1行に1人ずつ入力してください（1行目は世帯主）。国保に加入しない世帯主（擬制世帯主）は「国保」を外します。金額は前年（所得の年）の収入です。市区町村の確定した料率表で計算し、何も保存しません。", "Type one member a row (row 1 is the head); untick NHI for a head outside NHI (擬制世帯主). Amounts are the revenue of the year before (the income year). Computed with the municipality's confirmed rate table; nothing is stored."},
+		"nhi.estimate.member":            {"世帯員 %d", "Member %d"},
+		"nhi.estimate.submit":            {"試算する", "Estimate"},
+		"nhi.estimate.result":            {"%d年度の保険料（試算）", "Premium of fiscal %d (estimate)"},
+		"nhi.estimate.versions":          {"料率表 %s、法定の数値 %s、所得の計算表 %s", "rate table %s, statutory rules %s, income tables %s"},
+		"nhi.estimate.reduction":         {"軽減", "Reduction"},
+		"nhi.estimate.reduction.none":    {"なし", "none"},
+		"nhi.estimate.reduction.percent": {"%d割軽減", "%d割 reduction"},
+		"nhi.premium.part":               {"区分", "Part"},
+		"nhi.premium.income":             {"所得割", "Income-based (所得割)"},
+		"nhi.premium.equal":              {"均等割", "Per insured (均等割)"},
+		"nhi.premium.household":          {"平等割", "Per household (平等割)"},
+		"nhi.premium.cap_cut":            {"限度超過", "Over the cap"},
+		"nhi.premium.amount":             {"保険料", "Premium"},
+		"nhi.premium.total":              {"年額", "Year's total"},
+		"nhi.premium.instalments":        {"納期", "Instalments"},
+		"nhi.premium.instalment":         {"第%d期", "No. %d"},
+		"nhi.premium.month":              {"納期の月", "Month due"},
+		"nhi.premium.yen":                {"%s円", "%s yen"},
+		"nhi.assessments.title":          {"国保保険料の賦課", "NHI premium assessments"},
+		"nhi.assessments.household":      {"世帯 %d の賦課", "Assessments of household %d"},
+		"nhi.assessments.none":           {"この世帯の賦課はまだありません（年次の賦課は bango nhi assess で行います）。", "This household has no assessment yet (the yearly run is bango nhi assess)."},
+		"nhi.assessments.seq":            {"%d年度 第%d回", "Fiscal %d, no. %d"},
+		"nhi.assessments.in_force":       {"現在の賦課", "in force"},
+		"nhi.assessments.superseded":     {"更正前", "superseded"},
+		"nhi.assessments.difference":     {"前回 %s円からの差額 %s円", "%s yen before, difference %s yen"},
+		"nhi.assessments.changed":        {"変わった区分", "Parts changed"},
+		"nhi.assessments.notice":         {"決定通知書を表示", "Show the decision notice"},
+		"nhi.assessments.assessed":       {"賦課日時", "Assessed"},
+		"nhi.assessments.link":           {"保険料の賦課を見る", "See the premium assessments"},
+		"nhi.notice.title":               {"国民健康保険料 決定通知書", "NHI premium decision notice"},
+		"nhi.notice.back":                {"賦課の一覧へ戻る", "Back to the assessments"},
+		"nhi.notice.print.help":          {"ブラウザの印刷でA4用紙1枚に印刷できます。", "Print it with the browser's print: one A4 page."},
+		"nhi.notice.to":                  {"世帯主", "Head of household"},
+		"nhi.notice.kigo":                {"記号", "記号"},
+		"nhi.notice.body":                {"あなたの世帯の%d年度の国民健康保険料を次のとおり決定しましたので通知します。", "Your household's National Health Insurance premium of fiscal %d is decided as follows."},
+		"nhi.notice.revised":             {"この通知は更正（第%d回）です。前回の決定額 %s円、差額 %s円。", "This notice is a revision (no. %d): decided before %s yen, difference %s yen."},
+		"nhi.notice.basis":               {"算定の基礎", "Basis"},
+		"nhi.notice.insurer":             {"保険者", "Insurer"},
+		"nhi.notice.appeal":              {"この決定に不服があるときは、この通知を受け取った日の翌日から起算して3か月以内に、都道府県の国民健康保険審査会に審査請求をすることができます。", "If you disagree with this decision you may request a review by the prefecture's National Health Insurance review board within three months of the day after you received this notice."},
+		"nhi.notice.number":              {"通知番号 %d", "Notice no. %d"},
+		"field.fiscal_year":              {"年度", "Fiscal year"},
+	}
+	for i := 1; i <= estimateRows; i++ {
+		m[fmt.Sprintf("field.m%d_age", i)] = [2]string{fmt.Sprintf("世帯員%dの年齢", i), fmt.Sprintf("Member %d's age", i)}
+		m[fmt.Sprintf("field.m%d_insured", i)] = [2]string{fmt.Sprintf("世帯員%dの国保加入", i), fmt.Sprintf("Member %d in NHI", i)}
+		m[fmt.Sprintf("field.m%d_salary_revenue", i)] = [2]string{fmt.Sprintf("世帯員%dの給与収入", i), fmt.Sprintf("Member %d's salary revenue", i)}
+		m[fmt.Sprintf("field.m%d_pension_revenue", i)] = [2]string{fmt.Sprintf("世帯員%dの公的年金等収入", i), fmt.Sprintf("Member %d's pension revenue", i)}
+		m[fmt.Sprintf("field.m%d_other_income", i)] = [2]string{fmt.Sprintf("世帯員%dのその他の所得", i), fmt.Sprintf("Member %d's other income", i)}
+	}
+	return m
+}()
