@@ -76,6 +76,9 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (Job, *Report, 
 	if err == nil && p.Confirm && req.Maker == nil {
 		err = errNoMaker
 	}
+	if err == nil && p.Confirm && s.reviews == nil {
+		err = errs.E(errs.Internal, "linkage: partner %s holds its files for confirmation, but no review engine was given", p.ID)
+	}
 	if err != nil {
 		return Job{}, nil, audit.Refused(ctx, s.db, req.Tenant, action, subject, err)
 	}

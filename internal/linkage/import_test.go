@@ -226,8 +226,8 @@ func TestImportRejectsWholeFile(t *testing.T) {
 	})
 }
 
-// R-ACC-5: a file of another municipality, or whose dates are out of
-// order, is rejected with the field named.
+// R-ACC-5: a file of another municipality, an empty file and a file over
+// the size limit are each rejected whole with the reason named.
 func TestImportChecksTheMunicipality(t *testing.T) {
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
@@ -235,6 +235,19 @@ func TestImportChecksTheMunicipality(t *testing.T) {
 		_, _, err := f.linkage.Import(testutil.As("cli:operator"), request(shinjuku, differences(t, sapporo, newcomers(1, 2))))
 		if fs := errs.Fields(err); len(fs) != 1 || fs[0].Line != 1 || fs[0].Field != "municipality" {
 			t.Fatalf("another municipality's file: %v", err)
+		}
+		if n := count(t, db, "linkage_resident_differences"); n != 0 {
+			t.Fatalf("%d rows applied", n)
+		}
+		// An empty file, and a file over the configured size limit.
+		_, _, err = f.linkage.Import(testutil.As("cli:operator"), request(shinjuku, nil))
+		if fs := errs.Fields(err); len(fs) != 1 || fs[0].Field != "file" || fs[0].Reason.EN != "the file is empty" {
+			t.Fatalf("an empty file: %v", err)
+		}
+		f.linkage.SetMaxBytes(10 * 242)
+		job, _, err := f.linkage.Import(testutil.As("cli:operator"), request(shinjuku, differences(t, shinjuku, newcomers(1, 20))))
+		if fs := errs.Fields(err); len(fs) == 0 || fs[0].Line != 0 || !strings.Contains(fs[0].Reason.EN, "over the limit") || job.Outcome != linkage.Rejected {
+			t.Fatalf("a file over the limit: %+v %v", job, err)
 		}
 		if n := count(t, db, "linkage_resident_differences"); n != 0 {
 			t.Fatalf("%d rows applied", n)
