@@ -103,6 +103,20 @@ func Record(ctx context.Context, tx *store.Tx, e Event) error {
 	return insert(ctx, tx, e)
 }
 
+// RecordMany writes events in tx as Record does each, many to a statement:
+// a change or a read of many subjects (a page of a search, a batch of
+// decisions) costs a round trip, not one per subject.
+func RecordMany(ctx context.Context, tx *store.Tx, events ...Event) error {
+	prepared := make([]Event, len(events))
+	for i, e := range events {
+		var err error
+		if prepared[i], err = prepare(ctx, e); err != nil {
+			return err
+		}
+	}
+	return insert(ctx, tx, prepared...)
+}
+
 // insertRows is the most events one INSERT writes: 13 parameters each
 // stay far below either engine's limit (SQLite's is 32,766).
 const insertRows = 500

@@ -12,6 +12,7 @@ import (
 	"bango/internal/audit"
 	"bango/internal/demo"
 	"bango/internal/nhi"
+	"bango/internal/resident"
 	"bango/internal/store"
 	"bango/internal/tenant"
 	"bango/internal/vault"
@@ -23,6 +24,9 @@ type NHIOptions struct {
 	Queries int // searches of each kind
 	Seed    uint64
 	Today   time.Time // the day the benchmark plays (zero: today in Japan)
+	// SkipSearches and SkipCostShare leave out the searches or the yearly
+	// decision (to measure one of them again without the other).
+	SkipSearches, SkipCostShare bool
 }
 
 // NHIResult is the latency of the NHI clerk's searches and the time of the
@@ -217,16 +221,16 @@ func (w *nhiWorld) load(ctx context.Context, db *store.DB) (int64, error) {
 		}
 		return nil
 	}
-	resident := func(p demo.Person) []any {
+	residentRow := func(p demo.Person) []any {
 		return []any{w.tenant, p.ResidentCode, p.NameKanji, p.NameKana, p.Address, d(p.BirthDate), p.Sex, at, at}
 	}
 	if err := copyRows("residents", []string{"tenant_code", "code", "name_kanji", "name_kana", "address", "birth_date", "sex", "created_at", "updated_at"},
 		func(yield func([]any)) {
 			for _, p := range w.people {
-				yield(resident(p.p))
+				yield(residentRow(p.p))
 			}
 			for _, p := range w.pseudo {
-				yield(resident(p))
+				yield(residentRow(p))
 			}
 		}); err != nil {
 		return 0, err
@@ -358,10 +362,16 @@ func (w *nhiWorld) load(ctx context.Context, db *store.DB) (int64, error) {
 			}
 		}
 	}
+	// The register is indexed for search as bango serve keeps it (every
+	// second): on PostgreSQL the NHI searches by kana and date of birth read
+	// the search keys (migration 0017).
+	if _, err := resident.IndexForSearch(ctx, db); err != nil {
+		return total, fmt.Errorf("bench nhi: index the register for search: %w", err)
+	}
 	maintain := []string{"ANALYZE", "PRAGMA wal_checkpoint(TRUNCATE)"}
 	if e == store.Postgres {
 		maintain = []string{"VACUUM (ANALYZE) residents", "VACUUM (ANALYZE) nhi_households", "VACUUM (ANALYZE) nhi_household_versions", "VACUUM (ANALYZE) nhi_insured",
-			"VACUUM (ANALYZE) nhi_eligibility_events", "VACUUM (ANALYZE) nhi_memberships", "VACUUM (ANALYZE) nhi_scheduled_losses", "VACUUM (ANALYZE) nhi_incomes"}
+			"VACUUM (ANALYZE) nhi_eligibility_events", "VACUUM (ANALYZE) nhi_memberships", "VACUUM (ANALYZE) nhi_scheduled_losses", "VACUUM (ANALYZE) nhi_incomes", "VACUUM (ANALYZE) resident_search"}
 	}
 	for _, q := range maintain {
 		if _, err := db.SQL().ExecContext(ctx, q); err != nil {
@@ -436,21 +446,163 @@ func NHI(ctx context.Context, dbURL string, o NHIOptions) (NHIResult, error) {
 	clerk := audit.WithActor(ctx, audit.Actor{User: "bench-clerk", Terminal: "T-01", Address: "10.0.0.8"})
 	rng := rand.New(rand.NewPCG(o.Seed, 180))
 
-	// The baseline: the rows a search listed, read by primary key.
-	baseline := func(codes []string) (time.Duration, error) {
-		if len(codes) == 0 {
-			codes = []string{"0"}
+	if !o.SkipSearches {
+		// The baseline: the rows a search listed, read by primary key.
+		baseline := func(codes []string) (time.Duration, error) {
+			if len(codes) == 0 {
+				codes = []string{"0"}
+			}
+			args := []any{w.tenant}
+			marks := make([]string, len(codes))
+			for i, c := range codes {
+				args = append(args, c)
+				marks[i] = "$" + strconv.Itoa(i+2)
+			}
+			start := time.Now()
+			err := s.db.Read(scoped, func(q store.Querier) error {
+				rows, err := q.Query(scoped, `SELECT i.resident_code, r.name_kanji, r.name_kana, r.birth_date, i.number, i.branch FROM nhi_insured i
+					JOIN residents r ON r.tenant_code = i.tenant_code AND r.code = i.resident_code WHERE i.tenant_code = $1 AND i.resident_code IN (`+strings.Join(marks, ", ")+`)`, args...)
+				if err != nil {
+					return err
+				}
+				defer rows.Close()
+				for rows.Next() {
+				}
+				return rows.Err()
+			})
+			return time.Since(start), err
 		}
-		args := []any{w.tenant}
-		marks := make([]string, len(codes))
-		for i, c := range codes {
-			args = append(args, c)
-			marks[i] = "$" + strconv.Itoa(i+2)
+		search := func(kind string, query func() (nhi.Query, string)) error {
+			var ds, bs []time.Duration
+			found := 0
+			var example string
+			for i := range o.Queries {
+				q, shown := query()
+				if i == 0 {
+					example = shown
+				}
+				start := time.Now()
+				page, err := svc.Find(clerk, w.tenant, q, "", 50)
+				if err != nil {
+					return fmt.Errorf("bench nhi: %s %s: %w", kind, shown, err)
+				}
+				if _, _, err := svc.Count(clerk, w.tenant, q); err != nil {
+					return fmt.Errorf("bench nhi: count %s %s: %w", kind, shown, err)
+				}
+				ds = append(ds, time.Since(start))
+				codes := make([]string, len(page.Items))
+				for j, p := range page.Items {
+					codes[j] = p.ResidentCode
+				}
+				found += len(codes)
+				b, err := baseline(codes)
+				if err != nil {
+					return err
+				}
+				bs = append(bs, b)
+			}
+			k := NHISearch{Kind: kind, Example: example, P50ms: percentile(ds, 50), P99ms: percentile(ds, 99), BaseP50ms: percentile(bs, 50),
+				BaseP99ms: percentile(bs, 99), MeanResults: float64(found) / float64(o.Queries)}
+			if k.BaseP99ms > 0 {
+				k.P99Ratio = k.P99ms / k.BaseP99ms
+			}
+			res.Searches = append(res.Searches, k)
+			return nil
 		}
+		pick := func() nhiPerson { return w.people[rng.IntN(len(w.people))] }
+		if err := search("insured number (番号)", func() (nhi.Query, string) {
+			n := strconv.Itoa(1000000 + pick().hh)
+			return nhi.Query{Number: n}, n
+		}); err != nil {
+			return res, err
+		}
+		if err := search("kana prefix (family name, 2 characters)", func() (nhi.Query, string) {
+			k := string([]rune(w.kanaNames[rng.IntN(len(w.kanaNames))])[:2])
+			return nhi.Query{KanaPrefix: k}, k
+		}); err != nil {
+			return res, err
+		}
+		if err := search("kana prefix (full family name)", func() (nhi.Query, string) {
+			k, _, _ := strings.Cut(pick().p.NameKana, "　")
+			return nhi.Query{KanaPrefix: k}, k
+		}); err != nil {
+			return res, err
+		}
+		// A household as of a past date: the view and its timeline, beside its
+		// memberships and versions read by their index.
+		{
+			var ds, bs []time.Duration
+			found := 0
+			var example string
+			for i := range o.Queries {
+				h := w.hhs[rng.IntN(len(w.hhs))]
+				on := h.from.AddDate(0, 0, rng.IntN(max(1, int(o.Today.Sub(h.from).Hours()/24))))
+				if i == 0 {
+					example = strconv.FormatInt(h.id, 10) + " @" + nhi.Date(on)
+				}
+				start := time.Now()
+				v, err := svc.Household(clerk, w.tenant, h.id, nhi.Date(on))
+				if err != nil {
+					return res, fmt.Errorf("bench nhi: household %d as of %s: %w", h.id, nhi.Date(on), err)
+				}
+				ds = append(ds, time.Since(start))
+				found += len(v.Members)
+				start = time.Now()
+				err = s.db.Read(scoped, func(q store.Querier) error {
+					for _, sql := range []string{`SELECT resident_code, household_id, valid_from FROM nhi_memberships WHERE tenant_code = $1 AND household_id = $2`,
+						`SELECT valid_from, head_resident_code, event FROM nhi_household_versions WHERE tenant_code = $1 AND household_id = $2`} {
+						rows, err := q.Query(scoped, sql, w.tenant, h.id)
+						if err != nil {
+							return err
+						}
+						for rows.Next() {
+						}
+						rows.Close()
+					}
+					return nil
+				})
+				if err != nil {
+					return res, err
+				}
+				bs = append(bs, time.Since(start))
+			}
+			k := NHISearch{Kind: "household as of a past date", Example: example, P50ms: percentile(ds, 50), P99ms: percentile(ds, 99),
+				BaseP50ms: percentile(bs, 50), BaseP99ms: percentile(bs, 99), MeanResults: float64(found) / float64(o.Queries)}
+			if k.BaseP99ms > 0 {
+				k.P99Ratio = k.P99ms / k.BaseP99ms
+			}
+			res.Searches = append(res.Searches, k)
+		}
+	}
+
+	if !o.SkipCostShare {
+		// The yearly decision, then the same again (nothing changes), then the
+		// baseline: one SELECT of the rows the decisions read.
 		start := time.Now()
-		err := s.db.Read(scoped, func(q store.Querier) error {
-			rows, err := q.Query(scoped, `SELECT i.resident_code, r.name_kanji, r.name_kana, r.birth_date, i.number, i.branch FROM nhi_insured i
-				JOIN residents r ON r.tenant_code = i.tenant_code AND r.code = i.resident_code WHERE i.tenant_code = $1 AND i.resident_code IN (`+strings.Join(marks, ", ")+`)`, args...)
+		r, err := svc.RedetermineCostShares(clerk, w.tenant, w.fy.Year())
+		if err != nil {
+			return res, err
+		}
+		res.CostShareSeconds = time.Since(start).Seconds()
+		res.Decided, res.Ratio2, res.Ratio3, res.Refused = r.Decided, r.Ratio2, r.Ratio3, len(r.Refused)
+		start = time.Now()
+		r2, err := svc.RedetermineCostShares(clerk, w.tenant, w.fy.Year())
+		if err != nil {
+			return res, err
+		}
+		res.RerunSeconds = time.Since(start).Seconds()
+		if r2.Decided != 0 || r2.Unchanged != r.Decided {
+			return res, fmt.Errorf("bench nhi: the rerun decided %d households again (%d unchanged of %d)", r2.Decided, r2.Unchanged, r.Decided)
+		}
+		start = time.Now()
+		e := s.db.Engine()
+		err = s.db.Read(scoped, func(q store.Querier) error {
+			rows, err := q.Query(scoped, `SELECT m.household_id, i.resident_code, r.birth_date, n.taxable_income, n.revenue, n.old_proviso_income
+				FROM nhi_insured i JOIN residents r ON r.tenant_code = i.tenant_code AND r.code = i.resident_code
+				JOIN nhi_memberships m ON m.tenant_code = i.tenant_code AND m.resident_code = i.resident_code
+				LEFT JOIN nhi_incomes n ON n.tenant_code = i.tenant_code AND n.resident_code = i.resident_code AND n.income_year = $2
+				WHERE i.tenant_code = $1 AND r.birth_date > $3 AND r.birth_date <= $4`,
+				w.tenant, w.fy.Year()-1, dateArg(e, w.fy.AddDate(-76, 0, 0)), dateArg(e, w.fy.AddDate(-69, 0, 0)))
 			if err != nil {
 				return err
 			}
@@ -459,151 +611,13 @@ func NHI(ctx context.Context, dbURL string, o NHIOptions) (NHIResult, error) {
 			}
 			return rows.Err()
 		})
-		return time.Since(start), err
-	}
-	search := func(kind string, query func() (nhi.Query, string)) error {
-		var ds, bs []time.Duration
-		found := 0
-		var example string
-		for i := range o.Queries {
-			q, shown := query()
-			if i == 0 {
-				example = shown
-			}
-			start := time.Now()
-			page, err := svc.Find(clerk, w.tenant, q, "", 50)
-			if err != nil {
-				return fmt.Errorf("bench nhi: %s %s: %w", kind, shown, err)
-			}
-			if _, err := svc.Count(clerk, w.tenant, q); err != nil {
-				return fmt.Errorf("bench nhi: count %s %s: %w", kind, shown, err)
-			}
-			ds = append(ds, time.Since(start))
-			codes := make([]string, len(page.Items))
-			for j, p := range page.Items {
-				codes[j] = p.ResidentCode
-			}
-			found += len(codes)
-			b, err := baseline(codes)
-			if err != nil {
-				return err
-			}
-			bs = append(bs, b)
-		}
-		k := NHISearch{Kind: kind, Example: example, P50ms: percentile(ds, 50), P99ms: percentile(ds, 99), BaseP50ms: percentile(bs, 50),
-			BaseP99ms: percentile(bs, 99), MeanResults: float64(found) / float64(o.Queries)}
-		if k.BaseP99ms > 0 {
-			k.P99Ratio = k.P99ms / k.BaseP99ms
-		}
-		res.Searches = append(res.Searches, k)
-		return nil
-	}
-	pick := func() nhiPerson { return w.people[rng.IntN(len(w.people))] }
-	if err := search("insured number (番号)", func() (nhi.Query, string) {
-		n := strconv.Itoa(1000000 + pick().hh)
-		return nhi.Query{Number: n}, n
-	}); err != nil {
-		return res, err
-	}
-	if err := search("kana prefix (family name, 2 characters)", func() (nhi.Query, string) {
-		k := string([]rune(w.kanaNames[rng.IntN(len(w.kanaNames))])[:2])
-		return nhi.Query{KanaPrefix: k}, k
-	}); err != nil {
-		return res, err
-	}
-	if err := search("kana prefix (full family name)", func() (nhi.Query, string) {
-		k, _, _ := strings.Cut(pick().p.NameKana, "　")
-		return nhi.Query{KanaPrefix: k}, k
-	}); err != nil {
-		return res, err
-	}
-	// A household as of a past date: the view and its timeline, beside its
-	// memberships and versions read by their index.
-	{
-		var ds, bs []time.Duration
-		found := 0
-		var example string
-		for i := range o.Queries {
-			h := w.hhs[rng.IntN(len(w.hhs))]
-			on := h.from.AddDate(0, 0, rng.IntN(max(1, int(o.Today.Sub(h.from).Hours()/24))))
-			if i == 0 {
-				example = strconv.FormatInt(h.id, 10) + " @" + nhi.Date(on)
-			}
-			start := time.Now()
-			v, err := svc.Household(clerk, w.tenant, h.id, nhi.Date(on))
-			if err != nil {
-				return res, fmt.Errorf("bench nhi: household %d as of %s: %w", h.id, nhi.Date(on), err)
-			}
-			ds = append(ds, time.Since(start))
-			found += len(v.Members)
-			start = time.Now()
-			err = s.db.Read(scoped, func(q store.Querier) error {
-				for _, sql := range []string{`SELECT resident_code, household_id, valid_from FROM nhi_memberships WHERE tenant_code = $1 AND household_id = $2`,
-					`SELECT valid_from, head_resident_code, event FROM nhi_household_versions WHERE tenant_code = $1 AND household_id = $2`} {
-					rows, err := q.Query(scoped, sql, w.tenant, h.id)
-					if err != nil {
-						return err
-					}
-					for rows.Next() {
-					}
-					rows.Close()
-				}
-				return nil
-			})
-			if err != nil {
-				return res, err
-			}
-			bs = append(bs, time.Since(start))
-		}
-		k := NHISearch{Kind: "household as of a past date", Example: example, P50ms: percentile(ds, 50), P99ms: percentile(ds, 99),
-			BaseP50ms: percentile(bs, 50), BaseP99ms: percentile(bs, 99), MeanResults: float64(found) / float64(o.Queries)}
-		if k.BaseP99ms > 0 {
-			k.P99Ratio = k.P99ms / k.BaseP99ms
-		}
-		res.Searches = append(res.Searches, k)
-	}
-
-	// The yearly decision, then the same again (nothing changes), then the
-	// baseline: one SELECT of the rows the decisions read.
-	start := time.Now()
-	r, err := svc.RedetermineCostShares(clerk, w.tenant, w.fy.Year())
-	if err != nil {
-		return res, err
-	}
-	res.CostShareSeconds = time.Since(start).Seconds()
-	res.Decided, res.Ratio2, res.Ratio3, res.Refused = r.Decided, r.Ratio2, r.Ratio3, len(r.Refused)
-	start = time.Now()
-	r2, err := svc.RedetermineCostShares(clerk, w.tenant, w.fy.Year())
-	if err != nil {
-		return res, err
-	}
-	res.RerunSeconds = time.Since(start).Seconds()
-	if r2.Decided != 0 || r2.Unchanged != r.Decided {
-		return res, fmt.Errorf("bench nhi: the rerun decided %d households again (%d unchanged of %d)", r2.Decided, r2.Unchanged, r.Decided)
-	}
-	start = time.Now()
-	e := s.db.Engine()
-	err = s.db.Read(scoped, func(q store.Querier) error {
-		rows, err := q.Query(scoped, `SELECT m.household_id, i.resident_code, r.birth_date, n.taxable_income, n.revenue, n.old_proviso_income
-			FROM nhi_insured i JOIN residents r ON r.tenant_code = i.tenant_code AND r.code = i.resident_code
-			JOIN nhi_memberships m ON m.tenant_code = i.tenant_code AND m.resident_code = i.resident_code
-			LEFT JOIN nhi_incomes n ON n.tenant_code = i.tenant_code AND n.resident_code = i.resident_code AND n.income_year = $2
-			WHERE i.tenant_code = $1 AND r.birth_date > $3 AND r.birth_date <= $4`,
-			w.tenant, w.fy.Year()-1, dateArg(e, w.fy.AddDate(-76, 0, 0)), dateArg(e, w.fy.AddDate(-69, 0, 0)))
 		if err != nil {
-			return err
+			return res, err
 		}
-		defer rows.Close()
-		for rows.Next() {
+		res.BaselineSeconds = time.Since(start).Seconds()
+		if res.BaselineSeconds > 0 {
+			res.CostShareRatio = res.CostShareSeconds / res.BaselineSeconds
 		}
-		return rows.Err()
-	})
-	if err != nil {
-		return res, err
-	}
-	res.BaselineSeconds = time.Since(start).Seconds()
-	if res.BaselineSeconds > 0 {
-		res.CostShareRatio = res.CostShareSeconds / res.BaselineSeconds
 	}
 	return res, nil
 }

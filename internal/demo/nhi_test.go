@@ -72,7 +72,7 @@ func TestSeedNHI(t *testing.T) {
 		}
 		// Insured today: all but the one who left for employee insurance.
 		clerk := testutil.As("clerk")
-		n, err := svc.Count(clerk, m.Code, nhi.Query{})
+		n, _, err := svc.Count(clerk, m.Code, nhi.Query{})
 		if err != nil || n != sum.Insured-1 || sum.Lost == "" {
 			t.Errorf("insured today: %d %v, want %d (lost %q)", n, err, sum.Insured-1, sum.Lost)
 		}

@@ -302,7 +302,7 @@ func TestMakerChecker(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			n, err := f.nhi.Count(clerk, shinjuku, nhi.Query{ResidentCode: "300001"})
+			n, _, err := f.nhi.Count(clerk, shinjuku, nhi.Query{ResidentCode: "300001"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -72,7 +72,7 @@ func TestNewHouseholdWithMembers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n, err := f.nhi.Count(clerk, shinjuku, nhi.Query{KanaPrefix: "すずき"}); err != nil || n != 0 || rows(t, db) != before {
+		if n, _, err := f.nhi.Count(clerk, shinjuku, nhi.Query{KanaPrefix: "すずき"}); err != nil || n != 0 || rows(t, db) != before {
 			t.Fatalf("an unconfirmed household is visible: %d %v", n, err)
 		}
 		if _, err := f.review.Confirm(clerk, f.User(t, "clerk"), shinjuku, c.ID, nil); !errs.Is(err, errs.Forbidden) {
@@ -86,7 +86,8 @@ func TestNewHouseholdWithMembers(t *testing.T) {
 			t.Fatalf("after one confirmation: %+v %v", page, err)
 		}
 		hh := page.Items[0].Household
-		if page.Items[1].Household != hh || page.Items[0].InsuredNumber() != "新宿・3101（01）" || page.Items[1].InsuredNumber() != "新宿・3101（02）" {
+		// Listed by the reading: スズキ　ジロウ (枝番 02) before スズキ　ハナコ (01).
+		if page.Items[1].Household != hh || page.Items[0].InsuredNumber() != "新宿・3101（02）" || page.Items[1].InsuredNumber() != "新宿・3101（01）" {
 			t.Fatalf("members: %+v", page.Items)
 		}
 		v, err := f.nhi.Household(clerk, shinjuku, hh, "2026-11-20")

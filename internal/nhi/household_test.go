@@ -1,7 +1,9 @@
 package nhi_test
 
 import (
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -122,7 +124,7 @@ func TestHouseholdAsOf(t *testing.T) {
 					codes(v.Members), tc.exists, tc.head, tc.pseudo, tc.members)
 			}
 			page, err := f.nhi.Find(clerk, shinjuku, nhi.Query{Household: tc.hh, AsOf: tc.on}, "", 0)
-			n, cerr := f.nhi.Count(clerk, shinjuku, nhi.Query{Household: tc.hh, AsOf: tc.on})
+			n, _, cerr := f.nhi.Count(clerk, shinjuku, nhi.Query{Household: tc.hh, AsOf: tc.on})
 			if err != nil || cerr != nil || !cmp.Equal(codes(page.Items), tc.members) || n != len(tc.members) {
 				t.Errorf("search of household %d on %s: %v (%d) %v %v", tc.hh, tc.on, codes(page.Items), n, err, cerr)
 			}
@@ -167,8 +169,10 @@ func TestHouseholdAsOf(t *testing.T) {
 }
 
 // R-NHI-1: a clerk's searches by kana, date of birth and household page
-// through store.Page with the count in the database; a damaged cursor is
-// refused naming the field; each person listed has the search as an event.
+// through store.Page with the count in the database; a search by kana
+// lists by the reading (カナ氏名順), the others by resident code; a
+// damaged cursor, or one of the other order, is refused naming the field;
+// each person listed has the search as an event.
 func TestFindPages(t *testing.T) {
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
@@ -183,14 +187,29 @@ func TestFindPages(t *testing.T) {
 		clerk := testutil.As("clerk")
 		q := nhi.Query{KanaPrefix: "ｶﾄｳ"}
 		first, err := f.nhi.Find(clerk, shinjuku, q, "", 2)
-		if err != nil || !cmp.Equal(codes(first.Items), []string{"700001", "700002"}) || !first.More || first.Next == "" {
+		// カトウ　イチロウ, カトウ　ジロウ, カトウ　ハナコ.
+		if err != nil || !cmp.Equal(codes(first.Items), []string{"700001", "700003"}) || !first.More || first.Next == "" {
 			t.Fatalf("first page: %+v %v", first, err)
 		}
 		second, err := f.nhi.Find(clerk, shinjuku, q, first.Next, 2)
-		if err != nil || !cmp.Equal(codes(second.Items), []string{"700003"}) || second.More {
+		if err != nil || !cmp.Equal(codes(second.Items), []string{"700002"}) || second.More {
 			t.Fatalf("second page: %+v %v", second, err)
 		}
-		if n, err := f.nhi.Count(clerk, shinjuku, q); err != nil || n != 3 {
+		if _, err := f.nhi.Find(clerk, shinjuku, nhi.Query{BirthDate: "2000-07-01"}, first.Next, 2); fields(err) != "cursor" {
+			t.Errorf("a cursor of a search by kana, for one by date of birth: %v", err)
+		}
+		// A few candidates from another index (a household, a date of
+		// birth) are listed by the reading too, and page by it.
+		byHousehold := nhi.Query{Household: hh, KanaPrefix: "カトウ"}
+		first, err = f.nhi.Find(clerk, shinjuku, byHousehold, "", 1)
+		if err != nil || !cmp.Equal(codes(first.Items), []string{"700001"}) || !first.More {
+			t.Fatalf("household and kana, first page: %+v %v", first, err)
+		}
+		second, err = f.nhi.Find(clerk, shinjuku, byHousehold, first.Next, 2)
+		if err != nil || !cmp.Equal(codes(second.Items), []string{"700003", "700002"}) || second.More {
+			t.Fatalf("household and kana, second page: %+v %v", second, err)
+		}
+		if n, over, err := f.nhi.Count(clerk, shinjuku, q); err != nil || n != 3 || over {
 			t.Errorf("count: %d %v", n, err)
 		}
 		if _, err := f.nhi.Find(clerk, shinjuku, q, first.Next+"x", 2); fields(err) != "cursor" {
@@ -215,8 +234,104 @@ func TestFindPages(t *testing.T) {
 		if _, err := f.nhi.Find(clerk, shinjuku, nhi.Query{Number: "12a", BirthDate: "2000-02-30", KanaPrefix: "abc"}, "", 0); fields(err) != "number,kana,birth_date" {
 			t.Errorf("wrong search fields: %v", err)
 		}
-		if n := testutil.CountEvents(t, db, `action = 'nhi.search' AND subject_type = 'nhi_insured' AND subject_id = '700003'`); n != 4 {
-			t.Errorf("700003 listed in %d search events, want 4", n)
+		// The first page by kana, one by date of birth, two by number, the
+		// second of household and kana.
+		if n := testutil.CountEvents(t, db, `action = 'nhi.search' AND subject_type = 'nhi_insured' AND subject_id = '700003'`); n != 5 {
+			t.Errorf("700003 listed in %d search events, want 5", n)
+		}
+	})
+}
+
+// A common name's count stops at nhi.CountCap (shown as 1000件以上), and
+// its pages, by the reading and then resident code, go through every
+// person insured on the date once; those not insured on it are never
+// listed nor counted. The rows are written in bulk as the applier would
+// have (a thousand entries through the checker would take minutes).
+func TestFindCountCap(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		const n = nhi.CountCap + 5
+		ctx := store.WithScope(testutil.As("clerk"), shinjuku)
+		at := time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC)
+		d := func(s string) any {
+			if db.Engine() == store.SQLite {
+				return s
+			}
+			return day(s)
+		}
+		err := db.Transact(ctx, func(tx *store.Tx) error {
+			for i := range n + 3 {
+				code := strconv.Itoa(800000 + i)
+				// The names alternate so that the reading's order is not
+				// the code's.
+				kana := []string{"ヤマモト　タロウ", "ヤマモト　アキ"}[i%2]
+				if _, err := tx.Exec(ctx, `INSERT INTO residents (tenant_code, code, name_kanji, name_kana, address, birth_date, sex, created_at, updated_at)
+					VALUES ($1, $2, '山本　太郎', $3, '東京都新宿区西新宿二丁目8番1号', $4, '1', $5, $5)`, shinjuku, code, kana, d("1980-01-01"), at); err != nil {
+					return err
+				}
+				if _, err := tx.Exec(ctx, `INSERT INTO nhi_insured (tenant_code, resident_code, number, branch, created_at) VALUES ($1, $2, $3, '01', $4)`,
+					shinjuku, code, strconv.Itoa(80000+i), at); err != nil {
+					return err
+				}
+				for j, ev := range [][2]string{{"acquire", "2024-04-01"}, {"loss", "2025-04-01"}} {
+					if j == 1 && i < n {
+						break // the last three lost it
+					}
+					if _, err := tx.Exec(ctx, `INSERT INTO nhi_eligibility_events (tenant_code, resident_code, kind, effective_date, reason, notified_on, late, source,
+						recorded_at, recorded_by) VALUES ($1, $2, $3, $4, 'その他', $4, FALSE, 'entry', $5, 'test')`, shinjuku, code, ev[0], d(ev[1]), at); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clerk := testutil.As("clerk")
+		for _, tc := range []struct {
+			q         nhi.Query
+			want      int
+			wantOver  bool
+			wantPages int
+		}{
+			{nhi.Query{KanaPrefix: "ヤマ"}, nhi.CountCap, true, n},
+			{nhi.Query{KanaPrefix: "ヤマモト", AsOf: "2025-03-31"}, nhi.CountCap, true, n + 3},
+			{nhi.Query{KanaPrefix: "ヤマモト", AsOf: "2024-03-31"}, 0, false, 0},
+			{nhi.Query{}, nhi.CountCap, true, n},
+		} {
+			got, over, err := f.nhi.Count(clerk, shinjuku, tc.q)
+			if err != nil || got != tc.want || over != tc.wantOver {
+				t.Errorf("count of %+v: %d over %v %v, want %d over %v", tc.q, got, over, err, tc.want, tc.wantOver)
+			}
+			var listed []nhi.Person
+			cursor := ""
+			for {
+				page, err := f.nhi.Find(clerk, shinjuku, tc.q, cursor, store.MaxLimit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				listed = append(listed, page.Items...)
+				if page.Next == "" {
+					break
+				}
+				cursor = page.Next
+			}
+			seen := map[string]bool{}
+			for i, p := range listed {
+				seen[p.ResidentCode] = true
+				if i == 0 {
+					continue
+				}
+				prev := listed[i-1]
+				if tc.q.ByKana() && (prev.NameKana > p.NameKana || prev.NameKana == p.NameKana && prev.ResidentCode >= p.ResidentCode) ||
+					!tc.q.ByKana() && prev.ResidentCode >= p.ResidentCode {
+					t.Fatalf("%+v: %s %s listed before %s %s", tc.q, prev.NameKana, prev.ResidentCode, p.NameKana, p.ResidentCode)
+				}
+			}
+			if len(listed) != tc.wantPages || len(seen) != tc.wantPages {
+				t.Errorf("pages of %+v: %d listed (%d apart), want %d", tc.q, len(listed), len(seen), tc.wantPages)
+			}
 		}
 	})
 }

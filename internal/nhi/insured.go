@@ -12,6 +12,7 @@ import (
 
 	"bango/internal/audit"
 	"bango/internal/errs"
+	"bango/internal/resident"
 	"bango/internal/store"
 )
 
@@ -93,45 +94,237 @@ func (s *Service) parseQuery(q Query) (parsedQuery, error) {
 	return p, fe.Err()
 }
 
-// The household of i's person on the query's date ($2).
-const householdOnSQL = `(SELECT m.household_id FROM nhi_memberships m WHERE m.tenant_code = i.tenant_code AND m.resident_code = i.resident_code
+// householdOn is the household of the person whose code is the
+// expression code on the query's date ($2), of the municipality $1.
+func householdOn(code string) string {
+	return `(SELECT m.household_id FROM nhi_memberships m WHERE m.tenant_code = $1 AND m.resident_code = ` + code + `
 	AND m.valid_from <= $2 ORDER BY m.valid_from DESC, m.id DESC LIMIT 1)`
+}
 
-// where is the condition of a search and its arguments ($1 tenant, $2 date).
-func (p parsedQuery) where(e store.Engine, tenant string) (string, []any) {
-	args := []any{tenant, dateArg(e, p.asOf)}
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	var b strings.Builder
-	b.WriteString(` FROM nhi_insured i JOIN residents r ON r.tenant_code = i.tenant_code AND r.code = i.resident_code
-		WHERE i.tenant_code = $1
-		AND (SELECT e.kind FROM nhi_eligibility_events e WHERE e.tenant_code = i.tenant_code AND e.resident_code = i.resident_code
-			AND e.effective_date <= $2 ORDER BY e.effective_date DESC, e.id DESC LIMIT 1) = 'acquire'`)
-	if p.number != "" {
-		b.WriteString(` AND i.number = ` + arg(p.number))
-		if p.branch != "" {
-			b.WriteString(` AND i.branch = ` + arg(p.branch))
-		}
+// householdOnSQL is the household of i's person on the date.
+var householdOnSQL = householdOn("i.resident_code")
+
+// insuredOn holds when the person whose code is the expression code is
+// insured in the municipality ($1) on the query's date ($2): their latest
+// eligibility event on or before it is an acquisition (a person has
+// events only once insured, with their insured number).
+func insuredOn(code string) string {
+	return `(SELECT e.kind FROM nhi_eligibility_events e WHERE e.tenant_code = $1 AND e.resident_code = ` + code + `
+	AND e.effective_date <= $2 ORDER BY e.effective_date DESC, e.id DESC LIMIT 1) = 'acquire'`
+}
+
+// CountCap is where a search's count stops, as the resident search's
+// does: past it, staff narrow the search rather than page through it, and
+// counting on would decide the eligibility of every match of a common
+// name on the date.
+const CountCap = 1000
+
+// The lists a search's cursors belong to: by resident code, or by the
+// name's reading (a search by kana).
+const (
+	listByCode = "nhi"
+	listByKana = "nhi.kana"
+)
+
+// ByKana reports whether a search lists by the name's reading (カナ氏名順,
+// then resident code): one with a kana prefix does, so that a page of a
+// common name is read from the index of names in its order and stops at
+// the page; the others list by resident code.
+func (q Query) ByKana() bool { return normalizeKana(q.KanaPrefix) != "" }
+
+// searchSQL builds a search's statements: $1 is the municipality, $2 the
+// date the persons must be insured on.
+type searchSQL struct {
+	e    store.Engine
+	args []any
+}
+
+func (b *searchSQL) arg(v any) string {
+	b.args = append(b.args, v)
+	return "$" + strconv.Itoa(len(b.args))
+}
+
+// keys is where the names' readings and the dates of birth are read by
+// index: the register on SQLite, the table of search keys written after it
+// on PostgreSQL (migration 0017; Find indexes what waits first).
+func (b *searchSQL) keys() string {
+	if b.e == store.Postgres {
+		return "resident_search AS k"
 	}
-	if p.code != "" {
-		b.WriteString(` AND i.resident_code = ` + arg(p.code))
+	return "residents AS k"
+}
+
+// text is column compared byte by byte, as the names' index is built.
+func (b *searchSQL) text(column string) string {
+	if b.e == store.Postgres {
+		return column + ` COLLATE "C"`
+	}
+	return column
+}
+
+// driver names the index a search starts from: the narrowest the query
+// gives.
+type driver int
+
+const (
+	byAll       driver = iota // every insured person, by the primary key
+	byCode                    // the resident code
+	byNumber                  // the insured number's index
+	byHousehold               // the household's memberships
+	byBirth                   // the index of dates of birth
+	byKanaRange               // the index of names' readings, in its order
+)
+
+func (p parsedQuery) driver() driver {
+	switch {
+	case p.code != "":
+		return byCode
+	case p.number != "":
+		return byNumber
+	case p.household != 0:
+		return byHousehold
+	case !p.birth.IsZero():
+		return byBirth
+	case p.kana != "":
+		return byKanaRange
+	}
+	return byAll
+}
+
+// readsKeys reports whether the search starts from the names' or the
+// birth dates' index, which PostgreSQL keeps in resident_search.
+func (p parsedQuery) readsKeys() bool { d := p.driver(); return d == byBirth || d == byKanaRange }
+
+// candidates is the statement of the resident codes a search starts from
+// (column code, and kana when it reads the names' index), with the order
+// the page lists them in: the resident code, the insured number, the
+// household's members, the date of birth, the name's reading, or else
+// every insured person of the municipality. A page by code starts after
+// the code after ("" for the first); a page by kana starts after that
+// person's reading and code (see check), so that a cursor carries no name.
+func (p parsedQuery) candidates(b *searchSQL, after string) (sql, order string) {
+	var q string
+	order = "c.code"
+	switch p.driver() {
+	case byCode:
+		q = "SELECT i.resident_code AS code FROM nhi_insured AS i WHERE i.tenant_code = $1 AND i.resident_code = " + b.arg(p.code)
+	case byNumber:
+		q = "SELECT i.resident_code AS code FROM nhi_insured AS i WHERE i.tenant_code = $1 AND i.number = " + b.arg(p.number)
+		if p.branch != "" {
+			q += " AND i.branch = " + b.arg(p.branch)
+		}
+	case byHousehold:
+		q = "SELECT DISTINCT m.resident_code AS code FROM nhi_memberships AS m WHERE m.tenant_code = $1 AND m.household_id = " + b.arg(p.household)
+	case byBirth:
+		// The date's few residents, sorted: on SQLite by +code, so that
+		// the planner reads the date's index rather than walking the
+		// municipality's primary key in code order.
+		q = "SELECT k.code AS code FROM " + b.keys() + " WHERE k.tenant_code = $1 AND k.birth_date = " + b.arg(dateArg(b.e, p.birth))
+		if b.e == store.SQLite {
+			order = "+c.code"
+		}
+	case byKanaRange:
+		k := b.text("k.name_kana")
+		q = "SELECT k.code AS code, " + k + " AS kana FROM " + b.keys() + " WHERE k.tenant_code = $1 AND " + k + " >= " + b.arg(p.kana) +
+			" AND " + k + " < " + b.arg(p.kana+"\U0010FFFF")
+		if after != "" {
+			a := b.arg(after)
+			q += " AND (" + k + ", k.code) > ((SELECT " + b.text("a.name_kana") + " FROM " + strings.TrimSuffix(b.keys(), "k") + "a WHERE a.tenant_code = $1 AND a.code = " + a + "), " + a + ")"
+		}
+		return q, b.text("c.kana") + ", c.code"
+	default:
+		q = "SELECT i.resident_code AS code FROM nhi_insured AS i WHERE i.tenant_code = $1"
 	}
 	if p.kana != "" {
-		// A range of the name in code-point order, which the index of names
-		// (residents_name_kana, byte order on both engines) answers; the
-		// readings are stored with a full-width space, never above U+FFFF.
-		c := ""
-		if e == store.Postgres {
-			c = ` COLLATE "C"`
-		}
-		b.WriteString(` AND r.name_kana` + c + ` >= ` + arg(p.kana) + ` AND r.name_kana` + c + ` < ` + arg(p.kana+"\U0010FFFF"))
+		// Few candidates, listed by the register's reading (see check).
+		return q, b.text("r.name_kana") + ", c.code"
 	}
-	if !p.birth.IsZero() {
-		b.WriteString(` AND r.birth_date = ` + arg(dateArg(e, p.birth)))
+	if after != "" {
+		q = "SELECT d.code FROM (" + q + ") AS d WHERE d.code > " + b.arg(after)
+	}
+	return q, order
+}
+
+// check is what a candidate (c.code) must hold beyond what its index
+// gave: insured in the municipality on the date, and every other field
+// asked, read from the insured number (i) and the register (r) only when
+// asked; on a page by kana from few candidates, past the last person
+// shown. It returns the joins it needs and the condition.
+func (p parsedQuery) check(b *searchSQL, after string) (joins, where string) {
+	d := p.driver()
+	var w []string
+	w = append(w, insuredOn("c.code"))
+	needI, needR := false, false
+	if p.number != "" && d != byNumber {
+		needI = true
+		w = append(w, "i.number = "+b.arg(p.number))
+		if p.branch != "" {
+			w = append(w, "i.branch = "+b.arg(p.branch))
+		}
+	}
+	if p.kana != "" && d != byKanaRange {
+		needR = true
+		k := b.text("r.name_kana")
+		w = append(w, k+" >= "+b.arg(p.kana), k+" < "+b.arg(p.kana+"\U0010FFFF"))
+		if after != "" {
+			a := b.arg(after)
+			w = append(w, "("+k+", r.code) > ((SELECT "+b.text("a.name_kana")+" FROM residents AS a WHERE a.tenant_code = $1 AND a.code = "+a+"), "+a+")")
+		}
+	}
+	if !p.birth.IsZero() && d != byBirth {
+		needR = true
+		w = append(w, "r.birth_date = "+b.arg(dateArg(b.e, p.birth)))
 	}
 	if p.household != 0 {
-		b.WriteString(` AND ` + householdOnSQL + ` = ` + arg(p.household))
+		w = append(w, householdOn("c.code")+" = "+b.arg(p.household))
 	}
-	return b.String(), args
+	// CROSS JOIN: SQLite keeps the written order (the candidates outside).
+	if needI {
+		joins += " CROSS JOIN nhi_insured AS i"
+		w = append(w, "i.tenant_code = $1", "i.resident_code = c.code")
+	}
+	if needR {
+		joins += " CROSS JOIN residents AS r"
+		w = append(w, "r.tenant_code = $1", "r.code = c.code")
+	}
+	return joins, strings.Join(w, " AND ")
+}
+
+// matches is the statement of the codes of the candidates that hold the
+// check, in the page's order when ordered, up to limit: read in the
+// candidates' order and stopped there, so that a list stops at its page
+// and a count at its cap rather than deciding the eligibility of every
+// match of a common name.
+func (p parsedQuery) matches(b *searchSQL, after string, ordered bool, limit int) string {
+	driver, order := p.candidates(b, after)
+	joins, where := p.check(b, after)
+	q := "SELECT c.code FROM (" + driver + ") AS c" + joins + " WHERE " + where
+	if ordered {
+		q += " ORDER BY " + order
+	}
+	return q + " LIMIT " + b.arg(limit)
+}
+
+// pageSQL is the statement of a page: limit+1 persons after the code
+// after, each with their insured number, names and birth date, household
+// and its 記号 on the date, read for the page's persons only.
+func (p parsedQuery) pageSQL(e store.Engine, tenant, after string, limit int) (string, []any) {
+	b := &searchSQL{e: e, args: []any{tenant, dateArg(e, p.asOf)}}
+	order := "i.resident_code"
+	if p.kana != "" {
+		order = b.text("r.name_kana") + ", i.resident_code"
+	}
+	page := p.matches(b, after, true, limit+1)
+	return `SELECT i.resident_code, r.name_kanji, r.name_kana, r.birth_date, i.number, i.branch, COALESCE(` + householdOnSQL + `, 0),
+		COALESCE((SELECT h.kigo FROM nhi_households h WHERE h.tenant_code = $1 AND h.id = ` + householdOnSQL + `), '')
+		FROM (` + page + `) AS p CROSS JOIN nhi_insured AS i CROSS JOIN residents AS r
+		WHERE i.tenant_code = $1 AND i.resident_code = p.code AND r.tenant_code = $1 AND r.code = p.code ORDER BY ` + order, b.args
+}
+
+// countSQL counts the matches up to CountCap+1.
+func (p parsedQuery) countSQL(e store.Engine, tenant string) (string, []any) {
+	b := &searchSQL{e: e, args: []any{tenant, dateArg(e, p.asOf)}}
+	return "SELECT count(*) FROM (" + p.matches(b, "", false, CountCap+1) + ") AS n", b.args
 }
 
 func scanPerson(row store.Scanner) (Person, error) {
@@ -141,31 +334,42 @@ func scanPerson(row store.Scanner) (Person, error) {
 	return p, err
 }
 
-// Find lists one page of the persons insured on q.AsOf that match q, by
-// resident code: cursor is a page's Next ("" for the first), limit is
-// clamped by store.Limit. The search is an event of every person listed.
+// indexKeys brings PostgreSQL's table of search keys up to date before a
+// search that reads it, as the resident search does: it is written after
+// the register (resident.IndexForSearch), and a search must see the
+// register as it is.
+func (s *Service) indexKeys(ctx context.Context, pq parsedQuery) error {
+	if s.db.Engine() != store.Postgres || !pq.readsKeys() {
+		return nil
+	}
+	_, err := resident.IndexForSearch(ctx, s.db)
+	return err
+}
+
+// Find lists one page of the persons insured on q.AsOf that match q: by
+// the name's reading and then resident code when q has a kana prefix (see
+// Query.ByKana), by resident code otherwise. cursor is a page's Next (""
+// for the first), limit is clamped by store.Limit. The search is an event
+// of every person listed.
 func (s *Service) Find(ctx context.Context, tenant string, q Query, cursor string, limit int) (store.Page[Person], error) {
 	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	pq, err := s.parseQuery(q)
 	if err != nil {
 		return store.Page[Person]{}, s.failed(ctx, tenant, "nhi.search", audit.Subject{Type: "query"}, err)
 	}
-	where, args := pq.where(s.db.Engine(), tenant)
+	list := listByCode
+	if q.ByKana() {
+		list = listByKana
+	}
 	var after string
-	if ok, err := store.DecodeCursor(cursor, "nhi", &after); err != nil {
+	if _, err := store.DecodeCursor(cursor, list, &after); err != nil {
 		return store.Page[Person]{}, err
-	} else if ok {
-		args = append(args, after)
-		where += ` AND i.resident_code > $` + strconv.Itoa(len(args))
+	}
+	if err := s.indexKeys(ctx, pq); err != nil {
+		return store.Page[Person]{}, err
 	}
 	limit = store.Limit(limit)
-	args = append(args, limit+1)
-	// The page first, then its households: a search that matches
-	// thousands looks up the household of the page's persons only.
-	query := `SELECT i.resident_code, i.name_kanji, i.name_kana, i.birth_date, i.number, i.branch, COALESCE(` + householdOnSQL + `, 0),
-		COALESCE((SELECT h.kigo FROM nhi_households h WHERE h.tenant_code = i.tenant_code AND h.id = ` + householdOnSQL + `), '')
-		FROM (SELECT i.tenant_code, i.resident_code, r.name_kanji, r.name_kana, r.birth_date, i.number, i.branch` +
-		where + ` ORDER BY i.resident_code LIMIT $` + strconv.Itoa(len(args)) + `) i ORDER BY i.resident_code`
+	query, args := pq.pageSQL(s.db.Engine(), tenant, after, limit)
 	var rows []Person
 	err = s.db.Read(ctx, func(db store.Querier) (err error) {
 		rows, err = store.Rows(scanPerson)(db.Query(ctx, query, args...))
@@ -174,7 +378,7 @@ func (s *Service) Find(ctx context.Context, tenant string, q Query, cursor strin
 	if err != nil {
 		return store.Page[Person]{}, err
 	}
-	page := store.PageOf(rows, limit, "nhi", func(p Person) []any { return []any{p.ResidentCode} })
+	page := store.PageOf(rows, limit, list, func(p Person) []any { return []any{p.ResidentCode} })
 	codes := make([]string, len(page.Items))
 	for i := range page.Items {
 		page.Items[i].Tenant, page.Items[i].AsOf, page.Items[i].Insured = tenant, pq.asOf, true
@@ -190,17 +394,25 @@ func (s *Service) Find(ctx context.Context, tenant string, q Query, cursor strin
 	return page, nil
 }
 
-// Count counts what Find lists, however many, in the database.
-func (s *Service) Count(ctx context.Context, tenant string, q Query) (int, error) {
+// Count counts in the database what Find lists, up to CountCap: over is
+// true when more matched.
+func (s *Service) Count(ctx context.Context, tenant string, q Query) (n int, over bool, err error) {
 	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	pq, err := s.parseQuery(q)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	where, args := pq.where(s.db.Engine(), tenant)
-	var n int
-	err = s.db.ReadRow(ctx, `SELECT count(*)`+where, args...).Scan(&n)
-	return n, store.Translate(err)
+	if err := s.indexKeys(ctx, pq); err != nil {
+		return 0, false, err
+	}
+	query, args := pq.countSQL(s.db.Engine(), tenant)
+	if err := s.db.ReadRow(ctx, query, args...).Scan(&n); err != nil {
+		return 0, false, store.Translate(err)
+	}
+	if n > CountCap {
+		return CountCap, true, nil
+	}
+	return n, false, nil
 }
 
 // recordReads records that codes were read (one event each, the insured
@@ -209,14 +421,11 @@ func (s *Service) recordReads(ctx context.Context, tenant, action string, codes 
 	if len(codes) == 0 {
 		return audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: action, Subject: audit.Subject{Type: "query"}, Outcome: audit.OK, Detail: detail})
 	}
-	return s.db.Transact(ctx, func(tx *store.Tx) error {
-		for _, c := range codes {
-			if err := audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: subjectOf(c), Outcome: audit.OK, Detail: detail}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	events := make([]audit.Event, len(codes))
+	for i, c := range codes {
+		events[i] = audit.Event{Tenant: tenant, Action: action, Subject: subjectOf(c), Outcome: audit.OK, Detail: detail}
+	}
+	return s.db.Transact(ctx, func(tx *store.Tx) error { return audit.RecordMany(ctx, tx, events...) })
 }
 
 // Membership is one row of a person's household history: from ValidFrom

@@ -29,11 +29,13 @@ import (
 // nhiSearchData is the search page: the form as asked and, once searched,
 // the page of insured persons with the count of all found.
 type nhiSearchData struct {
-	MayWrite bool // the link to the acquisition form
-	Asked    bool
-	Total    int
-	Results  []nhi.Person
-	Pager    pager
+	MayWrite  bool // the link to the acquisition form
+	Asked     bool
+	Total     int
+	TotalOver bool // more than Total (nhi.CountCap) matched
+	ByKana    bool // listed by the reading (カナ氏名順), not by resident code
+	Results   []nhi.Person
+	Pager     pager
 }
 
 // nhiQueryFields are the search form's fields, as the query names them.
@@ -62,16 +64,20 @@ func nhiQuery(r *http.Request) (nhi.Query, bool, error) {
 }
 
 // findNHI runs a search: one page and the count of all found, counted in
-// the database.
-func (s *Server) findNHI(r *http.Request, q nhi.Query) (store.Page[nhi.Person], int, error) {
+// the database up to nhi.CountCap (over: more matched). A first page that
+// holds every match is its own count.
+func (s *Server) findNHI(r *http.Request, q nhi.Query) (page store.Page[nhi.Person], total int, over bool, err error) {
 	tenant := sessionFrom(r.Context()).Tenant
 	cursor, limit := pageAsked(r, "cursor")
-	page, err := s.biz.NHI.Find(r.Context(), tenant, q, cursor, limit)
+	page, err = s.biz.NHI.Find(r.Context(), tenant, q, cursor, limit)
 	if err != nil {
-		return page, 0, err
+		return page, 0, false, err
 	}
-	total, err := s.biz.NHI.Count(r.Context(), tenant, q)
-	return page, total, err
+	if cursor == "" && !page.More {
+		return page, len(page.Items), false, nil
+	}
+	total, over, err = s.biz.NHI.Count(r.Context(), tenant, q)
+	return page, total, over, err
 }
 
 func (s *Server) nhiSearchPage(w http.ResponseWriter, r *http.Request) error {
@@ -84,8 +90,8 @@ func (s *Server) nhiSearchPage(w http.ResponseWriter, r *http.Request) error {
 	q, asked, err := nhiQuery(r)
 	if err == nil && asked {
 		var page store.Page[nhi.Person]
-		page, d.Total, err = s.findNHI(r, q)
-		d.Asked, d.Results, d.Pager = true, page.Items, pagerOf(r, page, "/nhi", "cursor")
+		page, d.Total, d.TotalOver, err = s.findNHI(r, q)
+		d.Asked, d.ByKana, d.Results, d.Pager = true, q.ByKana(), page.Items, pagerOf(r, page, "/nhi", "cursor")
 	}
 	if err != nil {
 		msg, ok := problemText(p.Lang, err)
@@ -674,11 +680,14 @@ func (s *Server) nhiPrintPage(w http.ResponseWriter, r *http.Request) error {
 
 // The JSON API.
 
-// nhiSearchAnswer is a page of insured persons with the count of all found.
+// nhiSearchAnswer is a page of insured persons with the count of all
+// found, up to nhi.CountCap.
 type nhiSearchAnswer struct {
-	Persons []nhi.Person `json:"persons"`
-	Total   int          `json:"total"`
-	Next    string       `json:"next"`
+	Persons   []nhi.Person `json:"persons"` // by kana then resident code when searched by kana, else by resident code
+	Total     int          `json:"total"`
+	TotalOver bool         `json:"total_over"` // more than total (1000) matched
+	Order     string       `json:"order"`      // "kana" or "resident_code"
+	Next      string       `json:"next"`
 }
 
 func (s *Server) apiNHISearch(w http.ResponseWriter, r *http.Request) error {
@@ -686,11 +695,15 @@ func (s *Server) apiNHISearch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page, total, err := s.findNHI(r, q)
+	page, total, over, err := s.findNHI(r, q)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, nhiSearchAnswer{Persons: nonNil(page.Items), Total: total, Next: page.Next})
+	order := "resident_code"
+	if q.ByKana() {
+		order = "kana"
+	}
+	writeJSON(w, http.StatusOK, nhiSearchAnswer{Persons: nonNil(page.Items), Total: total, TotalOver: over, Order: order, Next: page.Next})
 	return nil
 }
 
@@ -940,7 +953,9 @@ var nhiMessages = messages{
 	"review.nhi_person":           {"国保の資格の記録を開く", "Open the NHI record"},
 	"nav.nhi":                     {"国民健康保険", "National Health Insurance"},
 	"nhi.title":                   {"国保被保険者の検索", "Find insured persons"},
-	"nhi.search.help":             {"被保険者番号（番号、または 番号-枝番）、宛名番号、カナ氏名の先頭、生年月日、世帯番号のどれか（いくつでも）で探せます。基準日に資格のある人を宛名番号順に表示します。", "Search by insured number (番号, or 番号-枝番), resident code, the start of the name in kana, date of birth or household number, any or several: the persons insured on the reference date are listed by resident code."},
+	"nhi.search.help":             {"被保険者番号（番号、または 番号-枝番）、宛名番号、カナ氏名の先頭、生年月日、世帯番号のどれか（いくつでも）で探せます。基準日に資格のある人を、カナ氏名で探したときはカナ氏名順に、それ以外は宛名番号順に表示します。", "Search by insured number (番号, or 番号-枝番), resident code, the start of the name in kana, date of birth or household number, any or several: the persons insured on the reference date are listed by the name in kana when searched by it, otherwise by resident code."},
+	"nhi.order.kana":              {"カナ氏名順", "by name in kana"},
+	"nhi.over":                    {"該当が多すぎます。カナ氏名を長く入力するか、生年月日や被保険者番号で絞り込んでください。", "Too many matched: type more of the name, or narrow it by date of birth or insured number."},
 	"nhi.as_of.help":              {"基準日の時点の状態を表示します。空欄なら今日です。", "Shows the state on the reference date; today when empty."},
 	"nhi.as_of.show":              {"この日の状態を表示", "Show as of this date"},
 	"nhi.none":                    {"基準日に資格のある該当者はいません。番号や氏名を短くするか、基準日を変えてください。", "Nobody insured on the reference date matched: type less of the number or name, or change the reference date."},

@@ -174,6 +174,10 @@ func TestNHIPages(t *testing.T) {
 			if res.StatusCode != http.StatusOK || !strings.Contains(b, "検索結果 1 件") || !strings.Contains(b, `href="/nhi/persons/300001"`) {
 				t.Errorf("search %s: %d\n%s", q, res.StatusCode, b)
 			}
+			// A search by kana says it lists by the reading.
+			if order := map[bool]string{true: "カナ氏名順", false: "宛名番号順"}[strings.HasPrefix(q, "kana=")]; !strings.Contains(b, `id="nhi-order">`+order) {
+				t.Errorf("search %s does not say it lists %s", q, order)
+			}
 		}
 		if res, b := f.get(t, clerk, "/nhi?kana=abc"); res.StatusCode != http.StatusBadRequest || !strings.Contains(b, `id="kana-error"`) {
 			t.Errorf("a search by latin letters as kana: %d", res.StatusCode)
@@ -381,7 +385,7 @@ func TestNHIAPI(t *testing.T) {
 		}
 		f.confirmAllPages(t, checker)
 		st, out = f.apiCall(t, clerk, csrf, "GET", "/api/v1/nhi/persons?number=6001-01", "")
-		if st != http.StatusOK || out["total"] != float64(1) || !strings.Contains(toJSON(out["persons"]), `"resident_code":"300001"`) {
+		if st != http.StatusOK || out["total"] != float64(1) || out["total_over"] != false || out["order"] != "resident_code" || !strings.Contains(toJSON(out["persons"]), `"resident_code":"300001"`) {
 			t.Fatalf("search: %d %v", st, out)
 		}
 		st, out = f.apiCall(t, clerk, csrf, "GET", "/api/v1/nhi/persons/300001?as_of="+daysAgo(0), "")
