@@ -197,6 +197,7 @@ var policy = map[string]rule{
 	"GET /api/v1/nhi/households/{id}/assessments":           {kind: permitted, allow: nhiReaders, ownOnly: true},
 	"GET /api/v1/nhi/rates":                                 {kind: permitted, allow: nhiReaders},
 	"POST /api/v1/nhi/rates":                                {kind: permitted, allow: nhiWriters},
+	"POST /api/v1/nhi/revenues":                             {kind: permitted, allow: nhiWriters},
 	"GET /pubmed":                                           {kind: permitted, allow: pubmedReaders},
 	"GET /pubmed/applications/new":                          {kind: permitted, allow: pubmedWriters},
 	"POST /pubmed/applications/new":                         {kind: permitted, allow: pubmedWriters},

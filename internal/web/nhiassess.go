@@ -391,6 +391,18 @@ func (s *Server) apiNHIRatesPost(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+func (s *Server) apiNHIRevenue(w http.ResponseWriter, r *http.Request) error {
+	var in assess.RevenueInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if err := s.biz.Assess.RecordRevenue(r.Context(), sessionFrom(r.Context()).Tenant, in); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, in)
+	return nil
+}
+
 func (s *Server) nhiAssessModule() webModule {
 	read, write := access.NHIRead, access.NHIWrite
 	return webModule{
@@ -409,6 +421,9 @@ func (s *Server) nhiAssessModule() webModule {
 			{pattern: "GET /api/v1/nhi/rates", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiNHIRates,
 				summary: "The confirmed versions of the municipality's NHI rate tables, the one in force of each year first",
 				query:   []apiParam{{"fiscal_year", "integer", "only this fiscal year"}}, answer: nhiRatesAnswer{}},
+			{pattern: "POST /api/v1/nhi/revenues", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIRevenue,
+				summary: "Record a person's revenue of an income year for the premium (給与収入, 公的年金等収入, other 所得): the latest entry is in force, and the next assessment run re-assesses the household",
+				body:    assess.RevenueInput{}, status: http.StatusCreated, answer: assess.RevenueInput{}},
 			{pattern: "POST /api/v1/nhi/rates", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIRatesPost,
 				summary: "Enter the municipality's NHI rate table of a fiscal year: it waits for a checker, and once confirmed it is never changed (a correction is a new version)",
 				body:    ratesBody{}, status: http.StatusAccepted, answer: review.Change{}},

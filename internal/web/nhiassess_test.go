@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"bango/internal/nhi"
-	"bango/internal/nhi/assess"
 	"bango/internal/testutil"
 )
 
@@ -81,9 +80,12 @@ func TestNHIAssessPages(t *testing.T) {
 		// 子ども 7,300: 280,100 yen.
 		hh := f.nhiInsure(t, "131041", nhi.AcquisitionInput{ResidentCode: "300001", AcquiredOn: "2025-04-01", Reason: nhi.AcquireMoveIn,
 			NotifiedOn: "2025-04-01", NewKigo: "07", NewHead: "300001", Number: "5001", Branch: "01"})
-		if err := f.assess.RecordRevenue(testutil.As("setup"), "131041", assess.RevenueInput{ResidentCode: "300001", IncomeYear: "2025",
-			SalaryRevenue: "3000000", PensionRevenue: "0", OtherIncome: "0"}); err != nil {
-			t.Fatal(err)
+		if st, out := f.apiCall(t, clerk, csrf, "POST", "/api/v1/nhi/revenues", `{"resident_code":"300001","income_year":"2025","salary_revenue":"-1","pension_revenue":"0","other_income":"0"}`); st != http.StatusBadRequest ||
+			!strings.Contains(fmt.Sprint(out), "salary_revenue") {
+			t.Fatalf("a negative revenue: %d %v", st, out)
+		}
+		if st, out := f.apiCall(t, clerk, csrf, "POST", "/api/v1/nhi/revenues", `{"resident_code":"300001","income_year":"2025","salary_revenue":"3000000","pension_revenue":"0","other_income":"0"}`); st != http.StatusCreated {
+			t.Fatalf("revenue: %d %v", st, out)
 		}
 		if r, err := f.assess.Assess(testutil.As("setup"), "131041", 2026, nil); err != nil || r.Assessed != 1 {
 			t.Fatalf("assess: %+v %v", r, err)
