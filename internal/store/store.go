@@ -155,9 +155,14 @@ func parseURL(dbURL string) (Engine, string, error) {
 		return "", "", errs.Wrap(errs.Unavailable, err, "store: create %s", path)
 	}
 	// WAL lets readers run beside the one writer; synchronous=FULL makes a
-	// commit durable, which the audit log's promise depends on.
+	// commit durable, which the audit log's promise depends on. No memory
+	// map: SQLite unmaps the whole file in every other connection at each
+	// commit, and with searches running beside the audit log's commits the
+	// unmapping and the page faults after it cost each search three times
+	// its work (issue 14 I); pages are read into the page cache instead
+	// (pagecache.go).
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(FULL)", "cache_size(-131072)", "mmap_size(4294967296)"} {
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(FULL)", "cache_size(-131072)", "mmap_size(0)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
