@@ -524,3 +524,42 @@ func wantTold(t *testing.T, err error, kind errs.Kind) {
 }
 
 func b64(der []byte) string { return base64.StdEncoding.EncodeToString(der) }
+
+// Revocation (lost card, change of the basic four items) goes through the
+// same boundary: the CA revokes, the event holds the serial and reason; a
+// serial the CA did not issue for the municipality, a wrong reason and
+// another municipality's resident are refused.
+func TestRevokeAtTheWindow(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		a, err := f.jpki.Open(clerk(), shinjuku, code, resident.VerifiedByMyNumberCard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := f.jpki.Issue(clerk(), shinjuku, a.ID, requestOf(t, cardKey(t, 0), nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		serial := res.Issued[0].Serial
+		if _, err := f.jpki.Revoke(clerk(), shinjuku, code, serial, "bored"); len(errs.Fields(err)) != 1 || errs.Fields(err)[0].Field != "revoke_reason" {
+			t.Errorf("a wrong reason: %v", err)
+		}
+		if _, err := f.jpki.Revoke(clerk(), shinjuku, "000000000900", serial, jpki.RevokeLost); !errs.Is(err, errs.NotFound) {
+			t.Errorf("Sapporo's resident at Shinjuku's window: %v", err)
+		}
+		if _, err := f.jpki.Revoke(clerk(), shinjuku, code, "abcdef", jpki.RevokeLost); !errs.Is(err, errs.Conflict) {
+			t.Errorf("a serial the CA did not issue: %v", err)
+		}
+		rv, err := f.jpki.Revoke(clerk(), shinjuku, code, strings.ToUpper(serial), jpki.RevokeChanged)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, _ := f.ca.Lookup(serial); r.RevokedAt.IsZero() || r.Reason != jpki.RevokeChanged || rv.Serial != serial {
+			t.Errorf("the CA keeps %+v after %+v", r, rv)
+		}
+		got := testutil.Outcomes(t, db, "jpki.revoke")
+		if len(got) != 3 || !strings.HasPrefix(got[2], "ok serial="+serial+" reason=items_changed revoked_at=") || !strings.HasSuffix(got[1], "outcome=refused") {
+			t.Errorf("revocation events: %v", got)
+		}
+	})
+}

@@ -237,6 +237,8 @@ var policy = map[string]rule{
 	"POST /api/v1/jpki/applications/{id}/issue":  {kind: permitted, allow: jpkiIssuers},
 	"POST /api/v1/jpki/applications/{id}/cancel": {kind: permitted, allow: jpkiIssuers},
 	"GET /api/v1/jpki/count":                     {kind: permitted, allow: jpkiIssuers},
+	"POST /jpki/revocations":                     {kind: permitted, allow: jpkiIssuers},
+	"POST /api/v1/jpki/revocations":              {kind: permitted, allow: jpkiIssuers},
 }
 
 // formFor gives a route the input that passes its own checks where the

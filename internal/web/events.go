@@ -69,6 +69,7 @@ var eventMessages = messages{
 	"action.jpki.issue":            {"電子証明書の発行", "JPKI certificate issuance"},
 	"action.jpki.cancel":           {"電子証明書の発行申請の取消し", "JPKI application cancelled"},
 	"action.jpki.expire":           {"電子証明書の発行申請の時間切れ・中断の消去", "JPKI application timed out or abandoned, erased"},
+	"action.jpki.revoke":           {"電子証明書の失効", "JPKI certificate revocation"},
 	"action.nhi.assess":            {"国保保険料の賦課（世帯）", "NHI premium assessed (household)"},
 	"action.nhi.assess.run":        {"国保保険料の年次賦課", "Yearly NHI premium assessment"},
 	"action.nhi.assessment.read":   {"国保保険料の賦課の閲覧", "Viewing of NHI premium assessments"},

@@ -131,6 +131,19 @@ func TestJPKIWindow(t *testing.T) {
 			t.Errorf("the day's count:\n%s", page)
 		}
 
+		// The signature certificate is revoked when the address changes.
+		res, page = f.post(t, window, "/jpki/revocations", url.Values{"csrf": {csrf}, "revoke_resident": {"700001"}, "serial": {serials[0][2]}})
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(page, "失効の理由") {
+			t.Errorf("a revocation without its reason: %d", res.StatusCode)
+		}
+		res, _ = f.post(t, window, "/jpki/revocations", url.Values{"csrf": {csrf}, "revoke_resident": {"700001"}, "serial": {serials[0][2]}, "revoke_reason": {jpki.RevokeChanged}})
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/jpki?done=revoked" {
+			t.Errorf("revoke: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+		if r, _ := f.ca.Lookup(serials[0][2]); r.Reason != jpki.RevokeChanged {
+			t.Errorf("the CA keeps %+v", r)
+		}
+
 		// A cancel.
 		res, _ = f.post(t, window, "/jpki/applications", url.Values{"csrf": {csrf}, "resident_code": {"700001"}, "method": {resident.VerifiedByNotificationPhotoID}})
 		id = jpkiApplication.FindStringSubmatch(res.Header.Get("Location"))[1]
@@ -173,6 +186,18 @@ func TestJPKIAPI(t *testing.T) {
 		issued, _ := out["issued"].([]any)
 		if status != http.StatusOK || len(issued) != 1 {
 			t.Fatalf("issue: %d %v", status, out)
+		}
+		// Revocation: a lost card.
+		serial := issued[0].(map[string]any)["serial"].(string)
+		revoke := `{"resident":"700002","serial":"` + serial + `","reason":"lost"}`
+		if status, _ := f.apiCall(t, nhiClerk, nhiCSRF, "POST", "/api/v1/jpki/revocations", revoke); status != http.StatusForbidden {
+			t.Errorf("an NHI clerk revoked: %d", status)
+		}
+		if status, rv := f.apiCall(t, window, csrf, "POST", "/api/v1/jpki/revocations", revoke); status != http.StatusOK || rv["serial"] != serial {
+			t.Errorf("revoke: %d %v", status, rv)
+		}
+		if r, _ := f.ca.Lookup(serial); r.Reason != jpki.RevokeLost {
+			t.Errorf("the CA keeps %+v", r)
 		}
 		f.place(t)
 		status, c := f.apiCall(t, window, csrf, "GET", "/api/v1/jpki/count", "")
