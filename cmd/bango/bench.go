@@ -47,6 +47,9 @@ a new schema in that database, dropped afterwards.`
 	if which == "search" {
 		return runBenchSearch(ctx, args[1:], stdout, stderr)
 	}
+	if which == "jpki" {
+		return runBenchJPKI(ctx, args[1:], stdout, stderr)
+	}
 	if which == "nhi" {
 		return runBenchNHI(ctx, args[1:], stdout, stderr)
 	}
