@@ -2,6 +2,7 @@ package nhi
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -201,65 +202,26 @@ func (s *Service) DetermineCostShare(ctx context.Context, tenant string, id int6
 	const action = "nhi.cost_share"
 	hsub := audit.Subject{Type: "nhi_household", ID: strconv.FormatInt(id, 10)}
 	var fe errs.FieldErrors
-	var d Decision
-	d.Household = id
-	if !dateField(&fe, "on", on, &d.PeriodFrom) {
+	var from time.Time
+	if !dateField(&fe, "on", on, &from) {
 		return Decision{}, s.failed(ctx, tenant, action, hsub, fe.Err())
 	}
+	var d Decision
 	err := s.db.Transact(ctx, func(tx *store.Tx) error {
-		_, _, err := s.decideAndRecord(ctx, tx, tenant, &d, false)
-		return err
+		ds, err := s.decideBatch(ctx, tx, tenant, from, []int64{id}, false)
+		if err != nil {
+			return err
+		}
+		if ds[0].err != nil {
+			return ds[0].err
+		}
+		d = ds[0].Decision
+		return nil
 	})
 	if err != nil {
 		return Decision{}, s.failed(ctx, tenant, action, hsub, err)
 	}
 	return d, nil
-}
-
-// decideAndRecord decides d inside tx and records it with an event of each
-// 70–74 member. With skipSame, a decision alike the latest recorded for the
-// same household and period (ratio, rule, version, figures) is not
-// recorded again: recorded is false; changed is true when one was recorded
-// for the period before and this one differs from it.
-func (s *Service) decideAndRecord(ctx context.Context, tx *store.Tx, tenant string, d *Decision, skipSame bool) (recorded, changed bool, err error) {
-	if err := lockTenant(ctx, tx, tenant); err != nil {
-		return false, false, err
-	}
-	codes, err := s.determine(ctx, tx, tenant, d)
-	if err != nil {
-		return false, false, err
-	}
-	basis, err := json.Marshal(d.Basis)
-	if err != nil {
-		return false, false, err
-	}
-	e := tx.Engine()
-	if skipSame {
-		var ratio int
-		var rule, version, last string
-		err := tx.QueryRow(ctx, `SELECT ratio, rule, rule_version, basis FROM nhi_cost_share_decisions WHERE tenant_code = $1 AND household_id = $2
-			AND period_from = $3 ORDER BY id DESC LIMIT 1`, tenant, d.Household, dateArg(e, d.PeriodFrom)).Scan(&ratio, &rule, &version, &last)
-		changed = err == nil
-		if err == nil && ratio == d.Ratio && rule == d.Rule && version == d.RuleVersion && last == string(basis) {
-			return false, false, nil
-		} else if err != nil && !errs.Is(store.ScanErr(err, "decision"), errs.NotFound) {
-			return false, false, store.Translate(err)
-		}
-	}
-	d.DecidedAt, d.DecidedBy = s.now().UTC().Truncate(time.Microsecond), actorOf(ctx)
-	if err := tx.QueryRow(ctx, `INSERT INTO nhi_cost_share_decisions (tenant_code, household_id, period_from, period_to, ratio, rule, rule_version,
-		basis, decided_at, decided_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-		tenant, d.Household, dateArg(e, d.PeriodFrom), dateArg(e, d.PeriodTo), d.Ratio, d.Rule, d.RuleVersion, string(basis), d.DecidedAt, d.DecidedBy).Scan(&d.ID); err != nil {
-		return false, false, store.Translate(err)
-	}
-	detail := "household=" + strconv.FormatInt(d.Household, 10) + " ratio=" + strconv.Itoa(d.Ratio) + " rule=" + d.Rule + " rule_version=" + d.RuleVersion +
-		" period=" + Date(d.PeriodFrom) + ".." + Date(d.PeriodTo) + " income_year=" + strconv.Itoa(d.Basis.IncomeYear)
-	for _, c := range codes {
-		if err := audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "nhi.cost_share", Subject: subjectOf(c), Outcome: audit.OK, Detail: detail}); err != nil {
-			return false, false, err
-		}
-	}
-	return true, changed, nil
 }
 
 // costShareBatch is how many households one transaction of the yearly
@@ -328,47 +290,33 @@ func (s *Service) RedetermineCostSharesProgress(ctx context.Context, tenant stri
 		return r, err
 	}
 	// The households are decided in transactions of costShareBatch each, so
-	// that a year's tens of thousands do not each wait for a commit; a
-	// refusal writes nothing and the others of its batch go on.
-	type outcome struct {
-		d                 Decision
-		recorded, changed bool
-		err               error // a refusal (field errors)
-	}
+	// that a year's tens of thousands do not each wait for a commit, and
+	// each batch's facts are read a few statements for them all; a refusal
+	// writes nothing and the others of its batch go on.
 	for lo := 0; lo < len(households); lo += costShareBatch {
 		if progress != nil {
 			progress(lo, len(households))
 		}
 		part := households[lo:min(lo+costShareBatch, len(households))]
-		var outs []outcome
-		var failedHH int64
-		err := s.db.Transact(ctx, func(tx *store.Tx) error {
-			outs = outs[:0]
-			for _, hh := range part {
-				if hh == 0 {
-					continue
-				}
-				o := outcome{d: Decision{Household: hh, PeriodFrom: on}}
-				var err error
-				o.recorded, o.changed, err = s.decideAndRecord(ctx, tx, tenant, &o.d, true)
-				if len(errs.Fields(err)) > 0 {
-					o.err = err
-				} else if err != nil {
-					failedHH = hh
-					return err
-				}
-				outs = append(outs, o)
-			}
-			return nil
+		if part[0] == 0 { // persons without a household on the date
+			part = part[1:]
+		}
+		if len(part) == 0 {
+			continue
+		}
+		var outs []decided
+		err := s.db.Transact(ctx, func(tx *store.Tx) (err error) {
+			outs, err = s.decideBatch(ctx, tx, tenant, on, part, true)
+			return err
 		})
 		if err != nil {
-			return r, s.failed(ctx, tenant, action, audit.Subject{Type: "nhi_household", ID: strconv.FormatInt(failedHH, 10)}, err)
+			return r, s.failed(ctx, tenant, action, audit.Subject{Type: "nhi_household", ID: strconv.FormatInt(part[0], 10)}, err)
 		}
 		for _, o := range outs {
 			if fs := errs.Fields(o.err); len(fs) == 1 && fs[0].Field == "household" && fs[0].Reason == msgNoElderly {
 				continue // a candidate none of whose members is 70–74 on the date
 			} else if len(fs) > 0 {
-				ref := Refusal{Household: o.d.Household}
+				ref := Refusal{Household: o.Household}
 				for _, f := range fs {
 					ref.Fields = append(ref.Fields, f.Field)
 					ref.Reason += f.Reason.JA + "。"
@@ -386,7 +334,7 @@ func (s *Service) RedetermineCostSharesProgress(ctx context.Context, tenant stri
 			} else {
 				r.Unchanged++
 			}
-			if o.d.Ratio == 2 {
+			if o.Ratio == 2 {
 				r.Ratio2++
 			} else {
 				r.Ratio3++
@@ -405,110 +353,327 @@ func (s *Service) RedetermineCostSharesProgress(ctx context.Context, tenant stri
 	return r, nil
 }
 
-// determine fills d from the household as of d.PeriodFrom and returns the
-// 70–74 members decided for.
-func (s *Service) determine(ctx context.Context, q store.Querier, tenant string, d *Decision) ([]string, error) {
-	e := s.db.Engine()
-	on := d.PeriodFrom
-	var fe errs.FieldErrors
-	if err := store.TenantExists(ctx, q, tenant); err != nil {
+// decided is one household's outcome in decideBatch.
+type decided struct {
+	Decision
+	err      error // a refusal (field errors): nothing recorded
+	recorded bool  // recorded now (false: alike the latest of the period)
+	changed  bool  // … replacing a different decision of the period
+}
+
+// decideBatch decides households as of on inside tx and records each
+// decision with an event of each 70–74 member decided for, reading the
+// households' members, residents, incomes and former members a few
+// statements for them all rather than one household at a time. With
+// skipSame, a decision alike the latest recorded for the same household
+// and period (ratio, rule, version, figures) is not recorded again. A
+// household that cannot be decided has its refusal in its outcome and
+// writes nothing; any other error ends the batch.
+func (s *Service) decideBatch(ctx context.Context, tx *store.Tx, tenant string, on time.Time, households []int64, skipSame bool) ([]decided, error) {
+	if err := lockTenant(ctx, tx, tenant); err != nil {
 		return nil, err
 	}
-	if _, exists, err := headOn(ctx, q, e, tenant, d.Household, on); err != nil {
+	if err := store.TenantExists(ctx, tx, tenant); err != nil {
 		return nil, err
-	} else if !exists {
-		fe.Add("household", msgHouseholdMissing)
-		return nil, fe.Err()
 	}
-	t, err := loadThresholds(ctx, q, e, on)
+	e := tx.Engine()
+	t, err := loadThresholds(ctx, tx, e, on)
 	if err != nil {
 		return nil, err
 	}
-	var incomeYear int
-	d.PeriodTo, incomeYear = period(on)
-	members, err := membersOn(ctx, q, e, tenant, d.Household, on)
+	to, incomeYear := period(on)
+	f, err := loadCostShareFacts(ctx, tx, e, tenant, households, on, on.AddDate(-t.FormerMemberYears, 0, 0), incomeYear, skipSame)
 	if err != nil {
 		return nil, err
 	}
-	var elderly []string
-	var figures []Figures
-	for _, c := range members {
-		r, err := lookupResident(ctx, q, tenant, c)
+	out := make([]decided, len(households))
+	now, by := s.now().UTC().Truncate(time.Microsecond), actorOf(ctx)
+	var rows []any
+	var events []audit.Event
+	for i, hh := range households {
+		o := &out[i]
+		o.Household, o.PeriodFrom, o.PeriodTo = hh, on, to
+		codes, err := f.decide(t, &o.Decision, incomeYear)
+		if len(errs.Fields(err)) > 0 {
+			o.err = err
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		basis, err := json.Marshal(o.Basis)
 		if err != nil {
 			return nil, err
 		}
-		if !on.Before(Elderly70From(r.birth)) && on.Before(Birthday75(r.birth)) {
-			f, err := incomeOf(ctx, q, tenant, r, incomeYear, &fe)
-			if err != nil {
-				return nil, err
+		if last, ok := f.last[hh]; skipSame && ok {
+			if last.ratio == o.Ratio && last.rule == o.Rule && last.version == o.RuleVersion && last.basis == string(basis) {
+				continue
 			}
-			elderly, figures = append(elderly, c), append(figures, f)
+			o.changed = true
 		}
+		o.recorded, o.DecidedAt, o.DecidedBy = true, now, by
+		rows = append(rows, []any{tenant, hh, dateArg(e, on), dateArg(e, to), o.Ratio, o.Rule, o.RuleVersion, string(basis), now, by})
+		detail := "household=" + strconv.FormatInt(hh, 10) + " ratio=" + strconv.Itoa(o.Ratio) + " rule=" + o.Rule + " rule_version=" + o.RuleVersion +
+			" period=" + Date(on) + ".." + Date(to) + " income_year=" + strconv.Itoa(incomeYear)
+		for _, c := range codes {
+			events = append(events, audit.Event{Tenant: tenant, Action: "nhi.cost_share", Subject: subjectOf(c), Outcome: audit.OK, Detail: detail})
+		}
+	}
+	if len(rows) == 1 {
+		// One decision (DetermineCostShare): its ID is returned.
+		var id int64
+		if err := tx.QueryRow(ctx, `INSERT INTO nhi_cost_share_decisions (tenant_code, household_id, period_from, period_to, ratio, rule, rule_version,
+			basis, decided_at, decided_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`, rows[0].([]any)...).Scan(&id); err != nil {
+			return nil, store.Translate(err)
+		}
+		for i := range out {
+			if out[i].recorded {
+				out[i].ID = id
+			}
+		}
+	} else if err := insertRows(ctx, tx, `INSERT INTO nhi_cost_share_decisions (tenant_code, household_id, period_from, period_to, ratio, rule, rule_version,
+		basis, decided_at, decided_by) VALUES `, rows); err != nil {
+		return nil, err
+	}
+	return out, audit.RecordMany(ctx, tx, events...)
+}
+
+// insertRows runs insert (… VALUES ) with rows, each a []any of the
+// same length, many to a statement.
+func insertRows(ctx context.Context, tx *store.Tx, insert string, rows []any) error {
+	const perStatement = 500
+	for len(rows) > 0 {
+		n := min(len(rows), perStatement)
+		var q strings.Builder
+		q.WriteString(insert)
+		var args []any
+		for i, r := range rows[:n] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteByte('(')
+			for j, v := range r.([]any) {
+				if j > 0 {
+					q.WriteString(", ")
+				}
+				args = append(args, v)
+				q.WriteString("$" + strconv.Itoa(len(args)))
+			}
+			q.WriteByte(')')
+		}
+		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
+			return store.Translate(err)
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// costShareFacts is what the cost-share decisions of some households on
+// one date read, each kind of row read once for them all.
+type costShareFacts struct {
+	on      time.Time
+	exists  map[int64]bool     // established and not dissolved on the date
+	members map[int64][]string // belonging on the date, by resident code
+	former  map[int64][]string // left it for 後期高齢者医療 within the rule's years, by code and date
+	births  map[string]time.Time
+	incomes map[string]Figures // the income of the year in force, by resident
+	last    map[int64]lastDecision
+}
+
+// lastDecision is the latest decision recorded for a household and period.
+type lastDecision struct {
+	ratio                int
+	rule, version, basis string
+}
+
+// loadCostShareFacts reads the facts of households on on: their versions,
+// the memberships of everyone who ever belonged to them (who belongs on
+// the date, and where a former member was the day before leaving), the
+// losses to 後期高齢者医療 after formerFrom, those persons' birth dates and
+// incomes of incomeYear, and, withLast, the decisions already recorded
+// for the period.
+func loadCostShareFacts(ctx context.Context, q store.Querier, e store.Engine, tenant string, households []int64, on, formerFrom time.Time, incomeYear int, withLast bool) (*costShareFacts, error) {
+	f := &costShareFacts{on: on, exists: map[int64]bool{}, members: map[int64][]string{}, former: map[int64][]string{}, births: map[string]time.Time{},
+		incomes: map[string]Figures{}, last: map[int64]lastDecision{}}
+	// $1 is the municipality, $2… the households; each statement adds
+	// what else it compares with after them (arg).
+	base := []any{tenant}
+	marks := make([]string, len(households))
+	in := map[int64]bool{}
+	for i, hh := range households {
+		base = append(base, hh)
+		marks[i] = "$" + strconv.Itoa(len(base))
+		in[hh] = true
+	}
+	set := "(" + strings.Join(marks, ", ") + ")"
+	// Everyone who ever belonged to one of the households.
+	ever := "(SELECT n.resident_code FROM nhi_memberships n WHERE n.tenant_code = $1 AND n.household_id IN " + set + ")"
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(base)+len(args))
+	}
+	read := func(query string, scan func(store.Scanner) error) error {
+		all := append(append([]any{}, base...), args...)
+		args = nil
+		return store.Each(scan)(q.Query(ctx, query, all...))
+	}
+	date := dateArg(e, on)
+	err := read(`SELECT household_id, head_resident_code FROM nhi_household_versions WHERE tenant_code = $1 AND household_id IN `+set+`
+		AND valid_from <= `+arg(date)+` ORDER BY household_id, valid_from, id`, func(row store.Scanner) error {
+		var hh int64
+		var head string
+		err := row.Scan(&hh, &head)
+		f.exists[hh] = head != ""
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Each person's memberships up to the date, in order: the last is
+	// where they belong on it.
+	type membership struct {
+		hh   int64
+		from time.Time
+	}
+	var people []string
+	history := map[string][]membership{}
+	err = read(`SELECT m.resident_code, m.household_id, m.valid_from FROM nhi_memberships m WHERE m.tenant_code = $1 AND m.valid_from <= `+arg(date)+`
+		AND m.resident_code IN `+ever+` ORDER BY m.resident_code, m.valid_from, m.id`, func(row store.Scanner) error {
+		var code string
+		var m membership
+		var hh sql.NullInt64
+		err := row.Scan(&code, &hh, &m.from)
+		m.hh, m.from = hh.Int64, dateOnly(m.from)
+		if _, ok := history[code]; !ok {
+			people = append(people, code)
+		}
+		history[code] = append(history[code], m)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	on1 := func(code string, d time.Time) int64 {
+		var hh int64
+		for _, m := range history[code] {
+			if m.from.After(d) {
+				break
+			}
+			hh = m.hh
+		}
+		return hh
+	}
+	for _, code := range people { // by resident code
+		if hh := on1(code, on); in[hh] {
+			f.members[hh] = append(f.members[hh], code)
+		}
+	}
+	// Former members: left for 後期高齢者医療 after formerFrom and by the
+	// date, from the household they belonged to the day before
+	// (特定同一世帯所属者).
+	err = read(`SELECT resident_code, effective_date FROM nhi_eligibility_events WHERE tenant_code = $1 AND kind = 'loss' AND reason = `+arg(LossLateElderly)+`
+		AND effective_date > `+arg(dateArg(e, formerFrom))+` AND effective_date <= `+arg(date)+` AND resident_code IN `+ever+`
+		ORDER BY resident_code, effective_date`, func(row store.Scanner) error {
+		var code string
+		var d time.Time
+		if err := row.Scan(&code, &d); err != nil {
+			return err
+		}
+		if hh := on1(code, dateOnly(d).AddDate(0, 0, -1)); in[hh] {
+			f.former[hh] = append(f.former[hh], code)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = read(`SELECT code, birth_date FROM residents WHERE tenant_code = $1 AND code IN `+ever, func(row store.Scanner) error {
+		var code string
+		var b time.Time
+		err := row.Scan(&code, &b)
+		f.births[code] = dateOnly(b)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = read(`SELECT resident_code, taxable_income, revenue, old_proviso_income FROM nhi_incomes WHERE tenant_code = $1 AND income_year = `+arg(incomeYear)+`
+		AND resident_code IN `+ever+` ORDER BY resident_code, id`, func(row store.Scanner) error {
+		var g Figures
+		err := row.Scan(&g.ResidentCode, &g.TaxableIncome, &g.Revenue, &g.OldProvisoIncome)
+		f.incomes[g.ResidentCode] = g // the latest entry is in force
+		return err
+	})
+	if err != nil || !withLast {
+		return f, err
+	}
+	err = read(`SELECT household_id, ratio, rule, rule_version, basis FROM nhi_cost_share_decisions WHERE tenant_code = $1 AND household_id IN `+set+`
+		AND period_from = `+arg(date)+` ORDER BY household_id, id`, func(row store.Scanner) error {
+		var hh int64
+		var l lastDecision
+		err := row.Scan(&hh, &l.ratio, &l.rule, &l.version, &l.basis)
+		f.last[hh] = l
+		return err
+	})
+	return f, err
+}
+
+// decide fills d (its household and period set) from the facts: the 70–74
+// members decided for, or the field errors that refuse the household.
+func (f *costShareFacts) decide(t Thresholds, d *Decision, incomeYear int) ([]string, error) {
+	var fe errs.FieldErrors
+	if !f.exists[d.Household] {
+		fe.Add("household", msgHouseholdMissing)
+		return nil, fe.Err()
+	}
+	figures := func(code string) (Figures, error) {
+		birth, ok := f.births[code]
+		if !ok {
+			return Figures{}, errs.E(errs.NotFound, "resident %s not found", code)
+		}
+		g, ok := f.incomes[code]
+		if !ok {
+			y := strconv.Itoa(incomeYear)
+			fe.Add("income", errs.Message{JA: "宛名番号 " + code + " の" + y + "年の所得が登録されていません",
+				EN: "no income of " + y + " is entered for resident " + code})
+		}
+		g.ResidentCode, g.BirthDate = code, birth
+		return g, nil
+	}
+	var elderly []string
+	var members, former []Figures
+	for _, c := range f.members[d.Household] {
+		birth, ok := f.births[c]
+		if !ok {
+			return nil, errs.E(errs.NotFound, "resident %s not found", c)
+		}
+		if f.on.Before(Elderly70From(birth)) || !f.on.Before(Birthday75(birth)) {
+			continue
+		}
+		g, err := figures(c)
+		if err != nil {
+			return nil, err
+		}
+		elderly, members = append(elderly, c), append(members, g)
 	}
 	if len(elderly) == 0 {
 		fe.Add("household", msgNoElderly)
 		return nil, fe.Err()
 	}
-	// Former members: left this household for 後期高齢者医療 within the
-	// years the rule counts (特定同一世帯所属者), looked for among those
-	// who ever belonged to it (not among every loss of the municipality).
-	type gone struct {
-		code string
-		on   time.Time
-	}
-	losses, err := store.Rows(func(row store.Scanner) (gone, error) {
-		var g gone
-		err := row.Scan(&g.code, &g.on)
-		g.on = dateOnly(g.on)
-		return g, err
-	})(q.Query(ctx, `SELECT resident_code, effective_date FROM nhi_eligibility_events WHERE tenant_code = $1 AND kind = 'loss' AND reason = $2
-		AND effective_date > $3 AND effective_date <= $4
-		AND resident_code IN (SELECT m.resident_code FROM nhi_memberships m WHERE m.tenant_code = $1 AND m.household_id = $5)
-		ORDER BY resident_code, effective_date`,
-		tenant, LossLateElderly, dateArg(e, on.AddDate(-t.FormerMemberYears, 0, 0)), dateArg(e, on), d.Household))
-	if err != nil {
-		return nil, err
-	}
-	var former []Figures
-	for _, g := range losses {
-		hh, err := membershipOn(ctx, q, e, tenant, g.code, g.on.AddDate(0, 0, -1))
+	for _, c := range f.former[d.Household] {
+		g, err := figures(c)
 		if err != nil {
 			return nil, err
 		}
-		if hh != d.Household {
-			continue
-		}
-		r, err := lookupResident(ctx, q, tenant, g.code)
-		if err != nil {
-			return nil, err
-		}
-		f, err := incomeOf(ctx, q, tenant, r, incomeYear, &fe)
-		if err != nil {
-			return nil, err
-		}
-		former = append(former, f)
+		former = append(former, g)
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
-	d.Ratio, d.Rule, d.Basis = decide(t, figures, former)
+	d.Ratio, d.Rule, d.Basis = decide(t, members, former)
 	d.Basis.IncomeYear, d.RuleVersion = incomeYear, t.Version
 	return elderly, nil
-}
-
-// incomeOf reads the income of r in year in force now, adding a field
-// error when none was entered.
-func incomeOf(ctx context.Context, q store.Querier, tenant string, r residentOf, year int, fe *errs.FieldErrors) (Figures, error) {
-	f := Figures{ResidentCode: r.code, BirthDate: r.birth}
-	err := q.QueryRow(ctx, `SELECT taxable_income, revenue, old_proviso_income FROM nhi_incomes WHERE tenant_code = $1 AND resident_code = $2
-		AND income_year = $3 ORDER BY id DESC LIMIT 1`, tenant, r.code, year).Scan(&f.TaxableIncome, &f.Revenue, &f.OldProvisoIncome)
-	if err != nil && errs.Is(store.ScanErr(err, "income"), errs.NotFound) {
-		y := strconv.Itoa(year)
-		fe.Add("income", errs.Message{JA: "宛名番号 " + r.code + " の" + y + "年の所得が登録されていません",
-			EN: "no income of " + y + " is entered for resident " + r.code})
-		return f, nil
-	}
-	return f, store.Translate(err)
 }
 
 // CostShareDecisions lists the decisions recorded for household id, the
