@@ -12,11 +12,11 @@ package assess
 import (
 	"context"
 	"log/slog"
-	"strings"
 	"time"
 
 	"bango/internal/access"
 	"bango/internal/audit"
+	"bango/internal/civil"
 	"bango/internal/errs"
 	"bango/internal/module"
 	"bango/internal/store"
@@ -51,10 +51,7 @@ func (s *Service) Module() module.Module {
 	}
 }
 
-// jst is the time zone of a municipality's "today".
-var jst = time.FixedZone("JST", 9*60*60)
-
-func (s *Service) thisYear() int { return s.now().In(jst).Year() }
+func (s *Service) thisYear() int { return civil.Today(s.now()).Year() }
 
 // fiscalYearField checks a fiscal year is one bango can assess: from 2024
 // to the year after this one.
@@ -64,29 +61,10 @@ func (s *Service) fiscalYearField(fe *errs.FieldErrors, fy int) {
 	}
 }
 
-// failed records a refused or failed step as an event of its own, naming
-// the wrong fields but never their values, and returns err.
+// failed records a refused or failed step as an event of its own and
+// returns err.
 func (s *Service) failed(ctx context.Context, tenant, action string, subject audit.Subject, err error) error {
-	detail := "error=" + strings.ReplaceAll(errs.KindOf(err).String(), " ", "_")
-	var names []string
-	seen := map[string]bool{}
-	for _, f := range errs.Fields(err) {
-		if !seen[f.Field] {
-			seen[f.Field] = true
-			names = append(names, f.Field)
-		}
-	}
-	if len(names) > 0 {
-		detail += " fields=" + strings.Join(names, ",")
-	}
-	outcome := audit.Failed
-	if errs.Is(err, errs.NotFound) || errs.Is(err, errs.Forbidden) {
-		outcome = audit.Denied
-	}
-	if aerr := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: outcome, Detail: detail}); aerr != nil {
-		s.log.ErrorContext(ctx, "audit event for a refused step not written", "action", action, "err", aerr)
-	}
-	return err
+	return audit.RecordFailure(ctx, s.db, s.log, audit.Event{Tenant: tenant, Action: action, Subject: subject}, err)
 }
 
 func actorOf(ctx context.Context) string {
