@@ -1,0 +1,143 @@
+package demo
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"bango/internal/audit"
+	"bango/internal/identity"
+	"bango/internal/pubmed"
+	"bango/internal/review"
+)
+
+// PubmedStaff is whom demo public-expense data is entered by: every
+// application is the Maker's, confirmed by the Checker (R-ACC-1), and
+// decided by the Maker.
+type PubmedStaff struct {
+	Service *pubmed.Service
+	Review  *review.Service
+	Maker   identity.User
+	Checker identity.User
+}
+
+// PubmedSummary is what SeedPubmed entered in one municipality.
+type PubmedSummary struct {
+	Cabinets     int // two locked in staff-only areas, one not (which the forms refuse)
+	Certificates int // 指定難病 and 小児慢性特定疾病, every income category
+	Rejected     int
+	Awaiting     int // confirmed, not decided
+	Copayments   int // lines on this month's records
+	Reached      int // certificates whose cap this month is reached
+	Papers       int // evidence papers kept in a cabinet
+}
+
+// SeedPubmed gives municipality m a few public-expense recipients among
+// people (registered already), entered through the service as of today:
+// cabinets, applications of both programmes across the income categories
+// and flags, one rejected, one awaiting its decision, evidence papers in
+// a locked cabinet, and this month's co-payments, one record up to its
+// cap. n is how many applications (at least 4).
+func SeedPubmed(ctx context.Context, st PubmedStaff, m Municipality, people []Person, today time.Time, n int) (PubmedSummary, error) {
+	var sum PubmedSummary
+	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
+	clerk := audit.WithActor(ctx, audit.Actor{User: st.Maker.LoginID})
+	checker := audit.WithActor(ctx, audit.Actor{User: st.Checker.LoginID})
+	var cabinets []int64
+	for _, c := range []pubmed.CabinetInput{{Name: "書庫A", Location: "保健所2階 書庫", Locked: true, StaffOnly: true},
+		{Name: "書庫B", Location: "保健所地下 文書庫", Locked: true, StaffOnly: true}, {Name: "受付横の棚", Location: "保健所1階 窓口", StaffOnly: false}} {
+		cab, err := st.Service.AddCabinet(clerk, m.Code, c)
+		if err != nil {
+			return sum, err
+		}
+		cabinets = append(cabinets, cab.ID)
+		sum.Cabinets++
+	}
+	rules := st.Service.Rules()
+	adult, child := rules.Diseases(pubmed.Nanbyo), rules.Diseases(pubmed.Shoman)
+	n = max(n, 4)
+	received := today.AddDate(0, 0, -20)
+	if received.Month() != today.Month() {
+		received = time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC)
+	}
+	made := 0
+	for i := 0; i < len(people) && made < n; i++ {
+		p := people[i]
+		age := today.Year() - p.BirthDate.Year()
+		in := pubmed.ApplicationInput{Kind: pubmed.AppNew, ResidentCode: p.ResidentCode, Category: pubmed.Categories[made%len(pubmed.Categories)],
+			Institutions: []string{m.Name + "中央病院", m.Name + "駅前薬局"}, HealthCentre: m.Name + "保健所", ReceivedOn: received.Format(time.DateOnly)}
+		switch {
+		case age < 18 && len(child) > 0:
+			in.Programme, in.DiseaseCode = pubmed.Shoman, child[made%len(child)].Code
+			if made%3 == 1 {
+				in.Flags = []string{pubmed.FlagSevere}
+			}
+		case age >= 18 && len(adult) > 0:
+			in.Programme, in.DiseaseCode = pubmed.Nanbyo, adult[made%len(adult)].Code
+			if made%3 == 1 {
+				in.Flags = []string{pubmed.FlagHighLong}
+			}
+		default:
+			continue
+		}
+		if made%7 == 6 {
+			in.Flags = append(in.Flags, pubmed.FlagVentilator)
+		}
+		prop, err := st.Service.ProposeApplication(clerk, m.Code, in)
+		if err != nil {
+			return sum, err
+		}
+		c, err := st.Review.Submit(clerk, st.Maker, m.Code, prop)
+		if err != nil {
+			return sum, err
+		}
+		if _, err := st.Review.Confirm(checker, st.Checker, m.Code, c.ID, nil); err != nil {
+			return sum, err
+		}
+		page, err := st.Service.Applications(clerk, m.Code, pubmed.ApplicationQuery{ResidentCode: p.ResidentCode}, "", 1)
+		if err != nil || len(page.Items) == 0 {
+			return sum, err
+		}
+		app := page.Items[0]
+		if _, err := st.Service.StoreEvidence(clerk, m.Code, app.ID, pubmed.EvidenceInput{Description: "臨床調査個人票（" + strconv.Itoa(made+1) + "）",
+			Cabinet: cabinets[made%2]}); err != nil {
+			return sum, err
+		}
+		sum.Papers++
+		made++
+		switch made {
+		case 2:
+			if _, err := st.Service.Decide(clerk, m.Code, app.ID, pubmed.DecisionInput{Outcome: pubmed.Reject, Reason: "重症度分類等の基準を満たさない"}); err != nil {
+				return sum, err
+			}
+			sum.Rejected++
+			continue
+		case 3:
+			sum.Awaiting++
+			continue
+		}
+		d, err := st.Service.Decide(clerk, m.Code, app.ID, pubmed.DecisionInput{Outcome: pubmed.Approve})
+		if err != nil {
+			return sum, err
+		}
+		sum.Certificates++
+		// This month's co-payments: the first recipient's reach the cap.
+		amounts := []int64{1500, 800}
+		if made == 1 {
+			amounts = []int64{d.Certificate.CapYen / 2, d.Certificate.CapYen/2 + 700, 1200}
+		}
+		var rec pubmed.MonthRecord
+		for j, a := range amounts {
+			rec, err = st.Service.RecordCopayment(clerk, m.Code, d.Certificate.ID, pubmed.CopaymentInput{ServiceDate: received.Format(time.DateOnly),
+				Institution: in.Institutions[j%2], Amount: strconv.FormatInt(a, 10)})
+			if err != nil {
+				return sum, err
+			}
+			sum.Copayments++
+		}
+		if rec.Reached {
+			sum.Reached++
+		}
+	}
+	return sum, nil
+}
