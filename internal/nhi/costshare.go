@@ -495,31 +495,55 @@ type lastDecision struct {
 func loadCostShareFacts(ctx context.Context, q store.Querier, e store.Engine, tenant string, households []int64, on, formerFrom time.Time, incomeYear int, withLast bool) (*costShareFacts, error) {
 	f := &costShareFacts{on: on, exists: map[int64]bool{}, members: map[int64][]string{}, former: map[int64][]string{}, births: map[string]time.Time{},
 		incomes: map[string]Figures{}, last: map[int64]lastDecision{}}
-	// $1 is the municipality, $2… the households; each statement adds
-	// what else it compares with after them (arg).
-	base := []any{tenant}
-	marks := make([]string, len(households))
+	// $1 is the municipality; each statement adds what else it compares
+	// with (arg), the households too (set).
 	in := map[int64]bool{}
-	for i, hh := range households {
-		base = append(base, hh)
-		marks[i] = "$" + strconv.Itoa(len(base))
+	for _, hh := range households {
 		in[hh] = true
 	}
-	set := "(" + strings.Join(marks, ", ") + ")"
-	// Everyone who ever belonged to one of the households.
-	ever := "(SELECT n.resident_code FROM nhi_memberships n WHERE n.tenant_code = $1 AND n.household_id IN " + set + ")"
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
-		return "$" + strconv.Itoa(len(base)+len(args))
+		return "$" + strconv.Itoa(1+len(args))
+	}
+	set := func() string {
+		m := make([]string, len(households))
+		for i, hh := range households {
+			m[i] = arg(hh)
+		}
+		return "(" + strings.Join(m, ", ") + ")"
 	}
 	read := func(query string, scan func(store.Scanner) error) error {
-		all := append(append([]any{}, base...), args...)
+		all := append([]any{tenant}, args...)
 		args = nil
 		return store.Each(scan)(q.Query(ctx, query, all...))
 	}
 	date := dateArg(e, on)
-	err := read(`SELECT household_id, head_resident_code FROM nhi_household_versions WHERE tenant_code = $1 AND household_id IN `+set+`
+	// Everyone who ever belonged to one of the households, read first and
+	// then named in each statement, so that each is read by its index
+	// rather than joined to a subquery the planner may scan for.
+	var everyone []string
+	err := read(`SELECT DISTINCT resident_code FROM nhi_memberships WHERE tenant_code = $1 AND household_id IN `+set()+` ORDER BY resident_code`,
+		func(row store.Scanner) error {
+			var c string
+			err := row.Scan(&c)
+			everyone = append(everyone, c)
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	if len(everyone) == 0 {
+		everyone = []string{""}
+	}
+	ever := func() string {
+		m := make([]string, len(everyone))
+		for i, c := range everyone {
+			m[i] = arg(c)
+		}
+		return "(" + strings.Join(m, ", ") + ")"
+	}
+	err = read(`SELECT household_id, head_resident_code FROM nhi_household_versions WHERE tenant_code = $1 AND household_id IN `+set()+`
 		AND valid_from <= `+arg(date)+` ORDER BY household_id, valid_from, id`, func(row store.Scanner) error {
 		var hh int64
 		var head string
@@ -539,7 +563,7 @@ func loadCostShareFacts(ctx context.Context, q store.Querier, e store.Engine, te
 	var people []string
 	history := map[string][]membership{}
 	err = read(`SELECT m.resident_code, m.household_id, m.valid_from FROM nhi_memberships m WHERE m.tenant_code = $1 AND m.valid_from <= `+arg(date)+`
-		AND m.resident_code IN `+ever+` ORDER BY m.resident_code, m.valid_from, m.id`, func(row store.Scanner) error {
+		AND m.resident_code IN `+ever()+` ORDER BY m.resident_code, m.valid_from, m.id`, func(row store.Scanner) error {
 		var code string
 		var m membership
 		var hh sql.NullInt64
@@ -573,7 +597,7 @@ func loadCostShareFacts(ctx context.Context, q store.Querier, e store.Engine, te
 	// date, from the household they belonged to the day before
 	// (特定同一世帯所属者).
 	err = read(`SELECT resident_code, effective_date FROM nhi_eligibility_events WHERE tenant_code = $1 AND kind = 'loss' AND reason = `+arg(LossLateElderly)+`
-		AND effective_date > `+arg(dateArg(e, formerFrom))+` AND effective_date <= `+arg(date)+` AND resident_code IN `+ever+`
+		AND effective_date > `+arg(dateArg(e, formerFrom))+` AND effective_date <= `+arg(date)+` AND resident_code IN `+ever()+`
 		ORDER BY resident_code, effective_date`, func(row store.Scanner) error {
 		var code string
 		var d time.Time
@@ -588,7 +612,7 @@ func loadCostShareFacts(ctx context.Context, q store.Querier, e store.Engine, te
 	if err != nil {
 		return nil, err
 	}
-	err = read(`SELECT code, birth_date FROM residents WHERE tenant_code = $1 AND code IN `+ever, func(row store.Scanner) error {
+	err = read(`SELECT code, birth_date FROM residents WHERE tenant_code = $1 AND code IN `+ever(), func(row store.Scanner) error {
 		var code string
 		var b time.Time
 		err := row.Scan(&code, &b)
@@ -599,7 +623,7 @@ func loadCostShareFacts(ctx context.Context, q store.Querier, e store.Engine, te
 		return nil, err
 	}
 	err = read(`SELECT resident_code, taxable_income, revenue, old_proviso_income FROM nhi_incomes WHERE tenant_code = $1 AND income_year = `+arg(incomeYear)+`
-		AND resident_code IN `+ever+` ORDER BY resident_code, id`, func(row store.Scanner) error {
+		AND resident_code IN `+ever()+` ORDER BY resident_code, id`, func(row store.Scanner) error {
 		var g Figures
 		err := row.Scan(&g.ResidentCode, &g.TaxableIncome, &g.Revenue, &g.OldProvisoIncome)
 		f.incomes[g.ResidentCode] = g // the latest entry is in force
@@ -608,7 +632,7 @@ func loadCostShareFacts(ctx context.Context, q store.Querier, e store.Engine, te
 	if err != nil || !withLast {
 		return f, err
 	}
-	err = read(`SELECT household_id, ratio, rule, rule_version, basis FROM nhi_cost_share_decisions WHERE tenant_code = $1 AND household_id IN `+set+`
+	err = read(`SELECT household_id, ratio, rule, rule_version, basis FROM nhi_cost_share_decisions WHERE tenant_code = $1 AND household_id IN `+set()+`
 		AND period_from = `+arg(date)+` ORDER BY household_id, id`, func(row store.Scanner) error {
 		var hh int64
 		var l lastDecision
