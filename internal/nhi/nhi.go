@@ -12,11 +12,10 @@ package nhi
 import (
 	"context"
 	"log/slog"
-	"strings"
 	"time"
 
 	"bango/internal/audit"
-	"bango/internal/errs"
+	"bango/internal/civil"
 	"bango/internal/store"
 )
 
@@ -54,9 +53,6 @@ var (
 	LossReasons    = []string{LossMoveOut, LossJoinedEmployee, LossDeath, LossLateElderly, LossWelfareStarted, LossOther}
 )
 
-// jst is the time zone a municipality's "today" is in.
-var jst = time.FixedZone("JST", 9*60*60)
-
 // Service keeps NHI eligibility.
 type Service struct {
 	db  *store.DB
@@ -72,67 +68,27 @@ func NewService(db *store.DB, log *slog.Logger) *Service {
 // SetClock replaces the clock, for tests.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
-// today is the date in Japan now, at midnight UTC (dates are kept as
-// dates, without a zone).
-func (s *Service) today() time.Time {
-	n := s.now().In(jst)
-	return date(n.Year(), n.Month(), n.Day())
-}
+// today is the date in Japan now (civil dates: midnight UTC, kept
+// without a zone).
+func (s *Service) today() time.Time { return civil.Today(s.now()) }
 
-func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
-
-// dateOnly drops the time of day of a date read from the database.
-func dateOnly(t time.Time) time.Time { return date(t.Year(), t.Month(), t.Day()) }
-
-// dateArg passes a date the way each engine stores it: a DATE on
-// PostgreSQL, 'YYYY-MM-DD' text on SQLite (compared as text, which orders
-// as the dates do).
-func dateArg(e store.Engine, t time.Time) any {
-	if e == store.SQLite {
-		return t.Format(time.DateOnly)
-	}
-	return t
-}
+var (
+	date     = civil.Date
+	dateOnly = civil.DateOf // a date read from the database
+	dateArg  = store.DateArg
+)
 
 // Date formats a date as YYYY-MM-DD, "" for none.
-func Date(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.Format(time.DateOnly)
-}
+func Date(t time.Time) string { return civil.Format(t) }
 
 func subjectOf(residentCode string) audit.Subject {
 	return audit.Subject{Type: "nhi_insured", ID: residentCode}
 }
 
-// failed records a refused or failed step as an event of its own, naming
-// the wrong fields but never their values, and returns err.
+// failed records a refused or failed step as an event of its own and
+// returns err.
 func (s *Service) failed(ctx context.Context, tenant, action string, subject audit.Subject, err error) error {
-	detail := "error=" + strings.ReplaceAll(errs.KindOf(err).String(), " ", "_")
-	if names := fieldNames(err); len(names) > 0 {
-		detail += " fields=" + strings.Join(names, ",")
-	}
-	outcome := audit.Failed
-	if errs.Is(err, errs.NotFound) || errs.Is(err, errs.Forbidden) {
-		outcome = audit.Denied
-	}
-	if aerr := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: outcome, Detail: detail}); aerr != nil {
-		s.log.ErrorContext(ctx, "audit event for a refused step not written", "action", action, "err", aerr)
-	}
-	return err
-}
-
-func fieldNames(err error) []string {
-	var names []string
-	seen := map[string]bool{}
-	for _, f := range errs.Fields(err) {
-		if !seen[f.Field] {
-			seen[f.Field] = true
-			names = append(names, f.Field)
-		}
-	}
-	return names
+	return audit.RecordFailure(ctx, s.db, s.log, audit.Event{Tenant: tenant, Action: action, Subject: subject}, err)
 }
 
 func actorOf(ctx context.Context) string {
