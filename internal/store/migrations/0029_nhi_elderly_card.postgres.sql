@@ -1,0 +1,1 @@
+-- issue 18: 高齢受給者証, the ratio on documents, re-decision causes, cost-share runs (claimed; filled in by its author)
