@@ -1,0 +1,1 @@
+-- issue 21: per-business My Number holds, their deletions, and the My Number and identity check on public-expense applications (claimed; filled in by its author)
