@@ -1,0 +1,1 @@
+-- issue 20: NHI aggregation inbound, resident differences applied, linkage job runs (claimed; filled in by its author)
