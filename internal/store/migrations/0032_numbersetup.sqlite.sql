@@ -1,0 +1,1 @@
+-- issue 21: My Number setup candidate work table (claimed; filled in by its author)
