@@ -1,0 +1,1 @@
+-- issue 20: partner client certificates (mTLS) (claimed; filled in by its author)
