@@ -1,0 +1,1 @@
+-- issue 14: SQLite resident search index numbered in code order (claimed; filled in by its author)
