@@ -10,6 +10,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"bango/internal/audit"
@@ -27,11 +28,6 @@ var jst = time.FixedZone("JST", 9*60*60)
 // card's requests take minutes, not hours.
 const OpenFor = 15 * time.Minute
 
-// sendFor is how long an issuance may wait for the CA before the sweeper
-// counts it as abandoned: well over the client's timeout for both
-// certificates.
-const sendFor = 5 * time.Minute
-
 // Service issues and revokes the card's certificates at the window.
 type Service struct {
 	db        *store.DB
@@ -41,13 +37,35 @@ type Service struct {
 	log       *slog.Logger
 	now       func() time.Time
 	instance  string // this process; another's work record is a leftover
-	openFor   time.Duration
+
+	mu      sync.Mutex
+	inWork  map[string]bool // applications this process is sending or ending
+	openFor time.Duration
 }
 
 // NewService returns a Service that reaches the CA through ca (nil when
 // none is configured: every issuance is then refused as unavailable).
 func NewService(db *store.DB, v *vault.Vault, residents *resident.Service, ca *Client, log *slog.Logger) *Service {
-	return &Service{db: db, vault: v, residents: residents, ca: ca, log: log, now: time.Now, instance: randomID(), openFor: OpenFor}
+	return &Service{db: db, vault: v, residents: residents, ca: ca, log: log, now: time.Now, instance: randomID(), openFor: OpenFor,
+		inWork: map[string]bool{}}
+}
+
+// claim marks application id as being sent or ended by this process, and
+// reports false when it already is.
+func (s *Service) claim(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inWork[id] {
+		return false
+	}
+	s.inWork[id] = true
+	return true
+}
+
+func (s *Service) release(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.inWork, id)
 }
 
 // SetClock replaces the clock, for tests.
@@ -68,12 +86,12 @@ type Application struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// work is what the sealed work record holds: the items sent and, once the
-// card's requests are in, the requests themselves.
+// work is what the sealed work record holds: the items to be sent. The
+// card's requests and the CA's answers live only in the memory of the
+// call that sends them.
 type work struct {
-	Applicant Items           `json:"applicant"`
-	Date      string          `json:"application_date"`
-	CSRs      map[Kind][]byte `json:"csrs,omitempty"`
+	Applicant Items  `json:"applicant"`
+	Date      string `json:"application_date"`
 }
 
 func binding(tenant, id string) vault.Binding {
@@ -101,21 +119,28 @@ func (s *Service) Open(ctx context.Context, tenant, code, method string) (a Appl
 	if err := s.residents.Exists(ctx, tenant, code); err != nil {
 		return Application{}, err
 	}
-	if _, err := s.residents.RecordVerification(ctx, tenant, code, method, actorOf(ctx), "公的個人認証の申請 / JPKI application"); err != nil {
-		return Application{}, err
-	}
-	r, err := s.residents.Get(ctx, tenant, code)
-	if err != nil {
-		return Application{}, err
-	}
+	// The identity check, the register's read, the sealed work record and
+	// the application's event: one durable transaction.
 	now := s.now().UTC()
-	a = Application{ID: randomID(), Tenant: tenant, Resident: code, Date: now.In(jst).Format(time.DateOnly), ExpiresAt: now.Add(s.openFor),
-		Applicant: Items{Name: r.NameKanji, Alias: r.Alias, Address: r.Address, BirthDate: r.BirthDate.Format(time.DateOnly), Sex: r.Sex}}
-	sealed, version, err := s.seal(ctx, tenant, a.ID, work{Applicant: a.Applicant, Date: a.Date})
-	if err != nil {
+	a = Application{ID: randomID(), Tenant: tenant, Resident: code, Date: now.In(jst).Format(time.DateOnly), ExpiresAt: now.Add(s.openFor)}
+	// Sealing nothing loads the municipality's keys now, on the pool, so
+	// that sealing inside the transaction needs no second connection.
+	if _, _, err := s.vault.Seal(ctx, binding(tenant, a.ID), nil); err != nil {
 		return Application{}, err
 	}
 	err = s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
+		if _, err := s.residents.RecordVerificationIn(ctx, tx, tenant, code, method, actorOf(ctx), "公的個人認証の申請 / JPKI application"); err != nil {
+			return err
+		}
+		r, err := s.residents.GetIn(ctx, tx, tenant, code)
+		if err != nil {
+			return err
+		}
+		a.Applicant = Items{Name: r.NameKanji, Alias: r.Alias, Address: r.Address, BirthDate: r.BirthDate.Format(time.DateOnly), Sex: r.Sex}
+		sealed, version, err := s.seal(ctx, tenant, a.ID, work{Applicant: a.Applicant, Date: a.Date})
+		if err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO jpki_work (id, tenant_code, resident_code, state, instance, opened_by, opened_at, expires_at, sealed, key_version)
 			VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $9)`, a.ID, tenant, code, s.instance, actorOf(ctx), now, a.ExpiresAt, sealed, version); err != nil {
 			return store.Translate(err)
@@ -124,7 +149,7 @@ func (s *Service) Open(ctx context.Context, tenant, code, method string) (a Appl
 			Detail: "application=" + a.ID + " method=" + method})
 	})
 	if err != nil {
-		return Application{}, err
+		return Application{}, s.refused(ctx, tenant, "jpki.open", code, "", err)
 	}
 	return a, nil
 }
@@ -205,8 +230,8 @@ var errNoCA = errs.Tell(errs.Unavailable, errs.Message{
 // Issue issues the chosen certificates of application id. The card's
 // requests are checked before anything is sent (a wrong one is refused
 // naming its field and the application stays open to read the card
-// again); then the items and the requests are sealed into the work
-// record, sent to the CA, and each answer checked. However the CA answers
+// again); then the sealed items and the requests are sent to the CA, and
+// each answer checked. However the CA answers
 // — issued, refused, not in time, not matching — the work record is
 // destroyed in the same transaction as the outcome of each certificate is
 // recorded (R-JPKI-2): an audit event with the kind, serial number and
@@ -217,32 +242,18 @@ func (s *Service) Issue(ctx context.Context, tenant, id string, req Request) (re
 	if s.ca == nil {
 		return Result{}, s.refused(ctx, tenant, "jpki.issue", "", id, errNoCA)
 	}
+	// Only one issuance per application: this process claims it until its
+	// outcome is recorded, so a second click, a cancel or the sweeper
+	// meanwhile sends and destroys nothing.
+	if !s.claim(id) {
+		return Result{}, s.refused(ctx, tenant, "jpki.issue", "", id, errBusy)
+	}
+	defer s.release(id)
 	row, w, err := s.load(ctx, tenant, id)
 	if err != nil {
 		return Result{}, s.refused(ctx, tenant, "jpki.issue", "", id, err)
 	}
-	csrs, parsed, err := s.checkRequests(req, w.Applicant)
-	if err != nil {
-		return Result{}, s.refused(ctx, tenant, "jpki.issue", row.resident, id, err)
-	}
-	w.CSRs = csrs
-	sealed, version, err := s.seal(ctx, tenant, id, w)
-	if err != nil {
-		return Result{}, err
-	}
-	// Only one issuance per application: the state moves from open to
-	// sending once, so a second click waits for nothing and sends nothing.
-	err = s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
-		r, err := tx.Exec(ctx, `UPDATE jpki_work SET state = 'sending', sealed = $1, key_version = $2, expires_at = $3
-			WHERE tenant_code = $4 AND id = $5 AND state = 'open'`, sealed, version, s.now().UTC().Add(sendFor), tenant, id)
-		if err != nil {
-			return store.Translate(err)
-		}
-		if n, _ := r.RowsAffected(); n != 1 {
-			return errEnded
-		}
-		return nil
-	})
+	parsed, err := s.checkRequests(req, w.Applicant)
 	if err != nil {
 		return Result{}, s.refused(ctx, tenant, "jpki.issue", row.resident, id, err)
 	}
@@ -305,6 +316,12 @@ func (s *Service) Issue(ctx context.Context, tenant, id string, req Request) (re
 	return res, res.Err()
 }
 
+// errBusy is an application whose issuance is under way: a second click.
+var errBusy = errs.Tell(errs.Conflict, errs.Message{
+	JA: "この申請は発行処理中です。結果が表示されるまでお待ちください",
+	EN: "This application is being issued; wait for the result"},
+	"jpki: application being issued")
+
 // errEnded is an application that is no longer open: issued, cancelled,
 // timed out or swept.
 var errEnded = errs.Tell(errs.NotFound, errs.Message{
@@ -317,11 +334,10 @@ var errEnded = errs.Tell(errs.NotFound, errs.Message{
 // keys (the card holds one per certificate), and a request's subject, if
 // it names anyone, names the applicant for a signature and no one for an
 // authentication certificate.
-func (s *Service) checkRequests(req Request, applicant Items) (map[Kind][]byte, map[Kind]*x509.CertificateRequest, error) {
+func (s *Service) checkRequests(req Request, applicant Items) (map[Kind]*x509.CertificateRequest, error) {
 	var fe errs.FieldErrors
 	given := map[Kind][]byte{Signature: requestBytes(req.Signature), Authentication: requestBytes(req.Authentication)}
 	parsed := map[Kind]*x509.CertificateRequest{}
-	raw := map[Kind][]byte{}
 	for _, kind := range Kinds {
 		data := given[kind]
 		if len(data) == 0 {
@@ -339,7 +355,7 @@ func (s *Service) checkRequests(req Request, applicant Items) (map[Kind][]byte, 
 				EN: "the request names someone other than the applicant; read the request made by the card again"})
 			continue
 		}
-		parsed[kind], raw[kind] = csr, csr.Raw
+		parsed[kind] = csr
 	}
 	if len(given[Signature]) == 0 && len(given[Authentication]) == 0 {
 		fe.Add("kind", errs.Message{JA: "発行する電子証明書を選び、カードの発行要求を読み取ってください",
@@ -351,15 +367,19 @@ func (s *Service) checkRequests(req Request, applicant Items) (map[Kind][]byte, 
 			EN: "the same key is used for both certificates; read the requests made by the card again"})
 	}
 	if err := fe.Err(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return raw, parsed, nil
+	return parsed, nil
 }
 
 // Cancel ends an open application at the clerk's request: the work
 // record is destroyed in the transaction that records the cancellation.
 func (s *Service) Cancel(ctx context.Context, tenant, id string) error {
 	ctx = store.WithScope(ctx, tenant)
+	if !s.claim(id) {
+		return s.refused(ctx, tenant, "jpki.cancel", "", id, errBusy)
+	}
+	defer s.release(id)
 	var code string
 	err := s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
 		if err := tx.QueryRow(ctx, `SELECT resident_code FROM jpki_work WHERE tenant_code = $1 AND id = $2 AND state = 'open'`, tenant, id).Scan(&code); err != nil {
@@ -383,19 +403,21 @@ func (s *Service) Cancel(ctx context.Context, tenant, id string) error {
 // Sweep destroys the work records a crash or an abandoned window left
 // behind — those past their time, and those of another process (a
 // previous run of this server) — each in the transaction that records its
-// end as an audit event: "timeout" for an application left open,
-// "abandoned" for one whose answer never came back. It returns how many it
-// destroyed. bango serve runs it at start and every minute; it assumes one
-// server process per database.
+// end as an audit event: "timeout" for an application left open past its
+// time, "abandoned" for one whose process ended (it may have been at the
+// CA when it did). An application this process is sending is left to the
+// call that sends it. It returns how many it destroyed. bango serve runs
+// it at start and every minute; it assumes one server process per
+// database.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
 	all := store.WithScope(ctx, store.AllTenants) // system work over every municipality
-	type left struct{ id, tenant, code, state string }
+	type left struct{ id, tenant, code, instance string }
 	var list []left
 	err := s.db.Read(all, func(q store.Querier) (err error) {
 		list, err = store.Rows(func(row store.Scanner) (left, error) {
 			var l left
-			return l, row.Scan(&l.id, &l.tenant, &l.code, &l.state)
-		})(q.Query(all, `SELECT id, tenant_code, resident_code, state FROM jpki_work WHERE expires_at < $1 OR instance <> $2 ORDER BY id`,
+			return l, row.Scan(&l.id, &l.tenant, &l.code, &l.instance)
+		})(q.Query(all, `SELECT id, tenant_code, resident_code, instance FROM jpki_work WHERE expires_at < $1 OR instance <> $2 ORDER BY id`,
 			s.now().UTC(), s.instance))
 		return err
 	})
@@ -404,9 +426,12 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, l := range list {
+		if !s.claim(l.id) {
+			continue // being sent or ended by this process
+		}
 		outcome := "timeout"
-		if l.state == "sending" {
-			outcome = "abandoned"
+		if l.instance != s.instance {
+			outcome = "abandoned" // the process that held it ended
 		}
 		err := s.db.TransactIn(ctx, l.tenant, func(tx *store.Tx) error {
 			r, err := tx.Exec(ctx, `DELETE FROM jpki_work WHERE tenant_code = $1 AND id = $2`, l.tenant, l.id)
@@ -420,6 +445,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 			return audit.Record(ctx, tx, audit.Event{Tenant: l.tenant, Action: "jpki.expire", Subject: subjectOf(l.code), Outcome: audit.Failed,
 				Detail: "application=" + l.id + " outcome=" + outcome})
 		})
+		s.release(l.id)
 		if err != nil {
 			return n, err
 		}

@@ -436,7 +436,7 @@ func TestEveryOutcomeKeepsNothing(t *testing.T) {
 		for _, e := range testutil.Events(t, db, "jpki.expire") {
 			details = append(details, e.Detail[strings.Index(e.Detail, "outcome="):])
 		}
-		if strings.Join(details, " ") != "outcome=timeout outcome=timeout outcome=abandoned" {
+		if strings.Join(details, " ") != "outcome=abandoned outcome=timeout outcome=abandoned" {
 			t.Errorf("expiry outcomes: %v", details)
 		}
 		for _, e := range testutil.Events(t, db, "") {

@@ -158,6 +158,17 @@ func (s *Service) Get(ctx context.Context, tenant, code string) (Resident, error
 	return r, err
 }
 
+// GetIn returns the resident with code in tenant, read inside the caller's
+// transaction tx, and records the read in it.
+func (s *Service) GetIn(ctx context.Context, tx *store.Tx, tenant, code string) (Resident, error) {
+	r, err := scanResident(tx.QueryRow(ctx, selectResident+` WHERE tenant_code = $1 AND code = $2`, tenant, code))
+	if err != nil {
+		return Resident{}, store.ScanErr(err, "resident "+code)
+	}
+	return r, audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "resident.read",
+		Subject: audit.Subject{Type: "resident", ID: code}, Outcome: audit.OK})
+}
+
 // Exists reports, as an error, whether resident code is in tenant: a
 // request about a resident of another municipality is "not found" before
 // anything else is looked at.

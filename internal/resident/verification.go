@@ -41,6 +41,33 @@ type Verification struct {
 func (s *Service) RecordVerification(ctx context.Context, tenant, code, method, verifiedBy, note string) (v Verification, err error) {
 	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	defer errs.Annotate(&err, "resident.RecordVerification(%s/%s)", tenant, code)
+	subject := audit.Subject{Type: "resident", ID: code}
+	v, err = s.verification(tenant, code, method, verifiedBy, note)
+	if err != nil {
+		return Verification{}, s.failed(ctx, tenant, "resident.verify_identity", subject, err)
+	}
+	err = s.db.Transact(ctx, func(tx *store.Tx) error { return s.insertVerification(ctx, tx, &v) })
+	if err != nil {
+		return Verification{}, s.failed(ctx, tenant, "resident.verify_identity", subject, err)
+	}
+	return v, nil
+}
+
+// RecordVerificationIn records an identity verification of resident code
+// inside the caller's transaction tx, for a step that starts with the
+// identity check and is recorded with it in one transaction (the JPKI
+// window's application). A refusal is the caller's to record: its
+// transaction rolls back.
+func (s *Service) RecordVerificationIn(ctx context.Context, tx *store.Tx, tenant, code, method, verifiedBy, note string) (Verification, error) {
+	v, err := s.verification(tenant, code, method, verifiedBy, note)
+	if err != nil {
+		return Verification{}, err
+	}
+	return v, s.insertVerification(ctx, tx, &v)
+}
+
+// verification checks the fields of a verification.
+func (s *Service) verification(tenant, code, method, verifiedBy, note string) (Verification, error) {
 	var fe errs.FieldErrors
 	if _, ok := MethodLabels[method]; !ok {
 		fe.Add("method", errs.Message{JA: "確認方法を選択してください", EN: "must be one of mynumber_card, notification_card_photo_id, signature_certificate"})
@@ -52,29 +79,27 @@ func (s *Service) RecordVerification(ctx context.Context, tenant, code, method, 
 	if len([]rune(note)) > 500 {
 		fe.Add("note", msgTooLong(500))
 	}
-	subject := audit.Subject{Type: "resident", ID: code}
 	if err := fe.Err(); err != nil {
-		return Verification{}, s.failed(ctx, tenant, "resident.verify_identity", subject, err)
+		return Verification{}, err
 	}
-	v = Verification{Tenant: tenant, Resident: code, Method: method, VerifiedBy: verifiedBy, VerifiedAt: s.now(), Note: note}
-	err = s.db.Transact(ctx, func(tx *store.Tx) error {
-		var exists int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM residents WHERE tenant_code = $1 AND code = $2`, tenant, code).Scan(&exists); err != nil {
-			return store.Translate(err)
-		}
-		if exists == 0 {
-			return errs.E(errs.NotFound, "resident %s not found", code)
-		}
-		if err := tx.QueryRow(ctx, `INSERT INTO identity_verifications (tenant_code, resident_code, method, verified_by, verified_at, note)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, tenant, code, method, verifiedBy, v.VerifiedAt, note).Scan(&v.ID); err != nil {
-			return store.Translate(err)
-		}
-		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "resident.verify_identity", Subject: subject, Outcome: audit.OK, Detail: "method=" + method})
-	})
-	if err != nil {
-		return Verification{}, s.failed(ctx, tenant, "resident.verify_identity", subject, err)
+	return Verification{Tenant: tenant, Resident: code, Method: method, VerifiedBy: verifiedBy, VerifiedAt: s.now(), Note: note}, nil
+}
+
+// insertVerification writes v and its audit event in tx.
+func (s *Service) insertVerification(ctx context.Context, tx *store.Tx, v *Verification) error {
+	var exists int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM residents WHERE tenant_code = $1 AND code = $2`, v.Tenant, v.Resident).Scan(&exists); err != nil {
+		return store.Translate(err)
 	}
-	return v, nil
+	if exists == 0 {
+		return errs.E(errs.NotFound, "resident %s not found", v.Resident)
+	}
+	if err := tx.QueryRow(ctx, `INSERT INTO identity_verifications (tenant_code, resident_code, method, verified_by, verified_at, note)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, v.Tenant, v.Resident, v.Method, v.VerifiedBy, v.VerifiedAt, v.Note).Scan(&v.ID); err != nil {
+		return store.Translate(err)
+	}
+	return audit.Record(ctx, tx, audit.Event{Tenant: v.Tenant, Action: "resident.verify_identity", Subject: audit.Subject{Type: "resident", ID: v.Resident},
+		Outcome: audit.OK, Detail: "method=" + v.Method})
 }
 
 // Verifications lists the verifications of resident code, newest first.

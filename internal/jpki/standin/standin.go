@@ -15,6 +15,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -47,6 +48,10 @@ type Options struct {
 	Lifetime time.Duration
 	Policy   jpki.KeyPolicy // zero means jpki.DefaultKeyPolicy
 	Hosts    []string       // names and addresses of the server certificate, beside localhost
+	// Signers is how many certificates the issuing key signs at once; 0
+	// means one, as a CA's key held in one hardware security module signs
+	// one after another.
+	Signers int
 }
 
 // CA is the stand-in certification authority.
@@ -61,7 +66,8 @@ type CA struct {
 	policy     jpki.KeyPolicy
 	now        func() time.Time
 
-	served atomic.Int64
+	served  atomic.Int64
+	signers chan struct{} // a turn of the issuing key
 
 	mu     sync.Mutex
 	issued map[string]*Record // by serial, hexadecimal
@@ -116,7 +122,7 @@ func New(opts Options) (*CA, error) {
 	ca.setOptions(opts)
 	now := ca.now()
 	var err error
-	if ca.rootKey, err = newKey(); err != nil {
+	if ca.rootKey, err = newCAKey(); err != nil {
 		return nil, err
 	}
 	if ca.root, err = sign(&x509.Certificate{
@@ -126,7 +132,7 @@ func New(opts Options) (*CA, error) {
 	}, nil, ca.rootKey.Public(), ca.rootKey); err != nil {
 		return nil, err
 	}
-	if ca.issuingKey, err = newKey(); err != nil {
+	if ca.issuingKey, err = newCAKey(); err != nil {
 		return nil, err
 	}
 	if ca.issuing, err = sign(&x509.Certificate{
@@ -155,6 +161,7 @@ func (ca *CA) setOptions(opts Options) {
 	if len(ca.policy.RSABits) == 0 {
 		ca.policy = jpki.DefaultKeyPolicy
 	}
+	ca.signers = make(chan struct{}, max(opts.Signers, 1))
 }
 
 // Ensure loads the CA kept in dir, making it (mode 0700, keys 0600) when
@@ -379,7 +386,9 @@ func (ca *CA) Sign(req jpki.IssueRequest) (jpki.IssueResponse, *jpki.Refusal) {
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
 		tmpl.Policies = []x509.OID{mustOID(jpki.OIDPolicyAuthentication)}
 	}
+	ca.signers <- struct{}{}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.issuing, csr.PublicKey, ca.issuingKey)
+	<-ca.signers
 	if err != nil {
 		return refuse(jpki.RefusedCSR, "証明書を作成できません", err.Error())
 	}
@@ -449,7 +458,14 @@ func hosts(extra []string) ([]string, []net.IP) {
 	return dns, ips
 }
 
+// newKey makes a key of a TLS endpoint (the CA's server and bango's
+// client certificate).
 func newKey() (crypto.Signer, error) { return ecdsa.GenerateKey(elliptic.P256(), rand.Reader) }
+
+// newCAKey makes a key of the root and the issuing CA: RSA 2048, as the
+// JPKI certification authority's own certificates are (sha256WithRSA), so
+// that signing a card's certificate costs what it costs J-LIS.
+func newCAKey() (crypto.Signer, error) { return rsa.GenerateKey(rand.Reader, 2048) }
 
 func sign(tmpl, parent *x509.Certificate, pub crypto.PublicKey, key crypto.Signer) (*x509.Certificate, error) {
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
