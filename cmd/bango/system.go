@@ -179,7 +179,7 @@ func buildSystem(ctx context.Context, cfg *config.Config, log *slog.Logger, db *
 	sys.outbox = notify.NewOutbox(db)
 	sys.metrics = metrics.New(sys.sequencer, sys.outbox)
 	sys.exports = export.NewService(db, sys.access)
-	if sys.pubmed, err = pubmed.NewService(db, log); err != nil {
+	if sys.pubmed, err = pubmed.NewService(db, log, sys.residents); err != nil {
 		db.Close()
 		return nil, err
 	}

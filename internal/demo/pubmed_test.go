@@ -28,7 +28,7 @@ func TestSeedPubmed(t *testing.T) {
 		k.Municipality(t, m.Code, m.Name)
 		residents := resident.NewService(db, k.Vault, testkit.Quiet)
 		rv := review.NewService(db, k.Vault, k.Access)
-		svc, err := pubmed.NewService(db, testkit.Quiet)
+		svc, err := pubmed.NewService(db, testkit.Quiet, residents)
 		if err != nil {
 			t.Fatal(err)
 		}

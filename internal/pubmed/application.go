@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +14,9 @@ import (
 
 	"bango/internal/audit"
 	"bango/internal/errs"
+	"bango/internal/mnhold"
+	"bango/internal/mynumber"
+	"bango/internal/resident"
 	"bango/internal/review"
 	"bango/internal/store"
 )
@@ -54,6 +58,14 @@ type ApplicationInput struct {
 	ReceivedOn   string   `json:"received_on"`
 	EffectiveOn  string   `json:"effective_on,omitempty"`
 	Certificate  int64    `json:"certificate,omitempty"`
+	// MyNumber is the applicant's 個人番号 as typed from the application
+	// and the number evidence document (R-PUB-2): the checker keys it
+	// again blind (R-ACC-1), and nobody sees it after (R-AC-4).
+	MyNumber string `json:"mynumber,omitempty"`
+	// IdentityMethod is how the applicant's identity was verified at
+	// intake (R-ACC-4): mynumber_card, notification_card_photo_id or
+	// signature_certificate; needed with a My Number.
+	IdentityMethod string `json:"identity_method,omitempty"`
 }
 
 // application is a checked ApplicationInput, the payload of
@@ -70,6 +82,13 @@ type application struct {
 	ReceivedOn   time.Time `json:"received_on"`
 	EffectiveOn  time.Time `json:"effective_on,omitzero"`
 	Certificate  int64     `json:"certificate,omitempty"`
+	// The resident module's sealed proposal of the number, when the
+	// resident has none yet: applied with the application.
+	MyNumberProposal   []byte `json:"mynumber_proposal,omitempty"`
+	MyNumberEntered    bool   `json:"mynumber_entered,omitempty"`
+	VerificationID     int64  `json:"verification_id,omitempty"`
+	VerificationMethod string `json:"verification_method,omitempty"`
+	number             mynumber.Number
 }
 
 var (
@@ -93,6 +112,9 @@ var (
 	msgEffNot    = errs.Message{JA: "新規・更新に適用日は入力しません（認定時に有効期間を決めます）", EN: "a new application or renewal has no first day here (the decision sets the validity)"}
 	msgHolds     = errs.Message{JA: "この制度の有効な受給者証が既にあります。更新か変更で申請してください", EN: "a valid certificate of this programme exists: apply for its renewal or a change"}
 	msgPending   = errs.Message{JA: "この受給者証について決定待ちの申請があります", EN: "an application about this certificate awaits its decision"}
+	msgIdentity  = errs.Message{JA: "個人番号を受け取るときは、受付時の本人確認の方法を選んでください", EN: "a My Number received needs the identity verification made at intake"}
+	msgMethod    = errs.Message{JA: "本人確認の方法を一覧から選んでください", EN: "must be one of mynumber_card, notification_card_photo_id, signature_certificate"}
+	msgNotOnFile = errs.Message{JA: "この人に登録されている個人番号と一致しません。申請書と番号確認書類を確かめてください", EN: "does not match the My Number registered for this person; check the application and the evidence document"}
 )
 
 // text checks a short free text (an institution, a health centre).
@@ -196,6 +218,24 @@ func (s *Service) parse(in ApplicationInput) (application, error) {
 	if a.Institutions == nil {
 		a.Institutions = []string{}
 	}
+	if v := strings.TrimSpace(in.MyNumber); v != "" {
+		n, err := mynumber.Parse(v) // the check digit too (R-ACC-2)
+		var pe *mynumber.ParseError
+		switch {
+		case err == nil:
+			a.number = n
+		case errors.As(err, &pe):
+			fe.Add("mynumber", pe.Reason)
+		default:
+			return a, err
+		}
+	}
+	a.VerificationMethod = strings.TrimSpace(in.IdentityMethod)
+	if _, ok := resident.MethodLabels[a.VerificationMethod]; a.VerificationMethod != "" && !ok {
+		fe.Add("identity_method", msgMethod)
+	} else if a.VerificationMethod == "" && strings.TrimSpace(in.MyNumber) != "" {
+		fe.Add("identity_method", msgIdentity)
+	}
 	switch a.Kind {
 	case AppNew:
 		if a.Certificate != 0 {
@@ -290,16 +330,61 @@ func (s *Service) ProposeApplication(ctx context.Context, tenant string, in Appl
 	if err == nil {
 		err = s.db.Read(ctx, func(q store.Querier) error { return s.check(ctx, q, tenant, a) })
 	}
+	var blind map[string][]byte
+	if err == nil && !a.number.IsZero() {
+		blind, err = s.takeNumber(ctx, tenant, &a)
+	}
 	if err != nil {
 		return review.Proposal{}, s.failed(ctx, tenant, action, subjectOf(strings.TrimSpace(in.ResidentCode)), err)
+	}
+	if a.VerificationMethod != "" {
+		v, err := s.residents.RecordVerification(ctx, tenant, a.ResidentCode, a.VerificationMethod, actorOf(ctx), "公費負担医療の申請の受付 / public-expense application")
+		if err != nil {
+			return review.Proposal{}, err
+		}
+		a.VerificationID = v.ID
 	}
 	payload, err := json.Marshal(a)
 	if err != nil {
 		return review.Proposal{}, err
 	}
-	return review.Proposal{Kind: KindApplication, Subject: subjectOf(a.ResidentCode), Payload: payload,
-		Summary: ProgrammeNames[a.Programme] + "の" + KindNames[a.Kind] + "申請（宛名番号 " + a.ResidentCode + "、疾病番号 " + a.DiseaseCode +
-			"、" + a.HealthCentre + " " + Date(a.ReceivedOn) + " 受付）"}, nil
+	summary := ProgrammeNames[a.Programme] + "の" + KindNames[a.Kind] + "申請（宛名番号 " + a.ResidentCode + "、疾病番号 " + a.DiseaseCode +
+		"、" + a.HealthCentre + " " + Date(a.ReceivedOn) + " 受付）"
+	if a.MyNumberEntered {
+		summary += "。個人番号あり（申請書と番号確認書類から再入力して確認）"
+	}
+	return review.Proposal{Kind: KindApplication, Subject: subjectOf(a.ResidentCode), Payload: payload, Summary: summary, Blind: blind}, nil
+}
+
+// takeNumber prepares the My Number typed on application a for its
+// checker: a resident without a number gets it through the resident
+// module's own proposal, applied with the application; one who has a
+// number must have this one. Either way the checker keys it again and the
+// review engine compares blind indexes (R-ACC-1, R-AC-4).
+func (s *Service) takeNumber(ctx context.Context, tenant string, a *application) (map[string][]byte, error) {
+	if s.residents == nil {
+		return nil, errs.E(errs.Internal, "pubmed: no resident service to take a My Number through")
+	}
+	has, same, err := s.residents.MyNumberOnFile(ctx, tenant, a.ResidentCode, a.number)
+	if err != nil {
+		return nil, err
+	}
+	a.MyNumberEntered = true
+	switch {
+	case has && !same:
+		var fe errs.FieldErrors
+		fe.Add("mynumber", msgNotOnFile)
+		return nil, fe.Err()
+	case has:
+		idx, err := s.residents.MyNumberIndex(ctx, tenant, a.number)
+		return map[string][]byte{"mynumber": idx}, err
+	}
+	p, err := s.residents.ProposeMyNumber(ctx, tenant, a.ResidentCode, a.number)
+	if err != nil {
+		return nil, err
+	}
+	a.MyNumberProposal = p.Payload
+	return p.Blind, nil
 }
 
 // ApplyApplication records a confirmed application inside the confirming
@@ -316,9 +401,22 @@ func (s *Service) ApplyApplication(ctx context.Context, tx *store.Tx, tenant str
 	if err := s.check(ctx, tx, tenant, a); err != nil {
 		return err
 	}
+	if len(a.MyNumberProposal) > 0 {
+		if err := s.residents.ApplyMyNumber(ctx, tx, tenant, a.MyNumberProposal); err != nil {
+			return err
+		}
+	}
+	if a.MyNumberEntered {
+		if err := mnhold.Hold(ctx, tx, tenant, a.ResidentCode, Business, a.ReceivedOn); err != nil {
+			return err
+		}
+	}
 	e := tx.Engine()
 	inst, _ := json.Marshal(a.Institutions)
-	var eff, cert any
+	var eff, cert, verification any
+	if a.VerificationID != 0 {
+		verification = a.VerificationID
+	}
 	if !a.EffectiveOn.IsZero() {
 		eff = dateArg(e, a.EffectiveOn)
 	}
@@ -327,15 +425,15 @@ func (s *Service) ApplyApplication(ctx context.Context, tx *store.Tx, tenant str
 	}
 	var id int64
 	if err := tx.QueryRow(ctx, `INSERT INTO pubmed_applications (tenant_code, kind, resident_code, programme, disease_code, category, flags, institutions,
-		health_centre, received_on, effective_on, certificate_id, status, confirmed_at, confirmed_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'received', $13, $14) RETURNING id`,
+		health_centre, received_on, effective_on, certificate_id, status, confirmed_at, confirmed_by, mynumber_entered, verification_id, verification_method)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'received', $13, $14, $15, $16, $17) RETURNING id`,
 		tenant, a.Kind, a.ResidentCode, a.Programme, a.DiseaseCode, a.Category, strings.Join(a.Flags, ","), string(inst), a.HealthCentre,
-		dateArg(e, a.ReceivedOn), eff, cert, s.now().UTC(), actorOf(ctx)).Scan(&id); err != nil {
+		dateArg(e, a.ReceivedOn), eff, cert, s.now().UTC(), actorOf(ctx), a.MyNumberEntered, verification, a.VerificationMethod).Scan(&id); err != nil {
 		return store.Translate(err)
 	}
 	return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "pubmed.application.receive", Subject: subjectOf(a.ResidentCode), Outcome: audit.OK,
 		Detail: "application=" + strconv.FormatInt(id, 10) + " kind=" + a.Kind + " programme=" + a.Programme + " disease=" + a.DiseaseCode +
-			" received_on=" + Date(a.ReceivedOn)})
+			" received_on=" + Date(a.ReceivedOn) + " mynumber=" + strconv.FormatBool(a.MyNumberEntered) + " identity=" + a.VerificationMethod})
 }
 
 // lockTenant serializes the municipality's writers of certificates on
@@ -369,20 +467,31 @@ type Application struct {
 	ConfirmedBy  string    `json:"confirmed_by"`
 	DecidedAt    time.Time `json:"decided_at,omitzero"`
 	DecidedBy    string    `json:"decided_by,omitempty"`
+	// MyNumberEntered says a My Number came with the application; it is
+	// shown only as MyNumberMask (R-AC-4).
+	MyNumberEntered bool   `json:"mynumber_entered"`
+	MyNumberMask    string `json:"mynumber,omitempty"`
+	// The identity verification recorded at intake (R-ACC-4).
+	VerificationID     int64  `json:"identity_verification_id,omitempty"`
+	VerificationMethod string `json:"identity_method,omitempty"`
 }
 
 const applicationColumns = `id, kind, resident_code, programme, disease_code, category, flags, institutions, health_centre, received_on, effective_on,
-	certificate_id, status, reject_reason, confirmed_at, confirmed_by, decided_at, decided_by`
+	certificate_id, status, reject_reason, confirmed_at, confirmed_by, decided_at, decided_by, mynumber_entered, verification_id, verification_method`
 
 func scanApplication(row store.Scanner) (Application, error) {
 	var a Application
 	var flags, inst string
 	var eff, decided sql.NullTime
-	var cert sql.NullInt64
+	var cert, verification sql.NullInt64
 	err := row.Scan(&a.ID, &a.Kind, &a.ResidentCode, &a.Programme, &a.DiseaseCode, &a.Category, &flags, &inst, &a.HealthCentre, &a.ReceivedOn, &eff,
-		&cert, &a.Status, &a.RejectReason, &a.ConfirmedAt, &a.ConfirmedBy, &decided, &a.DecidedBy)
+		&cert, &a.Status, &a.RejectReason, &a.ConfirmedAt, &a.ConfirmedBy, &decided, &a.DecidedBy, &a.MyNumberEntered, &verification, &a.VerificationMethod)
 	if err != nil {
 		return a, err
+	}
+	a.VerificationID = verification.Int64
+	if a.MyNumberEntered {
+		a.MyNumberMask = mynumber.Mask
 	}
 	a.ReceivedOn, a.ConfirmedAt, a.Certificate = dateOnly(a.ReceivedOn), a.ConfirmedAt.UTC(), cert.Int64
 	if eff.Valid {

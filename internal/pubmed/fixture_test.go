@@ -39,7 +39,7 @@ func setup(t *testing.T, db *store.DB) *fixture {
 	f.residents = resident.NewService(db, f.Vault, testkit.Quiet)
 	f.review = review.NewService(db, f.Vault, f.Access)
 	var err error
-	if f.pub, err = pubmed.NewService(db, testkit.Quiet); err != nil {
+	if f.pub, err = pubmed.NewService(db, testkit.Quiet, f.residents); err != nil {
 		t.Fatal(err)
 	}
 	f.pub.SetClock(func() time.Time { return f.now })

@@ -18,32 +18,66 @@ import (
 
 	"bango/internal/audit"
 	"bango/internal/civil"
+	"bango/internal/mnhold"
+	"bango/internal/resident"
 	"bango/internal/store"
 )
 
 // The maker–checker kind of the module: an application as entered.
 const KindApplication = "pubmed.application"
 
+// Business is the name of public-expense care's hold of a My Number
+// (internal/mnhold).
+const Business = "pubmed"
+
+// DefaultRetentionYears is how long after a recipient's last certificate
+// ended (or an application was rejected) the My Number taken for it is
+// kept: the five years the application papers are kept.
+const DefaultRetentionYears = 5
+
 // Service keeps public-expense medical care.
 type Service struct {
-	db    *store.DB
-	log   *slog.Logger
-	rules *Rules
-	now   func() time.Time
+	db        *store.DB
+	log       *slog.Logger
+	rules     *Rules
+	now       func() time.Time
+	residents *resident.Service
+	holds     *mnhold.Service
+	retention int // years
 }
 
 // NewService returns a Service deciding by the shipped tables and master
-// list (data/).
-func NewService(db *store.DB, log *slog.Logger) (*Service, error) {
+// list (data/). A My Number typed on an application is registered and
+// compared through residents, and held for the business until its
+// retention ends (R-PUB-2, R-STO-2).
+func NewService(db *store.DB, log *slog.Logger, residents *resident.Service) (*Service, error) {
 	r, err := DefaultRules()
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: db, log: log, rules: r, now: time.Now}, nil
+	return &Service{db: db, log: log, rules: r, now: time.Now, residents: residents, holds: mnhold.New(db, residents),
+		retention: DefaultRetentionYears}, nil
 }
 
 // SetClock replaces the clock, for tests.
-func (s *Service) SetClock(now func() time.Time) { s.now = now }
+func (s *Service) SetClock(now func() time.Time) {
+	s.now = now
+	s.holds.SetClock(now)
+}
+
+// SetRetentionYears sets how many years after its need ended a My Number
+// is kept (at least one).
+func (s *Service) SetRetentionYears(years int) {
+	if years >= 1 {
+		s.retention = years
+	}
+}
+
+// RetentionYears is the retention period in years.
+func (s *Service) RetentionYears() int { return s.retention }
+
+// Holds is the My Number holds' service, for its report.
+func (s *Service) Holds() *mnhold.Service { return s.holds }
 
 // SetRules replaces the tables and master list, for tests of a table
 // that changes on a date.

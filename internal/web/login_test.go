@@ -75,7 +75,7 @@ func newWeb(t *testing.T, eng store.Engine) *webFixture {
 	f.residents = resident.NewService(db, k.Vault, quiet)
 	f.nhi = nhi.NewService(db, quiet)
 	f.assess = assess.NewService(db, quiet)
-	pub, err := pubmed.NewService(db, quiet)
+	pub, err := pubmed.NewService(db, quiet, f.residents)
 	if err != nil {
 		t.Fatal(err)
 	}
