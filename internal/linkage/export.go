@@ -109,6 +109,19 @@ func (s *Service) ExportEligibility(ctx context.Context, req ExportRequest, src 
 	if err != nil {
 		return s.failedExport(ctx, job, err)
 	}
+	// The household-continuity decisions not yet sent back (event 4).
+	var decided []Continuity
+	if err := s.db.ReadIn(ctx, req.Tenant, func(q store.Querier) (err error) {
+		decided, err = continuityToSend(ctx, q, req.Tenant)
+		return err
+	}); err != nil {
+		return Job{}, nil, err
+	}
+	for _, c := range decided {
+		if err := w.Write("2", continuityValues(c)); err != nil {
+			return s.failedExport(ctx, job, err)
+		}
+	}
 	m, err := w.Close(nil)
 	if err != nil {
 		return s.failedExport(ctx, job, err)
@@ -118,8 +131,11 @@ func (s *Service) ExportEligibility(ctx context.Context, req ExportRequest, src 
 		if job, err = insertJob(ctx, tx, job); err != nil {
 			return err
 		}
+		if err := markContinuitySent(ctx, tx, req.Tenant, decided, job.ID); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, audit.Event{Tenant: req.Tenant, Action: action, Subject: jobSubject(job.ID), Outcome: audit.OK,
-			Detail: "partner=" + job.Partner + " layout=" + job.Layout + " records=" + strconv.Itoa(m.Records) + " through_event=" +
+			Detail: "partner=" + job.Partner + " layout=" + job.Layout + " records=" + strconv.Itoa(m.Records) + " continuity=" + strconv.Itoa(len(decided)) + " through_event=" +
 				strconv.FormatInt(job.Through, 10) + " sha256=" + m.SHA256})
 	})
 	if err != nil {

@@ -256,6 +256,11 @@ func (s *Service) applyNow(ctx context.Context, req ImportRequest, job Job, l *L
 		if rel, err := s.relevance(ctx, tx, job, in); err != nil || rel.rep.Total > 0 {
 			return errors.Join(err, rel)
 		}
+		if a, ok := in.(applier); ok {
+			if err := a.apply(ctx, tx, job.Tenant, job.ID); err != nil {
+				return err
+			}
+		}
 		job.Applied, job.EndedAt = n, s.now().UTC()
 		if _, err := tx.Exec(ctx, `UPDATE linkage_jobs SET applied = $1, ended_at = $2 WHERE id = $3`, n, job.EndedAt, job.ID); err != nil {
 			return err
@@ -491,6 +496,11 @@ func (s *Service) ApplyHeld(ctx context.Context, tx *store.Tx, tenant string, pa
 		return err
 	} else if rel.rep.Total > 0 {
 		return rel.rep.Err()
+	}
+	if a, ok := in.(applier); ok {
+		if err := a.apply(ctx, tx, tenant, job.ID); err != nil {
+			return err
+		}
 	}
 	job.Applied = n
 	by := actorOf(ctx)

@@ -32,6 +32,9 @@ type Service struct {
 func NewService(db *store.DB, reviews *review.Service) *Service {
 	s := &Service{db: db, reviews: reviews, now: time.Now, maxBytes: DefaultMaxBytes, inbound: map[string]inbound{}}
 	s.inbound["resident-differences"] = residentDifferences{}
+	s.inbound["nhi-high-cost-count"] = highCostCount{}
+	s.inbound["nhi-distributed-reports"] = distributedReports{}
+	s.inbound["nhi-household-continuity"] = householdContinuity{}
 	return s
 }
 
