@@ -1,0 +1,458 @@
+package numbersetup_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"bango/internal/errs"
+	"bango/internal/export"
+	"bango/internal/module"
+	"bango/internal/mynumber"
+	"bango/internal/numbersetup"
+	"bango/internal/pubmed"
+	"bango/internal/resident"
+	"bango/internal/review"
+	"bango/internal/store"
+	"bango/internal/testutil"
+	"bango/internal/testutil/testkit"
+)
+
+const (
+	shinjuku = testkit.Shinjuku
+	sapporo  = testkit.Sapporo
+)
+
+var today = time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+
+type fixture struct {
+	*testkit.Kit
+	db        *store.DB
+	residents *resident.Service
+	review    *review.Service
+	ns        *numbersetup.Service
+}
+
+// number makes a valid My Number from eleven digits.
+func number(first11 string) string { return first11 + string(mynumber.CheckDigit(first11)) }
+
+// person is one resident of the fixture.
+type person struct {
+	code, name, birth, sex, address, number string
+	insured                                 bool
+}
+
+// The NHI's people: 山田 matches a row exactly, 佐藤 differs from hers in
+// the address, the two 鈴木 share all four items, 田中 has no row, 高橋
+// already holds the number another row brings, and 伊藤 is that row's
+// exact match.
+var people = []person{
+	{"900001", "山田　太郎", "1980-04-01", "1", "東京都新宿区西新宿二丁目8番1号", "", true},
+	{"900002", "佐藤　花子", "1975-05-05", "2", "東京都新宿区四谷一丁目1番", "", true},
+	{"900003", "鈴木　一郎", "1960-01-10", "1", "東京都新宿区百人町三丁目3番", "", true},
+	{"900004", "鈴木　一郎", "1960-01-10", "1", "東京都新宿区百人町三丁目3番", "", true},
+	{"900005", "田中　次郎", "1990-09-09", "1", "東京都新宿区大久保一丁目1番", "", true},
+	{"900006", "高橋　三郎", "1950-03-03", "1", "東京都新宿区戸山二丁目2番", number("12345678901"), true},
+	{"900007", "伊藤　四郎", "1955-07-07", "1", "東京都新宿区戸山三丁目3番", "", true},
+	// Not insured: never a candidate, although the row below matches him.
+	{"900008", "渡辺　五郎", "1945-02-02", "1", "東京都新宿区若松町1番", "", false},
+}
+
+func setup(t *testing.T, db *store.DB) *fixture {
+	t.Helper()
+	f := &fixture{Kit: testkit.New(t, db), db: db}
+	f.Municipality(t, shinjuku, "新宿区")
+	f.Municipality(t, sapporo, "札幌市")
+	f.residents = resident.NewService(db, f.Vault, testkit.Quiet)
+	f.review = review.NewService(db, f.Vault, f.Access)
+	f.ns = numbersetup.NewService(db, f.Vault, f.residents, f.review, testkit.Quiet)
+	f.ns.SetClock(func() time.Time { return today })
+	f.ns.AddBusiness(numbersetup.NHIPeople())
+	f.ns.AddBusiness(pubmed.NumberSetupPeople())
+	if err := module.Install([]module.Module{module.Access(f.Access), f.residents.Module(), f.ns.Module()}, f.review,
+		export.NewService(db, f.Access)); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []testkit.Staff{
+		// clerk imports, and may confirm others' entries too: only the
+		// rule of the setup keeps them from confirming their own import.
+		{Login: "clerk", Tenant: shinjuku, Patterns: []string{"nhi-clerk", "nhi-checker"}},
+		{Login: "clerk2", Tenant: shinjuku, Patterns: []string{"nhi-clerk"}},
+		{Login: "checker", Tenant: shinjuku, Patterns: []string{"nhi-checker"}},
+	} {
+		f.Staff(t, s)
+	}
+	for _, p := range people {
+		in := resident.Input{Code: p.code, NameKanji: p.name, NameKana: "テスト", Address: p.address, BirthDate: p.birth, Sex: p.sex, MyNumber: p.number}
+		testkit.Resident(t, f.residents, shinjuku, in)
+		if p.insured {
+			f.exec(t, shinjuku, `INSERT INTO nhi_insured (tenant_code, resident_code, number, branch, created_at) VALUES ($1, $2, $3, '01', $4)`,
+				shinjuku, p.code, "N"+p.code, today)
+		}
+	}
+	return f
+}
+
+func (f *fixture) exec(t *testing.T, tenant, q string, args ...any) {
+	t.Helper()
+	ctx := store.WithScope(context.Background(), tenant)
+	if err := f.db.TransactIn(ctx, tenant, func(tx *store.Tx) error { _, err := tx.Exec(ctx, q, args...); return err }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *fixture) count(t *testing.T, q string, args ...any) int {
+	t.Helper()
+	var n int
+	ctx := testutil.AllTenants()
+	if err := f.db.Read(ctx, func(qr store.Querier) error { return qr.QueryRow(ctx, q, args...).Scan(&n) }); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func date(s string) time.Time { t, _ := time.Parse(time.DateOnly, s); return t }
+
+// rows are the registry file's rows for the people above.
+func goodRows() []numbersetup.Row {
+	r := func(code, name, birth, sex, address, n string) numbersetup.Row {
+		// The registry writes the address in full-width characters.
+		return numbersetup.Row{Municipality: shinjuku, ResidentCode: code, Name: name, NameKana: "テスト", Birth: date(birth), Sex: sex, Address: fullWidth(address), MyNumber: n}
+	}
+	return []numbersetup.Row{
+		r("10000000001", "山田　太郎", "1980-04-01", "1", "東京都新宿区西新宿二丁目8番1号", number("20000000001")), // exact (the resident record's digits are half-width)
+		r("10000000002", "佐藤　花子", "1975-05-05", "2", "東京都新宿区四谷二丁目1番", number("20000000002")),    // one item: address
+		r("10000000003", "鈴木　一郎", "1960-01-10", "1", "東京都新宿区百人町三丁目3番", number("20000000003")),   // two candidates
+		r("10000000004", "小林　六郎", "1999-12-31", "1", "東京都新宿区新宿一丁目1番", number("20000000004")),    // no match
+		r("10000000005", "伊藤　四郎", "1955-07-07", "1", "東京都新宿区戸山三丁目3番", number("12345678901")),    // number held by 高橋
+		r("10000000006", "渡辺　五郎", "1945-02-02", "1", "東京都新宿区若松町1番", number("20000000006")),      // not insured: no match
+	}
+}
+
+func file(t *testing.T, municipality string, rows []numbersetup.Row, extra ...[]string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	fw := numbersetup.NewFileWriter(&b, municipality, date("2026-12-01"))
+	for _, r := range rows {
+		fw.Write(r)
+	}
+	for _, cols := range extra {
+		fw.Line(cols...)
+	}
+	if err := fw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func (f *fixture) importAs(t *testing.T, login, business string, data []byte) (numbersetup.Setup, error) {
+	t.Helper()
+	st, _, err := f.ns.Import(testutil.As(login), numbersetup.ImportRequest{Tenant: shinjuku, Business: business, FileName: "HKJK.CSV",
+		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }, Maker: f.User(t, login)})
+	return st, err
+}
+
+func (f *fixture) candidates(t *testing.T, setup int64, worklist bool) map[int]numbersetup.Candidate {
+	t.Helper()
+	p, err := f.ns.Candidates(testutil.As("clerk"), shinjuku, numbersetup.ListRequest{Setup: setup, WorkList: worklist})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int]numbersetup.Candidate{}
+	for _, c := range p.Items {
+		out[c.Line] = c
+	}
+	return out
+}
+
+func (f *fixture) hasNumber(t *testing.T, code string) bool {
+	t.Helper()
+	idx, err := f.residents.BlindIndexOf(testutil.As("clerk"), shinjuku, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return idx != nil
+}
+
+// R-PUB-2, R-WAU-2, R-ACC-3: each row of a registry file is matched against
+// the business's people without a number by the basic four items into the
+// work table — exact, one item different (naming it), two candidates, no
+// match, a number another person holds — with the number sealed and
+// nothing applied; the work list holds every row but the exact match.
+func TestImportMatchesByTheBasicFourItems(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		st, err := f.importAs(t, "clerk", "nhi", file(t, shinjuku, goodRows()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]int{numbersetup.Exact: 1, numbersetup.OneDiff: 1, numbersetup.Multiple: 1, numbersetup.NoMatch: 2, numbersetup.Held: 1}
+		for o, n := range want {
+			if st.Counts[o] != n {
+				t.Errorf("%s: %d rows, want %d (counts %v)", o, st.Counts[o], n, st.Counts)
+			}
+		}
+		if st.Change == 0 {
+			t.Fatal("the exact match was not filed for confirmation")
+		}
+		all := f.candidates(t, st.ID, false)
+		type got struct{ outcome, item, person, status string }
+		wantRows := map[int]got{
+			2: {numbersetup.Exact, "", "900001", numbersetup.Submitted},
+			3: {numbersetup.OneDiff, "address", "900002", numbersetup.Open},
+			4: {numbersetup.Multiple, "", "", numbersetup.Open},
+			5: {numbersetup.NoMatch, "", "", numbersetup.Open},
+			6: {numbersetup.Held, "", "", numbersetup.Open},
+			7: {numbersetup.NoMatch, "", "", numbersetup.Open},
+		}
+		for line, w := range wantRows {
+			c := all[line]
+			if g := (got{c.Outcome, c.DiffItem, c.PersonCode, c.Status}); g != w {
+				t.Errorf("line %d: %+v, want %+v", line, g, w)
+			}
+			if c.MyNumber != mynumber.Mask {
+				t.Errorf("line %d shows the number as %q, not the mask", line, c.MyNumber)
+			}
+		}
+		if wl := f.candidates(t, st.ID, true); len(wl) != 5 || wl[2].Line != 0 {
+			t.Errorf("work list: %d rows, want the 5 that are not the exact match", len(wl))
+		}
+		// Nothing applied before confirmation.
+		if f.hasNumber(t, "900001") {
+			t.Fatal("the exact match registered a number without confirmation")
+		}
+		// The numbers are sealed: no digits of them anywhere in the row.
+		for _, r := range goodRows() {
+			if n := f.count(t, `SELECT COUNT(*) FROM numbersetup_candidates WHERE file_code = $1 OR name = $1 OR address = $1 OR note = $1 OR note LIKE $2`,
+				r.MyNumber, "%"+r.MyNumber+"%"); n != 0 {
+				t.Fatal("a My Number is stored in clear in the work table")
+			}
+		}
+		if n := f.count(t, `SELECT COUNT(*) FROM numbersetup_candidates WHERE mynumber_sealed IS NULL OR mynumber_bidx IS NULL`); n != 0 {
+			t.Fatalf("%d candidates without their sealed number and blind index", n)
+		}
+		// A business without the setup is refused naming the field.
+		if _, err := f.importAs(t, "clerk", "library", file(t, shinjuku, goodRows())); !hasField(err, "business") {
+			t.Fatalf("an unknown business: %v", err)
+		}
+	})
+}
+
+// R-PUB-2: the public-expense business's people are the residents with an
+// application or certificate.
+func TestPubmedPeople(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		f.exec(t, shinjuku, `INSERT INTO pubmed_applications (tenant_code, kind, resident_code, programme, disease_code, category, flags, institutions,
+			health_centre, received_on, status, confirmed_at, confirmed_by) VALUES ($1, 'new', '900008', 'nanbyo', '001', 'general1', '', '[]', '新宿', $2, 'received', $3, 'checker')`,
+			shinjuku, store.DateArg(db.Engine(), date("2026-11-01")), today)
+		st, err := f.importAs(t, "clerk", "pubmed", file(t, shinjuku, goodRows()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := f.candidates(t, st.ID, false)
+		if c[7].Outcome != numbersetup.Exact || c[7].PersonCode != "900008" {
+			t.Fatalf("the applicant's row: %+v", c[7])
+		}
+		if c[2].Outcome != numbersetup.NoMatch {
+			t.Fatalf("an NHI insured person matched in the public-expense setup: %+v", c[2])
+		}
+	})
+}
+
+func hasField(err error, field string) bool {
+	for _, f := range errs.Fields(err) {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// R-ACC-1, R-PUB-2: the exact matches and each resolved row are applied
+// only when a checker confirms them — never the one who filed them, nor the
+// one who imported the file — through the resident's own path, audited
+// with the resident as subject; a held number cannot be given to another
+// person, only discarded.
+func TestConfirmationByAnotherPerson(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		st, err := f.importAs(t, "clerk", "nhi", file(t, shinjuku, goodRows()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.review.Confirm(testutil.As("clerk"), f.User(t, "clerk"), shinjuku, st.Change, nil); err == nil {
+			t.Fatal("the importer confirmed their own setup")
+		}
+		// clerk2 resolves the one-item difference to 佐藤.
+		c, err := f.ns.Resolve(testutil.As("clerk2"), f.User(t, "clerk2"), shinjuku, st.ID, 3, "900002")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The importer is not clerk2's checker either.
+		if _, err := f.review.Confirm(testutil.As("clerk"), f.User(t, "clerk"), shinjuku, c.Change, nil); !errs.Is(err, errs.Forbidden) {
+			t.Fatalf("the importer confirmed a resolved row of their setup: %v", err)
+		}
+		if f.hasNumber(t, "900002") {
+			t.Fatal("a refused confirmation registered a number")
+		}
+		// A person outside the business, or one who has a number, cannot be chosen.
+		if _, err := f.ns.Resolve(testutil.As("clerk2"), f.User(t, "clerk2"), shinjuku, st.ID, 5, "900008"); !hasField(err, "person") {
+			t.Fatalf("a person outside the business was chosen: %v", err)
+		}
+		if _, err := f.ns.Resolve(testutil.As("clerk2"), f.User(t, "clerk2"), shinjuku, st.ID, 6, "900007"); !hasField(err, "person") {
+			t.Fatalf("a held number was given to another person: %v", err)
+		}
+		for _, id := range []int64{st.Change, c.Change} {
+			if _, err := f.review.Confirm(testutil.As("checker"), f.User(t, "checker"), shinjuku, id, nil); err != nil {
+				t.Fatalf("confirm %d: %v", id, err)
+			}
+		}
+		for _, code := range []string{"900001", "900002"} {
+			if !f.hasNumber(t, code) {
+				t.Fatalf("%s has no number after the confirmation", code)
+			}
+			if n := testutil.CountEvents(t, db, `action = 'mynumber.register' AND subject_type = 'resident' AND subject_id = $1 AND outcome = 'ok' AND detail LIKE 'via=numbersetup%'`, code); n != 1 {
+				t.Fatalf("%s: %d register events", code, n)
+			}
+		}
+		// The number registered is the file's: the resident's index is the file's number's.
+		want, err := f.residents.MyNumberIndex(testutil.As("clerk"), shinjuku, mustNumber(t, number("20000000001")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := f.residents.BlindIndexOf(testutil.As("clerk"), shinjuku, "900001"); !bytes.Equal(got, want) {
+			t.Fatal("900001 holds another number than the file's")
+		}
+		all := f.candidates(t, st.ID, false)
+		if all[2].Status != numbersetup.Applied || all[3].Status != numbersetup.Applied || all[2].MyNumber != "" {
+			t.Fatalf("after the confirmation: %+v %+v", all[2], all[3])
+		}
+		if err := f.ns.Discard(testutil.As("clerk2"), shinjuku, st.ID, 6, ""); !hasField(err, "reason") {
+			t.Fatalf("a discard without a reason: %v", err)
+		}
+		if err := f.ns.Discard(testutil.As("clerk2"), shinjuku, st.ID, 6, "高橋さんの番号として登録済み"); err != nil {
+			t.Fatal(err)
+		}
+		if n := f.count(t, `SELECT COUNT(*) FROM numbersetup_candidates WHERE line = 6 AND status = 'discarded' AND mynumber_sealed IS NULL`); n != 1 {
+			t.Fatal("the discarded row kept its sealed number")
+		}
+	})
+}
+
+func mustNumber(t *testing.T, s string) mynumber.Number {
+	n, err := mynumber.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// R-PUB-2, R-WAU-2: closing the setup deletes the work table's rows and
+// every sealed number with them, audited; a confirmation left pending then
+// applies nothing.
+func TestCloseDestroysTheSealedNumbers(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		st, err := f.importAs(t, "clerk", "nhi", file(t, shinjuku, goodRows()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := f.count(t, `SELECT COUNT(mynumber_sealed) FROM numbersetup_candidates WHERE setup_id = $1`, st.ID); n != 6 {
+			t.Fatalf("%d sealed numbers before the close", n)
+		}
+		closed, err := f.ns.Close(testutil.As("clerk2"), shinjuku, st.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if closed.Destroyed != 6 || closed.Status != "closed" {
+			t.Fatalf("closed: %+v", closed)
+		}
+		if n := f.count(t, `SELECT COUNT(*) FROM numbersetup_candidates`); n != 0 {
+			t.Fatalf("%d candidates left after the close", n)
+		}
+		if n := testutil.CountEvents(t, db, `action = 'numbersetup.close' AND outcome = 'ok' AND detail LIKE '%sealed_destroyed=6%'`); n != 1 {
+			t.Fatal("the close was not audited with what it destroyed")
+		}
+		if _, err := f.review.Confirm(testutil.As("checker"), f.User(t, "checker"), shinjuku, st.Change, nil); err == nil || f.hasNumber(t, "900001") {
+			t.Fatalf("a confirmation after the close applied: %v", err)
+		}
+		if _, err := f.ns.Close(testutil.As("clerk2"), shinjuku, st.ID); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("closed twice: %v", err)
+		}
+	})
+}
+
+// R-ACC-2, R-ACC-5, R-PUB-2: a file with any malformed row — a bad check
+// digit, a row of another municipality, a wrong header, a bad date, an
+// undefined column, a quote that does not close — is rejected whole with
+// its report (line, field, reason; no personal data) and nothing is stored.
+func TestWholeFileRejected(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		bad := func(mod func(r *numbersetup.Row)) []numbersetup.Row {
+			rows := goodRows()
+			mod(&rows[2])
+			return rows
+		}
+		good := goodRows()
+		tests := []struct {
+			name  string
+			data  []byte
+			line  int
+			field string
+		}{
+			{"check digit", file(t, shinjuku, bad(func(r *numbersetup.Row) { r.MyNumber = wrongDigit("20000000003") })), 4, "mynumber"},
+			{"another municipality's row", file(t, shinjuku, bad(func(r *numbersetup.Row) { r.Municipality = sapporo })), 4, "municipality"},
+			{"another municipality's file", file(t, sapporo, nil), 1, "municipality"},
+			{"bad date", []byte(strings.Replace(string(file(t, shinjuku, good)), "19600110", "19600230", 1)), 4, "birth"},
+			{"wrong header", []byte(strings.Replace(string(file(t, shinjuku, good)), "HKJK", "XXXX", 1)), 1, "file_type"},
+			{"undefined column", file(t, shinjuku, good[:1], []string{"2", shinjuku, "10000000009", "山田　花子", "テスト", "19800401", "2", "新宿区", number("20000000009"), "余分"}), 3, "person"},
+			{"unclosed quote", []byte(strings.Replace(string(file(t, shinjuku, good)), "2,131041,10000000004", "2,\"131041,10000000004", 1)), 5, "file"},
+		}
+		for _, tc := range tests {
+			_, err := f.importAs(t, "clerk", "nhi", tc.data)
+			if err == nil {
+				t.Fatalf("%s: accepted", tc.name)
+			}
+			found := false
+			for _, fe := range errs.Fields(err) {
+				if fe.Line == tc.line && fe.Field == tc.field {
+					found = true
+				}
+				for _, r := range good {
+					if strings.Contains(fe.Reason.JA+fe.Reason.EN, r.Name) || strings.Contains(fe.Reason.JA+fe.Reason.EN, r.MyNumber) {
+						t.Fatalf("%s: the report repeats personal data: %v", tc.name, fe)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%s: no problem at line %d field %s in %v", tc.name, tc.line, tc.field, errs.Fields(err))
+			}
+			if n := f.count(t, `SELECT COUNT(*) FROM numbersetup_setups`) + f.count(t, `SELECT COUNT(*) FROM numbersetup_candidates`); n != 0 {
+				t.Fatalf("%s: a rejected file stored %d rows", tc.name, n)
+			}
+		}
+		if n := testutil.CountEvents(t, db, `action = 'numbersetup.import' AND outcome = 'error' AND detail LIKE 'outcome=rejected%'`); n != len(tests) {
+			t.Fatalf("%d rejections audited, want %d", n, len(tests))
+		}
+	})
+}
+
+// wrongDigit is first11 with a check digit that is not its own.
+func wrongDigit(first11 string) string {
+	d := mynumber.CheckDigit(first11)
+	return first11 + string('0'+(d-'0'+1)%10)
+}
+
+func fullWidth(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r - '0' + '０'
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,446 @@
+package numbersetup
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"bango/internal/audit"
+	"bango/internal/errs"
+	"bango/internal/identity"
+	"bango/internal/review"
+	"bango/internal/store"
+)
+
+// Candidate is one row of a setup's work table as staff see it: the
+// registry's items and what matching found, the number only as a mask.
+type Candidate struct {
+	Setup      int64     `json:"setup"`
+	Line       int       `json:"line"`
+	FileCode   string    `json:"file_code"`
+	Name       string    `json:"name"`
+	NameKana   string    `json:"name_kana"`
+	Birth      time.Time `json:"birth_date"`
+	Sex        string    `json:"sex"`
+	Address    string    `json:"address"`
+	MyNumber   string    `json:"mynumber"` // the mask, while the sealed number is kept; "" once it is gone
+	Outcome    string    `json:"outcome"`
+	DiffItem   string    `json:"diff_item,omitempty"`
+	PersonCode string    `json:"person_code,omitempty"`
+	Status     string    `json:"status"`
+	Change     int64     `json:"change,omitempty"`
+	Note       string    `json:"note,omitempty"`
+	DecidedBy  string    `json:"decided_by,omitempty"`
+}
+
+const selectSetup = `SELECT id, tenant_code, business, file_name, sha256, rows_read, exact, no_match, multiple, one_diff, held, status,
+	imported_by, imported_at, closed_by, closed_at, destroyed FROM numbersetup_setups`
+
+func scanSetup(row store.Scanner) (Setup, error) {
+	var st Setup
+	var ex, nm, mu, od, he int
+	var closed *time.Time
+	err := row.Scan(&st.ID, &st.Tenant, &st.Business, &st.FileName, &st.SHA256, &st.Rows, &ex, &nm, &mu, &od, &he, &st.Status,
+		&st.ImportedBy, &st.ImportedAt, &st.ClosedBy, &closed, &st.Destroyed)
+	st.Counts = map[string]int{Exact: ex, NoMatch: nm, Multiple: mu, OneDiff: od, Held: he}
+	if closed != nil {
+		t := closed.UTC()
+		st.ClosedAt = &t
+	}
+	st.ImportedAt = st.ImportedAt.UTC()
+	return st, err
+}
+
+const selectCandidate = `SELECT setup_id, line, file_code, name, name_kana, birth_date, sex, address, mynumber_sealed IS NOT NULL, outcome,
+	diff_item, person_code, status, change_id, note, decided_by FROM numbersetup_candidates`
+
+func scanCandidate(row store.Scanner) (Candidate, error) {
+	var c Candidate
+	var sealed bool
+	var change *int64
+	err := row.Scan(&c.Setup, &c.Line, &c.FileCode, &c.Name, &c.NameKana, &c.Birth, &c.Sex, &c.Address, &sealed, &c.Outcome,
+		&c.DiffItem, &c.PersonCode, &c.Status, &change, &c.Note, &c.DecidedBy)
+	c.Birth = c.Birth.UTC()
+	if sealed {
+		c.MyNumber = "************"
+	}
+	if change != nil {
+		c.Change = *change
+	}
+	return c, err
+}
+
+// Setups lists tenant's setups, newest first.
+func (s *Service) Setups(ctx context.Context, tenant string) ([]Setup, error) {
+	ctx = store.WithScope(ctx, tenant)
+	var out []Setup
+	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) (err error) {
+		out, err = store.Rows(scanSetup)(q.Query(ctx, selectSetup+` WHERE tenant_code = $1 ORDER BY id DESC LIMIT 200`, tenant))
+		return err
+	})
+	return out, err
+}
+
+// Setup returns one setup of tenant.
+func (s *Service) Setup(ctx context.Context, tenant string, id int64) (Setup, error) {
+	ctx = store.WithScope(ctx, tenant)
+	var st Setup
+	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) error {
+		var err error
+		st, err = scanSetup(q.QueryRow(ctx, selectSetup+` WHERE tenant_code = $1 AND id = $2`, tenant, id))
+		if err != nil {
+			return store.ScanErr(err, "setup "+strconv.FormatInt(id, 10))
+		}
+		return q.QueryRow(ctx, `SELECT COALESCE(MAX(change_id), 0) FROM numbersetup_candidates WHERE tenant_code = $1 AND setup_id = $2 AND outcome = 'exact'`,
+			tenant, id).Scan(&st.Change)
+	})
+	return st, err
+}
+
+// ListRequest picks candidates of a setup.
+type ListRequest struct {
+	Setup int64
+	// WorkList: the rows staff must resolve or discard (status open);
+	// otherwise every row.
+	WorkList bool
+	After    int // the last line of the page before
+	Limit    int
+}
+
+// Candidates lists a setup's candidates by line, a page at a time; the
+// listing is audited, for it shows personal data of the registry.
+func (s *Service) Candidates(ctx context.Context, tenant string, req ListRequest) (store.Page[Candidate], error) {
+	ctx = store.WithScope(ctx, tenant)
+	limit := store.Limit(req.Limit)
+	q := selectCandidate + ` WHERE tenant_code = $1 AND setup_id = $2 AND line > $3`
+	if req.WorkList {
+		q += ` AND status = 'open'`
+	}
+	q += ` ORDER BY line LIMIT ` + strconv.Itoa(limit+1)
+	var rows []Candidate
+	err := s.db.TransactIn(ctx, tenant, func(tx *store.Tx) (err error) {
+		if rows, err = store.Rows(scanCandidate)(tx.Query(ctx, q, tenant, req.Setup, req.After)); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "numbersetup.list", Subject: setupSubject(req.Setup), Outcome: audit.OK,
+			Detail: "worklist=" + strconv.FormatBool(req.WorkList) + " after=" + strconv.Itoa(req.After) + " shown=" + strconv.Itoa(min(len(rows), limit))})
+	})
+	if err != nil {
+		return store.Page[Candidate]{}, err
+	}
+	p := store.Page[Candidate]{Items: rows}
+	if p.Items == nil {
+		p.Items = []Candidate{}
+	}
+	if len(p.Items) > limit {
+		p.Items, p.More = p.Items[:limit], true
+		p.Next = strconv.Itoa(p.Items[limit-1].Line)
+	}
+	return p, nil
+}
+
+// confirmPayload is what a KindConfirm change carries: the setup and
+// either its exact matches or the lines staff resolved.
+type confirmPayload struct {
+	Setup int64 `json:"setup"`
+	Exact bool  `json:"exact,omitempty"`
+	Lines []int `json:"lines,omitempty"`
+}
+
+var (
+	errClosed = errs.Tell(errs.Conflict, errs.Message{
+		JA: "この個人番号設定は終了しています。候補者と封印した個人番号は削除済みです。",
+		EN: "This setup is closed: its candidates and their sealed numbers are deleted.",
+	}, "the setup is closed")
+	errNotOpen = errs.Tell(errs.Conflict, errs.Message{
+		JA: "この候補者は作業リストにありません（確認待ち・設定済み・破棄済みのいずれかです）。",
+		EN: "This candidate is not on the work list: it waits for confirmation, is applied or was discarded.",
+	}, "the candidate is not open")
+	errHeldResolve = &errs.FieldErrors{Kind: errs.Conflict, List: []errs.FieldError{{Field: "person", Reason: errs.Message{
+		JA: "この個人番号は別の方に登録済みです。ほかの方には設定できません。証拠を確かめて破棄してください",
+		EN: "this number is already registered to another person and cannot be given to someone else; check and discard it",
+	}}}}
+	errNotPerson = &errs.FieldErrors{List: []errs.FieldError{{Field: "person", Reason: errs.Message{
+		JA: "この業務の対象者で個人番号が未登録の宛名番号を指定してください",
+		EN: "name a person of this business who has no My Number yet",
+	}}}}
+	errSameAsImporter = errs.Tell(errs.Forbidden, errs.Message{
+		JA: "ファイルを取り込んだ職員は、その個人番号設定を確認できません。別の職員が確認してください。",
+		EN: "The staff member who imported the file cannot confirm its setup: another person confirms.",
+	}, "the importer cannot confirm the setup")
+)
+
+func reasonNote(note string) errs.Message {
+	return errs.Message{JA: "理由は200文字以内です", EN: "the reason is at most 200 characters"}
+}
+
+// openCandidate reads an open setup's candidate for an update.
+func openCandidate(ctx context.Context, tx *store.Tx, tenant string, setup int64, line int) (Setup, Candidate, error) {
+	st, err := scanSetup(tx.QueryRow(ctx, selectSetup+` WHERE tenant_code = $1 AND id = $2`, tenant, setup))
+	if err != nil {
+		return st, Candidate{}, store.ScanErr(err, "setup "+strconv.FormatInt(setup, 10))
+	}
+	if st.Status != "open" {
+		return st, Candidate{}, errClosed
+	}
+	c, err := scanCandidate(tx.QueryRow(ctx, selectCandidate+` WHERE tenant_code = $1 AND setup_id = $2 AND line = $3`, tenant, setup, line))
+	if err != nil {
+		return st, c, store.ScanErr(err, "candidate "+strconv.Itoa(line))
+	}
+	if c.Status != Open {
+		return st, c, errNotOpen
+	}
+	return st, c, nil
+}
+
+// Resolve has the maker choose the person a work-list row's number
+// belongs to — a person of the setup's business without a number — and
+// files it for a checker's confirmation; nothing is registered until
+// then. A number another person holds cannot be resolved, only discarded.
+func (s *Service) Resolve(ctx context.Context, maker identity.User, tenant string, setup int64, line int, person string) (Candidate, error) {
+	ctx = store.WithScope(ctx, tenant)
+	const action = "numbersetup.resolve"
+	subject := setupSubject(setup)
+	person = strings.TrimSpace(person)
+	var st Setup
+	var c Candidate
+	err := s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
+		var err error
+		if st, c, err = openCandidate(ctx, tx, tenant, setup, line); err != nil {
+			return err
+		}
+		if c.Outcome == Held {
+			return errHeldResolve
+		}
+		b := s.businesses[st.Business]
+		if b == nil {
+			return errNoBusiness(st.Business)
+		}
+		ok, err := b.Holds(ctx, tx, tenant, person)
+		if err != nil {
+			return err
+		}
+		if person == "" || !ok {
+			return errNotPerson
+		}
+		_, err = tx.Exec(ctx, `UPDATE numbersetup_candidates SET person_code = $1, status = 'submitted', decided_by = $2
+			WHERE tenant_code = $3 AND setup_id = $4 AND line = $5 AND status = 'open'`, person, actorOf(ctx), tenant, setup, line)
+		return err
+	})
+	if err != nil {
+		return Candidate{}, audit.Refused(ctx, s.db, tenant, action, subject, err)
+	}
+	payload, _ := json.Marshal(confirmPayload{Setup: setup, Lines: []int{line}})
+	ch, err := s.reviews.Submit(ctx, maker, tenant, review.Proposal{Kind: KindConfirm, Subject: audit.Subject{Type: "resident", ID: person},
+		Summary: fmt.Sprintf("個人番号の設定: 宛名番号 %s（第%d号 %d行目・%s）", person, setup, line, outcomeWords[c.Outcome]), Payload: payload})
+	if err != nil {
+		if rerr := s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE numbersetup_candidates SET person_code = $1, status = 'open', decided_by = ''
+				WHERE tenant_code = $2 AND setup_id = $3 AND line = $4 AND status = 'submitted'`, c.PersonCode, tenant, setup, line)
+			return err
+		}); rerr != nil {
+			return Candidate{}, rerr
+		}
+		return Candidate{}, err
+	}
+	err = s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE numbersetup_candidates SET change_id = $1 WHERE tenant_code = $2 AND setup_id = $3 AND line = $4`,
+			ch.ID, tenant, setup, line); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: audit.OK,
+			Detail: "line=" + strconv.Itoa(line) + " outcome=" + c.Outcome + " person=" + person + " change=" + strconv.FormatInt(ch.ID, 10)})
+	})
+	c.PersonCode, c.Status, c.Change = person, Submitted, ch.ID
+	return c, err
+}
+
+var outcomeWords = map[string]string{Exact: "完全一致", NoMatch: "該当なし", Multiple: "複数候補", OneDiff: "1項目相違", Held: "番号登録済み"}
+
+// Discard takes a work-list row off the list with the reason, and
+// destroys its sealed number.
+func (s *Service) Discard(ctx context.Context, tenant string, setup int64, line int, reason string) error {
+	ctx = store.WithScope(ctx, tenant)
+	const action = "numbersetup.discard"
+	reason = strings.TrimSpace(reason)
+	var fe errs.FieldErrors
+	if reason == "" {
+		fe.Add("reason", errs.Message{JA: "破棄の理由を入力してください", EN: "give the reason for discarding"})
+	}
+	if utf8.RuneCountInString(reason) > 200 {
+		fe.Add("reason", reasonNote(reason))
+	}
+	err := fe.Err()
+	if err == nil {
+		err = s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
+			_, c, err := openCandidate(ctx, tx, tenant, setup, line)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE numbersetup_candidates SET status = 'discarded', note = $1, decided_by = $2,
+				mynumber_sealed = NULL, mynumber_bidx = NULL, mynumber_key_version = NULL
+				WHERE tenant_code = $3 AND setup_id = $4 AND line = $5`, reason, actorOf(ctx), tenant, setup, line); err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: setupSubject(setup), Outcome: audit.OK,
+				Detail: "line=" + strconv.Itoa(line) + " outcome=" + c.Outcome + " sealed_destroyed=1"})
+		})
+	}
+	if err != nil {
+		return audit.Refused(ctx, s.db, tenant, action, setupSubject(setup), err)
+	}
+	return nil
+}
+
+// Close ends a setup: every candidate row is deleted, the sealed numbers
+// with them, and the count destroyed is recorded on the setup and in the
+// audit event. A change still waiting for confirmation then applies
+// nothing (its checker rejects it).
+func (s *Service) Close(ctx context.Context, tenant string, setup int64) (Setup, error) {
+	ctx = store.WithScope(ctx, tenant)
+	const action = "numbersetup.close"
+	var st Setup
+	err := s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
+		var err error
+		st, err = scanSetup(tx.QueryRow(ctx, selectSetup+` WHERE tenant_code = $1 AND id = $2`, tenant, setup))
+		if err != nil {
+			return store.ScanErr(err, "setup "+strconv.FormatInt(setup, 10))
+		}
+		if st.Status != "open" {
+			return errClosed
+		}
+		var sealed, pending int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(mynumber_sealed), COUNT(CASE WHEN status = 'submitted' THEN 1 END) FROM numbersetup_candidates
+			WHERE tenant_code = $1 AND setup_id = $2`, tenant, setup).Scan(&sealed, &pending); err != nil {
+			return err
+		}
+		res, err := tx.Exec(ctx, `DELETE FROM numbersetup_candidates WHERE tenant_code = $1 AND setup_id = $2`, tenant, setup)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		now := s.now().UTC()
+		st.Status, st.ClosedBy, st.ClosedAt, st.Destroyed = "closed", actorOf(ctx), &now, int(n)
+		if _, err := tx.Exec(ctx, `UPDATE numbersetup_setups SET status = 'closed', closed_by = $1, closed_at = $2, destroyed = $3
+			WHERE tenant_code = $4 AND id = $5`, st.ClosedBy, now, n, tenant, setup); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: setupSubject(setup), Outcome: audit.OK,
+			Detail: "rows_deleted=" + strconv.FormatInt(n, 10) + " sealed_destroyed=" + strconv.Itoa(sealed) + " pending_dropped=" + strconv.Itoa(pending)})
+	})
+	if err != nil {
+		return Setup{}, audit.Refused(ctx, s.db, tenant, action, setupSubject(setup), err)
+	}
+	return st, nil
+}
+
+// ApplyConfirmed applies a confirmed KindConfirm change inside the
+// confirming transaction: each of its candidates' numbers is opened and
+// registered for its person through the resident's own path (its checks,
+// its mynumber.register event with the resident as subject), and the
+// candidate's sealed copy destroyed. A candidate that can no longer be
+// registered — the person got a number meanwhile, or someone now holds
+// this one — is marked failed with the reason and goes back to nobody;
+// the others are applied. The checker must not be the one who imported
+// the file.
+func (s *Service) ApplyConfirmed(ctx context.Context, tx *store.Tx, tenant string, payload []byte) error {
+	var p confirmPayload
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return errs.Wrap(errs.Internal, err, "numbersetup: confirmation payload")
+	}
+	st, err := scanSetup(tx.QueryRow(ctx, selectSetup+` WHERE tenant_code = $1 AND id = $2`, tenant, p.Setup))
+	if err != nil {
+		return store.ScanErr(err, "setup "+strconv.FormatInt(p.Setup, 10))
+	}
+	if st.Status != "open" {
+		return errClosed
+	}
+	by := actorOf(ctx)
+	if by == st.ImportedBy {
+		return errSameAsImporter
+	}
+	applied, failed := 0, 0
+	after := 0
+	for {
+		q := `SELECT line, person_code, mynumber_sealed FROM numbersetup_candidates WHERE tenant_code = $1 AND setup_id = $2 AND status = 'submitted' AND line > $3`
+		args := []any{tenant, p.Setup, after}
+		if p.Exact {
+			q += ` AND outcome = 'exact'`
+		} else {
+			if len(p.Lines) == 0 {
+				break
+			}
+			q += ` AND line IN (` + placeholders(4, len(p.Lines)) + `)`
+			for _, l := range p.Lines {
+				args = append(args, l)
+			}
+		}
+		type row struct {
+			line   int
+			person string
+			sealed []byte
+		}
+		rows, err := store.Rows(func(r store.Scanner) (row, error) {
+			var x row
+			return x, r.Scan(&x.line, &x.person, &x.sealed)
+		})(tx.Query(ctx, q+` ORDER BY line LIMIT 500`, args...))
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			break
+		}
+		for _, r := range rows {
+			after = r.line
+			n, err := s.vault.OpenNumber(ctx, candidateBinding(tenant, p.Setup, r.line), r.sealed)
+			if err != nil {
+				return err
+			}
+			status, note := Applied, ""
+			err = s.residents.SetMyNumberConfirmed(ctx, tx, tenant, r.person, n,
+				"via=numbersetup setup="+strconv.FormatInt(p.Setup, 10)+" line="+strconv.Itoa(r.line))
+			switch {
+			case errs.Is(err, errs.Conflict):
+				status, note = Failed, failReason(err)
+				failed++
+			case err != nil:
+				return err
+			default:
+				applied++
+			}
+			if _, err := tx.Exec(ctx, `UPDATE numbersetup_candidates SET status = $1, note = $2, decided_by = $3,
+				mynumber_sealed = CASE WHEN $1 = 'applied' THEN NULL ELSE mynumber_sealed END,
+				mynumber_bidx = CASE WHEN $1 = 'applied' THEN NULL ELSE mynumber_bidx END,
+				mynumber_key_version = CASE WHEN $1 = 'applied' THEN NULL ELSE mynumber_key_version END
+				WHERE tenant_code = $4 AND setup_id = $5 AND line = $6`, status, note, by, tenant, p.Setup, r.line); err != nil {
+				return err
+			}
+		}
+	}
+	return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "numbersetup.confirm", Subject: setupSubject(p.Setup), Outcome: audit.OK,
+		Detail: "applied=" + strconv.Itoa(applied) + " failed=" + strconv.Itoa(failed) + " exact=" + strconv.FormatBool(p.Exact)})
+}
+
+func failReason(err error) string {
+	for _, f := range errs.Fields(err) {
+		if f.Field == "mynumber" {
+			return "number_held_by_another"
+		}
+	}
+	return "person_has_number"
+}
+
+func placeholders(from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + strconv.Itoa(from+i))
+	}
+	return b.String()
+}
