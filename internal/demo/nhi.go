@@ -258,7 +258,10 @@ func SeedNHI(ctx context.Context, st NHIStaff, m Municipality, people []Person, 
 			}
 			in := nhi.DocumentInput{ResidentCode: code, Kind: nhi.DocNotice, IssuedOn: day(issued), Delivery: nhi.DeliveryMail,
 				DeliveredOn: day(issued), Reason: nhi.IssueNew}
-			if n%3 == 0 {
+			b := birth[code]
+			// A 資格確認書 of a member aged 70–74 prints the cost share, not
+			// decided yet here: they get the お知らせ and, below, a 高齢受給者証.
+			if n%3 == 0 && (issued.Before(nhi.Elderly70From(b)) || !issued.Before(nhi.Birthday75(b))) {
 				in.Kind, in.ValidUntil = nhi.DocCertificate, day(time.Date(on.Year()+1, time.July, 31, 0, 0, 0, 0, time.UTC))
 			}
 			if n == 0 && acquiredOn[code].Before(time.Date(2024, time.August, 1, 0, 0, 0, 0, time.UTC)) {
@@ -318,5 +321,25 @@ func SeedNHI(ctx context.Context, st NHIStaff, m Municipality, people []Person, 
 		return sum, err
 	}
 	sum.CostShare, sum.Ratios = r, map[int]int{2: r.Ratio2, 3: r.Ratio3}
+	// A 高齢受給者証 to every member aged 70–74 and insured on 1 August,
+	// with the ratio decided, valid to 31 July or the day before the 75th
+	// birthday.
+	for _, h := range hhs {
+		for _, code := range h.members {
+			b := birth[code]
+			if acquiredOn[code].After(on) || on.Before(nhi.Elderly70From(b)) || !on.Before(nhi.Birthday75(b)) || code == sum.Lost {
+				continue
+			}
+			until := time.Date(on.Year()+1, time.July, 31, 0, 0, 0, 0, time.UTC)
+			if last := nhi.Birthday75(b).AddDate(0, 0, -1); last.Before(until) {
+				until = last
+			}
+			if _, err := st.Service.IssueDocument(clerk, m.Code, nhi.DocumentInput{ResidentCode: code, Kind: nhi.DocElderly, IssuedOn: day(on),
+				ValidUntil: day(until), Delivery: nhi.DeliveryMail, DeliveredOn: day(on), Reason: nhi.IssueNew}); err != nil {
+				return sum, fmt.Errorf("demo 高齢受給者証 of %s: %w", code, err)
+			}
+			sum.Documents++
+		}
+	}
 	return sum, nil
 }

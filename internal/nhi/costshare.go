@@ -10,6 +10,7 @@ import (
 
 	"bango/internal/audit"
 	"bango/internal/errs"
+	"bango/internal/review"
 	"bango/internal/store"
 )
 
@@ -39,37 +40,136 @@ func yenField(fe *errs.FieldErrors, field, value string) int64 {
 	return n
 }
 
-// RecordIncome keeps a person's income of a year. A later entry for the
-// same person and year is the one in force; the earlier stays as it was.
-func (s *Service) RecordIncome(ctx context.Context, tenant string, in IncomeInput) error {
-	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
-	const action = "nhi.income"
-	code := strings.TrimSpace(in.ResidentCode)
+// income is a parsed IncomeInput, the payload of KindIncome.
+type income struct {
+	Code             string `json:"code"`
+	IncomeYear       int    `json:"income_year"`
+	TaxableIncome    int64  `json:"taxable_income"`
+	Revenue          int64  `json:"revenue"`
+	OldProvisoIncome int64  `json:"old_proviso_income"`
+}
+
+func (s *Service) parseIncome(in IncomeInput) (income, error) {
 	var fe errs.FieldErrors
-	residentField(&fe, "resident_code", code)
+	v := income{Code: strings.TrimSpace(in.ResidentCode)}
+	residentField(&fe, "resident_code", v.Code)
 	year, err := strconv.Atoi(strings.TrimSpace(in.IncomeYear))
 	if err != nil || year < 1990 || year >= s.today().Year() {
 		fe.Add("income_year", errs.Message{JA: "1990年から昨年までの年（西暦4桁）です", EN: "must be a year from 1990 to last year"})
 	}
-	taxable := yenField(&fe, "taxable_income", in.TaxableIncome)
-	revenue := yenField(&fe, "revenue", in.Revenue)
-	proviso := yenField(&fe, "old_proviso_income", in.OldProvisoIncome)
-	if err := fe.Err(); err != nil {
-		return s.failed(ctx, tenant, action, subjectOf(code), err)
+	v.IncomeYear = year
+	v.TaxableIncome = yenField(&fe, "taxable_income", in.TaxableIncome)
+	v.Revenue = yenField(&fe, "revenue", in.Revenue)
+	v.OldProvisoIncome = yenField(&fe, "old_proviso_income", in.OldProvisoIncome)
+	return v, fe.Err()
+}
+
+// ProposeIncome checks a person's income of a year (R-NHI-3) and returns
+// the maker's proposal: it holds once another staff member confirms it
+// (ApplyIncome), and then the cost share decided on the income of that
+// year is decided again. A resident of another municipality is not
+// found; a refusal is an event.
+func (s *Service) ProposeIncome(ctx context.Context, tenant string, in IncomeInput) (review.Proposal, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
+	const action = "nhi.income.propose"
+	v, err := s.parseIncome(in)
+	if err == nil {
+		err = s.db.Read(ctx, func(q store.Querier) error {
+			if err := store.TenantExists(ctx, q, tenant); err != nil {
+				return err
+			}
+			_, err := lookupResident(ctx, q, tenant, v.Code)
+			return err
+		})
 	}
-	err = s.db.Transact(ctx, func(tx *store.Tx) error {
-		if _, err := lookupResident(ctx, tx, tenant, code); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO nhi_incomes (tenant_code, resident_code, income_year, taxable_income, revenue, old_proviso_income,
-			recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, tenant, code, year, taxable, revenue, proviso, s.now().UTC(), actorOf(ctx)); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: subjectOf(code), Outcome: audit.OK,
-			Detail: "income_year=" + strconv.Itoa(year)})
-	})
 	if err != nil {
-		return s.failed(ctx, tenant, action, subjectOf(code), err)
+		return review.Proposal{}, s.failed(ctx, tenant, action, subjectOf(strings.TrimSpace(in.ResidentCode)), err)
+	}
+	payload, err := json.Marshal(v)
+	if err != nil {
+		return review.Proposal{}, err
+	}
+	return review.Proposal{Kind: KindIncome, Subject: subjectOf(v.Code), Payload: payload,
+		Summary: "国保の所得（負担割合の判定用）: 宛名番号 " + v.Code + " " + strconv.Itoa(v.IncomeYear) + "年 課税所得 " + strconv.FormatInt(v.TaxableIncome, 10) +
+			"円・収入 " + strconv.FormatInt(v.Revenue, 10) + "円・旧ただし書所得 " + strconv.FormatInt(v.OldProvisoIncome, 10) + "円"}, nil
+}
+
+// ApplyIncome applies a confirmed KindIncome change inside the confirming
+// transaction.
+func (s *Service) ApplyIncome(ctx context.Context, tx *store.Tx, tenant string, payload []byte) error {
+	var v income
+	if err := openProposal(ctx, tx, tenant, payload, &v, "income"); err != nil {
+		return err
+	}
+	return s.writeIncome(ctx, tx, tenant, v)
+}
+
+// RecordIncome keeps a person's income of a year at once, without a
+// checker: the path of figures loaded in bulk from the municipal tax
+// system (the demo data, a command-line load); a clerk's entry goes
+// through ProposeIncome. A later entry for the same person and year is
+// the one in force; the earlier stays as it was.
+func (s *Service) RecordIncome(ctx context.Context, tenant string, in IncomeInput) error {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
+	const action = "nhi.income"
+	v, err := s.parseIncome(in)
+	if err == nil {
+		err = s.db.Transact(ctx, func(tx *store.Tx) error {
+			if err := lockTenant(ctx, tx, tenant); err != nil {
+				return err
+			}
+			return s.writeIncome(ctx, tx, tenant, v)
+		})
+	}
+	if err != nil {
+		return s.failed(ctx, tenant, action, subjectOf(strings.TrimSpace(in.ResidentCode)), err)
+	}
+	return nil
+}
+
+// writeIncome writes income v with its event, and decides again the cost
+// share of every household whose decision of the period on v's year used
+// the person's figures, from the start of its first such decision.
+func (s *Service) writeIncome(ctx context.Context, tx *store.Tx, tenant string, v income) error {
+	if _, err := lookupResident(ctx, tx, tenant, v.Code); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO nhi_incomes (tenant_code, resident_code, income_year, taxable_income, revenue, old_proviso_income,
+		recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, tenant, v.Code, v.IncomeYear, v.TaxableIncome, v.Revenue, v.OldProvisoIncome,
+		s.now().UTC(), actorOf(ctx)); err != nil {
+		return err
+	}
+	if err := audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "nhi.income", Subject: subjectOf(v.Code), Outcome: audit.OK,
+		Detail: "income_year=" + strconv.Itoa(v.IncomeYear)}); err != nil {
+		return err
+	}
+	// The period decided on this year's income: 1 August of the next year
+	// to 31 July of the one after.
+	to := date(v.IncomeYear+2, time.July, 31)
+	type first struct {
+		hh   int64
+		from time.Time
+	}
+	var used []first // by household, the first decision's start
+	err := store.Each(func(row store.Scanner) error {
+		var f first
+		if err := row.Scan(&f.hh, &f.from); err != nil {
+			return err
+		}
+		if len(used) == 0 || used[len(used)-1].hh != f.hh {
+			used = append(used, first{f.hh, dateOnly(f.from)})
+		}
+		return nil
+	})(tx.Query(ctx, `SELECT household_id, period_from FROM nhi_cost_share_decisions WHERE tenant_code = $1 AND period_to = $2 AND basis LIKE $3
+		ORDER BY household_id, period_from`, tenant, dateArg(tx.Engine(), to), `%"resident_code":"`+v.Code+`"%`))
+	if err != nil {
+		return err
+	}
+	for _, f := range used {
+		if err := s.redecide(ctx, tx, tenant, f.from, []int64{f.hh}, CauseIncome,
+			"income of "+v.Code+" income_year="+strconv.Itoa(v.IncomeYear)); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -178,7 +278,21 @@ type Decision struct {
 	Basis       Basis     `json:"basis"`
 	DecidedAt   time.Time `json:"decided_at"`
 	DecidedBy   string    `json:"decided_by"`
+	// Why it was decided: CauseDecision (a clerk's), CauseYearly (the
+	// decision of 1 August), CauseHousehold or CauseIncome (the re-decision
+	// that follows a confirmed change, from the day it takes effect), and
+	// which change.
+	Cause       string `json:"cause"`
+	CauseDetail string `json:"cause_detail,omitempty"`
 }
+
+// Why a cost-share decision was made.
+const (
+	CauseDecision  = "decision"
+	CauseYearly    = "yearly"
+	CauseHousehold = "household"
+	CauseIncome    = "income"
+)
 
 // period is the cost-share period a decision on on belongs to: from on to
 // the next 31 July, on the income of the calendar year before the
@@ -208,7 +322,7 @@ func (s *Service) DetermineCostShare(ctx context.Context, tenant string, id int6
 	}
 	var d Decision
 	err := s.db.Transact(ctx, func(tx *store.Tx) error {
-		ds, err := s.decideBatch(ctx, tx, tenant, from, []int64{id}, false)
+		ds, err := s.decideBatch(ctx, tx, tenant, from, []int64{id}, false, CauseDecision, "")
 		if err != nil {
 			return err
 		}
@@ -306,7 +420,7 @@ func (s *Service) RedetermineCostSharesProgress(ctx context.Context, tenant stri
 		}
 		var outs []decided
 		err := s.db.Transact(ctx, func(tx *store.Tx) (err error) {
-			outs, err = s.decideBatch(ctx, tx, tenant, on, part, true)
+			outs, err = s.decideBatch(ctx, tx, tenant, on, part, true, CauseYearly, "fiscal_year="+strconv.Itoa(fiscalYear))
 			return err
 		})
 		if err != nil {
@@ -369,7 +483,7 @@ type decided struct {
 // and period (ratio, rule, version, figures) is not recorded again. A
 // household that cannot be decided has its refusal in its outcome and
 // writes nothing; any other error ends the batch.
-func (s *Service) decideBatch(ctx context.Context, tx *store.Tx, tenant string, on time.Time, households []int64, skipSame bool) ([]decided, error) {
+func (s *Service) decideBatch(ctx context.Context, tx *store.Tx, tenant string, on time.Time, households []int64, skipSame bool, cause, causeDetail string) ([]decided, error) {
 	if err := lockTenant(ctx, tx, tenant); err != nil {
 		return nil, err
 	}
@@ -410,10 +524,13 @@ func (s *Service) decideBatch(ctx context.Context, tx *store.Tx, tenant string, 
 			}
 			o.changed = true
 		}
-		o.recorded, o.DecidedAt, o.DecidedBy = true, now, by
-		rows = append(rows, []any{tenant, hh, dateArg(e, on), dateArg(e, to), o.Ratio, o.Rule, o.RuleVersion, string(basis), now, by})
+		o.recorded, o.DecidedAt, o.DecidedBy, o.Cause, o.CauseDetail = true, now, by, cause, causeDetail
+		rows = append(rows, []any{tenant, hh, dateArg(e, on), dateArg(e, to), o.Ratio, o.Rule, o.RuleVersion, string(basis), now, by, cause, causeDetail})
 		detail := "household=" + strconv.FormatInt(hh, 10) + " ratio=" + strconv.Itoa(o.Ratio) + " rule=" + o.Rule + " rule_version=" + o.RuleVersion +
-			" period=" + Date(on) + ".." + Date(to) + " income_year=" + strconv.Itoa(incomeYear)
+			" period=" + Date(on) + ".." + Date(to) + " income_year=" + strconv.Itoa(incomeYear) + " cause=" + cause
+		if causeDetail != "" {
+			detail += " (" + causeDetail + ")"
+		}
 		for _, c := range codes {
 			events = append(events, audit.Event{Tenant: tenant, Action: "nhi.cost_share", Subject: subjectOf(c), Outcome: audit.OK, Detail: detail})
 		}
@@ -422,7 +539,7 @@ func (s *Service) decideBatch(ctx context.Context, tx *store.Tx, tenant string, 
 		// One decision (DetermineCostShare): its ID is returned.
 		var id int64
 		if err := tx.QueryRow(ctx, `INSERT INTO nhi_cost_share_decisions (tenant_code, household_id, period_from, period_to, ratio, rule, rule_version,
-			basis, decided_at, decided_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`, rows[0].([]any)...).Scan(&id); err != nil {
+			basis, decided_at, decided_by, cause, cause_detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`, rows[0].([]any)...).Scan(&id); err != nil {
 			return nil, store.Translate(err)
 		}
 		for i := range out {
@@ -431,7 +548,7 @@ func (s *Service) decideBatch(ctx context.Context, tx *store.Tx, tenant string, 
 			}
 		}
 	} else if err := insertRows(ctx, tx, `INSERT INTO nhi_cost_share_decisions (tenant_code, household_id, period_from, period_to, ratio, rule, rule_version,
-		basis, decided_at, decided_by) VALUES `, rows); err != nil {
+		basis, decided_at, decided_by, cause, cause_detail) VALUES `, rows); err != nil {
 		return nil, err
 	}
 	return out, audit.RecordMany(ctx, tx, events...)
@@ -480,7 +597,7 @@ type costShareFacts struct {
 	last    map[int64]lastDecision
 }
 
-// lastDecision is the latest decision recorded for a household and period.
+// lastDecision is the decision in force for a household on the date.
 type lastDecision struct {
 	ratio                int
 	rule, version, basis string
@@ -632,8 +749,10 @@ func loadCostShareFacts(ctx context.Context, q store.Querier, e store.Engine, te
 	if err != nil || !withLast {
 		return f, err
 	}
+	// The decision in force on the date: of those whose period covers it,
+	// the latest to start, and of those the latest recorded.
 	err = read(`SELECT household_id, ratio, rule, rule_version, basis FROM nhi_cost_share_decisions WHERE tenant_code = $1 AND household_id IN `+set()+`
-		AND period_from = `+arg(date)+` ORDER BY household_id, id`, func(row store.Scanner) error {
+		AND period_from <= `+arg(date)+` AND period_to >= `+arg(date)+` ORDER BY household_id, period_from, id`, func(row store.Scanner) error {
 		var hh int64
 		var l lastDecision
 		err := row.Scan(&hh, &l.ratio, &l.rule, &l.version, &l.basis)
@@ -709,13 +828,14 @@ func (s *Service) CostShareDecisions(ctx context.Context, tenant string, id int6
 		out, err = store.Rows(func(row store.Scanner) (Decision, error) {
 			var d Decision
 			var basis string
-			err := row.Scan(&d.ID, &d.Household, &d.PeriodFrom, &d.PeriodTo, &d.Ratio, &d.Rule, &d.RuleVersion, &basis, &d.DecidedAt, &d.DecidedBy)
+			err := row.Scan(&d.ID, &d.Household, &d.PeriodFrom, &d.PeriodTo, &d.Ratio, &d.Rule, &d.RuleVersion, &basis, &d.DecidedAt, &d.DecidedBy,
+				&d.Cause, &d.CauseDetail)
 			if err != nil {
 				return d, err
 			}
 			d.PeriodFrom, d.PeriodTo, d.DecidedAt = dateOnly(d.PeriodFrom), dateOnly(d.PeriodTo), d.DecidedAt.UTC()
 			return d, json.Unmarshal([]byte(basis), &d.Basis)
-		})(q.Query(ctx, `SELECT id, household_id, period_from, period_to, ratio, rule, rule_version, basis, decided_at, decided_by
+		})(q.Query(ctx, `SELECT id, household_id, period_from, period_to, ratio, rule, rule_version, basis, decided_at, decided_by, cause, cause_detail
 			FROM nhi_cost_share_decisions WHERE tenant_code = $1 AND household_id = $2 ORDER BY id DESC`, tenant, id))
 		return err
 	})

@@ -127,9 +127,14 @@ func TestCostShare(t *testing.T) {
 				t.Errorf("%s: the recorded decision differs (-decided +recorded):\n%s", tc.name, diff)
 			}
 		}
-		// Each 70–74 member decided for has the decision as an event.
-		if n := testutil.CountEvents(t, db, `action = 'nhi.cost_share' AND subject_type = 'nhi_insured' AND subject_id = '600003'`); n != 5 {
-			t.Errorf("600003 has %d cost-share events, want 5", n)
+		// Each 70–74 member decided for has each decision as an event
+		// (a clerk's, and the re-decisions that followed a new income).
+		ds, err := f.nhi.CostShareDecisions(clerk, shinjuku, hB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := testutil.CountEvents(t, db, `action = 'nhi.cost_share' AND subject_type = 'nhi_insured' AND subject_id = '600003'`); n != len(ds) || n < 5 {
+			t.Errorf("600003 has %d cost-share events, want one for each of the household's %d decisions (5 or more)", n, len(ds))
 		}
 	})
 }
@@ -184,12 +189,14 @@ func TestRedetermineCostShares(t *testing.T) {
 		}
 		income("610001", "1,450,000") // 収入 400万 ≥ 383万, 旧ただし書所得 250万 > 210万: 3割
 		income("610003", "0")         // B: 課税所得 200万, 収入 800万 together: 3割
-		// A's decision of the period changes; B's is its first.
-		if r := run(); r.Households != 2 || r.Decided != 2 || r.Changed != 1 || r.Unchanged != 0 || r.Ratio3 != 2 || r.Ratio2 != 0 || len(r.Refused) != 0 {
+		// A's decision of the period was decided again when its income
+		// changed, and stands; B's is its first.
+		if r := run(); r.Households != 2 || r.Decided != 1 || r.Changed != 0 || r.Unchanged != 1 || r.Ratio3 != 2 || r.Ratio2 != 0 || len(r.Refused) != 0 {
 			t.Errorf("after the incomes changed: %+v", r)
 		}
 		ds, err := f.nhi.CostShareDecisions(clerk, shinjuku, hA)
-		if err != nil || len(ds) != 2 || ds[0].Ratio != 3 || ds[1].Ratio != 2 || nhi.Date(ds[0].PeriodFrom) != "2026-08-01" {
+		if err != nil || len(ds) != 2 || ds[0].Ratio != 3 || ds[1].Ratio != 2 || nhi.Date(ds[0].PeriodFrom) != "2026-08-01" ||
+			ds[0].Cause != nhi.CauseIncome || ds[1].Cause != nhi.CauseYearly {
 			t.Errorf("household A's decisions: %+v %v", ds, err)
 		}
 		if _, err := f.nhi.RedetermineCostShares(clerk, shinjuku, 2014); fields(err) != "fiscal_year" {

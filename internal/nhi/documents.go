@@ -3,6 +3,7 @@ package nhi
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ const (
 	DocCard        = "card"        // 被保険者証: recorded as history only since 2 December 2024
 	DocCertificate = "certificate" // 資格確認書
 	DocNotice      = "notice"      // 資格情報のお知らせ
+	DocElderly     = "elderly"     // 高齢受給者証: the 70–74 cost share (R-NHI-3)
 )
 
 // Why a document was issued.
@@ -57,20 +59,26 @@ type DocumentEvent struct {
 
 // Document is one issued document with what befell it.
 type Document struct {
-	ID            int64           `json:"id"`
-	ResidentCode  string          `json:"resident_code"`
-	Kind          string          `json:"kind"`
-	KindName      string          `json:"kind_name"`
-	InsuredNumber string          `json:"insured_number"`
-	IssuedOn      time.Time       `json:"issued_on"`
-	ValidUntil    time.Time       `json:"valid_until,omitzero"`
-	Delivery      string          `json:"delivery"`
-	DeliveredOn   time.Time       `json:"delivered_on,omitzero"`
-	Reason        string          `json:"reason"`
-	Replaces      int64           `json:"replaces,omitempty"`
-	RecordedAt    time.Time       `json:"recorded_at"`
-	RecordedBy    string          `json:"recorded_by"`
-	Events        []DocumentEvent `json:"events"`
+	ID            int64     `json:"id"`
+	ResidentCode  string    `json:"resident_code"`
+	Kind          string    `json:"kind"`
+	KindName      string    `json:"kind_name"`
+	InsuredNumber string    `json:"insured_number"`
+	IssuedOn      time.Time `json:"issued_on"`
+	ValidUntil    time.Time `json:"valid_until,omitzero"`
+	Delivery      string    `json:"delivery"`
+	DeliveredOn   time.Time `json:"delivered_on,omitzero"`
+	Reason        string    `json:"reason"`
+	Replaces      int64     `json:"replaces,omitempty"`
+	RecordedAt    time.Time `json:"recorded_at"`
+	RecordedBy    string    `json:"recorded_by"`
+	// ValidFrom is a 高齢受給者証's first day (発効期日); CostShareRatio
+	// the 70–74 cost share (割) it prints, as does a 資格確認書 of a member
+	// aged 70–74, read from decision CostShareDecision when it was issued.
+	ValidFrom         time.Time       `json:"valid_from,omitzero"`
+	CostShareRatio    int             `json:"cost_share_ratio,omitempty"`
+	CostShareDecision int64           `json:"cost_share_decision,omitempty"`
+	Events            []DocumentEvent `json:"events"`
 	// Status on the day it is read: valid, expired, or the event that
 	// ended it (returned, invalidated, replaced).
 	Status string `json:"status"`
@@ -98,7 +106,16 @@ var (
 	msgStillValid     = errs.Message{JA: "有効な同じ種類の書類が既にあります。再交付なら理由を選び、置き換える書類を指定してください",
 		EN: "a valid document of this kind exists; for a reissue choose its reason and name the document it replaces"}
 	msgEnded = errs.Message{JA: "この書類は既に返還・無効・再交付済みです", EN: "this document was already returned, invalidated or replaced"}
+	msgNot70 = errs.Message{JA: "高齢受給者証は70〜74歳の被保険者（70歳の誕生日の翌月1日から75歳の誕生日の前日まで）に交付します。交付日は適用開始の2か月前から",
+		EN: "a 高齢受給者証 is for an insured person aged 70 to 74 (from the first of the month after the 70th birthday to the day before the 75th), issued at most two months ahead"}
+	msgElderlyUntil = errs.Message{JA: "高齢受給者証の有効期限は負担割合の適用期間の終わり（7月31日）、かつ75歳の誕生日の前日までです",
+		EN: "a 高齢受給者証 is valid at most to the end of its cost-share period (31 July) and to the day before the 75th birthday"}
 )
+
+func msgNoDecision(on time.Time) errs.Message {
+	return errs.Message{JA: Date(on) + " 時点でこの人を含む世帯の一部負担金の割合（70〜74歳）が判定されていません。世帯の画面で " + Date(on) + " から判定してから交付してください",
+		EN: "no 70–74 cost share that counts this person is decided for the household on " + Date(on) + ": decide it from that date on the household's page first"}
+}
 
 func msgMaxYears(n int64) errs.Message {
 	y := strconv.FormatInt(n, 10)
@@ -144,12 +161,13 @@ func (s *Service) IssueDocument(ctx context.Context, tenant string, in DocumentI
 		err := tx.QueryRow(ctx, `SELECT name_ja, issuable_from, issuable_until, has_validity, max_valid_years FROM nhi_document_kinds WHERE kind = $1`, kind).
 			Scan(&k.name, &k.from, &k.until, &k.hasValidity, &k.maxYears)
 		if err == sql.ErrNoRows {
-			fe.Add("kind", msgReason([]string{DocCertificate, DocNotice, DocCard}))
+			fe.Add("kind", msgReason([]string{DocCertificate, DocNotice, DocElderly, DocCard}))
 			return fe.Err()
 		} else if err != nil {
 			return store.Translate(err)
 		}
-		if _, err := lookupResident(ctx, tx, tenant, code); err != nil {
+		res, err := lookupResident(ctx, tx, tenant, code)
+		if err != nil {
 			return err
 		}
 		switch {
@@ -187,6 +205,36 @@ func (s *Service) IssueDocument(ctx context.Context, tenant string, in DocumentI
 		}
 		if !rec.Person.Insured {
 			fe.Add("issued_on", msgNotInsured)
+		}
+		// The 70–74 cost share it prints: a 高齢受給者証 from its first day
+		// (the first of the month after the 70th birthday, when issued
+		// before), a 資格確認書 of a member aged 70–74 on its issue date.
+		var ratio, decision any
+		var validFrom any
+		from70, at75 := Elderly70From(res.birth), Birthday75(res.birth)
+		start := issued
+		if kind == DocElderly && start.Before(from70) {
+			start = from70
+		}
+		elderly := !start.Before(from70) && start.Before(at75)
+		switch {
+		case kind == DocElderly && (!elderly || from70.After(issued.AddDate(0, 2, 0))):
+			fe.Add("issued_on", msgNot70)
+		case kind == DocElderly || kind == DocCertificate && elderly && fe.Err() == nil:
+			d, ok, err := s.decisionFor(ctx, tx, tenant, code, start)
+			if err != nil {
+				return err
+			} else if !ok {
+				fe.Add("kind", msgNoDecision(start))
+				break
+			}
+			ratio, decision = d.Ratio, d.ID
+			if kind == DocElderly {
+				validFrom = dateArg(e, start)
+				if !until.IsZero() && (until.After(d.PeriodTo) || !until.Before(at75)) {
+					fe.Add("valid_until", msgElderlyUntil)
+				}
+			}
 		}
 		// What the person holds of this kind on the issue date.
 		current, err := store.Rows(func(row store.Scanner) (int64, error) {
@@ -230,8 +278,10 @@ func (s *Service) IssueDocument(ctx context.Context, tenant string, in DocumentI
 		}
 		now, by := s.now().UTC(), actorOf(ctx)
 		if err := tx.QueryRow(ctx, `INSERT INTO nhi_documents (tenant_code, resident_code, kind, insured_number, issued_on, valid_until, delivery,
-			delivered_on, reason, replaces, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-			tenant, code, kind, rec.Person.InsuredNumber(), dateArg(e, issued), validUntil, delivery, deliveredOn, reason, replaces, now, by).Scan(&id); err != nil {
+			delivered_on, reason, replaces, recorded_at, recorded_by, valid_from, cost_share_ratio, cost_share_decision)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+			tenant, code, kind, rec.Person.InsuredNumber(), dateArg(e, issued), validUntil, delivery, deliveredOn, reason, replaces, now, by,
+			validFrom, ratio, decision).Scan(&id); err != nil {
 			return store.Translate(err)
 		}
 		if in.Replaces != 0 {
@@ -242,7 +292,7 @@ func (s *Service) IssueDocument(ctx context.Context, tenant string, in DocumentI
 		}
 		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: subjectOf(code), Outcome: audit.OK,
 			Detail: "document=" + strconv.FormatInt(id, 10) + " kind=" + kind + " reason=" + reason + " issued_on=" + Date(issued) +
-				" valid_until=" + Date(until) + " delivery=" + delivery})
+				" valid_until=" + Date(until) + " delivery=" + delivery + ratioDetail(ratio, decision)})
 	})
 	if err != nil {
 		return Document{}, s.failed(ctx, tenant, action, subjectOf(code), err)
@@ -335,11 +385,15 @@ func (s *Service) documents(ctx context.Context, tenant, code string, id int64) 
 		var err error
 		out, err = store.Rows(func(row store.Scanner) (Document, error) {
 			var d Document
-			var until, delivered sql.NullTime
-			var replaces sql.NullInt64
+			var until, delivered, from sql.NullTime
+			var replaces, ratio, decision sql.NullInt64
 			err := row.Scan(&d.ID, &d.ResidentCode, &d.Kind, &d.KindName, &d.InsuredNumber, &d.IssuedOn, &until, &d.Delivery, &delivered, &d.Reason,
-				&replaces, &d.RecordedAt, &d.RecordedBy)
+				&replaces, &d.RecordedAt, &d.RecordedBy, &from, &ratio, &decision)
 			d.IssuedOn, d.RecordedAt, d.Replaces = dateOnly(d.IssuedOn), d.RecordedAt.UTC(), replaces.Int64
+			d.CostShareRatio, d.CostShareDecision = int(ratio.Int64), decision.Int64
+			if from.Valid {
+				d.ValidFrom = dateOnly(from.Time)
+			}
 			if until.Valid {
 				d.ValidUntil = dateOnly(until.Time)
 			}
@@ -348,7 +402,7 @@ func (s *Service) documents(ctx context.Context, tenant, code string, id int64) 
 			}
 			return d, err
 		})(q.Query(ctx, `SELECT d.id, d.resident_code, d.kind, k.name_ja, d.insured_number, d.issued_on, d.valid_until, d.delivery, d.delivered_on,
-			d.reason, d.replaces, d.recorded_at, d.recorded_by FROM nhi_documents d JOIN nhi_document_kinds k ON k.kind = d.kind
+			d.reason, d.replaces, d.recorded_at, d.recorded_by, d.valid_from, d.cost_share_ratio, d.cost_share_decision FROM nhi_documents d JOIN nhi_document_kinds k ON k.kind = d.kind
 			WHERE d.tenant_code = $1 AND d.resident_code = $2 AND ($3 = 0 OR d.id = $3) ORDER BY d.id DESC`, tenant, code, id))
 		if err != nil {
 			return err
@@ -377,4 +431,43 @@ func (s *Service) documents(ctx context.Context, tenant, code string, id int64) 
 		return nil
 	})
 	return out, err
+}
+
+func ratioDetail(ratio, decision any) string {
+	if ratio == nil {
+		return ""
+	}
+	return " cost_share_ratio=" + strconv.Itoa(ratio.(int)) + " cost_share_decision=" + strconv.FormatInt(decision.(int64), 10)
+}
+
+// decisionFor is the 70–74 cost-share decision in force on on for the
+// household code belongs to then, when it counts code among its members:
+// of the decisions whose period covers the date, the latest to start,
+// and of those the latest recorded.
+func (s *Service) decisionFor(ctx context.Context, q store.Querier, tenant, code string, on time.Time) (Decision, bool, error) {
+	e := s.db.Engine()
+	hh, err := membershipOn(ctx, q, e, tenant, code, on)
+	if err != nil || hh == 0 {
+		return Decision{}, false, err
+	}
+	var d Decision
+	var basis string
+	err = q.QueryRow(ctx, `SELECT id, household_id, period_from, period_to, ratio, rule, rule_version, basis FROM nhi_cost_share_decisions
+		WHERE tenant_code = $1 AND household_id = $2 AND period_from <= $3 AND period_to >= $3 ORDER BY period_from DESC, id DESC LIMIT 1`,
+		tenant, hh, dateArg(e, on)).Scan(&d.ID, &d.Household, &d.PeriodFrom, &d.PeriodTo, &d.Ratio, &d.Rule, &d.RuleVersion, &basis)
+	if err == sql.ErrNoRows {
+		return Decision{}, false, nil
+	} else if err != nil {
+		return Decision{}, false, err
+	}
+	d.PeriodFrom, d.PeriodTo = dateOnly(d.PeriodFrom), dateOnly(d.PeriodTo)
+	if err := json.Unmarshal([]byte(basis), &d.Basis); err != nil {
+		return Decision{}, false, err
+	}
+	for _, m := range d.Basis.Members {
+		if m.ResidentCode == code {
+			return d, true, nil
+		}
+	}
+	return Decision{}, false, nil
 }

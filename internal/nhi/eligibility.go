@@ -322,6 +322,12 @@ func (s *Service) writeAcquisition(ctx context.Context, w writer, hh int64, a ac
 			}
 		}
 		detail += " lost_on=" + Date(lostOn) + " loss_reason=" + lossReason + " household_dissolved=" + strconv.FormatBool(dissolve)
+		if err := s.redecide(ctx, tx, tenant, lostOn, []int64{hh}, CauseHousehold, "loss of "+a.Code+" reason="+lossReason); err != nil {
+			return err
+		}
+	}
+	if err := s.redecide(ctx, tx, tenant, a.AcquiredOn, []int64{hh}, CauseHousehold, "acquisition of "+a.Code+" household="+strconv.FormatInt(hh, 10)); err != nil {
+		return err
 	}
 	return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "nhi.acquire", Subject: subjectOf(a.Code), Outcome: audit.OK, Detail: detail})
 }
@@ -507,6 +513,9 @@ func (s *Service) ApplyLoss(ctx context.Context, tx *store.Tx, tenant string, pa
 	}
 	if p.dissolve {
 		detail += " household_dissolved=true"
+	}
+	if err := s.redecide(ctx, tx, tenant, l.LostOn, []int64{p.household}, CauseHousehold, "loss of "+l.Code+" reason="+l.Reason); err != nil {
+		return err
 	}
 	return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "nhi.loss", Subject: subjectOf(l.Code), Outcome: audit.OK, Detail: detail})
 }

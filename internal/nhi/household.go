@@ -240,6 +240,7 @@ func (s *Service) ApplyHouseholdChange(ctx context.Context, tx *store.Tx, tenant
 	w := writer{tx: tx, tenant: tenant, now: s.now().UTC(), by: actorOf(ctx)}
 	on := c.EffectiveOn
 	detail := "change=" + c.Change + " household=" + strconv.FormatInt(c.Household, 10) + " effective_on=" + Date(on) + " late=" + strconv.FormatBool(p.late)
+	affected := []int64{c.Household, c.Into}
 	switch c.Change {
 	case ChangeHead:
 		if err := w.version(ctx, c.Household, on, c.NewHead, "head_change", 0, c.NotifiedOn, p.late); err != nil {
@@ -265,6 +266,7 @@ func (s *Service) ApplyHouseholdChange(ctx context.Context, tx *store.Tx, tenant
 			}
 		}
 		detail += " new_household=" + strconv.FormatInt(hh, 10) + " new_head=" + c.NewHead
+		affected = append(affected, hh)
 	case ChangeMerge:
 		for _, m := range p.moving {
 			if err := w.member(ctx, m, c.Into, on); err != nil {
@@ -275,6 +277,11 @@ func (s *Service) ApplyHouseholdChange(ctx context.Context, tx *store.Tx, tenant
 			return err
 		}
 		detail += " into=" + strconv.FormatInt(c.Into, 10)
+	}
+	// The 70–74 cost share of every household the change touches, from
+	// the day it takes effect.
+	if err := s.redecide(ctx, tx, tenant, on, affected, CauseHousehold, detail); err != nil {
+		return err
 	}
 	// The event is each insured person's whom the change concerns.
 	concerned := p.moving

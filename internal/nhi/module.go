@@ -12,7 +12,7 @@ import (
 )
 
 // Module is what NHI eligibility adds to the engines: its rights, its
-// three kinds of entry a checker confirms (R-ACC-1), and the job that
+// kinds of entry a checker confirms (R-ACC-1), and the job that
 // applies the loss at the 75th birthday.
 func (s *Service) Module() module.Module {
 	return module.Module{
@@ -23,6 +23,7 @@ func (s *Service) Module() module.Module {
 			{Kind: KindLoss, Apply: s.ApplyLoss},
 			{Kind: KindHousehold, Apply: s.ApplyHouseholdChange},
 			{Kind: KindEstablish, Apply: s.ApplyHousehold},
+			{Kind: KindIncome, Apply: s.ApplyIncome},
 		},
 		// Daily work, run every hour so that a birthday's loss holds within
 		// the first hour of the day and a server down overnight catches up.
@@ -116,6 +117,11 @@ func (s *Service) ApplyDueLosses(ctx context.Context) (int, error) {
 				return err
 			}
 			done = true
+			// The member left for 後期高齢者医療 counts as a former member of
+			// the household's cost share from the day.
+			if err := s.redecide(ctx, tx, d.tenant, d.on, []int64{hh}, CauseHousehold, "loss of "+d.code+" at 75"); err != nil {
+				return err
+			}
 			return audit.Record(ctx, tx, audit.Event{Tenant: d.tenant, Action: "nhi.loss", Subject: subjectOf(d.code), Outcome: audit.OK,
 				Detail: "source=birthday75 household=" + strconv.FormatInt(hh, 10) + " lost_on=" + Date(d.on) + " reason=" + LossLateElderly +
 					" household_dissolved=" + strconv.FormatBool(dissolve)})

@@ -25,6 +25,7 @@ const (
 	KindLoss      = "nhi.loss"      // 資格喪失
 	KindHousehold = "nhi.household" // 世帯主変更・世帯分離・世帯合併
 	KindEstablish = "nhi.establish" // 新しい世帯と被保険者全員の資格取得
+	KindIncome    = "nhi.income"    // 所得（70〜74歳の負担割合の判定用）
 )
 
 // Acquisition reasons (取得事由).
