@@ -35,6 +35,7 @@ const (
 	loginStep                   // only a session between password and second factor
 	anyStaff                    // any logged-in staff member, whatever they hold
 	permitted                   // holders of the listed patterns only
+	partnerOnly                 // a linkage partner's machine on the partner listener: no staff member, no session (linkagepartner_test.go)
 )
 
 var (
@@ -239,6 +240,11 @@ var policy = map[string]rule{
 	"GET /api/v1/jpki/count":                     {kind: permitted, allow: jpkiIssuers},
 	"POST /jpki/revocations":                     {kind: permitted, allow: jpkiIssuers},
 	"POST /api/v1/jpki/revocations":              {kind: permitted, allow: jpkiIssuers},
+	// Linkage partners (issue 20): machines with a partner certificate on
+	// the partner listener; on the staff listener everyone is refused.
+	"POST /linkage/v1/files/{layout}":          {kind: partnerOnly},
+	"GET /linkage/v1/files/{layout}":           {kind: partnerOnly},
+	"POST /linkage/v1/files/{layout}/{id}/ack": {kind: partnerOnly},
 }
 
 // formFor gives a route the input that passes its own checks where the

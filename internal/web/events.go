@@ -90,11 +90,16 @@ var eventMessages = messages{
 	"action.pubmed.evidence.dispose":    {"証拠書類の廃棄の記録", "Evidence paper disposed of"},
 
 	// Data linkage (internal/linkage).
-	"action.linkage.import":      {"連携ファイルの取込", "Import of a linkage file"},
-	"action.linkage.export":      {"連携ファイルの作成（送信用）", "Linkage file produced for a partner"},
-	"action.linkage.purge":       {"連携ファイルの一時保管の消去", "Purge of a held linkage file"},
-	"action.linkage.partner.add": {"連携先の登録", "Linkage partner configured"},
-	"action.linkage.history":     {"連携の履歴の閲覧", "Viewing of the linkage history"},
+	"action.linkage.import":              {"連携ファイルの取込", "Import of a linkage file"},
+	"action.linkage.export":              {"連携ファイルの作成（送信用）", "Linkage file produced for a partner"},
+	"action.linkage.purge":               {"連携ファイルの一時保管の消去", "Purge of a held linkage file"},
+	"action.linkage.partner.add":         {"連携先の登録", "Linkage partner configured"},
+	"action.linkage.history":             {"連携の履歴の閲覧", "Viewing of the linkage history"},
+	"action.linkage.partner.certificate": {"連携先の証明書の発行", "Certificate issued to a linkage partner"},
+	"action.linkage.partner.revoke":      {"連携先の証明書の取消", "Linkage partner's certificate revoked"},
+	"action.linkage.partner.request":     {"連携先からの要求", "Request of a linkage partner"},
+	"action.linkage.pull":                {"連携先へのファイルの引渡し", "File handed to a linkage partner"},
+	"action.linkage.delivered":           {"連携先のファイル受領の確認", "Linkage partner confirmed a file received"},
 
 	// Checks by a second person, exports, the audit log and alerts.
 	"action.review.submit":         {"入力内容の確認依頼", "Entry submitted for checking"},

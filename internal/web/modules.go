@@ -22,7 +22,7 @@ type webModule struct {
 // collectModules is every module, in menu order.
 func (s *Server) collectModules() []webModule {
 	return []webModule{s.systemModule(), s.accountModule(), s.residentModule(), s.nhiModule(), s.nhiAssessModule(), s.pubmedModule(), s.jpkiModule(), s.reviewModule(), s.exportModule(),
-		s.auditModule(), s.accessModule(), s.adminModule()}
+		s.auditModule(), s.accessModule(), s.adminModule(), s.linkagePartnerModule()}
 }
 
 // catalogue is every string the UI shows: the layout's and each module's,

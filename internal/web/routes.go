@@ -47,6 +47,7 @@ const (
 	passwordStage             // only the password passed (second-factor page)
 	anySession                // live session, even locked or with an expired password (lock, logout, password)
 	loggedIn                  // fully logged in, unlocked, current password
+	partnerCert               // a linkage partner's machine: its client certificate on the partner listener (linkagepartner.go)
 )
 
 // where says where a route's permission must be held.
@@ -141,7 +142,11 @@ func withRequestID(next http.Handler) http.Handler {
 // request by the route's pattern for its log line and metrics (observe).
 func (s *Server) wrap(rt route) http.Handler {
 	h := rt.h
-	if rt.gate != public {
+	switch rt.gate {
+	case public:
+	case partnerCert:
+		h = s.partnerGate(rt, h)
+	default:
 		h = s.sessionGate(rt, h)
 	}
 	h = s.answerLimits(rt, inputGate(rt, h))

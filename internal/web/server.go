@@ -40,6 +40,7 @@ type Server struct {
 	ready     atomic.Bool
 	rate      *rateLimits // what callers without a session may cost (ratelimit.go)
 	metrics   *metrics.Metrics
+	partners  PartnerDeps // the linkage partners' routes (linkagepartner.go)
 }
 
 // Deps are the services the server needs.
@@ -61,6 +62,8 @@ type Deps struct {
 	Limits Limits
 	// Metrics counts requests, logins and refusals; nil counts nothing.
 	Metrics *metrics.Metrics
+	// Partners serves the linkage partners' routes (PartnerHandler).
+	Partners PartnerDeps
 }
 
 // New returns a Server with every service it uses, given once: nothing is
@@ -69,7 +72,7 @@ type Deps struct {
 // serve answers with Starting instead.
 func New(d Deps) *Server {
 	s := &Server{db: d.DB, terminals: d.Terminals, enforce: d.EnforceTerminals, proxies: d.TrustedProxies, log: d.Log, version: d.Version, pages: parsePages(),
-		rate: newRateLimits(d.Limits), metrics: d.Metrics, users: d.Users, access: d.Access, biz: d.Business}
+		rate: newRateLimits(d.Limits), metrics: d.Metrics, users: d.Users, access: d.Access, biz: d.Business, partners: d.Partners}
 	s.modules = s.collectModules()
 	s.menu = menu(s.modules)
 	return s
