@@ -30,6 +30,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
   nhi      p50/p99 of the NHI clerk's searches and the yearly 70–74 cost-share
            decision over 300,000 insured persons with five years of history
            (bango bench nhi -h)
+  assess   the yearly NHI premium assessment of 300,000 insured persons in
+           200,000 households vs one SELECT of the rows it reads, and the
+           premium estimate's p50/p99 (bango bench assess -h)
   linkage  a 1,000,000-record Shift_JIS linkage file imported (parse, check,
            apply in one transaction) vs a raw load of the same records
            (bango bench linkage -h)
@@ -37,7 +40,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 The database is a scratch one: a temporary SQLite file, or with --db postgres://…
 a new schema in that database, dropped afterwards.`
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintf(stderr, "Usage: bango bench import|audit|audit-search|login|search|nhi|linkage [flags]\n\n%s\n", summary)
+		fmt.Fprintf(stderr, "Usage: bango bench import|audit|audit-search|login|search|nhi|assess|linkage [flags]\n\n%s\n", summary)
 		if len(args) == 0 {
 			return errUsage
 		}
@@ -52,6 +55,9 @@ a new schema in that database, dropped afterwards.`
 	}
 	if which == "nhi" {
 		return runBenchNHI(ctx, args[1:], stdout, stderr)
+	}
+	if which == "assess" {
+		return runBenchAssess(ctx, args[1:], stdout, stderr)
 	}
 	if which == "linkage" {
 		return runBenchLinkage(ctx, args[1:], stdout, stderr)

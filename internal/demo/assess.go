@@ -75,6 +75,27 @@ func demoRevenue(i int, age int) (salary, pension, other int64) {
 	}
 }
 
+// RateTable is demo municipality code's made-up rate table (the README's
+// JSON format) of the fiscal year of rules, version "<year>-demo".
+func RateTable(code string, rules premium.Rules) ([]byte, error) {
+	parts := map[string]premium.PartRates{}
+	for _, p := range rules.Parts {
+		r, ok := demoRates[code][p.Part]
+		if !ok {
+			return nil, fmt.Errorf("demo rates of %s have no part %s", code, p.Part)
+		}
+		parts[p.Part] = r
+	}
+	table := premium.RateTable{Municipality: code, FiscalYear: rules.FiscalYear, Version: strconv.Itoa(rules.FiscalYear) + "-demo",
+		Source: "デモ用の架空の料率（実在の市区町村の条例ではありません） / made-up demo rates, not any ordinance",
+		Parts:  parts, Instalments: premium.Instalments{Months: []int{6, 7, 8, 9, 10, 11, 12, 1, 2, 3}, Unit: 100}}
+	return json.Marshal(table)
+}
+
+// Revenue is the demo revenue of the income year of the i-th person, aged
+// age at its end (demoRevenue).
+func Revenue(i, age int) (salary, pension, other int64) { return demoRevenue(i, age) }
+
 // SeedAssessment enters municipality m's demo rate table of the fiscal
 // year of today (confirmed by the checker), the revenue of the income year
 // of its residents, and runs the year's assessment. A fiscal year bango
@@ -89,19 +110,8 @@ func SeedAssessment(ctx context.Context, st AssessStaff, m Municipality, people 
 	if err != nil {
 		return AssessSummary{}, nil
 	}
-	parts := map[string]premium.PartRates{}
-	for _, p := range rules.Parts {
-		r, ok := demoRates[m.Code][p.Part]
-		if !ok {
-			return sum, fmt.Errorf("demo rates of %s have no part %s", m.Code, p.Part)
-		}
-		parts[p.Part] = r
-	}
 	sum.RatesVersion = strconv.Itoa(fy) + "-demo"
-	table := premium.RateTable{Municipality: m.Code, FiscalYear: fy, Version: sum.RatesVersion,
-		Source: "デモ用の架空の料率（実在の市区町村の条例ではありません） / made-up demo rates, not any ordinance",
-		Parts:  parts, Instalments: premium.Instalments{Months: []int{6, 7, 8, 9, 10, 11, 12, 1, 2, 3}, Unit: 100}}
-	body, err := json.Marshal(table)
+	body, err := RateTable(m.Code, rules)
 	if err != nil {
 		return sum, err
 	}

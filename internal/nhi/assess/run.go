@@ -42,10 +42,11 @@ type Report struct {
 	Decrease     int64     `json:"decrease"`
 }
 
-// batch is how many households one transaction writes: a year's hundreds
-// of thousands do not each wait for a commit, and a run stopped midway
+// batch is how many households one transaction writes, in two statements
+// (the assessments, their audit events): a year's hundreds of thousands do
+// not each wait for a commit or a round trip, and a run stopped midway
 // keeps what it committed and goes on from there when run again.
-const batch = 200
+const batch = 500
 
 // basis is what one household is assessed on: the rate table, the rules
 // and the household as the premium engine takes it.
@@ -164,10 +165,43 @@ func (s *Service) Assess(ctx context.Context, tenant string, fy int, progress fu
 	r.RateTable, r.RatesVersion, r.RulesVersion, r.IncomeTable = rates.ID, rates.Version, rules.Version, rules.Income.Version
 	r.Households = len(years)
 	now, by := s.now().UTC(), actorOf(ctx)
-	for lo := 0; lo < len(years); lo += batch {
-		if progress != nil {
-			progress(lo, len(years))
+	// The batches are written by a goroutine of their own, in order, while
+	// the next ones are computed: the run takes about the longer of the two,
+	// not their sum. A batch written is committed; a run stopped midway
+	// goes on from there when run again.
+	type job struct {
+		rows []assessmentRow
+		upto int // households done once it is written
+	}
+	jobs := make(chan job, 2)
+	failed := make(chan struct{})
+	written := make(chan error, 1)
+	go func() {
+		var werr error
+		for j := range jobs {
+			if werr != nil {
+				continue
+			}
+			if len(j.rows) > 0 {
+				if werr = s.db.Transact(ctx, func(tx *store.Tx) error { return insertAssessments(ctx, tx, tenant, fy, now, by, j.rows) }); werr != nil {
+					close(failed)
+					continue
+				}
+			}
+			if progress != nil {
+				progress(j.upto, len(years))
+			}
 		}
+		written <- werr
+	}()
+	finish := func() error {
+		close(jobs)
+		return <-written
+	}
+	if progress != nil {
+		progress(0, len(years))
+	}
+	for lo := 0; lo < len(years); lo += batch {
 		part := years[lo:min(lo+batch, len(years))]
 		var writes []assessmentRow
 		for _, y := range part {
@@ -176,6 +210,9 @@ func (s *Service) Assess(ctx context.Context, tenant string, fy int, progress fu
 			case ref != nil:
 				r.Refused = append(r.Refused, *ref)
 			case err != nil:
+				if werr := finish(); werr != nil {
+					err = werr
+				}
 				return r, s.failed(ctx, tenant, action, subject, err)
 			case row == nil:
 				r.Unchanged++
@@ -184,19 +221,10 @@ func (s *Service) Assess(ctx context.Context, tenant string, fy int, progress fu
 				writes = append(writes, *row)
 			}
 		}
-		if len(writes) == 0 {
-			continue
-		}
-		err := s.db.Transact(ctx, func(tx *store.Tx) error {
-			for _, w := range writes {
-				if err := w.insert(ctx, tx, tenant, fy, now, by); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return r, s.failed(ctx, tenant, action, subject, err)
+		select {
+		case jobs <- job{rows: writes, upto: lo + len(part)}:
+		case <-failed:
+			return r, s.failed(ctx, tenant, action, subject, finish())
 		}
 		for _, w := range writes {
 			r.Total += w.total
@@ -212,8 +240,8 @@ func (s *Service) Assess(ctx context.Context, tenant string, fy int, progress fu
 			}
 		}
 	}
-	if progress != nil {
-		progress(len(years), len(years))
+	if err := finish(); err != nil {
+		return r, s.failed(ctx, tenant, action, subject, err)
 	}
 	detail := "fiscal_year=" + strconv.Itoa(fy) + " rate_table=" + strconv.FormatInt(rates.ID, 10) + " rules=" + rules.Version +
 		" households=" + strconv.Itoa(r.Households) + " assessed=" + strconv.Itoa(r.Assessed) + " reassessed=" + strconv.Itoa(r.Reassessed) +
@@ -277,22 +305,75 @@ type assessmentRow struct {
 	previous      sql.NullInt64
 }
 
-func (w assessmentRow) insert(ctx context.Context, tx *store.Tx, tenant string, fy int, now time.Time, by string) error {
-	diff := w.total - w.previous.Int64
-	var id int64
-	if err := tx.QueryRow(ctx, `INSERT INTO nhi_assessments (tenant_code, fiscal_year, household_id, seq, rate_table_id, rates_version, rules_version,
-		income_table_version, input_digest, input, result, total, previous_total, difference, assessed_at, assessed_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
-		tenant, fy, w.household, w.seq, w.rates.ID, w.rates.Version, w.rules, w.income, w.digest, string(w.input), string(w.result),
-		w.total, w.previous, diff, now, by).Scan(&id); err != nil {
+// assessmentColumnsIn are the columns an assessment is written with, 16
+// parameters a row.
+const assessmentColumnsIn = `tenant_code, fiscal_year, household_id, seq, rate_table_id, rates_version, rules_version,
+	income_table_version, input_digest, input, result, total, previous_total, difference, assessed_at, assessed_by`
+
+// insertAssessments writes rows in tx, a statement for all of them (a
+// batch of a yearly run is one round trip, not one per household), and
+// their audit events a statement more.
+func insertAssessments(ctx context.Context, tx *store.Tx, tenant string, fy int, now time.Time, by string, rows []assessmentRow) error {
+	// SQLite looks up each numbered parameter of a statement in a list of
+	// those before it, so that a statement of thousands costs their square:
+	// there, where a statement costs no round trip, they go a few at a time.
+	per := len(rows)
+	if tx.Engine() == store.SQLite {
+		per = 20
+	}
+	for len(rows) > 0 {
+		n := min(per, len(rows))
+		if err := insertAssessmentRows(ctx, tx, tenant, fy, now, by, rows[:n]); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+func insertAssessmentRows(ctx context.Context, tx *store.Tx, tenant string, fy int, now time.Time, by string, rows []assessmentRow) error {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO nhi_assessments (` + assessmentColumnsIn + `) VALUES `)
+	args := make([]any, 0, 16*len(rows))
+	for i, w := range rows {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteByte('(')
+		for j := range 16 {
+			if j > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("$" + strconv.Itoa(len(args)+j+1))
+		}
+		q.WriteByte(')')
+		args = append(args, tenant, fy, w.household, w.seq, w.rates.ID, w.rates.Version, w.rules, w.income, w.digest, string(w.input), string(w.result),
+			w.total, w.previous, w.total-w.previous.Int64, now, by)
+	}
+	q.WriteString(` RETURNING id, household_id`)
+	ids := make(map[int64]int64, len(rows)) // household → its new assessment
+	err := store.Each(func(row store.Scanner) error {
+		var id, hh int64
+		if err := row.Scan(&id, &hh); err != nil {
+			return err
+		}
+		ids[hh] = id
+		return nil
+	})(tx.Query(ctx, q.String(), args...))
+	if err != nil {
 		return store.Translate(err)
 	}
-	detail := "fiscal_year=" + strconv.Itoa(fy) + " assessment=" + strconv.FormatInt(id, 10) + " seq=" + strconv.Itoa(w.seq) +
-		" rates=" + w.rates.Version + " rules=" + w.rules + " income_table=" + w.income + " total=" + strconv.FormatInt(w.total, 10)
-	if w.previous.Valid {
-		detail += " previous=" + strconv.FormatInt(w.previous.Int64, 10) + " difference=" + strconv.FormatInt(diff, 10)
+	events := make([]audit.Event, len(rows))
+	for i, w := range rows {
+		diff := w.total - w.previous.Int64
+		detail := "fiscal_year=" + strconv.Itoa(fy) + " assessment=" + strconv.FormatInt(ids[w.household], 10) + " seq=" + strconv.Itoa(w.seq) +
+			" rates=" + w.rates.Version + " rules=" + w.rules + " income_table=" + w.income + " total=" + strconv.FormatInt(w.total, 10)
+		if w.previous.Valid {
+			detail += " previous=" + strconv.FormatInt(w.previous.Int64, 10) + " difference=" + strconv.FormatInt(diff, 10)
+		}
+		events[i] = audit.Event{Tenant: tenant, Action: "nhi.assess", Subject: householdSubject(w.household), Outcome: audit.OK, Detail: detail}
 	}
-	return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "nhi.assess", Subject: householdSubject(w.household), Outcome: audit.OK, Detail: detail})
+	return audit.RecordMany(ctx, tx, events...)
 }
 
 func householdSubject(hh int64) audit.Subject {
