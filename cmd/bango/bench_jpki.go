@@ -131,7 +131,7 @@ func runBenchJPKI(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		TLSClientConfig:   &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{ca.ClientCertificate()}, MinVersion: tls.VersionTLS13},
 		ForceAttemptHTTP2: true, MaxIdleConnsPerHost: 16, Proxy: nil}}
 	direct := func(i int) error {
-		body, err := json.Marshal(jpki.IssueRequest{RequestID: fmt.Sprint("floor-", i), Municipality: muni, Kind: jpki.Signature,
+		body, err := json.Marshal(jpki.IssueRequest{RequestID: fmt.Sprint("floor-", i), Municipality: muni, Resident: codes[i%len(codes)], Kind: jpki.Signature,
 			Applicant: &items[i%len(items)], ApplicationDate: today, CSR: ders[i%len(ders)]})
 		if err != nil {
 			return err

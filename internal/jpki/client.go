@@ -244,6 +244,40 @@ func (c *Client) Revoke(ctx context.Context, req RevokeRequest) (RevokeResponse,
 	return resp, nil
 }
 
+// Expiring asks the CA for the municipality's certificates that expire
+// before the day req.Before, and checks the answer: it is for this
+// request, and each certificate is of a known kind, names a resident and
+// expires before that day.
+func (c *Client) Expiring(ctx context.Context, req ExpiringRequest) (ExpiringResponse, error) {
+	var resp ExpiringResponse
+	if err := c.post(ctx, "/v1/expiring", req.RequestID, req, &resp); err != nil {
+		return ExpiringResponse{}, err
+	}
+	bad := func(format string, args ...any) (ExpiringResponse, error) {
+		return ExpiringResponse{}, &CAError{Why: FailBadAnswer, Err: fmt.Errorf(format, args...)}
+	}
+	if resp.RequestID != req.RequestID {
+		return bad("the answer is for request %q, not %q", resp.RequestID, req.RequestID)
+	}
+	before, err := time.ParseInLocation(time.DateOnly, req.Before, jst)
+	if err != nil {
+		return ExpiringResponse{}, err
+	}
+	for i, e := range resp.Certificates {
+		switch {
+		case !serialHex.MatchString(strings.ToLower(e.Serial)):
+			return bad("certificate %d: serial %q is not hexadecimal", i, e.Serial)
+		case !e.Kind.Valid():
+			return bad("certificate %d: unknown kind %q", i, e.Kind)
+		case e.Resident == "":
+			return bad("certificate %d names no resident", i)
+		case !e.NotAfter.Before(before):
+			return bad("certificate %d expires %s, not before %s", i, e.NotAfter.Format(time.RFC3339), req.Before)
+		}
+	}
+	return resp, nil
+}
+
 // maxAnswer bounds what is read from the CA: a certificate and its chain
 // are a few kilobytes.
 const maxAnswer = 1 << 20

@@ -89,7 +89,7 @@ func parsed(t testing.TB, der []byte) *x509.CertificateRequest {
 }
 
 func request(id string, kind jpki.Kind, der []byte) jpki.IssueRequest {
-	req := jpki.IssueRequest{RequestID: id, Municipality: "131041", Kind: kind, ApplicationDate: "2026-12-02", CSR: der}
+	req := jpki.IssueRequest{RequestID: id, Municipality: "131041", Resident: "100001", Kind: kind, ApplicationDate: "2026-12-02", CSR: der}
 	if kind == jpki.Signature {
 		it := applicant
 		req.Applicant = &it

@@ -54,6 +54,12 @@ type Items struct {
 type IssueRequest struct {
 	RequestID       string `json:"request_id"`   // bango's work record; echoed in the answer
 	Municipality    string `json:"municipality"` // 団体コード of the issuing window
+	// Resident is the applicant's resident code (宛名番号) in the
+	// municipality's register. The CA keeps it with its record of the
+	// certificate, never in the certificate, so that it can tell the
+	// municipality whose certificates expire (POST /v1/expiring) without
+	// bango keeping any certificate.
+	Resident        string `json:"resident"`
 	Kind            Kind   `json:"kind"`
 	Applicant       *Items `json:"applicant,omitempty"`
 	ApplicationDate string `json:"application_date"` // YYYY-MM-DD, in Japan
@@ -87,6 +93,32 @@ type RevokeResponse struct {
 	RequestID string    `json:"request_id"`
 	Serial    string    `json:"serial"`
 	RevokedAt time.Time `json:"revoked_at"`
+}
+
+// ExpiringRequest is what bango sends to POST /v1/expiring: the
+// municipality's certificates, not revoked and still valid, whose validity
+// ends before the start of the day Before in Japan — the residents to
+// invite to renew (更新).
+type ExpiringRequest struct {
+	RequestID    string `json:"request_id"`
+	Municipality string `json:"municipality"`
+	Before       string `json:"before"` // YYYY-MM-DD
+}
+
+// ExpiringResponse is the CA's answer to POST /v1/expiring, soonest to
+// expire first.
+type ExpiringResponse struct {
+	RequestID    string     `json:"request_id"`
+	Certificates []Expiring `json:"certificates"`
+}
+
+// Expiring is one certificate the CA lists as expiring: what it keeps of
+// it, no personal item.
+type Expiring struct {
+	Serial   string    `json:"serial"` // hexadecimal
+	Kind     Kind      `json:"kind"`
+	NotAfter time.Time `json:"not_after"`
+	Resident string    `json:"resident"` // as sent at issuance
 }
 
 // Refusal is the CA's answer when it refuses a request (HTTP 4xx), with a

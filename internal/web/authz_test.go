@@ -240,6 +240,8 @@ var policy = map[string]rule{
 	"GET /api/v1/jpki/count":                     {kind: permitted, allow: jpkiIssuers},
 	"POST /jpki/revocations":                     {kind: permitted, allow: jpkiIssuers},
 	"POST /api/v1/jpki/revocations":              {kind: permitted, allow: jpkiIssuers},
+	"GET /jpki/renewals":                         {kind: permitted, allow: jpkiIssuers},
+	"GET /api/v1/jpki/renewals":                  {kind: permitted, allow: jpkiIssuers},
 	// Linkage partners (issue 20): machines with a partner certificate on
 	// the partner listener; on the staff listener everyone is refused.
 	"POST /linkage/v1/files/{layout}":          {kind: partnerOnly},

@@ -70,6 +70,7 @@ var eventMessages = messages{
 	"action.jpki.cancel":           {"電子証明書の発行申請の取消し", "JPKI application cancelled"},
 	"action.jpki.expire":           {"電子証明書の発行申請の時間切れ・中断の消去", "JPKI application timed out or abandoned, erased"},
 	"action.jpki.revoke":           {"電子証明書の失効", "JPKI certificate revocation"},
+	"action.jpki.renewals":         {"有効期限の近い電子証明書の照会（更新）", "JPKI renewal list (certificates expiring soon) asked of the CA"},
 	"action.nhi.assess":            {"国保保険料の賦課（世帯）", "NHI premium assessed (household)"},
 	"action.nhi.assess.run":        {"国保保険料の年次賦課", "Yearly NHI premium assessment"},
 	"action.nhi.assessment.read":   {"国保保険料の賦課の閲覧", "Viewing of NHI premium assessments"},

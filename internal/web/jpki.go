@@ -30,6 +30,7 @@ type jpkiData struct {
 	Birth       time.Time
 	Result      *jpkiResult
 	Reasons     []string
+	Renewals    *jpki.Renewals
 }
 
 type jpkiMethod struct{ Value, Label string }
@@ -271,6 +272,39 @@ func (s *Server) apiJPKIRevoke(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// jpkiRenewalsPage is the renewal list (更新): the residents whose
+// certificates expire before a day, three months from today unless the
+// clerk asks for another, as the CA says now. Nothing of it is kept.
+func (s *Server) jpkiRenewalsPage(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.jpkiData(r, "renewals")
+	if err != nil {
+		return err
+	}
+	before := r.URL.Query().Get("expiring_before")
+	form := map[string]string{"expiring_before": before}
+	if !d.Configured {
+		return s.renderJPKI(w, r, http.StatusOK, d, refusal{}, form)
+	}
+	list, err := s.biz.JPKI.Renewals(r.Context(), sessionFrom(r.Context()).Tenant, before)
+	if err != nil {
+		return formProblem(r, err, func(status int, msg refusal) error { return s.renderJPKI(w, r, status, d, msg, form) })
+	}
+	d.Renewals = &list
+	form["expiring_before"] = list.Before
+	w.Header().Set("Cache-Control", "no-store")
+	return s.renderJPKI(w, r, http.StatusOK, d, refusal{}, form)
+}
+
+func (s *Server) apiJPKIRenewals(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.biz.JPKI.Renewals(r.Context(), sessionFrom(r.Context()).Tenant, r.URL.Query().Get("expiring_before"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, list)
+	return nil
+}
+
 func (s *Server) jpkiModule() webModule {
 	issue := access.JPKIIssue
 	return webModule{
@@ -282,6 +316,7 @@ func (s *Server) jpkiModule() webModule {
 			{pattern: "POST /jpki/applications/{id}/issue", gate: loggedIn, perm: issue, where: currentTenant, h: s.jpkiIssuePost},
 			{pattern: "POST /jpki/applications/{id}/cancel", gate: loggedIn, perm: issue, where: currentTenant, h: s.jpkiCancelPost},
 			{pattern: "POST /jpki/revocations", gate: loggedIn, perm: issue, where: currentTenant, h: s.jpkiRevokePost},
+			{pattern: "GET /jpki/renewals", gate: loggedIn, perm: issue, where: currentTenant, h: s.jpkiRenewalsPage},
 
 			{pattern: "POST /api/v1/jpki/applications", gate: loggedIn, perm: issue, where: currentTenant, json: true, h: s.apiJPKIOpen,
 				summary: "Open a JPKI application for a resident: records the identity check (R-ACC-4) and holds the register's items sealed until the issuance ends",
@@ -296,6 +331,9 @@ func (s *Server) jpkiModule() webModule {
 			{pattern: "POST /api/v1/jpki/revocations", gate: loggedIn, perm: issue, where: currentTenant, json: true, h: s.apiJPKIRevoke,
 				summary: "Revoke a certificate (失効: a lost card, or a change of the basic four items for the signature certificate) through the CA",
 				body:    jpkiRevokeBody{}, answer: jpki.Revocation{}},
+			{pattern: "GET /api/v1/jpki/renewals", gate: loggedIn, perm: issue, where: currentTenant, json: true, h: s.apiJPKIRenewals,
+				summary: "The renewal list (更新): the municipality's valid certificates that expire before a day, as the CA says now, with the residents named from the register; nothing of it is kept",
+				query:   []apiParam{{"expiring_before", "string", "the day, YYYY-MM-DD in Japan; three months from today when absent"}}, answer: jpki.Renewals{}},
 			{pattern: "GET /api/v1/jpki/count", gate: loggedIn, perm: issue, where: currentTenant, json: true, h: s.apiJPKICount,
 				summary: "The certificates issued in the municipality on a day",
 				query:   []apiParam{{"day", "string", "the day, YYYY-MM-DD in Japan; today when absent"}}, answer: jpki.Count{}},
@@ -313,51 +351,63 @@ func (s *Server) jpkiModule() webModule {
 
 // jpkiMessages are the strings of the window's screens.
 var jpkiMessages = messages{
-	"nav.jpki":                  {"電子証明書の発行", "JPKI certificates"},
-	"jpki.title":                {"公的個人認証 電子証明書の発行", "JPKI certificate issuance"},
-	"home.jpki.today":           {"本日の電子証明書の発行 %d 件", "%d JPKI certificates issued today"},
-	"jpki.today":                {"本日（%s）の発行件数：%d 件", "Issued today (%s): %d"},
-	"jpki.steps":                {"本人確認 → 証明書の選択 → 結果", "Identity check → choice of certificates → result"},
-	"jpki.not_configured":       {"認証局（J-LIS）への接続が設定されていないため、発行できません。情報システム部門に連絡してください。", "No certification authority (J-LIS) is configured, so nothing can be issued. Call the IS department."},
-	"jpki.start":                {"1. 本人確認", "1. Identity check"},
-	"jpki.start.help":           {"申請者の宛名番号と、窓口で行った本人確認の方法を入力してください。確認の記録が残ります。", "Enter the applicant's resident code and how their identity was checked at the window. The check is recorded."},
-	"jpki.open":                 {"申請を受け付ける", "Open the application"},
-	"jpki.choose":               {"2. 発行する電子証明書", "2. Certificates to issue"},
-	"jpki.applicant":            {"申請者（住民記録から。認証局に送る内容）", "Applicant (from the register; what is sent to the CA)"},
-	"jpki.alias":                {"通称", "Alias"},
-	"jpki.sex":                  {"性別", "Sex"},
-	"jpki.sex.1":                {"男", "Male"},
-	"jpki.sex.2":                {"女", "Female"},
-	"jpki.expires":              {"この申請は %s まで有効です。入力内容は処理の終了とともに消去されます。", "This application stays open until %s. What it holds is erased when processing ends."},
-	"jpki.choose.help":          {"発行する証明書の欄に、カードで作成した証明書発行要求（PKCS#10、PEM）を読み取ってください。どちらか一方だけでも発行できます。", "Read the certificate request the card made (PKCS#10, PEM) into the field of each certificate to issue. One alone may be issued."},
-	"jpki.kind.signature":       {"署名用電子証明書（基本4情報・通称を記載）", "Signature certificate (carries the basic four items and alias)"},
-	"jpki.kind.authentication":  {"利用者証明用電子証明書（個人の情報は記載しない）", "User-authentication certificate (carries no personal item)"},
-	"jpki.issue":                {"発行する", "Issue"},
-	"jpki.cancel":               {"申請を取り消す", "Cancel the application"},
-	"jpki.cancelled":            {"申請を取り消しました。入力内容は消去しました。", "The application was cancelled and what it held erased."},
-	"jpki.result":               {"3. 結果", "3. Result"},
-	"jpki.result.help":          {"発行した証明書をカードに書き込んでください。証明書はこの画面にだけ表示され、bango には保存されません。", "Write the certificates to the card. They are shown on this page only and are not kept in bango."},
-	"jpki.serial":               {"シリアル番号", "Serial number"},
-	"jpki.validity":             {"有効期間", "Validity"},
-	"jpki.certificate":          {"証明書（PEM）", "Certificate (PEM)"},
-	"jpki.failed":               {"発行できなかった証明書", "Certificates not issued"},
-	"jpki.fail.refused":         {"認証局が受け付けませんでした", "The certification authority refused"},
-	"jpki.fail.timeout":         {"認証局から時間内に応答がありませんでした", "The certification authority did not answer in time"},
-	"jpki.fail.unreachable":     {"認証局に接続できませんでした", "The certification authority could not be reached"},
-	"jpki.fail.bad_answer":      {"認証局の応答が要求と一致しませんでした", "The certification authority's answer did not match the request"},
-	"jpki.again":                {"次の申請へ", "Next application"},
-	"field.method":              {"本人確認の方法", "Identity check"},
-	"field.csr_signature":       {"署名用の証明書発行要求", "Request for the signature certificate"},
-	"field.csr_authentication":  {"利用者証明用の証明書発行要求", "Request for the user-authentication certificate"},
-	"field.day":                 {"日付", "Day"},
-	"field.revoke_resident":     {"失効する証明書の利用者の宛名番号", "Resident code of the certificate's holder"},
-	"field.serial":              {"証明書のシリアル番号", "Certificate serial number"},
-	"field.revoke_reason":       {"失効の理由", "Reason for revocation"},
-	"jpki.revoke":               {"電子証明書の失効", "Revoke a certificate"},
-	"jpki.revoke.help":          {"カードの紛失、または氏名・住所などの基本4情報の変更（署名用電子証明書）のときに失効させます。", "Revoke when the card is lost, or when the basic four items change (signature certificate)."},
-	"jpki.revoke.submit":        {"失効させる", "Revoke"},
-	"jpki.revoked":              {"電子証明書を失効させました。", "The certificate was revoked."},
-	"jpki.reason.lost":          {"紛失", "Card lost"},
-	"jpki.reason.items_changed": {"基本4情報の変更", "Change of the basic four items"},
-	"jpki.reason.other":         {"その他", "Other"},
+	"nav.jpki":                       {"電子証明書の発行", "JPKI certificates"},
+	"jpki.title":                     {"公的個人認証 電子証明書の発行", "JPKI certificate issuance"},
+	"home.jpki.today":                {"本日の電子証明書の発行 %d 件", "%d JPKI certificates issued today"},
+	"jpki.today":                     {"本日（%s）の発行件数：%d 件", "Issued today (%s): %d"},
+	"jpki.steps":                     {"本人確認 → 証明書の選択 → 結果", "Identity check → choice of certificates → result"},
+	"jpki.not_configured":            {"認証局（J-LIS）への接続が設定されていないため、発行できません。情報システム部門に連絡してください。", "No certification authority (J-LIS) is configured, so nothing can be issued. Call the IS department."},
+	"jpki.start":                     {"1. 本人確認", "1. Identity check"},
+	"jpki.start.help":                {"申請者の宛名番号と、窓口で行った本人確認の方法を入力してください。確認の記録が残ります。", "Enter the applicant's resident code and how their identity was checked at the window. The check is recorded."},
+	"jpki.open":                      {"申請を受け付ける", "Open the application"},
+	"jpki.choose":                    {"2. 発行する電子証明書", "2. Certificates to issue"},
+	"jpki.applicant":                 {"申請者（住民記録から。認証局に送る内容）", "Applicant (from the register; what is sent to the CA)"},
+	"jpki.alias":                     {"通称", "Alias"},
+	"jpki.sex":                       {"性別", "Sex"},
+	"jpki.sex.1":                     {"男", "Male"},
+	"jpki.sex.2":                     {"女", "Female"},
+	"jpki.expires":                   {"この申請は %s まで有効です。入力内容は処理の終了とともに消去されます。", "This application stays open until %s. What it holds is erased when processing ends."},
+	"jpki.choose.help":               {"発行する証明書の欄に、カードで作成した証明書発行要求（PKCS#10、PEM）を読み取ってください。どちらか一方だけでも発行できます。", "Read the certificate request the card made (PKCS#10, PEM) into the field of each certificate to issue. One alone may be issued."},
+	"jpki.kind.signature":            {"署名用電子証明書（基本4情報・通称を記載）", "Signature certificate (carries the basic four items and alias)"},
+	"jpki.kind.authentication":       {"利用者証明用電子証明書（個人の情報は記載しない）", "User-authentication certificate (carries no personal item)"},
+	"jpki.issue":                     {"発行する", "Issue"},
+	"jpki.cancel":                    {"申請を取り消す", "Cancel the application"},
+	"jpki.cancelled":                 {"申請を取り消しました。入力内容は消去しました。", "The application was cancelled and what it held erased."},
+	"jpki.result":                    {"3. 結果", "3. Result"},
+	"jpki.result.help":               {"発行した証明書をカードに書き込んでください。証明書はこの画面にだけ表示され、bango には保存されません。", "Write the certificates to the card. They are shown on this page only and are not kept in bango."},
+	"jpki.serial":                    {"シリアル番号", "Serial number"},
+	"jpki.validity":                  {"有効期間", "Validity"},
+	"jpki.certificate":               {"証明書（PEM）", "Certificate (PEM)"},
+	"jpki.failed":                    {"発行できなかった証明書", "Certificates not issued"},
+	"jpki.fail.refused":              {"認証局が受け付けませんでした", "The certification authority refused"},
+	"jpki.fail.timeout":              {"認証局から時間内に応答がありませんでした", "The certification authority did not answer in time"},
+	"jpki.fail.unreachable":          {"認証局に接続できませんでした", "The certification authority could not be reached"},
+	"jpki.fail.bad_answer":           {"認証局の応答が要求と一致しませんでした", "The certification authority's answer did not match the request"},
+	"jpki.again":                     {"次の申請へ", "Next application"},
+	"field.method":                   {"本人確認の方法", "Identity check"},
+	"field.csr_signature":            {"署名用の証明書発行要求", "Request for the signature certificate"},
+	"field.csr_authentication":       {"利用者証明用の証明書発行要求", "Request for the user-authentication certificate"},
+	"field.day":                      {"日付", "Day"},
+	"field.revoke_resident":          {"失効する証明書の利用者の宛名番号", "Resident code of the certificate's holder"},
+	"field.serial":                   {"証明書のシリアル番号", "Certificate serial number"},
+	"field.revoke_reason":            {"失効の理由", "Reason for revocation"},
+	"jpki.revoke":                    {"電子証明書の失効", "Revoke a certificate"},
+	"jpki.revoke.help":               {"カードの紛失、または氏名・住所などの基本4情報の変更（署名用電子証明書）のときに失効させます。", "Revoke when the card is lost, or when the basic four items change (signature certificate)."},
+	"jpki.revoke.submit":             {"失効させる", "Revoke"},
+	"jpki.revoked":                   {"電子証明書を失効させました。", "The certificate was revoked."},
+	"jpki.reason.lost":               {"紛失", "Card lost"},
+	"jpki.reason.items_changed":      {"基本4情報の変更", "Change of the basic four items"},
+	"jpki.reason.other":              {"その他", "Other"},
+	"jpki.renewals":                  {"更新のご案内（有効期限の近い電子証明書）", "Renewals (certificates expiring soon)"},
+	"jpki.renewals.link":             {"有効期限の近い電子証明書の一覧（更新）", "Certificates expiring soon (renewals)"},
+	"jpki.renewals.help":             {"認証局（J-LIS）に照会した、この日より前に有効期限が切れる電子証明書です（失効済みを除く）。bango は証明書を保存していません。", "Certificates expiring before this day, as the certification authority (J-LIS) says now (revoked ones left out). bango keeps no certificate."},
+	"jpki.renewals.show":             {"表示する", "Show"},
+	"jpki.renewals.count":            {"%s より前に有効期限が切れる電子証明書：%d 件", "Certificates expiring before %s: %d"},
+	"jpki.renewals.none":             {"該当する電子証明書はありません。", "No certificate expires before that day."},
+	"jpki.renewals.kind":             {"種類", "Kind"},
+	"jpki.renewals.not_after":        {"有効期限", "Expires"},
+	"jpki.renewals.gone":             {"（住民記録にありません）", "(not in the register)"},
+	"jpki.kind.short.signature":      {"署名用", "Signature"},
+	"jpki.kind.short.authentication": {"利用者証明用", "User authentication"},
+	"field.expiring_before":          {"期限の日付（この日より前に有効期限が切れるもの）", "Expiring before"},
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"bango/internal/jpki"
 	"bango/internal/jpki/standin"
@@ -206,6 +207,56 @@ func TestJPKIAPI(t *testing.T) {
 		}
 		if status, c := f.apiCall(t, window, csrf, "GET", "/api/v1/jpki/count?day=yesterday", ""); status != http.StatusBadRequest {
 			t.Errorf("count of a day that is not a date: %d %v", status, c)
+		}
+	})
+}
+
+// R-JPKI-1, R-JPKI-2, R-LNK-3: the renewal list (更新) on the page and the
+// API is what the CA says over mutual TLS of the municipality's
+// certificates expiring within three months, with the residents named from
+// the register; only the resident-records pattern may ask, a wrong day is
+// refused naming its field, and the answer is not cached.
+func TestJPKIRenewals(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		testkit.Resident(t, f.residents, "131041", resident.Input{Code: "700003", NameKanji: "更新　花子", NameKana: "コウシン　ハナコ",
+			Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1970-03-03", Sex: "2"})
+		window, csrf := f.staffClient(t, "window", "131041", "戸籍住民課", [2]string{"resident-records-clerk", "131041"})
+		nhiClerk, nhiCSRF := f.staffClient(t, "nhi.clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
+		f.ca.SetLifetime(40 * 24 * time.Hour)
+		status, a := f.apiCall(t, window, csrf, "POST", "/api/v1/jpki/applications", `{"resident":"700003","method":"mynumber_card"}`)
+		if status != http.StatusCreated {
+			t.Fatalf("open: %d %v", status, a)
+		}
+		body, _ := json.Marshal(jpki.Request{Authentication: cardRequest(t, 1)})
+		status, out := f.apiCall(t, window, csrf, "POST", "/api/v1/jpki/applications/"+a["id"].(string)+"/issue", string(body))
+		f.ca.SetLifetime(0)
+		issued, _ := out["issued"].([]any)
+		if status != http.StatusOK || len(issued) != 1 {
+			t.Fatalf("issue: %d %v", status, out)
+		}
+		serial := issued[0].(map[string]any)["serial"].(string)
+
+		res, page := f.get(t, window, "/jpki/renewals")
+		if res.StatusCode != http.StatusOK || !strings.Contains(page, `id="jpki-renewals"`) || !strings.Contains(page, "更新　花子") ||
+			!strings.Contains(page, serial) || !strings.Contains(page, "利用者証明用") || res.Header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("the renewal list: %d\n%s", res.StatusCode, page)
+		}
+		if res, page := f.get(t, window, "/jpki/renewals?expiring_before=2027-13-40"); res.StatusCode != http.StatusBadRequest || !strings.Contains(page, "期限の日付") {
+			t.Errorf("a wrong day: %d\n%s", res.StatusCode, page)
+		}
+		status, list := f.apiCall(t, window, csrf, "GET", "/api/v1/jpki/renewals", "")
+		certs, _ := list["certificates"].([]any)
+		if status != http.StatusOK || len(certs) != 1 || certs[0].(map[string]any)["resident"] != "700003" || certs[0].(map[string]any)["serial"] != serial {
+			t.Errorf("the API's renewal list: %d %v", status, list)
+		}
+		if status, _ := f.apiCall(t, window, csrf, "GET", "/api/v1/jpki/renewals?expiring_before=tomorrow", ""); status != http.StatusBadRequest {
+			t.Errorf("the API with a wrong day: %d", status)
+		}
+		if status, _ := f.apiCall(t, nhiClerk, nhiCSRF, "GET", "/api/v1/jpki/renewals", ""); status != http.StatusForbidden {
+			t.Errorf("an NHI clerk read the renewal list: %d", status)
+		}
+		if got := testutil.Outcomes(t, f.db, "jpki.renewals"); len(got) < 2 || !strings.HasSuffix(got[0], " certificates=1") {
+			t.Errorf("renewal events: %v", got)
 		}
 	})
 }

@@ -32,6 +32,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -85,6 +86,14 @@ func (ca *CA) SetDelay(d time.Duration) {
 	ca.delay = d
 }
 
+// SetLifetime changes the lifetime of the certificates issued from now on,
+// for tests of the renewal list.
+func (ca *CA) SetLifetime(d time.Duration) {
+	ca.mu.Lock()
+	defer ca.mu.Unlock()
+	ca.lifetime = d
+}
+
 // SetTamper has fn change every answer after signing, for tests of a CA
 // whose answer does not match the request; nil stops it.
 func (ca *CA) SetTamper(fn func(jpki.IssueRequest, *jpki.IssueResponse)) {
@@ -97,6 +106,7 @@ func (ca *CA) SetTamper(fn func(jpki.IssueRequest, *jpki.IssueResponse)) {
 type Record struct {
 	Serial       string
 	Municipality string
+	Resident     string // the resident code bango sent, never in the certificate
 	Kind         jpki.Kind
 	NotBefore    time.Time
 	NotAfter     time.Time
@@ -283,6 +293,18 @@ func (ca *CA) Handler() http.Handler {
 		}
 		answer(w, http.StatusOK, resp)
 	})
+	mux.HandleFunc("POST /v1/expiring", func(w http.ResponseWriter, r *http.Request) {
+		var req jpki.ExpiringRequest
+		if !ca.read(w, r, &req) {
+			return
+		}
+		resp, refusal := ca.Expiring(req)
+		if refusal != nil {
+			answer(w, http.StatusUnprocessableEntity, refusal)
+			return
+		}
+		answer(w, http.StatusOK, resp)
+	})
 	mux.HandleFunc("POST /v1/revocations", func(w http.ResponseWriter, r *http.Request) {
 		var req jpki.RevokeRequest
 		if !ca.read(w, r, &req) {
@@ -330,6 +352,7 @@ func answer(w http.ResponseWriter, status int, v any) {
 
 var (
 	municipality = regexp.MustCompile(`^[0-9]{6}$`)
+	residentCode = regexp.MustCompile(`^[0-9A-Za-z]{1,20}$`)
 	sexes        = map[string]bool{"1": true, "2": true}
 )
 
@@ -341,6 +364,9 @@ func (ca *CA) Sign(req jpki.IssueRequest) (jpki.IssueResponse, *jpki.Refusal) {
 	}
 	if req.RequestID == "" || !municipality.MatchString(req.Municipality) {
 		return refuse(jpki.RefusedMalformed, "要求番号または団体コードがありません", "request_id or municipality missing")
+	}
+	if !residentCode.MatchString(req.Resident) {
+		return refuse(jpki.RefusedMalformed, "申請者の宛名番号がありません", "resident missing or malformed")
 	}
 	if _, err := time.Parse(time.DateOnly, req.ApplicationDate); err != nil {
 		return refuse(jpki.RefusedMalformed, "申請日が日付ではありません", "application_date is not a date")
@@ -366,11 +392,14 @@ func (ca *CA) Sign(req jpki.IssueRequest) (jpki.IssueResponse, *jpki.Refusal) {
 	}
 	serial.SetBit(serial, 126, 1) // a fixed length, so that the serial is always 32 hex digits
 	now := ca.now().Truncate(time.Second)
+	ca.mu.Lock()
+	lifetime := ca.lifetime
+	ca.mu.Unlock()
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
 		Subject:               pkix.Name{CommonName: serial.Text(16)},
 		NotBefore:             now,
-		NotAfter:              now.Add(ca.lifetime),
+		NotAfter:              now.Add(lifetime),
 		BasicConstraintsValid: true,
 	}
 	if req.Kind == jpki.Signature {
@@ -393,7 +422,7 @@ func (ca *CA) Sign(req jpki.IssueRequest) (jpki.IssueResponse, *jpki.Refusal) {
 		return refuse(jpki.RefusedCSR, "証明書を作成できません", err.Error())
 	}
 	ca.mu.Lock()
-	ca.issued[serial.Text(16)] = &Record{Serial: serial.Text(16), Municipality: req.Municipality, Kind: req.Kind,
+	ca.issued[serial.Text(16)] = &Record{Serial: serial.Text(16), Municipality: req.Municipality, Resident: req.Resident, Kind: req.Kind,
 		NotBefore: tmpl.NotBefore, NotAfter: tmpl.NotAfter}
 	ca.mu.Unlock()
 	return jpki.IssueResponse{RequestID: req.RequestID, Certificate: der, Chain: [][]byte{ca.issuing.Raw}}, nil
@@ -406,6 +435,41 @@ func validItems(it *jpki.Items) bool {
 	_, err := time.Parse(time.DateOnly, it.BirthDate)
 	return err == nil
 }
+
+// Expiring lists the municipality's certificates that are valid now, not
+// revoked, and expire before the start of the day req.Before in Japan,
+// soonest first.
+func (ca *CA) Expiring(req jpki.ExpiringRequest) (jpki.ExpiringResponse, *jpki.Refusal) {
+	refuse := func(ja, en string) (jpki.ExpiringResponse, *jpki.Refusal) {
+		return jpki.ExpiringResponse{}, &jpki.Refusal{RequestID: req.RequestID, Code: jpki.RefusedMalformed, JA: ja, EN: en}
+	}
+	if req.RequestID == "" || !municipality.MatchString(req.Municipality) {
+		return refuse("要求番号または団体コードがありません", "request_id or municipality missing")
+	}
+	before, err := time.ParseInLocation(time.DateOnly, req.Before, jst)
+	if err != nil {
+		return refuse("期限の日付が日付ではありません", "before is not a date")
+	}
+	now := ca.now()
+	resp := jpki.ExpiringResponse{RequestID: req.RequestID, Certificates: []jpki.Expiring{}}
+	ca.mu.Lock()
+	for _, r := range ca.issued {
+		if r.Municipality == req.Municipality && r.RevokedAt.IsZero() && r.NotAfter.After(now) && r.NotAfter.Before(before) {
+			resp.Certificates = append(resp.Certificates, jpki.Expiring{Serial: r.Serial, Kind: r.Kind, NotAfter: r.NotAfter.UTC(), Resident: r.Resident})
+		}
+	}
+	ca.mu.Unlock()
+	slices.SortFunc(resp.Certificates, func(a, b jpki.Expiring) int {
+		if c := a.NotAfter.Compare(b.NotAfter); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Serial, b.Serial)
+	})
+	return resp, nil
+}
+
+// jst is the time zone of the municipalities' days.
+var jst = time.FixedZone("JST", 9*60*60)
 
 // Revoke revokes a certificate the CA issued for the same municipality.
 func (ca *CA) Revoke(req jpki.RevokeRequest) (jpki.RevokeResponse, *jpki.Refusal) {
