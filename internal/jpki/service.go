@@ -264,7 +264,7 @@ func (s *Service) Issue(ctx context.Context, tenant, id string, req Request) (re
 		if !ok {
 			continue
 		}
-		ir := IssueRequest{RequestID: id + "-" + string(kind), Municipality: tenant, Kind: kind, ApplicationDate: w.Date, CSR: csr.Raw}
+		ir := IssueRequest{RequestID: id + "-" + string(kind), Municipality: tenant, Resident: row.resident, Kind: kind, ApplicationDate: w.Date, CSR: csr.Raw}
 		if kind == Signature {
 			it := w.Applicant
 			ir.Applicant = &it
