@@ -9,7 +9,9 @@ import (
 	"bango/internal/access"
 	"bango/internal/errs"
 	"bango/internal/identity"
+	"bango/internal/mnhold"
 	"bango/internal/pubmed"
+	"bango/internal/resident"
 	"bango/internal/review"
 )
 
@@ -72,11 +74,12 @@ type pubmedApplyData struct {
 	Diseases                      []pubmed.Disease
 	DiseaseVersion                string
 	Today                         string
+	Methods                       []jpkiMethod // the identity verifications at intake (R-ACC-4)
 }
 
 // applicationFields are the application form's fields.
 var applicationFields = []string{"kind", "resident_code", "programme", "disease_code", "category", "flag_high_long", "flag_severe", "flag_ventilator",
-	"institutions", "health_centre", "received_on", "effective_on", "certificate"}
+	"institutions", "health_centre", "received_on", "effective_on", "certificate", "mynumber", "identity_method"}
 
 func (s *Server) pubmedApplyPage(w http.ResponseWriter, r *http.Request) error {
 	return s.renderPubmedApply(w, r, http.StatusOK, refusal{}, nil)
@@ -87,6 +90,9 @@ func (s *Server) renderPubmedApply(w http.ResponseWriter, r *http.Request, statu
 	rules := s.biz.Pubmed.Rules()
 	d := pubmedApplyData{Kinds: pubmed.AppKinds, Programmes: pubmed.Programmes, Categories: pubmed.Categories, Diseases: rules.Diseases(""),
 		DiseaseVersion: rules.DiseaseVersion, Today: time.Now().In(jst).Format(time.DateOnly)}
+	for _, m := range []string{resident.VerifiedByMyNumberCard, resident.VerifiedByNotificationPhotoID, resident.VerifiedBySignatureCert} {
+		d.Methods = append(d.Methods, jpkiMethod{m, resident.MethodLabels[m].In(lang(r))})
+	}
 	if form == nil {
 		form = map[string]string{"kind": r.URL.Query().Get("kind"), "certificate": r.URL.Query().Get("certificate"), "resident_code": r.URL.Query().Get("resident_code"),
 			"programme": r.URL.Query().Get("programme")}
@@ -98,7 +104,8 @@ func (s *Server) renderPubmedApply(w http.ResponseWriter, r *http.Request, statu
 // applicationInput reads the application form.
 func applicationInput(f map[string]string) (pubmed.ApplicationInput, error) {
 	in := pubmed.ApplicationInput{Kind: f["kind"], ResidentCode: f["resident_code"], Programme: f["programme"], DiseaseCode: f["disease_code"],
-		Category: f["category"], HealthCentre: f["health_centre"], ReceivedOn: f["received_on"], EffectiveOn: f["effective_on"]}
+		Category: f["category"], HealthCentre: f["health_centre"], ReceivedOn: f["received_on"], EffectiveOn: f["effective_on"],
+		MyNumber: f["mynumber"], IdentityMethod: f["identity_method"]}
 	for _, fl := range []string{pubmed.FlagHighLong, pubmed.FlagSevere, pubmed.FlagVentilator} {
 		if f["flag_"+fl] != "" {
 			in.Flags = append(in.Flags, fl)
@@ -127,6 +134,7 @@ func (s *Server) pubmedApplyPost(w http.ResponseWriter, r *http.Request) error {
 		_, err = s.submitPubmed(r, in)
 	}
 	if err != nil {
+		delete(f, "mynumber") // a typed number is never sent back (R-AC-4)
 		return nhiFormProblem(r, err, func(status int, msg refusal) error { return s.renderPubmedApply(w, r, status, msg, f) })
 	}
 	http.Redirect(w, r, "/pubmed/applications/new?done=submitted", http.StatusSeeOther)
@@ -392,6 +400,60 @@ func (s *Server) pubmedCabinetPost(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
+// pubmedDeletionsData is the report of the My Numbers deleted when no
+// business needed them any more (R-STO-2).
+type pubmedDeletionsData struct {
+	Items          []mnhold.Deletion
+	Runs           []mnhold.RunResult
+	Pager          pager
+	RetentionYears int
+}
+
+func (s *Server) pubmedDeletionsData(r *http.Request) (pubmedDeletionsData, error) {
+	sess := sessionFrom(r.Context())
+	cursor, limit := pageAsked(r, "cursor")
+	page, err := s.biz.Pubmed.Holds().Deletions(r.Context(), sess.Tenant, cursor, limit)
+	if err != nil {
+		return pubmedDeletionsData{}, err
+	}
+	d := pubmedDeletionsData{Items: nonNil(page.Items), Pager: pagerOf(r, page, "/pubmed/mynumber-deletions", "cursor"), RetentionYears: s.biz.Pubmed.RetentionYears()}
+	d.Runs, err = s.biz.Pubmed.Holds().Runs(r.Context(), sess.Tenant)
+	return d, err
+}
+
+func (s *Server) pubmedDeletionsPage(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.pubmedDeletionsData(r)
+	if err != nil {
+		return err
+	}
+	p := s.newPage(r, "pubmed.deletions.title", sessionFrom(r.Context()))
+	p.Data = d
+	return s.render(w, r, http.StatusOK, "pubmeddeletions", p)
+}
+
+// pubmedDeletionsAnswer is a page of the report.
+type pubmedDeletionsAnswer struct {
+	Deletions      []mnhold.Deletion  `json:"deletions"`
+	Runs           []mnhold.RunResult `json:"runs"`
+	RetentionYears int                `json:"retention_years"`
+	Next           string             `json:"next"`
+}
+
+func (s *Server) apiPubmedDeletions(w http.ResponseWriter, r *http.Request) error {
+	cursor, limit := pageAsked(r, "cursor")
+	sess := sessionFrom(r.Context())
+	page, err := s.biz.Pubmed.Holds().Deletions(r.Context(), sess.Tenant, cursor, limit)
+	if err != nil {
+		return err
+	}
+	runs, err := s.biz.Pubmed.Holds().Runs(r.Context(), sess.Tenant)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pubmedDeletionsAnswer{Deletions: nonNil(page.Items), Runs: runs, RetentionYears: s.biz.Pubmed.RetentionYears(), Next: page.Next})
+	return nil
+}
+
 // The JSON API.
 
 // pubmedApplicationsAnswer is a page of applications.
@@ -596,6 +658,7 @@ func (s *Server) pubmedModule() webModule {
 			{pattern: "GET /pubmed/certificates/{id}/print", gate: loggedIn, perm: read, where: currentTenant, h: s.pubmedPrintPage},
 			{pattern: "GET /pubmed/cabinets", gate: loggedIn, perm: read, where: currentTenant, h: s.pubmedCabinetsPage},
 			{pattern: "POST /pubmed/cabinets", gate: loggedIn, perm: write, where: currentTenant, h: s.pubmedCabinetPost},
+			{pattern: "GET /pubmed/mynumber-deletions", gate: loggedIn, perm: read, where: currentTenant, h: s.pubmedDeletionsPage},
 
 			{pattern: "GET /api/v1/pubmed/applications", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiPubmedApplications,
 				summary: "The applications of public-expense care, the latest first, by health centre, status or resident, a page at a time",
@@ -629,6 +692,9 @@ func (s *Server) pubmedModule() webModule {
 			{pattern: "GET /api/v1/pubmed/diseases", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiPubmedDiseases,
 				summary: "The designated-disease master list and the co-payment cap tables in force, with their versions",
 				query:   []apiParam{{"programme", "string", "nanbyo or shoman; every programme when empty"}}, answer: pubmedDiseasesAnswer{}},
+			{pattern: "GET /api/v1/pubmed/mynumber-deletions", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiPubmedDeletions,
+				summary: "The report of My Numbers deleted when no business held them any more (R-STO-2), the latest first, and the monthly runs",
+				query:   pageQuery, answer: pubmedDeletionsAnswer{}},
 		},
 		menu: []navItem{{Key: "nav.pubmed", Href: "/pubmed", perm: read}},
 		counters: []counter{
@@ -760,4 +826,30 @@ var pubmedMessages = messages{
 	"field.to_cabinet":               {"移動先の保管庫", "Cabinet moved to"},
 	"field.evidence":                 {"証拠書類", "Evidence paper"},
 	"field.status":                   {"状態", "Status"},
+
+	// My Number entry and its minimum holding (R-PUB-2, R-STO-2).
+	"field.identity_method":                      {"受付時の本人確認", "Identity verified at intake"},
+	"pubmed.apply.mynumber":                      {"個人番号と本人確認", "My Number and identity"},
+	"pubmed.apply.mynumber.help":                 {"申請書と番号確認書類を見ながら入力します（任意）。入力後は誰にも表示されず、確認者が書類から入力し直して一致したときに受付となります。個人番号を受け取るときは本人確認の方法を必ず選びます。", "Type it from the application and the number evidence document (optional). Once entered it is shown to nobody; the application is received when the checker types it again from the documents and both match. With a My Number, choose how the identity was verified."},
+	"pubmed.app.mynumber":                        {"個人番号", "My Number"},
+	"pubmed.app.mynumber.none":                   {"申請時に入力なし", "not entered with the application"},
+	"pubmed.app.mynumber.masked":                 {"%s（入力済み・非表示）", "%s (entered, hidden)"},
+	"pubmed.identity.mynumber_card":              {"個人番号カード", "My Number card"},
+	"pubmed.identity.notification_card_photo_id": {"通知カード＋顔写真付き身分証明書", "Notification card + photo ID"},
+	"pubmed.identity.signature_certificate":      {"署名用電子証明書", "Signature certificate"},
+	"pubmed.deletions.title":                     {"個人番号の削除の記録", "My Numbers deleted"},
+	"pubmed.deletions.link":                      {"個人番号の削除の記録", "My Numbers deleted"},
+	"pubmed.deletions.help":                      {"公費負担医療で受け取った個人番号は、最後の受給者証の終了（または却下）から %d 年を過ぎた翌月の処理で、ほかの事務で必要とされていなければ削除されます。", "A My Number received for public-expense care is deleted by the monthly run after %d years from the end of the last certificate (or a rejection), unless another business still needs it."},
+	"pubmed.deletions.caption":                   {"削除した個人番号", "Deleted My Numbers"},
+	"pubmed.deletions.none":                      {"削除した個人番号はありません。", "No My Number deleted."},
+	"pubmed.deletions.businesses":                {"終了した保有", "Holds ended"},
+	"pubmed.deletions.until":                     {"保有期限", "Needed until"},
+	"pubmed.deletions.on":                        {"削除日", "Deleted on"},
+	"pubmed.deletions.by":                        {"処理", "By"},
+	"pubmed.runs.caption":                        {"月次処理", "Monthly runs"},
+	"pubmed.runs.none":                           {"月次処理はまだ行われていません。", "No monthly run yet."},
+	"pubmed.runs.month":                          {"年月", "Month"},
+	"pubmed.runs.at":                             {"処理日時", "Ran at"},
+	"pubmed.runs.ended":                          {"終了した保有", "Holds ended"},
+	"pubmed.runs.deleted":                        {"削除", "Deleted"},
 }

@@ -3,10 +3,12 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"bango/internal/mynumber"
 	"bango/internal/testutil/testkit"
 )
 
@@ -113,6 +115,78 @@ func TestPubmedPages(t *testing.T) {
 		}
 		if res, _ := f.get(t, sapporo, appPath); res.StatusCode != http.StatusNotFound {
 			t.Errorf("Sapporo's clerk read Shinjuku's application: %d", res.StatusCode)
+		}
+	})
+}
+
+// R-PUB-2, R-ACC-1, R-ACC-2, R-ACC-4, R-AC-4, R-STO-2: through the pages a
+// clerk enters an application with the My Number and the identity
+// verification at intake; a wrong check digit is marked on its field and
+// the typed digits are not sent back; the checker must key the number
+// again (a different one is refused); afterwards the application page and
+// its JSON show only the mask; the report of deleted numbers opens for a
+// reader.
+func TestPubmedMyNumberPages(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		testkit.Resident(t, f.residents, "131041", testkit.Person("700001", ""))
+		clerk, _ := f.staffClient(t, "pm.clerk", "131041", "保健予防課", [2]string{"pubmed-clerk", "131041"})
+		checker, _ := f.staffClient(t, "pm.checker", "131041", "保健予防課", [2]string{"pubmed-checker", "131041"})
+		today := time.Now().In(jst).Format(time.DateOnly)
+		digits := "48291037561"
+		digits += string(mynumber.CheckDigit(digits))
+		bad := digits[:11] + string('0'+(digits[11]-'0'+1)%10)
+
+		_, form := f.get(t, clerk, "/pubmed/applications/new")
+		if !strings.Contains(form, `id="mynumber"`) || !strings.Contains(form, `id="identity_method"`) {
+			t.Fatalf("the form asks no My Number or identity verification:\n%s", form)
+		}
+		app := url.Values{"csrf": {csrfOf(t, form)}, "kind": {"new"}, "resident_code": {"700001"}, "health_centre": {"新宿区保健所"}, "received_on": {today},
+			"programme": {"nanbyo"}, "disease_code": {"6"}, "category": {"general1"}, "institutions": {"新宿中央病院"},
+			"mynumber": {bad}, "identity_method": {"mynumber_card"}}
+		before := f.pendingChanges(t)
+		res, b := f.post(t, clerk, "/pubmed/applications/new", app)
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(b, `id="mynumber-error"`) || strings.Contains(b, bad) || f.pendingChanges(t) != before {
+			t.Fatalf("a wrong check digit: %d\n%s", res.StatusCode, b)
+		}
+		app.Set("mynumber", digits)
+		if res, b := f.post(t, clerk, "/pubmed/applications/new", app); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("application: %d\n%s", res.StatusCode, b)
+		}
+		_, queue := f.get(t, checker, "/review?all=1")
+		ids := slices.Compact(regexpAll(`href="/review/(\d+)"`, queue))
+		if len(ids) != 1 {
+			t.Fatalf("the queue:\n%s", queue)
+		}
+		_, change := f.get(t, checker, "/review/"+ids[0])
+		if strings.Contains(change, digits) || !strings.Contains(change, `id="mynumber-again"`) {
+			t.Fatalf("the checker's page shows the number or asks no re-entry:\n%s", change)
+		}
+		other := "48291037562"
+		other += string(mynumber.CheckDigit(other))
+		if res, b := f.post(t, checker, "/review/"+ids[0]+"/confirm", url.Values{"csrf": {csrfOf(t, change)}, "mynumber": {other}}); res.StatusCode != http.StatusBadRequest {
+			t.Fatalf("a different number re-keyed: %d\n%s", res.StatusCode, b)
+		}
+		if res, b := f.post(t, checker, "/review/"+ids[0]+"/confirm", url.Values{"csrf": {csrfOf(t, change)}, "mynumber": {digits}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("confirm: %d\n%s", res.StatusCode, b)
+		}
+		_, list := f.get(t, clerk, "/pubmed")
+		apps := regexpAll(`href="/pubmed/applications/(\d+)"`, list)
+		if len(apps) != 1 {
+			t.Fatalf("the list:\n%s", list)
+		}
+		_, page := f.get(t, clerk, "/pubmed/applications/"+apps[0])
+		if strings.Contains(page, digits) || !strings.Contains(page, mynumber.Mask+"（入力済み・非表示）") || !strings.Contains(page, "個人番号カード") {
+			t.Errorf("the clerk's application page after confirmation:\n%s", page)
+		}
+		if res, body := f.get(t, clerk, "/api/v1/pubmed/applications/"+apps[0]); res.StatusCode != http.StatusOK || strings.Contains(body, digits) ||
+			!strings.Contains(strings.ReplaceAll(body, " ", ""), `"mynumber":"`+mynumber.Mask+`"`) {
+			t.Errorf("the application's JSON: %d %s", res.StatusCode, body)
+		}
+		if res, body := f.get(t, clerk, "/pubmed/mynumber-deletions"); res.StatusCode != http.StatusOK || !strings.Contains(body, `id="deletions-none"`) {
+			t.Errorf("the report of deletions: %d\n%s", res.StatusCode, body)
+		}
+		if res, body := f.get(t, clerk, "/api/v1/pubmed/mynumber-deletions"); res.StatusCode != http.StatusOK || !strings.Contains(strings.ReplaceAll(body, " ", ""), `"retention_years":5`) {
+			t.Errorf("the report's JSON: %d %s", res.StatusCode, body)
 		}
 	})
 }
