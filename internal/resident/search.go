@@ -119,6 +119,10 @@ func (s *Service) FindPage(ctx context.Context, tenant string, sq SearchQuery) (
 	if _, err := store.DecodeCursor(sq.Cursor, searchList, &after); err != nil {
 		return SearchResult{}, err
 	}
+	if after != "" && (len(after) > 15 || strings.TrimFunc(after, isASCIIDigit) != "") {
+		// A cursor is the client's text: only a code can be one here.
+		return SearchResult{}, store.BadCursor()
+	}
 	limit := store.Limit(sq.Limit)
 	res := SearchResult{Residents: []Resident{}, By: pq.by, BirthDate: pq.date}
 	query, args := pq.sql(s.db.Engine(), tenant, after, limit)
@@ -569,23 +573,29 @@ func indexBatchTx(ctx context.Context, tx *store.Tx) (int, error) {
 	if !hi.Valid {
 		return done, nil
 	}
-	var firstID int64
-	if err := tx.QueryRow(ctx, `SELECT coalesce(max(id), 0) + 1 FROM resident_search_ids`).Scan(&firstID); err != nil {
+	// A municipality new to the index takes the next slot of numbers.
+	if _, err := exec(`INSERT INTO resident_search_tenants (tenant_code, slot)
+		SELECT t, (SELECT coalesce(max(slot), 0) FROM resident_search_tenants) + row_number() OVER (ORDER BY t)
+		FROM (SELECT DISTINCT tenant_code AS t FROM residents WHERE rowid > $1 AND rowid <= $2
+			AND tenant_code NOT IN (SELECT tenant_code FROM resident_search_tenants))`, last, hi.Int64); err != nil {
 		return 0, err
 	}
 	// A resident already numbered (removed and registered again) keeps its
-	// number, and its entry from the changes above.
-	n, err := exec(`INSERT OR IGNORE INTO resident_search_ids (tenant_code, code)
-		SELECT tenant_code, code FROM residents WHERE rowid > $1 AND rowid <= $2 ORDER BY rowid`, last, hi.Int64)
+	// number, and its entry from the changes above; the others are
+	// numbered in the order of their codes (searchNumber) and indexed.
+	fresh := `SELECT t.slot * ` + strconv.FormatInt(codeSpan, 10) + ` + ` + codeOrderSQL("r.code") + ` AS id,
+			r.tenant_code, r.code, r.name_kana, r.name_kanji, r.address
+		FROM residents AS r JOIN resident_search_tenants AS t ON t.tenant_code = r.tenant_code
+		WHERE r.rowid > $1 AND r.rowid <= $2
+			AND NOT EXISTS (SELECT 1 FROM resident_search_ids AS i WHERE i.tenant_code = r.tenant_code AND i.code = r.code)`
+	if _, err := exec(`INSERT INTO resident_names (rowid, name_kana, name_kanji) SELECT id, name_kana, name_kanji FROM (`+fresh+`) ORDER BY id`, last, hi.Int64); err != nil {
+		return 0, err
+	}
+	if _, err := exec(`INSERT INTO resident_addresses (rowid, address) SELECT id, address FROM (`+fresh+`) ORDER BY id`, last, hi.Int64); err != nil {
+		return 0, err
+	}
+	n, err := exec(`INSERT INTO resident_search_ids (id, tenant_code, code) SELECT id, tenant_code, code FROM (`+fresh+`)`, last, hi.Int64)
 	if err != nil {
-		return 0, err
-	}
-	if _, err := exec(`INSERT INTO resident_names (rowid, name_kana, name_kanji) SELECT i.id, r.name_kana, r.name_kanji
-		FROM resident_search_ids AS i JOIN residents AS r ON r.tenant_code = i.tenant_code AND r.code = i.code WHERE i.id >= $1`, firstID); err != nil {
-		return 0, err
-	}
-	if _, err := exec(`INSERT INTO resident_addresses (rowid, address) SELECT i.id, r.address
-		FROM resident_search_ids AS i JOIN residents AS r ON r.tenant_code = i.tenant_code AND r.code = i.code WHERE i.id >= $1`, firstID); err != nil {
 		return 0, err
 	}
 	if _, err := exec(`UPDATE resident_search_cursor SET last_rowid = r.rowid, tenant_code = r.tenant_code, code = r.code
@@ -593,6 +603,41 @@ func indexBatchTx(ctx context.Context, tx *store.Tx) (int, error) {
 		return 0, err
 	}
 	return done + n, nil
+}
+
+// codeSpan is 11^15, the numbers one municipality's residents take in
+// SQLite's search index: a resident's number is its municipality's slot
+// times codeSpan plus codeOrder of its code, so that the trigram indexes,
+// which list their matches by number, list them in the order of the codes
+// (宛名番号順) and a page is read from the start of the matches, not
+// sorted out of all of them.
+const codeSpan int64 = 4177248169415651
+
+// codeOrder maps a resident code (at most 15 ASCII digits, as validate
+// allows) to a number below codeSpan in the codes' own order: each digit
+// is a base-11 digit 1–10, padded on the right with 0, so that a code
+// sorts before every longer code it starts (12 < 120 < 13) as strings do.
+func codeOrder(code string) int64 {
+	var n int64
+	for i := range 15 {
+		n *= 11
+		if i < len(code) {
+			n += int64(code[i]-'0') + 1
+		}
+	}
+	return n
+}
+
+// codeOrderSQL is codeOrder of the SQLite column col, for numbering in
+// one statement.
+func codeOrderSQL(col string) string {
+	terms := make([]string, 15)
+	weight := int64(1)
+	for i := 14; i >= 0; i-- {
+		terms[i] = fmt.Sprintf("(CASE WHEN length(%s) > %d THEN unicode(substr(%s, %d, 1)) - 47 ELSE 0 END) * %d", col, i, col, i+1, weight)
+		weight *= 11
+	}
+	return "(" + strings.Join(terms, " + ") + ")"
 }
 
 // digits counts the ASCII and full-width digits in s.
@@ -630,8 +675,14 @@ type searchSQL struct {
 }
 
 // branch is one way of matching: its statement, and the expression of the
-// code it pages by.
-type branch struct{ sql, code string }
+// code it pages by. A branch that reads its matches in another order that
+// follows the codes (SQLite's trigram indexes, by number) names that
+// order and the condition that starts after a code.
+type branch struct {
+	sql, code string
+	order     string
+	after     func(code string) string
+}
 
 func (b *searchSQL) arg(v any) string {
 	b.args = append(b.args, v)
@@ -707,19 +758,25 @@ func (pq parsedQuery) branches(e store.Engine, tenant string) *searchSQL {
 // union is the union of the branches' first n codes after after ("" for
 // all), each in code order; or, for a count, any n of each branch's.
 func (b *searchSQL) union(after string, n int, ordered bool) string {
-	var cond, limit string
-	if after != "" {
-		cond = b.arg(after)
-	}
-	limit = b.arg(n)
+	var cond string
+	limit := b.arg(n)
 	parts := make([]string, len(b.branches))
 	for i, br := range b.branches {
-		q := br.sql
-		if cond != "" {
+		q, order := br.sql, br.code
+		if br.order != "" {
+			order = br.order
+		}
+		switch {
+		case after != "" && br.after != nil:
+			q += " AND " + br.after(after)
+		case after != "":
+			if cond == "" {
+				cond = b.arg(after)
+			}
 			q += " AND " + br.code + " > " + cond
 		}
 		if ordered {
-			q += " ORDER BY " + br.code
+			q += " ORDER BY " + order
 		}
 		parts[i] = fmt.Sprintf("SELECT code FROM (%s LIMIT %s) AS b%d", q, limit, i)
 	}
@@ -781,8 +838,18 @@ func (b *searchSQL) pattern(p pattern) {
 		default:
 			match = "name_kanji : " + match
 		}
-		b.add("i.code", table+" JOIN resident_search_ids AS i ON i.id = "+table+".rowid",
-			"i.tenant_code = $1 AND "+table+" MATCH "+b.arg(match))
+		// The matches are read in the order of their numbers, which is the
+		// order of their codes (codeOrder), inside the municipality's span;
+		// the join back to the code is a check of the municipality too.
+		rowid, slot := table+".rowid", "(SELECT slot FROM resident_search_tenants WHERE tenant_code = $1)"
+		span := strconv.FormatInt(codeSpan, 10)
+		b.add("i.code", table+" JOIN resident_search_ids AS i ON i.id = "+rowid,
+			table+" MATCH "+b.arg(match)+" AND "+rowid+" > "+slot+" * "+span+" AND "+rowid+" < ("+slot+" + 1) * "+span+" AND +i.tenant_code = $1")
+		br := &b.branches[len(b.branches)-1]
+		br.order = rowid
+		br.after = func(code string) string {
+			return rowid + " > " + slot + " * " + span + " + " + b.arg(codeOrder(code))
+		}
 		return
 	}
 	// The postings of p's first and last trigram, in code order, each

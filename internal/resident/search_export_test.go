@@ -48,3 +48,8 @@ func ParseBirthDate(q string) (time.Time, error) {
 	t, _, err := parseBirthDate(q)
 	return t, err
 }
+
+// CodeOrder and CodeSpan expose SQLite's search numbering to the tests.
+var CodeOrder = codeOrder
+
+const CodeSpan = codeSpan

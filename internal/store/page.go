@@ -133,6 +133,10 @@ func DecodeCursor(cursor, list string, key ...any) (bool, error) {
 	return true, nil
 }
 
+// BadCursor is the error of a cursor that names no place in its list,
+// for a list that checks what a decoded cursor holds.
+func BadCursor() error { return badCursor() }
+
 func badCursor() error {
 	var fe errs.FieldErrors
 	fe.Add("cursor", errs.Message{JA: "ページの位置を読み取れません。一覧を最初から開き直してください",
