@@ -448,7 +448,8 @@ func TestNHICostShareCommand(t *testing.T) {
 			}
 		}
 		// One person's income entered again, higher: their household is
-		// decided again, in 新宿区 only.
+		// decided again at once, from the period's start (R-NHI-3), and a
+		// run afterwards finds nothing left to change.
 		db, err := store.Open(context.Background(), dbURL)
 		if err != nil {
 			t.Fatal(err)
@@ -461,9 +462,17 @@ func TestNHICostShareCommand(t *testing.T) {
 			IncomeYear: strconv.Itoa(fy - 1), TaxableIncome: "9000000", Revenue: "12000000", OldProvisoIncome: "8000000"}); err != nil {
 			t.Fatal(err)
 		}
+		var redecided int
+		if err := db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM nhi_cost_share_decisions WHERE tenant_code = '131041' AND cause = 'income'
+			AND basis LIKE '%"resident_code":"`+code+`"%'`).Scan(&redecided); err != nil {
+			t.Fatal(err)
+		}
 		db.Close()
+		if redecided == 0 {
+			t.Errorf("the household of %s was not decided again when the income changed", code)
+		}
 		out, _ = costShare(fy, "--tenant", "131041", "--quiet")
-		if !strings.Contains(out, "Recorded: 1 decisions (0 first of the period, 1 changed since the last run)") || strings.Contains(out, "011002") {
+		if !strings.Contains(out, "Nothing changed since the last run") || strings.Contains(out, "011002") {
 			t.Errorf("after a changed income:\n%s", out)
 		}
 		// The year before has no incomes: every household is listed, by its

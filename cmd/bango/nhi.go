@@ -87,11 +87,12 @@ func runNHI(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if !*quiet {
 			bar = progressBar(stderr, code)
 		}
-		r, err := sys.nhi.RedetermineCostSharesProgress(ctx, code, *year, bar)
+		// A recorded run, read on the screen of the runs (/nhi/cost-share).
+		run, err := sys.nhi.RunCostShare(ctx, code, *year, bar)
 		if err != nil {
 			return fmt.Errorf("municipality %s: %w", code, err)
 		}
-		results = append(results, result{Tenant: code, CostShareReport: r, Seconds: time.Since(start).Seconds()})
+		results = append(results, result{Tenant: code, CostShareReport: *run.Report, Seconds: time.Since(start).Seconds()})
 	}
 	if *asJSON {
 		return writeJSON(stdout, results)
