@@ -36,6 +36,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
   linkage  a 1,000,000-record Shift_JIS linkage file imported (parse, check,
            apply in one transaction) vs a raw load of the same records
            (bango bench linkage -h)
+  setup    a 1,000,000-row registry file matched against 1,000,000 people into
+           the My Number setup's candidate work table vs a plain load of the
+           same rows (bango bench setup -h)
 
 The database is a scratch one: a temporary SQLite file, or with --db postgres://…
 a new schema in that database, dropped afterwards.`
@@ -61,6 +64,9 @@ a new schema in that database, dropped afterwards.`
 	}
 	if which == "linkage" {
 		return runBenchLinkage(ctx, args[1:], stdout, stderr)
+	}
+	if which == "setup" {
+		return runBenchSetup(ctx, args[1:], stdout, stderr)
 	}
 	if which != "import" && which != "audit" && which != "audit-search" && which != "login" {
 		fmt.Fprintf(stderr, "bango bench: unknown benchmark %q (import, audit, audit-search, login, search, nhi)\n", which)

@@ -158,12 +158,19 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (Setup, *linkag
 		c, err := s.reviews.Submit(ctx, req.Maker, st.Tenant, review.Proposal{Kind: KindConfirm, Subject: setupSubject(st.ID),
 			Summary: fmt.Sprintf("個人番号の設定（%s）: 第%d号 完全一致 %d件 (%s)", b.Title().JA, st.ID, st.Counts[Exact], st.FileName), Payload: payload})
 		if err != nil {
+			// Not filed: the exact matches go on the work list, to be
+			// resolved one by one.
+			if rerr := s.db.TransactIn(ctx, st.Tenant, func(tx *store.Tx) error {
+				_, err := tx.Exec(ctx, `UPDATE numbersetup_candidates SET status = 'open' WHERE tenant_code = $1 AND setup_id = $2 AND status = 'submitted'`, st.Tenant, st.ID)
+				return err
+			}); rerr != nil {
+				return st, rep, rerr
+			}
 			return st, rep, err
 		}
 		st.Change = c.ID
 		err = s.db.TransactIn(ctx, st.Tenant, func(tx *store.Tx) error {
-			_, err := tx.Exec(ctx, `UPDATE numbersetup_candidates SET status = 'submitted', change_id = $1
-				WHERE tenant_code = $2 AND setup_id = $3 AND outcome = 'exact' AND status = 'open'`, c.ID, st.Tenant, st.ID)
+			_, err := tx.Exec(ctx, `UPDATE numbersetup_setups SET change_id = $1 WHERE tenant_code = $2 AND id = $3`, c.ID, st.Tenant, st.ID)
 			return err
 		})
 		if err != nil {
@@ -171,6 +178,15 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (Setup, *linkag
 		}
 	}
 	return st, rep, nil
+}
+
+// statusOf is where a row of outcome starts: an exact match waits for the
+// confirmation filed at the end of the import, the rest on the work list.
+func statusOf(outcome string) string {
+	if outcome == Exact {
+		return Submitted
+	}
+	return Open
 }
 
 func countsDetail(c map[string]int) string {
@@ -282,7 +298,7 @@ func (s *Service) write(ctx context.Context, tx *store.Tx, st *Setup, l *linkage
 			}
 			st.Counts[res.outcome]++
 			buf = append(buf, []any{st.Tenant, st.ID, rec.Line, rec.Get("resident_code").Text, p.Name, rec.Get("name_kana").Text,
-				store.DateArg(e, p.Birth), p.Sex, p.Address, sn.Sealed, sn.Index, sn.KeyVersion, res.outcome, res.item, res.person, Open, res.note})
+				store.DateArg(e, p.Birth), p.Sex, p.Address, sn.Sealed, sn.Index, sn.KeyVersion, res.outcome, res.item, res.person, statusOf(res.outcome), res.note})
 			if len(buf) == batch && !send() {
 				return errStopped
 			}

@@ -38,14 +38,18 @@ type Candidate struct {
 }
 
 const selectSetup = `SELECT id, tenant_code, business, file_name, sha256, rows_read, exact, no_match, multiple, one_diff, held, status,
-	imported_by, imported_at, closed_by, closed_at, destroyed FROM numbersetup_setups`
+	imported_by, imported_at, closed_by, closed_at, destroyed, change_id FROM numbersetup_setups`
 
 func scanSetup(row store.Scanner) (Setup, error) {
 	var st Setup
 	var ex, nm, mu, od, he int
 	var closed *time.Time
+	var change *int64
 	err := row.Scan(&st.ID, &st.Tenant, &st.Business, &st.FileName, &st.SHA256, &st.Rows, &ex, &nm, &mu, &od, &he, &st.Status,
-		&st.ImportedBy, &st.ImportedAt, &st.ClosedBy, &closed, &st.Destroyed)
+		&st.ImportedBy, &st.ImportedAt, &st.ClosedBy, &closed, &st.Destroyed, &change)
+	if change != nil {
+		st.Change = *change
+	}
 	st.Counts = map[string]int{Exact: ex, NoMatch: nm, Multiple: mu, OneDiff: od, Held: he}
 	if closed != nil {
 		t := closed.UTC()
@@ -92,11 +96,7 @@ func (s *Service) Setup(ctx context.Context, tenant string, id int64) (Setup, er
 	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) error {
 		var err error
 		st, err = scanSetup(q.QueryRow(ctx, selectSetup+` WHERE tenant_code = $1 AND id = $2`, tenant, id))
-		if err != nil {
-			return store.ScanErr(err, "setup "+strconv.FormatInt(id, 10))
-		}
-		return q.QueryRow(ctx, `SELECT COALESCE(MAX(change_id), 0) FROM numbersetup_candidates WHERE tenant_code = $1 AND setup_id = $2 AND outcome = 'exact'`,
-			tenant, id).Scan(&st.Change)
+		return store.ScanErr(err, "setup "+strconv.FormatInt(id, 10))
 	})
 	return st, err
 }

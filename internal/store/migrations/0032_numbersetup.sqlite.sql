@@ -24,7 +24,8 @@ CREATE TABLE numbersetup_setups (
     imported_at   TIMESTAMP NOT NULL,
     closed_by     TEXT NOT NULL DEFAULT '',
     closed_at     TIMESTAMP,
-    destroyed     INTEGER NOT NULL DEFAULT 0
+    destroyed     INTEGER NOT NULL DEFAULT 0,
+    change_id     BIGINT  -- the change that holds the exact matches for confirmation
 );
 CREATE INDEX numbersetup_setups_tenant ON numbersetup_setups (tenant_code, id);
 
