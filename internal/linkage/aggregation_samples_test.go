@@ -9,7 +9,8 @@ import (
 	"bango/internal/wareki"
 )
 
-// R-NHI-8, R-ACC-5: the aggregation system's inbound layouts are models
+// R-NHI-8, R-ACC-5, R-LNK-1: the aggregation system's inbound layouts (and
+// the resident-records system's full file for an initial load) are models
 // kept as data, each for the partner that must never exchange a My
 // Number: none declares a mynumber field, and a good and a bad sample
 // file of each read as the layout says — the bad one's every problem
@@ -17,6 +18,7 @@ import (
 func TestAggregationInboundSamples(t *testing.T) {
 	cases := []struct {
 		layout  string
+		partner string
 		records int
 		check   func(t *testing.T, recs []*Record)
 		bad     []problem
@@ -82,6 +84,25 @@ func TestAggregationInboundSamples(t *testing.T) {
 			},
 			secrets: []string{"123456789018", "4310501", "ｽｽﾞｷ"},
 		},
+		{
+			layout: "resident-initial-load", records: 3, partner: "resident-records",
+			check: func(t *testing.T, recs []*Record) {
+				if got := recs[3].Get("name").Text + "/" + recs[3].Get("name_kana").Text; got != "山﨑　次郎/ﾔﾏｻﾞｷ ｼﾞﾛｳ" {
+					t.Errorf("third resident %q", got)
+				}
+				if got := recs[3].Get("birth").Date; !got.Equal(wareki.Civil(2019, 5, 1)) {
+					t.Errorf("令和元年5月1日 read as %v", got)
+				}
+			},
+			bad: []problem{
+				{2, "name_kana", reasonKana.EN, 0},
+				{3, "birth", reasonWareki.EN, 0},
+				{4, "sex", reasonCode.EN, 0},
+				{5, "relation", reasonCode.EN, 0},
+				{6, "count", reasonCount.EN, 0},
+			},
+			secrets: []string{"タカハシ", "4310501", "ﾔﾏｻﾞｷ"},
+		},
 	}
 	for _, c := range cases {
 		t.Run(c.layout, func(t *testing.T) {
@@ -89,7 +110,10 @@ func TestAggregationInboundSamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !l.MyNumberForbidden || l.Direction != Inbound || l.Partner != "nhi-aggregation" {
+			if c.partner == "" {
+				c.partner = "nhi-aggregation"
+			}
+			if !l.MyNumberForbidden || l.Direction != Inbound || l.Partner != c.partner {
 				t.Fatalf("layout %s: forbidden %v direction %s partner %s", l.Name, l.MyNumberForbidden, l.Direction, l.Partner)
 			}
 			if !strings.Contains(l.Note, "モデル") {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"bango/internal/errs"
+	"bango/internal/resident"
 	"bango/internal/store"
 )
 
@@ -67,7 +68,8 @@ func (residentDifferences) checker(tenant string) func(r *Record, add func(strin
 func (residentDifferences) table() string { return "linkage_resident_differences" }
 
 func (residentDifferences) columns() []string {
-	return []string{"change", "resident_code", "household_no", "name", "name_kana", "birth_date", "sex", "relation", "postal", "address", "effective"}
+	return []string{"change", "resident_code", "household_no", "name", "name_kana", "birth_date", "sex", "relation", "postal", "address", "effective",
+		"name_kana_full"}
 }
 
 // residentCode is a file's zero-padded 宛名番号 as bango keeps it.
@@ -91,7 +93,7 @@ func (residentDifferences) row(e store.Engine, r *Record) []any {
 	get := func(name string) Value { return v[d.Field(name)] }
 	return []any{get("change").Text, residentCode(get("resident_code").Text), get("household_no").Text, get("name").Text,
 		get("name_kana").Text, dateValue(e, get("birth").Date), get("sex").Text, get("relation").Text, get("postal").Text,
-		get("address").Text, dateValue(e, get("effective").Date)}
+		get("address").Text, dateValue(e, get("effective").Date), resident.NormalizeKana(get("name_kana").Text)}
 }
 
 // relevance: a change, move or death names a resident bango knows — a

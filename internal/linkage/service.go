@@ -35,6 +35,7 @@ func NewService(db *store.DB, reviews *review.Service) *Service {
 	s.inbound["nhi-high-cost-count"] = highCostCount{}
 	s.inbound["nhi-distributed-reports"] = distributedReports{}
 	s.inbound["nhi-household-continuity"] = householdContinuity{}
+	s.inbound["resident-initial-load"] = residentInitial{}
 	return s
 }
 

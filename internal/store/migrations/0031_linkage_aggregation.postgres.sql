@@ -137,6 +137,32 @@ CREATE TABLE linkage_leases (
     PRIMARY KEY (tenant_code, job)
 );
 
+-- The differences' reading in full-width katakana as the register keeps it
+-- (the file's is half-width), written with each record so that applying
+-- the file to residents is set-based.
+ALTER TABLE linkage_resident_differences ADD COLUMN name_kana_full TEXT NOT NULL DEFAULT '';
+
+-- The initial load of a new municipality's register from its
+-- resident-records system (layout resident-initial-load): every resident
+-- as received, then created in residents in the same transaction.
+CREATE TABLE linkage_resident_initial (
+    tenant_code    TEXT NOT NULL,
+    job_id         BIGINT NOT NULL REFERENCES linkage_jobs (id),
+    line           INTEGER NOT NULL,
+    resident_code  TEXT NOT NULL,
+    household_no   TEXT NOT NULL,
+    name           TEXT NOT NULL,
+    name_kana      TEXT NOT NULL,
+    name_kana_full TEXT NOT NULL,
+    birth_date     DATE NOT NULL,
+    sex            TEXT NOT NULL,
+    relation       TEXT NOT NULL,
+    postal         TEXT NOT NULL,
+    address        TEXT NOT NULL,
+    PRIMARY KEY (job_id, line)
+);
+CREATE INDEX linkage_resident_initial_code ON linkage_resident_initial (job_id, resident_code, line);
+
 -- Row-level security (R-AC-6): each row is one municipality's.
 
 ALTER TABLE linkage_nhi_high_cost ENABLE ROW LEVEL SECURITY;
@@ -177,4 +203,9 @@ CREATE POLICY tenant_scope ON linkage_runs USING ((SELECT bango_scope_all()) OR 
 ALTER TABLE linkage_leases ENABLE ROW LEVEL SECURITY;
 ALTER TABLE linkage_leases FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_scope ON linkage_leases USING ((SELECT bango_scope_all()) OR tenant_code = ANY ((SELECT bango_scope_tenants())::text[]))
+    WITH CHECK ((SELECT bango_scope_all()) OR tenant_code = ANY ((SELECT bango_scope_tenants())::text[]));
+
+ALTER TABLE linkage_resident_initial ENABLE ROW LEVEL SECURITY;
+ALTER TABLE linkage_resident_initial FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_scope ON linkage_resident_initial USING ((SELECT bango_scope_all()) OR tenant_code = ANY ((SELECT bango_scope_tenants())::text[]))
     WITH CHECK ((SELECT bango_scope_all()) OR tenant_code = ANY ((SELECT bango_scope_tenants())::text[]));

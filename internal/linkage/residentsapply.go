@@ -1,0 +1,176 @@
+package linkage
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"time"
+
+	"bango/internal/audit"
+	"bango/internal/errs"
+	"bango/internal/nhi"
+	"bango/internal/resident"
+	"bango/internal/store"
+)
+
+// The resident-records differences (住民記録 異動分) applied to the
+// register in the transaction that writes them: new residents created,
+// changed ones updated (the latest record of each in the file), those who
+// moved out or died given a departure, and each of these who is insured
+// by the NHI on the day put on the NHI section's work list of moves.
+
+// Change codes of the resident-differences layout, by what they do.
+const (
+	diffNew     = `'11', '12', '13'` // 転入, 出生, 職権記載
+	diffChanged = `'21', '22', '23'` // 転居, 氏名等変更, 職権修正
+	diffLeft    = `'31', '32', '33'` // 転出, 死亡, 職権消除
+)
+
+func departureKind(change string) string {
+	if change == "32" {
+		return resident.Deceased
+	}
+	return resident.MovedOut
+}
+
+func (residentDifferences) apply(ctx context.Context, tx *store.Tx, tenant string, job int64) error {
+	now := time.Now().UTC()
+	// New residents.
+	res, err := tx.Exec(ctx, `INSERT INTO residents (tenant_code, code, name_kanji, name_kana, alias, address, birth_date, sex, version, created_at, updated_at)
+		SELECT d.tenant_code, d.resident_code, d.name, d.name_kana_full, '', d.address, d.birth_date, d.sex, 1, $3, $3
+		FROM linkage_resident_differences d WHERE d.tenant_code = $1 AND d.job_id = $2 AND d.change IN (`+diffNew+`)`, tenant, job, now)
+	if err != nil {
+		return err
+	}
+	created, _ := res.RowsAffected()
+	// Changes: each resident takes their latest change record of the file.
+	latest := func(col string) string {
+		return `(SELECT d.` + col + ` FROM linkage_resident_differences d WHERE d.tenant_code = residents.tenant_code AND d.job_id = $2
+			AND d.resident_code = residents.code AND d.change IN (` + diffChanged + `) ORDER BY d.line DESC LIMIT 1)`
+	}
+	res, err = tx.Exec(ctx, `UPDATE residents SET name_kanji = `+latest("name")+`, name_kana = `+latest("name_kana_full")+`,
+		address = `+latest("address")+`, birth_date = `+latest("birth_date")+`, sex = `+latest("sex")+`, version = version + 1, updated_at = $3
+		WHERE tenant_code = $1 AND code IN (SELECT resident_code FROM linkage_resident_differences WHERE tenant_code = $1 AND job_id = $2
+		  AND change IN (`+diffChanged+`))`, tenant, job, now)
+	if err != nil {
+		return err
+	}
+	changed, _ := res.RowsAffected()
+	// Departures, and the NHI work list of moves.
+	type left struct {
+		line      int
+		code      string
+		change    string
+		effective time.Time
+	}
+	var gone []left
+	err = store.Each(func(row store.Scanner) error {
+		var l left
+		if err := row.Scan(&l.line, &l.code, &l.change, &l.effective); err != nil {
+			return err
+		}
+		gone = append(gone, l)
+		return nil
+	})(tx.Query(ctx, `SELECT line, resident_code, change, effective FROM linkage_resident_differences
+		WHERE tenant_code = $1 AND job_id = $2 AND change IN (`+diffLeft+`) ORDER BY line`, tenant, job))
+	if err != nil {
+		return err
+	}
+	e := tx.Engine()
+	source := "linkage job " + strconv.FormatInt(job, 10)
+	moves := 0
+	for _, l := range gone {
+		kind := departureKind(l.change)
+		if _, err := tx.Exec(ctx, `INSERT INTO resident_departures (tenant_code, resident_code, kind, effective, source, recorded_at)
+			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_code, resident_code) DO UPDATE
+			SET kind = excluded.kind, effective = excluded.effective, source = excluded.source, recorded_at = excluded.recorded_at`,
+			tenant, l.code, kind, dateValue(e, l.effective), source, now); err != nil {
+			return err
+		}
+		insured, err := nhi.InsuredOn(ctx, tx, e, tenant, l.code, l.effective)
+		if err != nil {
+			return err
+		}
+		if !insured {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO linkage_nhi_moves (tenant_code, job_id, line, resident_code, change, kind, effective)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, tenant, job, l.line, l.code, l.change, kind, dateValue(e, l.effective)); err != nil {
+			return err
+		}
+		moves++
+	}
+	return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "linkage.residents.apply", Subject: jobSubject(job), Outcome: audit.OK,
+		Detail: "created=" + strconv.FormatInt(created, 10) + " changed=" + strconv.FormatInt(changed, 10) + " departed=" + strconv.Itoa(len(gone)) +
+			" nhi_moves=" + strconv.Itoa(moves)})
+}
+
+// NHIMove is one insured person the resident-records system says moved
+// out or died, on the NHI section's work list until staff record the loss.
+type NHIMove struct {
+	Job          int64     `json:"job"`
+	Line         int       `json:"line"`
+	ResidentCode string    `json:"resident_code"`
+	Change       string    `json:"change"`
+	Kind         string    `json:"kind"` // moved_out or deceased
+	Effective    time.Time `json:"effective"`
+	Status       string    `json:"status"` // open or done
+	DoneBy       string    `json:"done_by,omitempty"`
+	DoneAt       time.Time `json:"done_at,omitzero"`
+}
+
+// NHIMoves lists tenant's work list of moves: "open" ones, or every one
+// ("") — oldest first. Listing it is recorded.
+func (s *Service) NHIMoves(ctx context.Context, tenant, status string) ([]NHIMove, error) {
+	ctx = store.WithScope(ctx, tenant)
+	q := `SELECT job_id, line, resident_code, change, kind, effective, status, done_by, done_at FROM linkage_nhi_moves WHERE tenant_code = $1`
+	switch status {
+	case "":
+	case "open":
+		q += ` AND status = 'open'`
+	default:
+		var fe errs.FieldErrors
+		fe.Add("status", errs.Message{JA: "状態は open か空欄です", EN: "the status is open or empty"})
+		return nil, fe.Err()
+	}
+	var out []NHIMove
+	err := s.db.ReadIn(ctx, tenant, func(db store.Querier) (err error) {
+		out, err = store.Rows(func(row store.Scanner) (NHIMove, error) {
+			var m NHIMove
+			var at sql.NullTime
+			err := row.Scan(&m.Job, &m.Line, &m.ResidentCode, &m.Change, &m.Kind, &m.Effective, &m.Status, &m.DoneBy, &at)
+			m.Effective, m.DoneAt = m.Effective.UTC(), at.Time
+			return m, err
+		})(db.Query(ctx, q+` ORDER BY effective, job_id, line`, tenant))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "linkage.moves.list",
+		Subject: audit.Subject{Type: "linkage_nhi_moves", ID: tenant}, Outcome: audit.OK, Detail: "status=" + status + " shown=" + strconv.Itoa(len(out))})
+}
+
+// DoneNHIMove marks a move on the work list as dealt with (the loss
+// recorded in the NHI module, or nothing to do), by whom and when.
+func (s *Service) DoneNHIMove(ctx context.Context, tenant string, job int64, line int) error {
+	ctx = store.WithScope(ctx, tenant)
+	const action = "linkage.moves.done"
+	subject := audit.Subject{Type: "linkage_nhi_move", ID: strconv.FormatInt(job, 10) + "/" + strconv.Itoa(line)}
+	err := s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE linkage_nhi_moves SET status = 'done', done_by = $1, done_at = $2
+			WHERE tenant_code = $3 AND job_id = $4 AND line = $5 AND status = 'open'`, actorOf(ctx), s.now().UTC(), tenant, job, line)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.Tell(errs.NotFound, errs.Message{JA: "この異動は作業一覧にないか、処理済みです", EN: "this move is not on the work list, or was dealt with"},
+				"nhi move %d/%d not open", job, line)
+		}
+		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: audit.OK})
+	})
+	if err != nil {
+		return audit.Refused(ctx, s.db, tenant, action, subject, err)
+	}
+	return nil
+}
