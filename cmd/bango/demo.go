@@ -89,7 +89,47 @@ func seedDemo(ctx context.Context, sys *system, seed uint64, per int, stdout io.
 		if err := seedDemoNHI(ctx, sys, f.m, f.people, stdout); err != nil {
 			return err
 		}
+		if err := seedDemoPubmed(ctx, sys, f.m, f.people, stdout); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// demoPubmedStaff are the demo health-centre clerk and checker who enter
+// each municipality's public-expense applications.
+var demoPubmedStaff = map[string][2]string{"131041": {"pubmed.clerk", "pubmed.checker"}}
+
+// seedDemoPubmed enters a new demo municipality's public-expense
+// applications through the service, each confirmed by the demo checker
+// (those with a My Number keyed again), and says what to try.
+func seedDemoPubmed(ctx context.Context, sys *system, m demo.Municipality, people []demo.Person, stdout io.Writer) error {
+	staff, ok := demoPubmedStaff[m.Code]
+	if !ok {
+		return nil
+	}
+	maker, err := sys.users.Get(ctx, staff[0])
+	if err != nil {
+		return err
+	}
+	checker, err := sys.users.Get(ctx, staff[1])
+	if err != nil {
+		return err
+	}
+	// The people without a number are left for the clerk to try.
+	var numbered []demo.Person
+	for i, p := range people {
+		if i%10 != 3 {
+			numbered = append(numbered, p)
+		}
+	}
+	sum, err := demo.SeedPubmed(ctx, demo.PubmedStaff{Service: sys.pubmed, Review: sys.review, Maker: maker, Checker: checker, Residents: sys.residents},
+		m, numbered, time.Now().In(jst), 24)
+	if err != nil {
+		return fmt.Errorf("demo public-expense data of %s: %w", m.Name, err)
+	}
+	fmt.Fprintf(stdout, "Demo public-expense care of %s: %d certificates, %d rejected, %d awaiting a decision, %d with the My Number keyed twice, %d evidence papers in %d cabinets; entered by %s, confirmed by %s.\n",
+		m.Name, sum.Certificates, sum.Rejected, sum.Awaiting, sum.WithNumber, sum.Papers, sum.Cabinets, staff[0], staff[1])
 	return nil
 }
 
@@ -162,6 +202,8 @@ var demoStaff = []identity.NewUser{
 	{LoginID: "privacy", Name: "保護　管理", Department: "総務部", Section: "個人情報保護担当"},
 	{LoginID: "viewer.shinjuku", Name: "閲覧　四郎", Tenant: "131041", Department: "健康部", Section: "医療保険年金課"},
 	{LoginID: "auditor", Name: "監査　三郎", Department: "監査事務局", Section: "監査課"},
+	{LoginID: "pubmed.clerk", Name: "保健　花子", Tenant: "131041", Department: "健康部", Section: "保健予防課"},
+	{LoginID: "pubmed.checker", Name: "確認　六郎", Tenant: "131041", Department: "健康部", Section: "保健予防課"},
 }
 
 // demoGrants are the demo staff's patterns, by municipality ("" for a
@@ -178,6 +220,8 @@ var demoGrants = map[string][][2]string{
 	"privacy":          {{"privacy-manager", "131041"}, {"privacy-manager", "011002"}},
 	"viewer.shinjuku":  {{"number-viewer", "131041"}},
 	"auditor":          {{"auditor", ""}},
+	"pubmed.clerk":     {{"pubmed-clerk", "131041"}},
+	"pubmed.checker":   {{"pubmed-checker", "131041"}},
 }
 
 // seedDemoUsers creates the demo staff once, with their second factors

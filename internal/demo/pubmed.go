@@ -7,7 +7,9 @@ import (
 
 	"bango/internal/audit"
 	"bango/internal/identity"
+	"bango/internal/mynumber"
 	"bango/internal/pubmed"
+	"bango/internal/resident"
 	"bango/internal/review"
 )
 
@@ -19,6 +21,10 @@ type PubmedStaff struct {
 	Review  *review.Service
 	Maker   identity.User
 	Checker identity.User
+	// Residents, when set, lets every third application carry the
+	// person's My Number with the identity verification at intake, which
+	// the Checker keys again (R-PUB-2).
+	Residents *resident.Service
 }
 
 // PubmedSummary is what SeedPubmed entered in one municipality.
@@ -30,6 +36,7 @@ type PubmedSummary struct {
 	Copayments   int // lines on this month's records
 	Reached      int // certificates whose cap this month is reached
 	Papers       int // evidence papers kept in a cabinet
+	WithNumber   int // applications that came with the My Number
 }
 
 // SeedPubmed gives municipality m a few public-expense recipients among
@@ -83,6 +90,18 @@ func SeedPubmed(ctx context.Context, st PubmedStaff, m Municipality, people []Pe
 		if made%7 == 6 {
 			in.Flags = append(in.Flags, pubmed.FlagVentilator)
 		}
+		var again map[string][]byte
+		if st.Residents != nil && made%3 == 0 && p.MyNumber != "" {
+			n, err := mynumber.Parse(p.MyNumber)
+			if err != nil {
+				return sum, err
+			}
+			idx, err := st.Residents.MyNumberIndex(checker, m.Code, n)
+			if err != nil {
+				return sum, err
+			}
+			in.MyNumber, in.IdentityMethod, again = p.MyNumber, resident.VerifiedByMyNumberCard, map[string][]byte{"mynumber": idx}
+		}
 		prop, err := st.Service.ProposeApplication(clerk, m.Code, in)
 		if err != nil {
 			return sum, err
@@ -91,8 +110,11 @@ func SeedPubmed(ctx context.Context, st PubmedStaff, m Municipality, people []Pe
 		if err != nil {
 			return sum, err
 		}
-		if _, err := st.Review.Confirm(checker, st.Checker, m.Code, c.ID, nil); err != nil {
+		if _, err := st.Review.Confirm(checker, st.Checker, m.Code, c.ID, again); err != nil {
 			return sum, err
+		}
+		if again != nil {
+			sum.WithNumber++
 		}
 		page, err := st.Service.Applications(clerk, m.Code, pubmed.ApplicationQuery{ResidentCode: p.ResidentCode}, "", 1)
 		if err != nil || len(page.Items) == 0 {

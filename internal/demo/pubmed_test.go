@@ -46,7 +46,7 @@ func TestSeedPubmed(t *testing.T) {
 			testkit.Resident(t, residents, m.Code, resident.Input{Code: people[i].ResidentCode, NameKanji: people[i].NameKanji, NameKana: people[i].NameKana,
 				Address: people[i].Address, BirthDate: pubmed.Date(people[i].BirthDate), Sex: people[i].Sex})
 		}
-		sum, err := demo.SeedPubmed(testutil.As("setup"), demo.PubmedStaff{Service: svc, Review: rv, Maker: maker, Checker: checker}, m, people, today, 12)
+		sum, err := demo.SeedPubmed(testutil.As("setup"), demo.PubmedStaff{Service: svc, Review: rv, Maker: maker, Checker: checker, Residents: residents}, m, people, today, 12)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,6 +66,19 @@ func TestSeedPubmed(t *testing.T) {
 		}
 		if certs != sum.Certificates || lines != sum.Copayments {
 			t.Errorf("read back %d certificates, %d co-payment lines; summary %+v", certs, lines, sum)
+		}
+		// R-PUB-2: every third application came with the My Number, keyed
+		// again by the checker; each is now registered and held for the
+		// business.
+		var held, numbered int
+		if err := db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM mynumber_holds WHERE tenant_code = $1 AND business = 'pubmed'`, m.Code).Scan(&held); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM residents WHERE tenant_code = $1 AND mynumber_sealed IS NOT NULL`, m.Code).Scan(&numbered); err != nil {
+			t.Fatal(err)
+		}
+		if sum.WithNumber != 4 || held != 4 || numbered != 4 {
+			t.Errorf("with a My Number: summary %d, held %d, registered %d; want 4", sum.WithNumber, held, numbered)
 		}
 	})
 }
