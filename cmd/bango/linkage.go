@@ -30,18 +30,30 @@ const linkageSummary = `Data linkage files (R-NHI-8, R-LNK-1…4, R-ACC-5; docs/
   history --tenant T   the imports and exports of a municipality, newest first
   partner add --tenant T --partner P --direction inbound|outbound --layouts L[,L…] [--confirm]
            configure a partner: one direction, the layouts it may exchange;
-           nothing else is routed
-  partner list --tenant T`
+           nothing else is routed. Prints the partner's client certificate
+           and key ONCE (bango keeps only the serial and fingerprint)
+  partner certificate --tenant T --partner P
+           issue the partner another certificate and key (printed once)
+  partner revoke --tenant T --partner P [--serial S]
+           revoke the partner's certificates (or one): refused at the next request
+  partner list --tenant T
+  agent --server URL --server-ca CA --cert C --key K --outbox DIR --inbox DIR --spool DIR [--pull L,…]
+           the data-link agent (docs/linkage.md): pushes each complete file of
+           OUTBOX/<layout>/ to bango over mutual TLS, pulls into INBOX/<layout>/,
+           keeps nothing readable once a transfer is confirmed`
 
 // runLinkage is "bango linkage".
 func runLinkage(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	sub, err := subcommand("linkage", args, linkageSummary, stderr, "import", "export", "history", "partner")
+	sub, err := subcommand("linkage", args, linkageSummary, stderr, "import", "export", "history", "partner", "agent")
 	if err != nil {
 		return err
 	}
 	args = args[1:]
+	if sub == "agent" {
+		return runLinkageAgent(ctx, args, stdout, stderr)
+	}
 	if sub == "partner" {
-		if sub, err = subcommand("linkage partner", args, linkageSummary, stderr, "add", "list"); err != nil {
+		if sub, err = subcommand("linkage partner", args, linkageSummary, stderr, "add", "list", "certificate", "revoke"); err != nil {
 			return err
 		}
 		sub = "partner " + sub
@@ -59,6 +71,7 @@ func runLinkage(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	layouts := fs.String("layouts", "", "partner add: layouts, comma-separated")
 	title := fs.String("title", "", "partner add: what the partner is")
 	confirm := fs.Bool("confirm", false, "partner add: hold each inbound file for a second person's confirmation")
+	serial := fs.String("serial", "", "partner revoke: the certificate's serial (default: every certificate in force)")
 	insurer := fs.String("insurer", "", "export: the 保険者番号 (six digits) the header carries")
 	outPath := fs.String("out", "", "export: the file to write (FILE.manifest.json is written beside it)")
 	limit := fs.Int("limit", 50, "history: how many jobs")
@@ -87,10 +100,18 @@ func runLinkage(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err != nil {
 			return err
 		}
-		if *asJSON {
-			return writeJSON(stdout, p)
+		if !*asJSON {
+			fmt.Fprintf(stdout, "Partner %s of %s: %s, layouts %s, confirmation %s.\n", p.ID, p.Tenant, p.Direction, strings.Join(p.Layouts, ","), yesNo(p.Confirm))
 		}
-		fmt.Fprintf(stdout, "Partner %s of %s: %s, layouts %s, confirmation %s.\n", p.ID, p.Tenant, p.Direction, strings.Join(p.Layouts, ","), yesNo(p.Confirm))
+		return partnerCertificate(ctx, sys, p.Tenant, p.ID, *asJSON, stdout, p)
+	case "partner certificate":
+		return partnerCertificate(ctx, sys, *tenant, *partner, *asJSON, stdout, nil)
+	case "partner revoke":
+		n, err := sys.linkage.RevokeCertificates(ctx, *tenant, *partner, *serial)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Revoked %d certificate(s) of partner %s of %s: refused from the next request on.\n", n, *partner, *tenant)
 		return nil
 	case "partner list":
 		ps, err := sys.linkage.Partners(ctx, *tenant)

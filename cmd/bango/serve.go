@@ -143,7 +143,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		httpSrv.Close()
 		return err
 	}
-	srv := web.New(web.Deps{DB: db, Terminals: terminal.New(db), EnforceTerminals: cfg.EnforceTerminals, TrustedProxies: proxies, Log: log, Version: version,
+	partners, err := partnerDeps(cfg, sys)
+	if err != nil {
+		httpSrv.Close()
+		return err
+	}
+	srv := web.New(web.Deps{DB: db, Partners: partners, Terminals: terminal.New(db), EnforceTerminals: cfg.EnforceTerminals, TrustedProxies: proxies, Log: log, Version: version,
 		Limits: web.Limits{AnonymousPerMinute: cfg.AnonymousPerMinute, AnonymousBurst: cfg.AnonymousBurst, LoginIDPerMinute: cfg.LoginIDPerMinute},
 		Users:  sys.users, Access: sys.access, Metrics: sys.metrics,
 		Business: web.Business{Residents: sys.residents, Review: sys.review, Alerts: sys.alerts, Exports: sys.exports, Outbox: sys.outbox, Tenants: sys.tenants, NHI: sys.nhi, Assess: sys.assess, Pubmed: sys.pubmed, JPKI: sys.jpki}})
@@ -155,6 +160,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go pruneDaily(audit.WithActor(ctx, audit.Actor{User: "system:retention"}), sys)
 	watch(ctx, sys)
 	go flushThrottled(ctx, srv)
+	if partners.CA != nil {
+		psrv, addr, err := servePartners(cfg, srv, partners.CA, log)
+		if err != nil {
+			httpSrv.Close()
+			return err
+		}
+		defer psrv.Close()
+		fmt.Fprintf(stdout, "Linkage partners on %s (mutual TLS with certificates of the partners' CA %s)\n", displayURL("https", addr), partners.CA.Files.CACert)
+	}
 	srv.SetReady(true)
 
 	fmt.Fprintf(stdout, "bango %s serving on %s (database: %s %s)\n", version, displayURL(scheme, ln.Addr()), db.Engine(), db.Where())

@@ -53,6 +53,11 @@ type Config struct {
 	// HTTP and nothing else (issue 17); empty: not served.
 	MetricsListen string `json:"metrics_listen"`
 
+	// PartnerListen is where linkage partners' data-link machines reach
+	// bango, over mutual TLS with the certificates bango issued them
+	// (issue 20, R-LNK-3): on the dedicated line's interface; empty: off.
+	PartnerListen string `json:"partner_listen"`
+
 	EnforceTerminals   bool   `json:"enforce_terminals"`
 	TrustedProxies     string `json:"trusted_proxies"`
 	PasswordMaxAgeDays int    `json:"password_max_age_days"`
@@ -148,6 +153,8 @@ var settings = func() []setting {
 	add("listen", "127.0.0.1:8443", "address to listen on", false, set, get)
 	set, get = str(func(c *Config) *string { return &c.MetricsListen })
 	add("metrics-listen", "", "address serving Prometheus metrics at /metrics, plain HTTP without login: loopback or a monitoring network only (empty: off)", false, set, get)
+	set, get = str(func(c *Config) *string { return &c.PartnerListen })
+	add("partner-listen", "", "address linkage partners' data-link machines reach over mutual TLS (the dedicated line's interface; empty: off)", false, set, get)
 	set, get = boolean(func(c *Config) *bool { return &c.PlainHTTP })
 	add("http", "false", "serve plain HTTP (loopback addresses only: behind a TLS proxy, or development)", false, set, get)
 	s[len(s)-1].isBool = true
@@ -526,6 +533,13 @@ func (c *Config) Validate() error {
 			problems = append(problems, fmt.Sprintf("metrics-listen: %q is not host:port", c.MetricsListen))
 		} else if c.MetricsListen == c.Listen && port != "0" {
 			problems = append(problems, "metrics-listen: must differ from listen (metrics are served on a listener of their own)")
+		}
+	}
+	if c.PartnerListen != "" {
+		if _, port, err := net.SplitHostPort(c.PartnerListen); err != nil || port == "" {
+			problems = append(problems, fmt.Sprintf("partner-listen: %q is not host:port", c.PartnerListen))
+		} else if (c.PartnerListen == c.Listen || c.PartnerListen == c.MetricsListen) && port != "0" {
+			problems = append(problems, "partner-listen: must differ from listen and metrics-listen (partners are served on a listener of their own)")
 		}
 	}
 	if _, ipErr := netip.ParseAddr(c.WebAuthnRPID); ipErr == nil || c.WebAuthnRPID == "" || strings.ContainsAny(c.WebAuthnRPID, ":/ ") {
