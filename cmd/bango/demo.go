@@ -204,6 +204,7 @@ var demoStaff = []identity.NewUser{
 	{LoginID: "auditor", Name: "監査　三郎", Department: "監査事務局", Section: "監査課"},
 	{LoginID: "pubmed.clerk", Name: "保健　花子", Tenant: "131041", Department: "健康部", Section: "保健予防課"},
 	{LoginID: "pubmed.checker", Name: "確認　六郎", Tenant: "131041", Department: "健康部", Section: "保健予防課"},
+	{LoginID: "window.shinjuku", Name: "窓口　七子", Tenant: "131041", Department: "区民部", Section: "戸籍住民課"},
 }
 
 // demoGrants are the demo staff's patterns, by municipality ("" for a
@@ -222,6 +223,7 @@ var demoGrants = map[string][][2]string{
 	"auditor":          {{"auditor", ""}},
 	"pubmed.clerk":     {{"pubmed-clerk", "131041"}},
 	"pubmed.checker":   {{"pubmed-checker", "131041"}},
+	"window.shinjuku":  {{"resident-records-clerk", "131041"}}, // JPKI issuance at the window (docs/jpki.md)
 }
 
 // seedDemoUsers creates the demo staff once, with their second factors
