@@ -105,6 +105,30 @@ func TestRenewalList(t *testing.T) {
 			t.Error("a wrong day reached the CA")
 		}
 
+		// An answer that does not match the request is refused, and so is
+		// a CA that is not there; each is recorded with its word.
+		for name, tamper := range map[string]func(*jpki.ExpiringResponse){
+			"another request":  func(r *jpki.ExpiringResponse) { r.RequestID = "another" },
+			"too late":         func(r *jpki.ExpiringResponse) { r.Certificates[0].NotAfter = time.Now().AddDate(1, 0, 0) },
+			"unknown kind":     func(r *jpki.ExpiringResponse) { r.Certificates[0].Kind = "other" },
+			"no resident":      func(r *jpki.ExpiringResponse) { r.Certificates[0].Resident = "" },
+			"serial not a hex": func(r *jpki.ExpiringResponse) { r.Certificates[0].Serial = "serial" },
+		} {
+			f.ca.SetTamperExpiring(tamper)
+			if _, err := f.jpki.Renewals(clerk(), shinjuku, ""); !errs.Is(err, errs.Unavailable) {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+		f.ca.SetTamperExpiring(nil)
+		f.srv.Close()
+		if _, err := f.jpki.Renewals(clerk(), shinjuku, ""); !errs.Is(err, errs.Unavailable) {
+			t.Errorf("no CA: %v", err)
+		}
+		outcomes := strings.Join(testutil.Outcomes(t, db, "jpki.renewals"), "\n")
+		if strings.Count(outcomes, "outcome=bad_answer") != 5 || strings.Count(outcomes, "outcome=unreachable") != 1 {
+			t.Errorf("renewal outcomes:\n%s", outcomes)
+		}
+
 		// Recorded: the day and how many; no personal item in any event.
 		events := testutil.Events(t, db, "jpki.renewals")
 		if len(events) < 3 || events[0].Detail != "before="+wantBefore+" certificates=2" {

@@ -74,8 +74,9 @@ type CA struct {
 	issued map[string]*Record // by serial, hexadecimal
 
 	// For tests of bango's side of the boundary (SetDelay, SetTamper).
-	delay  time.Duration
-	tamper func(jpki.IssueRequest, *jpki.IssueResponse)
+	delay          time.Duration
+	tamper         func(jpki.IssueRequest, *jpki.IssueResponse)
+	tamperExpiring func(*jpki.ExpiringResponse)
 }
 
 // SetDelay holds every answer back by d, for tests of a CA that does not
@@ -84,6 +85,14 @@ func (ca *CA) SetDelay(d time.Duration) {
 	ca.mu.Lock()
 	defer ca.mu.Unlock()
 	ca.delay = d
+}
+
+// SetTamperExpiring has fn change every answer to POST /v1/expiring, for
+// tests of a renewal list that does not match the request; nil stops it.
+func (ca *CA) SetTamperExpiring(fn func(*jpki.ExpiringResponse)) {
+	ca.mu.Lock()
+	defer ca.mu.Unlock()
+	ca.tamperExpiring = fn
 }
 
 // SetLifetime changes the lifetime of the certificates issued from now on,
@@ -302,6 +311,12 @@ func (ca *CA) Handler() http.Handler {
 		if refusal != nil {
 			answer(w, http.StatusUnprocessableEntity, refusal)
 			return
+		}
+		ca.mu.Lock()
+		tamper := ca.tamperExpiring
+		ca.mu.Unlock()
+		if tamper != nil {
+			tamper(&resp)
 		}
 		answer(w, http.StatusOK, resp)
 	})
