@@ -97,7 +97,12 @@ var partnerLine = regexp.MustCompile(`Linkage partners on (https://\S+?)/? `)
 // pull-only partner's agent fetches its file into the inbox and leaves
 // nothing in its spool.
 func TestLinkageAgentProcess(t *testing.T) {
-	testutil.EachEngine(t, func(t *testing.T, eng store.Engine) {
+	testutil.EachEngine(t, agentEndToEnd)
+}
+
+// agentEndToEnd is TestLinkageAgentProcess on one engine.
+func agentEndToEnd(t *testing.T, eng store.Engine) {
+	{
 		data := t.TempDir()
 		args := []string{"--data", data}
 		if eng == store.Postgres {
@@ -205,5 +210,5 @@ func TestLinkageAgentProcess(t *testing.T) {
 		if b, _ := os.ReadFile(got[0]); !bytes.HasPrefix(b, []byte("1138016131041SKKZ")) {
 			t.Fatalf("pulled file %q", b)
 		}
-	})
+	}
 }
