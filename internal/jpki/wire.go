@@ -52,8 +52,8 @@ type Items struct {
 // present for a signature certificate and absent for an authentication
 // certificate, which carries no personal item.
 type IssueRequest struct {
-	RequestID       string `json:"request_id"`   // bango's work record; echoed in the answer
-	Municipality    string `json:"municipality"` // 団体コード of the issuing window
+	RequestID    string `json:"request_id"`   // bango's work record; echoed in the answer
+	Municipality string `json:"municipality"` // 団体コード of the issuing window
 	// Resident is the applicant's resident code (宛名番号) in the
 	// municipality's register. The CA keeps it with its record of the
 	// certificate, never in the certificate, so that it can tell the
