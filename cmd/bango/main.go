@@ -31,19 +31,20 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"serve":    {"run the HTTPS server (browser UI and JSON API)", runServe},
-	"migrate":  {"apply database migrations", runMigrate},
-	"config":   {"print the effective configuration, secrets redacted", runConfig},
-	"demo":     {"seed demo municipalities and residents", runDemo},
-	"keys":     {"master and data keys: status, rotate, rewrap", runKeys},
-	"audit":    {"audit log: status, verify, checkpoint, prove, sequence, prune", runAudit},
-	"user":     {"staff users: add, list, reset, enroll, transfer, retire", runUser},
-	"terminal": {"designated terminals: add, list, disable", runTerminal},
-	"dbwatch":  {"database-connection monitoring: allow, list, sample, report", runDBWatch},
-	"bench":    {"measure speed against a baseline: import", runBench},
-	"nhi":      {"National Health Insurance: cost-share (batch), estimate (a premium)", runNHI},
-	"linkage":  {"data linkage files: import, history, partner", runLinkage},
-	"version":  {"print the version", runVersion},
+	"serve":       {"run the HTTPS server (browser UI and JSON API)", runServe},
+	"migrate":     {"apply database migrations", runMigrate},
+	"config":      {"print the effective configuration, secrets redacted", runConfig},
+	"demo":        {"seed demo municipalities and residents", runDemo},
+	"keys":        {"master and data keys: status, rotate, rewrap", runKeys},
+	"audit":       {"audit log: status, verify, checkpoint, prove, sequence, prune", runAudit},
+	"user":        {"staff users: add, list, reset, enroll, transfer, retire", runUser},
+	"terminal":    {"designated terminals: add, list, disable", runTerminal},
+	"dbwatch":     {"database-connection monitoring: allow, list, sample, report", runDBWatch},
+	"bench":       {"measure speed against a baseline: import", runBench},
+	"nhi":         {"National Health Insurance: cost-share (batch), estimate (a premium)", runNHI},
+	"linkage":     {"data linkage files: import, history, partner", runLinkage},
+	"numbersetup": {"My Number setup from a registry file: import, list, worklist, close", runNumberSetup},
+	"version":     {"print the version", runVersion},
 
 	"jpki-standin-ca": {"a certification authority standing in for J-LIS (JPKI issuance over mutual TLS)", runJPKIStandin},
 }

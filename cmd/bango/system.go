@@ -28,6 +28,7 @@ import (
 	"bango/internal/nhi"
 	"bango/internal/nhi/assess"
 	"bango/internal/notify"
+	"bango/internal/numbersetup"
 	"bango/internal/pubmed"
 	"bango/internal/resident"
 	"bango/internal/review"
@@ -56,17 +57,19 @@ type system struct {
 	exports   *export.Service
 	linkage   *linkage.Service // data linkage: partners, imports, exports (internal/linkage)
 	jpki      *jpki.Service    // JPKI certificate issuance at the window (internal/jpki)
-	monitor   *monitor.Monitor
-	outbox    *notify.Outbox
-	modules   []module.Module
-	metrics   *metrics.Metrics // what bango serve exports (--metrics-listen)
+	// numbersetup sets My Numbers from registry files (internal/numbersetup).
+	numbersetup *numbersetup.Service
+	monitor     *monitor.Monitor
+	outbox      *notify.Outbox
+	modules     []module.Module
+	metrics     *metrics.Metrics // what bango serve exports (--metrics-listen)
 }
 
 // modules are the access engine's declaration and the business modules,
 // each declared in its own package (docs/modules.md). A new module is one
 // more entry here.
 func modules(sys *system) []module.Module {
-	return []module.Module{module.Access(sys.access), sys.residents.Module(), sys.nhi.Module(), sys.assess.Module(), sys.pubmed.Module(), sys.linkage.Module(), sys.jpki.Module()}
+	return []module.Module{module.Access(sys.access), sys.residents.Module(), sys.nhi.Module(), sys.assess.Module(), sys.pubmed.Module(), sys.linkage.Module(), sys.jpki.Module(), sys.numbersetup.Module()}
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
@@ -184,6 +187,9 @@ func buildSystem(ctx context.Context, cfg *config.Config, log *slog.Logger, db *
 		return nil, err
 	}
 	sys.linkage = linkage.NewService(db, sys.review)
+	sys.numbersetup = numbersetup.NewService(db, v, sys.residents, sys.review, log)
+	sys.numbersetup.AddBusiness(pubmed.NumberSetupPeople())
+	sys.numbersetup.AddBusiness(numbersetup.NHIPeople())
 	if sys.jpki, err = jpkiService(cfg, db, v, sys.residents, log); err != nil {
 		db.Close()
 		return nil, err

@@ -31,8 +31,9 @@ type ImportRequest struct {
 	// Open opens the file; it is read twice — checked whole, then matched —
 	// and the second read must give the same bytes (by SHA-256).
 	Open func() (io.ReadCloser, error)
-	// Maker is the staff member who imports: the exact matches are filed
-	// for confirmation in their name, and their checker is someone else.
+	// Maker is the staff member who imports (the setup records them): the
+	// exact matches are filed for confirmation in their name, and no
+	// confirmation of the setup is theirs.
 	Maker identity.User
 	// Progress, when set, is told how many bytes each pass has read
 	// ("check", then "match").
@@ -126,9 +127,9 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (Setup, *linkag
 		return Setup{}, rep, err
 	}
 	st := Setup{Tenant: req.Tenant, Business: b.Name(), FileName: req.FileName, SHA256: rep.SHA256, Rows: rep.Records, Status: "open",
-		ImportedBy: actorOf(ctx), ImportedAt: s.now().UTC(), Counts: map[string]int{}}
+		ImportedBy: req.Maker.LoginID, ImportedAt: s.now().UTC(), Counts: map[string]int{}}
 	if st.ImportedBy == "" {
-		st.ImportedBy = req.Maker.LoginID
+		st.ImportedBy = actorOf(ctx)
 	}
 	err = s.db.TransactOnce(ctx, func(tx *store.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO numbersetup_setups (tenant_code, business, file_name, sha256, rows_read, status, imported_by, imported_at)
