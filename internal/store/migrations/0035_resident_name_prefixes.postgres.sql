@@ -1,0 +1,1 @@
+-- issue 14: PostgreSQL postings of the names' first one and two characters (claimed; filled in by its author)
