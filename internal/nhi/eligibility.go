@@ -322,11 +322,15 @@ func (s *Service) writeAcquisition(ctx context.Context, w writer, hh int64, a ac
 			}
 		}
 		detail += " lost_on=" + Date(lostOn) + " loss_reason=" + lossReason + " household_dissolved=" + strconv.FormatBool(dissolve)
-		if err := s.redecide(ctx, tx, tenant, lostOn, []int64{hh}, CauseHousehold, "loss of "+a.Code+" reason="+lossReason); err != nil {
+		if w.redecided != nil {
+			*w.redecided = append(*w.redecided, lostOn)
+		} else if err := s.redecide(ctx, tx, tenant, lostOn, []int64{hh}, CauseHousehold, "loss of "+a.Code+" reason="+lossReason); err != nil {
 			return err
 		}
 	}
-	if err := s.redecide(ctx, tx, tenant, a.AcquiredOn, []int64{hh}, CauseHousehold, "acquisition of "+a.Code+" household="+strconv.FormatInt(hh, 10)); err != nil {
+	if w.redecided != nil {
+		*w.redecided = append(*w.redecided, a.AcquiredOn)
+	} else if err := s.redecide(ctx, tx, tenant, a.AcquiredOn, []int64{hh}, CauseHousehold, "acquisition of "+a.Code+" household="+strconv.FormatInt(hh, 10)); err != nil {
 		return err
 	}
 	return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "nhi.acquire", Subject: subjectOf(a.Code), Outcome: audit.OK, Detail: detail})

@@ -207,6 +207,10 @@ type writer struct {
 	tenant string
 	now    time.Time
 	by     string
+	// redecided, when not nil, gathers the dates a batch of acquisitions
+	// takes effect on instead of deciding the cost share again after each
+	// (the caller decides once for them all).
+	redecided *[]time.Time
 }
 
 func (w writer) d(t time.Time) any { return dateArg(w.tx.Engine(), t) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,10 +18,12 @@ import (
 // its head (who may be outside NHI, 擬制世帯主), the 番号 its members
 // insured for the first time share, the notification date, and each
 // insured member with their own acquisition and 枝番. It is one entry for
-// a checker: every member is acquired, or none.
+// a checker: every member is acquired, or none. With Household (and no
+// 記号 or head) the members join that existing household instead.
 type HouseholdInput struct {
-	NewKigo    string        `json:"new_kigo"`
-	NewHead    string        `json:"new_head"`
+	Household  int64         `json:"household,omitempty"`
+	NewKigo    string        `json:"new_kigo,omitempty"`
+	NewHead    string        `json:"new_head,omitempty"`
 	Number     string        `json:"number,omitempty"`
 	NotifiedOn string        `json:"notified_on"`
 	Members    []MemberInput `json:"members"`
@@ -42,9 +45,10 @@ const MaxMembers = 20
 // establishment is a parsed HouseholdInput, the payload of KindEstablish:
 // one acquisition per member into the same new household.
 type establishment struct {
-	Kigo    string        `json:"kigo"`
-	Head    string        `json:"head"`
-	Members []acquisition `json:"members"`
+	Household int64         `json:"household,omitempty"` // an existing household the members join
+	Kigo      string        `json:"kigo,omitempty"`
+	Head      string        `json:"head,omitempty"`
+	Members   []acquisition `json:"members"`
 }
 
 // memberField names field of member i as errors name it:
@@ -64,7 +68,13 @@ var (
 
 func parseEstablishment(in HouseholdInput) (establishment, error) {
 	var fe errs.FieldErrors
-	e := establishment{Kigo: kigoField(&fe, "new_kigo", in.NewKigo), Head: residentField(&fe, "new_head", in.NewHead)}
+	e := establishment{Household: in.Household}
+	switch newOne := strings.TrimSpace(in.NewKigo) != "" || strings.TrimSpace(in.NewHead) != ""; {
+	case in.Household < 0, in.Household != 0 && newOne:
+		fe.Add("household", msgHouseholdChoice)
+	case in.Household == 0:
+		e.Kigo, e.Head = kigoField(&fe, "new_kigo", in.NewKigo), residentField(&fe, "new_head", in.NewHead)
+	}
 	var notified time.Time
 	dateField(&fe, "notified_on", in.NotifiedOn, &notified)
 	number := strings.TrimSpace(in.Number)
@@ -80,7 +90,7 @@ func parseEstablishment(in HouseholdInput) (establishment, error) {
 	codes, branches := map[string]bool{}, map[string]bool{}
 	for i, m := range in.Members {
 		a := acquisition{Code: residentField(&fe, memberField(i, "resident_code"), m.ResidentCode), NotifiedOn: notified,
-			NewKigo: e.Kigo, NewHead: e.Head, Number: number, Branch: strings.TrimSpace(m.Branch)}
+			Household: e.Household, NewKigo: e.Kigo, NewHead: e.Head, Number: number, Branch: strings.TrimSpace(m.Branch)}
 		dateField(&fe, memberField(i, "acquired_on"), m.AcquiredOn, &a.AcquiredOn)
 		a.Reason = reasonField(&fe, memberField(i, "reason"), m.Reason, AcquireReasons)
 		if a.Branch != "" && (!digits(a.Branch, 2, 2) || a.Branch == "00") {
@@ -129,9 +139,12 @@ func (s *Service) ProposeHousehold(ctx context.Context, tenant string, in Househ
 	for i, m := range e.Members {
 		codes[i] = m.Code
 	}
+	where := "国保世帯の新規（記号 " + e.Kigo + "、世帯主 " + e.Head + "）と"
+	if e.Household != 0 {
+		where = "世帯 " + strconv.FormatInt(e.Household, 10) + " への"
+	}
 	return review.Proposal{Kind: KindEstablish, Subject: subjectOf(e.Members[0].Code), Payload: payload,
-		Summary: "国保世帯の新規（記号 " + e.Kigo + "、世帯主 " + e.Head + "）と被保険者 " + strconv.Itoa(len(codes)) + " 人の資格取得: 宛名番号 " +
-			strings.Join(codes, "、")}, nil
+		Summary: where + "被保険者 " + strconv.Itoa(len(codes)) + " 人の資格取得: 宛名番号 " + strings.Join(codes, "、")}, nil
 }
 
 // checkEstablishment applies checkAcquisition to every member, reading
@@ -150,7 +163,13 @@ func (s *Service) checkEstablishment(ctx context.Context, q store.Querier, tenan
 			fe.List = append(fe.List, f)
 		}
 	}
-	if _, err := lookupResident(ctx, q, tenant, e.Head); errs.Is(err, errs.NotFound) {
+	if e.Household != 0 {
+		// The household's existence on each member's date is checked with
+		// the member's acquisition; one never established is not found.
+		if _, err := householdKigo(ctx, q, tenant, e.Household); err != nil {
+			return nil, nil, err
+		}
+	} else if _, err := lookupResident(ctx, q, tenant, e.Head); errs.Is(err, errs.NotFound) {
 		add(errs.FieldError{Field: "new_head", Reason: msgNoResident})
 		return nil, nil, fe.Err()
 	} else if err != nil {
@@ -219,17 +238,29 @@ func (s *Service) ApplyHousehold(ctx context.Context, tx *store.Tx, tenant strin
 			first = i
 		}
 	}
-	w := writer{tx: tx, tenant: tenant, now: s.now().UTC(), by: actorOf(ctx)}
-	hh, err := w.household(ctx, e.Kigo)
-	if err != nil {
-		return err
-	}
-	f := members[first]
-	if err := w.version(ctx, hh, f.AcquiredOn, e.Head, "establish", 0, f.NotifiedOn, plans[first].acquiredLate); err != nil {
-		return err
+	var dates []time.Time
+	w := writer{tx: tx, tenant: tenant, now: s.now().UTC(), by: actorOf(ctx), redecided: &dates}
+	hh := e.Household
+	if hh == 0 {
+		if hh, err = w.household(ctx, e.Kigo); err != nil {
+			return err
+		}
+		f := members[first]
+		if err := w.version(ctx, hh, f.AcquiredOn, e.Head, "establish", 0, f.NotifiedOn, plans[first].acquiredLate); err != nil {
+			return err
+		}
 	}
 	for i, a := range members {
 		if err := s.writeAcquisition(ctx, w, hh, a, plans[i]); err != nil {
+			return err
+		}
+	}
+	// The cost share, once for every member, from each date the entry
+	// takes effect on (a new household has none decided: nothing is).
+	slices.SortFunc(dates, func(a, b time.Time) int { return a.Compare(b) })
+	for _, d := range slices.Compact(dates) {
+		if err := s.redecide(ctx, tx, tenant, d, []int64{hh}, CauseHousehold,
+			"acquisition of "+strconv.Itoa(len(members))+" members household="+strconv.FormatInt(hh, 10)); err != nil {
 			return err
 		}
 	}

@@ -328,14 +328,15 @@ type memberRow struct {
 
 // nhiNewData is the new-household form.
 type nhiNewData struct {
-	Reasons []string
-	Today   string
-	Rows    []memberRow
+	Reasons   []string
+	Today     string
+	Rows      []memberRow
+	Household string // the existing household the members join (?household=), "" for a new one
 }
 
 // newHouseholdFields are the new-household form's fields apart from its
 // member rows (members[i].resident_code, acquired_on, reason, branch).
-var newHouseholdFields = []string{"new_kigo", "new_head", "number", "notified_on"}
+var newHouseholdFields = []string{"household", "new_kigo", "new_head", "number", "notified_on"}
 
 var memberFieldNames = []string{"resident_code", "acquired_on", "reason", "branch"}
 
@@ -347,7 +348,13 @@ func (s *Server) nhiNewPage(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) renderNHINew(w http.ResponseWriter, r *http.Request, status int, problem refusal, form map[string]string) error {
 	p := s.newPage(r, "nhi.new.title", sessionFrom(r.Context()))
-	d := nhiNewData{Reasons: nhi.AcquireReasons, Today: nhi.Date(time.Now().In(jst))}
+	d := nhiNewData{Reasons: nhi.AcquireReasons, Today: nhi.Date(time.Now().In(jst)), Household: r.URL.Query().Get("household")}
+	if form != nil && form["household"] != "" {
+		d.Household = form["household"]
+	}
+	if d.Household != "" {
+		p.Title = "nhi.new.into.title"
+	}
 	for i := range nhiMemberRows {
 		in := func(f string) memberInput { n := memberName(i, f); return memberInput{Name: n, Value: form[n]} }
 		d.Rows = append(d.Rows, memberRow{N: i + 1, Code: in("resident_code"), AcquiredOn: in("acquired_on"), Reason: in("reason"), Branch: in("branch")})
@@ -370,6 +377,13 @@ func (s *Server) nhiNewPost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	in := nhi.HouseholdInput{NewKigo: f["new_kigo"], NewHead: f["new_head"], Number: f["number"], NotifiedOn: f["notified_on"]}
+	if f["household"] != "" {
+		n, perr := strconv.ParseInt(f["household"], 10, 64)
+		if perr != nil || n <= 0 {
+			return errs.E(errs.NotFound, "no NHI household %q", f["household"])
+		}
+		in.Household = n
+	}
 	var rows []int // the form's row of each member entered
 	for i := range nhiMemberRows {
 		m := nhi.MemberInput{ResidentCode: f[memberName(i, "resident_code")], AcquiredOn: f[memberName(i, "acquired_on")],
@@ -385,6 +399,10 @@ func (s *Server) nhiNewPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		err = memberRowsOf(err, rows)
 		return nhiFormProblem(r, err, func(status int, msg refusal) error { return s.renderNHINew(w, r, status, msg, f) })
+	}
+	if in.Household != 0 {
+		http.Redirect(w, r, "/nhi/households/"+strconv.FormatInt(in.Household, 10)+"?done=submitted", http.StatusSeeOther)
+		return nil
 	}
 	http.Redirect(w, r, "/nhi/households/new?done=submitted", http.StatusSeeOther)
 	return nil
@@ -911,7 +929,7 @@ func (s *Server) nhiModule() webModule {
 			{pattern: "POST /api/v1/nhi/acquisitions", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIAcquire,
 				summary: "Enter an acquisition (資格取得), into an existing household or a new one with its head: it waits for a checker", body: nhi.AcquisitionInput{}, status: http.StatusAccepted, answer: review.Change{}},
 			{pattern: "POST /api/v1/nhi/households", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIHouseholdNew,
-				summary: "Enter a new household with its head (who may be outside NHI) and its insured members, each with their acquisition and 枝番: one entry that waits for a checker, and then acquires every member or none",
+				summary: "Enter a new household with its head (who may be outside NHI) and its insured members, each with their acquisition and 枝番 — or, with household, several members joining an existing household: one entry that waits for a checker, and then acquires every member or none",
 				body:    nhi.HouseholdInput{}, status: http.StatusAccepted, answer: review.Change{}},
 			{pattern: "POST /api/v1/nhi/losses", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHILoss,
 				summary: "Enter a loss (資格喪失): it waits for a checker", body: nhi.LossInput{}, status: http.StatusAccepted, answer: review.Change{}},
@@ -1103,6 +1121,9 @@ var nhiMessages = messages{
 	"nhi.new.link":                  {"新しい世帯と被保険者をまとめて入力する", "Enter a new household with its members"},
 	"nhi.add_member":                {"被保険者の追加", "Add an insured member"},
 	"nhi.add_member.link":           {"この世帯への資格取得を入力する", "Enter an acquisition into this household"},
+	"nhi.add_members.link":          {"この世帯に複数の被保険者をまとめて加入させる", "Enter several members joining this household at once"},
+	"nhi.new.into.title":            {"既存の国保世帯への被保険者の加入（まとめて入力）", "Several members joining an NHI household"},
+	"nhi.new.into":                  {"世帯 %s に加入します。入力は確認待ちになり、別の職員が一度確認すると全員の資格が記録されます（一人でも誤りがあれば誰も記録されません）。", "They join household %s: the entry waits until another staff member confirms it once, and then every member holds (or none, when one is wrong)."},
 	"nhi.loss.title":                {"資格喪失の入力", "Enter a loss"},
 	"nhi.loss.help":                 {"資格がなくなる最初の日です（転出・社保加入の日、死亡の翌日など）。", "The first day without NHI (the day of moving out or of joining employee insurance, the day after death)."},
 	"nhi.loss.new_head.help":        {"世帯主が死亡・転出し、ほかの被保険者が残る場合だけ、次の世帯主の宛名番号を入力します。", "Only when the head dies or moves away and insured members remain: the next head's resident code."},
