@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -114,9 +115,23 @@ func New(cfg Config) (*Agent, error) {
 			}
 		}
 	}
+	// The agent dials its server and nothing else (R-LNK-4): no proxy,
+	// no redirect followed, any other address refused before a packet.
+	server := u.Host
+	if u.Port() == "" {
+		server = net.JoinHostPort(u.Hostname(), "443")
+	}
+	dialer := &net.Dialer{Timeout: 30 * time.Second}
 	tr := &http.Transport{TLSClientConfig: &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots, Certificates: []tls.Certificate{pair}},
-		Proxy: nil, ResponseHeaderTimeout: 5 * time.Minute}
-	return &Agent{cfg: cfg, client: &http.Client{Transport: tr}, key: key, seen: map[string]stamp{}}, nil
+		Proxy: nil, ResponseHeaderTimeout: 5 * time.Minute,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if addr != server {
+				return nil, fmt.Errorf("agent: %s is not the server %s, the only address the agent dials", addr, server)
+			}
+			return dialer.DialContext(ctx, network, addr)
+		}}
+	client := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &Agent{cfg: cfg, client: client, key: key, seen: map[string]stamp{}}, nil
 }
 
 // Run makes a pass every interval until ctx ends.

@@ -3,7 +3,14 @@ package agent
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/pem"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
+
+	"bango/internal/tlsca"
 )
 
 // R-LNK-1: what the agent keeps on disk in transfer is sealed: it opens
@@ -40,6 +47,37 @@ func TestSealedSpool(t *testing.T) {
 		rand.Read(other)
 		if err := openStream(other, &bytes.Buffer{}, bytes.NewReader(sealed.Bytes())); err == nil {
 			t.Fatalf("%d bytes: opened with another key", n)
+		}
+	}
+}
+
+// R-LNK-4: the agent dials its server and no other address.
+func TestAgentDialsOnlyItsServer(t *testing.T) {
+	dir := t.TempDir()
+	ca, err := tlsca.EnsurePartnerCA(filepath.Join(dir, "pki"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	is, err := ca.Issue("131041", "resident-records", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a, err := New(Config{Server: "https://127.0.0.1:9", ServerCA: write("ca.crt", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Cert.Raw})),
+		Cert: write("p.crt", is.CertPEM), Key: write("p.key", is.KeyPEM), Spool: filepath.Join(dir, "spool")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"https://127.0.0.2:9/", "https://192.0.2.1/", "https://localhost:9/"} {
+		_, err := a.client.Get(u)
+		if err == nil || !strings.Contains(err.Error(), "the only address the agent dials") {
+			t.Errorf("%s: %v", u, err)
 		}
 	}
 }
