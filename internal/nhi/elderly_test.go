@@ -279,3 +279,35 @@ func TestElderlyCard(t *testing.T) {
 		}
 	})
 }
+
+// R-NHI-3: the daily job's loss at the 75th birthday changes the
+// household, and its cost share is decided again from that day, counting
+// the member who left for 後期高齢者医療 as a former member.
+func TestCostShareRedecidedAt75(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		f.person(t, shinjuku, "670001", "テスト", "1951-12-10") // 75 on 2026-12-10
+		f.person(t, shinjuku, "670002", "テスト", "1955-03-03") // 71
+		hh := f.newHousehold(t, "670001", "670001", "2024-04-01", "6701")
+		f.join(t, "670002", hh, "2024-04-01", "6701", "02")
+		// Together: 課税所得 150万, 収入 600万 ≥ 520万: 3割. From the 75th
+		// birthday 670002 is the one 70–74 member, 収入 350万 < 383万: 2割,
+		// and the basis names the former member.
+		f.incomeOf(t, "670001", "1500000", "2500000", "2200000")
+		f.incomeOf(t, "670002", "1500000", "3500000", "2200000")
+		clerk := testutil.As("clerk")
+		if d, err := f.nhi.DetermineCostShare(clerk, shinjuku, hh, "2026-08-01"); err != nil || d.Ratio != 3 || len(d.Basis.Members) != 2 {
+			t.Fatalf("decided on 1 August: %+v %v", d, err)
+		}
+		f.now = f.now.AddDate(0, 0, 9) // 2026-12-11
+		if n, err := f.nhi.ApplyDueLosses(testutil.As("system")); err != nil || n != 1 {
+			t.Fatalf("the 75th-birthday loss: %d %v", n, err)
+		}
+		ds := f.decisions(t, hh)
+		if len(ds) != 2 || ds[0].Cause != nhi.CauseHousehold || nhi.Date(ds[0].PeriodFrom) != "2026-12-10" || len(ds[0].Basis.Members) != 1 ||
+			len(ds[0].Basis.Former) != 1 || ds[0].Basis.Former[0].ResidentCode != "670001" || ds[0].Ratio != 2 || ds[0].Rule != nhi.RuleRevenueSingle ||
+			ds[1].Ratio != 3 {
+			t.Errorf("after the loss at 75: %+v", ds)
+		}
+	})
+}
