@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"bango/internal/audit"
@@ -60,7 +61,14 @@ func (s *Server) PartnerHandler() http.Handler {
 		return errs.E(errs.NotFound, "the partner listener answers only %sfiles/…", partnerPrefix)
 	}))
 	return withRequestID(s.observe(mux, securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, s.partnerMaxBytes()+1)
+		// A pushed file may be as large as an import reads (one byte
+		// more, so that the import itself refuses it whole); anything else
+		// is a small JSON body at most.
+		limit := int64(64 << 10)
+		if r.Method == http.MethodPost && !strings.HasSuffix(r.URL.Path, "/ack") {
+			limit = s.partnerMaxBytes() + 1
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), partnerListenerKey{}, true)))
 	}))))
 }
