@@ -37,6 +37,8 @@ const linkageSummary = `Data linkage files (R-NHI-8, R-LNK-1…4, R-ACC-5; docs/
   partner revoke --tenant T --partner P [--serial S]
            revoke the partner's certificates (or one): refused at the next request
   partner list --tenant T
+  run JOB --tenant T | schedule set|list | runs
+           linkage jobs, their schedules and history (bango linkage run -h)
   agent --server URL --server-ca CA --cert C --key K --outbox DIR --inbox DIR --spool DIR [--pull L,…]
            the data-link agent (docs/linkage.md): pushes each complete file of
            OUTBOX/<layout>/ to bango over mutual TLS, pulls into INBOX/<layout>/,
@@ -44,11 +46,14 @@ const linkageSummary = `Data linkage files (R-NHI-8, R-LNK-1…4, R-ACC-5; docs/
 
 // runLinkage is "bango linkage".
 func runLinkage(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	sub, err := subcommand("linkage", args, linkageSummary, stderr, "import", "export", "history", "partner", "agent")
+	sub, err := subcommand("linkage", args, linkageSummary, stderr, "import", "export", "history", "partner", "agent", "run", "schedule", "runs")
 	if err != nil {
 		return err
 	}
 	args = args[1:]
+	if sub == "run" || sub == "schedule" || sub == "runs" {
+		return runLinkageJobs(ctx, sub, args, stdout, stderr)
+	}
 	if sub == "agent" {
 		return runLinkageAgent(ctx, args, stdout, stderr)
 	}

@@ -187,6 +187,7 @@ func buildSystem(ctx context.Context, cfg *config.Config, log *slog.Logger, db *
 		return nil, err
 	}
 	sys.linkage = linkage.NewService(db, sys.review)
+	sys.linkage.SetEligibilitySource(sys.nhi) // the scheduled eligibility-continuity file
 	sys.numbersetup = numbersetup.NewService(db, v, sys.residents, sys.review, log)
 	sys.numbersetup.AddBusiness(pubmed.NumberSetupPeople())
 	sys.numbersetup.AddBusiness(numbersetup.NHIPeople())

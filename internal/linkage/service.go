@@ -25,6 +25,9 @@ type Service struct {
 	now      func() time.Time
 	maxBytes int64
 	inbound  map[string]inbound // by layout name
+	// eligibility is the NHI module the scheduled eligibility-continuity
+	// file is read from (SetEligibilitySource).
+	eligibility EligibilitySource
 }
 
 // NewService returns a Service; reviews holds the files a partner's
@@ -53,6 +56,8 @@ func (s *Service) Module() module.Module {
 		Name:    "linkage",
 		Reviews: []module.Review{{Kind: KindImport, Apply: s.ApplyHeld}},
 		Jobs: []module.Job{{Name: "linkage staging purge", Every: 5 * time.Minute,
-			Run: func(ctx context.Context) error { _, err := s.PurgeDeclined(ctx); return err }}},
+			Run: func(ctx context.Context) error { _, err := s.PurgeDeclined(ctx); return err }},
+			{Name: "linkage schedules", Every: time.Minute,
+				Run: func(ctx context.Context) error { _, err := s.RunDue(ctx); return err }}},
 	}
 }

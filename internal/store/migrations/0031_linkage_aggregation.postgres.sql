@@ -163,6 +163,20 @@ CREATE TABLE linkage_resident_initial (
 );
 CREATE INDEX linkage_resident_initial_code ON linkage_resident_initial (job_id, resident_code, line);
 
+-- The linkage jobs a municipality runs on a schedule (daily or monthly,
+-- as the job defines), with what each needs: the partner it serves and,
+-- for the eligibility-continuity file, the 保険者番号 its header carries.
+CREATE TABLE linkage_schedules (
+    tenant_code TEXT NOT NULL,
+    job         TEXT NOT NULL,
+    partner     TEXT NOT NULL DEFAULT '',
+    insurer     TEXT NOT NULL DEFAULT '',
+    enabled     {{bool}} NOT NULL,
+    created_at  {{time}} NOT NULL,
+    created_by  TEXT NOT NULL,
+    PRIMARY KEY (tenant_code, job)
+);
+
 -- Row-level security (R-AC-6): each row is one municipality's.
 
 ALTER TABLE linkage_nhi_high_cost ENABLE ROW LEVEL SECURITY;
@@ -208,4 +222,9 @@ CREATE POLICY tenant_scope ON linkage_leases USING ((SELECT bango_scope_all()) O
 ALTER TABLE linkage_resident_initial ENABLE ROW LEVEL SECURITY;
 ALTER TABLE linkage_resident_initial FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_scope ON linkage_resident_initial USING ((SELECT bango_scope_all()) OR tenant_code = ANY ((SELECT bango_scope_tenants())::text[]))
+    WITH CHECK ((SELECT bango_scope_all()) OR tenant_code = ANY ((SELECT bango_scope_tenants())::text[]));
+
+ALTER TABLE linkage_schedules ENABLE ROW LEVEL SECURITY;
+ALTER TABLE linkage_schedules FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_scope ON linkage_schedules USING ((SELECT bango_scope_all()) OR tenant_code = ANY ((SELECT bango_scope_tenants())::text[]))
     WITH CHECK ((SELECT bango_scope_all()) OR tenant_code = ANY ((SELECT bango_scope_tenants())::text[]));

@@ -162,3 +162,17 @@ CREATE TABLE linkage_resident_initial (
     PRIMARY KEY (job_id, line)
 );
 CREATE INDEX linkage_resident_initial_code ON linkage_resident_initial (job_id, resident_code, line);
+
+-- The linkage jobs a municipality runs on a schedule (daily or monthly,
+-- as the job defines), with what each needs: the partner it serves and,
+-- for the eligibility-continuity file, the 保険者番号 its header carries.
+CREATE TABLE linkage_schedules (
+    tenant_code TEXT NOT NULL,
+    job         TEXT NOT NULL,
+    partner     TEXT NOT NULL DEFAULT '',
+    insurer     TEXT NOT NULL DEFAULT '',
+    enabled     {{bool}} NOT NULL,
+    created_at  {{time}} NOT NULL,
+    created_by  TEXT NOT NULL,
+    PRIMARY KEY (tenant_code, job)
+);
