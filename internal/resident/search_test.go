@@ -225,7 +225,9 @@ func TestFindFollowsChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 		for q, want := range map[string][]string{"コバヤシ": {"0000000002"}, "小林": {"0000000002"}, "バヤシ　ハ": {"0000000002"},
-			"ヤマダ　ハナコ": {}, "山田": {"0000000001"}, "ハナコ": {"0000000002"}, "タカハシ": {}, "さくら": {}} {
+			"ヤマダ　ハナコ": {}, "山田": {"0000000001"}, "ハナコ": {"0000000002"}, "タカハシ": {}, "さくら": {},
+			// The starts of names (one or two characters) follow too.
+			"ヤマ": {"0000000001"}, "コバ": {"0000000002"}, "ハナ": {"0000000002"}, "高": {}, "タカ": {}, "サ": {"0000000004"}} {
 			res, err := f.svc.Find(clerkCtx(), shinjuku, q)
 			if err != nil || !slices.Equal(codes(res.Residents), want) {
 				t.Errorf("after the change, Find(%q) = %v, %v; want %v", q, codes(res.Residents), err, want)
