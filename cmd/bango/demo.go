@@ -24,18 +24,35 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	config.Flags(fs, "data", "db", "master-key-file", "audit-key-file", "log-level", "argon2-memory-kib", "argon2-time")
 	seed := fs.Uint64("seed", 1, "seed of the demo data")
 	per := fs.Int("residents", demoResidents, "residents per municipality")
+	scale := fs.String("scale", "small", "small, or prefecture: 新宿区 gets 61,000 residents and the sources' 54,000 public-expense recipients (50,000 指定難病, 4,000 小児慢性特定疾病)")
 	sys, err := systemFromFlags(ctx, fs, args, stderr)
 	if err != nil {
 		return err
 	}
 	defer sys.Close()
 	defer sys.placeEvents(ctx)
-	return seedDemo(ctx, sys, *seed, *per, stdout)
+	switch *scale {
+	case "small":
+		return seedDemo(ctx, sys, *seed, *per, stdout)
+	case "prefecture":
+		return seedDemoScaled(ctx, sys, *seed, *per, true, stdout)
+	}
+	return fmt.Errorf("--scale: %q is neither small nor prefecture", *scale)
 }
+
+// prefectureResidents are 新宿区's residents at the scale of a
+// prefecture: enough for the recipients beside the small demo's.
+const prefectureResidents = 61000
 
 // seedDemo creates each demo municipality that does not exist yet, with
 // per synthetic residents, and records an identity verification for some.
 func seedDemo(ctx context.Context, sys *system, seed uint64, per int, stdout io.Writer) error {
+	return seedDemoScaled(ctx, sys, seed, per, false, stdout)
+}
+
+// seedDemoScaled is seedDemo, at the scale of a prefecture for public-expense
+// care when prefecture is set.
+func seedDemoScaled(ctx context.Context, sys *system, seed uint64, per int, prefecture bool, stdout io.Writer) error {
 	type made struct {
 		m      demo.Municipality
 		people []demo.Person
@@ -52,7 +69,11 @@ func seedDemo(ctx context.Context, sys *system, seed uint64, per int, stdout io.
 			return err
 		}
 		g := demo.NewGenerator(m, seed)
-		people := make([]demo.Person, per)
+		n := per
+		if _, ok := demoPubmedStaff[m.Code]; ok && prefecture {
+			n = max(per, prefectureResidents)
+		}
+		people := make([]demo.Person, n)
 		var unnumbered []string
 		for i := range people {
 			people[i] = g.Next()
@@ -91,6 +112,16 @@ func seedDemo(ctx context.Context, sys *system, seed uint64, per int, stdout io.
 		}
 		if err := seedDemoPubmed(ctx, sys, f.m, f.people, stdout); err != nil {
 			return err
+		}
+		if _, ok := demoPubmedStaff[f.m.Code]; ok && prefecture && len(f.people) > 1000 {
+			// Past the people the small demo took.
+			start := time.Now()
+			na, nc, err := demo.SeedPubmedScale(ctx, sys.pubmed, f.m, f.people[1000:], time.Now().In(jst), demo.PrefectureNanbyo, demo.PrefectureShoman)
+			if err != nil {
+				return fmt.Errorf("demo public-expense recipients of %s at prefecture scale: %w", f.m.Name, err)
+			}
+			fmt.Fprintf(stdout, "  At prefecture scale: %d 指定難病 and %d 小児慢性特定疾病 recipients with their certificates, loaded set-based in %s.\n",
+				na, nc, time.Since(start).Round(time.Millisecond))
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -162,4 +163,74 @@ func SeedPubmed(ctx context.Context, st PubmedStaff, m Municipality, people []Pe
 		}
 	}
 	return sum, nil
+}
+
+// Prefecture scale of the sources: 50,000 指定難病 and 4,000
+// 小児慢性特定疾病 recipients in one prefecture.
+const (
+	PrefectureNanbyo = 50000
+	PrefectureShoman = 4000
+)
+
+// SeedPubmedScale loads nanbyo 指定難病 and shoman 小児慢性特定疾病
+// recipients among people (registered already) set-based, as recipients
+// decided before (pubmed.Service.LoadRecipients): children under 18 take
+// the pediatric programme first, everyone else the adult one, across the
+// income categories and flags, their certificates running from this
+// fiscal year's April. It returns how many it loaded of each.
+func SeedPubmedScale(ctx context.Context, svc *pubmed.Service, m Municipality, people []Person, today time.Time, nanbyo, shoman int) (int, int, error) {
+	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
+	from := time.Date(today.Year(), time.April, 1, 0, 0, 0, 0, time.UTC)
+	if today.Before(from) {
+		from = from.AddDate(-1, 0, 0)
+	}
+	rules := svc.Rules()
+	adult, child := rules.Diseases(pubmed.Nanbyo), rules.Diseases(pubmed.Shoman)
+	var adults, children []pubmed.Disease
+	for _, d := range adult {
+		if d.DesignatedOn(from) {
+			adults = append(adults, d)
+		}
+	}
+	for _, d := range child {
+		if d.DesignatedOn(from) {
+			children = append(children, d)
+		}
+	}
+	if len(adults) == 0 || len(children) == 0 {
+		return 0, 0, fmt.Errorf("demo: no designated disease on %s", pubmed.Date(from))
+	}
+	var rs []pubmed.Recipient
+	na, nc := 0, 0
+	for i, p := range people {
+		r := pubmed.Recipient{ResidentCode: p.ResidentCode, Category: pubmed.Categories[i%len(pubmed.Categories)],
+			Institution: m.Name + []string{"中央病院", "大学病院", "駅前クリニック"}[i%3], HealthCentre: m.Name + []string{"中央保健所", "北保健所", "南保健所"}[i%3], From: from}
+		switch age := from.Year() - p.BirthDate.Year(); {
+		case age < 18 && nc < shoman:
+			r.Programme, r.DiseaseCode = pubmed.Shoman, children[i%len(children)].Code
+			if i%5 == 1 {
+				r.Flags = []string{pubmed.FlagSevere}
+			}
+			nc++
+		case na < nanbyo:
+			r.Programme, r.DiseaseCode = pubmed.Nanbyo, adults[i%len(adults)].Code
+			if i%5 == 1 {
+				r.Flags = []string{pubmed.FlagHighLong}
+			}
+			na++
+		default:
+			continue
+		}
+		if i%97 == 5 {
+			r.Flags = append(r.Flags, pubmed.FlagVentilator)
+		}
+		rs = append(rs, r)
+		if na >= nanbyo && nc >= shoman {
+			break
+		}
+	}
+	if _, err := svc.LoadRecipients(ctx, m.Code, rs); err != nil {
+		return 0, 0, err
+	}
+	return na, nc, nil
 }

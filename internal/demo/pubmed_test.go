@@ -82,3 +82,50 @@ func TestSeedPubmed(t *testing.T) {
 		}
 	})
 }
+
+// R-PUB-1: at the scale of a prefecture the demo loads recipients
+// set-based — children in the pediatric programme, everyone else in the
+// adult one — each with a certificate whose cap follows from the table;
+// here at a small count, the same path as `bango demo --scale
+// prefecture`.
+func TestSeedPubmedScale(t *testing.T) {
+	today := time.Date(2026, 12, 22, 10, 0, 0, 0, time.FixedZone("JST", 9*60*60))
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		k := testkit.New(t, db)
+		m := demo.Municipalities()[0]
+		k.Municipality(t, m.Code, m.Name)
+		residents := resident.NewService(db, k.Vault, testkit.Quiet)
+		svc, err := pubmed.NewService(db, testkit.Quiet, residents)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := demo.NewGenerator(m, 1)
+		people := make([]demo.Person, 200)
+		var recs []resident.Input
+		for i := range people {
+			people[i] = g.Next()
+			recs = append(recs, resident.Input{Code: people[i].ResidentCode, NameKanji: people[i].NameKanji, NameKana: people[i].NameKana,
+				Address: people[i].Address, BirthDate: pubmed.Date(people[i].BirthDate), Sex: people[i].Sex})
+		}
+		for _, in := range recs {
+			testkit.Resident(t, residents, m.Code, in)
+		}
+		na, nc, err := demo.SeedPubmedScale(testutil.As("setup"), svc, m, people, today, 120, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if na != 120 || nc != 10 {
+			t.Errorf("loaded %d 指定難病 and %d 小児慢性 recipients, want 120 and 10", na, nc)
+		}
+		var certs, kids int
+		if err := db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM pubmed_certificates WHERE tenant_code = $1`, m.Code).Scan(&certs); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM pubmed_certificates WHERE tenant_code = $1 AND programme = 'shoman' AND cap_basis <> ''`, m.Code).Scan(&kids); err != nil {
+			t.Fatal(err)
+		}
+		if certs != 130 || kids != 10 {
+			t.Errorf("read back %d certificates, %d pediatric", certs, kids)
+		}
+	})
+}
