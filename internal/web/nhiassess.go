@@ -288,6 +288,7 @@ func (s *Server) nhiAssessmentsPage(w http.ResponseWriter, r *http.Request) erro
 type nhiNoticeData struct {
 	Notice assess.Notice
 	Tenant string
+	Lang   string // the page's: the head is addressed 様 in Japanese
 	assessmentView
 }
 
@@ -302,7 +303,7 @@ func (s *Server) nhiNoticePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := s.newPage(r, "nhi.notice.title", sess)
-	p.Data = nhiNoticeData{Notice: n, Tenant: sess.Tenant, assessmentView: assessmentViewOf(n.Assessment)}
+	p.Data = nhiNoticeData{Notice: n, Tenant: sess.Tenant, Lang: p.Lang, assessmentView: assessmentViewOf(n.Assessment)}
 	return s.render(w, r, http.StatusOK, "nhinotice", p)
 }
 
@@ -412,6 +413,11 @@ func (s *Server) nhiAssessModule() webModule {
 			{pattern: "POST /nhi/estimate", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiEstimatePost},
 			{pattern: "GET /nhi/households/{id}/assessments", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiAssessmentsPage},
 			{pattern: "GET /nhi/assessments/{id}/notice", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiNoticePage},
+			{pattern: "GET /nhi/notices", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiNoticesPage},
+			{pattern: "GET /nhi/rates", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiRatesPage},
+			{pattern: "POST /nhi/rates", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiRatesPost},
+			{pattern: "GET /nhi/revenues", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiRevenuePage},
+			{pattern: "POST /nhi/revenues", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiRevenuePost},
 
 			{pattern: "POST /api/v1/nhi/estimate", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiNHIEstimate,
 				summary: "Estimate a household's NHI premium of a fiscal year (保険料試算) with the municipality's rate table in force: the breakdown the assessment would give, nothing stored",
@@ -428,7 +434,8 @@ func (s *Server) nhiAssessModule() webModule {
 				summary: "Enter the municipality's NHI rate table of a fiscal year: it waits for a checker, and once confirmed it is never changed (a correction is a new version)",
 				body:    ratesBody{}, status: http.StatusAccepted, answer: review.Change{}},
 		},
-		menu: []navItem{{Key: "nav.nhi.estimate", Href: "/nhi/estimate", perm: read}},
+		menu: []navItem{{Key: "nav.nhi.estimate", Href: "/nhi/estimate", perm: read}, {Key: "nav.nhi.rates", Href: "/nhi/rates", perm: read},
+			{Key: "nav.nhi.revenue", Href: "/nhi/revenues", perm: write}},
 	}
 }
 
@@ -479,6 +486,53 @@ var nhiAssessMessages = func() messages {
 		"nhi.notice.appeal":              {"この決定に不服があるときは、この通知を受け取った日の翌日から起算して3か月以内に、都道府県の国民健康保険審査会に審査請求をすることができます。", "If you disagree with this decision you may request a review by the prefecture's National Health Insurance review board within three months of the day after you received this notice."},
 		"nhi.notice.number":              {"通知番号 %d", "Notice no. %d"},
 		"field.fiscal_year":              {"年度", "Fiscal year"},
+		"nhi.notices.title":              {"国民健康保険料 決定通知書（一括印刷）", "NHI premium decision notices (bulk print)"},
+		"nhi.notices.summary":            {"%d年度 賦課した世帯 %d、%dページ目（全%dページ）。", "Fiscal %d: %d households assessed; page %d of %d."},
+		"nhi.notices.print.help":         {"ブラウザの印刷で1世帯1枚（A4）ずつ印刷できます。", "Print with the browser: one A4 page a household."},
+		"nhi.notices.pages":              {"ページ", "Pages"},
+		"nhi.notices.prev":               {"前のページ", "Previous page"},
+		"nhi.notices.next":               {"次のページ", "Next page"},
+		"nhi.notices.none":               {"この年度の賦課はまだありません。", "No household is assessed for this fiscal year yet."},
+		"field.page":                     {"ページ", "Page"},
+		"nav.nhi.rates":                  {"国保保険料の料率表", "NHI premium rate tables"},
+		"nav.nhi.revenue":                {"保険料の収入の登録", "Revenue for the premium"},
+		"nhi.rates.title":                {"国民健康保険料の料率表", "NHI premium rate tables"},
+		"nhi.rates.confirmed":            {"確定した料率表", "Confirmed rate tables"},
+		"nhi.rates.version":              {"%d年度 第%d版（%s）", "Fiscal %d, version %d (%s)"},
+		"nhi.rates.confirmed_by":         {"確定:", "confirmed by"},
+		"nhi.rates.none":                 {"確定した料率表はまだありません。", "No rate table is confirmed yet."},
+		"nhi.rates.enter":                {"料率表の入力", "Enter a rate table"},
+		"nhi.rates.help":                 {"条例の数値を区分ごとに入力してください（所得割率は百分率、金額は円）。その年度にない区分（2025年度までの子ども・子育て支援金分）は空欄のままにします。入力した料率表は別の職員が確認したときに確定し、確定後は変更できません（訂正は別の版名で入力します）。", "Type the ordinance's figures part by part (the income rate as a percent, amounts in yen); leave a part the year does not have (子ども・子育て支援金分 before fiscal 2026) empty. The table holds once another staff member confirms it and is never changed after (enter a correction under a new version)."},
+		"nhi.rates.submit":               {"確認に回す", "Send for confirmation"},
+		"nhi.rates.submitted":            {"料率表を確認待ちに登録しました。別の職員が確認すると確定します。", "The rate table waits for confirmation: it holds once another staff member confirms it."},
+		"nhi.rates.part.medical":         {"医療分", "Medical (医療分)"},
+		"nhi.rates.part.support":         {"後期高齢者支援金等分", "Late-elderly support (支援金分)"},
+		"nhi.rates.part.care":            {"介護納付金分", "Long-term care (介護分)"},
+		"nhi.rates.part.child":           {"子ども・子育て支援金分", "Child support (子ども・子育て支援金分)"},
+		"field.version":                  {"版名", "Version"},
+		"field.source":                   {"出典（条例・告示）", "Source (ordinance, notice)"},
+		"field.rate_income_rate":         {"所得割率（%）", "Income rate (%)"},
+		"field.rate_per_capita":          {"均等割額", "Per insured"},
+		"field.rate_per_household":       {"平等割額", "Per household"},
+		"field.rate_cap":                 {"賦課限度額", "Cap"},
+		"field.rate_rounding":            {"端数処理の単位", "Rounding unit"},
+		"field.rate_adult_surcharge":     {"18歳以上均等割の加算", "Adult surcharge"},
+		"field.instalment_months":        {"納期の月（カンマ区切り）", "Months due (comma-separated)"},
+		"field.instalment_unit":          {"各期の金額の単位", "Instalment unit"},
+		"nhi.revenue.title":              {"保険料の収入の登録", "Revenue for the premium"},
+		"nhi.revenue.help":               {"所得の年（賦課する年度の前年）の収入を円で入力してください。同じ人・同じ年の新しい登録が有効になり、前の登録は残ります。次の賦課でその世帯が賦課し直されます。", "Type the revenue of the income year (the year before the fiscal year) in yen. A later entry for the same person and year is the one in force, the earlier kept; the next assessment run re-assesses the household."},
+		"nhi.revenue.submit":             {"登録する", "Record"},
+		"nhi.revenue.recorded":           {"収入を登録しました。", "The revenue is recorded."},
+		"field.salary_revenue":           {"給与収入", "Salary revenue"},
+		"field.pension_revenue":          {"公的年金等収入", "Public pension revenue"},
+		"field.other_income":             {"その他の所得", "Other income"},
+	}
+	parts := map[string][2]string{"medical": {"医療分", "Medical"}, "support": {"支援金分", "Support"}, "care": {"介護分", "Care"}, "child": {"子ども・子育て支援金分", "Child support"}}
+	for part, name := range parts {
+		for _, k := range ratePartFields {
+			l := m["field.rate_"+k]
+			m["field."+part+"_"+k] = [2]string{name[0] + "の" + l[0], name[1] + ": " + l[1]}
+		}
 	}
 	for i := 1; i <= estimateRows; i++ {
 		m[fmt.Sprintf("field.m%d_age", i)] = [2]string{fmt.Sprintf("世帯員%dの年齢", i), fmt.Sprintf("Member %d's age", i)}

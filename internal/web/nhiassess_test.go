@@ -97,7 +97,7 @@ func TestNHIAssessPages(t *testing.T) {
 			t.Fatalf("assessments page: %d\n%s", res.StatusCode, b)
 		}
 		res, b = f.get(t, clerk, "/nhi/assessments/"+notice[0]+"/notice")
-		if res.StatusCode != http.StatusOK || !strings.Contains(b, `id="notice-name">国保　一郎`) || !strings.Contains(b, "東京都新宿区西新宿二丁目8番1号") ||
+		if res.StatusCode != http.StatusOK || !strings.Contains(b, `class="notice-name">国保　一郎`) || !strings.Contains(b, "東京都新宿区西新宿二丁目8番1号") ||
 			!strings.Contains(b, "決定通知書") || !strings.Contains(b, `id="premium-total">280,100円`) || !strings.Contains(b, "/static/print.css") {
 			t.Fatalf("notice: %d\n%s", res.StatusCode, b)
 		}
@@ -106,6 +106,125 @@ func TestNHIAssessPages(t *testing.T) {
 		}
 		if st, out := f.apiCall(t, clerk, csrf, "GET", "/api/v1/nhi/households/"+id+"/assessments", ""); st != http.StatusOK || len(out["assessments"].([]any)) != 1 {
 			t.Errorf("API assessments: %d %v", st, out)
+		}
+	})
+}
+
+// R-NHI-4, R-ACC-1, R-AC-6: the rate table typed part by part into the
+// screen waits in the review queue and holds once the checker confirms it,
+// a wrong figure refused on its input with nothing queued; the revenue
+// screen records a person's revenue (a negative one refused on its input,
+// nothing written); and a fiscal year's decision notices print as one
+// view, a household a page, another municipality seeing none of them.
+func TestNHIAssessEntryScreens(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		f.nhiPeople(t)
+		clerk, _ := f.staffClient(t, "nhi.clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
+		checker, _ := f.staffClient(t, "nhi.checker", "131041", "医療保険年金課", [2]string{"nhi-checker", "131041"})
+		sapporo, _ := f.staffClient(t, "sapporo.clerk", "011002", "保険年金課", [2]string{"nhi-clerk", "011002"})
+
+		res, page := f.get(t, clerk, "/nhi/rates")
+		if res.StatusCode != http.StatusOK || !strings.Contains(page, `id="rates-none"`) || !strings.Contains(page, `name="child_adult_surcharge"`) {
+			t.Fatalf("rates page: %d\n%s", res.StatusCode, page)
+		}
+		// The figures of testdata/rates-2026.json, typed into the form.
+		form := url.Values{"csrf": {csrfOf(t, page)}, "fiscal_year": {"2026"}, "version": {"2026-1"}, "source": {"試験用の料率"},
+			"instalment_months": {"7,8,9,10,11,12,1,2"}, "instalment_unit": {"100"}}
+		for part, v := range map[string][5]string{"medical": {"7", "40000", "20000", "650000", "100"}, "support": {"2.5", "12000", "6000", "240000", "100"},
+			"care": {"1.5", "15000", "5000", "170000", "100"}, "child": {"0.3", "1800", "700", "30000", "100"}} {
+			for i, k := range []string{"income_rate", "per_capita", "per_household", "cap", "rounding"} {
+				form.Set(part+"_"+k, v[i])
+			}
+		}
+		form.Set("child_adult_surcharge", "100")
+		queued := func() int {
+			_, q := f.get(t, checker, "/review?all=1")
+			ids := map[string]bool{}
+			for _, id := range regexpAll(`href="/review/(\d+)"`, q) {
+				ids[id] = true
+			}
+			return len(ids)
+		}
+		// A negative rate, a cap over the statutory one and a missing part are
+		// each refused on their input; nothing waits for the checker.
+		bad := url.Values{}
+		for k, v := range form {
+			bad[k] = v
+		}
+		bad.Set("medical_income_rate", "-7")
+		bad.Set("support_cap", "999999")
+		for _, k := range ratePartFields {
+			bad.Del("care_" + k)
+		}
+		res, b := f.post(t, clerk, "/nhi/rates", bad)
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(b, `id="medical_income_rate-error"`) || !strings.Contains(b, `id="support_cap-error"`) ||
+			!strings.Contains(b, `id="care_income_rate-error"`) || !strings.Contains(b, "医療分の所得割率") {
+			t.Fatalf("a wrong table: %d\n%s", res.StatusCode, b)
+		}
+		bad.Set("medical_income_rate", "7")
+		bad.Set("support_cap", "x")
+		if res, b := f.post(t, clerk, "/nhi/rates", bad); res.StatusCode != http.StatusBadRequest || !strings.Contains(b, `id="support_cap-error"`) {
+			t.Fatalf("a cap that is not a number: %d\n%s", res.StatusCode, b)
+		}
+		if n := queued(); n != 0 {
+			t.Fatalf("a refused table was queued (%d)", n)
+		}
+		// The checker may not enter one (nhi.write).
+		if res, _ := f.post(t, checker, "/nhi/rates", form); res.StatusCode != http.StatusForbidden {
+			t.Errorf("the checker entered a table: %d", res.StatusCode)
+		}
+		res, b = f.post(t, clerk, "/nhi/rates", form)
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/nhi/rates?done=submitted" || queued() != 1 {
+			t.Fatalf("rate table: %d %q\n%s", res.StatusCode, res.Header.Get("Location"), b)
+		}
+		if _, b := f.get(t, clerk, "/nhi/rates?done=submitted"); !strings.Contains(b, "確認待ちに登録しました") {
+			t.Errorf("no notice of the table submitted:\n%s", b)
+		}
+		if _, b := f.get(t, clerk, "/nhi/rates"); !strings.Contains(b, `id="rates-none"`) {
+			t.Fatalf("an unconfirmed table is shown as confirmed:\n%s", b)
+		}
+		f.confirmAllPages(t, checker)
+		if _, b := f.get(t, checker, "/nhi/rates"); strings.Contains(b, `id="rates-none"`) || !strings.Contains(b, "2026年度 第1版（2026-1）") || !strings.Contains(b, "650000") {
+			t.Fatalf("the confirmed table:\n%s", b)
+		}
+
+		// Revenue through the screen.
+		hh := f.nhiInsure(t, "131041", nhi.AcquisitionInput{ResidentCode: "300001", AcquiredOn: "2025-04-01", Reason: nhi.AcquireMoveIn,
+			NotifiedOn: "2025-04-01", NewKigo: "07", NewHead: "300001", Number: "5001", Branch: "01"})
+		_, page = f.get(t, clerk, "/nhi/revenues")
+		rev := url.Values{"csrf": {csrfOf(t, page)}, "resident_code": {"300001"}, "income_year": {"2025"}, "salary_revenue": {"-1"}, "pension_revenue": {"0"}, "other_income": {"0"}}
+		if res, b := f.post(t, clerk, "/nhi/revenues", rev); res.StatusCode != http.StatusBadRequest || !strings.Contains(b, `id="salary_revenue-error"`) {
+			t.Fatalf("a negative revenue: %d\n%s", res.StatusCode, b)
+		}
+		if r, err := f.assess.Assess(testutil.As("setup"), "131041", 2026, nil); err != nil || r.Assessed != 0 || len(r.Refused) != 1 {
+			t.Fatalf("the refused revenue was written: %+v %v", r, err)
+		}
+		rev.Set("salary_revenue", "3,000,000")
+		if res, b := f.post(t, clerk, "/nhi/revenues", rev); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/nhi/revenues?done=recorded" {
+			t.Fatalf("revenue: %d\n%s", res.StatusCode, b)
+		}
+		if _, b := f.get(t, clerk, "/nhi/revenues?done=recorded"); !strings.Contains(b, "収入を登録しました") {
+			t.Errorf("no notice of the revenue recorded:\n%s", b)
+		}
+		// 国保一郎 (51, 給与 3,000,000): 280,100 yen, as in TestNHIAssessPages.
+		if r, err := f.assess.Assess(testutil.As("setup"), "131041", 2026, nil); err != nil || r.Assessed != 1 || r.Total != 280100 {
+			t.Fatalf("assess: %+v %v", r, err)
+		}
+
+		// The year's notices in one print view.
+		res, b = f.get(t, clerk, "/nhi/notices?fiscal_year=2026")
+		if res.StatusCode != http.StatusOK || strings.Count(b, `<article class="nhi-notice"`) != 1 || !strings.Contains(b, `class="notice-name">国保　一郎`) ||
+			!strings.Contains(b, `id="premium-total">280,100円`) || !strings.Contains(b, "/static/print.css") || !strings.Contains(b, "世帯番号 "+strconv.FormatInt(hh, 10)) {
+			t.Fatalf("notices: %d\n%s", res.StatusCode, b)
+		}
+		if res, _ := f.get(t, clerk, "/nhi/notices?fiscal_year=2026&page=2"); res.StatusCode != http.StatusBadRequest {
+			t.Errorf("a page past the last: %d", res.StatusCode)
+		}
+		if res, _ := f.get(t, clerk, "/nhi/notices?fiscal_year=abc"); res.StatusCode != http.StatusBadRequest {
+			t.Errorf("a fiscal year that is not a number: %d", res.StatusCode)
+		}
+		if res, b := f.get(t, sapporo, "/nhi/notices?fiscal_year=2026"); res.StatusCode != http.StatusOK || strings.Contains(b, "国保　一郎") || !strings.Contains(b, `id="notices-none"`) {
+			t.Errorf("Sapporo's notices: %d\n%s", res.StatusCode, b)
 		}
 	})
 }
