@@ -2,9 +2,14 @@ package main
 
 import (
 	"bufio"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -70,4 +75,88 @@ func insideNamespace(t *testing.T) {
 		}
 	}
 	agentEndToEnd(t, store.SQLite)
+}
+
+// outboundAllowed are the only files of bango that may open a connection
+// of their own, each to an address it is configured with (R-LNK-4): a new
+// one fails TestOutboundConnectionsAreConfigured until it is reviewed and
+// listed here. The database driver's connection (the configured db URL)
+// is not counted: it is bango's own store, not a way out.
+var outboundAllowed = map[string]string{
+	"internal/notify/notify.go":       "the configured mail server (smtp-host)",
+	"internal/jpki/client.go":         "the configured JPKI certification authority (jpki-ca-url), over mutual TLS",
+	"internal/linkage/agent/agent.go": "the data-link agent: its --server only (dialer refuses any other address)",
+	"cmd/bango/bench_jpki.go":         "bango bench jpki: the stand-in CA it starts itself on loopback",
+}
+
+// outboundNames are the standard library's ways to open a connection.
+var outboundNames = map[string][]string{
+	"net":        {"Dial", "DialTimeout", "DialTCP", "DialUDP", "DialIP", "DialUnix", "Dialer"},
+	"net/http":   {"Get", "Post", "Head", "PostForm", "DefaultClient", "DefaultTransport", "Client", "Transport"},
+	"crypto/tls": {"Dial", "DialWithDialer", "Dialer"},
+	"net/smtp":   {"Dial", "SendMail", "NewClient"},
+}
+
+// R-LNK-4: bango opens no outbound connection except to what it is
+// configured with. Every non-test Go file of bango is read, and a use of
+// any standard way to dial (net.Dial, a net.Dialer, an http.Client or
+// Transport, http.Get, tls.Dial, smtp) outside the reviewed files fails.
+func TestOutboundConnectionsAreConfigured(t *testing.T) {
+	root := filepath.Join("..", "..")
+	found := map[string]string{}
+	for _, top := range []string{"internal", "cmd"} {
+		err := filepath.WalkDir(filepath.Join(root, top), func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+				return err
+			}
+			f, err := parser.ParseFile(token.NewFileSet(), p, nil, parser.SkipObjectResolution)
+			if err != nil {
+				return err
+			}
+			local := map[string]string{}
+			for _, im := range f.Imports {
+				path := strings.Trim(im.Path.Value, `"`)
+				if _, ok := outboundNames[path]; ok {
+					name := path[strings.LastIndex(path, "/")+1:]
+					if im.Name != nil {
+						name = im.Name.Name
+					}
+					local[name] = path
+				}
+			}
+			rel, _ := filepath.Rel(root, p)
+			rel = filepath.ToSlash(rel)
+			ast.Inspect(f, func(n ast.Node) bool {
+				sel, ok := n.(*ast.SelectorExpr)
+				if !ok {
+					return true
+				}
+				x, ok := sel.X.(*ast.Ident)
+				if !ok || local[x.Name] == "" {
+					return true
+				}
+				if slices.Contains(outboundNames[local[x.Name]], sel.Sel.Name) {
+					found[rel] = local[x.Name] + "." + sel.Sel.Name
+				}
+				return true
+			})
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ok := found["internal/notify/notify.go"]; !ok {
+		t.Fatalf("the reader did not find the mail client's dial: it is broken (found %v)", found)
+	}
+	for file, what := range found {
+		if _, ok := outboundAllowed[file]; !ok {
+			t.Errorf("%s opens a connection of its own (%s): R-LNK-4 allows only the configured partners, mail server and CA — review it and list it in outboundAllowed with the address it is configured with", file, what)
+		}
+	}
+	for file := range outboundAllowed {
+		if _, ok := found[file]; !ok {
+			t.Errorf("%s is listed in outboundAllowed but dials nothing: remove it", file)
+		}
+	}
 }

@@ -196,7 +196,8 @@ func (s *Service) Receive(ctx context.Context, p Partner, layout, fileName strin
 			Subject: audit.Subject{Type: "linkage_partner", ID: p.ID}, Outcome: audit.OK, Detail: "spool_bytes=" + strconv.FormatInt(n, 10) + " layout=" + layout})
 	}()
 	if _, err := sp.fill(io.LimitReader(body, s.maxBytes+1)); err != nil {
-		return Job{}, nil, err
+		return Job{}, nil, errs.Tell(errs.Invalid, errs.Message{JA: "ファイルを最後まで受け取れませんでした。何も取り込んでいません。送り直してください。",
+			EN: "The file was not received whole; nothing was applied. Send it again."}, "push of %s cut short: %v", layout, err)
 	}
 	return s.Import(ctx, ImportRequest{Tenant: p.Tenant, Partner: p.ID, Layout: layout, FileName: fileName, Open: sp.open})
 }
