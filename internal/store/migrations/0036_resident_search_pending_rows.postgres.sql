@@ -1,0 +1,1 @@
+-- issue 14: PostgreSQL resident inserts queue for the search index row by row unless the import queues its chunks (claimed; filled in by its author)
