@@ -59,3 +59,54 @@ func TestLoadRecipients(t *testing.T) {
 		}
 	})
 }
+
+// R-PUB-1: the renewal list names the certificates in force whose last
+// day falls within the window, nearest first, leaving out those renewed
+// or with a renewal awaiting its decision, by health centre; a wrong
+// window is refused naming its field.
+func TestRenewalList(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		ctx := testutil.As("clerk")
+		// today is 2026-12-02: 700001's certificate ends 2027-01-31,
+		// 700002's 2027-03-31, 700003's 2027-11-30.
+		rs := []pubmed.Recipient{
+			{ResidentCode: "700001", Programme: pubmed.Nanbyo, DiseaseCode: "6", Category: pubmed.General1, Institution: "a", HealthCentre: "新宿区保健所", From: date(2026, 2, 1)},
+			{ResidentCode: "700002", Programme: pubmed.Nanbyo, DiseaseCode: "6", Category: pubmed.General1, Institution: "a", HealthCentre: "四谷保健センター", From: date(2026, 4, 1)},
+			{ResidentCode: "700003", Programme: pubmed.Nanbyo, DiseaseCode: "6", Category: pubmed.General1, Institution: "a", HealthCentre: "新宿区保健所", From: date(2026, 12, 1)},
+		}
+		if _, err := f.pub.LoadRecipients(ctx, shinjuku, rs); err != nil {
+			t.Fatal(err)
+		}
+		codes := func(l pubmed.RenewalList) string {
+			var out []string
+			for _, c := range l.Certificates {
+				out = append(out, c.ResidentCode)
+			}
+			return strings.Join(out, ",")
+		}
+		l, err := f.pub.Renewals(ctx, shinjuku, "", "")
+		if err != nil || codes(l) != "700001" || l.Total != 1 {
+			t.Errorf("within 90 days: %q total %d %v", codes(l), l.Total, err)
+		}
+		if l, err = f.pub.Renewals(ctx, shinjuku, "", "120"); err != nil || codes(l) != "700001,700002" {
+			t.Errorf("within 120 days: %q %v", codes(l), err)
+		}
+		if l, err = f.pub.Renewals(ctx, shinjuku, "四谷保健センター", "120"); err != nil || codes(l) != "700002" {
+			t.Errorf("one health centre: %q %v", codes(l), err)
+		}
+		// A renewal awaiting its decision takes 700001 off the list.
+		certs, _ := f.pub.Certificates(ctx, shinjuku, "700001")
+		in := newApplication("700001")
+		in.Kind, in.Certificate = pubmed.AppRenewal, certs[0].ID
+		f.apply(t, in)
+		if l, err = f.pub.Renewals(ctx, shinjuku, "", "120"); err != nil || codes(l) != "700002" {
+			t.Errorf("after 700001's renewal was received: %q %v", codes(l), err)
+		}
+		for _, bad := range []string{"0", "400", "x"} {
+			if _, err := f.pub.Renewals(ctx, shinjuku, "", bad); fieldsOf(err) != "days" {
+				t.Errorf("days %q: %v", bad, err)
+			}
+		}
+	})
+}

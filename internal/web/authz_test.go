@@ -236,6 +236,8 @@ var policy = map[string]rule{
 	"GET /api/v1/pubmed/diseases":                           {kind: permitted, allow: pubmedReaders},
 	"GET /pubmed/mynumber-deletions":                        {kind: permitted, allow: pubmedReaders},
 	"GET /api/v1/pubmed/mynumber-deletions":                 {kind: permitted, allow: pubmedReaders},
+	"GET /pubmed/renewals":                                  {kind: permitted, allow: pubmedReaders},
+	"GET /api/v1/pubmed/renewals":                           {kind: permitted, allow: pubmedReaders},
 	"POST /admin/terminals":                                 {kind: permitted, allow: isAdminOnly},
 	"POST /admin/terminals/{name}/disable":                  {kind: permitted, allow: isAdminOnly},
 	// JPKI (issue 22): only the resident-records window issues; an

@@ -454,6 +454,36 @@ func (s *Server) apiPubmedDeletions(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
+// pubmedRenewalsPage is the list of certificates to renew (R-PUB-1).
+func (s *Server) pubmedRenewalsPage(w http.ResponseWriter, r *http.Request) error {
+	sess := sessionFrom(r.Context())
+	p := s.newPage(r, "pubmed.renewals.title", sess)
+	q := r.URL.Query()
+	p.Form["days"], p.Form["health_centre"] = q.Get("days"), q.Get("health_centre")
+	l, err := s.biz.Pubmed.Renewals(r.Context(), sess.Tenant, q.Get("health_centre"), q.Get("days"))
+	if err != nil {
+		msg, ok := problemText(p.Lang, err)
+		if !ok {
+			return err
+		}
+		p.Data = l
+		p.refuse(msg)
+		return s.render(w, r, problemStatus(err), "pubmedrenewals", p)
+	}
+	p.Data = l
+	return s.render(w, r, http.StatusOK, "pubmedrenewals", p)
+}
+
+func (s *Server) apiPubmedRenewals(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	l, err := s.biz.Pubmed.Renewals(r.Context(), sessionFrom(r.Context()).Tenant, q.Get("health_centre"), q.Get("days"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, l)
+	return nil
+}
+
 // The JSON API.
 
 // pubmedApplicationsAnswer is a page of applications.
@@ -659,6 +689,7 @@ func (s *Server) pubmedModule() webModule {
 			{pattern: "GET /pubmed/cabinets", gate: loggedIn, perm: read, where: currentTenant, h: s.pubmedCabinetsPage},
 			{pattern: "POST /pubmed/cabinets", gate: loggedIn, perm: write, where: currentTenant, h: s.pubmedCabinetPost},
 			{pattern: "GET /pubmed/mynumber-deletions", gate: loggedIn, perm: read, where: currentTenant, h: s.pubmedDeletionsPage},
+			{pattern: "GET /pubmed/renewals", gate: loggedIn, perm: read, where: currentTenant, h: s.pubmedRenewalsPage},
 
 			{pattern: "GET /api/v1/pubmed/applications", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiPubmedApplications,
 				summary: "The applications of public-expense care, the latest first, by health centre, status or resident, a page at a time",
@@ -695,6 +726,10 @@ func (s *Server) pubmedModule() webModule {
 			{pattern: "GET /api/v1/pubmed/mynumber-deletions", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiPubmedDeletions,
 				summary: "The report of My Numbers deleted when no business held them any more (R-STO-2), the latest first, and the monthly runs",
 				query:   pageQuery, answer: pubmedDeletionsAnswer{}},
+			{pattern: "GET /api/v1/pubmed/renewals", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiPubmedRenewals,
+				summary: "The certificates to renew: in force, ending within the window, not renewed and with no renewal awaiting, the nearest first",
+				query:   []apiParam{{"days", "string", "the window in days, 1 to 366; 90 when empty"}, {"health_centre", "string", "the health centre that received the application"}},
+				answer:  pubmed.RenewalList{}},
 		},
 		menu: []navItem{{Key: "nav.pubmed", Href: "/pubmed", perm: read}},
 		counters: []counter{
@@ -852,4 +887,10 @@ var pubmedMessages = messages{
 	"pubmed.runs.at":                             {"処理日時", "Ran at"},
 	"pubmed.runs.ended":                          {"終了した保有", "Holds ended"},
 	"pubmed.runs.deleted":                        {"削除", "Deleted"},
+	"pubmed.renewals.title":                      {"更新対象の受給者証", "Certificates to renew"},
+	"pubmed.renewals.help":                       {"有効期間の終了日が %s から %s まで（%d 日以内）の受給者証のうち、更新されておらず更新申請も決定待ちでないものです。終了日の近い順に最大 %d 件を表示します。", "Certificates whose last day falls from %s to %s (within %d days), not renewed and with no renewal awaiting, the nearest first, at most %d shown."},
+	"pubmed.renewals.total":                      {"該当 %d 件", "%d certificates"},
+	"pubmed.renewals.none":                       {"期間内に更新対象の受給者証はありません。", "No certificate to renew in the window."},
+	"pubmed.renewals.apply":                      {"更新申請を入力", "Enter the renewal"},
+	"field.days":                                 {"日数", "Days"},
 }

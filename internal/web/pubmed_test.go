@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"bango/internal/mynumber"
+	"bango/internal/pubmed"
+	"bango/internal/testutil"
 	"bango/internal/testutil/testkit"
 )
 
@@ -187,6 +189,38 @@ func TestPubmedMyNumberPages(t *testing.T) {
 		}
 		if res, body := f.get(t, clerk, "/api/v1/pubmed/mynumber-deletions"); res.StatusCode != http.StatusOK || !strings.Contains(strings.ReplaceAll(body, " ", ""), `"retention_years":5`) {
 			t.Errorf("the report's JSON: %d %s", res.StatusCode, body)
+		}
+	})
+}
+
+// R-PUB-1: the renewal list opens from the list page, names a certificate
+// ending within the window with a link to enter its renewal, refuses a
+// wrong window on its field, and answers the same as JSON.
+func TestPubmedRenewalPages(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		testkit.Resident(t, f.residents, "131041", testkit.Person("700001", ""))
+		clerk, _ := f.staffClient(t, "pm.clerk", "131041", "保健予防課", [2]string{"pubmed-clerk", "131041"})
+		today := time.Now().In(jst)
+		from := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC).AddDate(-1, 0, 30) // ends in 29 days
+		if _, err := f.server.biz.Pubmed.LoadRecipients(testutil.As("setup"), "131041", []pubmed.Recipient{{ResidentCode: "700001", Programme: pubmed.Nanbyo,
+			DiseaseCode: "6", Category: pubmed.General1, Institution: "新宿中央病院", HealthCentre: "新宿区保健所", From: from}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, list := f.get(t, clerk, "/pubmed"); !strings.Contains(list, `href="/pubmed/renewals"`) {
+			t.Error("the list page has no link to the renewal list")
+		}
+		res, page := f.get(t, clerk, "/pubmed/renewals")
+		if res.StatusCode != http.StatusOK || !strings.Contains(page, "10000001") || !strings.Contains(page, "kind=renewal&amp;certificate=") {
+			t.Fatalf("the renewal list: %d\n%s", res.StatusCode, page)
+		}
+		if res, page := f.get(t, clerk, "/pubmed/renewals?days=10"); res.StatusCode != http.StatusOK || !strings.Contains(page, `id="renewals-none"`) {
+			t.Errorf("within 10 days: %d\n%s", res.StatusCode, page)
+		}
+		if res, page := f.get(t, clerk, "/pubmed/renewals?days=999"); res.StatusCode != http.StatusBadRequest || !strings.Contains(page, `id="days-error"`) {
+			t.Errorf("a wrong window: %d\n%s", res.StatusCode, page)
+		}
+		if res, body := f.get(t, clerk, "/api/v1/pubmed/renewals?days=60"); res.StatusCode != http.StatusOK || !strings.Contains(body, "10000001") {
+			t.Errorf("the JSON: %d %s", res.StatusCode, body)
 		}
 	})
 }
