@@ -3,6 +3,7 @@ package nhi
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,7 +29,8 @@ type Person struct {
 	Branch       string    `json:"branch"` // 枝番
 	Household    int64     `json:"household"`
 	AsOf         time.Time `json:"as_of"`
-	Insured      bool      `json:"insured"` // insured on AsOf
+	KnownAt      time.Time `json:"known_at,omitzero"` // read as known at the end of this day (GetKnownAt)
+	Insured      bool      `json:"insured"`           // insured on AsOf
 }
 
 // InsuredNumber is the number as printed: 記号・番号（枝番）.
@@ -455,30 +457,59 @@ type PersonRecord struct {
 // another municipality, is not found (a recorded probe). The read is an
 // event.
 func (s *Service) Get(ctx context.Context, tenant, code, asOf string) (PersonRecord, error) {
+	return s.GetKnownAt(ctx, tenant, code, asOf, "")
+}
+
+// GetKnownAt is Get as the record was known at the end of knownAt
+// (YYYY-MM-DD in Japan; none when empty): only the events and memberships
+// recorded by then count — a late notification recorded afterwards is
+// not there — so that what a notice or a decision was based on can be
+// read again beside the record as of an effective date. A date in the
+// future is refused naming known_at; someone not yet insured then is not
+// found. The read is an event.
+func (s *Service) GetKnownAt(ctx context.Context, tenant, code, asOf, knownAt string) (PersonRecord, error) {
 	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	const action = "nhi.read"
 	on := s.today()
+	var fe errs.FieldErrors
 	if strings.TrimSpace(asOf) != "" {
-		var fe errs.FieldErrors
-		if !dateField(&fe, "as_of", asOf, &on) {
-			return PersonRecord{}, fe.Err()
-		}
+		dateField(&fe, "as_of", asOf, &on)
+	}
+	var known time.Time
+	if strings.TrimSpace(knownAt) != "" && dateField(&fe, "known_at", knownAt, &known) && known.After(s.today()) {
+		fe.Add("known_at", errs.Message{JA: "記録時点に未来の日付は指定できません", EN: "cannot be in the future"})
+	}
+	if err := fe.Err(); err != nil {
+		return PersonRecord{}, s.failed(ctx, tenant, action, subjectOf(code), err)
 	}
 	var rec PersonRecord
 	err := s.db.Read(ctx, func(q store.Querier) (err error) {
-		rec, err = s.person(ctx, q, tenant, code, on)
+		rec, err = s.personKnown(ctx, q, tenant, code, on, known)
 		return err
 	})
 	if err != nil {
 		return PersonRecord{}, s.failed(ctx, tenant, action, subjectOf(code), err)
 	}
-	if err := s.recordReads(ctx, tenant, action, []string{code}, "as_of="+Date(on)); err != nil {
+	detail := "as_of=" + Date(on)
+	if !known.IsZero() {
+		detail += " known_at=" + Date(known)
+	}
+	if err := s.recordReads(ctx, tenant, action, []string{code}, detail); err != nil {
 		return PersonRecord{}, err
 	}
 	return rec, nil
 }
 
 func (s *Service) person(ctx context.Context, q store.Querier, tenant, code string, on time.Time) (PersonRecord, error) {
+	return s.personKnown(ctx, q, tenant, code, on, time.Time{})
+}
+
+// personKnown reads code as of on, as known at the end of the day known
+// in Japan (everything recorded when known is zero).
+func (s *Service) personKnown(ctx context.Context, q store.Querier, tenant, code string, on, known time.Time) (PersonRecord, error) {
+	// The end of the day known in Japan (UTC+9), as the recorded times are kept.
+	knownEnd := known.Add(24*time.Hour - 9*time.Hour)
+	recorded := func(t time.Time) bool { return known.IsZero() || t.Before(knownEnd) }
 	e := s.db.Engine()
 	number, branch, ok, err := insuredNumberOf(ctx, q, tenant, code)
 	if err != nil {
@@ -496,14 +527,21 @@ func (s *Service) person(ctx context.Context, q store.Querier, tenant, code stri
 	if rec.Events, err = personEvents(ctx, q, tenant, code); err != nil {
 		return PersonRecord{}, err
 	}
+	rec.Events = slices.DeleteFunc(rec.Events, func(ev EligibilityEvent) bool { return !recorded(ev.RecordedAt) })
+	if len(rec.Events) == 0 && !known.IsZero() {
+		return PersonRecord{}, errs.E(errs.NotFound, "insured person %s not yet recorded on %s", code, Date(known))
+	}
+	rec.Person.KnownAt = known
 	rec.Periods = periods(rec.Events)
 	for _, p := range rec.Periods {
 		if p.covers(on) {
 			rec.Person.Insured = true
 		}
 	}
-	if rec.Person.Household, err = membershipOn(ctx, q, e, tenant, code, on); err != nil {
-		return PersonRecord{}, err
+	if known.IsZero() {
+		if rec.Person.Household, err = membershipOn(ctx, q, e, tenant, code, on); err != nil {
+			return PersonRecord{}, err
+		}
 	}
 	if rec.Person.Household != 0 {
 		if rec.Person.Kigo, err = householdKigo(ctx, q, tenant, rec.Person.Household); err != nil {
@@ -520,6 +558,21 @@ func (s *Service) person(ctx context.Context, q store.Querier, tenant, code stri
 		WHERE tenant_code = $1 AND resident_code = $2 ORDER BY valid_from, id`, tenant, code))
 	if err != nil {
 		return PersonRecord{}, err
+	}
+	if !known.IsZero() {
+		// The household on the date, of the memberships known then.
+		rec.Memberships = slices.DeleteFunc(rec.Memberships, func(m Membership) bool { return !recorded(m.RecordedAt) })
+		for _, m := range rec.Memberships {
+			if !m.ValidFrom.After(on) {
+				rec.Person.Household = m.Household
+			}
+		}
+		if rec.Person.Household != 0 {
+			if rec.Person.Kigo, err = householdKigo(ctx, q, tenant, rec.Person.Household); err != nil {
+				return PersonRecord{}, err
+			}
+		}
+		return rec, nil // the schedule of the 75th-birthday loss is read as it is now only
 	}
 	var due time.Time
 	err = q.QueryRow(ctx, `SELECT due_date FROM nhi_scheduled_losses WHERE tenant_code = $1 AND resident_code = $2 AND status = 'scheduled'

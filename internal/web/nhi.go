@@ -110,6 +110,7 @@ func (s *Server) nhiSearchPage(w http.ResponseWriter, r *http.Request) error {
 type nhiPersonData struct {
 	Record      nhi.PersonRecord
 	AsOf        string
+	KnownAt     string // read as known at the end of this day ("" for now)
 	Documents   []nhi.Document
 	Decisions   []nhi.Decision
 	MayWrite    bool
@@ -117,9 +118,9 @@ type nhiPersonData struct {
 	LossReasons []string
 }
 
-func (s *Server) nhiPersonData(r *http.Request, code, asOf string) (*nhiPersonData, error) {
+func (s *Server) nhiPersonData(r *http.Request, code, asOf, knownAt string) (*nhiPersonData, error) {
 	sess, rights := sessionFrom(r.Context()), rightsFrom(r.Context())
-	rec, err := s.biz.NHI.Get(r.Context(), sess.Tenant, code, asOf)
+	rec, err := s.biz.NHI.GetKnownAt(r.Context(), sess.Tenant, code, asOf, knownAt)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +128,7 @@ func (s *Server) nhiPersonData(r *http.Request, code, asOf string) (*nhiPersonDa
 	if err != nil {
 		return nil, err
 	}
-	d := &nhiPersonData{Record: rec, AsOf: nhi.Date(rec.Person.AsOf), Documents: nonNil(docs), Decisions: []nhi.Decision{},
+	d := &nhiPersonData{Record: rec, AsOf: nhi.Date(rec.Person.AsOf), KnownAt: nhi.Date(rec.Person.KnownAt), Documents: nonNil(docs), Decisions: []nhi.Decision{},
 		MayWrite: rights.Has(access.NHIWrite, sess.Tenant), Today: nhi.Date(time.Now().In(jst)), LossReasons: nhi.LossReasons}
 	if rec.Person.Household != 0 {
 		dec, err := s.biz.NHI.CostShareDecisions(r.Context(), sess.Tenant, rec.Person.Household)
@@ -147,12 +148,12 @@ func (s *Server) nhiPersonPage(w http.ResponseWriter, r *http.Request) error {
 // back with its fields as sent and its problems beside them.
 func (s *Server) renderNHIPerson(w http.ResponseWriter, r *http.Request, status int, problem refusal, form map[string]string) error {
 	p := s.newPage(r, "nhi.person.title", sessionFrom(r.Context()))
-	d, err := s.nhiPersonData(r, r.PathValue("code"), r.URL.Query().Get("as_of"))
+	d, err := s.nhiPersonData(r, r.PathValue("code"), r.URL.Query().Get("as_of"), r.URL.Query().Get("known_at"))
 	if err != nil && len(errs.Fields(err)) > 0 {
-		// A wrong 基準日: the person as of today, the date marked.
+		// A wrong 基準日 or 記録時点: the person as of today, the date marked.
 		msg, _ := problemText(p.Lang, err)
-		p.Form["as_of"] = r.URL.Query().Get("as_of")
-		if d, err = s.nhiPersonData(r, r.PathValue("code"), ""); err != nil {
+		p.Form["as_of"], p.Form["known_at"] = r.URL.Query().Get("as_of"), r.URL.Query().Get("known_at")
+		if d, err = s.nhiPersonData(r, r.PathValue("code"), "", ""); err != nil {
 			return err
 		}
 		p.fill(r, d, msg, nil, nil)
@@ -726,7 +727,7 @@ type nhiPersonAnswer struct {
 }
 
 func (s *Server) apiNHIPerson(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.nhiPersonData(r, r.PathValue("code"), r.URL.Query().Get("as_of"))
+	d, err := s.nhiPersonData(r, r.PathValue("code"), r.URL.Query().Get("as_of"), r.URL.Query().Get("known_at"))
 	if err != nil {
 		return err
 	}
@@ -923,7 +924,9 @@ func (s *Server) nhiModule() webModule {
 					{"household", "integer", "the household's number"}, asOfQuery[0]}, pageQuery...),
 				answer: nhiSearchAnswer{}},
 			{pattern: "GET /api/v1/nhi/persons/{code}", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiNHIPerson,
-				summary: "An insured person as of a date: eligibility periods and events, households, documents, cost-share decisions", query: asOfQuery, answer: nhiPersonAnswer{}},
+				summary: "An insured person as of a date, optionally as known at a date (only what was recorded by its end): eligibility periods and events, households, documents, cost-share decisions",
+				query:   append(slices.Clone(asOfQuery), apiParam{"known_at", "string", "read the record as known at the end of this day (記録時点), YYYY-MM-DD; everything recorded when empty"}),
+				answer:  nhiPersonAnswer{}},
 			{pattern: "GET /api/v1/nhi/households/{id}", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiNHIHousehold,
 				summary: "An NHI household as of a date: head, members, versions and moves, cost-share decisions", query: asOfQuery, answer: nhiHouseholdAnswer{}},
 			{pattern: "POST /api/v1/nhi/acquisitions", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIAcquire,
@@ -1005,6 +1008,9 @@ var nhiMessages = messages{
 	"nhi.over":                      {"該当が多すぎます。カナ氏名を長く入力するか、生年月日や被保険者番号で絞り込んでください。", "Too many matched: type more of the name, or narrow it by date of birth or insured number."},
 	"nhi.as_of.help":                {"基準日の時点の状態を表示します。空欄なら今日です。", "Shows the state on the reference date; today when empty."},
 	"nhi.as_of.show":                {"この日の状態を表示", "Show as of this date"},
+	"nhi.known_at.help":             {"記録時点を入れると、その日の終わりまでに記録された異動だけで表示します（遅れて届け出られた異動を記録前の状態で見る）。空欄なら現在までのすべての記録です。", "With a recorded-by date, only what was recorded by the end of that day counts (a late notification shows as it was before it was recorded); empty, everything recorded."},
+	"nhi.known_at.caption":          {"（%s 時点の記録による）", "(as recorded by %s)"},
+	"field.known_at":                {"記録時点", "As recorded by"},
 	"nhi.none":                      {"基準日に資格のある該当者はいません。番号や氏名を短くするか、基準日を変えてください。", "Nobody insured on the reference date matched: type less of the number or name, or change the reference date."},
 	"nhi.insured_number":            {"被保険者記号・番号（枝番）", "Insured number (記号・番号, 枝番)"},
 	"nhi.person.title":              {"国保被保険者", "Insured person"},
