@@ -325,8 +325,18 @@ func (db *DB) transactOnce(ctx context.Context, fn func(*Tx) error) (err error) 
 // SQLite. next returns the
 // next row's values, or nil when there are no more.
 func (tx *Tx) CopyFrom(ctx context.Context, table string, columns []string, next func() ([]any, error)) (int64, error) {
+	return tx.CopyFromThen(ctx, table, columns, next, "")
+}
+
+// CopyFromThen is CopyFrom that, where rows are staged (PostgreSQL, a
+// table under row-level security), runs then after each chunk is
+// inserted, in the same transaction, with {{chunk}} naming the table the
+// chunk is staged in: set-based work for the chunk's rows that a
+// statement trigger would otherwise do by capturing every inserted row
+// (see migration 0036). then is bango's own SQL, never input.
+func (tx *Tx) CopyFromThen(ctx context.Context, table string, columns []string, next func() ([]any, error), then string) (int64, error) {
 	if tx.engine == Postgres {
-		return tx.copyPostgres(ctx, table, columns, next)
+		return tx.copyPostgres(ctx, table, columns, next, then)
 	}
 	marks := make([]string, len(columns))
 	for i := range marks {
@@ -353,7 +363,7 @@ func (tx *Tx) CopyFrom(ctx context.Context, table string, columns []string, next
 	}
 }
 
-func (tx *Tx) copyPostgres(ctx context.Context, table string, columns []string, next func() ([]any, error)) (int64, error) {
+func (tx *Tx) copyPostgres(ctx context.Context, table string, columns []string, next func() ([]any, error), then string) (int64, error) {
 	var secured bool
 	if err := tx.tx.QueryRowContext(ctx, `SELECT relrowsecurity FROM pg_class WHERE oid = to_regclass($1)`, table).Scan(&secured); err != nil {
 		return 0, Translate(err)
@@ -363,7 +373,7 @@ func (tx *Tx) copyPostgres(ctx context.Context, table string, columns []string, 
 		c := driverConn.(*stdlib.Conn).Conn()
 		var err error
 		if secured {
-			n, err = stageChunks(ctx, c, table, columns, next)
+			n, err = stageChunks(ctx, c, table, columns, next, then)
 			return err
 		}
 		src := &copySource{next: next}
@@ -389,8 +399,8 @@ const stageRows = 20000
 // policies check row by row like any insert. A goroutine inserts each
 // chunk while the next is being read, so that the server works while the
 // caller prepares rows; next's own error wins over the server's.
-func stageChunks(ctx context.Context, c *pgx.Conn, table string, columns []string, next func() ([]any, error)) (int64, error) {
-	flush, finish, err := chunkInserter(ctx, c, table, columns)
+func stageChunks(ctx context.Context, c *pgx.Conn, table string, columns []string, next func() ([]any, error), then string) (int64, error) {
+	flush, finish, err := chunkInserter(ctx, c, table, columns, then)
 	if err != nil {
 		return 0, err
 	}
@@ -459,7 +469,7 @@ func stageChunks(ctx context.Context, c *pgx.Conn, table string, columns []strin
 // inserting FROM unnest(…) instead was measured slower (bango bench
 // import, 300,000 residents, alternating runs: 0.37–0.39 of the plain
 // load against 0.51–0.54).
-func chunkInserter(ctx context.Context, c *pgx.Conn, table string, columns []string) (flush func([][]any) (int64, error), finish func() error, err error) {
+func chunkInserter(ctx context.Context, c *pgx.Conn, table string, columns []string, then string) (flush func([][]any) (int64, error), finish func() error, err error) {
 	cols := strings.Join(columns, ", ")
 	temp := "bango_stage_" + table
 	if _, err := c.Exec(ctx, `CREATE TEMP TABLE `+temp+` (LIKE `+table+` INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
@@ -473,6 +483,11 @@ func chunkInserter(ctx context.Context, c *pgx.Conn, table string, columns []str
 		tag, err := c.Exec(ctx, insert)
 		if err != nil {
 			return 0, err
+		}
+		if then != "" {
+			if _, err := c.Exec(ctx, strings.ReplaceAll(then, "{{chunk}}", temp)); err != nil {
+				return 0, err
+			}
 		}
 		_, err = c.Exec(ctx, `TRUNCATE `+temp)
 		return tag.RowsAffected(), err

@@ -1,1 +1,3 @@
--- issue 14: PostgreSQL resident inserts queue for the search index row by row unless the import queues its chunks (claimed; filled in by its author)
+-- Importing residents on PostgreSQL (see the .postgres.sql file); SQLite
+-- finds new residents by rowid (0014).
+SELECT 1;
