@@ -162,6 +162,12 @@ func printAssess(w io.Writer, tenant string, r assess.Report, seconds float64) {
 	if r.Assessed+r.Reassessed == 0 {
 		fmt.Fprintln(w, "  Nothing changed since the last run.")
 	}
+	if len(r.Undeclared) > 0 {
+		fmt.Fprintf(w, "  Assessed as undeclared (未申告: no revenue taken, no reduction): %d households\n", len(r.Undeclared))
+		for _, u := range r.Undeclared {
+			fmt.Fprintf(w, "    household %d: %s\n", u.Household, u.Reason)
+		}
+	}
 	if len(r.Refused) == 0 {
 		return
 	}

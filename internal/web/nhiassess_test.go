@@ -196,7 +196,8 @@ func TestNHIAssessEntryScreens(t *testing.T) {
 		if res, b := f.post(t, clerk, "/nhi/revenues", rev); res.StatusCode != http.StatusBadRequest || !strings.Contains(b, `id="salary_revenue-error"`) {
 			t.Fatalf("a negative revenue: %d\n%s", res.StatusCode, b)
 		}
-		if r, err := f.assess.Assess(testutil.As("setup"), "131041", 2026, nil); err != nil || r.Assessed != 0 || len(r.Refused) != 1 {
+		// The refused revenue was not written: the run assesses him as undeclared (未申告).
+		if r, err := f.assess.Assess(testutil.As("setup"), "131041", 2026, nil); err != nil || r.Assessed != 1 || len(r.Undeclared) != 1 {
 			t.Fatalf("the refused revenue was written: %+v %v", r, err)
 		}
 		rev.Set("salary_revenue", "3,000,000")
@@ -207,7 +208,7 @@ func TestNHIAssessEntryScreens(t *testing.T) {
 			t.Errorf("no notice of the revenue recorded:\n%s", b)
 		}
 		// 国保一郎 (51, 給与 3,000,000): 280,100 yen, as in TestNHIAssessPages.
-		if r, err := f.assess.Assess(testutil.As("setup"), "131041", 2026, nil); err != nil || r.Assessed != 1 || r.Total != 280100 {
+		if r, err := f.assess.Assess(testutil.As("setup"), "131041", 2026, nil); err != nil || r.Reassessed != 1 || r.Total != 280100 || len(r.Undeclared) != 0 {
 			t.Fatalf("assess: %+v %v", r, err)
 		}
 

@@ -297,9 +297,19 @@ func TestAssess(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Households != 4 || r.Assessed != 3 || r.Reassessed != 0 || r.Unchanged != 0 || len(r.Refused) != 1 || r.Refused[0].Household != hD ||
-			r.Refused[0].Fields[0] != "revenue" || !strings.Contains(r.Refused[0].Reason, "700005") {
+		// D has no revenue: assessed as undeclared (未申告) and listed with
+		// the reason, not refused.
+		if r.Households != 4 || r.Assessed != 4 || r.Reassessed != 0 || r.Unchanged != 0 || len(r.Refused) != 0 || len(r.Undeclared) != 1 ||
+			r.Undeclared[0].Household != hD || r.Undeclared[0].Fields[0] != "revenue" || !strings.Contains(r.Undeclared[0].Reason, "700005") {
 			t.Fatalf("first run: %+v", r)
+		}
+		// D, 46 (介護分), undeclared: no 所得割, no reduction: 医療 40,000 +
+		// 20,000; 支援 12,000 + 6,000; 介護 15,000 + 5,000; 子ども 1,800 +
+		// 100 + 700 = 2,600. 100,600.
+		histD, err := f.assess.History(clerk, shinjuku, hD)
+		if err != nil || len(histD) != 1 || histD[0].Total != 100_600 || histD[0].Result.Reduction.Percent != 0 ||
+			len(histD[0].Result.Reduction.Undeclared) != 1 || !histD[0].Input.Members[0].Undeclared {
+			t.Fatalf("D undeclared: %+v %v", histD, err)
 		}
 		if len(steps) == 0 || steps[len(steps)-1] != 4 {
 			t.Errorf("progress: %v", steps)
@@ -346,14 +356,14 @@ func TestAssess(t *testing.T) {
 				t.Errorf("C: no 介護分 for a member aged 64")
 			}
 		}
-		if n := testutil.Outcomes(t, db, "nhi.assess"); len(n) != 3 {
+		if n := testutil.Outcomes(t, db, "nhi.assess"); len(n) != 4 {
 			t.Errorf("assessment events: %v", n)
 		}
 
 		// Run again: nothing changed, nothing written.
 		before := count(t, db, "nhi_assessments")
 		r, err = f.assess.Assess(clerk, shinjuku, 2026, nil)
-		if err != nil || r.Unchanged != 3 || r.Assessed != 0 || r.Reassessed != 0 || count(t, db, "nhi_assessments") != before {
+		if err != nil || r.Unchanged != 4 || r.Assessed != 0 || r.Reassessed != 0 || len(r.Undeclared) != 1 || count(t, db, "nhi_assessments") != before {
 			t.Fatalf("second run: %+v %v", r, err)
 		}
 
@@ -362,9 +372,13 @@ func TestAssess(t *testing.T) {
 		// 890,000: 医療 62,300 + 60,000 = 122,300; 支援 22,250 + 18,000 =
 		// 40,250 → 40,200; 子ども 2,670 + 2,600 = 5,270 → 5,200. 167,700.
 		f.revenue(t, "700001", 2_000_000, 0, 0)
-		f.revenue(t, "700005", 0, 0, 0) // D can now be assessed
+		// D declares nothing: income 0, 7割 on every 均等割 and 平等割: 医療
+		// 60,000 × 30% = 18,000; 支援 5,400; 介護 6,000; 子ども (1,800 +
+		// 100) × 30% = 570 + 210 = 780 → 700. 30,100.
+		f.revenue(t, "700005", 0, 0, 0)
 		r, err = f.assess.Assess(clerk, shinjuku, 2026, nil)
-		if err != nil || r.Reassessed != 1 || r.Assessed != 1 || r.Unchanged != 2 || len(r.Refused) != 0 || r.Decrease != 236_300-167_700 {
+		if err != nil || r.Reassessed != 2 || r.Assessed != 0 || r.Unchanged != 2 || len(r.Refused) != 0 || len(r.Undeclared) != 0 ||
+			r.Decrease != 236_300-167_700+100_600-30_100 {
 			t.Fatalf("after the correction: %+v %v", r, err)
 		}
 		histA, _ = f.assess.History(clerk, shinjuku, hA)

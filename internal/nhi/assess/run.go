@@ -37,9 +37,12 @@ type Report struct {
 	Reassessed   int       `json:"reassessed"` // whose figures changed: a new assessment, the old one kept
 	Unchanged    int       `json:"unchanged"`  // as assessed before
 	Refused      []Refusal `json:"refused"`
-	Total        int64     `json:"total"`    // the premiums in force of the households assessed, yen
-	Increase     int64     `json:"increase"` // of the re-assessments, yen
-	Decrease     int64     `json:"decrease"`
+	// Undeclared are the households assessed with a member whose revenue is
+	// not recorded (未申告: no revenue taken, no reduction), with the reason.
+	Undeclared []Refusal `json:"undeclared"`
+	Total      int64     `json:"total"`    // the premiums in force of the households assessed, yen
+	Increase   int64     `json:"increase"` // of the re-assessments, yen
+	Decrease   int64     `json:"decrease"`
 }
 
 // batch is how many households one transaction writes, in two statements
@@ -73,22 +76,24 @@ type latest struct {
 }
 
 var msgNoRevenue = func(codes []string) errs.Message {
-	return errs.Message{JA: "所得（収入）の申告がありません（" + strings.Join(codes, "、") + "）。" + "収入を登録してから賦課し直してください",
-		EN: "no revenue is recorded for " + strings.Join(codes, ", ") + ": record it, then run the assessment again"}
+	return errs.Message{JA: "所得（収入）の申告がありません（" + strings.Join(codes, "、") + "）。未申告として軽減なしで賦課しました。収入を登録すると次の賦課で賦課し直します",
+		EN: "no revenue is recorded for " + strings.Join(codes, ", ") + ": assessed as undeclared (未申告), without reduction; record it and the next run re-assesses the household"}
 }
 
 // household turns an eligibility year of a household into the premium
 // engine's household: each insured member with the months in it, the
 // head (insured or not: 擬制世帯主), and everyone's revenue of the income
-// year. A member or head without revenue is a refusal naming them.
-func household(fy int, y nhi.YearHousehold, rev map[string]revenue) (premium.Household, error) {
+// year. A member or head without revenue is undeclared (未申告): assessed
+// without revenue and without reduction, and named in missing; one born
+// after the income year had none to declare.
+func household(fy int, y nhi.YearHousehold, rev map[string]revenue) (h premium.Household, missing []string) {
 	start := time.Date(fy, time.April, 1, 0, 0, 0, 0, time.UTC)
-	var h premium.Household
-	var missing []string
+	incomeYearEnd := nhi.Date(time.Date(fy-1, time.December, 31, 0, 0, 0, 0, time.UTC))
 	add := func(m premium.Member) {
 		r, ok := rev[m.ID]
-		if !ok {
+		if !ok && m.BirthDate <= incomeYearEnd {
 			missing = append(missing, m.ID)
+			m.Undeclared = true
 		}
 		m.SalaryRevenue, m.PensionRevenue, m.OtherIncome = r.salary, r.pension, r.other
 		h.Members = append(h.Members, m)
@@ -106,12 +111,7 @@ func household(fy int, y nhi.YearHousehold, rev map[string]revenue) (premium.Hou
 	if !headIn && y.Head != "" {
 		add(premium.Member{ID: y.Head, Head: true, BirthDate: nhi.Date(y.HeadBirth)})
 	}
-	if len(missing) > 0 {
-		var fe errs.FieldErrors
-		fe.Add("revenue", msgNoRevenue(missing))
-		return h, fe.Err()
-	}
-	return h, nil
+	return h, missing
 }
 
 // Assess assesses every household of tenant with an insured member in
@@ -126,7 +126,7 @@ func household(fy int, y nhi.YearHousehold, rev map[string]revenue) (premium.Hou
 func (s *Service) Assess(ctx context.Context, tenant string, fy int, progress func(done, total int)) (Report, error) {
 	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	const action = "nhi.assess.run"
-	r := Report{FiscalYear: fy, Refused: []Refusal{}}
+	r := Report{FiscalYear: fy, Refused: []Refusal{}, Undeclared: []Refusal{}}
 	subject := audit.Subject{Type: "nhi_assessment_run", ID: strconv.Itoa(fy)}
 	var fe errs.FieldErrors
 	s.fiscalYearField(&fe, fy)
@@ -205,7 +205,10 @@ func (s *Service) Assess(ctx context.Context, tenant string, fy int, progress fu
 		part := years[lo:min(lo+batch, len(years))]
 		var writes []assessmentRow
 		for _, y := range part {
-			row, ref, err := s.compute(fy, y, rates, rules, rev, before[y.ID])
+			row, ref, undeclared, err := s.compute(fy, y, rates, rules, rev, before[y.ID])
+			if undeclared != nil && ref == nil && err == nil {
+				r.Undeclared = append(r.Undeclared, *undeclared)
+			}
 			switch {
 			case ref != nil:
 				r.Refused = append(r.Refused, *ref)
@@ -245,7 +248,7 @@ func (s *Service) Assess(ctx context.Context, tenant string, fy int, progress fu
 	}
 	detail := "fiscal_year=" + strconv.Itoa(fy) + " rate_table=" + strconv.FormatInt(rates.ID, 10) + " rules=" + rules.Version +
 		" households=" + strconv.Itoa(r.Households) + " assessed=" + strconv.Itoa(r.Assessed) + " reassessed=" + strconv.Itoa(r.Reassessed) +
-		" unchanged=" + strconv.Itoa(r.Unchanged) + " refused=" + strconv.Itoa(len(r.Refused))
+		" unchanged=" + strconv.Itoa(r.Unchanged) + " refused=" + strconv.Itoa(len(r.Refused)) + " undeclared=" + strconv.Itoa(len(r.Undeclared))
 	if err := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: audit.OK, Detail: detail}); err != nil {
 		return r, err
 	}
@@ -253,13 +256,10 @@ func (s *Service) Assess(ctx context.Context, tenant string, fy int, progress fu
 }
 
 // compute assesses one household: nil row when its figures are those of
-// its latest assessment, a refusal when it cannot be assessed.
-func (s *Service) compute(fy int, y nhi.YearHousehold, rates RateVersion, rules premium.Rules, rev map[string]revenue, prev latest) (*assessmentRow, *Refusal, error) {
-	refuse := func(err error) (*assessmentRow, *Refusal, error) {
-		fs := errs.Fields(err)
-		if len(fs) == 0 {
-			return nil, nil, err
-		}
+// its latest assessment, a refusal when it cannot be assessed, and the
+// note of its members assessed as undeclared (未申告), if any.
+func (s *Service) compute(fy int, y nhi.YearHousehold, rates RateVersion, rules premium.Rules, rev map[string]revenue, prev latest) (*assessmentRow, *Refusal, *Refusal, error) {
+	note := func(fs []errs.FieldError) *Refusal {
 		ref := &Refusal{Household: y.ID}
 		for _, f := range fs {
 			ref.Fields = append(ref.Fields, f.Field)
@@ -267,31 +267,35 @@ func (s *Service) compute(fy int, y nhi.YearHousehold, rates RateVersion, rules 
 			ref.ReasonEN += f.Field + ": " + f.Reason.EN + ". "
 		}
 		ref.ReasonEN = strings.TrimSpace(ref.ReasonEN)
-		return nil, ref, nil
+		return ref
 	}
-	h, err := household(fy, y, rev)
-	if err != nil {
-		return refuse(err)
+	h, missing := household(fy, y, rev)
+	var undeclared *Refusal
+	if len(missing) > 0 {
+		undeclared = note([]errs.FieldError{{Field: "revenue", Reason: msgNoRevenue(missing)}})
 	}
 	b := basis{RateTable: rates.ID, Rules: rules.Version, IncomeTable: rules.Income.Version, Household: h}
 	dig, in := b.digest()
 	if prev.seq > 0 && prev.dig == dig {
-		return nil, nil, nil
+		return nil, nil, undeclared, nil
 	}
 	res, err := premium.Estimate(fy, h, rates.Table, rules)
 	if err != nil {
-		return refuse(err)
+		if fs := errs.Fields(err); len(fs) > 0 {
+			return nil, note(fs), nil, nil
+		}
+		return nil, nil, nil, err
 	}
 	out, err := json.Marshal(res)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	row := &assessmentRow{household: y.ID, seq: prev.seq + 1, rates: rates, rules: rules.Version, income: rules.Income.Version,
 		digest: dig, input: in, result: out, total: res.Total}
 	if prev.seq > 0 {
 		row.previous = sql.NullInt64{Int64: prev.total, Valid: true}
 	}
-	return row, nil, nil
+	return row, nil, undeclared, nil
 }
 
 type assessmentRow struct {

@@ -35,6 +35,10 @@ type Member struct {
 	// the 産前産後 exemption; MultipleBirth for twins or more.
 	BirthMonth    string `json:"birth_month,omitempty"`
 	MultipleBirth bool   `json:"multiple_birth,omitempty"`
+	// Undeclared marks a member whose income is not declared (未申告): no
+	// revenue is known, so none is taken for the 所得割, and the household
+	// gets no 軽減 (the reduction test needs everyone's income).
+	Undeclared bool `json:"undeclared,omitempty"`
 
 	birth, acquired, lost, delivery time.Time
 }
@@ -75,6 +79,7 @@ var (
 	msgNotInsuredM  = errs.Message{JA: "国保の被保険者でない人には資格・出産の項目は指定できません", EN: "applies only to a member insured by NHI"}
 	msgNoMembers    = errs.Message{JA: "世帯員がいません", EN: "the household has no members"}
 	msgAgeOrBirth   = errs.Message{JA: "生年月日か年齢のどちらか一方を入力してください", EN: "give either birth_date or age, not both"}
+	msgUndeclared   = errs.Message{JA: "未申告の人には収入を入力できません", EN: "a member whose income is undeclared has no revenue: leave the amounts 0"}
 	msgID           = errs.Message{JA: "1〜40文字の重複しない名前です", EN: "must be a unique label of 1 to 40 characters"}
 )
 
@@ -154,6 +159,9 @@ func (h *Household) check(fy int) error {
 			} else if !m.lost.After(m.acquired) || !m.lost.After(b) {
 				fe.Add(f+"lost_on", msgLostOrder)
 			}
+		}
+		if m.Undeclared && (m.SalaryRevenue != 0 || m.PensionRevenue != 0 || m.OtherIncome != 0) {
+			fe.Add(f+"undeclared", msgUndeclared)
 		}
 		m.delivery = time.Time{}
 		if m.BirthMonth != "" {

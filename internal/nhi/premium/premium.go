@@ -45,6 +45,9 @@ type ReductionBasis struct {
 	Insured    int              `json:"insured"` // insured and 特定同一世帯所属者
 	Thresholds map[string]int64 `json:"thresholds"`
 	Percent    int              `json:"percent"` // 70, 50, 20 or 0
+	// Undeclared are the members whose income is not declared (未申告):
+	// while there are any, the household gets no reduction.
+	Undeclared []string `json:"undeclared,omitempty"`
 }
 
 // MemberPart is one member's lines of a part.
@@ -162,14 +165,17 @@ func Estimate(fy int, h Household, t RateTable, r Rules) (Result, error) {
 				counted++
 			}
 		}
+		if m.Undeclared && mi.Counted {
+			res.Reduction.Undeclared = append(res.Reduction.Undeclared, m.ID)
+		}
 		res.Members = append(res.Members, mi)
 	}
 	base := red.Base + red.PerEarner*int64(max(earners-1, 0))
-	res.Reduction = ReductionBasis{Income: testIncome, Earners: earners, Insured: counted, Thresholds: map[string]int64{}}
+	res.Reduction = ReductionBasis{Income: testIncome, Earners: earners, Insured: counted, Thresholds: map[string]int64{}, Undeclared: res.Reduction.Undeclared}
 	for _, l := range red.Levels {
 		th := base + l.PerInsured*int64(counted)
 		res.Reduction.Thresholds[strconv.Itoa(l.Percent)] = th
-		if res.Reduction.Percent == 0 && testIncome <= th {
+		if res.Reduction.Percent == 0 && testIncome <= th && len(res.Reduction.Undeclared) == 0 {
 			res.Reduction.Percent = l.Percent
 		}
 	}

@@ -697,3 +697,30 @@ func BenchmarkEstimate(b *testing.B) {
 		}
 	}
 }
+
+// A member whose income is not declared (未申告) is assessed without
+// revenue and the household without reduction (R-NHI-4). Fiscal 2025, one
+// person aged 30 (no 介護分), testRates:
+//
+//	declared with nothing: income 0 ≤ 430,000, 7割: 医療 (40,000 +
+//	20,000) × 30% = 18,000; 支援 (12,000 + 6,000) × 30% = 5,400. 23,400.
+//	undeclared: no reduction: 医療 60,000; 支援 18,000. 78,000.
+//
+// An undeclared member with revenue typed is refused naming the field.
+func TestUndeclaredIncome(t *testing.T) {
+	h := single("1995-06-15", 0, 0, 0)
+	if res := estimate(t, 2025, h); res.Total != 23_400 || res.Reduction.Percent != 70 || len(res.Reduction.Undeclared) != 0 {
+		t.Fatalf("declared: %d %+v", res.Total, res.Reduction)
+	}
+	h.Members[0].Undeclared = true
+	res := estimate(t, 2025, h)
+	if res.Total != 78_000 || res.Reduction.Percent != 0 || len(res.Reduction.Undeclared) != 1 || res.Reduction.Undeclared[0] != "A" {
+		t.Fatalf("undeclared: %d %+v", res.Total, res.Reduction)
+	}
+	checkSums(t, res)
+	h.Members[0].SalaryRevenue = 1_000_000
+	_, err := Estimate(2025, h, testRates(2025), mustRules(t, 2025))
+	if fs := errs.Fields(err); len(fs) != 1 || fs[0].Field != "members[0].undeclared" {
+		t.Fatalf("undeclared with revenue: %v", err)
+	}
+}
