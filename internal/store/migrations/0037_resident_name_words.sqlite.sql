@@ -1,0 +1,1 @@
+-- issue 14: SQLite word index of names with prefix indexes for one- and two-character searches (claimed; filled in by its author)
