@@ -402,6 +402,9 @@ func (s *Service) ApplyApplication(ctx context.Context, tx *store.Tx, tenant str
 		return err
 	}
 	if len(a.MyNumberProposal) > 0 {
+		if s.residents == nil {
+			return errs.E(errs.Internal, "pubmed: no resident service to register a My Number through")
+		}
 		if err := s.residents.ApplyMyNumber(ctx, tx, tenant, a.MyNumberProposal); err != nil {
 			return err
 		}
