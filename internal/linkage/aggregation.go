@@ -255,11 +255,15 @@ func (s *Service) Reports(ctx context.Context, tenant string) ([]DistributedRepo
 }
 
 func reportOpens(ctx context.Context, q store.Querier, tenant string, job int64, no string) ([]ReportOpen, error) {
-	return store.Rows(func(row store.Scanner) (ReportOpen, error) {
+	out, err := store.Rows(func(row store.Scanner) (ReportOpen, error) {
 		var o ReportOpen
 		return o, row.Scan(&o.By, &o.At)
 	})(q.Query(ctx, `SELECT opened_by, opened_at FROM linkage_nhi_report_opens WHERE tenant_code = $1 AND job_id = $2 AND report_no = $3
 		ORDER BY id`, tenant, job, no))
+	if out == nil {
+		out = []ReportOpen{} // none yet: an empty list, not null
+	}
+	return out, err
 }
 
 // OpenReport returns a distributed report with its lines and records who

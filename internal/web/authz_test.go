@@ -49,6 +49,7 @@ var (
 	nhiReaders      = []string{"nhi-clerk", "nhi-checker"}
 	nhiWriters      = []string{"nhi-clerk"}
 	jpkiIssuers     = []string{"resident-records-clerk"} // only the resident-records window issues (R-JPKI-1)
+	linkageRunners  = []string{"linkage"}                // linkage.run: the jobs and files of the data linkage
 	isAdminOnly     = []string{"is-admin"}
 	approverOnly    = []string{"is-approver"}
 )
@@ -258,9 +259,25 @@ var policy = map[string]rule{
 	"GET /api/v1/jpki/renewals":                  {kind: permitted, allow: jpkiIssuers},
 	// Linkage partners (issue 20): machines with a partner certificate on
 	// the partner listener; on the staff listener everyone is refused.
-	"POST /linkage/v1/files/{layout}":          {kind: partnerOnly},
-	"GET /linkage/v1/files/{layout}":           {kind: partnerOnly},
-	"POST /linkage/v1/files/{layout}/{id}/ack": {kind: partnerOnly},
+	"GET /linkage/continuity":                      {kind: permitted, allow: nhiReaders},
+	"POST /linkage/continuity/{job}/{line}":        {kind: permitted, allow: nhiWriters},
+	"GET /linkage/reports":                         {kind: permitted, allow: nhiReaders},
+	"GET /linkage/reports/{job}/{no}":              {kind: permitted, allow: nhiReaders},
+	"GET /linkage/moves":                           {kind: permitted, allow: nhiReaders},
+	"POST /linkage/moves/{job}/{line}/done":        {kind: permitted, allow: nhiWriters},
+	"GET /linkage/jobs":                            {kind: permitted, allow: linkageRunners},
+	"GET /api/v1/linkage/continuity":               {kind: permitted, allow: nhiReaders},
+	"POST /api/v1/linkage/continuity/decide":       {kind: permitted, allow: nhiWriters},
+	"GET /api/v1/linkage/reports":                  {kind: permitted, allow: nhiReaders},
+	"GET /api/v1/linkage/reports/{job}/{no}":       {kind: permitted, allow: nhiReaders},
+	"GET /api/v1/linkage/moves":                    {kind: permitted, allow: nhiReaders},
+	"POST /api/v1/linkage/moves/{job}/{line}/done": {kind: permitted, allow: nhiWriters},
+	"GET /api/v1/linkage/highcost/{code}":          {kind: permitted, allow: nhiReaders},
+	"GET /api/v1/linkage/runs":                     {kind: permitted, allow: linkageRunners},
+	"GET /api/v1/linkage/files":                    {kind: permitted, allow: linkageRunners},
+	"POST /linkage/v1/files/{layout}":              {kind: partnerOnly},
+	"GET /linkage/v1/files/{layout}":               {kind: partnerOnly},
+	"POST /linkage/v1/files/{layout}/{id}/ack":     {kind: partnerOnly},
 }
 
 // formFor gives a route the input that passes its own checks where the

@@ -21,6 +21,7 @@ import (
 	"bango/internal/identity"
 	"bango/internal/jpki"
 	"bango/internal/jpki/standin"
+	"bango/internal/linkage"
 	"bango/internal/module"
 	"bango/internal/nhi"
 	"bango/internal/nhi/assess"
@@ -47,7 +48,8 @@ type webFixture struct {
 	nhi       *nhi.Service
 	assess    *assess.Service
 	jpki      *jpki.Service
-	ca        *standin.CA // the JPKI certification authority jpki reaches, over mutual TLS
+	linkage   *linkage.Service // the data linkage's work lists and jobs (linkage.go)
+	ca        *standin.CA      // the JPKI certification authority jpki reaches, over mutual TLS
 	review    *review.Service
 	alerts    *alert.Service
 	exports   *export.Service
@@ -86,11 +88,13 @@ func newWeb(t *testing.T, eng store.Engine) *webFixture {
 	if err := module.Install([]module.Module{module.Access(f.access), f.residents.Module(), f.nhi.Module(), f.assess.Module(), pub.Module(), f.jpki.Module()}, f.review, f.exports); err != nil {
 		t.Fatal(err)
 	}
+	f.linkage = linkage.NewService(db, f.review)
+	f.linkage.SetEligibilitySource(f.nhi)
 	f.outbox = notify.NewOutbox(db)
 	f.sequencer = audit.NewSequencer(db, testutil.AuditKeys(t), quiet, audit.SequencerOptions{Every: 1000, Period: time.Hour})
 	f.residents.SetRevealPolicy(resident.RevealPolicy{Purposes: resident.DefaultRevealPurposes, PerHour: 3, Alerts: f.alerts})
 	s := New(Deps{DB: db, Users: f.users, Access: f.access, Terminals: terminal.New(db), Log: quiet, Version: "test", Limits: unlimited,
-		Business: Business{Residents: f.residents, Review: f.review, Alerts: f.alerts, Exports: f.exports, Outbox: f.outbox, Tenants: tenant.NewService(db, k.Vault), NHI: f.nhi, Assess: f.assess, Pubmed: pub, JPKI: f.jpki}})
+		Business: Business{Residents: f.residents, Review: f.review, Alerts: f.alerts, Exports: f.exports, Outbox: f.outbox, Tenants: tenant.NewService(db, k.Vault), NHI: f.nhi, Assess: f.assess, Pubmed: pub, JPKI: f.jpki, Linkage: f.linkage}})
 	f.server = s
 	s.SetReady(true)
 	f.srv = httptest.NewTLSServer(s.Handler())

@@ -15,6 +15,7 @@ import (
 	"bango/internal/errs"
 	"bango/internal/export"
 	"bango/internal/jpki"
+	"bango/internal/linkage"
 	"bango/internal/mynumber"
 	"bango/internal/nhi"
 	"bango/internal/nhi/assess"
@@ -38,6 +39,8 @@ type Business struct {
 	NHI       *nhi.Service  // National Health Insurance eligibility (issue 18)
 	JPKI      *jpki.Service // JPKI certificate issuance at the window (issue 22)
 	Assess    *assess.Service
+	// Linkage is the data linkage: the NHI section's aggregation work lists and the jobs' history (issue 20).
+	Linkage *linkage.Service
 }
 
 // The resident pages work in the session's municipality only: a code of
