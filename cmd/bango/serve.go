@@ -151,7 +151,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv := web.New(web.Deps{DB: db, Partners: partners, Terminals: terminal.New(db), EnforceTerminals: cfg.EnforceTerminals, TrustedProxies: proxies, Log: log, Version: version,
 		Limits: web.Limits{AnonymousPerMinute: cfg.AnonymousPerMinute, AnonymousBurst: cfg.AnonymousBurst, LoginIDPerMinute: cfg.LoginIDPerMinute},
 		Users:  sys.users, Access: sys.access, Metrics: sys.metrics,
-		Business: web.Business{Residents: sys.residents, Review: sys.review, Alerts: sys.alerts, Exports: sys.exports, Outbox: sys.outbox, Tenants: sys.tenants, NHI: sys.nhi, Assess: sys.assess, Pubmed: sys.pubmed, JPKI: sys.jpki, Linkage: sys.linkage}})
+		Business: web.Business{Residents: sys.residents, Review: sys.review, Alerts: sys.alerts, Exports: sys.exports, Outbox: sys.outbox, Tenants: sys.tenants, NHI: sys.nhi, Assess: sys.assess, Pubmed: sys.pubmed, JPKI: sys.jpki, Linkage: sys.linkage, NumberSetup: sys.numbersetup}})
 	handler.set(srv.Handler())
 	go every(ctx, sys, audit.RunInterval, "audit sequencer", func(ctx context.Context) error {
 		_, err := sys.sequencer.Sequence(ctx)

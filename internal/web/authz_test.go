@@ -49,6 +49,7 @@ var (
 	nhiReaders      = []string{"nhi-clerk", "nhi-checker"}
 	nhiWriters      = []string{"nhi-clerk"}
 	jpkiIssuers     = []string{"resident-records-clerk"} // only the resident-records window issues (R-JPKI-1)
+	numberEnterers  = []string{"nhi-clerk"}              // mynumber.enter: the My Number setup from a registry file
 	linkageRunners  = []string{"linkage"}                // linkage.run: the jobs and files of the data linkage
 	isAdminOnly     = []string{"is-admin"}
 	approverOnly    = []string{"is-approver"}
@@ -236,11 +237,25 @@ var policy = map[string]rule{
 	"POST /api/v1/pubmed/cabinets":                          {kind: permitted, allow: pubmedWriters},
 	"GET /api/v1/pubmed/diseases":                           {kind: permitted, allow: pubmedReaders},
 	"GET /pubmed/mynumber-deletions":                        {kind: permitted, allow: pubmedReaders},
-	"GET /api/v1/pubmed/mynumber-deletions":                 {kind: permitted, allow: pubmedReaders},
-	"GET /pubmed/renewals":                                  {kind: permitted, allow: pubmedReaders},
-	"GET /api/v1/pubmed/renewals":                           {kind: permitted, allow: pubmedReaders},
-	"POST /admin/terminals":                                 {kind: permitted, allow: isAdminOnly},
-	"POST /admin/terminals/{name}/disable":                  {kind: permitted, allow: isAdminOnly},
+	// My Number setup from a registry file (numbersetup.go): mynumber.enter.
+	"GET /numbersetup":                                               {kind: permitted, allow: numberEnterers},
+	"POST /numbersetup/imports":                                      {kind: permitted, allow: numberEnterers},
+	"GET /numbersetup/{id}":                                          {kind: permitted, allow: numberEnterers},
+	"POST /numbersetup/{id}/candidates/{line}/resolve":               {kind: permitted, allow: numberEnterers},
+	"POST /numbersetup/{id}/candidates/{line}/discard":               {kind: permitted, allow: numberEnterers},
+	"POST /numbersetup/{id}/close":                                   {kind: permitted, allow: numberEnterers},
+	"GET /api/v1/numbersetup/setups":                                 {kind: permitted, allow: numberEnterers},
+	"POST /api/v1/numbersetup/setups":                                {kind: permitted, allow: numberEnterers},
+	"GET /api/v1/numbersetup/setups/{id}":                            {kind: permitted, allow: numberEnterers},
+	"GET /api/v1/numbersetup/setups/{id}/candidates":                 {kind: permitted, allow: numberEnterers},
+	"POST /api/v1/numbersetup/setups/{id}/candidates/{line}/resolve": {kind: permitted, allow: numberEnterers},
+	"POST /api/v1/numbersetup/setups/{id}/candidates/{line}/discard": {kind: permitted, allow: numberEnterers},
+	"POST /api/v1/numbersetup/setups/{id}/close":                     {kind: permitted, allow: numberEnterers},
+	"GET /api/v1/pubmed/mynumber-deletions":                          {kind: permitted, allow: pubmedReaders},
+	"GET /pubmed/renewals":                                           {kind: permitted, allow: pubmedReaders},
+	"GET /api/v1/pubmed/renewals":                                    {kind: permitted, allow: pubmedReaders},
+	"POST /admin/terminals":                                          {kind: permitted, allow: isAdminOnly},
+	"POST /admin/terminals/{name}/disable":                           {kind: permitted, allow: isAdminOnly},
 	// JPKI (issue 22): only the resident-records window issues; an
 	// application of another municipality is not found.
 	"GET /jpki":                                  {kind: permitted, allow: jpkiIssuers},
@@ -431,7 +446,7 @@ func requestOf(pattern string) (string, string) {
 	case strings.Contains(path, "/nhi/") && strings.Contains(path, "/documents/{id}") && matrixDocumentID != "":
 		id = matrixDocumentID
 	}
-	r := strings.NewReplacer("{$}", "", "{id}", id, "{login}", "nobody", "{name}", "no-terminal", "{code}", "100001", "{tenant}", "131041")
+	r := strings.NewReplacer("{$}", "", "{id}", id, "{login}", "nobody", "{name}", "no-terminal", "{code}", "100001", "{tenant}", "131041", "{line}", "1")
 	return method, r.Replace(path)
 }
 

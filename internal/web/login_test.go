@@ -26,6 +26,7 @@ import (
 	"bango/internal/nhi"
 	"bango/internal/nhi/assess"
 	"bango/internal/notify"
+	"bango/internal/numbersetup"
 	"bango/internal/pubmed"
 	"bango/internal/resident"
 	"bango/internal/review"
@@ -49,16 +50,18 @@ type webFixture struct {
 	assess    *assess.Service
 	jpki      *jpki.Service
 	linkage   *linkage.Service // the data linkage's work lists and jobs (linkage.go)
-	ca        *standin.CA      // the JPKI certification authority jpki reaches, over mutual TLS
-	review    *review.Service
-	alerts    *alert.Service
-	exports   *export.Service
-	outbox    *notify.Outbox
-	sequencer *audit.Sequencer
-	srv       *httptest.Server
-	now       time.Time
-	secret    string
-	origin    string // the server as https://localhost:PORT, for WebAuthn
+	// numbersetup sets My Numbers from registry files (numbersetup.go).
+	numbersetup *numbersetup.Service
+	ca          *standin.CA // the JPKI certification authority jpki reaches, over mutual TLS
+	review      *review.Service
+	alerts      *alert.Service
+	exports     *export.Service
+	outbox      *notify.Outbox
+	sequencer   *audit.Sequencer
+	srv         *httptest.Server
+	now         time.Time
+	secret      string
+	origin      string // the server as https://localhost:PORT, for WebAuthn
 }
 
 // newWeb starts bango's handler over TLS with one enrolled user,
@@ -85,7 +88,10 @@ func newWeb(t *testing.T, eng store.Engine) *webFixture {
 	f.review = review.NewService(db, k.Vault, f.access)
 	f.alerts = alert.NewService(db)
 	f.exports = export.NewService(db, f.access)
-	if err := module.Install([]module.Module{module.Access(f.access), f.residents.Module(), f.nhi.Module(), f.assess.Module(), pub.Module(), f.jpki.Module()}, f.review, f.exports); err != nil {
+	f.numbersetup = numbersetup.NewService(db, k.Vault, f.residents, f.review, quiet)
+	f.numbersetup.AddBusiness(numbersetup.NHIPeople())
+	f.numbersetup.AddBusiness(pubmed.NumberSetupPeople())
+	if err := module.Install([]module.Module{module.Access(f.access), f.residents.Module(), f.nhi.Module(), f.assess.Module(), pub.Module(), f.jpki.Module(), f.numbersetup.Module()}, f.review, f.exports); err != nil {
 		t.Fatal(err)
 	}
 	f.linkage = linkage.NewService(db, f.review)
@@ -94,7 +100,7 @@ func newWeb(t *testing.T, eng store.Engine) *webFixture {
 	f.sequencer = audit.NewSequencer(db, testutil.AuditKeys(t), quiet, audit.SequencerOptions{Every: 1000, Period: time.Hour})
 	f.residents.SetRevealPolicy(resident.RevealPolicy{Purposes: resident.DefaultRevealPurposes, PerHour: 3, Alerts: f.alerts})
 	s := New(Deps{DB: db, Users: f.users, Access: f.access, Terminals: terminal.New(db), Log: quiet, Version: "test", Limits: unlimited,
-		Business: Business{Residents: f.residents, Review: f.review, Alerts: f.alerts, Exports: f.exports, Outbox: f.outbox, Tenants: tenant.NewService(db, k.Vault), NHI: f.nhi, Assess: f.assess, Pubmed: pub, JPKI: f.jpki, Linkage: f.linkage}})
+		Business: Business{Residents: f.residents, Review: f.review, Alerts: f.alerts, Exports: f.exports, Outbox: f.outbox, Tenants: tenant.NewService(db, k.Vault), NHI: f.nhi, Assess: f.assess, Pubmed: pub, JPKI: f.jpki, Linkage: f.linkage, NumberSetup: f.numbersetup}})
 	f.server = s
 	s.SetReady(true)
 	f.srv = httptest.NewTLSServer(s.Handler())

@@ -20,6 +20,7 @@ import (
 	"bango/internal/nhi"
 	"bango/internal/nhi/assess"
 	"bango/internal/notify"
+	"bango/internal/numbersetup"
 	"bango/internal/pubmed"
 	"bango/internal/resident"
 	"bango/internal/review"
@@ -41,6 +42,8 @@ type Business struct {
 	Assess    *assess.Service
 	// Linkage is the data linkage: the NHI section's aggregation work lists and the jobs' history (issue 20).
 	Linkage *linkage.Service
+	// NumberSetup sets My Numbers from registry files (issue 21).
+	NumberSetup *numbersetup.Service
 }
 
 // The resident pages work in the session's municipality only: a code of

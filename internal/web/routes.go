@@ -156,10 +156,15 @@ func (s *Server) wrap(rt route) http.Handler {
 	return routed(rt.pattern, s.pageHandler(h))
 }
 
-// limitBody bounds request bodies: no form here needs more.
+// limitBody bounds request bodies: no form here needs more, but for the
+// upload of a registry file (numbersetup.go).
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		limit := int64(64 << 10)
+		if r.Method == http.MethodPost && (r.URL.Path == "/numbersetup/imports" || r.URL.Path == "/api/v1/numbersetup/setups") {
+			limit = maxRegistryBytes
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }
