@@ -196,9 +196,13 @@ func TestNHIAssessEntryScreens(t *testing.T) {
 		if res, b := f.post(t, clerk, "/nhi/revenues", rev); res.StatusCode != http.StatusBadRequest || !strings.Contains(b, `id="salary_revenue-error"`) {
 			t.Fatalf("a negative revenue: %d\n%s", res.StatusCode, b)
 		}
-		// The refused revenue was not written: the run assesses him as undeclared (未申告).
+		// The refused revenue was not written: the run assesses him as
+		// undeclared (未申告), and his notice says why there is no reduction.
 		if r, err := f.assess.Assess(testutil.As("setup"), "131041", 2026, nil); err != nil || r.Assessed != 1 || len(r.Undeclared) != 1 {
 			t.Fatalf("the refused revenue was written: %+v %v", r, err)
+		}
+		if _, b := f.get(t, clerk, "/nhi/notices?fiscal_year=2026"); !strings.Contains(b, `id="premium-undeclared"`) || !strings.Contains(b, "所得の申告がない") {
+			t.Errorf("the undeclared notice does not say why:\n%s", b)
 		}
 		rev.Set("salary_revenue", "3,000,000")
 		if res, b := f.post(t, clerk, "/nhi/revenues", rev); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/nhi/revenues?done=recorded" {
