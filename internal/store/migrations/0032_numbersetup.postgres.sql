@@ -53,7 +53,6 @@ CREATE TABLE numbersetup_candidates (
     CHECK ((mynumber_sealed IS NULL) = (mynumber_bidx IS NULL))
 );
 CREATE INDEX numbersetup_candidates_status ON numbersetup_candidates (tenant_code, setup_id, status, line);
-CREATE INDEX numbersetup_candidates_change ON numbersetup_candidates (tenant_code, change_id);
 
 ALTER TABLE numbersetup_setups ENABLE ROW LEVEL SECURITY;
 ALTER TABLE numbersetup_setups FORCE ROW LEVEL SECURITY;

@@ -53,6 +53,5 @@ CREATE TABLE numbersetup_candidates (
     CHECK ((mynumber_sealed IS NULL) = (mynumber_bidx IS NULL))
 );
 CREATE INDEX numbersetup_candidates_status ON numbersetup_candidates (tenant_code, setup_id, status, line);
-CREATE INDEX numbersetup_candidates_change ON numbersetup_candidates (tenant_code, change_id);
 -- Row-level security is PostgreSQL's (see 0032_numbersetup.postgres.sql);
 -- on SQLite the tenant predicate of every query is the wall.
