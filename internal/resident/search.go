@@ -380,19 +380,13 @@ func kanjiChome(s string) string {
 var chomeDigits = regexp.MustCompile(`[0-9]+丁目`)
 
 // readsIndex reports whether the search reads what IndexForSearch
-// writes: on PostgreSQL every search but by code, on SQLite the trigram
-// indexes of the names and addresses (a pattern of three characters or
-// more).
+// writes: on PostgreSQL every search but by code, on SQLite the FTS5
+// indexes of the names and addresses (every search by name or address).
 func (pq parsedQuery) readsIndex(e store.Engine) bool {
 	if e == store.Postgres {
 		return pq.by != ByCode
 	}
-	for _, p := range pq.patterns {
-		if utf8.RuneCountInString(p.text) >= 3 {
-			return true
-		}
-	}
-	return false
+	return pq.by == ByName || pq.by == ByAddress
 }
 
 // indexBatch is how many residents one transaction of IndexForSearch
@@ -540,11 +534,14 @@ func indexBatchTx(ctx context.Context, tx *store.Tx) (int, error) {
 		for _, q := range []string{
 			`DELETE FROM resident_names WHERE rowid IN (` + changed + `)`,
 			`DELETE FROM resident_addresses WHERE rowid IN (` + changed + `)`,
+			`DELETE FROM resident_words WHERE rowid IN (` + changed + `)`,
 			`DELETE FROM resident_search_ids WHERE id IN (` + changed + `)
 				AND NOT EXISTS (SELECT 1 FROM residents AS r WHERE r.tenant_code = resident_search_ids.tenant_code AND r.code = resident_search_ids.code)`,
 			`INSERT INTO resident_names (rowid, name_kana, name_kanji) SELECT i.id, r.name_kana, r.name_kanji
 				FROM resident_search_ids AS i JOIN residents AS r ON r.tenant_code = i.tenant_code AND r.code = i.code WHERE i.id IN (` + changed + `)`,
 			`INSERT INTO resident_addresses (rowid, address) SELECT i.id, r.address
+				FROM resident_search_ids AS i JOIN residents AS r ON r.tenant_code = i.tenant_code AND r.code = i.code WHERE i.id IN (` + changed + `)`,
+			`INSERT INTO resident_words (rowid, kana, kanji) SELECT i.id, r.name_kana, r.name_kanji
 				FROM resident_search_ids AS i JOIN residents AS r ON r.tenant_code = i.tenant_code AND r.code = i.code WHERE i.id IN (` + changed + `)`,
 		} {
 			if _, err := exec(q, hi.Int64); err != nil {
@@ -569,6 +566,9 @@ func indexBatchTx(ctx context.Context, tx *store.Tx) (int, error) {
 			return 0, err
 		}
 		if _, err := exec(`INSERT INTO resident_addresses (resident_addresses) VALUES ('delete-all')`); err != nil {
+			return 0, err
+		}
+		if _, err := exec(`INSERT INTO resident_words (resident_words) VALUES ('delete-all')`); err != nil {
 			return 0, err
 		}
 		if _, err := exec(`DELETE FROM resident_search_ids`); err != nil {
@@ -601,6 +601,9 @@ func indexBatchTx(ctx context.Context, tx *store.Tx) (int, error) {
 		return 0, err
 	}
 	if _, err := exec(`INSERT INTO resident_addresses (rowid, address) SELECT id, address FROM (`+fresh+`) ORDER BY id`, last, hi.Int64); err != nil {
+		return 0, err
+	}
+	if _, err := exec(`INSERT INTO resident_words (rowid, kana, kanji) SELECT id, name_kana, name_kanji FROM (`+fresh+`) ORDER BY id`, last, hi.Int64); err != nil {
 		return 0, err
 	}
 	n, err := exec(`INSERT INTO resident_search_ids (id, tenant_code, code) SELECT id, tenant_code, code FROM (`+fresh+`)`, last, hi.Int64)
@@ -839,6 +842,20 @@ func (b *searchSQL) pattern(p pattern) {
 			}
 			return
 		}
+		if wordChars(p.text) {
+			// SQLite: the words of the names (family and given, split at
+			// the space) in an FTS5 index with prefix indexes of one and
+			// two characters, numbered like the trigrams (migration 0037).
+			column := "{kana kanji}"
+			switch {
+			case !p.kanji:
+				column = "kana"
+			case !p.kana:
+				column = "kanji"
+			}
+			b.fts("resident_words", column+` : "`+p.text+`" *`)
+			return
+		}
 		for i := 0; i < len(columns); i += 2 {
 			b.prefix(columns[i], p.text)
 			b.prefix(columns[i+1], p.text)
@@ -859,18 +876,7 @@ func (b *searchSQL) pattern(p pattern) {
 		default:
 			match = "name_kanji : " + match
 		}
-		// The matches are read in the order of their numbers, which is the
-		// order of their codes (codeOrder), inside the municipality's span;
-		// the join back to the code is a check of the municipality too.
-		rowid, slot := table+".rowid", "(SELECT slot FROM resident_search_tenants WHERE tenant_code = $1)"
-		span := strconv.FormatInt(codeSpan, 10)
-		b.add("i.code", table+" JOIN resident_search_ids AS i ON i.id = "+rowid,
-			table+" MATCH "+b.arg(match)+" AND "+rowid+" > "+slot+" * "+span+" AND "+rowid+" < ("+slot+" + 1) * "+span+" AND +i.tenant_code = $1")
-		br := &b.branches[len(b.branches)-1]
-		br.order = rowid
-		br.after = func(code string) string {
-			return rowid + " > " + slot + " * " + span + " + " + b.arg(codeOrder(code))
-		}
+		b.fts(table, match)
 		return
 	}
 	// The postings of p's first and last trigram, in code order, each
@@ -899,6 +905,29 @@ func (b *searchSQL) pattern(p pattern) {
 	b.add("g.code", "("+postings+" WHERE "+where+" GROUP BY g.code) AS g"+
 		" CROSS JOIN LATERAL (SELECT * FROM residents AS r WHERE r.tenant_code = $1 AND r.code = g.code LIMIT 1) AS r",
 		"("+strings.Join(recheck, " OR ")+")")
+}
+
+// fts adds a branch of the SQLite FTS5 table's matches of match. They
+// are read in the order of their numbers, which is the order of their
+// codes (codeOrder), inside the municipality's span; the join back to the
+// code is a check of the municipality too.
+func (b *searchSQL) fts(table, match string) {
+	rowid, slot := table+".rowid", "(SELECT slot FROM resident_search_tenants WHERE tenant_code = $1)"
+	span := strconv.FormatInt(codeSpan, 10)
+	b.add("i.code", table+" JOIN resident_search_ids AS i ON i.id = "+rowid,
+		table+" MATCH "+b.arg(match)+" AND "+rowid+" > "+slot+" * "+span+" AND "+rowid+" < ("+slot+" + 1) * "+span+" AND +i.tenant_code = $1")
+	br := &b.branches[len(b.branches)-1]
+	br.order = rowid
+	br.after = func(code string) string {
+		return rowid + " > " + slot + " * " + span + " + " + b.arg(codeOrder(code))
+	}
+}
+
+// wordChars reports whether every character of s is one FTS5's unicode61
+// tokenizer keeps in a word (letters, numbers, private use): a start of a
+// name made of them is one word's start, found by resident_words.
+func wordChars(s string) bool {
+	return s != "" && strings.IndexFunc(s, func(r rune) bool { return !unicode.In(r, unicode.L, unicode.N, unicode.Co) }) < 0
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

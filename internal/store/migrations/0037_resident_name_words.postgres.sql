@@ -1,1 +1,3 @@
--- issue 14: SQLite word index of names with prefix indexes for one- and two-character searches (claimed; filled in by its author)
+-- Resident search by the start of a name on SQLite (see the .sqlite.sql
+-- file); PostgreSQL keeps the starts as postings (0035).
+SELECT 1;
