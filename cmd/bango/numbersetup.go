@@ -85,7 +85,6 @@ func runNumberSetup(ctx context.Context, args []string, stdout, stderr io.Writer
 				}
 				fmt.Fprintf(stdout, "%7d  %-9s %-10s %-8s %s %s %s %s  %s\n", c.Line, c.Outcome, c.DiffItem, c.PersonCode, c.Name,
 					c.Birth.Format("2006-01-02"), c.Sex, c.Address, c.Note)
-				after = c.Line
 			}
 			if !p.More {
 				return nil
