@@ -45,7 +45,7 @@ func TestLinkagePages(t *testing.T) {
 			t.Errorf("no such report: %d", res.StatusCode)
 		}
 		res, page = f.get(t, clerk, "/linkage/reports")
-		if !strings.Contains(page, "lclerk") {
+		if res.StatusCode != http.StatusOK || !strings.Contains(page, "lclerk") {
 			t.Errorf("the list does not say who opened the report:\n%s", page)
 		}
 		for path, want := range map[string]string{"/linkage/continuity": "判定はありません", "/linkage/moves": "確認待ちの異動はありません"} {
