@@ -1,0 +1,1 @@
+-- issue 21: the setup's sealed numbers move forward on key rotation (claimed; filled in by its author)
