@@ -1,1 +1,3 @@
--- issue 21: the setup's sealed numbers move forward on key rotation (claimed; filled in by its author)
+-- The My Number setup's sealed numbers move forward on key rotation (see
+-- the .postgres.sql file).
+ALTER TABLE numbersetup_candidates ADD COLUMN seal_ref TEXT GENERATED ALWAYS AS (setup_id || ':' || line) VIRTUAL;
