@@ -233,11 +233,22 @@ func TestBrowserTour(t *testing.T) {
 				if len(menu) == 0 {
 					t.Fatalf("%s sees no menu", role.name)
 				}
-				for _, href := range menu {
+				// Every page of the menu, and of each module's own menu
+				// under it (shown on the module's pages).
+				seen := map[string]bool{}
+				for i := 0; i < len(menu); i++ {
+					href := menu[i]
+					if seen[href] {
+						continue
+					}
+					seen[href] = true
 					name := role.name + "-" + pageName(href) + "-" + lang
-					if err := chromedp.Run(ctx, visit(f.srv.URL+href), checkLayout(t, name), checkPage(t, name)); err != nil {
+					var sub []string
+					if err := chromedp.Run(ctx, visit(f.srv.URL+href), checkLayout(t, name), checkPage(t, name),
+						chromedp.Evaluate(`Array.from(document.querySelectorAll("nav.sub a[href]"), a => a.getAttribute("href"))`, &sub)); err != nil {
 						t.Fatalf("%s: %v", name, err)
 					}
+					menu = append(menu, sub...)
 				}
 				for _, s := range role.steps {
 					name := role.name + "-" + s.name + "-" + lang

@@ -313,7 +313,7 @@ func (s *Server) linkageModule() webModule {
 			{pattern: "GET /api/v1/linkage/files", gate: loggedIn, perm: run, where: currentTenant, json: true, h: s.apiLinkageFiles,
 				summary: "The files imported and exported, newest first, with their outcome and report", query: cursor, answer: store.Page[linkage.Job]{}},
 		},
-		menu: []navItem{{Key: "nav.linkage", Href: "/linkage/continuity", perm: read}, {Key: "nav.linkage.jobs", Href: "/linkage/jobs", perm: run}},
+		menu: []navItem{{Key: "nav.linkage", Href: "/linkage/continuity", perm: read}, {Key: "nav.linkage.jobs", Href: "/linkage/jobs", perm: run, under: "nav.linkage"}},
 		counters: []counter{
 			{id: "linkage-continuity", key: "home.linkage.continuity", href: "/linkage/continuity", perm: write, where: currentTenant,
 				count: func(r *http.Request, sess *identity.Session) (int, error) {

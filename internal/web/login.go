@@ -448,5 +448,6 @@ var accountMessages = messages{
 	"home.all":               {"（全団体）", "(all municipalities)"},
 	"home.empty":             {"あなたに許可された業務はまだありません。所属長に権限の申請を依頼してください。", "No work is granted to you yet. Ask your section head to apply for your rights."},
 	"nav.home":               {"ホーム", "Home"},
+	"nav.sub":                {"この業務のページ", "Pages of this work"},
 	"nav.password":           {"パスワード変更", "Password"},
 }

@@ -36,6 +36,10 @@ type navItem struct {
 	Current   bool
 	perm      access.Permission // "" for everyone logged in
 	last      bool              // one's own account: after the modules' entries
+	// under is the Key of the module's entry this page belongs under: it
+	// is listed in the module's own menu below the main one, shown on the
+	// module's pages, so that the main menu keeps one row.
+	under string
 }
 
 // menu is the modules' entries in order, one's own account last.

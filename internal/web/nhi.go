@@ -957,7 +957,7 @@ func (s *Server) nhiModule() webModule {
 		},
 		menu: []navItem{
 			{Key: "nav.nhi", Href: "/nhi", perm: read},
-			{Key: "nav.nhi.runs", Href: "/nhi/cost-share", perm: write},
+			{Key: "nav.nhi.runs", Href: "/nhi/cost-share", perm: write, under: "nav.nhi"},
 		},
 		counters: []counter{
 			{id: "nhi-birthday75", key: "home.nhi.birthday75", perm: write, where: currentTenant, // no page lists them yet

@@ -436,8 +436,8 @@ func (s *Server) nhiAssessModule() webModule {
 				summary: "Enter the municipality's NHI rate table of a fiscal year: it waits for a checker, and once confirmed it is never changed (a correction is a new version)",
 				body:    ratesBody{}, status: http.StatusAccepted, answer: review.Change{}},
 		},
-		menu: []navItem{{Key: "nav.nhi.estimate", Href: "/nhi/estimate", perm: read}, {Key: "nav.nhi.rates", Href: "/nhi/rates", perm: read},
-			{Key: "nav.nhi.revenue", Href: "/nhi/revenues", perm: write}},
+		menu: []navItem{{Key: "nav.nhi.estimate", Href: "/nhi/estimate", perm: read, under: "nav.nhi"}, {Key: "nav.nhi.rates", Href: "/nhi/rates", perm: read, under: "nav.nhi"},
+			{Key: "nav.nhi.revenue", Href: "/nhi/revenues", perm: write, under: "nav.nhi"}},
 	}
 }
 

@@ -54,6 +54,7 @@ type page struct {
 	IdleSeconds                  int
 	IdleText                     string
 	Nav                          []navItem
+	SubNav                       []navItem // the current module's pages, under the menu
 	Error, Notice                string
 	Problems                     []formField // the refused fields, for the error summary and each field
 	ErrorAt                      string      // the form whose own place shows Error, instead of the top of the page
@@ -85,16 +86,42 @@ func (s *Server) newPage(r *http.Request, title string, sess *identity.Session) 
 		p.IdleSeconds = int(math.Ceil(left.Seconds())) + 1
 		rights := rightsFrom(r.Context())
 		p.Rights = rights
+		var subs []navItem
 		for _, n := range s.menu {
 			if n.perm != "" && !rights.Anywhere(n.perm) {
 				continue
 			}
 			n.Current = n.Href == r.URL.Path
+			if n.under != "" {
+				subs = append(subs, n)
+				continue
+			}
 			p.Nav = append(p.Nav, n)
 		}
+		p.SubNav = subMenu(p.Nav, subs, r.URL.Path)
 		p.Tenants = rights.AllTenants()
 	}
 	return p
+}
+
+// subMenu is the pages listed under the main menu's entry whose module is
+// open: the entry's own page, a page under it, or a page below the
+// entry's path (/nhi/persons/… under /nhi); nil on other pages.
+func subMenu(top, subs []navItem, path string) []navItem {
+	for _, t := range top {
+		var mine []navItem
+		open := t.Current || strings.HasPrefix(path, t.Href+"/")
+		for _, n := range subs {
+			if n.under == t.Key {
+				mine = append(mine, n)
+				open = open || n.Current
+			}
+		}
+		if open && len(mine) > 0 {
+			return append([]navItem{t}, mine...)
+		}
+	}
+	return nil
 }
 
 // fill sets what a form page shows: its data, the problem to fix (if
