@@ -202,7 +202,7 @@ func ResidentSearch(ctx context.Context, dbURL string, o ResidentSearchOptions) 
 	// write-ahead log into the database (the next commits' checkpoints).
 	maintain := []string{"ANALYZE", "PRAGMA wal_checkpoint(TRUNCATE)"}
 	if s.db.Engine() == store.Postgres {
-		maintain = []string{"VACUUM (ANALYZE) residents", "VACUUM (ANALYZE) resident_search", "VACUUM (ANALYZE) resident_grams", "VACUUM (ANALYZE) resident_address_grams", "VACUUM resident_search_pending"}
+		maintain = []string{"VACUUM (ANALYZE) residents", "VACUUM (ANALYZE) resident_search", "VACUUM (ANALYZE) resident_grams", "VACUUM (ANALYZE) resident_address_grams", "VACUUM (ANALYZE) resident_prefixes", "VACUUM resident_search_pending"}
 	}
 	for _, q := range maintain {
 		if _, err := s.db.SQL().ExecContext(ctx, q); err != nil {
