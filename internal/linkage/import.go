@@ -296,65 +296,13 @@ func (s *Service) relevance(ctx context.Context, tx *store.Tx, job Job, in inbou
 // transaction's. The bytes must be those checked: a different SHA-256, or
 // a record that no longer passes, fails the transaction.
 func (s *Service) write(ctx context.Context, tx *store.Tx, job Job, l *Layout, in inbound, r io.Reader, sum string) (int, error) {
-	const batch = 1024
 	e := tx.Engine()
-	ch := make(chan [][]any, 4)
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	var rep *Report
-	var perr error
-	go func() {
-		defer close(done)
-		defer close(ch)
-		buf := make([][]any, 0, batch)
-		send := func() bool {
-			select {
-			case ch <- buf:
-				buf = make([][]any, 0, batch)
-				return true
-			case <-stop:
-				return false
-			}
-		}
-		rep, perr = Parse(r, l, Options{MaxBytes: s.maxBytes}, func(rec *Record) error {
-			if rec.Def.Role != Data {
-				return nil
-			}
-			row := append(make([]any, 0, 3+len(in.columns())), job.Tenant, job.ID, rec.Line)
-			buf = append(buf, append(row, in.row(e, rec)...))
-			if len(buf) == batch && !send() {
-				return errStopped
-			}
-			return nil
-		})
-		if perr == nil && len(buf) > 0 {
-			send()
-		}
-	}()
-	var cur [][]any
-	i := 0
-	next := func() ([]any, error) {
-		for i >= len(cur) {
-			b, ok := <-ch
-			if !ok {
-				<-done
-				switch {
-				case perr != nil:
-					return nil, perr
-				case rep.SHA256 != sum || !rep.OK():
-					return nil, errFileChanged
-				}
-				return nil, nil
-			}
-			cur, i = b, 0
-		}
-		i++
-		return cur[i-1], nil
-	}
 	cols := append([]string{"tenant_code", "job_id", "line"}, in.columns()...)
-	n, err := tx.CopyFrom(ctx, in.table(), cols, next)
-	close(stop)
-	<-done
+	n, err := CopyRecords(ctx, tx, in.table(), cols, Checked{R: r, Layout: l, Options: Options{MaxBytes: s.maxBytes}, SHA256: sum, Changed: errFileChanged},
+		func(rec *Record) ([]any, error) {
+			row := append(make([]any, 0, 3+len(in.columns())), job.Tenant, job.ID, rec.Line)
+			return append(row, in.row(e, rec)...), nil
+		})
 	return int(n), err
 }
 

@@ -3,7 +3,6 @@ package numbersetup
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
@@ -68,7 +67,6 @@ var (
 		JA: "ファイルが検査の後に変わりました。何も取り込んでいません。もう一度取り込んでください。",
 		EN: "The file changed after it was checked; nothing was stored. Import it again.",
 	}, "the file changed between the check and the match")
-	errStopped = errors.New("numbersetup: stopped")
 )
 
 func errNoBusiness(name string) error {
@@ -255,83 +253,31 @@ var candidateColumns = []string{"tenant_code", "setup_id", "line", "file_code", 
 // with its outcome, sealed, in batches handed from the parsing goroutine
 // to the transaction's bulk path.
 func (s *Service) write(ctx context.Context, tx *store.Tx, st *Setup, l *linkage.Layout, m *matcher, r io.Reader) error {
-	const batch = 1024
 	e := tx.Engine()
-	ch := make(chan [][]any, 4)
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	var rep *linkage.Report
-	var perr error
 	seen := map[string]int{} // blind index → line, for a number given twice in the file
-	go func() {
-		defer close(done)
-		defer close(ch)
-		buf := make([][]any, 0, batch)
-		send := func() bool {
-			select {
-			case ch <- buf:
-				buf = make([][]any, 0, batch)
-				return true
-			case <-stop:
-				return false
-			}
+	f := linkage.Checked{R: r, Layout: l, Options: linkage.Options{MaxBytes: s.maxBytes}, SHA256: st.SHA256, Changed: errFileChanged}
+	_, err := linkage.CopyRecords(ctx, tx, "numbersetup_candidates", candidateColumns, f, func(rec *linkage.Record) ([]any, error) {
+		sn, err := s.vault.SealNumber(ctx, candidateBinding(st.Tenant, st.ID, rec.Line), rec.Get("mynumber").Number)
+		if err != nil {
+			return nil, err
 		}
-		rep, perr = linkage.Parse(r, l, linkage.Options{MaxBytes: s.maxBytes}, func(rec *linkage.Record) error {
-			if rec.Def.Role != linkage.Data {
-				return nil
-			}
-			sn, err := s.vault.SealNumber(ctx, candidateBinding(st.Tenant, st.ID, rec.Line), rec.Get("mynumber").Number)
-			if err != nil {
-				return err
-			}
-			p := Person{Name: rec.Get("name").Text, Birth: rec.Get("birth").Date, Sex: rec.Get("sex").Text, Address: rec.Get("address").Text}
-			var res match
-			switch {
-			case m.held[string(sn.Index)]:
-				res = match{outcome: Held, note: "held_by_resident"}
-			case seen[string(sn.Index)] != 0:
-				res = match{outcome: Held, note: "repeated_in_file line=" + strconv.Itoa(seen[string(sn.Index)])}
-			default:
-				res = m.match(p)
-			}
-			if seen[string(sn.Index)] == 0 {
-				seen[string(sn.Index)] = rec.Line
-			}
-			st.Counts[res.outcome]++
-			buf = append(buf, []any{st.Tenant, st.ID, rec.Line, rec.Get("resident_code").Text, p.Name, rec.Get("name_kana").Text,
-				store.DateArg(e, p.Birth), p.Sex, p.Address, sn.Sealed, sn.Index, sn.KeyVersion, res.outcome, res.item, res.person, statusOf(res.outcome), res.note})
-			if len(buf) == batch && !send() {
-				return errStopped
-			}
-			return nil
-		})
-		if perr == nil && len(buf) > 0 {
-			send()
+		p := Person{Name: rec.Get("name").Text, Birth: rec.Get("birth").Date, Sex: rec.Get("sex").Text, Address: rec.Get("address").Text}
+		var res match
+		switch {
+		case m.held[string(sn.Index)]:
+			res = match{outcome: Held, note: "held_by_resident"}
+		case seen[string(sn.Index)] != 0:
+			res = match{outcome: Held, note: "repeated_in_file line=" + strconv.Itoa(seen[string(sn.Index)])}
+		default:
+			res = m.match(p)
 		}
-	}()
-	var cur [][]any
-	i := 0
-	next := func() ([]any, error) {
-		for i >= len(cur) {
-			b, ok := <-ch
-			if !ok {
-				<-done
-				switch {
-				case perr != nil:
-					return nil, perr
-				case rep.SHA256 != st.SHA256 || !rep.OK():
-					return nil, errFileChanged
-				}
-				return nil, nil
-			}
-			cur, i = b, 0
+		if seen[string(sn.Index)] == 0 {
+			seen[string(sn.Index)] = rec.Line
 		}
-		i++
-		return cur[i-1], nil
-	}
-	_, err := tx.CopyFrom(ctx, "numbersetup_candidates", candidateColumns, next)
-	close(stop)
-	<-done
+		st.Counts[res.outcome]++
+		return []any{st.Tenant, st.ID, rec.Line, rec.Get("resident_code").Text, p.Name, rec.Get("name_kana").Text,
+			store.DateArg(e, p.Birth), p.Sex, p.Address, sn.Sealed, sn.Index, sn.KeyVersion, res.outcome, res.item, res.person, statusOf(res.outcome), res.note}, nil
+	})
 	return err
 }
 
