@@ -20,6 +20,8 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"bango/internal/store"
+	"bango/internal/tenant"
+	"bango/internal/vault"
 )
 
 // scratch is a fresh database for one benchmark: a temporary SQLite file,
@@ -128,6 +130,20 @@ func newScratch(ctx context.Context, dbURL string) (*scratch, error) {
 func (s *scratch) Close() {
 	s.db.Close()
 	s.cleanup()
+}
+
+// benchMunicipality opens the scratch database's vault and creates the
+// municipality a benchmark works in (新宿区, benchTenant).
+func (s *scratch) benchMunicipality(ctx context.Context) (*vault.Vault, error) {
+	mk, _, err := vault.LoadKeyFile(filepath.Join(s.dir, "master.key"), true)
+	if err != nil {
+		return nil, err
+	}
+	v := vault.New(s.db, mk)
+	if _, err := tenant.NewService(s.db, v).Create(ctx, benchTenant, "新宿区"); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -4,15 +4,12 @@ import (
 	"context"
 	"fmt"
 	"iter"
-	"path/filepath"
 	"time"
 
 	"bango/internal/audit"
 	"bango/internal/demo"
 	"bango/internal/resident"
 	"bango/internal/store"
-	"bango/internal/tenant"
-	"bango/internal/vault"
 )
 
 // ImportResult compares importing residents through bango's real path —
@@ -52,12 +49,8 @@ func Import(ctx context.Context, dbURL string, persons int, seed uint64) (Import
 		return ImportResult{}, err
 	}
 	defer s.Close()
-	mk, _, err := vault.LoadKeyFile(filepath.Join(s.dir, "master.key"), true)
+	v, err := s.benchMunicipality(ctx)
 	if err != nil {
-		return ImportResult{}, err
-	}
-	v := vault.New(s.db, mk)
-	if _, err := tenant.NewService(s.db, v).Create(ctx, benchTenant, "新宿区"); err != nil {
 		return ImportResult{}, err
 	}
 	svc := resident.NewService(s.db, v, quietLogger())

@@ -18,8 +18,6 @@ import (
 	"bango/internal/linkage"
 	"bango/internal/review"
 	"bango/internal/store"
-	"bango/internal/tenant"
-	"bango/internal/vault"
 	"bango/internal/wareki"
 )
 
@@ -61,12 +59,8 @@ func Linkage(ctx context.Context, dbURL string, records int, progress func(strin
 		return LinkageResult{}, err
 	}
 	defer s.Close()
-	mk, _, err := vault.LoadKeyFile(filepath.Join(s.dir, "master.key"), true)
+	v, err := s.benchMunicipality(ctx)
 	if err != nil {
-		return LinkageResult{}, err
-	}
-	v := vault.New(s.db, mk)
-	if _, err := tenant.NewService(s.db, v).Create(ctx, benchTenant, "新宿区"); err != nil {
 		return LinkageResult{}, err
 	}
 	svc := linkage.NewService(s.db, review.NewService(s.db, v, nil))

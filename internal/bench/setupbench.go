@@ -23,8 +23,6 @@ import (
 	"bango/internal/resident"
 	"bango/internal/review"
 	"bango/internal/store"
-	"bango/internal/tenant"
-	"bango/internal/vault"
 	"bango/internal/wareki"
 )
 
@@ -87,12 +85,8 @@ func Setup(ctx context.Context, dbURL string, rows int, progress func(string)) (
 		return SetupResult{}, err
 	}
 	defer s.Close()
-	mk, _, err := vault.LoadKeyFile(filepath.Join(s.dir, "master.key"), true)
+	v, err := s.benchMunicipality(ctx)
 	if err != nil {
-		return SetupResult{}, err
-	}
-	v := vault.New(s.db, mk)
-	if _, err := tenant.NewService(s.db, v).Create(ctx, benchTenant, "新宿区"); err != nil {
 		return SetupResult{}, err
 	}
 	res := SetupResult{Engine: string(s.db.Engine()), Rows: rows, People: rows, Role: s.role}
