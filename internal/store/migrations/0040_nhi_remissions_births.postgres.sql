@@ -1,0 +1,2 @@
+-- nhi_remissions_births: claimed; the real statements follow in the next commit.
+SELECT 1;
