@@ -88,10 +88,16 @@ func JobByName(name string) (JobDef, error) {
 
 // Schedule is a municipality's schedule of one job.
 type Schedule struct {
-	Tenant    string    `json:"tenant"`
-	Job       string    `json:"job"`
-	Partner   string    `json:"partner,omitempty"`
-	Insurer   string    `json:"insurer,omitempty"`
+	Tenant  string `json:"tenant"`
+	Job     string `json:"job"`
+	Partner string `json:"partner,omitempty"`
+	Insurer string `json:"insurer,omitempty"`
+	// When it runs, in Japan: Period daily or monthly, Day the day of
+	// the month (monthly, 1–28), Hour the hour from which it is due.
+	// Read back, they are the job's defaults when none were set.
+	Period    string    `json:"period"`
+	Day       int       `json:"day,omitempty"`
+	Hour      int       `json:"hour"`
 	Enabled   bool      `json:"enabled"`
 	CreatedAt time.Time `json:"created_at"`
 	CreatedBy string    `json:"created_by"`
@@ -114,48 +120,125 @@ func (s *Service) SetSchedule(ctx context.Context, sc Schedule) (Schedule, error
 	ctx = store.WithScope(ctx, sc.Tenant)
 	const action = "linkage.schedule.set"
 	subject := audit.Subject{Type: "linkage_schedule", ID: sc.Job}
-	j, err := JobByName(sc.Job)
-	if err == nil {
-		var fe errs.FieldErrors
-		if j.NeedsPartner && sc.Partner == "" {
-			fe.Add("partner", errs.Message{JA: "このジョブには連携先の指定が必要です", EN: "this job needs its partner"})
-		}
-		if j.NeedsInsurer && !insurerNo(sc.Insurer) {
-			fe.Add("insurer", errs.Message{JA: "保険者番号は6桁の数字です", EN: "the insurer number is six digits"})
-		}
-		err = fe.Err()
-	}
-	if err == nil && j.NeedsPartner {
-		_, _, err = s.route(ctx, sc.Tenant, sc.Partner, "nhi-eligibility-continuity", 0, Outbound)
-	}
+	sc, err := s.checkSchedule(ctx, sc)
 	if err != nil {
 		return Schedule{}, audit.Refused(ctx, s.db, sc.Tenant, action, subject, err)
 	}
 	sc.CreatedAt, sc.CreatedBy = s.now().UTC(), actorOf(ctx)
 	err = s.db.TransactIn(ctx, sc.Tenant, func(tx *store.Tx) error {
-		if err := store.TenantExists(ctx, tx, sc.Tenant); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO linkage_schedules (tenant_code, job, partner, insurer, enabled, created_at, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_code, job) DO UPDATE
-			SET partner = excluded.partner, insurer = excluded.insurer, enabled = excluded.enabled, created_at = excluded.created_at, created_by = excluded.created_by`,
-			sc.Tenant, sc.Job, sc.Partner, sc.Insurer, sc.Enabled, sc.CreatedAt, sc.CreatedBy); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{Tenant: sc.Tenant, Action: action, Subject: subject, Outcome: audit.OK,
-			Detail: "partner=" + sc.Partner + " enabled=" + boolWord(sc.Enabled)})
+		return writeSchedule(ctx, tx, sc, "")
 	})
 	if err != nil {
 		return Schedule{}, audit.Refused(ctx, s.db, sc.Tenant, action, subject, err)
 	}
+	return s.schedule(ctx, sc.Tenant, sc.Job)
+}
+
+// checkSchedule checks sc against its job and the municipality's
+// partners; the times left empty are the job's defaults.
+func (s *Service) checkSchedule(ctx context.Context, sc Schedule) (Schedule, error) {
+	j, err := JobByName(sc.Job)
+	if err != nil {
+		return sc, err
+	}
+	var fe errs.FieldErrors
+	if j.NeedsPartner && sc.Partner == "" {
+		fe.Add("partner", errs.Message{JA: "このジョブには連携先の指定が必要です", EN: "this job needs its partner"})
+	}
+	if j.NeedsInsurer && !insurerNo(sc.Insurer) {
+		fe.Add("insurer", errs.Message{JA: "保険者番号は6桁の数字です", EN: "the insurer number is six digits"})
+	}
+	switch sc.Period {
+	case "":
+		sc.Day, sc.Hour = 0, -1
+	case Daily:
+		sc.Day = 0
+	case Monthly:
+		if sc.Day < 1 || sc.Day > 28 {
+			fe.Add("day", errs.Message{JA: "日は1から28までの数字です（どの月にもある日）", EN: "the day is 1 to 28 (a day every month has)"})
+		}
+	default:
+		fe.Add("period", errs.Message{JA: "周期は「毎日」か「毎月」です", EN: "the period is daily or monthly"})
+	}
+	if sc.Period != "" && (sc.Hour < 0 || sc.Hour > 23) {
+		fe.Add("hour", errs.Message{JA: "時は0から23までの数字です（日本時間）", EN: "the hour is 0 to 23 (Japan time)"})
+	}
+	if err := fe.Err(); err != nil {
+		return sc, err
+	}
+	if j.NeedsPartner {
+		if _, _, err := s.route(ctx, sc.Tenant, sc.Partner, "nhi-eligibility-continuity", 0, Outbound); err != nil {
+			return sc, err
+		}
+	}
 	return sc, nil
 }
 
-const selectSchedule = `SELECT tenant_code, job, partner, insurer, enabled, created_at, created_by FROM linkage_schedules`
+// writeSchedule stores sc (checked) in tx with its audit event; via
+// names the review change that confirmed it, if any.
+func writeSchedule(ctx context.Context, tx *store.Tx, sc Schedule, via string) error {
+	if err := store.TenantExists(ctx, tx, sc.Tenant); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO linkage_schedules (tenant_code, job, partner, insurer, enabled, created_at, created_by, period, day_of_month, hour)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (tenant_code, job) DO UPDATE
+		SET partner = excluded.partner, insurer = excluded.insurer, enabled = excluded.enabled, created_at = excluded.created_at, created_by = excluded.created_by,
+		period = excluded.period, day_of_month = excluded.day_of_month, hour = excluded.hour`,
+		sc.Tenant, sc.Job, sc.Partner, sc.Insurer, sc.Enabled, sc.CreatedAt, sc.CreatedBy, sc.Period, sc.Day, sc.Hour); err != nil {
+		return err
+	}
+	detail := "partner=" + sc.Partner + " enabled=" + boolWord(sc.Enabled) + " when=" + sc.when()
+	if via != "" {
+		detail += " via=" + via
+	}
+	return audit.Record(ctx, tx, audit.Event{Tenant: sc.Tenant, Action: "linkage.schedule.set", Subject: audit.Subject{Type: "linkage_schedule", ID: sc.Job},
+		Outcome: audit.OK, Detail: detail})
+}
 
+// when is sc's times as the audit detail words them: daily@6, monthly/1@7, default.
+func (sc Schedule) when() string {
+	switch sc.Period {
+	case Daily:
+		return Daily + "@" + strconv.Itoa(sc.Hour)
+	case Monthly:
+		return Monthly + "/" + strconv.Itoa(sc.Day) + "@" + strconv.Itoa(sc.Hour)
+	}
+	return "default"
+}
+
+// schedule returns tenant's schedule of job.
+func (s *Service) schedule(ctx context.Context, tenant, job string) (Schedule, error) {
+	var sc Schedule
+	err := s.db.ReadIn(store.WithScope(ctx, tenant), tenant, func(q store.Querier) error {
+		var err error
+		sc, err = scanSchedule(q.QueryRow(ctx, selectSchedule+` WHERE tenant_code = $1 AND job = $2`, tenant, job))
+		if err = store.ScanErr(err, "schedule"); errs.Is(err, errs.NotFound) {
+			return errNoSchedule(job, tenant)
+		}
+		return err
+	})
+	return sc, err
+}
+
+func errNoSchedule(job, tenant string) error {
+	return errs.Tell(errs.NotFound, errs.Message{
+		JA: "この市区町村にはこのジョブの設定がありません。情報システム担当に設定を依頼してください。",
+		EN: "This municipality has no schedule of this job: ask the IS department to configure it.",
+	}, "no schedule of %s for %s", job, tenant)
+}
+
+const selectSchedule = `SELECT tenant_code, job, partner, insurer, enabled, created_at, created_by, period, day_of_month, hour FROM linkage_schedules`
+
+// scanSchedule reads a schedule; times never set read as the job's
+// defaults.
 func scanSchedule(row store.Scanner) (Schedule, error) {
 	var sc Schedule
-	err := row.Scan(&sc.Tenant, &sc.Job, &sc.Partner, &sc.Insurer, &sc.Enabled, &sc.CreatedAt, &sc.CreatedBy)
+	err := row.Scan(&sc.Tenant, &sc.Job, &sc.Partner, &sc.Insurer, &sc.Enabled, &sc.CreatedAt, &sc.CreatedBy, &sc.Period, &sc.Day, &sc.Hour)
+	if err == nil && sc.Period == "" {
+		if j, jerr := JobByName(sc.Job); jerr == nil {
+			sc.Period, sc.Day, sc.Hour = j.Period, j.Day, j.Hour
+		}
+	}
 	return sc, err
 }
 
@@ -198,13 +281,14 @@ func scanRun(row store.Scanner) (Run, error) {
 	return r, err
 }
 
-// period is the day or month j runs for at now, and whether it is due yet.
-func (j JobDef) period(now time.Time) (string, bool) {
+// period is the day or month sc's job runs for at now, and whether it
+// is due yet.
+func (sc Schedule) period(now time.Time) (string, bool) {
 	t := now.In(jst)
-	if j.Period == Monthly {
-		return t.Format("2006-01"), t.Day() > j.Day || t.Day() == j.Day && t.Hour() >= j.Hour
+	if sc.Period == Monthly {
+		return t.Format("2006-01"), t.Day() > sc.Day || t.Day() == sc.Day && t.Hour() >= sc.Hour
 	}
-	return t.Format(time.DateOnly), t.Hour() >= j.Hour
+	return t.Format(time.DateOnly), t.Hour() >= sc.Hour
 }
 
 // errLeaseHeld is a run refused because another process runs the job.
@@ -220,41 +304,72 @@ func errLeaseHeld(job, holder string) error {
 // recorded whatever the outcome; a job another process is running is
 // refused. The returned run is the finished one.
 func (s *Service) RunJob(ctx context.Context, tenant, job, how string, progress func(done, total int64)) (Run, error) {
+	st, err := s.startRun(ctx, tenant, job, how)
+	if err != nil {
+		return Run{}, err
+	}
+	return s.finishRun(st, progress)
+}
+
+// StartJob starts job for tenant now and returns its run at once, while
+// it goes on in the background; its progress and outcome are read with
+// RunByID. A job another process is running is refused.
+func (s *Service) StartJob(ctx context.Context, tenant, job, how string) (Run, error) {
+	st, err := s.startRun(ctx, tenant, job, how)
+	if err != nil {
+		return Run{}, err
+	}
+	st.ctx = context.WithoutCancel(st.ctx) // the run outlives the request that started it
+	r := st.run
+	go s.finishRun(st, nil) //nolint:errcheck // its outcome is the run's row
+	return r, nil
+}
+
+// started is a run begun: its lease taken and its row written.
+type started struct {
+	ctx    context.Context
+	j      JobDef
+	sc     Schedule
+	holder string
+	run    Run
+}
+
+// startRun checks job's schedule, takes its lease and records the run.
+func (s *Service) startRun(ctx context.Context, tenant, job, how string) (*started, error) {
 	ctx = store.WithScope(ctx, tenant)
 	subject := audit.Subject{Type: "linkage_run", ID: job}
 	j, err := JobByName(job)
 	var sc Schedule
 	if err == nil {
-		err = s.db.ReadIn(ctx, tenant, func(q store.Querier) error {
-			var err error
-			sc, err = scanSchedule(q.QueryRow(ctx, selectSchedule+` WHERE tenant_code = $1 AND job = $2`, tenant, job))
-			if err = store.ScanErr(err, "schedule"); errs.Is(err, errs.NotFound) {
-				return errs.Tell(errs.NotFound, errs.Message{
-					JA: "この市区町村にはこのジョブの設定がありません。情報システム担当に設定を依頼してください。",
-					EN: "This municipality has no schedule of this job: ask the IS department to configure it.",
-				}, "no schedule of %s for %s", job, tenant)
-			}
-			return err
-		})
+		sc, err = s.schedule(ctx, tenant, job)
 	}
 	if err != nil {
-		return Run{}, audit.Refused(ctx, s.db, tenant, "linkage.run", subject, err)
+		return nil, audit.Refused(ctx, s.db, tenant, "linkage.run", subject, err)
 	}
 	holder := leaseHolder()
 	if err := s.takeLease(ctx, tenant, job, holder); err != nil {
-		return Run{}, audit.Refused(ctx, s.db, tenant, "linkage.run", subject, err)
+		return nil, audit.Refused(ctx, s.db, tenant, "linkage.run", subject, err)
 	}
-	defer s.releaseLease(ctx, tenant, job, holder)
 	now := s.now()
-	period, _ := j.period(now)
+	period, _ := sc.period(now)
 	r := Run{Tenant: tenant, Job: job, Period: period, How: how, StartedBy: actorOf(ctx), StartedAt: now.UTC(), Outcome: RunRunning}
 	err = s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
 		return tx.QueryRow(ctx, `INSERT INTO linkage_runs (tenant_code, job, period, started_how, started_by, started_at, outcome)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, tenant, job, period, how, r.StartedBy, r.StartedAt, RunRunning).Scan(&r.ID)
 	})
 	if err != nil {
-		return Run{}, err
+		s.releaseLease(ctx, tenant, job, holder)
+		return nil, err
 	}
+	return &started{ctx: ctx, j: j, sc: sc, holder: holder, run: r}, nil
+}
+
+// finishRun does the work of a run started, records its outcome and
+// lets its lease go.
+func (s *Service) finishRun(st *started, progress func(done, total int64)) (Run, error) {
+	ctx, j, sc, holder, r := st.ctx, st.j, st.sc, st.holder, st.run
+	tenant, job, how, period := r.Tenant, r.Job, r.How, r.Period
+	defer s.releaseLease(ctx, tenant, job, holder)
 	last := time.Time{}
 	tell := func(done, total int64) {
 		if progress != nil {
@@ -288,7 +403,7 @@ func (s *Service) RunJob(ctx context.Context, tenant, job, how string, progress 
 	if r.FileJob != 0 {
 		fileJob = r.FileJob
 	}
-	err = s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
+	err := s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE linkage_runs SET ended_at = $1, outcome = $2, records = $3, file_job = $4, report = $5,
 			done = CASE WHEN total = 0 THEN $8 ELSE total END WHERE id = $6 AND tenant_code = $7`,
 			r.EndedAt, r.Outcome, r.Records, fileJob, r.Report, r.ID, tenant, int64(r.Records)); err != nil {
@@ -370,11 +485,10 @@ func (s *Service) RunDue(ctx context.Context) ([]Run, error) {
 	var out []Run
 	var errList []error
 	for _, sc := range scheds {
-		j, err := JobByName(sc.Job)
-		if err != nil {
+		if _, err := JobByName(sc.Job); err != nil {
 			continue // a job this version no longer has
 		}
-		period, due := j.period(now)
+		period, due := sc.period(now)
 		if !due {
 			continue
 		}

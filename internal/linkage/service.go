@@ -54,7 +54,7 @@ func (s *Service) SetMaxBytes(n int64) { s.maxBytes = n }
 func (s *Service) Module() module.Module {
 	return module.Module{
 		Name:    "linkage",
-		Reviews: []module.Review{{Kind: KindImport, Apply: s.ApplyHeld}},
+		Reviews: []module.Review{{Kind: KindImport, Apply: s.ApplyHeld}, {Kind: KindSchedule, Apply: s.applySchedule}},
 		Jobs: []module.Job{{Name: "linkage staging purge", Every: 5 * time.Minute,
 			Run: func(ctx context.Context) error { _, err := s.PurgeDeclined(ctx); return err }},
 			{Name: "linkage schedules", Every: time.Minute,
