@@ -1,0 +1,2 @@
+-- resident_returns: claimed; the real statements follow in the next commit.
+SELECT 1;
