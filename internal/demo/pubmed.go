@@ -72,8 +72,18 @@ func SeedPubmed(ctx context.Context, st PubmedStaff, m Municipality, people []Pe
 	for i := 0; i < len(people) && made < n; i++ {
 		p := people[i]
 		age := today.Year() - p.BirthDate.Year()
-		in := pubmed.ApplicationInput{Kind: pubmed.AppNew, ResidentCode: p.ResidentCode, Category: pubmed.Categories[made%len(pubmed.Categories)],
+		in := pubmed.ApplicationInput{Kind: pubmed.AppNew, ResidentCode: p.ResidentCode,
 			Institutions: []string{m.Name + "中央病院", m.Name + "駅前薬局"}, HealthCentre: m.Name + "保健所", ReceivedOn: received.Format(time.DateOnly)}
+		// The household's tax and income, one of each category in turn
+		// (the rule derives it).
+		hh := demoHouseholds[made%len(demoHouseholds)]
+		in.TaxStatus = hh.status
+		switch hh.status {
+		case pubmed.TaxLevied:
+			in.IncomeLevy = &hh.yen
+		case pubmed.TaxExempt:
+			in.AnnualIncome = &hh.yen
+		}
 		switch {
 		case age < 18 && len(child) > 0:
 			in.Programme, in.DiseaseCode = pubmed.Shoman, child[made%len(child)].Code
@@ -234,3 +244,11 @@ func SeedPubmedScale(ctx context.Context, svc *pubmed.Service, m Municipality, p
 	}
 	return na, nc, nil
 }
+
+// demoHouseholds are a household's tax and income giving each income
+// category in order: 生活保護, 低所得Ⅰ, 低所得Ⅱ, 一般所得Ⅰ, 一般所得Ⅱ, 上位所得.
+var demoHouseholds = []struct {
+	status string
+	yen    int64
+}{{pubmed.TaxWelfare, 0}, {pubmed.TaxExempt, 620000}, {pubmed.TaxExempt, 1180000}, {pubmed.TaxLevied, 38400},
+	{pubmed.TaxLevied, 126000}, {pubmed.TaxLevied, 312000}}

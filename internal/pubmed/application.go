@@ -47,17 +47,27 @@ const MaxInstitutions = 10
 // a health centre. A renewal, change or cancellation names the
 // certificate it concerns; a change or cancellation its first day.
 type ApplicationInput struct {
-	Kind         string   `json:"kind"`
-	ResidentCode string   `json:"resident_code"`
-	Programme    string   `json:"programme"`
-	DiseaseCode  string   `json:"disease_code"`
-	Category     string   `json:"category"`
-	Flags        []string `json:"flags"`
-	Institutions []string `json:"institutions"`
-	HealthCentre string   `json:"health_centre"`
-	ReceivedOn   string   `json:"received_on"`
-	EffectiveOn  string   `json:"effective_on,omitempty"`
-	Certificate  int64    `json:"certificate,omitempty"`
+	Kind         string `json:"kind"`
+	ResidentCode string `json:"resident_code"`
+	Programme    string `json:"programme"`
+	DiseaseCode  string `json:"disease_code"`
+	// The household's tax and income, from which the income category
+	// (階層区分) follows by the tier rule in force (DetermineTier): the
+	// status (welfare, exempt, levied), the total 所得割 when levied, the
+	// yearly income when exempt. A cancellation needs none.
+	TaxStatus    string `json:"tax_status"`
+	IncomeLevy   *int64 `json:"income_levy,omitempty"`
+	AnnualIncome *int64 `json:"annual_income,omitempty"`
+	// Category, when it differs from the rule's, overrides it; it then
+	// needs CategoryReason, kept with who chose it.
+	Category       string   `json:"category,omitempty"`
+	CategoryReason string   `json:"category_reason,omitempty"`
+	Flags          []string `json:"flags"`
+	Institutions   []string `json:"institutions"`
+	HealthCentre   string   `json:"health_centre"`
+	ReceivedOn     string   `json:"received_on"`
+	EffectiveOn    string   `json:"effective_on,omitempty"`
+	Certificate    int64    `json:"certificate,omitempty"`
 	// MyNumber is the applicant's 個人番号 as typed from the application
 	// and the number evidence document (R-PUB-2): the checker keys it
 	// again blind (R-ACC-1), and nobody sees it after (R-AC-4).
@@ -82,6 +92,7 @@ type application struct {
 	ReceivedOn   time.Time `json:"received_on"`
 	EffectiveOn  time.Time `json:"effective_on,omitzero"`
 	Certificate  int64     `json:"certificate,omitempty"`
+	Tier         *Tier     `json:"tier,omitempty"`
 	// The resident module's sealed proposal of the number, when the
 	// resident has none yet: applied with the application.
 	MyNumberProposal   []byte `json:"mynumber_proposal,omitempty"`
@@ -167,7 +178,7 @@ func residentField(fe *errs.FieldErrors, v string) string {
 func (s *Service) parse(in ApplicationInput) (application, error) {
 	var fe errs.FieldErrors
 	a := application{Kind: strings.TrimSpace(in.Kind), ResidentCode: residentField(&fe, in.ResidentCode), Programme: strings.TrimSpace(in.Programme),
-		DiseaseCode: strings.TrimSpace(in.DiseaseCode), Category: strings.TrimSpace(in.Category), Certificate: in.Certificate}
+		DiseaseCode: strings.TrimSpace(in.DiseaseCode), Certificate: in.Certificate}
 	if !slices.Contains(AppKinds, a.Kind) {
 		fe.Add("kind", msgKind)
 	}
@@ -196,7 +207,26 @@ func (s *Service) parse(in ApplicationInput) (application, error) {
 	if capOn.Before(date(2015, 1, 1)) {
 		capOn = date(2015, 1, 1) // a wrong date is its own field's error
 	}
-	if _, err := s.rules.DetermineCap(a.Programme, a.Category, a.Flags, capOn); err != nil {
+	// The category follows from the household's tax and income by the
+	// rule in force on the day received; the decision derives it again
+	// on the certificate's first day. A cancellation decides no cap.
+	if a.Kind != AppCancel || strings.TrimSpace(in.TaxStatus) != "" {
+		t, err := s.rules.DetermineTier(a.Programme, IncomeInput{TaxStatus: in.TaxStatus, IncomeLevy: in.IncomeLevy, AnnualIncome: in.AnnualIncome}, capOn)
+		for _, f := range errs.Fields(err) {
+			if f.Field != "programme" {
+				fe.Add(f.Field, f.Reason)
+			}
+		}
+		if err == nil {
+			t.override(&fe, in.Category, in.CategoryReason, "")
+			a.Tier, a.Category = &t, t.Category
+		}
+	}
+	cat := a.Category
+	if cat == "" {
+		cat = Welfare // only the flags are checked here
+	}
+	if _, err := s.rules.DetermineCap(a.Programme, cat, a.Flags, capOn); err != nil {
 		for _, f := range errs.Fields(err) {
 			if f.Field != "valid_from" {
 				fe.Add(f.Field, f.Reason)
@@ -316,6 +346,9 @@ func (s *Service) check(ctx context.Context, q store.Querier, tenant string, a a
 // KindNames are the Japanese names of the kinds of application.
 var KindNames = map[string]string{AppNew: "新規", AppRenewal: "更新", AppChange: "変更", AppCancel: "取消"}
 
+// CategoryNames are the Japanese names of the income categories.
+var CategoryNames = map[string]string{Welfare: "生活保護", Low1: "低所得Ⅰ", Low2: "低所得Ⅱ", General1: "一般所得Ⅰ", General2: "一般所得Ⅱ", Upper: "上位所得"}
+
 // ProgrammeNames are the Japanese names of the programmes.
 var ProgrammeNames = map[string]string{Nanbyo: "特定医療費（指定難病）", Shoman: "小児慢性特定疾病医療費"}
 
@@ -337,6 +370,9 @@ func (s *Service) ProposeApplication(ctx context.Context, tenant string, in Appl
 	if err != nil {
 		return review.Proposal{}, s.failed(ctx, tenant, action, subjectOf(strings.TrimSpace(in.ResidentCode)), err)
 	}
+	if a.Tier != nil && a.Tier.Override != "" {
+		a.Tier.OverrideBy = actorOf(ctx)
+	}
 	if a.VerificationMethod != "" {
 		v, err := s.residents.RecordVerification(ctx, tenant, a.ResidentCode, a.VerificationMethod, actorOf(ctx), "公費負担医療の申請の受付 / public-expense application")
 		if err != nil {
@@ -350,6 +386,12 @@ func (s *Service) ProposeApplication(ctx context.Context, tenant string, in Appl
 	}
 	summary := ProgrammeNames[a.Programme] + "の" + KindNames[a.Kind] + "申請（宛名番号 " + a.ResidentCode + "、疾病番号 " + a.DiseaseCode +
 		"、" + a.HealthCentre + " " + Date(a.ReceivedOn) + " 受付）"
+	if a.Tier != nil {
+		summary += "。階層区分 " + CategoryNames[a.Tier.Category] + "（" + a.Tier.Why + "）"
+		if a.Tier.Override != "" {
+			summary += "、基準では " + CategoryNames[a.Tier.Derived] + " のところ変更: " + a.Tier.OverrideReason
+		}
+	}
 	if a.MyNumberEntered {
 		summary += "。個人番号あり（申請書と番号確認書類から再入力して確認）"
 	}
@@ -401,6 +443,18 @@ func (s *Service) ApplyApplication(ctx context.Context, tx *store.Tx, tenant str
 	if err := s.check(ctx, tx, tenant, a); err != nil {
 		return err
 	}
+	if a.Category == "" && a.Certificate != 0 { // a cancellation keeps the category it ends
+		c, err := certificate(ctx, tx, tenant, a.Certificate)
+		if err != nil {
+			return err
+		}
+		a.Category = c.Category
+	}
+	tierBasis := ""
+	if a.Tier != nil {
+		b, _ := json.Marshal(a.Tier)
+		tierBasis = string(b)
+	}
 	if len(a.MyNumberProposal) > 0 {
 		if s.residents == nil {
 			return errs.E(errs.Internal, "pubmed: no resident service to register a My Number through")
@@ -428,15 +482,17 @@ func (s *Service) ApplyApplication(ctx context.Context, tx *store.Tx, tenant str
 	}
 	var id int64
 	if err := tx.QueryRow(ctx, `INSERT INTO pubmed_applications (tenant_code, kind, resident_code, programme, disease_code, category, flags, institutions,
-		health_centre, received_on, effective_on, certificate_id, status, confirmed_at, confirmed_by, mynumber_entered, verification_id, verification_method)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'received', $13, $14, $15, $16, $17) RETURNING id`,
+		health_centre, received_on, effective_on, certificate_id, status, confirmed_at, confirmed_by, mynumber_entered, verification_id, verification_method,
+		tier_basis)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'received', $13, $14, $15, $16, $17, $18) RETURNING id`,
 		tenant, a.Kind, a.ResidentCode, a.Programme, a.DiseaseCode, a.Category, strings.Join(a.Flags, ","), string(inst), a.HealthCentre,
-		dateArg(e, a.ReceivedOn), eff, cert, s.now().UTC(), actorOf(ctx), a.MyNumberEntered, verification, a.VerificationMethod).Scan(&id); err != nil {
+		dateArg(e, a.ReceivedOn), eff, cert, s.now().UTC(), actorOf(ctx), a.MyNumberEntered, verification, a.VerificationMethod, tierBasis).Scan(&id); err != nil {
 		return store.Translate(err)
 	}
 	return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "pubmed.application.receive", Subject: subjectOf(a.ResidentCode), Outcome: audit.OK,
 		Detail: "application=" + strconv.FormatInt(id, 10) + " kind=" + a.Kind + " programme=" + a.Programme + " disease=" + a.DiseaseCode +
-			" received_on=" + Date(a.ReceivedOn) + " mynumber=" + strconv.FormatBool(a.MyNumberEntered) + " identity=" + a.VerificationMethod})
+			" received_on=" + Date(a.ReceivedOn) + " mynumber=" + strconv.FormatBool(a.MyNumberEntered) + " identity=" + a.VerificationMethod +
+			" category=" + a.Category + tierDetail(a.Tier)})
 }
 
 // lockTenant serializes the municipality's writers of certificates on
@@ -477,20 +533,29 @@ type Application struct {
 	// The identity verification recorded at intake (R-ACC-4).
 	VerificationID     int64  `json:"identity_verification_id,omitempty"`
 	VerificationMethod string `json:"identity_method,omitempty"`
+	// Tier is how the category was derived from the household's tax and
+	// income; nil for an application entered before the rules.
+	Tier *Tier `json:"tier,omitempty"`
 }
 
 const applicationColumns = `id, kind, resident_code, programme, disease_code, category, flags, institutions, health_centre, received_on, effective_on,
-	certificate_id, status, reject_reason, confirmed_at, confirmed_by, decided_at, decided_by, mynumber_entered, verification_id, verification_method`
+	certificate_id, status, reject_reason, confirmed_at, confirmed_by, decided_at, decided_by, mynumber_entered, verification_id, verification_method, tier_basis`
 
 func scanApplication(row store.Scanner) (Application, error) {
 	var a Application
-	var flags, inst string
+	var flags, inst, tier string
 	var eff, decided sql.NullTime
 	var cert, verification sql.NullInt64
 	err := row.Scan(&a.ID, &a.Kind, &a.ResidentCode, &a.Programme, &a.DiseaseCode, &a.Category, &flags, &inst, &a.HealthCentre, &a.ReceivedOn, &eff,
-		&cert, &a.Status, &a.RejectReason, &a.ConfirmedAt, &a.ConfirmedBy, &decided, &a.DecidedBy, &a.MyNumberEntered, &verification, &a.VerificationMethod)
+		&cert, &a.Status, &a.RejectReason, &a.ConfirmedAt, &a.ConfirmedBy, &decided, &a.DecidedBy, &a.MyNumberEntered, &verification, &a.VerificationMethod, &tier)
 	if err != nil {
 		return a, err
+	}
+	if tier != "" {
+		a.Tier = &Tier{}
+		if err := json.Unmarshal([]byte(tier), a.Tier); err != nil {
+			return a, err
+		}
 	}
 	a.VerificationID = verification.Int64
 	if a.MyNumberEntered {

@@ -101,7 +101,7 @@ func TestApplicationToCertificate(t *testing.T) {
 		}
 
 		// Cancellation of the renewed certificate before it starts? No: of the current one.
-		cn := pubmed.ApplicationInput{Kind: pubmed.AppCancel, ResidentCode: "700001", Programme: pubmed.Nanbyo, DiseaseCode: "6", Category: pubmed.General1,
+		cn := pubmed.ApplicationInput{Kind: pubmed.AppCancel, ResidentCode: "700001", Programme: pubmed.Nanbyo, DiseaseCode: "6",
 			HealthCentre: "新宿区保健所", ReceivedOn: "2026-12-02", Certificate: d2.Certificate.ID, EffectiveOn: "2027-03-01"}
 		app4 := f.apply(t, cn)
 		if _, err := f.pub.Decide(clerk, shinjuku, app4.ID, pubmed.DecisionInput{Outcome: pubmed.Approve}); err != nil {
@@ -166,7 +166,7 @@ func TestApplicationRefusals(t *testing.T) {
 			{"another resident's certificate", mod(func(in *pubmed.ApplicationInput) { in.Kind, in.Certificate = pubmed.AppRenewal, d.Certificate.ID }), "certificate"},
 			{"a second certificate", newApplication("700001"), "kind"},
 			{"a change without its first day", pubmed.ApplicationInput{Kind: pubmed.AppChange, ResidentCode: "700001", Programme: pubmed.Nanbyo, DiseaseCode: "6",
-				Category: pubmed.Low1, Institutions: []string{"新宿中央病院"}, HealthCentre: "新宿区保健所", ReceivedOn: "2026-12-01", Certificate: d.Certificate.ID}, "effective_on"},
+				TaxStatus: pubmed.TaxExempt, AnnualIncome: yen(500000), Institutions: []string{"新宿中央病院"}, HealthCentre: "新宿区保健所", ReceivedOn: "2026-12-01", Certificate: d.Certificate.ID}, "effective_on"},
 		} {
 			before := rows(t, db)
 			_, err := f.pub.ProposeApplication(clerk, shinjuku, c.in)

@@ -230,10 +230,31 @@ func (s *Service) Decide(ctx context.Context, tenant string, id int64, in Decisi
 			if err := fe.Err(); err != nil {
 				return err
 			}
+			// The category again by the tier rule in force on the first
+			// day, from the figures typed, keeping a clerk's override.
+			var tier *Tier
+			if a.Tier != nil {
+				in := IncomeInput{TaxStatus: a.Tier.TaxStatus}
+				switch a.Tier.TaxStatus {
+				case TaxLevied:
+					in.IncomeLevy = &a.Tier.IncomeLevy
+				case TaxExempt:
+					in.AnnualIncome = &a.Tier.AnnualIncome
+				}
+				t, err := s.rules.DetermineTier(a.Programme, in, from)
+				if err != nil {
+					return err
+				}
+				if a.Tier.Override != "" {
+					t.Category, t.Override, t.OverrideReason, t.OverrideBy = a.Tier.Override, a.Tier.Override, a.Tier.OverrideReason, a.Tier.OverrideBy
+				}
+				tier, a.Category = &t, t.Category
+			}
 			cap, err := s.rules.DetermineCap(a.Programme, a.Category, a.Flags, from)
 			if err != nil {
 				return err
 			}
+			cap.Tier = tier
 			number := old.Number
 			if number == "" {
 				if number, err = nextNumber(ctx, tx, tenant, a.Programme); err != nil {
@@ -267,7 +288,7 @@ func (s *Service) Decide(ctx context.Context, tenant string, id int64, in Decisi
 			out.Certificate = &c
 			detail += " certificate=" + strconv.FormatInt(cid, 10) + " valid_from=" + Date(from) + " valid_until=" + Date(until) +
 				" cap_yen=" + strconv.FormatInt(cap.Yen, 10) + " column=" + cap.Column + " table=" + cap.TableVersion + " category=" + a.Category +
-				" flags=" + strings.Join(a.Flags, ",")
+				" flags=" + strings.Join(a.Flags, ",") + tierDetail(tier)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE pubmed_applications SET status = 'approved', decided_at = $1, decided_by = $2 WHERE tenant_code = $3 AND id = $4`,
 			now, by, tenant, id); err != nil {

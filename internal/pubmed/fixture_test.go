@@ -89,9 +89,12 @@ func (f *fixture) apply(t *testing.T, in pubmed.ApplicationInput) pubmed.Applica
 
 // newApplication is a 指定難病 application of 700001 received today.
 func newApplication(code string) pubmed.ApplicationInput {
-	return pubmed.ApplicationInput{Kind: pubmed.AppNew, ResidentCode: code, Programme: pubmed.Nanbyo, DiseaseCode: "6", Category: pubmed.General1,
+	return pubmed.ApplicationInput{Kind: pubmed.AppNew, ResidentCode: code, Programme: pubmed.Nanbyo, DiseaseCode: "6",
+		TaxStatus: pubmed.TaxLevied, IncomeLevy: yen(50000), // 一般所得Ⅰ
 		Institutions: []string{"新宿中央病院", "西新宿薬局"}, HealthCentre: "新宿区保健所", ReceivedOn: "2026-11-20"}
 }
+
+func yen(n int64) *int64 { return &n }
 
 // rows counts every public-expense row of every municipality.
 func rows(t *testing.T, db *store.DB) int {

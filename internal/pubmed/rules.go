@@ -94,7 +94,8 @@ func (d Disease) DesignatedOn(day time.Time) bool {
 
 // Rules are the cap tables and the disease master the module decides by.
 type Rules struct {
-	tables          []CapTable // by effective date
+	tables          []CapTable            // by effective date
+	tiers           map[string][]TierRule // by programme, by effective date
 	DiseaseVersion  string
 	diseases        map[string]Disease // by programme + "/" + code
 	diseasesInOrder []Disease
@@ -109,10 +110,20 @@ func DefaultRules() (*Rules, error) {
 	if err != nil {
 		return nil, err
 	}
-	return LoadRules(sub)
+	r, err := LoadRules(sub)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range Programmes {
+		if len(r.tiers[p]) == 0 {
+			return nil, fmt.Errorf("pubmed: no income-category rule (tiers-*.json) for %s", p)
+		}
+	}
+	return r, nil
 }
 
-// LoadRules reads every caps-*.json of fsys as a cap table version and the
+// LoadRules reads every caps-*.json of fsys as a cap table version, every
+// tiers-*.json as a programme's income-category rule version, and the
 // latest diseases-*.csv (by name) as the disease master. A file that does
 // not read whole is refused with its name, line and field.
 func LoadRules(fsys ...fs.FS) (*Rules, error) {
@@ -130,6 +141,9 @@ func LoadRules(fsys ...fs.FS) (*Rules, error) {
 				return nil, err
 			}
 			r.tables = append(r.tables, t)
+		}
+		if err := r.loadTierRules(f); err != nil {
+			return nil, err
 		}
 		dn, err := fs.Glob(f, "diseases-*.csv")
 		if err != nil {
@@ -296,6 +310,9 @@ type Cap struct {
 	TableFigures  Figures   `json:"table_figures"` // the category's row as it stood
 	TableSource   string    `json:"table_source"`
 	ReducedByFlag string    `json:"reduced_by,omitempty"` // the flag that chose the reduced column
+	// Tier is how the category was derived (the rule version, figures and
+	// any override); nil for a category decided elsewhere (LoadRecipients).
+	Tier *Tier `json:"tier,omitempty"`
 }
 
 var (

@@ -70,15 +70,16 @@ var pubmedNotices = map[string]string{"submitted": "pubmed.submitted", "decided"
 
 // pubmedApplyData is the application form.
 type pubmedApplyData struct {
-	Kinds, Programmes, Categories []string
-	Diseases                      []pubmed.Disease
-	DiseaseVersion                string
-	Today                         string
-	Methods                       []jpkiMethod // the identity verifications at intake (R-ACC-4)
+	Kinds, Programmes, Categories, TaxStatuses []string
+	Diseases                                   []pubmed.Disease
+	DiseaseVersion                             string
+	Today                                      string
+	Methods                                    []jpkiMethod // the identity verifications at intake (R-ACC-4)
 }
 
 // applicationFields are the application form's fields.
-var applicationFields = []string{"kind", "resident_code", "programme", "disease_code", "category", "flag_high_long", "flag_severe", "flag_ventilator",
+var applicationFields = []string{"kind", "resident_code", "programme", "disease_code", "tax_status", "income_levy", "annual_income", "category", "category_reason",
+	"flag_high_long", "flag_severe", "flag_ventilator",
 	"institutions", "health_centre", "received_on", "effective_on", "certificate", "mynumber", "identity_method"}
 
 func (s *Server) pubmedApplyPage(w http.ResponseWriter, r *http.Request) error {
@@ -88,7 +89,7 @@ func (s *Server) pubmedApplyPage(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) renderPubmedApply(w http.ResponseWriter, r *http.Request, status int, problem refusal, form map[string]string) error {
 	p := s.newPage(r, "pubmed.apply.title", sessionFrom(r.Context()))
 	rules := s.biz.Pubmed.Rules()
-	d := pubmedApplyData{Kinds: pubmed.AppKinds, Programmes: pubmed.Programmes, Categories: pubmed.Categories, Diseases: rules.Diseases(""),
+	d := pubmedApplyData{Kinds: pubmed.AppKinds, Programmes: pubmed.Programmes, Categories: pubmed.Categories, TaxStatuses: pubmed.TaxStatuses, Diseases: rules.Diseases(""),
 		DiseaseVersion: rules.DiseaseVersion, Today: time.Now().In(jst).Format(time.DateOnly)}
 	for _, m := range []string{resident.VerifiedByMyNumberCard, resident.VerifiedByNotificationPhotoID, resident.VerifiedBySignatureCert} {
 		d.Methods = append(d.Methods, jpkiMethod{m, resident.MethodLabels[m].In(lang(r))})
@@ -104,8 +105,27 @@ func (s *Server) renderPubmedApply(w http.ResponseWriter, r *http.Request, statu
 // applicationInput reads the application form.
 func applicationInput(f map[string]string) (pubmed.ApplicationInput, error) {
 	in := pubmed.ApplicationInput{Kind: f["kind"], ResidentCode: f["resident_code"], Programme: f["programme"], DiseaseCode: f["disease_code"],
-		Category: f["category"], HealthCentre: f["health_centre"], ReceivedOn: f["received_on"], EffectiveOn: f["effective_on"],
-		MyNumber: f["mynumber"], IdentityMethod: f["identity_method"]}
+		TaxStatus: f["tax_status"], Category: f["category"], CategoryReason: f["category_reason"], HealthCentre: f["health_centre"], ReceivedOn: f["received_on"],
+		EffectiveOn: f["effective_on"], MyNumber: f["mynumber"], IdentityMethod: f["identity_method"]}
+	var fe errs.FieldErrors
+	for _, y := range []struct {
+		field string
+		to    **int64
+	}{{"income_levy", &in.IncomeLevy}, {"annual_income", &in.AnnualIncome}} {
+		v := strings.NewReplacer(",", "", "，", "", "円", "").Replace(strings.TrimSpace(f[y.field]))
+		if v == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			fe.Add(y.field, errs.Message{JA: "0以上の金額（円）を数字で入力してください", EN: "must be an amount in yen, 0 or more, in digits"})
+			continue
+		}
+		*y.to = &n
+	}
+	if err := fe.Err(); err != nil {
+		return in, err
+	}
 	for _, fl := range []string{pubmed.FlagHighLong, pubmed.FlagSevere, pubmed.FlagVentilator} {
 		if f["flag_"+fl] != "" {
 			in.Flags = append(in.Flags, fl)
@@ -842,6 +862,18 @@ var pubmedMessages = messages{
 	"field.programme":                {"制度", "Programme"},
 	"field.disease_code":             {"疾病", "Disease"},
 	"field.category":                 {"階層区分", "Income category"},
+	"field.tax_status":               {"市町村民税の課税状況", "Municipal tax status"},
+	"field.income_levy":              {"所得割の合計（円）", "Total 所得割 (yen)"},
+	"field.annual_income":            {"年収（円）", "Yearly income (yen)"},
+	"field.category_override":        {"基準と異なる階層区分", "Another category than the rule's"},
+	"field.category_reason":          {"その理由", "Its reason"},
+	"pubmed.tax.welfare":             {"生活保護を受給", "On public assistance (生活保護)"},
+	"pubmed.tax.exempt":              {"市町村民税非課税（世帯員全員）", "Exempt from municipal tax (every member)"},
+	"pubmed.tax.levied":              {"市町村民税課税（均等割のみを含む）", "Levied (including 均等割 only)"},
+	"pubmed.apply.tier.help":         {"階層区分は入力しません。課税証明書等の支給認定基準世帯員の市町村民税所得割の合計（課税のとき）、または年収（非課税のとき。指定難病は本人、小児慢性は保護者）から、基準（版は決定に記録）で決まります。基準と異なる区分にするのは理由があるときだけで、理由と入力者が記録されます。", "The income category is not chosen: it follows by the rule (its version is recorded with the decision) from the total 所得割 of the household members (when levied) or the yearly income (when exempt: the patient's for 指定難病, the guardian's for 小児慢性). Another category only with a reason, recorded with who chose it."},
+	"pubmed.tier.derived":            {"基準による区分", "By the rule"},
+	"pubmed.tier.basis":              {"区分の根拠", "Basis"},
+	"pubmed.tier.override":           {"変更（理由: %s、%s）", "Overridden (reason: %s, by %s)"},
 	"field.flags":                    {"上限額の区分", "Cap flags"},
 	"field.institutions":             {"指定医療機関", "Designated institutions"},
 	"field.health_centre":            {"受付保健所", "Health centre"},

@@ -52,7 +52,7 @@ func TestPubmedPages(t *testing.T) {
 		// A wrong disease: marked, nothing sent for confirmation.
 		_, form := f.get(t, clerk, "/pubmed/applications/new")
 		app := url.Values{"csrf": {csrfOf(t, form)}, "kind": {"new"}, "resident_code": {"700001"}, "health_centre": {"新宿区保健所"}, "received_on": {today},
-			"programme": {"nanbyo"}, "disease_code": {"9999"}, "category": {"general1"}, "institutions": {"新宿中央病院、西新宿薬局"}}
+			"programme": {"nanbyo"}, "disease_code": {"9999"}, "tax_status": {"levied"}, "income_levy": {"50,000"}, "institutions": {"新宿中央病院、西新宿薬局"}}
 		before := f.pendingChanges(t)
 		res, b := f.post(t, clerk, "/pubmed/applications/new", app)
 		if res.StatusCode != http.StatusBadRequest || !strings.Contains(b, `id="disease_code-error"`) || f.pendingChanges(t) != before {
@@ -143,7 +143,7 @@ func TestPubmedMyNumberPages(t *testing.T) {
 			t.Fatalf("the form asks no My Number or identity verification:\n%s", form)
 		}
 		app := url.Values{"csrf": {csrfOf(t, form)}, "kind": {"new"}, "resident_code": {"700001"}, "health_centre": {"新宿区保健所"}, "received_on": {today},
-			"programme": {"nanbyo"}, "disease_code": {"6"}, "category": {"general1"}, "institutions": {"新宿中央病院"},
+			"programme": {"nanbyo"}, "disease_code": {"6"}, "tax_status": {"levied"}, "income_levy": {"50000"}, "institutions": {"新宿中央病院"},
 			"mynumber": {bad}, "identity_method": {"mynumber_card"}}
 		before := f.pendingChanges(t)
 		res, b := f.post(t, clerk, "/pubmed/applications/new", app)
