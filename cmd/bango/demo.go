@@ -246,7 +246,7 @@ var demoGrants = map[string][][2]string{
 	"is-approver":      {{"is-approver", ""}},
 	"clerk.shinjuku":   {{"nhi-clerk", "131041"}},
 	"checker.shinjuku": {{"nhi-checker", "131041"}},
-	"head.shinjuku":    {{"section-head", "131041"}},
+	"head.shinjuku":    {{"section-head", "131041"}, {"nhi-admin", "131041"}}, // the NHI section's head starts its yearly batches
 	"clerk.sapporo":    {{"nhi-clerk", "011002"}},
 	"checker.sapporo":  {{"nhi-checker", "011002"}},
 	"privacy":          {{"privacy-manager", "131041"}, {"privacy-manager", "011002"}},

@@ -386,10 +386,12 @@ func TestUserCommands(t *testing.T) {
 }
 
 // R-NHI-3: bango nhi cost-share decides the 70–74 cost share of the demo
-// municipalities' households with a progress bar and a report, on both
-// engines; run again it changes nothing and says so, a changed income is
-// decided again and counted as changed, and a year whose incomes are
-// missing lists the households by number, never a My Number.
+// municipality's households, in the name of its NHI section head
+// (nhi.admin), with a progress bar and a report, on both engines; run
+// again it changes nothing and says so, a changed income is decided again
+// and counted as changed, and a year whose incomes are missing lists the
+// households by number, never a My Number. A clerk holding only nhi.write
+// cannot run it (R-AC-1).
 func TestNHICostShareCommand(t *testing.T) {
 	testutil.EachEngine(t, func(t *testing.T, eng store.Engine) {
 		data := t.TempDir()
@@ -409,7 +411,7 @@ func TestNHICostShareCommand(t *testing.T) {
 		}
 		costShare := func(year int, extra ...string) (string, string) {
 			t.Helper()
-			code, out, stderr := runCmd(t, append(append([]string{"nhi", "cost-share", "--fiscal-year", strconv.Itoa(year)}, args...), extra...)...)
+			code, out, stderr := runCmd(t, append(append([]string{"nhi", "cost-share", "--by", "head.shinjuku", "--fiscal-year", strconv.Itoa(year)}, args...), extra...)...)
 			if code != 0 {
 				t.Fatalf("nhi cost-share %d: exit %d %s", year, code, stderr)
 			}
@@ -431,14 +433,14 @@ func TestNHICostShareCommand(t *testing.T) {
 		reports := func(out string) []report {
 			t.Helper()
 			var rs []report
-			if err := json.Unmarshal([]byte(out), &rs); err != nil || len(rs) != 2 {
+			if err := json.Unmarshal([]byte(out), &rs); err != nil || len(rs) != 1 || rs[0].Tenant != "131041" {
 				t.Fatalf("reports: %v %s", err, out)
 			}
 			return rs
 		}
 		// The demo decided the year already: a run changes nothing.
 		out, stderr := costShare(fy)
-		if strings.Count(out, "Nothing changed since the last run") != 2 || !strings.Contains(stderr, "100%") || !strings.Contains(out, "2割:") {
+		if strings.Count(out, "Nothing changed since the last run") != 1 || !strings.Contains(stderr, "100%") || !strings.Contains(out, "2割:") {
 			t.Errorf("rerun of the demo's year:\n%s\n%s", out, stderr)
 		}
 		out, _ = costShare(fy, "--json", "--quiet")
@@ -488,8 +490,19 @@ func TestNHICostShareCommand(t *testing.T) {
 			regexp.MustCompile(`\d{12}`).MatchString(out) {
 			t.Errorf("the missing incomes' list:\n%s", out)
 		}
-		if code, _, stderr := runCmd(t, append([]string{"nhi", "cost-share"}, args...)...); code != 2 || !strings.Contains(stderr, "--fiscal-year") {
+		if code, _, stderr := runCmd(t, append([]string{"nhi", "cost-share", "--by", "head.shinjuku"}, args...)...); code != 2 || !strings.Contains(stderr, "--fiscal-year") {
 			t.Errorf("without a year: %d %s", code, stderr)
+		}
+		// The run is the NHI section head's (nhi.admin): without --by, by a
+		// clerk holding only nhi.write, or in a municipality where the head
+		// holds nothing, it is refused and nothing runs (R-AC-1).
+		if code, _, stderr := runCmd(t, append([]string{"nhi", "cost-share", "--fiscal-year", strconv.Itoa(fy)}, args...)...); code != 2 || !strings.Contains(stderr, "--by") {
+			t.Errorf("without --by: %d %s", code, stderr)
+		}
+		for _, extra := range [][]string{{"--by", "clerk.shinjuku"}, {"--by", "clerk.shinjuku", "--tenant", "131041"}, {"--by", "head.shinjuku", "--tenant", "011002"}} {
+			if code, out, stderr := runCmd(t, append(append([]string{"nhi", "cost-share", "--fiscal-year", strconv.Itoa(fy), "--quiet"}, args...), extra...)...); code == 0 || !strings.Contains(stderr, "nhi.admin") || out != "" {
+				t.Errorf("%v: %d %s %s", extra, code, out, stderr)
+			}
 		}
 	})
 }

@@ -7,7 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"bango/internal/access"
+	"bango/internal/audit"
 	"bango/internal/config"
+	"bango/internal/errs"
 	"bango/internal/nhi"
 	"bango/internal/store"
 )
@@ -20,6 +23,10 @@ const nhiSummary = `National Health Insurance batch work and premium estimates.
               of the year before, in each municipality or in --tenant's; a
               household whose incomes are missing is listed with the reason and
               the others go on. Run again, it records only what changed.
+              It runs in the name of --by, a staff login holding nhi.admin
+              (the pattern nhi-admin, the NHI section head's) in each
+              municipality run: without --tenant, every municipality where
+              --by holds it.
   estimate    a household's premium for --fiscal-year from a --rates file and
               a --household file (保険料試算, R-NHI-4); stores nothing.
   rates       a municipality's rate tables: import one (confirmed by a
@@ -48,6 +55,7 @@ func runNHI(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	only := fs.String("tenant", "", "only this municipality (6-digit code); default every municipality")
 	asJSON := fs.Bool("json", false, "print the reports as JSON")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	by := fs.String("by", "", "the login ID of the staff member running the decision, holding nhi.admin (required)")
 	sys, err := systemFromFlags(ctx, fs, args[1:], stderr)
 	if err != nil {
 		return err
@@ -56,6 +64,10 @@ func runNHI(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	defer sys.placeEvents(ctx)
 	if *year == 0 {
 		fmt.Fprintln(stderr, "bango nhi cost-share: --fiscal-year is required")
+		return errUsage
+	}
+	if *by == "" {
+		fmt.Fprintln(stderr, "bango nhi cost-share: --by (a staff login holding nhi.admin) is required")
 		return errUsage
 	}
 	all := store.WithScope(ctx, store.AllTenants) // the batch is system work over every municipality
@@ -74,6 +86,12 @@ func runNHI(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		for _, t := range ts {
 			codes = append(codes, t.Code)
 		}
+	}
+	// The yearly decision is the section head's (nhi.admin), not every
+	// clerk's: it runs in their name, only where they hold the right.
+	codes, ctx, err = costShareRunner(ctx, sys, *by, codes, *only != "")
+	if err != nil {
+		return err
 	}
 	type result struct {
 		Tenant string `json:"tenant"`
@@ -101,6 +119,36 @@ func runNHI(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		printCostShare(stdout, r.Tenant, r.CostShareReport, r.Seconds)
 	}
 	return nil
+}
+
+// costShareRunner checks that login holds nhi.admin in the municipalities
+// asked for — each of them when one was named, else at least one, and
+// keeps those — and returns a context acting in the login's name from this
+// host, so that the runs and their events name the staff member.
+func costShareRunner(ctx context.Context, sys *system, login string, codes []string, named bool) ([]string, context.Context, error) {
+	all := store.WithScope(ctx, store.AllTenants) // staff and their grants, read across municipalities
+	u, err := sys.users.Get(all, login)
+	if err != nil {
+		return nil, ctx, err
+	}
+	rights, err := sys.access.RightsOf(all, u.ID)
+	if err != nil {
+		return nil, ctx, err
+	}
+	var kept []string
+	for _, code := range codes {
+		if rights.Has(access.NHIAdmin, code) {
+			kept = append(kept, code)
+		} else if named {
+			return nil, ctx, errs.E(errs.Forbidden, "%s does not hold %s in municipality %s", login, access.NHIAdmin, code)
+		}
+	}
+	if len(kept) == 0 {
+		return nil, ctx, errs.E(errs.Forbidden, "%s holds %s in no municipality", login, access.NHIAdmin)
+	}
+	a := cliActor()
+	a.User = u.LoginID
+	return kept, audit.WithActor(ctx, a), nil
 }
 
 // printCostShare prints one municipality's report: households by ratio,

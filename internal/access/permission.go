@@ -32,6 +32,7 @@ const (
 	LinkageRun     Permission = "linkage.run"     // run data linkage
 	NHIRead        Permission = "nhi.read"        // query NHI households and insured persons
 	NHIWrite       Permission = "nhi.write"       // enter NHI acquisitions, losses, household changes and incomes
+	NHIAdmin       Permission = "nhi.admin"       // run the NHI section's yearly batches (the 70–74 cost-share decision), a right of the section head
 	PubmedRead     Permission = "pubmed.read"     // query public-expense medical care recipients and applications
 	PubmedWrite    Permission = "pubmed.write"    // enter and decide public-expense applications, co-payments, evidence papers
 	JPKIIssue      Permission = "jpki.issue"      // issue and revoke the My Number card's certificates at the window (公的個人認証)
@@ -77,6 +78,7 @@ var catalogue = map[Permission]Info{
 	LinkageRun:     {LinkageRun, InTenant, "データ連携の実行", "Run data linkage"},
 	NHIRead:        {NHIRead, InTenant, "国保資格の照会", "Query NHI eligibility"},
 	NHIWrite:       {NHIWrite, InTenant, "国保資格の取得・喪失・世帯変更・所得の入力", "Enter NHI acquisitions, losses, household changes and incomes"},
+	NHIAdmin:       {NHIAdmin, InTenant, "国保の年次処理（負担割合の年次判定など）の実行", "Run the NHI section's yearly batches (the yearly cost-share decision and the like)"},
 	PubmedRead:     {PubmedRead, InTenant, "公費負担医療（指定難病・小児慢性特定疾病）の照会", "Query public-expense medical care"},
 	PubmedWrite:    {PubmedWrite, InTenant, "公費負担医療の申請の入力・決定、自己負担額・証拠書類の記録", "Enter and decide public-expense applications, record co-payments and evidence papers"},
 	JPKIIssue:      {JPKIIssue, InTenant, "公的個人認証の電子証明書の発行・失効", "Issue and revoke the My Number card's certificates (JPKI)"},

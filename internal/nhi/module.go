@@ -17,7 +17,7 @@ import (
 func (s *Service) Module() module.Module {
 	return module.Module{
 		Name:        "nhi",
-		Permissions: []access.Permission{access.NHIRead, access.NHIWrite},
+		Permissions: []access.Permission{access.NHIRead, access.NHIWrite, access.NHIAdmin},
 		Reviews: []module.Review{
 			{Kind: KindAcquire, Apply: s.ApplyAcquisition},
 			{Kind: KindLoss, Apply: s.ApplyLoss},

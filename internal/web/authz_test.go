@@ -39,15 +39,16 @@ const (
 )
 
 var (
-	tenantPatterns  = []string{"nhi-clerk", "nhi-checker", "number-viewer", "section-head", "privacy-manager", "linkage", "pubmed-clerk", "pubmed-checker", "resident-records-clerk"}
+	tenantPatterns  = []string{"nhi-clerk", "nhi-checker", "nhi-admin", "number-viewer", "section-head", "privacy-manager", "linkage", "pubmed-clerk", "pubmed-checker", "resident-records-clerk"}
 	grantAppliers   = []string{"section-head", "is-admin"}
 	auditReaders    = []string{"privacy-manager", "is-admin", "is-approver", "auditor"}
-	residentReaders = []string{"nhi-clerk", "nhi-checker", "number-viewer", "section-head", "pubmed-clerk", "pubmed-checker", "resident-records-clerk"}
+	residentReaders = []string{"nhi-clerk", "nhi-checker", "nhi-admin", "number-viewer", "section-head", "pubmed-clerk", "pubmed-checker", "resident-records-clerk"}
 	pubmedReaders   = []string{"pubmed-clerk", "pubmed-checker"}
 	pubmedWriters   = []string{"pubmed-clerk"}
 	reviewCheckers  = []string{"nhi-checker", "pubmed-checker"}
-	nhiReaders      = []string{"nhi-clerk", "nhi-checker"}
+	nhiReaders      = []string{"nhi-clerk", "nhi-checker", "nhi-admin"}
 	nhiWriters      = []string{"nhi-clerk"}
+	nhiAdmins       = []string{"nhi-admin"}              // nhi.admin: the yearly batches, not every clerk
 	jpkiIssuers     = []string{"resident-records-clerk"} // only the resident-records window issues (R-JPKI-1)
 	numberEnterers  = []string{"nhi-clerk"}              // mynumber.enter: the My Number setup from a registry file
 	linkageRunners  = []string{"linkage"}                // linkage.run: the jobs and files of the data linkage
@@ -180,11 +181,11 @@ var policy = map[string]rule{
 	"GET /nhi/households/{id}":                              {kind: permitted, allow: nhiReaders, ownOnly: true},
 	"POST /nhi/households/{id}/change":                      {kind: permitted, allow: nhiWriters},
 	"POST /nhi/households/{id}/cost-share":                  {kind: permitted, allow: nhiWriters},
-	"GET /nhi/cost-share":                                   {kind: permitted, allow: nhiWriters},
-	"POST /nhi/cost-share":                                  {kind: permitted, allow: nhiWriters},
-	"GET /nhi/cost-share/runs/{id}":                         {kind: permitted, allow: nhiWriters},
-	"POST /api/v1/nhi/cost-share-runs":                      {kind: permitted, allow: nhiWriters},
-	"GET /api/v1/nhi/cost-share-runs/{id}":                  {kind: permitted, allow: nhiWriters},
+	"GET /nhi/cost-share":                                   {kind: permitted, allow: nhiAdmins},
+	"POST /nhi/cost-share":                                  {kind: permitted, allow: nhiAdmins},
+	"GET /nhi/cost-share/runs/{id}":                         {kind: permitted, allow: nhiAdmins},
+	"POST /api/v1/nhi/cost-share-runs":                      {kind: permitted, allow: nhiAdmins},
+	"GET /api/v1/nhi/cost-share-runs/{id}":                  {kind: permitted, allow: nhiAdmins},
 	"GET /api/v1/nhi/persons":                               {kind: permitted, allow: nhiReaders},
 	"GET /api/v1/nhi/persons/{code}":                        {kind: permitted, allow: nhiReaders, ownOnly: true},
 	"GET /api/v1/nhi/households/{id}":                       {kind: permitted, allow: nhiReaders, ownOnly: true},

@@ -42,7 +42,7 @@ func TestBrowserNHIElderly(t *testing.T) {
 		if _, err := f.nhi.DetermineCostShare(setup, "131041", hh, daysAgo(0)); err != nil {
 			t.Fatal(err)
 		}
-		clerk, _ := f.staffClient(t, "nhi.clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
+		clerk, _ := f.staffClient(t, "nhi.clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"}, [2]string{"nhi-admin", "131041"}) // and the yearly batch (nhi.admin)
 		base, _ := url.Parse(f.srv.URL)
 		token := clerk.Jar.Cookies(base)[0].Value
 		until := strconv.Itoa(fy+1) + "-07-31"

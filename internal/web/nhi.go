@@ -893,9 +893,9 @@ var asOfQuery = []apiParam{{"as_of", "string", "the date the record is read as o
 
 // NHI eligibility, in the session's municipality (R-AC-6): nhi.read
 // reads, nhi.write enters (a checker confirms eligibility entries,
-// R-ACC-1).
+// R-ACC-1), nhi.admin starts the yearly cost-share decision.
 func (s *Server) nhiModule() webModule {
-	read, write := access.NHIRead, access.NHIWrite
+	read, write, admin := access.NHIRead, access.NHIWrite, access.NHIAdmin
 	return webModule{
 		name: "nhi",
 		routes: []route{
@@ -913,9 +913,9 @@ func (s *Server) nhiModule() webModule {
 			{pattern: "GET /nhi/households/{id}", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiHouseholdPage},
 			{pattern: "POST /nhi/households/{id}/change", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiHouseholdChangePost},
 			{pattern: "POST /nhi/households/{id}/cost-share", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiCostSharePost},
-			{pattern: "GET /nhi/cost-share", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiRunsPage},
-			{pattern: "POST /nhi/cost-share", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiRunsPost},
-			{pattern: "GET /nhi/cost-share/runs/{id}", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiRunPage},
+			{pattern: "GET /nhi/cost-share", gate: loggedIn, perm: admin, where: currentTenant, h: s.nhiRunsPage},
+			{pattern: "POST /nhi/cost-share", gate: loggedIn, perm: admin, where: currentTenant, h: s.nhiRunsPost},
+			{pattern: "GET /nhi/cost-share/runs/{id}", gate: loggedIn, perm: admin, where: currentTenant, h: s.nhiRunPage},
 
 			{pattern: "GET /api/v1/nhi/persons", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiNHISearch,
 				summary: "Find persons insured on a date by insured number, resident code, name kana, date of birth or household, a page at a time with the count of all found",
@@ -943,10 +943,10 @@ func (s *Server) nhiModule() webModule {
 				body:    nhi.IncomeInput{}, status: http.StatusAccepted, answer: review.Change{}},
 			{pattern: "POST /api/v1/nhi/households/{id}/cost-share", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHICostShare,
 				summary: "Decide the household's 70–74 cost share (一部負担金の割合) on a date, with its basis", body: costShareBody{}, status: http.StatusCreated, answer: nhi.Decision{}},
-			{pattern: "POST /api/v1/nhi/cost-share-runs", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIRunStart,
+			{pattern: "POST /api/v1/nhi/cost-share-runs", gate: loggedIn, perm: admin, where: currentTenant, json: true, h: s.apiNHIRunStart,
 				summary: "Start the yearly 70–74 cost-share decision of a fiscal year (from 1 August) for the municipality: it runs in the background; one at a time",
 				body:    runBody{}, status: http.StatusAccepted, answer: nhi.CostShareRun{}},
-			{pattern: "GET /api/v1/nhi/cost-share-runs/{id}", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIRun,
+			{pattern: "GET /api/v1/nhi/cost-share-runs/{id}", gate: loggedIn, perm: admin, where: currentTenant, json: true, h: s.apiNHIRun,
 				summary: "A run of the yearly cost-share decision: its progress, and its report once done", answer: nhi.CostShareRun{}},
 			{pattern: "GET /api/v1/nhi/persons/{code}/documents", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiNHIDocuments,
 				summary: "An insured person's qualification documents, the latest first, with what befell each", answer: nhiDocumentsAnswer{}},
@@ -957,7 +957,7 @@ func (s *Server) nhiModule() webModule {
 		},
 		menu: []navItem{
 			{Key: "nav.nhi", Href: "/nhi", perm: read},
-			{Key: "nav.nhi.runs", Href: "/nhi/cost-share", perm: write, under: "nav.nhi"},
+			{Key: "nav.nhi.runs", Href: "/nhi/cost-share", perm: admin, under: "nav.nhi"},
 		},
 		counters: []counter{
 			{id: "nhi-birthday75", key: "home.nhi.birthday75", perm: write, where: currentTenant, // no page lists them yet

@@ -85,22 +85,24 @@ func TestNHIElderlyCardAndRuns(t *testing.T) {
 			t.Errorf("the print view: %d\n%s", res.StatusCode, b)
 		}
 
-		// The yearly decision's screen.
-		res, page = f.get(t, clerk, "/nhi/cost-share")
+		// The yearly decision's screen: the section head's (nhi.admin), not
+		// every clerk's.
+		head, headCSRF := f.staffClient(t, "nhi.head", "131041", "医療保険年金課", [2]string{"nhi-admin", "131041"})
+		res, page = f.get(t, head, "/nhi/cost-share")
 		if res.StatusCode != http.StatusOK || !strings.Contains(page, `id="run-form"`) || !strings.Contains(page, `value="`+strconv.Itoa(fy)+`"`) {
 			t.Fatalf("the runs page: %d\n%s", res.StatusCode, page)
 		}
-		res, b = f.post(t, clerk, "/nhi/cost-share", url.Values{"csrf": {csrfOf(t, page)}, "fiscal_year": {"20x6"}})
+		res, b = f.post(t, head, "/nhi/cost-share", url.Values{"csrf": {csrfOf(t, page)}, "fiscal_year": {"20x6"}})
 		if res.StatusCode != http.StatusBadRequest || !strings.Contains(b, `id="fiscal_year-error"`) {
 			t.Errorf("a wrong year: %d\n%s", res.StatusCode, b)
 		}
-		res, _ = f.post(t, clerk, "/nhi/cost-share", url.Values{"csrf": {csrfOf(t, page)}, "fiscal_year": {strconv.Itoa(fy)}})
+		res, _ = f.post(t, head, "/nhi/cost-share", url.Values{"csrf": {csrfOf(t, page)}, "fiscal_year": {strconv.Itoa(fy)}})
 		loc := res.Header.Get("Location")
 		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/nhi/cost-share/runs/") {
 			t.Fatalf("start: %d %s", res.StatusCode, loc)
 		}
 		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			if res, b = f.get(t, clerk, loc); !strings.Contains(b, `id="report-households"`) {
+			if res, b = f.get(t, head, loc); !strings.Contains(b, `id="report-households"`) {
 				continue
 			}
 			break
@@ -110,14 +112,20 @@ func TestNHIElderlyCardAndRuns(t *testing.T) {
 			t.Errorf("the run's report: %d\n%s", res.StatusCode, b)
 		}
 		runID := strings.TrimPrefix(loc, "/nhi/cost-share/runs/")
-		if st, out := f.apiCall(t, clerk, csrf, "GET", "/api/v1/nhi/cost-share-runs/"+runID, ""); st != http.StatusOK || out["status"] != "done" || out["report"] == nil {
+		if st, out := f.apiCall(t, head, headCSRF, "GET", "/api/v1/nhi/cost-share-runs/"+runID, ""); st != http.StatusOK || out["status"] != "done" || out["report"] == nil {
 			t.Errorf("the run through the API: %d %v", st, out)
 		}
-		if st, out := f.apiCall(t, clerk, csrf, "POST", "/api/v1/nhi/cost-share-runs", `{"fiscal_year":2014}`); st != http.StatusBadRequest || !strings.Contains(toJSON(out["errors"]), "fiscal_year") {
+		if st, out := f.apiCall(t, head, headCSRF, "POST", "/api/v1/nhi/cost-share-runs", `{"fiscal_year":2014}`); st != http.StatusBadRequest || !strings.Contains(toJSON(out["errors"]), "fiscal_year") {
 			t.Errorf("a year before the rules through the API: %d %v", st, out)
 		}
 		if res, _ := f.get(t, checker, "/nhi/cost-share"); res.StatusCode != http.StatusForbidden {
-			t.Errorf("the checker (no nhi.write) on the runs page: %d", res.StatusCode)
+			t.Errorf("the checker (no nhi.admin) on the runs page: %d", res.StatusCode)
+		}
+		if res, _ := f.get(t, clerk, "/nhi/cost-share"); res.StatusCode != http.StatusForbidden {
+			t.Errorf("the clerk (nhi.write, no nhi.admin) on the runs page: %d", res.StatusCode)
+		}
+		if st, _ := f.apiCall(t, clerk, csrf, "POST", "/api/v1/nhi/cost-share-runs", `{"fiscal_year":`+strconv.Itoa(fy)+`}`); st != http.StatusForbidden {
+			t.Errorf("the clerk starting a run through the API: %d", st)
 		}
 	})
 }
