@@ -79,7 +79,13 @@ func newScratch(ctx context.Context, dbURL string) (*scratch, error) {
 		}
 		dropDir := s.cleanup
 		s.cleanup = func() {
-			admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+			if os.Getenv("BANGO_BENCH_KEEP") != "" {
+				// Kept for a look at the plans afterwards (EXPLAIN on the
+				// same rows); the caller drops it.
+				fmt.Fprintf(os.Stderr, "bench: scratch schema %s kept (BANGO_BENCH_KEEP)\n", schema)
+			} else {
+				admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+			}
 			admin.Close()
 			dropDir()
 		}
