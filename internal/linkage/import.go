@@ -31,6 +31,10 @@ type ImportRequest struct {
 	// Maker is the staff member who files an import the partner's
 	// configuration holds for confirmation; its checker is someone else.
 	Maker *identity.User
+	// ByPartner: the partner's own machine pushed the file (Receive). A
+	// held file then waits, with the partner as its maker, in the queue of
+	// partner files a staff checker confirms (held.go); no staff maker.
+	ByPartner bool
 	// Progress, when set, is told how many bytes each pass has read
 	// ("check", then "apply").
 	Progress func(pass string, done int64)
@@ -73,10 +77,10 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (Job, *Report, 
 	if err == nil && in == nil {
 		err = errNoRoute(req.Tenant, req.Partner, req.Layout, Inbound)
 	}
-	if err == nil && p.Confirm && req.Maker == nil {
+	if err == nil && p.Confirm && req.Maker == nil && !req.ByPartner {
 		err = errNoMaker
 	}
-	if err == nil && p.Confirm && s.reviews == nil {
+	if err == nil && p.Confirm && !req.ByPartner && s.reviews == nil {
 		err = errs.E(errs.Internal, "linkage: partner %s holds its files for confirmation, but no review engine was given", p.ID)
 	}
 	if err != nil {
@@ -181,7 +185,7 @@ func (s *Service) earlier(ctx context.Context, job Job) (Job, bool, error) {
 	if err != nil {
 		return Job{}, false, err
 	}
-	if j.Outcome == Pending && j.ReviewChange == 0 {
+	if j.Outcome == Pending && j.ReviewChange == 0 && !heldForPartner(j) {
 		if err := s.end(ctx, j, Declined, "system:orphan"); err != nil {
 			return Job{}, false, err
 		}
@@ -336,6 +340,9 @@ func (s *Service) hold(ctx context.Context, req ImportRequest, job Job, l *Layou
 	if err != nil {
 		job.ID = 0
 		return s.replayOr(ctx, job, err)
+	}
+	if req.Maker == nil { // pushed by the partner: it waits in the partners' queue
+		return job, nil
 	}
 	payload, _ := json.Marshal(heldPayload{Job: job.ID, SHA256: job.SHA256})
 	c, err := s.reviews.Submit(ctx, *req.Maker, job.Tenant, review.Proposal{Kind: KindImport, Subject: jobSubject(job.ID),

@@ -181,6 +181,7 @@ func (s *Service) partner(ctx context.Context, tenant, id string) (Partner, erro
 // is overwritten and removed when the job ends, whatever its outcome —
 // the purge is an audit event (R-LNK-1). The actor of ctx is the partner.
 func (s *Service) Receive(ctx context.Context, p Partner, layout, fileName string, body io.Reader) (Job, *Report, error) {
+	ctx = asPartner(ctx, p)
 	// No route, no spool: a partner that may not send this layout is
 	// refused before a byte is written.
 	if _, _, err := s.route(store.WithScope(ctx, p.Tenant), p.Tenant, p.ID, layout, 0, Inbound); err != nil {
@@ -199,7 +200,7 @@ func (s *Service) Receive(ctx context.Context, p Partner, layout, fileName strin
 		return Job{}, nil, errs.Tell(errs.Invalid, errs.Message{JA: "ファイルを最後まで受け取れませんでした。何も取り込んでいません。送り直してください。",
 			EN: "The file was not received whole; nothing was applied. Send it again."}, "push of %s cut short: %v", layout, err)
 	}
-	return s.Import(ctx, ImportRequest{Tenant: p.Tenant, Partner: p.ID, Layout: layout, FileName: fileName, Open: sp.open})
+	return s.Import(ctx, ImportRequest{Tenant: p.Tenant, Partner: p.ID, Layout: layout, FileName: fileName, Open: sp.open, ByPartner: true})
 }
 
 // spool is one received file on disk, sealed with a key only memory holds.

@@ -22,13 +22,13 @@ type webModule struct {
 // collectModules is every module, in menu order.
 func (s *Server) collectModules() []webModule {
 	return []webModule{s.systemModule(), s.accountModule(), s.residentModule(), s.nhiModule(), s.nhiAssessModule(), s.pubmedModule(), s.numbersetupModule(), s.jpkiModule(), s.reviewModule(), s.exportModule(),
-		s.auditModule(), s.accessModule(), s.adminModule(), s.linkageModule(), s.linkagePartnerModule()}
+		s.auditModule(), s.accessModule(), s.adminModule(), s.linkageModule(), s.linkageHeldModule(), s.linkagePartnerModule()}
 }
 
 // catalogue is every string the UI shows: the layout's and each module's,
 // kept in the module's file group.
 var catalogue = joinMessages(commonMessages, fieldMessages, alertMessages, accountMessages, residentMessages, nhiMessages, nhiAssessMessages, pubmedMessages, numbersetupMessages, jpkiMessages, reviewMessages, exportMessages,
-	auditMessages, accessMessages, adminMessages, eventMessages, reportMessages, linkageMessages)
+	auditMessages, accessMessages, adminMessages, eventMessages, reportMessages, linkageMessages, linkageHeldMessages)
 
 // navItem is a menu entry; it shows only to holders of perm.
 type navItem struct {
