@@ -53,6 +53,14 @@ type premiumView struct {
 	Parts                      []partRow
 	Total                      string
 	Instalments                []instalmentRow
+	Remissions                 []remissionLine // 減免, when any
+	BeforeRemission            string
+}
+
+type remissionLine struct {
+	Name, From, To string
+	Months         int
+	Amount         string
 }
 
 type partRow struct{ Name, Rate, Income, Equal, Household, CapCut, Amount string }
@@ -98,6 +106,12 @@ func viewOf(r premium.Result) premiumView {
 	}
 	for _, i := range r.Instalments {
 		v.Instalments = append(v.Instalments, instalmentRow{No: i.No, Month: i.Month, Amount: yen(i.Amount)})
+	}
+	for _, m := range r.Remissions {
+		v.Remissions = append(v.Remissions, remissionLine{Name: m.Rule.NameJA, From: m.FromMonth, To: m.ToMonth, Months: m.Months, Amount: yen(m.Amount)})
+	}
+	if len(r.Remissions) > 0 {
+		v.BeforeRemission = yen(r.BeforeRemission)
 	}
 	return v
 }
@@ -420,6 +434,8 @@ func (s *Server) nhiAssessModule() webModule {
 			{pattern: "POST /nhi/rates", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiRatesPost},
 			{pattern: "GET /nhi/revenues", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiRevenuePage},
 			{pattern: "POST /nhi/revenues", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiRevenuePost},
+			{pattern: "GET /nhi/remissions", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiRemissionsPage},
+			{pattern: "POST /nhi/remissions", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiRemissionsPost},
 
 			{pattern: "POST /api/v1/nhi/estimate", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiNHIEstimate,
 				summary: "Estimate a household's NHI premium of a fiscal year (保険料試算) with the municipality's rate table in force: the breakdown the assessment would give, nothing stored",
@@ -435,9 +451,15 @@ func (s *Server) nhiAssessModule() webModule {
 			{pattern: "POST /api/v1/nhi/rates", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIRatesPost,
 				summary: "Enter the municipality's NHI rate table of a fiscal year: it waits for a checker, and once confirmed it is never changed (a correction is a new version)",
 				body:    ratesBody{}, status: http.StatusAccepted, answer: review.Change{}},
+			{pattern: "GET /api/v1/nhi/remissions", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiNHIRemissions,
+				summary: "The municipality's decided 減免 of the NHI premium, the latest first, each with the rule it was decided by and the re-assessment it gave",
+				query:   []apiParam{{"fiscal_year", "integer", "only this fiscal year"}, {"household", "integer", "only this household"}}, answer: nhiRemissionsAnswer{}},
+			{pattern: "POST /api/v1/nhi/remissions", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIRemissionPost,
+				summary: "Enter a household's application for 減免 of its NHI premium (reason, months): it waits for a checker, whose confirmation re-assesses the household, keeping the assessment before",
+				body:    assess.RemissionInput{}, status: http.StatusAccepted, answer: review.Change{}},
 		},
 		menu: []navItem{{Key: "nav.nhi.estimate", Href: "/nhi/estimate", perm: read, under: "nav.nhi"}, {Key: "nav.nhi.rates", Href: "/nhi/rates", perm: read, under: "nav.nhi"},
-			{Key: "nav.nhi.revenue", Href: "/nhi/revenues", perm: write, under: "nav.nhi"}},
+			{Key: "nav.nhi.revenue", Href: "/nhi/revenues", perm: write, under: "nav.nhi"}, {Key: "nav.nhi.remission", Href: "/nhi/remissions", perm: read, under: "nav.nhi"}},
 	}
 }
 
@@ -529,6 +551,29 @@ var nhiAssessMessages = func() messages {
 		"field.salary_revenue":              {"給与収入", "Salary revenue"},
 		"field.pension_revenue":             {"公的年金等収入", "Public pension revenue"},
 		"field.other_income":                {"その他の所得", "Other income"},
+		"nav.nhi.remission":                 {"保険料の減免", "Premium remission (減免)"},
+		"nhi.remission.title":               {"国民健康保険料の減免", "NHI premium remission (減免)"},
+		"nhi.remission.enter":               {"減免の申請の入力", "Enter an application"},
+		"nhi.remission.help":                {"申請書の内容を入力してください。事由は料率表に定めたもの（受付日に有効な規則）から選びます。別の職員が確認すると決定し、その世帯をその場で賦課し直します（前の賦課は残り、差額を示します）。", "Type the application. The reason is one of the rate table's (the rule in force on the day received). Once another staff member confirms it, it is decided and the household is re-assessed at once (the assessment before is kept, with the difference)."},
+		"nhi.remission.choose":              {"選んでください", "Choose"},
+		"nhi.remission.submit":              {"確認に回す", "Send for confirmation"},
+		"nhi.remission.submitted":           {"減免の申請を確認待ちに登録しました。別の職員が確認すると決定し、賦課し直します。", "The application waits for confirmation: once another staff member confirms it, it is decided and the household re-assessed."},
+		"nhi.remission.decided":             {"決定した減免", "Decided remissions"},
+		"nhi.remission.no":                  {"番号", "No."},
+		"nhi.remission.extent":              {"減免の額", "Extent"},
+		"nhi.remission.months":              {"対象の月", "Months"},
+		"nhi.remission.received":            {"受付日・入力", "Received, entered by"},
+		"nhi.remission.decision":            {"決定（確認）", "Decided (confirmed by)"},
+		"nhi.remission.none":                {"決定した減免はありません。", "No remission is decided."},
+		"nhi.remission.basis.premium":       {"保険料の", "of the premium"},
+		"nhi.remission.basis.income":        {"所得割の", "of the income-based part"},
+		"nhi.premium.remission":             {"減免", "Remission (減免)"},
+		"nhi.premium.remission.line":        {"%s（%s〜%s、%dか月）%s円", "%s (%s to %s, %d months) %s yen"},
+		"nhi.premium.remission.before":      {"減免前の年額 %s円", "before remission %s yen"},
+		"field.remission_reason":            {"減免の事由", "Reason"},
+		"field.from_month":                  {"対象の最初の月（YYYY-MM）", "First month (YYYY-MM)"},
+		"field.to_month":                    {"対象の最後の月（YYYY-MM）", "Last month (YYYY-MM)"},
+		"field.remission_note":              {"確認した書類・備考", "Documents seen, note"},
 	}
 	parts := map[string][2]string{"medical": {"医療分", "Medical"}, "support": {"支援金分", "Support"}, "care": {"介護分", "Care"}, "child": {"子ども・子育て支援金分", "Child support"}}
 	for part, name := range parts {

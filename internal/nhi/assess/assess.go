@@ -47,7 +47,7 @@ func (s *Service) Module() module.Module {
 	return module.Module{
 		Name:        "nhi.assess",
 		Permissions: []access.Permission{access.NHIRead, access.NHIWrite},
-		Reviews:     []module.Review{{Kind: KindRates, Apply: s.ApplyRates}},
+		Reviews:     []module.Review{{Kind: KindRates, Apply: s.ApplyRates}, {Kind: KindRemission, Apply: s.ApplyRemission}},
 	}
 }
 

@@ -58,6 +58,9 @@ type basis struct {
 	Rules       string            `json:"rules"`
 	IncomeTable string            `json:"income_table"`
 	Household   premium.Household `json:"household"`
+	// Remissions are the household's decided 減免 of the year (none: the
+	// digest is as before there were any).
+	Remissions []premium.Remission `json:"remissions,omitempty"`
 }
 
 func (b basis) digest() (string, []byte) {
@@ -143,6 +146,7 @@ func (s *Service) Assess(ctx context.Context, tenant string, fy int, progress fu
 		years  []nhi.YearHousehold
 		rev    = map[string]revenue{}
 		before = map[int64]latest{}
+		ex     extras
 	)
 	err = s.db.Read(ctx, func(q store.Querier) (err error) {
 		if err := store.TenantExists(ctx, q, tenant); err != nil {
@@ -155,6 +159,9 @@ func (s *Service) Assess(ctx context.Context, tenant string, fy int, progress fu
 			return err
 		}
 		if err := readRevenues(ctx, q, tenant, rules.IncomeYear, rev); err != nil {
+			return err
+		}
+		if ex, err = readExtras(ctx, q, e, tenant, fy, 0); err != nil {
 			return err
 		}
 		return readLatest(ctx, q, tenant, fy, 0, before)
@@ -205,7 +212,7 @@ func (s *Service) Assess(ctx context.Context, tenant string, fy int, progress fu
 		part := years[lo:min(lo+batch, len(years))]
 		var writes []assessmentRow
 		for _, y := range part {
-			row, ref, undeclared, err := s.compute(fy, y, rates, rules, rev, before[y.ID])
+			row, ref, undeclared, err := s.compute(fy, y, rates, rules, rev, before[y.ID], ex)
 			if undeclared != nil && ref == nil && err == nil {
 				r.Undeclared = append(r.Undeclared, *undeclared)
 			}
@@ -258,7 +265,7 @@ func (s *Service) Assess(ctx context.Context, tenant string, fy int, progress fu
 // compute assesses one household: nil row when its figures are those of
 // its latest assessment, a refusal when it cannot be assessed, and the
 // note of its members assessed as undeclared (未申告), if any.
-func (s *Service) compute(fy int, y nhi.YearHousehold, rates RateVersion, rules premium.Rules, rev map[string]revenue, prev latest) (*assessmentRow, *Refusal, *Refusal, error) {
+func (s *Service) compute(fy int, y nhi.YearHousehold, rates RateVersion, rules premium.Rules, rev map[string]revenue, prev latest, ex extras) (*assessmentRow, *Refusal, *Refusal, error) {
 	note := func(fs []errs.FieldError) *Refusal {
 		ref := &Refusal{Household: y.ID}
 		for _, f := range fs {
@@ -270,16 +277,20 @@ func (s *Service) compute(fy int, y nhi.YearHousehold, rates RateVersion, rules 
 		return ref
 	}
 	h, missing := household(fy, y, rev)
+	missing = ex.apply(fy, y, &h, rev, rules, missing)
 	var undeclared *Refusal
 	if len(missing) > 0 {
 		undeclared = note([]errs.FieldError{{Field: "revenue", Reason: msgNoRevenue(missing)}})
 	}
-	b := basis{RateTable: rates.ID, Rules: rules.Version, IncomeTable: rules.Income.Version, Household: h}
+	b := basis{RateTable: rates.ID, Rules: rules.Version, IncomeTable: rules.Income.Version, Household: h, Remissions: ex.remissions[y.ID]}
 	dig, in := b.digest()
 	if prev.seq > 0 && prev.dig == dig {
 		return nil, nil, undeclared, nil
 	}
 	res, err := premium.Estimate(fy, h, rates.Table, rules)
+	if err == nil {
+		err = premium.Remit(fy, &res, b.Remissions, rates.Table)
+	}
 	if err != nil {
 		if fs := errs.Fields(err); len(fs) > 0 {
 			return nil, note(fs), nil, nil

@@ -87,7 +87,8 @@ type PartResult struct {
 	BeforeCap       int64        `json:"before_cap"`
 	Cap             int64        `json:"cap"` // prorated by Months
 	CapCut          int64        `json:"cap_cut"`
-	Rounding        int64        `json:"rounding"` // cut by rounding down to the unit
+	Rounding        int64        `json:"rounding"`           // cut by rounding down to the unit
+	Remitted        int64        `json:"remitted,omitempty"` // taken off by 減免 (already off Amount)
 	Amount          int64        `json:"amount"`
 }
 
@@ -112,6 +113,10 @@ type Result struct {
 	Parts        []PartResult   `json:"parts"`
 	Total        int64          `json:"total"`
 	Instalments  []Instalment   `json:"instalments"`
+	// BeforeRemission is the total before 減免, and Remissions what each
+	// decided 減免 took off (none: no 減免).
+	BeforeRemission int64           `json:"before_remission,omitempty"`
+	Remissions      []RemissionLine `json:"remissions,omitempty"`
 }
 
 // Estimate computes household h's premium of fiscal year fy under rate

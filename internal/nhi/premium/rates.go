@@ -46,6 +46,9 @@ type RateTable struct {
 	Source       string               `json:"source"` // the ordinance or notice the figures are from
 	Parts        map[string]PartRates `json:"parts"`
 	Instalments  Instalments          `json:"instalments"`
+	// Remissions are the municipality's reasons for 減免 on application,
+	// each with the day it holds from (none: no 減免 can be decided).
+	Remissions []RemissionRule `json:"remissions,omitempty"`
 }
 
 var (
@@ -143,6 +146,7 @@ func (t RateTable) Validate(r Rules) error {
 	if !slices.Contains([]int64{1, 10, 100, 1000}, t.Instalments.Unit) {
 		fe.Add("instalments.unit", msgRounding)
 	}
+	validateRemissions(&fe, t.Remissions)
 	return fe.Err()
 }
 

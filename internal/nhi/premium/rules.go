@@ -113,6 +113,9 @@ type Perinatal struct {
 type Fraction struct {
 	Num int64 `json:"num"`
 	Den int64 `json:"den"`
+	// Years is how long it lasts (特定世帯: the 5 years from the month of
+	// the move to 後期高齢者医療; 特定継続世帯: the 3 years after those).
+	Years int `json:"years,omitempty"`
 	Sourced
 }
 

@@ -1,0 +1,228 @@
+package assess
+
+import (
+	"context"
+	"time"
+
+	"bango/internal/civil"
+	"bango/internal/nhi"
+	"bango/internal/nhi/premium"
+	"bango/internal/store"
+)
+
+// What the yearly run derives beside each household's members and
+// revenue (R-NHI-4):
+//
+//   - 特定同一世帯所属者: a member who left NHI for 後期高齢者医療 (a loss of
+//     reason nhi.LossLateElderly) from this household, on or before the
+//     day the household is judged (1 April, or the first day of the year
+//     it has an insured member), and has not moved out or died by then
+//     (resident_departures). They count in the reduction test with their
+//     income.
+//   - 特定世帯 / 特定継続世帯: a household with such a member and exactly
+//     one insured member on that day — 特定世帯 while fewer than the
+//     rules' specific_household.years (5) × 12 months have passed from
+//     the month of the latest such move to the month of the day, 特定継続世帯
+//     for specific_continuing.years (3) × 12 months after that. The status
+//     of the day holds for the year: a move within the year gives the
+//     relief from the next fiscal year.
+//   - 産前産後: an insured member's birth notified (nhi_births, expected or
+//     actual; the latest notice of the person whose birth month can touch
+//     the year) gives the premium engine the birth month and whether it is
+//     multiple, from which it exempts the months.
+
+// extras is what a run reads beside the eligibility and revenue.
+type extras struct {
+	remissions map[int64][]premium.Remission // decided 減免, by household
+	formers    map[int64][]former            // by the household they left from
+	births     map[string]birthNotice        // by resident code
+}
+
+type former struct {
+	code        string
+	lost, birth time.Time
+	departed    time.Time // zero: still a resident
+}
+
+type birthNotice struct {
+	month    string // YYYY-MM
+	multiple bool
+}
+
+// readExtras reads the extras of fiscal year fy of tenant's households
+// (only hh when not 0).
+func readExtras(ctx context.Context, q store.Querier, e store.Engine, tenant string, fy int, hh int64) (extras, error) {
+	ex := extras{remissions: map[int64][]premium.Remission{}, formers: map[int64][]former{}, births: map[string]birthNotice{}}
+	if err := readRemissions(ctx, q, tenant, fy, hh, ex.remissions); err != nil {
+		return ex, err
+	}
+	end := civil.Date(fy+1, time.April, 1)
+	// The moves to 後期高齢者医療 before the year's end, with birth dates.
+	byCode := map[string]*former{}
+	var order []string
+	err := store.Each(func(row store.Scanner) error {
+		var f former
+		if err := row.Scan(&f.code, &f.lost, &f.birth); err != nil {
+			return err
+		}
+		f.lost, f.birth = civil.DateOf(f.lost), civil.DateOf(f.birth)
+		if p := byCode[f.code]; p != nil {
+			*p = f // the latest move
+			return nil
+		}
+		byCode[f.code] = &f
+		order = append(order, f.code)
+		return nil
+	})(q.Query(ctx, `SELECT e.resident_code, e.effective_date, r.birth_date FROM nhi_eligibility_events e
+		JOIN residents r ON r.tenant_code = e.tenant_code AND r.code = e.resident_code
+		WHERE e.tenant_code = $1 AND e.kind = 'loss' AND e.reason = $2 AND e.effective_date < $3
+		ORDER BY e.resident_code, e.effective_date, e.id`, tenant, nhi.LossLateElderly, store.DateArg(e, end)))
+	if err != nil {
+		return ex, err
+	}
+	if len(order) > 0 {
+		// The household each left from: their membership the day before.
+		from := map[string]int64{}
+		err = store.Each(func(row store.Scanner) error {
+			var code string
+			var h *int64
+			var since time.Time
+			if err := row.Scan(&code, &h, &since); err != nil {
+				return err
+			}
+			f := byCode[code]
+			if f == nil || !civil.DateOf(since).Before(f.lost) {
+				return nil
+			}
+			if h == nil {
+				delete(from, code)
+			} else {
+				from[code] = *h
+			}
+			return nil
+		})(q.Query(ctx, `SELECT resident_code, household_id, valid_from FROM nhi_memberships WHERE tenant_code = $1 AND resident_code IN
+			(SELECT resident_code FROM nhi_eligibility_events WHERE tenant_code = $1 AND kind = 'loss' AND reason = $2)
+			ORDER BY resident_code, valid_from, id`, tenant, nhi.LossLateElderly))
+		if err != nil {
+			return ex, err
+		}
+		err = store.Each(func(row store.Scanner) error {
+			var code string
+			var d time.Time
+			if err := row.Scan(&code, &d); err != nil {
+				return err
+			}
+			if f := byCode[code]; f != nil {
+				f.departed = civil.DateOf(d)
+			}
+			return nil
+		})(q.Query(ctx, `SELECT resident_code, effective FROM resident_departures WHERE tenant_code = $1 AND resident_code IN
+			(SELECT resident_code FROM nhi_eligibility_events WHERE tenant_code = $1 AND kind = 'loss' AND reason = $2)`, tenant, nhi.LossLateElderly))
+		if err != nil {
+			return ex, err
+		}
+		for _, code := range order {
+			if h, ok := from[code]; ok && (hh == 0 || h == hh) {
+				ex.formers[h] = append(ex.formers[h], *byCode[code])
+			}
+		}
+	}
+	// Births whose exemption can touch the year: the months from three
+	// before to two after the birth month meet April fy to March fy+1.
+	lo, hi := civil.Date(fy, time.February, 1).Format("2006-01"), civil.Date(fy+1, time.June, 1).Format("2006-01")
+	err = store.Each(func(row store.Scanner) error {
+		var code string
+		var b birthNotice
+		if err := row.Scan(&code, &b.month, &b.multiple); err != nil {
+			return err
+		}
+		ex.births[code] = b // in id order: the latest notice stays
+		return nil
+	})(q.Query(ctx, `SELECT resident_code, birth_month, multiple FROM nhi_births WHERE tenant_code = $1 AND birth_month >= $2 AND birth_month <= $3
+		ORDER BY resident_code, id`, tenant, lo, hi))
+	return ex, err
+}
+
+// codes are the residents of household hh whose revenue the extras need
+// beside its members and head: its former members.
+func (ex extras) codes(hh int64) []string {
+	var out []string
+	for _, f := range ex.formers[hh] {
+		out = append(out, f.code)
+	}
+	return out
+}
+
+// apply adds to h what the extras say of household y in fiscal year fy:
+// the births of its insured members, its 特定同一世帯所属者 (undeclared
+// when their revenue is missing, added to missing) and its 特定世帯 /
+// 特定継続世帯 relief. It returns missing.
+func (ex extras) apply(fy int, y nhi.YearHousehold, h *premium.Household, rev map[string]revenue, rules premium.Rules, missing []string) []string {
+	for i := range h.Members {
+		m := &h.Members[i]
+		if b, ok := ex.births[m.ID]; ok && m.Insured {
+			m.BirthMonth, m.MultipleBirth = b.month, b.multiple
+		}
+	}
+	fs := ex.formers[y.ID]
+	if len(fs) == 0 {
+		return missing
+	}
+	// The day the household is judged: 1 April, or its first insured day.
+	day := civil.Date(fy, time.April, 1)
+	first := time.Time{}
+	for _, m := range y.Members {
+		if first.IsZero() || m.From.Before(first) {
+			first = m.From
+		}
+	}
+	if first.After(day) {
+		day = first
+	}
+	in := map[string]bool{}
+	insured := 0
+	for _, m := range y.Members {
+		in[m.ResidentCode] = true
+		if !m.From.After(day) && (m.Until.IsZero() || m.Until.After(day)) {
+			insured++
+		}
+	}
+	incomeYearEnd := civil.Date(fy-1, time.December, 31)
+	var latest time.Time
+	for _, f := range fs {
+		if f.lost.After(day) || in[f.code] || !f.departed.IsZero() && !f.departed.After(day) {
+			continue
+		}
+		m := premium.Member{ID: f.code, Former: true, BirthDate: nhi.Date(f.birth)}
+		if f.code == y.Head {
+			// A head outside NHI is in the household already; mark him former.
+			for i := range h.Members {
+				if h.Members[i].ID == f.code {
+					h.Members[i].Former = true
+				}
+			}
+		} else {
+			r, ok := rev[f.code]
+			if !ok && !f.birth.After(incomeYearEnd) {
+				missing = append(missing, f.code)
+				m.Undeclared = true
+			}
+			m.SalaryRevenue, m.PensionRevenue, m.OtherIncome = r.salary, r.pension, r.other
+			h.Members = append(h.Members, m)
+		}
+		if f.lost.After(latest) {
+			latest = f.lost
+		}
+	}
+	if latest.IsZero() || insured != 1 {
+		return missing
+	}
+	months := (day.Year()-latest.Year())*12 + int(day.Month()) - int(latest.Month())
+	switch s, c := rules.SpecificHousehold.Years*12, rules.SpecificContinuing.Years*12; {
+	case months < s:
+		h.Relief = premium.ReliefSpecific
+	case months < s+c:
+		h.Relief = premium.ReliefSpecificContinuing
+	}
+	return missing
+}
