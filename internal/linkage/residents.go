@@ -39,6 +39,8 @@ var (
 	reasonBornAfter         = errs.Message{JA: "生年月日が異動年月日より後です", EN: "the date of birth is after the date of the change"}
 	reasonUnknownResident   = errs.Message{JA: "この宛名番号の住民はこの市区町村に登録されていません", EN: "no resident of this municipality has this resident code"}
 	reasonKnownResident     = errs.Message{JA: "新規の異動ですが、この宛名番号の住民はすでに登録されています", EN: "a new resident, but a resident with this code is already registered"}
+	reasonDeceasedResident  = errs.Message{JA: "この宛名番号の住民は死亡により消除されています", EN: "the resident with this code is recorded as deceased"}
+	reasonReturnNotAfter    = errs.Message{JA: "再転入の異動年月日が転出の日より後ではありません", EN: "the return is not dated after the move out"}
 )
 
 func (residentDifferences) checker(tenant string) func(r *Record, add func(string, errs.Message)) {
@@ -98,27 +100,33 @@ func (residentDifferences) row(e store.Engine, r *Record) []any {
 
 // relevance: a change, move or death names a resident bango knows — a
 // resident of the municipality, or one a file brought in as new before
-// this record — and a new resident is not one already registered.
+// this record — and a new resident is not one already registered, unless
+// it is a return: a resident who moved out (a departure of kind
+// moved_out) before the new record's date comes back (applied as a
+// return, residentsapply.go). One who died cannot come back.
 func (residentDifferences) relevance(ctx context.Context, tx *store.Tx, tenant string, job int64, add func(int, string, errs.Message)) error {
+	reasons := []errs.Message{reasonUnknownResident, reasonKnownResident, reasonDeceasedResident, reasonReturnNotAfter}
 	return store.Each(func(row store.Scanner) error {
-		var line int
-		var isNew bool
-		if err := row.Scan(&line, &isNew); err != nil {
+		var line, why int
+		if err := row.Scan(&line, &why); err != nil {
 			return err
 		}
-		if isNew {
-			add(line, "resident_code", reasonKnownResident)
-		} else {
-			add(line, "resident_code", reasonUnknownResident)
+		field := "resident_code"
+		if why == 3 {
+			field = "effective"
 		}
+		add(line, field, reasons[why])
 		return nil
-	})(tx.Query(ctx, `SELECT d.line, d.change IN ('11', '12', '13') FROM linkage_resident_differences d
+	})(tx.Query(ctx, `SELECT d.line, CASE WHEN d.change NOT IN ('11', '12', '13') THEN 0 WHEN p.kind IS NULL THEN 1 WHEN p.kind = 'deceased' THEN 2 ELSE 3 END
+		FROM linkage_resident_differences d
+		LEFT JOIN resident_departures p ON p.tenant_code = d.tenant_code AND p.resident_code = d.resident_code
 		WHERE d.tenant_code = $1 AND d.job_id = $2 AND (
 		  (d.change NOT IN ('11', '12', '13')
 		   AND NOT EXISTS (SELECT 1 FROM residents r WHERE r.tenant_code = d.tenant_code AND r.code = d.resident_code)
 		   AND NOT EXISTS (SELECT 1 FROM linkage_resident_differences n WHERE n.tenant_code = d.tenant_code AND n.resident_code = d.resident_code
 		     AND n.change IN ('11', '12', '13') AND (n.job_id <> d.job_id OR n.line < d.line)))
 		  OR (d.change IN ('11', '12', '13')
-		   AND EXISTS (SELECT 1 FROM residents r WHERE r.tenant_code = d.tenant_code AND r.code = d.resident_code)))
+		   AND EXISTS (SELECT 1 FROM residents r WHERE r.tenant_code = d.tenant_code AND r.code = d.resident_code)
+		   AND (p.kind IS NULL OR p.kind = 'deceased' OR p.effective >= d.effective)))
 		ORDER BY d.line`, tenant, job))
 }

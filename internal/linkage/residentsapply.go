@@ -38,11 +38,19 @@ func (residentDifferences) apply(ctx context.Context, tx *store.Tx, tenant strin
 	// New residents.
 	res, err := tx.Exec(ctx, `INSERT INTO residents (tenant_code, code, name_kanji, name_kana, alias, address, birth_date, sex, version, created_at, updated_at)
 		SELECT d.tenant_code, d.resident_code, d.name, d.name_kana_full, '', d.address, d.birth_date, d.sex, 1, $3, $3
-		FROM linkage_resident_differences d WHERE d.tenant_code = $1 AND d.job_id = $2 AND d.change IN (`+diffNew+`)`, tenant, job, now)
+		FROM linkage_resident_differences d WHERE d.tenant_code = $1 AND d.job_id = $2 AND d.change IN (`+diffNew+`)
+		ON CONFLICT (tenant_code, code) DO NOTHING`, tenant, job, now)
 	if err != nil {
 		return err
 	}
 	created, _ := res.RowsAffected()
+	// Returns: a new record for a resident who moved out (the check let
+	// only those through) reinstates them — the basic items of the record,
+	// the departure ended and kept in resident_returns.
+	returned, err := applyReturns(ctx, tx, tenant, job, now)
+	if err != nil {
+		return err
+	}
 	// Changes: each resident takes their latest change record of the file.
 	latest := func(col string) string {
 		return `(SELECT d.` + col + ` FROM linkage_resident_differences d WHERE d.tenant_code = residents.tenant_code AND d.job_id = $2
@@ -101,7 +109,7 @@ func (residentDifferences) apply(ctx context.Context, tx *store.Tx, tenant strin
 		moves++
 	}
 	return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "linkage.residents.apply", Subject: jobSubject(job), Outcome: audit.OK,
-		Detail: "created=" + strconv.FormatInt(created, 10) + " changed=" + strconv.FormatInt(changed, 10) + " departed=" + strconv.Itoa(len(gone)) +
+		Detail: "created=" + strconv.FormatInt(created, 10) + " returned=" + strconv.Itoa(returned) + " changed=" + strconv.FormatInt(changed, 10) + " departed=" + strconv.Itoa(len(gone)) +
 			" nhi_moves=" + strconv.Itoa(moves)})
 }
 
@@ -173,4 +181,76 @@ func (s *Service) DoneNHIMove(ctx context.Context, tenant string, job int64, lin
 		return audit.Refused(ctx, s.db, tenant, action, subject, err)
 	}
 	return nil
+}
+
+// applyReturns reinstates the residents of job's new records who had
+// moved out: each takes the record's basic four items, its departure is
+// kept as a return (resident_returns: when they left, when they came
+// back, which files said so) and removed. It returns how many came back.
+func applyReturns(ctx context.Context, tx *store.Tx, tenant string, job int64, now time.Time) (int, error) {
+	type back struct {
+		line                  int
+		code, change          string
+		effective, departed   time.Time
+		kind, departureSource string
+	}
+	var backs []back
+	err := store.Each(func(row store.Scanner) error {
+		var b back
+		if err := row.Scan(&b.line, &b.code, &b.change, &b.effective, &b.kind, &b.departed, &b.departureSource); err != nil {
+			return err
+		}
+		backs = append(backs, b)
+		return nil
+	})(tx.Query(ctx, `SELECT d.line, d.resident_code, d.change, d.effective, p.kind, p.effective, p.source
+		FROM linkage_resident_differences d
+		JOIN resident_departures p ON p.tenant_code = d.tenant_code AND p.resident_code = d.resident_code
+		WHERE d.tenant_code = $1 AND d.job_id = $2 AND d.change IN (`+diffNew+`) AND p.kind = 'moved_out' AND p.effective < d.effective
+		ORDER BY d.line`, tenant, job))
+	if err != nil {
+		return 0, err
+	}
+	e := tx.Engine()
+	source := "linkage job " + strconv.FormatInt(job, 10)
+	for _, b := range backs {
+		if _, err := tx.Exec(ctx, `INSERT INTO resident_returns (tenant_code, resident_code, departed_kind, departed_on, departure_source, returned_on, change, source, recorded_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, tenant, b.code, b.kind, dateValue(e, b.departed), b.departureSource, dateValue(e, b.effective), b.change, source, now); err != nil {
+			return 0, err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM resident_departures WHERE tenant_code = $1 AND resident_code = $2`, tenant, b.code); err != nil {
+			return 0, err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE residents SET (name_kanji, name_kana, address, birth_date, sex) =
+			(SELECT d.name, d.name_kana_full, d.address, d.birth_date, d.sex FROM linkage_resident_differences d WHERE d.tenant_code = $1 AND d.job_id = $2 AND d.line = $3),
+			version = version + 1, updated_at = $4 WHERE tenant_code = $1 AND code = $5`, tenant, job, b.line, now, b.code); err != nil {
+			return 0, err
+		}
+	}
+	return len(backs), nil
+}
+
+// Return is a resident's move out that ended with a return.
+type Return struct {
+	ResidentCode    string    `json:"resident_code"`
+	DepartedOn      time.Time `json:"departed_on"`
+	DepartureSource string    `json:"departure_source"`
+	ReturnedOn      time.Time `json:"returned_on"`
+	Change          string    `json:"change"`
+	Source          string    `json:"source"`
+}
+
+// Returns lists resident code's returns to tenant, the oldest first.
+func (s *Service) Returns(ctx context.Context, tenant, code string) ([]Return, error) {
+	var out []Return
+	err := s.db.ReadIn(store.WithScope(ctx, tenant), tenant, func(q store.Querier) (err error) {
+		out, err = store.Rows(func(row store.Scanner) (Return, error) {
+			var r Return
+			err := row.Scan(&r.ResidentCode, &r.DepartedOn, &r.DepartureSource, &r.ReturnedOn, &r.Change, &r.Source)
+			r.DepartedOn, r.ReturnedOn = r.DepartedOn.UTC(), r.ReturnedOn.UTC()
+			return r, err
+		})(q.Query(ctx, `SELECT resident_code, departed_on, departure_source, returned_on, change, source FROM resident_returns
+			WHERE tenant_code = $1 AND resident_code = $2 ORDER BY returned_on`, tenant, code))
+		return err
+	})
+	return out, err
 }
