@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -111,6 +113,22 @@ func LatestVersion() int {
 		panic(err) // the embedded files are part of the binary; TestMigrationFiles guards them
 	}
 	return len(ms)
+}
+
+// MigrationsDigest is a short hash of every migration's text on eng.
+// Tests key a database migrated once and copied for each test by it
+// (internal/testutil), so that an edited migration never reaches a test
+// through a stale copy.
+func MigrationsDigest(eng Engine) (string, error) {
+	ms, err := Migrations()
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, m := range ms {
+		fmt.Fprintf(h, "%04d %s %d\n%s\n", m.Version, m.Name, len(m.sql[eng]), m.sql[eng])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }
 
 // SchemaVersion reads the applied schema version; 0 on an empty database.

@@ -74,9 +74,13 @@ func AllTenants() context.Context {
 	return store.WithScope(context.Background(), store.AllTenants)
 }
 
-// NewDB opens a fresh, migrated database on eng, removed when t ends.
+// NewDB opens a fresh, migrated database on eng, removed when t ends: a
+// copy of one migrated once (migrated.go), or else migrated afresh.
 func NewDB(t testing.TB, eng store.Engine) *store.DB {
 	t.Helper()
+	if db, ok := migratedCopy(t, eng); ok {
+		return db
+	}
 	db := NewEmptyDB(t, eng)
 	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatalf("migrate %s: %v", eng, err)
