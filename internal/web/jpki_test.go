@@ -1,6 +1,7 @@
 package web
 
 import (
+	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -28,7 +29,11 @@ import (
 // mutual TLS, as serve builds it over the configured CA.
 func jpkiOver(t *testing.T, db *store.DB, v *vault.Vault, residents *resident.Service) (*standin.CA, *jpki.Service) {
 	t.Helper()
-	ca, err := standin.New(standin.Options{})
+	caKeysOnce.Do(func() { caKeys, caKeysErr = standin.NewCAKeys() })
+	if caKeysErr != nil {
+		t.Fatal(caKeysErr)
+	}
+	ca, err := standin.New(standin.Options{CAKeys: caKeys})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,6 +47,14 @@ func jpkiOver(t *testing.T, db *store.DB, v *vault.Vault, residents *resident.Se
 	}
 	return ca, jpki.NewService(db, v, residents, c, testkit.Quiet)
 }
+
+// The CA's two RSA keys are made once for the package: every fixture
+// starts a CA, and the keys cost 0.1–0.3 s a fixture (more under -race).
+var (
+	caKeysOnce sync.Once
+	caKeys     [2]crypto.Signer
+	caKeysErr  error
+)
 
 var (
 	cardKeysOnce sync.Once
