@@ -16,7 +16,7 @@ import (
 
 // PubmedStaff is whom demo public-expense data is entered by: every
 // application is the Maker's, confirmed by the Checker (R-ACC-1), and
-// decided by the Maker.
+// decided by the Maker with the Checker's confirmation.
 type PubmedStaff struct {
 	Service *pubmed.Service
 	Review  *review.Service
@@ -140,7 +140,7 @@ func SeedPubmed(ctx context.Context, st PubmedStaff, m Municipality, people []Pe
 		made++
 		switch made {
 		case 2:
-			if _, err := st.Service.Decide(clerk, m.Code, app.ID, pubmed.DecisionInput{Outcome: pubmed.Reject, Reason: "重症度分類等の基準を満たさない"}); err != nil {
+			if err := st.decide(clerk, checker, m.Code, app.ID, pubmed.DecisionInput{Outcome: pubmed.Reject, Reason: "重症度分類等の基準を満たさない"}); err != nil {
 				return sum, err
 			}
 			sum.Rejected++
@@ -149,10 +149,14 @@ func SeedPubmed(ctx context.Context, st PubmedStaff, m Municipality, people []Pe
 			sum.Awaiting++
 			continue
 		}
-		d, err := st.Service.Decide(clerk, m.Code, app.ID, pubmed.DecisionInput{Outcome: pubmed.Approve})
-		if err != nil {
+		if err := st.decide(clerk, checker, m.Code, app.ID, pubmed.DecisionInput{Outcome: pubmed.Approve}); err != nil {
 			return sum, err
 		}
+		certs, err := st.Service.Certificates(clerk, m.Code, app.ResidentCode)
+		if err != nil || len(certs) == 0 {
+			return sum, fmt.Errorf("demo: the certificate of application %d: %v", app.ID, err)
+		}
+		d := pubmed.Decision{Certificate: &certs[0]}
 		sum.Certificates++
 		// This month's co-payments: the first recipient's reach the cap.
 		amounts := []int64{1500, 800}
@@ -252,3 +256,18 @@ var demoHouseholds = []struct {
 	yen    int64
 }{{pubmed.TaxWelfare, 0}, {pubmed.TaxExempt, 620000}, {pubmed.TaxExempt, 1180000}, {pubmed.TaxLevied, 38400},
 	{pubmed.TaxLevied, 126000}, {pubmed.TaxLevied, 312000}}
+
+// decide has the Maker propose decision in on application id and the
+// Checker confirm it (R-ACC-1).
+func (st PubmedStaff) decide(clerk, checker context.Context, tenant string, id int64, in pubmed.DecisionInput) error {
+	p, err := st.Service.ProposeDecision(clerk, tenant, id, in)
+	if err != nil {
+		return err
+	}
+	c, err := st.Review.Submit(clerk, st.Maker, tenant, p)
+	if err != nil {
+		return err
+	}
+	_, err = st.Review.Confirm(checker, st.Checker, tenant, c.ID, nil)
+	return err
+}

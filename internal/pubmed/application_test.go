@@ -52,7 +52,7 @@ func TestApplicationToCertificate(t *testing.T) {
 		if n, _ := f.pub.CountAwaitingDecision(clerk, shinjuku); n != 1 {
 			t.Errorf("awaiting decision: %d", n)
 		}
-		d, err := f.pub.Decide(clerk, shinjuku, app.ID, pubmed.DecisionInput{Outcome: pubmed.Approve})
+		d, err := f.decide(t, app.ID, pubmed.DecisionInput{Outcome: pubmed.Approve})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,7 +64,7 @@ func TestApplicationToCertificate(t *testing.T) {
 			cert.DiseaseName != "パーキンソン病" || cert.DiseaseVersion != "diseases-2025-04" {
 			t.Errorf("basis: %+v %s %s", cert.Basis, cert.DiseaseName, cert.DiseaseVersion)
 		}
-		if _, err := f.pub.Decide(clerk, shinjuku, app.ID, pubmed.DecisionInput{Outcome: pubmed.Approve}); fieldsOf(err) != "outcome" {
+		if _, err := f.decide(t, app.ID, pubmed.DecisionInput{Outcome: pubmed.Approve}); fieldsOf(err) != "outcome" {
 			t.Errorf("decided twice: %v", err)
 		}
 
@@ -72,7 +72,7 @@ func TestApplicationToCertificate(t *testing.T) {
 		ch := newApplication("700001")
 		ch.Kind, ch.Certificate, ch.EffectiveOn, ch.Flags, ch.ReceivedOn = pubmed.AppChange, cert.ID, "2027-01-01", []string{pubmed.FlagHighLong}, "2026-12-01"
 		app2 := f.apply(t, ch)
-		d2, err := f.pub.Decide(clerk, shinjuku, app2.ID, pubmed.DecisionInput{Outcome: pubmed.Approve})
+		d2, err := f.decide(t, app2.ID, pubmed.DecisionInput{Outcome: pubmed.Approve})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,10 +89,10 @@ func TestApplicationToCertificate(t *testing.T) {
 		rn := newApplication("700001")
 		rn.Kind, rn.Certificate, rn.Flags, rn.ReceivedOn = pubmed.AppRenewal, d2.Certificate.ID, []string{pubmed.FlagHighLong}, "2026-12-02"
 		app3 := f.apply(t, rn)
-		if _, err := f.pub.Decide(clerk, shinjuku, app3.ID, pubmed.DecisionInput{Outcome: pubmed.Approve, ValidUntil: "2028-11-20"}); fieldsOf(err) != "valid_until" {
+		if _, err := f.decide(t, app3.ID, pubmed.DecisionInput{Outcome: pubmed.Approve, ValidUntil: "2028-11-20"}); fieldsOf(err) != "valid_until" {
 			t.Errorf("a validity over a year: %v", err)
 		}
-		d3, err := f.pub.Decide(clerk, shinjuku, app3.ID, pubmed.DecisionInput{Outcome: pubmed.Approve})
+		d3, err := f.decide(t, app3.ID, pubmed.DecisionInput{Outcome: pubmed.Approve})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,7 +104,7 @@ func TestApplicationToCertificate(t *testing.T) {
 		cn := pubmed.ApplicationInput{Kind: pubmed.AppCancel, ResidentCode: "700001", Programme: pubmed.Nanbyo, DiseaseCode: "6",
 			HealthCentre: "新宿区保健所", ReceivedOn: "2026-12-02", Certificate: d2.Certificate.ID, EffectiveOn: "2027-03-01"}
 		app4 := f.apply(t, cn)
-		if _, err := f.pub.Decide(clerk, shinjuku, app4.ID, pubmed.DecisionInput{Outcome: pubmed.Approve}); err != nil {
+		if _, err := f.decide(t, app4.ID, pubmed.DecisionInput{Outcome: pubmed.Approve}); err != nil {
 			t.Fatal(err)
 		}
 		ended, _ := f.pub.Certificate(clerk, shinjuku, d2.Certificate.ID)
@@ -114,10 +114,10 @@ func TestApplicationToCertificate(t *testing.T) {
 
 		// Rejection with its reason; none without.
 		app5 := f.apply(t, newApplication("700002"))
-		if _, err := f.pub.Decide(clerk, shinjuku, app5.ID, pubmed.DecisionInput{Outcome: pubmed.Reject}); fieldsOf(err) != "reason" {
+		if _, err := f.decide(t, app5.ID, pubmed.DecisionInput{Outcome: pubmed.Reject}); fieldsOf(err) != "reason" {
 			t.Errorf("a rejection without reason: %v", err)
 		}
-		d5, err := f.pub.Decide(clerk, shinjuku, app5.ID, pubmed.DecisionInput{Outcome: pubmed.Reject, Reason: "重症度分類を満たさない"})
+		d5, err := f.decide(t, app5.ID, pubmed.DecisionInput{Outcome: pubmed.Reject, Reason: "重症度分類を満たさない"})
 		if err != nil || d5.Certificate != nil || d5.Application.Status != pubmed.StatusRejected || d5.Application.RejectReason != "重症度分類を満たさない" {
 			t.Errorf("rejected: %+v %v", d5, err)
 		}
@@ -141,7 +141,7 @@ func TestApplicationRefusals(t *testing.T) {
 		f := setup(t, db)
 		clerk := testutil.As("clerk")
 		app := f.apply(t, newApplication("700001"))
-		d, err := f.pub.Decide(clerk, shinjuku, app.ID, pubmed.DecisionInput{Outcome: pubmed.Approve})
+		d, err := f.decide(t, app.ID, pubmed.DecisionInput{Outcome: pubmed.Approve})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -180,7 +180,7 @@ func TestApplicationRefusals(t *testing.T) {
 		if _, err := f.pub.Application(testutil.As("sapporo"), sapporo, app.ID); !isKind(err, errs.NotFound) {
 			t.Errorf("Sapporo reads Shinjuku's application: %v", err)
 		}
-		if _, err := f.pub.Decide(testutil.As("sapporo"), sapporo, app.ID, pubmed.DecisionInput{Outcome: pubmed.Reject, Reason: "x"}); !isKind(err, errs.NotFound) {
+		if _, err := f.pub.ProposeDecision(testutil.As("sapporo"), sapporo, app.ID, pubmed.DecisionInput{Outcome: pubmed.Reject, Reason: "x"}); !isKind(err, errs.NotFound) {
 			t.Errorf("Sapporo decides Shinjuku's application: %v", err)
 		}
 		if testutil.CountEvents(t, db, "action = 'pubmed.application.propose' AND outcome = 'error'") < 10 {
@@ -225,7 +225,7 @@ func TestApplicationAtMasterBoundary(t *testing.T) {
 			version string
 			yen     int64
 		}{{"2027-04-01", "caps-2027-04-test", 12000}} {
-			d, err := f.pub.Decide(clerk, shinjuku, app.ID, pubmed.DecisionInput{Outcome: pubmed.Approve, ValidFrom: c.from})
+			d, err := f.decide(t, app.ID, pubmed.DecisionInput{Outcome: pubmed.Approve, ValidFrom: c.from})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -235,7 +235,7 @@ func TestApplicationAtMasterBoundary(t *testing.T) {
 		}
 		in2 := newApplication("700002")
 		in2.ReceivedOn = "2027-03-31"
-		d, err := f.pub.Decide(clerk, shinjuku, f.apply(t, in2).ID, pubmed.DecisionInput{Outcome: pubmed.Approve})
+		d, err := f.decide(t, f.apply(t, in2).ID, pubmed.DecisionInput{Outcome: pubmed.Approve})
 		if err != nil || d.Certificate.Basis.TableVersion != "caps-2015-01" || d.Certificate.CapYen != 10000 {
 			t.Errorf("from 2027-03-31: %+v %v", d.Certificate, err)
 		}

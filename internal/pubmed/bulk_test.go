@@ -53,7 +53,7 @@ func TestLoadRecipients(t *testing.T) {
 		}
 		// A decision afterwards numbers on from the loaded ones.
 		app := f.apply(t, newApplication("700003"))
-		d, err := f.pub.Decide(ctx, shinjuku, app.ID, pubmed.DecisionInput{Outcome: pubmed.Approve})
+		d, err := f.decide(t, app.ID, pubmed.DecisionInput{Outcome: pubmed.Approve})
 		if err != nil || d.Certificate.Number != "10000003" {
 			t.Errorf("the next decision's number: %+v %v", d.Certificate, err)
 		}

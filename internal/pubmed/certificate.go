@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"bango/internal/audit"
 	"bango/internal/errs"
+	"bango/internal/review"
 	"bango/internal/store"
 )
 
@@ -119,189 +121,252 @@ var (
 	msgNoDecide  = errs.Message{JA: "取消の認定に有効期間は入力しません", EN: "a cancellation has no validity to set"}
 )
 
-// Decide decides confirmed application id (R-PUB-1). Approved, a new
-// application or a renewal issues a certificate for at most one year
-// with the cap determined on its first day; a change issues one from its
-// first day with the same number and ends the old the day before; a
+// KindDecision is the maker–checker kind of a decision: a clerk's
+// approval or rejection holds only once a different staff member confirms
+// it (R-ACC-1), and the certificate is issued then.
+const KindDecision = "pubmed.decision"
+
+// decision is a checked DecisionInput, the payload of KindDecision.
+type decision struct {
+	Application int64     `json:"application"`
+	Outcome     string    `json:"outcome"`
+	From        time.Time `json:"valid_from,omitzero"`
+	Until       time.Time `json:"valid_until,omitzero"`
+	Reason      string    `json:"reason,omitempty"`
+	Maker       string    `json:"maker"`
+}
+
+// errTrial ends the trial run of a proposed decision, writing nothing.
+var errTrial = errors.New("pubmed: trial decision")
+
+// ProposeDecision checks the decision on confirmed application id
+// (R-PUB-1) and returns the maker's proposal: it is tried against the data
+// as it is (every refusal names its field now, nothing written) and holds
+// only once a different staff member confirms it (R-ACC-1;
+// ApplyDecision), when the certificate is issued. Approved, a new
+// application or a renewal issues a certificate for at most one year with
+// the cap determined on its first day; a change issues one from its first
+// day with the same number and ends the old the day before; a
 // cancellation ends the certificate the day before its first day. A
-// rejection records its reason. The decision and its basis are events.
-func (s *Service) Decide(ctx context.Context, tenant string, id int64, in DecisionInput) (Decision, error) {
+// rejection needs its reason. A refusal is an event.
+func (s *Service) ProposeDecision(ctx context.Context, tenant string, id int64, in DecisionInput) (review.Proposal, error) {
 	ctx = store.WithScope(ctx, tenant)
-	const action = "pubmed.application.decide"
+	const action = "pubmed.decision.propose"
 	var fe errs.FieldErrors
-	outcome := strings.TrimSpace(in.Outcome)
-	if outcome != Approve && outcome != Reject {
+	d := decision{Application: id, Outcome: strings.TrimSpace(in.Outcome), Reason: strings.TrimSpace(in.Reason), Maker: actorOf(ctx)}
+	if d.Outcome != Approve && d.Outcome != Reject {
 		fe.Add("outcome", msgOutcome)
 	}
-	reason := strings.TrimSpace(in.Reason)
-	if outcome == Reject && (reason == "" || utf8.RuneCountInString(reason) > 400 || strings.IndexFunc(reason, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' }) >= 0) {
+	if d.Outcome == Reject && (d.Reason == "" || utf8.RuneCountInString(d.Reason) > 400 || strings.IndexFunc(d.Reason, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' }) >= 0) {
 		fe.Add("reason", msgReason)
 	}
-	from := dateField(&fe, "valid_from", in.ValidFrom, false)
-	until := dateField(&fe, "valid_until", in.ValidUntil, false)
+	d.From = dateField(&fe, "valid_from", in.ValidFrom, false)
+	d.Until = dateField(&fe, "valid_until", in.ValidUntil, false)
 	subject := audit.Subject{Type: "pubmed_application", ID: strconv.FormatInt(id, 10)}
 	if err := fe.Err(); err != nil {
-		return Decision{}, s.failed(ctx, tenant, action, subject, err)
+		return review.Proposal{}, s.failed(ctx, tenant, action, subject, err)
 	}
-	var out Decision
-	err := s.db.Transact(ctx, func(tx *store.Tx) error {
-		out = Decision{}
-		if err := lockTenant(ctx, tx, tenant); err != nil {
-			return err
+	var trial Decision
+	err := s.db.Transact(ctx, func(tx *store.Tx) (err error) {
+		if trial, err = s.decide(ctx, tx, tenant, d); err == nil {
+			err = errTrial
 		}
-		a, err := readApplication(ctx, tx, tenant, id)
-		if err != nil {
-			return err
-		}
-		subject = subjectOf(a.ResidentCode)
-		var fe errs.FieldErrors
-		if a.Status != StatusReceived {
-			fe.Add("outcome", msgDecided)
-			return fe.Err()
-		}
-		now, by := s.now().UTC(), actorOf(ctx)
-		e := tx.Engine()
-		if outcome == Reject {
-			if _, err := tx.Exec(ctx, `UPDATE pubmed_applications SET status = 'rejected', reject_reason = $1, decided_at = $2, decided_by = $3
-				WHERE tenant_code = $4 AND id = $5`, reason, now, by, tenant, id); err != nil {
-				return err
-			}
-			a.Status, a.RejectReason, a.DecidedAt, a.DecidedBy = StatusRejected, reason, now, by
-			out.Application = a
-			return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: audit.OK,
-				Detail: "application=" + strconv.FormatInt(id, 10) + " outcome=reject"})
-		}
-		var old Certificate
-		if a.Certificate != 0 {
-			if old, err = certificate(ctx, tx, tenant, a.Certificate); err != nil {
-				return err
-			}
-			if !old.EndedOn.IsZero() {
-				fe.Add("outcome", msgCertEnded)
-				return fe.Err()
-			}
-		}
-		detail := "application=" + strconv.FormatInt(id, 10) + " outcome=approve kind=" + a.Kind
-		if a.Kind == AppCancel {
-			if !from.IsZero() || !until.IsZero() {
-				fe.Add("valid_from", msgNoDecide)
-				return fe.Err()
-			}
-			last := a.EffectiveOn.AddDate(0, 0, -1)
-			if _, err := tx.Exec(ctx, `UPDATE pubmed_certificates SET ended_on = $1, end_reason = 'cancel' WHERE tenant_code = $2 AND id = $3`,
-				dateArg(e, last), tenant, old.ID); err != nil {
-				return err
-			}
-			detail += " certificate=" + strconv.FormatInt(old.ID, 10) + " ended_on=" + Date(last)
-		} else {
-			// The validity: asked, or by the kind.
-			if from.IsZero() {
-				switch a.Kind {
-				case AppNew:
-					from = a.ReceivedOn
-				case AppRenewal:
-					from = old.ValidUntil.AddDate(0, 0, 1)
-				case AppChange:
-					from = a.EffectiveOn
-				}
-			}
-			yearEnd := from.AddDate(1, 0, -1)
-			if until.IsZero() {
-				until = yearEnd
-				if a.Kind == AppChange {
-					until = old.ValidUntil // a change keeps the validity it changes
-				}
-			}
-			switch {
-			case a.Kind == AppNew && from.Before(a.ReceivedOn), a.Kind == AppRenewal && !from.Equal(old.ValidUntil.AddDate(0, 0, 1)),
-				a.Kind == AppChange && !from.Equal(a.EffectiveOn):
-				fe.Add("valid_from", msgValidFrom)
-			case until.Before(from):
-				fe.Add("valid_until", msgUntil)
-			case until.After(yearEnd):
-				fe.Add("valid_until", msgValidYear)
-			}
-			disease, ok := s.rules.Disease(a.Programme, a.DiseaseCode)
-			if !ok {
-				fe.Add("outcome", msgDisease)
-			} else if !disease.DesignatedOn(from) {
-				fe.Add("valid_from", msgNotDesig)
-			}
-			if err := fe.Err(); err != nil {
-				return err
-			}
-			// The category again by the tier rule in force on the first
-			// day, from the figures typed, keeping a clerk's override.
-			var tier *Tier
-			if a.Tier != nil {
-				in := IncomeInput{TaxStatus: a.Tier.TaxStatus}
-				switch a.Tier.TaxStatus {
-				case TaxLevied:
-					in.IncomeLevy = &a.Tier.IncomeLevy
-				case TaxExempt:
-					in.AnnualIncome = &a.Tier.AnnualIncome
-				}
-				t, err := s.rules.DetermineTier(a.Programme, in, from)
-				if err != nil {
-					return err
-				}
-				if a.Tier.Override != "" {
-					t.Category, t.Override, t.OverrideReason, t.OverrideBy = a.Tier.Override, a.Tier.Override, a.Tier.OverrideReason, a.Tier.OverrideBy
-				}
-				tier, a.Category = &t, t.Category
-			}
-			cap, err := s.rules.DetermineCap(a.Programme, a.Category, a.Flags, from)
-			if err != nil {
-				return err
-			}
-			cap.Tier = tier
-			number := old.Number
-			if number == "" {
-				if number, err = nextNumber(ctx, tx, tenant, a.Programme); err != nil {
-					return err
-				}
-			}
-			if a.Kind == AppChange {
-				if _, err := tx.Exec(ctx, `UPDATE pubmed_certificates SET ended_on = $1, end_reason = 'change' WHERE tenant_code = $2 AND id = $3`,
-					dateArg(e, from.AddDate(0, 0, -1)), tenant, old.ID); err != nil {
-					return err
-				}
-			}
-			inst, _ := json.Marshal(a.Institutions)
-			basis, _ := json.Marshal(cap)
-			var replaces any
-			if old.ID != 0 {
-				replaces = old.ID
-			}
-			var cid int64
-			if err := tx.QueryRow(ctx, `INSERT INTO pubmed_certificates (tenant_code, number, resident_code, application_id, programme, disease_code,
-				disease_name, disease_version, category, flags, institutions, valid_from, valid_until, cap_yen, cap_basis, replaces, issued_at, issued_by)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`,
-				tenant, number, a.ResidentCode, a.ID, a.Programme, a.DiseaseCode, disease.Name, s.rules.DiseaseVersion, a.Category, strings.Join(a.Flags, ","),
-				string(inst), dateArg(e, from), dateArg(e, until), cap.Yen, string(basis), replaces, now, by).Scan(&cid); err != nil {
-				return store.Translate(err)
-			}
-			c, err := certificate(ctx, tx, tenant, cid)
-			if err != nil {
-				return err
-			}
-			out.Certificate = &c
-			detail += " certificate=" + strconv.FormatInt(cid, 10) + " valid_from=" + Date(from) + " valid_until=" + Date(until) +
-				" cap_yen=" + strconv.FormatInt(cap.Yen, 10) + " column=" + cap.Column + " table=" + cap.TableVersion + " category=" + a.Category +
-				" flags=" + strings.Join(a.Flags, ",") + tierDetail(tier)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE pubmed_applications SET status = 'approved', decided_at = $1, decided_by = $2 WHERE tenant_code = $3 AND id = $4`,
-			now, by, tenant, id); err != nil {
-			return err
-		}
-		a.Status, a.DecidedAt, a.DecidedBy = StatusApproved, now, by
-		out.Application = a
-		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: audit.OK, Detail: detail})
+		return err
 	})
-	if err != nil {
-		return Decision{}, s.failed(ctx, tenant, action, subject, err)
+	if !errors.Is(err, errTrial) {
+		if trial.Application.ResidentCode != "" {
+			subject = subjectOf(trial.Application.ResidentCode)
+		}
+		return review.Proposal{}, s.failed(ctx, tenant, action, subject, err)
 	}
-	return out, nil
+	a := trial.Application
+	summary := ProgrammeNames[a.Programme] + "の" + KindNames[a.Kind] + "申請 " + strconv.FormatInt(id, 10) + "（宛名番号 " + a.ResidentCode + "）を"
+	switch c := trial.Certificate; {
+	case d.Outcome == Reject:
+		summary += "却下: " + d.Reason
+	case c != nil:
+		summary += "認定: 受給者証 " + c.Number + "、有効期間 " + Date(c.ValidFrom) + "〜" + Date(c.ValidUntil) + "、階層区分 " + CategoryNames[c.Category] +
+			"、自己負担上限額 月 " + yen(c.CapYen)
+	default:
+		summary += "認定（受給者証 " + strconv.FormatInt(a.Certificate, 10) + " を " + Date(a.EffectiveOn) + " から取消）"
+	}
+	payload, err := json.Marshal(d)
+	if err != nil {
+		return review.Proposal{}, err
+	}
+	return review.Proposal{Kind: KindDecision, Subject: subject, Payload: payload, Summary: summary}, nil
+}
+
+// ApplyDecision makes a confirmed decision inside the confirming
+// transaction, checked again against the data as it is now: the
+// certificate is issued (or the application rejected) only here. The
+// event names the maker and the checker.
+func (s *Service) ApplyDecision(ctx context.Context, tx *store.Tx, tenant string, payload []byte) error {
+	var d decision
+	if err := json.Unmarshal(payload, &d); err != nil {
+		return errs.Wrap(errs.Internal, err, "pubmed: decision proposal")
+	}
+	_, err := s.decide(ctx, tx, tenant, d)
+	return err
+}
+
+// decide makes decision d in tx.
+func (s *Service) decide(ctx context.Context, tx *store.Tx, tenant string, d decision) (Decision, error) {
+	const action = "pubmed.application.decide"
+	var out Decision
+	id, outcome, reason, from, until := d.Application, d.Outcome, d.Reason, d.From, d.Until
+	if err := lockTenant(ctx, tx, tenant); err != nil {
+		return out, err
+	}
+	a, err := readApplication(ctx, tx, tenant, id)
+	if err != nil {
+		return out, err
+	}
+	out.Application = a // the trial's summary names the person even when refused
+	subject := subjectOf(a.ResidentCode)
+	var fe errs.FieldErrors
+	if a.Status != StatusReceived {
+		fe.Add("outcome", msgDecided)
+		return out, fe.Err()
+	}
+	now, by := s.now().UTC(), d.Maker
+	e := tx.Engine()
+	if outcome == Reject {
+		if _, err := tx.Exec(ctx, `UPDATE pubmed_applications SET status = 'rejected', reject_reason = $1, decided_at = $2, decided_by = $3
+			WHERE tenant_code = $4 AND id = $5`, reason, now, by, tenant, id); err != nil {
+			return out, err
+		}
+		a.Status, a.RejectReason, a.DecidedAt, a.DecidedBy = StatusRejected, reason, now, by
+		out.Application = a
+		return out, audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: audit.OK,
+			Detail: "application=" + strconv.FormatInt(id, 10) + " outcome=reject maker=" + by + " checker=" + actorOf(ctx)})
+	}
+	var old Certificate
+	if a.Certificate != 0 {
+		if old, err = certificate(ctx, tx, tenant, a.Certificate); err != nil {
+			return out, err
+		}
+		if !old.EndedOn.IsZero() {
+			fe.Add("outcome", msgCertEnded)
+			return out, fe.Err()
+		}
+	}
+	detail := "application=" + strconv.FormatInt(id, 10) + " outcome=approve kind=" + a.Kind + " maker=" + by + " checker=" + actorOf(ctx)
+	if a.Kind == AppCancel {
+		if !from.IsZero() || !until.IsZero() {
+			fe.Add("valid_from", msgNoDecide)
+			return out, fe.Err()
+		}
+		last := a.EffectiveOn.AddDate(0, 0, -1)
+		if _, err := tx.Exec(ctx, `UPDATE pubmed_certificates SET ended_on = $1, end_reason = 'cancel' WHERE tenant_code = $2 AND id = $3`,
+			dateArg(e, last), tenant, old.ID); err != nil {
+			return out, err
+		}
+		detail += " certificate=" + strconv.FormatInt(old.ID, 10) + " ended_on=" + Date(last)
+	} else {
+		// The validity: asked, or by the kind.
+		if from.IsZero() {
+			switch a.Kind {
+			case AppNew:
+				from = a.ReceivedOn
+			case AppRenewal:
+				from = old.ValidUntil.AddDate(0, 0, 1)
+			case AppChange:
+				from = a.EffectiveOn
+			}
+		}
+		yearEnd := from.AddDate(1, 0, -1)
+		if until.IsZero() {
+			until = yearEnd
+			if a.Kind == AppChange {
+				until = old.ValidUntil // a change keeps the validity it changes
+			}
+		}
+		switch {
+		case a.Kind == AppNew && from.Before(a.ReceivedOn), a.Kind == AppRenewal && !from.Equal(old.ValidUntil.AddDate(0, 0, 1)),
+			a.Kind == AppChange && !from.Equal(a.EffectiveOn):
+			fe.Add("valid_from", msgValidFrom)
+		case until.Before(from):
+			fe.Add("valid_until", msgUntil)
+		case until.After(yearEnd):
+			fe.Add("valid_until", msgValidYear)
+		}
+		disease, ok := s.rules.Disease(a.Programme, a.DiseaseCode)
+		if !ok {
+			fe.Add("outcome", msgDisease)
+		} else if !disease.DesignatedOn(from) {
+			fe.Add("valid_from", msgNotDesig)
+		}
+		if err := fe.Err(); err != nil {
+			return out, err
+		}
+		// The category again by the tier rule in force on the first
+		// day, from the figures typed, keeping a clerk's override.
+		var tier *Tier
+		if a.Tier != nil {
+			in := IncomeInput{TaxStatus: a.Tier.TaxStatus}
+			switch a.Tier.TaxStatus {
+			case TaxLevied:
+				in.IncomeLevy = &a.Tier.IncomeLevy
+			case TaxExempt:
+				in.AnnualIncome = &a.Tier.AnnualIncome
+			}
+			t, err := s.rules.DetermineTier(a.Programme, in, from)
+			if err != nil {
+				return out, err
+			}
+			if a.Tier.Override != "" {
+				t.Category, t.Override, t.OverrideReason, t.OverrideBy = a.Tier.Override, a.Tier.Override, a.Tier.OverrideReason, a.Tier.OverrideBy
+			}
+			tier, a.Category = &t, t.Category
+		}
+		cap, err := s.rules.DetermineCap(a.Programme, a.Category, a.Flags, from)
+		if err != nil {
+			return out, err
+		}
+		cap.Tier = tier
+		number := old.Number
+		if number == "" {
+			if number, err = nextNumber(ctx, tx, tenant, a.Programme); err != nil {
+				return out, err
+			}
+		}
+		if a.Kind == AppChange {
+			if _, err := tx.Exec(ctx, `UPDATE pubmed_certificates SET ended_on = $1, end_reason = 'change' WHERE tenant_code = $2 AND id = $3`,
+				dateArg(e, from.AddDate(0, 0, -1)), tenant, old.ID); err != nil {
+				return out, err
+			}
+		}
+		inst, _ := json.Marshal(a.Institutions)
+		basis, _ := json.Marshal(cap)
+		var replaces any
+		if old.ID != 0 {
+			replaces = old.ID
+		}
+		var cid int64
+		if err := tx.QueryRow(ctx, `INSERT INTO pubmed_certificates (tenant_code, number, resident_code, application_id, programme, disease_code,
+			disease_name, disease_version, category, flags, institutions, valid_from, valid_until, cap_yen, cap_basis, replaces, issued_at, issued_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`,
+			tenant, number, a.ResidentCode, a.ID, a.Programme, a.DiseaseCode, disease.Name, s.rules.DiseaseVersion, a.Category, strings.Join(a.Flags, ","),
+			string(inst), dateArg(e, from), dateArg(e, until), cap.Yen, string(basis), replaces, now, by).Scan(&cid); err != nil {
+			return out, store.Translate(err)
+		}
+		c, err := certificate(ctx, tx, tenant, cid)
+		if err != nil {
+			return out, err
+		}
+		out.Certificate = &c
+		detail += " certificate=" + strconv.FormatInt(cid, 10) + " valid_from=" + Date(from) + " valid_until=" + Date(until) +
+			" cap_yen=" + strconv.FormatInt(cap.Yen, 10) + " column=" + cap.Column + " table=" + cap.TableVersion + " category=" + a.Category +
+			" flags=" + strings.Join(a.Flags, ",") + tierDetail(tier)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE pubmed_applications SET status = 'approved', decided_at = $1, decided_by = $2 WHERE tenant_code = $3 AND id = $4`,
+		now, by, tenant, id); err != nil {
+		return out, err
+	}
+	a.Status, a.DecidedAt, a.DecidedBy = StatusApproved, now, by
+	out.Application = a
+	return out, audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: audit.OK, Detail: detail})
 }
 
 // nextNumber gives a new 受給者番号: the programme's digit and a running

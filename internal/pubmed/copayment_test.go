@@ -20,7 +20,7 @@ func TestMonthlyCopaymentRecord(t *testing.T) {
 		f := setup(t, db)
 		clerk := testutil.As("clerk")
 		app := f.apply(t, newApplication("700001")) // 一般所得Ⅰ: 10,000 yen a month
-		d, err := f.pub.Decide(clerk, shinjuku, app.ID, pubmed.DecisionInput{Outcome: pubmed.Approve})
+		d, err := f.decide(t, app.ID, pubmed.DecisionInput{Outcome: pubmed.Approve})
 		if err != nil {
 			t.Fatal(err)
 		}

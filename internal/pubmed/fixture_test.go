@@ -111,3 +111,43 @@ func rows(t *testing.T, db *store.DB) int {
 }
 
 func isKind(err error, k errs.Kind) bool { return errs.Is(err, k) }
+
+// decide has the clerk propose decision in on application id and the
+// checker confirm it (R-ACC-1), and returns the application as decided
+// with the certificate issued. A refusal of the proposal or of the
+// confirmation is returned.
+func (f *fixture) decide(t *testing.T, id int64, in pubmed.DecisionInput) (pubmed.Decision, error) {
+	t.Helper()
+	p, err := f.pub.ProposeDecision(testutil.As("clerk"), shinjuku, id, in)
+	if err != nil {
+		return pubmed.Decision{}, err
+	}
+	c, err := f.review.Submit(testutil.As("clerk"), f.User(t, "clerk"), shinjuku, p)
+	if err != nil {
+		return pubmed.Decision{}, err
+	}
+	if _, err := f.review.Confirm(testutil.As("checker"), f.User(t, "checker"), shinjuku, c.ID, nil); err != nil {
+		return pubmed.Decision{}, err
+	}
+	return f.decision(t, id), nil
+}
+
+// decision reads application id and the certificate its decision issued.
+func (f *fixture) decision(t *testing.T, id int64) pubmed.Decision {
+	t.Helper()
+	a, err := f.pub.Application(testutil.As("clerk"), shinjuku, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := pubmed.Decision{Application: a}
+	certs, err := f.pub.Certificates(testutil.As("clerk"), shinjuku, a.ResidentCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range certs {
+		if c.Application == id {
+			d.Certificate = &c
+		}
+	}
+	return d
+}

@@ -178,7 +178,7 @@ func TestMyNumberRetention(t *testing.T) {
 				t.Fatal(err)
 			}
 			page, _ := f.pub.Applications(clerk, shinjuku, pubmed.ApplicationQuery{ResidentCode: code}, "", 1)
-			if _, err := f.pub.Decide(clerk, shinjuku, page.Items[0].ID, pubmed.DecisionInput{Outcome: pubmed.Approve}); err != nil {
+			if _, err := f.decide(t, page.Items[0].ID, pubmed.DecisionInput{Outcome: pubmed.Approve}); err != nil {
 				t.Fatal(err)
 			}
 		}

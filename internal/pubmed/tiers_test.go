@@ -152,7 +152,7 @@ func TestApplicationTier(t *testing.T) {
 		if app.Category != pubmed.General2 || app.Tier == nil || app.Tier.RuleVersion != "tiers-nanbyo-2015-01" || app.Tier.IncomeLevy != 71000 {
 			t.Fatalf("application: %s %+v", app.Category, app.Tier)
 		}
-		d, err := f.pub.Decide(clerk, shinjuku, app.ID, pubmed.DecisionInput{Outcome: pubmed.Approve})
+		d, err := f.decide(t, app.ID, pubmed.DecisionInput{Outcome: pubmed.Approve})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -186,7 +186,7 @@ func TestApplicationTier(t *testing.T) {
 		if app2.Category != pubmed.Low2 || app2.Tier.Derived != pubmed.General1 || app2.Tier.OverrideBy != "clerk" || app2.Tier.OverrideReason != over.CategoryReason {
 			t.Errorf("override: %s %+v", app2.Category, app2.Tier)
 		}
-		d2, err := f.pub.Decide(clerk, shinjuku, app2.ID, pubmed.DecisionInput{Outcome: pubmed.Approve})
+		d2, err := f.decide(t, app2.ID, pubmed.DecisionInput{Outcome: pubmed.Approve})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"bango/internal/access"
+	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/identity"
 	"bango/internal/mnhold"
@@ -178,6 +179,8 @@ type pubmedAppData struct {
 	Evidence     []pubmed.Evidence
 	Cabinets     []pubmed.Cabinet
 	MayWrite     bool
+	// DecisionPending says a decision waits for its checker (R-ACC-1).
+	DecisionPending bool
 }
 
 func (s *Server) pubmedAppData(r *http.Request) (*pubmedAppData, error) {
@@ -199,6 +202,12 @@ func (s *Server) pubmedAppData(r *http.Request) (*pubmedAppData, error) {
 	}
 	if d.Cabinets, err = s.biz.Pubmed.Cabinets(r.Context(), sess.Tenant); err != nil {
 		return nil, err
+	}
+	if a.Status == pubmed.StatusReceived {
+		if d.DecisionPending, err = s.biz.Review.PendingFor(r.Context(), sess.Tenant, pubmed.KindDecision,
+			audit.Subject{Type: "pubmed_application", ID: strconv.FormatInt(id, 10)}); err != nil {
+			return nil, err
+		}
 	}
 	return d, nil
 }
@@ -228,17 +237,22 @@ func (s *Server) pubmedDecidePost(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	d, err := s.biz.Pubmed.Decide(r.Context(), sessionFrom(r.Context()).Tenant, id, pubmed.DecisionInput{Outcome: f["outcome"], ValidFrom: f["valid_from"],
-		ValidUntil: f["valid_until"], Reason: f["reason"]})
-	if err != nil {
+	if _, err := s.submitDecision(r, id, pubmed.DecisionInput{Outcome: f["outcome"], ValidFrom: f["valid_from"], ValidUntil: f["valid_until"], Reason: f["reason"]}); err != nil {
 		return formProblem(r, err, func(status int, msg refusal) error { return s.renderPubmedApp(w, r, status, msg, f) })
-	}
-	if d.Certificate != nil {
-		http.Redirect(w, r, "/pubmed/certificates/"+strconv.FormatInt(d.Certificate.ID, 10)+"?done=decided", http.StatusSeeOther)
-		return nil
 	}
 	http.Redirect(w, r, "/pubmed/applications/"+strconv.FormatInt(id, 10)+"?done=decided", http.StatusSeeOther)
 	return nil
+}
+
+// submitDecision sends a decision to the checker's queue (R-ACC-1): the
+// certificate is issued when a different staff member confirms it.
+func (s *Server) submitDecision(r *http.Request, id int64, in pubmed.DecisionInput) (review.Change, error) {
+	sess := sessionFrom(r.Context())
+	prop, err := s.biz.Pubmed.ProposeDecision(r.Context(), sess.Tenant, id, in)
+	if err != nil {
+		return review.Change{}, err
+	}
+	return s.biz.Review.Submit(r.Context(), sess.User, sess.Tenant, prop)
 }
 
 func (s *Server) pubmedEvidencePost(w http.ResponseWriter, r *http.Request) error {
@@ -559,11 +573,11 @@ func (s *Server) apiPubmedDecide(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	d, err := s.biz.Pubmed.Decide(r.Context(), sessionFrom(r.Context()).Tenant, id, in)
+	c, err := s.submitDecision(r, id, in)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, d)
+	writeJSON(w, http.StatusAccepted, c)
 	return nil
 }
 
@@ -688,8 +702,8 @@ func (s *Server) apiPubmedDiseases(w http.ResponseWriter, r *http.Request) error
 }
 
 // Public-expense care, in the session's municipality (R-AC-6):
-// pubmed.read reads, pubmed.write enters and decides (a checker confirms
-// each application first, R-ACC-1).
+// pubmed.read reads, pubmed.write enters and proposes decisions (a
+// checker confirms each application and each decision, R-ACC-1).
 func (s *Server) pubmedModule() webModule {
 	read, write := access.PubmedRead, access.PubmedWrite
 	return webModule{
@@ -721,8 +735,8 @@ func (s *Server) pubmedModule() webModule {
 			{pattern: "GET /api/v1/pubmed/applications/{id}", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiPubmedApplication,
 				summary: "A confirmed application with its decision and evidence papers", answer: pubmedApplicationAnswer{}},
 			{pattern: "POST /api/v1/pubmed/applications/{id}/decision", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiPubmedDecide,
-				summary: "Decide a confirmed application: approve (issues the recipient certificate with its cap and basis) or reject with the reason",
-				body:    pubmed.DecisionInput{}, status: http.StatusCreated, answer: pubmed.Decision{}},
+				summary: "Propose the decision on a confirmed application: approve (the recipient certificate with its cap and basis is issued once a different checker confirms it) or reject with the reason; it waits for a checker",
+				body:    pubmed.DecisionInput{}, status: http.StatusAccepted, answer: review.Change{}},
 			{pattern: "POST /api/v1/pubmed/applications/{id}/evidence", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiPubmedEvidence,
 				summary: "Record an evidence paper of the application and the locked, staff-only cabinet it is kept in", body: pubmed.EvidenceInput{},
 				status: http.StatusCreated, answer: pubmed.Evidence{}},
@@ -799,7 +813,8 @@ var pubmedMessages = messages{
 	"pubmed.yes":                     {"はい", "Yes"},
 	"pubmed.no":                      {"いいえ", "No"},
 	"pubmed.submitted":               {"確認待ちに登録しました。別の職員が確認すると受付され、決定できるようになります。", "Sent for confirmation: once another staff member confirms it, it is received and can be decided."},
-	"pubmed.decided":                 {"決定を記録しました。", "The decision is recorded."},
+	"pubmed.decided":                 {"決定を確認待ちに登録しました。別の職員が確認すると決定となり、認定なら受給者証を交付します。", "The decision is sent for confirmation: once another staff member confirms it, it is made and, if approved, the certificate is issued."},
+	"pubmed.decision.pending":        {"この申請の決定は確認待ちです（入力確認で別の職員が確認します）。", "A decision on this application awaits confirmation by another staff member."},
 	"pubmed.apply.title":             {"公費負担医療の申請の入力", "Enter a public-expense application"},
 	"pubmed.apply.help":              {"保健所で受け付けた申請書のとおり入力します。入力は確認待ちになり、別の職員が確認すると受付となります。", "Enter the application as received at the health centre: it waits until another staff member confirms it, and is received then."},
 	"pubmed.apply.application":       {"申請", "Application"},
@@ -813,7 +828,7 @@ var pubmedMessages = messages{
 	"pubmed.app.confirmed":           {"確認（受付）", "Confirmed (received)"},
 	"pubmed.app.decided":             {"決定", "Decided"},
 	"pubmed.decide.title":            {"認定・却下の決定", "Decide"},
-	"pubmed.decide.help":             {"認定すると受給者証を交付します。有効期間は空欄なら、新規は受付日から、更新は前の受給者証の翌日から1年です。却下は理由が必須です。", "Approving issues the recipient certificate; left empty, the validity is one year from the day received (a renewal: from the day after the old one ends). A rejection needs its reason."},
+	"pubmed.decide.help":             {"決定は別の職員が入力確認で確認してから効力を持ち、認定なら受給者証を交付します。有効期間は空欄なら、新規は受付日から、更新は前の受給者証の翌日から1年です。却下は理由が必須です。", "The decision holds once another staff member confirms it, and an approval then issues the recipient certificate; left empty, the validity is one year from the day received (a renewal: from the day after the old one ends). A rejection needs its reason."},
 	"pubmed.decide.submit":           {"決定する", "Decide"},
 	"pubmed.outcome.approve":         {"認定", "Approve"},
 	"pubmed.outcome.reject":          {"却下", "Reject"},

@@ -92,12 +92,22 @@ func TestPubmedPages(t *testing.T) {
 			t.Fatalf("evidence: %d\n%s", res.StatusCode, b)
 		}
 
-		// The decision issues the certificate.
+		// The decision waits for a different checker (R-ACC-1); confirmed, it issues the certificate.
 		res, b = f.post(t, clerk, appPath+"/decide", url.Values{"csrf": {csrfOf(t, page)}, "outcome": {"approve"}})
-		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/pubmed/certificates/") {
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != appPath+"?done=decided" {
 			t.Fatalf("decision: %d\n%s", res.StatusCode, b)
 		}
-		certPath := strings.Split(res.Header.Get("Location"), "?")[0]
+		if _, page := f.get(t, clerk, appPath); !strings.Contains(page, `id="decision-pending"`) || strings.Contains(page, `id="decide-form"`) ||
+			len(regexpAll(`href="/pubmed/certificates/(\d+)"`, page)) != 0 {
+			t.Fatalf("an unconfirmed decision:\n%s", page)
+		}
+		f.confirmAllPages(t, checker)
+		_, page = f.get(t, clerk, appPath)
+		certs := regexpAll(`href="/pubmed/certificates/(\d+)"`, page)
+		if len(certs) == 0 || strings.Contains(page, `id="decision-pending"`) {
+			t.Fatalf("the confirmed decision:\n%s", page)
+		}
+		certPath := "/pubmed/certificates/" + certs[0]
 		_, cert := f.get(t, clerk, certPath)
 		if !strings.Contains(cert, "10000001") || !strings.Contains(cert, "10000円") || !strings.Contains(cert, "caps-2015-01") {
 			t.Fatalf("certificate page:\n%s", cert)
