@@ -1,0 +1,2 @@
+-- pubmed_registrations: claimed; the real statements follow in the next commit.
+SELECT 1;
