@@ -504,6 +504,7 @@ func (s *Service) decideBatch(ctx context.Context, tx *store.Tx, tenant string, 
 	now, by := s.now().UTC().Truncate(time.Microsecond), actorOf(ctx)
 	var rows []any
 	var events []audit.Event
+	var reissue []decidedHousehold
 	for i, hh := range households {
 		o := &out[i]
 		o.Household, o.PeriodFrom, o.PeriodTo = hh, on, to
@@ -526,6 +527,7 @@ func (s *Service) decideBatch(ctx context.Context, tx *store.Tx, tenant string, 
 		}
 		o.recorded, o.DecidedAt, o.DecidedBy, o.Cause, o.CauseDetail = true, now, by, cause, causeDetail
 		rows = append(rows, []any{tenant, hh, dateArg(e, on), dateArg(e, to), o.Ratio, o.Rule, o.RuleVersion, string(basis), now, by, cause, causeDetail})
+		reissue = append(reissue, decidedHousehold{household: hh, ratio: o.Ratio, codes: codes})
 		detail := "household=" + strconv.FormatInt(hh, 10) + " ratio=" + strconv.Itoa(o.Ratio) + " rule=" + o.Rule + " rule_version=" + o.RuleVersion +
 			" period=" + Date(on) + ".." + Date(to) + " income_year=" + strconv.Itoa(incomeYear) + " cause=" + cause
 		if causeDetail != "" {
@@ -551,7 +553,11 @@ func (s *Service) decideBatch(ctx context.Context, tx *store.Tx, tenant string, 
 		basis, decided_at, decided_by, cause, cause_detail) VALUES `, rows); err != nil {
 		return nil, err
 	}
-	return out, audit.RecordMany(ctx, tx, events...)
+	if err := audit.RecordMany(ctx, tx, events...); err != nil {
+		return nil, err
+	}
+	// A ratio changed on a document in force is reissued (reissue.go).
+	return out, s.reissueForDecisions(ctx, tx, tenant, on, to, reissue)
 }
 
 // insertRows runs insert (… VALUES ) with rows, each a []any of the

@@ -264,18 +264,22 @@ func TestElderlyCard(t *testing.T) {
 		if d, got := issue("640002", nhi.DocCertificate, "2026-11-01", "2031-10-31"); got != "ok" || d.CostShareRatio != 0 || d.CostShareDecision != 0 {
 			t.Errorf("資格確認書 of a younger member: %s %+v", got, d)
 		}
-		// The ratio stays as issued when the household is decided again;
-		// the history lists both documents.
+		// The ratio stays as issued when the household is decided again:
+		// both documents are reissued printing the new ratio (reason
+		// changed) and the old ones stay in the history, replaced.
 		f.incomeOf(t, "640001", "1500000", "4000000", "2200000")
-		docs, err := f.nhi.Documents(clerk, shinjuku, "640001")
-		if err != nil || len(docs) != 2 || docs[1].ID != el.ID || docs[1].CostShareRatio != 2 || docs[0].Kind != nhi.DocCertificate {
-			t.Errorf("issuance history: %+v %v", docs, err)
-		}
-		if ds := f.decisions(t, h1); len(ds) != 2 || ds[0].Ratio != 3 {
+		ds := f.decisions(t, h1)
+		if len(ds) != 2 || ds[0].Ratio != 3 {
 			t.Errorf("h1 decided again: %+v", ds)
 		}
-		if n := testutil.CountEvents(t, db, `action = 'nhi.document.issue' AND outcome = 'ok' AND subject_type = 'nhi_insured' AND subject_id = '640001'`); n != 2 {
-			t.Errorf("%d issue events of 640001, want 2", n)
+		docs, err := f.nhi.Documents(clerk, shinjuku, "640001")
+		if err != nil || len(docs) != 4 || docs[3].ID != el.ID || docs[3].CostShareRatio != 2 || docs[3].Status != "replaced" || docs[2].Kind != nhi.DocCertificate ||
+			docs[1].Replaces != el.ID || docs[1].CostShareRatio != 3 || docs[1].Reason != nhi.IssueChanged || docs[1].CostShareDecision != ds[0].ID ||
+			docs[0].Kind != nhi.DocCertificate || docs[0].CostShareRatio != 3 {
+			t.Errorf("issuance history: %+v %v", docs, err)
+		}
+		if n := testutil.CountEvents(t, db, `action = 'nhi.document.issue' AND outcome = 'ok' AND subject_type = 'nhi_insured' AND subject_id = '640001'`); n != 4 {
+			t.Errorf("%d issue events of 640001, want 4", n)
 		}
 	})
 }

@@ -111,7 +111,7 @@ func rows(t *testing.T, db *store.DB) int {
 	t.Helper()
 	total := 0
 	for _, table := range []string{"nhi_households", "nhi_household_versions", "nhi_insured", "nhi_eligibility_events", "nhi_memberships",
-		"nhi_scheduled_losses", "nhi_incomes", "nhi_cost_share_decisions", "nhi_documents", "nhi_document_events"} {
+		"nhi_scheduled_losses", "nhi_incomes", "nhi_cost_share_decisions", "nhi_documents", "nhi_document_events", "nhi_age70_decisions"} {
 		var n int
 		if err := db.ReadRow(testutil.AllTenants(), `SELECT count(*) FROM `+table).Scan(&n); err != nil {
 			t.Fatal(err)

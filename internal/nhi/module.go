@@ -12,8 +12,9 @@ import (
 )
 
 // Module is what NHI eligibility adds to the engines: its rights, its
-// kinds of entry a checker confirms (R-ACC-1), and the job that
-// applies the loss at the 75th birthday.
+// kinds of entry a checker confirms (R-ACC-1), and the jobs that apply
+// the loss at the 75th birthday and decide the cost share from the first
+// day of a member's 70–74 cost share.
 func (s *Service) Module() module.Module {
 	return module.Module{
 		Name:        "nhi",
@@ -28,7 +29,11 @@ func (s *Service) Module() module.Module {
 		// Daily work, run every hour so that a birthday's loss holds within
 		// the first hour of the day and a server down overnight catches up.
 		Jobs: []module.Job{{Name: "nhi 75th-birthday losses", Every: time.Hour,
-			Run: func(ctx context.Context) error { _, err := s.ApplyDueLosses(ctx); return err }}},
+			Run: func(ctx context.Context) error { _, err := s.ApplyDueLosses(ctx); return err }},
+			// The first day of a member's 70–74 cost share decides the
+			// household from that day (age70.go).
+			{Name: "nhi 70–74 cost share from the 70th birthday", Every: time.Hour,
+				Run: func(ctx context.Context) error { _, err := s.ApplyDueAge70(ctx); return err }}},
 	}
 }
 
