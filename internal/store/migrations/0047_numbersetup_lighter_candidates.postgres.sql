@@ -1,0 +1,2 @@
+-- numbersetup_lighter_candidates: claimed; the real statements follow in the next commit.
+SELECT 1;
