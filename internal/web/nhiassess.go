@@ -436,6 +436,8 @@ func (s *Server) nhiAssessModule() webModule {
 			{pattern: "POST /nhi/revenues", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiRevenuePost},
 			{pattern: "GET /nhi/remissions", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiRemissionsPage},
 			{pattern: "POST /nhi/remissions", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiRemissionsPost},
+			{pattern: "GET /nhi/births", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiBirthPage},
+			{pattern: "POST /nhi/births", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiBirthPost},
 
 			{pattern: "POST /api/v1/nhi/estimate", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiNHIEstimate,
 				summary: "Estimate a household's NHI premium of a fiscal year (保険料試算) with the municipality's rate table in force: the breakdown the assessment would give, nothing stored",
@@ -457,9 +459,13 @@ func (s *Server) nhiAssessModule() webModule {
 			{pattern: "POST /api/v1/nhi/remissions", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIRemissionPost,
 				summary: "Enter a household's application for 減免 of its NHI premium (reason, months): it waits for a checker, whose confirmation re-assesses the household, keeping the assessment before",
 				body:    assess.RemissionInput{}, status: http.StatusAccepted, answer: review.Change{}},
+			{pattern: "POST /api/v1/nhi/births", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIBirth,
+				summary: "Record a birth notified for the 産前産後 exemption of the premium (expected or actual month, multiple or not): the latest notice of a person is in force, and the next assessment run exempts the months",
+				body:    assess.BirthInput{}, status: http.StatusCreated, answer: assess.BirthInput{}},
 		},
 		menu: []navItem{{Key: "nav.nhi.estimate", Href: "/nhi/estimate", perm: read, under: "nav.nhi"}, {Key: "nav.nhi.rates", Href: "/nhi/rates", perm: read, under: "nav.nhi"},
-			{Key: "nav.nhi.revenue", Href: "/nhi/revenues", perm: write, under: "nav.nhi"}, {Key: "nav.nhi.remission", Href: "/nhi/remissions", perm: read, under: "nav.nhi"}},
+			{Key: "nav.nhi.revenue", Href: "/nhi/revenues", perm: write, under: "nav.nhi"}, {Key: "nav.nhi.remission", Href: "/nhi/remissions", perm: read, under: "nav.nhi"},
+			{Key: "nav.nhi.birth", Href: "/nhi/births", perm: write, under: "nav.nhi"}},
 	}
 }
 
@@ -574,6 +580,16 @@ var nhiAssessMessages = func() messages {
 		"field.from_month":                  {"対象の最初の月（YYYY-MM）", "First month (YYYY-MM)"},
 		"field.to_month":                    {"対象の最後の月（YYYY-MM）", "Last month (YYYY-MM)"},
 		"field.remission_note":              {"確認した書類・備考", "Documents seen, note"},
+		"nav.nhi.birth":                     {"出産の届出（保険料の免除）", "Birth notice (premium exemption)"},
+		"nhi.birth.title":                   {"出産（予定）の届出", "Birth or expected birth notice"},
+		"nhi.birth.help":                    {"出産する被保険者の宛名番号と、出産予定の月（出産後は出産の月）を入力してください。単胎は出産月の前月から4か月、多胎は3か月前から6か月の所得割と均等割が免除されます（2024年1月以降の月）。同じ人の新しい届出が有効になります。次の賦課で賦課し直されます。", "Type the resident code of the insured person giving birth and the expected month (after the birth, the actual month). The 所得割 and 均等割 are exempt for four months from the month before (six from three months before for a multiple birth; months from January 2024). The latest notice of a person is in force; the next assessment run re-assesses the household."},
+		"nhi.birth.expected":                {"出産予定", "Expected"},
+		"nhi.birth.actual":                  {"出産済み", "Born"},
+		"nhi.birth.submit":                  {"登録する", "Record"},
+		"nhi.birth.recorded":                {"出産の届出を登録しました。", "The birth notice is recorded."},
+		"field.birth_kind":                  {"届出の種類", "Kind of notice"},
+		"field.birth_month":                 {"出産（予定）の月（YYYY-MM）", "Month of birth (YYYY-MM)"},
+		"field.multiple":                    {"多胎（双子以上）", "Multiple birth"},
 	}
 	parts := map[string][2]string{"medical": {"医療分", "Medical"}, "support": {"支援金分", "Support"}, "care": {"介護分", "Care"}, "child": {"子ども・子育て支援金分", "Child support"}}
 	for part, name := range parts {

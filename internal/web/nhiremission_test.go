@@ -94,3 +94,38 @@ func TestNHIRemissionPages(t *testing.T) {
 		}
 	})
 }
+
+// R-NHI-4 (産前産後): a birth notice entered on the page (a month that is
+// not one refused on its input) or through the API (an unknown field
+// refused); the checker (nhi.read only) may not enter one.
+func TestNHIBirthNotice(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		f.nhiPeople(t)
+		clerk, csrf := f.staffClient(t, "nhi.clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
+		checker, _ := f.staffClient(t, "nhi.checker", "131041", "医療保険年金課", [2]string{"nhi-checker", "131041"})
+		res, page := f.get(t, clerk, "/nhi/births")
+		if res.StatusCode != http.StatusOK || !strings.Contains(page, `name="birth_month"`) {
+			t.Fatalf("births page: %d\n%s", res.StatusCode, page)
+		}
+		form := url.Values{"csrf": {csrfOf(t, page)}, "resident_code": {"300001"}, "kind": {"expected"}, "birth_month": {"2026/08"}, "notified_on": {"2026-06-01"}}
+		if res, b := f.post(t, clerk, "/nhi/births", form); res.StatusCode != http.StatusBadRequest || !strings.Contains(b, `id="birth_month-error"`) {
+			t.Fatalf("a wrong month: %d\n%s", res.StatusCode, b)
+		}
+		if res, _ := f.post(t, checker, "/nhi/births", form); res.StatusCode != http.StatusForbidden {
+			t.Errorf("the checker entered a birth: %d", res.StatusCode)
+		}
+		form.Set("birth_month", "2026-08")
+		if res, b := f.post(t, clerk, "/nhi/births", form); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/nhi/births?done=recorded" {
+			t.Fatalf("birth: %d\n%s", res.StatusCode, b)
+		}
+		if st, _ := f.apiCall(t, clerk, csrf, "POST", "/api/v1/nhi/births", `{"resident_code":"300001","kind":"actual","birth_month":"2026-08","notified_on":"2026-09-01","twins":true}`); st != http.StatusBadRequest {
+			t.Errorf("an unknown field: %d", st)
+		}
+		if st, out := f.apiCall(t, clerk, csrf, "POST", "/api/v1/nhi/births", `{"resident_code":"300001","kind":"actual","birth_month":"2026-08","multiple":true,"notified_on":"2026-09-01"}`); st != http.StatusCreated {
+			t.Errorf("API birth: %d %v", st, out)
+		}
+		if got := testutil.Outcomes(t, f.db, "nhi.birth"); len(got) != 3 {
+			t.Errorf("birth events: %v", got)
+		}
+	})
+}
