@@ -63,3 +63,37 @@ func TestOneIssuanceAtATime(t *testing.T) {
 		}
 	})
 }
+
+// R-JPKI-2 under load: windows opening and issuing at once share the
+// committer's transactions (group.go), and every outcome still ends its
+// own work record: all issued, one event each, nothing kept.
+func TestWindowsAtOnceKeepNothing(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		sig := cardKey(t, 0)
+		k := f.keeper(t, sig)
+		const windows = 8
+		errc := make(chan error, windows)
+		for range windows {
+			go func() {
+				a, err := f.jpki.Open(clerk(), shinjuku, code, resident.VerifiedByMyNumberCard)
+				if err == nil {
+					_, err = f.jpki.Issue(clerk(), shinjuku, a.ID, requestOf(t, sig, nil))
+				}
+				errc <- err
+			}()
+		}
+		for range windows {
+			if err := <-errc; err != nil {
+				t.Error(err)
+			}
+		}
+		if got := testutil.Outcomes(t, db, "jpki.issue"); len(got) != windows {
+			t.Errorf("%d issue events, want %d", len(got), windows)
+		}
+		if got := testutil.Outcomes(t, db, "jpki.open"); len(got) != windows {
+			t.Errorf("%d open events, want %d", len(got), windows)
+		}
+		k.nothingKept(t, "after windows at once")
+	})
+}

@@ -278,6 +278,37 @@ func (c *Client) Expiring(ctx context.Context, req ExpiringRequest) (ExpiringRes
 	return resp, nil
 }
 
+// ItemsChanged sends the current items of residents whose register entry
+// changed, and checks the answer: it is for this request, and each
+// certificate revoked has a hexadecimal serial and is of a resident sent.
+func (c *Client) ItemsChanged(ctx context.Context, req ItemsChangedRequest) (ItemsChangedResponse, error) {
+	var resp ItemsChangedResponse
+	if err := c.post(ctx, "/v1/items-changed", req.RequestID, req, &resp); err != nil {
+		return ItemsChangedResponse{}, err
+	}
+	bad := func(format string, args ...any) (ItemsChangedResponse, error) {
+		return ItemsChangedResponse{}, &CAError{Why: FailBadAnswer, Err: fmt.Errorf(format, args...)}
+	}
+	if resp.RequestID != req.RequestID {
+		return bad("the answer is for request %q, not %q", resp.RequestID, req.RequestID)
+	}
+	sent := make(map[string]bool, len(req.Residents))
+	for _, r := range req.Residents {
+		sent[r.Resident] = true
+	}
+	for i, r := range resp.Revoked {
+		switch {
+		case !serialHex.MatchString(strings.ToLower(r.Serial)):
+			return bad("revocation %d: serial %q is not hexadecimal", i, r.Serial)
+		case !sent[r.Resident]:
+			return bad("revocation %d: resident %q was not sent", i, r.Resident)
+		case r.RevokedAt.IsZero():
+			return bad("revocation %d: no time", i)
+		}
+	}
+	return resp, nil
+}
+
 // maxAnswer bounds what is read from the CA: a certificate and its chain
 // are a few kilobytes.
 const maxAnswer = 1 << 20

@@ -15,13 +15,16 @@ import (
 // by the resident-records section's window (access pattern
 // resident-records-clerk), and the sweeper that destroys the work records
 // a crash or an abandoned window left behind, at start and every minute
-// (R-JPKI-2).
+// (R-JPKI-2), and the sending of the register's changes to the CA, which
+// revokes the signature certificates whose items changed (register.go).
 func (s *Service) Module() module.Module {
 	return module.Module{
 		Name:        "jpki",
 		Permissions: []access.Permission{access.JPKIIssue},
 		Jobs: []module.Job{{Name: "jpki work-record sweeper", Every: time.Minute,
-			Run: func(ctx context.Context) error { _, err := s.Sweep(ctx); return err }}},
+			Run: func(ctx context.Context) error { _, err := s.Sweep(ctx); return err }},
+			{Name: "jpki register changes to the CA", Every: time.Minute,
+				Run: func(ctx context.Context) error { _, err := s.SendRegisterChanges(ctx); return err }}},
 	}
 }
 

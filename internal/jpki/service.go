@@ -120,7 +120,8 @@ func (s *Service) Open(ctx context.Context, tenant, code, method string) (a Appl
 		return Application{}, err
 	}
 	// The identity check, the register's read, the sealed work record and
-	// the application's event: one durable transaction.
+	// the application's event: one transaction, committed with the other
+	// windows' steps waiting (group.go).
 	now := s.now().UTC()
 	a = Application{ID: randomID(), Tenant: tenant, Resident: code, Date: now.In(jst).Format(time.DateOnly), ExpiresAt: now.Add(s.openFor)}
 	// Sealing nothing loads the municipality's keys now, on the pool, so
@@ -128,7 +129,7 @@ func (s *Service) Open(ctx context.Context, tenant, code, method string) (a Appl
 	if _, _, err := s.vault.Seal(ctx, binding(tenant, a.ID), nil); err != nil {
 		return Application{}, err
 	}
-	err = s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
+	err = commit(ctx, s.db, tenant, func(tx *store.Tx) error {
 		if _, err := s.residents.RecordVerificationIn(ctx, tx, tenant, code, method, actorOf(ctx), "公的個人認証の申請 / JPKI application"); err != nil {
 			return err
 		}
@@ -288,27 +289,25 @@ func (s *Service) Issue(ctx context.Context, tenant, id string, req Request) (re
 		res.Issued = append(res.Issued, c)
 	}
 
-	// The outcome and the end of the work record in one transaction. A
+	// The outcome and the end of the work record in one transaction,
+	// committed with the other windows' steps waiting (group.go). A
 	// request whose context is gone still records its end.
 	done := context.WithoutCancel(ctx)
-	err = s.db.TransactIn(done, tenant, func(tx *store.Tx) error {
+	var events []audit.Event
+	for _, c := range res.Issued {
+		events = append(events, audit.Event{Tenant: tenant, Action: "jpki.issue", Subject: subjectOf(row.resident), Outcome: audit.OK,
+			Detail: "application=" + id + " kind=" + string(c.Kind) + " serial=" + c.Serial +
+				" not_before=" + c.NotBefore.Format(time.RFC3339) + " not_after=" + c.NotAfter.Format(time.RFC3339)})
+	}
+	for _, f := range res.Failed {
+		events = append(events, audit.Event{Tenant: tenant, Action: "jpki.issue", Subject: subjectOf(row.resident), Outcome: audit.Failed,
+			Detail: "application=" + id + " kind=" + string(f.Kind) + " outcome=" + f.Why})
+	}
+	err = commit(done, s.db, tenant, func(tx *store.Tx) error {
 		if _, err := tx.Exec(done, `DELETE FROM jpki_work WHERE tenant_code = $1 AND id = $2`, tenant, id); err != nil {
 			return store.Translate(err)
 		}
-		for _, c := range res.Issued {
-			if err := audit.Record(done, tx, audit.Event{Tenant: tenant, Action: "jpki.issue", Subject: subjectOf(row.resident), Outcome: audit.OK,
-				Detail: "application=" + id + " kind=" + string(c.Kind) + " serial=" + c.Serial +
-					" not_before=" + c.NotBefore.Format(time.RFC3339) + " not_after=" + c.NotAfter.Format(time.RFC3339)}); err != nil {
-				return err
-			}
-		}
-		for _, f := range res.Failed {
-			if err := audit.Record(done, tx, audit.Event{Tenant: tenant, Action: "jpki.issue", Subject: subjectOf(row.resident), Outcome: audit.Failed,
-				Detail: "application=" + id + " kind=" + string(f.Kind) + " outcome=" + f.Why}); err != nil {
-				return err
-			}
-		}
-		return nil
+		return audit.RecordMany(done, tx, events...)
 	})
 	if err != nil {
 		return Result{}, err

@@ -121,6 +121,38 @@ type Expiring struct {
 	Resident string    `json:"resident"` // as sent at issuance
 }
 
+// ItemsChangedRequest is what bango sends to POST /v1/items-changed: the
+// current items of residents whose register entry changed, as a
+// municipality's register system tells J-LIS of every change. The CA
+// revokes each valid signature certificate of those residents whose items
+// differ from the ones sent (reason RevokeChanged); an authentication
+// certificate carries no item and stays valid.
+type ItemsChangedRequest struct {
+	RequestID    string          `json:"request_id"`
+	Municipality string          `json:"municipality"`
+	Residents    []ResidentItems `json:"residents"`
+}
+
+// ResidentItems are one resident's items as the register holds them now.
+type ResidentItems struct {
+	Resident string `json:"resident"` // resident code, as sent at issuance
+	Items    Items  `json:"items"`
+}
+
+// ItemsChangedResponse is the CA's answer: the certificates it revoked.
+type ItemsChangedResponse struct {
+	RequestID string    `json:"request_id"`
+	Revoked   []Revoked `json:"revoked"`
+}
+
+// Revoked is one signature certificate revoked because its resident's
+// items changed.
+type Revoked struct {
+	Serial    string    `json:"serial"` // hexadecimal
+	Resident  string    `json:"resident"`
+	RevokedAt time.Time `json:"revoked_at"`
+}
+
 // Refusal is the CA's answer when it refuses a request (HTTP 4xx), with a
 // machine code and its reason in Japanese and English.
 type Refusal struct {

@@ -53,25 +53,6 @@ type Options struct {
 	// means one, as a CA's key held in one hardware security module signs
 	// one after another.
 	Signers int
-	// CAKeys are the root's and the issuing CA's keys; nil ones are made
-	// fresh (RSA 2048). Tests that start a CA for every test share one
-	// pair from NewCAKeys: two RSA keys cost 0.1–0.3 s per CA, more
-	// under the race detector.
-	CAKeys [2]crypto.Signer
-}
-
-// NewCAKeys makes a root and an issuing key as New does, for
-// Options.CAKeys.
-func NewCAKeys() ([2]crypto.Signer, error) {
-	var keys [2]crypto.Signer
-	for i := range keys {
-		k, err := newCAKey()
-		if err != nil {
-			return keys, err
-		}
-		keys[i] = k
-	}
-	return keys, nil
 }
 
 // CA is the stand-in certification authority.
@@ -140,6 +121,7 @@ type Record struct {
 	NotAfter     time.Time
 	RevokedAt    time.Time
 	Reason       string
+	items        *jpki.Items // what a signature certificate carries
 }
 
 // Files are the stand-in's files in its folder.
@@ -160,10 +142,8 @@ func New(opts Options) (*CA, error) {
 	ca.setOptions(opts)
 	now := ca.now()
 	var err error
-	if ca.rootKey = opts.CAKeys[0]; ca.rootKey == nil {
-		if ca.rootKey, err = newCAKey(); err != nil {
-			return nil, err
-		}
+	if ca.rootKey, err = newCAKey(); err != nil {
+		return nil, err
 	}
 	if ca.root, err = sign(&x509.Certificate{
 		Subject:   pkix.Name{CommonName: "bango JPKI stand-in root CA"},
@@ -172,10 +152,8 @@ func New(opts Options) (*CA, error) {
 	}, nil, ca.rootKey.Public(), ca.rootKey); err != nil {
 		return nil, err
 	}
-	if ca.issuingKey = opts.CAKeys[1]; ca.issuingKey == nil {
-		if ca.issuingKey, err = newCAKey(); err != nil {
-			return nil, err
-		}
+	if ca.issuingKey, err = newCAKey(); err != nil {
+		return nil, err
 	}
 	if ca.issuing, err = sign(&x509.Certificate{
 		Subject:   pkix.Name{CommonName: "bango JPKI stand-in issuing CA (署名用・利用者証明用)"},
@@ -343,6 +321,18 @@ func (ca *CA) Handler() http.Handler {
 		}
 		answer(w, http.StatusOK, resp)
 	})
+	mux.HandleFunc("POST /v1/items-changed", func(w http.ResponseWriter, r *http.Request) {
+		var req jpki.ItemsChangedRequest
+		if !ca.read(w, r, &req) {
+			return
+		}
+		resp, refusal := ca.ItemsChanged(req)
+		if refusal != nil {
+			answer(w, http.StatusUnprocessableEntity, refusal)
+			return
+		}
+		answer(w, http.StatusOK, resp)
+	})
 	mux.HandleFunc("POST /v1/revocations", func(w http.ResponseWriter, r *http.Request) {
 		var req jpki.RevokeRequest
 		if !ca.read(w, r, &req) {
@@ -462,6 +452,10 @@ func (ca *CA) Sign(req jpki.IssueRequest) (jpki.IssueResponse, *jpki.Refusal) {
 	ca.mu.Lock()
 	ca.issued[serial.Text(16)] = &Record{Serial: serial.Text(16), Municipality: req.Municipality, Resident: req.Resident, Kind: req.Kind,
 		NotBefore: tmpl.NotBefore, NotAfter: tmpl.NotAfter}
+	if req.Kind == jpki.Signature {
+		it := *req.Applicant
+		ca.issued[serial.Text(16)].items = &it
+	}
 	ca.mu.Unlock()
 	return jpki.IssueResponse{RequestID: req.RequestID, Certificate: der, Chain: [][]byte{ca.issuing.Raw}}, nil
 }
@@ -528,6 +522,42 @@ func (ca *CA) Revoke(req jpki.RevokeRequest) (jpki.RevokeResponse, *jpki.Refusal
 		r.RevokedAt, r.Reason = ca.now().UTC().Truncate(time.Second), req.Reason
 	}
 	return jpki.RevokeResponse{RequestID: req.RequestID, Serial: r.Serial, RevokedAt: r.RevokedAt}, nil
+}
+
+// ItemsChanged revokes, for each resident sent, every valid signature
+// certificate the CA issued for the municipality whose items differ from
+// the ones sent (reason items_changed), as J-LIS does when a municipality's
+// register reports a change of the basic four items or the alias.
+func (ca *CA) ItemsChanged(req jpki.ItemsChangedRequest) (jpki.ItemsChangedResponse, *jpki.Refusal) {
+	if req.RequestID == "" || !municipality.MatchString(req.Municipality) {
+		return jpki.ItemsChangedResponse{}, &jpki.Refusal{RequestID: req.RequestID, Code: jpki.RefusedMalformed,
+			JA: "要求番号または団体コードがありません", EN: "request_id or municipality missing"}
+	}
+	now := map[string]jpki.Items{}
+	for _, r := range req.Residents {
+		if r.Resident == "" || !validItems(&r.Items) {
+			return jpki.ItemsChangedResponse{}, &jpki.Refusal{RequestID: req.RequestID, Code: jpki.RefusedItems,
+				JA: "住民の本人確認情報が不完全です", EN: "a resident or its items are missing or malformed"}
+		}
+		now[r.Resident] = r.Items
+	}
+	resp := jpki.ItemsChangedResponse{RequestID: req.RequestID, Revoked: []jpki.Revoked{}}
+	at := ca.now().UTC().Truncate(time.Second)
+	ca.mu.Lock()
+	for _, r := range ca.issued {
+		it, sent := now[r.Resident]
+		if !sent || r.Municipality != req.Municipality || r.Kind != jpki.Signature || !r.RevokedAt.IsZero() ||
+			!r.NotAfter.After(at) || r.items == nil || *r.items == it {
+			continue
+		}
+		r.RevokedAt, r.Reason = at, jpki.RevokeChanged
+		resp.Revoked = append(resp.Revoked, jpki.Revoked{Serial: r.Serial, Resident: r.Resident, RevokedAt: at})
+	}
+	ca.mu.Unlock()
+	slices.SortFunc(resp.Revoked, func(a, b jpki.Revoked) int {
+		return strings.Compare(a.Resident+" "+a.Serial, b.Resident+" "+b.Serial)
+	})
+	return resp, nil
 }
 
 func (ca *CA) leaf(subject pkix.Name, usage x509.ExtKeyUsage, dns []string, ips []net.IP) (tls.Certificate, error) {

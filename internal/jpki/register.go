@@ -1,0 +1,158 @@
+package jpki
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"time"
+
+	"bango/internal/audit"
+	"bango/internal/store"
+)
+
+// A signature certificate carries the basic four items and the alias, and
+// must be revoked when they change (R-JPKI-1). A municipality does not
+// revoke it at the window: its register system tells J-LIS of every
+// change of a resident's items, and J-LIS revokes the signature
+// certificate whose items no longer match (異動等失効). bango does the same
+// through the boundary: the jpki module's job sends the current items of
+// every resident whose register entry changed since the last sending
+// (POST /v1/items-changed), whatever changed it — a change at the window,
+// the linkage's differences — and records each certificate the CA revoked.
+// What bango keeps is how far the register has been sent, per municipality
+// (jpki_register_watch); no item and no certificate.
+
+// sendOverlap is how far back each sending looks beyond the last one: a
+// change stamped just before a sending may commit just after it. A
+// resident sent twice is harmless: the CA revokes only what no longer
+// matches.
+const sendOverlap = time.Minute
+
+// sendBatch is how many residents one message carries.
+const sendBatch = 500
+
+// RegisterSent is what one sending of the register's changes did.
+type RegisterSent struct {
+	Residents int       // residents whose items were sent
+	Revoked   []Revoked // signature certificates the CA revoked
+}
+
+// SendRegisterChanges sends to the CA the current items of every resident
+// of every municipality whose register entry changed since the last
+// sending, and records each signature certificate the CA revoked
+// (jpki.revoke, reason items_changed) with the new extent of the sending
+// in one transaction. A municipality seen for the first time starts from
+// now. When the CA cannot be reached the extent stays, and the next run
+// sends the same residents again. It runs with the sweeper, at start and
+// every minute.
+func (s *Service) SendRegisterChanges(ctx context.Context) (RegisterSent, error) {
+	var sum RegisterSent
+	if s.ca == nil {
+		return sum, nil
+	}
+	all := store.WithScope(ctx, store.AllTenants)
+	var tenants []string
+	err := s.db.Read(all, func(q store.Querier) (err error) {
+		tenants, err = store.Rows(func(row store.Scanner) (string, error) {
+			var t string
+			return t, row.Scan(&t)
+		})(q.Query(all, `SELECT code FROM tenants ORDER BY code`))
+		return err
+	})
+	if err != nil {
+		return sum, err
+	}
+	var firstErr error
+	for _, tenant := range tenants {
+		got, err := s.sendTenant(ctx, tenant)
+		sum.Residents += got.Residents
+		sum.Revoked = append(sum.Revoked, got.Revoked...)
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	return sum, firstErr
+}
+
+func (s *Service) sendTenant(ctx context.Context, tenant string) (sent RegisterSent, err error) {
+	ctx = store.WithScope(ctx, tenant)
+	start := s.now().UTC()
+	var through time.Time
+	var known bool
+	err = s.db.ReadIn(ctx, tenant, func(q store.Querier) error {
+		err := q.QueryRow(ctx, `SELECT through FROM jpki_register_watch WHERE tenant_code = $1`, tenant).Scan(&through)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		known = err == nil
+		return store.Translate(err)
+	})
+	if err != nil {
+		return sent, err
+	}
+	if !known {
+		return sent, s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `INSERT INTO jpki_register_watch (tenant_code, through) VALUES ($1, $2) ON CONFLICT (tenant_code) DO NOTHING`, tenant, start)
+			return store.Translate(err)
+		})
+	}
+	// Every engine compares the instants, whatever offset a writer stamped.
+	since := `updated_at > $2`
+	if s.db.Engine() == store.SQLite {
+		since = `julianday(updated_at) > julianday($2)`
+	}
+	var changed []ResidentItems
+	err = s.db.ReadIn(ctx, tenant, func(q store.Querier) (err error) {
+		changed, err = store.Rows(func(row store.Scanner) (ResidentItems, error) {
+			var r ResidentItems
+			var birth time.Time
+			err := row.Scan(&r.Resident, &r.Items.Name, &r.Items.Alias, &r.Items.Address, &birth, &r.Items.Sex)
+			r.Items.BirthDate = birth.UTC().Format(time.DateOnly)
+			return r, err
+		})(q.Query(ctx, `SELECT code, name_kanji, alias, address, birth_date, sex FROM residents
+			WHERE tenant_code = $1 AND `+since+` ORDER BY code`, tenant, through.Add(-sendOverlap)))
+		return err
+	})
+	if err != nil || len(changed) == 0 {
+		return sent, err
+	}
+	for len(changed) > 0 {
+		n := min(len(changed), sendBatch)
+		resp, err := s.ca.ItemsChanged(ctx, ItemsChangedRequest{RequestID: randomID(), Municipality: tenant, Residents: changed[:n]})
+		if err != nil {
+			why := FailUnreachable
+			var ce *CAError
+			if errors.As(err, &ce) {
+				why = ce.Why
+			}
+			if aerr := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "jpki.register_sent", Subject: audit.Subject{Type: "municipality", ID: tenant},
+				Outcome: audit.Failed, Detail: "residents=" + strconv.Itoa(n) + " outcome=" + why}); aerr != nil {
+				s.log.ErrorContext(ctx, "audit event for a failed sending not written", "err", aerr)
+			}
+			return sent, err
+		}
+		sent.Residents += n
+		sent.Revoked = append(sent.Revoked, resp.Revoked...)
+		changed = changed[n:]
+		last := len(changed) == 0
+		events := []audit.Event{{Tenant: tenant, Action: "jpki.register_sent", Subject: audit.Subject{Type: "municipality", ID: tenant},
+			Outcome: audit.OK, Detail: "residents=" + strconv.Itoa(n) + " revoked=" + strconv.Itoa(len(resp.Revoked))}}
+		for _, r := range resp.Revoked {
+			events = append(events, audit.Event{Tenant: tenant, Action: "jpki.revoke", Subject: subjectOf(r.Resident), Outcome: audit.OK,
+				Detail: "serial=" + r.Serial + " reason=" + RevokeChanged + " revoked_at=" + r.RevokedAt.UTC().Format(time.RFC3339) + " by=register"})
+		}
+		err = s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
+			if last {
+				if _, err := tx.Exec(ctx, `UPDATE jpki_register_watch SET through = $2 WHERE tenant_code = $1`, tenant, start); err != nil {
+					return store.Translate(err)
+				}
+			}
+			return audit.RecordMany(ctx, tx, events...)
+		})
+		if err != nil {
+			return sent, err
+		}
+	}
+	return sent, nil
+}

@@ -1,0 +1,105 @@
+package jpki_test
+
+import (
+	"strings"
+	"testing"
+
+	"bango/internal/jpki"
+	"bango/internal/resident"
+	"bango/internal/store"
+	"bango/internal/testutil"
+)
+
+// R-JPKI-1: the signature certificate carries the basic four items and
+// the alias and must be revoked when they change. A change of the
+// register is sent to the CA by the module's job, as a register system
+// tells J-LIS; the CA revokes the signature certificate whose items no
+// longer match, and leaves the authentication certificate and a
+// certificate whose items did not change. The CA out of reach keeps the
+// change for the next run; nothing of the items is kept (R-JPKI-2).
+func TestRegisterChangeRevokesTheSignatureCertificate(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		jobs := testutil.As("system:jobs")
+		// The first run starts the municipality's sending from now.
+		if got, err := f.jpki.SendRegisterChanges(jobs); err != nil || got.Residents != 0 {
+			t.Fatalf("first run: %+v, %v", got, err)
+		}
+		sig, auth := cardKey(t, 0), cardKey(t, 1)
+		k := f.keeper(t, sig, auth)
+		a, err := f.jpki.Open(clerk(), shinjuku, code, resident.VerifiedByMyNumberCard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := f.jpki.Issue(clerk(), shinjuku, a.ID, requestOf(t, sig, auth))
+		if err != nil || len(res.Issued) != 2 {
+			t.Fatalf("issue: %+v, %v", res, err)
+		}
+		serial := map[jpki.Kind]string{}
+		for _, c := range res.Issued {
+			serial[c.Kind] = c.Serial
+		}
+
+		// A change that leaves the items as they were revokes nothing.
+		r, err := f.residents.Get(clerk(), shinjuku, code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, err = f.residents.Update(clerk(), shinjuku, code, r.Version, f.person); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := f.jpki.SendRegisterChanges(jobs); err != nil || got.Residents < 1 || len(got.Revoked) != 0 {
+			t.Fatalf("the same items sent: %+v, %v", got, err)
+		}
+
+		// The resident moves: the CA out of reach keeps it for the next run.
+		moved := f.person
+		moved.Address = "東京都新宿区西早稲田一丁目6番1号"
+		if _, err := f.residents.Update(clerk(), shinjuku, code, r.Version, moved); err != nil {
+			t.Fatal(err)
+		}
+		down := f.service(t, f.ca.ClientConfig("https://127.0.0.1:1"))
+		if _, err := down.SendRegisterChanges(jobs); err == nil {
+			t.Fatal("a CA out of reach: no error")
+		}
+		if rec, _ := f.ca.Lookup(serial[jpki.Signature]); !rec.RevokedAt.IsZero() {
+			t.Fatal("revoked without the CA")
+		}
+		got, err := f.jpki.SendRegisterChanges(jobs)
+		if err != nil || got.Residents < 1 || len(got.Revoked) != 1 || got.Revoked[0].Serial != serial[jpki.Signature] {
+			t.Fatalf("after the move: %+v, %v", got, err)
+		}
+		if rec, _ := f.ca.Lookup(serial[jpki.Signature]); rec.RevokedAt.IsZero() || rec.Reason != jpki.RevokeChanged {
+			t.Errorf("the signature certificate at the CA: %+v", rec)
+		}
+		if rec, _ := f.ca.Lookup(serial[jpki.Authentication]); !rec.RevokedAt.IsZero() {
+			t.Errorf("the authentication certificate was revoked: %+v", rec)
+		}
+		// Sent again within the overlap: nothing more is revoked.
+		if got, err := f.jpki.SendRegisterChanges(jobs); err != nil || len(got.Revoked) != 0 {
+			t.Errorf("a second run: %+v, %v", got, err)
+		}
+		revokes := testutil.Events(t, db, "jpki.revoke")
+		if len(revokes) != 1 || revokes[0].Subject.ID != code || revokes[0].Actor.User != "system:jobs" ||
+			!strings.HasPrefix(revokes[0].Detail, "serial="+serial[jpki.Signature]+" reason=items_changed revoked_at=") ||
+			!strings.HasSuffix(revokes[0].Detail, " by=register") {
+			t.Errorf("revocation events: %+v", revokes)
+		}
+		// Shinjuku's sendings (Sapporo's resident, registered within the
+		// overlap, is sent too).
+		var sent []string
+		for _, e := range testutil.Events(t, db, "jpki.register_sent") {
+			if e.Tenant == shinjuku {
+				sent = append(sent, e.Outcome+" "+e.Detail)
+			}
+		}
+		if len(sent) != 4 || sent[0] != "ok residents=1 revoked=0" || sent[1] != "error residents=1 outcome=unreachable" ||
+			sent[2] != "ok residents=1 revoked=1" || sent[3] != "ok residents=1 revoked=0" {
+			t.Errorf("sending events: %q", sent)
+		}
+		// The register now holds the new address; the old one is nowhere.
+		k.items["address"] = []byte(f.person.Address)
+		k.before["residents: address"] = 0
+		k.nothingKept(t, "after the register's change was sent")
+	})
+}
