@@ -22,9 +22,11 @@ const linkageSummary = `Data linkage files (R-NHI-8, R-LNK-1…4, R-ACC-5; docs/
            configured so (--as names the staff member who files it). Any
            problem rejects the whole file with a report (line, field,
            reason); the same file (SHA-256) is never applied twice.
-  export --tenant T --partner P --layout nhi-eligibility-continuity --insurer N --out FILE
+  export --tenant T --partner P --layout nhi-eligibility-continuity [--insurer N] --out FILE
            write the eligibility-continuity file (資格継続情報) of every NHI
-           acquisition and loss since the partner's last file, and beside it
+           acquisition and loss since the partner's last file, with the
+           municipality's configured 保険者番号 (--insurer, if given, must be
+           it; none configured: no file), and beside it
            FILE.manifest.json (layout, version, count, totals, SHA-256); a
            record the layout cannot hold leaves no file and names line and field
   history --tenant T   the imports and exports of a municipality, newest first
@@ -37,6 +39,9 @@ const linkageSummary = `Data linkage files (R-NHI-8, R-LNK-1…4, R-ACC-5; docs/
   partner revoke --tenant T --partner P [--serial S]
            revoke the partner's certificates (or one): refused at the next request
   partner list --tenant T
+  insurer set --tenant T --number N --from YYYY-MM-DD | insurer list --tenant T
+           the municipality's NHI 保険者番号 and the day it is in force from:
+           what every eligibility-continuity file carries
   run JOB --tenant T | schedule set|list | runs
            linkage jobs, their schedules and history (bango linkage run -h)
   agent --server URL --server-ca CA --cert C --key K --outbox DIR --inbox DIR --spool DIR [--pull L,…]
@@ -46,7 +51,7 @@ const linkageSummary = `Data linkage files (R-NHI-8, R-LNK-1…4, R-ACC-5; docs/
 
 // runLinkage is "bango linkage".
 func runLinkage(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	sub, err := subcommand("linkage", args, linkageSummary, stderr, "import", "export", "history", "partner", "agent", "run", "schedule", "runs")
+	sub, err := subcommand("linkage", args, linkageSummary, stderr, "import", "export", "history", "partner", "agent", "run", "schedule", "runs", "insurer")
 	if err != nil {
 		return err
 	}
@@ -56,6 +61,9 @@ func runLinkage(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if sub == "agent" {
 		return runLinkageAgent(ctx, args, stdout, stderr)
+	}
+	if sub == "insurer" {
+		return runLinkageInsurer(ctx, args, stdout, stderr)
 	}
 	if sub == "partner" {
 		if sub, err = subcommand("linkage partner", args, linkageSummary, stderr, "add", "list", "certificate", "revoke"); err != nil {
@@ -77,7 +85,7 @@ func runLinkage(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	title := fs.String("title", "", "partner add: what the partner is")
 	confirm := fs.Bool("confirm", false, "partner add: hold each inbound file for a second person's confirmation")
 	serial := fs.String("serial", "", "partner revoke: the certificate's serial (default: every certificate in force)")
-	insurer := fs.String("insurer", "", "export: the 保険者番号 (six digits) the header carries")
+	insurer := fs.String("insurer", "", "export: the 保険者番号 expected (default: the configured one, bango linkage insurer)")
 	outPath := fs.String("out", "", "export: the file to write (FILE.manifest.json is written beside it)")
 	limit := fs.Int("limit", 50, "history: how many jobs")
 	cursor := fs.String("cursor", "", "history: the page to start at (the next cursor a page printed)")

@@ -198,6 +198,9 @@ func agentEndToEnd(t *testing.T, eng store.Engine) {
 		pm := filepath.Join(t.TempDir(), "pull")
 		pcert, pkey := partnerCert(t, filepath.Join(pm, "pki"), append([]string{"--tenant", "131041", "--partner", "aggregation",
 			"--direction", "outbound", "--layouts", "nhi-eligibility-continuity"}, args...)...)
+		if code, _, stderr := runCmd(t, append([]string{"linkage", "insurer", "set", "--tenant", "131041", "--number", "138016", "--from", "2000-04-01"}, args...)...); code != 0 {
+			t.Fatal(stderr)
+		}
 		puller := agentProcess(t, "--server", partnerURL, "--server-ca", serverCA, "--cert", pcert, "--key", pkey, "--inbox", filepath.Join(pm, "inbox"),
 			"--spool", filepath.Join(pm, "spool"), "--pull", "nhi-eligibility-continuity", "--insurer", "138016", "--once")
 		if b, err := puller.CombinedOutput(); err != nil || !strings.Contains(string(b), "pulled") {

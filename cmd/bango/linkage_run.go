@@ -19,7 +19,8 @@ const linkageRunSummary = `Linkage jobs (R-LNK-1, R-NHI-8; docs/linkage.md "Jobs
            terminal, plain lines otherwise
   schedule set --tenant T --job JOB [--partner P] [--insurer N] [--disable]
            the municipality runs JOB on its schedule (bango serve):
-             nhi-eligibility-export  daily from 06:00 JST (--partner, --insurer)
+             nhi-eligibility-export  daily from 06:00 JST (--partner; the file carries
+                                     the 保険者番号 configured with bango linkage insurer)
              aggregation-open-work   monthly on the 1st from 07:00 JST
   schedule list --tenant T
   runs --tenant T [--json]   the history of runs, newest first`

@@ -42,7 +42,22 @@ func TestLinkageRunCommand(t *testing.T) {
 			"--insurer", "138016"); code != 0 || !strings.Contains(out, "enabled yes") {
 			t.Fatalf("schedule set: %d %s %s", code, out, stderr)
 		}
+		// R-NHI-8: the file carries the municipality's configured 保険者番号;
+		// without one, the run makes no file and says why.
 		code, out, stderr := lk("run", "nhi-eligibility-export", "--tenant", "131041")
+		if code == 0 || !strings.Contains(stderr, "insurer number") {
+			t.Fatalf("a run without an insurer number: %d\n%s\n%s", code, out, stderr)
+		}
+		if code, out, stderr := lk("insurer", "set", "--tenant", "131041", "--number", "13801x", "--from", "2026-04-01"); code == 0 || !strings.Contains(stderr, "insurer") {
+			t.Fatalf("a wrong insurer number: %d %s %s", code, out, stderr)
+		}
+		if code, out, stderr := lk("insurer", "set", "--tenant", "131041", "--number", "138016", "--from", "2026-04-01"); code != 0 || !strings.Contains(out, "138016 from 2026-04-01") {
+			t.Fatalf("insurer set: %d %s %s", code, out, stderr)
+		}
+		if code, out, _ := lk("insurer", "list", "--tenant", "131041"); code != 0 || !strings.Contains(out, "138016 from 2026-04-01") {
+			t.Fatalf("insurer list: %d %s", code, out)
+		}
+		code, out, stderr = lk("run", "nhi-eligibility-export", "--tenant", "131041")
 		if code != 0 || !strings.Contains(stderr, "run: 100%") || !strings.Contains(out, "nhi-eligibility-export") || !strings.Contains(out, " ok ") {
 			t.Fatalf("run: %d\n%s\n%s", code, out, stderr)
 		}
@@ -53,7 +68,8 @@ func TestLinkageRunCommand(t *testing.T) {
 		var page struct {
 			Items []linkage.Run `json:"items"`
 		}
-		if code != 0 || json.Unmarshal([]byte(out), &page) != nil || len(page.Items) != 1 || page.Items[0].Outcome != linkage.RunOK || page.Items[0].Records == 0 {
+		if code != 0 || json.Unmarshal([]byte(out), &page) != nil || len(page.Items) != 2 || page.Items[0].Outcome != linkage.RunOK || page.Items[0].Records == 0 ||
+			page.Items[1].Outcome != linkage.RunFailed {
 			t.Fatalf("runs: %d %s", code, out)
 		}
 		// The initial load of a register, with its progress.

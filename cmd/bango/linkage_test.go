@@ -109,6 +109,16 @@ func TestLinkageCommands(t *testing.T) {
 			t.Fatalf("partner add: %d %s %s", code, out, stderr)
 		}
 		skkz := filepath.Join(data, "SKKZ.DAT")
+		if code, _, stderr := lk("export", "--tenant", "131041", "--partner", "aggregation", "--layout", "nhi-eligibility-continuity",
+			"--out", skkz); code == 0 || !strings.Contains(stderr, "insurer number") {
+			t.Fatalf("an export without an insurer number: %d %s", code, stderr)
+		}
+		if _, err := os.Stat(skkz); err == nil {
+			t.Fatal("an export without an insurer number left a file")
+		}
+		if code, out, stderr := lk("insurer", "set", "--tenant", "131041", "--number", "138016", "--from", "2000-04-01"); code != 0 {
+			t.Fatalf("insurer set: %d %s %s", code, out, stderr)
+		}
 		code, out, stderr = lk("export", "--tenant", "131041", "--partner", "aggregation", "--layout", "nhi-eligibility-continuity",
 			"--insurer", "138016", "--out", skkz, "--json")
 		var res struct {

@@ -25,10 +25,13 @@ type EligibilitySource interface {
 
 // ExportRequest is one outbound eligibility-continuity file to produce.
 type ExportRequest struct {
-	Tenant   string
-	Partner  string
-	Layout   string // nhi-eligibility-continuity
-	Insurer  string // 保険者番号, six digits
+	Tenant  string
+	Partner string
+	Layout  string // nhi-eligibility-continuity
+	// Insurer is the 保険者番号 the caller expects, or "": the file
+	// carries the municipality's number in force today (insurer.go), and
+	// a different number given here refuses the export.
+	Insurer  string
 	FileName string // as the history shows it
 	Out      io.Writer
 }
@@ -67,19 +70,29 @@ func (s *Service) ExportEligibility(ctx context.Context, req ExportRequest, src 
 	if err != nil {
 		return Job{}, nil, audit.Refused(ctx, s.db, req.Tenant, action, subject, err)
 	}
+	now := s.now()
+	today := civil(now.In(jst))
+	insurer, err := s.InsurerNumberOn(ctx, req.Tenant, today)
+	if err == nil && req.Insurer != "" && req.Insurer != insurer {
+		err = errs.Tell(errs.Conflict, errs.Message{
+			JA: "指定の保険者番号 " + req.Insurer + " は、この市区町村に設定された保険者番号と異なります。ファイルは作成していません。",
+			EN: "The insurer number " + req.Insurer + " given is not the one configured for this municipality. No file was made.",
+		}, "insurer %s given, %s configured for %s", req.Insurer, insurer, req.Tenant)
+	}
+	if err != nil {
+		return Job{}, nil, audit.Refused(ctx, s.db, req.Tenant, action, subject, err)
+	}
 	last, err := s.lastExport(ctx, req.Tenant, req.Partner, l.Name)
 	if err != nil {
 		return Job{}, nil, err
 	}
-	now := s.now()
-	today := civil(now.In(jst))
 	from := today
 	if last.ID != 0 {
 		from = civil(last.StartedAt.In(jst))
 	}
 	job := Job{Tenant: req.Tenant, Partner: req.Partner, Layout: l.Name, Version: l.Version, Direction: Outbound, FileName: req.FileName,
 		StartedBy: actorOf(ctx), StartedAt: now.UTC(), Through: last.Through}
-	w, err := NewWriter(req.Out, l, Values{"insurer_no": req.Insurer, "municipality": req.Tenant, "file_type": "SKKZ",
+	w, err := NewWriter(req.Out, l, Values{"insurer_no": insurer, "municipality": req.Tenant, "file_type": "SKKZ",
 		"created": today, "period_from": from, "period_to": today})
 	if err != nil {
 		return s.failedExport(ctx, job, err)

@@ -50,6 +50,10 @@ func setup(t *testing.T, db *store.DB) *fixture {
 		export.NewService(db, f.Access)); err != nil {
 		t.Fatal(err)
 	}
+	// Shinjuku's NHI 保険者番号 is configured; Sapporo's is not.
+	if _, err := f.linkage.SetInsurerNumber(testutil.As("cli:is-admin"), shinjuku, "138016", time.Date(2000, 4, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
 	for _, s := range []testkit.Staff{
 		{Login: "clerk", Tenant: shinjuku, Patterns: []string{"nhi-clerk"}},
 		{Login: "checker", Tenant: shinjuku, Patterns: []string{"nhi-checker"}},

@@ -68,7 +68,7 @@ type runResult struct {
 func Jobs() []JobDef {
 	return []JobDef{
 		{Name: "nhi-eligibility-export", Title: errs.Message{JA: "資格継続情報の作成（日次）", EN: "eligibility-continuity file (daily)"},
-			Period: Daily, Hour: 6, NeedsPartner: true, NeedsInsurer: true, run: runEligibilityExport},
+			Period: Daily, Hour: 6, NeedsPartner: true, run: runEligibilityExport},
 		{Name: "aggregation-open-work", Title: errs.Message{JA: "集約システム関連の未処理件数（月次）", EN: "aggregation work left open (monthly)"},
 			Period: Monthly, Day: 1, Hour: 7, run: runOpenWork},
 	}
@@ -145,7 +145,9 @@ func (s *Service) checkSchedule(ctx context.Context, sc Schedule) (Schedule, err
 	if j.NeedsPartner && sc.Partner == "" {
 		fe.Add("partner", errs.Message{JA: "このジョブには連携先の指定が必要です", EN: "this job needs its partner"})
 	}
-	if j.NeedsInsurer && !insurerNo(sc.Insurer) {
+	// The file's 保険者番号 is the municipality's configured one
+	// (insurer.go); a number kept with a schedule must be a number.
+	if (j.NeedsInsurer || sc.Insurer != "") && !insurerNo(sc.Insurer) {
 		fe.Add("insurer", errs.Message{JA: "保険者番号は6桁の数字です", EN: "the insurer number is six digits"})
 	}
 	switch sc.Period {
@@ -570,7 +572,7 @@ func runEligibilityExport(ctx context.Context, s *Service, sc Schedule, progress
 	var buf bytes.Buffer
 	name := "SKKZ_" + s.now().In(jst).Format("20060102150405") + ".DAT"
 	job, m, err := s.ExportEligibility(ctx, ExportRequest{Tenant: sc.Tenant, Partner: sc.Partner, Layout: "nhi-eligibility-continuity",
-		Insurer: sc.Insurer, FileName: name, Out: &buf}, s.eligibility)
+		FileName: name, Out: &buf}, s.eligibility)
 	if err != nil {
 		return runResult{fileJob: job.ID}, err
 	}

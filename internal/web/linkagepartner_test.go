@@ -45,6 +45,9 @@ func newPartnerNet(t *testing.T, f *webFixture) *partnerNet {
 			t.Fatal(err)
 		}
 	}
+	if _, err := n.linkage.SetInsurerNumber(admin, testkit.Shinjuku, "138016", time.Date(2000, 4, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
 	if n.pusher, err = n.linkage.IssueCertificate(admin, testkit.Shinjuku, "resident-records", ca); err != nil {
 		t.Fatal(err)
 	}
