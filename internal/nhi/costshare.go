@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -828,6 +829,15 @@ func (f *costShareFacts) decide(t Thresholds, d *Decision, incomeYear int) ([]st
 // CostShareDecisions lists the decisions recorded for household id, the
 // latest first. Reading them is an event of the household.
 func (s *Service) CostShareDecisions(ctx context.Context, tenant string, id int64) ([]Decision, error) {
+	return s.CostShareDecisionsKnownAt(ctx, tenant, id, time.Time{})
+}
+
+// CostShareDecisionsKnownAt is CostShareDecisions as known at the end of
+// the day known (in Japan; everything when zero): a decision recorded
+// later — a re-decision after a late notification — is not listed, so
+// the decision in force as known then is the first whose period holds the
+// date.
+func (s *Service) CostShareDecisionsKnownAt(ctx context.Context, tenant string, id int64, known time.Time) ([]Decision, error) {
 	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	var out []Decision
 	err := s.db.Read(ctx, func(q store.Querier) (err error) {
@@ -848,8 +858,13 @@ func (s *Service) CostShareDecisions(ctx context.Context, tenant string, id int6
 	if err != nil {
 		return nil, err
 	}
+	out = slices.DeleteFunc(out, func(d Decision) bool { return !knownBy(known, d.DecidedAt) })
+	detail := "decisions=" + strconv.Itoa(len(out))
+	if !known.IsZero() {
+		detail += " known_at=" + Date(known)
+	}
 	if err := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "nhi.cost_share.read", Outcome: audit.OK,
-		Subject: audit.Subject{Type: "nhi_household", ID: strconv.FormatInt(id, 10)}, Detail: "decisions=" + strconv.Itoa(len(out))}); err != nil {
+		Subject: audit.Subject{Type: "nhi_household", ID: strconv.FormatInt(id, 10)}, Detail: detail}); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -475,10 +475,7 @@ func (s *Service) GetKnownAt(ctx context.Context, tenant, code, asOf, knownAt st
 	if strings.TrimSpace(asOf) != "" {
 		dateField(&fe, "as_of", asOf, &on)
 	}
-	var known time.Time
-	if strings.TrimSpace(knownAt) != "" && dateField(&fe, "known_at", knownAt, &known) && known.After(s.today()) {
-		fe.Add("known_at", errs.Message{JA: "記録時点に未来の日付は指定できません", EN: "cannot be in the future"})
-	}
+	known := s.knownField(&fe, knownAt)
 	if err := fe.Err(); err != nil {
 		return PersonRecord{}, s.failed(ctx, tenant, action, subjectOf(code), err)
 	}
@@ -507,9 +504,7 @@ func (s *Service) person(ctx context.Context, q store.Querier, tenant, code stri
 // personKnown reads code as of on, as known at the end of the day known
 // in Japan (everything recorded when known is zero).
 func (s *Service) personKnown(ctx context.Context, q store.Querier, tenant, code string, on, known time.Time) (PersonRecord, error) {
-	// The end of the day known in Japan (UTC+9), as the recorded times are kept.
-	knownEnd := known.Add(24*time.Hour - 9*time.Hour)
-	recorded := func(t time.Time) bool { return known.IsZero() || t.Before(knownEnd) }
+	recorded := func(t time.Time) bool { return knownBy(known, t) }
 	e := s.db.Engine()
 	number, branch, ok, err := insuredNumberOf(ctx, q, tenant, code)
 	if err != nil {
@@ -613,7 +608,8 @@ type HouseholdView struct {
 	Tenant   string    `json:"tenant"`
 	Kigo     string    `json:"kigo"`
 	AsOf     time.Time `json:"as_of"`
-	Exists   bool      `json:"exists"` // established and not dissolved on AsOf
+	KnownAt  time.Time `json:"known_at,omitzero"` // read as known at the end of this day (HouseholdKnownAt)
+	Exists   bool      `json:"exists"`            // established and not dissolved on AsOf
 	Head     string    `json:"head"`
 	HeadName string    `json:"head_name"`
 	// PseudoHead: the head is not insured in the household (擬制世帯主):
@@ -628,19 +624,31 @@ type HouseholdView struct {
 // empty) with its members then and every version and move. Reading it is
 // an event of each member shown.
 func (s *Service) Household(ctx context.Context, tenant string, id int64, asOf string) (HouseholdView, error) {
+	return s.HouseholdKnownAt(ctx, tenant, id, asOf, "")
+}
+
+// HouseholdKnownAt is Household as it was known at the end of knownAt
+// (YYYY-MM-DD in Japan; everything recorded when empty): only the versions
+// and moves recorded by then count, and each member reads as known then
+// (GetKnownAt), so that what a notice or a decision was based on can be
+// read again. A date in the future is refused naming known_at; a
+// household not yet recorded then is not found.
+func (s *Service) HouseholdKnownAt(ctx context.Context, tenant string, id int64, asOf, knownAt string) (HouseholdView, error) {
 	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	const action = "nhi.household.read"
 	hsub := audit.Subject{Type: "nhi_household", ID: strconv.FormatInt(id, 10)}
 	on := s.today()
+	var fe errs.FieldErrors
 	if strings.TrimSpace(asOf) != "" {
-		var fe errs.FieldErrors
-		if !dateField(&fe, "as_of", asOf, &on) {
-			return HouseholdView{}, fe.Err()
-		}
+		dateField(&fe, "as_of", asOf, &on)
+	}
+	known := s.knownField(&fe, knownAt)
+	if err := fe.Err(); err != nil {
+		return HouseholdView{}, s.failed(ctx, tenant, action, hsub, err)
 	}
 	var v HouseholdView
 	err := s.db.Read(ctx, func(q store.Querier) (err error) {
-		v, err = s.household(ctx, q, tenant, id, on)
+		v, err = s.household(ctx, q, tenant, id, on, known)
 		return err
 	})
 	if err != nil {
@@ -650,43 +658,38 @@ func (s *Service) Household(ctx context.Context, tenant string, id int64, asOf s
 	for i, m := range v.Members {
 		codes[i] = m.ResidentCode
 	}
-	if err := s.recordReads(ctx, tenant, action, codes, "household="+hsub.ID+" as_of="+Date(on)); err != nil {
+	detail := "household=" + hsub.ID + " as_of=" + Date(on)
+	if !known.IsZero() {
+		detail += " known_at=" + Date(known)
+	}
+	if err := s.recordReads(ctx, tenant, action, codes, detail); err != nil {
 		return HouseholdView{}, err
 	}
 	return v, nil
 }
 
-func (s *Service) household(ctx context.Context, q store.Querier, tenant string, id int64, on time.Time) (HouseholdView, error) {
+// knownField parses a known_at date: not in the future (zero when empty).
+func (s *Service) knownField(fe *errs.FieldErrors, knownAt string) time.Time {
+	var known time.Time
+	if strings.TrimSpace(knownAt) != "" && dateField(fe, "known_at", knownAt, &known) && known.After(s.today()) {
+		fe.Add("known_at", errs.Message{JA: "記録時点に未来の日付は指定できません", EN: "cannot be in the future"})
+	}
+	return known
+}
+
+// knownBy reports whether a row recorded at t was recorded by the end of
+// the day known in Japan (UTC+9), as recorded times are kept; everything
+// is when known is zero.
+func knownBy(known, t time.Time) bool {
+	return known.IsZero() || t.Before(known.Add(24*time.Hour-9*time.Hour))
+}
+
+func (s *Service) household(ctx context.Context, q store.Querier, tenant string, id int64, on, known time.Time) (HouseholdView, error) {
 	e := s.db.Engine()
-	v := HouseholdView{ID: id, Tenant: tenant, AsOf: on, Members: []Person{}}
+	v := HouseholdView{ID: id, Tenant: tenant, AsOf: on, KnownAt: known, Members: []Person{}}
 	var err error
 	if v.Kigo, err = householdKigo(ctx, q, tenant, id); err != nil {
 		return v, err
-	}
-	if v.Head, v.Exists, err = headOn(ctx, q, e, tenant, id, on); err != nil {
-		return v, err
-	}
-	if v.Head != "" {
-		h, err := lookupResident(ctx, q, tenant, v.Head)
-		if err != nil {
-			return v, err
-		}
-		v.HeadName = h.nameKanji
-	}
-	members, err := membersOn(ctx, q, e, tenant, id, on)
-	if err != nil {
-		return v, err
-	}
-	v.PseudoHead = v.Exists
-	for _, c := range members {
-		rec, err := s.person(ctx, q, tenant, c, on)
-		if err != nil {
-			return v, err
-		}
-		v.Members = append(v.Members, rec.Person)
-		if c == v.Head {
-			v.PseudoHead = false
-		}
 	}
 	v.Versions, err = store.Rows(func(row store.Scanner) (HouseholdVersion, error) {
 		var hv HouseholdVersion
@@ -700,21 +703,73 @@ func (s *Service) household(ctx context.Context, q store.Querier, tenant string,
 		return v, err
 	}
 	type row struct {
-		code string
-		hh   int64
-		from time.Time
+		code     string
+		hh       int64
+		from     time.Time
+		recorded time.Time
 	}
 	rows, err := store.Rows(func(sc store.Scanner) (row, error) {
 		var r row
 		var hh sql.NullInt64
-		err := sc.Scan(&r.code, &hh, &r.from)
+		err := sc.Scan(&r.code, &hh, &r.from, &r.recorded)
 		r.hh, r.from = hh.Int64, dateOnly(r.from)
 		return r, err
-	})(q.Query(ctx, `SELECT resident_code, household_id, valid_from FROM nhi_memberships WHERE tenant_code = $1
+	})(q.Query(ctx, `SELECT resident_code, household_id, valid_from, recorded_at FROM nhi_memberships WHERE tenant_code = $1
 		AND resident_code IN (SELECT resident_code FROM nhi_memberships WHERE tenant_code = $1 AND household_id = $2)
 		ORDER BY valid_from, id`, tenant, id))
 	if err != nil {
 		return v, err
+	}
+	var members []string
+	if known.IsZero() {
+		if v.Head, v.Exists, err = headOn(ctx, q, e, tenant, id, on); err != nil {
+			return v, err
+		}
+		if members, err = membersOn(ctx, q, e, tenant, id, on); err != nil {
+			return v, err
+		}
+	} else {
+		// As known then: the versions and memberships recorded by then.
+		v.Versions = slices.DeleteFunc(v.Versions, func(hv HouseholdVersion) bool { return !knownBy(known, hv.RecordedAt) })
+		rows = slices.DeleteFunc(rows, func(r row) bool { return !knownBy(known, r.recorded) })
+		if len(v.Versions) == 0 {
+			return v, errs.E(errs.NotFound, "NHI household %d not yet recorded on %s", id, Date(known))
+		}
+		for _, hv := range v.Versions {
+			if !hv.ValidFrom.After(on) {
+				v.Head, v.Exists = hv.Head, hv.Head != ""
+			}
+		}
+		latest := map[string]int64{}
+		for _, r := range rows {
+			if !r.from.After(on) {
+				latest[r.code] = r.hh
+			}
+		}
+		for c, hh := range latest {
+			if hh == id {
+				members = append(members, c)
+			}
+		}
+		slices.Sort(members)
+	}
+	if v.Head != "" {
+		h, err := lookupResident(ctx, q, tenant, v.Head)
+		if err != nil {
+			return v, err
+		}
+		v.HeadName = h.nameKanji
+	}
+	v.PseudoHead = v.Exists
+	for _, c := range members {
+		rec, err := s.personKnown(ctx, q, tenant, c, on, known)
+		if err != nil {
+			return v, err
+		}
+		v.Members = append(v.Members, rec.Person)
+		if c == v.Head {
+			v.PseudoHead = false
+		}
 	}
 	in := map[string]bool{}
 	for _, r := range rows {

@@ -52,3 +52,62 @@ func TestKnownAt(t *testing.T) {
 		}
 	})
 }
+
+// R-NHI-1, R-NHI-3: a household and its cost-share decisions read as
+// known at a date: a member's loss notified late (effective 10 November,
+// recorded 2 December) and the re-decision it caused are not there as
+// known on 15 November — both members, the 3割 decision alone — and are
+// as known now; a household not yet recorded then is not found; a future
+// date is refused naming known_at, and the read is an event saying
+// known_at.
+func TestHouseholdKnownAt(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		f.person(t, shinjuku, "690001", "テスト", "1954-05-10") // 72
+		f.person(t, shinjuku, "690002", "テスト", "1955-03-03") // 71
+		recordedNow := f.now
+		f.now = day("2026-11-01").Add(3 * 3600e9) // 12:00 in Japan
+		hh := f.newHousehold(t, "690001", "690001", "2026-10-20", "6901")
+		f.join(t, "690002", hh, "2026-10-20", "6901", "02")
+		// Together 収入 550万 ≥ 520万: 3割; 690001 alone 300万 < 383万: 2割.
+		f.incomeOf(t, "690001", "1500000", "3000000", "2200000")
+		f.incomeOf(t, "690002", "0", "2500000", "2000000")
+		clerk := testutil.As("clerk")
+		if d, err := f.nhi.DetermineCostShare(clerk, shinjuku, hh, "2026-10-20"); err != nil || d.Ratio != 3 {
+			t.Fatalf("decided: %+v %v", d, err)
+		}
+		f.now = recordedNow
+		p, err := f.nhi.ProposeLoss(clerk, shinjuku, nhi.LossInput{ResidentCode: "690002", LostOn: "2026-11-10", Reason: nhi.LossJoinedEmployee, NotifiedOn: "2026-12-01"})
+		f.enter(t, p, err)
+
+		now, err := f.nhi.HouseholdKnownAt(clerk, shinjuku, hh, "2026-11-20", "")
+		if err != nil || len(now.Members) != 1 || now.Members[0].ResidentCode != "690001" || !now.KnownAt.IsZero() || len(now.Moves) != 3 {
+			t.Errorf("as of 20 November, as known now: %+v %v", now, err)
+		}
+		then, err := f.nhi.HouseholdKnownAt(clerk, shinjuku, hh, "2026-11-20", "2026-11-15")
+		if err != nil || len(then.Members) != 2 || then.Members[1].ResidentCode != "690002" || !then.Members[1].Insured || then.Head != "690001" ||
+			!then.Exists || nhi.Date(then.KnownAt) != "2026-11-15" || len(then.Moves) != 2 || len(then.Versions) != 1 {
+			t.Errorf("as of 20 November, as known on 15 November: %+v %v", then, err)
+		}
+		ds, err := f.nhi.CostShareDecisionsKnownAt(clerk, shinjuku, hh, then.KnownAt)
+		if err != nil || len(ds) != 1 || ds[0].Ratio != 3 {
+			t.Errorf("decisions as known on 15 November: %+v %v", ds, err)
+		}
+		ds, err = f.nhi.CostShareDecisionsKnownAt(clerk, shinjuku, hh, day("2026-12-02"))
+		if err != nil || len(ds) != 2 || ds[0].Ratio != 2 || nhi.Date(ds[0].PeriodFrom) != "2026-11-10" {
+			t.Errorf("decisions as known on 2 December: %+v %v", ds, err)
+		}
+		for _, tc := range []struct{ known, want string }{
+			{"2026-10-31", "not found"},
+			{"2026-12-10", "known_at"},
+			{"2026-13-01", "known_at"},
+		} {
+			if _, err := f.nhi.HouseholdKnownAt(clerk, shinjuku, hh, "2026-11-20", tc.known); fields(err) != tc.want {
+				t.Errorf("known at %s: %v, want %s", tc.known, err, tc.want)
+			}
+		}
+		if n := testutil.CountEvents(t, db, `action = 'nhi.household.read' AND subject_id = '690002' AND detail LIKE '%known_at=2026-11-15%'`); n != 1 {
+			t.Errorf("%d reads of 690002 as known at recorded, want 1", n)
+		}
+	})
+}

@@ -131,7 +131,7 @@ func (s *Server) nhiPersonData(r *http.Request, code, asOf, knownAt string) (*nh
 	d := &nhiPersonData{Record: rec, AsOf: nhi.Date(rec.Person.AsOf), KnownAt: nhi.Date(rec.Person.KnownAt), Documents: nonNil(docs), Decisions: []nhi.Decision{},
 		MayWrite: rights.Has(access.NHIWrite, sess.Tenant), Today: nhi.Date(time.Now().In(jst)), LossReasons: nhi.LossReasons}
 	if rec.Person.Household != 0 {
-		dec, err := s.biz.NHI.CostShareDecisions(r.Context(), sess.Tenant, rec.Person.Household)
+		dec, err := s.biz.NHI.CostShareDecisionsKnownAt(r.Context(), sess.Tenant, rec.Person.Household, rec.Person.KnownAt)
 		if err != nil {
 			return nil, err
 		}
@@ -175,27 +175,28 @@ type nhiHouseholdData struct {
 	View      nhi.HouseholdView
 	Timeline  []timelineRow // its versions and moves, by date
 	AsOf      string
+	KnownAt   string // read as known at the end of this day ("" for now)
 	Decisions []nhi.Decision
 	MayWrite  bool
 	Today     string
 	Reasons   []string
 }
 
-func (s *Server) nhiHouseholdData(r *http.Request, asOf string) (*nhiHouseholdData, error) {
+func (s *Server) nhiHouseholdData(r *http.Request, asOf, knownAt string) (*nhiHouseholdData, error) {
 	id, err := pathID(r, "household")
 	if err != nil {
 		return nil, err
 	}
 	sess, rights := sessionFrom(r.Context()), rightsFrom(r.Context())
-	v, err := s.biz.NHI.Household(r.Context(), sess.Tenant, id, asOf)
+	v, err := s.biz.NHI.HouseholdKnownAt(r.Context(), sess.Tenant, id, asOf, knownAt)
 	if err != nil {
 		return nil, err
 	}
-	dec, err := s.biz.NHI.CostShareDecisions(r.Context(), sess.Tenant, id)
+	dec, err := s.biz.NHI.CostShareDecisionsKnownAt(r.Context(), sess.Tenant, id, v.KnownAt)
 	if err != nil {
 		return nil, err
 	}
-	return &nhiHouseholdData{View: v, Timeline: timelineOf(v), AsOf: nhi.Date(v.AsOf), Decisions: nonNil(dec), MayWrite: rights.Has(access.NHIWrite, sess.Tenant),
+	return &nhiHouseholdData{View: v, Timeline: timelineOf(v), AsOf: nhi.Date(v.AsOf), KnownAt: nhi.Date(v.KnownAt), Decisions: nonNil(dec), MayWrite: rights.Has(access.NHIWrite, sess.Tenant),
 		Today: nhi.Date(time.Now().In(jst)), Reasons: nhi.AcquireReasons}, nil
 }
 
@@ -227,11 +228,12 @@ func (s *Server) nhiHouseholdPage(w http.ResponseWriter, r *http.Request) error 
 
 func (s *Server) renderNHIHousehold(w http.ResponseWriter, r *http.Request, status int, problem refusal, form map[string]string) error {
 	p := s.newPage(r, "nhi.household.title", sessionFrom(r.Context()))
-	d, err := s.nhiHouseholdData(r, r.URL.Query().Get("as_of"))
+	d, err := s.nhiHouseholdData(r, r.URL.Query().Get("as_of"), r.URL.Query().Get("known_at"))
 	if err != nil && len(errs.Fields(err)) > 0 {
+		// A wrong 基準日 or 記録時点: the household as of today, the date marked.
 		msg, _ := problemText(p.Lang, err)
-		p.Form["as_of"] = r.URL.Query().Get("as_of")
-		if d, err = s.nhiHouseholdData(r, ""); err != nil {
+		p.Form["as_of"], p.Form["known_at"] = r.URL.Query().Get("as_of"), r.URL.Query().Get("known_at")
+		if d, err = s.nhiHouseholdData(r, "", ""); err != nil {
 			return err
 		}
 		p.fill(r, d, msg, nil, nil)
@@ -743,7 +745,7 @@ type nhiHouseholdAnswer struct {
 }
 
 func (s *Server) apiNHIHousehold(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.nhiHouseholdData(r, r.URL.Query().Get("as_of"))
+	d, err := s.nhiHouseholdData(r, r.URL.Query().Get("as_of"), r.URL.Query().Get("known_at"))
 	if err != nil {
 		return err
 	}
@@ -924,11 +926,13 @@ func (s *Server) nhiModule() webModule {
 					{"household", "integer", "the household's number"}, asOfQuery[0]}, pageQuery...),
 				answer: nhiSearchAnswer{}},
 			{pattern: "GET /api/v1/nhi/persons/{code}", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiNHIPerson,
-				summary: "An insured person as of a date, optionally as known at a date (only what was recorded by its end): eligibility periods and events, households, documents, cost-share decisions",
+				summary: "An insured person as of a date, optionally as known at a date (only what was recorded by its end): eligibility periods and events, households, documents, cost-share decisions (as known then too)",
 				query:   append(slices.Clone(asOfQuery), apiParam{"known_at", "string", "read the record as known at the end of this day (記録時点), YYYY-MM-DD; everything recorded when empty"}),
 				answer:  nhiPersonAnswer{}},
 			{pattern: "GET /api/v1/nhi/households/{id}", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiNHIHousehold,
-				summary: "An NHI household as of a date: head, members, versions and moves, cost-share decisions", query: asOfQuery, answer: nhiHouseholdAnswer{}},
+				summary: "An NHI household as of a date, optionally as known at a date (only what was recorded by its end): head, members, versions and moves, cost-share decisions",
+				query:   append(slices.Clone(asOfQuery), apiParam{"known_at", "string", "read the household and its decisions as known at the end of this day (記録時点), YYYY-MM-DD; everything recorded when empty"}),
+				answer:  nhiHouseholdAnswer{}},
 			{pattern: "POST /api/v1/nhi/acquisitions", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIAcquire,
 				summary: "Enter an acquisition (資格取得), into an existing household or a new one with its head: it waits for a checker", body: nhi.AcquisitionInput{}, status: http.StatusAccepted, answer: review.Change{}},
 			{pattern: "POST /api/v1/nhi/households", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIHouseholdNew,
