@@ -3,11 +3,13 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"bango/internal/access"
 	"bango/internal/errs"
 	"bango/internal/identity"
 	"bango/internal/linkage"
+	"bango/internal/review"
 	"bango/internal/store"
 )
 
@@ -32,9 +34,32 @@ type linkageData struct {
 	Jobs        []linkage.JobDef
 	RunsMore    bool
 	FilesCursor string
+	// The jobs page: the municipality's schedules, the one being edited,
+	// and whether a run is going on (the page then asks again).
+	Schedules []linkageSchedule
+	Edit      *linkageSchedule
+	Running   bool
+	// The import page: the inbound routes a file may come by, and the
+	// report of a file refused.
+	Routes   []linkageRoute
+	Rejected *linkage.Report
+	Imported *linkage.Job
 }
 
-var linkageNotices = map[string]string{"decided": "linkage.decided", "done": "linkage.move.done"}
+// linkageSchedule is a schedule with its job's title.
+type linkageSchedule struct {
+	linkage.Schedule
+	Title string
+}
+
+// linkageRoute is one inbound partner and layout a file may come by.
+type linkageRoute struct {
+	Value, Partner, Layout, Title string
+	Confirm                       bool
+}
+
+var linkageNotices = map[string]string{"decided": "linkage.decided", "done": "linkage.move.done", "filed": "linkage.schedule.filed",
+	"started": "linkage.run.started", "applied": "linkage.import.applied", "held": "linkage.import.held"}
 
 func (s *Server) renderLinkage(w http.ResponseWriter, r *http.Request, status int, title string, d *linkageData, problem refusal, form map[string]string) error {
 	p := s.newPage(r, title, sessionFrom(r.Context()))
@@ -140,10 +165,20 @@ func (s *Server) linkageMoveDonePost(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
-// linkageJobsPage is the history of the linkage jobs' runs (with the
-// progress of those running) and of the files exchanged.
+// linkageJobsPage is the municipality's schedules (each with "run now"
+// and a change of its times, filed for a second person), the history of
+// the jobs' runs with the progress of those running — the page asks again
+// every two seconds while one runs — and the files exchanged.
 func (s *Server) linkageJobsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderLinkageJobs(w, r, http.StatusOK, refusal{}, nil)
+}
+
+func (s *Server) renderLinkageJobs(w http.ResponseWriter, r *http.Request, status int, problem refusal, form map[string]string) error {
 	sess := sessionFrom(r.Context())
+	scheds, err := s.biz.Linkage.Schedules(r.Context(), sess.Tenant)
+	if err != nil {
+		return err
+	}
 	runs, err := s.biz.Linkage.Runs(r.Context(), sess.Tenant, "", 50)
 	if err != nil {
 		return err
@@ -152,8 +187,232 @@ func (s *Server) linkageJobsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.renderLinkage(w, r, http.StatusOK, "linkage.jobs.title", &linkageData{View: "jobs", Runs: runs.Items, Files: files.Items,
-		RunsMore: runs.More, FilesCursor: files.Next, Jobs: linkage.Jobs()}, refusal{}, nil)
+	d := &linkageData{View: "jobs", Runs: runs.Items, Files: files.Items, RunsMore: runs.More, FilesCursor: files.Next, Jobs: linkage.Jobs()}
+	edit := r.URL.Query().Get("edit")
+	if form != nil {
+		edit = form["job"]
+	}
+	for _, sc := range scheds {
+		ls := linkageSchedule{Schedule: sc, Title: sc.Job}
+		if j, err := linkage.JobByName(sc.Job); err == nil {
+			ls.Title = j.Title.In(lang(r))
+		}
+		d.Schedules = append(d.Schedules, ls)
+		if sc.Job == edit {
+			d.Edit = &d.Schedules[len(d.Schedules)-1]
+		}
+	}
+	if d.Edit != nil && form == nil {
+		form = map[string]string{"job": d.Edit.Job, "period": d.Edit.Period, "day": strconv.Itoa(d.Edit.Day), "hour": strconv.Itoa(d.Edit.Hour),
+			"enabled": boolOn(d.Edit.Enabled)}
+	}
+	for _, run := range runs.Items {
+		if run.Outcome == linkage.RunRunning {
+			d.Running = true
+		}
+	}
+	if d.Running && status == http.StatusOK {
+		w.Header().Set("Refresh", "2")
+	}
+	return s.renderLinkage(w, r, status, "linkage.jobs.title", d, problem, form)
+}
+
+func boolOn(b bool) string {
+	if b {
+		return "on"
+	}
+	return ""
+}
+
+// linkageRunPost starts a job now; the jobs page shows its progress.
+func (s *Server) linkageRunPost(w http.ResponseWriter, r *http.Request) error {
+	if _, err := postedForm(r); err != nil {
+		return err
+	}
+	run, err := s.biz.Linkage.StartJob(r.Context(), sessionFrom(r.Context()).Tenant, r.PathValue("job"), "manual")
+	if err != nil {
+		return formProblem(r, err, func(status int, msg refusal) error { return s.renderLinkageJobs(w, r, status, msg, nil) })
+	}
+	http.Redirect(w, r, "/linkage/jobs?done=started#run-"+strconv.FormatInt(run.ID, 10), http.StatusSeeOther)
+	return nil
+}
+
+var linkageScheduleFields = []string{"period", "day", "hour", "enabled"}
+
+// scheduleChange reads a change of a job's times as posted.
+func scheduleChange(job string, f map[string]string) (linkage.ScheduleChange, error) {
+	ch := linkage.ScheduleChange{Job: job, Period: f["period"], Enabled: f["enabled"] != ""}
+	var fe errs.FieldErrors
+	num := func(field string, to *int, msg errs.Message) {
+		n, err := strconv.Atoi(f[field])
+		if err != nil {
+			fe.Add(field, msg)
+		}
+		*to = n
+	}
+	num("hour", &ch.Hour, errs.Message{JA: "時は0から23までの数字です（日本時間）", EN: "the hour is 0 to 23 (Japan time)"})
+	if ch.Period == linkage.Monthly {
+		num("day", &ch.Day, errs.Message{JA: "日は1から28までの数字です（どの月にもある日）", EN: "the day is 1 to 28 (a day every month has)"})
+	}
+	return ch, fe.Err()
+}
+
+// linkageSchedulePost files a change of a job's schedule for a second
+// person's confirmation (linkage.KindSchedule).
+func (s *Server) linkageSchedulePost(w http.ResponseWriter, r *http.Request) error {
+	f, err := postedForm(r, linkageScheduleFields...)
+	if err != nil {
+		return err
+	}
+	sess := sessionFrom(r.Context())
+	job := r.PathValue("job")
+	ch, err := scheduleChange(job, f)
+	if err == nil {
+		_, err = s.biz.Linkage.ProposeSchedule(r.Context(), sess.User, sess.Tenant, ch)
+	}
+	if err != nil {
+		f["job"] = job
+		return formProblem(r, err, func(status int, msg refusal) error { return s.renderLinkageJobs(w, r, status, msg, f) })
+	}
+	http.Redirect(w, r, "/linkage/jobs?done=filed", http.StatusSeeOther)
+	return nil
+}
+
+// maxLinkageUpload is the largest file a linkage operator uploads on the
+// import page; bigger files come by the partner's line or the command.
+const maxLinkageUpload = 256 << 20
+
+// linkageRoutes are the inbound partners and layouts configured for the
+// session's municipality: there is no default route (R-LNK-4).
+func (s *Server) linkageRoutes(r *http.Request) ([]linkageRoute, error) {
+	partners, err := s.biz.Linkage.Partners(r.Context(), sessionFrom(r.Context()).Tenant)
+	if err != nil {
+		return nil, err
+	}
+	var out []linkageRoute
+	for _, p := range partners {
+		if p.Direction != linkage.Inbound || !p.Active {
+			continue
+		}
+		for _, l := range p.Layouts {
+			title := l
+			if lay, err := linkage.Lookup(l, 0); err == nil {
+				title = lay.Title.In(lang(r))
+			}
+			out = append(out, linkageRoute{Value: p.ID + "/" + l, Partner: p.ID, Layout: l, Title: title, Confirm: p.Confirm})
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) renderLinkageImport(w http.ResponseWriter, r *http.Request, status int, rep *linkage.Report, problem refusal, form map[string]string) error {
+	routes, err := s.linkageRoutes(r)
+	if err != nil {
+		return err
+	}
+	d := &linkageData{View: "import", Routes: routes, Rejected: rep}
+	if id, err := strconv.ParseInt(r.URL.Query().Get("job"), 10, 64); err == nil && rep == nil {
+		job, err := s.biz.Linkage.Job(r.Context(), sessionFrom(r.Context()).Tenant, id)
+		if err != nil {
+			return err
+		}
+		d.Imported = &job
+	}
+	return s.renderLinkage(w, r, status, "linkage.import.title", d, problem, form)
+}
+
+func (s *Server) linkageImportPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderLinkageImport(w, r, http.StatusOK, nil, refusal{}, nil)
+}
+
+// linkageImportPost imports an uploaded file exactly as `bango linkage
+// import` does: checked whole first, any problem rejects it with its
+// report (line, field, reason) and nothing is applied (R-ACC-5); a good
+// one is applied in one transaction, or held for a second person when its
+// partner is configured so (the operator is the maker).
+func (s *Server) linkageImportPost(w http.ResponseWriter, r *http.Request) error {
+	sess := sessionFrom(r.Context())
+	form := map[string]string{"route": r.PostFormValue("route")}
+	rerender := func(rep *linkage.Report) func(int, refusal) error {
+		return func(status int, msg refusal) error { return s.renderLinkageImport(w, r, status, rep, msg, form) }
+	}
+	partner, layout, ok := strings.Cut(form["route"], "/")
+	if !ok || partner == "" || layout == "" {
+		fe := &errs.FieldErrors{}
+		fe.Add("route", errs.Message{JA: "連携先とレイアウトを選んでください", EN: "choose the partner and layout"})
+		return formProblem(r, fe.Err(), rerender(nil))
+	}
+	name, open, err := registryUpload(r)
+	if err != nil {
+		return formProblem(r, err, rerender(nil))
+	}
+	u := sess.User
+	job, rep, err := s.biz.Linkage.Import(r.Context(), linkage.ImportRequest{Tenant: sess.Tenant, Partner: partner, Layout: layout, FileName: name,
+		Open: open, Maker: &u})
+	if err != nil {
+		return formProblem(r, err, rerender(rep))
+	}
+	done := "applied"
+	if job.Outcome == linkage.Pending {
+		done = "held"
+	}
+	http.Redirect(w, r, "/linkage/import?done="+done+"&job="+strconv.FormatInt(job.ID, 10), http.StatusSeeOther)
+	return nil
+}
+
+// linkageScheduleBody is a change of a job's times, filed for a second
+// person's confirmation.
+type linkageScheduleBody struct {
+	Period  string `json:"period"` // daily or monthly
+	Day     int    `json:"day"`    // monthly: 1–28
+	Hour    int    `json:"hour"`   // 0–23, Japan time
+	Enabled bool   `json:"enabled"`
+}
+
+func (s *Server) apiLinkageSchedules(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.biz.Linkage.Schedules(r.Context(), sessionFrom(r.Context()).Tenant)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, listOf(list))
+	return nil
+}
+
+func (s *Server) apiLinkageSchedule(w http.ResponseWriter, r *http.Request) error {
+	var in linkageScheduleBody
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	sess := sessionFrom(r.Context())
+	c, err := s.biz.Linkage.ProposeSchedule(r.Context(), sess.User, sess.Tenant, linkage.ScheduleChange{Job: r.PathValue("job"),
+		Period: in.Period, Day: in.Day, Hour: in.Hour, Enabled: in.Enabled})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, c)
+	return nil
+}
+
+func (s *Server) apiLinkageRunStart(w http.ResponseWriter, r *http.Request) error {
+	run, err := s.biz.Linkage.StartJob(r.Context(), sessionFrom(r.Context()).Tenant, r.PathValue("job"), "manual")
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, run)
+	return nil
+}
+
+func (s *Server) apiLinkageRun(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "run")
+	if err != nil {
+		return err
+	}
+	run, err := s.biz.Linkage.RunByID(r.Context(), sessionFrom(r.Context()).Tenant, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, run)
+	return nil
 }
 
 func (s *Server) apiLinkageContinuity(w http.ResponseWriter, r *http.Request) error {
@@ -290,6 +549,10 @@ func (s *Server) linkageModule() webModule {
 			{pattern: "GET /linkage/moves", gate: loggedIn, perm: read, where: currentTenant, h: s.linkageMovesPage},
 			{pattern: "POST /linkage/moves/{job}/{line}/done", gate: loggedIn, perm: write, where: currentTenant, h: s.linkageMoveDonePost},
 			{pattern: "GET /linkage/jobs", gate: loggedIn, perm: run, where: currentTenant, h: s.linkageJobsPage},
+			{pattern: "POST /linkage/jobs/{job}/run", gate: loggedIn, perm: run, where: currentTenant, h: s.linkageRunPost},
+			{pattern: "POST /linkage/jobs/{job}/schedule", gate: loggedIn, perm: run, where: currentTenant, h: s.linkageSchedulePost},
+			{pattern: "GET /linkage/import", gate: loggedIn, perm: run, where: currentTenant, h: s.linkageImportPage},
+			{pattern: "POST /linkage/import", gate: loggedIn, perm: run, where: currentTenant, h: s.linkageImportPost},
 			{pattern: "GET /api/v1/linkage/continuity", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiLinkageContinuity,
 				summary: "The household-continuity judgements (世帯継続性判定) the NHI aggregation system sent, with staff's decisions",
 				query:   []apiParam{{"status", "string", "open: waiting; decided: decided and not yet sent back; absent: all"}}, answer: linkageList[linkage.Continuity]{}},
@@ -312,6 +575,17 @@ func (s *Server) linkageModule() webModule {
 				query:   cursor, answer: store.Page[linkage.Run]{}},
 			{pattern: "GET /api/v1/linkage/files", gate: loggedIn, perm: run, where: currentTenant, json: true, h: s.apiLinkageFiles,
 				summary: "The files imported and exported, newest first, with their outcome and report", query: cursor, answer: store.Page[linkage.Job]{}},
+			{pattern: "GET /api/v1/linkage/runs/{id}", gate: loggedIn, perm: run, where: currentTenant, json: true, h: s.apiLinkageRun,
+				summary: "One run of a linkage job: its progress (done of total) while it runs, then its outcome and report", answer: linkage.Run{}},
+			{pattern: "POST /api/v1/linkage/jobs/{job}/run", gate: loggedIn, perm: run, where: currentTenant, json: true, h: s.apiLinkageRunStart,
+				summary: "Run a linkage job now, as its schedule would; 202 with the run, whose progress GET /api/v1/linkage/runs/{id} answers",
+				answer:  linkage.Run{}},
+			{pattern: "GET /api/v1/linkage/schedules", gate: loggedIn, perm: run, where: currentTenant, json: true, h: s.apiLinkageSchedules,
+				summary: "The municipality's schedules of the linkage jobs: when each runs (daily or monthly, day, hour in Japan) and whether it runs",
+				answer:  linkageList[linkage.Schedule]{}},
+			{pattern: "POST /api/v1/linkage/jobs/{job}/schedule", gate: loggedIn, perm: run, where: currentTenant, json: true, h: s.apiLinkageSchedule,
+				summary: "File a change of when a linkage job runs, or whether it runs; it takes effect once another person confirms it in the review queue (202 with the change)",
+				body:    linkageScheduleBody{}, answer: review.Change{}},
 		},
 		menu: []navItem{{Key: "nav.linkage", Href: "/linkage/continuity", perm: read}, {Key: "nav.linkage.jobs", Href: "/linkage/jobs", perm: run, under: "nav.linkage"}},
 		counters: []counter{
@@ -422,4 +696,40 @@ var linkageMessages = messages{
 	"linkage.schedule.daily":           {"毎日 %d時（日本時間）から", "daily from %d:00 JST"},
 	"linkage.schedule.monthly":         {"毎月%d日 %d時（日本時間）から", "monthly on day %d from %d:00 JST"},
 	"linkage.more":                     {"さらに表示", "More"},
+	"action.linkage.schedule.propose":  {"連携ジョブのスケジュール変更の申請", "Change of a linkage job's schedule filed"},
+	"linkage.import.title":             {"連携ファイルの取込", "Import a linkage file"},
+	"linkage.import.help":              {"受信した連携ファイルを取り込みます。ファイル全体を先に検査し、1件でも誤りがあれば何も取り込まず、行と項目と理由を示します。", "Import a file received from a partner. The whole file is checked first: if anything is wrong nothing is applied, and the lines, fields and reasons are listed."},
+	"linkage.import.routes.none":       {"この市区町村には受信の連携先が設定されていません。情報システム担当に設定を依頼してください。", "This municipality has no inbound partner configured: ask the IS department."},
+	"linkage.import.submit":            {"検査して取り込む", "Check and import"},
+	"linkage.import.confirm":           {"（別の職員の確認後に反映）", "(applied once another person confirms)"},
+	"linkage.import.rejected":          {"ファイルを拒否しました（誤り %d 件）。何も取り込んでいません。", "The file was rejected (%d problems). Nothing was applied."},
+	"linkage.import.applied":           {"ファイルを検査し、すべて取り込みました。", "The file was checked and applied whole."},
+	"linkage.import.held":              {"ファイルを検査し、確認待ちにしました。別の職員が確認すると反映されます。", "The file was checked and is held until another person confirms it."},
+	"linkage.import.job":               {"取込 第%d号", "Import no. %d"},
+	"linkage.col.line":                 {"行", "Line"},
+	"linkage.col.field":                {"項目", "Field"},
+	"linkage.col.problem":              {"理由", "Reason"},
+	"linkage.col.file":                 {"ファイル", "File"},
+	"linkage.col.applied":              {"反映件数", "Applied"},
+	"linkage.col.when":                 {"実行時刻", "Runs"},
+	"linkage.col.enabled":              {"実行", "Runs at all"},
+	"linkage.enabled.yes":              {"実行する", "on"},
+	"linkage.enabled.no":               {"停止中", "stopped"},
+	"linkage.run.now":                  {"今すぐ実行", "Run now"},
+	"linkage.run.started":              {"ジョブを開始しました。進捗は実行履歴に表示されます。", "The job has started: its progress shows in the runs below."},
+	"linkage.run.refresh":              {"実行中のジョブがあるため、この画面は2秒ごとに更新されます。", "A job is running: this page refreshes every two seconds."},
+	"linkage.schedule.edit":            {"時刻を変更", "Change times"},
+	"linkage.schedule.edit.title":      {"「%s」の実行時刻の変更", "Change when %s runs"},
+	"linkage.schedule.edit.help":       {"スケジュールの変更は統制の変更です。申請は別の職員（確認者）が確認キューで確認したときに反映されます。ご自身では確認できません。", "A schedule is a control: the change is filed and takes effect once another person confirms it in the review queue. You cannot confirm your own."},
+	"linkage.schedule.file":            {"変更を申請する", "File the change"},
+	"linkage.schedule.filed":           {"変更を申請しました。確認者が確認すると反映されます。", "The change is filed: it takes effect once a checker confirms it."},
+	"linkage.schedule.none":            {"この市区町村にはジョブのスケジュールがありません。情報システム担当に設定を依頼してください。", "This municipality has no job schedules: ask the IS department."},
+	"linkage.period.daily":             {"毎日", "Daily"},
+	"linkage.period.monthly":           {"毎月", "Monthly"},
+	"linkage.jobs.tabs":                {"データ連携の画面", "Data linkage screens"},
+	"field.linkage.route":              {"連携先とレイアウト", "Partner and layout"},
+	"field.linkage.period":             {"周期", "Period"},
+	"field.linkage.day":                {"日（毎月のとき）", "Day (monthly)"},
+	"field.linkage.hour":               {"時（日本時間）", "Hour (Japan time)"},
+	"field.linkage.enabled":            {"実行する", "Runs"},
 }

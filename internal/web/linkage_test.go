@@ -59,7 +59,7 @@ func TestLinkagePages(t *testing.T) {
 		runner, _ := f.staffClient(t, "lrunner", "131041", "国民健康保険課", [2]string{"linkage", "131041"})
 		res, page = f.get(t, runner, "/linkage/jobs")
 		if res.StatusCode != http.StatusOK || !strings.Contains(page, "nhi-distributed-reports v1") || !strings.Contains(page, "取込済み") ||
-			!strings.Contains(page, "nhi-eligibility-export") {
+			!strings.Contains(page, "linkage-schedules") {
 			t.Fatalf("jobs: %d\n%s", res.StatusCode, page)
 		}
 		res, body := f.get(t, clerk, "/api/v1/linkage/reports")

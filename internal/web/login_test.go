@@ -91,10 +91,11 @@ func newWeb(t *testing.T, eng store.Engine) *webFixture {
 	f.numbersetup = numbersetup.NewService(db, k.Vault, f.residents, f.review, quiet)
 	f.numbersetup.AddBusiness(numbersetup.NHIPeople())
 	f.numbersetup.AddBusiness(pubmed.NumberSetupPeople())
-	if err := module.Install([]module.Module{module.Access(f.access), f.residents.Module(), f.nhi.Module(), f.assess.Module(), pub.Module(), f.jpki.Module(), f.numbersetup.Module()}, f.review, f.exports); err != nil {
+	f.linkage = linkage.NewService(db, f.review)
+	if err := module.Install([]module.Module{module.Access(f.access), f.residents.Module(), f.nhi.Module(), f.assess.Module(), pub.Module(), f.jpki.Module(), f.numbersetup.Module(),
+		f.linkage.Module()}, f.review, f.exports); err != nil {
 		t.Fatal(err)
 	}
-	f.linkage = linkage.NewService(db, f.review)
 	f.linkage.SetEligibilitySource(f.nhi)
 	f.outbox = notify.NewOutbox(db)
 	f.sequencer = audit.NewSequencer(db, testutil.AuditKeys(t), quiet, audit.SequencerOptions{Every: 1000, Period: time.Hour})

@@ -157,12 +157,16 @@ func (s *Server) wrap(rt route) http.Handler {
 }
 
 // limitBody bounds request bodies: no form here needs more, but for the
-// upload of a registry file (numbersetup.go).
+// upload of a registry file (numbersetup.go) and of a linkage file
+// (linkage.go).
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := int64(64 << 10)
 		if r.Method == http.MethodPost && (r.URL.Path == "/numbersetup/imports" || r.URL.Path == "/api/v1/numbersetup/setups") {
 			limit = maxRegistryBytes
+		}
+		if r.Method == http.MethodPost && r.URL.Path == "/linkage/import" {
+			limit = maxLinkageUpload
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
