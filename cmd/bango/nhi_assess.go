@@ -19,7 +19,7 @@ const nhiRatesSummary = `A municipality's NHI premium rate tables (料率表, R-
 
   import  enter the rate table FILE (JSON, the README's format) of
           --fiscal-year for --tenant in the name of --maker (a staff login
-          holding nhi.write there): it holds once another staff member
+          holding nhi.admin there, the NHI administrator): it holds once another staff member
           confirms it in the review queue (確認待ち). A confirmed table is
           never changed: a correction is a new version, which supersedes it.
   list    the confirmed versions of --tenant (of --fiscal-year, or every
@@ -85,8 +85,8 @@ func runNHIRates(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	if !rights.Has(access.NHIWrite, *tenant) {
-		return errs.E(errs.Forbidden, "%s does not hold %s in municipality %s", *maker, access.NHIWrite, *tenant)
+	if !rights.Has(access.NHIAdmin, *tenant) {
+		return errs.E(errs.Forbidden, "%s does not hold %s in municipality %s: rate tables are the NHI administrator's to enter", *maker, access.NHIAdmin, *tenant)
 	}
 	p, err := sys.assess.ProposeRates(ctx, *tenant, *year, b)
 	if err != nil {
@@ -111,25 +111,33 @@ versions and figures used. Run again, it writes nothing for a household
 whose figures did not change and re-assesses one whose household, revenue or
 rate table changed, keeping the assessment before and recording the
 difference; a run stopped midway goes on from where it stopped. A household
-whose revenue is missing is listed with the reason and the others go on.`
+whose revenue is missing is listed with the reason and the others go on.
+It runs in the name of --by, a staff login holding nhi.admin (the NHI
+administrator, pattern nhi-admin) in --tenant.`
 
 // runNHIAssess is "bango nhi assess".
 func runNHIAssess(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("nhi assess", "--tenant T --fiscal-year Y [--json]", nhiAssessSummary, stderr)
+	fs := newFlags("nhi assess", "--tenant T --fiscal-year Y --by LOGIN [--json]", nhiAssessSummary, stderr)
 	config.Flags(fs, "data", "db", "master-key-file", "audit-key-file", "log-level")
 	tenant := fs.String("tenant", "", "the municipality (6-digit code, required)")
 	year := fs.Int("fiscal-year", 0, "the fiscal year (April to March) to assess, e.g. 2026 (required)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	by := fs.String("by", "", "the login ID of the staff member running the assessment, holding nhi.admin in --tenant (required)")
 	sys, err := systemFromFlags(ctx, fs, args, stderr)
 	if err != nil {
 		return err
 	}
 	defer sys.Close()
 	defer sys.placeEvents(ctx)
-	if *tenant == "" || *year == 0 {
-		fmt.Fprintln(stderr, "bango nhi assess: --tenant and --fiscal-year are required")
+	if *tenant == "" || *year == 0 || *by == "" {
+		fmt.Fprintln(stderr, "bango nhi assess: --tenant, --fiscal-year and --by (a staff login holding nhi.admin) are required")
 		return errUsage
+	}
+	// The yearly assessment is the NHI administrator's (nhi.admin), run in
+	// their name, as the yearly cost-share decision is.
+	if _, ctx, err = costShareRunner(ctx, sys, *by, []string{*tenant}, true); err != nil {
+		return err
 	}
 	var bar func(done, total int)
 	if !*quiet {

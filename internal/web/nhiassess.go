@@ -422,6 +422,7 @@ func (s *Server) apiNHIRevenue(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) nhiAssessModule() webModule {
 	read, write := access.NHIRead, access.NHIWrite
+	admin := access.NHIAdmin // rate tables are the NHI administrator's to enter (issue 19)
 	return webModule{
 		name: "nhi.assess",
 		routes: []route{
@@ -431,7 +432,7 @@ func (s *Server) nhiAssessModule() webModule {
 			{pattern: "GET /nhi/assessments/{id}/notice", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiNoticePage},
 			{pattern: "GET /nhi/notices", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiNoticesPage},
 			{pattern: "GET /nhi/rates", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiRatesPage},
-			{pattern: "POST /nhi/rates", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiRatesPost},
+			{pattern: "POST /nhi/rates", gate: loggedIn, perm: admin, where: currentTenant, h: s.nhiRatesPost},
 			{pattern: "GET /nhi/revenues", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiRevenuePage},
 			{pattern: "POST /nhi/revenues", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiRevenuePost},
 			{pattern: "GET /nhi/remissions", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiRemissionsPage},
@@ -450,7 +451,7 @@ func (s *Server) nhiAssessModule() webModule {
 			{pattern: "POST /api/v1/nhi/revenues", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIRevenue,
 				summary: "Record a person's revenue of an income year for the premium (給与収入, 公的年金等収入, other 所得): the latest entry is in force, and the next assessment run re-assesses the household",
 				body:    assess.RevenueInput{}, status: http.StatusCreated, answer: assess.RevenueInput{}},
-			{pattern: "POST /api/v1/nhi/rates", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIRatesPost,
+			{pattern: "POST /api/v1/nhi/rates", gate: loggedIn, perm: admin, where: currentTenant, json: true, h: s.apiNHIRatesPost,
 				summary: "Enter the municipality's NHI rate table of a fiscal year: it waits for a checker, and once confirmed it is never changed (a correction is a new version)",
 				body:    ratesBody{}, status: http.StatusAccepted, answer: review.Change{}},
 			{pattern: "GET /api/v1/nhi/remissions", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiNHIRemissions,
@@ -535,6 +536,7 @@ var nhiAssessMessages = func() messages {
 		"nhi.rates.enter":                   {"料率表の入力", "Enter a rate table"},
 		"nhi.rates.help":                    {"条例の数値を区分ごとに入力してください（所得割率は百分率、金額は円）。その年度にない区分（2025年度までの子ども・子育て支援金分）は空欄のままにします。入力した料率表は別の職員が確認したときに確定し、確定後は変更できません（訂正は別の版名で入力します）。", "Type the ordinance's figures part by part (the income rate as a percent, amounts in yen); leave a part the year does not have (子ども・子育て支援金分 before fiscal 2026) empty. The table holds once another staff member confirms it and is never changed after (enter a correction under a new version)."},
 		"nhi.rates.submit":                  {"確認に回す", "Send for confirmation"},
+		"nhi.rates.admin_only":              {"料率表は国保の管理者（国保担当（管理者）の権限 nhi.admin を持つ職員）が入力します。", "Rate tables are entered by the NHI administrator (a staff member holding nhi.admin, pattern nhi-admin)."},
 		"nhi.rates.submitted":               {"料率表を確認待ちに登録しました。別の職員が確認すると確定します。", "The rate table waits for confirmation: it holds once another staff member confirms it."},
 		"nhi.rates.part.medical":            {"医療分", "Medical (医療分)"},
 		"nhi.rates.part.support":            {"後期高齢者支援金等分", "Late-elderly support (支援金分)"},

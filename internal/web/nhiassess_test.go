@@ -25,6 +25,7 @@ func TestNHIAssessPages(t *testing.T) {
 		clerk, csrf := f.staffClient(t, "nhi.clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
 		checker, _ := f.staffClient(t, "nhi.checker", "131041", "医療保険年金課", [2]string{"nhi-checker", "131041"})
 		sapporo, _ := f.staffClient(t, "sapporo.clerk", "011002", "保険年金課", [2]string{"nhi-clerk", "011002"})
+		admin, adminCSRF := f.staffClient(t, "nhi.admin", "131041", "医療保険年金課", [2]string{"nhi-admin", "131041"})
 		table, err := os.ReadFile("../nhi/assess/testdata/rates-2026.json")
 		if err != nil {
 			t.Fatal(err)
@@ -39,11 +40,16 @@ func TestNHIAssessPages(t *testing.T) {
 		// The table through the API: a negative rate refused by field,
 		// then entered and confirmed by the checker.
 		bad := strings.Replace(string(table), `"7"`, `"-7"`, 1)
-		if st, out := f.apiCall(t, clerk, csrf, "POST", "/api/v1/nhi/rates", `{"fiscal_year":2026,"table":`+bad+`}`); st != http.StatusBadRequest ||
+		// Rate tables are the NHI administrator's (nhi.admin): a clerk's
+		// entry is refused (R-NHI-4, R-AC-1).
+		if st, _ := f.apiCall(t, clerk, csrf, "POST", "/api/v1/nhi/rates", `{"fiscal_year":2026,"table":`+string(table)+`}`); st != http.StatusForbidden {
+			t.Errorf("a clerk entered a rate table: %d", st)
+		}
+		if st, out := f.apiCall(t, admin, adminCSRF, "POST", "/api/v1/nhi/rates", `{"fiscal_year":2026,"table":`+bad+`}`); st != http.StatusBadRequest ||
 			!strings.Contains(fmt.Sprint(out), "parts.medical.income_rate") {
 			t.Fatalf("a negative rate: %d %v", st, out)
 		}
-		if st, out := f.apiCall(t, clerk, csrf, "POST", "/api/v1/nhi/rates", `{"fiscal_year":2026,"table":`+string(table)+`}`); st != http.StatusAccepted {
+		if st, out := f.apiCall(t, admin, adminCSRF, "POST", "/api/v1/nhi/rates", `{"fiscal_year":2026,"table":`+string(table)+`}`); st != http.StatusAccepted {
 			t.Fatalf("rate table: %d %v", st, out)
 		}
 		if st, out := f.apiCall(t, clerk, csrf, "GET", "/api/v1/nhi/rates?fiscal_year=2026", ""); st != http.StatusOK || len(out["versions"].([]any)) != 0 {
@@ -122,8 +128,14 @@ func TestNHIAssessEntryScreens(t *testing.T) {
 		clerk, _ := f.staffClient(t, "nhi.clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
 		checker, _ := f.staffClient(t, "nhi.checker", "131041", "医療保険年金課", [2]string{"nhi-checker", "131041"})
 		sapporo, _ := f.staffClient(t, "sapporo.clerk", "011002", "保険年金課", [2]string{"nhi-clerk", "011002"})
+		admin, _ := f.staffClient(t, "nhi.admin", "131041", "医療保険年金課", [2]string{"nhi-admin", "131041"})
 
-		res, page := f.get(t, clerk, "/nhi/rates")
+		// Rate tables are the NHI administrator's (nhi.admin) to enter: a
+		// clerk sees the tables and who enters them, not the form (R-NHI-4).
+		if _, page := f.get(t, clerk, "/nhi/rates"); strings.Contains(page, `id="rates-form"`) || !strings.Contains(page, `id="rates-admin-only"`) {
+			t.Errorf("the clerk is offered the rate-table form:\n%s", page)
+		}
+		res, page := f.get(t, admin, "/nhi/rates")
 		if res.StatusCode != http.StatusOK || !strings.Contains(page, `id="rates-none"`) || !strings.Contains(page, `name="child_adult_surcharge"`) {
 			t.Fatalf("rates page: %d\n%s", res.StatusCode, page)
 		}
@@ -156,28 +168,31 @@ func TestNHIAssessEntryScreens(t *testing.T) {
 		for _, k := range ratePartFields {
 			bad.Del("care_" + k)
 		}
-		res, b := f.post(t, clerk, "/nhi/rates", bad)
+		res, b := f.post(t, admin, "/nhi/rates", bad)
 		if res.StatusCode != http.StatusBadRequest || !strings.Contains(b, `id="medical_income_rate-error"`) || !strings.Contains(b, `id="support_cap-error"`) ||
 			!strings.Contains(b, `id="care_income_rate-error"`) || !strings.Contains(b, "医療分の所得割率") {
 			t.Fatalf("a wrong table: %d\n%s", res.StatusCode, b)
 		}
 		bad.Set("medical_income_rate", "7")
 		bad.Set("support_cap", "x")
-		if res, b := f.post(t, clerk, "/nhi/rates", bad); res.StatusCode != http.StatusBadRequest || !strings.Contains(b, `id="support_cap-error"`) {
+		if res, b := f.post(t, admin, "/nhi/rates", bad); res.StatusCode != http.StatusBadRequest || !strings.Contains(b, `id="support_cap-error"`) {
 			t.Fatalf("a cap that is not a number: %d\n%s", res.StatusCode, b)
 		}
 		if n := queued(); n != 0 {
 			t.Fatalf("a refused table was queued (%d)", n)
 		}
-		// The checker may not enter one (nhi.write).
+		// Neither the checker nor a clerk may enter one (nhi.admin).
 		if res, _ := f.post(t, checker, "/nhi/rates", form); res.StatusCode != http.StatusForbidden {
 			t.Errorf("the checker entered a table: %d", res.StatusCode)
 		}
-		res, b = f.post(t, clerk, "/nhi/rates", form)
+		if res, _ := f.post(t, clerk, "/nhi/rates", form); res.StatusCode != http.StatusForbidden {
+			t.Errorf("a clerk entered a table: %d", res.StatusCode)
+		}
+		res, b = f.post(t, admin, "/nhi/rates", form)
 		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/nhi/rates?done=submitted" || queued() != 1 {
 			t.Fatalf("rate table: %d %q\n%s", res.StatusCode, res.Header.Get("Location"), b)
 		}
-		if _, b := f.get(t, clerk, "/nhi/rates?done=submitted"); !strings.Contains(b, "確認待ちに登録しました") {
+		if _, b := f.get(t, admin, "/nhi/rates?done=submitted"); !strings.Contains(b, "確認待ちに登録しました") {
 			t.Errorf("no notice of the table submitted:\n%s", b)
 		}
 		if _, b := f.get(t, clerk, "/nhi/rates"); !strings.Contains(b, `id="rates-none"`) {

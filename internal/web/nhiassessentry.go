@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"bango/internal/access"
 	"bango/internal/errs"
 	"bango/internal/nhi/assess"
 	"bango/internal/nhi/premium"
@@ -37,6 +38,7 @@ type ratePartRow struct {
 type nhiRatesData struct {
 	Versions []assess.RateVersion
 	Parts    []ratePartRow
+	CanEnter bool // holds nhi.admin: rate tables are the NHI administrator's to enter
 }
 
 var rateNotices = map[string]string{"submitted": "nhi.rates.submitted"}
@@ -62,7 +64,7 @@ func (s *Server) renderNHIRates(w http.ResponseWriter, r *http.Request, status i
 		return err
 	}
 	p := s.newPage(r, "nhi.rates.title", sess)
-	d := nhiRatesData{Versions: vs}
+	d := nhiRatesData{Versions: vs, CanEnter: p.Rights.Has(access.NHIAdmin, sess.Tenant)}
 	for _, part := range rateParts {
 		row := ratePartRow{Part: part}
 		for _, k := range ratePartFields {

@@ -26,9 +26,10 @@ func TestNHIRemissionPages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		admin, adminCSRF := f.staffClient(t, "nhi.admin", "131041", "医療保険年金課", [2]string{"nhi-admin", "131041"})
 		withRules := strings.Replace(string(table), `"instalments"`, `"remissions": [{"code": "disaster", "name_ja": "災害", "name_en": "disaster",
 			"from": "2026-04-01", "basis": "premium", "percent": 50}], "instalments"`, 1)
-		if st, out := f.apiCall(t, clerk, csrf, "POST", "/api/v1/nhi/rates", `{"fiscal_year":2026,"table":`+withRules+`}`); st != http.StatusAccepted {
+		if st, out := f.apiCall(t, admin, adminCSRF, "POST", "/api/v1/nhi/rates", `{"fiscal_year":2026,"table":`+withRules+`}`); st != http.StatusAccepted {
 			t.Fatalf("rate table: %d %v", st, out)
 		}
 		f.confirmAllPages(t, checker)

@@ -46,7 +46,7 @@ func (s *Service) SetClock(now func() time.Time) { s.now = now }
 func (s *Service) Module() module.Module {
 	return module.Module{
 		Name:        "nhi.assess",
-		Permissions: []access.Permission{access.NHIRead, access.NHIWrite},
+		Permissions: []access.Permission{access.NHIRead, access.NHIWrite, access.NHIAdmin},
 		Reviews:     []module.Review{{Kind: KindRates, Apply: s.ApplyRates}, {Kind: KindRemission, Apply: s.ApplyRemission}},
 	}
 }

@@ -19,9 +19,9 @@ func TestDerivedFromHistory(t *testing.T) {
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		clerk := testutil.As("clerk")
-		f.person(t, "720001", "1950-05-10") // P: 75 on 10 May 2025, to 後期高齢者医療
-		f.person(t, "720002", "1960-01-01") // S: 66, the one insured left
-		f.person(t, "720003", "1995-03-03") // M: 31, expecting in August 2026
+		f.person(t, "720001", "1950-05-10")                            // P: 75 on 10 May 2025, to 後期高齢者医療
+		f.person(t, "720002", "1960-01-01")                            // S: 66, the one insured left
+		f.person(t, "720003", "1995-03-03")                            // M: 31, expecting in August 2026
 		hh := f.household(t, "720002", "720001", "2020-04-01", "7202") // S, head P
 		p, err := f.nhi.ProposeAcquisition(clerk, shinjuku, nhi.AcquisitionInput{ResidentCode: "720001", AcquiredOn: "2020-04-01",
 			Reason: nhi.AcquireMoveIn, NotifiedOn: "2020-04-01", Household: hh, Number: "7201", Branch: "01",
