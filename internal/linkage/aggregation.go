@@ -176,6 +176,11 @@ type HighCost struct {
 	Hits      int    `json:"hits"`       // times the household reached the limit in the 12 months up to it
 	Number    string `json:"insured_number"`
 	Branch    string `json:"branch"`
+	// ManyTimes (多数回該当): the count reached the threshold of the rule
+	// of the month (manytimes.go): the lower cap applies to this month.
+	ManyTimes bool   `json:"many_times"`
+	Rule      string `json:"rule,omitempty"`      // the rule version the flag used
+	Threshold int    `json:"threshold,omitempty"` // and its threshold
 }
 
 // HighCostCounts returns the high-cost counts received for resident code
@@ -188,7 +193,9 @@ func (s *Service) HighCostCounts(ctx context.Context, tenant, code string) ([]Hi
 	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) (err error) {
 		out, err = store.Rows(func(row store.Scanner) (HighCost, error) {
 			var h HighCost
-			return h, row.Scan(&h.Job, &h.CareMonth, &h.Hits, &h.Number, &h.Branch)
+			err := row.Scan(&h.Job, &h.CareMonth, &h.Hits, &h.Number, &h.Branch)
+			flagManyTimes(&h)
+			return h, err
 		})(q.Query(ctx, `SELECT h.job_id, h.care_month, h.hits, h.insured_number, h.branch FROM linkage_nhi_high_cost h
 			WHERE h.tenant_code = $1 AND h.resident_code = $2
 			AND h.job_id = (SELECT max(x.job_id) FROM linkage_nhi_high_cost x WHERE x.tenant_code = h.tenant_code
@@ -200,7 +207,7 @@ func (s *Service) HighCostCounts(ctx context.Context, tenant, code string) ([]Hi
 		return nil, err
 	}
 	return out, audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "linkage.highcost.read",
-		Subject: audit.Subject{Type: "resident", ID: code}, Outcome: audit.OK, Detail: "months=" + strconv.Itoa(len(out))})
+		Subject: audit.Subject{Type: "resident", ID: code}, Outcome: audit.OK, Detail: "months=" + strconv.Itoa(len(out)) + " many_times=" + strconv.Itoa(manyTimesMonths(out))})
 }
 
 // ReportOpen is one opening of a distributed report.
@@ -473,4 +480,14 @@ func continuityValues(c Continuity) Values {
 	return Values{"event": "4", "insured_symbol": c.Symbol, "insured_number": c.Number, "branch": c.Branch, "household_no": hh,
 		"name_kana": c.NameKana, "birth": c.Birth, "sex": c.Sex, "head": "1", "event_date": civil(c.DecidedAt.In(jst)),
 		"continuity": c.Decision}
+}
+
+func manyTimesMonths(hs []HighCost) int {
+	n := 0
+	for _, h := range hs {
+		if h.ManyTimes {
+			n++
+		}
+	}
+	return n
 }

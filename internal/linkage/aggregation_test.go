@@ -212,11 +212,14 @@ func TestAggregationHighCostCounts(t *testing.T) {
 			t.Fatalf("import: %+v %v", job, err)
 		}
 		got, err := f.linkage.HighCostCounts(testutil.As("clerk"), shinjuku, "700101")
-		if err != nil || len(got) != 1 || got[0].CareMonth != "202610" || got[0].Hits != 3 || got[0].Number != "7001" {
+		// 多数回該当 from the fourth time in twelve months: the third is not,
+		// the fourth is, each naming the rule it used.
+		if err != nil || len(got) != 1 || got[0].CareMonth != "202610" || got[0].Hits != 3 || got[0].Number != "7001" || got[0].ManyTimes ||
+			got[0].Rule != "kokuho-tasukai-2018-04" || got[0].Threshold != 4 {
 			t.Fatalf("700101: %+v %v", got, err)
 		}
 		got, _ = f.linkage.HighCostCounts(testutil.As("clerk"), shinjuku, "700201")
-		if len(got) != 1 || got[0].Hits != 4 || got[0].CareMonth != "202609" {
+		if len(got) != 1 || got[0].Hits != 4 || got[0].CareMonth != "202609" || !got[0].ManyTimes || got[0].Rule != "kokuho-tasukai-2018-04" {
 			t.Fatalf("700201: %+v", got)
 		}
 		// A later file's count of the same month replaces it.
@@ -225,8 +228,18 @@ func TestAggregationHighCostCounts(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, _ = f.linkage.HighCostCounts(testutil.As("clerk"), shinjuku, "700101")
-		if len(got) != 1 || got[0].Hits != 5 {
+		if len(got) != 1 || got[0].Hits != 5 || !got[0].ManyTimes {
 			t.Fatalf("after the next file: %+v", got)
+		}
+		if n := testutil.CountEvents(t, db, `action = 'linkage.highcost.read' AND detail LIKE '%many_times=1'`); n != 2 {
+			t.Errorf("%d reads record a 多数回該当 month, want 2", n)
+		}
+		// A month of care before any rule is not flagged.
+		if _, ok := linkage.ManyTimesRuleFor("201803"); ok {
+			t.Error("a rule for March 2018")
+		}
+		if r, ok := linkage.ManyTimesRuleFor("202612"); !ok || r.Threshold != 4 || r.Window != 12 {
+			t.Errorf("the rule for December 2026: %+v", r)
 		}
 		if n := len(testutil.Outcomes(t, db, "linkage.highcost.read")); n != 3 {
 			t.Errorf("%d reads recorded, want 3", n)
