@@ -29,10 +29,20 @@ func runBenchSetup(ctx context.Context, args []string, stdout, stderr io.Writer)
 	rows := fs.Int("rows", 1000000, "rows in the registry file, and people to match them against")
 	dbURL := fs.String("db", os.Getenv("BANGO_BENCH_DB"), "database: postgres://… (a scratch schema is made) or a new SQLite path; default a temporary SQLite file")
 	asJSON := fs.Bool("json", false, "print JSON")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the setup (not the baseline) to this file (go tool pprof)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	res, err := bench.Setup(ctx, *dbURL, *rows, func(step string) { fmt.Fprintln(stderr, step+" …") })
+	o := bench.SetupOptions{Rows: *rows}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		o.Profile = f
+	}
+	res, err := bench.Setup(ctx, *dbURL, o, func(step string) { fmt.Fprintln(stderr, step+" …") })
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,7 @@ func TestSetupHarness(t *testing.T) {
 		if eng == store.Postgres {
 			url = testutil.PostgresURL(t)
 		}
-		res, err := Setup(context.Background(), url, rows, nil)
+		res, err := Setup(context.Background(), url, SetupOptions{Rows: rows}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,7 +43,7 @@ func TestSetupHarness(t *testing.T) {
 		}
 		t.Logf("%s: %d rows, baseline %.0f rows/s, setup %.0f rows/s, ratio %.2f, heap %.0f → %.0f MiB", eng, rows, res.BaselineRPS, res.SetupRPS, res.Ratio, res.BaseHeapMiB, res.PeakHeapMiB)
 	})
-	if _, err := Setup(context.Background(), "", 0, nil); err == nil {
+	if _, err := Setup(context.Background(), "", SetupOptions{}, nil); err == nil {
 		t.Fatal("zero rows accepted")
 	}
 }

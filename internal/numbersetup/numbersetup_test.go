@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -464,4 +465,71 @@ func fullWidth(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// R-PUB-2, R-WAU-2, R-ACC-1: a checker's rejection of the exact matches'
+// change, or of a resolved row's, applies nothing and puts the rows back
+// on the work list with the reason, for staff to resolve again or
+// discard; the setup no longer names a change for its exact matches, the
+// return is audited, and a row resolved again is registered when a
+// checker confirms it.
+func TestRejectedChangeReturnsItsRows(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		st, err := f.importAs(t, "clerk", "nhi", file(t, shinjuku, goodRows()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := f.ns.Resolve(testutil.As("clerk2"), f.User(t, "clerk2"), shinjuku, st.ID, 3, "900002")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wl := f.candidates(t, st.ID, true); len(wl) != 4 {
+			t.Fatalf("work list before the rejections: %d rows, want 4", len(wl))
+		}
+		for id, reason := range map[int64]string{st.Change: "住所の表記を確認してください", c.Change: "別人の可能性があります"} {
+			if _, err := f.review.Reject(testutil.As("checker"), f.User(t, "checker"), shinjuku, id, reason); err != nil {
+				t.Fatalf("reject %d: %v", id, err)
+			}
+		}
+		wl := f.candidates(t, st.ID, true)
+		if len(wl) != 6 {
+			t.Fatalf("work list after the rejections: %d rows, want all 6", len(wl))
+		}
+		if r := wl[2]; r.Status != numbersetup.Open || r.Outcome != numbersetup.Exact || !strings.Contains(r.Note, "住所の表記を確認してください") || r.MyNumber != mynumber.Mask {
+			t.Fatalf("the rejected exact match: %+v", r)
+		}
+		if r := wl[3]; r.Status != numbersetup.Open || r.Change != 0 || !strings.Contains(r.Note, "別人の可能性があります") {
+			t.Fatalf("the rejected resolved row: %+v", r)
+		}
+		if got, err := f.ns.Setup(testutil.As("clerk"), shinjuku, st.ID); err != nil || got.Change != 0 {
+			t.Fatalf("the setup after its change was rejected: %+v, %v", got, err)
+		}
+		if f.hasNumber(t, "900001") || f.hasNumber(t, "900002") {
+			t.Fatal("a rejected change registered a number")
+		}
+		if n := testutil.CountEvents(t, db, `action = 'numbersetup.return' AND outcome = 'ok' AND (detail LIKE $1 OR detail LIKE $2)`,
+			"change="+strconv.FormatInt(st.Change, 10)+" exact=true rows=1", "change="+strconv.FormatInt(c.Change, 10)+" exact=false rows=1"); n != 2 {
+			t.Fatalf("%d returns audited, want 2", n)
+		}
+		// Viewing again returns nothing twice.
+		f.candidates(t, st.ID, true)
+		if n := testutil.CountEvents(t, db, `action = 'numbersetup.return'`); n != 2 {
+			t.Fatalf("%d returns audited after a second view, want 2", n)
+		}
+		// Resolved again, and confirmed by a checker this time.
+		again, err := f.ns.Resolve(testutil.As("clerk2"), f.User(t, "clerk2"), shinjuku, st.ID, 2, "900001")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.review.Confirm(testutil.As("checker"), f.User(t, "checker"), shinjuku, again.Change, nil); err != nil {
+			t.Fatal(err)
+		}
+		if !f.hasNumber(t, "900001") {
+			t.Fatal("the row resolved again was not registered on confirmation")
+		}
+		if err := f.ns.Discard(testutil.As("clerk2"), shinjuku, st.ID, 3, "別人のため"); err != nil {
+			t.Fatal(err)
+		}
+	})
 }

@@ -2,6 +2,7 @@ package numbersetup
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -92,6 +93,9 @@ func (s *Service) Setups(ctx context.Context, tenant string) ([]Setup, error) {
 // Setup returns one setup of tenant.
 func (s *Service) Setup(ctx context.Context, tenant string, id int64) (Setup, error) {
 	ctx = store.WithScope(ctx, tenant)
+	if err := s.returnRejected(ctx, tenant, id); err != nil {
+		return Setup{}, err
+	}
 	var st Setup
 	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) error {
 		var err error
@@ -99,6 +103,99 @@ func (s *Service) Setup(ctx context.Context, tenant string, id int64) (Setup, er
 		return store.ScanErr(err, "setup "+strconv.FormatInt(id, 10))
 	})
 	return st, err
+}
+
+// returnRejected puts back on the work list the rows of an open setup
+// whose confirmation a checker rejected (or its maker withdrew): the
+// exact matches filed at the import, and each row staff resolved. They
+// are open again, with the change's number and the checker's reason in
+// the note, for staff to resolve again or discard; the setup no longer
+// names a change for its exact matches. The setup's screens and the work
+// list call it first, so a rejection shows at once. Audited as
+// numbersetup.return with the change and the rows returned.
+func (s *Service) returnRejected(ctx context.Context, tenant string, setup int64) error {
+	var st Setup
+	var ids []int64
+	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) error {
+		var err error
+		st, err = scanSetup(q.QueryRow(ctx, selectSetup+` WHERE tenant_code = $1 AND id = $2`, tenant, setup))
+		if err != nil || st.Status != "open" {
+			return store.ScanErr(err, "setup "+strconv.FormatInt(setup, 10))
+		}
+		ids, err = store.Rows(func(r store.Scanner) (int64, error) {
+			var id int64
+			return id, r.Scan(&id)
+		})(q.Query(ctx, `SELECT DISTINCT change_id FROM numbersetup_candidates
+			WHERE tenant_code = $1 AND setup_id = $2 AND change_id IS NOT NULL AND status = 'submitted'`, tenant, setup))
+		return err
+	})
+	if err != nil || st.Status != "open" {
+		return err
+	}
+	type back struct {
+		id     int64
+		exact  bool
+		reason string
+	}
+	var backs []back
+	check := func(id int64, exact bool) error {
+		c, err := s.reviews.Get(ctx, tenant, id)
+		if err != nil {
+			return err
+		}
+		if c.Status == review.Rejected || c.Status == review.Withdrawn {
+			backs = append(backs, back{id: id, exact: exact, reason: c.Reason})
+		}
+		return nil
+	}
+	if st.Change != 0 {
+		if err := check(st.Change, true); err != nil {
+			return err
+		}
+	}
+	for _, id := range ids {
+		if err := check(id, false); err != nil {
+			return err
+		}
+	}
+	if len(backs) == 0 {
+		return nil
+	}
+	return s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
+		for _, b := range backs {
+			note := "差戻し（変更" + strconv.FormatInt(b.id, 10) + "）: " + b.reason
+			var res sql.Result
+			var err error
+			if b.exact {
+				// Only while the setup still names the change: another
+				// view may have returned the rows meanwhile.
+				if res, err = tx.Exec(ctx, `UPDATE numbersetup_setups SET change_id = NULL WHERE tenant_code = $1 AND id = $2 AND change_id = $3`,
+					tenant, setup, b.id); err != nil {
+					return err
+				}
+				if n, _ := res.RowsAffected(); n == 0 {
+					continue
+				}
+				res, err = tx.Exec(ctx, `UPDATE numbersetup_candidates SET status = 'open', note = $1
+					WHERE tenant_code = $2 AND setup_id = $3 AND status = 'submitted' AND outcome = 'exact' AND change_id IS NULL`, note, tenant, setup)
+			} else {
+				res, err = tx.Exec(ctx, `UPDATE numbersetup_candidates SET status = 'open', note = $1, change_id = NULL, decided_by = ''
+					WHERE tenant_code = $2 AND setup_id = $3 AND status = 'submitted' AND change_id = $4`, note, tenant, setup, b.id)
+			}
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			if n == 0 {
+				continue
+			}
+			if err := audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "numbersetup.return", Subject: setupSubject(setup), Outcome: audit.OK,
+				Detail: "change=" + strconv.FormatInt(b.id, 10) + " exact=" + strconv.FormatBool(b.exact) + " rows=" + strconv.FormatInt(n, 10)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // ListRequest picks candidates of a setup.
@@ -115,6 +212,9 @@ type ListRequest struct {
 // listing is audited, for it shows personal data of the registry.
 func (s *Service) Candidates(ctx context.Context, tenant string, req ListRequest) (store.Page[Candidate], error) {
 	ctx = store.WithScope(ctx, tenant)
+	if err := s.returnRejected(ctx, tenant, req.Setup); err != nil {
+		return store.Page[Candidate]{}, err
+	}
 	limit := store.Limit(req.Limit)
 	q := selectCandidate + ` WHERE tenant_code = $1 AND setup_id = $2 AND line > $3`
 	if req.WorkList {

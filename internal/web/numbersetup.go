@@ -440,4 +440,5 @@ var numbersetupMessages = messages{
 	"action.numbersetup.discard": {"個人番号の一括設定の候補の破棄", "My Number setup row discarded"},
 	"action.numbersetup.confirm": {"個人番号の一括設定の確認（登録）", "My Number setup confirmed (numbers registered)"},
 	"action.numbersetup.close":   {"個人番号の一括設定の終了（封印した番号の削除）", "My Number setup closed (sealed numbers deleted)"},
+	"action.numbersetup.return":  {"個人番号の一括設定の差戻し分を作業リストへ戻す", "My Number setup rows returned to the work list after a rejection"},
 }
