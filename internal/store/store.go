@@ -167,8 +167,12 @@ func parseURL(dbURL string) (Engine, string, error) {
 	}
 	q.Set("_txlock", "immediate")
 	q.Set("_time_format", "sqlite")
-	return SQLite, "file:" + path + "?" + q.Encode(), nil
+	return SQLite, "file:" + uriPath.Replace(path) + "?" + q.Encode(), nil
 }
+
+// uriPath escapes what a file: URI would read as other than the path: a
+// '#' starts a fragment and '%' an escape ('?' is refused above).
+var uriPath = strings.NewReplacer("%", "%25", "#", "%23")
 
 // Redact removes a password from a database URL.
 func Redact(dbURL string) string {

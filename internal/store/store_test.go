@@ -269,3 +269,34 @@ func TestOpenErrors(t *testing.T) {
 		t.Fatalf("database file: %v", err)
 	}
 }
+
+// A SQLite path is a path, whatever its characters: a '#' or '%' in a
+// folder's or file's name must not cut or change it (two tests named
+// "x#01" and "x#02" once shared one database file).
+func TestOpenSQLitePathWithURICharacters(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, name := range []string{"x#01.db", "x#02.db", "50%.db", "a b#c%20d.db"} {
+		p := filepath.Join(dir, name)
+		db, err := store.Open(ctx, p)
+		if err != nil {
+			t.Fatalf("Open(%q): %v", p, err)
+		}
+		if _, err := db.Exec(ctx, `CREATE TABLE t (name TEXT)`); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		db.Close()
+		if fi, err := os.Stat(p); err != nil || fi.Size() == 0 {
+			t.Errorf("Open(%q) did not write that file: %v", p, err)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if n := e.Name(); !strings.HasPrefix(n, "x#0") && !strings.HasPrefix(n, "50%") && !strings.HasPrefix(n, "a b#c%20d") {
+			t.Errorf("Open wrote %q, a file it was not given", n)
+		}
+	}
+}
