@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -41,12 +42,21 @@ type LinkageResult struct {
 	// PeakHeapMiB is the most heap the process held during the import,
 	// sampled: flat in the file's size when the file is streamed.
 	PeakHeapMiB float64 `json:"peak_heap_mib"`
-	Role        string  `json:"role,omitempty"`
+	// Phases is where the import's time went, in seconds: check (the
+	// first read), write (the second read copied into the differences
+	// table: the baseline's work, plus its checks), relevance (checks
+	// against the database) and apply (the residents created in the
+	// register, with its indexes: work the baseline does not do).
+	Phases map[string]float64 `json:"phases"`
+	Role   string             `json:"role,omitempty"`
 }
 
 // Linkage runs the linkage benchmark with a file of records data records
 // on the engine of dbURL (a temporary SQLite file when empty).
-func Linkage(ctx context.Context, dbURL string, records int, progress func(string)) (LinkageResult, error) {
+//
+// profile, when given, receives a CPU profile of the import alone (not
+// the file's writing, the parse alone or the baseline).
+func Linkage(ctx context.Context, dbURL string, records int, progress func(string), profile ...io.Writer) (LinkageResult, error) {
 	if records <= 0 {
 		return LinkageResult{}, fmt.Errorf("bench linkage: --records must be positive")
 	}
@@ -123,10 +133,19 @@ func Linkage(ctx context.Context, dbURL string, records int, progress func(strin
 			}
 		}
 	}()
+	if len(profile) > 0 && profile[0] != nil {
+		if err := pprof.StartCPUProfile(profile[0]); err != nil {
+			return res, err
+		}
+	}
+	res.Phases = map[string]float64{}
 	start = time.Now()
 	job, _, err := svc.Import(ctx, linkage.ImportRequest{Tenant: benchTenant, Partner: "resident-records", Layout: "resident-differences",
-		FileName: "IDO.DAT", Open: open})
+		FileName: "IDO.DAT", Open: open, Phases: func(phase string, took time.Duration) { res.Phases[phase] = took.Seconds() }})
 	real := time.Since(start)
+	if len(profile) > 0 && profile[0] != nil {
+		pprof.StopCPUProfile()
+	}
 	close(stop)
 	<-sampled
 	if err != nil {

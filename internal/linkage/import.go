@@ -38,6 +38,19 @@ type ImportRequest struct {
 	// Progress, when set, is told how many bytes each pass has read
 	// ("check", then "apply").
 	Progress func(pass string, done int64)
+	// Phases, when set, is told how long each phase of an applied import
+	// took: "check" (the whole file read and checked), "write" (read
+	// again and copied into the layout's table), "relevance" (the checks
+	// against the database) and "apply" (the layout's own changes, such
+	// as the register's). bango bench linkage reports them.
+	Phases func(phase string, took time.Duration)
+}
+
+// phase tells req.Phases how long the phase that began at start took.
+func (req ImportRequest) phase(name string, start time.Time) {
+	if req.Phases != nil {
+		req.Phases(name, time.Since(start))
+	}
 }
 
 const chunkSize = 1 << 20 // bytes of a held file per staging row
@@ -88,7 +101,9 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (Job, *Report, 
 	}
 	job := Job{Tenant: req.Tenant, Partner: req.Partner, Layout: l.Name, Version: l.Version, Direction: Inbound, FileName: req.FileName,
 		StartedBy: actorOf(ctx), StartedAt: s.now().UTC()}
+	checkStart := time.Now()
 	rep, err := s.check(req, l, in)
+	req.phase("check", checkStart)
 	if err != nil {
 		return Job{}, nil, err
 	}
@@ -253,18 +268,24 @@ func (s *Service) applyNow(ctx context.Context, req ImportRequest, job Job, l *L
 			return err
 		}
 		defer rc.Close()
+		start := time.Now()
 		n, err := s.write(ctx, tx, job, l, in, counted(rc, req.Progress, "apply"), rep.SHA256)
 		if err != nil {
 			return err
 		}
+		req.phase("write", start)
+		start = time.Now()
 		if rel, err := s.relevance(ctx, tx, job, in); err != nil || rel.rep.Total > 0 {
 			return errors.Join(err, rel)
 		}
+		req.phase("relevance", start)
+		start = time.Now()
 		if a, ok := in.(applier); ok {
 			if err := a.apply(ctx, tx, job.Tenant, job.ID); err != nil {
 				return err
 			}
 		}
+		req.phase("apply", start)
 		job.Applied, job.EndedAt = n, s.now().UTC()
 		if _, err := tx.Exec(ctx, `UPDATE linkage_jobs SET applied = $1, ended_at = $2 WHERE id = $3`, n, job.EndedAt, job.ID); err != nil {
 			return err
