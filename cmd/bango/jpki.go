@@ -87,6 +87,7 @@ func jpkiService(cfg *config.Config, db *store.DB, v *vault.Vault, residents *re
 		if err != nil {
 			return nil, errs.Wrap(errs.Invalid, err, "jpki-ca-url is set, so jpki-ca-anchor, jpki-client-cert and jpki-client-key must name readable PEM files")
 		}
+		cc.Dial = outboundDialer(cfg, db, log).DialContext
 		if ca, err = jpki.NewClient(cc); err != nil {
 			return nil, errs.Wrap(errs.Invalid, err, "jpki-ca-url")
 		}

@@ -86,6 +86,7 @@ var outboundAllowed = map[string]string{
 	"internal/notify/notify.go":       "the configured mail server (smtp-host)",
 	"internal/jpki/client.go":         "the configured JPKI certification authority (jpki-ca-url), over mutual TLS",
 	"internal/linkage/agent/agent.go": "the data-link agent: its --server only (dialer refuses any other address)",
+	"internal/egress/egress.go":       "bango serve's one dialer: the configured mail server and JPKI CA only (any other address refused, logged and audited)",
 	"cmd/bango/bench_jpki.go":         "bango bench jpki: the stand-in CA it starts itself on loopback",
 }
 

@@ -46,7 +46,8 @@ func smtpOf(sys *system) *notify.SMTP {
 	if c.SMTPHost == "" {
 		return nil
 	}
-	m := &notify.SMTP{Host: c.SMTPHost, Port: c.SMTPPort, From: c.SMTPFrom, Username: c.SMTPUser, Password: c.SMTPPassword, RequireTLS: c.SMTPRequireTLS}
+	m := &notify.SMTP{Host: c.SMTPHost, Port: c.SMTPPort, From: c.SMTPFrom, Username: c.SMTPUser, Password: c.SMTPPassword, RequireTLS: c.SMTPRequireTLS,
+		Dial: outboundDialer(c, sys.db, sys.log).DialContext}
 	if c.SMTPCAFile != "" {
 		// Checked at start (config); a file gone since is an error of the
 		// mail, reported like any failed delivery.

@@ -32,6 +32,9 @@ type ClientConfig struct {
 	Client  tls.Certificate   // bango's certificate and key
 	Timeout time.Duration     // for one request; 0 means 30 s
 	Policy  KeyPolicy         // zero means DefaultKeyPolicy
+	// Dial, when set, opens every connection to the CA: bango serve's
+	// egress dialer, which allows only the configured addresses (R-LNK-4).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // LoadClientConfig reads the anchor and the client certificate and key
@@ -95,6 +98,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		ForceAttemptHTTP2:   true,
 		MaxIdleConnsPerHost: 16,
 		Proxy:               nil, // the CA is on the dedicated line, never through a proxy (R-LNK-4)
+		DialContext:         cfg.Dial,
 	}
 	return &Client{base: u, anchor: pool, policy: cfg.Policy, now: time.Now,
 		http: &http.Client{Transport: tr, Timeout: cfg.Timeout}}, nil

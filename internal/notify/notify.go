@@ -39,6 +39,9 @@ type SMTP struct {
 	// RequireTLS refuses to send when the server offers no STARTTLS (or an
 	// attacker on the way stripped it): the report holds the log's head.
 	RequireTLS bool
+	// Dial, when set, opens the connection: bango serve's egress dialer,
+	// which allows only the configured addresses (R-LNK-4).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Send delivers one message to recipients. STARTTLS is used whenever the
@@ -49,8 +52,13 @@ func (c SMTP) Send(ctx context.Context, recipients []string, subject, body strin
 		timeout = 30 * time.Second
 	}
 	addr := net.JoinHostPort(c.Host, strconv.Itoa(c.Port))
-	d := net.Dialer{Timeout: timeout}
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	dial := c.Dial
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: timeout}).DialContext
+	}
+	dctx, cancel := context.WithTimeout(ctx, timeout)
+	conn, err := dial(dctx, "tcp", addr)
+	cancel()
 	if err != nil {
 		return fmt.Errorf("smtp %s: %w", addr, err)
 	}

@@ -146,6 +146,7 @@ var linkageHeldMessages = messages{
 	"action.linkage.held.list":    {"連携先から受信した確認待ちファイルの一覧の閲覧", "Viewing of partners' files awaiting confirmation"},
 	"action.linkage.held.confirm": {"連携先から受信したファイルの確認・取込", "Partner's held file confirmed and applied"},
 	"action.linkage.held.decline": {"連携先から受信したファイルの取消", "Partner's held file declined"},
+	"action.egress.refused":       {"設定外の接続先への通信の拒否", "Outbound connection to an unconfigured address refused"},
 	"action.linkage.insurer.set":  {"保険者番号の設定", "Insurer number configured"},
 	"nav.linkage.held":            {"連携ファイルの確認", "Partner files"},
 	"home.linkage.held":           {"連携先から受信した確認待ちファイル %d 件", "%d partner files to confirm"},
