@@ -219,6 +219,7 @@ var policy = map[string]rule{
 	"GET /nhi/births":                                       {kind: permitted, allow: nhiWriters},
 	"POST /nhi/births":                                      {kind: permitted, allow: nhiWriters},
 	"POST /api/v1/nhi/births":                               {kind: permitted, allow: nhiWriters},
+	"POST /api/v1/nhi/pension-notices":                      {kind: permitted, allow: nhiWriters},
 	"GET /pubmed":                                           {kind: permitted, allow: pubmedReaders},
 	"GET /pubmed/applications/new":                          {kind: permitted, allow: pubmedWriters},
 	"POST /pubmed/applications/new":                         {kind: permitted, allow: pubmedWriters},

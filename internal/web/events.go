@@ -76,6 +76,7 @@ var eventMessages = messages{
 	"action.nhi.remission.propose":   {"国保保険料の減免の申請の入力", "Entry of an application for NHI premium remission (減免)"},
 	"action.nhi.remission":           {"国保保険料の減免の決定（賦課し直し）", "NHI premium remission (減免) decided, household re-assessed"},
 	"action.nhi.remission.read":      {"国保保険料の減免の閲覧", "Viewing of NHI premium remissions (減免)"},
+	"action.nhi.pension_notice":      {"年金特徴の対象者通知の登録（保険料の特別徴収用）", "Pension insurer's notice recorded (for collecting the premium from the pension)"},
 	"action.nhi.birth":               {"出産（予定）の届出の登録（産前産後の保険料免除用）", "Birth or expected birth notified (for the perinatal premium exemption)"},
 	"action.jpki.open":               {"電子証明書の発行申請の受付（本人確認）", "JPKI application opened (identity checked)"},
 	"action.jpki.issue":              {"電子証明書の発行", "JPKI certificate issuance"},

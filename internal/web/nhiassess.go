@@ -55,6 +55,7 @@ type premiumView struct {
 	Instalments                []instalmentRow
 	Remissions                 []remissionLine // 減免, when any
 	BeforeRemission            string
+	Special                    bool // collected from the head's pension (特別徴収)
 }
 
 type remissionLine struct {
@@ -113,6 +114,7 @@ func viewOf(r premium.Result) premiumView {
 	if len(r.Remissions) > 0 {
 		v.BeforeRemission = yen(r.BeforeRemission)
 	}
+	v.Special = r.Collection.Method == premium.Special
 	return v
 }
 
@@ -460,6 +462,9 @@ func (s *Server) nhiAssessModule() webModule {
 			{pattern: "POST /api/v1/nhi/remissions", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIRemissionPost,
 				summary: "Enter a household's application for 減免 of its NHI premium (reason, months): it waits for a checker, whose confirmation re-assesses the household, keeping the assessment before",
 				body:    assess.RemissionInput{}, status: http.StatusAccepted, answer: review.Change{}},
+			{pattern: "POST /api/v1/nhi/pension-notices", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIPensionNotice,
+				summary: "Record a pension insurer's notice of a person for a fiscal year (年金特徴の対象者通知: the pension's annual amount, the 介護保険料 and whether it is collected from that pension): the next assessment run collects the premium from the head's pension (特別徴収) when every condition is met",
+				body:    assess.PensionNoticeInput{}, status: http.StatusCreated, answer: assess.PensionNoticeInput{}},
 			{pattern: "POST /api/v1/nhi/births", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIBirth,
 				summary: "Record a birth notified for the 産前産後 exemption of the premium (expected or actual month, multiple or not): the latest notice of a person is in force, and the next assessment run exempts the months",
 				body:    assess.BirthInput{}, status: http.StatusCreated, answer: assess.BirthInput{}},
@@ -582,6 +587,7 @@ var nhiAssessMessages = func() messages {
 		"field.from_month":                  {"対象の最初の月（YYYY-MM）", "First month (YYYY-MM)"},
 		"field.to_month":                    {"対象の最後の月（YYYY-MM）", "Last month (YYYY-MM)"},
 		"field.remission_note":              {"確認した書類・備考", "Documents seen, note"},
+		"nhi.premium.special":               {"特別徴収（年金から）", "collected from the pension (特別徴収)"},
 		"nav.nhi.birth":                     {"出産の届出（保険料の免除）", "Birth notice (premium exemption)"},
 		"nhi.birth.title":                   {"出産（予定）の届出", "Birth or expected birth notice"},
 		"nhi.birth.help":                    {"出産する被保険者の宛名番号と、出産予定の月（出産後は出産の月）を入力してください。単胎は出産月の前月から4か月、多胎は3か月前から6か月の所得割と均等割が免除されます（2024年1月以降の月）。同じ人の新しい届出が有効になります。次の賦課で賦課し直されます。", "Type the resident code of the insured person giving birth and the expected month (after the birth, the actual month). The 所得割 and 均等割 are exempt for four months from the month before (six from three months before for a multiple birth; months from January 2024). The latest notice of a person is in force; the next assessment run re-assesses the household."},

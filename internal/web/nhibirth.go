@@ -51,3 +51,15 @@ func (s *Server) apiNHIBirth(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusCreated, in)
 	return nil
 }
+
+func (s *Server) apiNHIPensionNotice(w http.ResponseWriter, r *http.Request) error {
+	var in assess.PensionNoticeInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if err := s.biz.Assess.RecordPensionNotice(r.Context(), sessionFrom(r.Context()).Tenant, in); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, in)
+	return nil
+}

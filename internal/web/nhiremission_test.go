@@ -130,3 +130,22 @@ func TestNHIBirthNotice(t *testing.T) {
 		}
 	})
 }
+
+// R-NHI-4 (特別徴収): a pension insurer's notice through the API, an
+// unknown field refused (the run's use of it: TestSpecialCollectionRun in
+// internal/nhi/assess).
+func TestNHIPensionNotice(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		f.nhiPeople(t)
+		clerk, csrf := f.staffClient(t, "nhi.clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
+		if st, _ := f.apiCall(t, clerk, csrf, "POST", "/api/v1/nhi/pension-notices", `{"resident_code":"300001","fiscal_year":2026,"annual":1200000,"care":1}`); st != http.StatusBadRequest {
+			t.Errorf("an unknown field: %d", st)
+		}
+		if st, out := f.apiCall(t, clerk, csrf, "POST", "/api/v1/nhi/pension-notices", `{"resident_code":"300001","fiscal_year":2026,"annual":1200000,"care_premium":70000,"care_special":true}`); st != http.StatusCreated {
+			t.Errorf("notice: %d %v", st, out)
+		}
+		if got := testutil.Outcomes(t, f.db, "nhi.pension_notice"); len(got) != 1 {
+			t.Errorf("notice events: %v", got)
+		}
+	})
+}

@@ -33,9 +33,10 @@ import (
 
 // extras is what a run reads beside the eligibility and revenue.
 type extras struct {
-	remissions map[int64][]premium.Remission // decided 減免, by household
-	formers    map[int64][]former            // by the household they left from
-	births     map[string]birthNotice        // by resident code
+	remissions map[int64][]premium.Remission    // decided 減免, by household
+	formers    map[int64][]former               // by the household they left from
+	births     map[string]birthNotice           // by resident code
+	pensions   map[string]premium.PensionNotice // the pension insurers' notices of the year, by resident code
 }
 
 type former struct {
@@ -52,7 +53,21 @@ type birthNotice struct {
 // readExtras reads the extras of fiscal year fy of tenant's households
 // (only hh when not 0).
 func readExtras(ctx context.Context, q store.Querier, e store.Engine, tenant string, fy int, hh int64) (extras, error) {
-	ex := extras{remissions: map[int64][]premium.Remission{}, formers: map[int64][]former{}, births: map[string]birthNotice{}}
+	ex := extras{remissions: map[int64][]premium.Remission{}, formers: map[int64][]former{}, births: map[string]birthNotice{},
+		pensions: map[string]premium.PensionNotice{}}
+	err := store.Each(func(row store.Scanner) error {
+		var code string
+		var n premium.PensionNotice
+		if err := row.Scan(&code, &n.Annual, &n.CarePremium, &n.CareSpecial); err != nil {
+			return err
+		}
+		ex.pensions[code] = n // in id order: the latest notice stays
+		return nil
+	})(q.Query(ctx, `SELECT resident_code, pension_annual, care_premium_annual, care_special FROM nhi_pension_notices
+		WHERE tenant_code = $1 AND fiscal_year = $2 ORDER BY resident_code, id`, tenant, fy))
+	if err != nil {
+		return ex, err
+	}
 	if err := readRemissions(ctx, q, tenant, fy, hh, ex.remissions); err != nil {
 		return ex, err
 	}
@@ -60,7 +75,7 @@ func readExtras(ctx context.Context, q store.Querier, e store.Engine, tenant str
 	// The moves to 後期高齢者医療 before the year's end, with birth dates.
 	byCode := map[string]*former{}
 	var order []string
-	err := store.Each(func(row store.Scanner) error {
+	err = store.Each(func(row store.Scanner) error {
 		var f former
 		if err := row.Scan(&f.code, &f.lost, &f.birth); err != nil {
 			return err
@@ -163,6 +178,9 @@ func (ex extras) apply(fy int, y nhi.YearHousehold, h *premium.Household, rev ma
 		if b, ok := ex.births[m.ID]; ok && m.Insured {
 			m.BirthMonth, m.MultipleBirth = b.month, b.multiple
 		}
+	}
+	if n, ok := ex.pensions[y.Head]; ok {
+		h.PensionNotice = &n
 	}
 	fs := ex.formers[y.ID]
 	if len(fs) == 0 {

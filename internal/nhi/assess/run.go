@@ -289,7 +289,7 @@ func (s *Service) compute(fy int, y nhi.YearHousehold, rates RateVersion, rules 
 	}
 	res, err := premium.Estimate(fy, h, rates.Table, rules)
 	if err == nil {
-		err = premium.Remit(fy, &res, b.Remissions, rates.Table)
+		err = premium.Remit(fy, &res, b.Remissions, rates.Table, rules)
 	}
 	if err != nil {
 		if fs := errs.Fields(err); len(fs) > 0 {

@@ -50,6 +50,9 @@ type Household struct {
 	// "specific_continuing" (特定継続世帯, the three years after that).
 	Relief  string   `json:"relief,omitempty"`
 	Members []Member `json:"members"`
+	// PensionNotice is the pension insurer's notice of the head's pension
+	// (特別徴収 needs it); nil: none, ordinary collection.
+	PensionNotice *PensionNotice `json:"pension_notice,omitempty"`
 }
 
 const (
@@ -95,6 +98,7 @@ func (h *Household) check(fy int) error {
 	if len(h.Members) == 0 {
 		fe.Add("members", msgNoMembers)
 	}
+	h.PensionNotice.check(&fe)
 	heads, insured, former := 0, 0, 0
 	ids := map[string]bool{}
 	for i := range h.Members {

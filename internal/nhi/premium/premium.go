@@ -117,6 +117,11 @@ type Result struct {
 	// decided 減免 took off (none: no 減免).
 	BeforeRemission int64           `json:"before_remission,omitempty"`
 	Remissions      []RemissionLine `json:"remissions,omitempty"`
+	// Collection is how the premium is collected (普通徴収 or 特別徴収 from
+	// the head's pension), with why.
+	Collection Collection `json:"collection"`
+
+	specialPending []string // the conditions of 特別徴収 not met but the share
 }
 
 // Estimate computes household h's premium of fiscal year fy under rate
@@ -303,7 +308,9 @@ func Estimate(fy int, h Household, t RateTable, r Rules) (Result, error) {
 		res.Parts = append(res.Parts, p)
 		res.Total += p.Amount
 	}
-	res.Instalments = plan(fy, res.Total, t.Instalments)
+	res.specialPending = specialReasons(fy, h, r)
+	res.Collection.PensionNotice = h.PensionNotice
+	schedule(fy, &res, r, t)
 	return res, nil
 }
 

@@ -154,24 +154,24 @@ func RemissionMonths(fy int, from, to string) (int, error) {
 // to the table's unit (what rounding takes is part of the remission). The
 // total and the instalments follow the parts; BeforeRemission keeps the
 // total before.
-func Remit(fy int, res *Result, rs []Remission, t RateTable) error {
+func Remit(fy int, res *Result, rs []Remission, t RateTable, r Rules) error {
 	if len(rs) == 0 {
 		return nil
 	}
 	res.BeforeRemission = res.Total
-	for _, r := range rs {
-		months, err := RemissionMonths(fy, r.FromMonth, r.ToMonth)
+	for _, rm := range rs {
+		months, err := RemissionMonths(fy, rm.FromMonth, rm.ToMonth)
 		if err != nil {
 			return err
 		}
-		line := RemissionLine{Remission: r, Months: months, Parts: map[string]int64{}}
+		line := RemissionLine{Remission: rm, Months: months, Parts: map[string]int64{}}
 		for i := range res.Parts {
 			p := &res.Parts[i]
 			base := p.Amount
-			if r.Rule.Basis == RemitIncome {
+			if rm.Rule.Basis == RemitIncome {
 				base = min(p.Income, p.Amount)
 			}
-			cut := mulDiv(base, int64(r.Rule.Percent)*int64(months), 100*12)
+			cut := mulDiv(base, int64(rm.Rule.Percent)*int64(months), 100*12)
 			unit := t.Parts[p.Part].Rounding
 			if unit <= 0 {
 				unit = 1
@@ -188,6 +188,6 @@ func Remit(fy int, res *Result, rs []Remission, t RateTable) error {
 	for _, p := range res.Parts {
 		res.Total += p.Amount
 	}
-	res.Instalments = plan(fy, res.Total, t.Instalments)
+	schedule(fy, res, r, t)
 	return nil
 }

@@ -109,6 +109,23 @@ type Perinatal struct {
 	from time.Time
 }
 
+// SpecialRule is when the premium is collected from the head's pension
+// (特別徴収) instead of ordinary instalments: the head insured, every
+// insured member aged AgeFrom to AgeUntil−1 all year, the pension's annual
+// amount at least PensionMin, the 介護保険料 collected from the same
+// pension, and the NHI premium with the 介護保険料 at most ShareNum/ShareDen
+// of the pension. Months are the pension months the premium falls due in.
+type SpecialRule struct {
+	AgeFrom    int   `json:"age_from"`
+	AgeUntil   int   `json:"age_until"`
+	PensionMin int64 `json:"pension_min"`
+	ShareNum   int64 `json:"share_num"`
+	ShareDen   int64 `json:"share_den"`
+	Months     []int `json:"months"`
+	Unit       int64 `json:"unit"`
+	Sourced
+}
+
 // Fraction is what is left of an amount: Num/Den.
 type Fraction struct {
 	Num int64 `json:"num"`
@@ -133,6 +150,7 @@ type Rules struct {
 	Perinatal          Perinatal      `json:"perinatal"`
 	SpecificHousehold  Fraction       `json:"specific_household"`
 	SpecificContinuing Fraction       `json:"specific_continuing"`
+	SpecialCollection  SpecialRule    `json:"special_collection"`
 	Income             IncomeTable    `json:"-"`
 }
 

@@ -1,0 +1,73 @@
+package assess_test
+
+import (
+	"testing"
+
+	"bango/internal/nhi"
+	"bango/internal/nhi/assess"
+	"bango/internal/nhi/premium"
+	"bango/internal/store"
+	"bango/internal/testutil"
+)
+
+// R-NHI-4 (特別徴収): with the pension insurer's notice of the head
+// recorded, the yearly run collects the couple's premium from the head's
+// pension in the six pension months; before it, ordinary instalments with
+// the reason; a wrong notice is refused naming its field.
+func TestSpecialCollectionRun(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		clerk := testutil.As("clerk")
+		f.person(t, "730001", "1955-01-01") // H, 71
+		f.person(t, "730002", "1958-06-01") // W, 67
+		hh := f.household(t, "730001", "730001", "2020-04-01", "7301")
+		p, err := f.nhi.ProposeAcquisition(clerk, shinjuku, nhi.AcquisitionInput{ResidentCode: "730002", AcquiredOn: "2020-04-01",
+			Reason: nhi.AcquireMoveIn, NotifiedOn: "2020-04-01", Household: hh, Number: "7302", Branch: "01"})
+		f.enter(t, p, err)
+		f.revenue(t, "730001", 0, 0, 0)
+		f.revenue(t, "730002", 0, 0, 0)
+		f.confirmRates(t, ratesFile(t, nil))
+		if _, err := f.assess.Assess(clerk, shinjuku, 2026, nil); err != nil {
+			t.Fatal(err)
+		}
+		hist, _ := f.assess.History(clerk, shinjuku, hh)
+		if len(hist) != 1 || hist[0].Result.Collection.Method != premium.Ordinary || len(hist[0].Result.Instalments) != 8 ||
+			len(hist[0].Result.Collection.Reasons) != 1 || hist[0].Result.Collection.Reasons[0] != "no_pension_notice" {
+			t.Fatalf("without a notice: %+v", hist)
+		}
+		for _, c := range []struct {
+			in   assess.PensionNoticeInput
+			want string
+		}{
+			{assess.PensionNoticeInput{ResidentCode: "730001", FiscalYear: 2026, Annual: -1}, "annual"},
+			{assess.PensionNoticeInput{ResidentCode: "730001", FiscalYear: 2020, Annual: 1}, "fiscal_year"},
+			{assess.PensionNoticeInput{ResidentCode: "799999", FiscalYear: 2026, Annual: 1}, "resident_code"},
+		} {
+			if err := f.assess.RecordPensionNotice(clerk, shinjuku, c.in); fields(err) != c.want {
+				t.Errorf("%+v: refused on %q, want %s", c.in, fields(err), c.want)
+			}
+		}
+		if n := count(t, db, "nhi_pension_notices"); n != 0 {
+			t.Fatalf("refused notices wrote %d rows", n)
+		}
+		// 40,300 yen (TestSpecialCollection in internal/nhi/premium: 7割,
+		// two insured of 65 and over) + 介護保険料 70,000 ≤ 1,200,000 ÷ 2.
+		if err := f.assess.RecordPensionNotice(clerk, shinjuku, assess.PensionNoticeInput{ResidentCode: "730001", FiscalYear: 2026,
+			Annual: 1_200_000, CarePremium: 70_000, CareSpecial: true}); err != nil {
+			t.Fatal(err)
+		}
+		r, err := f.assess.Assess(clerk, shinjuku, 2026, nil)
+		if err != nil || r.Reassessed != 1 {
+			t.Fatalf("run after the notice: %+v %v", r, err)
+		}
+		hist, _ = f.assess.History(clerk, shinjuku, hh)
+		a := hist[0].Result
+		if a.Total != 40_300 || a.Collection.Method != premium.Special || len(a.Instalments) != 6 || a.Instalments[0].Month != "2026-04" ||
+			a.Instalments[0].Amount != 6_800 || a.Instalments[5].Amount != 6_700 || hist[0].Difference != 0 {
+			t.Errorf("special collection: %+v", a)
+		}
+		if got := testutil.Outcomes(t, db, "nhi.pension_notice"); len(got) != 4 {
+			t.Errorf("notices recorded: %v", got)
+		}
+	})
+}

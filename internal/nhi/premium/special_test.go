@@ -1,0 +1,79 @@
+package premium
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// R-NHI-4 (特別徴収): the premium is collected from the head's pension when
+// the head is insured, every insured member is 65–74 all year, and the
+// pension insurer's notice says the pension is at least 180,000 yen a year,
+// the 介護保険料 is collected from it, and the premium with the 介護保険料 is
+// at most half the pension; otherwise ordinary instalments, with why.
+func TestSpecialCollection(t *testing.T) {
+	rules, err := LoadRules(2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, err := DecodeRates([]byte(`{"municipality": "131041", "fiscal_year": 2026, "version": "t", "source": "a test table (made-up figures)",
+  "parts": {
+    "medical": {"income_rate": "7", "per_capita": 40000, "per_household": 20000, "cap": 650000, "rounding": 100},
+    "support": {"income_rate": "2.5", "per_capita": 12000, "per_household": 6000, "cap": 240000, "rounding": 100},
+    "care": {"income_rate": "1.5", "per_capita": 15000, "per_household": 5000, "cap": 170000, "rounding": 100},
+    "child": {"income_rate": "0.3", "per_capita": 1800, "per_household": 700, "cap": 30000, "rounding": 100, "adult_surcharge": 100}},
+  "instalments": {"months": [7, 8, 9, 10, 11, 12, 1, 2], "unit": 100}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	couple := func(head, wife string, headInsured bool, n *PensionNotice) Household {
+		return Household{PensionNotice: n, Members: []Member{
+			{ID: "h", Head: true, Insured: headInsured, BirthDate: head}, {ID: "w", Insured: true, BirthDate: wife}}}
+	}
+	notice := func(annual, care int64, special bool) *PensionNotice {
+		return &PensionNotice{Annual: annual, CarePremium: care, CareSpecial: special}
+	}
+	// Both 71 and 67, no income: 7割. 医療 12,000 × 2 + 6,000 = 30,000;
+	// 支援 3,600 × 2 + 1,800 = 9,000; 子ども 570 × 2 + 210 = 1,350 → 1,300;
+	// no 介護 (65 and over). 40,300 yen. With 介護保険料 70,000: 110,300 ≤
+	// 1,200,000 ÷ 2: from the pension, in the six pension months: 40,300 ÷
+	// 6 = 6,716 → 6,700 each, the first 40,300 − 33,500 = 6,800.
+	r, err := Estimate(2026, couple("1955-01-01", "1958-06-01", true, notice(1_200_000, 70_000, true)), table, rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var months []string
+	var amounts []int64
+	for _, i := range r.Instalments {
+		months, amounts = append(months, i.Month), append(amounts, i.Amount)
+	}
+	if r.Total != 40_300 || r.Collection.Method != Special || strings.Join(months, ",") != "2026-04,2026-06,2026-08,2026-10,2026-12,2027-02" ||
+		!slices.Equal(amounts, []int64{6_800, 6_700, 6_700, 6_700, 6_700, 6_700}) {
+		t.Fatalf("special: total %d %+v %v %v", r.Total, r.Collection, months, amounts)
+	}
+	for _, c := range []struct {
+		name string
+		h    Household
+		want string
+	}{
+		{"no notice", couple("1955-01-01", "1958-06-01", true, nil), "no_pension_notice"},
+		{"a pension of 170,000", couple("1955-01-01", "1958-06-01", true, notice(170_000, 10_000, true)), "pension_under_minimum"},
+		{"介護保険料 not from the pension", couple("1955-01-01", "1958-06-01", true, notice(1_200_000, 70_000, false)), "care_not_special"},
+		// 40,300 + 70,000 = 110,300 > 200,000 ÷ 2.
+		{"over half the pension", couple("1955-01-01", "1958-06-01", true, notice(200_000, 70_000, true)), "over_half"},
+		// 40,300 + 59,700 = 100,000 = 200,000 ÷ 2: still from the pension.
+		{"exactly half", couple("1955-01-01", "1958-06-01", true, notice(200_000, 59_700, true)), ""},
+		{"a member of 64", couple("1955-01-01", "1962-01-01", true, notice(1_200_000, 70_000, true)), "member_age"},
+		{"the head 75 within the year", couple("1951-10-01", "1958-06-01", true, notice(1_200_000, 70_000, true)), "member_age"},
+		{"a head outside NHI", couple("1955-01-01", "1958-06-01", false, notice(1_200_000, 70_000, true)), "head_not_insured"},
+	} {
+		r, err := Estimate(2026, c.h, table, rules)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		got := strings.Join(r.Collection.Reasons, ",")
+		if c.want == "" && (r.Collection.Method != Special || got != "") || c.want != "" && (r.Collection.Method != Ordinary || got != c.want || len(r.Instalments) != 8) {
+			t.Errorf("%s: %s %q (%d instalments), want %q", c.name, r.Collection.Method, got, len(r.Instalments), c.want)
+		}
+	}
+}
