@@ -44,7 +44,7 @@ var DefaultPatterns = []Pattern{
 	{Code: "nhi-admin", Name: "国保担当（管理者）", Affiliation: "国民健康保険担当課", Job: "負担割合の年次判定など年次処理の実行と照会", Scope: ScopeTenant,
 		Permissions: []Permission{ResidentRead, NHIRead, NHIAdmin}},
 	{Code: "pubmed-clerk", Name: "公費負担医療担当（業務担当）", Affiliation: "保健所（地域保健担当）", Job: "指定難病・小児慢性特定疾病の申請の入力・決定と照会", Scope: ScopeTenant,
-		Permissions: []Permission{ResidentRead, PubmedRead, PubmedWrite}},
+		Permissions: []Permission{ResidentRead, MyNumberEnter, PubmedRead, PubmedWrite}},
 	{Code: "pubmed-checker", Name: "公費負担医療担当（確認者）", Affiliation: "保健所（地域保健担当）", Job: "入力内容の確認", Scope: ScopeTenant,
 		Permissions: []Permission{ResidentRead, PubmedRead, ReviewConfirm}},
 	// Only the resident-records section's window starts an issuance of the

@@ -398,6 +398,23 @@ func (s *Service) ProposeApplication(ctx context.Context, tenant string, in Appl
 	return review.Proposal{Kind: KindApplication, Subject: subjectOf(a.ResidentCode), Payload: payload, Summary: summary, Blind: blind}, nil
 }
 
+var msgNoEnterRight = errs.Message{JA: "個人番号を入力する権限（mynumber.enter）がありません。個人番号の欄を空にして申請を入力し、権限のある職員が入力してください",
+	EN: "you do not hold mynumber.enter: leave the My Number empty, or have staff who hold it enter the application"}
+
+// RefuseNumberEntry refuses an application typed with a My Number by staff
+// who do not hold mynumber.enter (the caller checks the right, R-AC-1):
+// the refusal names the field, writes nothing, and is a denied event.
+func (s *Service) RefuseNumberEntry(ctx context.Context, tenant, residentCode string) error {
+	ctx = store.WithScope(ctx, tenant)
+	var fe errs.FieldErrors
+	fe.Add("mynumber", msgNoEnterRight)
+	if err := audit.RecordAlone(context.WithoutCancel(ctx), s.db, audit.Event{Tenant: tenant, Action: "pubmed.application.propose",
+		Subject: subjectOf(strings.TrimSpace(residentCode)), Outcome: audit.Denied, Detail: "error=forbidden fields=mynumber mynumber.enter not held"}); err != nil {
+		return err
+	}
+	return fe.Err()
+}
+
 // takeNumber prepares the My Number typed on application a for its
 // checker: a resident without a number gets it through the resident
 // module's own proposal, applied with the application; one who has a

@@ -188,7 +188,7 @@ func TestMyNumberRetention(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		f.pub.SetRetentionYears(5)
+		// The retention rule in force (data/retention-pubmed-2015-01.json): 5 years.
 		// The certificates run 2026-11-20 … 2027-11-19: the last needed day
 		// is 2032-11-19.
 		has := func(code string) bool {

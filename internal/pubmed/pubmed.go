@@ -30,11 +30,6 @@ const KindApplication = "pubmed.application"
 // (internal/mnhold).
 const Business = "pubmed"
 
-// DefaultRetentionYears is how long after a recipient's last certificate
-// ended (or an application was rejected) the My Number taken for it is
-// kept: the five years the application papers are kept.
-const DefaultRetentionYears = 5
-
 // Service keeps public-expense medical care.
 type Service struct {
 	db        *store.DB
@@ -43,7 +38,7 @@ type Service struct {
 	now       func() time.Time
 	residents *resident.Service
 	holds     *mnhold.Service
-	retention int // years
+	retention *mnhold.Retention // how long after its need ended a number is kept, by business and date
 }
 
 // NewService returns a Service deciding by the shipped tables and master
@@ -55,8 +50,11 @@ func NewService(db *store.DB, log *slog.Logger, residents *resident.Service) (*S
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: db, log: log, rules: r, now: time.Now, residents: residents, holds: mnhold.New(db, residents),
-		retention: DefaultRetentionYears}, nil
+	ret, err := mnhold.DefaultRetention()
+	if err != nil {
+		return nil, err
+	}
+	return &Service{db: db, log: log, rules: r, now: time.Now, residents: residents, holds: mnhold.New(db, residents), retention: ret}, nil
 }
 
 // SetClock replaces the clock, for tests.
@@ -65,16 +63,16 @@ func (s *Service) SetClock(now func() time.Time) {
 	s.holds.SetClock(now)
 }
 
-// SetRetentionYears sets how many years after its need ended a My Number
-// is kept (at least one).
-func (s *Service) SetRetentionYears(years int) {
-	if years >= 1 {
-		s.retention = years
-	}
-}
+// SetRetention replaces the retention rules (mnhold.LoadRetention), for
+// tests of a period that changes on a date.
+func (s *Service) SetRetention(r *mnhold.Retention) { s.retention = r }
 
-// RetentionYears is the retention period in years.
-func (s *Service) RetentionYears() int { return s.retention }
+// RetentionYears is the retention period in years of a need that ends
+// today (0 when no rule is in force).
+func (s *Service) RetentionYears() int {
+	r, _ := s.retention.For(Business, s.today())
+	return r.Years
+}
 
 // Holds is the My Number holds' service, for its report.
 func (s *Service) Holds() *mnhold.Service { return s.holds }

@@ -130,7 +130,12 @@ func (s *Service) Retain(ctx context.Context, tenant string, today time.Time) (R
 				continue
 			}
 			out.Ending++
-			until := h.last.AddDate(s.retention, 0, 0)
+			rule, ok := s.retention.For(Business, h.last)
+			if !ok { // no period in force then: kept, never deleted by guess
+				out.Needed++
+				continue
+			}
+			until := rule.NeededUntil(h.last)
 			if until.Equal(h.until) {
 				continue
 			}

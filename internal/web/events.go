@@ -85,7 +85,6 @@ var eventMessages = messages{
 	"action.jpki.revoke":             {"電子証明書の失効", "JPKI certificate revocation"},
 	"action.jpki.renewals":           {"有効期限の近い電子証明書の照会（更新）", "JPKI renewal list (certificates expiring soon) asked of the CA"},
 	"action.jpki.register_sent":      {"住民記録の変更（基本4情報・通称）の認証局への通知（署名用電子証明書の失効）", "Register changes (basic four items, alias) sent to the CA, which revokes signature certificates"},
-	"action.jpki.register_sent":      {"住民記録の変更（基本4情報・通称）の認証局への通知（署名用電子証明書の失効）", "Register changes (basic four items, alias) sent to the CA, which revokes signature certificates"},
 	"action.nhi.assess":              {"国保保険料の賦課（世帯）", "NHI premium assessed (household)"},
 	"action.nhi.assess.run":          {"国保保険料の年次賦課", "Yearly NHI premium assessment"},
 	"action.nhi.assessment.read":     {"国保保険料の賦課の閲覧", "Viewing of NHI premium assessments"},
@@ -106,6 +105,9 @@ var eventMessages = messages{
 	"action.pubmed.evidence.move":       {"証拠書類の移動の記録", "Evidence paper moved"},
 	"action.pubmed.evidence.dispose":    {"証拠書類の廃棄の記録", "Evidence paper disposed of"},
 	"action.pubmed.recipients.load":     {"公費負担医療の受給者の一括登録", "Public-expense care recipients loaded in bulk"},
+	"action.pubmed.registration.issue":  {"登録者証（指定難病）の交付", "Registration certificate (指定難病) issued"},
+	"action.pubmed.registration.read":   {"登録者証の閲覧（印刷を含む）", "Viewing (or printing) of a registration certificate"},
+	"action.pubmed.registration.list":   {"登録者証の一覧・履歴の閲覧", "Viewing of the registration certificates list or history"},
 	"action.pubmed.renewal.list":        {"受給者証の更新対象一覧の閲覧", "Viewing of the certificates due for renewal"},
 
 	// Data linkage (internal/linkage).

@@ -67,7 +67,7 @@ func (s *Server) pubmedListPage(w http.ResponseWriter, r *http.Request) error {
 
 // pubmedNotices are what a page says after a form was taken (?done=).
 var pubmedNotices = map[string]string{"submitted": "pubmed.submitted", "decided": "pubmed.decided", "copayment": "pubmed.copayment.recorded",
-	"evidence": "pubmed.evidence.recorded", "cabinet": "pubmed.cabinet.added"}
+	"evidence": "pubmed.evidence.recorded", "cabinet": "pubmed.cabinet.added", "registered": "pubmed.registered"}
 
 // pubmedApplyData is the application form.
 type pubmedApplyData struct {
@@ -165,6 +165,9 @@ func (s *Server) pubmedApplyPost(w http.ResponseWriter, r *http.Request) error {
 // submitPubmed sends an application to the checker's queue.
 func (s *Server) submitPubmed(r *http.Request, in pubmed.ApplicationInput) (review.Change, error) {
 	sess := sessionFrom(r.Context())
+	if strings.TrimSpace(in.MyNumber) != "" && !rightsFrom(r.Context()).Has(access.MyNumberEnter, sess.Tenant) {
+		return review.Change{}, s.biz.Pubmed.RefuseNumberEntry(r.Context(), sess.Tenant, in.ResidentCode)
+	}
 	prop, err := s.biz.Pubmed.ProposeApplication(r.Context(), sess.Tenant, in)
 	if err != nil {
 		return review.Change{}, err
@@ -708,7 +711,7 @@ func (s *Server) pubmedModule() webModule {
 	read, write := access.PubmedRead, access.PubmedWrite
 	return webModule{
 		name: "pubmed",
-		routes: []route{
+		routes: append([]route{
 			{pattern: "GET /pubmed", gate: loggedIn, perm: read, where: currentTenant, h: s.pubmedListPage},
 			{pattern: "GET /pubmed/applications/new", gate: loggedIn, perm: write, where: currentTenant, h: s.pubmedApplyPage},
 			{pattern: "POST /pubmed/applications/new", gate: loggedIn, perm: write, where: currentTenant, h: s.pubmedApplyPost},
@@ -764,7 +767,7 @@ func (s *Server) pubmedModule() webModule {
 				summary: "The certificates to renew: in force, ending within the window, not renewed and with no renewal awaiting, the nearest first",
 				query:   []apiParam{{"days", "string", "the window in days, 1 to 366; 90 when empty"}, {"health_centre", "string", "the health centre that received the application"}},
 				answer:  pubmed.RenewalList{}},
-		},
+		}, s.pubmedRegRoutes()...),
 		menu: []navItem{{Key: "nav.pubmed", Href: "/pubmed", perm: read}},
 		counters: []counter{
 			{id: "pubmed-awaiting", key: "home.pubmed.awaiting", href: "/pubmed?status=received", perm: write, where: currentTenant,
@@ -776,7 +779,9 @@ func (s *Server) pubmedModule() webModule {
 }
 
 // pubmedMessages are the strings of the public-expense screens.
-var pubmedMessages = messages{
+var pubmedMessages = joinMessages(pubmedScreenMessages, pubmedRegMessages)
+
+var pubmedScreenMessages = messages{
 	"nav.pubmed":                     {"公費負担医療", "Public-expense care"},
 	"home.pubmed.awaiting":           {"確認済みで決定を待つ公費負担医療の申請が %d 件あります", "%d confirmed public-expense applications await their decision"},
 	"pubmed.title":                   {"公費負担医療の申請一覧", "Public-expense care applications"},

@@ -1,0 +1,243 @@
+package pubmed
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"bango/internal/audit"
+	"bango/internal/errs"
+	"bango/internal/store"
+)
+
+// The grounds of a 登録者証 (指定難病要支援者証明事業, from April 2024):
+// the patient meets a designated disease's diagnostic criteria and either
+// holds a recipient certificate, was refused the subsidy because the
+// severity criteria are not met, or is a mild patient who did not apply.
+const (
+	RegRecipient = "recipient"  // 特定医療費の受給者
+	RegNotSevere = "not_severe" // 診断基準を満たすが重症度分類等を満たさず不認定
+	RegMild      = "mild"       // 医療費助成の申請に至らない軽症者
+)
+
+// RegistrationBases are the grounds in the order a form offers them.
+var RegistrationBases = []string{RegNotSevere, RegMild, RegRecipient}
+
+// RegistrationInput is an application for a 登録者証 as received at a
+// health centre: the person, the designated disease (指定難病 only), the
+// grounds, the document that shows the diagnosis, and — for a refused
+// or held subsidy application — that application.
+type RegistrationInput struct {
+	ResidentCode string `json:"resident_code"`
+	DiseaseCode  string `json:"disease_code"`
+	Basis        string `json:"basis"`
+	Evidence     string `json:"evidence"`
+	Application  int64  `json:"application,omitempty"`
+	HealthCentre string `json:"health_centre"`
+	ReceivedOn   string `json:"received_on"`
+}
+
+// Registration is an issued 登録者証: valid from its first day with no
+// end (期限の定めなし) unless returned. The disease is kept but not
+// printed on the certificate.
+type Registration struct {
+	ID             int64     `json:"id"`
+	Number         string    `json:"number"`
+	ResidentCode   string    `json:"resident_code"`
+	DiseaseCode    string    `json:"disease_code"`
+	DiseaseName    string    `json:"disease_name"`
+	DiseaseVersion string    `json:"disease_version"`
+	Basis          string    `json:"basis"`
+	Evidence       string    `json:"evidence"`
+	Application    int64     `json:"application,omitempty"`
+	HealthCentre   string    `json:"health_centre"`
+	ReceivedOn     time.Time `json:"received_on"`
+	ValidFrom      time.Time `json:"valid_from"`
+	EndedOn        time.Time `json:"ended_on,omitzero"`
+	EndReason      string    `json:"end_reason,omitempty"`
+	IssuedAt       time.Time `json:"issued_at"`
+	IssuedBy       string    `json:"issued_by"`
+}
+
+var (
+	msgRegBasis   = errs.Message{JA: "交付の根拠は 不認定（重症度を満たさない）・軽症者・受給者 のいずれかです", EN: "the grounds are not_severe, mild or recipient"}
+	msgRegDisease = errs.Message{JA: "登録者証は指定難病の一覧にある疾病だけです", EN: "a registration certificate is for a disease of the 指定難病 master list only"}
+	msgRegHolds   = errs.Message{JA: "この人には有効な登録者証が既にあります", EN: "this person already holds a registration certificate in force"}
+	msgRegApp     = errs.Message{JA: "この人のこの疾病の指定難病の申請ではありません", EN: "is not this person's 指定難病 application for this disease"}
+	msgRegAppNeed = errs.Message{JA: "不認定を根拠とするときは、その申請（却下済み）を指定してください", EN: "grounds of not_severe name the rejected subsidy application"}
+	msgRegNotRej  = errs.Message{JA: "この申請は却下されていません", EN: "this application was not rejected"}
+	msgRegNoCert  = errs.Message{JA: "受給者を根拠とするときは、受付日に有効なこの疾病の受給者証が必要です", EN: "grounds of recipient need a recipient certificate of this disease in force on the day received"}
+)
+
+func scanRegistration(row store.Scanner) (Registration, error) {
+	var g Registration
+	var app sql.NullInt64
+	var ended sql.NullTime
+	err := row.Scan(&g.ID, &g.Number, &g.ResidentCode, &g.DiseaseCode, &g.DiseaseName, &g.DiseaseVersion, &g.Basis, &g.Evidence, &app, &g.HealthCentre,
+		&g.ReceivedOn, &g.ValidFrom, &ended, &g.EndReason, &g.IssuedAt, &g.IssuedBy)
+	if err != nil {
+		return g, err
+	}
+	g.Application, g.ReceivedOn, g.ValidFrom, g.IssuedAt = app.Int64, dateOnly(g.ReceivedOn), dateOnly(g.ValidFrom), g.IssuedAt.UTC()
+	if ended.Valid {
+		g.EndedOn = dateOnly(ended.Time)
+	}
+	return g, nil
+}
+
+const registrationColumns = `id, number, resident_code, disease_code, disease_name, disease_version, basis, evidence, application_id, health_centre,
+	received_on, valid_from, ended_on, end_reason, issued_at, issued_by`
+
+// IssueRegistration issues a 登録者証 (R-PUB-1): the person exists, the
+// disease is a 指定難病 designated on the day received, the grounds hold
+// against the data (a rejected subsidy application of this person and
+// disease for not_severe; a recipient certificate of the disease in force
+// for recipient), and the person holds no registration in force. It is
+// valid from the day received, with no end. A refusal names its field and
+// writes nothing; the issue and every refusal are events.
+func (s *Service) IssueRegistration(ctx context.Context, tenant string, in RegistrationInput) (Registration, error) {
+	ctx = store.WithScope(ctx, tenant)
+	const action = "pubmed.registration.issue"
+	var fe errs.FieldErrors
+	g := Registration{ResidentCode: residentField(&fe, in.ResidentCode), DiseaseCode: strings.TrimSpace(in.DiseaseCode), Basis: strings.TrimSpace(in.Basis),
+		Application: in.Application}
+	g.Evidence = text(&fe, "evidence", in.Evidence)
+	g.HealthCentre = text(&fe, "health_centre", in.HealthCentre)
+	g.ReceivedOn = dateField(&fe, "received_on", in.ReceivedOn, true)
+	if !slices.Contains(RegistrationBases, g.Basis) {
+		fe.Add("basis", msgRegBasis)
+	}
+	if d, ok := s.rules.Disease(Nanbyo, g.DiseaseCode); !ok {
+		fe.Add("disease_code", msgRegDisease)
+	} else if !g.ReceivedOn.IsZero() && !d.DesignatedOn(g.ReceivedOn) {
+		fe.Add("disease_code", msgNotDesig)
+	} else {
+		g.DiseaseName = d.Name
+	}
+	if g.Basis == RegNotSevere && g.Application == 0 {
+		fe.Add("application", msgRegAppNeed)
+	}
+	if !g.ReceivedOn.IsZero() && g.ReceivedOn.After(s.today()) {
+		fe.Add("received_on", msgFuture)
+	}
+	subject := subjectOf(g.ResidentCode)
+	if err := fe.Err(); err != nil {
+		return Registration{}, s.failed(ctx, tenant, action, subject, err)
+	}
+	g.ValidFrom, g.DiseaseVersion = g.ReceivedOn, s.rules.DiseaseVersion
+	err := s.db.Transact(ctx, func(tx *store.Tx) error {
+		if err := lockTenant(ctx, tx, tenant); err != nil {
+			return err
+		}
+		if err := store.TenantExists(ctx, tx, tenant); err != nil {
+			return err
+		}
+		e := tx.Engine()
+		var fe errs.FieldErrors
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM residents WHERE tenant_code = $1 AND code = $2`, tenant, g.ResidentCode).Scan(&n); err != nil {
+			return store.Translate(err)
+		}
+		if n == 0 {
+			fe.Add("resident_code", msgNoPerson)
+			return fe.Err()
+		}
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM pubmed_registrations WHERE tenant_code = $1 AND resident_code = $2 AND ended_on IS NULL`,
+			tenant, g.ResidentCode).Scan(&n); err != nil {
+			return store.Translate(err)
+		}
+		if n > 0 {
+			fe.Add("resident_code", msgRegHolds)
+		}
+		if g.Application != 0 {
+			a, err := readApplication(ctx, tx, tenant, g.Application)
+			switch {
+			case errs.Is(err, errs.NotFound) || (err == nil && (a.ResidentCode != g.ResidentCode || a.Programme != Nanbyo || a.DiseaseCode != g.DiseaseCode)):
+				fe.Add("application", msgRegApp)
+			case err != nil:
+				return err
+			case g.Basis == RegNotSevere && a.Status != StatusRejected:
+				fe.Add("application", msgRegNotRej)
+			}
+		}
+		if g.Basis == RegRecipient {
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM pubmed_certificates WHERE tenant_code = $1 AND resident_code = $2 AND programme = 'nanbyo'
+				AND disease_code = $3 AND valid_from <= $4 AND COALESCE(ended_on, valid_until) >= $4`, tenant, g.ResidentCode, g.DiseaseCode,
+				dateArg(e, g.ReceivedOn)).Scan(&n); err != nil {
+				return store.Translate(err)
+			}
+			if n == 0 {
+				fe.Add("basis", msgRegNoCert)
+			}
+		}
+		if err := fe.Err(); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM pubmed_registrations WHERE tenant_code = $1`, tenant).Scan(&n); err != nil {
+			return store.Translate(err)
+		}
+		g.Number = fmt.Sprintf("3%07d", n+1)
+		g.IssuedAt, g.IssuedBy = s.now().UTC(), actorOf(ctx)
+		var app any
+		if g.Application != 0 {
+			app = g.Application
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO pubmed_registrations (tenant_code, number, resident_code, disease_code, disease_name, disease_version, basis,
+			evidence, application_id, health_centre, received_on, valid_from, issued_at, issued_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+			tenant, g.Number, g.ResidentCode, g.DiseaseCode, g.DiseaseName, g.DiseaseVersion, g.Basis, g.Evidence, app, g.HealthCentre,
+			dateArg(e, g.ReceivedOn), dateArg(e, g.ValidFrom), g.IssuedAt, g.IssuedBy).Scan(&g.ID); err != nil {
+			return store.Translate(err)
+		}
+		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: audit.OK,
+			Detail: "registration=" + strconv.FormatInt(g.ID, 10) + " number=" + g.Number + " basis=" + g.Basis + " disease=" + g.DiseaseCode +
+				" disease_version=" + g.DiseaseVersion + " valid_from=" + Date(g.ValidFrom) + " application=" + strconv.FormatInt(g.Application, 10)})
+	})
+	if err != nil {
+		return Registration{}, s.failed(ctx, tenant, action, subject, err)
+	}
+	return g, nil
+}
+
+// Registration reads registration id (for its page or print view); the
+// read is an event of the person. One of another municipality is not
+// found.
+func (s *Service) Registration(ctx context.Context, tenant string, id int64) (Registration, error) {
+	ctx = store.WithScope(ctx, tenant)
+	var g Registration
+	err := s.db.Read(ctx, func(q store.Querier) (err error) {
+		g, err = scanRegistration(q.QueryRow(ctx, `SELECT `+registrationColumns+` FROM pubmed_registrations WHERE tenant_code = $1 AND id = $2`, tenant, id))
+		return store.ScanErr(err, "registration "+strconv.FormatInt(id, 10))
+	})
+	if err != nil {
+		return g, s.failed(ctx, tenant, "pubmed.registration.read", audit.Subject{Type: "pubmed_registration", ID: strconv.FormatInt(id, 10)}, err)
+	}
+	return g, audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "pubmed.registration.read", Subject: subjectOf(g.ResidentCode), Outcome: audit.OK,
+		Detail: "registration=" + strconv.FormatInt(id, 10)})
+}
+
+// Registrations lists the registrations issued, the latest first: of one
+// person (its history) when code is set, else the municipality's latest
+// 200. The list is an event.
+func (s *Service) Registrations(ctx context.Context, tenant, code string) ([]Registration, error) {
+	ctx = store.WithScope(ctx, tenant)
+	code = strings.TrimSpace(code)
+	var out []Registration
+	err := s.db.Read(ctx, func(q store.Querier) (err error) {
+		out, err = store.Rows(scanRegistration)(q.Query(ctx, `SELECT `+registrationColumns+` FROM pubmed_registrations WHERE tenant_code = $1
+			AND ($2 = '' OR resident_code = $2) ORDER BY id DESC LIMIT 200`, tenant, code))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		out = []Registration{}
+	}
+	return out, audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "pubmed.registration.list", Subject: audit.Subject{Type: "pubmed_registrations", ID: code},
+		Outcome: audit.OK, Detail: "shown=" + strconv.Itoa(len(out))})
+}

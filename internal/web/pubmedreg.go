@@ -1,0 +1,179 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"bango/internal/access"
+	"bango/internal/pubmed"
+)
+
+// The 登録者証 of public-expense care (指定難病要支援者証明事業): issued by
+// a pubmed.write holder, listed with each person's history, and printed
+// as the form the resident receives (name, date of birth, number and the
+// first day; no end and no disease name on it).
+
+// pubmedRegsData is the list of registrations with the issue form.
+type pubmedRegsData struct {
+	Items    []pubmed.Registration
+	Bases    []string
+	Today    string
+	MayWrite bool
+}
+
+var registrationFields = []string{"resident_code", "disease_code", "basis", "evidence", "application", "health_centre", "received_on"}
+
+func (s *Server) pubmedRegsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderPubmedRegs(w, r, http.StatusOK, refusal{}, nil)
+}
+
+func (s *Server) renderPubmedRegs(w http.ResponseWriter, r *http.Request, status int, problem refusal, form map[string]string) error {
+	sess := sessionFrom(r.Context())
+	p := s.newPage(r, "pubmed.regs.title", sess)
+	items, err := s.biz.Pubmed.Registrations(r.Context(), sess.Tenant, r.URL.Query().Get("resident_code"))
+	if err != nil {
+		return err
+	}
+	if form == nil {
+		form = map[string]string{"resident_code": r.URL.Query().Get("resident_code")}
+	}
+	p.fill(r, pubmedRegsData{Items: items, Bases: pubmed.RegistrationBases, Today: time.Now().In(jst).Format(time.DateOnly),
+		MayWrite: rightsFrom(r.Context()).Has(access.PubmedWrite, sess.Tenant)}, problem, form, pubmedNotices)
+	return s.render(w, r, status, "pubmedregs", p)
+}
+
+func registrationInput(f map[string]string) pubmed.RegistrationInput {
+	in := pubmed.RegistrationInput{ResidentCode: f["resident_code"], DiseaseCode: f["disease_code"], Basis: f["basis"], Evidence: f["evidence"],
+		HealthCentre: f["health_centre"], ReceivedOn: f["received_on"]}
+	in.Application, _ = strconv.ParseInt(f["application"], 10, 64)
+	if f["application"] != "" && in.Application <= 0 {
+		in.Application = -1 // not found, said on its field
+	}
+	return in
+}
+
+func (s *Server) pubmedRegPost(w http.ResponseWriter, r *http.Request) error {
+	f, err := postedForm(r, registrationFields...)
+	if err != nil {
+		return err
+	}
+	g, err := s.biz.Pubmed.IssueRegistration(r.Context(), sessionFrom(r.Context()).Tenant, registrationInput(f))
+	if err != nil {
+		return formProblem(r, err, func(status int, msg refusal) error { return s.renderPubmedRegs(w, r, status, msg, f) })
+	}
+	http.Redirect(w, r, "/pubmed/registrations/"+strconv.FormatInt(g.ID, 10)+"/print?done=registered", http.StatusSeeOther)
+	return nil
+}
+
+// pubmedRegPrintData is a 登録者証 as printed.
+type pubmedRegPrintData struct {
+	Registration pubmed.Registration
+	Name         string
+	BirthDate    time.Time
+	Tenant       string
+}
+
+func (s *Server) pubmedRegPrintPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "registration")
+	if err != nil {
+		return err
+	}
+	sess := sessionFrom(r.Context())
+	g, err := s.biz.Pubmed.Registration(r.Context(), sess.Tenant, id)
+	if err != nil {
+		return err
+	}
+	res, err := s.biz.Residents.Get(r.Context(), sess.Tenant, g.ResidentCode)
+	if err != nil {
+		return err
+	}
+	p := s.newPage(r, "pubmed.reg.print.title", sess)
+	p.fill(r, pubmedRegPrintData{Registration: g, Name: res.NameKanji, BirthDate: res.BirthDate, Tenant: sess.Tenant}, refusal{}, nil, pubmedNotices)
+	return s.render(w, r, http.StatusOK, "pubmedregprint", p)
+}
+
+// pubmedRegsAnswer is a list of registrations.
+type pubmedRegsAnswer struct {
+	Registrations []pubmed.Registration `json:"registrations"`
+}
+
+func (s *Server) apiPubmedRegs(w http.ResponseWriter, r *http.Request) error {
+	items, err := s.biz.Pubmed.Registrations(r.Context(), sessionFrom(r.Context()).Tenant, r.URL.Query().Get("resident_code"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pubmedRegsAnswer{Registrations: items})
+	return nil
+}
+
+func (s *Server) apiPubmedRegIssue(w http.ResponseWriter, r *http.Request) error {
+	var in pubmed.RegistrationInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	g, err := s.biz.Pubmed.IssueRegistration(r.Context(), sessionFrom(r.Context()).Tenant, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, g)
+	return nil
+}
+
+func (s *Server) apiPubmedReg(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "registration")
+	if err != nil {
+		return err
+	}
+	g, err := s.biz.Pubmed.Registration(r.Context(), sessionFrom(r.Context()).Tenant, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, g)
+	return nil
+}
+
+// pubmedRegRoutes are the registration pages and API (pubmed.read reads,
+// pubmed.write issues), in the session's municipality (R-AC-6).
+func (s *Server) pubmedRegRoutes() []route {
+	read, write := access.PubmedRead, access.PubmedWrite
+	return []route{
+		{pattern: "GET /pubmed/registrations", gate: loggedIn, perm: read, where: currentTenant, h: s.pubmedRegsPage},
+		{pattern: "POST /pubmed/registrations", gate: loggedIn, perm: write, where: currentTenant, h: s.pubmedRegPost},
+		{pattern: "GET /pubmed/registrations/{id}/print", gate: loggedIn, perm: read, where: currentTenant, h: s.pubmedRegPrintPage},
+		{pattern: "GET /api/v1/pubmed/registrations", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiPubmedRegs,
+			summary: "The 登録者証 (registration certificates of 指定難病 patients) issued, the latest first; one person's history with resident_code",
+			query:   []apiParam{{"resident_code", "string", "the resident code (宛名番号)"}}, answer: pubmedRegsAnswer{}},
+		{pattern: "POST /api/v1/pubmed/registrations", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiPubmedRegIssue,
+			summary: "Issue a 登録者証 to a patient who meets a 指定難病's diagnostic criteria (refused the subsidy for severity, mild, or a recipient)",
+			body:    pubmed.RegistrationInput{}, status: http.StatusCreated, answer: pubmed.Registration{}},
+		{pattern: "GET /api/v1/pubmed/registrations/{id}", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiPubmedReg,
+			summary: "A 登録者証", answer: pubmed.Registration{}},
+	}
+}
+
+// pubmedRegMessages are the strings of the registration pages.
+var pubmedRegMessages = messages{
+	"pubmed.regs.title":           {"登録者証（指定難病）", "Registration certificates (指定難病)"},
+	"pubmed.regs.help":            {"指定難病の診断基準を満たす人に交付します（重症度分類等を満たさず不認定となった人、申請に至らない軽症の人、受給者）。有効期間の終わりはありません。病名は登録者証に記載しません。", "Issued to a person who meets a 指定難病's diagnostic criteria (refused the subsidy for severity, mild, or a recipient). It has no end; the disease is not printed on it."},
+	"pubmed.regs.caption":         {"交付した登録者証（新しい順）", "Registration certificates issued (latest first)"},
+	"pubmed.regs.none":            {"交付した登録者証はありません。", "No registration certificate issued."},
+	"pubmed.regs.issue":           {"登録者証を交付する", "Issue a registration certificate"},
+	"pubmed.regs.filter":          {"宛名番号で絞り込む（履歴）", "One person's history (resident code)"},
+	"pubmed.reg.number":           {"登録者証番号", "Registration number"},
+	"pubmed.reg.basis":            {"交付の根拠", "Grounds"},
+	"pubmed.reg.basis.not_severe": {"診断基準を満たすが重症度分類等を満たさず不認定", "Meets the diagnostic criteria, refused for severity"},
+	"pubmed.reg.basis.mild":       {"医療費助成の申請に至らない軽症者", "Mild, no subsidy application"},
+	"pubmed.reg.basis.recipient":  {"特定医療費（指定難病）の受給者", "Recipient of the 指定難病 subsidy"},
+	"pubmed.reg.evidence":         {"診断を確認した書類", "Document showing the diagnosis"},
+	"pubmed.reg.application":      {"医療費助成の申請番号（不認定のとき）", "Subsidy application no. (when refused)"},
+	"pubmed.reg.valid_from":       {"有効期間開始日", "Valid from"},
+	"pubmed.reg.no_end":           {"（期限の定めなし）", "(no end)"},
+	"pubmed.reg.ended":            {"終了 %s", "Ended %s"},
+	"pubmed.reg.print":            {"印刷用", "Print"},
+	"pubmed.reg.print.title":      {"登録者証（指定難病）", "Registration certificate (指定難病)"},
+	"pubmed.reg.print.heading":    {"登録者証（指定難病）", "Registration certificate (指定難病)"},
+	"pubmed.reg.print.note":       {"この証は、あなたが指定難病にかかっていることを証明するものです。障害福祉サービスの申請やハローワーク等で提示できます。この証で医療費の助成は受けられません。住所・氏名が変わったとき、不要になったときは届け出てください。", "This certifies that you have a designated intractable disease; show it when applying for welfare services or at Hello Work. It gives no medical-cost subsidy. Report a change of address or name, or return it when no longer needed."},
+	"pubmed.reg.print.back":       {"登録者証の一覧へ戻る", "Back to the registration certificates"},
+	"pubmed.registered":           {"登録者証を交付しました。印刷して本人に渡してください。", "The registration certificate is issued: print it for the person."},
+}
