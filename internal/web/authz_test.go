@@ -48,10 +48,10 @@ var (
 	reviewCheckers  = []string{"nhi-checker", "pubmed-checker"}
 	nhiReaders      = []string{"nhi-clerk", "nhi-checker", "nhi-admin"}
 	nhiWriters      = []string{"nhi-clerk"}
-	nhiAdmins       = []string{"nhi-admin"}              // nhi.admin: the yearly batches, not every clerk
-	jpkiIssuers     = []string{"resident-records-clerk"} // only the resident-records window issues (R-JPKI-1)
-	numberEnterers  = []string{"nhi-clerk"}              // mynumber.enter: the My Number setup from a registry file
-	linkageRunners  = []string{"linkage"}                // linkage.run: the jobs and files of the data linkage
+	nhiAdmins       = []string{"nhi-admin"}                 // nhi.admin: the yearly batches, not every clerk
+	jpkiIssuers     = []string{"resident-records-clerk"}    // only the resident-records window issues (R-JPKI-1)
+	numberEnterers  = []string{"nhi-clerk", "pubmed-clerk"} // mynumber.enter: the My Number setup from a registry file
+	linkageRunners  = []string{"linkage"}                   // linkage.run: the jobs and files of the data linkage
 	isAdminOnly     = []string{"is-admin"}
 	approverOnly    = []string{"is-approver"}
 )
@@ -95,7 +95,7 @@ var policy = map[string]rule{
 	"POST /residents":                           {kind: permitted, allow: residentReaders},
 	"POST /api/v1/residents/search":             {kind: permitted, allow: residentReaders},
 	"GET /residents/{code}":                     {kind: permitted, allow: residentReaders, ownOnly: true},
-	"POST /residents/{code}/mynumber":           {kind: permitted, allow: []string{"nhi-clerk"}, ownOnly: true},
+	"POST /residents/{code}/mynumber":           {kind: permitted, allow: numberEnterers, ownOnly: true},
 	"POST /residents/{code}/reveal":             {kind: permitted, allow: []string{"number-viewer"}, ownOnly: true},
 	"GET /review":                               {kind: permitted, allow: reviewCheckers},
 	"GET /review/{id}":                          {kind: permitted, allow: reviewCheckers, ownOnly: true},
@@ -112,7 +112,7 @@ var policy = map[string]rule{
 	"POST /api/v1/scope":                        {kind: permitted, allow: tenantPatterns, ownOnly: true},
 	"GET /api/v1/residents":                     {kind: permitted, allow: residentReaders},
 	"GET /api/v1/residents/{code}":              {kind: permitted, allow: residentReaders, ownOnly: true},
-	"POST /api/v1/residents/{code}/mynumber":    {kind: permitted, allow: []string{"nhi-clerk"}, ownOnly: true},
+	"POST /api/v1/residents/{code}/mynumber":    {kind: permitted, allow: numberEnterers, ownOnly: true},
 	"POST /api/v1/residents/{code}/reveal":      {kind: permitted, allow: []string{"number-viewer"}, ownOnly: true},
 	"GET /api/v1/review":                        {kind: permitted, allow: reviewCheckers},
 	"GET /api/v1/review/{id}":                   {kind: permitted, allow: reviewCheckers, ownOnly: true},
@@ -263,6 +263,12 @@ var policy = map[string]rule{
 	"GET /api/v1/pubmed/mynumber-deletions":                          {kind: permitted, allow: pubmedReaders},
 	"GET /pubmed/renewals":                                           {kind: permitted, allow: pubmedReaders},
 	"GET /api/v1/pubmed/renewals":                                    {kind: permitted, allow: pubmedReaders},
+	"GET /pubmed/registrations":                                      {kind: permitted, allow: pubmedReaders},
+	"POST /pubmed/registrations":                                     {kind: permitted, allow: pubmedWriters},
+	"GET /pubmed/registrations/{id}/print":                           {kind: permitted, allow: pubmedReaders},
+	"GET /api/v1/pubmed/registrations":                               {kind: permitted, allow: pubmedReaders},
+	"POST /api/v1/pubmed/registrations":                              {kind: permitted, allow: pubmedWriters},
+	"GET /api/v1/pubmed/registrations/{id}":                          {kind: permitted, allow: pubmedReaders},
 	"POST /admin/terminals":                                          {kind: permitted, allow: isAdminOnly},
 	"POST /admin/terminals/{name}/disable":                           {kind: permitted, allow: isAdminOnly},
 	// JPKI (issue 22): only the resident-records window issues; an
