@@ -149,7 +149,7 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, st *Setup, l *linkage.
 	}()
 
 	e := tx.Engine()
-	seen := map[string]int{} // blind index → line, for a number given twice in the file
+	seen := map[[vault.IndexLen]byte]int32{} // blind index → line, for a number given twice in the file
 	var cur *batch
 	i := 0
 	next := func() ([]any, error) {
@@ -170,15 +170,15 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, st *Setup, l *linkage.
 		}
 		c := &cur.rows[i]
 		i++
-		idx := string(c.sealed.Index)
+		idx := [vault.IndexLen]byte(c.sealed.Index)
 		res := c.res
 		switch {
-		case m.held[idx]:
+		case m.held[string(c.sealed.Index)]:
 			res = match{outcome: Held, note: "held_by_resident"}
 		case seen[idx] != 0:
-			res = match{outcome: Held, note: "repeated_in_file line=" + strconv.Itoa(seen[idx])}
+			res = match{outcome: Held, note: "repeated_in_file line=" + strconv.Itoa(int(seen[idx]))}
 		default:
-			seen[idx] = c.line
+			seen[idx] = int32(c.line)
 		}
 		st.Counts[res.outcome]++
 		return []any{st.Tenant, st.ID, c.line, c.fileCode, c.name, c.kana, store.DateArg(e, c.birth), c.sex, c.address,

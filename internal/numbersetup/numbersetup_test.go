@@ -533,3 +533,29 @@ func TestRejectedChangeReturnsItsRows(t *testing.T) {
 		}
 	})
 }
+
+// R-PUB-2, R-ACC-3: a number the file gives twice is held by the first
+// row that gives it; the later row goes to the work list as held, naming
+// the earlier line, and cannot be resolved to anybody.
+func TestNumberRepeatedInTheFile(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		rows := goodRows()
+		again := rows[3]                                                     // 小林 (no match) …
+		again.ResidentCode, again.MyNumber = "10000000007", rows[0].MyNumber // … with 山田's number
+		st, err := f.importAs(t, "clerk", "nhi", file(t, shinjuku, append(rows, again)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := f.candidates(t, st.ID, false)
+		if c := all[2]; c.Outcome != numbersetup.Exact {
+			t.Fatalf("the first row with the number: %+v", c)
+		}
+		if c := all[8]; c.Outcome != numbersetup.Held || c.Note != "repeated_in_file line=2" || c.Status != numbersetup.Open {
+			t.Fatalf("the row that repeats it: %+v", c)
+		}
+		if _, err := f.ns.Resolve(testutil.As("clerk2"), f.User(t, "clerk2"), shinjuku, st.ID, 8, "900005"); !hasField(err, "person") {
+			t.Fatalf("a repeated number was given to another person: %v", err)
+		}
+	})
+}
