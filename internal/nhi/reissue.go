@@ -60,7 +60,7 @@ func (s *Service) reissueForDecisions(ctx context.Context, tx *store.Tx, tenant 
 	}
 	type held struct {
 		id                    int64
-		code, kind, delivery  string
+		code, kind            string
 		ratio                 int
 		validUntil, validFrom sql.NullTime
 	}
