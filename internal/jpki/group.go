@@ -24,7 +24,9 @@ import (
 // run again step by step, each in a transaction of its own, so that one
 // step's failure fails its own caller only.
 //
-// A committer runs only while steps wait and exits when none do.
+// Only on SQLite, whose writers take turns anyway: PostgreSQL commits the
+// windows' transactions side by side. A committer runs only while steps
+// wait and exits when none do.
 
 // stepWait bounds one batch's transaction: it belongs to no one caller, so
 // no caller's context may cut it short.
@@ -58,6 +60,12 @@ type step struct {
 // and fn is not run; once the batch has begun it waits for its outcome.
 // Like Transact, it must not be called inside a transaction's fn.
 func commit(ctx context.Context, db *store.DB, tenant string, fn func(*store.Tx) error) error {
+	if db.Engine() != store.SQLite {
+		// PostgreSQL commits many transactions at once on their own
+		// connections; one committer would run their statements one
+		// after another on one.
+		return db.TransactIn(ctx, tenant, fn)
+	}
 	s := &step{ctx: ctx, tenant: tenant, fn: fn, done: make(chan error, 1)}
 	committers.Lock()
 	waiting, running := committers.waiting[db]
