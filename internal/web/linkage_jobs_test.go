@@ -100,7 +100,7 @@ func TestLinkageImportAndJobPages(t *testing.T) {
 		}
 		res, page = f.linkageUpload(t, runner, csrf, "aggregation-in/resident-differences", "X.DAT", linkageSample(t, "nhi-household-continuity", "good"))
 		if res.StatusCode == http.StatusSeeOther {
-			t.Fatalf("a route not configured was taken")
+			t.Fatalf("a route not configured was taken:\n%s", page)
 		}
 		res, _ = f.linkageUpload(t, runner, csrf, "aggregation-in/nhi-household-continuity", "SKZK.DAT", linkageSample(t, "nhi-household-continuity", "good"))
 		loc := res.Header.Get("Location")
