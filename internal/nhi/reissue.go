@@ -3,7 +3,9 @@ package nhi
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"bango/internal/audit"
@@ -37,14 +39,32 @@ func (s *Service) reissueForDecisions(ctx context.Context, tx *store.Tx, tenant 
 		return nil
 	}
 	e := tx.Engine()
+	// The decisions just recorded, one statement for all the households
+	// (a statement a household cost the yearly run a query each).
+	hargs := []any{tenant, dateArg(e, on), dateArg(e, to)}
+	hin := make([]string, len(hhs))
+	for i, h := range hhs {
+		hargs = append(hargs, h.household)
+		hin[i] = "$" + strconv.Itoa(len(hargs))
+	}
+	decisionIDs := map[int64]int64{}
+	err := store.Each(func(row store.Scanner) error {
+		var hh, id int64
+		err := row.Scan(&hh, &id)
+		decisionIDs[hh] = id
+		return err
+	})(tx.Query(ctx, `SELECT household_id, max(id) FROM nhi_cost_share_decisions WHERE tenant_code = $1 AND period_from = $2 AND period_to = $3
+		AND household_id IN (`+strings.Join(hin, ", ")+`) GROUP BY household_id`, hargs...))
+	if err != nil {
+		return err
+	}
 	ratioOf, decisionOf := map[string]int{}, map[string]int64{}
 	args := []any{tenant, dateArg(e, on)}
 	in := ""
 	for _, h := range hhs {
-		var id int64
-		if err := tx.QueryRow(ctx, `SELECT max(id) FROM nhi_cost_share_decisions WHERE tenant_code = $1 AND household_id = $2 AND period_from = $3 AND period_to = $4`,
-			tenant, h.household, dateArg(e, on), dateArg(e, to)).Scan(&id); err != nil {
-			return store.Translate(err)
+		id, ok := decisionIDs[h.household]
+		if !ok {
+			return fmt.Errorf("nhi: reissue: no decision recorded for household %d from %s", h.household, on.Format(time.DateOnly))
 		}
 		for _, c := range h.codes {
 			ratioOf[c], decisionOf[c] = h.ratio, id
