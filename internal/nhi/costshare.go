@@ -758,19 +758,8 @@ func loadCostShareFacts(ctx context.Context, q store.Querier, e store.Engine, te
 	}
 	// The decision in force on the date: of those whose period covers it,
 	// the latest to start, and of those the latest recorded.
-	decisions := `SELECT household_id, ratio, rule, rule_version, basis FROM nhi_cost_share_decisions WHERE tenant_code = $1 AND household_id IN ` + set()
-	if e == store.Postgres {
-		// Each household's decisions by its index, joined to the batch:
-		// with an IN list PostgreSQL read the municipality's decisions
-		// by date and filtered the batch out of them, and the yearly run
-		// writes tens of thousands of decisions before the statistics
-		// know, so every batch read them all (a run at 300,000 insured:
-		// 43 s became 66 s).
-		args = nil
-		decisions = `SELECT d.household_id, d.ratio, d.rule, d.rule_version, d.basis FROM unnest(` + arg(households) + `::bigint[]) AS b (hh)
-			JOIN nhi_cost_share_decisions AS d ON d.tenant_code = $1 AND d.household_id = b.hh WHERE true`
-	}
-	err = read(decisions+` AND period_from <= `+arg(date)+` AND period_to >= `+arg(date)+` ORDER BY household_id, period_from, id`, func(row store.Scanner) error {
+	err = read(`SELECT household_id, ratio, rule, rule_version, basis FROM nhi_cost_share_decisions WHERE tenant_code = $1 AND household_id IN `+set()+`
+		AND period_from <= `+arg(date)+` AND period_to >= `+arg(date)+` ORDER BY household_id, period_from, id`, func(row store.Scanner) error {
 		var hh int64
 		var l lastDecision
 		err := row.Scan(&hh, &l.ratio, &l.rule, &l.version, &l.basis)
