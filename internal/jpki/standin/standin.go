@@ -308,67 +308,46 @@ func (ca *CA) TLSConfig() *tls.Config {
 // Handler serves the boundary's messages.
 func (ca *CA) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/certificates", func(w http.ResponseWriter, r *http.Request) {
-		var req jpki.IssueRequest
-		if !ca.read(w, r, &req) {
-			return
-		}
-		resp, refusal := ca.Sign(req)
-		if refusal != nil {
-			answer(w, http.StatusUnprocessableEntity, refusal)
-			return
-		}
+	mux.HandleFunc("POST /v1/certificates", message(ca, ca.Sign, func(req jpki.IssueRequest, resp *jpki.IssueResponse) {
 		ca.mu.Lock()
 		tamper := ca.tamper
 		ca.mu.Unlock()
 		if tamper != nil {
-			tamper(req, &resp)
+			tamper(req, resp)
 		}
-		answer(w, http.StatusOK, resp)
-	})
-	mux.HandleFunc("POST /v1/expiring", func(w http.ResponseWriter, r *http.Request) {
-		var req jpki.ExpiringRequest
-		if !ca.read(w, r, &req) {
-			return
-		}
-		resp, refusal := ca.Expiring(req)
-		if refusal != nil {
-			answer(w, http.StatusUnprocessableEntity, refusal)
-			return
-		}
+	}))
+	mux.HandleFunc("POST /v1/expiring", message(ca, ca.Expiring, func(_ jpki.ExpiringRequest, resp *jpki.ExpiringResponse) {
 		ca.mu.Lock()
 		tamper := ca.tamperExpiring
 		ca.mu.Unlock()
 		if tamper != nil {
-			tamper(&resp)
+			tamper(resp)
 		}
-		answer(w, http.StatusOK, resp)
-	})
-	mux.HandleFunc("POST /v1/items-changed", func(w http.ResponseWriter, r *http.Request) {
-		var req jpki.ItemsChangedRequest
-		if !ca.read(w, r, &req) {
-			return
-		}
-		resp, refusal := ca.ItemsChanged(req)
-		if refusal != nil {
-			answer(w, http.StatusUnprocessableEntity, refusal)
-			return
-		}
-		answer(w, http.StatusOK, resp)
-	})
-	mux.HandleFunc("POST /v1/revocations", func(w http.ResponseWriter, r *http.Request) {
-		var req jpki.RevokeRequest
-		if !ca.read(w, r, &req) {
-			return
-		}
-		resp, refusal := ca.Revoke(req)
-		if refusal != nil {
-			answer(w, http.StatusUnprocessableEntity, refusal)
-			return
-		}
-		answer(w, http.StatusOK, resp)
-	})
+	}))
+	mux.HandleFunc("POST /v1/items-changed", message(ca, ca.ItemsChanged, nil))
+	mux.HandleFunc("POST /v1/revocations", message(ca, ca.Revoke, nil))
 	return mux
+}
+
+// message serves one of the boundary's messages: the request read
+// strictly, do's refusal answered 422, its answer 200 after the tests'
+// tampering hook (nil: none).
+func message[Req, Resp any](ca *CA, do func(Req) (Resp, *jpki.Refusal), after func(Req, *Resp)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req Req
+		if !ca.read(w, r, &req) {
+			return
+		}
+		resp, refusal := do(req)
+		if refusal != nil {
+			answer(w, http.StatusUnprocessableEntity, refusal)
+			return
+		}
+		if after != nil {
+			after(req, &resp)
+		}
+		answer(w, http.StatusOK, resp)
+	}
 }
 
 func (ca *CA) read(w http.ResponseWriter, r *http.Request, into any) bool {
