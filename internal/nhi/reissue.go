@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"bango/internal/audit"
@@ -27,47 +26,28 @@ import (
 type decidedHousehold struct {
 	household int64
 	ratio     int
+	decision  int64    // the decision's ID
 	codes     []string // the 70–74 members the decision counts
 }
 
 // reissueForDecisions reissues, inside tx, the ratio-printing documents of
 // the members of the households decided on on whose printed ratio the
 // decisions changed. The decisions were just recorded: each household's
-// latest decision of the period starting on on is the one read.
-func (s *Service) reissueForDecisions(ctx context.Context, tx *store.Tx, tenant string, on, to time.Time, hhs []decidedHousehold) error {
+// decision (its ID from the insert) is the one the new documents name.
+func (s *Service) reissueForDecisions(ctx context.Context, tx *store.Tx, tenant string, on time.Time, hhs []decidedHousehold) error {
 	if len(hhs) == 0 {
 		return nil
 	}
 	e := tx.Engine()
-	// The decisions just recorded, one statement for all the households
-	// (a statement a household cost the yearly run a query each).
-	hargs := []any{tenant, dateArg(e, on), dateArg(e, to)}
-	hin := make([]string, len(hhs))
-	for i, h := range hhs {
-		hargs = append(hargs, h.household)
-		hin[i] = "$" + strconv.Itoa(len(hargs))
-	}
-	decisionIDs := map[int64]int64{}
-	err := store.Each(func(row store.Scanner) error {
-		var hh, id int64
-		err := row.Scan(&hh, &id)
-		decisionIDs[hh] = id
-		return err
-	})(tx.Query(ctx, `SELECT household_id, max(id) FROM nhi_cost_share_decisions WHERE tenant_code = $1 AND period_from = $2 AND period_to = $3
-		AND household_id IN (`+strings.Join(hin, ", ")+`) GROUP BY household_id`, hargs...))
-	if err != nil {
-		return err
-	}
 	ratioOf, decisionOf := map[string]int{}, map[string]int64{}
 	args := []any{tenant, dateArg(e, on)}
 	in := ""
 	for _, h := range hhs {
-		id, ok := decisionIDs[h.household]
-		if !ok {
+		if h.decision == 0 {
 			return fmt.Errorf("nhi: reissue: no decision recorded for household %d from %s", h.household, on.Format(time.DateOnly))
 		}
 		for _, c := range h.codes {
-			ratioOf[c], decisionOf[c] = h.ratio, id
+			ratioOf[c], decisionOf[c] = h.ratio, h.decision
 			args = append(args, c)
 			if in != "" {
 				in += ", "
