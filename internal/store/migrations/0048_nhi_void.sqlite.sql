@@ -1,0 +1,2 @@
+-- 0048: nhi_void (filled in by its author)
+SELECT 1;
