@@ -10,9 +10,9 @@ import (
 var directCall = regexp.MustCompile(`\.Direct\(`)
 
 // directAllowed are the only files that may grant without the workflow:
-// the demo data, and the tests' fixtures (testkit), which only tests may
-// import.
-var directAllowed = map[string]bool{"cmd/bango/demo.go": true, "internal/testutil/testkit/testkit.go": true}
+// the demo data, the tests' fixtures (testkit), which only tests may
+// import, and the premium benchmark's clerk in its scratch database.
+var directAllowed = map[string]bool{"cmd/bango/demo.go": true, "internal/testutil/testkit/testkit.go": true, "internal/bench/assesshttp.go": true}
 
 var testkitImport = regexp.MustCompile(`"bango/internal/testutil/testkit"`)
 
