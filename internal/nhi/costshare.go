@@ -397,7 +397,7 @@ func (s *Service) RedetermineCostSharesProgress(ctx context.Context, tenant stri
 		})(q.Query(ctx, `SELECT DISTINCT COALESCE(`+householdOnSQL+`, 0) AS hh FROM nhi_insured i JOIN residents r ON r.tenant_code = i.tenant_code AND r.code = i.resident_code
 			WHERE i.tenant_code = $1 AND r.birth_date > $3 AND r.birth_date <= $4
 			AND (SELECT e.kind FROM nhi_eligibility_events e WHERE e.tenant_code = i.tenant_code AND e.resident_code = i.resident_code
-				AND e.effective_date <= $2 ORDER BY e.effective_date DESC, e.id DESC LIMIT 1) = 'acquire'
+				AND e.effective_date <= $2 AND e.voided_at IS NULL ORDER BY e.effective_date DESC, e.id DESC LIMIT 1) = 'acquire'
 			ORDER BY hh`, tenant, dateArg(e, on), dateArg(e, on.AddDate(-76, 0, 0)), dateArg(e, on.AddDate(-69, 0, 0))))
 		return err
 	})
@@ -689,7 +689,7 @@ func loadCostShareFacts(ctx context.Context, q store.Querier, e store.Engine, te
 	// then named in each statement, so that each is read by its index
 	// rather than joined to a subquery the planner may scan for.
 	var everyone []string
-	err := read(`SELECT DISTINCT resident_code FROM nhi_memberships WHERE tenant_code = $1 AND household_id IN `+set()+` ORDER BY resident_code`,
+	err := read(`SELECT DISTINCT resident_code FROM nhi_memberships WHERE tenant_code = $1 AND household_id IN `+set()+` AND voided_at IS NULL ORDER BY resident_code`,
 		func(row store.Scanner) error {
 			var c string
 			err := row.Scan(&c)
@@ -710,7 +710,7 @@ func loadCostShareFacts(ctx context.Context, q store.Querier, e store.Engine, te
 		return "(" + strings.Join(m, ", ") + ")"
 	}
 	err = read(`SELECT household_id, head_resident_code FROM nhi_household_versions WHERE tenant_code = $1 AND household_id IN `+set()+`
-		AND valid_from <= `+arg(date)+` ORDER BY household_id, valid_from, id`, func(row store.Scanner) error {
+		AND valid_from <= `+arg(date)+` AND voided_at IS NULL ORDER BY household_id, valid_from, id`, func(row store.Scanner) error {
 		var hh int64
 		var head string
 		err := row.Scan(&hh, &head)
@@ -729,7 +729,7 @@ func loadCostShareFacts(ctx context.Context, q store.Querier, e store.Engine, te
 	var people []string
 	history := map[string][]membership{}
 	err = read(`SELECT m.resident_code, m.household_id, m.valid_from FROM nhi_memberships m WHERE m.tenant_code = $1 AND m.valid_from <= `+arg(date)+`
-		AND m.resident_code IN `+ever()+` ORDER BY m.resident_code, m.valid_from, m.id`, func(row store.Scanner) error {
+		AND m.resident_code IN `+ever()+` AND m.voided_at IS NULL ORDER BY m.resident_code, m.valid_from, m.id`, func(row store.Scanner) error {
 		var code string
 		var m membership
 		var hh sql.NullInt64
@@ -763,7 +763,7 @@ func loadCostShareFacts(ctx context.Context, q store.Querier, e store.Engine, te
 	// date, from the household they belonged to the day before
 	// (特定同一世帯所属者).
 	err = read(`SELECT resident_code, effective_date FROM nhi_eligibility_events WHERE tenant_code = $1 AND kind = 'loss' AND reason = `+arg(LossLateElderly)+`
-		AND effective_date > `+arg(dateArg(e, formerFrom))+` AND effective_date <= `+arg(date)+` AND resident_code IN `+ever()+`
+		AND effective_date > `+arg(dateArg(e, formerFrom))+` AND effective_date <= `+arg(date)+` AND resident_code IN `+ever()+` AND voided_at IS NULL
 		ORDER BY resident_code, effective_date`, func(row store.Scanner) error {
 		var code string
 		var d time.Time

@@ -252,6 +252,12 @@ func (s *Service) ApplyAcquisition(ctx context.Context, tx *store.Tx, tenant str
 	if err := openProposal(ctx, tx, tenant, payload, &a, "acquisition"); err != nil {
 		return err
 	}
+	return s.applyAcquisition(ctx, tx, tenant, a)
+}
+
+// applyAcquisition checks a again inside tx and writes it (ApplyAcquisition,
+// and a correction's corrected entry).
+func (s *Service) applyAcquisition(ctx context.Context, tx *store.Tx, tenant string, a acquisition) error {
 	p, err := s.checkAcquisition(ctx, tx, tenant, a)
 	if err != nil {
 		return err
@@ -500,6 +506,12 @@ func (s *Service) ApplyLoss(ctx context.Context, tx *store.Tx, tenant string, pa
 	if err := openProposal(ctx, tx, tenant, payload, &l, "loss"); err != nil {
 		return err
 	}
+	return s.applyLoss(ctx, tx, tenant, l)
+}
+
+// applyLoss checks l again inside tx and writes it (ApplyLoss, and a
+// correction's corrected entry).
+func (s *Service) applyLoss(ctx context.Context, tx *store.Tx, tenant string, l loss) error {
 	p, err := s.checkLoss(ctx, tx, tenant, l)
 	if err != nil {
 		return err

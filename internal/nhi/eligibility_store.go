@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"bango/internal/errs"
@@ -21,6 +22,7 @@ type EligibilityEvent struct {
 	Source     string    `json:"source"` // "entry", or "birthday75" (the daily job)
 	RecordedAt time.Time `json:"recorded_at"`
 	RecordedBy string    `json:"recorded_by"`
+	voided     sql.NullTime
 }
 
 // Period is one eligibility period: from its acquisition to its loss
@@ -45,7 +47,28 @@ func personEvents(ctx context.Context, q store.Querier, tenant, code string) ([]
 		e.Date, e.NotifiedOn, e.RecordedAt = dateOnly(e.Date), dateOnly(e.NotifiedOn), e.RecordedAt.UTC()
 		return e, err
 	})(q.Query(ctx, `SELECT id, kind, effective_date, reason, notified_on, late, source, recorded_at, recorded_by
+		FROM nhi_eligibility_events WHERE tenant_code = $1 AND resident_code = $2 AND voided_at IS NULL ORDER BY effective_date, id`, tenant, code))
+}
+
+// personEventsKnown is personEvents as known at the end of the day known
+// (now when zero): recorded by then, and not voided by then.
+func personEventsKnown(ctx context.Context, q store.Querier, tenant, code string, known time.Time) ([]EligibilityEvent, error) {
+	evs, err := store.Rows(func(row store.Scanner) (EligibilityEvent, error) {
+		var e EligibilityEvent
+		err := row.Scan(&e.ID, &e.Kind, &e.Date, &e.Reason, &e.NotifiedOn, &e.Late, &e.Source, &e.RecordedAt, &e.RecordedBy, &e.voided)
+		e.Date, e.NotifiedOn, e.RecordedAt = dateOnly(e.Date), dateOnly(e.NotifiedOn), e.RecordedAt.UTC()
+		return e, err
+	})(q.Query(ctx, `SELECT id, kind, effective_date, reason, notified_on, late, source, recorded_at, recorded_by, voided_at
 		FROM nhi_eligibility_events WHERE tenant_code = $1 AND resident_code = $2 ORDER BY effective_date, id`, tenant, code))
+	return slices.DeleteFunc(evs, func(e EligibilityEvent) bool { return !visible(known, e.RecordedAt, e.voided) }), err
+}
+
+// visible reports whether a row recorded at recorded and voided at voided
+// (訂正・取消; NULL: never) is part of the record as known at the end of
+// the day known in Japan (now when zero): recorded by then and not voided
+// by then.
+func visible(known, recorded time.Time, voided sql.NullTime) bool {
+	return knownBy(known, recorded) && !(voided.Valid && knownBy(known, voided.Time))
 }
 
 // periods pairs a person's events, in date order, into periods.
@@ -65,7 +88,7 @@ func periods(evs []EligibilityEvent) []Period {
 // membershipOn is the household person code belongs to on d (0: none).
 func membershipOn(ctx context.Context, q store.Querier, e store.Engine, tenant, code string, d time.Time) (int64, error) {
 	var hh sql.NullInt64
-	err := q.QueryRow(ctx, `SELECT household_id FROM nhi_memberships WHERE tenant_code = $1 AND resident_code = $2 AND valid_from <= $3
+	err := q.QueryRow(ctx, `SELECT household_id FROM nhi_memberships WHERE tenant_code = $1 AND resident_code = $2 AND valid_from <= $3 AND voided_at IS NULL
 		ORDER BY valid_from DESC, id DESC LIMIT 1`, tenant, code, dateArg(e, d)).Scan(&hh)
 	if err == sql.ErrNoRows {
 		return 0, nil
@@ -76,7 +99,7 @@ func membershipOn(ctx context.Context, q store.Querier, e store.Engine, tenant, 
 // headOn is the head of household hh on d; exists is false when the
 // household was not yet established or is dissolved on d.
 func headOn(ctx context.Context, q store.Querier, e store.Engine, tenant string, hh int64, d time.Time) (head string, exists bool, err error) {
-	err = q.QueryRow(ctx, `SELECT head_resident_code FROM nhi_household_versions WHERE tenant_code = $1 AND household_id = $2 AND valid_from <= $3
+	err = q.QueryRow(ctx, `SELECT head_resident_code FROM nhi_household_versions WHERE tenant_code = $1 AND household_id = $2 AND valid_from <= $3 AND voided_at IS NULL
 		ORDER BY valid_from DESC, id DESC LIMIT 1`, tenant, hh, dateArg(e, d)).Scan(&head)
 	if err == sql.ErrNoRows {
 		return "", false, nil
@@ -89,9 +112,9 @@ func headedBy(ctx context.Context, q store.Querier, e store.Engine, tenant, code
 	return store.Rows(func(row store.Scanner) (int64, error) {
 		var id int64
 		return id, row.Scan(&id)
-	})(q.Query(ctx, `SELECT v.household_id FROM nhi_household_versions v WHERE v.tenant_code = $1 AND v.head_resident_code = $2 AND v.valid_from <= $3
+	})(q.Query(ctx, `SELECT v.household_id FROM nhi_household_versions v WHERE v.tenant_code = $1 AND v.head_resident_code = $2 AND v.valid_from <= $3 AND v.voided_at IS NULL
 		AND NOT EXISTS (SELECT 1 FROM nhi_household_versions w WHERE w.tenant_code = v.tenant_code AND w.household_id = v.household_id
-			AND w.valid_from <= $3 AND (w.valid_from > v.valid_from OR w.valid_from = v.valid_from AND w.id > v.id))`, tenant, code, dateArg(e, d)))
+			AND w.valid_from <= $3 AND w.voided_at IS NULL AND (w.valid_from > v.valid_from OR w.valid_from = v.valid_from AND w.id > v.id))`, tenant, code, dateArg(e, d)))
 }
 
 // membersOn lists the residents who belong to household hh on d, by code.
@@ -99,9 +122,9 @@ func membersOn(ctx context.Context, q store.Querier, e store.Engine, tenant stri
 	return store.Rows(func(row store.Scanner) (string, error) {
 		var c string
 		return c, row.Scan(&c)
-	})(q.Query(ctx, `SELECT m.resident_code FROM nhi_memberships m WHERE m.tenant_code = $1 AND m.household_id = $2 AND m.valid_from <= $3
+	})(q.Query(ctx, `SELECT m.resident_code FROM nhi_memberships m WHERE m.tenant_code = $1 AND m.household_id = $2 AND m.valid_from <= $3 AND m.voided_at IS NULL
 		AND NOT EXISTS (SELECT 1 FROM nhi_memberships n WHERE n.tenant_code = m.tenant_code AND n.resident_code = m.resident_code
-			AND n.valid_from <= $3 AND (n.valid_from > m.valid_from OR n.valid_from = m.valid_from AND n.id > m.id))
+			AND n.valid_from <= $3 AND n.voided_at IS NULL AND (n.valid_from > m.valid_from OR n.valid_from = m.valid_from AND n.id > m.id))
 		ORDER BY m.resident_code`, tenant, hh, dateArg(e, d)))
 }
 
@@ -109,8 +132,8 @@ func membersOn(ctx context.Context, q store.Querier, e store.Engine, tenant stri
 // a membership change dated after d.
 func laterForPerson(ctx context.Context, q store.Querier, e store.Engine, tenant, code string, d time.Time) (bool, error) {
 	var n int
-	err := q.QueryRow(ctx, `SELECT (SELECT count(*) FROM nhi_eligibility_events WHERE tenant_code = $1 AND resident_code = $2 AND effective_date > $3)
-		+ (SELECT count(*) FROM nhi_memberships WHERE tenant_code = $1 AND resident_code = $2 AND valid_from > $3)`, tenant, code, dateArg(e, d)).Scan(&n)
+	err := q.QueryRow(ctx, `SELECT (SELECT count(*) FROM nhi_eligibility_events WHERE tenant_code = $1 AND resident_code = $2 AND effective_date > $3 AND voided_at IS NULL)
+		+ (SELECT count(*) FROM nhi_memberships WHERE tenant_code = $1 AND resident_code = $2 AND valid_from > $3 AND voided_at IS NULL)`, tenant, code, dateArg(e, d)).Scan(&n)
 	return n > 0, store.Translate(err)
 }
 
@@ -118,8 +141,8 @@ func laterForPerson(ctx context.Context, q store.Querier, e store.Engine, tenant
 // member joining dated after d.
 func laterForHousehold(ctx context.Context, q store.Querier, e store.Engine, tenant string, hh int64, d time.Time) (bool, error) {
 	var n int
-	err := q.QueryRow(ctx, `SELECT (SELECT count(*) FROM nhi_household_versions WHERE tenant_code = $1 AND household_id = $2 AND valid_from > $3)
-		+ (SELECT count(*) FROM nhi_memberships WHERE tenant_code = $1 AND household_id = $2 AND valid_from > $3)`, tenant, hh, dateArg(e, d)).Scan(&n)
+	err := q.QueryRow(ctx, `SELECT (SELECT count(*) FROM nhi_household_versions WHERE tenant_code = $1 AND household_id = $2 AND valid_from > $3 AND voided_at IS NULL)
+		+ (SELECT count(*) FROM nhi_memberships WHERE tenant_code = $1 AND household_id = $2 AND valid_from > $3 AND voided_at IS NULL)`, tenant, hh, dateArg(e, d)).Scan(&n)
 	return n > 0, store.Translate(err)
 }
 
@@ -130,10 +153,10 @@ func dissolvedWithin(ctx context.Context, q store.Querier, e store.Engine, tenan
 	var err error
 	if to.IsZero() {
 		err = q.QueryRow(ctx, `SELECT count(*) FROM nhi_household_versions WHERE tenant_code = $1 AND household_id = $2 AND head_resident_code = ''
-			AND valid_from > $3`, tenant, hh, dateArg(e, from)).Scan(&n)
+			AND valid_from > $3 AND voided_at IS NULL`, tenant, hh, dateArg(e, from)).Scan(&n)
 	} else {
 		err = q.QueryRow(ctx, `SELECT count(*) FROM nhi_household_versions WHERE tenant_code = $1 AND household_id = $2 AND head_resident_code = ''
-			AND valid_from > $3 AND valid_from < $4`, tenant, hh, dateArg(e, from), dateArg(e, to)).Scan(&n)
+			AND valid_from > $3 AND valid_from < $4 AND voided_at IS NULL`, tenant, hh, dateArg(e, from), dateArg(e, to)).Scan(&n)
 	}
 	return n > 0, store.Translate(err)
 }

@@ -100,7 +100,7 @@ func (s *Service) parseQuery(q Query) (parsedQuery, error) {
 // expression code on the query's date ($2), of the municipality $1.
 func householdOn(code string) string {
 	return `(SELECT m.household_id FROM nhi_memberships m WHERE m.tenant_code = $1 AND m.resident_code = ` + code + `
-	AND m.valid_from <= $2 ORDER BY m.valid_from DESC, m.id DESC LIMIT 1)`
+	AND m.valid_from <= $2 AND m.voided_at IS NULL ORDER BY m.valid_from DESC, m.id DESC LIMIT 1)`
 }
 
 // householdOnSQL is the household of i's person on the date.
@@ -112,7 +112,7 @@ var householdOnSQL = householdOn("i.resident_code")
 // events only once insured, with their insured number).
 func insuredOn(code string) string {
 	return `(SELECT e.kind FROM nhi_eligibility_events e WHERE e.tenant_code = $1 AND e.resident_code = ` + code + `
-	AND e.effective_date <= $2 ORDER BY e.effective_date DESC, e.id DESC LIMIT 1) = 'acquire'`
+	AND e.effective_date <= $2 AND e.voided_at IS NULL ORDER BY e.effective_date DESC, e.id DESC LIMIT 1) = 'acquire'`
 }
 
 // CountCap is where a search's count stops, as the resident search's
@@ -216,7 +216,7 @@ func (p parsedQuery) candidates(b *searchSQL, after string) (sql, order string) 
 			q += " AND i.branch = " + b.arg(p.branch)
 		}
 	case byHousehold:
-		q = "SELECT DISTINCT m.resident_code AS code FROM nhi_memberships AS m WHERE m.tenant_code = $1 AND m.household_id = " + b.arg(p.household)
+		q = "SELECT DISTINCT m.resident_code AS code FROM nhi_memberships AS m WHERE m.tenant_code = $1 AND m.voided_at IS NULL AND m.household_id = " + b.arg(p.household)
 	case byBirth:
 		// The date's few residents, sorted: on SQLite by +code, so that
 		// the planner reads the date's index rather than walking the
@@ -437,6 +437,7 @@ type Membership struct {
 	ValidFrom  time.Time `json:"valid_from"`
 	RecordedAt time.Time `json:"recorded_at"`
 	RecordedBy string    `json:"recorded_by"`
+	voided     sql.NullTime
 }
 
 // PersonRecord is an insured person as of a date with their whole
@@ -504,7 +505,6 @@ func (s *Service) person(ctx context.Context, q store.Querier, tenant, code stri
 // personKnown reads code as of on, as known at the end of the day known
 // in Japan (everything recorded when known is zero).
 func (s *Service) personKnown(ctx context.Context, q store.Querier, tenant, code string, on, known time.Time) (PersonRecord, error) {
-	recorded := func(t time.Time) bool { return knownBy(known, t) }
 	e := s.db.Engine()
 	number, branch, ok, err := insuredNumberOf(ctx, q, tenant, code)
 	if err != nil {
@@ -519,10 +519,9 @@ func (s *Service) personKnown(ctx context.Context, q store.Querier, tenant, code
 	}
 	rec := PersonRecord{Person: Person{Tenant: tenant, ResidentCode: code, NameKanji: r.nameKanji, NameKana: r.nameKana, BirthDate: r.birth,
 		Number: number, Branch: branch, AsOf: on}, Birthday75: Birthday75(r.birth), Elderly70From: Elderly70From(r.birth)}
-	if rec.Events, err = personEvents(ctx, q, tenant, code); err != nil {
+	if rec.Events, err = personEventsKnown(ctx, q, tenant, code, known); err != nil {
 		return PersonRecord{}, err
 	}
-	rec.Events = slices.DeleteFunc(rec.Events, func(ev EligibilityEvent) bool { return !recorded(ev.RecordedAt) })
 	if len(rec.Events) == 0 && !known.IsZero() {
 		return PersonRecord{}, errs.E(errs.NotFound, "insured person %s not yet recorded on %s", code, Date(known))
 	}
@@ -546,17 +545,20 @@ func (s *Service) personKnown(ctx context.Context, q store.Querier, tenant, code
 	rec.Memberships, err = store.Rows(func(row store.Scanner) (Membership, error) {
 		var m Membership
 		var hh sql.NullInt64
-		err := row.Scan(&hh, &m.ValidFrom, &m.RecordedAt, &m.RecordedBy)
+		var v sql.NullTime
+		err := row.Scan(&hh, &m.ValidFrom, &m.RecordedAt, &m.RecordedBy, &v)
 		m.Household, m.ValidFrom, m.RecordedAt = hh.Int64, dateOnly(m.ValidFrom), m.RecordedAt.UTC()
+		m.voided = v
 		return m, err
-	})(q.Query(ctx, `SELECT household_id, valid_from, recorded_at, recorded_by FROM nhi_memberships
+	})(q.Query(ctx, `SELECT household_id, valid_from, recorded_at, recorded_by, voided_at FROM nhi_memberships
 		WHERE tenant_code = $1 AND resident_code = $2 ORDER BY valid_from, id`, tenant, code))
 	if err != nil {
 		return PersonRecord{}, err
 	}
+	// The memberships known then (now: those not voided).
+	rec.Memberships = slices.DeleteFunc(rec.Memberships, func(m Membership) bool { return !visible(known, m.RecordedAt, m.voided) })
 	if !known.IsZero() {
 		// The household on the date, of the memberships known then.
-		rec.Memberships = slices.DeleteFunc(rec.Memberships, func(m Membership) bool { return !recorded(m.RecordedAt) })
 		for _, m := range rec.Memberships {
 			if !m.ValidFrom.After(on) {
 				rec.Person.Household = m.Household
@@ -592,6 +594,7 @@ type HouseholdVersion struct {
 	Late       bool      `json:"late"`
 	RecordedAt time.Time `json:"recorded_at"`
 	RecordedBy string    `json:"recorded_by"`
+	voided     sql.NullTime
 }
 
 // Move is a person joining or leaving the household on a date.
@@ -694,10 +697,10 @@ func (s *Service) household(ctx context.Context, q store.Querier, tenant string,
 	v.Versions, err = store.Rows(func(row store.Scanner) (HouseholdVersion, error) {
 		var hv HouseholdVersion
 		var rel sql.NullInt64
-		err := row.Scan(&hv.ValidFrom, &hv.Head, &hv.Event, &rel, &hv.NotifiedOn, &hv.Late, &hv.RecordedAt, &hv.RecordedBy)
+		err := row.Scan(&hv.ValidFrom, &hv.Head, &hv.Event, &rel, &hv.NotifiedOn, &hv.Late, &hv.RecordedAt, &hv.RecordedBy, &hv.voided)
 		hv.ValidFrom, hv.NotifiedOn, hv.RecordedAt, hv.Related = dateOnly(hv.ValidFrom), dateOnly(hv.NotifiedOn), hv.RecordedAt.UTC(), rel.Int64
 		return hv, err
-	})(q.Query(ctx, `SELECT valid_from, head_resident_code, event, related_household, notified_on, late, recorded_at, recorded_by
+	})(q.Query(ctx, `SELECT valid_from, head_resident_code, event, related_household, notified_on, late, recorded_at, recorded_by, voided_at
 		FROM nhi_household_versions WHERE tenant_code = $1 AND household_id = $2 ORDER BY valid_from, id`, tenant, id))
 	if err != nil {
 		return v, err
@@ -707,19 +710,23 @@ func (s *Service) household(ctx context.Context, q store.Querier, tenant string,
 		hh       int64
 		from     time.Time
 		recorded time.Time
+		voided   sql.NullTime
 	}
 	rows, err := store.Rows(func(sc store.Scanner) (row, error) {
 		var r row
 		var hh sql.NullInt64
-		err := sc.Scan(&r.code, &hh, &r.from, &r.recorded)
+		err := sc.Scan(&r.code, &hh, &r.from, &r.recorded, &r.voided)
 		r.hh, r.from = hh.Int64, dateOnly(r.from)
 		return r, err
-	})(q.Query(ctx, `SELECT resident_code, household_id, valid_from, recorded_at FROM nhi_memberships WHERE tenant_code = $1
+	})(q.Query(ctx, `SELECT resident_code, household_id, valid_from, recorded_at, voided_at FROM nhi_memberships WHERE tenant_code = $1
 		AND resident_code IN (SELECT resident_code FROM nhi_memberships WHERE tenant_code = $1 AND household_id = $2)
 		ORDER BY valid_from, id`, tenant, id))
 	if err != nil {
 		return v, err
 	}
+	// The versions and memberships known then (now: those not voided).
+	v.Versions = slices.DeleteFunc(v.Versions, func(hv HouseholdVersion) bool { return !visible(known, hv.RecordedAt, hv.voided) })
+	rows = slices.DeleteFunc(rows, func(r row) bool { return !visible(known, r.recorded, r.voided) })
 	var members []string
 	if known.IsZero() {
 		if v.Head, v.Exists, err = headOn(ctx, q, e, tenant, id, on); err != nil {
@@ -729,9 +736,7 @@ func (s *Service) household(ctx context.Context, q store.Querier, tenant string,
 			return v, err
 		}
 	} else {
-		// As known then: the versions and memberships recorded by then.
-		v.Versions = slices.DeleteFunc(v.Versions, func(hv HouseholdVersion) bool { return !knownBy(known, hv.RecordedAt) })
-		rows = slices.DeleteFunc(rows, func(r row) bool { return !knownBy(known, r.recorded) })
+		// As known then: the versions and memberships above.
 		if len(v.Versions) == 0 {
 			return v, errs.E(errs.NotFound, "NHI household %d not yet recorded on %s", id, Date(known))
 		}

@@ -25,6 +25,8 @@ func (s *Service) Module() module.Module {
 			{Kind: KindHousehold, Apply: s.ApplyHouseholdChange},
 			{Kind: KindEstablish, Apply: s.ApplyHousehold},
 			{Kind: KindIncome, Apply: s.ApplyIncome},
+			{Kind: KindVoid, Apply: s.ApplyVoid},
+			{Kind: KindCorrect, Apply: s.ApplyVoid},
 		},
 		// Daily work, run every hour so that a birthday's loss holds within
 		// the first hour of the day and a server down overnight catches up.

@@ -16,7 +16,7 @@ import (
 func InsuredOn(ctx context.Context, q store.Querier, e store.Engine, tenant, code string, on time.Time) (bool, error) {
 	var kind string
 	err := q.QueryRow(ctx, `SELECT kind FROM nhi_eligibility_events WHERE tenant_code = $1 AND resident_code = $2 AND effective_date <= $3
-		ORDER BY effective_date DESC, id DESC LIMIT 1`, tenant, code, store.DateArg(e, on)).Scan(&kind)
+		AND voided_at IS NULL ORDER BY effective_date DESC, id DESC LIMIT 1`, tenant, code, store.DateArg(e, on)).Scan(&kind)
 	if err = store.ScanErr(err, "eligibility"); errs.Is(err, errs.NotFound) {
 		return false, nil
 	} else if err != nil {

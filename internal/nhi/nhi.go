@@ -26,6 +26,8 @@ const (
 	KindHousehold = "nhi.household" // 世帯主変更・世帯分離・世帯合併
 	KindEstablish = "nhi.establish" // 新しい世帯と被保険者全員の資格取得
 	KindIncome    = "nhi.income"    // 所得（70〜74歳の負担割合の判定用）
+	KindVoid      = "nhi.void"      // 資格の記録の取消
+	KindCorrect   = "nhi.correct"   // 資格の記録の訂正（取消と正しい記録）
 )
 
 // Acquisition reasons (取得事由).

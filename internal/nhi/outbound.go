@@ -48,15 +48,15 @@ func (s *Service) EligibilityChangesAfter(ctx context.Context, tenant string, af
 		})(q.Query(ctx, `SELECT t.id, t.resident_code, t.kind, t.effective_date, t.reason, t.recorded_at, t.number, t.branch,
 			t.name_kana, t.birth_date, t.sex, t.hh, h.kigo,
 			(SELECT v.head_resident_code FROM nhi_household_versions v WHERE v.tenant_code = t.tenant_code AND v.household_id = t.hh
-			   AND v.valid_from <= t.effective_date ORDER BY v.valid_from DESC, v.id DESC LIMIT 1)
+			   AND v.valid_from <= t.effective_date AND v.voided_at IS NULL ORDER BY v.valid_from DESC, v.id DESC LIMIT 1)
 			FROM (SELECT e.id, e.tenant_code, e.resident_code, e.kind, e.effective_date, e.reason, e.recorded_at, i.number, i.branch,
 			        r.name_kana, r.birth_date, r.sex,
 			        (SELECT m.household_id FROM nhi_memberships m WHERE m.tenant_code = e.tenant_code AND m.resident_code = e.resident_code
-			           AND m.household_id IS NOT NULL AND m.valid_from <= e.effective_date ORDER BY m.valid_from DESC, m.id DESC LIMIT 1) AS hh
+			           AND m.household_id IS NOT NULL AND m.valid_from <= e.effective_date AND m.voided_at IS NULL ORDER BY m.valid_from DESC, m.id DESC LIMIT 1) AS hh
 			      FROM nhi_eligibility_events e
 			      JOIN nhi_insured i ON i.tenant_code = e.tenant_code AND i.resident_code = e.resident_code
 			      JOIN residents r ON r.tenant_code = e.tenant_code AND r.code = e.resident_code
-			      WHERE e.tenant_code = $1 AND e.id > $2) t
+			      WHERE e.tenant_code = $1 AND e.id > $2 AND e.voided_at IS NULL) t
 			LEFT JOIN nhi_households h ON h.tenant_code = t.tenant_code AND h.id = t.hh
 			ORDER BY t.id`, tenant, after))
 	})

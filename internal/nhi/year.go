@@ -112,7 +112,7 @@ func HouseholdsOfYear(ctx context.Context, q store.Querier, e store.Engine, tena
 		}
 		cur = append(cur, r)
 		return nil
-	})(q.Query(ctx, `SELECT resident_code, household_id, valid_from FROM nhi_memberships WHERE tenant_code = $1 AND valid_from < $2`+filter+`
+	})(q.Query(ctx, `SELECT resident_code, household_id, valid_from FROM nhi_memberships WHERE tenant_code = $1 AND valid_from < $2 AND voided_at IS NULL`+filter+`
 		ORDER BY resident_code, valid_from, id`, args...))
 	if err != nil {
 		return nil, err
@@ -148,7 +148,7 @@ func HouseholdsOfYear(ctx context.Context, q store.Querier, e store.Engine, tena
 		return nil
 	})(q.Query(ctx, `SELECT v.household_id, v.head_resident_code, h.kigo FROM nhi_household_versions v
 		JOIN nhi_households h ON h.tenant_code = v.tenant_code AND h.id = v.household_id
-		WHERE v.tenant_code = $1 AND v.valid_from < $2`+hfilter+` ORDER BY v.household_id, v.valid_from, v.id`, hargs...))
+		WHERE v.tenant_code = $1 AND v.valid_from < $2 AND v.voided_at IS NULL`+hfilter+` ORDER BY v.household_id, v.valid_from, v.id`, hargs...))
 	if err != nil {
 		return nil, err
 	}

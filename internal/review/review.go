@@ -127,6 +127,16 @@ func scope(ctx context.Context, tenant string) context.Context {
 	return store.WithScope(ctx, tenant)
 }
 
+// changeKey carries the ID of the change being applied to its Applier.
+type changeKey struct{}
+
+// ChangeOf returns, inside an Applier, the ID of the confirmed change it
+// applies (a module that marks rows with the change that wrote them).
+func ChangeOf(ctx context.Context) (int64, bool) {
+	id, ok := ctx.Value(changeKey{}).(int64)
+	return id, ok
+}
+
 func binding(tenant, ref string) vault.Binding {
 	return vault.Binding{Tenant: tenant, Table: "review_changes", Column: "payload", Row: ref}
 }
@@ -215,7 +225,7 @@ func (s *Service) Confirm(ctx context.Context, checker identity.User, tenant str
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errDecidedMeanwhile(id)
 		}
-		if err := apply(ctx, tx, tenant, payload); err != nil {
+		if err := apply(context.WithValue(ctx, changeKey{}, id), tx, tenant, payload); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: audit.OK,

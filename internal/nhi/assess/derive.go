@@ -90,7 +90,7 @@ func readExtras(ctx context.Context, q store.Querier, e store.Engine, tenant str
 		return nil
 	})(q.Query(ctx, `SELECT e.resident_code, e.effective_date, r.birth_date FROM nhi_eligibility_events e
 		JOIN residents r ON r.tenant_code = e.tenant_code AND r.code = e.resident_code
-		WHERE e.tenant_code = $1 AND e.kind = 'loss' AND e.reason = $2 AND e.effective_date < $3
+		WHERE e.tenant_code = $1 AND e.kind = 'loss' AND e.reason = $2 AND e.effective_date < $3 AND e.voided_at IS NULL
 		ORDER BY e.resident_code, e.effective_date, e.id`, tenant, nhi.LossLateElderly, store.DateArg(e, end)))
 	if err != nil {
 		return ex, err
@@ -115,7 +115,7 @@ func readExtras(ctx context.Context, q store.Querier, e store.Engine, tenant str
 				from[code] = *h
 			}
 			return nil
-		})(q.Query(ctx, `SELECT resident_code, household_id, valid_from FROM nhi_memberships WHERE tenant_code = $1 AND resident_code IN
+		})(q.Query(ctx, `SELECT resident_code, household_id, valid_from FROM nhi_memberships WHERE tenant_code = $1 AND voided_at IS NULL AND resident_code IN
 			(SELECT resident_code FROM nhi_eligibility_events WHERE tenant_code = $1 AND kind = 'loss' AND reason = $2)
 			ORDER BY resident_code, valid_from, id`, tenant, nhi.LossLateElderly))
 		if err != nil {
