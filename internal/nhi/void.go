@@ -117,7 +117,10 @@ func parseVoid(in VoidInput) (voiding, error) {
 func (s *Service) ProposeVoid(ctx context.Context, tenant string, in VoidInput) (review.Proposal, error) {
 	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	v, err := parseVoid(in)
-	action := v.kind() + ".propose"
+	action := "nhi.void.propose"
+	if v.kind() == KindCorrect {
+		action = "nhi.correct.propose"
+	}
 	subject := subjectOf(strings.TrimSpace(in.ResidentCode))
 	var ev voidedEvent
 	if err == nil {
@@ -310,6 +313,10 @@ func (s *Service) applyVoid(ctx context.Context, tx *store.Tx, tenant string, v 
 	if err := s.redecide(ctx, tx, tenant, ev.on, households, CauseHousehold, "void of event "+strconv.FormatInt(v.Event, 10)+" of "+v.Code); err != nil {
 		return ev, err
 	}
-	return ev, audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: v.kind(), Subject: subjectOf(v.Code), Outcome: audit.OK,
+	action := "nhi.void"
+	if v.kind() == KindCorrect {
+		action = "nhi.correct"
+	}
+	return ev, audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: subjectOf(v.Code), Outcome: audit.OK,
 		Detail: detail + " void_reason=" + v.Reason})
 }

@@ -116,6 +116,10 @@ type nhiPersonData struct {
 	MayWrite    bool
 	Today       string
 	LossReasons []string
+	// The 取消・訂正 form: the reasons of both kinds, and the latest entry
+	// (the one that can be voided) chosen first.
+	AcquireReasons []string
+	LatestEvent    int64
 }
 
 func (s *Server) nhiPersonData(r *http.Request, code, asOf, knownAt string) (*nhiPersonData, error) {
@@ -129,7 +133,10 @@ func (s *Server) nhiPersonData(r *http.Request, code, asOf, knownAt string) (*nh
 		return nil, err
 	}
 	d := &nhiPersonData{Record: rec, AsOf: nhi.Date(rec.Person.AsOf), KnownAt: nhi.Date(rec.Person.KnownAt), Documents: nonNil(docs), Decisions: []nhi.Decision{},
-		MayWrite: rights.Has(access.NHIWrite, sess.Tenant), Today: nhi.Date(time.Now().In(jst)), LossReasons: nhi.LossReasons}
+		MayWrite: rights.Has(access.NHIWrite, sess.Tenant), Today: nhi.Date(time.Now().In(jst)), LossReasons: nhi.LossReasons, AcquireReasons: nhi.AcquireReasons}
+	if n := len(rec.Events); n > 0 {
+		d.LatestEvent = rec.Events[n-1].ID
+	}
 	if rec.Person.Household != 0 {
 		dec, err := s.biz.NHI.CostShareDecisionsKnownAt(r.Context(), sess.Tenant, rec.Person.Household, rec.Person.KnownAt)
 		if err != nil {
@@ -495,6 +502,97 @@ func (s *Server) nhiLossPost(w http.ResponseWriter, r *http.Request) error {
 		return formProblem(r, err, func(status int, msg refusal) error { return s.renderNHIPerson(w, r, status, msg, f) })
 	}
 	http.Redirect(w, r, "/nhi/persons/"+url.PathEscape(code)+"?done=submitted", http.StatusSeeOther)
+	return nil
+}
+
+// voidFields are the 取消・訂正 form's fields (on the person's page): the
+// event, the reason, and for a correction the right date and reason.
+var voidFields = []string{"void_event", "void_reason", "corrected_on", "corrected_reason"}
+
+// nhiVoidPost voids the person's entry chosen, or corrects it: a
+// correction keeps the entry's household and notification date and takes
+// the date and reason typed (another household: the API).
+func (s *Server) nhiVoidPost(w http.ResponseWriter, r *http.Request) error {
+	code := r.PathValue("code")
+	f, err := postedForm(r, voidFields...)
+	if err != nil {
+		return err
+	}
+	in, err := s.nhiVoidInput(r, code, f)
+	if err == nil {
+		_, err = s.submitNHI(r, func(tenant string) (review.Proposal, error) { return s.biz.NHI.ProposeVoid(r.Context(), tenant, in) })
+	}
+	if err != nil {
+		return formProblem(r, voidFieldNames(err), func(status int, msg refusal) error { return s.renderNHIPerson(w, r, status, msg, f) })
+	}
+	http.Redirect(w, r, "/nhi/persons/"+url.PathEscape(code)+"?done=submitted", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) nhiVoidInput(r *http.Request, code string, f map[string]string) (nhi.VoidInput, error) {
+	in := nhi.VoidInput{ResidentCode: code, Reason: f["void_reason"]}
+	in.Event, _ = strconv.ParseInt(strings.TrimSpace(f["void_event"]), 10, 64)
+	if strings.TrimSpace(f["corrected_on"]) == "" && strings.TrimSpace(f["corrected_reason"]) == "" {
+		return in, nil
+	}
+	rec, err := s.biz.NHI.Get(r.Context(), sessionFrom(r.Context()).Tenant, code, "")
+	if err != nil {
+		return in, err
+	}
+	for _, ev := range rec.Events {
+		if ev.ID != in.Event {
+			continue
+		}
+		if ev.Kind == "loss" {
+			in.Loss = &nhi.LossInput{LostOn: f["corrected_on"], Reason: f["corrected_reason"], NotifiedOn: nhi.Date(ev.NotifiedOn)}
+			return in, nil
+		}
+		in.Acquisition = &nhi.AcquisitionInput{AcquiredOn: f["corrected_on"], Reason: f["corrected_reason"], NotifiedOn: nhi.Date(ev.NotifiedOn)}
+		for _, m := range rec.Memberships {
+			if m.ValidFrom.Equal(ev.Date) && m.Household != 0 {
+				in.Acquisition.Household = m.Household
+			}
+		}
+		return in, nil
+	}
+	var fe errs.FieldErrors
+	fe.Add("void_event", errs.Message{JA: "この人の資格の記録から選んでください", EN: "choose one of the person's eligibility entries"})
+	return in, &fe
+}
+
+// voidFieldNames names a void's field errors by the form's fields: the
+// corrected entry's date and reason, anything else of it on the event.
+func voidFieldNames(err error) error {
+	var fe *errs.FieldErrors
+	if !errors.As(err, &fe) {
+		return err
+	}
+	out := &errs.FieldErrors{Kind: fe.Kind}
+	for _, f := range fe.List {
+		switch f.Field {
+		case "void_reason", "void_event":
+		case "acquired_on", "lost_on":
+			f.Field = "corrected_on"
+		case "reason":
+			f.Field = "corrected_reason"
+		default:
+			f.Field = "void_event"
+		}
+		out.List = append(out.List, f)
+	}
+	return out
+}
+
+func (s *Server) apiNHIVoid(w http.ResponseWriter, r *http.Request) error {
+	var in nhi.VoidInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	c, err := s.submitNHI(r, func(tenant string) (review.Proposal, error) { return s.biz.NHI.ProposeVoid(r.Context(), tenant, in) })
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, c)
 	return nil
 }
 
@@ -908,6 +1006,7 @@ func (s *Server) nhiModule() webModule {
 			{pattern: "POST /nhi/households/new", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiNewPost},
 			{pattern: "GET /nhi/persons/{code}", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiPersonPage},
 			{pattern: "POST /nhi/persons/{code}/loss", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiLossPost},
+			{pattern: "POST /nhi/persons/{code}/void", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiVoidPost},
 			{pattern: "POST /nhi/persons/{code}/income", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiIncomePost},
 			{pattern: "POST /nhi/persons/{code}/documents", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiDocumentPost},
 			{pattern: "POST /nhi/persons/{code}/documents/{id}/return", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiReturnPost},
@@ -940,6 +1039,9 @@ func (s *Server) nhiModule() webModule {
 				body:    nhi.HouseholdInput{}, status: http.StatusAccepted, answer: review.Change{}},
 			{pattern: "POST /api/v1/nhi/losses", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHILoss,
 				summary: "Enter a loss (資格喪失): it waits for a checker", body: nhi.LossInput{}, status: http.StatusAccepted, answer: review.Change{}},
+			{pattern: "POST /api/v1/nhi/voids", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIVoid,
+				summary: "Void (取消) an insured person's latest eligibility entry (acquisition or loss) with a reason, or correct it (訂正) by naming the right entry of the same kind: the corrected record is checked by the eligibility rules at once, and the void waits for a checker",
+				body:    nhi.VoidInput{}, status: http.StatusAccepted, answer: review.Change{}},
 			{pattern: "POST /api/v1/nhi/household-changes", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIHouseholdChange,
 				summary: "Enter a household change (世帯主変更・世帯分離・世帯合併): it waits for a checker", body: nhi.HouseholdChangeInput{}, status: http.StatusAccepted, answer: review.Change{}},
 			{pattern: "POST /api/v1/nhi/incomes", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIIncome,
@@ -1135,6 +1237,13 @@ var nhiMessages = messages{
 	"nhi.new.into.title":            {"既存の国保世帯への被保険者の加入（まとめて入力）", "Several members joining an NHI household"},
 	"nhi.new.into":                  {"世帯 %s に加入します。入力は確認待ちになり、別の職員が一度確認すると全員の資格が記録されます（一人でも誤りがあれば誰も記録されません）。", "They join household %s: the entry waits until another staff member confirms it once, and then every member holds (or none, when one is wrong)."},
 	"nhi.loss.title":                {"資格喪失の入力", "Enter a loss"},
+	"nhi.void.title":                {"資格の記録の取消・訂正", "Void or correct an entry"},
+	"nhi.void.help":                 {"誤って記録した取得・喪失を取り消します（記録は消さず、取消として残ります）。最新の記録から順に取り消せます。訂正する場合は正しい日付と事由を入力してください。確認者の確認後に反映されます。", "Voids an acquisition or loss recorded in error (kept, marked void). The latest entry is voided first. To correct it, enter the right date and reason. It holds once a checker confirms it."},
+	"nhi.void.submit":               {"取消・訂正を入力", "Enter the void or correction"},
+	"field.void_event":              {"取り消す記録", "Entry voided"},
+	"field.void_reason":             {"取消の理由", "Reason for the void"},
+	"field.corrected_on":            {"訂正後の日付", "Corrected date"},
+	"field.corrected_reason":        {"訂正後の事由", "Corrected reason"},
 	"nhi.loss.help":                 {"資格がなくなる最初の日です（転出・社保加入の日、死亡の翌日など）。", "The first day without NHI (the day of moving out or of joining employee insurance, the day after death)."},
 	"nhi.loss.new_head.help":        {"世帯主が死亡・転出し、ほかの被保険者が残る場合だけ、次の世帯主の宛名番号を入力します。", "Only when the head dies or moves away and insured members remain: the next head's resident code."},
 	"nhi.change.title":              {"世帯の変更の入力", "Enter a household change"},
