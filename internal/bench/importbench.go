@@ -3,7 +3,9 @@ package bench
 import (
 	"context"
 	"fmt"
+	"io"
 	"iter"
+	"runtime/pprof"
 	"time"
 
 	"bango/internal/audit"
@@ -33,13 +35,19 @@ type ImportResult struct {
 	// Role is the PostgreSQL role both sides ran as: an ordinary one, so
 	// that row-level security checked every row bango imported.
 	Role string `json:"role,omitempty"`
+	// BaselineCPUSeconds and BangoCPUSeconds are this process's CPU time
+	// (user + system) in each path: where two cores are shared with the
+	// database server, what bango itself spends is part of the answer.
+	BaselineCPUSeconds float64 `json:"baseline_cpu_seconds"`
+	BangoCPUSeconds    float64 `json:"bango_cpu_seconds"`
 }
 
 const benchTenant = "131041"
 
 // Import runs the import benchmark with persons synthetic residents on the
 // engine of dbURL (a temporary SQLite file when empty).
-func Import(ctx context.Context, dbURL string, persons int, seed uint64) (ImportResult, error) {
+// profile, when given, receives a CPU profile of bango's import alone.
+func Import(ctx context.Context, dbURL string, persons int, seed uint64, profile ...io.Writer) (ImportResult, error) {
 	if persons <= 0 {
 		return ImportResult{}, fmt.Errorf("bench import: --persons must be positive")
 	}
@@ -66,10 +74,18 @@ func Import(ctx context.Context, dbURL string, persons int, seed uint64) (Import
 	}
 
 	res := ImportResult{Engine: string(s.db.Engine()), Persons: persons}
+	cpu := processCPU()
 	base, err := plainLoad(ctx, s.db, ins)
 	if err != nil {
 		return res, fmt.Errorf("baseline: %w", err)
 	}
+	res.BaselineCPUSeconds = (processCPU() - cpu).Seconds()
+	if len(profile) > 0 && profile[0] != nil {
+		if err := pprof.StartCPUProfile(profile[0]); err != nil {
+			return res, err
+		}
+	}
+	cpu = processCPU()
 	start := time.Now()
 	rep, err := svc.Import(ctx, benchTenant, func(yield func(resident.Record) bool) {
 		for i, in := range ins {
@@ -79,6 +95,10 @@ func Import(ctx context.Context, dbURL string, persons int, seed uint64) (Import
 		}
 	})
 	real := time.Since(start)
+	res.BangoCPUSeconds = (processCPU() - cpu).Seconds()
+	if len(profile) > 0 && profile[0] != nil {
+		pprof.StopCPUProfile()
+	}
 	if err != nil {
 		return res, fmt.Errorf("bango import: %w", err)
 	}

@@ -117,6 +117,9 @@ func (s *Service) Import(ctx context.Context, tenant string, records iter.Seq[Re
 					if r.bidx != nil {
 						rep.WithMyNumber++
 					}
+					if tx.Engine() == store.Postgres {
+						return r.stagedValues(), nil
+					}
 					return r.values(tx.Engine()), nil
 				}
 				c, ok := <-prepared
@@ -130,7 +133,7 @@ func (s *Service) Import(ctx context.Context, tenant string, records iter.Seq[Re
 				}
 			}
 		}
-		_, err := copyResidents(ctx, tx, next)
+		_, err := copyResidents(ctx, tx, tenant, now, next)
 		rejected := errors.Is(err, errRejected)
 		if rejected || errs.Is(err, errs.Conflict) {
 			// Keep checking the rest, so that the report is complete.
@@ -307,15 +310,27 @@ var _ [vault.IndexLen]byte = [16]byte{}
 // (migration 0036: a statement trigger capturing every row cost a third
 // of the import, issue 14 G); the import tells it that it queues them
 // itself, a list of codes for each staged chunk, in the same transaction.
-func copyResidents(ctx context.Context, tx *store.Tx, next func() ([]any, error)) (int64, error) {
+// The columns every row shares (municipality, version, times) go once a
+// chunk instead of once a row.
+func copyResidents(ctx context.Context, tx *store.Tx, tenant string, now time.Time, next func() ([]any, error)) (int64, error) {
 	if tx.Engine() != store.Postgres {
 		return tx.CopyFrom(ctx, "residents", insertColumns, next)
 	}
 	if _, err := tx.Exec(ctx, `SELECT set_config('bango.search_pending', 'written', true)`); err != nil {
 		return 0, err
 	}
-	n, err := tx.CopyFromThen(ctx, "residents", insertColumns, next,
-		`INSERT INTO resident_search_pending (tenant_code, codes) SELECT tenant_code, array_agg(code) FROM {{chunk}} GROUP BY tenant_code`)
+	n, err := tx.Bulk(ctx, store.Bulk{
+		Table:   "residents",
+		Columns: stagedColumns,
+		Fixed:   []store.Fixed{{Column: "tenant_code", Value: tenant}, {Column: "version", Value: 1}, {Column: "created_at", Value: now}, {Column: "updated_at", Value: now}},
+		AfterChunk: func(rows [][]any) (string, []any) {
+			codes := make([]string, len(rows))
+			for i, r := range rows {
+				codes[i] = r[0].(string)
+			}
+			return `INSERT INTO resident_search_pending (tenant_code, codes) VALUES ($1, $2)`, []any{tenant, codes}
+		},
+	}, next)
 	if err != nil {
 		return n, err
 	}

@@ -53,6 +53,16 @@ func (s *Service) prepare(ctx context.Context, tenant string, v valid, now time.
 var insertColumns = []string{"tenant_code", "code", "name_kanji", "name_kana", "alias", "address", "birth_date", "sex",
 	"mynumber_sealed", "mynumber_bidx", "mynumber_key_version", "version", "created_at", "updated_at"}
 
+// stagedColumns are insertColumns less those every row of an import
+// shares (copyResidents).
+var stagedColumns = []string{"code", "name_kanji", "name_kana", "alias", "address", "birth_date", "sex",
+	"mynumber_sealed", "mynumber_bidx", "mynumber_key_version"}
+
+func (r row) stagedValues() []any {
+	return []any{r.v.code, r.v.nameKanji, r.v.nameKana, r.v.alias, r.v.address, r.v.birthDate, r.v.sex,
+		r.sealed, r.bidx, r.keyVersion}
+}
+
 func (r row) values(e store.Engine) []any {
 	return []any{r.tenant, r.v.code, r.v.nameKanji, r.v.nameKana, r.v.alias, r.v.address, dateArg(e, r.v.birthDate), r.v.sex,
 		r.sealed, r.bidx, r.keyVersion, 1, r.now, r.now}

@@ -326,27 +326,50 @@ func (db *DB) transactOnce(ctx context.Context, fn func(*Tx) error) (err error) 
 // CopyFrom writes many rows into table fast: COPY on PostgreSQL (staged
 // through a temporary table for a table under row-level security, which
 // refuses COPY), one prepared INSERT reused inside the transaction on
-// SQLite. next returns the
-// next row's values, or nil when there are no more.
+// SQLite. next returns the next row's values, or nil when there are no
+// more.
 func (tx *Tx) CopyFrom(ctx context.Context, table string, columns []string, next func() ([]any, error)) (int64, error) {
-	return tx.CopyFromThen(ctx, table, columns, next, "")
+	return tx.Bulk(ctx, Bulk{Table: table, Columns: columns}, next)
 }
 
-// CopyFromThen is CopyFrom that, where rows are staged (PostgreSQL, a
-// table under row-level security), runs then after each chunk is
-// inserted, in the same transaction, with {{chunk}} naming the table the
-// chunk is staged in: set-based work for the chunk's rows that a
-// statement trigger would otherwise do by capturing every inserted row
-// (see migration 0036). then is bango's own SQL, never input.
-func (tx *Tx) CopyFromThen(ctx context.Context, table string, columns []string, next func() ([]any, error), then string) (int64, error) {
-	if tx.engine == Postgres {
-		return tx.copyPostgres(ctx, table, columns, next, then)
+// Bulk describes a bulk write (Tx.Bulk).
+type Bulk struct {
+	Table string
+	// Columns are what each row from next holds, in order.
+	Columns []string
+	// Fixed are columns with the same value on every row. A staged write
+	// sends each once, as a parameter of its INSERT, instead of once a
+	// row; elsewhere they are added to each row.
+	Fixed []Fixed
+	// AfterChunk, where rows are staged (PostgreSQL, a table under
+	// row-level security), gives a statement run after each chunk is
+	// inserted, in the same transaction, with the chunk's rows: set-based
+	// work for them that a statement trigger would otherwise do by
+	// capturing every inserted row (see migration 0036). The query is
+	// bango's own SQL, never input; the chunk's values go as arguments.
+	AfterChunk func(rows [][]any) (query string, args []any)
+}
+
+// Fixed is a column with one value for every row of a Bulk write.
+type Fixed struct {
+	Column string
+	Value  any
+}
+
+// Bulk writes the rows next returns as b says; see CopyFrom.
+func (tx *Tx) Bulk(ctx context.Context, b Bulk, next func() ([]any, error)) (int64, error) {
+	if len(b.Fixed) > 0 && tx.engine != Postgres {
+		next = withFixed(next, b.Fixed)
 	}
+	if tx.engine == Postgres {
+		return tx.copyPostgres(ctx, b, next)
+	}
+	columns := allColumns(b)
 	marks := make([]string, len(columns))
 	for i := range marks {
 		marks[i] = fmt.Sprintf("$%d", i+1)
 	}
-	st, err := tx.Prepare(ctx, "INSERT INTO "+table+" ("+strings.Join(columns, ", ")+") VALUES ("+strings.Join(marks, ", ")+")")
+	st, err := tx.Prepare(ctx, "INSERT INTO "+b.Table+" ("+strings.Join(columns, ", ")+") VALUES ("+strings.Join(marks, ", ")+")")
 	if err != nil {
 		return 0, err
 	}
@@ -367,21 +390,47 @@ func (tx *Tx) CopyFromThen(ctx context.Context, table string, columns []string, 
 	}
 }
 
-func (tx *Tx) copyPostgres(ctx context.Context, table string, columns []string, next func() ([]any, error), then string) (int64, error) {
+// allColumns are the row's columns and then the fixed ones.
+func allColumns(b Bulk) []string {
+	columns := append([]string(nil), b.Columns...)
+	for _, f := range b.Fixed {
+		columns = append(columns, f.Column)
+	}
+	return columns
+}
+
+// withFixed adds the fixed values to each row next returns.
+func withFixed(next func() ([]any, error), fixed []Fixed) func() ([]any, error) {
+	return func() ([]any, error) {
+		row, err := next()
+		if row == nil || err != nil {
+			return row, err
+		}
+		for _, f := range fixed {
+			row = append(row, f.Value)
+		}
+		return row, nil
+	}
+}
+
+func (tx *Tx) copyPostgres(ctx context.Context, b Bulk, next func() ([]any, error)) (int64, error) {
 	var secured bool
-	if err := tx.tx.QueryRowContext(ctx, `SELECT relrowsecurity FROM pg_class WHERE oid = to_regclass($1)`, table).Scan(&secured); err != nil {
+	if err := tx.tx.QueryRowContext(ctx, `SELECT relrowsecurity FROM pg_class WHERE oid = to_regclass($1)`, b.Table).Scan(&secured); err != nil {
 		return 0, Translate(err)
+	}
+	if !secured && len(b.Fixed) > 0 {
+		next = withFixed(next, b.Fixed)
 	}
 	var n int64
 	err := tx.conn.Raw(func(driverConn any) error {
 		c := driverConn.(*stdlib.Conn).Conn()
 		var err error
 		if secured {
-			n, err = stageChunks(ctx, c, table, columns, next, then)
+			n, err = stageChunks(ctx, c, b, next)
 			return err
 		}
 		src := &copySource{next: next}
-		n, err = c.CopyFrom(ctx, []string{table}, columns, src)
+		n, err = c.CopyFrom(ctx, []string{b.Table}, allColumns(b), src)
 		if src.err != nil {
 			return src.err
 		}
@@ -403,8 +452,8 @@ const stageRows = 20000
 // policies check row by row like any insert. A goroutine inserts each
 // chunk while the next is being read, so that the server works while the
 // caller prepares rows; next's own error wins over the server's.
-func stageChunks(ctx context.Context, c *pgx.Conn, table string, columns []string, next func() ([]any, error), then string) (int64, error) {
-	flush, finish, err := chunkInserter(ctx, c, table, columns, then)
+func stageChunks(ctx context.Context, c *pgx.Conn, b Bulk, next func() ([]any, error)) (int64, error) {
+	flush, finish, err := chunkInserter(ctx, c, b)
 	if err != nil {
 		return 0, err
 	}
@@ -467,29 +516,45 @@ func stageChunks(ctx context.Context, c *pgx.Conn, table string, columns []strin
 	return n, err
 }
 
-// chunkInserter returns how a chunk of rows is inserted into table and
-// what ends the staging: each chunk is copied into a temporary table and
-// moved with one INSERT … SELECT. Sending each column as an array and
-// inserting FROM unnest(…) instead was measured slower (bango bench
-// import, 300,000 residents, alternating runs: 0.37–0.39 of the plain
-// load against 0.51–0.54).
-func chunkInserter(ctx context.Context, c *pgx.Conn, table string, columns []string, then string) (flush func([][]any) (int64, error), finish func() error, err error) {
-	cols := strings.Join(columns, ", ")
-	temp := "bango_stage_" + table
-	if _, err := c.Exec(ctx, `CREATE TEMP TABLE `+temp+` (LIKE `+table+` INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
+// chunkInserter returns how a chunk of rows is inserted into the table
+// and what ends the staging: each chunk is copied into a temporary table
+// of the row's columns alone and moved with one INSERT … SELECT that adds
+// the fixed columns as parameters (the server reads each staged value
+// twice, so every column not staged is time saved: bango bench import).
+// Sending each column as an array and inserting FROM unnest(…) instead
+// was measured slower (bango bench import, 300,000 residents,
+// alternating runs: 0.37–0.39 of the plain load against 0.51–0.54).
+func chunkInserter(ctx context.Context, c *pgx.Conn, b Bulk) (flush func([][]any) (int64, error), finish func() error, err error) {
+	cols := strings.Join(b.Columns, ", ")
+	temp := "bango_stage_" + b.Table
+	// The columns' types without their constraints: fixed columns are not
+	// staged, and the target checks every row itself.
+	if _, err := c.Exec(ctx, `CREATE TEMP TABLE `+temp+` ON COMMIT DROP AS SELECT `+cols+` FROM `+b.Table+` WITH NO DATA`); err != nil {
 		return nil, nil, err
 	}
-	insert := `INSERT INTO ` + table + ` (` + cols + `) SELECT ` + cols + ` FROM ` + temp
+	selected := cols
+	var fixed []any
+	for i, f := range b.Fixed {
+		var typ string
+		if err := c.QueryRow(ctx, `SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND NOT attisdropped`,
+			b.Table, f.Column).Scan(&typ); err != nil {
+			return nil, nil, fmt.Errorf("store: %s.%s: %w", b.Table, f.Column, err)
+		}
+		selected += fmt.Sprintf(", $%d::%s", i+1, typ)
+		fixed = append(fixed, f.Value)
+	}
+	insert := `INSERT INTO ` + b.Table + ` (` + strings.Join(allColumns(b), ", ") + `) SELECT ` + selected + ` FROM ` + temp
 	flush = func(rows [][]any) (int64, error) {
-		if _, err := c.CopyFrom(ctx, []string{temp}, columns, pgx.CopyFromRows(rows)); err != nil {
+		if _, err := c.CopyFrom(ctx, []string{temp}, b.Columns, pgx.CopyFromRows(rows)); err != nil {
 			return 0, err
 		}
-		tag, err := c.Exec(ctx, insert)
+		tag, err := c.Exec(ctx, insert, fixed...)
 		if err != nil {
 			return 0, err
 		}
-		if then != "" {
-			if _, err := c.Exec(ctx, strings.ReplaceAll(then, "{{chunk}}", temp)); err != nil {
+		if b.AfterChunk != nil {
+			query, args := b.AfterChunk(rows)
+			if _, err := c.Exec(ctx, query, args...); err != nil {
 				return 0, err
 			}
 		}
