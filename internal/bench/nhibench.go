@@ -549,8 +549,8 @@ func NHI(ctx context.Context, dbURL string, o NHIOptions) (NHIResult, error) {
 				found += len(v.Members)
 				start = time.Now()
 				err = s.db.Read(scoped, func(q store.Querier) error {
-					for _, sql := range []string{`SELECT resident_code, household_id, valid_from FROM nhi_memberships WHERE tenant_code = $1 AND household_id = $2`,
-						`SELECT valid_from, head_resident_code, event FROM nhi_household_versions WHERE tenant_code = $1 AND household_id = $2`} {
+					for _, sql := range []string{`SELECT resident_code, household_id, valid_from FROM nhi_memberships WHERE tenant_code = $1 AND household_id = $2 AND voided_at IS NULL`,
+						`SELECT valid_from, head_resident_code, event FROM nhi_household_versions WHERE tenant_code = $1 AND household_id = $2 AND voided_at IS NULL`} {
 						rows, err := q.Query(scoped, sql, w.tenant, h.id)
 						if err != nil {
 							return err
@@ -599,7 +599,7 @@ func NHI(ctx context.Context, dbURL string, o NHIOptions) (NHIResult, error) {
 		err = s.db.Read(scoped, func(q store.Querier) error {
 			rows, err := q.Query(scoped, `SELECT m.household_id, i.resident_code, r.birth_date, n.taxable_income, n.revenue, n.old_proviso_income
 				FROM nhi_insured i JOIN residents r ON r.tenant_code = i.tenant_code AND r.code = i.resident_code
-				JOIN nhi_memberships m ON m.tenant_code = i.tenant_code AND m.resident_code = i.resident_code
+				JOIN nhi_memberships m ON m.tenant_code = i.tenant_code AND m.resident_code = i.resident_code AND m.voided_at IS NULL
 				LEFT JOIN nhi_incomes n ON n.tenant_code = i.tenant_code AND n.resident_code = i.resident_code AND n.income_year = $2
 				WHERE i.tenant_code = $1 AND r.birth_date > $3 AND r.birth_date <= $4`,
 				w.tenant, w.fy.Year()-1, dateArg(e, w.fy.AddDate(-76, 0, 0)), dateArg(e, w.fy.AddDate(-69, 0, 0)))
