@@ -126,29 +126,55 @@ const insertRows = 500
 func insert(ctx context.Context, tx *store.Tx, events ...Event) error {
 	for len(events) > 0 {
 		n := min(len(events), insertRows)
-		var q strings.Builder
-		q.WriteString(`INSERT INTO audit_events (time, tenant_code, actor_user, actor_session, actor_terminal, actor_address,
-		action, subject_type, subject_id, purpose, outcome, request_id, detail) VALUES `)
-		args := make([]any, 0, 13*n)
-		for i, e := range events[:n] {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteByte('(')
-			for j := range 13 {
-				if j > 0 {
-					q.WriteString(", ")
-				}
-				q.WriteString("$" + strconv.Itoa(len(args)+j+1))
-			}
-			q.WriteByte(')')
-			args = append(args, e.Time, e.Tenant, e.Actor.User, e.Actor.Session, e.Actor.Terminal, e.Actor.Address,
-				e.Action, e.Subject.Type, e.Subject.ID, e.Purpose, e.Outcome, e.RequestID, e.Detail)
-		}
-		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
+		q, args := insertStatement(events[:n])
+		if _, err := tx.Exec(ctx, q, args...); err != nil {
 			return errs.Wrap(errs.KindOf(err), err, "audit: record %s", events[0].Action)
 		}
 		events = events[n:]
+	}
+	return nil
+}
+
+// insertStatement is the INSERT of events (at most insertRows).
+func insertStatement(events []Event) (string, []any) {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO audit_events (time, tenant_code, actor_user, actor_session, actor_terminal, actor_address,
+		action, subject_type, subject_id, purpose, outcome, request_id, detail) VALUES `)
+	args := make([]any, 0, 13*len(events))
+	for i, e := range events {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteByte('(')
+		for j := range 13 {
+			if j > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("$" + strconv.Itoa(len(args)+j+1))
+		}
+		q.WriteByte(')')
+		args = append(args, e.Time, e.Tenant, e.Actor.User, e.Actor.Session, e.Actor.Terminal, e.Actor.Address,
+			e.Action, e.Subject.Type, e.Subject.ID, e.Purpose, e.Outcome, e.RequestID, e.Detail)
+	}
+	return q.String(), args
+}
+
+// RecordPiped queues events in p, the pipelined transaction of the change
+// they record (store.Pipe), as RecordMany writes them in a Tx: written
+// when p is flushed or ends, with the change or not at all.
+func RecordPiped(ctx context.Context, p *store.Pipe, events ...Event) error {
+	prepared := make([]Event, len(events))
+	for i, e := range events {
+		var err error
+		if prepared[i], err = prepare(ctx, e); err != nil {
+			return err
+		}
+	}
+	for len(prepared) > 0 {
+		n := min(len(prepared), insertRows)
+		q, args := insertStatement(prepared[:n])
+		p.Exec(q, args...)
+		prepared = prepared[n:]
 	}
 	return nil
 }

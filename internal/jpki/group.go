@@ -156,3 +156,22 @@ func runSteps(db *store.DB, batch []*step) error {
 		return nil
 	})
 }
+
+// commitPiped runs body as one step of its own transaction, its statements
+// sent in batches (store.Pipe): on SQLite through the committer with the
+// other windows' steps (commit), on PostgreSQL as a pipeline of its own —
+// one round trip for a body that does not flush, where a Transact took
+// one a statement — committed beside the other windows' (issue 22). body
+// may run more than once, as commit's fn.
+func commitPiped(ctx context.Context, db *store.DB, tenant string, body func(*store.Pipe) error) error {
+	if db.Engine() != store.SQLite {
+		return db.PipelineIn(ctx, tenant, body)
+	}
+	return commit(ctx, db, tenant, func(tx *store.Tx) error {
+		p := store.PipeIn(ctx, tx)
+		if err := body(p); err != nil {
+			return err
+		}
+		return p.Flush()
+	})
+}

@@ -116,12 +116,10 @@ func (s *Service) Open(ctx context.Context, tenant, code, method string) (a Appl
 	if s.ca == nil {
 		return Application{}, s.refused(ctx, tenant, "jpki.open", code, "", errNoCA)
 	}
-	if err := s.residents.Exists(ctx, tenant, code); err != nil {
-		return Application{}, err
-	}
 	// The identity check, the register's read, the sealed work record and
 	// the application's event: one transaction, committed with the other
-	// windows' steps waiting (group.go).
+	// windows' steps waiting on SQLite (group.go), in two round trips on
+	// PostgreSQL (the check and the read, then the rest and the commit).
 	now := s.now().UTC()
 	a = Application{ID: randomID(), Tenant: tenant, Resident: code, Date: now.In(jst).Format(time.DateOnly), ExpiresAt: now.Add(s.openFor)}
 	// Sealing nothing loads the municipality's keys now, on the pool, so
@@ -129,12 +127,15 @@ func (s *Service) Open(ctx context.Context, tenant, code, method string) (a Appl
 	if _, _, err := s.vault.Seal(ctx, binding(tenant, a.ID), nil); err != nil {
 		return Application{}, err
 	}
-	err = commit(ctx, s.db, tenant, func(tx *store.Tx) error {
-		if _, err := s.residents.RecordVerificationIn(ctx, tx, tenant, code, method, actorOf(ctx), "公的個人認証の申請 / JPKI application"); err != nil {
+	err = commitPiped(ctx, s.db, tenant, func(p *store.Pipe) error {
+		if err := s.residents.RecordVerificationPiped(ctx, p, tenant, code, method, actorOf(ctx), "公的個人認証の申請 / JPKI application"); err != nil {
 			return err
 		}
-		r, err := s.residents.GetIn(ctx, tx, tenant, code)
-		if err != nil {
+		var r resident.Resident
+		if err := s.residents.GetPiped(ctx, p, tenant, code, &r); err != nil {
+			return err
+		}
+		if err := p.Flush(); err != nil {
 			return err
 		}
 		a.Applicant = Items{Name: r.NameKanji, Alias: r.Alias, Address: r.Address, BirthDate: r.BirthDate.Format(time.DateOnly), Sex: r.Sex}
@@ -142,13 +143,18 @@ func (s *Service) Open(ctx context.Context, tenant, code, method string) (a Appl
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO jpki_work (id, tenant_code, resident_code, state, instance, opened_by, opened_at, expires_at, sealed, key_version)
-			VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $9)`, a.ID, tenant, code, s.instance, actorOf(ctx), now, a.ExpiresAt, sealed, version); err != nil {
-			return store.Translate(err)
-		}
-		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "jpki.open", Subject: subjectOf(code), Outcome: audit.OK,
+		p.Exec(`INSERT INTO jpki_work (id, tenant_code, resident_code, state, instance, opened_by, opened_at, expires_at, sealed, key_version)
+			VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $9)`, a.ID, tenant, code, s.instance, actorOf(ctx), now, a.ExpiresAt, sealed, version)
+		return audit.RecordPiped(ctx, p, audit.Event{Tenant: tenant, Action: "jpki.open", Subject: subjectOf(code), Outcome: audit.OK,
 			Detail: "application=" + a.ID + " method=" + method})
 	})
+	if errs.Is(err, errs.NotFound) {
+		// Not a resident of this municipality: recorded as the register
+		// records a read out of scope (a cross-municipality probe).
+		if nf := s.residents.Exists(ctx, tenant, code); nf != nil {
+			return Application{}, nf
+		}
+	}
 	if err != nil {
 		return Application{}, s.refused(ctx, tenant, "jpki.open", code, "", err)
 	}
@@ -303,11 +309,9 @@ func (s *Service) Issue(ctx context.Context, tenant, id string, req Request) (re
 		events = append(events, audit.Event{Tenant: tenant, Action: "jpki.issue", Subject: subjectOf(row.resident), Outcome: audit.Failed,
 			Detail: "application=" + id + " kind=" + string(f.Kind) + " outcome=" + f.Why})
 	}
-	err = commit(done, s.db, tenant, func(tx *store.Tx) error {
-		if _, err := tx.Exec(done, `DELETE FROM jpki_work WHERE tenant_code = $1 AND id = $2`, tenant, id); err != nil {
-			return store.Translate(err)
-		}
-		return audit.RecordMany(done, tx, events...)
+	err = commitPiped(done, s.db, tenant, func(p *store.Pipe) error {
+		p.Exec(`DELETE FROM jpki_work WHERE tenant_code = $1 AND id = $2`, tenant, id)
+		return audit.RecordPiped(done, p, events...)
 	})
 	if err != nil {
 		return Result{}, err
@@ -462,10 +466,10 @@ type workRow struct {
 func (s *Service) load(ctx context.Context, tenant, id string) (workRow, work, error) {
 	var row workRow
 	var sealed []byte
-	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) error {
-		return q.QueryRow(ctx, `SELECT resident_code, state, expires_at, sealed FROM jpki_work WHERE tenant_code = $1 AND id = $2`, tenant, id).
-			Scan(&row.resident, &row.state, &row.expires, &sealed)
-	})
+	// One round trip on PostgreSQL (store.ReadOne).
+	err := s.db.ReadOne(store.WithScope(ctx, tenant), func(r store.Scanner) error {
+		return r.Scan(&row.resident, &row.state, &row.expires, &sealed)
+	}, `SELECT resident_code, state, expires_at, sealed FROM jpki_work WHERE tenant_code = $1 AND id = $2`, tenant, id)
 	if err != nil {
 		if errs.Is(store.ScanErr(err, "application"), errs.NotFound) {
 			return workRow{}, work{}, errEnded

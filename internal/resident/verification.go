@@ -66,6 +66,31 @@ func (s *Service) RecordVerificationIn(ctx context.Context, tx *store.Tx, tenant
 	return v, s.insertVerification(ctx, tx, &v)
 }
 
+// RecordVerificationPiped queues in p what RecordVerificationIn writes in
+// a Tx — the verification and its audit event — for a transaction sent
+// in batches (store.Pipe): written when p is flushed or ends. A code that
+// is not a resident of tenant fails the whole transaction as not found.
+func (s *Service) RecordVerificationPiped(ctx context.Context, p *store.Pipe, tenant, code, method, verifiedBy, note string) error {
+	v, err := s.verification(tenant, code, method, verifiedBy, note)
+	if err != nil {
+		return err
+	}
+	p.QueryRow(func(row store.Scanner) error {
+		var n int
+		if err := row.Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return errs.E(errs.NotFound, "resident %s not found", code)
+		}
+		return nil
+	}, `SELECT count(*) FROM residents WHERE tenant_code = $1 AND code = $2`, v.Tenant, v.Resident)
+	p.Exec(`INSERT INTO identity_verifications (tenant_code, resident_code, method, verified_by, verified_at, note)
+		VALUES ($1, $2, $3, $4, $5, $6)`, v.Tenant, v.Resident, v.Method, v.VerifiedBy, v.VerifiedAt, v.Note)
+	return audit.RecordPiped(ctx, p, audit.Event{Tenant: v.Tenant, Action: "resident.verify_identity", Subject: audit.Subject{Type: "resident", ID: v.Resident},
+		Outcome: audit.OK, Detail: "method=" + v.Method})
+}
+
 // verification checks the fields of a verification.
 func (s *Service) verification(tenant, code, method, verifiedBy, note string) (Verification, error) {
 	var fe errs.FieldErrors
