@@ -179,4 +179,9 @@ var eventMessages = messages{
 	"action.db.allowlist.add":      {"データベース接続の許可", "Database connection allowed"},
 	"action.db.unknown_connection": {"不明なデータベース接続", "Unknown database connection"},
 	"action.monitor.report":        {"状態報告の送信", "Status report sent"},
+
+	// A decided 減免 withdrawn or corrected through a checker (issue 19).
+	"action.nhi.remission.change.propose": {"国保保険料の減免の取消・訂正の入力", "Entry of a withdrawal or correction of an NHI premium remission (減免)"},
+	"action.nhi.remission.withdraw":       {"国保保険料の減免の取消（賦課し直し）", "NHI premium remission (減免) withdrawn, household re-assessed"},
+	"action.nhi.remission.correct":        {"国保保険料の減免の訂正（賦課し直し）", "NHI premium remission (減免) corrected, household re-assessed"},
 }

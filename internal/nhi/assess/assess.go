@@ -47,7 +47,8 @@ func (s *Service) Module() module.Module {
 	return module.Module{
 		Name:        "nhi.assess",
 		Permissions: []access.Permission{access.NHIRead, access.NHIWrite, access.NHIAdmin},
-		Reviews:     []module.Review{{Kind: KindRates, Apply: s.ApplyRates}, {Kind: KindRemission, Apply: s.ApplyRemission}},
+		Reviews: []module.Review{{Kind: KindRates, Apply: s.ApplyRates}, {Kind: KindRemission, Apply: s.ApplyRemission},
+			{Kind: KindRemissionChange, Apply: s.ApplyRemissionChange}},
 	}
 }
 

@@ -63,6 +63,26 @@ type RemissionDecision struct {
 	DecidedAt  time.Time             `json:"decided_at"`
 	DecidedBy  string                `json:"decided_by"`
 	Assessment int64                 `json:"assessment"` // the re-assessment it gave
+	Total      int64                 `json:"total"`      // that re-assessment's total
+	Difference int64                 `json:"difference"` // and its difference from the assessment before
+	// Status is RemissionInForce, RemissionWithdrawn or RemissionCorrected;
+	// Ended says by whom, when, why and with what re-assessment.
+	Status   string        `json:"status"`
+	Ended    *RemissionEnd `json:"ended,omitempty"`
+	Corrects int64         `json:"corrects,omitempty"` // the decision this one corrected
+	place    int64         // where it applies among the household's remissions
+}
+
+// RemissionEnd is the withdrawal or correction of a decided 減免.
+type RemissionEnd struct {
+	At          time.Time `json:"at"`
+	EnteredBy   string    `json:"entered_by"` // the clerk who entered the change
+	By          string    `json:"by"`         // the checker who confirmed it
+	Why         string    `json:"why"`
+	CorrectedBy int64     `json:"corrected_by,omitempty"` // the decision in its place (a correction)
+	Assessment  int64     `json:"assessment,omitempty"`   // the re-assessment a withdrawal gave
+	Total       int64     `json:"total,omitempty"`
+	Difference  int64     `json:"difference,omitempty"`
 }
 
 var (
@@ -321,7 +341,8 @@ func readRemissions(ctx context.Context, q store.Querier, tenant string, fy int,
 		m[h] = append(m[h], r)
 		return nil
 	})(q.Query(ctx, `SELECT id, household_id, rule, from_month, to_month FROM nhi_remissions
-		WHERE tenant_code = $1 AND fiscal_year = $2 AND ($3 = 0 OR household_id = $3) ORDER BY household_id, id`, tenant, fy, hh))
+		WHERE tenant_code = $1 AND fiscal_year = $2 AND ($3 = 0 OR household_id = $3) AND ended_kind IS NULL
+		ORDER BY household_id, COALESCE(place, id), id`, tenant, fy, hh))
 }
 
 // Remissions lists the decided 減免 of tenant's fiscal year fy (every year
@@ -339,28 +360,7 @@ func (s *Service) Remissions(ctx context.Context, tenant string, fy int, hh int6
 		if err := store.TenantExists(ctx, q, tenant); err != nil {
 			return err
 		}
-		out, err = store.Rows(func(row store.Scanner) (RemissionDecision, error) {
-			var d RemissionDecision
-			var rule string
-			var received time.Time
-			var a *int64
-			err := row.Scan(&d.ID, &d.FiscalYear, &d.Household, &rule, &d.RateTable, &d.FromMonth, &d.ToMonth, &d.Note, &received, &d.EnteredBy,
-				&d.DecidedAt, &d.DecidedBy, &a)
-			if err != nil {
-				return d, err
-			}
-			if a != nil {
-				d.Assessment = *a
-			}
-			d.DecidedAt = d.DecidedAt.UTC()
-			d.ReceivedOn = civil.Format(civil.DateOf(received))
-			if err := json.Unmarshal([]byte(rule), &d.Rule); err != nil {
-				return d, errs.Wrap(errs.Internal, err, "remission %d rule", d.ID)
-			}
-			return d, nil
-		})(q.Query(ctx, `SELECT id, fiscal_year, household_id, rule, rate_table_id, from_month, to_month, note, received_on, entered_by,
-			decided_at, decided_by, assessment_id FROM nhi_remissions
-			WHERE tenant_code = $1 AND ($2 = 0 OR fiscal_year = $2) AND ($3 = 0 OR household_id = $3) ORDER BY id DESC LIMIT 500`, tenant, fy, hh))
+		out, err = readRemissionDecisions(ctx, q, `WHERE r.tenant_code = $1 AND ($2 = 0 OR r.fiscal_year = $2) AND ($3 = 0 OR r.household_id = $3)`, tenant, fy, hh)
 		return err
 	})
 	if err != nil {
