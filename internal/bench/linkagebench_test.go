@@ -23,8 +23,16 @@ func TestLinkageHarness(t *testing.T) {
 			t.Fatal(err)
 		}
 		if res.Engine != string(eng) || res.Records != 3000 || res.FileBytes != 3002*242 || res.BaselineRPS <= 0 || res.ImportRPS <= 0 ||
-			res.ParseCheckRPS <= 0 || res.Ratio != res.ImportRPS/res.BaselineRPS || (eng == store.Postgres) != (res.Role != "") {
+			res.ParseCheckRPS <= 0 || res.Ratio != res.ImportRPS/res.BaselineRPS || (eng == store.Postgres) != (res.Role != "") ||
+			res.BaselineDifferencesSeconds <= 0 || res.BaselineResidentsSeconds <= 0 ||
+			res.BaselineSeconds != res.BaselineDifferencesSeconds+res.BaselineResidentsSeconds ||
+			res.RatioDifferencesOnly != res.BaselineDifferencesSeconds/res.ImportSeconds {
 			t.Fatalf("result = %+v", res)
+		}
+		// The baseline wrote what the import wrote: every record into its
+		// differences table, a resident for each into its residents table.
+		if res.BaselineRows["differences"] != 3000 || res.BaselineRows["residents"] != 3000 {
+			t.Fatalf("baseline rows = %v", res.BaselineRows)
 		}
 	})
 	if _, err := Linkage(context.Background(), "", 0, nil); err == nil {

@@ -26,6 +26,11 @@ const (
 	diffLeft    = `'31', '32', '33'` // 転出, 死亡, 職権消除
 )
 
+// searchQueueCodes is how many lines' codes one list of the search
+// index's queue holds: the indexer takes lists up to 20,000 codes a
+// batch (resident.indexBatch), at least one list whole.
+const searchQueueCodes = 20000
+
 func departureKind(change string) string {
 	if change == "32" {
 		return resident.Deceased
@@ -35,7 +40,19 @@ func departureKind(change string) string {
 
 func (residentDifferences) apply(ctx context.Context, tx *store.Tx, tenant string, job int64) error {
 	now := time.Now().UTC()
-	// New residents.
+	// New residents. On PostgreSQL each inserted resident's row trigger
+	// would queue it for the search index by itself, one row of
+	// resident_search_pending and one trigger call a resident (migration
+	// 0036); the apply says it queues them (bango.search_pending, as
+	// resident.Import does) and queues the new records' codes in lists of
+	// searchQueueCodes, set-based. A return's code is queued with them:
+	// indexing a code again is harmless, and its update queues it anyway.
+	pg := tx.Engine() == store.Postgres
+	if pg {
+		if _, err := tx.Exec(ctx, `SELECT set_config('bango.search_pending', 'written', true)`); err != nil {
+			return err
+		}
+	}
 	res, err := tx.Exec(ctx, `INSERT INTO residents (tenant_code, code, name_kanji, name_kana, alias, address, birth_date, sex, version, created_at, updated_at)
 		SELECT d.tenant_code, d.resident_code, d.name, d.name_kana_full, '', d.address, d.birth_date, d.sex, 1, $3, $3
 		FROM linkage_resident_differences d WHERE d.tenant_code = $1 AND d.job_id = $2 AND d.change IN (`+diffNew+`)
@@ -44,6 +61,17 @@ func (residentDifferences) apply(ctx context.Context, tx *store.Tx, tenant strin
 		return err
 	}
 	created, _ := res.RowsAffected()
+	if pg {
+		if _, err := tx.Exec(ctx, `INSERT INTO resident_search_pending (tenant_code, codes)
+			SELECT d.tenant_code, array_agg(d.resident_code ORDER BY d.line) FROM linkage_resident_differences d
+			WHERE d.tenant_code = $1 AND d.job_id = $2 AND d.change IN (`+diffNew+`)
+			GROUP BY d.tenant_code, d.line / $3 ORDER BY d.line / $3`, tenant, job, searchQueueCodes); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `SELECT set_config('bango.search_pending', '', true)`); err != nil {
+			return err
+		}
+	}
 	// Returns: a new record for a resident who moved out (the check let
 	// only those through) reinstates them — the basic items of the record,
 	// the departure ended and kept in resident_returns.

@@ -72,6 +72,18 @@ func TestResidentDifferencesApply(t *testing.T) {
 		if err != nil || r.NameKanji != "山﨑　花子" || r.NameKana != "ヤマザキ　ハナコ" || r.Version != 1 {
 			t.Fatalf("new resident 8002: %+v %v", r, err)
 		}
+		// The new residents are queued for the search index with the
+		// apply (on PostgreSQL by the apply itself, not the rows' trigger)
+		// and found once it is indexed.
+		if _, err := resident.IndexForSearch(testutil.As("system"), db); err != nil {
+			t.Fatal(err)
+		}
+		for q, code := range map[string]string{"ヤマザキ": "8002", "髙橋": "8001", "歌舞伎町一丁目": "8003"} {
+			found, err := f.residents.Find(testutil.As("clerk"), shinjuku, q)
+			if err != nil || len(found.Residents) != 1 || found.Residents[0].Code != code {
+				t.Fatalf("search %s after the apply: %+v %v", q, found, err)
+			}
+		}
 		// 8002 and 8003 are insured by the NHI from three days ago.
 		clerk := testutil.As("clerk")
 		on := today.AddDate(0, 0, -3).Format(time.DateOnly)
