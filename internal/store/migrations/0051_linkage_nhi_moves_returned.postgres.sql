@@ -1,0 +1,2 @@
+-- 0051: linkage_nhi_moves_returned (filled in by its author)
+SELECT 1;
