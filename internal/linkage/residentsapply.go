@@ -26,6 +26,10 @@ const (
 	diffLeft    = `'31', '32', '33'` // 転出, 死亡, 職権消除
 )
 
+// KindReturned is the kind of a move on the NHI work list of a resident
+// who came back after moving out while insured by the NHI.
+const KindReturned = "returned"
+
 // searchQueueCodes is how many lines' codes one list of the search
 // index's queue holds: the indexer takes lists up to 20,000 codes a
 // batch (resident.indexBatch), at least one list whole.
@@ -75,7 +79,7 @@ func (residentDifferences) apply(ctx context.Context, tx *store.Tx, tenant strin
 	// Returns: a new record for a resident who moved out (the check let
 	// only those through) reinstates them — the basic items of the record,
 	// the departure ended and kept in resident_returns.
-	returned, err := applyReturns(ctx, tx, tenant, job, now)
+	returned, returnMoves, err := applyReturns(ctx, tx, tenant, job, now)
 	if err != nil {
 		return err
 	}
@@ -114,7 +118,7 @@ func (residentDifferences) apply(ctx context.Context, tx *store.Tx, tenant strin
 	}
 	e := tx.Engine()
 	source := "linkage job " + strconv.FormatInt(job, 10)
-	moves := 0
+	moves := returnMoves
 	for _, l := range gone {
 		kind := departureKind(l.change)
 		if _, err := tx.Exec(ctx, `INSERT INTO resident_departures (tenant_code, resident_code, kind, effective, source, recorded_at)
@@ -148,7 +152,7 @@ type NHIMove struct {
 	Line         int       `json:"line"`
 	ResidentCode string    `json:"resident_code"`
 	Change       string    `json:"change"`
-	Kind         string    `json:"kind"` // moved_out or deceased
+	Kind         string    `json:"kind"` // moved_out, deceased or returned
 	Effective    time.Time `json:"effective"`
 	Status       string    `json:"status"` // open or done
 	DoneBy       string    `json:"done_by,omitempty"`
@@ -214,8 +218,12 @@ func (s *Service) DoneNHIMove(ctx context.Context, tenant string, job int64, lin
 // applyReturns reinstates the residents of job's new records who had
 // moved out: each takes the record's basic four items, its departure is
 // kept as a return (resident_returns: when they left, when they came
-// back, which files said so) and removed. It returns how many came back.
-func applyReturns(ctx context.Context, tx *store.Tx, tenant string, job int64, now time.Time) (int, error) {
+// back, which files said so) and removed. One who was insured by the NHI
+// the day before they left is put on the NHI section's work list of
+// moves as returned, like one who moves out: the NHI does not take them
+// back by itself, staff record the acquisition. It returns how many came
+// back, and how many of them went on the work list.
+func applyReturns(ctx context.Context, tx *store.Tx, tenant string, job int64, now time.Time) (int, int, error) {
 	type back struct {
 		line                  int
 		code, change          string
@@ -236,25 +244,38 @@ func applyReturns(ctx context.Context, tx *store.Tx, tenant string, job int64, n
 		WHERE d.tenant_code = $1 AND d.job_id = $2 AND d.change IN (`+diffNew+`) AND p.kind = 'moved_out' AND p.effective < d.effective
 		ORDER BY d.line`, tenant, job))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	e := tx.Engine()
 	source := "linkage job " + strconv.FormatInt(job, 10)
+	moves := 0
 	for _, b := range backs {
 		if _, err := tx.Exec(ctx, `INSERT INTO resident_returns (tenant_code, resident_code, departed_kind, departed_on, departure_source, returned_on, change, source, recorded_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, tenant, b.code, b.kind, dateValue(e, b.departed), b.departureSource, dateValue(e, b.effective), b.change, source, now); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM resident_departures WHERE tenant_code = $1 AND resident_code = $2`, tenant, b.code); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE residents SET (name_kanji, name_kana, address, birth_date, sex) =
 			(SELECT d.name, d.name_kana_full, d.address, d.birth_date, d.sex FROM linkage_resident_differences d WHERE d.tenant_code = $1 AND d.job_id = $2 AND d.line = $3),
 			version = version + 1, updated_at = $4 WHERE tenant_code = $1 AND code = $5`, tenant, job, b.line, now, b.code); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
+		insured, err := nhi.InsuredOn(ctx, tx, e, tenant, b.code, b.departed.AddDate(0, 0, -1))
+		if err != nil {
+			return 0, 0, err
+		}
+		if !insured {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO linkage_nhi_moves (tenant_code, job_id, line, resident_code, change, kind, effective)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, tenant, job, b.line, b.code, b.change, KindReturned, dateValue(e, b.effective)); err != nil {
+			return 0, 0, err
+		}
+		moves++
 	}
-	return len(backs), nil
+	return len(backs), moves, nil
 }
 
 // Return is a resident's move out that ended with a return.

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"bango/internal/linkage"
+	"bango/internal/nhi"
+	"bango/internal/resident"
 	"bango/internal/store"
 	"bango/internal/testutil"
 )
@@ -33,12 +35,19 @@ func TestResidentReturns(t *testing.T) {
 		if _, _, err := imp(day(20),
 			move{"11", "8101", "鈴木　一郎", "ｽｽﾞｷ ｲﾁﾛｳ", "東京都新宿区西新宿二丁目８番１号", born},
 			move{"11", "8102", "田中　三郎", "ﾀﾅｶ ｻﾌﾞﾛｳ", "東京都新宿区西新宿二丁目８番１号", born},
-			move{"11", "8103", "伊藤　四郎", "ｲﾄｳ ｼﾛｳ", "東京都新宿区西新宿二丁目８番１号", born}); err != nil {
+			move{"11", "8103", "伊藤　四郎", "ｲﾄｳ ｼﾛｳ", "東京都新宿区西新宿二丁目８番１号", born},
+			move{"11", "8104", "渡辺　五郎", "ﾜﾀﾅﾍﾞ ｺﾞﾛｳ", "東京都新宿区西新宿二丁目８番１号", born}); err != nil {
 			t.Fatal(err)
 		}
+		// 8101 is insured by the NHI when they leave; 8104 is not.
+		on := day(15).Format(time.DateOnly)
+		p, err := f.nhi.ProposeAcquisition(clerk, shinjuku, nhi.AcquisitionInput{ResidentCode: "8101", AcquiredOn: on, Reason: nhi.AcquireMoveIn,
+			NotifiedOn: on, NewKigo: "新宿", NewHead: "8101", Number: "8901", Branch: "01"})
+		f.confirm(t, p, err)
 		left, _, err := imp(day(10),
 			move{"31", "8101", "鈴木　一郎", "ｽｽﾞｷ ｲﾁﾛｳ", "大阪府大阪市北区", born},
-			move{"32", "8102", "田中　三郎", "ﾀﾅｶ ｻﾌﾞﾛｳ", "東京都新宿区西新宿二丁目８番１号", born})
+			move{"32", "8102", "田中　三郎", "ﾀﾅｶ ｻﾌﾞﾛｳ", "東京都新宿区西新宿二丁目８番１号", born},
+			move{"31", "8104", "渡辺　五郎", "ﾜﾀﾅﾍﾞ ｺﾞﾛｳ", "大阪府堺市", born})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,9 +73,22 @@ func TestResidentReturns(t *testing.T) {
 			t.Fatalf("%d returns recorded by rejected files", n)
 		}
 
-		back, _, err := imp(day(2), move{"13", "8101", "鈴木　一郎", "ｽｽﾞｷ ｲﾁﾛｳ", "東京都新宿区北新宿一丁目１番１号", born})
+		back, _, err := imp(day(2), move{"13", "8101", "鈴木　一郎", "ｽｽﾞｷ ｲﾁﾛｳ", "東京都新宿区北新宿一丁目１番１号", born},
+			move{"11", "8104", "渡辺　五郎", "ﾜﾀﾅﾍﾞ ｺﾞﾛｳ", "東京都新宿区北新宿一丁目２番", born})
 		if err != nil || back.Outcome != linkage.Applied {
 			t.Fatalf("return: %v %+v", err, back)
+		}
+		// The NHI work list: 8101 when they left (insured then) and again
+		// as returned, for staff to record the acquisition; 8104 was never
+		// insured and is on it neither time.
+		moves, err := f.linkage.NHIMoves(clerk, shinjuku, "open")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(moves) != 2 || moves[0].ResidentCode != "8101" || moves[0].Kind != resident.MovedOut || moves[0].Job != left.ID ||
+			moves[1].ResidentCode != "8101" || moves[1].Kind != linkage.KindReturned || moves[1].Job != back.ID || moves[1].Change != "13" ||
+			!moves[1].Effective.Equal(day(2)) {
+			t.Fatalf("NHI work list after the returns: %+v", moves)
 		}
 		r, err := f.residents.Get(clerk, shinjuku, "8101")
 		if err != nil || r.Address != "東京都新宿区北新宿一丁目１番１号" || r.Version != 2 {

@@ -664,6 +664,7 @@ var linkageMessages = messages{
 	"linkage.col.effective":            {"異動日", "Effective"},
 	"linkage.kind.moved_out":           {"転出", "moved out"},
 	"linkage.kind.deceased":            {"死亡", "died"},
+	"linkage.kind.returned":            {"再転入（国保の再加入を確認）", "came back (check the NHI acquisition)"},
 	"linkage.move.status.open":         {"確認待ち", "to act on"},
 	"linkage.move.status.done":         {"処理済み", "dealt with"},
 	"linkage.move.mark":                {"処理済みにする", "Mark as dealt with"},
