@@ -47,11 +47,15 @@ type Query struct {
 	BirthDate    string // YYYY-MM-DD
 	Household    int64
 	AsOf         string // YYYY-MM-DD
+	// KnownAt reads the record as known at the end of this day in Japan
+	// (記録時点, YYYY-MM-DD; now when empty): only the events and
+	// memberships recorded by then and not voided by then count.
+	KnownAt string
 }
 
 type parsedQuery struct {
 	number, branch, code, kana string
-	birth, asOf                time.Time
+	birth, asOf, known         time.Time
 	household                  int64
 	shown                      string // what was asked, for the event: never a name
 }
@@ -92,27 +96,45 @@ func (s *Service) parseQuery(q Query) (parsedQuery, error) {
 	if strings.TrimSpace(q.AsOf) != "" {
 		dateField(&fe, "as_of", q.AsOf, &p.asOf)
 	}
+	p.known = s.knownField(&fe, q.KnownAt)
 	p.shown = "by=" + strings.Join(by, ",") + " as_of=" + Date(p.asOf)
+	if !p.known.IsZero() {
+		p.shown += " known_at=" + Date(p.known)
+	}
 	return p, fe.Err()
 }
 
 // householdOn is the household of the person whose code is the
-// expression code on the query's date ($2), of the municipality $1.
-func householdOn(code string) string {
+// expression code on the query's date ($2), of the municipality $1, of
+// the memberships (m) that hold the condition rows (not voided: now).
+func householdOn(code, rows string) string {
 	return `(SELECT m.household_id FROM nhi_memberships m WHERE m.tenant_code = $1 AND m.resident_code = ` + code + `
-	AND m.valid_from <= $2 AND m.voided_at IS NULL ORDER BY m.valid_from DESC, m.id DESC LIMIT 1)`
+	AND m.valid_from <= $2 AND ` + rows + ` ORDER BY m.valid_from DESC, m.id DESC LIMIT 1)`
 }
 
-// householdOnSQL is the household of i's person on the date.
-var householdOnSQL = householdOn("i.resident_code")
+// householdOnSQL is the household of i's person on the date, now.
+var householdOnSQL = householdOn("i.resident_code", "m.voided_at IS NULL")
 
 // insuredOn holds when the person whose code is the expression code is
 // insured in the municipality ($1) on the query's date ($2): their latest
-// eligibility event on or before it is an acquisition (a person has
-// events only once insured, with their insured number).
-func insuredOn(code string) string {
+// eligibility event (e) on or before it of those that hold the condition
+// rows is an acquisition (a person has events only once insured, with
+// their insured number).
+func insuredOn(code, rows string) string {
 	return `(SELECT e.kind FROM nhi_eligibility_events e WHERE e.tenant_code = $1 AND e.resident_code = ` + code + `
-	AND e.effective_date <= $2 AND e.voided_at IS NULL ORDER BY e.effective_date DESC, e.id DESC LIMIT 1) = 'acquire'`
+	AND e.effective_date <= $2 AND ` + rows + ` ORDER BY e.effective_date DESC, e.id DESC LIMIT 1) = 'acquire'`
+}
+
+// rows is the condition on the rows (alias a) of the record a search
+// reads: as known at the end of the day known in Japan, those recorded
+// by then and not voided by then (as knownBy and visible read them);
+// now, those not voided.
+func (p parsedQuery) rows(b *searchSQL, a string) string {
+	if p.known.IsZero() {
+		return a + ".voided_at IS NULL"
+	}
+	k := b.arg(p.known.Add(24*time.Hour - 9*time.Hour).UTC())
+	return a + ".recorded_at < " + k + " AND (" + a + ".voided_at IS NULL OR " + a + ".voided_at >= " + k + ")"
 }
 
 // CountCap is where a search's count stops, as the resident search's
@@ -216,7 +238,7 @@ func (p parsedQuery) candidates(b *searchSQL, after string) (sql, order string) 
 			q += " AND i.branch = " + b.arg(p.branch)
 		}
 	case byHousehold:
-		q = "SELECT DISTINCT m.resident_code AS code FROM nhi_memberships AS m WHERE m.tenant_code = $1 AND m.voided_at IS NULL AND m.household_id = " + b.arg(p.household)
+		q = "SELECT DISTINCT m.resident_code AS code FROM nhi_memberships AS m WHERE m.tenant_code = $1 AND " + p.rows(b, "m") + " AND m.household_id = " + b.arg(p.household)
 	case byBirth:
 		// The date's few residents, sorted: on SQLite by +code, so that
 		// the planner reads the date's index rather than walking the
@@ -255,7 +277,7 @@ func (p parsedQuery) candidates(b *searchSQL, after string) (sql, order string) 
 func (p parsedQuery) check(b *searchSQL, after string) (joins, where string) {
 	d := p.driver()
 	var w []string
-	w = append(w, insuredOn("c.code"))
+	w = append(w, insuredOn("c.code", p.rows(b, "e")))
 	needI, needR := false, false
 	if p.number != "" && d != byNumber {
 		needI = true
@@ -278,7 +300,7 @@ func (p parsedQuery) check(b *searchSQL, after string) (joins, where string) {
 		w = append(w, "r.birth_date = "+b.arg(dateArg(b.e, p.birth)))
 	}
 	if p.household != 0 {
-		w = append(w, householdOn("c.code")+" = "+b.arg(p.household))
+		w = append(w, householdOn("c.code", p.rows(b, "m"))+" = "+b.arg(p.household))
 	}
 	// CROSS JOIN: SQLite keeps the written order (the candidates outside).
 	if needI {
@@ -317,8 +339,9 @@ func (p parsedQuery) pageSQL(e store.Engine, tenant, after string, limit int) (s
 		order = b.text("r.name_kana") + ", i.resident_code"
 	}
 	page := p.matches(b, after, true, limit+1)
-	return `SELECT i.resident_code, r.name_kanji, r.name_kana, r.birth_date, i.number, i.branch, COALESCE(` + householdOnSQL + `, 0),
-		COALESCE((SELECT h.kigo FROM nhi_households h WHERE h.tenant_code = $1 AND h.id = ` + householdOnSQL + `), '')
+	hh := householdOn("i.resident_code", p.rows(b, "m"))
+	return `SELECT i.resident_code, r.name_kanji, r.name_kana, r.birth_date, i.number, i.branch, COALESCE(` + hh + `, 0),
+		COALESCE((SELECT h.kigo FROM nhi_households h WHERE h.tenant_code = $1 AND h.id = ` + hh + `), '')
 		FROM (` + page + `) AS p CROSS JOIN nhi_insured AS i CROSS JOIN residents AS r
 		WHERE i.tenant_code = $1 AND i.resident_code = p.code AND r.tenant_code = $1 AND r.code = p.code ORDER BY ` + order, b.args
 }
@@ -383,7 +406,7 @@ func (s *Service) Find(ctx context.Context, tenant string, q Query, cursor strin
 	page := store.PageOf(rows, limit, list, func(p Person) []any { return []any{p.ResidentCode} })
 	codes := make([]string, len(page.Items))
 	for i := range page.Items {
-		page.Items[i].Tenant, page.Items[i].AsOf, page.Items[i].Insured = tenant, pq.asOf, true
+		page.Items[i].Tenant, page.Items[i].AsOf, page.Items[i].KnownAt, page.Items[i].Insured = tenant, pq.asOf, pq.known, true
 		codes[i] = page.Items[i].ResidentCode
 	}
 	detail := pq.shown + " found=" + strconv.Itoa(len(codes))

@@ -1,6 +1,7 @@
 package nhi_test
 
 import (
+	"fmt"
 	"testing"
 
 	"bango/internal/nhi"
@@ -108,6 +109,71 @@ func TestHouseholdKnownAt(t *testing.T) {
 		}
 		if n := testutil.CountEvents(t, db, `action = 'nhi.household.read' AND subject_id = '690002' AND detail LIKE '%known_at=2026-11-15%'`); n != 1 {
 			t.Errorf("%d reads of 690002 as known at recorded, want 1", n)
+		}
+	})
+}
+
+// R-NHI-1: the search reads the record as known at a date (記録時点)
+// beside the date the persons must be insured on: a loss recorded on 2
+// December and an acquisition voided then do not count as known on 15
+// November, so both persons are found in their household as of 20
+// November then, and neither now; nobody recorded yet is found as known
+// on 31 October; the count agrees with the page; a future date is
+// refused naming known_at; the search's event says known_at.
+func TestSearchKnownAt(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		f.person(t, shinjuku, "730001", "キロク", "1980-01-01")
+		f.person(t, shinjuku, "730002", "キロク", "1982-01-01")
+		recordedNow := f.now
+		f.now = day("2026-11-01").Add(3 * 3600e9) // 12:00 in Japan
+		hh := f.newHousehold(t, "730001", "730001", "2026-10-20", "7301")
+		f.now = day("2026-11-02").Add(3 * 3600e9)
+		f.join(t, "730002", hh, "2026-10-20", "7301", "02")
+		f.now = recordedNow
+		clerk := testutil.As("clerk")
+		p, err := f.nhi.ProposeLoss(clerk, shinjuku, nhi.LossInput{ResidentCode: "730001", LostOn: "2026-11-10", Reason: nhi.LossMoveOut,
+			NotifiedOn: "2026-12-01", NewHead: "730002"})
+		f.enter(t, p, err)
+		// A member acquired on 1 November in error, voided on 2 December.
+		f.person(t, shinjuku, "730003", "キロク", "2015-01-01")
+		f.now = day("2026-11-03").Add(3 * 3600e9)
+		f.join(t, "730003", hh, "2026-10-25", "7301", "03")
+		f.now = recordedNow
+		p, err = f.nhi.ProposeVoid(clerk, shinjuku, nhi.VoidInput{ResidentCode: "730003", Event: f.latestEvent(t, "730003"), Reason: "誤入力"})
+		f.enter(t, p, err)
+
+		for _, tc := range []struct {
+			q    nhi.Query
+			want string
+		}{
+			{nhi.Query{Household: hh, AsOf: "2026-11-20"}, "[730002]"},
+			{nhi.Query{Household: hh, AsOf: "2026-11-20", KnownAt: "2026-11-15"}, "[730001 730002 730003]"},
+			{nhi.Query{KanaPrefix: "キロク", AsOf: "2026-11-20", KnownAt: "2026-11-15"}, "[730001 730002 730003]"},
+			{nhi.Query{KanaPrefix: "キロク", AsOf: "2026-11-20"}, "[730002]"},
+			{nhi.Query{Number: "7301", AsOf: "2026-11-20", KnownAt: "2026-10-31"}, "[]"},
+			{nhi.Query{ResidentCode: "730001", AsOf: "2026-11-20", KnownAt: "2026-12-02"}, "[]"},
+		} {
+			page, err := f.nhi.Find(clerk, shinjuku, tc.q, "", 0)
+			if err != nil || fmt.Sprint(codes(page.Items)) != tc.want {
+				t.Errorf("%+v: %v %v, want %s", tc.q, codes(page.Items), err, tc.want)
+				continue
+			}
+			n, _, err := f.nhi.Count(clerk, shinjuku, tc.q)
+			if err != nil || n != len(page.Items) {
+				t.Errorf("%+v: counted %d %v, listed %d", tc.q, n, err, len(page.Items))
+			}
+			for _, p := range page.Items {
+				if tc.q.KnownAt != "" && (nhi.Date(p.KnownAt) != tc.q.KnownAt || p.Household != hh) {
+					t.Errorf("%+v: %+v", tc.q, p)
+				}
+			}
+		}
+		if _, err := f.nhi.Find(clerk, shinjuku, nhi.Query{ResidentCode: "730001", KnownAt: "2026-12-10"}, "", 0); fields(err) != "known_at" {
+			t.Errorf("a future known_at: %v", err)
+		}
+		if n := testutil.CountEvents(t, db, `action = 'nhi.search' AND subject_id = '730001' AND detail LIKE '%known_at=2026-11-15%'`); n != 2 {
+			t.Errorf("%d searches as known at recorded of 730001, want 2", n)
 		}
 	})
 }

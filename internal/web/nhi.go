@@ -39,15 +39,16 @@ type nhiSearchData struct {
 }
 
 // nhiQueryFields are the search form's fields, as the query names them.
-var nhiQueryFields = []string{"number", "resident_code", "kana", "birth_date", "household", "as_of"}
+var nhiQueryFields = []string{"number", "resident_code", "kana", "birth_date", "household", "as_of", "known_at"}
 
 // nhiQuery reads the search a page or API request asks for.
 func nhiQuery(r *http.Request) (nhi.Query, bool, error) {
 	v := r.URL.Query()
-	q := nhi.Query{Number: v.Get("number"), ResidentCode: v.Get("resident_code"), KanaPrefix: v.Get("kana"), BirthDate: v.Get("birth_date"), AsOf: v.Get("as_of")}
+	q := nhi.Query{Number: v.Get("number"), ResidentCode: v.Get("resident_code"), KanaPrefix: v.Get("kana"), BirthDate: v.Get("birth_date"), AsOf: v.Get("as_of"),
+		KnownAt: v.Get("known_at")}
 	asked := false
 	for _, f := range nhiQueryFields {
-		if strings.TrimSpace(v.Get(f)) != "" && f != "as_of" {
+		if strings.TrimSpace(v.Get(f)) != "" && f != "as_of" && f != "known_at" {
 			asked = true
 		}
 	}
@@ -1022,7 +1023,8 @@ func (s *Server) nhiModule() webModule {
 				summary: "Find persons insured on a date by insured number, resident code, name kana, date of birth or household, a page at a time with the count of all found",
 				query: append([]apiParam{{"number", "string", "the insured number: 番号, or 番号-枝番"}, {"resident_code", "string", "the resident code (宛名番号)"},
 					{"kana", "string", "the start of the name in kana"}, {"birth_date", "string", "the date of birth, YYYY-MM-DD"},
-					{"household", "integer", "the household's number"}, asOfQuery[0]}, pageQuery...),
+					{"household", "integer", "the household's number"}, asOfQuery[0],
+					{"known_at", "string", "search the record as known at the end of this day (記録時点), YYYY-MM-DD: only entries recorded, and not voided, by then count; now when empty"}}, pageQuery...),
 				answer: nhiSearchAnswer{}},
 			{pattern: "GET /api/v1/nhi/persons/{code}", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiNHIPerson,
 				summary: "An insured person as of a date, optionally as known at a date (only what was recorded by its end): eligibility periods and events, households, documents, cost-share decisions (as known then too)",
