@@ -119,7 +119,8 @@ func (s *Service) Open(ctx context.Context, tenant, code, method string) (a Appl
 	// The identity check, the register's read, the sealed work record and
 	// the application's event: one transaction, committed with the other
 	// windows' steps waiting on SQLite (group.go), in two round trips on
-	// PostgreSQL (the check and the read, then the rest and the commit).
+	// PostgreSQL (the check, the read and the events, then the work record
+	// and the commit).
 	now := s.now().UTC()
 	a = Application{ID: randomID(), Tenant: tenant, Resident: code, Date: now.In(jst).Format(time.DateOnly), ExpiresAt: now.Add(s.openFor)}
 	// Sealing nothing loads the municipality's keys now, on the pool, so
@@ -128,11 +129,10 @@ func (s *Service) Open(ctx context.Context, tenant, code, method string) (a Appl
 		return Application{}, err
 	}
 	err = commitPiped(ctx, s.db, tenant, func(p *store.Pipe) error {
-		if err := s.residents.RecordVerificationPiped(ctx, p, tenant, code, method, actorOf(ctx), "公的個人認証の申請 / JPKI application"); err != nil {
-			return err
-		}
 		var r resident.Resident
-		if err := s.residents.GetPiped(ctx, p, tenant, code, &r); err != nil {
+		opened := audit.Event{Tenant: tenant, Action: "jpki.open", Subject: subjectOf(code), Outcome: audit.OK,
+			Detail: "application=" + a.ID + " method=" + method}
+		if err := s.residents.VerifyAndGetPiped(ctx, p, tenant, code, method, actorOf(ctx), "公的個人認証の申請 / JPKI application", &r, opened); err != nil {
 			return err
 		}
 		if err := p.Flush(); err != nil {
@@ -145,8 +145,7 @@ func (s *Service) Open(ctx context.Context, tenant, code, method string) (a Appl
 		}
 		p.Exec(`INSERT INTO jpki_work (id, tenant_code, resident_code, state, instance, opened_by, opened_at, expires_at, sealed, key_version)
 			VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $9)`, a.ID, tenant, code, s.instance, actorOf(ctx), now, a.ExpiresAt, sealed, version)
-		return audit.RecordPiped(ctx, p, audit.Event{Tenant: tenant, Action: "jpki.open", Subject: subjectOf(code), Outcome: audit.OK,
-			Detail: "application=" + a.ID + " method=" + method})
+		return nil
 	})
 	if errs.Is(err, errs.NotFound) {
 		// Not a resident of this municipality: recorded as the register

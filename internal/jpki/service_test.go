@@ -263,6 +263,13 @@ func TestIssueKeepsNothing(t *testing.T) {
 		if v, err := f.residents.Verifications(clerk(), shinjuku, code); err != nil || len(v) != 1 || v[0].Method != resident.VerifiedByMyNumberCard {
 			t.Errorf("identity verification recorded: %+v, %v", v, err)
 		}
+		// The opening's events, written in its one transaction.
+		for _, action := range []string{"resident.verify_identity", "resident.read", "jpki.open"} {
+			evs := testutil.Events(t, db, action)
+			if len(evs) == 0 || evs[len(evs)-1].Outcome != "ok" || evs[len(evs)-1].Subject.ID != code {
+				t.Errorf("%s events: %+v", action, evs)
+			}
+		}
 		res, err := f.jpki.Issue(clerk(), shinjuku, a.ID, requestOf(t, sig, auth))
 		if err != nil {
 			t.Fatal(err)

@@ -169,23 +169,6 @@ func (s *Service) GetIn(ctx context.Context, tx *store.Tx, tenant, code string) 
 		Subject: audit.Subject{Type: "resident", ID: code}, Outcome: audit.OK})
 }
 
-// GetPiped queues in p the read of resident code of tenant into *r and its
-// audit event, as GetIn does in a Tx, for a transaction sent in batches
-// (store.Pipe): *r is filled when p is flushed; no such resident fails the
-// transaction as not found.
-func (s *Service) GetPiped(ctx context.Context, p *store.Pipe, tenant, code string, r *Resident) error {
-	p.QueryRow(func(row store.Scanner) error {
-		got, err := scanResident(row)
-		if err != nil {
-			return store.ScanErr(err, "resident "+code)
-		}
-		*r = got
-		return nil
-	}, selectResident+` WHERE tenant_code = $1 AND code = $2`, tenant, code)
-	return audit.RecordPiped(ctx, p, audit.Event{Tenant: tenant, Action: "resident.read",
-		Subject: audit.Subject{Type: "resident", ID: code}, Outcome: audit.OK})
-}
-
 // Exists reports, as an error, whether resident code is in tenant: a
 // request about a resident of another municipality is "not found" before
 // anything else is looked at.

@@ -66,29 +66,35 @@ func (s *Service) RecordVerificationIn(ctx context.Context, tx *store.Tx, tenant
 	return v, s.insertVerification(ctx, tx, &v)
 }
 
-// RecordVerificationPiped queues in p what RecordVerificationIn writes in
-// a Tx — the verification and its audit event — for a transaction sent
-// in batches (store.Pipe): written when p is flushed or ends. A code that
-// is not a resident of tenant fails the whole transaction as not found.
-func (s *Service) RecordVerificationPiped(ctx context.Context, p *store.Pipe, tenant, code, method, verifiedBy, note string) error {
+// VerifyAndGetPiped queues in p, a transaction sent in batches
+// (store.Pipe), what a window does first for a resident before acting on
+// the record: the identity verification of resident code (R-ACC-4) and
+// the read of the record into *r, filled when p is flushed. Their audit
+// events (resident.verify_identity, resident.read) and the caller's own
+// events about the same step, also, go in one statement. The read is the
+// check that code is a resident of tenant: if not, the whole transaction
+// fails as not found.
+func (s *Service) VerifyAndGetPiped(ctx context.Context, p *store.Pipe, tenant, code, method, verifiedBy, note string, r *Resident, also ...audit.Event) error {
 	v, err := s.verification(tenant, code, method, verifiedBy, note)
 	if err != nil {
 		return err
 	}
 	p.QueryRow(func(row store.Scanner) error {
-		var n int
-		if err := row.Scan(&n); err != nil {
-			return err
+		got, err := scanResident(row)
+		if err != nil {
+			return store.ScanErr(err, "resident "+code)
 		}
-		if n == 0 {
-			return errs.E(errs.NotFound, "resident %s not found", code)
-		}
+		*r = got
 		return nil
-	}, `SELECT count(*) FROM residents WHERE tenant_code = $1 AND code = $2`, v.Tenant, v.Resident)
+	}, selectResident+` WHERE tenant_code = $1 AND code = $2`, tenant, code)
 	p.Exec(`INSERT INTO identity_verifications (tenant_code, resident_code, method, verified_by, verified_at, note)
 		VALUES ($1, $2, $3, $4, $5, $6)`, v.Tenant, v.Resident, v.Method, v.VerifiedBy, v.VerifiedAt, v.Note)
-	return audit.RecordPiped(ctx, p, audit.Event{Tenant: v.Tenant, Action: "resident.verify_identity", Subject: audit.Subject{Type: "resident", ID: v.Resident},
-		Outcome: audit.OK, Detail: "method=" + v.Method})
+	subject := audit.Subject{Type: "resident", ID: code}
+	events := append([]audit.Event{
+		{Tenant: tenant, Action: "resident.verify_identity", Subject: subject, Outcome: audit.OK, Detail: "method=" + v.Method},
+		{Tenant: tenant, Action: "resident.read", Subject: subject, Outcome: audit.OK},
+	}, also...)
+	return audit.RecordPiped(ctx, p, events...)
 }
 
 // verification checks the fields of a verification.
