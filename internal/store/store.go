@@ -486,8 +486,11 @@ func stageChunks(ctx context.Context, c *pgx.Conn, b Bulk, next func() ([]any, e
 			return false
 		}
 	}
+	// The first chunks are smaller, so that the server starts inserting
+	// soon instead of waiting for a whole chunk to be prepared.
 	var nextErr error
-	rows := make([][]any, 0, stageRows)
+	size := stageRows / 8
+	rows := make([][]any, 0, size)
 	for {
 		row, err := next()
 		if err != nil {
@@ -501,11 +504,12 @@ func stageChunks(ctx context.Context, c *pgx.Conn, b Bulk, next func() ([]any, e
 			break
 		}
 		rows = append(rows, row)
-		if len(rows) == stageRows {
+		if len(rows) == size {
 			if !send(rows) {
 				break
 			}
-			rows = make([][]any, 0, stageRows)
+			size = min(2*size, stageRows)
+			rows = make([][]any, 0, size)
 		}
 	}
 	close(chunks)
