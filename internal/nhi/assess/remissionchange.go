@@ -341,3 +341,31 @@ func val[T any](p *T) T {
 	}
 	return *p
 }
+
+// Remission reads tenant's decided 減免 id with what became of it.
+// Reading it is an event.
+func (s *Service) Remission(ctx context.Context, tenant string, id int64) (RemissionDecision, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
+	const action = "nhi.remission.read"
+	subject := audit.Subject{Type: "nhi_remission", ID: strconv.FormatInt(id, 10)}
+	var ds []RemissionDecision
+	err := s.db.Read(ctx, func(q store.Querier) (err error) {
+		if err := store.TenantExists(ctx, q, tenant); err != nil {
+			return err
+		}
+		ds, err = readRemissionDecisions(ctx, q, `WHERE r.tenant_code = $1 AND r.id = $2`, tenant, id)
+		if err == nil && len(ds) == 0 {
+			err = errs.Tell(errs.NotFound, msgNoRemission, "no remission %d in %s", id, tenant)
+		}
+		return err
+	})
+	if err != nil {
+		return RemissionDecision{}, s.failed(ctx, tenant, action, subject, err)
+	}
+	d := ds[0]
+	if err := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: audit.OK,
+		Detail: "fiscal_year=" + strconv.Itoa(d.FiscalYear) + " household=" + strconv.FormatInt(d.Household, 10) + " status=" + d.Status}); err != nil {
+		return RemissionDecision{}, err
+	}
+	return d, nil
+}
