@@ -27,7 +27,7 @@ func (s *Server) collectModules() []webModule {
 
 // catalogue is every string the UI shows: the layout's and each module's,
 // kept in the module's file group.
-var catalogue = joinMessages(commonMessages, fieldMessages, alertMessages, accountMessages, residentMessages, nhiMessages, nhiAssessMessages, nhiRemissionChangeMessages, pubmedMessages, numbersetupMessages, jpkiMessages, reviewMessages, exportMessages,
+var catalogue = joinMessages(commonMessages, fieldMessages, alertMessages, accountMessages, residentMessages, nhiMessages, nhiAssessMessages, nhiRemissionChangeMessages, nhiPensionMessages, pubmedMessages, numbersetupMessages, jpkiMessages, reviewMessages, exportMessages,
 	auditMessages, accessMessages, adminMessages, eventMessages, reportMessages, linkageMessages, linkageHeldMessages)
 
 // navItem is a menu entry; it shows only to holders of perm.

@@ -441,6 +441,8 @@ func (s *Server) nhiAssessModule() webModule {
 			{pattern: "POST /nhi/remissions", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiRemissionsPost},
 			{pattern: "GET /nhi/remissions/{id}", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiRemissionPage},
 			{pattern: "POST /nhi/remissions/{id}/change", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiRemissionChangePost},
+			{pattern: "GET /nhi/pension-notices", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiPensionPage},
+			{pattern: "POST /nhi/pension-notices", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiPensionPost},
 			{pattern: "GET /nhi/births", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiBirthPage},
 			{pattern: "POST /nhi/births", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiBirthPost},
 
@@ -470,6 +472,9 @@ func (s *Server) nhiAssessModule() webModule {
 			{pattern: "POST /api/v1/nhi/remissions/{id}/change", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIRemissionChange,
 				summary: "Withdraw (action withdraw) or correct (action correct: reason, months, note) a decided 減免, giving why: it waits for a checker, whose confirmation ends the decision (kept), records a correction in its place and re-assesses the household, keeping the assessment before",
 				body:    remissionChangeBody{}, status: http.StatusAccepted, answer: review.Change{}},
+			{pattern: "GET /api/v1/nhi/pension-notices", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiNHIPensionNotices,
+				summary: "The municipality's pension insurers' notices (年金特徴の対象者通知), the latest first, each marked in force or superseded",
+				query:   []apiParam{{"fiscal_year", "integer", "only this fiscal year"}, {"resident_code", "string", "only this person"}}, answer: nhiPensionAnswer{}},
 			{pattern: "POST /api/v1/nhi/pension-notices", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIPensionNotice,
 				summary: "Record a pension insurer's notice of a person for a fiscal year (年金特徴の対象者通知: the pension's annual amount, the 介護保険料 and whether it is collected from that pension): the next assessment run collects the premium from the head's pension (特別徴収) when every condition is met",
 				body:    assess.PensionNoticeInput{}, status: http.StatusCreated, answer: assess.PensionNoticeInput{}},
@@ -479,6 +484,7 @@ func (s *Server) nhiAssessModule() webModule {
 		},
 		menu: []navItem{{Key: "nav.nhi.estimate", Href: "/nhi/estimate", perm: read, under: "nav.nhi"}, {Key: "nav.nhi.rates", Href: "/nhi/rates", perm: read, under: "nav.nhi"},
 			{Key: "nav.nhi.revenue", Href: "/nhi/revenues", perm: write, under: "nav.nhi"}, {Key: "nav.nhi.remission", Href: "/nhi/remissions", perm: read, under: "nav.nhi"},
+			{Key: "nav.nhi.pension", Href: "/nhi/pension-notices", perm: read, under: "nav.nhi"},
 			{Key: "nav.nhi.birth", Href: "/nhi/births", perm: write, under: "nav.nhi"}},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 
 	"bango/internal/audit"
 	"bango/internal/errs"
@@ -68,4 +69,57 @@ func (s *Service) RecordPensionNotice(ctx context.Context, tenant string, in Pen
 		return s.failed(ctx, tenant, action, residentSubject(code), err)
 	}
 	return nil
+}
+
+// PensionNotice is a recorded pension insurer's notice, with who recorded
+// it and whether it is the one in force (the latest of its person and
+// year).
+type PensionNotice struct {
+	ID int64 `json:"id"`
+	PensionNoticeInput
+	RecordedAt time.Time `json:"recorded_at"`
+	RecordedBy string    `json:"recorded_by"`
+	InForce    bool      `json:"in_force"`
+}
+
+// PensionNotices lists tenant's pension insurers' notices of fiscal year
+// fy (every year when 0), of one person when code is not "", the latest
+// first (at most 500). Reading them is an event.
+func (s *Service) PensionNotices(ctx context.Context, tenant string, fy int, code string) ([]PensionNotice, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
+	const action = "nhi.pension_notice.read"
+	code = strings.TrimSpace(code)
+	subject := audit.Subject{Type: "nhi_pension_notices", ID: strconv.Itoa(fy)}
+	if code != "" {
+		subject = residentSubject(code)
+	}
+	var out []PensionNotice
+	err := s.db.Read(ctx, func(q store.Querier) (err error) {
+		if err := store.TenantExists(ctx, q, tenant); err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		out, err = store.Rows(func(row store.Scanner) (PensionNotice, error) {
+			var n PensionNotice
+			err := row.Scan(&n.ID, &n.ResidentCode, &n.FiscalYear, &n.Annual, &n.CarePremium, &n.CareSpecial, &n.RecordedAt, &n.RecordedBy)
+			key := n.ResidentCode + "/" + strconv.Itoa(n.FiscalYear)
+			n.InForce, seen[key] = !seen[key], true
+			n.RecordedAt = n.RecordedAt.UTC()
+			return n, err
+		})(q.Query(ctx, `SELECT id, resident_code, fiscal_year, pension_annual, care_premium_annual, care_special, recorded_at, recorded_by
+			FROM nhi_pension_notices WHERE tenant_code = $1 AND ($2 = 0 OR fiscal_year = $2) AND ($3 = '' OR resident_code = $3)
+			ORDER BY id DESC LIMIT 500`, tenant, fy, code))
+		return err
+	})
+	if err != nil {
+		return nil, s.failed(ctx, tenant, action, subject, err)
+	}
+	if out == nil {
+		out = []PensionNotice{}
+	}
+	if err := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: audit.OK,
+		Detail: "fiscal_year=" + strconv.Itoa(fy) + " notices=" + strconv.Itoa(len(out))}); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -1,0 +1,143 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"bango/internal/access"
+	"bango/internal/errs"
+	"bango/internal/nhi/assess"
+)
+
+// Pension insurers' notices (年金特徴の対象者通知; issue 19, R-NHI-4): the
+// page lists the municipality's notices of a fiscal year and, to holders
+// of nhi.write, takes a new one; the next assessment run decides from the
+// notice in force whether the premium is collected from the head's pension
+// (特別徴収).
+
+var pensionFields = []string{"resident_code", "fiscal_year", "annual", "care_premium", "care_special"}
+
+var pensionNotices = map[string]string{"recorded": "nhi.pension.recorded"}
+
+type nhiPensionData struct {
+	FiscalYear int
+	Notices    []pensionRow
+	CanEnter   bool
+}
+
+type pensionRow struct {
+	N                   assess.PensionNotice
+	Annual, CarePremium string
+}
+
+func (s *Server) nhiPensionPage(w http.ResponseWriter, r *http.Request) error {
+	fy := fiscalYearNow()
+	if v := strings.TrimSpace(r.URL.Query().Get("fiscal_year")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return errs.E(errs.NotFound, "no fiscal year %q", v)
+		}
+		fy = n
+	}
+	return s.renderNHIPension(w, r, http.StatusOK, refusal{}, map[string]string{"fiscal_year": strconv.Itoa(fy)})
+}
+
+func (s *Server) renderNHIPension(w http.ResponseWriter, r *http.Request, status int, problem refusal, f map[string]string) error {
+	sess := sessionFrom(r.Context())
+	fy, err := strconv.Atoi(f["fiscal_year"])
+	if err != nil {
+		fy = fiscalYearNow()
+	}
+	ns, err := s.biz.Assess.PensionNotices(r.Context(), sess.Tenant, fy, "")
+	if err != nil {
+		return err
+	}
+	p := s.newPage(r, "nhi.pension.title", sess)
+	d := nhiPensionData{FiscalYear: fy, CanEnter: p.Rights.Has(access.NHIWrite, sess.Tenant)}
+	for _, n := range ns {
+		d.Notices = append(d.Notices, pensionRow{N: n, Annual: yen(n.Annual), CarePremium: yen(n.CarePremium)})
+	}
+	p.fill(r, d, problem, f, pensionNotices)
+	return s.render(w, r, status, "nhipensions", p)
+}
+
+// pensionOf reads the form: amounts that are not numbers are refused
+// here, naming their inputs; every other rule is the service's.
+func pensionOf(f map[string]string) (assess.PensionNoticeInput, error) {
+	var fe errs.FieldErrors
+	in := assess.PensionNoticeInput{ResidentCode: f["resident_code"], CareSpecial: f["care_special"] != ""}
+	var err error
+	if in.FiscalYear, err = strconv.Atoi(f["fiscal_year"]); err != nil {
+		fe.Add("fiscal_year", msgEstimateFY)
+	}
+	for _, a := range []struct {
+		name string
+		to   *int64
+	}{{"annual", &in.Annual}, {"care_premium", &in.CarePremium}} {
+		v := strings.ReplaceAll(f[a.name], ",", "")
+		if *a.to, err = strconv.ParseInt(v, 10, 64); err != nil {
+			fe.Add(a.name, errs.Message{JA: "金額（円、数字）を入力してください", EN: "must be an amount of yen, in digits"})
+		}
+	}
+	return in, fe.Err()
+}
+
+func (s *Server) nhiPensionPost(w http.ResponseWriter, r *http.Request) error {
+	f, err := postedForm(r, pensionFields...)
+	if err != nil {
+		return err
+	}
+	in, err := pensionOf(f)
+	if err == nil {
+		err = s.biz.Assess.RecordPensionNotice(r.Context(), sessionFrom(r.Context()).Tenant, in)
+	}
+	if err != nil {
+		return formProblem(r, err, func(status int, msg refusal) error { return s.renderNHIPension(w, r, status, msg, f) })
+	}
+	http.Redirect(w, r, "/nhi/pension-notices?done=recorded&fiscal_year="+strconv.Itoa(in.FiscalYear), http.StatusSeeOther)
+	return nil
+}
+
+type nhiPensionAnswer struct {
+	Notices []assess.PensionNotice `json:"notices"`
+}
+
+func (s *Server) apiNHIPensionNotices(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	fy := 0
+	if v := strings.TrimSpace(q.Get("fiscal_year")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			var fe errs.FieldErrors
+			fe.Add("fiscal_year", msgEstimateFY)
+			return fe.Err()
+		}
+		fy = n
+	}
+	ns, err := s.biz.Assess.PensionNotices(r.Context(), sessionFrom(r.Context()).Tenant, fy, q.Get("resident_code"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, nhiPensionAnswer{Notices: ns})
+	return nil
+}
+
+var nhiPensionMessages = messages{
+	"nav.nhi.pension":                {"年金特徴の対象者通知", "Pension insurers' notices"},
+	"nhi.pension.title":              {"年金保険者からの通知（年金特徴の対象者通知）", "Pension insurers' notices (年金特徴の対象者通知)"},
+	"nhi.pension.help":               {"年金保険者から届いた通知の内容（年金の年額、介護保険料の年額、介護保険料がその年金から特別徴収されているか）を1人ずつ入力してください。同じ人・同じ年度の新しい通知が有効になり、次の賦課で、条件を満たす世帯の保険料は世帯主の年金から徴収（特別徴収）されます。", "Type each notice from the pension insurer (the pension's annual amount, the yearly 介護保険料 and whether it is collected from that pension). The latest notice of a person and year is in force; the next assessment run collects the premium of a household that meets every condition from the head's pension (特別徴収)."},
+	"nhi.pension.enter":              {"通知の入力", "Enter a notice"},
+	"nhi.pension.submit":             {"登録する", "Record"},
+	"nhi.pension.recorded":           {"通知を登録しました。次の賦課で使われます。", "The notice is recorded: the next assessment run uses it."},
+	"nhi.pension.list":               {"%d年度の通知", "Notices of fiscal year %d"},
+	"nhi.pension.none":               {"この年度の通知はありません。", "No notice for this fiscal year."},
+	"nhi.pension.in_force":           {"有効", "in force"},
+	"nhi.pension.superseded":         {"新しい通知あり", "superseded"},
+	"nhi.pension.recorded_by":        {"登録", "Recorded"},
+	"nhi.pension.show":               {"表示", "Show"},
+	"field.annual":                   {"年金の年額（円）", "Pension, yearly (yen)"},
+	"field.care_premium":             {"介護保険料の年額（円）", "介護保険料, yearly (yen)"},
+	"field.care_special":             {"介護保険料をこの年金から特別徴収", "介護保険料 collected from this pension"},
+	"action.nhi.pension_notice.read": {"年金特徴の対象者通知の閲覧", "Viewing of pension insurers' notices"},
+}

@@ -1,0 +1,65 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"bango/internal/testutil"
+)
+
+// R-NHI-4 (特別徴収): staff enter pension insurers' notices on their page
+// (an amount that is not one refused on its input, nothing recorded; an
+// unknown resident refused) and list them by fiscal year, the latest of a
+// person in force and the earlier marked superseded, also through the API;
+// the checker (nhi.read) lists them without the form and may not post;
+// another municipality sees none.
+func TestNHIPensionNoticePages(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		f.nhiPeople(t)
+		clerk, csrf := f.staffClient(t, "nhi.clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
+		checker, checkerCSRF := f.staffClient(t, "nhi.checker", "131041", "医療保険年金課", [2]string{"nhi-checker", "131041"})
+		other, otherCSRF := f.staffClient(t, "sapporo.clerk", "011002", "保険年金課", [2]string{"nhi-clerk", "011002"})
+		res, page := f.get(t, clerk, "/nhi/pension-notices?fiscal_year=2026")
+		if res.StatusCode != http.StatusOK || !strings.Contains(page, `id="pension-form"`) || !strings.Contains(page, `id="pensions-none"`) {
+			t.Fatalf("pension page: %d\n%s", res.StatusCode, page)
+		}
+		form := url.Values{"csrf": {csrfOf(t, page)}, "resident_code": {"300001"}, "fiscal_year": {"2026"}, "annual": {"百二十万"}, "care_premium": {"70000"}, "care_special": {"on"}}
+		if res, b := f.post(t, clerk, "/nhi/pension-notices", form); res.StatusCode != http.StatusBadRequest || !strings.Contains(b, `id="annual-error"`) {
+			t.Fatalf("an amount that is not one: %d\n%s", res.StatusCode, b)
+		}
+		form.Set("annual", "1,200,000")
+		form.Set("resident_code", "999999")
+		if res, b := f.post(t, clerk, "/nhi/pension-notices", form); res.StatusCode != http.StatusBadRequest || !strings.Contains(b, `id="resident_code-error"`) {
+			t.Fatalf("an unknown resident: %d\n%s", res.StatusCode, b)
+		}
+		if res, _ := f.post(t, checker, "/nhi/pension-notices", url.Values{"csrf": {checkerCSRF}, "resident_code": {"300001"}, "fiscal_year": {"2026"},
+			"annual": {"1"}, "care_premium": {"0"}}); res.StatusCode != http.StatusForbidden {
+			t.Errorf("the checker entered a notice: %d", res.StatusCode)
+		}
+		form.Set("resident_code", "300001")
+		if res, b := f.post(t, clerk, "/nhi/pension-notices", form); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/nhi/pension-notices?done=recorded&fiscal_year=2026" {
+			t.Fatalf("notice: %d\n%s", res.StatusCode, b)
+		}
+		if st, out := f.apiCall(t, clerk, csrf, "POST", "/api/v1/nhi/pension-notices", `{"resident_code":"300001","fiscal_year":2026,"annual":1300000,"care_premium":72000,"care_special":true}`); st != http.StatusCreated {
+			t.Fatalf("API notice: %d %v", st, out)
+		}
+		_, b := f.get(t, checker, "/nhi/pension-notices?fiscal_year=2026")
+		if strings.Contains(b, `id="pension-form"`) || !strings.Contains(b, "1,300,000") || !strings.Contains(b, "1,200,000") || strings.Count(b, "新しい通知あり") != 1 {
+			t.Errorf("the checker's list:\n%s", b)
+		}
+		st, out := f.apiCall(t, checker, checkerCSRF, "GET", "/api/v1/nhi/pension-notices?fiscal_year=2026&resident_code=300001", "")
+		list, _ := out["notices"].([]any)
+		if st != http.StatusOK || len(list) != 2 || list[0].(map[string]any)["in_force"] != true || list[0].(map[string]any)["annual"] != float64(1300000) ||
+			list[1].(map[string]any)["in_force"] != false || list[1].(map[string]any)["recorded_by"] != "nhi.clerk" {
+			t.Fatalf("API list: %d %v", st, out)
+		}
+		if st, out := f.apiCall(t, other, otherCSRF, "GET", "/api/v1/nhi/pension-notices", ""); st != http.StatusOK || len(out["notices"].([]any)) != 0 {
+			t.Errorf("another municipality's list: %d %v", st, out)
+		}
+		if got := testutil.Outcomes(t, f.db, "nhi.pension_notice"); len(got) != 3 {
+			t.Errorf("notice events (the unknown resident refused, two recorded): %v", got)
+		}
+	})
+}
