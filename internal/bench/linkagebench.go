@@ -257,6 +257,26 @@ func rawTables(ctx context.Context, db *store.DB) error {
 			if err := equivalentTable(ctx, tx, t[0], t[1]); err != nil {
 				return err
 			}
+			// The copy must have every column and index of the original.
+			shape := func(table string) (cols, indexes int, err error) {
+				qc, qi := `SELECT count(*) FROM pragma_table_xinfo($1)`, `SELECT count(*) FROM pragma_index_list($1)`
+				if tx.Engine() == store.Postgres {
+					qc = `SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1`
+					qi = `SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1`
+				}
+				if err = tx.QueryRow(ctx, qc, table).Scan(&cols); err == nil {
+					err = tx.QueryRow(ctx, qi, table).Scan(&indexes)
+				}
+				return cols, indexes, err
+			}
+			c1, i1, err1 := shape(t[0])
+			c2, i2, err2 := shape(t[1])
+			if err := errors.Join(err1, err2); err != nil {
+				return err
+			}
+			if c1 != c2 || i1 != i2 || c1 == 0 || i1 == 0 {
+				return fmt.Errorf("bench: %s has %d columns and %d indexes, its copy %s %d and %d", t[0], c1, i1, t[1], c2, i2)
+			}
 		}
 		return nil
 	})
@@ -284,11 +304,12 @@ func equivalentTable(ctx context.Context, tx *store.Tx, src, plain string) error
 		return fmt.Errorf("bench: no table %s to copy", src)
 	}
 	for _, o := range objs {
-		q := o.sql
+		// A table built again and renamed is stored with its name quoted.
+		q := strings.ReplaceAll(o.sql, `"`+src+`"`, src)
 		if o.kind == "table" {
 			q = sqliteReferences.ReplaceAllString(strings.Replace(q, "CREATE TABLE "+src, "CREATE TABLE "+plain, 1), "")
 		} else {
-			q = strings.Replace(q, " "+o.name+" ", " "+plain+"_"+o.name+" ", 1)
+			q = strings.Replace(strings.ReplaceAll(q, `"`+o.name+`"`, o.name), " "+o.name+" ", " "+plain+"_"+o.name+" ", 1)
 			q = strings.Replace(q, " ON "+src+" ", " ON "+plain+" ", 1)
 		}
 		if !strings.Contains(q, plain) {
