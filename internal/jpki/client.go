@@ -313,6 +313,43 @@ func (c *Client) ItemsChanged(ctx context.Context, req ItemsChangedRequest) (Ite
 	return resp, nil
 }
 
+// ResidentsLeft sends the residents who left the register, and checks the
+// answer: it is for this request, and each certificate revoked has a
+// hexadecimal serial, is of a resident sent, and is a signature
+// certificate unless its resident died.
+func (c *Client) ResidentsLeft(ctx context.Context, req ResidentsLeftRequest) (ResidentsLeftResponse, error) {
+	var resp ResidentsLeftResponse
+	if err := c.post(ctx, "/v1/residents-left", req.RequestID, req, &resp); err != nil {
+		return ResidentsLeftResponse{}, err
+	}
+	bad := func(format string, args ...any) (ResidentsLeftResponse, error) {
+		return ResidentsLeftResponse{}, &CAError{Why: FailBadAnswer, Err: fmt.Errorf(format, args...)}
+	}
+	if resp.RequestID != req.RequestID {
+		return bad("the answer is for request %q, not %q", resp.RequestID, req.RequestID)
+	}
+	sent := make(map[string]string, len(req.Residents))
+	for _, r := range req.Residents {
+		sent[r.Resident] = r.Kind
+	}
+	for i, r := range resp.Revoked {
+		kind, ok := sent[r.Resident]
+		switch {
+		case !serialHex.MatchString(strings.ToLower(r.Serial)):
+			return bad("revocation %d: serial %q is not hexadecimal", i, r.Serial)
+		case !ok:
+			return bad("revocation %d: resident %q was not sent", i, r.Resident)
+		case r.Kind != Signature && r.Kind != Authentication:
+			return bad("revocation %d: kind %q", i, r.Kind)
+		case r.Kind == Authentication && kind != RevokeDeceased:
+			return bad("revocation %d: the authentication certificate of a resident who moved out", i)
+		case r.RevokedAt.IsZero():
+			return bad("revocation %d: no time", i)
+		}
+	}
+	return resp, nil
+}
+
 // maxAnswer bounds what is read from the CA: a certificate and its chain
 // are a few kilobytes.
 const maxAnswer = 1 << 20

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 
@@ -34,7 +35,7 @@ const sendBatch = 500
 
 // RegisterSent is what one sending of the register's changes did.
 type RegisterSent struct {
-	Residents int       // residents whose items were sent
+	Residents int       // residents whose items or departure were sent
 	Revoked   []Revoked // signature certificates the CA revoked
 }
 
@@ -97,12 +98,17 @@ func (s *Service) sendTenant(ctx context.Context, tenant string) (sent RegisterS
 			return store.Translate(err)
 		})
 	}
-	// Every engine compares the instants, whatever offset a writer stamped.
-	since := `updated_at > $2`
-	if s.db.Engine() == store.SQLite {
-		since = `julianday(updated_at) > julianday($2)`
+	// Every engine compares the instants, whatever offset a writer stamped
+	// (an index on each: migration 0052).
+	since := func(col string) string {
+		if s.db.Engine() == store.SQLite {
+			return `julianday(` + col + `) > julianday($2)`
+		}
+		return col + ` > $2`
 	}
+	from := through.Add(-sendOverlap)
 	var changed []ResidentItems
+	var left []ResidentLeft
 	err = s.db.ReadIn(ctx, tenant, func(q store.Querier) (err error) {
 		changed, err = store.Rows(func(row store.Scanner) (ResidentItems, error) {
 			var r ResidentItems
@@ -111,15 +117,54 @@ func (s *Service) sendTenant(ctx context.Context, tenant string) (sent RegisterS
 			r.Items.BirthDate = birth.UTC().Format(time.DateOnly)
 			return r, err
 		})(q.Query(ctx, `SELECT code, name_kanji, alias, address, birth_date, sex FROM residents
-			WHERE tenant_code = $1 AND `+since+` ORDER BY code`, tenant, through.Add(-sendOverlap)))
+			WHERE tenant_code = $1 AND `+since("updated_at")+` ORDER BY code`, tenant, from))
+		if err != nil {
+			return err
+		}
+		// Residents who left the register (転出, 死亡) since: the
+		// departures the resident-records differences recorded.
+		left, err = store.Rows(func(row store.Scanner) (ResidentLeft, error) {
+			var r ResidentLeft
+			var on time.Time
+			err := row.Scan(&r.Resident, &r.Kind, &on)
+			r.Effective = on.UTC().Format(time.DateOnly)
+			return r, err
+		})(q.Query(ctx, `SELECT resident_code, kind, effective FROM resident_departures
+			WHERE tenant_code = $1 AND `+since("recorded_at")+` ORDER BY resident_code`, tenant, from))
 		return err
 	})
-	if err != nil || len(changed) == 0 {
+	if err != nil || len(changed)+len(left) == 0 {
 		return sent, err
 	}
-	for len(changed) > 0 {
-		n := min(len(changed), sendBatch)
-		resp, err := s.ca.ItemsChanged(ctx, ItemsChangedRequest{RequestID: randomID(), Municipality: tenant, Residents: changed[:n]})
+	// One message a batch: the changed items, then the departures; the
+	// extent moves with the last batch's events.
+	type message struct {
+		n    int
+		what string // the sending event's count: residents= or left=
+		send func() ([]Revoked, error)
+	}
+	var messages []message
+	for b := range slices.Chunk(changed, sendBatch) {
+		messages = append(messages, message{len(b), "residents", func() ([]Revoked, error) {
+			resp, err := s.ca.ItemsChanged(ctx, ItemsChangedRequest{RequestID: randomID(), Municipality: tenant, Residents: b})
+			for i := range resp.Revoked {
+				resp.Revoked[i].Kind = ""
+			}
+			return resp.Revoked, err
+		}})
+	}
+	for b := range slices.Chunk(left, sendBatch) {
+		messages = append(messages, message{len(b), "left", func() ([]Revoked, error) {
+			resp, err := s.ca.ResidentsLeft(ctx, ResidentsLeftRequest{RequestID: randomID(), Municipality: tenant, Residents: b})
+			return resp.Revoked, err
+		}})
+	}
+	why := map[string]string{}
+	for _, r := range left {
+		why[r.Resident] = r.Kind
+	}
+	for i, m := range messages {
+		revoked, err := m.send()
 		if err != nil {
 			why := FailUnreachable
 			var ce *CAError
@@ -127,20 +172,25 @@ func (s *Service) sendTenant(ctx context.Context, tenant string) (sent RegisterS
 				why = ce.Why
 			}
 			if aerr := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "jpki.register_sent", Subject: audit.Subject{Type: "municipality", ID: tenant},
-				Outcome: audit.Failed, Detail: "residents=" + strconv.Itoa(n) + " outcome=" + why}); aerr != nil {
+				Outcome: audit.Failed, Detail: m.what + "=" + strconv.Itoa(m.n) + " outcome=" + why}); aerr != nil {
 				s.log.ErrorContext(ctx, "audit event for a failed sending not written", "err", aerr)
 			}
 			return sent, err
 		}
-		sent.Residents += n
-		sent.Revoked = append(sent.Revoked, resp.Revoked...)
-		changed = changed[n:]
-		last := len(changed) == 0
+		sent.Residents += m.n
+		sent.Revoked = append(sent.Revoked, revoked...)
+		last := i == len(messages)-1
 		events := []audit.Event{{Tenant: tenant, Action: "jpki.register_sent", Subject: audit.Subject{Type: "municipality", ID: tenant},
-			Outcome: audit.OK, Detail: "residents=" + strconv.Itoa(n) + " revoked=" + strconv.Itoa(len(resp.Revoked))}}
-		for _, r := range resp.Revoked {
+			Outcome: audit.OK, Detail: m.what + "=" + strconv.Itoa(m.n) + " revoked=" + strconv.Itoa(len(revoked))}}
+		for _, r := range revoked {
+			// What the certificate was revoked for, and (for a departure)
+			// which kind of certificate: no personal item.
+			detail := "serial=" + r.Serial + " reason=" + RevokeChanged
+			if r.Kind != "" {
+				detail = "serial=" + r.Serial + " kind=" + string(r.Kind) + " reason=" + why[r.Resident]
+			}
 			events = append(events, audit.Event{Tenant: tenant, Action: "jpki.revoke", Subject: subjectOf(r.Resident), Outcome: audit.OK,
-				Detail: "serial=" + r.Serial + " reason=" + RevokeChanged + " revoked_at=" + r.RevokedAt.UTC().Format(time.RFC3339) + " by=register"})
+				Detail: detail + " revoked_at=" + r.RevokedAt.UTC().Format(time.RFC3339) + " by=register"})
 		}
 		err = s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
 			if last {

@@ -1,13 +1,16 @@
 package jpki_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"bango/internal/jpki"
 	"bango/internal/resident"
 	"bango/internal/store"
 	"bango/internal/testutil"
+	"bango/internal/testutil/testkit"
 )
 
 // R-JPKI-1: the signature certificate carries the basic four items and
@@ -101,5 +104,103 @@ func TestRegisterChangeRevokesTheSignatureCertificate(t *testing.T) {
 		k.items["address"] = []byte(f.person.Address)
 		k.before["residents: address"] = 0
 		k.nothingKept(t, "after the register's change was sent")
+	})
+}
+
+// R-JPKI-1: a resident who leaves the register is sent to the CA, as a
+// register system tells J-LIS: one who moved out (転出) loses the
+// signature certificate (its address no longer holds) and keeps the
+// authentication certificate for the new address (継続利用); one who died
+// loses both. Each revocation is an audit event with the serial, kind and
+// reason and no personal item; sent again, nothing more is revoked.
+func TestResidentsLeavingRevoke(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		jobs := testutil.As("system:jobs")
+		if _, err := f.jpki.SendRegisterChanges(jobs); err != nil {
+			t.Fatal(err)
+		}
+		const died = "000000000102"
+		other := testkit.Person(died, "")
+		other.Address = "東京都新宿区百人町一丁目1番1号"
+		testkit.Resident(t, f.residents, shinjuku, other)
+		serial := map[string]string{}
+		for _, who := range []struct {
+			code      string
+			sig, auth int
+		}{{code, 0, 1}, {died, 2, 1}} {
+			a, err := f.jpki.Open(clerk(), shinjuku, who.code, resident.VerifiedByMyNumberCard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := f.jpki.Issue(clerk(), shinjuku, a.ID, requestOf(t, cardKey(t, who.sig), cardKey(t, who.auth)))
+			if err != nil || len(res.Issued) != 2 {
+				t.Fatalf("issue for %s: %+v, %v", who.code, res, err)
+			}
+			for _, c := range res.Issued {
+				serial[who.code+" "+string(c.Kind)] = c.Serial
+			}
+		}
+		// The register records the departures (as the resident-records
+		// differences do, internal/linkage).
+		day := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+		err := db.TransactIn(jobs, shinjuku, func(tx *store.Tx) error {
+			for _, d := range [][2]string{{code, resident.MovedOut}, {died, resident.Deceased}} {
+				if _, err := tx.Exec(jobs, `INSERT INTO resident_departures (tenant_code, resident_code, kind, effective, source, recorded_at)
+					VALUES ($1, $2, $3, $4, 'test', $5)`, shinjuku, d[0], d[1], store.DateArg(db.Engine(), day), time.Now().UTC()); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.jpki.SendRegisterChanges(jobs)
+		if err != nil || len(got.Revoked) != 3 {
+			t.Fatalf("after the departures: %+v, %v", got, err)
+		}
+		want := map[string]string{
+			code + " signature":      jpki.RevokeMovedOut,
+			code + " authentication": "",
+			died + " signature":      jpki.RevokeDeceased,
+			died + " authentication": jpki.RevokeDeceased,
+		}
+		for k, reason := range want {
+			rec, ok := f.ca.Lookup(serial[k])
+			if !ok || rec.Reason != reason || rec.RevokedAt.IsZero() != (reason == "") {
+				t.Errorf("%s at the CA: %+v, want reason %q", k, rec, reason)
+			}
+		}
+		var details []string
+		for _, e := range testutil.Events(t, db, "jpki.revoke") {
+			if e.Actor.User != "system:jobs" || !strings.HasSuffix(e.Detail, " by=register") {
+				t.Errorf("revocation event %+v", e)
+			}
+			details = append(details, e.Subject.ID+" "+strings.Join(strings.Fields(e.Detail)[:3], " "))
+		}
+		slices.Sort(details)
+		wantDetails := []string{
+			code + " serial=" + serial[code+" signature"] + " kind=signature reason=moved_out",
+			died + " serial=" + serial[died+" authentication"] + " kind=authentication reason=deceased",
+			died + " serial=" + serial[died+" signature"] + " kind=signature reason=deceased",
+		}
+		slices.Sort(wantDetails)
+		if !slices.Equal(details, wantDetails) {
+			t.Errorf("revocation events:\n%q\nwant\n%q", details, wantDetails)
+		}
+		// Sent again within the overlap: the CA has nothing more to revoke.
+		if got, err := f.jpki.SendRegisterChanges(jobs); err != nil || len(got.Revoked) != 0 {
+			t.Errorf("a second run: %+v, %v", got, err)
+		}
+		var sent []string
+		for _, e := range testutil.Events(t, db, "jpki.register_sent") {
+			if e.Tenant == shinjuku && strings.HasPrefix(e.Detail, "left=") {
+				sent = append(sent, e.Outcome+" "+e.Detail)
+			}
+		}
+		if !slices.Equal(sent, []string{"ok left=2 revoked=3", "ok left=2 revoked=0"}) {
+			t.Errorf("sending events: %q", sent)
+		}
 	})
 }

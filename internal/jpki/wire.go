@@ -86,6 +86,9 @@ const (
 	RevokeLost    = "lost"          // 紛失
 	RevokeChanged = "items_changed" // 基本4情報の変更（署名用）
 	RevokeOther   = "other"
+	// Sent by the register (POST /v1/residents-left), never at the window.
+	RevokeMovedOut = "moved_out" // 転出・職権消除（署名用）
+	RevokeDeceased = "deceased"  // 死亡（署名用・利用者証明用）
 )
 
 // RevokeResponse is the CA's answer to a revocation.
@@ -145,12 +148,39 @@ type ItemsChangedResponse struct {
 	Revoked   []Revoked `json:"revoked"`
 }
 
-// Revoked is one signature certificate revoked because its resident's
-// items changed.
+// Revoked is one certificate revoked because of the register: its
+// resident's items changed, or the resident left.
 type Revoked struct {
 	Serial    string    `json:"serial"` // hexadecimal
 	Resident  string    `json:"resident"`
+	Kind      Kind      `json:"kind,omitempty"` // signature or authentication (POST /v1/residents-left)
 	RevokedAt time.Time `json:"revoked_at"`
+}
+
+// ResidentsLeftRequest is what bango sends to POST /v1/residents-left:
+// residents who left the municipality's register, as a register system
+// tells J-LIS. The CA revokes each valid signature certificate of a
+// resident who moved out (転出, 職権消除: the address it carries no longer
+// holds; the authentication certificate carries no item and may go on at
+// the new address, 継続利用) and every valid certificate of a resident who
+// died (reasons RevokeMovedOut and RevokeDeceased).
+type ResidentsLeftRequest struct {
+	RequestID    string         `json:"request_id"`
+	Municipality string         `json:"municipality"`
+	Residents    []ResidentLeft `json:"residents"`
+}
+
+// ResidentLeft is one resident who left the register.
+type ResidentLeft struct {
+	Resident  string `json:"resident"`  // resident code, as sent at issuance
+	Kind      string `json:"kind"`      // RevokeMovedOut or RevokeDeceased
+	Effective string `json:"effective"` // YYYY-MM-DD, the day of the move or death
+}
+
+// ResidentsLeftResponse is the CA's answer: the certificates it revoked.
+type ResidentsLeftResponse struct {
+	RequestID string    `json:"request_id"`
+	Revoked   []Revoked `json:"revoked"`
 }
 
 // Refusal is the CA's answer when it refuses a request (HTTP 4xx), with a

@@ -325,6 +325,7 @@ func (ca *CA) Handler() http.Handler {
 		}
 	}))
 	mux.HandleFunc("POST /v1/items-changed", message(ca, ca.ItemsChanged, nil))
+	mux.HandleFunc("POST /v1/residents-left", message(ca, ca.ResidentsLeft, nil))
 	mux.HandleFunc("POST /v1/revocations", message(ca, ca.Revoke, nil))
 	return mux
 }
@@ -554,6 +555,43 @@ func (ca *CA) ItemsChanged(req jpki.ItemsChangedRequest) (jpki.ItemsChangedRespo
 		}
 		r.RevokedAt, r.Reason = at, jpki.RevokeChanged
 		resp.Revoked = append(resp.Revoked, jpki.Revoked{Serial: r.Serial, Resident: r.Resident, RevokedAt: at})
+	}
+	ca.mu.Unlock()
+	slices.SortFunc(resp.Revoked, func(a, b jpki.Revoked) int {
+		return strings.Compare(a.Resident+" "+a.Serial, b.Resident+" "+b.Serial)
+	})
+	return resp, nil
+}
+
+// ResidentsLeft revokes, for each resident sent, every valid signature
+// certificate the CA issued for the municipality of a resident who moved
+// out, and every valid certificate of one who died, as J-LIS does when a
+// municipality's register reports that a resident left it.
+func (ca *CA) ResidentsLeft(req jpki.ResidentsLeftRequest) (jpki.ResidentsLeftResponse, *jpki.Refusal) {
+	if req.RequestID == "" || !municipality.MatchString(req.Municipality) {
+		return jpki.ResidentsLeftResponse{}, &jpki.Refusal{RequestID: req.RequestID, Code: jpki.RefusedMalformed,
+			JA: "要求番号または団体コードがありません", EN: "request_id or municipality missing"}
+	}
+	left := map[string]string{}
+	for _, r := range req.Residents {
+		_, err := time.Parse(time.DateOnly, r.Effective)
+		if r.Resident == "" || (r.Kind != jpki.RevokeMovedOut && r.Kind != jpki.RevokeDeceased) || err != nil {
+			return jpki.ResidentsLeftResponse{}, &jpki.Refusal{RequestID: req.RequestID, Code: jpki.RefusedMalformed,
+				JA: "住民コード、異動の種別または異動日がありません", EN: "a resident, its kind of departure or its date is missing or malformed"}
+		}
+		left[r.Resident] = r.Kind
+	}
+	resp := jpki.ResidentsLeftResponse{RequestID: req.RequestID, Revoked: []jpki.Revoked{}}
+	at := ca.now().UTC().Truncate(time.Second)
+	ca.mu.Lock()
+	for _, r := range ca.issued {
+		kind, sent := left[r.Resident]
+		if !sent || r.Municipality != req.Municipality || !r.RevokedAt.IsZero() || !r.NotAfter.After(at) ||
+			(kind == jpki.RevokeMovedOut && r.Kind != jpki.Signature) {
+			continue
+		}
+		r.RevokedAt, r.Reason = at, kind
+		resp.Revoked = append(resp.Revoked, jpki.Revoked{Serial: r.Serial, Resident: r.Resident, Kind: r.Kind, RevokedAt: at})
 	}
 	ca.mu.Unlock()
 	slices.SortFunc(resp.Revoked, func(a, b jpki.Revoked) int {
