@@ -99,11 +99,6 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (Setup, *linkag
 	if err != nil {
 		return Setup{}, nil, err
 	}
-	// The people are read while the file is parsed and sealed; the rows
-	// wait for them only to be matched.
-	mctx, cancel := context.WithCancel(ctx)
-	m := s.startMatcher(mctx, b, req.Tenant)
-	defer func() { cancel(); <-m.ready }()
 	// The municipality's keys are read now, not from the sealing goroutines
 	// while the transaction holds the database.
 	if _, err := s.vault.BlindIndex(ctx, req.Tenant, "numbersetup", nil); err != nil {
@@ -125,7 +120,7 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (Setup, *linkag
 			return err
 		}
 		defer rc.Close()
-		if rep, err = s.load(ctx, tx, &st, l, m, counted(rc, req.Progress, "import")); err != nil {
+		if rep, err = s.load(ctx, tx, &st, l, b, counted(rc, req.Progress, "import")); err != nil {
 			return err
 		}
 		if !rep.OK() {
@@ -180,15 +175,6 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (Setup, *linkag
 // errRejected ends the import's transaction when the file has a problem.
 var errRejected = errors.New("numbersetup: the file is rejected")
 
-// statusOf is where a row of outcome starts: an exact match waits for the
-// confirmation filed at the end of the import, the rest on the work list.
-func statusOf(outcome string) string {
-	if outcome == Exact {
-		return Submitted
-	}
-	return Open
-}
-
 func countsDetail(c map[string]int) string {
 	var b strings.Builder
 	for _, o := range Outcomes {
@@ -196,9 +182,6 @@ func countsDetail(c map[string]int) string {
 	}
 	return b.String()
 }
-
-var candidateColumns = []string{"tenant_code", "setup_id", "line", "file_code", "name", "name_kana", "birth_date", "sex", "address",
-	"mynumber_sealed", "mynumber_bidx", "mynumber_key_version", "outcome", "diff_item", "person_code", "status", "note"}
 
 // counted tells progress how many bytes r has given.
 func counted(r io.Reader, progress func(string, int64), pass string) io.Reader {

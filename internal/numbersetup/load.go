@@ -6,7 +6,6 @@ import (
 	"io"
 	"runtime"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -21,6 +20,11 @@ import (
 // sealing goroutines and on to the work table.
 const loadBatch = 512
 
+// lookahead is how many batches are parsed and sealed ahead of the
+// database: about a chunk (chunkRows), for bango to work while the
+// database writes one.
+const lookahead = 192
+
 // candidate is one good data row on its way to the work table: what the
 // parser read, then what a sealing goroutine made of it.
 type candidate struct {
@@ -29,7 +33,8 @@ type candidate struct {
 	birth                              time.Time
 	number                             mynumber.Number
 	sealed                             vault.SealedNumber
-	res                                match
+	all                                int64    // the key of the basic four items
+	three                              [4]int64 // the keys of three of them
 }
 
 type batch struct {
@@ -45,18 +50,31 @@ var errStopped = errors.New("numbersetup: the write stopped")
 // (the header's and every row's municipality code must be tenant's, the
 // header not dated in the future, nobody born after it). Good data rows
 // go in batches to one goroutine per core that seals each number with
-// the vault (bound to its setup and line, with its blind index) and
-// matches the row against the people; the batches come back in the
-// file's order, where the numbers already held or repeated within the
-// file are told apart, and go into the work table through the
-// transaction's bulk path while the parser reads on. After the first
-// problem rows are no longer written, but the file is read to its end for
-// the report; the caller rolls the transaction back unless the report is
-// OK. Memory stays flat in the file's size.
-func (s *Service) load(ctx context.Context, tx *store.Tx, st *Setup, l *linkage.Layout, m *matcher, r io.Reader) (*linkage.Report, error) {
+// the vault (bound to its setup and line, with its blind index) and keys
+// its basic four items; the batches come back in the file's order and go
+// into the temporary table numbersetup_rows while the parser reads on.
+// After the first problem rows are no longer written, but the file is
+// read to its end for the report; the caller rolls the transaction back
+// unless the report is OK. When it is, the business's people are keyed
+// into numbersetup_people and the rows matched to them in the database
+// (matchStaged), which writes the work table. Memory stays flat in the
+// size of the file and of the people: bango holds a few batches of rows
+// or people at a time.
+func (s *Service) load(ctx context.Context, tx *store.Tx, st *Setup, l *linkage.Layout, b Business, r io.Reader) (*linkage.Report, error) {
+	if err := createTemp(ctx, tx); err != nil {
+		return nil, err
+	}
+	k := newKeyer()
+	if err := s.copyPeople(ctx, tx, b, st.Tenant, k); err != nil {
+		return nil, err
+	}
+	if err := indexPeople(ctx, tx); err != nil {
+		return nil, err
+	}
 	workers := max(1, runtime.GOMAXPROCS(0))
 	work := make(chan *batch, 2*workers)
-	order := make(chan *batch, 4*workers)
+	// Rows sealed ahead while the database writes a chunk.
+	order := make(chan *batch, lookahead)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for range workers {
@@ -64,7 +82,7 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, st *Setup, l *linkage.
 		go func() {
 			defer wg.Done()
 			for b := range work {
-				s.seal(ctx, st, m, b)
+				s.seal(ctx, st, k, b)
 				close(b.done)
 			}
 		}()
@@ -149,7 +167,6 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, st *Setup, l *linkage.
 	}()
 
 	e := tx.Engine()
-	seen := map[[vault.IndexLen]byte]int32{} // blind index → line, for a number given twice in the file
 	var cur *batch
 	i := 0
 	next := func() ([]any, error) {
@@ -170,54 +187,53 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, st *Setup, l *linkage.
 		}
 		c := &cur.rows[i]
 		i++
-		idx := [vault.IndexLen]byte(c.sealed.Index)
-		res := c.res
-		switch {
-		case m.held[string(c.sealed.Index)]:
-			res = match{outcome: Held, note: "held_by_resident"}
-		case seen[idx] != 0:
-			res = match{outcome: Held, note: "repeated_in_file line=" + strconv.Itoa(int(seen[idx]))}
-		default:
-			seen[idx] = int32(c.line)
-		}
-		st.Counts[res.outcome]++
-		return []any{st.Tenant, st.ID, c.line, c.fileCode, c.name, c.kana, store.DateArg(e, c.birth), c.sex, c.address,
-			c.sealed.Sealed, c.sealed.Index, c.sealed.KeyVersion, res.outcome, res.item, res.person, statusOf(res.outcome), res.note}, nil
+		return []any{c.line, c.fileCode, c.name, c.kana, store.DateArg(e, c.birth), c.sex, c.address,
+			c.sealed.Sealed, c.sealed.Index, c.sealed.KeyVersion, c.all, c.three[0], c.three[1], c.three[2], c.three[3]}, nil
 	}
-	_, err := tx.CopyFrom(ctx, "numbersetup_candidates", candidateColumns, next)
+	var err error
+	for more := true; more && err == nil; {
+		n := 0
+		_, err = tx.CopyFrom(ctx, "numbersetup_chunk", rowColumns, func() ([]any, error) {
+			if n == chunkRows {
+				return nil, nil
+			}
+			row, err := next()
+			if row == nil {
+				more = false
+			} else {
+				n++
+			}
+			return row, err
+		})
+		if err == nil && n > 0 {
+			err = writeChunk(ctx, tx, st)
+		}
+	}
 	close(stop)
 	<-parsed
 	wg.Wait()
-	if err != nil {
+	if err == nil {
+		err = perr
+	}
+	if err != nil || rep == nil || !rep.OK() {
 		return rep, err
 	}
-	return rep, perr
+	if err := finishMatch(ctx, tx, st); err != nil {
+		return rep, err
+	}
+	return rep, dropTemp(ctx, tx)
 }
 
-// seal seals a batch's numbers and then, once the people are read,
-// matches its rows.
-func (s *Service) seal(ctx context.Context, st *Setup, m *matcher, b *batch) {
-	for k := range b.rows {
-		c := &b.rows[k]
+// seal seals a batch's numbers and keys its rows' basic four items.
+func (s *Service) seal(ctx context.Context, st *Setup, k keyer, b *batch) {
+	for i := range b.rows {
+		c := &b.rows[i]
 		sn, err := s.vault.SealNumber(ctx, candidateBinding(st.Tenant, st.ID, c.line), c.number)
 		if err != nil {
 			b.err = err
 			return
 		}
 		c.sealed, c.number = sn, mynumber.Number{}
-	}
-	select {
-	case <-m.ready:
-	case <-ctx.Done():
-		b.err = ctx.Err()
-		return
-	}
-	if m.err != nil {
-		b.err = m.err
-		return
-	}
-	for k := range b.rows {
-		c := &b.rows[k]
-		c.res = m.match(Person{Name: c.name, Birth: c.birth, Sex: c.sex, Address: c.address})
+		c.all, c.three = k.keys(Person{Name: c.name, Birth: c.birth, Sex: c.sex, Address: c.address})
 	}
 }

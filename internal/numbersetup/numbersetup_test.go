@@ -559,3 +559,53 @@ func TestNumberRepeatedInTheFile(t *testing.T) {
 		}
 	})
 }
+
+// R-ACC-3: a row nobody matches in all four items is matched by three:
+// one person differing in the name, the birth date or the sex is
+// one_diff naming that item, two such people multiple (three_items); a
+// number given again in a later chunk of the file is held naming the
+// first line. Written two rows a chunk, so that these are found across
+// chunks.
+func TestMatchesByThreeItemsAcrossChunks(t *testing.T) {
+	defer numbersetup.SetChunkRows(2)()
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		r := func(code, name, birth, sex, address, n string) numbersetup.Row {
+			return numbersetup.Row{Municipality: shinjuku, ResidentCode: code, Name: name, NameKana: "テスト", Birth: date(birth), Sex: sex, Address: fullWidth(address), MyNumber: n}
+		}
+		rows := []numbersetup.Row{
+			r("10000000011", "山田　太朗", "1980-04-01", "1", "東京都新宿区西新宿二丁目8番1号", number("30000000001")), // line 2: the name
+			r("10000000012", "田中　次郎", "1990-09-19", "1", "東京都新宿区大久保一丁目1番", number("30000000002")),   // 3: the birth date
+			r("10000000013", "伊藤　四郎", "1955-07-07", "2", "東京都新宿区戸山三丁目3番", number("30000000003")),    // 4: the sex
+			r("10000000014", "鈴木　一郎", "1960-01-10", "1", "東京都新宿区百人町四丁目4番", number("30000000004")),   // 5: two people by three
+			r("10000000015", "山田　太郎", "1980-04-01", "1", "東京都新宿区西新宿二丁目8番1号", number("30000000005")), // 6: exact
+			r("10000000016", "小林　六郎", "1999-12-31", "1", "東京都新宿区新宿一丁目1番", number("30000000002")),    // 7: line 3's number again
+		}
+		st, err := f.importAs(t, "clerk", "nhi", file(t, shinjuku, rows))
+		if err != nil {
+			t.Fatal(err)
+		}
+		type got struct{ outcome, item, person, status, note string }
+		want := map[int]got{
+			2: {numbersetup.OneDiff, "name", "900001", numbersetup.Open, ""},
+			3: {numbersetup.OneDiff, "birth_date", "900005", numbersetup.Open, ""},
+			4: {numbersetup.OneDiff, "sex", "900007", numbersetup.Open, ""},
+			5: {numbersetup.Multiple, "", "", numbersetup.Open, "three_items"},
+			6: {numbersetup.Exact, "", "900001", numbersetup.Submitted, ""},
+			7: {numbersetup.Held, "", "", numbersetup.Open, "repeated_in_file line=3"},
+		}
+		all := f.candidates(t, st.ID, false)
+		for line, w := range want {
+			c := all[line]
+			if g := (got{c.Outcome, c.DiffItem, c.PersonCode, c.Status, c.Note}); g != w {
+				t.Errorf("line %d: %+v, want %+v", line, g, w)
+			}
+		}
+		wantCounts := map[string]int{numbersetup.OneDiff: 3, numbersetup.Multiple: 1, numbersetup.Exact: 1, numbersetup.Held: 1}
+		for _, o := range numbersetup.Outcomes {
+			if st.Counts[o] != wantCounts[o] {
+				t.Errorf("%s: %d rows, want %d (counts %v)", o, st.Counts[o], wantCounts[o], st.Counts)
+			}
+		}
+	})
+}
