@@ -19,8 +19,8 @@ written in one transaction — beside a plain load of the same rows into a
 table of the same columns (lines split and decoded, nothing checked,
 sealed or matched), same run, same engine. Prints both rates, the ratio
 (target 0.5), the rows by outcome and the heap before and at its peak
-during the setup (the file is streamed; the people's index grows with the
-people, not the file). With --db postgres://… it runs in a scratch schema
+during the setup (the file is streamed and the people are matched in the
+database: neither is held). With --db postgres://… it runs in a scratch schema
 as an ordinary role under row-level security.`
 
 // runBenchSetup is "bango bench setup".

@@ -46,8 +46,8 @@ type SetupResult struct {
 	Ratio           float64        `json:"ratio"` // setup rows/s ÷ baseline rows/s; target 0.5
 	Counts          map[string]int `json:"counts"`
 	// PeakHeapMiB is the most heap the process held during the setup,
-	// sampled; HeapPerPersonB is what the people's index costs per person
-	// (the file itself is streamed, never held).
+	// sampled (the file is streamed and matched against the people in the
+	// database: neither is held).
 	PeakHeapMiB float64 `json:"peak_heap_mib"`
 	BaseHeapMiB float64 `json:"heap_before_mib"`
 	Role        string  `json:"role,omitempty"`
