@@ -56,6 +56,11 @@ type premiumView struct {
 	Remissions                 []remissionLine // 減免, when any
 	BeforeRemission            string
 	Special                    bool // collected from the head's pension (特別徴収)
+	// Provisional is last February's amount from the pension each 仮徴収
+	// month takes ("" when the year is spread over the pension months);
+	// ProvisionalOver says they were cut to the year's premium.
+	Provisional     string
+	ProvisionalOver bool
 }
 
 type remissionLine struct {
@@ -69,6 +74,7 @@ type partRow struct{ Name, Rate, Income, Equal, Household, CapCut, Amount string
 type instalmentRow struct {
 	No            int
 	Month, Amount string
+	Phase         string // provisional (仮徴収), final (本徴収) or ""
 }
 
 type changeRow struct{ Name, Before, After, Difference string }
@@ -106,7 +112,7 @@ func viewOf(r premium.Result) premiumView {
 			Household: yen(p.Household), CapCut: yen(p.CapCut), Amount: yen(p.Amount)})
 	}
 	for _, i := range r.Instalments {
-		v.Instalments = append(v.Instalments, instalmentRow{No: i.No, Month: i.Month, Amount: yen(i.Amount)})
+		v.Instalments = append(v.Instalments, instalmentRow{No: i.No, Month: i.Month, Amount: yen(i.Amount), Phase: i.Phase})
 	}
 	for _, m := range r.Remissions {
 		v.Remissions = append(v.Remissions, remissionLine{Name: m.Rule.NameJA, From: m.FromMonth, To: m.ToMonth, Months: m.Months, Amount: yen(m.Amount)})
@@ -115,6 +121,9 @@ func viewOf(r premium.Result) premiumView {
 		v.BeforeRemission = yen(r.BeforeRemission)
 	}
 	v.Special = r.Collection.Method == premium.Special
+	if v.Special && r.Collection.ProvisionalBase > 0 {
+		v.Provisional, v.ProvisionalOver = yen(r.Collection.ProvisionalBase), r.Collection.ProvisionalOver
+	}
 	return v
 }
 

@@ -139,5 +139,9 @@ var nhiPensionMessages = messages{
 	"field.annual":                   {"年金の年額（円）", "Pension, yearly (yen)"},
 	"field.care_premium":             {"介護保険料の年額（円）", "介護保険料, yearly (yen)"},
 	"field.care_special":             {"介護保険料をこの年金から特別徴収", "介護保険料 collected from this pension"},
+	"nhi.premium.phase.provisional":  {"仮徴収", "provisional"},
+	"nhi.premium.phase.final":        {"本徴収", "final"},
+	"nhi.premium.provisional":        {"仮徴収の各月は前年度2月に年金から徴収した額（%s円）、本徴収の各月は年額の残りを分けた額です。", "Each provisional month (仮徴収) takes the amount collected from the pension last February (%s yen); the final months (本徴収) share the rest of the year's premium."},
+	"nhi.premium.provisional.over":   {"仮徴収の額が年額を超えるため、仮徴収を年額までとし、本徴収はありません（還付は扱っていません）。", "The provisional months at that amount would exceed the year's premium: they take the premium only and the final months nothing (a refund is not handled)."},
 	"action.nhi.pension_notice.read": {"年金特徴の対象者通知の閲覧", "Viewing of pension insurers' notices"},
 }

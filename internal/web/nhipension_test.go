@@ -1,8 +1,10 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -60,6 +62,33 @@ func TestNHIPensionNoticePages(t *testing.T) {
 		}
 		if got := testutil.Outcomes(t, f.db, "nhi.pension_notice"); len(got) != 3 {
 			t.Errorf("notice events (the unknown resident refused, two recorded): %v", got)
+		}
+
+		// The estimate takes last February's amount from the pension and
+		// answers 仮徴収 and 本徴収 (the couple of TestSpecialCollection in
+		// internal/nhi/premium, 40,300 yen: 7,000 in April, June and August,
+		// then 6,500, 6,400 and 6,400).
+		admin, adminCSRF := f.staffClient(t, "nhi.admin", "131041", "医療保険年金課", [2]string{"nhi-admin", "131041"})
+		table, err := os.ReadFile("../nhi/assess/testdata/rates-2026.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st, out := f.apiCall(t, admin, adminCSRF, "POST", "/api/v1/nhi/rates", `{"fiscal_year":2026,"table":`+string(table)+`}`); st != http.StatusAccepted {
+			t.Fatalf("rate table: %d %v", st, out)
+		}
+		f.confirmAllPages(t, checker)
+		st, out = f.apiCall(t, clerk, csrf, "POST", "/api/v1/nhi/estimate", `{"fiscal_year":2026,"household":{"provisional_base":7000,
+			"pension_notice":{"annual":1200000,"care_premium":70000,"care_special":true},
+			"members":[{"id":"h","head":true,"insured":true,"birth_date":"1955-01-01"},{"id":"w","insured":true,"birth_date":"1958-06-01"}]}}`)
+		var got []string
+		ins, _ := out["instalments"].([]any)
+		for _, i := range ins {
+			m := i.(map[string]any)
+			got = append(got, fmt.Sprint(m["month"], " ", m["amount"], " ", m["phase"]))
+		}
+		if st != http.StatusOK || out["total"] != float64(40300) ||
+			strings.Join(got, ",") != "2026-04 7000 provisional,2026-06 7000 provisional,2026-08 7000 provisional,2026-10 6500 final,2026-12 6400 final,2027-02 6400 final" {
+			t.Errorf("estimate with 仮徴収: %d %v %v", st, got, out["collection"])
 		}
 	})
 }

@@ -2,6 +2,8 @@ package assess
 
 import (
 	"context"
+	"encoding/json"
+	"strconv"
 	"time"
 
 	"bango/internal/civil"
@@ -37,6 +39,10 @@ type extras struct {
 	formers    map[int64][]former               // by the household they left from
 	births     map[string]birthNotice           // by resident code
 	pensions   map[string]premium.PensionNotice // the pension insurers' notices of the year, by resident code
+	// provisional is, by household, what its assessment in force of the
+	// year before collected from the pension in February (特別徴収 then):
+	// the base of this year's 仮徴収.
+	provisional map[int64]int64
 }
 
 type former struct {
@@ -69,6 +75,9 @@ func readExtras(ctx context.Context, q store.Querier, e store.Engine, tenant str
 		return ex, err
 	}
 	if err := readRemissions(ctx, q, tenant, fy, hh, ex.remissions); err != nil {
+		return ex, err
+	}
+	if ex.provisional, err = readProvisional(ctx, q, tenant, fy, hh); err != nil {
 		return ex, err
 	}
 	end := civil.Date(fy+1, time.April, 1)
@@ -182,6 +191,7 @@ func (ex extras) apply(fy int, y nhi.YearHousehold, h *premium.Household, rev ma
 	if n, ok := ex.pensions[y.Head]; ok {
 		h.PensionNotice = &n
 	}
+	h.ProvisionalBase = ex.provisional[y.ID]
 	fs := ex.formers[y.ID]
 	if len(fs) == 0 {
 		return missing
@@ -243,4 +253,39 @@ func (ex extras) apply(fy int, y nhi.YearHousehold, h *premium.Household, rev ma
 		h.Relief = premium.ReliefSpecificContinuing
 	}
 	return missing
+}
+
+// readProvisional reads, by household of tenant (only hh when not 0), the
+// amount its assessment in force of fiscal year fy − 1 collected from the
+// pension in February of fy (特別徴収): the base of fy's 仮徴収. Only
+// assessments collected from the pension are read.
+func readProvisional(ctx context.Context, q store.Querier, tenant string, fy int, hh int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	feb := strconv.Itoa(fy) + "-02"
+	err := store.Each(func(row store.Scanner) error {
+		var h int64
+		var body string
+		if err := row.Scan(&h, &body); err != nil {
+			return err
+		}
+		var r struct {
+			Instalments []premium.Instalment `json:"instalments"`
+			Collection  premium.Collection   `json:"collection"`
+		}
+		if err := json.Unmarshal([]byte(body), &r); err != nil {
+			return err
+		}
+		if r.Collection.Method != premium.Special {
+			return nil
+		}
+		for _, in := range r.Instalments {
+			if in.Month == feb && in.Amount > 0 {
+				out[h] = in.Amount
+			}
+		}
+		return nil
+	})(q.Query(ctx, `SELECT a.household_id, a.result FROM nhi_assessments a WHERE a.tenant_code = $1 AND a.fiscal_year = $2 AND ($3 = 0 OR a.household_id = $3)
+		AND a.result LIKE '%"method":"special"%' AND a.seq = (SELECT max(b.seq) FROM nhi_assessments b
+		WHERE b.tenant_code = a.tenant_code AND b.fiscal_year = a.fiscal_year AND b.household_id = a.household_id)`, tenant, fy-1, hh))
+	return out, err
 }

@@ -1,6 +1,8 @@
 package assess_test
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 
 	"bango/internal/nhi"
@@ -68,6 +70,43 @@ func TestSpecialCollectionRun(t *testing.T) {
 		}
 		if got := testutil.Outcomes(t, db, "nhi.pension_notice"); len(got) != 4 {
 			t.Errorf("notices recorded: %v", got)
+		}
+
+		// 仮徴収 / 本徴収: the household's assessment in force of fiscal 2025
+		// collected 7,000 yen from the pension in February 2026 (stored as
+		// that year's run stores it; an earlier one of the year, not in
+		// force, said 9,000). The run takes 7,000 in April, June and August
+		// and the rest, 40,300 − 21,000 = 19,300, in October (6,500),
+		// December and February (6,400 each); the total is unchanged.
+		scoped := store.WithScope(testutil.As("setup"), shinjuku)
+		for seq, feb := range []int64{9_000, 7_000} {
+			if err := db.Transact(scoped, func(tx *store.Tx) error {
+				_, err := tx.Exec(scoped, `INSERT INTO nhi_assessments (tenant_code, fiscal_year, household_id, seq, rate_table_id, rates_version, rules_version,
+					income_table_version, input_digest, input, result, total, previous_total, difference, assessed_at, assessed_by)
+					SELECT tenant_code, 2025, household_id, $1, rate_table_id, rates_version, rules_version, income_table_version, 'x', input, $2, 42000, NULL, 0,
+					assessed_at, assessed_by FROM nhi_assessments WHERE id = $3`, seq+1,
+					`{"instalments":[{"no":6,"month":"2026-02","amount":`+strconv.FormatInt(feb, 10)+`}],"collection":{"method":"special"}}`, hist[0].ID)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r, err = f.assess.Assess(clerk, shinjuku, 2026, nil)
+		if err != nil || r.Reassessed != 1 {
+			t.Fatalf("run after last year's special collection: %+v %v", r, err)
+		}
+		hist, _ = f.assess.History(clerk, shinjuku, hh)
+		a = hist[0].Result
+		var got []string
+		for _, i := range a.Instalments {
+			got = append(got, i.Month+" "+strconv.FormatInt(i.Amount, 10)+" "+i.Phase)
+		}
+		if hist[0].Input.ProvisionalBase != 7_000 || a.Collection.ProvisionalBase != 7_000 || a.Total != 40_300 || hist[0].Difference != 0 ||
+			strings.Join(got, ",") != "2026-04 7000 provisional,2026-06 7000 provisional,2026-08 7000 provisional,2026-10 6500 final,2026-12 6400 final,2027-02 6400 final" {
+			t.Errorf("仮徴収/本徴収: %v %+v", got, a.Collection)
+		}
+		if r, err := f.assess.Assess(clerk, shinjuku, 2026, nil); err != nil || r.Unchanged != 1 || r.Reassessed != 0 {
+			t.Errorf("the rerun: %+v %v", r, err)
 		}
 	})
 }

@@ -53,6 +53,12 @@ type Household struct {
 	// PensionNotice is the pension insurer's notice of the head's pension
 	// (特別徴収 needs it); nil: none, ordinary collection.
 	PensionNotice *PensionNotice `json:"pension_notice,omitempty"`
+	// ProvisionalBase is the head's premium collected from the pension in
+	// February of the fiscal year before (特別徴収 then): with it, special
+	// collection takes that amount in each of the rules' provisional
+	// months (仮徴収) and the rest of the year's premium in the final
+	// months (本徴収). 0: not collected from the pension last February.
+	ProvisionalBase int64 `json:"provisional_base,omitempty"`
 }
 
 const (
@@ -99,6 +105,9 @@ func (h *Household) check(fy int) error {
 		fe.Add("members", msgNoMembers)
 	}
 	h.PensionNotice.check(&fe)
+	if h.ProvisionalBase < 0 || h.ProvisionalBase > MaxYen {
+		fe.Add("provisional_base", msgPension)
+	}
 	heads, insured, former := 0, 0, 0
 	ids := map[string]bool{}
 	for i := range h.Members {

@@ -97,6 +97,9 @@ type Instalment struct {
 	No     int    `json:"no"`
 	Month  string `json:"month"` // YYYY-MM
 	Amount int64  `json:"amount"`
+	// Phase of a special collection with a provisional base: "provisional"
+	// (仮徴収) or "final" (本徴収); "" otherwise.
+	Phase string `json:"phase,omitempty"`
 }
 
 // Result is a household's premium of a fiscal year with its breakdown and
@@ -310,6 +313,7 @@ func Estimate(fy int, h Household, t RateTable, r Rules) (Result, error) {
 	}
 	res.specialPending = specialReasons(fy, h, r)
 	res.Collection.PensionNotice = h.PensionNotice
+	res.Collection.ProvisionalBase = h.ProvisionalBase
 	schedule(fy, &res, r, t)
 	return res, nil
 }

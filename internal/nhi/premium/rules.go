@@ -123,6 +123,13 @@ type SpecialRule struct {
 	ShareDen   int64 `json:"share_den"`
 	Months     []int `json:"months"`
 	Unit       int64 `json:"unit"`
+	// ProvisionalMonths (仮徴収) take, each, the household's premium
+	// collected from the pension in February of the year before; the
+	// FinalMonths (本徴収) the rest of the year's premium, spread as plan
+	// spreads it. Without them, or for a household not collected from the
+	// pension last February, the premium is spread over Months.
+	ProvisionalMonths []int `json:"provisional_months,omitempty"`
+	FinalMonths       []int `json:"final_months,omitempty"`
 	Sourced
 }
 

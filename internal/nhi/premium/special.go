@@ -30,6 +30,14 @@ type Collection struct {
 	// pension_under_minimum, care_not_special, over_half.
 	Reasons       []string       `json:"reasons,omitempty"`
 	PensionNotice *PensionNotice `json:"pension_notice,omitempty"`
+	// ProvisionalBase is last February's amount from the pension, which
+	// each provisional month (仮徴収) takes (special only; 0: none, the
+	// year spread over the pension months).
+	ProvisionalBase int64 `json:"provisional_base,omitempty"`
+	// ProvisionalOver is set when the provisional months at that amount
+	// would take more than the year's premium: they take the premium only,
+	// in order, and the final months nothing (a refund is not modelled).
+	ProvisionalOver bool `json:"provisional_over,omitempty"`
 }
 
 // Collection methods.
@@ -94,12 +102,47 @@ func schedule(fy int, res *Result, r Rules, t RateTable) {
 			c.Reasons = append(c.Reasons, "over_half")
 		}
 	}
+	c.ProvisionalOver = false
 	if len(c.Reasons) == 0 && res.Total > 0 {
 		c.Method, c.Reasons = Special, nil
-		res.Instalments = plan(fy, res.Total, Instalments{Months: sr.Months, Unit: sr.Unit})
+		if len(sr.ProvisionalMonths) == 0 || len(sr.FinalMonths) == 0 || c.ProvisionalBase <= 0 {
+			res.Instalments = plan(fy, res.Total, Instalments{Months: sr.Months, Unit: sr.Unit})
+			return
+		}
+		res.Instalments, c.ProvisionalOver = provisional(fy, res.Total, c.ProvisionalBase, sr)
 		return
 	}
 	res.Instalments = plan(fy, res.Total, t.Instalments)
+}
+
+// provisional is a special collection's plan with a provisional base:
+// each provisional month (仮徴収) takes base, as long as the year's total
+// lasts; the final months (本徴収) take what is left, spread as plan
+// spreads it. over says the provisional months would have taken more than
+// the total.
+func provisional(fy int, total, base int64, sr SpecialRule) (out []Instalment, over bool) {
+	left := total
+	for _, m := range sr.ProvisionalMonths {
+		a := min(base, left)
+		over = over || a < base
+		left -= a
+		out = append(out, Instalment{No: len(out) + 1, Month: monthOf(fy, m), Amount: a, Phase: "provisional"})
+	}
+	for _, in := range plan(fy, left, Instalments{Months: sr.FinalMonths, Unit: sr.Unit}) {
+		in.No, in.Phase = len(out)+1, "final"
+		out = append(out, in)
+	}
+	return out, over
+}
+
+// monthOf is month m (1–12) of fiscal year fy as YYYY-MM: January to
+// March are in the calendar year after.
+func monthOf(fy, m int) string {
+	y := fy
+	if m < 4 {
+		y++
+	}
+	return date(y, time.Month(m), 1).Format("2006-01")
 }
 
 var msgPension = errs.Message{JA: "0以上の金額（円）です", EN: "must be an amount of yen, 0 or more"}

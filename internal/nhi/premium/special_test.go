@@ -51,6 +51,48 @@ func TestSpecialCollection(t *testing.T) {
 		!slices.Equal(amounts, []int64{6_800, 6_700, 6_700, 6_700, 6_700, 6_700}) {
 		t.Fatalf("special: total %d %+v %v %v", r.Total, r.Collection, months, amounts)
 	}
+	// 仮徴収 and 本徴収 (the rules' provisional and final months, marked
+	// unconfirmed in the data): collected from the pension last February at
+	// 7,000 yen, April, June and August take 7,000 each (21,000); October,
+	// December and February the rest, 40,300 − 21,000 = 19,300: 19,300 ÷ 3
+	// = 6,433 → 6,400 in December and February, October 19,300 − 12,800 =
+	// 6,500.
+	h := couple("1955-01-01", "1958-06-01", true, notice(1_200_000, 70_000, true))
+	h.ProvisionalBase = 7_000
+	r, err = Estimate(2026, h, table, rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var phases []string
+	months, amounts = nil, nil
+	for _, i := range r.Instalments {
+		months, amounts, phases = append(months, i.Month), append(amounts, i.Amount), append(phases, i.Phase)
+	}
+	if r.Collection.Method != Special || r.Collection.ProvisionalBase != 7_000 || r.Collection.ProvisionalOver ||
+		strings.Join(months, ",") != "2026-04,2026-06,2026-08,2026-10,2026-12,2027-02" || !slices.Equal(amounts, []int64{7_000, 7_000, 7_000, 6_500, 6_400, 6_400}) ||
+		strings.Join(phases, ",") != "provisional,provisional,provisional,final,final,final" {
+		t.Fatalf("仮徴収/本徴収: %+v %v %v %v", r.Collection, months, amounts, phases)
+	}
+	// Last February's 15,000 would take 45,000 > 40,300 in the provisional
+	// months: they take 15,000, 15,000 and the 10,300 left, the final
+	// months nothing, and the collection says so.
+	h.ProvisionalBase = 15_000
+	if r, err = Estimate(2026, h, table, rules); err != nil {
+		t.Fatal(err)
+	}
+	amounts = nil
+	for _, i := range r.Instalments {
+		amounts = append(amounts, i.Amount)
+	}
+	if !r.Collection.ProvisionalOver || !slices.Equal(amounts, []int64{15_000, 15_000, 10_300, 0, 0, 0}) {
+		t.Errorf("provisional over the year: %+v %v", r.Collection, amounts)
+	}
+	// A negative base is refused on its field.
+	h.ProvisionalBase = -1
+	if _, err := Estimate(2026, h, table, rules); err == nil || !strings.Contains(err.Error(), "provisional_base") {
+		t.Errorf("a negative provisional base: %v", err)
+	}
+
 	for _, c := range []struct {
 		name string
 		h    Household
