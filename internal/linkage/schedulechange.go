@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"bango/internal/audit"
 	"bango/internal/errs"
@@ -110,4 +111,36 @@ func (s *Service) applySchedule(ctx context.Context, tx *store.Tx, tenant string
 	}
 	sc.CreatedAt, sc.CreatedBy = s.now().UTC(), actorOf(ctx)
 	return writeSchedule(ctx, tx, sc, "review")
+}
+
+// PendingSchedule is a change of a job's times filed and waiting for its
+// checker: the review change, what it changes from and to, who filed it
+// and when.
+type PendingSchedule struct {
+	Change  int64     `json:"change"`
+	Job     string    `json:"job"`
+	Summary string    `json:"summary"`
+	Maker   string    `json:"maker"`
+	MadeAt  time.Time `json:"made_at"`
+}
+
+// PendingSchedules lists tenant's schedule changes waiting for a second
+// person, by job (one at most per job), so that the jobs page shows them
+// beside the times still in force.
+func (s *Service) PendingSchedules(ctx context.Context, tenant string) (map[string]PendingSchedule, error) {
+	ctx = store.WithScope(ctx, tenant)
+	out := map[string]PendingSchedule{}
+	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) error {
+		return store.Each(func(row store.Scanner) error {
+			var p PendingSchedule
+			if err := row.Scan(&p.Change, &p.Job, &p.Summary, &p.Maker, &p.MadeAt); err != nil {
+				return err
+			}
+			p.MadeAt = p.MadeAt.UTC()
+			out[p.Job] = p
+			return nil
+		})(q.Query(ctx, `SELECT c.id, c.subject_id, c.summary, u.login_id, c.made_at FROM review_changes c JOIN staff_users u ON u.id = c.maker_id
+			WHERE c.tenant_code = $1 AND c.kind = $2 AND c.subject_type = 'linkage_schedule' AND c.status = 'pending' ORDER BY c.id`, tenant, KindSchedule))
+	})
+	return out, err
 }

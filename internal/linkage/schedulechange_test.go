@@ -55,11 +55,24 @@ func TestScheduleChangeNeedsASecondPerson(t *testing.T) {
 		if runs, err := f.linkage.RunDue(testutil.As("system:jobs")); err != nil || len(runs) != 0 {
 			t.Fatalf("at 06:30 before the confirmation: %+v %v", runs, err)
 		}
+		// The filed change is listed as waiting, for the jobs page; not to
+		// another municipality.
+		waiting, err := f.linkage.PendingSchedules(ctx, shinjuku)
+		if p := waiting["aggregation-open-work"]; err != nil || len(waiting) != 1 || p.Change != c.ID || p.Maker != clerk.LoginID ||
+			!strings.Contains(p.Summary, "毎月1日 7時 → 毎日 6時") || p.MadeAt.IsZero() {
+			t.Fatalf("waiting changes: %+v %v", waiting, err)
+		}
+		if other, err := f.linkage.PendingSchedules(ctx, sapporo); err != nil || len(other) != 0 {
+			t.Fatalf("Sapporo sees Shinjuku's waiting change: %+v %v", other, err)
+		}
 		if _, err := f.review.Confirm(ctx, clerk, shinjuku, c.ID, nil); err == nil {
 			t.Fatal("the operator confirmed their own schedule change")
 		}
 		if _, err := f.review.Confirm(testutil.As("checker"), checker, shinjuku, c.ID, nil); err != nil {
 			t.Fatal(err)
+		}
+		if waiting, err := f.linkage.PendingSchedules(ctx, shinjuku); err != nil || len(waiting) != 0 {
+			t.Fatalf("waiting after the confirmation: %+v %v", waiting, err)
 		}
 		runs, err := f.linkage.RunDue(testutil.As("system:jobs"))
 		if err != nil || len(runs) != 1 || runs[0].Period != clock.Format(time.DateOnly) {

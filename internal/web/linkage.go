@@ -50,6 +50,9 @@ type linkageData struct {
 type linkageSchedule struct {
 	linkage.Schedule
 	Title string
+	// Waiting is a change of its times filed and waiting for a second
+	// person, if any: shown beside the times still in force.
+	Waiting *linkage.PendingSchedule
 }
 
 // linkageRoute is one inbound partner and layout a file may come by.
@@ -187,6 +190,10 @@ func (s *Server) renderLinkageJobs(w http.ResponseWriter, r *http.Request, statu
 	if err != nil {
 		return err
 	}
+	waiting, err := s.biz.Linkage.PendingSchedules(r.Context(), sess.Tenant)
+	if err != nil {
+		return err
+	}
 	d := &linkageData{View: "jobs", Runs: runs.Items, Files: files.Items, RunsMore: runs.More, FilesCursor: files.Next, Jobs: linkage.Jobs()}
 	edit := r.URL.Query().Get("edit")
 	if form != nil {
@@ -194,6 +201,9 @@ func (s *Server) renderLinkageJobs(w http.ResponseWriter, r *http.Request, statu
 	}
 	for _, sc := range scheds {
 		ls := linkageSchedule{Schedule: sc, Title: sc.Job}
+		if p, ok := waiting[sc.Job]; ok {
+			ls.Waiting = &p
+		}
 		if j, err := linkage.JobByName(sc.Job); err == nil {
 			ls.Title = j.Title.In(lang(r))
 		}
@@ -664,6 +674,7 @@ var linkageMessages = messages{
 	"linkage.col.effective":            {"異動日", "Effective"},
 	"linkage.kind.moved_out":           {"転出", "moved out"},
 	"linkage.kind.deceased":            {"死亡", "died"},
+	"linkage.schedule.waiting":         {"変更申請中（第%d号、%sが%sに申請、確認待ち）: %s", "Change waiting for a checker (no. %d, filed by %s on %s): %s"},
 	"linkage.kind.returned":            {"再転入（国保の再加入を確認）", "came back (check the NHI acquisition)"},
 	"linkage.move.status.open":         {"確認待ち", "to act on"},
 	"linkage.move.status.done":         {"処理済み", "dealt with"},

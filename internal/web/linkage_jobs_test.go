@@ -155,6 +155,12 @@ func TestLinkageImportAndJobPages(t *testing.T) {
 		if _, page = f.get(t, runner, "/linkage/jobs?done=filed"); !strings.Contains(page, "変更を申請しました") || !strings.Contains(page, "毎月1日 7時") {
 			t.Fatalf("the change is in force before its confirmation:\n%s", page)
 		}
+		// The waiting change is shown beside the times in force, with who
+		// filed it.
+		if !strings.Contains(page, `id="schedule-waiting-aggregation-open-work"`) || !strings.Contains(page, "変更申請中") ||
+			!strings.Contains(page, "毎月1日 7時 → 毎日 5時") {
+			t.Fatalf("the waiting change is not shown on the jobs page:\n%s", page)
+		}
 		// One change of a schedule awaits its checker at a time.
 		if code, out := f.apiCall(t, runner, csrf, "POST", "/api/v1/linkage/jobs/aggregation-open-work/schedule", `{"period":"monthly","day":2,"hour":8,"enabled":true}`); code != http.StatusConflict {
 			t.Fatalf("API change while one awaits: %d %v", code, out)
