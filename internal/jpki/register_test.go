@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"bango/internal/audit"
+	"bango/internal/errs"
 	"bango/internal/jpki"
 	"bango/internal/resident"
 	"bango/internal/store"
@@ -201,6 +203,36 @@ func TestResidentsLeavingRevoke(t *testing.T) {
 		}
 		if !slices.Equal(sent, []string{"ok left=2 revoked=3", "ok left=2 revoked=0"}) {
 			t.Errorf("sending events: %q", sent)
+		}
+
+		// The window's list of what the register revoked, from the audit
+		// log: the three certificates and nothing personal.
+		testutil.Place(t, db, testutil.NewSequencer(t, db, audit.SequencerOptions{Every: 100000, Period: time.Hour}))
+		list, err := f.jpki.RevokedByRegister(clerk(), shinjuku, "", "")
+		if err != nil || len(list.Certificates) != 3 || list.More {
+			t.Fatalf("the list: %+v, %v", list, err)
+		}
+		var listed []string
+		for _, c := range list.Certificates {
+			listed = append(listed, c.Resident+" serial="+c.Serial+" kind="+string(c.Kind)+" reason="+c.Reason)
+			if c.RevokedAt.IsZero() {
+				t.Errorf("no time: %+v", c)
+			}
+		}
+		slices.Sort(listed)
+		if !slices.Equal(listed, wantDetails) {
+			t.Errorf("listed:\n%q\nwant\n%q", listed, wantDetails)
+		}
+		// Another municipality's list holds none of them; a period that
+		// ends before it starts is refused naming the field.
+		if other, err := f.jpki.RevokedByRegister(clerk(), sapporo, "", ""); err != nil || len(other.Certificates) != 0 {
+			t.Errorf("Sapporo's list: %+v, %v", other, err)
+		}
+		if _, err := f.jpki.RevokedByRegister(clerk(), shinjuku, "2026-12-02", "2026-12-01"); len(errs.Fields(err)) != 1 || errs.Fields(err)[0].Field != "from" {
+			t.Errorf("a period backwards: %v", err)
+		}
+		if got := testutil.Outcomes(t, db, "jpki.revoked_list"); len(got) != 3 || !strings.HasSuffix(got[0], " certificates=3") {
+			t.Errorf("list events: %q", got)
 		}
 	})
 }

@@ -296,6 +296,8 @@ var policy = map[string]rule{
 	"POST /api/v1/jpki/revocations":              {kind: permitted, allow: jpkiIssuers},
 	"GET /jpki/renewals":                         {kind: permitted, allow: jpkiIssuers},
 	"GET /api/v1/jpki/renewals":                  {kind: permitted, allow: jpkiIssuers},
+	"GET /jpki/revoked":                          {kind: permitted, allow: jpkiIssuers},
+	"GET /api/v1/jpki/revoked":                   {kind: permitted, allow: jpkiIssuers},
 	// Linkage partners (issue 20): machines with a partner certificate on
 	// the partner listener; on the staff listener everyone is refused.
 	"GET /linkage/continuity":                      {kind: permitted, allow: nhiReaders},

@@ -31,6 +31,7 @@ type jpkiData struct {
 	Result      *jpkiResult
 	Reasons     []string
 	Renewals    *jpki.Renewals
+	Revoked     *jpki.RegisterRevocations
 }
 
 type jpkiMethod struct{ Value, Label string }
@@ -305,6 +306,37 @@ func (s *Server) apiJPKIRenewals(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// jpkiRevokedPage lists the certificates the CA revoked because of the
+// register (a change of items, a move out, a death) in a period, from the
+// audit log, for the window to tell the resident.
+func (s *Server) jpkiRevokedPage(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.jpkiData(r, "revoked")
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	form := map[string]string{"from": q.Get("from"), "to": q.Get("to")}
+	list, err := s.biz.JPKI.RevokedByRegister(r.Context(), sessionFrom(r.Context()).Tenant, form["from"], form["to"])
+	if err != nil {
+		return formProblem(r, err, func(status int, msg refusal) error { return s.renderJPKI(w, r, status, d, msg, form) })
+	}
+	d.Revoked = &list
+	form["from"], form["to"] = list.From, list.To
+	w.Header().Set("Cache-Control", "no-store")
+	return s.renderJPKI(w, r, http.StatusOK, d, refusal{}, form)
+}
+
+func (s *Server) apiJPKIRevoked(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	list, err := s.biz.JPKI.RevokedByRegister(r.Context(), sessionFrom(r.Context()).Tenant, q.Get("from"), q.Get("to"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, list)
+	return nil
+}
+
 func (s *Server) jpkiModule() webModule {
 	issue := access.JPKIIssue
 	return webModule{
@@ -317,6 +349,7 @@ func (s *Server) jpkiModule() webModule {
 			{pattern: "POST /jpki/applications/{id}/cancel", gate: loggedIn, perm: issue, where: currentTenant, h: s.jpkiCancelPost},
 			{pattern: "POST /jpki/revocations", gate: loggedIn, perm: issue, where: currentTenant, h: s.jpkiRevokePost},
 			{pattern: "GET /jpki/renewals", gate: loggedIn, perm: issue, where: currentTenant, h: s.jpkiRenewalsPage},
+			{pattern: "GET /jpki/revoked", gate: loggedIn, perm: issue, where: currentTenant, h: s.jpkiRevokedPage},
 
 			{pattern: "POST /api/v1/jpki/applications", gate: loggedIn, perm: issue, where: currentTenant, json: true, h: s.apiJPKIOpen,
 				summary: "Open a JPKI application for a resident: records the identity check (R-ACC-4) and holds the register's items sealed until the issuance ends",
@@ -334,6 +367,10 @@ func (s *Server) jpkiModule() webModule {
 			{pattern: "GET /api/v1/jpki/renewals", gate: loggedIn, perm: issue, where: currentTenant, json: true, h: s.apiJPKIRenewals,
 				summary: "The renewal list (更新): the municipality's valid certificates that expire before a day, as the CA says now, with the residents named from the register; nothing of it is kept",
 				query:   []apiParam{{"expiring_before", "string", "the day, YYYY-MM-DD in Japan; three months from today when absent"}}, answer: jpki.Renewals{}},
+			{pattern: "GET /api/v1/jpki/revoked", gate: loggedIn, perm: issue, where: currentTenant, json: true, h: s.apiJPKIRevoked,
+				summary: "Certificates the CA revoked because of the register (a change of the basic four items or alias, a move out, a death) in a period, from the audit log: resident code, serial, kind, reason and time, nothing else",
+				query: []apiParam{{"from", "string", "the first day, YYYY-MM-DD in Japan; 30 days before the end when absent"},
+					{"to", "string", "the last day, YYYY-MM-DD in Japan; today when absent"}}, answer: jpki.RegisterRevocations{}},
 			{pattern: "GET /api/v1/jpki/count", gate: loggedIn, perm: issue, where: currentTenant, json: true, h: s.apiJPKICount,
 				summary: "The certificates issued in the municipality on a day",
 				query:   []apiParam{{"day", "string", "the day, YYYY-MM-DD in Japan; today when absent"}}, answer: jpki.Count{}},
@@ -409,5 +446,16 @@ var jpkiMessages = messages{
 	"jpki.renewals.gone":             {"（住民記録にありません）", "(not in the register)"},
 	"jpki.kind.short.signature":      {"署名用", "Signature"},
 	"jpki.kind.short.authentication": {"利用者証明用", "User authentication"},
+	"jpki.revoked.link":              {"住民記録の異動により失効した電子証明書の一覧", "Certificates revoked by register changes"},
+	"jpki.revoked.title":             {"住民記録の異動による電子証明書の失効", "Certificates revoked by register changes"},
+	"jpki.revoked.help":              {"氏名・住所などの変更、転出、死亡を住民記録から認証局（J-LIS）に通知し、失効した電子証明書です（監査記録から。窓口での失効は含みません）。", "Certificates the certification authority (J-LIS) revoked when the register told it of a change of name or address, a move out or a death (from the audit log; revocations at the window are not listed)."},
+	"jpki.revoked.show":              {"表示する", "Show"},
+	"jpki.revoked.count":             {"%s から %s までに失効した電子証明書：%d 件", "Certificates revoked from %s to %s: %d"},
+	"jpki.revoked.more":              {"件数が多いため一部だけを表示しています。期間を短くしてください。", "Only part is shown; choose a shorter period."},
+	"jpki.revoked.none":              {"この期間に住民記録の異動で失効した電子証明書はありません。", "No certificate was revoked by the register in that period."},
+	"jpki.revoked.reason":            {"理由", "Reason"},
+	"jpki.revoked.at":                {"失効日時", "Revoked at"},
+	"jpki.reason.moved_out":          {"転出", "Moved out"},
+	"jpki.reason.deceased":           {"死亡", "Deceased"},
 	"field.expiring_before":          {"期限の日付（この日より前に有効期限が切れるもの）", "Expiring before"},
 }

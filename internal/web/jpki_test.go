@@ -273,3 +273,71 @@ func TestJPKIRenewals(t *testing.T) {
 		}
 	})
 }
+
+// R-JPKI-1, R-AUD-1: the window lists the certificates the CA revoked
+// because of the register — here a resident who died — from the audit
+// log, on the page and the API: resident code, kind, reason, time and
+// serial, nothing else; only the resident-records pattern may ask, a
+// period that ends before it starts is refused naming its field, and the
+// answer is not cached.
+func TestJPKIRevokedByRegister(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		testkit.Resident(t, f.residents, "131041", resident.Input{Code: "700004", NameKanji: "失効　次郎", NameKana: "シッコウ　ジロウ",
+			Address: "東京都新宿区西新宿二丁目8番4号", BirthDate: "1950-03-03", Sex: "1"})
+		window, csrf := f.staffClient(t, "window", "131041", "戸籍住民課", [2]string{"resident-records-clerk", "131041"})
+		nhiClerk, nhiCSRF := f.staffClient(t, "nhi.clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
+		jobs := testutil.As("system:jobs")
+		if _, err := f.jpki.SendRegisterChanges(jobs); err != nil {
+			t.Fatal(err)
+		}
+		status, a := f.apiCall(t, window, csrf, "POST", "/api/v1/jpki/applications", `{"resident":"700004","method":"mynumber_card"}`)
+		if status != http.StatusCreated {
+			t.Fatalf("open: %d %v", status, a)
+		}
+		body, _ := json.Marshal(jpki.Request{Authentication: cardRequest(t, 1)})
+		status, out := f.apiCall(t, window, csrf, "POST", "/api/v1/jpki/applications/"+a["id"].(string)+"/issue", string(body))
+		issued, _ := out["issued"].([]any)
+		if status != http.StatusOK || len(issued) != 1 {
+			t.Fatalf("issue: %d %v", status, out)
+		}
+		serial := issued[0].(map[string]any)["serial"].(string)
+		// The register records the death; the job sends it.
+		err := f.db.TransactIn(jobs, "131041", func(tx *store.Tx) error {
+			_, err := tx.Exec(jobs, `INSERT INTO resident_departures (tenant_code, resident_code, kind, effective, source, recorded_at)
+				VALUES ($1, $2, 'deceased', $3, 'test', $4)`, "131041", "700004", store.DateArg(f.db.Engine(), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)), time.Now().UTC())
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := f.jpki.SendRegisterChanges(jobs); err != nil || len(got.Revoked) != 1 {
+			t.Fatalf("the register's sending: %+v, %v", got, err)
+		}
+		testutil.Place(t, f.db, f.sequencer)
+
+		res, page := f.get(t, window, "/jpki/revoked")
+		if res.StatusCode != http.StatusOK || !strings.Contains(page, `id="jpki-revoked"`) || !strings.Contains(page, "700004") ||
+			!strings.Contains(page, serial) || !strings.Contains(page, "死亡") || !strings.Contains(page, "利用者証明用") ||
+			strings.Contains(page, "失効　次郎") || res.Header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("the list: %d\n%s", res.StatusCode, page)
+		}
+		if res, page := f.get(t, window, "/jpki/revoked?from=2026-12-02&to=2026-12-01"); res.StatusCode != http.StatusBadRequest || !strings.Contains(page, "開始日") {
+			t.Errorf("a period backwards: %d\n%s", res.StatusCode, page)
+		}
+		status, list := f.apiCall(t, window, csrf, "GET", "/api/v1/jpki/revoked", "")
+		certs, _ := list["certificates"].([]any)
+		if status != http.StatusOK || len(certs) != 1 || certs[0].(map[string]any)["resident"] != "700004" ||
+			certs[0].(map[string]any)["serial"] != serial || certs[0].(map[string]any)["reason"] != jpki.RevokeDeceased {
+			t.Errorf("the API's list: %d %v", status, list)
+		}
+		if status, _ := f.apiCall(t, window, csrf, "GET", "/api/v1/jpki/revoked?to=tomorrow", ""); status != http.StatusBadRequest {
+			t.Errorf("the API with a wrong day: %d", status)
+		}
+		if status, _ := f.apiCall(t, nhiClerk, nhiCSRF, "GET", "/api/v1/jpki/revoked", ""); status != http.StatusForbidden {
+			t.Errorf("an NHI clerk read the list: %d", status)
+		}
+		if got := testutil.Outcomes(t, f.db, "jpki.revoked_list"); len(got) < 2 || !strings.HasSuffix(got[0], " certificates=1") {
+			t.Errorf("list events: %v", got)
+		}
+	})
+}
