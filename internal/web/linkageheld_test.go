@@ -100,6 +100,13 @@ func TestPartnerPushHeldForConfirmation(t *testing.T) {
 			!strings.Contains(page, "IDO1.DAT") || !strings.Contains(page, "IDO2.DAT") {
 			t.Fatalf("queue page: %d\n%s", res.StatusCode, page)
 		}
+		// The checker's review queue lists them too, beside the changes,
+		// each linked to its row of the queue of partner files.
+		res, page = f.get(t, checker, "/review")
+		if res.StatusCode != http.StatusOK || !strings.Contains(page, `id="review-held"`) || !strings.Contains(page, "IDO1.DAT") ||
+			!strings.Contains(page, "IDO2.DAT") || !strings.Contains(page, `href="/linkage/held#held-`+itoa(held.Job)+`"`) {
+			t.Fatalf("review queue without the partner files: %d\n%s", res.StatusCode, page)
+		}
 		code, list := f.apiCall(t, checker, csrf, "GET", "/api/v1/linkage/held", "")
 		if items, _ := list["items"].([]any); code != http.StatusOK || len(items) != 2 {
 			t.Fatalf("queue API: %d %v", code, list)

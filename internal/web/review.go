@@ -5,6 +5,7 @@ import (
 
 	"bango/internal/access"
 	"bango/internal/identity"
+	"bango/internal/linkage"
 	"bango/internal/mynumber"
 	"bango/internal/nhi"
 	"bango/internal/resident"
@@ -18,6 +19,10 @@ import (
 type reviewQueueData struct {
 	Changes []checkedChange
 	Pager   pager
+	// Held is the partners' files waiting for a checker (the linkage
+	// queue of partner files, which has no staff maker and so is not a
+	// review change), listed beside the changes with a link to decide.
+	Held []linkage.Job
 }
 
 // checkedChange is a change as the checker sees it: with what to compare
@@ -72,7 +77,11 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p.Data = reviewQueueData{Changes: changes, Pager: pagerOf(r, q, "/review", "cursor")}
+	held, err := s.biz.Linkage.PartnerHeld(r.Context(), sess.Tenant)
+	if err != nil {
+		return err
+	}
+	p.Data = reviewQueueData{Changes: changes, Pager: pagerOf(r, q, "/review", "cursor"), Held: held}
 	switch r.URL.Query().Get("done") {
 	case "confirmed":
 		p.Notice = tr(p.Lang, "review.confirmed")
