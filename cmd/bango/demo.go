@@ -56,6 +56,7 @@ func seedDemoScaled(ctx context.Context, sys *system, seed uint64, per int, pref
 	type made struct {
 		m      demo.Municipality
 		people []demo.Person
+		g      *demo.Generator
 	}
 	var fresh []made
 	for _, m := range demo.Municipalities() {
@@ -101,7 +102,7 @@ func seedDemoScaled(ctx context.Context, sys *system, seed uint64, per int, pref
 		if len(unnumbered) > 0 {
 			fmt.Fprintf(stdout, "  Without a My Number yet (try entry by a clerk and the blind re-entry by a checker): %s\n", strings.Join(unnumbered[:min(5, len(unnumbered))], ", "))
 		}
-		fresh = append(fresh, made{m, people})
+		fresh = append(fresh, made{m, people, g})
 	}
 	if err := seedDemoUsers(ctx, sys, stdout); err != nil {
 		return err
@@ -112,6 +113,9 @@ func seedDemoScaled(ctx context.Context, sys *system, seed uint64, per int, pref
 		}
 		if err := seedDemoPubmed(ctx, sys, f.m, f.people, stdout); err != nil {
 			return err
+		}
+		if err := writeDemoRegistry(ctx, sys, f.m, f.g, f.people, time.Now().In(jst), stdout); err != nil {
+			return fmt.Errorf("demo registry file of %s: %w", f.m.Name, err)
 		}
 		if _, ok := demoPubmedStaff[f.m.Code]; ok && prefecture && len(f.people) > 1000 {
 			// Past the people the small demo took.
