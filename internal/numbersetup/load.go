@@ -40,26 +40,28 @@ type candidate struct {
 type batch struct {
 	rows []candidate
 	err  error
-	done chan struct{} // closed when every row is sealed and matched
+	done chan struct{} // closed when every row is sealed and keyed
 }
 
 var errStopped = errors.New("numbersetup: the write stopped")
 
-// load reads the file once: the linkage engine parses and checks every
-// record against the layout, and the municipality's checks are made here
-// (the header's and every row's municipality code must be tenant's, the
-// header not dated in the future, nobody born after it). Good data rows
-// go in batches to one goroutine per core that seals each number with
-// the vault (bound to its setup and line, with its blind index) and keys
-// its basic four items; the batches come back in the file's order and go
-// into the temporary table numbersetup_rows while the parser reads on.
-// After the first problem rows are no longer written, but the file is
-// read to its end for the report; the caller rolls the transaction back
-// unless the report is OK. When it is, the business's people are keyed
-// into numbersetup_people and the rows matched to them in the database
-// (matchStaged), which writes the work table. Memory stays flat in the
-// size of the file and of the people: bango holds a few batches of rows
-// or people at a time.
+// load first copies the business's people, keyed, into
+// numbersetup_people and counts their exact keys (copyPeople,
+// indexPeople), then reads the file once: the linkage engine parses and
+// checks every record against the layout, and the municipality's checks
+// are made here (the header's and every row's municipality code must be
+// tenant's, the header not dated in the future, nobody born after it).
+// Good data rows go in batches to one goroutine per core that seals each
+// number with the vault (bound to its setup and line, with its blind
+// index) and keys its basic four items; the batches come back in the
+// file's order into numbersetup_chunk, and each chunk of chunkRows into
+// the work table (writeChunk) while the parser and sealers work up to
+// lookahead batches ahead. After the first problem rows are no longer
+// written, but the file is read to its end for the report; the caller
+// rolls the transaction back unless the report is OK. When it is, the
+// near matches and repeated numbers are found (finishMatch). Memory stays
+// flat in the size of the file and of the people: bango holds at most
+// lookahead batches of rows and a few of people.
 func (s *Service) load(ctx context.Context, tx *store.Tx, st *Setup, l *linkage.Layout, b Business, r io.Reader) (*linkage.Report, error) {
 	if err := createTemp(ctx, tx); err != nil {
 		return nil, err
