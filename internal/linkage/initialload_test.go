@@ -9,6 +9,7 @@ import (
 
 	"bango/internal/errs"
 	"bango/internal/linkage"
+	"bango/internal/resident"
 	"bango/internal/store"
 	"bango/internal/testutil"
 	"bango/internal/wareki"
@@ -74,6 +75,19 @@ func TestInitialLoad(t *testing.T) {
 		}
 		if got := count(t, db, "residents"); got != n {
 			t.Fatalf("%d residents, want %d", got, n)
+		}
+		// Queued for the search index with the load, and found once indexed.
+		if _, err := resident.IndexForSearch(testutil.As("system"), db); err != nil {
+			t.Fatal(err)
+		}
+		found, err := f.residents.Find(testutil.As("clerk"), shinjuku, "ヤマザキ　ハナコ")
+		if err != nil || len(found.Residents) == 0 {
+			t.Fatalf("the loaded residents are not found by name: %+v %v", found, err)
+		}
+		for _, r := range found.Residents {
+			if r.NameKana != "ヤマザキ　ハナコ" {
+				t.Fatalf("search for ヤマザキ　ハナコ found %+v", r)
+			}
 		}
 		// Overlapping the register, and a code twice in the file.
 		overlap := initialFile(t, shinjuku, 11_990, 20) // 11990–12000 exist
