@@ -88,6 +88,7 @@ var outboundAllowed = map[string]string{
 	"internal/linkage/agent/agent.go": "the data-link agent: its --server only (dialer refuses any other address)",
 	"internal/egress/egress.go":       "bango serve's one dialer: the configured mail server and JPKI CA only (any other address refused, logged and audited)",
 	"cmd/bango/bench_jpki.go":         "bango bench jpki: the stand-in CA it starts itself on loopback",
+	"internal/bench/assesshttp.go":    "bango bench assess: bango's own web handler, which it serves itself on a loopback httptest server",
 }
 
 // outboundNames are the standard library's ways to open a connection.
