@@ -147,15 +147,11 @@ a new schema in that database, dropped afterwards.`
 		}
 		return nil
 	}
-	var profile io.Writer
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		profile = f
+	profile, closeProfile, err := openProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer closeProfile()
 	res, err := bench.Import(ctx, *dbURL, *persons, *seed, profile)
 	if err != nil {
 		return err

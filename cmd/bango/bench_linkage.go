@@ -34,15 +34,11 @@ func runBenchLinkage(ctx context.Context, args []string, stdout, stderr io.Write
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	var profile io.Writer
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		profile = f
+	profile, closeProfile, err := openProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer closeProfile()
 	res, err := bench.Linkage(ctx, *dbURL, *records, func(step string) { fmt.Fprintln(stderr, step+" …") }, profile)
 	if err != nil {
 		return err
@@ -65,4 +61,17 @@ func runBenchLinkage(ctx context.Context, args []string, stdout, stderr io.Write
 	fmt.Fprintf(stdout, "  ratio to the old baseline, differences table only: %.2f\n", res.RatioDifferencesOnly)
 	fmt.Fprintf(stdout, "  peak heap during the import %.0f MiB\n", res.PeakHeapMiB)
 	return nil
+}
+
+// openProfile creates the file a benchmark's --cpuprofile names, or gives
+// a nil writer (no profile) when the flag is empty.
+func openProfile(path string) (w io.Writer, closeFile func(), err error) {
+	if path == "" {
+		return nil, func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() { f.Close() }, nil
 }

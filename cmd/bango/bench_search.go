@@ -39,14 +39,12 @@ func runBenchSearch(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	o := bench.ResidentSearchOptions{Residents: *residents, Queries: *queries, Sessions: *sessions, Duration: *duration, Think: *think, Seed: *seed}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		o.Profile = f
+	profile, closeProfile, err := openProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer closeProfile()
+	o.Profile = profile
 	res, err := bench.ResidentSearch(ctx, *dbURL, o)
 	if err != nil {
 		return err

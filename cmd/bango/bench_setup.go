@@ -34,14 +34,12 @@ func runBenchSetup(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	o := bench.SetupOptions{Rows: *rows}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		o.Profile = f
+	profile, closeProfile, err := openProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer closeProfile()
+	o.Profile = profile
 	res, err := bench.Setup(ctx, *dbURL, o, func(step string) { fmt.Fprintln(stderr, step+" …") })
 	if err != nil {
 		return err
