@@ -81,29 +81,26 @@ func (residentInitial) apply(ctx context.Context, tx *store.Tx, tenant string, j
 	// On PostgreSQL the load queues its residents for the search index
 	// itself, in lists, instead of a trigger call per row (as the
 	// differences' apply does, residentsapply.go).
-	pg := tx.Engine() == store.Postgres
-	if pg {
-		if _, err := tx.Exec(ctx, `SELECT set_config('bango.search_pending', 'written', true)`); err != nil {
-			return err
-		}
-	}
-	res, err := tx.Exec(ctx, `INSERT INTO residents (tenant_code, code, name_kanji, name_kana, alias, address, birth_date, sex, version, created_at, updated_at)
+	var n int64
+	err := resident.QueueingForSearch(ctx, tx, func() error {
+		res, err := tx.Exec(ctx, `INSERT INTO residents (tenant_code, code, name_kanji, name_kana, alias, address, birth_date, sex, version, created_at, updated_at)
 		SELECT tenant_code, resident_code, name, name_kana_full, '', address, birth_date, sex, 1, $3, $3
 		FROM linkage_resident_initial WHERE tenant_code = $1 AND job_id = $2`, tenant, job, now)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		if tx.Engine() != store.Postgres {
+			return nil
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO resident_search_pending (tenant_code, codes)
+			SELECT tenant_code, array_agg(resident_code ORDER BY line) FROM linkage_resident_initial WHERE tenant_code = $1 AND job_id = $2
+			GROUP BY tenant_code, line / $3 ORDER BY line / $3`, tenant, job, searchQueueCodes)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	if pg {
-		if _, err := tx.Exec(ctx, `INSERT INTO resident_search_pending (tenant_code, codes)
-			SELECT tenant_code, array_agg(resident_code ORDER BY line) FROM linkage_resident_initial WHERE tenant_code = $1 AND job_id = $2
-			GROUP BY tenant_code, line / $3 ORDER BY line / $3`, tenant, job, searchQueueCodes); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `SELECT set_config('bango.search_pending', '', true)`); err != nil {
-			return err
-		}
-	}
-	n, _ := res.RowsAffected()
 	return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "linkage.residents.apply", Subject: jobSubject(job), Outcome: audit.OK,
 		Detail: "initial_load created=" + strconv.FormatInt(n, 10)})
 }

@@ -51,30 +51,27 @@ func (residentDifferences) apply(ctx context.Context, tx *store.Tx, tenant strin
 	// resident.Import does) and queues the new records' codes in lists of
 	// searchQueueCodes, set-based. A return's code is queued with them:
 	// indexing a code again is harmless, and its update queues it anyway.
-	pg := tx.Engine() == store.Postgres
-	if pg {
-		if _, err := tx.Exec(ctx, `SELECT set_config('bango.search_pending', 'written', true)`); err != nil {
-			return err
-		}
-	}
-	res, err := tx.Exec(ctx, `INSERT INTO residents (tenant_code, code, name_kanji, name_kana, alias, address, birth_date, sex, version, created_at, updated_at)
+	var created int64
+	err := resident.QueueingForSearch(ctx, tx, func() error {
+		res, err := tx.Exec(ctx, `INSERT INTO residents (tenant_code, code, name_kanji, name_kana, alias, address, birth_date, sex, version, created_at, updated_at)
 		SELECT d.tenant_code, d.resident_code, d.name, d.name_kana_full, '', d.address, d.birth_date, d.sex, 1, $3, $3
 		FROM linkage_resident_differences d WHERE d.tenant_code = $1 AND d.job_id = $2 AND d.change IN (`+diffNew+`)
 		ON CONFLICT (tenant_code, code) DO NOTHING`, tenant, job, now)
-	if err != nil {
-		return err
-	}
-	created, _ := res.RowsAffected()
-	if pg {
-		if _, err := tx.Exec(ctx, `INSERT INTO resident_search_pending (tenant_code, codes)
+		if err != nil {
+			return err
+		}
+		created, _ = res.RowsAffected()
+		if tx.Engine() != store.Postgres {
+			return nil
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO resident_search_pending (tenant_code, codes)
 			SELECT d.tenant_code, array_agg(d.resident_code ORDER BY d.line) FROM linkage_resident_differences d
 			WHERE d.tenant_code = $1 AND d.job_id = $2 AND d.change IN (`+diffNew+`)
-			GROUP BY d.tenant_code, d.line / $3 ORDER BY d.line / $3`, tenant, job, searchQueueCodes); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `SELECT set_config('bango.search_pending', '', true)`); err != nil {
-			return err
-		}
+			GROUP BY d.tenant_code, d.line / $3 ORDER BY d.line / $3`, tenant, job, searchQueueCodes)
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	// Returns: a new record for a resident who moved out (the check let
 	// only those through) reinstates them — the basic items of the record,
@@ -88,7 +85,7 @@ func (residentDifferences) apply(ctx context.Context, tx *store.Tx, tenant strin
 		return `(SELECT d.` + col + ` FROM linkage_resident_differences d WHERE d.tenant_code = residents.tenant_code AND d.job_id = $2
 			AND d.resident_code = residents.code AND d.change IN (` + diffChanged + `) ORDER BY d.line DESC LIMIT 1)`
 	}
-	res, err = tx.Exec(ctx, `UPDATE residents SET name_kanji = `+latest("name")+`, name_kana = `+latest("name_kana_full")+`,
+	res, err := tx.Exec(ctx, `UPDATE residents SET name_kanji = `+latest("name")+`, name_kana = `+latest("name_kana_full")+`,
 		address = `+latest("address")+`, birth_date = `+latest("birth_date")+`, sex = `+latest("sex")+`, version = version + 1, updated_at = $3
 		WHERE tenant_code = $1 AND code IN (SELECT resident_code FROM linkage_resident_differences WHERE tenant_code = $1 AND job_id = $2
 		  AND change IN (`+diffChanged+`))`, tenant, job, now)

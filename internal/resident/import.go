@@ -316,24 +316,41 @@ func copyResidents(ctx context.Context, tx *store.Tx, tenant string, now time.Ti
 	if tx.Engine() != store.Postgres {
 		return tx.CopyFrom(ctx, "residents", insertColumns, next)
 	}
-	if _, err := tx.Exec(ctx, `SELECT set_config('bango.search_pending', 'written', true)`); err != nil {
-		return 0, err
-	}
-	n, err := tx.Bulk(ctx, store.Bulk{
-		Table:   "residents",
-		Columns: stagedColumns,
-		Fixed:   []store.Fixed{{Column: "tenant_code", Value: tenant}, {Column: "version", Value: 1}, {Column: "created_at", Value: now}, {Column: "updated_at", Value: now}},
-		AfterChunk: func(rows [][]any) (string, []any) {
-			codes := make([]string, len(rows))
-			for i, r := range rows {
-				codes[i] = r[0].(string)
-			}
-			return `INSERT INTO resident_search_pending (tenant_code, codes) VALUES ($1, $2)`, []any{tenant, codes}
-		},
-	}, next)
-	if err != nil {
-		return n, err
-	}
-	_, err = tx.Exec(ctx, `SELECT set_config('bango.search_pending', '', true)`)
+	var n int64
+	err := QueueingForSearch(ctx, tx, func() (err error) {
+		n, err = tx.Bulk(ctx, store.Bulk{
+			Table:   "residents",
+			Columns: stagedColumns,
+			Fixed:   []store.Fixed{{Column: "tenant_code", Value: tenant}, {Column: "version", Value: 1}, {Column: "created_at", Value: now}, {Column: "updated_at", Value: now}},
+			AfterChunk: func(rows [][]any) (string, []any) {
+				codes := make([]string, len(rows))
+				for i, r := range rows {
+					codes[i] = r[0].(string)
+				}
+				return `INSERT INTO resident_search_pending (tenant_code, codes) VALUES ($1, $2)`, []any{tenant, codes}
+			},
+		}, next)
+		return err
+	})
 	return n, err
+}
+
+// QueueingForSearch runs write, which inserts residents and queues their
+// codes in resident_search_pending itself, set-based, with the residents'
+// row trigger told not to queue each one (PostgreSQL: the setting
+// bango.search_pending, migration 0036; SQLite's triggers cost no call a
+// row, so there write simply runs). Every bulk writer of residents — the
+// import, the linkage's differences and initial load — goes through here.
+func QueueingForSearch(ctx context.Context, tx *store.Tx, write func() error) error {
+	if tx.Engine() != store.Postgres {
+		return write()
+	}
+	if _, err := tx.Exec(ctx, `SELECT set_config('bango.search_pending', 'written', true)`); err != nil {
+		return err
+	}
+	if err := write(); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `SELECT set_config('bango.search_pending', '', true)`)
+	return err
 }
