@@ -140,7 +140,9 @@ func waitThroughReloads(cond string, timeout time.Duration) chromedp.Action {
 				return nil
 			}
 			if time.Now().After(deadline) {
-				return fmt.Errorf("not true after %s: %s", timeout, cond)
+				var main string
+				_ = chromedp.Evaluate(`document.querySelector("main") ? document.querySelector("main").innerText : document.body.innerText`, &main).Do(ctx)
+				return fmt.Errorf("not true after %s: %s\nthe page said: %s", timeout, cond, main)
 			}
 			time.Sleep(200 * time.Millisecond)
 		}

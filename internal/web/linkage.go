@@ -221,8 +221,16 @@ func (s *Server) renderLinkageJobs(w http.ResponseWriter, r *http.Request, statu
 			d.Running = true
 		}
 	}
-	if d.Running && status == http.StatusOK {
-		w.Header().Set("Refresh", "2")
+	if d.Running && status == http.StatusOK && d.Edit == nil {
+		// The refresh names the page without the run's #fragment: a
+		// refresh to the same address with a fragment is a jump within the
+		// page, which Chromium does without loading it again. The notice
+		// of the start is said once, not on every refresh.
+		again := *r.URL
+		q := again.Query()
+		q.Del("done")
+		again.RawQuery, again.Fragment = q.Encode(), ""
+		w.Header().Set("Refresh", "2; url="+again.RequestURI())
 	}
 	return s.renderLinkage(w, r, status, "linkage.jobs.title", d, problem, form)
 }
