@@ -42,6 +42,24 @@ func (s *Service) SetInsurerNumber(ctx context.Context, tenant, number string, f
 	subject := audit.Subject{Type: "nhi_insurer_number", ID: tenant}
 	number = strings.TrimSpace(number)
 	in := InsurerNumber{Tenant: tenant, Number: number, From: civil(from), CreatedAt: s.now().UTC(), CreatedBy: actorOf(ctx)}
+	err := checkInsurer(number, from)
+	if err == nil {
+		err = s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
+			if err := store.TenantExists(ctx, tx, tenant); err != nil {
+				return err
+			}
+			return insertInsurer(ctx, tx, in, "")
+		})
+	}
+	if err != nil {
+		return InsurerNumber{}, audit.Refused(ctx, s.db, tenant, action, subject, err)
+	}
+	return in, nil
+}
+
+// checkInsurer refuses, by field, a number that is not six digits and a
+// missing day.
+func checkInsurer(number string, from time.Time) error {
 	var fe errs.FieldErrors
 	if !insurerNo(number) {
 		fe.Add("insurer", errs.Message{JA: "保険者番号は6桁の数字です", EN: "the insurer number is six digits"})
@@ -49,28 +67,30 @@ func (s *Service) SetInsurerNumber(ctx context.Context, tenant, number string, f
 	if from.IsZero() {
 		fe.Add("from", errs.Message{JA: "適用開始日を入力してください", EN: "give the day it is in force from"})
 	}
-	err := fe.Err()
-	if err == nil {
-		err = s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
-			if err := store.TenantExists(ctx, tx, tenant); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO nhi_insurer_numbers (tenant_code, effective_from, insurer_no, created_at, created_by) VALUES ($1, $2, $3, $4, $5)`,
-				tenant, dateValue(tx.Engine(), in.From), number, in.CreatedAt, in.CreatedBy); err != nil {
-				if err = store.Translate(err); errs.Is(err, errs.Conflict) {
-					return errs.Tell(errs.Conflict, errs.Message{JA: "この適用開始日の保険者番号はすでに設定されています。訂正は別の適用開始日で設定してください。",
-						EN: "a number from this day is already configured: set a correction from another day"}, "insurer number of %s from %s exists", tenant, in.From.Format(time.DateOnly))
-				}
-				return err
-			}
-			return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: audit.OK,
-				Detail: "insurer_no=" + number + " from=" + in.From.Format(time.DateOnly)})
-		})
+	return fe.Err()
+}
+
+// insertInsurer keeps in as a new row and records it; via names how it
+// came (review: confirmed by a second person), empty when set directly.
+func insertInsurer(ctx context.Context, tx *store.Tx, in InsurerNumber, via string) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO nhi_insurer_numbers (tenant_code, effective_from, insurer_no, created_at, created_by) VALUES ($1, $2, $3, $4, $5)`,
+		in.Tenant, dateValue(tx.Engine(), in.From), in.Number, in.CreatedAt, in.CreatedBy); err != nil {
+		if err = store.Translate(err); errs.Is(err, errs.Conflict) {
+			return errInsurerDayTaken(in)
+		}
+		return err
 	}
-	if err != nil {
-		return InsurerNumber{}, audit.Refused(ctx, s.db, tenant, action, subject, err)
+	detail := "insurer_no=" + in.Number + " from=" + in.From.Format(time.DateOnly)
+	if via != "" {
+		detail += " via=" + via
 	}
-	return in, nil
+	return audit.Record(ctx, tx, audit.Event{Tenant: in.Tenant, Action: "linkage.insurer.set", Subject: audit.Subject{Type: "nhi_insurer_number", ID: in.Tenant},
+		Outcome: audit.OK, Detail: detail})
+}
+
+func errInsurerDayTaken(in InsurerNumber) error {
+	return errs.Tell(errs.Conflict, errs.Message{JA: "この適用開始日の保険者番号はすでに設定されています。訂正は別の適用開始日で設定してください。",
+		EN: "a number from this day is already configured: set a correction from another day"}, "insurer number of %s from %s exists", in.Tenant, in.From.Format(time.DateOnly))
 }
 
 // InsurerNumbers lists tenant's configured numbers, the earliest first.

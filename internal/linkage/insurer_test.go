@@ -9,6 +9,7 @@ import (
 	"bango/internal/linkage"
 	"bango/internal/store"
 	"bango/internal/testutil"
+	"bango/internal/testutil/testkit"
 )
 
 // R-NHI-8: the 保険者番号 an eligibility-continuity file carries is the
@@ -76,6 +77,91 @@ func TestInsurerNumberIsConfiguration(t *testing.T) {
 		}
 		if got := outcomes(t, db, "linkage.insurer.set"); got != "ok,ok,denied,denied" {
 			t.Errorf("insurer events %s", got)
+		}
+	})
+}
+
+// R-NHI-8, R-ACC-1: a new 保険者番号 filed by staff is a control change:
+// it waits for a second person and is in force only once someone else
+// confirms it (the maker cannot); wrong input is refused by field; a
+// configured municipality cannot back-date a number (what files carried
+// stays explained); a day that has a number, the number already in force
+// and a second change while one waits are refused; a municipality with
+// no number may file one from any day.
+func TestInsurerNumberChangeNeedsASecondPerson(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db) // Shinjuku: 138016 from 2000-04-01; Sapporo: none
+		clerk, checker := f.User(t, "clerk"), f.User(t, "checker")
+		ctx := testutil.As("clerk")
+		propose := func(tenant, number, from string) (string, error) {
+			c, err := f.linkage.ProposeInsurerNumber(ctx, clerk, tenant, linkage.InsurerChange{Number: number, From: from})
+			if err == nil && c.Kind != linkage.KindInsurer {
+				t.Fatalf("filed as %q", c.Kind)
+			}
+			return c.Summary, err
+		}
+		_, err := propose(shinjuku, "13801", "2090-04-01")
+		fieldErr(t, "five digits", err, "insurer")
+		_, err = propose(shinjuku, "138555", "2090-02-30")
+		fieldErr(t, "no such day", err, "from")
+		_, err = propose(shinjuku, "138555", "")
+		fieldErr(t, "no day", err, "from")
+		_, err = propose(shinjuku, "138555", "2020-04-01")
+		fieldErr(t, "back-dated", err, "from")
+		_, err = propose(shinjuku, "138016", "2090-04-01")
+		testutil.Told(t, "the number in force", err, errs.Invalid, "insurer number 138016 already in force on 2090-04-01", testutil.DeveloperWords)
+		if _, err := f.linkage.SetInsurerNumber(testutil.As("cli:is-admin"), shinjuku, "138999", time.Date(2095, 4, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err = propose(shinjuku, "138777", "2095-04-01"); !errs.Is(err, errs.Conflict) {
+			t.Errorf("a day that has a number: %v", err)
+		}
+
+		summary, err := propose(shinjuku, "138555", "2090-04-01")
+		if err != nil || summary != "保険者番号: 138016（2000年4月1日から） → 138555（2090年4月1日から）" {
+			t.Fatalf("filed %q %v", summary, err)
+		}
+		waiting, err := f.linkage.PendingInsurerNumber(ctx, shinjuku)
+		if err != nil || waiting == nil || waiting.Maker != clerk.LoginID || waiting.Summary != summary {
+			t.Fatalf("waiting: %+v %v", waiting, err)
+		}
+		if other, err := f.linkage.PendingInsurerNumber(ctx, sapporo); err != nil || other != nil {
+			t.Fatalf("Sapporo sees Shinjuku's change: %+v %v", other, err)
+		}
+		if _, err := propose(shinjuku, "138666", "2091-04-01"); !errs.Is(err, errs.Conflict) {
+			t.Errorf("a second change while one waits: %v", err)
+		}
+		on := time.Date(2090, 4, 2, 0, 0, 0, 0, time.UTC)
+		if n, err := f.linkage.InsurerNumberOn(ctx, shinjuku, on); err != nil || n != "138016" {
+			t.Fatalf("before the confirmation the number on %v is %q %v", on, n, err)
+		}
+		if _, err := f.review.Confirm(ctx, clerk, shinjuku, waiting.Change, nil); err == nil {
+			t.Fatal("the maker confirmed their own insurer number")
+		}
+		if _, err := f.review.Confirm(testutil.As("checker"), checker, shinjuku, waiting.Change, nil); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := f.linkage.InsurerNumberOn(ctx, shinjuku, on); err != nil || n != "138555" {
+			t.Fatalf("after the confirmation the number on %v is %q %v", on, n, err)
+		}
+		if n, err := f.linkage.InsurerNumberOn(ctx, shinjuku, on.AddDate(-1, 0, 0)); err != nil || n != "138016" {
+			t.Fatalf("the day before it is in force: %q %v", n, err)
+		}
+		if w, err := f.linkage.PendingInsurerNumber(ctx, shinjuku); err != nil || w != nil {
+			t.Fatalf("still waiting after the confirmation: %+v %v", w, err)
+		}
+		if got := testutil.CountEvents(t, db, `action = 'linkage.insurer.set' AND outcome = 'ok' AND detail LIKE '%insurer_no=138555 from=2090-04-01 via=review%'`); got != 1 {
+			t.Errorf("%d confirmed numbers recorded, want 1", got)
+		}
+		if got := outcomes(t, db, "linkage.insurer.propose"); got != "denied,denied,denied,denied,denied,denied" {
+			t.Errorf("refusals recorded: %s", got)
+		}
+
+		// Nothing configured: a number from an earlier day is taken.
+		f.Staff(t, testkit.Staff{Login: "sclerk", Tenant: sapporo, Patterns: []string{"nhi-clerk"}})
+		c, err := f.linkage.ProposeInsurerNumber(testutil.As("sclerk"), f.User(t, "sclerk"), sapporo, linkage.InsurerChange{Number: "011007", From: "2018-04-01"})
+		if summary = c.Summary; err != nil || summary != "保険者番号: 未設定 → 011007（2018年4月1日から）" {
+			t.Fatalf("Sapporo's first number: %q %v", summary, err)
 		}
 	})
 }

@@ -53,8 +53,9 @@ func (s *Service) SetMaxBytes(n int64) { s.maxBytes = n }
 // jobs a checker declined and purges what they held (R-LNK-1).
 func (s *Service) Module() module.Module {
 	return module.Module{
-		Name:    "linkage",
-		Reviews: []module.Review{{Kind: KindImport, Apply: s.ApplyHeld}, {Kind: KindSchedule, Apply: s.applySchedule}},
+		Name: "linkage",
+		Reviews: []module.Review{{Kind: KindImport, Apply: s.ApplyHeld}, {Kind: KindSchedule, Apply: s.applySchedule},
+			{Kind: KindInsurer, Apply: s.applyInsurer}},
 		Jobs: []module.Job{{Name: "linkage staging purge", Every: 5 * time.Minute,
 			Run: func(ctx context.Context) error { _, err := s.PurgeDeclined(ctx); return err }},
 			{Name: "linkage schedules", Every: time.Minute,

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"bango/internal/access"
 	"bango/internal/errs"
@@ -44,6 +45,11 @@ type linkageData struct {
 	Routes   []linkageRoute
 	Rejected *linkage.Report
 	Imported *linkage.Job
+	// The insurer page: the numbers configured, the one in force today,
+	// and a new one waiting for its checker.
+	Insurers       []linkage.InsurerNumber
+	InsurerInForce string
+	InsurerWaiting *linkage.PendingInsurer
 }
 
 // linkageSchedule is a schedule with its job's title.
@@ -62,7 +68,8 @@ type linkageRoute struct {
 }
 
 var linkageNotices = map[string]string{"decided": "linkage.decided", "done": "linkage.move.done", "filed": "linkage.schedule.filed",
-	"started": "linkage.run.started", "applied": "linkage.import.applied", "held": "linkage.import.held"}
+	"started": "linkage.run.started", "applied": "linkage.import.applied", "held": "linkage.import.held",
+	"insurer": "linkage.insurer.filed"}
 
 func (s *Server) renderLinkage(w http.ResponseWriter, r *http.Request, status int, title string, d *linkageData, problem refusal, form map[string]string) error {
 	p := s.newPage(r, title, sessionFrom(r.Context()))
@@ -378,6 +385,86 @@ func (s *Server) linkageImportPost(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
+// linkageInsurerPage is the municipality's 保険者番号: the numbers with
+// the day each is in force from, the one in force today, a new one
+// waiting for its checker, and the form to file a new one
+// (linkage.KindInsurer: in force only once another person confirms it).
+func (s *Server) linkageInsurerPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderLinkageInsurer(w, r, http.StatusOK, refusal{}, nil)
+}
+
+func (s *Server) linkageInsurerData(r *http.Request) (*linkageData, error) {
+	tenant := sessionFrom(r.Context()).Tenant
+	list, err := s.biz.Linkage.InsurerNumbers(r.Context(), tenant)
+	if err != nil {
+		return nil, err
+	}
+	waiting, err := s.biz.Linkage.PendingInsurerNumber(r.Context(), tenant)
+	if err != nil {
+		return nil, err
+	}
+	d := &linkageData{View: "insurer", Insurers: list, InsurerWaiting: waiting}
+	if n, err := s.biz.Linkage.InsurerNumberOn(r.Context(), tenant, time.Now().In(jst)); err == nil {
+		d.InsurerInForce = n
+	}
+	return d, nil
+}
+
+func (s *Server) renderLinkageInsurer(w http.ResponseWriter, r *http.Request, status int, problem refusal, form map[string]string) error {
+	d, err := s.linkageInsurerData(r)
+	if err != nil {
+		return err
+	}
+	return s.renderLinkage(w, r, status, "linkage.insurer.title", d, problem, form)
+}
+
+var linkageInsurerFields = []string{"insurer", "from"}
+
+// linkageInsurerPost files a new insurer number for a second person.
+func (s *Server) linkageInsurerPost(w http.ResponseWriter, r *http.Request) error {
+	f, err := postedForm(r, linkageInsurerFields...)
+	if err != nil {
+		return err
+	}
+	sess := sessionFrom(r.Context())
+	if _, err := s.biz.Linkage.ProposeInsurerNumber(r.Context(), sess.User, sess.Tenant, linkage.InsurerChange{Number: f["insurer"], From: f["from"]}); err != nil {
+		return formProblem(r, err, func(status int, msg refusal) error { return s.renderLinkageInsurer(w, r, status, msg, f) })
+	}
+	http.Redirect(w, r, "/linkage/insurer?done=insurer", http.StatusSeeOther)
+	return nil
+}
+
+// linkageInsurerAnswer is the municipality's insurer numbers as the API
+// answers them.
+type linkageInsurerAnswer struct {
+	Items   []linkage.InsurerNumber `json:"items"`
+	InForce string                  `json:"in_force,omitempty"` // the number in force today (JST), if any
+	Waiting *linkage.PendingInsurer `json:"waiting,omitempty"`  // a new number filed, waiting for its checker
+}
+
+func (s *Server) apiLinkageInsurer(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.linkageInsurerData(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, linkageInsurerAnswer{Items: nonNil(d.Insurers), InForce: d.InsurerInForce, Waiting: d.InsurerWaiting})
+	return nil
+}
+
+func (s *Server) apiLinkageInsurerPropose(w http.ResponseWriter, r *http.Request) error {
+	var in linkage.InsurerChange
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	sess := sessionFrom(r.Context())
+	c, err := s.biz.Linkage.ProposeInsurerNumber(r.Context(), sess.User, sess.Tenant, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, c)
+	return nil
+}
+
 // linkageScheduleBody is a change of a job's times, filed for a second
 // person's confirmation.
 type linkageScheduleBody struct {
@@ -570,6 +657,8 @@ func (s *Server) linkageModule() webModule {
 			{pattern: "POST /linkage/jobs/{job}/run", gate: loggedIn, perm: run, where: currentTenant, h: s.linkageRunPost},
 			{pattern: "POST /linkage/jobs/{job}/schedule", gate: loggedIn, perm: run, where: currentTenant, h: s.linkageSchedulePost},
 			{pattern: "GET /linkage/import", gate: loggedIn, perm: run, where: currentTenant, h: s.linkageImportPage},
+			{pattern: "GET /linkage/insurer", gate: loggedIn, perm: run, where: currentTenant, h: s.linkageInsurerPage},
+			{pattern: "POST /linkage/insurer", gate: loggedIn, perm: run, where: currentTenant, h: s.linkageInsurerPost},
 			{pattern: "POST /linkage/import", gate: loggedIn, perm: run, where: currentTenant, h: s.linkageImportPost},
 			{pattern: "GET /api/v1/linkage/continuity", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiLinkageContinuity,
 				summary: "The household-continuity judgements (世帯継続性判定) the NHI aggregation system sent, with staff's decisions",
@@ -604,6 +693,12 @@ func (s *Server) linkageModule() webModule {
 			{pattern: "POST /api/v1/linkage/jobs/{job}/schedule", gate: loggedIn, perm: run, where: currentTenant, json: true, h: s.apiLinkageSchedule,
 				summary: "File a change of when a linkage job runs, or whether it runs; it takes effect once another person confirms it in the review queue (202 with the change)",
 				body:    linkageScheduleBody{}, answer: review.Change{}},
+			{pattern: "GET /api/v1/linkage/insurer", gate: loggedIn, perm: run, where: currentTenant, json: true, h: s.apiLinkageInsurer,
+				summary: "The municipality's NHI insurer numbers (保険者番号), each with the day it is in force from, the one in force today, and a new one waiting for its checker",
+				answer:  linkageInsurerAnswer{}},
+			{pattern: "POST /api/v1/linkage/insurer", gate: loggedIn, perm: run, where: currentTenant, json: true, h: s.apiLinkageInsurerPropose,
+				summary: "File a new insurer number from a day (YYYY-MM-DD); it is in force once another person confirms it in the review queue (202 with the change)",
+				body:    linkage.InsurerChange{}, answer: review.Change{}},
 		},
 		menu: []navItem{{Key: "nav.linkage", Href: "/linkage/continuity", perm: read}, {Key: "nav.linkage.jobs", Href: "/linkage/jobs", perm: run, under: "nav.linkage"}},
 		counters: []counter{
@@ -752,4 +847,17 @@ var linkageMessages = messages{
 	"field.linkage.day":                {"日（毎月のとき）", "Day (monthly)"},
 	"field.linkage.hour":               {"時（日本時間）", "Hour (Japan time)"},
 	"field.linkage.enabled":            {"実行する", "Runs"},
+	"field.insurer":                    {"保険者番号", "Insurer number"},
+	"action.linkage.insurer.propose":   {"保険者番号の変更の申請", "New insurer number filed"},
+	"linkage.insurer.title":            {"保険者番号", "Insurer number"},
+	"linkage.insurer.help":             {"資格継続情報ファイルには、作成した日に適用されている保険者番号が入ります。新しい番号は、別の職員（確認者）が確認キューで確認したときに設定されます。ご自身では確認できません。番号が設定済みのときは、適用開始日は今日以降の日付です（送信済みのファイルの番号を変えないため）。", "Every eligibility-continuity file carries the number in force on the day it is made. A new number is set once another person confirms it in the review queue; you cannot confirm your own. Once a number is configured, a new one is in force from today or a later day, so that files already sent keep theirs."},
+	"linkage.insurer.none":             {"保険者番号が設定されていません。設定されるまで資格継続情報ファイルは作成されません。", "No insurer number is configured: no eligibility-continuity file is made until one is."},
+	"linkage.insurer.in_force":         {"本日適用されている保険者番号: %s", "In force today: %s"},
+	"linkage.insurer.not_in_force":     {"本日適用されている保険者番号はありません。", "No number is in force today."},
+	"linkage.insurer.waiting":          {"変更申請中（第%d号、%sが%sに申請、確認待ち）: %s", "Waiting for a checker (no. %d, filed by %s on %s): %s"},
+	"linkage.insurer.col.from":         {"適用開始日", "In force from"},
+	"linkage.insurer.col.by":           {"設定", "Set by"},
+	"linkage.insurer.new":              {"新しい保険者番号の申請", "File a new insurer number"},
+	"linkage.insurer.file":             {"申請する", "File"},
+	"linkage.insurer.filed":            {"保険者番号の変更を申請しました。確認者が確認すると設定されます。", "The new number is filed: it is set once a checker confirms it."},
 }
