@@ -1,6 +1,7 @@
 package linkage
 
 import (
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/japanese"
@@ -126,4 +127,59 @@ func encodeSJIS(r rune) ([]byte, bool) {
 		return nil, false
 	}
 	return dst[:nd], true
+}
+
+// sjisDouble is every double-byte character of CP932 as x/text's
+// Shift_JIS decoder reads it (0: a code it does not define), by lead and
+// trail byte: the parser decodes a text field by looking its characters
+// up here rather than through the decoder's Transform, which checks and
+// copies in a general way for every field (a third of parse + check).
+// Built once, from the decoder itself, so that both read every byte pair
+// the same (TestSJISTableMatchesDecoder).
+var sjisDouble = sync.OnceValue(func() *[1 << 16]rune {
+	t := new([1 << 16]rune)
+	dec := japanese.ShiftJIS.NewDecoder()
+	var src [2]byte
+	for lead := 0x81; lead <= 0xfc; lead++ {
+		if !isLead(byte(lead)) {
+			continue
+		}
+		for trail := 0x40; trail <= 0xfc; trail++ {
+			if !isTrail(byte(trail)) {
+				continue
+			}
+			src[0], src[1] = byte(lead), byte(trail)
+			out, err := dec.Bytes(src[:])
+			if r, n := utf8.DecodeRune(out); err == nil && n == len(out) && r != utf8.RuneError {
+				t[lead<<8|trail] = r
+			}
+		}
+	}
+	return t
+})
+
+// decodeSJIS appends raw, whole CP932 characters that scanSJIS passed,
+// decoded to UTF-8 onto dst. bad is the 0-based offset of the first
+// double-byte character CP932 does not define, or -1.
+func decodeSJIS(dst, raw []byte) (out []byte, bad int) {
+	t := sjisDouble()
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case c < utf8.RuneSelf:
+			dst = append(dst, c)
+		case 0xa1 <= c && c <= 0xdf: // half-width katakana: U+FF61…U+FF9F
+			dst = utf8.AppendRune(dst, rune(c)-0xa1+0xff61)
+		case i+1 < len(raw):
+			r := t[int(c)<<8|int(raw[i+1])]
+			if r == 0 {
+				return dst, i
+			}
+			dst = utf8.AppendRune(dst, r)
+			i++
+		default:
+			return dst, i
+		}
+	}
+	return dst, -1
 }

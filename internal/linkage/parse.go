@@ -11,9 +11,6 @@ import (
 	"io"
 	"time"
 
-	"golang.org/x/text/encoding/japanese"
-	"golang.org/x/text/transform"
-
 	"bango/internal/errs"
 	"bango/internal/wareki"
 )
@@ -124,7 +121,6 @@ type parser struct {
 	fn      func(*Record) error
 	rec     Record
 	scratch []byte
-	dec     transform.Transformer
 	colRaw  [][]byte
 
 	trailerSeen bool
@@ -176,9 +172,6 @@ func Parse(r io.Reader, l *Layout, opt Options, fn func(*Record) error) (*Report
 	}
 	src := &countingHash{r: r, h: sha256.New(), limit: opt.MaxBytes}
 	p := &parser{l: l, rep: rep, fn: fn, scratch: make([]byte, 0, 256)}
-	if l.sjis {
-		p.dec = newSJISDecoder()
-	}
 	br := bufio.NewReaderSize(src, 64<<10)
 	var err error
 	switch {
@@ -442,38 +435,12 @@ func (p *parser) decode(raw []byte) (s string, pos int, why errs.Message, ok boo
 	if ascii || !p.l.sjis {
 		return string(raw), 0, errs.Message{}, true
 	}
-	if need := 3 * len(raw); cap(p.scratch) < need {
-		p.scratch = make([]byte, need)
-	}
-	dst := p.scratch[:cap(p.scratch)]
-	n, _, err := p.dec.Transform(dst, raw, true)
-	if err != nil {
-		return "", 0, reasonInvalid, false
-	}
-	out := dst[:n]
-	if bytes.Contains(out, []byte("\uFFFD")) {
-		return "", unmappedAt(raw), reasonUnmap, false
+	out, bad := decodeSJIS(p.scratch[:0], raw)
+	p.scratch = out[:0]
+	if bad >= 0 {
+		return "", bad, reasonUnmap, false
 	}
 	return string(out), 0, errs.Message{}, true
-}
-
-func newSJISDecoder() transform.Transformer { return japanese.ShiftJIS.NewDecoder() }
-
-// unmappedAt finds the first double-byte character of raw that Shift_JIS
-// does not define.
-func unmappedAt(raw []byte) int {
-	dec := japanese.ShiftJIS.NewDecoder()
-	for i := 0; i < len(raw); i++ {
-		if !isLead(raw[i]) {
-			continue
-		}
-		out, _ := dec.Bytes(raw[i : i+2])
-		if bytes.Contains(out, []byte("\uFFFD")) {
-			return i
-		}
-		i++
-	}
-	return 0
 }
 
 // finish checks what only the whole file shows: that it held anything,

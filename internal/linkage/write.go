@@ -61,9 +61,6 @@ func NewWriter(w io.Writer, l *Layout, header Values) (*Writer, error) {
 	}
 	wr := &Writer{l: l, w: bufio.NewWriterSize(w, 64<<10), h: sha256.New(), tot: map[string]int64{}}
 	wr.p = &parser{l: l, rep: &Report{max: 100, Totals: map[string]int64{}}, scratch: make([]byte, 0, 256)}
-	if l.sjis {
-		wr.p.dec = newSJISDecoder()
-	}
 	if t := l.trailer; t != nil {
 		for _, of := range t.Totals {
 			wr.tot[of] = 0
