@@ -1,6 +1,10 @@
 package jpki_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +13,8 @@ import (
 	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/jpki"
+	"bango/internal/linkage"
+	"bango/internal/mynumber"
 	"bango/internal/resident"
 	"bango/internal/store"
 	"bango/internal/testutil"
@@ -109,12 +115,15 @@ func TestRegisterChangeRevokesTheSignatureCertificate(t *testing.T) {
 	})
 }
 
-// R-JPKI-1: a resident who leaves the register is sent to the CA, as a
-// register system tells J-LIS: one who moved out (転出) loses the
+// R-JPKI-1, R-LNK-1: a resident who leaves the register is sent to the
+// CA, as a register system tells J-LIS: one who moved out (転出) loses the
 // signature certificate (its address no longer holds) and keeps the
 // authentication certificate for the new address (継続利用); one who died
-// loses both. Each revocation is an audit event with the serial, kind and
-// reason and no personal item; sent again, nothing more is revoked.
+// loses both. The departures come as the register records them: the
+// resident-records differences file applied by the linkage. Each
+// revocation is an audit event with the serial, kind and reason and no
+// personal item; sent again, nothing more is revoked. The window's list
+// names each resident from the register, never the number.
 func TestResidentsLeavingRevoke(t *testing.T) {
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
@@ -122,10 +131,18 @@ func TestResidentsLeavingRevoke(t *testing.T) {
 		if _, err := f.jpki.SendRegisterChanges(jobs); err != nil {
 			t.Fatal(err)
 		}
-		const died = "000000000102"
-		other := testkit.Person(died, "")
-		other.Address = "東京都新宿区百人町一丁目1番1号"
-		testkit.Resident(t, f.residents, shinjuku, other)
+		// Resident codes as the resident-records system's files carry
+		// them (the linkage keeps a code without its zeros).
+		const code, died = "5101", "5102"
+		diedNumber := "51020000000" + string(mynumber.CheckDigit("51020000000"))
+		for _, p := range []struct{ code, name, kana, address, number string }{
+			{code, "転出　一郎", "テンシュツ　イチロウ", "東京都新宿区西新宿二丁目8番1号", ""},
+			{died, "死亡　花子", "シボウ　ハナコ", "東京都新宿区百人町一丁目1番1号", diedNumber},
+		} {
+			in := testkit.Person(p.code, p.number)
+			in.NameKanji, in.NameKana, in.Address = p.name, p.kana, p.address
+			testkit.Resident(t, f.residents, shinjuku, in)
+		}
 		serial := map[string]string{}
 		for _, who := range []struct {
 			code      string
@@ -143,20 +160,23 @@ func TestResidentsLeavingRevoke(t *testing.T) {
 				serial[who.code+" "+string(c.Kind)] = c.Serial
 			}
 		}
-		// The register records the departures (as the resident-records
-		// differences do, internal/linkage).
-		day := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-		err := db.TransactIn(jobs, shinjuku, func(tx *store.Tx) error {
-			for _, d := range [][2]string{{code, resident.MovedOut}, {died, resident.Deceased}} {
-				if _, err := tx.Exec(jobs, `INSERT INTO resident_departures (tenant_code, resident_code, kind, effective, source, recorded_at)
-					VALUES ($1, $2, $3, $4, 'test', $5)`, shinjuku, d[0], d[1], store.DateArg(db.Engine(), day), time.Now().UTC()); err != nil {
-					return err
-				}
-			}
-			return nil
+		// The resident-records system's daily differences: a move out
+		// (31) and a death (32), applied to the register by the linkage,
+		// which records each departure.
+		importDepartures(t, db, map[string]string{code: "31", died: "32"})
+		var departures []string
+		err := db.Read(testutil.AllTenants(), func(q store.Querier) error {
+			var err error
+			departures, err = store.Rows(func(row store.Scanner) (string, error) {
+				var c, k, src string
+				err := row.Scan(&c, &k, &src)
+				return c + " " + k + " " + src, err
+			})(q.Query(testutil.AllTenants(), `SELECT resident_code, kind, source FROM resident_departures ORDER BY resident_code`))
+			return err
 		})
-		if err != nil {
-			t.Fatal(err)
+		if err != nil || len(departures) != 2 || !strings.HasPrefix(departures[0], code+" moved_out linkage job ") ||
+			!strings.HasPrefix(departures[1], died+" deceased linkage job ") {
+			t.Fatalf("departures the linkage recorded: %q, %v", departures, err)
 		}
 		got, err := f.jpki.SendRegisterChanges(jobs)
 		if err != nil || len(got.Revoked) != 3 {
@@ -206,18 +226,37 @@ func TestResidentsLeavingRevoke(t *testing.T) {
 		}
 
 		// The window's list of what the register revoked, from the audit
-		// log: the three certificates and nothing personal.
+		// log: the three certificates, each resident named from the
+		// register (who stays there with the departure) and never by
+		// number; each resident shown is a read.
 		testutil.Place(t, db, testutil.NewSequencer(t, db, audit.SequencerOptions{Every: 100000, Period: time.Hour}))
 		list, err := f.jpki.RevokedByRegister(clerk(), shinjuku, "", "")
 		if err != nil || len(list.Certificates) != 3 || list.More {
 			t.Fatalf("the list: %+v, %v", list, err)
 		}
 		var listed []string
+		names := map[string]string{code: "転出　一郎 テンシュツ　イチロウ", died: "死亡　花子 シボウ　ハナコ"}
 		for _, c := range list.Certificates {
 			listed = append(listed, c.Resident+" serial="+c.Serial+" kind="+string(c.Kind)+" reason="+c.Reason)
 			if c.RevokedAt.IsZero() {
 				t.Errorf("no time: %+v", c)
 			}
+			if !c.InRegister || c.Name+" "+c.NameKana != names[c.Resident] {
+				t.Errorf("%s named %v %q %q, want %q", c.Resident, c.InRegister, c.Name, c.NameKana, names[c.Resident])
+			}
+		}
+		if raw, err := json.Marshal(list); err != nil || strings.Contains(string(raw), diedNumber) {
+			t.Errorf("the list holds the My Number: %s %v", raw, err)
+		}
+		var reads []string
+		for _, e := range testutil.Events(t, db, "resident.read") {
+			if e.Detail == "for=jpki.revoked_list" {
+				reads = append(reads, e.Subject.ID)
+			}
+		}
+		slices.Sort(reads)
+		if !slices.Equal(reads, []string{code, died}) {
+			t.Errorf("reads for the list: %q", reads)
 		}
 		slices.Sort(listed)
 		if !slices.Equal(listed, wantDetails) {
@@ -235,4 +274,46 @@ func TestResidentsLeavingRevoke(t *testing.T) {
 			t.Errorf("list events: %q", got)
 		}
 	})
+}
+
+// importDepartures imports a resident-records differences file of
+// Shinjuku for 2026-12-01 through the linkage, as the resident-records
+// system sends it: one record a resident, with the change code given (31
+// moved out, 32 died). The linkage applies it to the register in the
+// import's transaction.
+func importDepartures(t *testing.T, db *store.DB, changes map[string]string) {
+	t.Helper()
+	ctx := testutil.As("cli:operator")
+	svc := linkage.NewService(db, nil)
+	const layout, partner = "resident-differences", "resident-records"
+	if _, err := svc.AddPartner(ctx, linkage.Partner{Tenant: shinjuku, ID: partner, Title: "住民記録システム", Direction: linkage.Inbound,
+		Layouts: []string{layout}}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := linkage.Lookup(layout, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	var out bytes.Buffer
+	w, err := linkage.NewWriter(&out, l, linkage.Values{"municipality": shinjuku, "created": day.AddDate(0, 0, 1), "period_from": day, "period_to": day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := slices.Sorted(maps.Keys(changes))
+	for i, c := range codes {
+		if err := w.Write("2", linkage.Values{"change": changes[c], "resident_code": c, "household_no": 3000 + i, "name": "山田　太郎",
+			"name_kana": "ﾔﾏﾀﾞ ﾀﾛｳ", "birth": time.Date(1980, 4, 1, 0, 0, 0, 0, time.UTC), "sex": "1", "relation": "01", "postal": "1600023",
+			"address": "東京都新宿区西新宿二丁目８番１号", "effective": day}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Close(nil); err != nil {
+		t.Fatal(err)
+	}
+	file := out.Bytes()
+	if _, _, err := svc.Import(ctx, linkage.ImportRequest{Tenant: shinjuku, Partner: partner, Layout: layout, FileName: "IDO20261202.DAT",
+		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(file)), nil }}); err != nil {
+		t.Fatal(err)
+	}
 }

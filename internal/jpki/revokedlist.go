@@ -2,6 +2,7 @@ package jpki
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,13 +15,18 @@ import (
 // RegisterRevocation is one certificate the CA revoked because of the
 // register — a change of the basic four items or alias, a move out, a
 // death — as its audit event (jpki.revoke, by=register) records it: the
-// resident code, serial, kind, reason and time, and nothing else.
+// resident code, serial, kind, reason and time; and the resident's name
+// as the register holds it now (a resident who moved out or died stays in
+// the register with a departure), read when the list is shown.
 type RegisterRevocation struct {
-	Resident  string    `json:"resident"`
-	Serial    string    `json:"serial"`
-	Kind      Kind      `json:"kind"`
-	Reason    string    `json:"reason"` // RevokeChanged, RevokeMovedOut, RevokeDeceased
-	RevokedAt time.Time `json:"revoked_at"`
+	Resident   string    `json:"resident"`
+	InRegister bool      `json:"in_register"` // false: not in the municipality's register
+	Name       string    `json:"name,omitempty"`
+	NameKana   string    `json:"name_kana,omitempty"`
+	Serial     string    `json:"serial"`
+	Kind       Kind      `json:"kind"`
+	Reason     string    `json:"reason"` // RevokeChanged, RevokeMovedOut, RevokeDeceased
+	RevokedAt  time.Time `json:"revoked_at"`
 }
 
 // RegisterRevocations is the window's list of the certificates revoked by
@@ -54,8 +60,10 @@ func (l RegisterRevocations) ToTime() time.Time {
 // inclusive; "" for the last RevokedFor days up to today), read from the
 // audit log, where each is an event and nothing else of it is kept — so
 // that the window can tell a resident at the counter that a certificate
-// lapsed. Asking is an audit event (jpki.revoked_list: the period
-// and how many).
+// lapsed. Each is named from the register, as the renewal list does:
+// name and kana, never the number. Asking is an audit event
+// (jpki.revoked_list: the period and how many), and each resident shown a
+// read (resident.read, for=jpki.revoked_list).
 func (s *Service) RevokedByRegister(ctx context.Context, tenant, from, to string) (list RegisterRevocations, err error) {
 	ctx = store.WithScope(ctx, tenant)
 	today := s.now().In(jst)
@@ -101,9 +109,26 @@ func (s *Service) RevokedByRegister(ctx context.Context, tenant, from, to string
 		list.Certificates = append(list.Certificates, r)
 	}
 	list.More = list.More || more
-	err = audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "jpki.revoked_list", Subject: audit.Subject{Type: "municipality", ID: tenant},
-		Outcome: audit.OK, Detail: "from=" + list.From + " to=" + list.To + " certificates=" + strconv.Itoa(len(list.Certificates))})
-	return list, err
+	if err := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "jpki.revoked_list", Subject: audit.Subject{Type: "municipality", ID: tenant},
+		Outcome: audit.OK, Detail: "from=" + list.From + " to=" + list.To + " certificates=" + strconv.Itoa(len(list.Certificates))}); err != nil {
+		return RegisterRevocations{}, err
+	}
+	var codes []string
+	for _, c := range list.Certificates {
+		if !slices.Contains(codes, c.Resident) {
+			codes = append(codes, c.Resident)
+		}
+	}
+	shown, err := s.residents.Shown(ctx, tenant, codes, "jpki.revoked_list")
+	if err != nil {
+		return RegisterRevocations{}, err
+	}
+	for i, c := range list.Certificates {
+		if r, ok := shown[c.Resident]; ok {
+			list.Certificates[i].InRegister, list.Certificates[i].Name, list.Certificates[i].NameKana = true, r.NameKanji, r.NameKana
+		}
+	}
+	return list, nil
 }
 
 // registerRevocation reads a jpki.revoke event the register's sending

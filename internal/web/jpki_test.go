@@ -276,14 +276,16 @@ func TestJPKIRenewals(t *testing.T) {
 
 // R-JPKI-1, R-AUD-1: the window lists the certificates the CA revoked
 // because of the register — here a resident who died — from the audit
-// log, on the page and the API: resident code, kind, reason, time and
-// serial, nothing else; only the resident-records pattern may ask, a
+// log, on the page and the API: resident code, the resident's name and
+// kana from the register (never the My Number), kind, reason, time and
+// serial; only the resident-records pattern may ask, a
 // period that ends before it starts is refused naming its field, and the
 // answer is not cached.
 func TestJPKIRevokedByRegister(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		number := testNumber(70, 4)
 		testkit.Resident(t, f.residents, "131041", resident.Input{Code: "700004", NameKanji: "失効　次郎", NameKana: "シッコウ　ジロウ",
-			Address: "東京都新宿区西新宿二丁目8番4号", BirthDate: "1950-03-03", Sex: "1"})
+			Address: "東京都新宿区西新宿二丁目8番4号", BirthDate: "1950-03-03", Sex: "1", MyNumber: number})
 		window, csrf := f.staffClient(t, "window", "131041", "戸籍住民課", [2]string{"resident-records-clerk", "131041"})
 		nhiClerk, nhiCSRF := f.staffClient(t, "nhi.clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
 		jobs := testutil.As("system:jobs")
@@ -318,7 +320,8 @@ func TestJPKIRevokedByRegister(t *testing.T) {
 		res, page := f.get(t, window, "/jpki/revoked")
 		if res.StatusCode != http.StatusOK || !strings.Contains(page, `id="jpki-revoked"`) || !strings.Contains(page, "700004") ||
 			!strings.Contains(page, serial) || !strings.Contains(page, "死亡") || !strings.Contains(page, "利用者証明用") ||
-			strings.Contains(page, "失効　次郎") || res.Header.Get("Cache-Control") != "no-store" {
+			!strings.Contains(page, "失効　次郎") || !strings.Contains(page, "シッコウ　ジロウ") || strings.Contains(page, number) ||
+			res.Header.Get("Cache-Control") != "no-store" {
 			t.Fatalf("the list: %d\n%s", res.StatusCode, page)
 		}
 		if res, page := f.get(t, window, "/jpki/revoked?from=2026-12-02&to=2026-12-01"); res.StatusCode != http.StatusBadRequest || !strings.Contains(page, "開始日") {
@@ -326,8 +329,10 @@ func TestJPKIRevokedByRegister(t *testing.T) {
 		}
 		status, list := f.apiCall(t, window, csrf, "GET", "/api/v1/jpki/revoked", "")
 		certs, _ := list["certificates"].([]any)
+		raw, _ := json.Marshal(list)
 		if status != http.StatusOK || len(certs) != 1 || certs[0].(map[string]any)["resident"] != "700004" ||
-			certs[0].(map[string]any)["serial"] != serial || certs[0].(map[string]any)["reason"] != jpki.RevokeDeceased {
+			certs[0].(map[string]any)["serial"] != serial || certs[0].(map[string]any)["reason"] != jpki.RevokeDeceased ||
+			certs[0].(map[string]any)["name"] != "失効　次郎" || certs[0].(map[string]any)["in_register"] != true || strings.Contains(string(raw), number) {
 			t.Errorf("the API's list: %d %v", status, list)
 		}
 		if status, _ := f.apiCall(t, window, csrf, "GET", "/api/v1/jpki/revoked?to=tomorrow", ""); status != http.StatusBadRequest {
