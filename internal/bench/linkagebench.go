@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -36,6 +37,7 @@ import (
 // before the residents were created by the import) is kept beside it.
 type LinkageResult struct {
 	Engine            string  `json:"engine"`
+	Layout            string  `json:"layout"` // resident-differences or resident-initial-load
 	Records           int     `json:"records"`
 	FileBytes         int64   `json:"file_bytes"`
 	ParseCheckSeconds float64 `json:"parse_check_seconds"`
@@ -60,6 +62,11 @@ type LinkageResult struct {
 	// PeakHeapMiB is the most heap the process held during the import,
 	// sampled: flat in the file's size when the file is streamed.
 	PeakHeapMiB float64 `json:"peak_heap_mib"`
+	// PeakLiveHeapMiB is the most heap the collector found live at the
+	// end of a cycle during the import (runtime/metrics /gc/heap/live):
+	// what the import held, without the garbage the pacing lets grow
+	// between collections that PeakHeapMiB also counts.
+	PeakLiveHeapMiB float64 `json:"peak_live_heap_mib"`
 	// Phases is where the import's time went, in seconds: check (the
 	// first read), write (the second read copied into the differences
 	// table: the baseline's work, plus its checks), relevance (checks
@@ -75,6 +82,23 @@ type LinkageResult struct {
 // profile, when given, receives a CPU profile of the import alone (not
 // the file's writing, the parse alone or the baseline).
 func Linkage(ctx context.Context, dbURL string, records int, progress func(string), profile ...io.Writer) (LinkageResult, error) {
+	return LinkageOf(ctx, dbURL, "resident-differences", records, progress, profile...)
+}
+
+// benchLayouts are the layouts the linkage benchmark can import: the
+// daily differences and a new municipality's initial load, each with the
+// table its records are kept in.
+var benchLayouts = map[string]struct{ table, plain string }{
+	"resident-differences":  {"linkage_resident_differences", plainDifferences},
+	"resident-initial-load": {"linkage_resident_initial", plainInitial},
+}
+
+// LinkageOf is Linkage with a file of layout: resident-differences (new
+// residents) or resident-initial-load (a new municipality's register).
+func LinkageOf(ctx context.Context, dbURL, layout string, records int, progress func(string), profile ...io.Writer) (LinkageResult, error) {
+	if _, ok := benchLayouts[layout]; !ok {
+		return LinkageResult{}, fmt.Errorf("bench linkage: --layout is resident-differences or resident-initial-load, not %q", layout)
+	}
 	if records <= 0 {
 		return LinkageResult{}, fmt.Errorf("bench linkage: --records must be positive")
 	}
@@ -93,20 +117,20 @@ func Linkage(ctx context.Context, dbURL string, records int, progress func(strin
 	}
 	svc := linkage.NewService(s.db, review.NewService(s.db, v, nil))
 	if _, err := svc.AddPartner(ctx, linkage.Partner{Tenant: benchTenant, ID: "resident-records", Direction: linkage.Inbound,
-		Layouts: []string{"resident-differences"}}); err != nil {
+		Layouts: []string{layout}}); err != nil {
 		return LinkageResult{}, err
 	}
-	l, err := linkage.Lookup("resident-differences", 1)
+	l, err := linkage.Lookup(layout, 1)
 	if err != nil {
 		return LinkageResult{}, err
 	}
 	path := filepath.Join(s.dir, "IDO.DAT")
-	progress(fmt.Sprintf("writing a %d-record Shift_JIS file", records))
-	size, err := writeDifferences(path, l, records)
+	progress(fmt.Sprintf("writing a %d-record Shift_JIS %s file", records, layout))
+	size, err := writeFile(path, l, records)
 	if err != nil {
 		return LinkageResult{}, err
 	}
-	res := LinkageResult{Engine: string(s.db.Engine()), Records: records, FileBytes: size, Role: s.role}
+	res := LinkageResult{Engine: string(s.db.Engine()), Layout: layout, Records: records, FileBytes: size, Role: s.role}
 	open := func() (io.ReadCloser, error) { return os.Open(path) }
 
 	progress("parse and check alone")
@@ -124,14 +148,14 @@ func Linkage(ctx context.Context, dbURL string, records int, progress func(strin
 	res.ParseCheckRPS = float64(records) / res.ParseCheckSeconds
 
 	progress("baseline: raw load of the differences and the residents")
-	base, err := rawLoad(ctx, s.db, path)
+	base, err := rawLoad(ctx, s.db, l, path)
 	if err != nil {
 		return res, fmt.Errorf("baseline: %w", err)
 	}
 	res.BaselineDifferencesSeconds, res.BaselineResidentsSeconds = base.differences.Seconds(), base.residents.Seconds()
 	res.BaselineSeconds = res.BaselineDifferencesSeconds + res.BaselineResidentsSeconds
 	res.BaselineRows = map[string]int64{}
-	for name, table := range map[string]string{"differences": plainDifferences, "residents": plainResidents} {
+	for name, table := range map[string]string{"records": benchLayouts[layout].plain, "residents": plainResidents} {
 		var n int64
 		if err := s.db.Read(ctx, func(q store.Querier) error { return q.QueryRow(ctx, `SELECT count(*) FROM `+table).Scan(&n) }); err != nil {
 			return res, err
@@ -140,18 +164,22 @@ func Linkage(ctx context.Context, dbURL string, records int, progress func(strin
 	}
 
 	progress("bango linkage import")
-	var peak atomic.Uint64
+	var peak, peakLive atomic.Uint64
 	stop := make(chan struct{})
 	sampled := make(chan struct{})
 	go func() {
 		defer close(sampled)
 		var ms runtime.MemStats
+		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 		t := time.NewTicker(50 * time.Millisecond)
 		defer t.Stop()
 		for {
 			runtime.ReadMemStats(&ms)
 			if ms.HeapInuse > peak.Load() {
 				peak.Store(ms.HeapInuse)
+			}
+			if metrics.Read(live); live[0].Value.Kind() == metrics.KindUint64 && live[0].Value.Uint64() > peakLive.Load() {
+				peakLive.Store(live[0].Value.Uint64())
 			}
 			select {
 			case <-stop:
@@ -167,7 +195,7 @@ func Linkage(ctx context.Context, dbURL string, records int, progress func(strin
 	}
 	res.Phases = map[string]float64{}
 	start = time.Now()
-	job, _, err := svc.Import(ctx, linkage.ImportRequest{Tenant: benchTenant, Partner: "resident-records", Layout: "resident-differences",
+	job, _, err := svc.Import(ctx, linkage.ImportRequest{Tenant: benchTenant, Partner: "resident-records", Layout: layout,
 		FileName: "IDO.DAT", Open: open, Phases: func(phase string, took time.Duration) { res.Phases[phase] = took.Seconds() }})
 	real := time.Since(start)
 	if len(profile) > 0 && profile[0] != nil {
@@ -183,6 +211,7 @@ func Linkage(ctx context.Context, dbURL string, records int, progress func(strin
 	}
 	res.ImportSeconds = real.Seconds()
 	res.PeakHeapMiB = float64(peak.Load()) / (1 << 20)
+	res.PeakLiveHeapMiB = float64(peakLive.Load()) / (1 << 20)
 	res.BaselineRPS = float64(records) / res.BaselineSeconds
 	res.ImportRPS = float64(records) / res.ImportSeconds
 	res.Ratio = res.ImportRPS / res.BaselineRPS
@@ -190,27 +219,38 @@ func Linkage(ctx context.Context, dbURL string, records int, progress func(strin
 	return res, nil
 }
 
-// writeDifferences writes a resident-differences file of n new residents
-// (転入) through the linkage writer, streamed to disk.
-func writeDifferences(path string, l *linkage.Layout, n int) (int64, error) {
+// writeFile writes a file of n residents through the linkage writer,
+// streamed to disk: new residents (転入) of a resident-differences file,
+// or the register of a resident-initial-load file.
+func writeFile(path string, l *linkage.Layout, n int) (int64, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
 	bw := bufio.NewWriterSize(f, 1<<20)
-	w, err := linkage.NewWriter(bw, l, linkage.Values{"municipality": benchTenant, "created": wareki.Civil(2026, 12, 2),
-		"period_from": wareki.Civil(2026, 12, 1), "period_to": wareki.Civil(2026, 12, 1)})
+	initial := l.Name == "resident-initial-load"
+	header := linkage.Values{"municipality": benchTenant, "created": wareki.Civil(2026, 12, 2),
+		"period_from": wareki.Civil(2026, 12, 1), "period_to": wareki.Civil(2026, 12, 1)}
+	if initial {
+		header = linkage.Values{"municipality": benchTenant, "created": wareki.Civil(2026, 12, 2), "as_of": wareki.Civil(2026, 12, 1)}
+	}
+	w, err := linkage.NewWriter(bw, l, header)
 	if err != nil {
 		return 0, err
 	}
 	names := []string{"髙橋　一郎", "山﨑　花子", "佐藤　次郎", "鈴木　令子"}
 	kana := []string{"ﾀｶﾊｼ ｲﾁﾛｳ", "ﾔﾏｻﾞｷ ﾊﾅｺ", "ｻﾄｳ ｼﾞﾛｳ", "ｽｽﾞｷ ﾚｲｺ"}
 	for i := range n {
-		if err := w.Write("2", linkage.Values{"change": "11", "resident_code": i + 1, "household_no": i/3 + 1, "name": names[i%4],
+		v := linkage.Values{"change": "11", "resident_code": i + 1, "household_no": i/3 + 1, "name": names[i%4],
 			"name_kana": kana[i%4], "birth": wareki.Civil(1930+i%90, time.Month(1+i%12), 1+i%28), "sex": strconv.Itoa(1 + i%2),
 			"relation": "01", "postal": "1600023", "address": "東京都新宿区西新宿二丁目" + fullWidth(strconv.Itoa(1+i%30)) + "番",
-			"effective": wareki.Civil(2026, 12, 1)}); err != nil {
+			"effective": wareki.Civil(2026, 12, 1)}
+		if initial {
+			delete(v, "change")
+			delete(v, "effective")
+		}
+		if err := w.Write("2", v); err != nil {
 			return 0, err
 		}
 	}
@@ -241,19 +281,25 @@ type rawTimes struct{ differences, residents time.Duration }
 
 const (
 	plainDifferences = "bench_plain_differences"
+	plainInitial     = "bench_plain_initial"
 	plainResidents   = "bench_plain_residents"
 )
 
 var diffColumns = []string{"tenant_code", "job_id", "line", "change", "resident_code", "household_no", "name", "name_kana", "birth_date", "sex",
 	"relation", "postal", "address", "effective", "name_kana_full"}
 
+var initialColumns = []string{"tenant_code", "job_id", "line", "resident_code", "household_no", "name", "name_kana", "name_kana_full", "birth_date",
+	"sex", "relation", "postal", "address"}
+
 var residentColumns = []string{"tenant_code", "code", "name_kanji", "name_kana", "alias", "address", "birth_date", "sex", "version",
 	"created_at", "updated_at"}
 
-// rawTables makes the baseline's tables as copies of the import's.
-func rawTables(ctx context.Context, db *store.DB) error {
+// rawTables makes the baseline's tables as copies of the import's: the
+// records table of layout and residents.
+func rawTables(ctx context.Context, db *store.DB, layout string) error {
+	bl := benchLayouts[layout]
 	return db.Transact(ctx, func(tx *store.Tx) error {
-		for _, t := range [][2]string{{"linkage_resident_differences", plainDifferences}, {"residents", plainResidents}} {
+		for _, t := range [][2]string{{bl.table, bl.plain}, {"residents", plainResidents}} {
 			if err := equivalentTable(ctx, tx, t[0], t[1]); err != nil {
 				return err
 			}
@@ -322,12 +368,18 @@ func equivalentTable(ctx context.Context, tx *store.Tx, src, plain string) error
 	return nil
 }
 
-// rawLoad loads the file's records into the baseline's differences table,
-// then the residents they create into its residents table.
-func rawLoad(ctx context.Context, db *store.DB, path string) (rawTimes, error) {
+// rawLoad loads the file's records into the baseline's copy of the
+// layout's records table, then the residents they create into its
+// residents table. The lines are cut at the data record's positions, by
+// field name.
+func rawLoad(ctx context.Context, db *store.DB, l *linkage.Layout, path string) (rawTimes, error) {
 	var t rawTimes
-	if err := rawTables(ctx, db); err != nil {
+	if err := rawTables(ctx, db, l.Name); err != nil {
 		return t, err
+	}
+	data := l.Record("2")
+	if data == nil {
+		return t, fmt.Errorf("bench: %s has no data record 2", l.Name)
 	}
 	e := db.Engine()
 	date := func(b []byte) (any, error) {
@@ -371,7 +423,7 @@ func rawLoad(ctx context.Context, db *store.DB, path string) (rawTimes, error) {
 			for sc.Scan() {
 				line++
 				b := sc.Bytes()
-				if len(b) < 240 || b[0] != '2' {
+				if len(b) < l.RecordLength || b[0] != '2' {
 					continue // header and trailer
 				}
 				r, err := row(line, b, dec)
@@ -419,39 +471,61 @@ func rawLoad(ctx context.Context, db *store.DB, path string) (rawTimes, error) {
 		})
 		return time.Since(start), err
 	}
-	field := func(b []byte, start, width int) []byte { return b[start-1 : start-1+width] }
+	pos := map[string][2]int{}
+	for _, f := range data.Fields {
+		pos[f.Name] = [2]int{f.Start, f.Width}
+	}
+	field := func(b []byte, name string) []byte {
+		p, ok := pos[name]
+		if !ok {
+			return nil
+		}
+		return b[p[0]-1 : p[0]-1+p[1]]
+	}
 	code := func(b []byte) string {
-		c := strings.TrimLeft(string(field(b, 4, 15)), "0")
+		c := strings.TrimLeft(string(field(b, "resident_code")), "0")
 		if c == "" {
 			return "0"
 		}
 		return c
 	}
 	var err error
-	t.differences, err = load(plainDifferences, diffColumns, func(line int, b []byte, dec func([]byte) (string, error)) ([]any, error) {
-		name, err1 := dec(field(b, 34, 40))
-		kana, err2 := dec(field(b, 74, 40))
-		addr, err3 := dec(field(b, 131, 100))
-		birth, err4 := date(field(b, 114, 7))
-		eff, err5 := date(field(b, 231, 7))
-		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
-			return nil, err
-		}
-		return []any{benchTenant, int64(1), line, string(field(b, 2, 2)), code(b), string(field(b, 19, 15)), name, kana, birth,
-			string(field(b, 121, 1)), string(field(b, 122, 2)), string(field(b, 124, 7)), addr, eff, resident.NormalizeKana(kana)}, nil
-	})
-	if err != nil {
-		return t, fmt.Errorf("differences: %w", err)
-	}
-	t.residents, err = load(plainResidents, residentColumns, func(line int, b []byte, dec func([]byte) (string, error)) ([]any, error) {
-		name, err1 := dec(field(b, 34, 40))
-		kana, err2 := dec(field(b, 74, 40))
-		addr, err3 := dec(field(b, 131, 100))
-		birth, err4 := date(field(b, 114, 7))
+	records := func(line int, b []byte, dec func([]byte) (string, error)) ([]any, error) {
+		name, err1 := dec(field(b, "name"))
+		kana, err2 := dec(field(b, "name_kana"))
+		addr, err3 := dec(field(b, "address"))
+		birth, err4 := date(field(b, "birth"))
 		if err := errors.Join(err1, err2, err3, err4); err != nil {
 			return nil, err
 		}
-		return []any{benchTenant, code(b), name, resident.NormalizeKana(kana), "", addr, birth, string(field(b, 121, 1)), 1, now, now}, nil
+		if l.Name == "resident-initial-load" {
+			return []any{benchTenant, int64(1), line, code(b), string(field(b, "household_no")), name, kana, resident.NormalizeKana(kana), birth,
+				string(field(b, "sex")), string(field(b, "relation")), string(field(b, "postal")), addr}, nil
+		}
+		eff, err := date(field(b, "effective"))
+		if err != nil {
+			return nil, err
+		}
+		return []any{benchTenant, int64(1), line, string(field(b, "change")), code(b), string(field(b, "household_no")), name, kana, birth,
+			string(field(b, "sex")), string(field(b, "relation")), string(field(b, "postal")), addr, eff, resident.NormalizeKana(kana)}, nil
+	}
+	cols := diffColumns
+	if l.Name == "resident-initial-load" {
+		cols = initialColumns
+	}
+	t.differences, err = load(benchLayouts[l.Name].plain, cols, records)
+	if err != nil {
+		return t, fmt.Errorf("records: %w", err)
+	}
+	t.residents, err = load(plainResidents, residentColumns, func(line int, b []byte, dec func([]byte) (string, error)) ([]any, error) {
+		name, err1 := dec(field(b, "name"))
+		kana, err2 := dec(field(b, "name_kana"))
+		addr, err3 := dec(field(b, "address"))
+		birth, err4 := date(field(b, "birth"))
+		if err := errors.Join(err1, err2, err3, err4); err != nil {
+			return nil, err
+		}
+		return []any{benchTenant, code(b), name, resident.NormalizeKana(kana), "", addr, birth, string(field(b, "sex")), 1, now, now}, nil
 	})
 	if err != nil {
 		return t, fmt.Errorf("residents: %w", err)
