@@ -21,13 +21,14 @@ import (
 //     it has an insured member), and has not moved out or died by then
 //     (resident_departures). They count in the reduction test with their
 //     income.
-//   - 特定世帯 / 特定継続世帯: a household with such a member and exactly
-//     one insured member on that day — 特定世帯 while fewer than the
-//     rules' specific_household.years (5) × 12 months have passed from
-//     the month of the latest such move to the month of the day, 特定継続世帯
-//     for specific_continuing.years (3) × 12 months after that. The status
-//     of the day holds for the year: a move within the year gives the
-//     relief from the next fiscal year.
+//   - 特定世帯 / 特定継続世帯, month by month (reliefOf): a month with a
+//     member who moved to 後期高齢者医療 in it or before, still in the
+//     household, and exactly one member insured in it — 特定世帯 while
+//     fewer than the rules' specific_household.years (5) × 12 months have
+//     passed from the month of the latest such move, 特定継続世帯 for
+//     specific_continuing.years (3) × 12 months after that. A move within
+//     the year gives the relief from its month (the premium engine
+//     prorates 平等割 by the months at each relief).
 //   - 産前産後: an insured member's birth notified (nhi_births, expected or
 //     actual; the latest notice of the person whose birth month can touch
 //     the year) gives the premium engine the birth month and whether it is
@@ -208,15 +209,10 @@ func (ex extras) apply(fy int, y nhi.YearHousehold, h *premium.Household, rev ma
 		day = first
 	}
 	in := map[string]bool{}
-	insured := 0
 	for _, m := range y.Members {
 		in[m.ResidentCode] = true
-		if !m.From.After(day) && (m.Until.IsZero() || m.Until.After(day)) {
-			insured++
-		}
 	}
 	incomeYearEnd := civil.Date(fy-1, time.December, 31)
-	var latest time.Time
 	for _, f := range fs {
 		if f.lost.After(day) || in[f.code] || !f.departed.IsZero() && !f.departed.After(day) {
 			continue
@@ -238,21 +234,60 @@ func (ex extras) apply(fy int, y nhi.YearHousehold, h *premium.Household, rev ma
 			m.SalaryRevenue, m.PensionRevenue, m.OtherIncome = r.salary, r.pension, r.other
 			h.Members = append(h.Members, m)
 		}
-		if f.lost.After(latest) {
-			latest = f.lost
+	}
+	h.Relief, h.ReliefChanges = reliefOf(fy, y, fs, rules)
+	return missing
+}
+
+// reliefOf is household y's 特定世帯 / 特定継続世帯 relief in fiscal year fy,
+// month by month: in a month with a 特定同一世帯所属者 (a former member whose
+// move was in that month or before and who had not moved out or died by
+// its first day) and exactly one member insured in it (from the month
+// the member joined to the month before the one they left, as the premium
+// is charged), 特定世帯 while fewer than specific_household.years × 12
+// months have passed from the month of the latest such move, then
+// 特定継続世帯 for specific_continuing.years × 12 months more. A month
+// without an insured member keeps the month before's. It returns April's
+// relief and the months it changes.
+func reliefOf(fy int, y nhi.YearHousehold, fs []former, rules premium.Rules) (string, []premium.ReliefChange) {
+	start := civil.Date(fy, time.April, 1)
+	index := func(d time.Time) int { return (d.Year()-fy)*12 + int(d.Month()) - int(time.April) }
+	var status [12]string
+	for k := range 12 {
+		first := start.AddDate(0, k, 0)
+		insured := 0
+		for _, m := range y.Members {
+			if index(m.From) <= k && (m.Until.IsZero() || index(m.Until) > k) {
+				insured++
+			}
+		}
+		if insured == 0 && k > 0 {
+			status[k] = status[k-1]
+			continue
+		}
+		latest := -1 << 30
+		for _, f := range fs {
+			if at := index(f.lost); at <= k && at > latest && (f.departed.IsZero() || f.departed.After(first)) {
+				latest = at
+			}
+		}
+		if insured != 1 || latest == -1<<30 {
+			continue
+		}
+		switch months, s, c := k-latest, rules.SpecificHousehold.Years*12, rules.SpecificContinuing.Years*12; {
+		case months < s:
+			status[k] = premium.ReliefSpecific
+		case months < s+c:
+			status[k] = premium.ReliefSpecificContinuing
 		}
 	}
-	if latest.IsZero() || insured != 1 {
-		return missing
+	var changes []premium.ReliefChange
+	for k := 1; k < 12; k++ {
+		if status[k] != status[k-1] {
+			changes = append(changes, premium.ReliefChange{Month: start.AddDate(0, k, 0).Format("2006-01"), Relief: status[k]})
+		}
 	}
-	months := (day.Year()-latest.Year())*12 + int(day.Month()) - int(latest.Month())
-	switch s, c := rules.SpecificHousehold.Years*12, rules.SpecificContinuing.Years*12; {
-	case months < s:
-		h.Relief = premium.ReliefSpecific
-	case months < s+c:
-		h.Relief = premium.ReliefSpecificContinuing
-	}
-	return missing
+	return status[0], changes
 }
 
 // readProvisional reads, by household of tenant (only hh when not 0), the

@@ -2,6 +2,7 @@ package assess_test
 
 import (
 	"testing"
+	"time"
 
 	"bango/internal/nhi"
 	"bango/internal/nhi/assess"
@@ -89,6 +90,78 @@ func TestDerivedFromHistory(t *testing.T) {
 		}
 		if got := testutil.Outcomes(t, db, "nhi.birth"); len(got) != 6 {
 			t.Errorf("birth notices recorded: %v", got)
+		}
+	})
+}
+
+// R-NHI-4: a member's move to 後期高齢者医療 within the year, entered after
+// the yearly run (the 75th-birthday loss applied in December), makes the
+// household a 特定世帯 from the month of the move: the next run
+// re-assesses it, the assessment before kept, the difference shown, and
+// the breakdown gives the months at each 平等割. The figures are those of
+// TestSpecificHouseholdWithinYear in internal/nhi/premium (same table):
+// H 75 on 10 September 2026, W 68, no income, 7割.
+func TestSpecificHouseholdFromTheMonthOfTheMove(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		clerk := testutil.As("clerk")
+		// Entered in June 2026, before the birthday: the loss is scheduled.
+		f.nhi.SetClock(func() time.Time { return time.Date(2026, 6, 1, 12, 0, 0, 0, today.Location()) })
+		f.person(t, "740001", "1951-09-10") // H, the head: 75 on 10 September 2026
+		f.person(t, "740002", "1958-06-01") // W
+		hh := f.household(t, "740001", "740001", "2020-04-01", "7401")
+		p, err := f.nhi.ProposeAcquisition(clerk, shinjuku, nhi.AcquisitionInput{ResidentCode: "740002", AcquiredOn: "2020-04-01",
+			Reason: nhi.AcquireMoveIn, NotifiedOn: "2020-04-01", Household: hh, Number: "7402", Branch: "01"})
+		f.enter(t, p, err)
+		f.revenue(t, "740001", 0, 0, 0)
+		f.revenue(t, "740002", 0, 0, 0)
+		f.confirmRates(t, ratesFile(t, nil))
+		// The yearly run before the move is recorded: H charged April–August
+		// (the premium ends at 75 by law), two insured all the months anyone
+		// is: no relief. 医療 17,000 + 6,000; 支援 5,100 + 1,800; 子ども 807 +
+		// 210 → 1,000: 30,900 yen.
+		if _, err := f.assess.Assess(clerk, shinjuku, 2026, nil); err != nil {
+			t.Fatal(err)
+		}
+		hist, _ := f.assess.History(clerk, shinjuku, hh)
+		if len(hist) != 1 || hist[0].Total != 30_900 || hist[0].Input.Relief != "" || hist[0].Input.ReliefChanges != nil {
+			t.Fatalf("before the move: %+v", hist)
+		}
+		// The move is entered (the 75th-birthday job, run late).
+		f.nhi.SetClock(func() time.Time { return today })
+		if n, err := f.nhi.ApplyDueLosses(testutil.As("system")); err != nil || n != 1 {
+			t.Fatalf("the 75th-birthday loss: %d %v", n, err)
+		}
+		// From September W is alone insured with H as 特定同一世帯所属者:
+		// 平等割 医療 (6,000 × 5 + 3,000 × 7) ÷ 12 = 4,250, 支援 1,275, 子ども
+		// 148: 21,200 + 6,300 + 900 = 28,400 yen (−2,500).
+		r, err := f.assess.Assess(clerk, shinjuku, 2026, nil)
+		if err != nil || r.Reassessed != 1 || r.Decrease != 2_500 {
+			t.Fatalf("the run after the move: %+v %v", r, err)
+		}
+		hist, _ = f.assess.History(clerk, shinjuku, hh)
+		if len(hist) != 2 || hist[1].Total != 30_900 || hist[0].Total != 28_400 || hist[0].Difference != -2_500 {
+			t.Fatalf("re-assessment: %+v", hist)
+		}
+		a := hist[0]
+		if a.Input.Relief != "" || len(a.Input.ReliefChanges) != 1 || a.Input.ReliefChanges[0] != (premium.ReliefChange{Month: "2026-09", Relief: premium.ReliefSpecific}) {
+			t.Errorf("relief: %q %+v", a.Input.Relief, a.Input.ReliefChanges)
+		}
+		var months []premium.ReliefMonths
+		for _, p := range a.Result.Parts {
+			if p.Part == premium.Medical {
+				months = p.HouseholdMonths
+			}
+		}
+		if len(months) != 2 || months[0] != (premium.ReliefMonths{From: "2026-04", Months: 5, Rate: 20_000}) ||
+			months[1] != (premium.ReliefMonths{Relief: premium.ReliefSpecific, From: "2026-09", Months: 7, Rate: 10_000}) {
+			t.Errorf("医療分 months at each 平等割: %+v", months)
+		}
+		if len(a.Changes) != 3 {
+			t.Errorf("parts changed: %+v", a.Changes)
+		}
+		if r, err := f.assess.Assess(clerk, shinjuku, 2026, nil); err != nil || r.Unchanged != 1 {
+			t.Errorf("the rerun: %+v %v", r, err)
 		}
 	})
 }

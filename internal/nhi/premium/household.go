@@ -48,8 +48,14 @@ type Household struct {
 	// Relief is the 平等割 relief of a household whose member moved to
 	// 後期高齢者医療: "specific" (特定世帯, the five years after) or
 	// "specific_continuing" (特定継続世帯, the three years after that).
-	Relief  string   `json:"relief,omitempty"`
-	Members []Member `json:"members"`
+	Relief string `json:"relief,omitempty"`
+	// ReliefChanges change the relief from a month of the year on (a
+	// member's move to 後期高齢者医療 within the year makes a 特定世帯 from
+	// the month of the move; a 特定世帯's five years may end within it):
+	// Relief holds from April to the first change, each change to the
+	// next. The 平等割 of each month charged is at the month's relief.
+	ReliefChanges []ReliefChange `json:"relief_changes,omitempty"`
+	Members       []Member       `json:"members"`
 	// PensionNotice is the pension insurer's notice of the head's pension
 	// (特別徴収 needs it); nil: none, ordinary collection.
 	PensionNotice *PensionNotice `json:"pension_notice,omitempty"`
@@ -59,6 +65,13 @@ type Household struct {
 	// months (仮徴収) and the rest of the year's premium in the final
 	// months (本徴収). 0: not collected from the pension last February.
 	ProvisionalBase int64 `json:"provisional_base,omitempty"`
+}
+
+// ReliefChange is the relief of a household from Month (YYYY-MM, within
+// the fiscal year) on: "" (none), specific or specific_continuing.
+type ReliefChange struct {
+	Month  string `json:"month"`
+	Relief string `json:"relief"`
 }
 
 const (
@@ -82,24 +95,45 @@ var (
 	msgFormer    = errs.Message{JA: "特定同一世帯所属者は国保の被保険者ではありません（insured と former は同時に指定できません）",
 		EN: "a 特定同一世帯所属者 is not insured by NHI: insured and former cannot both be set"}
 	msgRelief       = errs.Message{JA: "specific か specific_continuing です", EN: "must be specific or specific_continuing"}
-	msgReliefFormer = errs.Message{JA: "特定世帯・特定継続世帯には特定同一世帯所属者（former）がいます", EN: "a 特定世帯 has a member marked former"}
-	msgLostOrder    = errs.Message{JA: "喪失日は取得日の翌日以降です", EN: "the loss date must be after the acquisition date"}
-	msgBeforeBirth  = errs.Message{JA: "生年月日より前の日付です", EN: "is before the date of birth"}
-	msgNotInsuredM  = errs.Message{JA: "国保の被保険者でない人には資格・出産の項目は指定できません", EN: "applies only to a member insured by NHI"}
-	msgNoMembers    = errs.Message{JA: "世帯員がいません", EN: "the household has no members"}
-	msgAgeOrBirth   = errs.Message{JA: "生年月日か年齢のどちらか一方を入力してください", EN: "give either birth_date or age, not both"}
-	msgUndeclared   = errs.Message{JA: "未申告の人には収入を入力できません", EN: "a member whose income is undeclared has no revenue: leave the amounts 0"}
-	msgID           = errs.Message{JA: "1〜40文字の重複しない名前です", EN: "must be a unique label of 1 to 40 characters"}
+	msgReliefFormer = errs.Message{JA: "特定世帯・特定継続世帯には特定同一世帯所属者（former）か、年度内に国保を離れる被保険者がいます",
+		EN: "a 特定世帯 has a member marked former or an insured member who leaves NHI within the year"}
+	msgReliefMonth = errs.Message{JA: "年度内の年月（YYYY-MM）で、前の変更より後の月です", EN: "must be a month (YYYY-MM) of the fiscal year, after the change before"}
+	msgLostOrder   = errs.Message{JA: "喪失日は取得日の翌日以降です", EN: "the loss date must be after the acquisition date"}
+	msgBeforeBirth = errs.Message{JA: "生年月日より前の日付です", EN: "is before the date of birth"}
+	msgNotInsuredM = errs.Message{JA: "国保の被保険者でない人には資格・出産の項目は指定できません", EN: "applies only to a member insured by NHI"}
+	msgNoMembers   = errs.Message{JA: "世帯員がいません", EN: "the household has no members"}
+	msgAgeOrBirth  = errs.Message{JA: "生年月日か年齢のどちらか一方を入力してください", EN: "give either birth_date or age, not both"}
+	msgUndeclared  = errs.Message{JA: "未申告の人には収入を入力できません", EN: "a member whose income is undeclared has no revenue: leave the amounts 0"}
+	msgID          = errs.Message{JA: "1〜40文字の重複しない名前です", EN: "must be a unique label of 1 to 40 characters"}
 )
 
-// check validates the household for fiscal year fy, parsing its dates.
-func (h *Household) check(fy int) error {
+// check validates the household for fiscal year fy, parsing its dates;
+// NHI ends by law at lateAge (後期高齢者医療).
+func (h *Household) check(fy, lateAge int) error {
 	var fe errs.FieldErrors
 	start, end := date(fy, time.April, 1), date(fy+1, time.March, 31)
 	switch h.Relief {
 	case "", ReliefSpecific, ReliefSpecificContinuing:
 	default:
 		fe.Add("relief", msgRelief)
+	}
+	relief := h.Relief != ""
+	prev := -1
+	for i, c := range h.ReliefChanges {
+		f := fmt.Sprintf("relief_changes[%d].", i)
+		switch c.Relief {
+		case "", ReliefSpecific, ReliefSpecificContinuing:
+			relief = relief || c.Relief != ""
+		default:
+			fe.Add(f+"relief", msgRelief)
+		}
+		m, err := time.Parse("2006-01", c.Month)
+		k := monthIndex(fy, m)
+		if err != nil || k < 0 || k > 11 || k <= prev {
+			fe.Add(f+"month", msgReliefMonth)
+			continue
+		}
+		prev = k
 	}
 	if len(h.Members) == 0 {
 		fe.Add("members", msgNoMembers)
@@ -108,7 +142,7 @@ func (h *Household) check(fy int) error {
 	if h.ProvisionalBase < 0 || h.ProvisionalBase > MaxYen {
 		fe.Add("provisional_base", msgPension)
 	}
-	heads, insured, former := 0, 0, 0
+	heads, insured, former, leaves := 0, 0, 0, 0
 	ids := map[string]bool{}
 	for i := range h.Members {
 		m := &h.Members[i]
@@ -166,6 +200,9 @@ func (h *Household) check(fy int) error {
 				fe.Add(f+"acquired_on", msgBeforeBirth)
 			}
 		}
+		if m.LostOn != "" || m.Insured && reachAge(b, lateAge).Before(end) {
+			leaves++ // leaves NHI within the year (or before it)
+		}
 		if m.LostOn != "" {
 			if m.lost, err = time.Parse(time.DateOnly, m.LostOn); err != nil {
 				fe.Add(f+"lost_on", msgDateFmt)
@@ -191,7 +228,7 @@ func (h *Household) check(fy int) error {
 	if len(h.Members) > 0 && insured == 0 {
 		fe.Add("members", msgNoInsured)
 	}
-	if h.Relief != "" && former == 0 {
+	if relief && former == 0 && leaves == 0 {
 		fe.Add("relief", msgReliefFormer)
 	}
 	return fe.Err()

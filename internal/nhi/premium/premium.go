@@ -82,14 +82,27 @@ type PartResult struct {
 	Equal           int64        `json:"equal"` // 均等割 after the reliefs
 	HouseholdGross  int64        `json:"household_gross"`
 	HouseholdRelief int64        `json:"household_relief"` // 特定世帯・特定継続世帯
-	HouseholdReduct int64        `json:"household_reduction"`
-	Household       int64        `json:"household"` // 平等割 after the reliefs
-	BeforeCap       int64        `json:"before_cap"`
-	Cap             int64        `json:"cap"` // prorated by Months
-	CapCut          int64        `json:"cap_cut"`
-	Rounding        int64        `json:"rounding"`           // cut by rounding down to the unit
-	Remitted        int64        `json:"remitted,omitempty"` // taken off by 減免 (already off Amount)
-	Amount          int64        `json:"amount"`
+	// HouseholdMonths are the months charged at each relief, in order
+	// (only when a relief applies in some month).
+	HouseholdMonths []ReliefMonths `json:"household_months,omitempty"`
+	HouseholdReduct int64          `json:"household_reduction"`
+	Household       int64          `json:"household"` // 平等割 after the reliefs
+	BeforeCap       int64          `json:"before_cap"`
+	Cap             int64          `json:"cap"` // prorated by Months
+	CapCut          int64          `json:"cap_cut"`
+	Rounding        int64          `json:"rounding"`           // cut by rounding down to the unit
+	Remitted        int64          `json:"remitted,omitempty"` // taken off by 減免 (already off Amount)
+	Amount          int64          `json:"amount"`
+}
+
+// ReliefMonths are consecutive months charged 平等割 at one relief: Rate
+// is the year's 平等割 at that relief before the low-income reduction, and
+// the months are charged Rate × (100 − reduction)% ÷ 12 each.
+type ReliefMonths struct {
+	Relief string `json:"relief"` // "", specific or specific_continuing
+	From   string `json:"from"`   // YYYY-MM, the first month
+	Months int    `json:"months"`
+	Rate   int64  `json:"rate"`
 }
 
 // Instalment is one ordinary instalment.
@@ -140,7 +153,7 @@ func Estimate(fy int, h Household, t RateTable, r Rules) (Result, error) {
 		return Result{}, err
 	}
 	h.Members = append([]Member(nil), h.Members...)
-	if err := h.check(fy); err != nil {
+	if err := h.check(fy, r.LateElderlyAge); err != nil {
 		return Result{}, err
 	}
 	start := date(fy, time.April, 1)
@@ -193,6 +206,7 @@ func Estimate(fy int, h Household, t RateTable, r Rules) (Result, error) {
 		}
 	}
 	keep := int64(100 - res.Reduction.Percent)
+	relief := reliefByMonth(fy, h)
 
 	perinatalFrom := monthIndex(fy, r.Perinatal.from)
 	for _, pr := range r.Parts {
@@ -289,19 +303,39 @@ func Estimate(fy int, h Household, t RateTable, r Rules) (Result, error) {
 		}
 		p.Months = count(household)
 		months := int64(p.Months)
-		b := rates.PerHousehold
-		p.HouseholdGross = b * months / 12
-		if pr.SpecificHousehold {
-			switch h.Relief {
-			case ReliefSpecific:
-				b = b * r.SpecificHousehold.Num / r.SpecificHousehold.Den
-			case ReliefSpecificContinuing:
-				b = b * r.SpecificContinuing.Num / r.SpecificContinuing.Den
+		p.HouseholdGross = rates.PerHousehold * months / 12
+		// 平等割 month by month at the month's relief, in yen-months.
+		var relieved, kept int64
+		anyRelief := false
+		for k := range 12 {
+			if !household[k] {
+				continue
+			}
+			b, rel := rates.PerHousehold, ""
+			if pr.SpecificHousehold {
+				rel = relief[k]
+				switch rel {
+				case ReliefSpecific:
+					b = b * r.SpecificHousehold.Num / r.SpecificHousehold.Den
+				case ReliefSpecificContinuing:
+					b = b * r.SpecificContinuing.Num / r.SpecificContinuing.Den
+				}
+			}
+			anyRelief = anyRelief || rel != ""
+			relieved += b
+			kept += b * keep / 100
+			if n := len(p.HouseholdMonths); n > 0 && p.HouseholdMonths[n-1].Relief == rel {
+				p.HouseholdMonths[n-1].Months++
+			} else {
+				p.HouseholdMonths = append(p.HouseholdMonths, ReliefMonths{Relief: rel, From: start.AddDate(0, k, 0).Format("2006-01"), Months: 1, Rate: b})
 			}
 		}
-		p.HouseholdRelief = p.HouseholdGross - b*months/12
-		p.HouseholdReduct = b*months/12 - b*keep/100*months/12
-		p.Household = b * keep / 100 * months / 12
+		if !anyRelief {
+			p.HouseholdMonths = nil
+		}
+		p.HouseholdRelief = p.HouseholdGross - relieved/12
+		p.HouseholdReduct = relieved/12 - kept/12
+		p.Household = kept / 12
 		p.BeforeCap = p.Income + p.Equal + p.Household
 		p.Cap = rates.Cap * months / 12
 		capped := min(p.BeforeCap, p.Cap)
@@ -365,6 +399,25 @@ func monthsInsured(fy int, m Member, lateAge int) [12]bool {
 	}
 	for k := max(from, 0); k < min(until, 12); k++ {
 		out[k] = true
+	}
+	return out
+}
+
+// reliefByMonth is household h's 特定世帯 relief in each month of fiscal
+// year fy: Relief from April, each change from its month (checked).
+func reliefByMonth(fy int, h Household) [12]string {
+	var out [12]string
+	cur, next := h.Relief, 0
+	for k := range 12 {
+		for next < len(h.ReliefChanges) {
+			m, _ := time.Parse("2006-01", h.ReliefChanges[next].Month)
+			if monthIndex(fy, m) > k {
+				break
+			}
+			cur = h.ReliefChanges[next].Relief
+			next++
+		}
+		out[k] = cur
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package premium
 import (
 	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -722,5 +723,126 @@ func TestUndeclaredIncome(t *testing.T) {
 	_, err := Estimate(2025, h, testRates(2025), mustRules(t, 2025))
 	if fs := errs.Fields(err); len(fs) != 1 || fs[0].Field != "members[0].undeclared" {
 		t.Fatalf("undeclared with revenue: %v", err)
+	}
+}
+
+// R-NHI-4: 特定世帯 / 特定継続世帯 within the year. The relief applies month
+// by month from the month its status begins, prorated like the other
+// monthly parts, and the breakdown shows the months at each rate. Fiscal
+// 2026, testRates, no income anywhere (7割: keep 30%).
+func TestSpecificHouseholdWithinYear(t *testing.T) {
+	tests := []struct {
+		name   string
+		h      Household
+		parts  map[string]int64
+		total  int64
+		months []ReliefMonths // 医療分's
+	}{
+		{
+			// H (head) is 75 on 10 September 2026 and moves to 後期高齢者医療:
+			// insured April–August (5 months); W (68) all year, alone insured
+			// from September, when the household becomes a 特定世帯. Both
+			// counted in the test (2 insured, income 0): 7割.
+			// 医療 均等割 40,000 × 30% = 12,000: H 12,000 × 5/12 = 5,000,
+			//   W 12,000 → 17,000. 平等割 20,000 for April–August (× 30% =
+			//   6,000 a year), 10,000 (half) for September–March (3,000 a
+			//   year): (6,000 × 5 + 3,000 × 7) ÷ 12 = 51,000 ÷ 12 = 4,250.
+			//   21,250 → 21,200.
+			// 支援 均等割 3,600: H 1,500 + W 3,600 = 5,100. 平等割 (1,800 × 5
+			//   + 900 × 7) ÷ 12 = 15,300 ÷ 12 = 1,275. 6,375 → 6,300.
+			// 介護: none (both 65 and over).
+			// 子ども 均等割 (1,800 + 100) × 30% = 570: H 2,850 ÷ 12 = 237,
+			//   W 570 → 807. 平等割 700 × 30% = 210 × 5 + 350 × 30% = 105 × 7
+			//   = 1,785 ÷ 12 = 148. 955 → 900.
+			// 21,200 + 6,300 + 900 = 28,400 (30,900 without the relief:
+			// 医療 17,000 + 6,000, 支援 5,100 + 1,800, 子ども 807 + 210 → 1,000).
+			name: "a member moves to 後期高齢者医療 in September",
+			h: Household{ReliefChanges: []ReliefChange{{Month: "2026-09", Relief: ReliefSpecific}}, Members: []Member{
+				{ID: "H", Head: true, Insured: true, BirthDate: "1951-09-10"},
+				{ID: "W", Insured: true, BirthDate: "1958-06-01"}}},
+			parts: map[string]int64{Medical: 21_200, Support: 6_300, Child: 900}, total: 28_400,
+			months: []ReliefMonths{{Relief: "", From: "2026-04", Months: 5, Rate: 20_000}, {Relief: ReliefSpecific, From: "2026-09", Months: 7, Rate: 10_000}},
+		},
+		{
+			// A (70) alone insured; B moved in October 2021: 特定世帯 for the
+			// 60 months to September 2026, 特定継続世帯 from October.
+			// 医療 均等割 12,000. 平等割 (3,000 × 6 + 15,000 × 30% = 4,500 × 6)
+			//   ÷ 12 = 45,000 ÷ 12 = 3,750. 15,750 → 15,700.
+			// 支援 3,600 + (900 × 6 + 1,350 × 6) ÷ 12 = 3,600 + 1,125 = 4,725
+			//   → 4,700.
+			// 子ども 570 + (105 × 6 + 525 × 30% = 157 × 6) ÷ 12 = 570 + 1,572
+			//   ÷ 12 = 570 + 131 = 701 → 700.
+			// 15,700 + 4,700 + 700 = 21,100.
+			name: "the five years end in September",
+			h: Household{Relief: ReliefSpecific, ReliefChanges: []ReliefChange{{Month: "2026-10", Relief: ReliefSpecificContinuing}}, Members: []Member{
+				{ID: "A", Head: true, Insured: true, BirthDate: "1956-06-01"},
+				{ID: "B", Former: true, BirthDate: "1946-10-01"}}},
+			parts: map[string]int64{Medical: 15_700, Support: 4_700, Child: 700}, total: 21_100,
+			months: []ReliefMonths{{Relief: ReliefSpecific, From: "2026-04", Months: 6, Rate: 10_000}, {Relief: ReliefSpecificContinuing, From: "2026-10", Months: 6, Rate: 15_000}},
+		},
+		{
+			// The same household's three 特定継続 years end in January 2027:
+			// February and March at the whole 平等割.
+			// 医療 12,000 + (4,500 × 10 + 6,000 × 2) ÷ 12 = 12,000 + 57,000 ÷
+			//   12 = 12,000 + 4,750 = 16,750 → 16,700.
+			// 支援 3,600 + (1,350 × 10 + 1,800 × 2) ÷ 12 = 3,600 + 1,425 =
+			//   5,025 → 5,000.
+			// 子ども 570 + (157 × 10 + 210 × 2) ÷ 12 = 570 + 1,990 ÷ 12 = 570
+			//   + 165 = 735 → 700.
+			// 16,700 + 5,000 + 700 = 22,400.
+			name: "the continuing years end in January",
+			h: Household{Relief: ReliefSpecificContinuing, ReliefChanges: []ReliefChange{{Month: "2027-02", Relief: ""}}, Members: []Member{
+				{ID: "A", Head: true, Insured: true, BirthDate: "1956-06-01"},
+				{ID: "B", Former: true, BirthDate: "1941-10-01"}}},
+			parts: map[string]int64{Medical: 16_700, Support: 5_000, Child: 700}, total: 22_400,
+			months: []ReliefMonths{{Relief: ReliefSpecificContinuing, From: "2026-04", Months: 10, Rate: 15_000}, {Relief: "", From: "2027-02", Months: 2, Rate: 20_000}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := estimate(t, 2026, tt.h)
+			for p, want := range tt.parts {
+				if got := part(res, p).Amount; got != want {
+					t.Errorf("%s = %d, want %d (%+v)", p, got, want, part(res, p))
+				}
+			}
+			if res.Total != tt.total || res.Reduction.Percent != 70 {
+				t.Errorf("total %d (reduction %d), want %d", res.Total, res.Reduction.Percent, tt.total)
+			}
+			if got := part(res, Medical).HouseholdMonths; !slices.Equal(got, tt.months) {
+				t.Errorf("医療分 months at each relief = %+v, want %+v", got, tt.months)
+			}
+			if got := part(res, Care).HouseholdMonths; got != nil {
+				t.Errorf("介護分 has no 特定世帯 relief: %+v", got)
+			}
+			checkSums(t, res)
+		})
+	}
+	// Without the change the first household pays 30,900; the months are
+	// then not listed (no relief in any month).
+	plain := estimate(t, 2026, Household{Members: tests[0].h.Members})
+	if plain.Total != 30_900 || part(plain, Medical).HouseholdMonths != nil {
+		t.Errorf("without the relief: %d %+v", plain.Total, part(plain, Medical).HouseholdMonths)
+	}
+	// Wrong changes are refused naming the field.
+	for _, c := range []struct {
+		ch    []ReliefChange
+		field string
+	}{
+		{[]ReliefChange{{Month: "2026-03", Relief: ReliefSpecific}}, "relief_changes[0].month"},
+		{[]ReliefChange{{Month: "2027-04", Relief: ReliefSpecific}}, "relief_changes[0].month"},
+		{[]ReliefChange{{Month: "2026-10", Relief: ReliefSpecific}, {Month: "2026-09", Relief: ""}}, "relief_changes[1].month"},
+		{[]ReliefChange{{Month: "2026-10", Relief: "half"}}, "relief_changes[0].relief"},
+	} {
+		h := tests[0].h
+		h.ReliefChanges = c.ch
+		if _, err := Estimate(2026, h, testRates(2026), mustRules(t, 2026)); !hasField(err, c.field) {
+			t.Errorf("%+v: %v, want an error on %s", c.ch, err, c.field)
+		}
+	}
+	// A relief needs a former member or one who leaves NHI within the year.
+	if _, err := Estimate(2026, Household{ReliefChanges: []ReliefChange{{Month: "2026-09", Relief: ReliefSpecific}}, Members: []Member{
+		{ID: "A", Head: true, Insured: true, BirthDate: "1958-06-01"}}}, testRates(2026), mustRules(t, 2026)); !hasField(err, "relief") {
+		t.Errorf("a relief without a former member: %v", err)
 	}
 }
