@@ -154,6 +154,10 @@ type NHIMove struct {
 	Status       string    `json:"status"` // open or done
 	DoneBy       string    `json:"done_by,omitempty"`
 	DoneAt       time.Time `json:"done_at,omitzero"`
+	// Entry is the NHI entry recorded for the move, if any: the first
+	// loss (after a move out or a death) or acquisition (after a return)
+	// of the resident dated on or after the move, not voided.
+	Entry *nhi.Entry `json:"nhi_entry,omitempty"`
 }
 
 // NHIMoves lists tenant's work list of moves: "open" ones, or every one
@@ -179,6 +183,20 @@ func (s *Service) NHIMoves(ctx context.Context, tenant, status string) ([]NHIMov
 			m.Effective, m.DoneAt = m.Effective.UTC(), at.Time
 			return m, err
 		})(db.Query(ctx, q+` ORDER BY effective, job_id, line`, tenant))
+		for i := range out {
+			if err != nil {
+				break
+			}
+			kind := "loss"
+			if out[i].Kind == KindReturned {
+				kind = "acquire"
+			}
+			var en nhi.Entry
+			var ok bool
+			if en, ok, err = nhi.EntryFrom(ctx, db, s.db.Engine(), tenant, out[i].ResidentCode, kind, out[i].Effective); ok {
+				out[i].Entry = &en
+			}
+		}
 		return err
 	})
 	if err != nil {

@@ -114,7 +114,13 @@ func TestResidentDifferencesApply(t *testing.T) {
 				t.Errorf("departure of %s: %+v %v %v, want %s on %v", c.code, d, ok, err, c.kind, day)
 			}
 		}
-		// Only the insured are on the NHI work list; 8001 never was.
+		// The NHI section records 8002's loss from the day it moved out
+		// (confirmed by a checker); 8003's death is not recorded yet.
+		p, err := f.nhi.ProposeLoss(clerk, shinjuku, nhi.LossInput{ResidentCode: "8002", LostOn: day.Format(time.DateOnly), Reason: nhi.LossMoveOut,
+			NotifiedOn: today.Format(time.DateOnly)})
+		f.confirm(t, p, err)
+		// Only the insured are on the NHI work list; 8001 never was. Each
+		// move shows the NHI entry recorded for it, if any.
 		moves, err := f.linkage.NHIMoves(clerk, shinjuku, "open")
 		if err != nil {
 			t.Fatal(err)
@@ -122,6 +128,9 @@ func TestResidentDifferencesApply(t *testing.T) {
 		if len(moves) != 2 || moves[0].ResidentCode != "8002" || moves[0].Kind != resident.MovedOut || moves[1].ResidentCode != "8003" ||
 			moves[1].Kind != resident.Deceased || moves[0].Job != job.ID || !moves[1].Effective.Equal(day) {
 			t.Fatalf("work list %+v", moves)
+		}
+		if e := moves[0].Entry; e == nil || e.Kind != "loss" || !e.Date.Equal(day) || e.RecordedBy == "" || e.ID == 0 || moves[1].Entry != nil {
+			t.Fatalf("the NHI entries recorded for the moves: %+v, %+v", moves[0].Entry, moves[1].Entry)
 		}
 		if other, _ := f.linkage.NHIMoves(clerk, sapporo, ""); len(other) != 0 {
 			t.Errorf("Sapporo sees Shinjuku's moves: %+v", other)

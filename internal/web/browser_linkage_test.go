@@ -20,7 +20,8 @@ import (
 // field (nothing applied), the good one is applied; the history lists
 // both; the operator runs the monthly job now and watches it end, then
 // files a change of its time (a wrong hour refused on its field, a good
-// one waiting for a second person); an NHI clerk confirms one judgement
+// one waiting for a second person) and a 保険者番号 (a five-digit one
+// refused on its field, then one waiting for a second person); an NHI clerk confirms one judgement
 // on the work list and corrects the other with its reason. Every page
 // passes axe-core and is kept as a screenshot.
 func TestBrowserLinkage(t *testing.T) {
@@ -45,7 +46,7 @@ func TestBrowserLinkage(t *testing.T) {
 				return network.SetCookie(cookieName, token).WithURL(f.srv.URL + "/").WithSecure(true).WithHTTPOnly(true).WithPath("/").Do(ctx)
 			})
 		}
-		var rejected, applied, history, ran, hourErr, filed, decided string
+		var rejected, applied, history, ran, hourErr, filed, decided, insurerErr, insurerFiled string
 		err := chromedp.Run(ctx,
 			as(runnerToken),
 			chromedp.Navigate(f.srv.URL+"/linkage/import"),
@@ -87,6 +88,22 @@ func TestBrowserLinkage(t *testing.T) {
 			chromedp.WaitVisible("p.notice", chromedp.ByQuery),
 			chromedp.Text("main", &filed, chromedp.ByQuery),
 			checkPage(t, "linkage-schedule-filed"),
+			// The 保険者番号: a five-digit number refused on its field, then
+			// a number filed, waiting for a second person.
+			chromedp.Click("#tab-insurer", chromedp.ByID),
+			chromedp.WaitVisible("#insurer-form", chromedp.ByID),
+			checkPage(t, "linkage-insurer"),
+			chromedp.SetValue("#insurer", "13801", chromedp.ByID),
+			chromedp.SetValue("#from", "2018-04-01", chromedp.ByID),
+			chromedp.Click("#insurer-file", chromedp.ByID),
+			chromedp.WaitVisible("#insurer-error", chromedp.ByID),
+			chromedp.Text("#insurer-error", &insurerErr, chromedp.ByID),
+			checkPage(t, "linkage-insurer-error"),
+			chromedp.SetValue("#insurer", "138016", chromedp.ByID),
+			chromedp.Click("#insurer-file", chromedp.ByID),
+			chromedp.WaitVisible("#insurer-waiting", chromedp.ByID),
+			chromedp.Text("main", &insurerFiled, chromedp.ByQuery),
+			checkPage(t, "linkage-insurer-filed"),
 			// The NHI clerk confirms the first judgement and corrects the second.
 			as(clerkToken),
 			chromedp.Navigate(f.srv.URL+"/linkage/continuity"),
@@ -121,6 +138,13 @@ func TestBrowserLinkage(t *testing.T) {
 		}
 		if !strings.Contains(filed, "変更を申請しました") || !strings.Contains(filed, "毎月1日 7時") {
 			t.Errorf("after filing (the old time stays until confirmed): %q", filed)
+		}
+		if !strings.Contains(insurerErr, "6桁の数字") {
+			t.Errorf("the insurer number's error: %q", insurerErr)
+		}
+		if !strings.Contains(insurerFiled, "保険者番号の変更を申請しました") || !strings.Contains(insurerFiled, "未設定 → 138016（2018年4月1日から）") ||
+			!strings.Contains(insurerFiled, "本日適用されている保険者番号はありません") {
+			t.Errorf("after filing the insurer number (not in force until confirmed): %q", insurerFiled)
 		}
 		if !strings.Contains(decided, "確認済み") || !strings.Contains(decided, "訂正済み") || !strings.Contains(decided, "同一世帯での転居のため継続") {
 			t.Errorf("the work list after the decisions: %q", decided)

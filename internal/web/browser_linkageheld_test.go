@@ -55,7 +55,7 @@ func TestBrowserLinkageHeld(t *testing.T) {
 		base, _ := url.Parse(f.srv.URL)
 		token := checker.Jar.Cookies(base)[0].Value
 		one, two := itoa(first.Job), itoa(second.Job)
-		var queue, confirmed, refused, declined string
+		var queue, confirmed, refused, refusedRow, declined string
 		err = chromedp.Run(ctx,
 			chromedp.ActionFunc(func(ctx context.Context) error {
 				return network.SetCookie(cookieName, token).WithURL(f.srv.URL + "/").WithSecure(true).WithHTTPOnly(true).WithPath("/").Do(ctx)
@@ -70,6 +70,8 @@ func TestBrowserLinkageHeld(t *testing.T) {
 			checkPage(t, "linkage-held-confirmed"),
 			chromedp.Click("#decline-"+two, chromedp.ByID),
 			chromedp.WaitVisible("#error-summary", chromedp.ByID),
+			chromedp.WaitVisible("#reason-"+two+"-error", chromedp.ByID), // beside the row's own field
+			chromedp.Text("#held-"+two, &refusedRow, chromedp.ByID),
 			chromedp.Text("main", &refused, chromedp.ByQuery),
 			checkPage(t, "linkage-held-reason-missing"),
 			chromedp.SendKeys("#reason-"+two, "住民記録係に確認したところ送信誤り", chromedp.ByID),
@@ -91,6 +93,9 @@ func TestBrowserLinkageHeld(t *testing.T) {
 		}
 		if !strings.Contains(refused, "取消の理由を200文字以内で入力してください") || !strings.Contains(refused, "IDO2.DAT") {
 			t.Errorf("declining without a reason: %q", refused)
+		}
+		if !strings.Contains(refusedRow, "取消の理由を200文字以内で入力してください") {
+			t.Errorf("the decline's error is not in its row: %q", refusedRow)
 		}
 		if !strings.Contains(declined, "ファイルを取り消しました") || !strings.Contains(declined, "確認待ちのファイルはありません") {
 			t.Errorf("after declining: %q", declined)

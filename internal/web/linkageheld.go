@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"slices"
+	"strconv"
 
 	"bango/internal/access"
 	"bango/internal/identity"
@@ -25,6 +27,9 @@ func (s *Server) renderHeld(w http.ResponseWriter, r *http.Request, status int, 
 	if err != nil {
 		return err
 	}
+	if problem.At != "" && !slices.ContainsFunc(list, func(j linkage.Job) bool { return "held-"+strconv.FormatInt(j.ID, 10) == problem.At }) {
+		problem.At = "" // the file is no longer held (decided meanwhile): said at the top
+	}
 	p := s.newPage(r, "linkage.held.title", sessionFrom(r.Context()))
 	p.fill(r, &heldData{Files: list}, problem, form, heldNotices)
 	return s.render(w, r, status, "partnerheld", p)
@@ -44,7 +49,9 @@ func (s *Server) heldConfirmPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	sess := sessionFrom(r.Context())
 	if _, err := s.biz.Linkage.ConfirmPartnerFile(r.Context(), sess.User, sess.Tenant, id); err != nil {
-		return formProblem(r, err, func(status int, msg refusal) error { return s.renderHeld(w, r, status, msg, nil) })
+		return formProblem(r, err, func(status int, msg refusal) error {
+			return s.renderHeld(w, r, status, besideHeldRow(msg, r.PathValue("id")), map[string]string{"file": r.PathValue("id")})
+		})
 	}
 	http.Redirect(w, r, "/linkage/held?done=confirmed", http.StatusSeeOther)
 	return nil
@@ -63,11 +70,30 @@ func (s *Server) heldDeclinePost(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.biz.Linkage.DeclinePartnerFile(r.Context(), sess.User, sess.Tenant, id, f["reason"]); err != nil {
 		return formProblem(r, err, func(status int, msg refusal) error {
 			f["file"] = r.PathValue("id")
-			return s.renderHeld(w, r, status, msg, f)
+			return s.renderHeld(w, r, status, besideHeldRow(msg, f["file"]), f)
 		})
 	}
 	http.Redirect(w, r, "/linkage/held?done=declined", http.StatusSeeOther)
 	return nil
+}
+
+// besideHeldRow puts a refusal of held file id beside its row: a refused
+// field (the decline's reason) is named by the row's own input, so that the
+// error summary leads to it and the message stands under it; any other
+// refusal (the file decided meanwhile, the database check) is said in the
+// row instead of the top of the page.
+func besideHeldRow(msg refusal, id string) refusal {
+	if len(msg.Fields) == 0 {
+		msg.At = "held-" + id
+		return msg
+	}
+	fields := make([]formField, len(msg.Fields))
+	for i, f := range msg.Fields {
+		f.Field += "-" + id
+		fields[i] = f
+	}
+	msg.Fields = fields
+	return msg
 }
 
 func (s *Server) apiHeld(w http.ResponseWriter, r *http.Request) error {

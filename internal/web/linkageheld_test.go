@@ -130,6 +130,21 @@ func TestPartnerPushHeldForConfirmation(t *testing.T) {
 		if res.StatusCode != http.StatusBadRequest || !strings.Contains(page, "取消の理由を200文字以内で入力してください") {
 			t.Fatalf("decline without a reason: %d\n%s", res.StatusCode, page)
 		}
+		// The error stands beside the row's own reason field, which the
+		// summary leads to, not only in the page's summary.
+		rowID := "reason-" + itoa(second.Job)
+		row := page[strings.Index(page, `<tr id="held-`+itoa(second.Job)+`"`):]
+		row = row[:strings.Index(row, "</tr>")]
+		if !strings.Contains(row, `<p class="field-error" id="`+rowID+`-error">取消の理由を200文字以内で入力してください`) ||
+			!strings.Contains(row, `aria-invalid="true" aria-describedby="`+rowID+`-error"`) || !strings.Contains(page, `href="#`+rowID+`"`) {
+			t.Fatalf("the decline's error is not beside its row:\n%s", page)
+		}
+		// A file no longer held (confirmed above): its refusal is said at
+		// the top, as there is no row to say it beside.
+		res, page = f.post(t, checker, "/linkage/held/"+itoa(held.Job)+"/confirm", url.Values{"csrf": {csrf}})
+		if res.StatusCode != http.StatusConflict || !strings.Contains(page, `<p class="error" role="alert">`) || strings.Contains(page, `id="held-error-`) {
+			t.Fatalf("confirming a file no longer held: %d\n%s", res.StatusCode, page)
+		}
 		res, page = f.post(t, checker, "/linkage/held/"+itoa(second.Job)+"/decline", url.Values{"csrf": {csrf}, "reason": {"住民記録係に確認したところ送信誤り"}})
 		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/linkage/held?done=declined" {
 			t.Fatalf("decline: %d\n%s", res.StatusCode, page)
@@ -148,8 +163,10 @@ func TestPartnerPushHeldForConfirmation(t *testing.T) {
 		for _, a := range []string{"linkage.held.confirm", "linkage.held.decline"} {
 			ok := testutil.CountEvents(t, f.db, `action = $1 AND outcome = 'ok' AND detail LIKE '%maker=partner:131041/resident-held checker=hchecker%'`, a)
 			denied := testutil.CountEvents(t, f.db, `action = $1 AND outcome = 'denied'`, a)
-			if ok != 1 || denied != 1 {
-				t.Errorf("%s recorded %d done, %d refused; want 1 and 1", a, ok, denied)
+			// Confirming twice (the API, then the page) and declining
+			// without a reason are refused.
+			if want := map[string]int{"linkage.held.confirm": 2, "linkage.held.decline": 1}[a]; ok != 1 || denied != want {
+				t.Errorf("%s recorded %d done, %d refused; want 1 and %d", a, ok, denied, want)
 			}
 		}
 	})
