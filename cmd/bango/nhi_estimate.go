@@ -112,10 +112,28 @@ func printEstimate(w io.Writer, res premium.Result) {
 	row("保険料", func(p premium.PartResult) string { return fmtYen(p.Amount) })
 	printTable(w, parts)
 	fmt.Fprintf(w, "\n年額 / total: %s円\n納期 / instalments:", fmtYen(res.Total))
+	phases := map[string]string{"provisional": "仮徴収", "final": "本徴収", "ordinary": "普通徴収", "special": "特別徴収"}
 	for _, i := range res.Instalments {
 		fmt.Fprintf(w, " %d期 %s %s", i.No, i.Month, fmtYen(i.Amount))
+		if ph := phases[i.Phase]; ph != "" {
+			fmt.Fprintf(w, " (%s)", ph)
+		}
 	}
 	fmt.Fprintln(w)
+	if c := res.Collection; c.Refund > 0 {
+		fmt.Fprintf(w, "還付 / refund: %s円 (仮徴収 over the year's premium)\n", fmtYen(c.Refund))
+	}
+	for _, p := range res.Parts {
+		if len(p.HouseholdMonths) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "平等割の月数 %s:", p.NameJA)
+		for _, m := range p.HouseholdMonths {
+			fmt.Fprintf(w, " %s〜 %dか月 %s %s円", m.From, m.Months, map[string]string{"": "軽減なし", premium.ReliefSpecific: "特定世帯",
+				premium.ReliefSpecificContinuing: "特定継続世帯"}[m.Relief], fmtYen(m.Rate))
+		}
+		fmt.Fprintln(w)
+	}
 }
 
 // printTable writes rows in columns: the first left-aligned, the others

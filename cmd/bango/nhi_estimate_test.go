@@ -40,6 +40,20 @@ func TestNHIEstimate(t *testing.T) {
 	if code, _, _ = runCmd(t, "nhi", "estimate", "--fiscal-year", "2025"); code != 2 {
 		t.Errorf("missing flags: exit %d", code)
 	}
+	// A 特定世帯 from September (R-NHI-4; TestSpecificHouseholdWithinYear's
+	// couple a year earlier, fiscal 2025 without 子ども分): 医療 17,000 +
+	// 4,250 → 21,200, 支援 5,100 + 1,275 → 6,300; the months of 平等割 at
+	// each relief printed.
+	moved := filepath.Join(t.TempDir(), "moved.json")
+	if err := os.WriteFile(moved, []byte(`{"relief_changes":[{"month":"2025-09","relief":"specific"}],"members":[
+		{"id":"H","head":true,"insured":true,"birth_date":"1950-09-10"},{"id":"W","insured":true,"birth_date":"1957-06-01"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr = runCmd(t, "nhi", "estimate", "--fiscal-year", "2025", "--rates", rates, "--household", moved)
+	if code != 0 || !strings.Contains(out, "年額 / total: 27,500円") ||
+		!strings.Contains(out, "平等割の月数 医療分: 2025-04〜 5か月 軽減なし 20,000円 2025-09〜 7か月 特定世帯 10,000円") {
+		t.Errorf("特定世帯 from September: exit %d %s\n%s", code, stderr, out)
+	}
 	bad := filepath.Join(t.TempDir(), "household.json")
 	if err := os.WriteFile(bad, []byte(`{"members":[],"pets":1}`), 0o600); err != nil {
 		t.Fatal(err)

@@ -61,6 +61,27 @@ type premiumView struct {
 	// ProvisionalOver says they were cut to the year's premium.
 	Provisional     string
 	ProvisionalOver bool
+	// ProvisionalStopped: collected from the pension last year but not
+	// this year, the 仮徴収 taken before the decision stands and the rest
+	// is ordinary.
+	ProvisionalStopped bool
+	Refund             string // 仮徴収 over the year's premium ("" when none)
+	SpecialFrom        string // YYYY-MM a household newly collected from the pension starts
+	// Relief lists, for each part with a 特定世帯 relief in some month, the
+	// months charged 平等割 at each relief.
+	Relief []reliefRow
+}
+
+type reliefRow struct {
+	Part  string
+	Spans []reliefSpan
+}
+
+type reliefSpan struct {
+	From   string
+	Months int
+	Label  string // the i18n key of the relief
+	Rate   string // the year's 平等割 at it, before the reduction
 }
 
 type remissionLine struct {
@@ -110,6 +131,17 @@ func viewOf(r premium.Result) premiumView {
 	for _, p := range r.Parts {
 		v.Parts = append(v.Parts, partRow{Name: p.NameJA, Rate: p.IncomeRate.String() + "%", Income: yen(p.Income), Equal: yen(p.Equal),
 			Household: yen(p.Household), CapCut: yen(p.CapCut), Amount: yen(p.Amount)})
+		if len(p.HouseholdMonths) > 0 {
+			row := reliefRow{Part: p.NameJA}
+			for _, m := range p.HouseholdMonths {
+				label := "nhi.premium.relief.none"
+				if m.Relief != "" {
+					label = "nhi.premium.relief." + m.Relief
+				}
+				row.Spans = append(row.Spans, reliefSpan{From: m.From, Months: m.Months, Label: label, Rate: yen(m.Rate)})
+			}
+			v.Relief = append(v.Relief, row)
+		}
 	}
 	for _, i := range r.Instalments {
 		v.Instalments = append(v.Instalments, instalmentRow{No: i.No, Month: i.Month, Amount: yen(i.Amount), Phase: i.Phase})
@@ -121,8 +153,19 @@ func viewOf(r premium.Result) premiumView {
 		v.BeforeRemission = yen(r.BeforeRemission)
 	}
 	v.Special = r.Collection.Method == premium.Special
-	if v.Special && r.Collection.ProvisionalBase > 0 {
+	provisional := false
+	for _, i := range r.Instalments {
+		provisional = provisional || i.Phase == "provisional"
+	}
+	if provisional && r.Collection.ProvisionalBase > 0 {
 		v.Provisional, v.ProvisionalOver = yen(r.Collection.ProvisionalBase), r.Collection.ProvisionalOver
+		v.ProvisionalStopped = !v.Special
+	}
+	if r.Collection.Refund > 0 {
+		v.Refund = yen(r.Collection.Refund)
+	}
+	if v.Special {
+		v.SpecialFrom = r.Collection.SpecialFrom
 	}
 	return v
 }
@@ -621,6 +664,12 @@ var nhiAssessMessages = func() messages {
 		"field.birth_kind":                  {"届出の種類", "Kind of notice"},
 		"field.birth_month":                 {"出産（予定）の月（YYYY-MM）", "Month of birth (YYYY-MM)"},
 		"field.multiple":                    {"多胎（双子以上）", "Multiple birth"},
+
+		"nhi.premium.relief":                     {"平等割の月数（特定世帯・特定継続世帯）", "Months of 平等割 at each relief (特定世帯・特定継続世帯)"},
+		"nhi.premium.relief.span":                {"%sから%dか月 %s 年額%s円", "%s for %d months, %s, %s yen a year"},
+		"nhi.premium.relief.none":                {"軽減なし", "no relief"},
+		"nhi.premium.relief.specific":            {"特定世帯（2分の1）", "特定世帯 (half)"},
+		"nhi.premium.relief.specific_continuing": {"特定継続世帯（4分の3）", "特定継続世帯 (three quarters)"},
 	}
 	parts := map[string][2]string{"medical": {"医療分", "Medical"}, "support": {"支援金分", "Support"}, "care": {"介護分", "Care"}, "child": {"子ども・子育て支援金分", "Child support"}}
 	for part, name := range parts {

@@ -142,6 +142,12 @@ var nhiPensionMessages = messages{
 	"nhi.premium.phase.provisional":  {"仮徴収", "provisional"},
 	"nhi.premium.phase.final":        {"本徴収", "final"},
 	"nhi.premium.provisional":        {"仮徴収の各月は前年度2月に年金から徴収した額（%s円）、本徴収の各月は年額の残りを分けた額です。", "Each provisional month (仮徴収) takes the amount collected from the pension last February (%s yen); the final months (本徴収) share the rest of the year's premium."},
-	"nhi.premium.provisional.over":   {"仮徴収の額が年額を超えるため、仮徴収を年額までとし、本徴収はありません（還付は扱っていません）。", "The provisional months at that amount would exceed the year's premium: they take the premium only and the final months nothing (a refund is not handled)."},
+	"nhi.premium.provisional.over":   {"仮徴収の額が年額を超えるため、保険料の決定後の仮徴収は残りの額までとし、本徴収はありません。", "The provisional months at that amount would exceed the year's premium: those after the decision take only what is left, and the final months nothing."},
 	"action.nhi.pension_notice.read": {"年金特徴の対象者通知の閲覧", "Viewing of pension insurers' notices"},
+
+	"nhi.premium.provisional.stopped": {"今年度は年金からの徴収の条件を満たさないため、決定前に年金から徴収した仮徴収（各%s円）を除いた残りを納付書（普通徴収）でお納めください。", "The household no longer qualifies for collection from the pension: after the provisional months collected before the decision (%s yen each), the rest is paid by ordinary instalments."},
+	"nhi.premium.refund":              {"仮徴収が年額を%s円超えています。超えた額は還付（または未納の保険料に充当）します。", "The provisional collection exceeds the year's premium by %s yen: the excess is refunded (or appropriated to unpaid premiums)."},
+	"nhi.premium.special_from":        {"%sから年金から徴収します。それまでの納期は納付書でお納めください。", "Collection from the pension starts in %s; the instalments before it are paid by ordinary means."},
+	"nhi.premium.phase.ordinary":      {"普通徴収", "ordinary"},
+	"nhi.premium.phase.special":       {"特別徴収", "from the pension"},
 }

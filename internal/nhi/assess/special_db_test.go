@@ -64,8 +64,12 @@ func TestSpecialCollectionRun(t *testing.T) {
 		}
 		hist, _ = f.assess.History(clerk, shinjuku, hh)
 		a := hist[0].Result
-		if a.Total != 40_300 || a.Collection.Method != premium.Special || len(a.Instalments) != 6 || a.Instalments[0].Month != "2026-04" ||
-			a.Instalments[0].Amount != 6_800 || a.Instalments[5].Amount != 6_700 || hist[0].Difference != 0 {
+		// Not collected from the pension last February: newly, from October
+		// (6,700 in October, December and February), July to September
+		// ordinary (6,800, 6,700, 6,700).
+		if a.Total != 40_300 || a.Collection.Method != premium.Special || a.Collection.SpecialFrom != "2026-10" || len(a.Instalments) != 6 ||
+			a.Instalments[0].Month != "2026-07" || a.Instalments[0].Amount != 6_800 || a.Instalments[0].Phase != "ordinary" ||
+			a.Instalments[3].Month != "2026-10" || a.Instalments[3].Phase != "special" || a.Instalments[5].Amount != 6_700 || hist[0].Difference != 0 {
 			t.Errorf("special collection: %+v", a)
 		}
 		if got := testutil.Outcomes(t, db, "nhi.pension_notice"); len(got) != 4 {

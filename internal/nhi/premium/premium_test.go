@@ -533,6 +533,16 @@ func TestShippedData(t *testing.T) {
 	if _, err := ParseRules([]byte(noSource)); err == nil {
 		t.Error("a record without a source accepted")
 	}
+	// The special collection's data (R-NHI-4): more fixed provisional
+	// months than there are, or a start month that is not a pension month.
+	for old, bad := range map[string]string{
+		`"provisional_fixed": 2`: `"provisional_fixed": 4`,
+		`"new_start_month": 10`:  `"new_start_month": 9`,
+	} {
+		if _, err := ParseRules([]byte(strings.Replace(string(b), old, bad, 1))); !hasField(err, "special_collection."+strings.Split(strings.Trim(old, `"`), `"`)[0]) {
+			t.Errorf("%s: %v", bad, err)
+		}
+	}
 }
 
 // A rate reads as printed and never through a float.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strconv"
 	"time"
 
@@ -130,6 +131,16 @@ type SpecialRule struct {
 	// pension last February, the premium is spread over Months.
 	ProvisionalMonths []int `json:"provisional_months,omitempty"`
 	FinalMonths       []int `json:"final_months,omitempty"`
+	// ProvisionalFixed is how many of the provisional months are
+	// collected before the year's premium is decided: they take the base
+	// even when it is more than the premium (the excess is refunded), and
+	// stand when the household is no longer collected from the pension
+	// (the rest is then ordinary). 0: none.
+	ProvisionalFixed int `json:"provisional_fixed,omitempty"`
+	// NewStartMonth is the pension month a household newly collected from
+	// the pension starts in (ordinary instalments before); 0: from the
+	// first pension month.
+	NewStartMonth int `json:"new_start_month,omitempty"`
 	Sourced
 }
 
@@ -376,6 +387,16 @@ func ParseRules(b []byte) (Rules, error) {
 		bad("perinatal")
 	}
 	sourced(&fe, "perinatal", pn.Sourced)
+	sc := r.SpecialCollection
+	if sc.ProvisionalFixed < 0 || sc.ProvisionalFixed > len(sc.ProvisionalMonths) {
+		bad("special_collection.provisional_fixed")
+	}
+	if sc.NewStartMonth != 0 && !slices.Contains(sc.Months, sc.NewStartMonth) {
+		bad("special_collection.new_start_month")
+	}
+	if len(sc.Months) > 0 && sc.Unit <= 0 {
+		bad("special_collection.unit")
+	}
 	for _, fr := range []struct {
 		name string
 		f    Fraction

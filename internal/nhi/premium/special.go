@@ -35,9 +35,18 @@ type Collection struct {
 	// year spread over the pension months).
 	ProvisionalBase int64 `json:"provisional_base,omitempty"`
 	// ProvisionalOver is set when the provisional months at that amount
-	// would take more than the year's premium: they take the premium only,
-	// in order, and the final months nothing (a refund is not modelled).
+	// would take more than the year's premium: those collected before the
+	// premium was decided (the rules' provisional_fixed) take it all the
+	// same, the later ones only what is left, and the final months
+	// nothing; Refund is what the first took over the year's premium.
 	ProvisionalOver bool `json:"provisional_over,omitempty"`
+	// Refund is 仮徴収 collected over the year's premium: to be refunded
+	// or appropriated (過誤納, R-NHI-5).
+	Refund int64 `json:"refund,omitempty"`
+	// SpecialFrom is the month (YYYY-MM) collection from the pension
+	// starts for a household newly collected from it (the rules'
+	// new_start_month); the ordinary instalments before it take the rest.
+	SpecialFrom string `json:"special_from,omitempty"`
 }
 
 // Collection methods.
@@ -92,7 +101,10 @@ func specialReasons(fy int, h Household, r Rules) []string {
 // schedule sets res's collection and instalments from its total: special
 // when the household meets every condition and the premium with the
 // 介護保険料 is at most the rules' share of the pension, else ordinary by
-// the table's plan.
+// the table's plan. A household collected from the pension last February
+// (a provisional base) has its 仮徴収 months first, as the rules say; one
+// newly collected from the pension starts in the rules' NewStartMonth
+// with ordinary instalments before.
 func schedule(fy int, res *Result, r Rules, t RateTable) {
 	c := &res.Collection
 	c.Method, c.Reasons = Ordinary, append([]string(nil), res.specialPending...)
@@ -102,38 +114,125 @@ func schedule(fy int, res *Result, r Rules, t RateTable) {
 			c.Reasons = append(c.Reasons, "over_half")
 		}
 	}
-	c.ProvisionalOver = false
+	c.ProvisionalOver, c.Refund, c.SpecialFrom = false, 0, ""
+	withBase := len(sr.ProvisionalMonths) > 0 && len(sr.FinalMonths) > 0 && c.ProvisionalBase > 0
 	if len(c.Reasons) == 0 && res.Total > 0 {
 		c.Method, c.Reasons = Special, nil
-		if len(sr.ProvisionalMonths) == 0 || len(sr.FinalMonths) == 0 || c.ProvisionalBase <= 0 {
+		switch {
+		case withBase:
+			res.Instalments, c.ProvisionalOver, c.Refund = provisional(fy, res.Total, c.ProvisionalBase, sr, true,
+				func(left int64) []Instalment {
+					return phased(plan(fy, left, Instalments{Months: sr.FinalMonths, Unit: sr.Unit}), "final")
+				})
+		case sr.NewStartMonth > 0:
+			res.Instalments = newlySpecial(fy, res.Total, sr, t.Instalments)
+			c.SpecialFrom = monthOf(fy, sr.NewStartMonth)
+		default:
 			res.Instalments = plan(fy, res.Total, Instalments{Months: sr.Months, Unit: sr.Unit})
-			return
 		}
-		res.Instalments, c.ProvisionalOver = provisional(fy, res.Total, c.ProvisionalBase, sr)
+		return
+	}
+	if withBase {
+		// Collected from the pension last year but not this year: the
+		// 仮徴収 collected before the year's premium was decided stands and
+		// the rest is ordinary, in the table's months after it.
+		res.Instalments, c.ProvisionalOver, c.Refund = provisional(fy, res.Total, c.ProvisionalBase, sr, false,
+			func(left int64) []Instalment {
+				last := monthIndexOf(sr.ProvisionalMonths[max(sr.ProvisionalFixed, 1)-1])
+				in := Instalments{Unit: t.Instalments.Unit}
+				for _, m := range t.Instalments.Months {
+					if monthIndexOf(m) > last {
+						in.Months = append(in.Months, m)
+					}
+				}
+				if len(in.Months) == 0 {
+					in.Months = t.Instalments.Months
+				}
+				return phased(plan(fy, left, in), "ordinary")
+			})
 		return
 	}
 	res.Instalments = plan(fy, res.Total, t.Instalments)
 }
 
-// provisional is a special collection's plan with a provisional base:
-// each provisional month (仮徴収) takes base, as long as the year's total
-// lasts; the final months (本徴収) take what is left, spread as plan
-// spreads it. over says the provisional months would have taken more than
-// the total.
-func provisional(fy int, total, base int64, sr SpecialRule) (out []Instalment, over bool) {
+// provisional is a plan with a provisional base: the first
+// sr.ProvisionalFixed provisional months (仮徴収 collected before the
+// year's premium is decided) take base each whatever the year's premium;
+// when the household is still collected from the pension (still), the
+// later provisional months take base as long as the premium lasts, and
+// rest(what is left) follows. over says the provisional months at base
+// would have taken more than the premium; refund is what the fixed ones
+// took over it (to be refunded or appropriated, R-NHI-5).
+func provisional(fy int, total, base int64, sr SpecialRule, still bool, rest func(int64) []Instalment) (out []Instalment, over bool, refund int64) {
+	n := int64(len(sr.ProvisionalMonths))
+	if !still {
+		n = int64(sr.ProvisionalFixed)
+	}
+	over = base*n > total
 	left := total
-	for _, m := range sr.ProvisionalMonths {
-		a := min(base, left)
-		over = over || a < base
+	for i, m := range sr.ProvisionalMonths {
+		var a int64
+		switch {
+		case i < sr.ProvisionalFixed:
+			a = base
+		case still:
+			a = min(base, max(left, 0))
+		default:
+			continue
+		}
 		left -= a
 		out = append(out, Instalment{No: len(out) + 1, Month: monthOf(fy, m), Amount: a, Phase: "provisional"})
 	}
-	for _, in := range plan(fy, left, Instalments{Months: sr.FinalMonths, Unit: sr.Unit}) {
-		in.No, in.Phase = len(out)+1, "final"
+	if left < 0 {
+		refund, left = -left, 0
+	}
+	for _, in := range rest(left) {
+		in.No = len(out) + 1
 		out = append(out, in)
 	}
-	return out, over
+	return out, over, refund
 }
+
+// newlySpecial is the plan of a household newly collected from the
+// pension: each pension month from sr.NewStartMonth takes the year's
+// premium ÷ the number of pension months (rounded down to the unit), and
+// the table's ordinary months before it share the rest as plan shares;
+// without ordinary months before it the pension months from it take all.
+func newlySpecial(fy int, total int64, sr SpecialRule, ord Instalments) []Instalment {
+	from := monthIndexOf(sr.NewStartMonth)
+	var pension []int
+	for _, m := range sr.Months {
+		if monthIndexOf(m) >= from {
+			pension = append(pension, m)
+		}
+	}
+	before := Instalments{Unit: ord.Unit}
+	for _, m := range ord.Months {
+		if monthIndexOf(m) < from {
+			before.Months = append(before.Months, m)
+		}
+	}
+	if len(before.Months) == 0 {
+		return phased(plan(fy, total, Instalments{Months: pension, Unit: sr.Unit}), "special")
+	}
+	each := total / int64(len(sr.Months)) / sr.Unit * sr.Unit
+	out := phased(plan(fy, total-each*int64(len(pension)), before), "ordinary")
+	for _, m := range pension {
+		out = append(out, Instalment{No: len(out) + 1, Month: monthOf(fy, m), Amount: each, Phase: "special"})
+	}
+	return out
+}
+
+// phased sets the phase of each instalment of a plan.
+func phased(in []Instalment, phase string) []Instalment {
+	for i := range in {
+		in[i].Phase = phase
+	}
+	return in
+}
+
+// monthIndexOf is month m (1–12) counted from April (0) to March (11).
+func monthIndexOf(m int) int { return (m + 8) % 12 }
 
 // monthOf is month m (1–12) of fiscal year fy as YYYY-MM: January to
 // March are in the calendar year after.

@@ -36,20 +36,27 @@ func TestSpecialCollection(t *testing.T) {
 	// Both 71 and 67, no income: 7割. 医療 12,000 × 2 + 6,000 = 30,000;
 	// 支援 3,600 × 2 + 1,800 = 9,000; 子ども 570 × 2 + 210 = 1,350 → 1,300;
 	// no 介護 (65 and over). 40,300 yen. With 介護保険料 70,000: 110,300 ≤
-	// 1,200,000 ÷ 2: from the pension, in the six pension months: 40,300 ÷
-	// 6 = 6,716 → 6,700 each, the first 40,300 − 33,500 = 6,800.
+	// 1,200,000 ÷ 2: from the pension. Not collected from it last
+	// February, so newly: from October (the rules' new_start_month), each
+	// pension month 40,300 ÷ 6 = 6,716 → 6,700 (October, December,
+	// February: 20,100), and the table's ordinary months before October
+	// (July, August, September) the rest, 20,200: 20,200 ÷ 3 = 6,733 →
+	// 6,700, the first 20,200 − 13,400 = 6,800.
 	r, err := Estimate(2026, couple("1955-01-01", "1958-06-01", true, notice(1_200_000, 70_000, true)), table, rules)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var months []string
 	var amounts []int64
+	var phases []string
 	for _, i := range r.Instalments {
-		months, amounts = append(months, i.Month), append(amounts, i.Amount)
+		months, amounts, phases = append(months, i.Month), append(amounts, i.Amount), append(phases, i.Phase)
 	}
-	if r.Total != 40_300 || r.Collection.Method != Special || strings.Join(months, ",") != "2026-04,2026-06,2026-08,2026-10,2026-12,2027-02" ||
-		!slices.Equal(amounts, []int64{6_800, 6_700, 6_700, 6_700, 6_700, 6_700}) {
-		t.Fatalf("special: total %d %+v %v %v", r.Total, r.Collection, months, amounts)
+	if r.Total != 40_300 || r.Collection.Method != Special || r.Collection.SpecialFrom != "2026-10" ||
+		strings.Join(months, ",") != "2026-07,2026-08,2026-09,2026-10,2026-12,2027-02" ||
+		!slices.Equal(amounts, []int64{6_800, 6_700, 6_700, 6_700, 6_700, 6_700}) ||
+		strings.Join(phases, ",") != "ordinary,ordinary,ordinary,special,special,special" {
+		t.Fatalf("special from October: total %d %+v %v %v %v", r.Total, r.Collection, months, amounts, phases)
 	}
 	// 仮徴収 and 本徴収 (the rules' provisional and final months, marked
 	// unconfirmed in the data): collected from the pension last February at
@@ -63,8 +70,7 @@ func TestSpecialCollection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var phases []string
-	months, amounts = nil, nil
+	months, amounts, phases = nil, nil, nil
 	for _, i := range r.Instalments {
 		months, amounts, phases = append(months, i.Month), append(amounts, i.Amount), append(phases, i.Phase)
 	}
@@ -86,6 +92,41 @@ func TestSpecialCollection(t *testing.T) {
 	}
 	if !r.Collection.ProvisionalOver || !slices.Equal(amounts, []int64{15_000, 15_000, 10_300, 0, 0, 0}) {
 		t.Errorf("provisional over the year: %+v %v", r.Collection, amounts)
+	}
+	// Last February's 25,000: April and June were collected before the
+	// year's premium was decided (provisional_fixed: 2) and stand, 50,000 >
+	// 40,300; August and the final months take nothing, and the 9,700
+	// over the year is a refund.
+	h.ProvisionalBase = 25_000
+	if r, err = Estimate(2026, h, table, rules); err != nil {
+		t.Fatal(err)
+	}
+	amounts = nil
+	for _, i := range r.Instalments {
+		amounts = append(amounts, i.Amount)
+	}
+	if r.Collection.Method != Special || !r.Collection.ProvisionalOver || r.Collection.Refund != 9_700 || !slices.Equal(amounts, []int64{25_000, 25_000, 0, 0, 0, 0}) {
+		t.Errorf("仮徴収 over the year: %+v %v", r.Collection, amounts)
+	}
+	// Collected from the pension last February (7,000) but no longer
+	// qualifying (a pension of 200,000: 40,300 + 70,000 > 100,000): April
+	// and June's 仮徴収 stand (14,000) and the rest, 26,300, is ordinary in
+	// the table's months after June: 26,300 ÷ 8 = 3,287 → 3,200 from
+	// August, July 26,300 − 7 × 3,200 = 3,900.
+	stopped := couple("1955-01-01", "1958-06-01", true, notice(200_000, 70_000, true))
+	stopped.ProvisionalBase = 7_000
+	if r, err = Estimate(2026, stopped, table, rules); err != nil {
+		t.Fatal(err)
+	}
+	months, amounts, phases = nil, nil, nil
+	for _, i := range r.Instalments {
+		months, amounts, phases = append(months, i.Month), append(amounts, i.Amount), append(phases, i.Phase)
+	}
+	if r.Collection.Method != Ordinary || strings.Join(r.Collection.Reasons, ",") != "over_half" || r.Collection.Refund != 0 ||
+		strings.Join(months, ",") != "2026-04,2026-06,2026-07,2026-08,2026-09,2026-10,2026-11,2026-12,2027-01,2027-02" ||
+		!slices.Equal(amounts, []int64{7_000, 7_000, 3_900, 3_200, 3_200, 3_200, 3_200, 3_200, 3_200, 3_200}) ||
+		strings.Join(phases[:3], ",") != "provisional,provisional,ordinary" {
+		t.Errorf("仮徴収 then ordinary: %+v %v %v %v", r.Collection, months, amounts, phases)
 	}
 	// A negative base is refused on its field.
 	h.ProvisionalBase = -1
