@@ -90,6 +90,22 @@ func TestResidentReturns(t *testing.T) {
 			!moves[1].Effective.Equal(day(2)) {
 			t.Fatalf("NHI work list after the returns: %+v", moves)
 		}
+		if moves[0].Entry != nil || moves[1].Entry != nil {
+			t.Fatalf("NHI entries shown before any is recorded: %+v %+v", moves[0].Entry, moves[1].Entry)
+		}
+		// Staff record the loss from the move out and the acquisition on
+		// the return: each item shows the entry recorded for it.
+		p, err = f.nhi.ProposeLoss(clerk, shinjuku, nhi.LossInput{ResidentCode: "8101", LostOn: day(10).Format(time.DateOnly), Reason: nhi.LossMoveOut,
+			NotifiedOn: day(9).Format(time.DateOnly)})
+		f.confirm(t, p, err)
+		back2 := day(2).Format(time.DateOnly)
+		p, err = f.nhi.ProposeAcquisition(clerk, shinjuku, nhi.AcquisitionInput{ResidentCode: "8101", AcquiredOn: back2, Reason: nhi.AcquireMoveIn,
+			NotifiedOn: back2, NewKigo: "新宿", NewHead: "8101", Number: "8901", Branch: "01"})
+		f.confirm(t, p, err)
+		if moves, err = f.linkage.NHIMoves(clerk, shinjuku, "open"); err != nil || len(moves) != 2 || moves[0].Entry == nil || moves[1].Entry == nil ||
+			moves[0].Entry.Kind != "loss" || !moves[0].Entry.Date.Equal(day(10)) || moves[1].Entry.Kind != "acquire" || !moves[1].Entry.Date.Equal(day(2)) {
+			t.Fatalf("the entries recorded for the moves: %+v %v", moves, err)
+		}
 		r, err := f.residents.Get(clerk, shinjuku, "8101")
 		if err != nil || r.Address != "東京都新宿区北新宿一丁目１番１号" || r.Version != 2 {
 			t.Fatalf("returned resident: %+v %v", r, err)
