@@ -62,6 +62,8 @@ func runBenchLinkage(ctx context.Context, args []string, stdout, stderr io.Write
 	fmt.Fprintf(stdout, "  ratio: %.2f of the baseline, records and residents (target 0.6)\n", res.Ratio)
 	fmt.Fprintf(stdout, "  ratio to the old baseline, records table only: %.2f\n", res.RatioDifferencesOnly)
 	fmt.Fprintf(stdout, "  peak heap during the import %.0f MiB, peak live heap %.0f MiB\n", res.PeakHeapMiB, res.PeakLiveHeapMiB)
+	q := res.LiveHeapMiBByQuarter
+	fmt.Fprintf(stdout, "  peak live heap while writing each quarter of the file: %.0f, %.0f, %.0f, %.0f MiB\n", q[0], q[1], q[2], q[3])
 	return nil
 }
 

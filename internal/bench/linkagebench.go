@@ -67,6 +67,10 @@ type LinkageResult struct {
 	// what the import held, without the garbage the pacing lets grow
 	// between collections that PeakHeapMiB also counts.
 	PeakLiveHeapMiB float64 `json:"peak_live_heap_mib"`
+	// LiveHeapMiBByQuarter is the most heap found live while the write
+	// pass read each quarter of the file: flat in the position in the
+	// file when the file is streamed.
+	LiveHeapMiBByQuarter [4]float64 `json:"live_heap_mib_by_quarter"`
 	// Phases is where the import's time went, in seconds: check (the
 	// first read), write (the second read copied into the differences
 	// table: the baseline's work, plus its checks), relevance (checks
@@ -165,6 +169,8 @@ func LinkageOf(ctx context.Context, dbURL, layout string, records int, progress 
 
 	progress("bango linkage import")
 	var peak, peakLive atomic.Uint64
+	var byQuarter [4]atomic.Uint64
+	var written atomic.Int64 // bytes the write pass has read
 	stop := make(chan struct{})
 	sampled := make(chan struct{})
 	go func() {
@@ -178,8 +184,16 @@ func LinkageOf(ctx context.Context, dbURL, layout string, records int, progress 
 			if ms.HeapInuse > peak.Load() {
 				peak.Store(ms.HeapInuse)
 			}
-			if metrics.Read(live); live[0].Value.Kind() == metrics.KindUint64 && live[0].Value.Uint64() > peakLive.Load() {
-				peakLive.Store(live[0].Value.Uint64())
+			if metrics.Read(live); live[0].Value.Kind() == metrics.KindUint64 {
+				v := live[0].Value.Uint64()
+				if v > peakLive.Load() {
+					peakLive.Store(v)
+				}
+				if w := written.Load(); w > 0 && w < size {
+					if q := &byQuarter[min(3, int(4*w/size))]; v > q.Load() {
+						q.Store(v)
+					}
+				}
 			}
 			select {
 			case <-stop:
@@ -196,7 +210,12 @@ func LinkageOf(ctx context.Context, dbURL, layout string, records int, progress 
 	res.Phases = map[string]float64{}
 	start = time.Now()
 	job, _, err := svc.Import(ctx, linkage.ImportRequest{Tenant: benchTenant, Partner: "resident-records", Layout: layout,
-		FileName: "IDO.DAT", Open: open, Phases: func(phase string, took time.Duration) { res.Phases[phase] = took.Seconds() }})
+		FileName: "IDO.DAT", Open: open, Phases: func(phase string, took time.Duration) { res.Phases[phase] = took.Seconds() },
+		Progress: func(pass string, done int64) {
+			if pass == "apply" {
+				written.Store(done)
+			}
+		}})
 	real := time.Since(start)
 	if len(profile) > 0 && profile[0] != nil {
 		pprof.StopCPUProfile()
@@ -212,6 +231,9 @@ func LinkageOf(ctx context.Context, dbURL, layout string, records int, progress 
 	res.ImportSeconds = real.Seconds()
 	res.PeakHeapMiB = float64(peak.Load()) / (1 << 20)
 	res.PeakLiveHeapMiB = float64(peakLive.Load()) / (1 << 20)
+	for i := range byQuarter {
+		res.LiveHeapMiBByQuarter[i] = float64(byQuarter[i].Load()) / (1 << 20)
+	}
 	res.BaselineRPS = float64(records) / res.BaselineSeconds
 	res.ImportRPS = float64(records) / res.ImportSeconds
 	res.Ratio = res.ImportRPS / res.BaselineRPS
