@@ -81,8 +81,17 @@ func (db *DB) checkPoolUse(op string) {
 	if w == nil {
 		return
 	}
+	// Reading the goroutine's number costs a traceback: skip it while no
+	// goroutine at all is inside a transaction.
 	w.mu.Lock()
-	n := w.in[goroutineID()]
+	none := len(w.in) == 0
+	w.mu.Unlock()
+	if none {
+		return
+	}
+	id := goroutineID()
+	w.mu.Lock()
+	n := w.in[id]
 	w.mu.Unlock()
 	if n > 0 {
 		panic(fmt.Sprintf("store: %s on the pool inside a transaction: use the transaction's *store.Tx (a second connection stalls the pool, and does not see the transaction's writes)", op))
