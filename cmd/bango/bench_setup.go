@@ -55,6 +55,11 @@ func runBenchSetup(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fmt.Fprintf(stdout, "  baseline (plain load): %7.2f s  %9.0f rows/s\n", res.BaselineSeconds, res.BaselineRPS)
 	fmt.Fprintf(stdout, "  bango setup:           %7.2f s  %9.0f rows/s\n", res.SetupSeconds, res.SetupRPS)
 	fmt.Fprintf(stdout, "  ratio: %.2f of the baseline (target 0.5); heap %.0f MiB before, %.0f MiB at its peak\n", res.Ratio, res.BaseHeapMiB, res.PeakHeapMiB)
+	fmt.Fprintf(stdout, "  phases:")
+	for _, p := range []string{"people", "exact", "chunk copy", "chunk write", "end"} {
+		fmt.Fprintf(stdout, " %s %.2f s;", p, res.Phases[p])
+	}
+	fmt.Fprintln(stdout)
 	fmt.Fprintf(stdout, "  outcomes:")
 	for _, o := range numbersetup.Outcomes {
 		fmt.Fprintf(stdout, " %s %d", o, res.Counts[o])

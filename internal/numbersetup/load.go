@@ -45,9 +45,9 @@ type batch struct {
 
 var errStopped = errors.New("numbersetup: the write stopped")
 
-// load first copies the business's people, keyed, into
-// numbersetup_people and counts their exact keys (copyPeople,
-// indexPeople), then reads the file once: the linkage engine parses and
+// load reads the file once, and meanwhile copies the business's people,
+// keyed, into numbersetup_people and counts their exact keys (copyPeople,
+// indexPeople) before the first chunk is written: the linkage engine parses and
 // checks every record against the layout, and the municipality's checks
 // are made here (the header's and every row's municipality code must be
 // tenant's, the header not dated in the future, nobody born after it).
@@ -56,10 +56,11 @@ var errStopped = errors.New("numbersetup: the write stopped")
 // index) and keys its basic four items; the batches come back in the
 // file's order into numbersetup_chunk, and each chunk of chunkRows into
 // the work table (writeChunk) while the parser and sealers work up to
-// lookahead batches ahead. After the first problem rows are no longer
+// lookahead batches ahead (also while the people are copied). After the first problem rows are no longer
 // written, but the file is read to its end for the report; the caller
 // rolls the transaction back unless the report is OK. When it is, the
-// near matches and repeated numbers are found (finishMatch). Memory stays
+// near matches and repeated numbers are found and the rows held back
+// written (finishMatch). Memory stays
 // flat in the size of the file and of the people: bango holds at most
 // lookahead batches of rows and a few of people.
 func (s *Service) load(ctx context.Context, tx *store.Tx, st *Setup, l *linkage.Layout, b Business, r io.Reader) (*linkage.Report, error) {
@@ -67,12 +68,6 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, st *Setup, l *linkage.
 		return nil, err
 	}
 	k := newKeyer()
-	if err := s.copyPeople(ctx, tx, b, st.Tenant, k); err != nil {
-		return nil, err
-	}
-	if err := indexPeople(ctx, tx); err != nil {
-		return nil, err
-	}
 	workers := max(1, runtime.GOMAXPROCS(0))
 	work := make(chan *batch, 2*workers)
 	// Rows sealed ahead while the database writes a chunk.
@@ -192,7 +187,15 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, st *Setup, l *linkage.
 		return []any{c.line, c.fileCode, c.name, c.kana, store.DateArg(e, c.birth), c.sex, c.address,
 			c.sealed.Sealed, c.sealed.Index, c.sealed.KeyVersion, c.all, c.three[0], c.three[1], c.three[2], c.three[3]}, nil
 	}
-	var err error
+	// The people are keyed and counted while the file's first rows are
+	// parsed and sealed.
+	start := time.Now()
+	err := s.copyPeople(ctx, tx, b, st.Tenant, k)
+	s.timed("people", &start)
+	if err == nil {
+		err = indexPeople(ctx, tx)
+		s.timed("exact", &start)
+	}
 	for more := true; more && err == nil; {
 		n := 0
 		_, err = tx.CopyFrom(ctx, "numbersetup_chunk", rowColumns, func() ([]any, error) {
@@ -207,8 +210,10 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, st *Setup, l *linkage.
 			}
 			return row, err
 		})
+		s.timed("chunk copy", &start)
 		if err == nil && n > 0 {
 			err = writeChunk(ctx, tx, st)
+			s.timed("chunk write", &start)
 		}
 	}
 	close(stop)
@@ -220,9 +225,13 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, st *Setup, l *linkage.
 	if err != nil || rep == nil || !rep.OK() {
 		return rep, err
 	}
+	if err := countWritten(ctx, tx, st); err != nil {
+		return rep, err
+	}
 	if err := finishMatch(ctx, tx, st); err != nil {
 		return rep, err
 	}
+	s.timed("end", &start)
 	return rep, dropTemp(ctx, tx)
 }
 

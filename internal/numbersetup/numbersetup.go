@@ -96,6 +96,7 @@ type Service struct {
 	now        func() time.Time
 	maxBytes   int64
 	businesses map[string]Business
+	timing     func(phase string, took time.Duration)
 }
 
 // NewService returns a Service that registers numbers through residents
@@ -123,6 +124,22 @@ func (s *Service) Businesses() []Business {
 
 // SetClock replaces the clock, for tests.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// SetTiming has each import tell fn how long its phases took (the people
+// copied, their exact keys counted, each chunk copied and written, the
+// end), for bango bench setup.
+func (s *Service) SetTiming(fn func(phase string, took time.Duration)) { s.timing = fn }
+
+// timed tells the timing hook that phase took since *start, and moves
+// *start to now.
+func (s *Service) timed(phase string, start *time.Time) {
+	if s.timing == nil {
+		return
+	}
+	now := time.Now()
+	s.timing(phase, now.Sub(*start))
+	*start = now
+}
 
 // SetMaxBytes sets the largest file an import reads.
 func (s *Service) SetMaxBytes(n int64) { s.maxBytes = n }
