@@ -64,6 +64,8 @@ func runBenchLinkage(ctx context.Context, args []string, stdout, stderr io.Write
 	fmt.Fprintf(stdout, "  peak heap during the import %.0f MiB, peak live heap %.0f MiB\n", res.PeakHeapMiB, res.PeakLiveHeapMiB)
 	q := res.LiveHeapMiBByQuarter
 	fmt.Fprintf(stdout, "  peak live heap while writing each quarter of the file: %.0f, %.0f, %.0f, %.0f MiB\n", q[0], q[1], q[2], q[3])
+	g := res.HeapAfterGCMiB
+	fmt.Fprintf(stdout, "  heap right after a full collection at 25%%, 50%%, 75%% of the write: %.1f, %.1f, %.1f MiB\n", g[0], g[1], g[2])
 	return nil
 }
 

@@ -71,6 +71,12 @@ type LinkageResult struct {
 	// pass read each quarter of the file: flat in the position in the
 	// file when the file is streamed.
 	LiveHeapMiBByQuarter [4]float64 `json:"live_heap_mib_by_quarter"`
+	// HeapAfterGCMiB is the heap still allocated right after a full
+	// collection forced when the write pass reaches a quarter, half and
+	// three quarters of the file: what the import really holds there,
+	// without the garbage allocated during a collection that the live
+	// heap above still counts (three collections: a few milliseconds).
+	HeapAfterGCMiB [3]float64 `json:"heap_mib_after_gc_at_quarters"`
 	// Phases is where the import's time went, in seconds: check (the
 	// first read), write (the second read copied into the differences
 	// table: the baseline's work, plus its checks), relevance (checks
@@ -171,6 +177,7 @@ func LinkageOf(ctx context.Context, dbURL, layout string, records int, progress 
 	var peak, peakLive atomic.Uint64
 	var byQuarter [4]atomic.Uint64
 	var written atomic.Int64 // bytes the write pass has read
+	var afterGC [3]uint64    // the sampler's own; read once it ended
 	stop := make(chan struct{})
 	sampled := make(chan struct{})
 	go func() {
@@ -192,6 +199,11 @@ func LinkageOf(ctx context.Context, dbURL, layout string, records int, progress 
 				if w := written.Load(); w > 0 && w < size {
 					if q := &byQuarter[min(3, int(4*w/size))]; v > q.Load() {
 						q.Store(v)
+					}
+					if k := int(4 * w / size); k >= 1 && k <= 3 && afterGC[k-1] == 0 {
+						runtime.GC()
+						runtime.ReadMemStats(&ms)
+						afterGC[k-1] = ms.HeapAlloc
 					}
 				}
 			}
@@ -233,6 +245,9 @@ func LinkageOf(ctx context.Context, dbURL, layout string, records int, progress 
 	res.PeakLiveHeapMiB = float64(peakLive.Load()) / (1 << 20)
 	for i := range byQuarter {
 		res.LiveHeapMiBByQuarter[i] = float64(byQuarter[i].Load()) / (1 << 20)
+	}
+	for i, b := range afterGC {
+		res.HeapAfterGCMiB[i] = float64(b) / (1 << 20)
 	}
 	res.BaselineRPS = float64(records) / res.BaselineSeconds
 	res.ImportRPS = float64(records) / res.ImportSeconds
