@@ -14,12 +14,16 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"bango/internal/audit"
@@ -27,6 +31,7 @@ import (
 	"bango/internal/jpki"
 	"bango/internal/jpki/standin"
 	"bango/internal/resident"
+	"bango/internal/store"
 	"bango/internal/tenant"
 	"bango/internal/vault"
 )
@@ -63,7 +68,17 @@ func runBenchJPKI(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer os.RemoveAll(dir)
-	db, closeDB, err := bench.ScratchDB(ctx, *dbURL)
+	// On PostgreSQL the bench's connections carry a name of their own, so
+	// that the CPU of the server processes serving them can be read.
+	target, appName := *dbURL, ""
+	if u, err := neturl.Parse(target); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		appName = fmt.Sprintf("bango-bench-jpki-%d", os.Getpid())
+		q := u.Query()
+		q.Set("application_name", appName)
+		u.RawQuery = q.Encode()
+		target = u.String()
+	}
+	db, closeDB, err := bench.ScratchDB(ctx, target)
 	if err != nil {
 		return err
 	}
@@ -96,11 +111,29 @@ func runBenchJPKI(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	// Where a clerk's time goes, summed over the timed bango rounds: the
+	// opening, the issuance, and the issuance's time inside the CA's
+	// handler (its signer's queue and signature).
+	var phases struct {
+		on                atomic.Bool
+		open, issue, atCA atomic.Int64
+		count             atomic.Int64
+	}
+	caHandler := ca.Handler()
+	timed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !phases.on.Load() {
+			caHandler.ServeHTTP(w, r)
+			return
+		}
+		t := time.Now()
+		caHandler.ServeHTTP(w, r)
+		phases.atCA.Add(int64(time.Since(t)))
+	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: ca.Handler(), TLSConfig: ca.TLSConfig(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: timed, TLSConfig: ca.TLSConfig(), ReadHeaderTimeout: 10 * time.Second}
 	go srv.ServeTLS(ln, "", "")
 	defer srv.Close()
 	url := "https://" + ln.Addr().String()
@@ -150,10 +183,20 @@ func runBenchJPKI(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return nil
 	}
 	through := func(i int) error {
+		t0 := time.Now()
 		a, err := svc.Open(ctx, muni, codes[i%len(codes)], resident.VerifiedByMyNumberCard)
 		if err != nil {
 			return err
 		}
+		t1 := time.Now()
+		defer func() {
+			if !phases.on.Load() {
+				return
+			}
+			phases.open.Add(int64(t1.Sub(t0)))
+			phases.issue.Add(int64(time.Since(t1)))
+			phases.count.Add(1)
+		}()
 		res, err := svc.Issue(ctx, muni, a.ID, jpki.Request{Signature: base64.StdEncoding.EncodeToString(ders[i%len(ders)])})
 		if err != nil {
 			return err
@@ -171,17 +214,34 @@ func runBenchJPKI(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
+	profile, closeProfile, err := openProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer closeProfile()
+	if profile != nil {
+		if err := pprof.StartCPUProfile(profile); err != nil {
 			return err
 		}
 		defer pprof.StopCPUProfile()
 	}
+	// CPU per issuance each way: this process's (bango and the CA, or the
+	// CA and its direct client), the machine's (with the database's and
+	// anything else running) and the bench's own PostgreSQL server
+	// processes'.
+	var cpu [2]struct{ self, machine, server time.Duration }
+	timedRound := func(way int, share int, do func(int) error) (time.Duration, error) {
+		phases.on.Store(way == 1)
+		defer phases.on.Store(false)
+		self0, machine0, server0 := selfCPU(), machineCPU(), serverCPU(ctx, db, appName)
+		d, err := runJPKIWorkers(share, *clerks, do)
+		cpu[way].self += selfCPU() - self0
+		cpu[way].machine += machineCPU() - machine0
+		cpu[way].server += serverCPU(ctx, db, appName) - server0
+		return d, err
+	}
+	bangoRound := func(share int) (time.Duration, error) { return timedRound(1, share, through) }
+	floorRound := func(share int) (time.Duration, error) { return timedRound(0, share, direct) }
 	// Rounds: both ways on each round's share, the first way alternating;
 	// each way's rate is over its own rounds' total time.
 	var floor, bango time.Duration
@@ -194,12 +254,12 @@ func runBenchJPKI(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		var f, b time.Duration
 		var err error
 		if r%2 == 0 {
-			if f, err = runJPKIWorkers(share, *clerks, direct); err == nil {
-				b, err = runJPKIWorkers(share, *clerks, through)
+			if f, err = floorRound(share); err == nil {
+				b, err = bangoRound(share)
 			}
 		} else {
-			if b, err = runJPKIWorkers(share, *clerks, through); err == nil {
-				f, err = runJPKIWorkers(share, *clerks, direct)
+			if b, err = bangoRound(share); err == nil {
+				f, err = floorRound(share)
 			}
 		}
 		if err != nil {
@@ -218,7 +278,90 @@ func runBenchJPKI(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fmt.Fprintf(stdout, "  through bango (window's whole path):         %8.1f issuances/s\n", rate)
 	fmt.Fprintf(stdout, "  ratio %.3f (target at least 0.8); %d rounds, ratios %.2f to %.2f, median %.3f\n", rate/floorRate,
 		len(ratios), ratios[0], ratios[len(ratios)-1], ratios[len(ratios)/2])
+	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(*n) }
+	fmt.Fprintf(stdout, "  CPU per issuance, floor: this process %.2f ms, machine %.2f ms; through bango: this process %.2f ms, machine %.2f ms",
+		per(cpu[0].self), per(cpu[0].machine), per(cpu[1].self), per(cpu[1].machine))
+	if cpu[1].server > 0 {
+		fmt.Fprintf(stdout, ", the bench's PostgreSQL server processes %.2f ms", per(cpu[1].server))
+	}
+	fmt.Fprintln(stdout)
+	if c := phases.count.Load(); c > 0 {
+		ms := func(d int64) float64 { return float64(d) / float64(c) / 1e6 }
+		fmt.Fprintf(stdout, "  a clerk's issuance through bango, mean: opening %.2f ms, issuing %.2f ms, of which in the CA's handler %.2f ms\n",
+			ms(phases.open.Load()), ms(phases.issue.Load()), ms(phases.atCA.Load()))
+	}
 	return nil
+}
+
+// selfCPU is the user and system CPU time this process has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// machineCPU is the CPU time every process on the machine has used (the
+// busy time of /proc/stat), or 0 where there is none to read.
+func machineCPU() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 8 || f[0] != "cpu" {
+		return 0
+	}
+	var busy int64
+	for i, v := range f[1:8] { // user nice system idle iowait irq softirq
+		if i == 3 || i == 4 {
+			continue
+		}
+		k, _ := strconv.ParseInt(v, 10, 64)
+		busy += k
+	}
+	return time.Duration(busy) * time.Second / 100 // USER_HZ
+}
+
+// serverCPU is the CPU time the PostgreSQL server processes serving the
+// connections named appName have used, read from /proc where the server
+// runs on this machine; 0 otherwise (SQLite, a remote server).
+func serverCPU(ctx context.Context, db *store.DB, appName string) time.Duration {
+	if appName == "" {
+		return 0
+	}
+	var pids []int64
+	err := db.Read(ctx, func(q store.Querier) (err error) {
+		pids, err = store.Rows(func(row store.Scanner) (int64, error) {
+			var pid int64
+			err := row.Scan(&pid)
+			return pid, err
+		})(q.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = $1`, appName))
+		return err
+	})
+	if err != nil {
+		return 0
+	}
+	var ticks int64
+	for _, pid := range pids {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// After the command in parentheses: state is field 3, utime 14, stime 15.
+		_, rest, ok := strings.Cut(string(b), ") ")
+		f := strings.Fields(rest)
+		if !ok || len(f) < 13 {
+			continue
+		}
+		for _, v := range f[11:13] {
+			k, _ := strconv.ParseInt(v, 10, 64)
+			ticks += k
+		}
+	}
+	return time.Duration(ticks) * time.Second / 100 // USER_HZ
 }
 
 // runJPKIWorkers calls do for 0..n-1 on workers goroutines at once and returns how

@@ -23,6 +23,12 @@ func TestBenchJPKIRuns(t *testing.T) {
 	if floor <= 0 || through <= 0 || ratio <= 0 {
 		t.Errorf("rates %v %v ratio %v", floor, through, ratio)
 	}
+	// Where the time went: CPU per issuance each way, and a clerk's
+	// opening and issuance with the time inside the CA.
+	if !regexp.MustCompile(`CPU per issuance, floor: this process [0-9.]+ ms, machine [0-9.]+ ms; through bango: this process [0-9.]+ ms`).MatchString(out) ||
+		!regexp.MustCompile(`mean: opening [0-9.]+ ms, issuing [0-9.]+ ms, of which in the CA's handler [0-9.]+ ms`).MatchString(out) {
+		t.Errorf("no breakdown in:\n%s", out)
+	}
 	if code, _, _ := runCmd(t, "bench", "jpki", "-clerks", "0"); code == 0 {
 		t.Error("-clerks 0 accepted")
 	}
