@@ -404,8 +404,13 @@ func (s *Server) linkageInsurerData(r *http.Request) (*linkageData, error) {
 		return nil, err
 	}
 	d := &linkageData{View: "insurer", Insurers: list, InsurerWaiting: waiting}
-	if n, err := s.biz.Linkage.InsurerNumberOn(r.Context(), tenant, time.Now().In(jst)); err == nil {
+	// None in force is said on the page (and refused by the runs); any
+	// other failure is the page's.
+	switch n, err := s.biz.Linkage.InsurerNumberOn(r.Context(), tenant, time.Now().In(jst)); {
+	case err == nil:
 		d.InsurerInForce = n
+	case !errs.Is(err, errs.Invalid):
+		return nil, err
 	}
 	return d, nil
 }
