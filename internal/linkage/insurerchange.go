@@ -128,19 +128,10 @@ type PendingInsurer struct {
 // checker (one at a time), or nil: the insurer page shows it beside the
 // numbers in force.
 func (s *Service) PendingInsurerNumber(ctx context.Context, tenant string) (*PendingInsurer, error) {
-	ctx = store.WithScope(ctx, tenant)
-	var out *PendingInsurer
-	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) error {
-		return store.Each(func(row store.Scanner) error {
-			var p PendingInsurer
-			if err := row.Scan(&p.Change, &p.Summary, &p.Maker, &p.MadeAt); err != nil {
-				return err
-			}
-			p.MadeAt = p.MadeAt.UTC()
-			out = &p
-			return nil
-		})(q.Query(ctx, `SELECT c.id, c.summary, u.login_id, c.made_at FROM review_changes c JOIN staff_users u ON u.id = c.maker_id
-			WHERE c.tenant_code = $1 AND c.kind = $2 AND c.subject_type = 'nhi_insurer_number' AND c.status = 'pending' ORDER BY c.id`, tenant, KindInsurer))
-	})
-	return out, err
+	list, err := s.pendingChanges(ctx, tenant, KindInsurer, "nhi_insurer_number")
+	if err != nil || len(list) == 0 {
+		return nil, err
+	}
+	p := list[len(list)-1]
+	return &PendingInsurer{Change: p.Change, Summary: p.Summary, Maker: p.Maker, MadeAt: p.MadeAt}, nil
 }

@@ -128,19 +128,28 @@ type PendingSchedule struct {
 // person, by job (one at most per job), so that the jobs page shows them
 // beside the times still in force.
 func (s *Service) PendingSchedules(ctx context.Context, tenant string) (map[string]PendingSchedule, error) {
-	ctx = store.WithScope(ctx, tenant)
+	list, err := s.pendingChanges(ctx, tenant, KindSchedule, "linkage_schedule")
 	out := map[string]PendingSchedule{}
-	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) error {
-		return store.Each(func(row store.Scanner) error {
-			var p PendingSchedule
-			if err := row.Scan(&p.Change, &p.Job, &p.Summary, &p.Maker, &p.MadeAt); err != nil {
-				return err
-			}
+	for _, p := range list {
+		out[p.Job] = p
+	}
+	return out, err
+}
+
+// pendingChanges lists tenant's review changes of kind on subjects of
+// subjectType still waiting for their checker, oldest first: the change,
+// its subject (in Job), summary, maker and when it was made.
+func (s *Service) pendingChanges(ctx context.Context, tenant, kind, subjectType string) ([]PendingSchedule, error) {
+	ctx = store.WithScope(ctx, tenant)
+	var out []PendingSchedule
+	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) (err error) {
+		out, err = store.Rows(func(row store.Scanner) (p PendingSchedule, err error) {
+			err = row.Scan(&p.Change, &p.Job, &p.Summary, &p.Maker, &p.MadeAt)
 			p.MadeAt = p.MadeAt.UTC()
-			out[p.Job] = p
-			return nil
+			return p, err
 		})(q.Query(ctx, `SELECT c.id, c.subject_id, c.summary, u.login_id, c.made_at FROM review_changes c JOIN staff_users u ON u.id = c.maker_id
-			WHERE c.tenant_code = $1 AND c.kind = $2 AND c.subject_type = 'linkage_schedule' AND c.status = 'pending' ORDER BY c.id`, tenant, KindSchedule))
+			WHERE c.tenant_code = $1 AND c.kind = $2 AND c.subject_type = $3 AND c.status = 'pending' ORDER BY c.id`, tenant, kind, subjectType))
+		return err
 	})
 	return out, err
 }
