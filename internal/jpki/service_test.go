@@ -43,7 +43,14 @@ type fixture struct {
 
 func setup(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
-	f := &fixture{Kit: testkit.New(t, db)}
+	return setupKit(t, testkit.New(t, db))
+}
+
+// setupKit is setup over kit (its database and vault).
+func setupKit(t *testing.T, kit *testkit.Kit) *fixture {
+	t.Helper()
+	db := kit.DB
+	f := &fixture{Kit: kit}
 	f.Municipality(t, shinjuku, "新宿区")
 	f.Municipality(t, sapporo, "札幌市")
 	f.residents = resident.NewService(db, f.Vault, testkit.Quiet)
