@@ -1,12 +1,14 @@
 package web
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -18,6 +20,7 @@ import (
 
 	"bango/internal/jpki"
 	"bango/internal/jpki/standin"
+	"bango/internal/linkage"
 	"bango/internal/resident"
 	"bango/internal/store"
 	"bango/internal/testutil"
@@ -303,13 +306,32 @@ func TestJPKIRevokedByRegister(t *testing.T) {
 			t.Fatalf("issue: %d %v", status, out)
 		}
 		serial := issued[0].(map[string]any)["serial"].(string)
-		// The register records the death; the job sends it.
-		err := f.db.TransactIn(jobs, "131041", func(tx *store.Tx) error {
-			_, err := tx.Exec(jobs, `INSERT INTO resident_departures (tenant_code, resident_code, kind, effective, source, recorded_at)
-				VALUES ($1, $2, 'deceased', $3, 'test', $4)`, "131041", "700004", store.DateArg(f.db.Engine(), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)), time.Now().UTC())
-			return err
-		})
+		// The register records the death, from the resident-records
+		// system's differences through the linkage; the job sends it.
+		if _, err := f.linkage.AddPartner(testutil.As("is-admin"), linkage.Partner{Tenant: "131041", ID: "resident-records", Direction: linkage.Inbound,
+			Layouts: []string{"resident-differences"}}); err != nil {
+			t.Fatal(err)
+		}
+		l, err := linkage.Lookup("resident-differences", 1)
 		if err != nil {
+			t.Fatal(err)
+		}
+		day := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+		var file bytes.Buffer
+		w, err := linkage.NewWriter(&file, l, linkage.Values{"municipality": "131041", "created": day.AddDate(0, 0, 1), "period_from": day, "period_to": day})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write("2", linkage.Values{"change": "32", "resident_code": "700004", "household_no": "700004", "name": "失効　次郎",
+			"name_kana": "ｼｯｺｳ ｼﾞﾛｳ", "birth": time.Date(1950, 3, 3, 0, 0, 0, 0, time.UTC), "sex": "1", "relation": "01", "postal": "1600023",
+			"address": "東京都新宿区西新宿二丁目", "effective": day}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Close(nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.linkage.Import(testutil.As("cli:operator"), linkage.ImportRequest{Tenant: "131041", Partner: "resident-records",
+			Layout: "resident-differences", Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(file.Bytes())), nil }}); err != nil {
 			t.Fatal(err)
 		}
 		if got, err := f.jpki.SendRegisterChanges(jobs); err != nil || len(got.Revoked) != 1 {
