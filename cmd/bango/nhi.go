@@ -27,8 +27,9 @@ const nhiSummary = `National Health Insurance batch work and premium estimates.
               (the pattern nhi-admin, the NHI section head's) in each
               municipality run: without --tenant, every municipality where
               --by holds it.
-  estimate    a household's premium for --fiscal-year from a --rates file and
-              a --household file (保険料試算, R-NHI-4); stores nothing.
+  estimate    a household's premium for --fiscal-year from a --household file
+              and --tenant's rate table in force (or a --rates file)
+              (保険料試算, R-NHI-4); stores nothing.
   rates       a municipality's rate tables: import one (confirmed by a
               second person) or list the versions (R-NHI-4).
   assess      the yearly premium assessment of --tenant for --fiscal-year

@@ -64,6 +64,36 @@ func TestNHIAssessCommand(t *testing.T) {
 		if err := json.Unmarshal([]byte(table), &vs); err != nil || len(vs) != 1 {
 			t.Fatalf("rates list --json: %v %s", err, table)
 		}
+		// bango nhi estimate --tenant uses the table in force from the
+		// database: the same answer as the table's file given with --rates
+		// (R-NHI-4); a municipality bango does not have is refused.
+		inForce, _ := json.Marshal(vs[0].Table)
+		tableFile, householdFile := filepath.Join(data, "in-force.json"), filepath.Join(data, "household.json")
+		if err := os.WriteFile(tableFile, inForce, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(householdFile, []byte(`{"members":[{"id":"a","head":true,"insured":true,"age":46,"salary_revenue":3000000},
+			{"id":"b","insured":true,"age":8}]}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var byTenant, byFile struct {
+			Total        int64  `json:"total"`
+			RatesVersion string `json:"rates_version"`
+		}
+		code, out, stderr = runCmd(t, append([]string{"nhi", "estimate", "--tenant", "131041", "--fiscal-year", year, "--household", householdFile, "--json"}, args...)...)
+		if code != 0 || json.Unmarshal([]byte(out), &byTenant) != nil {
+			t.Fatalf("nhi estimate --tenant: exit %d %s %s", code, out, stderr)
+		}
+		code, out, stderr = runCmd(t, "nhi", "estimate", "--rates", tableFile, "--fiscal-year", year, "--household", householdFile, "--json")
+		if code != 0 || json.Unmarshal([]byte(out), &byFile) != nil || byTenant.Total <= 0 || byTenant != byFile || byTenant.RatesVersion != year+"-demo" {
+			t.Errorf("estimate by tenant %+v, by file %+v (exit %d %s)", byTenant, byFile, code, stderr)
+		}
+		if code, _, stderr = runCmd(t, append([]string{"nhi", "estimate", "--tenant", "999999", "--fiscal-year", year, "--household", householdFile}, args...)...); code == 0 {
+			t.Errorf("an estimate for a municipality bango does not have: exit 0 %s", stderr)
+		}
+		if code, _, _ = runCmd(t, append([]string{"nhi", "estimate", "--tenant", "131041", "--rates", tableFile, "--fiscal-year", year, "--household", householdFile}, args...)...); code != 2 {
+			t.Errorf("both --tenant and --rates: exit %d", code)
+		}
 		vs[0].Table["version"] = year + "-2"
 		b, _ := json.Marshal(vs[0].Table)
 		file := filepath.Join(data, "rates.json")

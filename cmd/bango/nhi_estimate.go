@@ -9,49 +9,76 @@ import (
 
 	"golang.org/x/text/width"
 
+	"bango/internal/config"
 	"bango/internal/errs"
+	"bango/internal/nhi/assess"
 	"bango/internal/nhi/premium"
 )
 
 const nhiEstimateSummary = `Estimate a household's NHI premium (保険料試算, R-NHI-4) for a fiscal year
-from a municipality's rate table file and a household file (both JSON, see
-the README), with the statutory figures of the year built into bango. The
-breakdown per part (所得割, 均等割, 平等割, reductions, exemptions, cap,
-rounding), the total and the instalments are printed; nothing is stored and
-no database is needed.`
+from a household file (JSON, see the README) and either a municipality's
+rate table file (--rates: no database is needed) or the rate table in force
+of a municipality in bango's database (--tenant: what the estimate screen and
+API use; the estimate is an audit event, and nothing else is stored), with
+the statutory figures of the year built into bango. The breakdown per part
+(所得割, 均等割, 平等割, reductions, exemptions, cap, rounding), the total and
+the instalments are printed.`
 
 // runNHIEstimate is "bango nhi estimate".
-func runNHIEstimate(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("nhi estimate", "--fiscal-year Y --rates FILE --household FILE [--json]", nhiEstimateSummary, stderr)
+func runNHIEstimate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("nhi estimate", "--fiscal-year Y (--tenant CODE | --rates FILE) --household FILE [--json]", nhiEstimateSummary, stderr)
+	config.Flags(fs, "data", "db", "master-key-file", "audit-key-file", "log-level")
 	year := fs.Int("fiscal-year", 0, "the fiscal year (April to March) to estimate, e.g. 2025 (required)")
-	ratesFile := fs.String("rates", "", "the municipality's rate table of that year, a JSON file (required)")
+	tenant := fs.String("tenant", "", "the municipality (6-digit code) whose confirmed rate table in force is used, read from the database")
+	ratesFile := fs.String("rates", "", "a municipality's rate table of that year, a JSON file (instead of --tenant)")
 	householdFile := fs.String("household", "", "the household, a JSON file (required)")
 	asJSON := fs.Bool("json", false, "print the whole result as JSON")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *year == 0 || *ratesFile == "" || *householdFile == "" {
-		fmt.Fprintln(stderr, "bango nhi estimate: --fiscal-year, --rates and --household are required")
+	if *year == 0 || *householdFile == "" || (*ratesFile == "") == (*tenant == "") {
+		fmt.Fprintln(stderr, "bango nhi estimate: --fiscal-year, --household and one of --tenant or --rates are required")
 		return errUsage
 	}
-	rules, err := premium.LoadRules(*year)
+	b, err := os.ReadFile(*householdFile)
 	if err != nil {
-		return err
-	}
-	b, err := os.ReadFile(*ratesFile)
-	if err != nil {
-		return errs.Wrap(errs.Invalid, err, "--rates")
-	}
-	rates, err := premium.DecodeRates(b)
-	if err != nil {
-		return fmt.Errorf("%s: %w", *ratesFile, err)
-	}
-	if b, err = os.ReadFile(*householdFile); err != nil {
 		return errs.Wrap(errs.Invalid, err, "--household")
 	}
 	h, err := premium.DecodeHousehold(b)
 	if err != nil {
 		return fmt.Errorf("%s: %w", *householdFile, err)
+	}
+	if *tenant != "" {
+		cfg, err := config.Load(fs)
+		if err != nil {
+			return err
+		}
+		sys, err := openSystem(ctx, cfg, newLogger(cfg, stderr))
+		if err != nil {
+			return err
+		}
+		defer sys.Close()
+		defer sys.placeEvents(ctx)
+		res, err := sys.assess.Estimate(ctx, *tenant, assess.EstimateInput{FiscalYear: *year, Household: h})
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeJSON(stdout, res)
+		}
+		printEstimate(stdout, res)
+		return nil
+	}
+	rules, err := premium.LoadRules(*year)
+	if err != nil {
+		return err
+	}
+	if b, err = os.ReadFile(*ratesFile); err != nil {
+		return errs.Wrap(errs.Invalid, err, "--rates")
+	}
+	rates, err := premium.DecodeRates(b)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *ratesFile, err)
 	}
 	res, err := premium.Estimate(*year, h, rates, rules)
 	if err != nil {
