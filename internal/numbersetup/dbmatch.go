@@ -44,6 +44,18 @@ var peopleColumns = []string{"code", "ka", "k0", "k1", "k2", "k3"}
 // batches ahead of the database.
 var chunkRows = 1 << 20
 
+// sqliteChunkRows is SQLite's chunk: it joins by the exact keys' b-tree,
+// not by hashing them, and a chunk this size stays in its page cache.
+const sqliteChunkRows = 100000
+
+// chunkSize is the chunk of the engine e.
+func chunkSize(e store.Engine) int {
+	if e == store.Postgres {
+		return chunkRows
+	}
+	return min(chunkRows, sqliteChunkRows)
+}
+
 // createTemp makes the temporary tables.
 func createTemp(ctx context.Context, tx *store.Tx) error {
 	stmts := []string{
@@ -58,6 +70,7 @@ func createTemp(ctx context.Context, tx *store.Tx) error {
 		`CREATE TEMP TABLE numbersetup_rest (line INTEGER PRIMARY KEY, file_code TEXT NOT NULL, name TEXT NOT NULL, name_kana TEXT NOT NULL,
 			birth_date DATE NOT NULL, sex TEXT NOT NULL, address TEXT NOT NULL, mynumber_sealed BLOB NOT NULL, mynumber_bidx BLOB NOT NULL,
 			mynumber_key_version INTEGER NOT NULL, k0 INTEGER NOT NULL, k1 INTEGER NOT NULL, k2 INTEGER NOT NULL, k3 INTEGER NOT NULL)`,
+		`CREATE TEMP TABLE numbersetup_numbers (line INTEGER PRIMARY KEY, bidx BLOB NOT NULL)`,
 	}
 	if tx.Engine() == store.Postgres {
 		// No keys: each is read whole, by hash joins.
@@ -261,13 +274,12 @@ func writeChunk(ctx context.Context, tx *store.Tx, st *Setup) error {
 }
 
 // chunkSQLite is chunkSQL on SQLite, which finds each row's exact key by
-// the table's key and reads the blind indexes from the rows written (no
-// numbersetup_numbers); the work table's rows are counted once, after the
-// last chunk (countWritten).
+// the table's key; the work table's rows are counted once, after the last
+// chunk (countWritten).
 var chunkSQLite = []string{
 	`INSERT INTO numbersetup_candidates (` + candidateColumns + `)
 	` + foundSelect + ` FROM numbersetup_chunk r JOIN numbersetup_exact e ON e.k = r.ka ` + heldJoin,
-	chunkSQL[1],
+	chunkSQL[1], chunkSQL[2],
 	`DELETE FROM numbersetup_chunk`,
 }
 
@@ -369,11 +381,8 @@ func finishMatch(ctx context.Context, tx *store.Tx, st *Setup) error {
 			`CREATE INDEX temp.numbersetup_rest_k3 ON numbersetup_rest (k3)`,
 			`CREATE TEMP TABLE numbersetup_near (line INTEGER PRIMARY KEY, lo TEXT NOT NULL, hi TEXT NOT NULL, skip INTEGER NOT NULL)`,
 			`INSERT INTO numbersetup_near (line, lo, hi, skip) ` + nearSQLite,
-			// The blind indexes are read from the rows written.
 			`CREATE TEMP TABLE numbersetup_repeated (line INTEGER PRIMARY KEY, first_line INTEGER NOT NULL)`,
-			`INSERT INTO numbersetup_repeated (line, first_line) ` + strings.Replace(repeatedSQL, "FROM numbersetup_numbers",
-				`FROM (SELECT line, mynumber_bidx AS bidx FROM numbersetup_candidates WHERE tenant_code = $1 AND setup_id = $2
-				UNION ALL SELECT line, mynumber_bidx FROM numbersetup_rest)`, 1),
+			`INSERT INTO numbersetup_repeated (line, first_line) ` + repeatedSQL,
 		}
 	}
 	if err := execAll(ctx, tx, stmts, st.Tenant, st.ID); err != nil {

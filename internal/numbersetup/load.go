@@ -196,10 +196,11 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, st *Setup, l *linkage.
 		err = indexPeople(ctx, tx)
 		s.timed("exact", &start)
 	}
+	size := chunkSize(e)
 	for more := true; more && err == nil; {
 		n := 0
 		_, err = tx.CopyFrom(ctx, "numbersetup_chunk", rowColumns, func() ([]any, error) {
-			if n == chunkRows {
+			if n == size {
 				return nil, nil
 			}
 			row, err := next()
