@@ -241,3 +241,82 @@ func (s *Service) Registrations(ctx context.Context, tenant, code string) ([]Reg
 	return out, audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "pubmed.registration.list", Subject: audit.Subject{Type: "pubmed_registrations", ID: code},
 		Outcome: audit.OK, Detail: "shown=" + strconv.Itoa(len(out))})
 }
+
+// Why a 登録者証 ends (the prefectures' forms: 返還届 when it is no longer
+// needed, the person's death, a move out of the prefecture).
+const (
+	RegEndReturned = "returned" // 返還（不要になった）
+	RegEndMoved    = "moved"    // 転出（都道府県外へ）
+	RegEndDeath    = "death"    // 死亡
+)
+
+// RegistrationEndReasons are the reasons in the order a form offers them.
+var RegistrationEndReasons = []string{RegEndReturned, RegEndMoved, RegEndDeath}
+
+// RegistrationEndInput ends a 登録者証: its last day and why.
+type RegistrationEndInput struct {
+	EndedOn string `json:"ended_on"`
+	Reason  string `json:"reason"`
+}
+
+var (
+	msgRegEndReason = errs.Message{JA: "終了の理由は 返還・転出・死亡 のいずれかです", EN: "the reason is returned, moved or death"}
+	msgRegEnded     = errs.Message{JA: "この登録者証は既に終了しています", EN: "this registration certificate has ended already"}
+	msgRegEndEarly  = errs.Message{JA: "有効期間開始日より前の日付です", EN: "is before the first day of the certificate"}
+)
+
+// EndRegistration ends registration id on in.EndedOn for in.Reason
+// (R-PUB-1): the day is not in the future nor before the certificate's
+// first day, and a certificate that has ended already is refused. The
+// person may be issued a new one afterwards. A refusal names its field
+// and writes nothing; the end and every refusal are events.
+func (s *Service) EndRegistration(ctx context.Context, tenant string, id int64, in RegistrationEndInput) (Registration, error) {
+	ctx = store.WithScope(ctx, tenant)
+	const action = "pubmed.registration.end"
+	subject := audit.Subject{Type: "pubmed_registration", ID: strconv.FormatInt(id, 10)}
+	var fe errs.FieldErrors
+	ended := dateField(&fe, "ended_on", in.EndedOn, true)
+	reason := strings.TrimSpace(in.Reason)
+	if !slices.Contains(RegistrationEndReasons, reason) {
+		fe.Add("reason", msgRegEndReason)
+	}
+	if !ended.IsZero() && ended.After(s.today()) {
+		fe.Add("ended_on", msgFuture)
+	}
+	if err := fe.Err(); err != nil {
+		return Registration{}, s.failed(ctx, tenant, action, subject, err)
+	}
+	var g Registration
+	err := s.db.Transact(ctx, func(tx *store.Tx) error {
+		var err error
+		g, err = scanRegistration(tx.QueryRow(ctx, `SELECT `+registrationColumns+` FROM pubmed_registrations WHERE tenant_code = $1 AND id = $2`, tenant, id))
+		if err != nil {
+			return store.ScanErr(err, "registration "+strconv.FormatInt(id, 10))
+		}
+		subject = subjectOf(g.ResidentCode)
+		var fe errs.FieldErrors
+		if !g.EndedOn.IsZero() {
+			fe.Add("ended_on", msgRegEnded)
+		} else if ended.Before(g.ValidFrom) {
+			fe.Add("ended_on", msgRegEndEarly)
+		}
+		if err := fe.Err(); err != nil {
+			return err
+		}
+		res, err := tx.Exec(ctx, `UPDATE pubmed_registrations SET ended_on = $1, end_reason = $2 WHERE tenant_code = $3 AND id = $4 AND ended_on IS NULL`,
+			dateArg(tx.Engine(), ended), reason, tenant, id)
+		if err != nil {
+			return store.Translate(err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return errs.E(errs.Conflict, "registration %d changed meanwhile", id)
+		}
+		g.EndedOn, g.EndReason = ended, reason
+		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: audit.OK,
+			Detail: "registration=" + strconv.FormatInt(id, 10) + " number=" + g.Number + " ended_on=" + Date(ended) + " reason=" + reason})
+	})
+	if err != nil {
+		return Registration{}, s.failed(ctx, tenant, action, subject, err)
+	}
+	return g, nil
+}

@@ -95,3 +95,58 @@ func TestRegistration(t *testing.T) {
 		}
 	})
 }
+
+// R-PUB-1: a 登録者証 ends on its last day for a reason (returned, moved
+// away, death): an unknown reason, a day in the future or before its first
+// day, and a certificate ended already are refused naming the field with
+// nothing written; another municipality does not find it; once ended the
+// person may be issued a new one; the end and its refusals are events.
+func TestEndRegistration(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		clerk := testutil.As("clerk")
+		mild := pubmed.RegistrationInput{ResidentCode: "700003", DiseaseCode: "6", Basis: pubmed.RegMild, Evidence: "臨床調査個人票", HealthCentre: "新宿区保健所", ReceivedOn: "2026-11-20"}
+		g, err := f.pub.IssueRegistration(clerk, shinjuku, mild)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			name string
+			in   pubmed.RegistrationEndInput
+			want string
+		}{
+			{"an unknown reason", pubmed.RegistrationEndInput{EndedOn: "2026-11-30", Reason: "lost"}, "reason"},
+			{"no day", pubmed.RegistrationEndInput{Reason: pubmed.RegEndReturned}, "ended_on"},
+			{"a day in the future", pubmed.RegistrationEndInput{EndedOn: "2026-12-03", Reason: pubmed.RegEndReturned}, "ended_on"},
+			{"before its first day", pubmed.RegistrationEndInput{EndedOn: "2026-11-19", Reason: pubmed.RegEndMoved}, "ended_on"},
+		} {
+			if _, err := f.pub.EndRegistration(clerk, shinjuku, g.ID, c.in); fieldsOf(err) != c.want {
+				t.Errorf("%s: %s, want %s (%v)", c.name, fieldsOf(err), c.want, err)
+			}
+		}
+		if got, _ := f.pub.Registration(clerk, shinjuku, g.ID); !got.EndedOn.IsZero() || got.EndReason != "" {
+			t.Fatalf("a refused end was written: %+v", got)
+		}
+		if _, err := f.pub.EndRegistration(testutil.As("sapporo"), sapporo, g.ID, pubmed.RegistrationEndInput{EndedOn: "2026-11-30", Reason: pubmed.RegEndDeath}); !errs.Is(err, errs.NotFound) {
+			t.Errorf("Sapporo ends Shinjuku's registration: %v", err)
+		}
+		ended, err := f.pub.EndRegistration(clerk, shinjuku, g.ID, pubmed.RegistrationEndInput{EndedOn: "2026-11-30", Reason: pubmed.RegEndMoved})
+		if err != nil || pubmed.Date(ended.EndedOn) != "2026-11-30" || ended.EndReason != pubmed.RegEndMoved {
+			t.Fatalf("end: %+v %v", ended, err)
+		}
+		if got, _ := f.pub.Registration(clerk, shinjuku, g.ID); pubmed.Date(got.EndedOn) != "2026-11-30" || got.EndReason != pubmed.RegEndMoved {
+			t.Errorf("stored: %+v", got)
+		}
+		if _, err := f.pub.EndRegistration(clerk, shinjuku, g.ID, pubmed.RegistrationEndInput{EndedOn: "2026-12-01", Reason: pubmed.RegEndReturned}); fieldsOf(err) != "ended_on" {
+			t.Errorf("ended twice: %v", err)
+		}
+		mild.ReceivedOn = "2026-12-02"
+		if g2, err := f.pub.IssueRegistration(clerk, shinjuku, mild); err != nil || g2.Number != "30000002" {
+			t.Errorf("a new registration after the end: %+v %v", g2, err)
+		}
+		if testutil.CountEvents(t, db, "action = 'pubmed.registration.end' AND outcome = 'ok'") != 1 ||
+			testutil.CountEvents(t, db, "action = 'pubmed.registration.end' AND outcome <> 'ok'") != 6 {
+			t.Error("end and refusal events")
+		}
+	})
+}

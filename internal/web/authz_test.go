@@ -277,9 +277,11 @@ var policy = map[string]rule{
 	"GET /pubmed/registrations/{id}/print":                           {kind: permitted, allow: pubmedReaders},
 	"GET /api/v1/pubmed/registrations":                               {kind: permitted, allow: pubmedReaders},
 	"POST /api/v1/pubmed/registrations":                              {kind: permitted, allow: pubmedWriters},
+	"POST /pubmed/registrations/{id}/end":                            {kind: permitted, allow: pubmedWriters},
 	"GET /api/v1/pubmed/registrations/{id}":                          {kind: permitted, allow: pubmedReaders},
 	"POST /admin/terminals":                                          {kind: permitted, allow: isAdminOnly},
 	"POST /admin/terminals/{name}/disable":                           {kind: permitted, allow: isAdminOnly},
+	"POST /api/v1/pubmed/registrations/{id}/end":                     {kind: permitted, allow: pubmedWriters},
 	// JPKI (issue 22): only the resident-records window issues; an
 	// application of another municipality is not found.
 	"GET /jpki":                                  {kind: permitted, allow: jpkiIssuers},

@@ -113,6 +113,7 @@ var eventMessages = messages{
 	"action.pubmed.registration.issue":  {"登録者証（指定難病）の交付", "Registration certificate (指定難病) issued"},
 	"action.pubmed.registration.read":   {"登録者証の閲覧（印刷を含む）", "Viewing (or printing) of a registration certificate"},
 	"action.pubmed.registration.list":   {"登録者証の一覧・履歴の閲覧", "Viewing of the registration certificates list or history"},
+	"action.pubmed.registration.end":    {"登録者証の終了（返還・転出・死亡）", "Registration certificate ended (returned, moved, death)"},
 	"action.pubmed.renewal.list":        {"受給者証の更新対象一覧の閲覧", "Viewing of the certificates due for renewal"},
 
 	// Data linkage (internal/linkage).

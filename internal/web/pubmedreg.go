@@ -66,12 +66,54 @@ func (s *Server) pubmedRegPost(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// pubmedRegPrintData is a 登録者証 as printed.
+// pubmedRegPrintData is a 登録者証 as printed, with the form that ends
+// it for a pubmed.write holder while it is in force.
 type pubmedRegPrintData struct {
 	Registration pubmed.Registration
 	Name         string
 	BirthDate    time.Time
 	Tenant       string
+	MayWrite     bool
+	EndReasons   []string
+	Today        string
+}
+
+var registrationEndFields = []string{"ended_on", "reason"}
+
+// pubmedRegEndPost ends a 登録者証 (returned, moved away, death) from its
+// page; a refusal shows the page again with the field marked.
+func (s *Server) pubmedRegEndPost(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "registration")
+	if err != nil {
+		return err
+	}
+	f, err := postedForm(r, registrationEndFields...)
+	if err != nil {
+		return err
+	}
+	_, err = s.biz.Pubmed.EndRegistration(r.Context(), sessionFrom(r.Context()).Tenant, id, pubmed.RegistrationEndInput{EndedOn: f["ended_on"], Reason: f["reason"]})
+	if err != nil {
+		return formProblem(r, err, func(status int, msg refusal) error { return s.renderPubmedRegPrint(w, r, id, status, msg, f) })
+	}
+	http.Redirect(w, r, "/pubmed/registrations/"+strconv.FormatInt(id, 10)+"/print?done=registration_ended", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) apiPubmedRegEnd(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "registration")
+	if err != nil {
+		return err
+	}
+	var in pubmed.RegistrationEndInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	g, err := s.biz.Pubmed.EndRegistration(r.Context(), sessionFrom(r.Context()).Tenant, id, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, g)
+	return nil
 }
 
 func (s *Server) pubmedRegPrintPage(w http.ResponseWriter, r *http.Request) error {
@@ -79,6 +121,10 @@ func (s *Server) pubmedRegPrintPage(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	return s.renderPubmedRegPrint(w, r, id, http.StatusOK, refusal{}, nil)
+}
+
+func (s *Server) renderPubmedRegPrint(w http.ResponseWriter, r *http.Request, id int64, status int, problem refusal, form map[string]string) error {
 	sess := sessionFrom(r.Context())
 	g, err := s.biz.Pubmed.Registration(r.Context(), sess.Tenant, id)
 	if err != nil {
@@ -89,8 +135,10 @@ func (s *Server) pubmedRegPrintPage(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	p := s.newPage(r, "pubmed.reg.print.title", sess)
-	p.fill(r, pubmedRegPrintData{Registration: g, Name: res.NameKanji, BirthDate: res.BirthDate, Tenant: sess.Tenant}, refusal{}, nil, pubmedNotices)
-	return s.render(w, r, http.StatusOK, "pubmedregprint", p)
+	p.fill(r, pubmedRegPrintData{Registration: g, Name: res.NameKanji, BirthDate: res.BirthDate, Tenant: sess.Tenant,
+		MayWrite: rightsFrom(r.Context()).Has(access.PubmedWrite, sess.Tenant), EndReasons: pubmed.RegistrationEndReasons,
+		Today: time.Now().In(jst).Format(time.DateOnly)}, problem, form, pubmedNotices)
+	return s.render(w, r, status, "pubmedregprint", p)
 }
 
 // pubmedRegsAnswer is a list of registrations.
@@ -141,6 +189,7 @@ func (s *Server) pubmedRegRoutes() []route {
 		{pattern: "GET /pubmed/registrations", gate: loggedIn, perm: read, where: currentTenant, h: s.pubmedRegsPage},
 		{pattern: "POST /pubmed/registrations", gate: loggedIn, perm: write, where: currentTenant, h: s.pubmedRegPost},
 		{pattern: "GET /pubmed/registrations/{id}/print", gate: loggedIn, perm: read, where: currentTenant, h: s.pubmedRegPrintPage},
+		{pattern: "POST /pubmed/registrations/{id}/end", gate: loggedIn, perm: write, where: currentTenant, h: s.pubmedRegEndPost},
 		{pattern: "GET /api/v1/pubmed/registrations", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiPubmedRegs,
 			summary: "The 登録者証 (registration certificates of 指定難病 patients) issued, the latest first; one person's history with resident_code",
 			query:   []apiParam{{"resident_code", "string", "the resident code (宛名番号)"}}, answer: pubmedRegsAnswer{}},
@@ -149,6 +198,9 @@ func (s *Server) pubmedRegRoutes() []route {
 			body:    pubmed.RegistrationInput{}, status: http.StatusCreated, answer: pubmed.Registration{}},
 		{pattern: "GET /api/v1/pubmed/registrations/{id}", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiPubmedReg,
 			summary: "A 登録者証", answer: pubmed.Registration{}},
+		{pattern: "POST /api/v1/pubmed/registrations/{id}/end", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiPubmedRegEnd,
+			summary: "End a 登録者証 on its last day: returned (no longer needed), moved (out of the prefecture) or death",
+			body:    pubmed.RegistrationEndInput{}, answer: pubmed.Registration{}},
 	}
 }
 
@@ -175,5 +227,13 @@ var pubmedRegMessages = messages{
 	"pubmed.reg.print.heading":    {"登録者証（指定難病）", "Registration certificate (指定難病)"},
 	"pubmed.reg.print.note":       {"この証は、あなたが指定難病にかかっていることを証明するものです。障害福祉サービスの申請やハローワーク等で提示できます。この証で医療費の助成は受けられません。住所・氏名が変わったとき、不要になったときは届け出てください。", "This certifies that you have a designated intractable disease; show it when applying for welfare services or at Hello Work. It gives no medical-cost subsidy. Report a change of address or name, or return it when no longer needed."},
 	"pubmed.reg.print.back":       {"登録者証の一覧へ戻る", "Back to the registration certificates"},
+	"pubmed.reg.end":              {"登録者証を終了する", "End the registration certificate"},
+	"pubmed.reg.end.help":         {"返還・転出・死亡のときに、有効期間の最終日と理由を記録します。終了後は新しい登録者証を交付できます。", "Record the last day and the reason when the certificate is returned, the person moves away or dies. A new certificate may be issued afterwards."},
+	"pubmed.reg.ended_on":         {"有効期間の最終日", "Last day"},
+	"pubmed.reg.end_reason":       {"終了の理由", "Reason"},
+	"pubmed.reg.end.returned":     {"返還（不要になった）", "Returned (no longer needed)"},
+	"pubmed.reg.end.moved":        {"転出（都道府県外へ）", "Moved out of the prefecture"},
+	"pubmed.reg.end.death":        {"死亡", "Death"},
+	"pubmed.registration_ended":   {"登録者証を終了しました。", "The registration certificate has ended."},
 	"pubmed.registered":           {"登録者証を交付しました。印刷して本人に渡してください。", "The registration certificate is issued: print it for the person."},
 }

@@ -61,6 +61,35 @@ func TestPubmedRegistrationPages(t *testing.T) {
 		if res, _ := f.get(t, sapporo, printPath); res.StatusCode != http.StatusNotFound {
 			t.Errorf("Sapporo printed Shinjuku's registration: %d", res.StatusCode)
 		}
+
+		// R-PUB-1: the clerk ends it from its page (a reader sees no form;
+		// an unknown reason is marked on its field and nothing ends); ended,
+		// the page shows its last day and no form, and the API refuses a
+		// second end naming the field.
+		if !strings.Contains(doc, `id="reg-end-form"`) {
+			t.Errorf("the clerk's page has no form to end the registration:\n%s", doc)
+		}
+		if _, p := f.get(t, checker, printPath); strings.Contains(p, `id="reg-end-form"`) {
+			t.Errorf("a reader may end the registration:\n%s", p)
+		}
+		endPath := strings.TrimSuffix(printPath, "/print") + "/end"
+		end := url.Values{"csrf": {csrfOf(t, doc)}, "ended_on": {"2026-11-30"}, "reason": {"lost"}}
+		res, b = f.post(t, clerk, endPath, end)
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(b, `id="reason-error"`) {
+			t.Fatalf("an unknown reason: %d\n%s", res.StatusCode, b)
+		}
+		end.Set("reason", "returned")
+		res, b = f.post(t, clerk, endPath, end)
+		if res.StatusCode != http.StatusSeeOther || !strings.HasSuffix(res.Header.Get("Location"), "?done=registration_ended") {
+			t.Fatalf("end: %d\n%s", res.StatusCode, b)
+		}
+		if _, p := f.get(t, clerk, printPath); !strings.Contains(p, "終了") || strings.Contains(p, `id="reg-end-form"`) || strings.Contains(p, "期限の定めなし") {
+			t.Errorf("the ended registration's page:\n%s", p)
+		}
+		res, raw := f.send(t, clerk, csrfOf(t, doc), "POST", "/api/v1"+endPath, `{"ended_on":"2026-12-01","reason":"death"}`)
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(raw), "ended_on") {
+			t.Errorf("ended twice through the API: %d %s", res.StatusCode, raw)
+		}
 	})
 }
 
