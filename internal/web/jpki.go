@@ -368,7 +368,7 @@ func (s *Server) jpkiModule() webModule {
 				summary: "The renewal list (更新): the municipality's valid certificates that expire before a day, as the CA says now, with the residents named from the register; nothing of it is kept",
 				query:   []apiParam{{"expiring_before", "string", "the day, YYYY-MM-DD in Japan; three months from today when absent"}}, answer: jpki.Renewals{}},
 			{pattern: "GET /api/v1/jpki/revoked", gate: loggedIn, perm: issue, where: currentTenant, json: true, h: s.apiJPKIRevoked,
-				summary: "Certificates the CA revoked because of the register (a change of the basic four items or alias, a move out, a death) in a period, from the audit log: resident code, serial, kind, reason and time, nothing else",
+				summary: "Certificates the CA revoked because of the register (a change of the basic four items or alias, a move out, a death) in a period, from the audit log: resident code, serial, kind, reason and time, each resident named from the register (name and kana, never the My Number)",
 				query: []apiParam{{"from", "string", "the first day, YYYY-MM-DD in Japan; 30 days before the end when absent"},
 					{"to", "string", "the last day, YYYY-MM-DD in Japan; today when absent"}}, answer: jpki.RegisterRevocations{}},
 			{pattern: "GET /api/v1/jpki/count", gate: loggedIn, perm: issue, where: currentTenant, json: true, h: s.apiJPKICount,
