@@ -186,4 +186,5 @@ var eventMessages = messages{
 	"action.nhi.remission.change.propose": {"国保保険料の減免の取消・訂正の入力", "Entry of a withdrawal or correction of an NHI premium remission (減免)"},
 	"action.nhi.remission.withdraw":       {"国保保険料の減免の取消（賦課し直し）", "NHI premium remission (減免) withdrawn, household re-assessed"},
 	"action.nhi.remission.correct":        {"国保保険料の減免の訂正（賦課し直し）", "NHI premium remission (減免) corrected, household re-assessed"},
+	"action.nhi.pension_notice.withdraw":  {"年金特徴の対象者通知の取消", "Pension insurer's notice withdrawn"},
 }

@@ -495,6 +495,7 @@ func (s *Server) nhiAssessModule() webModule {
 			{pattern: "POST /nhi/remissions/{id}/change", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiRemissionChangePost},
 			{pattern: "GET /nhi/pension-notices", gate: loggedIn, perm: read, where: currentTenant, h: s.nhiPensionPage},
 			{pattern: "POST /nhi/pension-notices", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiPensionPost},
+			{pattern: "POST /nhi/pension-notices/{id}/withdraw", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiPensionWithdraw},
 			{pattern: "GET /nhi/births", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiBirthPage},
 			{pattern: "POST /nhi/births", gate: loggedIn, perm: write, where: currentTenant, h: s.nhiBirthPost},
 
@@ -530,6 +531,9 @@ func (s *Server) nhiAssessModule() webModule {
 			{pattern: "POST /api/v1/nhi/pension-notices", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIPensionNotice,
 				summary: "Record a pension insurer's notice of a person for a fiscal year (年金特徴の対象者通知: the pension's annual amount, the 介護保険料 and whether it is collected from that pension): the next assessment run collects the premium from the head's pension (特別徴収) when every condition is met",
 				body:    assess.PensionNoticeInput{}, status: http.StatusCreated, answer: assess.PensionNoticeInput{}},
+			{pattern: "POST /api/v1/nhi/pension-notices/{id}/withdraw", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIPensionWithdraw,
+				summary: "Withdraw (取消) a pension insurer's notice entered wrongly, giving why: kept and marked withdrawn, it takes no part in the next assessment run (the person's notice before it, if any, is in force again)",
+				body:    pensionWithdrawBody{}, status: http.StatusOK, answer: assess.PensionNotice{}},
 			{pattern: "POST /api/v1/nhi/births", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiNHIBirth,
 				summary: "Record a birth notified for the 産前産後 exemption of the premium (expected or actual month, multiple or not): the latest notice of a person is in force, and the next assessment run exempts the months",
 				body:    assess.BirthInput{}, status: http.StatusCreated, answer: assess.BirthInput{}},

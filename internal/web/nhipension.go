@@ -18,12 +18,15 @@ import (
 
 var pensionFields = []string{"resident_code", "fiscal_year", "annual", "care_premium", "care_special"}
 
-var pensionNotices = map[string]string{"recorded": "nhi.pension.recorded"}
+var pensionNotices = map[string]string{"recorded": "nhi.pension.recorded", "withdrawn": "nhi.pension.withdrawn"}
 
 type nhiPensionData struct {
 	FiscalYear int
 	Notices    []pensionRow
 	CanEnter   bool
+	// Withdrawing is the notice whose withdrawal was refused (its row
+	// shows the error).
+	Withdrawing int64
 }
 
 type pensionRow struct {
@@ -58,8 +61,52 @@ func (s *Server) renderNHIPension(w http.ResponseWriter, r *http.Request, status
 	for _, n := range ns {
 		d.Notices = append(d.Notices, pensionRow{N: n, Annual: yen(n.Annual), CarePremium: yen(n.CarePremium)})
 	}
+	d.Withdrawing, _ = strconv.ParseInt(f["withdrawing"], 10, 64)
 	p.fill(r, d, problem, f, pensionNotices)
 	return s.render(w, r, status, "nhipensions", p)
+}
+
+// nhiPensionWithdraw withdraws (取消) a notice entered wrongly, with the
+// reason typed in its row.
+func (s *Server) nhiPensionWithdraw(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "notice")
+	if err != nil {
+		return err
+	}
+	f, err := postedForm(r, "why", "fiscal_year")
+	if err != nil {
+		return err
+	}
+	n, err := s.biz.Assess.WithdrawPensionNotice(r.Context(), sessionFrom(r.Context()).Tenant, id, f["why"])
+	if err != nil {
+		f["withdrawing"] = strconv.FormatInt(id, 10)
+		return formProblem(r, err, func(status int, msg refusal) error { return s.renderNHIPension(w, r, status, msg, f) })
+	}
+	http.Redirect(w, r, "/nhi/pension-notices?done=withdrawn&fiscal_year="+strconv.Itoa(n.FiscalYear), http.StatusSeeOther)
+	return nil
+}
+
+// pensionWithdrawBody is a notice's withdrawal through the API: the
+// notice is the path's.
+type pensionWithdrawBody struct {
+	Why string `json:"why"`
+}
+
+func (s *Server) apiNHIPensionWithdraw(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "notice")
+	if err != nil {
+		return err
+	}
+	var b pensionWithdrawBody
+	if err := decodeJSON(r, &b); err != nil {
+		return err
+	}
+	n, err := s.biz.Assess.WithdrawPensionNotice(r.Context(), sessionFrom(r.Context()).Tenant, id, b.Why)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, n)
+	return nil
 }
 
 // pensionOf reads the form: amounts that are not numbers are refused
@@ -150,4 +197,9 @@ var nhiPensionMessages = messages{
 	"nhi.premium.special_from":        {"%sから年金から徴収します。それまでの納期は納付書でお納めください。", "Collection from the pension starts in %s; the instalments before it are paid by ordinary means."},
 	"nhi.premium.phase.ordinary":      {"普通徴収", "ordinary"},
 	"nhi.premium.phase.special":       {"特別徴収", "from the pension"},
+
+	"nhi.pension.withdraw":         {"取消", "Withdraw"},
+	"nhi.pension.withdraw.why":     {"取消の理由", "Why it is withdrawn"},
+	"nhi.pension.withdrawn":        {"通知を取り消しました。次の賦課では使われません。", "The notice is withdrawn: the next assessment run does not use it."},
+	"nhi.pension.withdrawn.status": {"取消済み（%s %s: %s）", "withdrawn (%s %s: %s)"},
 }

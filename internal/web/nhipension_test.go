@@ -92,3 +92,99 @@ func TestNHIPensionNoticePages(t *testing.T) {
 		}
 	})
 }
+
+// R-NHI-4 (特別徴収), R-AC-6: a pension insurer's notice entered wrongly is
+// withdrawn (取消) on the page or through the API with the reason — kept,
+// marked withdrawn with who, when and why, the person's notice before it
+// in force again — and the next run plans without it. A withdrawal
+// without a reason is refused on its row's input and writes nothing; a
+// notice withdrawn already is refused; the checker (nhi.read) may not
+// withdraw; another municipality's notice is not found.
+func TestNHIPensionNoticeWithdraw(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, f *webFixture) {
+		f.nhiPeople(t)
+		clerk, csrf := f.staffClient(t, "nhi.clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
+		checker, checkerCSRF := f.staffClient(t, "nhi.checker", "131041", "医療保険年金課", [2]string{"nhi-checker", "131041"})
+		other, otherCSRF := f.staffClient(t, "sapporo.clerk", "011002", "保険年金課", [2]string{"nhi-clerk", "011002"})
+		for _, body := range []string{
+			`{"resident_code":"300001","fiscal_year":2026,"annual":1200000,"care_premium":70000,"care_special":true}`,
+			`{"resident_code":"300001","fiscal_year":2026,"annual":2400000,"care_premium":90000,"care_special":true}`,
+		} {
+			if st, out := f.apiCall(t, clerk, csrf, "POST", "/api/v1/nhi/pension-notices", body); st != http.StatusCreated {
+				t.Fatalf("notice: %d %v", st, out)
+			}
+		}
+		list := func() []map[string]any {
+			t.Helper()
+			st, out := f.apiCall(t, clerk, csrf, "GET", "/api/v1/nhi/pension-notices?fiscal_year=2026&resident_code=300001", "")
+			if st != http.StatusOK {
+				t.Fatalf("list: %d %v", st, out)
+			}
+			var ns []map[string]any
+			for _, n := range out["notices"].([]any) {
+				ns = append(ns, n.(map[string]any))
+			}
+			return ns
+		}
+		ns := list()
+		latest := fmt.Sprint(ns[0]["id"])
+		// Without a reason: refused on the row's input, nothing written.
+		_, page := f.get(t, clerk, "/nhi/pension-notices?fiscal_year=2026")
+		if !strings.Contains(page, `id="withdraw-`+latest+`"`) {
+			t.Fatalf("no withdraw form:\n%s", page)
+		}
+		res, b := f.post(t, clerk, "/nhi/pension-notices/"+latest+"/withdraw", url.Values{"csrf": {csrfOf(t, page)}, "fiscal_year": {"2026"}, "why": {"  "}})
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(b, `id="why-error"`) || !strings.Contains(b, `id="why-`+latest+`" name="why" maxlength="500" required value="" aria-invalid="true"`) {
+			t.Fatalf("a withdrawal without a reason: %d\n%s", res.StatusCode, b)
+		}
+		if ns := list(); ns[0]["withdrawn"] != nil || ns[0]["in_force"] != true {
+			t.Fatalf("a refused withdrawal wrote: %v", ns)
+		}
+		if res, _ := f.post(t, checker, "/nhi/pension-notices/"+latest+"/withdraw", url.Values{"csrf": {checkerCSRF}, "why": {"誤り"}}); res.StatusCode != http.StatusForbidden {
+			t.Errorf("the checker withdrew a notice: %d", res.StatusCode)
+		}
+		if st, _ := f.apiCall(t, other, otherCSRF, "POST", "/api/v1/nhi/pension-notices/"+latest+"/withdraw", `{"why":"誤り"}`); st != http.StatusNotFound {
+			t.Errorf("Sapporo withdrew Shinjuku's notice: %d", st)
+		}
+		res, _ = f.post(t, clerk, "/nhi/pension-notices/"+latest+"/withdraw", url.Values{"csrf": {csrfOf(t, page)}, "fiscal_year": {"2026"}, "why": {"別人の通知を入力した"}})
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/nhi/pension-notices?done=withdrawn&fiscal_year=2026" {
+			t.Fatalf("withdraw: %d", res.StatusCode)
+		}
+		ns = list()
+		w, _ := ns[0]["withdrawn"].(map[string]any)
+		if len(ns) != 2 || w == nil || w["by"] != "nhi.clerk" || w["why"] != "別人の通知を入力した" || ns[0]["in_force"] != false ||
+			ns[1]["in_force"] != true || ns[1]["annual"] != float64(1_200_000) {
+			t.Fatalf("after the withdrawal: %v", ns)
+		}
+		_, page = f.get(t, checker, "/nhi/pension-notices?fiscal_year=2026")
+		if !strings.Contains(page, "取消済み（") || !strings.Contains(page, "別人の通知を入力した") || strings.Contains(page, `id="withdraw-`) {
+			t.Errorf("the checker's list:\n%s", page)
+		}
+		// Withdrawn already: refused through the API.
+		if st, out := f.apiCall(t, clerk, csrf, "POST", "/api/v1/nhi/pension-notices/"+latest+"/withdraw", `{"why":"二度目"}`); st != http.StatusConflict {
+			t.Errorf("a second withdrawal: %d %v", st, out)
+		}
+		// The earlier one withdrawn through the API: none in force.
+		earlier := fmt.Sprint(ns[1]["id"])
+		if st, out := f.apiCall(t, clerk, csrf, "POST", "/api/v1/nhi/pension-notices/"+earlier+"/withdraw", `{"why":"年金保険者の通知の取消"}`); st != http.StatusOK || out["withdrawn"] == nil {
+			t.Fatalf("API withdrawal: %d %v", st, out)
+		}
+		for _, n := range list() {
+			if n["in_force"] != false {
+				t.Errorf("a withdrawn notice in force: %v", n)
+			}
+		}
+		// Every attempt that reaches the service is an event: the missing
+		// reason, the other municipality's (denied, not found), the
+		// withdrawal, the second one, the API's. (The checker's is refused
+		// by the route's right before it.)
+		got := testutil.Outcomes(t, f.db, "nhi.pension_notice.withdraw")
+		var outcomes []string
+		for _, g := range got {
+			outcomes = append(outcomes, strings.Fields(g)[0])
+		}
+		if strings.Join(outcomes, ",") != "error,denied,ok,error,ok" || !strings.Contains(got[2], "why=別人の通知を入力した") {
+			t.Errorf("withdrawal events: %q %q", outcomes, got)
+		}
+	})
+}

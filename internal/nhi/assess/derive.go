@@ -71,7 +71,7 @@ func readExtras(ctx context.Context, q store.Querier, e store.Engine, tenant str
 		ex.pensions[code] = n // in id order: the latest notice stays
 		return nil
 	})(q.Query(ctx, `SELECT resident_code, pension_annual, care_premium_annual, care_special FROM nhi_pension_notices
-		WHERE tenant_code = $1 AND fiscal_year = $2 ORDER BY resident_code, id`, tenant, fy))
+		WHERE tenant_code = $1 AND fiscal_year = $2 AND withdrawn_at IS NULL ORDER BY resident_code, id`, tenant, fy))
 	if err != nil {
 		return ex, err
 	}

@@ -80,6 +80,77 @@ type PensionNotice struct {
 	RecordedAt time.Time `json:"recorded_at"`
 	RecordedBy string    `json:"recorded_by"`
 	InForce    bool      `json:"in_force"`
+	// Withdrawn is set on a notice withdrawn (取消) as entered wrongly: it
+	// takes no part in an assessment, and the person's notice before it,
+	// if any, is in force again.
+	Withdrawn *NoticeWithdrawal `json:"withdrawn,omitempty"`
+}
+
+// NoticeWithdrawal is when, by whom and why a notice was withdrawn.
+type NoticeWithdrawal struct {
+	At  time.Time `json:"at"`
+	By  string    `json:"by"`
+	Why string    `json:"why"`
+}
+
+var msgNoticeWithdrawn = errs.Message{JA: "この通知はすでに取り消されています", EN: "this notice is withdrawn already"}
+
+// WithdrawPensionNotice withdraws (取消) tenant's pension insurer's notice
+// id, entered wrongly (another person's, another year's), for the reason
+// why (required): the notice is kept, marked withdrawn with when, by whom
+// and why, and the next assessment run plans the household without it
+// (the person's notice before it, if any, in force again). A wrong amount
+// is corrected by recording a new notice. A refusal names the field and
+// writes nothing but its event.
+func (s *Service) WithdrawPensionNotice(ctx context.Context, tenant string, id int64, why string) (PensionNotice, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
+	const action = "nhi.pension_notice.withdraw"
+	subject := audit.Subject{Type: "nhi_pension_notice", ID: strconv.FormatInt(id, 10)}
+	why = strings.TrimSpace(why)
+	var fe errs.FieldErrors
+	switch n := len([]rune(why)); {
+	case n == 0:
+		fe.Add("why", msgRequired)
+	case n > 500:
+		fe.Add("why", msgWhyLong)
+	}
+	if err := fe.Err(); err != nil {
+		return PensionNotice{}, s.failed(ctx, tenant, action, subject, err)
+	}
+	var n PensionNotice
+	err := s.db.Transact(ctx, func(tx *store.Tx) error {
+		var withdrawn *time.Time
+		err := tx.QueryRow(ctx, `SELECT id, resident_code, fiscal_year, pension_annual, care_premium_annual, care_special, recorded_at, recorded_by, withdrawn_at
+			FROM nhi_pension_notices WHERE tenant_code = $1 AND id = $2`, tenant, id).Scan(&n.ID, &n.ResidentCode, &n.FiscalYear, &n.Annual,
+			&n.CarePremium, &n.CareSpecial, &n.RecordedAt, &n.RecordedBy, &withdrawn)
+		if errs.Is(store.Translate(err), errs.NotFound) {
+			return errs.E(errs.NotFound, "pension notice %d not found", id)
+		} else if err != nil {
+			return store.Translate(err)
+		}
+		subject = residentSubject(n.ResidentCode)
+		if withdrawn != nil {
+			fe.Add("notice", msgNoticeWithdrawn)
+			fe.Kind = errs.Conflict
+			return fe.Err()
+		}
+		now, by := s.now().UTC(), actorOf(ctx)
+		res, err := tx.Exec(ctx, `UPDATE nhi_pension_notices SET withdrawn_at = $1, withdrawn_by = $2, withdrawn_why = $3
+			WHERE tenant_code = $4 AND id = $5 AND withdrawn_at IS NULL`, now, by, why, tenant, id)
+		if err != nil {
+			return store.Translate(err)
+		}
+		if c, _ := res.RowsAffected(); c != 1 {
+			return errs.E(errs.Conflict, "pension notice %d was withdrawn meanwhile", id)
+		}
+		n.RecordedAt, n.Withdrawn = n.RecordedAt.UTC(), &NoticeWithdrawal{At: now, By: by, Why: why}
+		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: audit.OK,
+			Detail: "notice=" + strconv.FormatInt(id, 10) + " fiscal_year=" + strconv.Itoa(n.FiscalYear) + " why=" + why})
+	})
+	if err != nil {
+		return PensionNotice{}, s.failed(ctx, tenant, action, subject, err)
+	}
+	return n, nil
 }
 
 // PensionNotices lists tenant's pension insurers' notices of fiscal year
@@ -101,13 +172,19 @@ func (s *Service) PensionNotices(ctx context.Context, tenant string, fy int, cod
 		seen := map[string]bool{}
 		out, err = store.Rows(func(row store.Scanner) (PensionNotice, error) {
 			var n PensionNotice
-			err := row.Scan(&n.ID, &n.ResidentCode, &n.FiscalYear, &n.Annual, &n.CarePremium, &n.CareSpecial, &n.RecordedAt, &n.RecordedBy)
-			key := n.ResidentCode + "/" + strconv.Itoa(n.FiscalYear)
-			n.InForce, seen[key] = !seen[key], true
+			var at *time.Time
+			var by, why *string
+			err := row.Scan(&n.ID, &n.ResidentCode, &n.FiscalYear, &n.Annual, &n.CarePremium, &n.CareSpecial, &n.RecordedAt, &n.RecordedBy, &at, &by, &why)
+			if at != nil {
+				n.Withdrawn = &NoticeWithdrawal{At: at.UTC(), By: val(by), Why: val(why)}
+			} else {
+				key := n.ResidentCode + "/" + strconv.Itoa(n.FiscalYear)
+				n.InForce, seen[key] = !seen[key], true
+			}
 			n.RecordedAt = n.RecordedAt.UTC()
 			return n, err
-		})(q.Query(ctx, `SELECT id, resident_code, fiscal_year, pension_annual, care_premium_annual, care_special, recorded_at, recorded_by
-			FROM nhi_pension_notices WHERE tenant_code = $1 AND ($2 = 0 OR fiscal_year = $2) AND ($3 = '' OR resident_code = $3)
+		})(q.Query(ctx, `SELECT id, resident_code, fiscal_year, pension_annual, care_premium_annual, care_special, recorded_at, recorded_by,
+			withdrawn_at, withdrawn_by, withdrawn_why FROM nhi_pension_notices WHERE tenant_code = $1 AND ($2 = 0 OR fiscal_year = $2) AND ($3 = '' OR resident_code = $3)
 			ORDER BY id DESC LIMIT 500`, tenant, fy, code))
 		return err
 	})

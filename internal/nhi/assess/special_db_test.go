@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"bango/internal/errs"
 	"bango/internal/nhi"
 	"bango/internal/nhi/assess"
 	"bango/internal/nhi/premium"
@@ -111,6 +112,39 @@ func TestSpecialCollectionRun(t *testing.T) {
 		}
 		if r, err := f.assess.Assess(clerk, shinjuku, 2026, nil); err != nil || r.Unchanged != 1 || r.Reassessed != 0 {
 			t.Errorf("the rerun: %+v %v", r, err)
+		}
+
+		// The notices withdrawn (取消: entered for the wrong person): the next
+		// run plans without them, so the household no longer qualifies
+		// (no_pension_notice); April and June's 仮徴収 of 7,000 stand and the
+		// rest, 40,300 − 14,000 = 26,300, is ordinary from July: 26,300 ÷ 8 =
+		// 3,287 → 3,200, July 26,300 − 7 × 3,200 = 3,900.
+		notices, err := f.assess.PensionNotices(clerk, shinjuku, 2026, "730001")
+		if err != nil || len(notices) != 1 {
+			t.Fatalf("notices: %+v %v", notices, err)
+		}
+		if _, err := f.assess.WithdrawPensionNotice(clerk, shinjuku, notices[0].ID, ""); fields(err) != "why" {
+			t.Errorf("a withdrawal without why: %v", err)
+		}
+		if _, err := f.assess.WithdrawPensionNotice(testutil.As("clerk"), sapporo, notices[0].ID, "誤り"); !errs.Is(err, errs.NotFound) {
+			t.Errorf("Sapporo withdrew Shinjuku's notice: %v", err)
+		}
+		if n, err := f.assess.WithdrawPensionNotice(clerk, shinjuku, notices[0].ID, "別人の通知を入力した"); err != nil || n.Withdrawn == nil || n.Withdrawn.By != "clerk" {
+			t.Fatalf("withdraw: %+v %v", n, err)
+		}
+		if r, err := f.assess.Assess(clerk, shinjuku, 2026, nil); err != nil || r.Reassessed != 1 {
+			t.Fatalf("the run after the withdrawal: %+v %v", r, err)
+		}
+		hist, _ = f.assess.History(clerk, shinjuku, hh)
+		a = hist[0].Result
+		got = nil
+		for _, i := range a.Instalments {
+			got = append(got, i.Month+" "+strconv.FormatInt(i.Amount, 10)+" "+i.Phase)
+		}
+		if a.Collection.Method != premium.Ordinary || strings.Join(a.Collection.Reasons, ",") != "no_pension_notice" || a.Total != 40_300 ||
+			strings.Join(got, ",") != "2026-04 7000 provisional,2026-06 7000 provisional,2026-07 3900 ordinary,2026-08 3200 ordinary,2026-09 3200 ordinary,"+
+				"2026-10 3200 ordinary,2026-11 3200 ordinary,2026-12 3200 ordinary,2027-01 3200 ordinary,2027-02 3200 ordinary" {
+			t.Errorf("without the notice: %v %+v", got, a.Collection)
 		}
 	})
 }
