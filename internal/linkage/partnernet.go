@@ -3,17 +3,14 @@ package linkage
 import (
 	"bytes"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"database/sql"
 	"io"
-	"os"
 	"strconv"
 	"time"
 
 	"bango/internal/audit"
 	"bango/internal/errs"
+	"bango/internal/spool"
 	"bango/internal/store"
 	"bango/internal/tlsca"
 )
@@ -187,86 +184,20 @@ func (s *Service) Receive(ctx context.Context, p Partner, layout, fileName strin
 	if _, _, err := s.route(store.WithScope(ctx, p.Tenant), p.Tenant, p.ID, layout, 0, Inbound); err != nil {
 		return Job{}, nil, audit.Refused(store.WithScope(ctx, p.Tenant), s.db, p.Tenant, "linkage.import", audit.Subject{Type: "linkage_partner", ID: p.ID}, err)
 	}
-	sp, err := newSpool("")
+	sp, err := spool.New("")
 	if err != nil {
 		return Job{}, nil, err
 	}
 	defer func() {
-		n := sp.destroy()
+		n := sp.Destroy()
 		_ = audit.RecordAlone(store.WithScope(context.WithoutCancel(ctx), p.Tenant), s.db, audit.Event{Tenant: p.Tenant, Action: "linkage.purge",
 			Subject: audit.Subject{Type: "linkage_partner", ID: p.ID}, Outcome: audit.OK, Detail: "spool_bytes=" + strconv.FormatInt(n, 10) + " layout=" + layout})
 	}()
-	if _, err := sp.fill(io.LimitReader(body, s.maxBytes+1)); err != nil {
+	if _, err := sp.Fill(io.LimitReader(body, s.maxBytes+1)); err != nil {
 		return Job{}, nil, errs.Tell(errs.Invalid, errs.Message{JA: "ファイルを最後まで受け取れませんでした。何も取り込んでいません。送り直してください。",
 			EN: "The file was not received whole; nothing was applied. Send it again."}, "push of %s cut short: %v", layout, err)
 	}
-	return s.Import(ctx, ImportRequest{Tenant: p.Tenant, Partner: p.ID, Layout: layout, FileName: fileName, Open: sp.open, ByPartner: true})
-}
-
-// spool is one received file on disk, sealed with a key only memory holds.
-type spool struct {
-	f    *os.File
-	key  []byte
-	iv   []byte
-	size int64
-}
-
-func newSpool(dir string) (*spool, error) {
-	f, err := os.CreateTemp(dir, "bango-linkage-*.sealed")
-	if err != nil {
-		return nil, err
-	}
-	sp := &spool{f: f, key: make([]byte, 32), iv: make([]byte, aes.BlockSize)}
-	rand.Read(sp.key)
-	rand.Read(sp.iv)
-	return sp, nil
-}
-
-func (sp *spool) stream() cipher.Stream {
-	b, _ := aes.NewCipher(sp.key)
-	return cipher.NewCTR(b, sp.iv)
-}
-
-func (sp *spool) fill(r io.Reader) (int64, error) {
-	w := cipher.StreamWriter{S: sp.stream(), W: sp.f}
-	n, err := io.Copy(w, r)
-	sp.size = n
-	if err != nil {
-		return n, err
-	}
-	return n, sp.f.Sync()
-}
-
-func (sp *spool) open() (io.ReadCloser, error) {
-	f, err := os.Open(sp.f.Name())
-	if err != nil {
-		return nil, err
-	}
-	return readCloser{Reader: cipher.StreamReader{S: sp.stream(), R: f}, Closer: f}, nil
-}
-
-type readCloser struct {
-	io.Reader
-	io.Closer
-}
-
-// destroy overwrites the sealed file with zeros, removes it and forgets
-// the key; it returns the bytes overwritten.
-func (sp *spool) destroy() int64 {
-	zero := make([]byte, 64<<10)
-	sp.f.Seek(0, io.SeekStart)
-	for left := sp.size; left > 0; {
-		n := min(left, int64(len(zero)))
-		if _, err := sp.f.Write(zero[:n]); err != nil {
-			break
-		}
-		left -= n
-	}
-	sp.f.Sync()
-	sp.f.Close()
-	os.Remove(sp.f.Name())
-	clear(sp.key)
-	return sp.size
+	return s.Import(ctx, ImportRequest{Tenant: p.Tenant, Partner: p.ID, Layout: layout, FileName: fileName, Open: sp.Open, ByPartner: true})
 }
 
 // Pulled is an outbound file handed to a partner: its job and its bytes.

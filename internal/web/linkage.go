@@ -357,6 +357,10 @@ func (s *Server) linkageImportPage(w http.ResponseWriter, r *http.Request) error
 // partner is configured so (the operator is the maker).
 func (s *Server) linkageImportPost(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionFrom(r.Context())
+	up, upErr := takeUpload(r) // first: the form's fields may follow the file
+	if up != nil {
+		defer up.spool.Destroy()
+	}
 	form := map[string]string{"route": r.PostFormValue("route")}
 	rerender := func(rep *linkage.Report) func(int, refusal) error {
 		return func(status int, msg refusal) error { return s.renderLinkageImport(w, r, status, rep, msg, form) }
@@ -367,10 +371,10 @@ func (s *Server) linkageImportPost(w http.ResponseWriter, r *http.Request) error
 		fe.Add("route", errs.Message{JA: "連携先とレイアウトを選んでください", EN: "choose the partner and layout"})
 		return formProblem(r, fe.Err(), rerender(nil))
 	}
-	name, open, err := registryUpload(r)
-	if err != nil {
-		return formProblem(r, err, rerender(nil))
+	if upErr != nil {
+		return formProblem(r, upErr, rerender(nil))
 	}
+	name, open := up.name, up.spool.Open
 	u := sess.User
 	job, rep, err := s.biz.Linkage.Import(r.Context(), linkage.ImportRequest{Tenant: sess.Tenant, Partner: partner, Layout: layout, FileName: name,
 		Open: open, Maker: &u})

@@ -64,26 +64,20 @@ func (s *Server) numbersetupPage(w http.ResponseWriter, r *http.Request) error {
 	return s.renderNumberSetups(w, r, http.StatusOK, nil, refusal{}, nil)
 }
 
-// registryUpload reads the uploaded file of a form: it stays in the
-// request's multipart storage and is read twice from there.
-func registryUpload(r *http.Request) (name string, open func() (io.ReadCloser, error), err error) {
-	f, hdr, err := r.FormFile("file")
-	if err != nil {
-		return "", nil, &errs.FieldErrors{List: []errs.FieldError{{Field: "file", Reason: errs.Message{JA: "取り込むファイルを選んでください", EN: "choose the file to import"}}}}
-	}
-	return hdr.Filename, func() (io.ReadCloser, error) { return io.NopCloser(io.NewSectionReader(f, 0, hdr.Size)), nil }, nil
-}
-
 func (s *Server) numbersetupImportPost(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionFrom(r.Context())
+	up, upErr := takeUpload(r) // first: the form's fields may follow the file
+	if up != nil {
+		defer up.spool.Destroy()
+	}
 	form := map[string]string{"business": r.PostFormValue("business")}
 	rerender := func(rep *linkage.Report) func(int, refusal) error {
 		return func(status int, msg refusal) error { return s.renderNumberSetups(w, r, status, rep, msg, form) }
 	}
-	name, open, err := registryUpload(r)
-	if err != nil {
-		return formProblem(r, err, rerender(nil))
+	if upErr != nil {
+		return formProblem(r, upErr, rerender(nil))
 	}
+	name, open := up.name, up.spool.Open
 	u := sess.User
 	st, rep, err := s.biz.NumberSetup.Import(r.Context(), numbersetup.ImportRequest{Tenant: sess.Tenant, Business: form["business"], FileName: name, Open: open, Maker: u})
 	if err != nil && st.ID == 0 {

@@ -97,18 +97,26 @@ var errCSRF = errs.E(errs.Forbidden, "the form's token does not match the sessio
 // checkCSRF compares the form's token with the session's on every
 // state-changing request; the browser's cross-origin protection is the
 // first wall, this the second.
-func checkCSRF(r *http.Request, sess *identity.Session) error {
+// A form with a file is read as a stream up to its file (upload.go); the
+// request returned carries the rest.
+func checkCSRF(r *http.Request, sess *identity.Session) (*http.Request, error) {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		return nil
+		return r, nil
 	}
 	token := r.Header.Get("X-CSRF-Token") // the JSON endpoints' page scripts send it here
+	if token == "" && mediaType(r) == "multipart/form-data" {
+		var err error
+		if r, err = readFormHead(r); err != nil {
+			return r, err
+		}
+	}
 	if token == "" {
 		token = r.PostFormValue("csrf")
 	}
 	if subtle.ConstantTimeCompare([]byte(token), []byte(sess.CSRF)) != 1 {
-		return errCSRF
+		return r, errCSRF
 	}
-	return nil
+	return r, nil
 }
 
 var errTerminal = errs.E(errs.Forbidden, "this terminal is not registered")
@@ -212,7 +220,10 @@ func (s *Server) sessionGate(rt route, h handlerFunc) handlerFunc {
 				return redirect("/login/second", errWrongStage)
 			}
 		}
-		if err := checkCSRF(r, sess); err != nil {
+		if r, err = checkCSRF(r, sess); err != nil {
+			if errs.Is(err, errs.Invalid) {
+				return err // an unreadable form: no token to compare
+			}
 			s.refused(r, "csrf", err)
 			return err
 		}
