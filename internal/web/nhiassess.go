@@ -28,7 +28,7 @@ import (
 const estimateRows = 6
 
 // estimateMemberFields are a member row's inputs, m<n>_<field> on the form.
-var estimateMemberFields = []string{"age", "insured", "salary_revenue", "pension_revenue", "other_income"}
+var estimateMemberFields = []string{"age", "insured", "salary_revenue", "pension_revenue", "other_income", "birth_month"}
 
 type estimateRow struct {
 	N      int
@@ -264,6 +264,9 @@ func parseEstimate(f map[string]string) (assess.EstimateInput, []int, error) {
 		}
 		m.Age = &age
 		m.SalaryRevenue, m.PensionRevenue, m.OtherIncome = yen(name("salary_revenue")), yen(name("pension_revenue")), yen(name("other_income"))
+		// The month of an expected (or actual) birth, for the 産前産後
+		// exemption: the engine checks it (YYYY-MM, an insured member).
+		m.BirthMonth = strings.TrimSpace(f[name("birth_month")])
 		in.Household.Members = append(in.Household.Members, m)
 		rows = append(rows, i)
 	}
@@ -688,6 +691,7 @@ var nhiAssessMessages = func() messages {
 		m[fmt.Sprintf("field.m%d_salary_revenue", i)] = [2]string{fmt.Sprintf("世帯員%dの給与収入", i), fmt.Sprintf("Member %d's salary revenue", i)}
 		m[fmt.Sprintf("field.m%d_pension_revenue", i)] = [2]string{fmt.Sprintf("世帯員%dの公的年金等収入", i), fmt.Sprintf("Member %d's pension revenue", i)}
 		m[fmt.Sprintf("field.m%d_other_income", i)] = [2]string{fmt.Sprintf("世帯員%dのその他の所得", i), fmt.Sprintf("Member %d's other income", i)}
+		m[fmt.Sprintf("field.m%d_birth_month", i)] = [2]string{fmt.Sprintf("世帯員%dの出産（予定）の月（YYYY-MM、産前産後の免除）", i), fmt.Sprintf("Member %d's (expected) birth month (YYYY-MM, perinatal exemption)", i)}
 	}
 	return m
 }()

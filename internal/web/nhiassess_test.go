@@ -66,6 +66,23 @@ func TestNHIAssessPages(t *testing.T) {
 		if res.StatusCode != http.StatusOK || !strings.Contains(b, `id="premium-total">236,300円`) || !strings.Contains(b, "医療分") {
 			t.Fatalf("estimate: %d\n%s", res.StatusCode, b)
 		}
+		// The screen takes an expected birth (産前産後, R-NHI-4): a person of
+		// 31 without income expecting in August 2026, 24,100 yen without it
+		// and 18,700 with July–October exempt (the hand calculation is in
+		// internal/nhi/assess's TestDerivedFromHistory); a month that is not
+		// one is refused on its input.
+		birth := url.Values{"csrf": one["csrf"], "fiscal_year": {"2026"}, "m1_age": {"31"}, "m1_insured": {"on"}}
+		if res, b := f.post(t, clerk, "/nhi/estimate", birth); res.StatusCode != http.StatusOK || !strings.Contains(b, `id="premium-total">24,100円`) {
+			t.Fatalf("estimate without the birth: %d\n%s", res.StatusCode, b)
+		}
+		birth.Set("m1_birth_month", "2026-08")
+		if res, b := f.post(t, clerk, "/nhi/estimate", birth); res.StatusCode != http.StatusOK || !strings.Contains(b, `id="premium-total">18,700円`) {
+			t.Fatalf("estimate with the birth: %d\n%s", res.StatusCode, b)
+		}
+		birth.Set("m1_birth_month", "2026-8")
+		if res, b := f.post(t, clerk, "/nhi/estimate", birth); res.StatusCode != http.StatusBadRequest || !strings.Contains(b, `id="m1_birth_month-error"`) {
+			t.Fatalf("a birth month that is not one: %d\n%s", res.StatusCode, b)
+		}
 		one.Set("m2_age", "200")
 		if res, b := f.post(t, clerk, "/nhi/estimate", one); res.StatusCode != http.StatusBadRequest || !strings.Contains(b, `id="m2_age-error"`) ||
 			!strings.Contains(b, "世帯員2の年齢") {
