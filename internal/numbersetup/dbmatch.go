@@ -29,7 +29,7 @@ import (
 // those. Temporary tables are the session's alone: PostgreSQL's row-level
 // security does not apply to them, so they take COPY; PostgreSQL drops
 // them with the transaction, SQLite when the import ends.
-var tempTables = []string{"numbersetup_people", "numbersetup_exact", "numbersetup_chunk", "numbersetup_rest", "numbersetup_numbers", "numbersetup_near", "numbersetup_repeated"}
+var tempTables = []string{"numbersetup_people", "numbersetup_exact", "numbersetup_chunk", "numbersetup_rest", "numbersetup_unmatched", "numbersetup_numbers", "numbersetup_near", "numbersetup_repeated"}
 
 var rowColumns = []string{"line", "file_code", "name", "name_kana", "birth_date", "sex", "address",
 	"mynumber_sealed", "mynumber_bidx", "mynumber_key_version", "ka", "k0", "k1", "k2", "k3"}
@@ -59,17 +59,15 @@ func chunkSize(e store.Engine) int {
 // createTemp makes the temporary tables.
 func createTemp(ctx context.Context, tx *store.Tx) error {
 	stmts := []string{
-		// The people go straight into their exact keys, each key with its
-		// keys of three (people with the same four items have the same
-		// three): no numbersetup_people.
-		`CREATE TEMP TABLE numbersetup_exact (k INTEGER PRIMARY KEY, lo TEXT NOT NULL, hi TEXT NOT NULL,
-			k0 INTEGER NOT NULL, k1 INTEGER NOT NULL, k2 INTEGER NOT NULL, k3 INTEGER NOT NULL)`,
+		`CREATE TEMP TABLE numbersetup_people (code TEXT NOT NULL, ka INTEGER NOT NULL, k0 INTEGER NOT NULL, k1 INTEGER NOT NULL, k2 INTEGER NOT NULL, k3 INTEGER NOT NULL)`,
+		`CREATE TEMP TABLE numbersetup_exact (k INTEGER PRIMARY KEY, lo TEXT NOT NULL, hi TEXT NOT NULL)`,
 		`CREATE TEMP TABLE numbersetup_chunk (line INTEGER PRIMARY KEY, file_code TEXT NOT NULL, name TEXT NOT NULL, name_kana TEXT NOT NULL,
 			birth_date DATE NOT NULL, sex TEXT NOT NULL, address TEXT NOT NULL, mynumber_sealed BLOB NOT NULL, mynumber_bidx BLOB NOT NULL,
 			mynumber_key_version INTEGER NOT NULL, ka INTEGER NOT NULL, k0 INTEGER NOT NULL, k1 INTEGER NOT NULL, k2 INTEGER NOT NULL, k3 INTEGER NOT NULL)`,
-		`CREATE TEMP TABLE numbersetup_rest (line INTEGER PRIMARY KEY, file_code TEXT NOT NULL, name TEXT NOT NULL, name_kana TEXT NOT NULL,
-			birth_date DATE NOT NULL, sex TEXT NOT NULL, address TEXT NOT NULL, mynumber_sealed BLOB NOT NULL, mynumber_bidx BLOB NOT NULL,
-			mynumber_key_version INTEGER NOT NULL, k0 INTEGER NOT NULL, k1 INTEGER NOT NULL, k2 INTEGER NOT NULL, k3 INTEGER NOT NULL)`,
+		// SQLite writes every row with the chunk and updates the few the
+		// end changes (cheap by the key), keeping only the keys of three of
+		// the rows without an exact key.
+		`CREATE TEMP TABLE numbersetup_unmatched (line INTEGER PRIMARY KEY, k0 INTEGER NOT NULL, k1 INTEGER NOT NULL, k2 INTEGER NOT NULL, k3 INTEGER NOT NULL)`,
 		`CREATE TEMP TABLE numbersetup_numbers (line INTEGER PRIMARY KEY, bidx BLOB NOT NULL)`,
 	}
 	if tx.Engine() == store.Postgres {
@@ -167,35 +165,10 @@ func (s *Service) copyPeople(ctx context.Context, tx *store.Tx, b Business, tena
 		cur = cur[1:]
 		return row, nil
 	}
-	var err error
-	if tx.Engine() == store.Postgres {
-		_, err = tx.CopyFrom(ctx, "numbersetup_people", peopleColumns, next)
-	} else {
-		err = upsertExact(ctx, tx, next)
-	}
+	_, err := tx.CopyFrom(ctx, "numbersetup_people", peopleColumns, next)
 	cancel()
 	<-done
 	return err
-}
-
-// upsertExact counts SQLite's people into numbersetup_exact as they come,
-// by the key's b-tree, instead of writing them and counting them after.
-func upsertExact(ctx context.Context, tx *store.Tx, next func() ([]any, error)) error {
-	st, err := tx.Prepare(ctx, `INSERT INTO numbersetup_exact (lo, hi, k, k0, k1, k2, k3) VALUES ($1, $1, $2, $3, $4, $5, $6)
-		ON CONFLICT (k) DO UPDATE SET lo = min(lo, excluded.lo), hi = max(hi, excluded.hi)`)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	for {
-		row, err := next()
-		if row == nil || err != nil {
-			return err
-		}
-		if _, err := st.ExecContext(ctx, row...); err != nil {
-			return store.Translate(err)
-		}
-	}
 }
 
 // exactSQL counts the people by their key of all four items. (The codes
@@ -218,7 +191,8 @@ func indexPeople(ctx context.Context, tx *store.Tx) error {
 		return execAll(ctx, tx, []string{`ANALYZE numbersetup_people`,
 			`CREATE TEMP TABLE numbersetup_exact ON COMMIT DROP AS ` + bytewise(tx, exactSQL), `ANALYZE numbersetup_exact`})
 	}
-	return nil // SQLite's are counted as they come (upsertExact)
+	// The groups come out in key order: appended to the table's key.
+	return execAll(ctx, tx, []string{`INSERT INTO numbersetup_exact (k, lo, hi) ` + bytewise(tx, exactSQL)})
 }
 
 const candidateColumns = `tenant_code, setup_id, line, file_code, name, name_kana, birth_date, sex, address,
@@ -273,24 +247,24 @@ func writeChunk(ctx context.Context, tx *store.Tx, st *Setup) error {
 	return execAll(ctx, tx, append(chunkSQL[1:len(chunkSQL):len(chunkSQL)], `SET LOCAL work_mem TO DEFAULT`, `TRUNCATE numbersetup_chunk`), st.Tenant, st.ID)
 }
 
-// chunkSQLite is chunkSQL on SQLite, which finds each row's exact key by
-// the table's key; the work table's rows are counted once, after the last
-// chunk (countWritten).
+// chunkSQLite writes a chunk on SQLite, which finds each row's exact key
+// by the table's key: every row into the work table (no_match when nobody
+// has its four items, until the end looks for it by three), the keys of
+// three of those without an exact key into numbersetup_unmatched, every
+// blind index into numbersetup_numbers. The work table's rows are counted
+// once, at the end.
 var chunkSQLite = []string{
 	`INSERT INTO numbersetup_candidates (` + candidateColumns + `)
-	` + foundSelect + ` FROM numbersetup_chunk r JOIN numbersetup_exact e ON e.k = r.ka ` + heldJoin,
-	chunkSQL[1], chunkSQL[2],
+	SELECT $1, $2, r.line, r.file_code, r.name, r.name_kana, r.birth_date, r.sex, r.address, r.mynumber_sealed, r.mynumber_bidx, r.mynumber_key_version,
+	CASE WHEN h.code IS NOT NULL THEN 'held' WHEN e.lo IS NULL THEN 'no_match' WHEN e.lo = e.hi THEN 'exact' ELSE 'multiple' END, '',
+	CASE WHEN h.code IS NULL AND e.lo = e.hi THEN e.lo ELSE '' END,
+	CASE WHEN h.code IS NULL AND e.lo = e.hi THEN 'submitted' ELSE 'open' END,
+	CASE WHEN h.code IS NOT NULL THEN 'held_by_resident' WHEN e.lo <> e.hi THEN 'four_items' ELSE '' END
+	FROM numbersetup_chunk r ` + heldJoin + ` LEFT JOIN numbersetup_exact e ON e.k = r.ka`,
+	`INSERT INTO numbersetup_unmatched (line, k0, k1, k2, k3) SELECT r.line, r.k0, r.k1, r.k2, r.k3 FROM numbersetup_chunk r
+	WHERE NOT EXISTS (SELECT 1 FROM numbersetup_exact e WHERE e.k = r.ka)`,
+	chunkSQL[2],
 	`DELETE FROM numbersetup_chunk`,
-}
-
-// countWritten counts the rows the chunks wrote into the work table on
-// SQLite.
-func countWritten(ctx context.Context, tx *store.Tx, st *Setup) error {
-	if tx.Engine() == store.Postgres {
-		return nil
-	}
-	return countInto(st.Counts)(tx.Query(ctx, `SELECT outcome, COUNT(*) FROM numbersetup_candidates WHERE tenant_code = $1 AND setup_id = $2 GROUP BY outcome`,
-		st.Tenant, st.ID))
 }
 
 // countInto adds the counts by outcome a query returns.
@@ -316,13 +290,21 @@ const nearSQL = `SELECT line, MIN(code{C}) AS lo, MAX(code{C}) AS hi, MAX(skip) 
 	UNION ALL SELECT u.line, p.code, 2 FROM numbersetup_rest u JOIN numbersetup_people p ON p.k2 = u.k2
 	UNION ALL SELECT u.line, p.code, 3 FROM numbersetup_rest u JOIN numbersetup_people p ON p.k3 = u.k3) n GROUP BY line`
 
-// nearSQLite is nearSQL over SQLite's exact keys, which carry the keys of
-// three: the lowest and highest code of each group stand for its people.
-const nearSQLite = `SELECT line, MIN(lo) AS lo, MAX(hi) AS hi, MAX(skip) AS skip FROM (
-	SELECT u.line, p.lo, p.hi, 0 AS skip FROM numbersetup_rest u JOIN numbersetup_exact p ON p.k0 = u.k0
-	UNION ALL SELECT u.line, p.lo, p.hi, 1 FROM numbersetup_rest u JOIN numbersetup_exact p ON p.k1 = u.k1
-	UNION ALL SELECT u.line, p.lo, p.hi, 2 FROM numbersetup_rest u JOIN numbersetup_exact p ON p.k2 = u.k2
-	UNION ALL SELECT u.line, p.lo, p.hi, 3 FROM numbersetup_rest u JOIN numbersetup_exact p ON p.k3 = u.k3) n GROUP BY line`
+// nearSQLite is nearSQL over SQLite's unmatched rows (written no_match
+// with the chunks).
+var nearSQLite = strings.ReplaceAll(nearSQL, "numbersetup_rest", "numbersetup_unmatched")
+
+// nearUpdate makes a no_match row of SQLite one person equal in three
+// items one_diff, naming the item that differs, and one of two people or
+// more multiple (three_items).
+const nearUpdate = `UPDATE numbersetup_candidates SET
+	outcome = CASE WHEN n.lo = n.hi THEN 'one_diff' ELSE 'multiple' END,
+	diff_item = CASE WHEN n.lo <> n.hi THEN '' WHEN n.skip = 0 THEN 'name' WHEN n.skip = 1 THEN 'birth_date' WHEN n.skip = 2 THEN 'sex' ELSE 'address' END,
+	person_code = CASE WHEN n.lo = n.hi THEN n.lo ELSE '' END,
+	note = CASE WHEN n.lo = n.hi THEN '' ELSE 'three_items' END
+FROM numbersetup_near n
+WHERE numbersetup_candidates.tenant_code = $1 AND numbersetup_candidates.setup_id = $2 AND numbersetup_candidates.line = n.line
+	AND numbersetup_candidates.outcome = 'no_match'`
 
 // repeatedSQL is the rows that give a number an earlier row gave, with
 // the first line that gave it.
@@ -360,10 +342,11 @@ FROM numbersetup_rest r ` + heldJoin + `
 LEFT JOIN numbersetup_near n ON n.line = r.line
 LEFT JOIN numbersetup_repeated d ON d.line = r.line`
 
-// finishMatch looks for the rows held back by three items and for the
-// numbers given twice, holds the rows already written that repeat a
-// number, writes the rows held back, and counts the work table's rows of
-// setup st by outcome into st.Counts.
+// finishMatch looks for the rows held back (on SQLite: written no_match)
+// by three items and for the numbers given twice, holds the rows already
+// written that repeat a number, writes the rows held back (on SQLite:
+// updates the no_match rows found by three), and counts the work table's
+// rows of setup st by outcome into st.Counts.
 func finishMatch(ctx context.Context, tx *store.Tx, st *Setup) error {
 	pg := tx.Engine() == store.Postgres
 	var stmts []string
@@ -372,21 +355,27 @@ func finishMatch(ctx context.Context, tx *store.Tx, st *Setup) error {
 			`CREATE TEMP TABLE numbersetup_near ON COMMIT DROP AS ` + bytewise(tx, nearSQL), `ANALYZE numbersetup_near`,
 			`CREATE TEMP TABLE numbersetup_repeated ON COMMIT DROP AS ` + repeatedSQL, `ANALYZE numbersetup_repeated`}
 	} else {
-		// The rows held back are few: indexed by their keys of three, the
+		// The unmatched rows are few: indexed by their keys of three, the
 		// people are read once against each.
 		stmts = []string{
-			`CREATE INDEX temp.numbersetup_rest_k0 ON numbersetup_rest (k0)`,
-			`CREATE INDEX temp.numbersetup_rest_k1 ON numbersetup_rest (k1)`,
-			`CREATE INDEX temp.numbersetup_rest_k2 ON numbersetup_rest (k2)`,
-			`CREATE INDEX temp.numbersetup_rest_k3 ON numbersetup_rest (k3)`,
+			`CREATE INDEX temp.numbersetup_unmatched_k0 ON numbersetup_unmatched (k0)`,
+			`CREATE INDEX temp.numbersetup_unmatched_k1 ON numbersetup_unmatched (k1)`,
+			`CREATE INDEX temp.numbersetup_unmatched_k2 ON numbersetup_unmatched (k2)`,
+			`CREATE INDEX temp.numbersetup_unmatched_k3 ON numbersetup_unmatched (k3)`,
 			`CREATE TEMP TABLE numbersetup_near (line INTEGER PRIMARY KEY, lo TEXT NOT NULL, hi TEXT NOT NULL, skip INTEGER NOT NULL)`,
-			`INSERT INTO numbersetup_near (line, lo, hi, skip) ` + nearSQLite,
+			`INSERT INTO numbersetup_near (line, lo, hi, skip) ` + bytewise(tx, nearSQLite),
 			`CREATE TEMP TABLE numbersetup_repeated (line INTEGER PRIMARY KEY, first_line INTEGER NOT NULL)`,
 			`INSERT INTO numbersetup_repeated (line, first_line) ` + repeatedSQL,
+			nearUpdate, repeatedUpdate,
 		}
 	}
 	if err := execAll(ctx, tx, stmts, st.Tenant, st.ID); err != nil {
 		return err
+	}
+	if !pg {
+		// SQLite counts the work table's rows once, by the key.
+		return countInto(st.Counts)(tx.Query(ctx, `SELECT outcome, COUNT(*) FROM numbersetup_candidates WHERE tenant_code = $1 AND setup_id = $2 GROUP BY outcome`,
+			st.Tenant, st.ID))
 	}
 	// The rows written with the chunks are counted: those that repeat a
 	// number move to held.
@@ -403,16 +392,5 @@ func finishMatch(ctx context.Context, tx *store.Tx, st *Setup) error {
 			return err
 		}
 	}
-	if pg {
-		return countInto(st.Counts)(tx.Query(ctx, `WITH w AS (`+restInsert+` RETURNING outcome) SELECT outcome, COUNT(*) FROM w GROUP BY outcome`, st.Tenant, st.ID))
-	}
-	// SQLite returns the rows, without counting them in SQL.
-	return store.Each(func(row store.Scanner) error {
-		var o string
-		if err := row.Scan(&o); err != nil {
-			return err
-		}
-		st.Counts[o]++
-		return nil
-	})(tx.Query(ctx, restInsert+` RETURNING outcome`, st.Tenant, st.ID))
+	return countInto(st.Counts)(tx.Query(ctx, `WITH w AS (`+restInsert+` RETURNING outcome) SELECT outcome, COUNT(*) FROM w GROUP BY outcome`, st.Tenant, st.ID))
 }

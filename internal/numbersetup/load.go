@@ -226,9 +226,6 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, st *Setup, l *linkage.
 	if err != nil || rep == nil || !rep.OK() {
 		return rep, err
 	}
-	if err := countWritten(ctx, tx, st); err != nil {
-		return rep, err
-	}
 	if err := finishMatch(ctx, tx, st); err != nil {
 		return rep, err
 	}
