@@ -26,7 +26,12 @@ import (
 // (numbersetup_repeated); the held-back rows go into the work table with
 // their outcome, and the few rows written earlier whose number an earlier
 // line gave are updated. No row of the work table is written twice but
-// those. Temporary tables are the session's alone: PostgreSQL's row-level
+// those. That is PostgreSQL's way, where a row written to the work table
+// costs most (row-level security refuses COPY) and joins hash all the
+// exact keys. SQLite, which finds a key by its b-tree and updates a row by
+// its key cheaply, writes every row with its chunk (no_match until the end
+// finds it by three items, from numbersetup_unmatched) and updates the few
+// the end changes; it was slower the other way. Temporary tables are the session's alone: PostgreSQL's row-level
 // security does not apply to them, so they take COPY; PostgreSQL drops
 // them with the transaction, SQLite when the import ends.
 var tempTables = []string{"numbersetup_people", "numbersetup_exact", "numbersetup_chunk", "numbersetup_rest", "numbersetup_unmatched", "numbersetup_numbers", "numbersetup_near", "numbersetup_repeated"}
