@@ -19,10 +19,14 @@ const userSummary = `Manage staff users (an IS administrator's work).
   enroll --login ID     give a new TOTP secret (prints it and the otpauth URI once)
   transfer --login ID [--tenant CODE] [--department D] [--section S]
            personnel transfer: moves the user and deletes their second factors
-  retire --login ID     end the user's access: password and second factors deleted`
+  retire --login ID     end the user's access: password and second factors deleted
+  second-approver --login ID [--reason R]
+           a new system's second approver of rights (is-approver), once, while
+           only the first administrator approves: the workflow's approver is
+           never the applicant, so one approver alone cannot add another`
 
 func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	sub, err := subcommand("user", args, userSummary, stderr, "add", "list", "reset", "enroll", "transfer", "retire")
+	sub, err := subcommand("user", args, userSummary, stderr, "add", "list", "reset", "enroll", "transfer", "retire", "second-approver")
 	if err != nil {
 		return err
 	}
@@ -33,6 +37,7 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	tenantCode := fs.String("tenant", "", "add, transfer: home municipality code (empty: none, for system-wide staff)")
 	dept := fs.String("department", "", "add, transfer: department (所属部)")
 	section := fs.String("section", "", "add, transfer: section (所属課)")
+	reason := fs.String("reason", "second approver of a new system", "second-approver: why, for the audit log")
 	asJSON := fs.Bool("json", false, "print JSON")
 	sys, err := systemFromFlags(ctx, fs, args[1:], stderr)
 	if err != nil {
@@ -89,6 +94,16 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 		return out(map[string]string{"transferred": *login}, fmt.Sprintf("%s transferred; their second factors were deleted and must be enrolled again.\n", *login))
+	case "second-approver":
+		u, err := sys.users.Get(ctx, *login)
+		if err != nil {
+			return err
+		}
+		g, err := sys.access.SecondApprover(ctx, u, *reason)
+		if err != nil {
+			return err
+		}
+		return out(g, fmt.Sprintf("%s now approves rights (grant %d, is-approver); from now on rights go through an application and another person's approval.\n", *login, g.ID))
 	}
 	if err := sys.users.Retire(ctx, *login); err != nil {
 		return err

@@ -284,6 +284,58 @@ func TestBootstrapAndConstraints(t *testing.T) {
 	})
 }
 
+// R-AC-3: a new system's first administrator cannot approve a grant they
+// applied for, so the server's operator makes one second approver; then
+// the workflow runs with two people, and the way is closed.
+func TestSecondApproverOfANewSystem(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		root := testutil.As("cli:root")
+		admin, second := f.User(t, "is-admin"), f.User(t, "is-second")
+		if _, err := f.Access.SecondApprover(root, second, "before anyone"); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("a second approver before the first: %v", err)
+		}
+		if _, err := f.Access.Bootstrap(root, admin, "first"); err != nil {
+			t.Fatal(err)
+		}
+		// The first administrator alone: their application for another
+		// approver has nobody who may approve it.
+		g, err := f.Access.Apply(testutil.As("is-admin"), admin, second, access.Application{Pattern: "is-approver", Reason: "二人目の承認者"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Access.Approve(testutil.As("is-admin"), admin, g.ID, ""); !errs.Is(err, errs.Forbidden) {
+			t.Fatalf("the applicant approved their own application: %v", err)
+		}
+		if _, err := f.Access.SecondApprover(root, admin, "again"); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("the approver made approver again: %v", err)
+		}
+		sg, err := f.Access.SecondApprover(root, second, "二人目の承認者（初期設定）")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sg.Status != access.Approved || !f.rights(t, "is-second").Has(access.GrantApprove, "") {
+			t.Fatalf("the second approver's grant: %+v", sg)
+		}
+		if n := testutil.CountEvents(t, db, `action = 'grant.bootstrap' AND subject_id = 'is-second'`); n != 1 {
+			t.Fatalf("%d grant.bootstrap events for the second approver", n)
+		}
+		// Now the workflow runs: the second approver approves the first
+		// administrator's application for someone else.
+		h, err := f.Access.Apply(testutil.As("is-admin"), admin, f.User(t, "head"), access.Application{Pattern: "section-head", Tenant: "131041", Reason: "課長として着任"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Access.Approve(testutil.As("is-second"), second, h.ID, ""); err != nil {
+			t.Fatalf("the second approver could not approve: %v", err)
+		}
+		// And the way is closed: two people approve.
+		if _, err := f.Access.SecondApprover(root, f.User(t, "clerk"), "a third"); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("a third approver without the workflow: %v", err)
+		}
+	})
+}
+
 // R-AC-3: an application does not outlive what it relied on: a grantee
 // transferred before approval cannot be approved, and a transferred
 // applicant's pending applications are withdrawn.

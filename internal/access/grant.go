@@ -507,6 +507,52 @@ func (s *Service) Bootstrap(ctx context.Context, u identity.User, reason string)
 	return s.Grant(ctx, first)
 }
 
+// SecondApprover makes u a second approver of rights (the is-approver
+// pattern, system-wide) without the workflow, while exactly one person
+// approves. The workflow's approver may be neither the applicant nor the
+// grantee, so the first administrator alone could never approve anyone
+// else's grant of grant.approve, and a new system would stay with one
+// approver for good. Like Bootstrap it is the server operator's act
+// (bango user second-approver), audited as grant.bootstrap; once two
+// people approve it is refused, and rights go through the workflow.
+func (s *Service) SecondApprover(ctx context.Context, u identity.User, reason string) (Grant, error) {
+	var id int64
+	err := s.db.Transact(ctx, func(tx *store.Tx) error {
+		var holders, isHolder int
+		if err := tx.QueryRow(ctx, `SELECT count(DISTINCT g.user_id), COALESCE(sum(CASE WHEN g.user_id = $3 THEN 1 ELSE 0 END), 0) FROM access_grants g
+			JOIN access_pattern_permissions pp ON pp.pattern_id = g.pattern_id
+			WHERE g.status = 'approved' AND pp.permission = $1 AND (g.valid_until IS NULL OR g.valid_until > $2)`,
+			string(GrantApprove), s.now(), u.ID).Scan(&holders, &isHolder); err != nil {
+			return store.Translate(err)
+		}
+		switch {
+		case isHolder > 0:
+			return errs.Tell(errs.Conflict, errs.Message{JA: u.LoginID + " はすでに権限付与の承認者です。", EN: u.LoginID + " already approves rights."},
+				"%s already holds grant.approve", u.LoginID)
+		case holders != 1:
+			return errs.Tell(errs.Conflict, errs.Message{
+				JA: "二人目の承認者をこの方法で置けるのは、承認者が一人だけのときです。権限は、申請と承認の手続きで付与してください。",
+				EN: "A second approver is made this way only while one person approves: grant rights through an application and its approval instead.",
+			}, "%d people hold grant.approve: apply through the workflow instead", holders)
+		}
+		p, err := patternIn(ctx, tx, "is-approver")
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if err := tx.QueryRow(ctx, `INSERT INTO access_grants (user_id, pattern_id, tenant_code, valid_from, reason, status, applied_at, decided_at, decision_note)
+			VALUES ($1, $2, '', $3, $4, 'approved', $3, $3, 'bootstrap') RETURNING id`, u.ID, p.ID, now, reason).Scan(&id); err != nil {
+			return store.Translate(err)
+		}
+		return audit.Record(ctx, tx, audit.Event{Action: "grant.bootstrap", Subject: audit.Subject{Type: "user", ID: u.LoginID}, Outcome: audit.OK,
+			Detail: "grant=" + itoa(id) + " pattern=is-approver second_approver reason=" + reason})
+	})
+	if err != nil {
+		return Grant{}, err
+	}
+	return s.Grant(ctx, id)
+}
+
 // Direct records an approved grant without the workflow, for demo data
 // only (a test limits its callers); the event says so.
 func (s *Service) Direct(ctx context.Context, u identity.User, pattern, tenant, reason string) error {
