@@ -194,12 +194,16 @@ type keeper struct {
 	items  map[string][]byte
 	pub    map[string][]byte
 	before map[string]int
+	wal    *walLog // PostgreSQL: its write-ahead log from the keeper's start
 }
 
 func (f *fixture) keeper(t *testing.T, keys ...*rsa.PrivateKey) *keeper {
 	t.Helper()
 	items, pub := needles(t, f.person, keys...)
 	k := &keeper{f: f, items: items, pub: pub, before: holdings(t, f.DB, items)}
+	if f.DB.Engine() == store.Postgres {
+		k.wal = startWAL(t)
+	}
 	if k.before["residents: name"] != 1 || k.before["residents: address"] != 1 {
 		t.Fatalf("the search does not find the register's own record: %v", k.before)
 	}
@@ -222,6 +226,16 @@ func (k *keeper) nothingKept(t *testing.T, when string) {
 		// written and deleted stays in free pages; sealed, it says nothing.
 		if found := filesHolding(t, filepath.Dir(k.f.DB.Where()), k.pub); len(found) > 0 {
 			t.Errorf("%s: the data folder holds a public key: %v", when, found)
+		}
+	}
+	if k.wal != nil {
+		// Every row written since the application, deleted or not, as the
+		// server keeps it on its disk.
+		log := k.wal.since(t)
+		for name, n := range k.pub {
+			if bytes.Contains(log, n) {
+				t.Errorf("%s: PostgreSQL's write-ahead log holds %s", when, name)
+			}
 		}
 	}
 	if n := testutil.CountEvents(t, k.f.DB, `1 = 1`); n == 0 {
