@@ -480,23 +480,13 @@ func (s *Service) Bootstrap(ctx context.Context, u identity.User, reason string)
 				EN: "Someone already approves rights: grant them through an application and its approval instead.",
 			}, "someone already holds grant.approve: apply through the workflow instead")
 		}
-		now := s.now()
 		for _, code := range []string{"is-admin", "is-approver"} {
-			p, err := patternIn(ctx, tx, code)
+			id, err := s.bootstrapGrant(ctx, tx, u, code, reason, "")
 			if err != nil {
 				return err
 			}
-			var id int64
-			if err := tx.QueryRow(ctx, `INSERT INTO access_grants (user_id, pattern_id, tenant_code, valid_from, reason, status, applied_at, decided_at, decision_note)
-				VALUES ($1, $2, '', $3, $4, 'approved', $3, $3, 'bootstrap') RETURNING id`, u.ID, p.ID, now, reason).Scan(&id); err != nil {
-				return store.Translate(err)
-			}
 			if first == 0 {
 				first = id
-			}
-			if err := audit.Record(ctx, tx, audit.Event{Action: "grant.bootstrap", Subject: audit.Subject{Type: "user", ID: u.LoginID}, Outcome: audit.OK,
-				Detail: "grant=" + itoa(id) + " pattern=" + code + " reason=" + reason}); err != nil {
-				return err
 			}
 		}
 		return nil
@@ -535,22 +525,31 @@ func (s *Service) SecondApprover(ctx context.Context, u identity.User, reason st
 				EN: "A second approver is made this way only while one person approves: grant rights through an application and its approval instead.",
 			}, "%d people hold grant.approve: apply through the workflow instead", holders)
 		}
-		p, err := patternIn(ctx, tx, "is-approver")
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		if err := tx.QueryRow(ctx, `INSERT INTO access_grants (user_id, pattern_id, tenant_code, valid_from, reason, status, applied_at, decided_at, decision_note)
-			VALUES ($1, $2, '', $3, $4, 'approved', $3, $3, 'bootstrap') RETURNING id`, u.ID, p.ID, now, reason).Scan(&id); err != nil {
-			return store.Translate(err)
-		}
-		return audit.Record(ctx, tx, audit.Event{Action: "grant.bootstrap", Subject: audit.Subject{Type: "user", ID: u.LoginID}, Outcome: audit.OK,
-			Detail: "grant=" + itoa(id) + " pattern=is-approver second_approver reason=" + reason})
+		var err error
+		id, err = s.bootstrapGrant(ctx, tx, u, "is-approver", reason, " second_approver")
+		return err
 	})
 	if err != nil {
 		return Grant{}, err
 	}
 	return s.Grant(ctx, id)
+}
+
+// bootstrapGrant writes an approved system-wide grant of pattern to u
+// without the workflow (decision note "bootstrap") and its grant.bootstrap
+// event; note is added to the event's detail.
+func (s *Service) bootstrapGrant(ctx context.Context, tx *store.Tx, u identity.User, pattern, reason, note string) (int64, error) {
+	p, err := patternIn(ctx, tx, pattern)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	if err := tx.QueryRow(ctx, `INSERT INTO access_grants (user_id, pattern_id, tenant_code, valid_from, reason, status, applied_at, decided_at, decision_note)
+		VALUES ($1, $2, '', $3, $4, 'approved', $3, $3, 'bootstrap') RETURNING id`, u.ID, p.ID, s.now(), reason).Scan(&id); err != nil {
+		return 0, store.Translate(err)
+	}
+	return id, audit.Record(ctx, tx, audit.Event{Action: "grant.bootstrap", Subject: audit.Subject{Type: "user", ID: u.LoginID}, Outcome: audit.OK,
+		Detail: "grant=" + itoa(id) + " pattern=" + pattern + note + " reason=" + reason})
 }
 
 // Direct records an approved grant without the workflow, for demo data
