@@ -63,11 +63,7 @@ func runNHIEstimate(ctx context.Context, args []string, stdout, stderr io.Writer
 		if err != nil {
 			return err
 		}
-		if *asJSON {
-			return writeJSON(stdout, res)
-		}
-		printEstimate(stdout, res)
-		return nil
+		return showEstimate(stdout, res, *asJSON)
 	}
 	rules, err := premium.LoadRules(*year)
 	if err != nil {
@@ -84,7 +80,12 @@ func runNHIEstimate(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	return showEstimate(stdout, res, *asJSON)
+}
+
+// showEstimate prints the result as JSON or as the tables a clerk reads.
+func showEstimate(stdout io.Writer, res premium.Result, asJSON bool) error {
+	if asJSON {
 		return writeJSON(stdout, res)
 	}
 	printEstimate(stdout, res)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -420,16 +421,26 @@ type nhiRatesAnswer struct {
 	Versions []assess.RateVersion `json:"versions"`
 }
 
+// optionalFiscalYear reads an API's fiscal_year filter: 0 when absent, a
+// field error when it is not a number.
+func optionalFiscalYear(q url.Values) (int, error) {
+	v := strings.TrimSpace(q.Get("fiscal_year"))
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		var fe errs.FieldErrors
+		fe.Add("fiscal_year", msgEstimateFY)
+		return 0, fe.Err()
+	}
+	return n, nil
+}
+
 func (s *Server) apiNHIRates(w http.ResponseWriter, r *http.Request) error {
-	fy := 0
-	if v := strings.TrimSpace(r.URL.Query().Get("fiscal_year")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			var fe errs.FieldErrors
-			fe.Add("fiscal_year", msgEstimateFY)
-			return fe.Err()
-		}
-		fy = n
+	fy, err := optionalFiscalYear(r.URL.Query())
+	if err != nil {
+		return err
 	}
 	vs, err := s.biz.Assess.RateTables(r.Context(), sessionFrom(r.Context()).Tenant, fy)
 	if err != nil {

@@ -152,15 +152,9 @@ type nhiPensionAnswer struct {
 
 func (s *Server) apiNHIPensionNotices(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	fy := 0
-	if v := strings.TrimSpace(q.Get("fiscal_year")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			var fe errs.FieldErrors
-			fe.Add("fiscal_year", msgEstimateFY)
-			return fe.Err()
-		}
-		fy = n
+	fy, err := optionalFiscalYear(q)
+	if err != nil {
+		return err
 	}
 	ns, err := s.biz.Assess.PensionNotices(r.Context(), sessionFrom(r.Context()).Tenant, fy, q.Get("resident_code"))
 	if err != nil {
