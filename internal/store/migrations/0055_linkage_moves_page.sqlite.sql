@@ -1,0 +1,2 @@
+-- 0055: linkage_moves_page
+SELECT 1;
