@@ -1,0 +1,2 @@
+-- 0056: pubmed_registration_checker
+SELECT 1;
