@@ -1,0 +1,2 @@
+-- 0057: numbersetup_blocks
+SELECT 1;
