@@ -160,11 +160,19 @@ type NHIMove struct {
 	Entry *nhi.Entry `json:"nhi_entry,omitempty"`
 }
 
-// NHIMoves lists tenant's work list of moves: "open" ones, or every one
-// ("") — oldest first. Listing it is recorded.
-func (s *Service) NHIMoves(ctx context.Context, tenant, status string) ([]NHIMove, error) {
+// movesList names the work list's cursors.
+const movesList = "linkage.moves"
+
+// NHIMoves reads a page of tenant's work list of moves: "open" ones, or
+// every one ("") — oldest first, by the day of the move, then the file and
+// its line; the page after cursor, of at most limit moves (store.Limit).
+// The list grows with every move ever received, so it is never read
+// whole. Listing it is recorded.
+func (s *Service) NHIMoves(ctx context.Context, tenant, status, cursor string, limit int) (store.Page[NHIMove], error) {
 	ctx = store.WithScope(ctx, tenant)
+	e := s.db.Engine()
 	q := `SELECT job_id, line, resident_code, change, kind, effective, status, done_by, done_at FROM linkage_nhi_moves WHERE tenant_code = $1`
+	args := []any{tenant}
 	switch status {
 	case "":
 	case "open":
@@ -172,8 +180,17 @@ func (s *Service) NHIMoves(ctx context.Context, tenant, status string) ([]NHIMov
 	default:
 		var fe errs.FieldErrors
 		fe.Add("status", errs.Message{JA: "状態は open か空欄です", EN: "the status is open or empty"})
-		return nil, fe.Err()
+		return store.Page[NHIMove]{}, fe.Err()
 	}
+	var after NHIMove
+	if ok, err := store.DecodeCursor(cursor, movesList+status, &after.Effective, &after.Job, &after.Line); err != nil {
+		return store.Page[NHIMove]{}, err
+	} else if ok {
+		q += ` AND (effective, job_id, line) > ($2, $3, $4)`
+		args = append(args, dateValue(e, after.Effective), after.Job, after.Line)
+	}
+	limit = store.Limit(limit)
+	q += ` ORDER BY effective, job_id, line LIMIT ` + strconv.Itoa(limit+1)
 	var out []NHIMove
 	err := s.db.ReadIn(ctx, tenant, func(db store.Querier) (err error) {
 		out, err = store.Rows(func(row store.Scanner) (NHIMove, error) {
@@ -182,8 +199,10 @@ func (s *Service) NHIMoves(ctx context.Context, tenant, status string) ([]NHIMov
 			err := row.Scan(&m.Job, &m.Line, &m.ResidentCode, &m.Change, &m.Kind, &m.Effective, &m.Status, &m.DoneBy, &at)
 			m.Effective, m.DoneAt = m.Effective.UTC(), at.Time
 			return m, err
-		})(db.Query(ctx, q+` ORDER BY effective, job_id, line`, tenant))
-		for i := range out {
+		})(db.Query(ctx, q, args...))
+		// The entries of the page's moves alone: a page is at most
+		// store.MaxLimit moves, one indexed read each.
+		for i := range out[:min(len(out), limit)] {
 			if err != nil {
 				break
 			}
@@ -193,17 +212,22 @@ func (s *Service) NHIMoves(ctx context.Context, tenant, status string) ([]NHIMov
 			}
 			var en nhi.Entry
 			var ok bool
-			if en, ok, err = nhi.EntryFrom(ctx, db, s.db.Engine(), tenant, out[i].ResidentCode, kind, out[i].Effective); ok {
+			if en, ok, err = nhi.EntryFrom(ctx, db, e, tenant, out[i].ResidentCode, kind, out[i].Effective); ok {
 				out[i].Entry = &en
 			}
 		}
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return store.Page[NHIMove]{}, err
 	}
-	return out, audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "linkage.moves.list",
-		Subject: audit.Subject{Type: "linkage_nhi_moves", ID: tenant}, Outcome: audit.OK, Detail: "status=" + status + " shown=" + strconv.Itoa(len(out))})
+	page := store.PageOf(out, limit, movesList+status, func(m NHIMove) []any { return []any{m.Effective, m.Job, m.Line} })
+	detail := "status=" + status + " shown=" + strconv.Itoa(len(page.Items))
+	if cursor != "" {
+		detail += " page=next"
+	}
+	return page, audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "linkage.moves.list",
+		Subject: audit.Subject{Type: "linkage_nhi_moves", ID: tenant}, Outcome: audit.OK, Detail: detail})
 }
 
 // DoneNHIMove marks a move on the work list as dealt with (the loss

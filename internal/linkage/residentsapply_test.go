@@ -2,9 +2,11 @@ package linkage_test
 
 import (
 	"bytes"
+	"context"
 	"testing"
 	"time"
 
+	"bango/internal/errs"
 	"bango/internal/linkage"
 	"bango/internal/nhi"
 	"bango/internal/resident"
@@ -121,7 +123,7 @@ func TestResidentDifferencesApply(t *testing.T) {
 		f.confirm(t, p, err)
 		// Only the insured are on the NHI work list; 8001 never was. Each
 		// move shows the NHI entry recorded for it, if any.
-		moves, err := f.linkage.NHIMoves(clerk, shinjuku, "open")
+		moves, err := firstMoves(f.linkage, clerk, shinjuku, "open")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -132,7 +134,7 @@ func TestResidentDifferencesApply(t *testing.T) {
 		if e := moves[0].Entry; e == nil || e.Kind != "loss" || !e.Date.Equal(day) || e.RecordedBy == "" || e.ID == 0 || moves[1].Entry != nil {
 			t.Fatalf("the NHI entries recorded for the moves: %+v, %+v", moves[0].Entry, moves[1].Entry)
 		}
-		if other, _ := f.linkage.NHIMoves(clerk, sapporo, ""); len(other) != 0 {
+		if other, _ := firstMoves(f.linkage, clerk, sapporo, ""); len(other) != 0 {
 			t.Errorf("Sapporo sees Shinjuku's moves: %+v", other)
 		}
 		if err := f.linkage.DoneNHIMove(clerk, shinjuku, moves[0].Job, moves[0].Line); err != nil {
@@ -141,12 +143,28 @@ func TestResidentDifferencesApply(t *testing.T) {
 		if err := f.linkage.DoneNHIMove(clerk, shinjuku, moves[0].Job, moves[0].Line); err == nil {
 			t.Error("a move dealt with twice")
 		}
-		if open, _ := f.linkage.NHIMoves(clerk, shinjuku, "open"); len(open) != 1 || open[0].ResidentCode != "8003" {
+		if open, _ := firstMoves(f.linkage, clerk, shinjuku, "open"); len(open) != 1 || open[0].ResidentCode != "8003" {
 			t.Errorf("open after one done: %+v", open)
 		}
-		all, _ := f.linkage.NHIMoves(clerk, shinjuku, "")
+		all, _ := firstMoves(f.linkage, clerk, shinjuku, "")
 		if len(all) != 2 || all[0].Status != "done" || all[0].DoneBy != "clerk" {
 			t.Errorf("all: %+v", all)
+		}
+		// The list is read a page at a time, in its order, each page after
+		// the last one shown; a cursor is good for its own list only.
+		page1, err := f.linkage.NHIMoves(clerk, shinjuku, "", "", 1)
+		if err != nil || len(page1.Items) != 1 || page1.Items[0].ResidentCode != "8002" || page1.Next == "" || !page1.More {
+			t.Fatalf("first page of one: %+v %v", page1, err)
+		}
+		page2, err := f.linkage.NHIMoves(clerk, shinjuku, "", page1.Next, 1)
+		if err != nil || len(page2.Items) != 1 || page2.Items[0].ResidentCode != "8003" || page2.Next != "" || page2.More {
+			t.Fatalf("second page of one: %+v %v", page2, err)
+		}
+		if _, err := f.linkage.NHIMoves(clerk, shinjuku, "open", page1.Next, 1); !errs.Is(err, errs.Invalid) {
+			t.Errorf("a cursor of every move read the open ones: %v", err)
+		}
+		if _, err := f.linkage.NHIMoves(clerk, shinjuku, "", page1.Next[:len(page1.Next)-2]+"xx", 1); !errs.Is(err, errs.Invalid) {
+			t.Errorf("an edited cursor: %v", err)
 		}
 		if got := outcomes(t, db, "linkage.residents.apply"); got != "ok,ok" {
 			t.Errorf("apply events %s", got)
@@ -161,4 +179,10 @@ func TestResidentDifferencesApply(t *testing.T) {
 			t.Fatalf("unknown resident's move: %v", err)
 		}
 	})
+}
+
+// firstMoves reads the first page of tenant's NHI work list of moves.
+func firstMoves(s *linkage.Service, ctx context.Context, tenant, status string) ([]linkage.NHIMove, error) {
+	page, err := s.NHIMoves(ctx, tenant, status, "", 0)
+	return page.Items, err
 }

@@ -28,6 +28,8 @@ type linkageData struct {
 	Reports     []linkage.DistributedReport
 	Report      linkage.DistributedReport
 	Moves       []linkage.NHIMove
+	MovesStatus string // the work list's filter: open, or "" for every move
+	MovesNext   string // the cursor of the work list's next page
 	Runs        []linkage.Run
 	Files       []linkage.Job
 	CanDecide   bool
@@ -152,12 +154,13 @@ func (s *Server) linkageReportPage(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) linkageMovesPage(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionFrom(r.Context())
-	list, err := s.biz.Linkage.NHIMoves(r.Context(), sess.Tenant, "")
+	q := r.URL.Query()
+	page, err := s.biz.Linkage.NHIMoves(r.Context(), sess.Tenant, q.Get("status"), q.Get("cursor"), 100)
 	if err != nil {
 		return err
 	}
-	return s.renderLinkage(w, r, http.StatusOK, "linkage.moves.title", &linkageData{View: "moves", Moves: list,
-		CanDecide: rightsFrom(r.Context()).Has(access.NHIWrite, sess.Tenant)}, refusal{}, nil)
+	return s.renderLinkage(w, r, http.StatusOK, "linkage.moves.title", &linkageData{View: "moves", Moves: page.Items,
+		MovesStatus: q.Get("status"), MovesNext: page.Next, CanDecide: rightsFrom(r.Context()).Has(access.NHIWrite, sess.Tenant)}, refusal{}, nil)
 }
 
 func (s *Server) linkageMoveDonePost(w http.ResponseWriter, r *http.Request) error {
@@ -596,11 +599,22 @@ func (s *Server) apiLinkageReport(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) apiLinkageMoves(w http.ResponseWriter, r *http.Request) error {
-	list, err := s.biz.Linkage.NHIMoves(r.Context(), sessionFrom(r.Context()).Tenant, r.URL.Query().Get("status"))
+	q := r.URL.Query()
+	limit := 0
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			var fe errs.FieldErrors
+			fe.Add("limit", errs.Message{JA: "件数は1以上の整数です", EN: "the limit is a whole number of at least 1"})
+			return fe.Err()
+		}
+		limit = n
+	}
+	page, err := s.biz.Linkage.NHIMoves(r.Context(), sessionFrom(r.Context()).Tenant, q.Get("status"), q.Get("cursor"), limit)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, listOf(list))
+	writeJSON(w, http.StatusOK, page)
 	return nil
 }
 
@@ -681,7 +695,8 @@ func (s *Server) linkageModule() webModule {
 				summary: "Open a distributed report: its lines; the opening is recorded", answer: linkage.DistributedReport{}},
 			{pattern: "GET /api/v1/linkage/moves", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiLinkageMoves,
 				summary: "The NHI insured who moved out or died by the resident-records differences, for the loss to be recorded",
-				query:   []apiParam{{"status", "string", "open: not yet dealt with; absent: all"}}, answer: linkageList[linkage.NHIMove]{}},
+				query: []apiParam{{"status", "string", "open: not yet dealt with; absent: all"}, cursor[0],
+					{"limit", "integer", "moves a page, 50 unless given, 200 at most"}}, answer: store.Page[linkage.NHIMove]{}},
 			{pattern: "POST /api/v1/linkage/moves/{job}/{line}/done", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiLinkageMoveDone,
 				summary: "Mark a move on the NHI work list as dealt with", answer: linkageMoveAnswer{}},
 			{pattern: "GET /api/v1/linkage/highcost/{code}", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiLinkageHighCost,
@@ -781,6 +796,10 @@ var linkageMessages = messages{
 	"linkage.report.opened_by":         {"この帳票を表示した職員（表示は記録されます）", "Staff who opened this report (every opening is recorded)"},
 	"linkage.moves.help":               {"住民記録の異動分で転出・死亡となった国保の被保険者です。資格喪失を登録したら「処理済み」にしてください。", "NHI insured persons the resident-records differences say moved out or died. Record the loss, then mark them dealt with."},
 	"linkage.moves.none":               {"確認待ちの異動はありません。", "There are no moves to act on."},
+	"linkage.moves.filter":             {"表示する異動", "Moves shown"},
+	"linkage.moves.all":                {"すべて", "All"},
+	"linkage.moves.open":               {"確認待ちのみ", "To act on only"},
+	"linkage.moves.next":               {"次の100件", "Next 100"},
 	"linkage.col.resident":             {"宛名番号", "Resident code"},
 	"linkage.col.kind":                 {"異動", "Move"},
 	"linkage.col.effective":            {"異動日", "Effective"},

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -102,6 +103,28 @@ func TestLinkageMovesShowTheNHIEntry(t *testing.T) {
 		items, _ := out["items"].([]any)
 		if code != http.StatusOK || len(items) != 2 || items[0].(map[string]any)["nhi_entry"] == nil || items[1].(map[string]any)["nhi_entry"] != nil {
 			t.Errorf("API moves: %d %v", code, out)
+		}
+		// A page at a time: the API's next cursor, the page's link.
+		code, out = f.apiCall(t, clerk, "", "GET", "/api/v1/linkage/moves?limit=1", "")
+		items, _ = out["items"].([]any)
+		next, _ := out["next"].(string)
+		if code != http.StatusOK || len(items) != 1 || items[0].(map[string]any)["resident_code"] != "700301" || next == "" || out["more"] != true {
+			t.Fatalf("API moves, first page of one: %d %v", code, out)
+		}
+		code, out = f.apiCall(t, clerk, "", "GET", "/api/v1/linkage/moves?limit=1&cursor="+next, "")
+		items, _ = out["items"].([]any)
+		if code != http.StatusOK || len(items) != 1 || items[0].(map[string]any)["resident_code"] != "700302" || out["next"] != nil {
+			t.Errorf("API moves, second page: %d %v", code, out)
+		}
+		if code, out := f.apiCall(t, clerk, "", "GET", "/api/v1/linkage/moves?limit=x", ""); code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(out), "limit") {
+			t.Errorf("a limit that is not a number: %d %v", code, out)
+		}
+		if code, _ := f.apiCall(t, clerk, "", "GET", "/api/v1/linkage/moves?status=open&cursor="+next, ""); code != http.StatusBadRequest {
+			t.Errorf("a cursor of every move read the open ones: %d", code)
+		}
+		if res, page := f.get(t, clerk, "/linkage/moves?status=open"); res.StatusCode != http.StatusOK || !strings.Contains(page, `id="moves-all"`) ||
+			!strings.Contains(page, "700301") || strings.Contains(page, `id="moves-next"`) {
+			t.Errorf("the open moves' page: %d\n%s", res.StatusCode, page)
 		}
 	})
 }
