@@ -40,14 +40,57 @@ type Service struct {
 
 	mu      sync.Mutex
 	inWork  map[string]bool // applications this process is sending or ending
+	held    map[string]held // tenant/id: the sealed work records this process opened, while they are open
 	openFor time.Duration
+}
+
+// held is a work record as this process opened it: the same sealed bytes
+// as its row, kept in this process's memory only while the application is
+// open, so that issuing needs no read of the row (a round trip on
+// PostgreSQL, issue 22). The row stays the record that counts: it is
+// written before the application is handed back and destroyed with the
+// outcome (R-JPKI-2); the copy goes at every end this process records —
+// outcome, cancel, sweep — and at its time. Only this process ends its own
+// applications while it runs (the sweeper's assumption: one bango serve per
+// database), so the copy is open exactly while the row is; a process that
+// restarts has no copy and reads the row, which its sweep then ends.
+type held struct {
+	resident string
+	expires  time.Time
+	sealed   []byte
+}
+
+func heldKey(tenant, id string) string { return tenant + "/" + id }
+
+func (s *Service) hold(tenant, id string, h held) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.held[heldKey(tenant, id)] = h
+}
+
+func (s *Service) forget(tenant, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.held, heldKey(tenant, id))
+}
+
+// forgetExpired drops the copies past their time (their rows are the
+// sweeper's).
+func (s *Service) forgetExpired(now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, h := range s.held {
+		if !now.Before(h.expires) {
+			delete(s.held, k)
+		}
+	}
 }
 
 // NewService returns a Service that reaches the CA through ca (nil when
 // none is configured: every issuance is then refused as unavailable).
 func NewService(db *store.DB, v *vault.Vault, residents *resident.Service, ca *Client, log *slog.Logger) *Service {
 	return &Service{db: db, vault: v, residents: residents, ca: ca, log: log, now: time.Now, instance: randomID(), openFor: OpenFor,
-		inWork: map[string]bool{}}
+		inWork: map[string]bool{}, held: map[string]held{}}
 }
 
 // claim marks application id as being sent or ended by this process, and
@@ -128,6 +171,7 @@ func (s *Service) Open(ctx context.Context, tenant, code, method string) (a Appl
 	if _, _, err := s.vault.Seal(ctx, binding(tenant, a.ID), nil); err != nil {
 		return Application{}, err
 	}
+	var sealed []byte // the committed attempt's (body may run again)
 	err = commitPiped(ctx, s.db, tenant, func(p *store.Pipe) error {
 		var r resident.Resident
 		opened := audit.Event{Tenant: tenant, Action: "jpki.open", Subject: subjectOf(code), Outcome: audit.OK,
@@ -139,7 +183,9 @@ func (s *Service) Open(ctx context.Context, tenant, code, method string) (a Appl
 			return err
 		}
 		a.Applicant = Items{Name: r.NameKanji, Alias: r.Alias, Address: r.Address, BirthDate: r.BirthDate.Format(time.DateOnly), Sex: r.Sex}
-		sealed, version, err := s.seal(ctx, tenant, a.ID, work{Applicant: a.Applicant, Date: a.Date})
+		var version int
+		var err error
+		sealed, version, err = s.seal(ctx, tenant, a.ID, work{Applicant: a.Applicant, Date: a.Date})
 		if err != nil {
 			return err
 		}
@@ -157,6 +203,7 @@ func (s *Service) Open(ctx context.Context, tenant, code, method string) (a Appl
 	if err != nil {
 		return Application{}, s.refused(ctx, tenant, "jpki.open", code, "", err)
 	}
+	s.hold(tenant, a.ID, held{resident: code, expires: a.ExpiresAt, sealed: sealed})
 	return a, nil
 }
 
@@ -255,7 +302,7 @@ func (s *Service) Issue(ctx context.Context, tenant, id string, req Request) (re
 		return Result{}, s.refused(ctx, tenant, "jpki.issue", "", id, errBusy)
 	}
 	defer s.release(id)
-	row, w, err := s.load(ctx, tenant, id)
+	row, w, err := s.loadHeld(ctx, tenant, id)
 	if err != nil {
 		return Result{}, s.refused(ctx, tenant, "jpki.issue", "", id, err)
 	}
@@ -312,6 +359,9 @@ func (s *Service) Issue(ctx context.Context, tenant, id string, req Request) (re
 		p.Exec(`DELETE FROM jpki_work WHERE tenant_code = $1 AND id = $2`, tenant, id)
 		return audit.RecordPiped(done, p, events...)
 	})
+	// Ended, or, if the commit failed, left to the row (read again by a
+	// next attempt, or swept).
+	s.forget(tenant, id)
 	if err != nil {
 		return Result{}, err
 	}
@@ -382,6 +432,7 @@ func (s *Service) Cancel(ctx context.Context, tenant, id string) error {
 		return s.refused(ctx, tenant, "jpki.cancel", "", id, errBusy)
 	}
 	defer s.release(id)
+	s.forget(tenant, id)
 	var code string
 	err := s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
 		if err := tx.QueryRow(ctx, `SELECT resident_code FROM jpki_work WHERE tenant_code = $1 AND id = $2 AND state = 'open'`, tenant, id).Scan(&code); err != nil {
@@ -413,6 +464,7 @@ func (s *Service) Cancel(ctx context.Context, tenant, id string) error {
 // database.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
 	all := store.WithScope(ctx, store.AllTenants) // system work over every municipality
+	s.forgetExpired(s.now().UTC())
 	type left struct{ id, tenant, code, instance string }
 	var list []left
 	err := s.db.Read(all, func(q store.Querier) (err error) {
@@ -431,6 +483,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 		if !s.claim(l.id) {
 			continue // being sent or ended by this process
 		}
+		s.forget(l.tenant, l.id)
 		outcome := "timeout"
 		if l.instance != s.instance {
 			outcome = "abandoned" // the process that held it ended
@@ -461,6 +514,25 @@ type workRow struct {
 	expires  time.Time
 }
 
+// loadHeld opens the open work record id of tenant from this process's
+// copy (no read of the row), or reads the row when there is none.
+func (s *Service) loadHeld(ctx context.Context, tenant, id string) (workRow, work, error) {
+	s.mu.Lock()
+	h, ok := s.held[heldKey(tenant, id)]
+	s.mu.Unlock()
+	if !ok {
+		return s.load(ctx, tenant, id)
+	}
+	if !s.now().Before(h.expires) {
+		return workRow{}, work{}, errEnded // the sweeper's
+	}
+	w, err := s.unseal(ctx, tenant, id, h.sealed)
+	if err != nil {
+		return workRow{}, work{}, err
+	}
+	return workRow{resident: h.resident, state: "open", expires: h.expires}, w, nil
+}
+
 // load reads and opens the open work record id of tenant.
 func (s *Service) load(ctx context.Context, tenant, id string) (workRow, work, error) {
 	var row workRow
@@ -478,15 +550,23 @@ func (s *Service) load(ctx context.Context, tenant, id string) (workRow, work, e
 	if row.state != "open" || !s.now().Before(row.expires) {
 		return workRow{}, work{}, errEnded
 	}
-	plain, err := s.vault.Open(ctx, binding(tenant, id), sealed)
+	w, err := s.unseal(ctx, tenant, id, sealed)
 	if err != nil {
 		return workRow{}, work{}, err
 	}
+	return row, w, nil
+}
+
+func (s *Service) unseal(ctx context.Context, tenant, id string, sealed []byte) (work, error) {
+	plain, err := s.vault.Open(ctx, binding(tenant, id), sealed)
+	if err != nil {
+		return work{}, err
+	}
 	var w work
 	if err := json.Unmarshal(plain, &w); err != nil {
-		return workRow{}, work{}, err
+		return work{}, err
 	}
-	return row, w, nil
+	return w, nil
 }
 
 func (s *Service) seal(ctx context.Context, tenant, id string, w work) ([]byte, int, error) {
