@@ -151,3 +151,51 @@ func (f *fixture) decision(t *testing.T, id int64) pubmed.Decision {
 	}
 	return d
 }
+
+// register has the clerk propose registration in and the checker confirm
+// it (R-ACC-1), and returns the registration issued.
+func (f *fixture) register(t *testing.T, in pubmed.RegistrationInput) (pubmed.Registration, error) {
+	t.Helper()
+	p, err := f.pub.ProposeRegistration(testutil.As("clerk"), shinjuku, in)
+	if err != nil {
+		return pubmed.Registration{}, err
+	}
+	c, err := f.review.Submit(testutil.As("clerk"), f.User(t, "clerk"), shinjuku, p)
+	if err != nil {
+		return pubmed.Registration{}, err
+	}
+	if _, err := f.review.Confirm(testutil.As("checker"), f.User(t, "checker"), shinjuku, c.ID, nil); err != nil {
+		return pubmed.Registration{}, err
+	}
+	l, err := f.pub.Registrations(testutil.As("clerk"), shinjuku, in.ResidentCode)
+	if err != nil || len(l) == 0 {
+		t.Fatalf("the registration confirmed: %v", err)
+	}
+	return l[0], nil
+}
+
+// endRegistration has the clerk propose the end of registration id and
+// the checker confirm it.
+func (f *fixture) endRegistration(t *testing.T, id int64, in pubmed.RegistrationEndInput) error {
+	t.Helper()
+	p, err := f.pub.ProposeRegistrationEnd(testutil.As("clerk"), shinjuku, id, in)
+	if err != nil {
+		return err
+	}
+	c, err := f.review.Submit(testutil.As("clerk"), f.User(t, "clerk"), shinjuku, p)
+	if err != nil {
+		return err
+	}
+	_, err = f.review.Confirm(testutil.As("checker"), f.User(t, "checker"), shinjuku, c.ID, nil)
+	return err
+}
+
+// pending counts the changes waiting for a checker in Shinjuku.
+func (f *fixture) pending(t *testing.T) int {
+	t.Helper()
+	n, err := f.review.CountQueue(testutil.As("clerk"), shinjuku, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

@@ -1,6 +1,7 @@
 package pubmed_test
 
 import (
+	"strings"
 	"testing"
 
 	"bango/internal/errs"
@@ -56,25 +57,25 @@ func TestRegistration(t *testing.T) {
 		} {
 			in := base
 			c.fn(&in)
-			if _, err := f.pub.IssueRegistration(clerk, shinjuku, in); fieldsOf(err) != c.want {
+			if _, err := f.pub.ProposeRegistration(clerk, shinjuku, in); fieldsOf(err) != c.want {
 				t.Errorf("%s: %s, want %s (%v)", c.name, fieldsOf(err), c.want, err)
 			}
 		}
-		if n := count(); n != 0 {
-			t.Fatalf("refusals wrote %d registrations", n)
+		if n := count(); n != 0 || f.pending(t) != 0 {
+			t.Fatalf("refusals wrote %d registrations and queued %d changes", n, f.pending(t))
 		}
-		g, err := f.pub.IssueRegistration(clerk, shinjuku, base)
+		g, err := f.register(t, base)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if g.Number != "30000001" || pubmed.Date(g.ValidFrom) != "2026-11-25" || !g.EndedOn.IsZero() || g.IssuedBy != "clerk" || g.DiseaseName == "" {
+		if g.Number != "30000001" || pubmed.Date(g.ValidFrom) != "2026-11-25" || !g.EndedOn.IsZero() || g.IssuedBy != "clerk" || g.CheckedBy != "checker" || g.DiseaseName == "" {
 			t.Errorf("issued: %+v", g)
 		}
-		if _, err := f.pub.IssueRegistration(clerk, shinjuku, base); fieldsOf(err) != "resident_code" {
+		if _, err := f.pub.ProposeRegistration(clerk, shinjuku, base); fieldsOf(err) != "resident_code" {
 			t.Errorf("a second registration in force: %v", err)
 		}
 		mild := pubmed.RegistrationInput{ResidentCode: "700003", DiseaseCode: "6", Basis: pubmed.RegMild, Evidence: "臨床調査個人票", HealthCentre: "新宿区保健所", ReceivedOn: "2026-12-02"}
-		g2, err := f.pub.IssueRegistration(clerk, shinjuku, mild)
+		g2, err := f.register(t, mild)
 		if err != nil || g2.Number != "30000002" {
 			t.Fatalf("a mild patient: %+v %v", g2, err)
 		}
@@ -89,7 +90,7 @@ func TestRegistration(t *testing.T) {
 			t.Errorf("Sapporo reads Shinjuku's registration: %v", err)
 		}
 		if testutil.CountEvents(t, db, "action = 'pubmed.registration.issue' AND outcome = 'ok'") != 2 ||
-			testutil.CountEvents(t, db, "action = 'pubmed.registration.issue' AND outcome <> 'ok'") < 10 ||
+			testutil.CountEvents(t, db, "action = 'pubmed.registration.propose' AND outcome <> 'ok'") < 10 ||
 			testutil.CountEvents(t, db, "action = 'pubmed.registration.read' AND outcome <> 'ok'") != 1 {
 			t.Error("issue and refusal events")
 		}
@@ -106,7 +107,7 @@ func TestEndRegistration(t *testing.T) {
 		f := setup(t, db)
 		clerk := testutil.As("clerk")
 		mild := pubmed.RegistrationInput{ResidentCode: "700003", DiseaseCode: "6", Basis: pubmed.RegMild, Evidence: "臨床調査個人票", HealthCentre: "新宿区保健所", ReceivedOn: "2026-11-20"}
-		g, err := f.pub.IssueRegistration(clerk, shinjuku, mild)
+		g, err := f.register(t, mild)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,33 +121,150 @@ func TestEndRegistration(t *testing.T) {
 			{"a day in the future", pubmed.RegistrationEndInput{EndedOn: "2026-12-03", Reason: pubmed.RegEndReturned}, "ended_on"},
 			{"before its first day", pubmed.RegistrationEndInput{EndedOn: "2026-11-19", Reason: pubmed.RegEndMoved}, "ended_on"},
 		} {
-			if _, err := f.pub.EndRegistration(clerk, shinjuku, g.ID, c.in); fieldsOf(err) != c.want {
+			if _, err := f.pub.ProposeRegistrationEnd(clerk, shinjuku, g.ID, c.in); fieldsOf(err) != c.want {
 				t.Errorf("%s: %s, want %s (%v)", c.name, fieldsOf(err), c.want, err)
 			}
 		}
 		if got, _ := f.pub.Registration(clerk, shinjuku, g.ID); !got.EndedOn.IsZero() || got.EndReason != "" {
 			t.Fatalf("a refused end was written: %+v", got)
 		}
-		if _, err := f.pub.EndRegistration(testutil.As("sapporo"), sapporo, g.ID, pubmed.RegistrationEndInput{EndedOn: "2026-11-30", Reason: pubmed.RegEndDeath}); !errs.Is(err, errs.NotFound) {
+		if f.pending(t) != 0 {
+			t.Fatal("a refused end was queued")
+		}
+		if _, err := f.pub.ProposeRegistrationEnd(testutil.As("sapporo"), sapporo, g.ID, pubmed.RegistrationEndInput{EndedOn: "2026-11-30", Reason: pubmed.RegEndDeath}); !errs.Is(err, errs.NotFound) {
 			t.Errorf("Sapporo ends Shinjuku's registration: %v", err)
 		}
-		ended, err := f.pub.EndRegistration(clerk, shinjuku, g.ID, pubmed.RegistrationEndInput{EndedOn: "2026-11-30", Reason: pubmed.RegEndMoved})
-		if err != nil || pubmed.Date(ended.EndedOn) != "2026-11-30" || ended.EndReason != pubmed.RegEndMoved {
-			t.Fatalf("end: %+v %v", ended, err)
+		if err := f.endRegistration(t, g.ID, pubmed.RegistrationEndInput{EndedOn: "2026-11-30", Reason: pubmed.RegEndMoved}); err != nil {
+			t.Fatalf("end: %v", err)
 		}
-		if got, _ := f.pub.Registration(clerk, shinjuku, g.ID); pubmed.Date(got.EndedOn) != "2026-11-30" || got.EndReason != pubmed.RegEndMoved {
+		if got, _ := f.pub.Registration(clerk, shinjuku, g.ID); pubmed.Date(got.EndedOn) != "2026-11-30" || got.EndReason != pubmed.RegEndMoved ||
+			got.EndedBy != "clerk" || got.EndCheckedBy != "checker" {
 			t.Errorf("stored: %+v", got)
 		}
-		if _, err := f.pub.EndRegistration(clerk, shinjuku, g.ID, pubmed.RegistrationEndInput{EndedOn: "2026-12-01", Reason: pubmed.RegEndReturned}); fieldsOf(err) != "ended_on" {
+		if _, err := f.pub.ProposeRegistrationEnd(clerk, shinjuku, g.ID, pubmed.RegistrationEndInput{EndedOn: "2026-12-01", Reason: pubmed.RegEndReturned}); fieldsOf(err) != "ended_on" {
 			t.Errorf("ended twice: %v", err)
 		}
 		mild.ReceivedOn = "2026-12-02"
-		if g2, err := f.pub.IssueRegistration(clerk, shinjuku, mild); err != nil || g2.Number != "30000002" {
+		if g2, err := f.register(t, mild); err != nil || g2.Number != "30000002" {
 			t.Errorf("a new registration after the end: %+v %v", g2, err)
 		}
 		if testutil.CountEvents(t, db, "action = 'pubmed.registration.end' AND outcome = 'ok'") != 1 ||
-			testutil.CountEvents(t, db, "action = 'pubmed.registration.end' AND outcome <> 'ok'") != 6 {
+			testutil.CountEvents(t, db, "action = 'pubmed.registration.end_propose' AND outcome <> 'ok'") != 6 {
 			t.Error("end and refusal events")
+		}
+	})
+}
+
+// R-ACC-1, R-PUB-1: issuing and ending a 登録者証 are maker–checker: the
+// clerk's entry waits in the review queue with nothing issued (no number,
+// no print view) and no second entry for the same person; the clerk cannot
+// confirm their own; a checker's rejection issues nothing; a different
+// staff member's confirmation issues it, numbered then, and its event
+// names both. Ending goes the same way: nothing ends before confirmation,
+// a rejection ends nothing, the confirmation ends it naming both.
+func TestRegistrationMakerChecker(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		clerk, checker := testutil.As("clerk"), testutil.As("checker")
+		issued := func() []pubmed.Registration {
+			t.Helper()
+			l, err := f.pub.Registrations(clerk, shinjuku, "700003")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return l
+		}
+		mild := pubmed.RegistrationInput{ResidentCode: "700003", DiseaseCode: "6", Basis: pubmed.RegMild, Evidence: "臨床調査個人票", HealthCentre: "新宿区保健所", ReceivedOn: "2026-11-20"}
+		p, err := f.pub.ProposeRegistration(clerk, shinjuku, mild)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Kind != pubmed.KindRegistration || !strings.Contains(p.Summary, "宛名番号 700003") || !strings.Contains(p.Summary, "期限の定めなし") {
+			t.Errorf("proposal: %+v", p)
+		}
+		c, err := f.review.Submit(clerk, f.User(t, "clerk"), shinjuku, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l := issued(); len(l) != 0 {
+			t.Fatalf("issued before confirmation: %+v", l)
+		}
+		if _, err := f.review.Submit(clerk, f.User(t, "clerk"), shinjuku, p); !errs.Is(err, errs.Conflict) {
+			t.Errorf("a second issue for the same person queued: %v", err)
+		}
+		if _, err := f.review.Confirm(clerk, f.User(t, "clerk"), shinjuku, c.ID, nil); !errs.Is(err, errs.Forbidden) {
+			t.Fatalf("the clerk confirmed their own: %v", err)
+		}
+		if _, err := f.review.Reject(checker, f.User(t, "checker"), shinjuku, c.ID, "診断書の日付が違う"); err != nil {
+			t.Fatal(err)
+		}
+		if l := issued(); len(l) != 0 {
+			t.Fatalf("a rejected issue wrote %+v", l)
+		}
+		if testutil.CountEvents(t, db, "action = 'pubmed.registration.issue'") != 0 {
+			t.Error("an issue event before any confirmation")
+		}
+		// Entered again and confirmed by the checker: issued, numbered now.
+		if p, err = f.pub.ProposeRegistration(clerk, shinjuku, mild); err != nil {
+			t.Fatal(err)
+		}
+		if c, err = f.review.Submit(clerk, f.User(t, "clerk"), shinjuku, p); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.review.Confirm(checker, f.User(t, "checker"), shinjuku, c.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		l := issued()
+		if len(l) != 1 || l[0].Number != "30000001" || l[0].IssuedBy != "clerk" || l[0].CheckedBy != "checker" {
+			t.Fatalf("after confirmation: %+v", l)
+		}
+		if testutil.CountEvents(t, db, "action = 'pubmed.registration.issue' AND outcome = 'ok' AND detail LIKE '%number=30000001%maker=clerk checker=checker%'") != 1 {
+			t.Error("the issue event does not name the maker and the checker")
+		}
+		id := l[0].ID
+
+		// Ending: nothing ends before confirmation; a rejection ends nothing.
+		end := pubmed.RegistrationEndInput{EndedOn: "2026-11-30", Reason: pubmed.RegEndReturned}
+		pe, err := f.pub.ProposeRegistrationEnd(clerk, shinjuku, id, end)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pe.Kind != pubmed.KindRegistrationEnd || !strings.Contains(pe.Summary, "30000001") || !strings.Contains(pe.Summary, "2026-11-30") {
+			t.Errorf("end proposal: %+v", pe)
+		}
+		ce, err := f.review.Submit(clerk, f.User(t, "clerk"), shinjuku, pe)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pending, err := f.review.PendingFor(clerk, shinjuku, pubmed.KindRegistrationEnd, pubmed.RegistrationSubject(id)); err != nil || !pending {
+			t.Errorf("the end is not pending for the registration: %v %v", pending, err)
+		}
+		if l := issued(); !l[0].EndedOn.IsZero() {
+			t.Fatalf("ended before confirmation: %+v", l[0])
+		}
+		if _, err := f.review.Confirm(clerk, f.User(t, "clerk"), shinjuku, ce.ID, nil); !errs.Is(err, errs.Forbidden) {
+			t.Fatalf("the clerk confirmed their own end: %v", err)
+		}
+		if _, err := f.review.Reject(checker, f.User(t, "checker"), shinjuku, ce.ID, "返還届が未着"); err != nil {
+			t.Fatal(err)
+		}
+		if l := issued(); !l[0].EndedOn.IsZero() || l[0].EndReason != "" {
+			t.Fatalf("a rejected end was written: %+v", l[0])
+		}
+		if pe, err = f.pub.ProposeRegistrationEnd(clerk, shinjuku, id, end); err != nil {
+			t.Fatal(err)
+		}
+		if ce, err = f.review.Submit(clerk, f.User(t, "clerk"), shinjuku, pe); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.review.Confirm(checker, f.User(t, "checker"), shinjuku, ce.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		if l := issued(); pubmed.Date(l[0].EndedOn) != "2026-11-30" || l[0].EndReason != pubmed.RegEndReturned || l[0].EndedBy != "clerk" || l[0].EndCheckedBy != "checker" {
+			t.Fatalf("after the end's confirmation: %+v", l[0])
+		}
+		if testutil.CountEvents(t, db, "action = 'pubmed.registration.end' AND outcome = 'ok' AND detail LIKE '%maker=clerk checker=checker%'") != 1 {
+			t.Error("the end event does not name the maker and the checker")
 		}
 	})
 }

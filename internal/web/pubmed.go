@@ -67,8 +67,8 @@ func (s *Server) pubmedListPage(w http.ResponseWriter, r *http.Request) error {
 
 // pubmedNotices are what a page says after a form was taken (?done=).
 var pubmedNotices = map[string]string{"submitted": "pubmed.submitted", "decided": "pubmed.decided", "copayment": "pubmed.copayment.recorded",
-	"evidence": "pubmed.evidence.recorded", "cabinet": "pubmed.cabinet.added", "registered": "pubmed.registered",
-	"registration_ended": "pubmed.registration_ended"}
+	"evidence": "pubmed.evidence.recorded", "cabinet": "pubmed.cabinet.added", "reg_submitted": "pubmed.reg.submitted",
+	"reg_end_submitted": "pubmed.reg.end.submitted"}
 
 // pubmedApplyData is the application form.
 type pubmedApplyData struct {

@@ -2,17 +2,23 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"bango/internal/access"
+	"bango/internal/audit"
 	"bango/internal/pubmed"
+	"bango/internal/review"
 )
 
-// The 登録者証 of public-expense care (指定難病要支援者証明事業): issued by
-// a pubmed.write holder, listed with each person's history, and printed
-// as the form the resident receives (name, date of birth, number and the
-// first day; no end and no disease name on it).
+// The 登録者証 of public-expense care (指定難病要支援者証明事業): entered
+// by a pubmed.write holder and issued once a different staff member
+// confirms it in 入力確認 (R-ACC-1), listed with each person's history,
+// and printed as the form the resident receives (name, date of birth,
+// number and the first day; no end and no disease name on it). Its end
+// goes through the checker the same way.
 
 // pubmedRegsData is the list of registrations with the issue form.
 type pubmedRegsData struct {
@@ -20,6 +26,9 @@ type pubmedRegsData struct {
 	Bases    []string
 	Today    string
 	MayWrite bool
+	// IssuePending says the person of the history shown has an issue
+	// waiting for its checker.
+	IssuePending bool
 }
 
 var registrationFields = []string{"resident_code", "disease_code", "basis", "evidence", "application", "health_centre", "received_on"}
@@ -38,8 +47,15 @@ func (s *Server) renderPubmedRegs(w http.ResponseWriter, r *http.Request, status
 	if form == nil {
 		form = map[string]string{"resident_code": r.URL.Query().Get("resident_code")}
 	}
-	p.fill(r, pubmedRegsData{Items: items, Bases: pubmed.RegistrationBases, Today: time.Now().In(jst).Format(time.DateOnly),
-		MayWrite: rightsFrom(r.Context()).Has(access.PubmedWrite, sess.Tenant)}, problem, form, pubmedNotices)
+	d := pubmedRegsData{Items: items, Bases: pubmed.RegistrationBases, Today: time.Now().In(jst).Format(time.DateOnly),
+		MayWrite: rightsFrom(r.Context()).Has(access.PubmedWrite, sess.Tenant)}
+	if code := strings.TrimSpace(r.URL.Query().Get("resident_code")); code != "" {
+		if d.IssuePending, err = s.biz.Review.PendingFor(r.Context(), sess.Tenant, pubmed.KindRegistration,
+			audit.Subject{Type: "pubmed_recipient", ID: code}); err != nil {
+			return err
+		}
+	}
+	p.fill(r, d, problem, form, pubmedNotices)
 	return s.render(w, r, status, "pubmedregs", p)
 }
 
@@ -58,12 +74,35 @@ func (s *Server) pubmedRegPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	g, err := s.biz.Pubmed.IssueRegistration(r.Context(), sessionFrom(r.Context()).Tenant, registrationInput(f))
-	if err != nil {
+	in := registrationInput(f)
+	if _, err := s.submitRegistration(r, in); err != nil {
 		return formProblem(r, err, func(status int, msg refusal) error { return s.renderPubmedRegs(w, r, status, msg, f) })
 	}
-	http.Redirect(w, r, "/pubmed/registrations/"+strconv.FormatInt(g.ID, 10)+"/print?done=registered", http.StatusSeeOther)
+	http.Redirect(w, r, "/pubmed/registrations?resident_code="+url.QueryEscape(strings.TrimSpace(in.ResidentCode))+"&done=reg_submitted", http.StatusSeeOther)
 	return nil
+}
+
+// submitRegistration sends the issue of a 登録者証 to the checker's queue
+// (R-ACC-1): it is numbered and issued when a different staff member
+// confirms it.
+func (s *Server) submitRegistration(r *http.Request, in pubmed.RegistrationInput) (review.Change, error) {
+	sess := sessionFrom(r.Context())
+	prop, err := s.biz.Pubmed.ProposeRegistration(r.Context(), sess.Tenant, in)
+	if err != nil {
+		return review.Change{}, err
+	}
+	return s.biz.Review.Submit(r.Context(), sess.User, sess.Tenant, prop)
+}
+
+// submitRegistrationEnd sends the end of registration id to the checker's
+// queue (R-ACC-1).
+func (s *Server) submitRegistrationEnd(r *http.Request, id int64, in pubmed.RegistrationEndInput) (review.Change, error) {
+	sess := sessionFrom(r.Context())
+	prop, err := s.biz.Pubmed.ProposeRegistrationEnd(r.Context(), sess.Tenant, id, in)
+	if err != nil {
+		return review.Change{}, err
+	}
+	return s.biz.Review.Submit(r.Context(), sess.User, sess.Tenant, prop)
 }
 
 // pubmedRegPrintData is a 登録者証 as printed, with the form that ends
@@ -76,6 +115,8 @@ type pubmedRegPrintData struct {
 	MayWrite     bool
 	EndReasons   []string
 	Today        string
+	// EndPending says an end of this registration waits for its checker.
+	EndPending bool
 }
 
 var registrationEndFields = []string{"ended_on", "reason"}
@@ -91,11 +132,11 @@ func (s *Server) pubmedRegEndPost(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	_, err = s.biz.Pubmed.EndRegistration(r.Context(), sessionFrom(r.Context()).Tenant, id, pubmed.RegistrationEndInput{EndedOn: f["ended_on"], Reason: f["reason"]})
+	_, err = s.submitRegistrationEnd(r, id, pubmed.RegistrationEndInput{EndedOn: f["ended_on"], Reason: f["reason"]})
 	if err != nil {
 		return formProblem(r, err, func(status int, msg refusal) error { return s.renderPubmedRegPrint(w, r, id, status, msg, f) })
 	}
-	http.Redirect(w, r, "/pubmed/registrations/"+strconv.FormatInt(id, 10)+"/print?done=registration_ended", http.StatusSeeOther)
+	http.Redirect(w, r, "/pubmed/registrations/"+strconv.FormatInt(id, 10)+"/print?done=reg_end_submitted", http.StatusSeeOther)
 	return nil
 }
 
@@ -108,11 +149,11 @@ func (s *Server) apiPubmedRegEnd(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	g, err := s.biz.Pubmed.EndRegistration(r.Context(), sessionFrom(r.Context()).Tenant, id, in)
+	c, err := s.submitRegistrationEnd(r, id, in)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, g)
+	writeJSON(w, http.StatusAccepted, c)
 	return nil
 }
 
@@ -134,10 +175,16 @@ func (s *Server) renderPubmedRegPrint(w http.ResponseWriter, r *http.Request, id
 	if err != nil {
 		return err
 	}
-	p := s.newPage(r, "pubmed.reg.print.title", sess)
-	p.fill(r, pubmedRegPrintData{Registration: g, Name: res.NameKanji, BirthDate: res.BirthDate, Tenant: sess.Tenant,
+	d := pubmedRegPrintData{Registration: g, Name: res.NameKanji, BirthDate: res.BirthDate, Tenant: sess.Tenant,
 		MayWrite: rightsFrom(r.Context()).Has(access.PubmedWrite, sess.Tenant), EndReasons: pubmed.RegistrationEndReasons,
-		Today: time.Now().In(jst).Format(time.DateOnly)}, problem, form, pubmedNotices)
+		Today: time.Now().In(jst).Format(time.DateOnly)}
+	if g.EndedOn.IsZero() {
+		if d.EndPending, err = s.biz.Review.PendingFor(r.Context(), sess.Tenant, pubmed.KindRegistrationEnd, pubmed.RegistrationSubject(id)); err != nil {
+			return err
+		}
+	}
+	p := s.newPage(r, "pubmed.reg.print.title", sess)
+	p.fill(r, d, problem, form, pubmedNotices)
 	return s.render(w, r, status, "pubmedregprint", p)
 }
 
@@ -160,11 +207,11 @@ func (s *Server) apiPubmedRegIssue(w http.ResponseWriter, r *http.Request) error
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	g, err := s.biz.Pubmed.IssueRegistration(r.Context(), sessionFrom(r.Context()).Tenant, in)
+	c, err := s.submitRegistration(r, in)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, g)
+	writeJSON(w, http.StatusAccepted, c)
 	return nil
 }
 
@@ -182,7 +229,8 @@ func (s *Server) apiPubmedReg(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pubmedRegRoutes are the registration pages and API (pubmed.read reads,
-// pubmed.write issues), in the session's municipality (R-AC-6).
+// pubmed.write enters an issue or an end, which a checker confirms,
+// R-ACC-1), in the session's municipality (R-AC-6).
 func (s *Server) pubmedRegRoutes() []route {
 	read, write := access.PubmedRead, access.PubmedWrite
 	return []route{
@@ -194,20 +242,20 @@ func (s *Server) pubmedRegRoutes() []route {
 			summary: "The 登録者証 (registration certificates of 指定難病 patients) issued, the latest first; one person's history with resident_code",
 			query:   []apiParam{{"resident_code", "string", "the resident code (宛名番号)"}}, answer: pubmedRegsAnswer{}},
 		{pattern: "POST /api/v1/pubmed/registrations", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiPubmedRegIssue,
-			summary: "Issue a 登録者証 to a patient who meets a 指定難病's diagnostic criteria (refused the subsidy for severity, mild, or a recipient)",
-			body:    pubmed.RegistrationInput{}, status: http.StatusCreated, answer: pubmed.Registration{}},
+			summary: "Enter the issue of a 登録者証 to a patient who meets a 指定難病's diagnostic criteria (refused the subsidy for severity, mild, or a recipient): it waits for a checker, and is numbered and issued once a different staff member confirms it",
+			body:    pubmed.RegistrationInput{}, status: http.StatusAccepted, answer: review.Change{}},
 		{pattern: "GET /api/v1/pubmed/registrations/{id}", gate: loggedIn, perm: read, where: currentTenant, json: true, h: s.apiPubmedReg,
 			summary: "A 登録者証", answer: pubmed.Registration{}},
 		{pattern: "POST /api/v1/pubmed/registrations/{id}/end", gate: loggedIn, perm: write, where: currentTenant, json: true, h: s.apiPubmedRegEnd,
-			summary: "End a 登録者証 on its last day: returned (no longer needed), moved (out of the prefecture) or death",
-			body:    pubmed.RegistrationEndInput{}, answer: pubmed.Registration{}},
+			summary: "Enter the end of a 登録者証 on its last day — returned (no longer needed), moved (out of the prefecture) or death: it waits for a checker, and the certificate ends once a different staff member confirms it",
+			body:    pubmed.RegistrationEndInput{}, status: http.StatusAccepted, answer: review.Change{}},
 	}
 }
 
 // pubmedRegMessages are the strings of the registration pages.
 var pubmedRegMessages = messages{
 	"pubmed.regs.title":           {"登録者証（指定難病）", "Registration certificates (指定難病)"},
-	"pubmed.regs.help":            {"指定難病の診断基準を満たす人に交付します（重症度分類等を満たさず不認定となった人、申請に至らない軽症の人、受給者）。有効期間の終わりはありません。病名は登録者証に記載しません。", "Issued to a person who meets a 指定難病's diagnostic criteria (refused the subsidy for severity, mild, or a recipient). It has no end; the disease is not printed on it."},
+	"pubmed.regs.help":            {"指定難病の診断基準を満たす人に交付します（重症度分類等を満たさず不認定となった人、申請に至らない軽症の人、受給者）。入力した交付・終了は、別の職員が入力確認で確認してから効力を持ちます。有効期間の終わりはありません。病名は登録者証に記載しません。", "Issued to a person who meets a 指定難病's diagnostic criteria (refused the subsidy for severity, mild, or a recipient). An issue or end entered holds once another staff member confirms it. It has no end; the disease is not printed on it."},
 	"pubmed.regs.caption":         {"交付した登録者証（新しい順）", "Registration certificates issued (latest first)"},
 	"pubmed.regs.none":            {"交付した登録者証はありません。", "No registration certificate issued."},
 	"pubmed.regs.issue":           {"登録者証を交付する", "Issue a registration certificate"},
@@ -228,12 +276,17 @@ var pubmedRegMessages = messages{
 	"pubmed.reg.print.note":       {"この証は、あなたが指定難病にかかっていることを証明するものです。障害福祉サービスの申請やハローワーク等で提示できます。この証で医療費の助成は受けられません。住所・氏名が変わったとき、不要になったときは届け出てください。", "This certifies that you have a designated intractable disease; show it when applying for welfare services or at Hello Work. It gives no medical-cost subsidy. Report a change of address or name, or return it when no longer needed."},
 	"pubmed.reg.print.back":       {"登録者証の一覧へ戻る", "Back to the registration certificates"},
 	"pubmed.reg.end":              {"登録者証を終了する", "End the registration certificate"},
-	"pubmed.reg.end.help":         {"返還・転出・死亡のときに、有効期間の最終日と理由を記録します。終了後は新しい登録者証を交付できます。", "Record the last day and the reason when the certificate is returned, the person moves away or dies. A new certificate may be issued afterwards."},
+	"pubmed.reg.end.help":         {"返還・転出・死亡のときに、有効期間の最終日と理由を入力します。別の職員が入力確認で確認すると終了し、その後は新しい登録者証を交付できます。", "Enter the last day and the reason when the certificate is returned, the person moves away or dies. It ends once another staff member confirms it; a new certificate may be issued afterwards."},
 	"pubmed.reg.ended_on":         {"有効期間の最終日", "Last day"},
 	"pubmed.reg.end_reason":       {"終了の理由", "Reason"},
 	"pubmed.reg.end.returned":     {"返還（不要になった）", "Returned (no longer needed)"},
 	"pubmed.reg.end.moved":        {"転出（都道府県外へ）", "Moved out of the prefecture"},
 	"pubmed.reg.end.death":        {"死亡", "Death"},
-	"pubmed.registration_ended":   {"登録者証を終了しました。", "The registration certificate has ended."},
-	"pubmed.registered":           {"登録者証を交付しました。印刷して本人に渡してください。", "The registration certificate is issued: print it for the person."},
+	"pubmed.reg.submitted":        {"登録者証の交付を確認待ちに登録しました。別の職員が入力確認で確認すると番号が付いて交付され、印刷できるようになります。", "The issue is sent for confirmation: once another staff member confirms it, the certificate is numbered and issued and can be printed."},
+	"pubmed.reg.end.submitted":    {"登録者証の終了を確認待ちに登録しました。別の職員が入力確認で確認すると終了します。", "The end is sent for confirmation: the certificate ends once another staff member confirms it."},
+	"pubmed.reg.issue.pending":    {"この人の登録者証の交付は確認待ちです（入力確認で別の職員が確認します）。", "An issue for this person awaits confirmation by another staff member."},
+	"pubmed.reg.end.pending":      {"この登録者証の終了は確認待ちです（入力確認で別の職員が確認します）。", "The end of this certificate awaits confirmation by another staff member."},
+	"pubmed.reg.issued":           {"交付（入力／確認）", "Issued (entered / confirmed)"},
+	"pubmed.regs.submit":          {"交付を確認待ちに登録する", "Send the issue for confirmation"},
+	"pubmed.reg.end.submit":       {"終了を確認待ちに登録する", "Send the end for confirmation"},
 }
