@@ -1,0 +1,2 @@
+-- 0058: mynumber_hold_rules
+SELECT 1;
