@@ -35,6 +35,8 @@ type Review struct {
 	// Confirm is the system permission of a system-wide kind's checker;
 	// "" for a municipality's kind, confirmed with review.confirm there.
 	Confirm access.Permission
+	// Rejected, when set, hears of each rejection inside its transaction.
+	Rejected review.Rejecter
 }
 
 // Job is background work the server runs every Every.
@@ -73,6 +75,9 @@ func Install(mods []Module, reviews *review.Service, exports *export.Service) er
 				reviews.RegisterSystem(r.Kind, r.Apply, r.Confirm)
 			} else {
 				reviews.Register(r.Kind, r.Apply)
+			}
+			if r.Rejected != nil {
+				reviews.OnReject(r.Kind, r.Rejected)
 			}
 		}
 		for _, k := range m.Exports {

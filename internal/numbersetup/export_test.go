@@ -1,9 +1,9 @@
 package numbersetup
 
-// SetChunkRows makes the import write n rows a chunk until the returned
-// function restores the size.
-func SetChunkRows(n int) (restore func()) {
-	old := chunkRows
-	chunkRows = n
-	return func() { chunkRows = old }
+// SetBlockEntries makes blocks of n exact matches, for tests that cross
+// blocks.
+func SetBlockEntries(n int) (restore func()) {
+	old := blockEntries
+	blockEntries = n
+	return func() { blockEntries = old }
 }

@@ -153,7 +153,7 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (Setup, *linkag
 			// Not filed: the exact matches go on the work list, to be
 			// resolved one by one.
 			if rerr := s.db.TransactIn(ctx, st.Tenant, func(tx *store.Tx) error {
-				_, err := tx.Exec(ctx, `UPDATE numbersetup_candidates SET status = 'open' WHERE tenant_code = $1 AND setup_id = $2 AND status = 'submitted'`, st.Tenant, st.ID)
+				_, err := tx.Exec(ctx, `UPDATE numbersetup_blocks SET status = 'open' WHERE tenant_code = $1 AND setup_id = $2 AND status = 'submitted'`, st.Tenant, st.ID)
 				return err
 			}); rerr != nil {
 				return st, rep, rerr

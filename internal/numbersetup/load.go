@@ -31,10 +31,10 @@ type candidate struct {
 	line                               int
 	fileCode, name, kana, sex, address string
 	birth                              time.Time
-	number                             mynumber.Number
+	number                             mynumber.Number // kept for an exact match's block, else sealed
 	sealed                             vault.SealedNumber
-	all                                int64    // the key of the basic four items
-	three                              [4]int64 // the keys of three of them
+	bidx                               []byte // the number's blind index
+	outcome, item, person, note        string // what the people make of the row
 }
 
 type batch struct {
@@ -45,32 +45,48 @@ type batch struct {
 
 var errStopped = errors.New("numbersetup: the write stopped")
 
-// load reads the file once, and meanwhile copies the business's people,
-// keyed, into numbersetup_people and counts their exact keys (copyPeople,
-// indexPeople) before the first chunk is written: the linkage engine parses and
-// checks every record against the layout, and the municipality's checks
-// are made here (the header's and every row's municipality code must be
-// tenant's, the header not dated in the future, nobody born after it).
-// Good data rows go in batches to one goroutine per core that seals each
-// number with the vault (bound to its setup and line, with its blind
-// index) and keys its basic four items; the batches come back in the
-// file's order into numbersetup_chunk, and each chunk of chunkRows into
-// the work table (writeChunk) while the parser and sealers work up to
-// lookahead batches ahead (also while the people are copied). After the first problem rows are no longer
+// load reads the file once, while the business's people are read on a
+// connection of their own and indexed by the keys of their basic four
+// items (readPeople): the linkage engine parses and checks every record
+// against the layout, and the municipality's checks are made here (the
+// header's and every row's municipality code must be tenant's, the
+// header not dated in the future, nobody born after it). Good data rows
+// go in batches to one goroutine per core that computes each number's
+// blind index, keys the row's items and, once the people are indexed,
+// matches the row; a row that is not an exact match has its number
+// sealed for its row of the work table. The batches come back in the
+// file's order: the exact matches are packed into blocks (blocks.go), the
+// other rows written to the work table in chunks, every row's blind index
+// to numbersetup_numbers, while the parser and sealers work up to
+// lookahead batches ahead. After the first problem rows are no longer
 // written, but the file is read to its end for the report; the caller
 // rolls the transaction back unless the report is OK. When it is, the
-// near matches and repeated numbers are found and the rows held back
-// written (finishMatch). Memory stays
-// flat in the size of the file and of the people: bango holds at most
-// lookahead batches of rows and a few of people.
+// rows whose number is held are found (finishHeld). Memory stays flat in
+// the size of the file (bango holds at most lookahead batches of rows and
+// one chunk of each kind); the people's index is in proportion to the
+// people.
 func (s *Service) load(ctx context.Context, tx *store.Tx, st *Setup, l *linkage.Layout, b Business, r io.Reader) (*linkage.Report, error) {
 	if err := createTemp(ctx, tx); err != nil {
 		return nil, err
 	}
 	k := newKeyer()
+	start := time.Now()
+	var people *peopleIndex
+	var peopleErr error
+	var peopleTook time.Duration
+	indexed := make(chan struct{})
+	pctx, cancel := context.WithCancel(ctx)
+	defer func() {
+		cancel()
+		<-indexed
+	}()
+	go func() {
+		defer close(indexed)
+		people, peopleErr = s.readPeople(pctx, b, st.Tenant, k)
+		peopleTook = time.Since(start)
+	}()
 	workers := max(1, runtime.GOMAXPROCS(0))
 	work := make(chan *batch, 2*workers)
-	// Rows sealed ahead while the database writes a chunk.
 	order := make(chan *batch, lookahead)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -79,7 +95,14 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, st *Setup, l *linkage.
 		go func() {
 			defer wg.Done()
 			for b := range work {
-				s.seal(ctx, st, k, b)
+				s.seal(ctx, st, k, b, func() (*peopleIndex, error) {
+					select {
+					case <-indexed:
+						return people, peopleErr
+					case <-stop:
+						return nil, errStopped
+					}
+				})
 				close(b.done)
 			}
 		}()
@@ -163,86 +186,159 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, st *Setup, l *linkage.
 		}
 	}()
 
-	e := tx.Engine()
-	var cur *batch
-	i := 0
-	next := func() ([]any, error) {
-		for cur == nil || i >= len(cur.rows) {
-			b, ok := <-order
-			if !ok {
-				<-parsed
-				if perr != nil {
-					return nil, perr
-				}
-				return nil, nil
-			}
-			<-b.done
-			if b.err != nil {
-				return nil, b.err
-			}
-			cur, i = b, 0
+	w := &rowWriter{s: s, tx: tx, st: st}
+	var err error
+	for b := range order {
+		<-b.done
+		if err = b.err; err == nil {
+			err = w.add(ctx, b.rows)
 		}
-		c := &cur.rows[i]
-		i++
-		return []any{c.line, c.fileCode, c.name, c.kana, store.DateArg(e, c.birth), c.sex, c.address,
-			c.sealed.Sealed, c.sealed.Index, c.sealed.KeyVersion, c.all, c.three[0], c.three[1], c.three[2], c.three[3]}, nil
+		if err != nil {
+			break
+		}
 	}
-	// The people are keyed and counted while the file's first rows are
-	// parsed and sealed.
-	start := time.Now()
-	err := s.copyPeople(ctx, tx, b, st.Tenant, k)
-	s.timed("people", &start)
 	if err == nil {
-		err = indexPeople(ctx, tx)
-		s.timed("exact", &start)
+		err = w.flush(ctx, true)
 	}
-	size := chunkSize(e)
-	for more := true; more && err == nil; {
-		n := 0
-		_, err = tx.CopyFrom(ctx, "numbersetup_chunk", rowColumns, func() ([]any, error) {
-			if n == size {
-				return nil, nil
-			}
-			row, err := next()
-			if row == nil {
-				more = false
-			} else {
-				n++
-			}
-			return row, err
-		})
-		s.timed("chunk copy", &start)
-		if err == nil && n > 0 {
-			err = writeChunk(ctx, tx, st)
-			s.timed("chunk write", &start)
-		}
-	}
+	s.timed("rows", &start)
 	close(stop)
 	<-parsed
 	wg.Wait()
+	select {
+	case <-indexed:
+		if s.timing != nil {
+			s.timing("people (alongside)", peopleTook)
+		}
+	default:
+	}
 	if err == nil {
 		err = perr
 	}
 	if err != nil || rep == nil || !rep.OK() {
 		return rep, err
 	}
-	if err := finishMatch(ctx, tx, st); err != nil {
+	if err := s.finishHeld(ctx, tx, st); err != nil {
 		return rep, err
 	}
 	s.timed("end", &start)
 	return rep, dropTemp(ctx, tx)
 }
 
-// seal seals a batch's numbers and keys its rows' basic four items.
-func (s *Service) seal(ctx context.Context, st *Setup, k keyer, b *batch) {
+// seal computes the blind index of each number of a batch, keys its
+// rows' basic four items and matches them against the people (ready
+// waits for their index); the number of a row that is not an exact match
+// is sealed for its row of the work table.
+func (s *Service) seal(ctx context.Context, st *Setup, k keyer, b *batch, ready func() (*peopleIndex, error)) {
+	type keys struct {
+		all   key
+		three [4]key
+	}
+	ks := make([]keys, len(b.rows))
 	for i := range b.rows {
 		c := &b.rows[i]
+		idx, err := s.vault.NumberIndex(ctx, st.Tenant, c.number)
+		if err != nil {
+			b.err = err
+			return
+		}
+		c.bidx = idx
+		ks[i].all, ks[i].three = k.keys(Person{Name: c.name, Birth: c.birth, Sex: c.sex, Address: c.address})
+	}
+	people, err := ready()
+	if err != nil {
+		b.err = err
+		return
+	}
+	for i := range b.rows {
+		c := &b.rows[i]
+		c.outcome, c.item, c.person, c.note = people.match(ks[i].all, ks[i].three)
+		if c.outcome == Exact {
+			continue
+		}
 		sn, err := s.vault.SealNumber(ctx, candidateBinding(st.Tenant, st.ID, c.line), c.number)
 		if err != nil {
 			b.err = err
 			return
 		}
 		c.sealed, c.number = sn, mynumber.Number{}
-		c.all, c.three = k.keys(Person{Name: c.name, Birth: c.birth, Sex: c.sex, Address: c.address})
 	}
+}
+
+// rowWriter writes the import's rows as they come: the exact matches
+// into blocks, the others into the work table a chunk at a time, every
+// row's blind index into numbersetup_numbers; it counts them by outcome.
+type rowWriter struct {
+	s       *Service
+	tx      *store.Tx
+	st      *Setup
+	blocks  blockBuf
+	rows    [][]any
+	numbers [][]any
+}
+
+// rowChunk and numberChunk are how many rows of the work table and blind
+// indexes are written together.
+const (
+	rowChunk    = 20000
+	numberChunk = 1 << 16
+)
+
+var rowColumns = []string{"line", "file_code", "name", "name_kana", "birth_date", "sex", "address",
+	"mynumber_sealed", "mynumber_bidx", "mynumber_key_version", "outcome", "diff_item", "person_code", "status", "note"}
+
+func (w *rowWriter) add(ctx context.Context, rows []candidate) error {
+	e := w.tx.Engine()
+	for i := range rows {
+		c := &rows[i]
+		w.st.Counts[c.outcome]++
+		w.numbers = append(w.numbers, []any{c.line, c.bidx})
+		if c.outcome == Exact {
+			w.blocks.add(&entry{line: c.line, fileCode: c.fileCode, name: c.name, kana: c.kana, sex: c.sex, address: c.address,
+				person: c.person, birth: c.birth}, c.number.Digits())
+			c.number = mynumber.Number{}
+			if w.blocks.n == blockEntries {
+				if err := w.s.flushBlock(ctx, w.tx, w.st, &w.blocks); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		w.rows = append(w.rows, []any{c.line, c.fileCode, c.name, c.kana, store.DateArg(e, c.birth), c.sex, c.address,
+			c.sealed.Sealed, c.sealed.Index, c.sealed.KeyVersion, c.outcome, c.item, c.person, Open, c.note})
+	}
+	return w.flush(ctx, false)
+}
+
+// flush writes the chunks that are full, or all when last.
+func (w *rowWriter) flush(ctx context.Context, last bool) error {
+	if len(w.rows) >= rowChunk || last && len(w.rows) > 0 {
+		if err := copyRows(ctx, w.tx, store.Bulk{Table: "numbersetup_candidates", Columns: rowColumns,
+			Fixed: []store.Fixed{{Column: "tenant_code", Value: w.st.Tenant}, {Column: "setup_id", Value: w.st.ID}}}, w.rows); err != nil {
+			return err
+		}
+		w.rows = w.rows[:0]
+	}
+	if len(w.numbers) >= numberChunk || last && len(w.numbers) > 0 {
+		if err := copyRows(ctx, w.tx, store.Bulk{Table: "numbersetup_numbers", Columns: []string{"line", "bidx"}}, w.numbers); err != nil {
+			return err
+		}
+		w.numbers = w.numbers[:0]
+	}
+	if last {
+		return w.s.flushBlock(ctx, w.tx, w.st, &w.blocks)
+	}
+	return nil
+}
+
+func copyRows(ctx context.Context, tx *store.Tx, b store.Bulk, rows [][]any) error {
+	i := 0
+	_, err := tx.Bulk(ctx, b, func() ([]any, error) {
+		if i == len(rows) {
+			return nil, nil
+		}
+		i++
+		return rows[i-1], nil
+	})
+	clear(rows)
+	return err
 }

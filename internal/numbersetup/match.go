@@ -76,16 +76,22 @@ func appendSlow(dst []byte, s string) []byte {
 	return dst
 }
 
+// key is a 128-bit keyed hash of some of the basic four items: two
+// 64-bit hashes of the same bytes under two seeds. Two different sets of
+// items share a key with odds of about 2^-128 a pair, so that people
+// matched by key are matched by their items.
+type key struct{ a, b uint64 }
+
 // keyer hashes the basic four items of a person or a row, normalised as
 // above: one key of all four, and four keys of three (each leaving one
-// item out), so that the database finds a row's exact match and the
-// people who differ from it in one item by equal keys alone. The seed is
-// one import's: keys are never kept beyond its transaction.
-type keyer struct{ seed maphash.Seed }
+// item out), so that a row's exact match and the people who differ from
+// it in one item are found by equal keys alone. The seeds are one
+// import's: keys are never kept beyond it.
+type keyer struct{ seed [2]maphash.Seed }
 
-func newKeyer() keyer { return keyer{seed: maphash.MakeSeed()} }
+func newKeyer() keyer { return keyer{seed: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}} }
 
-func (k keyer) keys(p Person) (all int64, three [4]int64) {
+func (k keyer) keys(p Person) (all key, three [4]key) {
 	var buf [256]byte
 	b := appendNormalized(buf[:0], p.Name)
 	nameEnd := len(b)
@@ -95,23 +101,27 @@ func (k keyer) keys(p Person) (all int64, three [4]int64) {
 	sexEnd := len(b)
 	b = appendNormalized(b, p.Address)
 	v := [4][]byte{b[:nameEnd], b[nameEnd:birthEnd], b[birthEnd:sexEnd], b[sexEnd:]}
-	var h maphash.Hash
-	h.SetSeed(k.seed)
-	for i := range v {
-		h.Write(v[i])
-		h.WriteByte(0)
-	}
-	all = int64(h.Sum64())
-	for skip := range 4 {
-		h.Reset()
-		h.WriteByte(byte('0' + skip))
-		for i := range v {
-			if i != skip {
-				h.Write(v[i])
+	var h [2]maphash.Hash
+	sum := func(skip int) key {
+		var out [2]uint64
+		for j := range h {
+			h[j].Reset()
+			h[j].WriteByte(byte('0' + skip))
+			for i := range v {
+				if i != skip {
+					h[j].Write(v[i])
+				}
+				h[j].WriteByte(0)
 			}
-			h.WriteByte(0)
+			out[j] = h[j].Sum64()
 		}
-		three[skip] = int64(h.Sum64())
+		return key{out[0], out[1]}
+	}
+	h[0].SetSeed(k.seed[0])
+	h[1].SetSeed(k.seed[1])
+	all = sum(-1)
+	for skip := range 4 {
+		three[skip] = sum(skip)
 	}
 	return all, three
 }

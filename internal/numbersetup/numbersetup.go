@@ -151,6 +151,6 @@ func (s *Service) Module() module.Module {
 	return module.Module{
 		Name:        "numbersetup",
 		Permissions: []access.Permission{access.MyNumberEnter},
-		Reviews:     []module.Review{{Kind: KindConfirm, Apply: s.ApplyConfirmed}},
+		Reviews:     []module.Review{{Kind: KindConfirm, Apply: s.ApplyConfirmed, Rejected: s.Returned}},
 	}
 }

@@ -3,6 +3,7 @@ package numbersetup_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -169,6 +170,40 @@ func (f *fixture) candidates(t *testing.T, setup int64, worklist bool) map[int]n
 	return out
 }
 
+// blockItems are the items of every block of the database.
+func (f *fixture) blockItems(t *testing.T) [][]byte {
+	t.Helper()
+	var out [][]byte
+	ctx := testutil.AllTenants()
+	err := f.db.Read(ctx, func(q store.Querier) error {
+		rows, err := q.Query(ctx, `SELECT items FROM numbersetup_blocks`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var b []byte
+			if err := rows.Scan(&b); err != nil {
+				return err
+			}
+			out = append(out, b)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// sealedRows counts the setup's sealed numbers: the work table's rows'
+// and the blocks' entries'.
+func (f *fixture) sealedRows(t *testing.T, setup int64) int {
+	t.Helper()
+	return f.count(t, `SELECT COUNT(mynumber_sealed) FROM numbersetup_candidates WHERE setup_id = $1`, setup) +
+		f.count(t, `SELECT COALESCE(SUM(entries), 0) FROM numbersetup_blocks WHERE setup_id = $1 AND mynumber_sealed IS NOT NULL`, setup)
+}
+
 func (f *fixture) hasNumber(t *testing.T, code string) bool {
 	t.Helper()
 	idx, err := f.residents.BlindIndexOf(testutil.As("clerk"), shinjuku, code)
@@ -234,6 +269,18 @@ func TestImportMatchesByTheBasicFourItems(t *testing.T) {
 		}
 		if n := f.count(t, `SELECT COUNT(*) FROM numbersetup_candidates WHERE mynumber_sealed IS NULL OR mynumber_bidx IS NULL`); n != 0 {
 			t.Fatalf("%d candidates without their sealed number and blind index", n)
+		}
+		// The exact match is an entry of a block: its number sealed, not
+		// among the block's items.
+		for _, items := range f.blockItems(t) {
+			for _, r := range goodRows() {
+				if bytes.Contains(items, []byte(r.MyNumber)) {
+					t.Fatal("a My Number is stored in clear in a block's items")
+				}
+			}
+		}
+		if n := f.count(t, `SELECT COUNT(*) FROM numbersetup_blocks WHERE mynumber_sealed IS NOT NULL AND entries = 1 AND status = 'submitted'`); n != 1 {
+			t.Fatalf("%d blocks holding the exact match, want 1", n)
 		}
 		// A business without the setup is refused naming the field.
 		if _, err := f.importAs(t, "clerk", "library", file(t, shinjuku, goodRows())); !hasField(err, "business") {
@@ -329,6 +376,11 @@ func TestConfirmationByAnotherPerson(t *testing.T) {
 				t.Fatalf("%s: %d register events", code, n)
 			}
 		}
+		// 伊藤's row matched him exactly, but its number is 高橋's: held,
+		// it was never part of the exact matches the checker confirmed.
+		if f.hasNumber(t, "900007") {
+			t.Fatal("an exact match whose number a resident holds was registered")
+		}
 		// The number registered is the file's: the resident's index is the file's number's.
 		want, err := f.residents.MyNumberIndex(testutil.As("clerk"), shinjuku, mustNumber(t, number("20000000001")))
 		if err != nil {
@@ -371,7 +423,7 @@ func TestCloseDestroysTheSealedNumbers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := f.count(t, `SELECT COUNT(mynumber_sealed) FROM numbersetup_candidates WHERE setup_id = $1`, st.ID); n != 6 {
+		if n := f.sealedRows(t, st.ID); n != 6 {
 			t.Fatalf("%d sealed numbers before the close", n)
 		}
 		closed, err := f.ns.Close(testutil.As("clerk2"), shinjuku, st.ID)
@@ -381,8 +433,8 @@ func TestCloseDestroysTheSealedNumbers(t *testing.T) {
 		if closed.Destroyed != 6 || closed.Status != "closed" {
 			t.Fatalf("closed: %+v", closed)
 		}
-		if n := f.count(t, `SELECT COUNT(*) FROM numbersetup_candidates`); n != 0 {
-			t.Fatalf("%d candidates left after the close", n)
+		if n := f.count(t, `SELECT COUNT(*) FROM numbersetup_candidates`) + f.count(t, `SELECT COUNT(*) FROM numbersetup_blocks`); n != 0 {
+			t.Fatalf("%d candidates or blocks left after the close", n)
 		}
 		if n := testutil.CountEvents(t, db, `action = 'numbersetup.close' AND outcome = 'ok' AND detail LIKE '%sealed_destroyed=6%'`); n != 1 {
 			t.Fatal("the close was not audited with what it destroyed")
@@ -442,7 +494,8 @@ func TestWholeFileRejected(t *testing.T) {
 			if !found {
 				t.Errorf("%s: no problem at line %d field %s in %v", tc.name, tc.line, tc.field, errs.Fields(err))
 			}
-			if n := f.count(t, `SELECT COUNT(*) FROM numbersetup_setups`) + f.count(t, `SELECT COUNT(*) FROM numbersetup_candidates`); n != 0 {
+			if n := f.count(t, `SELECT COUNT(*) FROM numbersetup_setups`) + f.count(t, `SELECT COUNT(*) FROM numbersetup_candidates`) +
+				f.count(t, `SELECT COUNT(*) FROM numbersetup_blocks`); n != 0 {
 				t.Fatalf("%s: a rejected file stored %d rows", tc.name, n)
 			}
 		}
@@ -491,6 +544,15 @@ func TestRejectedChangeReturnsItsRows(t *testing.T) {
 			if _, err := f.review.Reject(testutil.As("checker"), f.User(t, "checker"), shinjuku, id, reason); err != nil {
 				t.Fatalf("reject %d: %v", id, err)
 			}
+		}
+		// Back at once, before any screen is opened: the review engine
+		// told the setup of each rejection.
+		if n := testutil.CountEvents(t, db, `action = 'numbersetup.return'`); n != 2 {
+			t.Fatalf("%d returns audited right after the rejections, want 2", n)
+		}
+		if n := f.count(t, `SELECT COUNT(*) FROM numbersetup_blocks WHERE setup_id = $1 AND status = 'open'`, st.ID) +
+			f.count(t, `SELECT COUNT(*) FROM numbersetup_candidates WHERE setup_id = $1 AND status = 'open'`, st.ID); n != 6 {
+			t.Fatalf("%d rows back on the work list right after the rejections, want 6", n)
 		}
 		wl := f.candidates(t, st.ID, true)
 		if len(wl) != 6 {
@@ -543,7 +605,10 @@ func TestNumberRepeatedInTheFile(t *testing.T) {
 		rows := goodRows()
 		again := rows[3]                                                     // 小林 (no match) …
 		again.ResidentCode, again.MyNumber = "10000000007", rows[0].MyNumber // … with 山田's number
-		st, err := f.importAs(t, "clerk", "nhi", file(t, shinjuku, append(rows, again)))
+		// 田中 matched exactly, with 山田's number too: held, not exact.
+		tanaka := numbersetup.Row{Municipality: shinjuku, ResidentCode: "10000000008", Name: "田中　次郎", NameKana: "テスト", Birth: date("1990-09-09"),
+			Sex: "1", Address: fullWidth("東京都新宿区大久保一丁目1番"), MyNumber: rows[0].MyNumber}
+		st, err := f.importAs(t, "clerk", "nhi", file(t, shinjuku, append(rows, again, tanaka)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -554,8 +619,22 @@ func TestNumberRepeatedInTheFile(t *testing.T) {
 		if c := all[8]; c.Outcome != numbersetup.Held || c.Note != "repeated_in_file line=2" || c.Status != numbersetup.Open {
 			t.Fatalf("the row that repeats it: %+v", c)
 		}
+		if c := all[9]; c.Outcome != numbersetup.Held || c.Note != "repeated_in_file line=2" || c.Status != numbersetup.Open || c.PersonCode != "" {
+			t.Fatalf("the exact match that repeats it: %+v", c)
+		}
+		if st.Counts[numbersetup.Exact] != 1 || st.Counts[numbersetup.Held] != 3 {
+			t.Fatalf("counts %v, want exact 1 and held 3", st.Counts)
+		}
 		if _, err := f.ns.Resolve(testutil.As("clerk2"), f.User(t, "clerk2"), shinjuku, st.ID, 8, "900005"); !hasField(err, "person") {
 			t.Fatalf("a repeated number was given to another person: %v", err)
+		}
+		// The checker's confirmation of the exact matches gives 山田 his
+		// number and never 田中.
+		if _, err := f.review.Confirm(testutil.As("checker"), f.User(t, "checker"), shinjuku, st.Change, nil); err != nil {
+			t.Fatal(err)
+		}
+		if !f.hasNumber(t, "900001") || f.hasNumber(t, "900005") {
+			t.Fatalf("after the confirmation: 900001 %v, 900005 %v; want only 900001", f.hasNumber(t, "900001"), f.hasNumber(t, "900005"))
 		}
 	})
 }
@@ -567,7 +646,7 @@ func TestNumberRepeatedInTheFile(t *testing.T) {
 // first line. Written two rows a chunk, so that these are found across
 // chunks.
 func TestMatchesByThreeItemsAcrossChunks(t *testing.T) {
-	defer numbersetup.SetChunkRows(2)()
+	defer numbersetup.SetBlockEntries(2)()
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		r := func(code, name, birth, sex, address, n string) numbersetup.Row {
@@ -606,6 +685,156 @@ func TestMatchesByThreeItemsAcrossChunks(t *testing.T) {
 			if st.Counts[o] != wantCounts[o] {
 				t.Errorf("%s: %d rows, want %d (counts %v)", o, st.Counts[o], wantCounts[o], st.Counts)
 			}
+		}
+	})
+}
+
+// R-PUB-2, R-WAU-2, R-ACC-1: the exact matches are kept packed in blocks
+// (two a block here); listed a page at a time they come by line among the
+// work list's rows, across blocks; a rejection puts every one back on the
+// work list at once; one resolved from the middle of a block, another
+// discarded, are rows of their own afterwards; the confirmation of the
+// resolved one registers it, and the close destroys what is left.
+func TestExactMatchesInBlocks(t *testing.T) {
+	defer numbersetup.SetBlockEntries(2)()
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		r := func(code, name, birth, sex, address, n string) numbersetup.Row {
+			return numbersetup.Row{Municipality: shinjuku, ResidentCode: code, Name: name, NameKana: "テスト", Birth: date(birth), Sex: sex, Address: fullWidth(address), MyNumber: n}
+		}
+		rows := []numbersetup.Row{
+			r("10000000021", "山田　太郎", "1980-04-01", "1", "東京都新宿区西新宿二丁目8番1号", number("40000000001")), // 2: exact 900001
+			r("10000000022", "小林　六郎", "1999-12-31", "1", "東京都新宿区新宿一丁目1番", number("40000000002")),    // 3: no match
+			r("10000000023", "佐藤　花子", "1975-05-05", "2", "東京都新宿区四谷一丁目1番", number("40000000003")),    // 4: exact 900002
+			r("10000000024", "田中　次郎", "1990-09-09", "1", "東京都新宿区大久保一丁目1番", number("40000000004")),   // 5: exact 900005
+			r("10000000025", "伊藤　四郎", "1955-07-07", "1", "東京都新宿区戸山三丁目3番", number("40000000005")),    // 6: exact 900007
+		}
+		st, err := f.importAs(t, "clerk", "nhi", file(t, shinjuku, rows))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Counts[numbersetup.Exact] != 4 || st.Counts[numbersetup.NoMatch] != 1 {
+			t.Fatalf("counts %v", st.Counts)
+		}
+		if n := f.count(t, `SELECT COUNT(*) FROM numbersetup_blocks WHERE setup_id = $1`, st.ID); n != 2 {
+			t.Fatalf("%d blocks, want 2 of two exact matches", n)
+		}
+		var lines []int
+		persons := map[int]string{}
+		for after := 0; ; {
+			p, err := f.ns.Candidates(testutil.As("clerk"), shinjuku, numbersetup.ListRequest{Setup: st.ID, After: after, Limit: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range p.Items {
+				lines = append(lines, c.Line)
+				persons[c.Line] = c.PersonCode
+				if c.MyNumber != mynumber.Mask {
+					t.Fatalf("line %d shows %q", c.Line, c.MyNumber)
+				}
+			}
+			if !p.More {
+				break
+			}
+			after, _ = strconv.Atoi(p.Next)
+		}
+		if got := fmt.Sprint(lines); got != "[2 3 4 5 6]" {
+			t.Fatalf("lines listed %s, want [2 3 4 5 6]", got)
+		}
+		if persons[4] != "900002" || persons[6] != "900007" {
+			t.Fatalf("persons %v", persons)
+		}
+		if _, err := f.review.Reject(testutil.As("checker"), f.User(t, "checker"), shinjuku, st.Change, "確認できません"); err != nil {
+			t.Fatal(err)
+		}
+		if n := f.count(t, `SELECT COALESCE(SUM(entries), 0) FROM numbersetup_blocks WHERE setup_id = $1 AND status = 'open'`, st.ID); n != 4 {
+			t.Fatalf("%d exact matches back on the work list right after the rejection, want 4", n)
+		}
+		if wl := f.candidates(t, st.ID, true); len(wl) != 5 || wl[5].Status != numbersetup.Open || !strings.Contains(wl[5].Note, "確認できません") {
+			t.Fatalf("work list after the rejection: %d rows, line 5 %+v", len(wl), wl[5])
+		}
+		// 田中 (line 5, the second block's first entry) resolved again, 佐藤
+		// (line 4, the first block's second) discarded.
+		again, err := f.ns.Resolve(testutil.As("clerk2"), f.User(t, "clerk2"), shinjuku, st.ID, 5, "900005")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.ns.Discard(testutil.As("clerk2"), shinjuku, st.ID, 4, "別人のため"); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.ns.Discard(testutil.As("clerk2"), shinjuku, st.ID, 4, "二度目"); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("discarded twice: %v", err)
+		}
+		if n := f.count(t, `SELECT COUNT(*) FROM numbersetup_candidates WHERE setup_id = $1 AND line = 4 AND status = 'discarded' AND mynumber_sealed IS NULL`, st.ID); n != 1 {
+			t.Fatal("the discarded entry is not a discarded row without its number")
+		}
+		if _, err := f.review.Confirm(testutil.As("checker"), f.User(t, "checker"), shinjuku, again.Change, nil); err != nil {
+			t.Fatal(err)
+		}
+		if !f.hasNumber(t, "900005") || f.hasNumber(t, "900001") || f.hasNumber(t, "900002") || f.hasNumber(t, "900007") {
+			t.Fatal("only the resolved row should be registered")
+		}
+		all := f.candidates(t, st.ID, false)
+		want := map[int]string{2: numbersetup.Open, 3: numbersetup.Open, 4: numbersetup.Discarded, 5: numbersetup.Applied, 6: numbersetup.Open}
+		for line, status := range want {
+			if all[line].Status != status {
+				t.Errorf("line %d: %s, want %s", line, all[line].Status, status)
+			}
+		}
+		if n := f.sealedRows(t, st.ID); n != 3 {
+			t.Fatalf("%d sealed numbers before the close, want 3 (lines 2, 3, 6)", n)
+		}
+		closed, err := f.ns.Close(testutil.As("clerk2"), shinjuku, st.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if closed.Destroyed != 5 {
+			t.Fatalf("destroyed %d, want 5", closed.Destroyed)
+		}
+		if n := f.count(t, `SELECT COUNT(*) FROM numbersetup_blocks`) + f.count(t, `SELECT COUNT(*) FROM numbersetup_candidates`); n != 0 {
+			t.Fatalf("%d rows left after the close", n)
+		}
+	})
+}
+
+// R-PUB-2, R-ACC-1: a confirmed block registers each entry; an entry
+// whose person got a number meanwhile fails with the reason, keeping its
+// sealed number, and the others are applied.
+func TestConfirmedBlockWithAFailure(t *testing.T) {
+	defer numbersetup.SetBlockEntries(3)()
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		r := func(code, name, birth, sex, address, n string) numbersetup.Row {
+			return numbersetup.Row{Municipality: shinjuku, ResidentCode: code, Name: name, NameKana: "テスト", Birth: date(birth), Sex: sex, Address: fullWidth(address), MyNumber: n}
+		}
+		rows := []numbersetup.Row{
+			r("10000000031", "山田　太郎", "1980-04-01", "1", "東京都新宿区西新宿二丁目8番1号", number("50000000001")),
+			r("10000000032", "田中　次郎", "1990-09-09", "1", "東京都新宿区大久保一丁目1番", number("50000000002")),
+			r("10000000033", "伊藤　四郎", "1955-07-07", "1", "東京都新宿区戸山三丁目3番", number("50000000003")),
+		}
+		st, err := f.importAs(t, "clerk", "nhi", file(t, shinjuku, rows))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 田中 gets another number before the checker confirms.
+		ctx := store.WithScope(testutil.As("clerk"), shinjuku)
+		if err := f.db.TransactIn(ctx, shinjuku, func(tx *store.Tx) error {
+			return f.residents.SetMyNumberConfirmed(ctx, tx, shinjuku, "900005", mustNumber(t, number("60000000002")), "test")
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.review.Confirm(testutil.As("checker"), f.User(t, "checker"), shinjuku, st.Change, nil); err != nil {
+			t.Fatal(err)
+		}
+		all := f.candidates(t, st.ID, false)
+		if all[2].Status != numbersetup.Applied || all[4].Status != numbersetup.Applied || all[2].MyNumber != "" {
+			t.Fatalf("applied: %+v %+v", all[2], all[4])
+		}
+		if c := all[3]; c.Status != numbersetup.Failed || c.Note != "person_has_number" || c.MyNumber != mynumber.Mask || c.PersonCode != "900005" {
+			t.Fatalf("the failed entry: %+v", c)
+		}
+		if !f.hasNumber(t, "900001") || !f.hasNumber(t, "900007") {
+			t.Fatal("the others were not registered")
 		}
 	})
 }

@@ -57,3 +57,88 @@ func NHIPeople() Business {
 		Where: `EXISTS (SELECT 1 FROM nhi_insured i WHERE i.tenant_code = r.tenant_code AND i.resident_code = r.code)`,
 	}
 }
+
+// many is a key's person index when two people or more have it.
+const many = ^uint32(0)
+
+// peopleIndex is a business's people without a number, by the keys of
+// their basic four items: each key to the index of the one person who has
+// it (in codes), or many. It holds about 24 bytes a key and five keys a
+// person, and the people's codes: memory in proportion to the business's
+// people (bounded by the municipality), never to the file.
+type peopleIndex struct {
+	codes []string
+	all   map[key]uint32
+	three [4]map[key]uint32
+}
+
+func newPeopleIndex() *peopleIndex {
+	x := &peopleIndex{all: map[key]uint32{}}
+	for i := range x.three {
+		x.three[i] = map[key]uint32{}
+	}
+	return x
+}
+
+func (x *peopleIndex) add(code string, all key, three [4]key) {
+	i := uint32(len(x.codes))
+	x.codes = append(x.codes, code)
+	put(x.all, all, i)
+	for k := range three {
+		put(x.three[k], three[k], i)
+	}
+}
+
+func put(m map[key]uint32, k key, i uint32) {
+	if _, ok := m[k]; ok {
+		m[k] = many
+	} else {
+		m[k] = i
+	}
+}
+
+// diffItems names the item a key of three leaves out.
+var diffItems = [4]string{"name", "birth_date", "sex", "address"}
+
+// match is a row's outcome among the people: exact when one person has
+// all four items (person), multiple (four_items) when two or more do;
+// else one_diff naming the item when one person has three of them,
+// multiple (three_items) when two or more do, no_match when nobody does.
+// Whether the number is held is found later, in the database.
+func (x *peopleIndex) match(all key, three [4]key) (outcome, item, person, note string) {
+	if v, ok := x.all[all]; ok {
+		if v == many {
+			return Multiple, "", "", "four_items"
+		}
+		return Exact, "", x.codes[v], ""
+	}
+	found, skip := many, 0
+	for k := range three {
+		v, ok := x.three[k][three[k]]
+		switch {
+		case !ok:
+			continue
+		case v == many, found != many && v != found:
+			return Multiple, "", "", "three_items"
+		}
+		found, skip = v, k
+	}
+	if found == many {
+		return NoMatch, "", "", ""
+	}
+	return OneDiff, diffItems[skip], x.codes[found], ""
+}
+
+// readPeople reads b's people in tenant on a connection of its own (a
+// business's people are only read) into an index keyed by k.
+func (s *Service) readPeople(ctx context.Context, b Business, tenant string, k keyer) (*peopleIndex, error) {
+	x := newPeopleIndex()
+	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) error {
+		return b.People(ctx, q, tenant, func(p Person) error {
+			all, three := k.keys(p)
+			x.add(p.Code, all, three)
+			return nil
+		})
+	})
+	return x, err
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/identity"
+	"bango/internal/mynumber"
 	"bango/internal/review"
 	"bango/internal/store"
 )
@@ -163,39 +165,85 @@ func (s *Service) returnRejected(ctx context.Context, tenant string, setup int64
 	}
 	return s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
 		for _, b := range backs {
-			note := "差戻し（変更" + strconv.FormatInt(b.id, 10) + "）: " + b.reason
-			var res sql.Result
-			var err error
-			if b.exact {
-				// Only while the setup still names the change: another
-				// view may have returned the rows meanwhile.
-				if res, err = tx.Exec(ctx, `UPDATE numbersetup_setups SET change_id = NULL WHERE tenant_code = $1 AND id = $2 AND change_id = $3`,
-					tenant, setup, b.id); err != nil {
-					return err
-				}
-				if n, _ := res.RowsAffected(); n == 0 {
-					continue
-				}
-				res, err = tx.Exec(ctx, `UPDATE numbersetup_candidates SET status = 'open', note = $1
-					WHERE tenant_code = $2 AND setup_id = $3 AND status = 'submitted' AND outcome = 'exact' AND change_id IS NULL`, note, tenant, setup)
-			} else {
-				res, err = tx.Exec(ctx, `UPDATE numbersetup_candidates SET status = 'open', note = $1, change_id = NULL, decided_by = ''
-					WHERE tenant_code = $2 AND setup_id = $3 AND status = 'submitted' AND change_id = $4`, note, tenant, setup, b.id)
-			}
-			if err != nil {
-				return err
-			}
-			n, _ := res.RowsAffected()
-			if n == 0 {
-				continue
-			}
-			if err := audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "numbersetup.return", Subject: setupSubject(setup), Outcome: audit.OK,
-				Detail: "change=" + strconv.FormatInt(b.id, 10) + " exact=" + strconv.FormatBool(b.exact) + " rows=" + strconv.FormatInt(n, 10)}); err != nil {
+			if err := returnChange(ctx, tx, tenant, setup, b.id, b.exact, b.reason); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// returnChange puts the rows of change id of setup back on the work list
+// (exact: the setup's exact matches, its blocks and any of their rows),
+// with the change's number and the checker's reason in the note, and
+// records numbersetup.return; nothing when they are back already.
+func returnChange(ctx context.Context, tx *store.Tx, tenant string, setup, id int64, exact bool, reason string) error {
+	note := "差戻し（変更" + strconv.FormatInt(id, 10) + "）: " + reason
+	var n int64
+	if exact {
+		// Only while the setup still names the change: another view may
+		// have returned the rows meanwhile.
+		res, err := tx.Exec(ctx, `UPDATE numbersetup_setups SET change_id = NULL WHERE tenant_code = $1 AND id = $2 AND change_id = $3 AND status = 'open'`,
+			tenant, setup, id)
+		if err != nil {
+			return err
+		}
+		if k, _ := res.RowsAffected(); k == 0 {
+			return nil
+		}
+		var inBlocks sql.NullInt64
+		if err := tx.QueryRow(ctx, `SELECT SUM(entries) FROM numbersetup_blocks WHERE tenant_code = $1 AND setup_id = $2 AND status = 'submitted'`,
+			tenant, setup).Scan(&inBlocks); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE numbersetup_blocks SET status = 'open', note = $1 WHERE tenant_code = $2 AND setup_id = $3 AND status = 'submitted'`,
+			note, tenant, setup); err != nil {
+			return err
+		}
+		res, err = tx.Exec(ctx, `UPDATE numbersetup_candidates SET status = 'open', note = $1
+			WHERE tenant_code = $2 AND setup_id = $3 AND status = 'submitted' AND outcome = 'exact' AND change_id IS NULL`, note, tenant, setup)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		n += inBlocks.Int64
+	} else {
+		res, err := tx.Exec(ctx, `UPDATE numbersetup_candidates SET status = 'open', note = $1, change_id = NULL, decided_by = ''
+			WHERE tenant_code = $2 AND setup_id = $3 AND status = 'submitted' AND change_id = $4`, note, tenant, setup, id)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+	}
+	if n == 0 {
+		return nil
+	}
+	return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "numbersetup.return", Subject: setupSubject(setup), Outcome: audit.OK,
+		Detail: "change=" + strconv.FormatInt(id, 10) + " exact=" + strconv.FormatBool(exact) + " rows=" + strconv.FormatInt(n, 10)})
+}
+
+// Returned is the review engine's word that change id of tenant, a
+// KindConfirm change, was rejected (inside the rejecting transaction):
+// its rows go back on the work list at once, as returnChange says.
+func (s *Service) Returned(ctx context.Context, tx *store.Tx, tenant string, id int64, reason string) error {
+	type named struct {
+		setup int64
+		exact int
+	}
+	setups, err := store.Rows(func(r store.Scanner) (named, error) {
+		var n named
+		return n, r.Scan(&n.setup, &n.exact)
+	})(tx.Query(ctx, `SELECT id, CASE WHEN change_id = $2 THEN 1 ELSE 0 END FROM numbersetup_setups WHERE tenant_code = $1 AND status = 'open'
+		AND (change_id = $2 OR id IN (SELECT setup_id FROM numbersetup_candidates WHERE tenant_code = $1 AND change_id = $2 AND status = 'submitted'))`, tenant, id))
+	if err != nil {
+		return err
+	}
+	for _, n := range setups {
+		if err := returnChange(ctx, tx, tenant, n.setup, id, n.exact == 1, reason); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ListRequest picks candidates of a setup.
@@ -216,14 +264,9 @@ func (s *Service) Candidates(ctx context.Context, tenant string, req ListRequest
 		return store.Page[Candidate]{}, err
 	}
 	limit := store.Limit(req.Limit)
-	q := selectCandidate + ` WHERE tenant_code = $1 AND setup_id = $2 AND line > $3`
-	if req.WorkList {
-		q += ` AND status = 'open'`
-	}
-	q += ` ORDER BY line LIMIT ` + strconv.Itoa(limit+1)
 	var rows []Candidate
 	err := s.db.TransactIn(ctx, tenant, func(tx *store.Tx) (err error) {
-		if rows, err = store.Rows(scanCandidate)(tx.Query(ctx, q, tenant, req.Setup, req.After)); err != nil {
+		if rows, err = listCandidates(ctx, tx, tenant, req, limit+1); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "numbersetup.list", Subject: setupSubject(req.Setup), Outcome: audit.OK,
@@ -241,6 +284,51 @@ func (s *Service) Candidates(ctx context.Context, tenant string, req ListRequest
 		p.Next = strconv.Itoa(p.Items[limit-1].Line)
 	}
 	return p, nil
+}
+
+// listCandidates reads up to n candidates of req's setup after line
+// req.After by line: the work table's rows and the blocks' entries
+// merged (a block's lines lie between its first and last line, and
+// blocks do not overlap).
+func listCandidates(ctx context.Context, tx *store.Tx, tenant string, req ListRequest, n int) ([]Candidate, error) {
+	q := selectCandidate + ` WHERE tenant_code = $1 AND setup_id = $2 AND line > $3`
+	bq := selectBlock + ` WHERE tenant_code = $1 AND setup_id = $2 AND last_line > $3`
+	if req.WorkList {
+		q += ` AND status = 'open'`
+		bq += ` AND status = 'open'`
+	}
+	rows, err := store.Rows(scanCandidate)(tx.Query(ctx, q+` ORDER BY line LIMIT `+strconv.Itoa(n), tenant, req.Setup, req.After))
+	if err != nil {
+		return nil, err
+	}
+	var entries []Candidate
+	for after := req.After; len(entries) < n; {
+		blocks, err := store.Rows(scanBlock)(tx.Query(ctx, bq+` ORDER BY last_line LIMIT 4`, tenant, req.Setup, after))
+		if err != nil {
+			return nil, err
+		}
+		for i := range blocks {
+			b := &blocks[i]
+			for j := range b.entries {
+				if b.entries[j].line > req.After && len(entries) < n {
+					entries = append(entries, b.candidate(req.Setup, j))
+				}
+			}
+			after = b.last
+		}
+		if len(blocks) < 4 {
+			break
+		}
+	}
+	out := make([]Candidate, 0, min(n, len(rows)+len(entries)))
+	for len(out) < n && (len(rows) > 0 || len(entries) > 0) {
+		if len(entries) == 0 || len(rows) > 0 && rows[0].Line < entries[0].Line {
+			out, rows = append(out, rows[0]), rows[1:]
+		} else {
+			out, entries = append(out, entries[0]), entries[1:]
+		}
+	}
+	return out, nil
 }
 
 // confirmPayload is what a KindConfirm change carries: the setup and
@@ -278,8 +366,10 @@ func reasonNote(note string) errs.Message {
 	return errs.Message{JA: "理由は200文字以内です", EN: "the reason is at most 200 characters"}
 }
 
-// openCandidate reads an open setup's candidate for an update.
-func openCandidate(ctx context.Context, tx *store.Tx, tenant string, setup int64, line int) (Setup, Candidate, error) {
+// openCandidate reads an open setup's candidate for an update. An entry
+// of a block back on the work list (its confirmation rejected) first
+// moves out of its block into a row of its own.
+func (s *Service) openCandidate(ctx context.Context, tx *store.Tx, tenant string, setup int64, line int) (Setup, Candidate, error) {
 	st, err := scanSetup(tx.QueryRow(ctx, selectSetup+` WHERE tenant_code = $1 AND id = $2`, tenant, setup))
 	if err != nil {
 		return st, Candidate{}, store.ScanErr(err, "setup "+strconv.FormatInt(setup, 10))
@@ -287,7 +377,27 @@ func openCandidate(ctx context.Context, tx *store.Tx, tenant string, setup int64
 	if st.Status != "open" {
 		return st, Candidate{}, errClosed
 	}
-	c, err := scanCandidate(tx.QueryRow(ctx, selectCandidate+` WHERE tenant_code = $1 AND setup_id = $2 AND line = $3`, tenant, setup, line))
+	read := func() (Candidate, error) {
+		return scanCandidate(tx.QueryRow(ctx, selectCandidate+` WHERE tenant_code = $1 AND setup_id = $2 AND line = $3`, tenant, setup, line))
+	}
+	c, err := read()
+	if errors.Is(err, sql.ErrNoRows) {
+		b, berr := blockOf(ctx, tx, tenant, setup, line)
+		if berr != nil {
+			return st, c, berr
+		}
+		if b != nil && b.find(line) >= 0 {
+			if b.status != Open {
+				return st, b.candidate(setup, b.find(line)), errNotOpen
+			}
+			if _, err := s.takeOut(ctx, tx, tenant, setup, []int{line}, func(b *block, e *entry) moved {
+				return moved{outcome: Exact, status: Open, note: b.note, decidedBy: b.decidedBy}
+			}); err != nil {
+				return st, c, err
+			}
+			c, err = read()
+		}
+	}
 	if err != nil {
 		return st, c, store.ScanErr(err, "candidate "+strconv.Itoa(line))
 	}
@@ -303,6 +413,11 @@ func openCandidate(ctx context.Context, tx *store.Tx, tenant string, setup int64
 // then. A number another person holds cannot be resolved, only discarded.
 func (s *Service) Resolve(ctx context.Context, maker identity.User, tenant string, setup int64, line int, person string) (Candidate, error) {
 	ctx = store.WithScope(ctx, tenant)
+	// The municipality's keys are read now, not inside the transaction
+	// (an entry of a block is sealed again there).
+	if _, err := s.vault.BlindIndex(ctx, tenant, "numbersetup", nil); err != nil {
+		return Candidate{}, err
+	}
 	const action = "numbersetup.resolve"
 	subject := setupSubject(setup)
 	person = strings.TrimSpace(person)
@@ -310,7 +425,7 @@ func (s *Service) Resolve(ctx context.Context, maker identity.User, tenant strin
 	var c Candidate
 	err := s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
 		var err error
-		if st, c, err = openCandidate(ctx, tx, tenant, setup, line); err != nil {
+		if st, c, err = s.openCandidate(ctx, tx, tenant, setup, line); err != nil {
 			return err
 		}
 		if c.Outcome == Held {
@@ -365,6 +480,11 @@ var outcomeWords = map[string]string{Exact: "完全一致", NoMatch: "該当な�
 // destroys its sealed number.
 func (s *Service) Discard(ctx context.Context, tenant string, setup int64, line int, reason string) error {
 	ctx = store.WithScope(ctx, tenant)
+	// The municipality's keys are read now, not inside the transaction
+	// (an entry of a block is sealed again there).
+	if _, err := s.vault.BlindIndex(ctx, tenant, "numbersetup", nil); err != nil {
+		return err
+	}
 	const action = "numbersetup.discard"
 	reason = strings.TrimSpace(reason)
 	var fe errs.FieldErrors
@@ -377,7 +497,7 @@ func (s *Service) Discard(ctx context.Context, tenant string, setup int64, line 
 	err := fe.Err()
 	if err == nil {
 		err = s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
-			_, c, err := openCandidate(ctx, tx, tenant, setup, line)
+			_, c, err := s.openCandidate(ctx, tx, tenant, setup, line)
 			if err != nil {
 				return err
 			}
@@ -418,11 +538,24 @@ func (s *Service) Close(ctx context.Context, tenant string, setup int64) (Setup,
 			WHERE tenant_code = $1 AND setup_id = $2`, tenant, setup).Scan(&sealed, &pending); err != nil {
 			return err
 		}
+		// The blocks' entries count as rows, each with its sealed number.
+		var entries, bsealed, bpending sql.NullInt64
+		if err := tx.QueryRow(ctx, `SELECT SUM(entries), SUM(CASE WHEN mynumber_sealed IS NOT NULL THEN entries END),
+			SUM(CASE WHEN status = 'submitted' THEN entries END) FROM numbersetup_blocks
+			WHERE tenant_code = $1 AND setup_id = $2`, tenant, setup).Scan(&entries, &bsealed, &bpending); err != nil {
+			return err
+		}
+		sealed += int(bsealed.Int64)
+		pending += int(bpending.Int64)
+		if _, err := tx.Exec(ctx, `DELETE FROM numbersetup_blocks WHERE tenant_code = $1 AND setup_id = $2`, tenant, setup); err != nil {
+			return err
+		}
 		res, err := tx.Exec(ctx, `DELETE FROM numbersetup_candidates WHERE tenant_code = $1 AND setup_id = $2`, tenant, setup)
 		if err != nil {
 			return err
 		}
 		n, _ := res.RowsAffected()
+		n += entries.Int64
 		now := s.now().UTC()
 		st.Status, st.ClosedBy, st.ClosedAt, st.Destroyed = "closed", actorOf(ctx), &now, int(n)
 		if _, err := tx.Exec(ctx, `UPDATE numbersetup_setups SET status = 'closed', closed_by = $1, closed_at = $2, destroyed = $3
@@ -464,6 +597,26 @@ func (s *Service) ApplyConfirmed(ctx context.Context, tx *store.Tx, tenant strin
 		return errSameAsImporter
 	}
 	applied, failed := 0, 0
+	if p.Exact {
+		for after := 0; ; {
+			blocks, err := store.Rows(scanBlock)(tx.Query(ctx, selectBlock+` WHERE tenant_code = $1 AND setup_id = $2 AND status = 'submitted' AND block > $3
+				ORDER BY block LIMIT 4`, tenant, p.Setup, after))
+			if err != nil {
+				return err
+			}
+			if len(blocks) == 0 {
+				break
+			}
+			for i := range blocks {
+				after = blocks[i].id
+				a, f, err := s.applyBlock(ctx, tx, tenant, p.Setup, &blocks[i], by)
+				if err != nil {
+					return err
+				}
+				applied, failed = applied+a, failed+f
+			}
+		}
+	}
 	after := 0
 	for {
 		q := `SELECT line, person_code, mynumber_sealed FROM numbersetup_candidates WHERE tenant_code = $1 AND setup_id = $2 AND status = 'submitted' AND line > $3`
@@ -523,6 +676,50 @@ func (s *Service) ApplyConfirmed(ctx context.Context, tx *store.Tx, tenant strin
 	}
 	return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "numbersetup.confirm", Subject: setupSubject(p.Setup), Outcome: audit.OK,
 		Detail: "applied=" + strconv.Itoa(applied) + " failed=" + strconv.Itoa(failed) + " exact=" + strconv.FormatBool(p.Exact)})
+}
+
+// applyBlock registers each entry's number of block b for its person
+// through the resident's own path; an entry that can no longer be
+// registered moves out of the block as a failed row with the reason (its
+// sealed number kept, as a failed row's is), and the block is then
+// applied: its sealed numbers destroyed.
+func (s *Service) applyBlock(ctx context.Context, tx *store.Tx, tenant string, setup int64, b *block, by string) (applied, failed int, err error) {
+	digits, err := s.openDigits(ctx, tenant, setup, b)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer clear(digits)
+	var lines []int
+	reasons := map[int]string{}
+	for i := range b.entries {
+		e := &b.entries[i]
+		n, err := mynumber.Parse(string(digits[i*digitsLen : (i+1)*digitsLen]))
+		if err != nil {
+			return applied, failed, errs.Wrap(errs.Internal, err, "numbersetup: a block's number")
+		}
+		err = s.residents.SetMyNumberConfirmed(ctx, tx, tenant, e.person, n,
+			"via=numbersetup setup="+strconv.FormatInt(setup, 10)+" line="+strconv.Itoa(e.line))
+		switch {
+		case errs.Is(err, errs.Conflict):
+			lines = append(lines, e.line)
+			reasons[e.line] = failReason(err)
+			failed++
+		case err != nil:
+			return applied, failed, err
+		default:
+			applied++
+		}
+	}
+	if len(lines) > 0 {
+		if _, err := s.takeOut(ctx, tx, tenant, setup, lines, func(_ *block, e *entry) moved {
+			return moved{outcome: Exact, status: Failed, note: reasons[e.line], decidedBy: by}
+		}); err != nil {
+			return applied, failed, err
+		}
+	}
+	_, err = tx.Exec(ctx, `UPDATE numbersetup_blocks SET status = 'applied', decided_by = $1, note = '', mynumber_sealed = NULL, mynumber_key_version = NULL
+		WHERE tenant_code = $2 AND setup_id = $3 AND block = $4`, by, tenant, setup, b.id)
+	return applied, failed, err
 }
 
 func failReason(err error) string {

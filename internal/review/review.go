@@ -53,11 +53,17 @@ type Proposal struct {
 // Applier applies a confirmed change inside the confirming transaction.
 type Applier func(ctx context.Context, tx *store.Tx, tenant string, payload []byte) error
 
-// kind is a registered kind of change: how to apply it and which
-// permission its checker holds.
+// Rejecter hears, inside the rejecting transaction, that change id of a
+// kind it registered (OnReject) was rejected with reason: a module whose
+// rows wait on the change puts them back at once.
+type Rejecter func(ctx context.Context, tx *store.Tx, tenant string, id int64, reason string) error
+
+// kind is a registered kind of change: how to apply it, which permission
+// its checker holds, and who hears of a rejection.
 type kind struct {
-	apply   Applier
-	confirm access.Permission
+	apply    Applier
+	confirm  access.Permission
+	rejected Rejecter
 }
 
 // Change is a pending (or decided) change as staff see it.
@@ -110,6 +116,21 @@ func (s *Service) SetClock(now func() time.Time) { s.now = now }
 // to apply it once confirmed; its checker holds review.confirm there.
 func (s *Service) Register(name string, apply Applier) {
 	s.kinds[name] = kind{apply: apply, confirm: access.ReviewConfirm}
+}
+
+// OnReject has fn hear of every rejection of a registered kind of change.
+func (s *Service) OnReject(name string, fn Rejecter) {
+	k := s.kinds[name]
+	k.rejected = fn
+	s.kinds[name] = k
+}
+
+// rejected tells the kind's Rejecter, if any, that change c was rejected.
+func (s *Service) rejected(ctx context.Context, tx *store.Tx, c Change, reason string) error {
+	if fn := s.kinds[c.Kind].rejected; fn != nil {
+		return fn(ctx, tx, c.Tenant, c.ID, reason)
+	}
+	return nil
 }
 
 // RegisterSystem makes a kind of system-wide change known (tenant ""),
@@ -271,6 +292,11 @@ func (s *Service) decide(ctx context.Context, checker identity.User, c Change, t
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errDecidedMeanwhile(c.ID)
 		}
+		if to == Rejected {
+			if err := s.rejected(ctx, tx, c, reason); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, audit.Event{Tenant: c.Tenant, Action: action, Subject: audit.Subject{Type: c.SubjectType, ID: c.Subject},
 			Outcome: audit.OK, Detail: "change=" + itoa(c.ID) + " kind=" + c.Kind + " maker=" + c.Maker + " reason=" + reason})
 	})
@@ -351,6 +377,9 @@ func (s *Service) mismatch(ctx context.Context, checker identity.User, c Change,
 		rejected = true
 		if _, err := tx.Exec(ctx, `UPDATE review_changes SET status = 'rejected', checker_id = $1, decided_at = $2, reason = $3 WHERE id = $4`,
 			checker.ID, s.now(), "double entry did not match "+strconv.Itoa(n)+" times", c.ID); err != nil {
+			return err
+		}
+		if err := s.rejected(ctx, tx, c, "double entry did not match "+strconv.Itoa(n)+" times"); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{Tenant: c.Tenant, Action: "review.reject", Subject: subject, Outcome: audit.OK,

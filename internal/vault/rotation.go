@@ -32,6 +32,7 @@ var SealedColumns = []SealedColumn{
 	{Table: "staff_webauthn_credentials", Column: "record", TenantColumn: "seal_scope", RowColumn: "ref"},
 	{Table: "review_changes", Column: "payload", TenantColumn: "seal_scope", RowColumn: "ref"},
 	{Table: "numbersetup_candidates", Column: "mynumber", TenantColumn: "tenant_code", RowColumn: "seal_ref"},
+	{Table: "numbersetup_blocks", Column: "mynumber", TenantColumn: "tenant_code", RowColumn: "seal_ref"},
 }
 
 func (c SealedColumn) binding(tenant, row string) Binding {
