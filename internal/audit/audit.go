@@ -137,10 +137,17 @@ func insert(ctx context.Context, tx *store.Tx, events ...Event) error {
 
 // insertStatement is the INSERT of events (at most insertRows).
 func insertStatement(events []Event) (string, []any) {
+	return insertStatementAfter("", nil, events)
+}
+
+// insertStatementAfter is insertStatement with a prefix (a WITH clause)
+// whose parameters, args, come first.
+func insertStatementAfter(prefix string, args []any, events []Event) (string, []any) {
 	var q strings.Builder
+	q.WriteString(prefix)
 	q.WriteString(`INSERT INTO audit_events (time, tenant_code, actor_user, actor_session, actor_terminal, actor_address,
 		action, subject_type, subject_id, purpose, outcome, request_id, detail) VALUES `)
-	args := make([]any, 0, 13*len(events))
+	args = append(make([]any, 0, len(args)+13*len(events)), args...)
 	for i, e := range events {
 		if i > 0 {
 			q.WriteString(", ")
@@ -176,6 +183,28 @@ func RecordPiped(ctx context.Context, p *store.Pipe, events ...Event) error {
 		p.Exec(q, args...)
 		prepared = prepared[n:]
 	}
+	return nil
+}
+
+// RecordPipedWith queues change, a statement that writes (its parameters
+// $1 to $len(args)), and events in p as one statement — PostgreSQL only:
+// change runs as a data-modifying WITH clause of the events' INSERT, which
+// PostgreSQL always runs to completion, in the same transaction as the
+// events (one statement for a step's change and its events instead of
+// two). At most insertRows events.
+func RecordPipedWith(ctx context.Context, p *store.Pipe, change string, args []any, events ...Event) error {
+	if len(events) == 0 || len(events) > insertRows {
+		return errs.E(errs.Internal, "audit: %d events with one change", len(events))
+	}
+	prepared := make([]Event, len(events))
+	for i, e := range events {
+		var err error
+		if prepared[i], err = prepare(ctx, e); err != nil {
+			return err
+		}
+	}
+	q, all := insertStatementAfter("WITH change AS ("+change+") ", args, prepared)
+	p.Exec(q, all...)
 	return nil
 }
 

@@ -355,8 +355,14 @@ func (s *Service) Issue(ctx context.Context, tenant, id string, req Request) (re
 		events = append(events, audit.Event{Tenant: tenant, Action: "jpki.issue", Subject: subjectOf(row.resident), Outcome: audit.Failed,
 			Detail: "application=" + id + " kind=" + string(f.Kind) + " outcome=" + f.Why})
 	}
+	const end = `DELETE FROM jpki_work WHERE tenant_code = $1 AND id = $2`
 	err = commitPiped(done, s.db, tenant, func(p *store.Pipe) error {
-		p.Exec(`DELETE FROM jpki_work WHERE tenant_code = $1 AND id = $2`, tenant, id)
+		if s.db.Engine() == store.Postgres && len(events) > 0 {
+			// One statement: the work record's end as a WITH clause of
+			// the events' INSERT (PostgreSQL runs it to completion).
+			return audit.RecordPipedWith(done, p, end, []any{tenant, id}, events...)
+		}
+		p.Exec(end, tenant, id)
 		return audit.RecordPiped(done, p, events...)
 	})
 	// Ended, or, if the commit failed, left to the row (read again by a
