@@ -12,6 +12,7 @@ package mnhold
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,7 +33,7 @@ func Hold(ctx context.Context, tx *store.Tx, tenant, resident, business string, 
 	_, err := tx.Exec(ctx, `INSERT INTO mynumber_holds (tenant_code, resident_code, business, held_since) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (tenant_code, resident_code, business) DO UPDATE SET
 		held_since = CASE WHEN mynumber_holds.ended_on IS NULL THEN mynumber_holds.held_since ELSE excluded.held_since END,
-		needed_until = NULL, ended_on = NULL`, tenant, resident, business, store.DateArg(tx.Engine(), civil.DateOf(since)))
+		needed_until = NULL, ended_on = NULL, retention_rule = '', retention_years = 0`, tenant, resident, business, store.DateArg(tx.Engine(), civil.DateOf(since)))
 	if err != nil {
 		return store.Translate(err)
 	}
@@ -41,12 +42,37 @@ func Hold(ctx context.Context, tx *store.Tx, tenant, resident, business string, 
 }
 
 // End says that business needs resident's My Number up to and including
-// neededUntil (its use ended and the retention period counted). It
-// reports whether there was an open hold to end; the number is deleted
-// by the first Run after that day, unless another business holds it.
+// neededUntil (its use ended and the retention period counted, by the
+// business's own reckoning: no rule is recorded). It reports whether there
+// was an open hold to end; the number is deleted by the first Run after
+// that day, unless another business holds it.
 func End(ctx context.Context, tx *store.Tx, tenant, resident, business string, neededUntil time.Time) (bool, error) {
-	res, err := tx.Exec(ctx, `UPDATE mynumber_holds SET needed_until = $1 WHERE tenant_code = $2 AND resident_code = $3 AND business = $4
-		AND ended_on IS NULL`, store.DateArg(tx.Engine(), civil.DateOf(neededUntil)), tenant, resident, business)
+	return end(ctx, tx, tenant, resident, business, neededUntil, RetentionRule{})
+}
+
+// EndBy says that business's need of resident's My Number ended on ended
+// and that rule's retention period follows it (R-STO-2): the hold is needed
+// up to and including rule.NeededUntil(ended), and records the rule's
+// version and period, which the run carries into its events, deletions and
+// run record. Setting it is an event naming the rule (version, file,
+// municipality or default, period). It reports whether there was an open
+// hold to end.
+func EndBy(ctx context.Context, tx *store.Tx, tenant, resident, business string, ended time.Time, rule RetentionRule) (bool, error) {
+	if rule.Version == "" {
+		return false, errs.E(errs.Internal, "mnhold: EndBy of %s without a retention rule", business)
+	}
+	until := rule.NeededUntil(civil.DateOf(ended))
+	ok, err := end(ctx, tx, tenant, resident, business, until, rule)
+	if err != nil || !ok {
+		return ok, err
+	}
+	return true, audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "mynumber.hold.retention", Subject: audit.Subject{Type: "resident", ID: resident},
+		Outcome: audit.OK, Detail: "business=" + business + " need_ended=" + civil.Format(ended) + " needed_until=" + civil.Format(until) + " " + rule.Basis()})
+}
+
+func end(ctx context.Context, tx *store.Tx, tenant, resident, business string, neededUntil time.Time, rule RetentionRule) (bool, error) {
+	res, err := tx.Exec(ctx, `UPDATE mynumber_holds SET needed_until = $1, retention_rule = $2, retention_years = $3 WHERE tenant_code = $4 AND resident_code = $5
+		AND business = $6 AND ended_on IS NULL`, store.DateArg(tx.Engine(), civil.DateOf(neededUntil)), rule.Version, rule.Years, tenant, resident, business)
 	if err != nil {
 		return false, store.Translate(err)
 	}
@@ -85,6 +111,9 @@ type RunResult struct {
 	Day     time.Time `json:"day"`
 	Ended   int       `json:"ended"`   // holds ended
 	Deleted int       `json:"deleted"` // numbers deleted
+	// Rules are the retention rules behind the holds ended, as
+	// "version:years(count)" ("none" for holds whose business set no rule).
+	Rules string `json:"rules"`
 }
 
 // Run ends, in tenant on day today, every hold whose last needed day is
@@ -101,13 +130,14 @@ func (s *Service) Run(ctx context.Context, tenant string, today time.Time) (RunR
 		out.Ended, out.Deleted = 0, 0
 		day := store.DateArg(tx.Engine(), today)
 		type due struct {
-			resident, business string
-			until              time.Time
+			resident, business, rule string
+			years                    int
+			until                    time.Time
 		}
 		holds, err := store.Rows(func(r store.Scanner) (due, error) {
 			var d due
-			return d, r.Scan(&d.resident, &d.business, &d.until)
-		})(tx.Query(ctx, `SELECT resident_code, business, needed_until FROM mynumber_holds WHERE tenant_code = $1 AND ended_on IS NULL
+			return d, r.Scan(&d.resident, &d.business, &d.until, &d.rule, &d.years)
+		})(tx.Query(ctx, `SELECT resident_code, business, needed_until, retention_rule, retention_years FROM mynumber_holds WHERE tenant_code = $1 AND ended_on IS NULL
 			AND needed_until IS NOT NULL AND needed_until < $2 ORDER BY resident_code, business`, tenant, day))
 		if err != nil {
 			return store.Translate(err)
@@ -120,14 +150,20 @@ func (s *Service) Run(ctx context.Context, tenant string, today time.Time) (RunR
 		}
 		events := make([]audit.Event, 0, len(holds))
 		type person struct {
-			businesses []string
-			until      time.Time
+			businesses, rules []string
+			until             time.Time
 		}
 		byResident := map[string]*person{}
 		var order []string
+		rules := map[string]int{}
 		for _, h := range holds {
+			rule := "none"
+			if h.rule != "" {
+				rule = h.rule + ":" + strconv.Itoa(h.years) + "y"
+			}
+			rules[rule]++
 			events = append(events, audit.Event{Tenant: tenant, Action: "mynumber.hold.end", Subject: audit.Subject{Type: "resident", ID: h.resident},
-				Outcome: audit.OK, Detail: "business=" + h.business + " needed_until=" + civil.Format(h.until)})
+				Outcome: audit.OK, Detail: "business=" + h.business + " needed_until=" + civil.Format(h.until) + " rule=" + rule})
 			p := byResident[h.resident]
 			if p == nil {
 				p = &person{}
@@ -135,6 +171,7 @@ func (s *Service) Run(ctx context.Context, tenant string, today time.Time) (RunR
 				order = append(order, h.resident)
 			}
 			p.businesses = append(p.businesses, h.business)
+			p.rules = append(p.rules, h.business+"="+rule)
 			if u := civil.DateOf(h.until); u.After(p.until) {
 				p.until = u
 			}
@@ -143,6 +180,12 @@ func (s *Service) Run(ctx context.Context, tenant string, today time.Time) (RunR
 			return err
 		}
 		out.Ended = len(holds)
+		var used []string
+		for r, n := range rules {
+			used = append(used, r+"("+strconv.Itoa(n)+")")
+		}
+		slices.Sort(used)
+		out.Rules = strings.Join(used, ",")
 		for _, code := range order {
 			var open int
 			if err := tx.QueryRow(ctx, `SELECT count(*) FROM mynumber_holds WHERE tenant_code = $1 AND resident_code = $2 AND ended_on IS NULL`,
@@ -161,20 +204,22 @@ func (s *Service) Run(ctx context.Context, tenant string, today time.Time) (RunR
 			if !deleted {
 				continue
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO mynumber_deletions (tenant_code, resident_code, businesses, needed_until, deleted_on, deleted_at, deleted_by)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`, tenant, code, strings.Join(p.businesses, ","), store.DateArg(tx.Engine(), p.until), day,
-				s.now().UTC(), actorOf(ctx)); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO mynumber_deletions (tenant_code, resident_code, businesses, needed_until, deleted_on, deleted_at, deleted_by,
+				retention_rules) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, tenant, code, strings.Join(p.businesses, ","), store.DateArg(tx.Engine(), p.until), day,
+				s.now().UTC(), actorOf(ctx), strings.Join(p.rules, ",")); err != nil {
 				return store.Translate(err)
 			}
 			out.Deleted++
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO mynumber_hold_runs (tenant_code, month, ran_at, ended, deleted) VALUES ($1, $2, $3, $4, $5)
+		if _, err := tx.Exec(ctx, `INSERT INTO mynumber_hold_runs (tenant_code, month, ran_at, ended, deleted, rules) VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (tenant_code, month) DO UPDATE SET ran_at = excluded.ran_at, ended = mynumber_hold_runs.ended + excluded.ended,
-			deleted = mynumber_hold_runs.deleted + excluded.deleted`, tenant, out.Month, s.now().UTC(), out.Ended, out.Deleted); err != nil {
+			deleted = mynumber_hold_runs.deleted + excluded.deleted,
+			rules = CASE WHEN excluded.rules = '' THEN mynumber_hold_runs.rules WHEN mynumber_hold_runs.rules = '' THEN excluded.rules
+				ELSE mynumber_hold_runs.rules || ';' || excluded.rules END`, tenant, out.Month, s.now().UTC(), out.Ended, out.Deleted, out.Rules); err != nil {
 			return store.Translate(err)
 		}
 		return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: "mynumber.hold.run", Subject: audit.Subject{Type: "mynumber_holds", ID: out.Month},
-			Outcome: audit.OK, Detail: "day=" + civil.Format(today) + " ended=" + strconv.Itoa(out.Ended) + " deleted=" + strconv.Itoa(out.Deleted)})
+			Outcome: audit.OK, Detail: "day=" + civil.Format(today) + " ended=" + strconv.Itoa(out.Ended) + " deleted=" + strconv.Itoa(out.Deleted) + " rules=" + out.Rules})
 	})
 	return out, err
 }
@@ -196,6 +241,9 @@ type Deletion struct {
 	NeededUntil time.Time `json:"needed_until"`
 	DeletedOn   time.Time `json:"deleted_on"`
 	DeletedBy   string    `json:"deleted_by"`
+	// Rules are the retention rules of the holds that ended, as
+	// "business=version:years" ("none" when the business set no rule).
+	Rules string `json:"retention_rules"`
 }
 
 // Deletions lists tenant's deleted numbers, the latest first, a page at a
@@ -214,10 +262,10 @@ func (s *Service) Deletions(ctx context.Context, tenant, cursor string, limit in
 		rows, err := store.Rows(func(r store.Scanner) (Deletion, error) {
 			var d Deletion
 			var b string
-			err := r.Scan(&d.ID, &d.Resident, &b, &d.NeededUntil, &d.DeletedOn, &d.DeletedBy)
+			err := r.Scan(&d.ID, &d.Resident, &b, &d.NeededUntil, &d.DeletedOn, &d.DeletedBy, &d.Rules)
 			d.Businesses, d.NeededUntil, d.DeletedOn = strings.Split(b, ","), civil.DateOf(d.NeededUntil), civil.DateOf(d.DeletedOn)
 			return d, err
-		})(q.Query(ctx, `SELECT id, resident_code, businesses, needed_until, deleted_on, deleted_by FROM mynumber_deletions
+		})(q.Query(ctx, `SELECT id, resident_code, businesses, needed_until, deleted_on, deleted_by, retention_rules FROM mynumber_deletions
 			WHERE tenant_code = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, tenant, after, limit+1))
 		page = store.PageOf(rows, limit, "mnhold.deletions", func(d Deletion) []any { return []any{d.ID} })
 		return err
@@ -235,10 +283,10 @@ func (s *Service) Runs(ctx context.Context, tenant string) ([]RunResult, error) 
 	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) (err error) {
 		out, err = store.Rows(func(r store.Scanner) (RunResult, error) {
 			x := RunResult{Tenant: tenant}
-			err := r.Scan(&x.Month, &x.Day, &x.Ended, &x.Deleted)
+			err := r.Scan(&x.Month, &x.Day, &x.Ended, &x.Deleted, &x.Rules)
 			x.Day = x.Day.In(civil.JST)
 			return x, err
-		})(q.Query(ctx, `SELECT month, ran_at, ended, deleted FROM mynumber_hold_runs WHERE tenant_code = $1 ORDER BY month DESC LIMIT 24`, tenant))
+		})(q.Query(ctx, `SELECT month, ran_at, ended, deleted, rules FROM mynumber_hold_runs WHERE tenant_code = $1 ORDER BY month DESC LIMIT 24`, tenant))
 		return err
 	})
 	if out == nil {

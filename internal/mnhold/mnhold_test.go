@@ -136,3 +136,69 @@ func TestRetentionDeletesTheDayAfter(t *testing.T) {
 		}
 	})
 }
+
+// R-STO-2: a hold whose last needed day a business set by a retention rule
+// (EndBy) records the rule, and the decisions that follow name it: the
+// setting is an event with the rule's version, file, municipality and
+// period; the run's hold-end events, the deletion in the report and the
+// month's run record say which rule each hold ended by ("none" for a hold
+// whose business set its day itself).
+func TestRunRecordsTheRule(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		k := testkit.New(t, db)
+		k.Municipality(t, testkit.Shinjuku, "新宿区")
+		res := resident.NewService(db, k.Vault, testkit.Quiet)
+		testkit.Resident(t, res, testkit.Shinjuku, testkit.Person("100001", number("12345678901")))
+		testkit.Resident(t, res, testkit.Shinjuku, testkit.Person("100002", number("23456789012")))
+		ret, err := mnhold.DefaultRetention()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rule, _ := ret.For("pubmed", testkit.Shinjuku, civil.Date(2020, 3, 31))
+		hold(t, db, func(ctx context.Context, tx *store.Tx) error {
+			for _, code := range []string{"100001", "100002"} {
+				if err := mnhold.Hold(ctx, tx, testkit.Shinjuku, code, "pubmed", civil.Date(2019, 4, 1)); err != nil {
+					return err
+				}
+			}
+			if ok, err := mnhold.EndBy(ctx, tx, testkit.Shinjuku, "100001", "pubmed", civil.Date(2020, 3, 31), rule); err != nil || !ok {
+				t.Errorf("EndBy = %v, %v", ok, err)
+			}
+			_, err := mnhold.End(ctx, tx, testkit.Shinjuku, "100002", "pubmed", civil.Date(2025, 3, 31))
+			return err
+		})
+		if n := testutil.CountEvents(t, db, `action = 'mynumber.hold.retention' AND subject_id = '100001' AND detail LIKE
+			'%need_ended=2020-03-31 needed_until=2025-03-31 rule=retention-pubmed-2015-01 file=retention-pubmed-2015-01.json municipality=default effective_from=2015-01-01 years=5%'`); n != 1 {
+			t.Errorf("%d events naming the rule that set the last needed day, want 1", n)
+		}
+		svc := mnhold.New(db, res)
+		r, err := svc.Run(testutil.As("system:jobs"), testkit.Shinjuku, civil.Date(2025, 4, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Deleted != 2 || r.Rules != "none(1),retention-pubmed-2015-01:5y(1)" {
+			t.Errorf("run: %+v", r)
+		}
+		if n := testutil.CountEvents(t, db, `action = 'mynumber.hold.end' AND subject_id = '100001' AND detail LIKE '%rule=retention-pubmed-2015-01:5y'`); n != 1 {
+			t.Errorf("%d hold-end events naming the rule, want 1", n)
+		}
+		if n := testutil.CountEvents(t, db, `action = 'mynumber.hold.run' AND detail LIKE '%rules=none(1),retention-pubmed-2015-01:5y(1)'`); n != 1 {
+			t.Errorf("%d run events naming the rules, want 1", n)
+		}
+		page, err := svc.Deletions(testutil.As("clerk"), testkit.Shinjuku, "", 10)
+		if err != nil || len(page.Items) != 2 {
+			t.Fatalf("report: %+v %v", page.Items, err)
+		}
+		got := map[string]string{}
+		for _, d := range page.Items {
+			got[d.Resident] = d.Rules
+		}
+		if got["100001"] != "pubmed=retention-pubmed-2015-01:5y" || got["100002"] != "pubmed=none" {
+			t.Errorf("the deletions' rules: %v", got)
+		}
+		runs, err := svc.Runs(testutil.As("clerk"), testkit.Shinjuku)
+		if err != nil || len(runs) != 1 || runs[0].Rules != r.Rules {
+			t.Errorf("the run record: %+v %v", runs, err)
+		}
+	})
+}

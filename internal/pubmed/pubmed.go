@@ -38,7 +38,7 @@ type Service struct {
 	now       func() time.Time
 	residents *resident.Service
 	holds     *mnhold.Service
-	retention *mnhold.Retention // how long after its need ended a number is kept, by business and date
+	retention *mnhold.Retention // how long after its need ended a number is kept, by business, municipality and date
 }
 
 // NewService returns a Service deciding by the shipped tables and master
@@ -67,11 +67,11 @@ func (s *Service) SetClock(now func() time.Time) {
 // tests of a period that changes on a date.
 func (s *Service) SetRetention(r *mnhold.Retention) { s.retention = r }
 
-// RetentionYears is the retention period in years of a need that ends
-// today (0 when no rule is in force).
-func (s *Service) RetentionYears() int {
-	r, _ := s.retention.For(Business, s.today())
-	return r.Years
+// RetentionRule is tenant's retention rule for a need that ends today:
+// its own if it has one in force, else the business's default (false when
+// no rule is in force).
+func (s *Service) RetentionRule(tenant string) (mnhold.RetentionRule, bool) {
+	return s.retention.For(Business, tenant, s.today())
 }
 
 // Holds is the My Number holds' service, for its report.

@@ -21,39 +21,46 @@ import (
 type RetentionResult struct {
 	mnhold.RunResult
 	Needed int `json:"needed"` // holds still needed (a certificate in force or an application awaiting)
-	Ending int `json:"ending"` // holds whose last needed day is set
+	Ending int `json:"ending"` // holds whose need has ended
+	// Set counts, by retention rule version, the holds whose last needed
+	// day this run set (or changed).
+	Set map[string]int `json:"set"`
 }
 
 // Retain sets, in tenant on day today, the last needed day of each of the
 // business's open holds from the recipient's certificates and
-// applications, and runs the ends of holds (mnhold.Service.Run).
+// applications — by the retention rule of tenant in force on the day the
+// need ended (its own, else the business's default), recorded on the hold
+// and in an event (mnhold.EndBy) — and runs the ends of holds
+// (mnhold.Service.Run), whose events and run record name the rules.
 func (s *Service) Retain(ctx context.Context, tenant string, today time.Time) (RetentionResult, error) {
 	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	today = civil.DateOf(today)
 	var out RetentionResult
 	err := s.db.Transact(ctx, func(tx *store.Tx) error {
-		out = RetentionResult{}
+		out = RetentionResult{Set: map[string]int{}}
 		type hold struct {
 			until time.Time // zero: still needed
+			rule  string    // the retention rule that set until
 			last  time.Time
 			since time.Time
 			busy  bool
 		}
 		holds := map[string]*hold{}
-		rows, err := tx.Query(ctx, `SELECT resident_code, held_since, needed_until FROM mynumber_holds WHERE tenant_code = $1 AND business = $2
+		rows, err := tx.Query(ctx, `SELECT resident_code, held_since, needed_until, retention_rule FROM mynumber_holds WHERE tenant_code = $1 AND business = $2
 			AND ended_on IS NULL`, tenant, Business)
 		if err != nil {
 			return store.Translate(err)
 		}
 		for rows.Next() {
-			var code string
+			var code, rule string
 			var since time.Time
 			var until sql.NullTime
-			if err := rows.Scan(&code, &since, &until); err != nil {
+			if err := rows.Scan(&code, &since, &until, &rule); err != nil {
 				rows.Close()
 				return err
 			}
-			h := &hold{since: civil.DateOf(since), last: civil.DateOf(since)}
+			h := &hold{since: civil.DateOf(since), last: civil.DateOf(since), rule: rule}
 			if until.Valid {
 				h.until = civil.DateOf(until.Time)
 			}
@@ -130,18 +137,18 @@ func (s *Service) Retain(ctx context.Context, tenant string, today time.Time) (R
 				continue
 			}
 			out.Ending++
-			rule, ok := s.retention.For(Business, h.last)
+			rule, ok := s.retention.For(Business, tenant, h.last)
 			if !ok { // no period in force then: kept, never deleted by guess
 				out.Needed++
 				continue
 			}
-			until := rule.NeededUntil(h.last)
-			if until.Equal(h.until) {
+			if rule.NeededUntil(h.last).Equal(h.until) && rule.Version == h.rule {
 				continue
 			}
-			if _, err := mnhold.End(ctx, tx, tenant, code, Business, until); err != nil {
+			if _, err := mnhold.EndBy(ctx, tx, tenant, code, Business, h.last, rule); err != nil {
 				return err
 			}
+			out.Set[rule.Version]++
 		}
 		return nil
 	})

@@ -38,6 +38,7 @@ var eventMessages = messages{
 	"action.mynumber.delete":             {"個人番号の削除（保有期間の満了）", "My Number deleted (holding period ended)"},
 	"action.mynumber.hold":               {"事務ごとの個人番号の保有の記録", "A business's hold of the My Number recorded"},
 	"action.mynumber.hold.end":           {"事務ごとの個人番号の保有の終了", "A business's hold of the My Number ended"},
+	"action.mynumber.hold.retention":     {"事務ごとの個人番号の保有期限の設定（保存期間の規則）", "A business's last needed day of the My Number set by its retention rule"},
 	"action.mynumber.hold.run":           {"個人番号の保有期間の月次処理", "Monthly run of the My Number holding periods"},
 	"action.mynumber.deletion.list":      {"個人番号の削除記録の閲覧", "Viewing of the My Number deletions"},
 	"action.resident.read":               {"宛名の閲覧", "Viewing of the resident record"},

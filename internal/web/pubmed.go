@@ -445,6 +445,7 @@ type pubmedDeletionsData struct {
 	Runs           []mnhold.RunResult
 	Pager          pager
 	RetentionYears int
+	RetentionRule  string // the version of the rule in force for a need ending today
 }
 
 func (s *Server) pubmedDeletionsData(r *http.Request) (pubmedDeletionsData, error) {
@@ -454,7 +455,9 @@ func (s *Server) pubmedDeletionsData(r *http.Request) (pubmedDeletionsData, erro
 	if err != nil {
 		return pubmedDeletionsData{}, err
 	}
-	d := pubmedDeletionsData{Items: nonNil(page.Items), Pager: pagerOf(r, page, "/pubmed/mynumber-deletions", "cursor"), RetentionYears: s.biz.Pubmed.RetentionYears()}
+	rule, _ := s.biz.Pubmed.RetentionRule(sess.Tenant)
+	d := pubmedDeletionsData{Items: nonNil(page.Items), Pager: pagerOf(r, page, "/pubmed/mynumber-deletions", "cursor"), RetentionYears: rule.Years,
+		RetentionRule: rule.Version}
 	d.Runs, err = s.biz.Pubmed.Holds().Runs(r.Context(), sess.Tenant)
 	return d, err
 }
@@ -474,6 +477,7 @@ type pubmedDeletionsAnswer struct {
 	Deletions      []mnhold.Deletion  `json:"deletions"`
 	Runs           []mnhold.RunResult `json:"runs"`
 	RetentionYears int                `json:"retention_years"`
+	RetentionRule  string             `json:"retention_rule"` // the version of the rule in force for a need ending today, the municipality's own or the default
 	Next           string             `json:"next"`
 }
 
@@ -488,7 +492,8 @@ func (s *Server) apiPubmedDeletions(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, pubmedDeletionsAnswer{Deletions: nonNil(page.Items), Runs: runs, RetentionYears: s.biz.Pubmed.RetentionYears(), Next: page.Next})
+	rule, _ := s.biz.Pubmed.RetentionRule(sess.Tenant)
+	writeJSON(w, http.StatusOK, pubmedDeletionsAnswer{Deletions: nonNil(page.Items), Runs: runs, RetentionYears: rule.Years, RetentionRule: rule.Version, Next: page.Next})
 	return nil
 }
 
@@ -940,6 +945,9 @@ var pubmedScreenMessages = messages{
 	"pubmed.runs.at":                             {"処理日時", "Ran at"},
 	"pubmed.runs.ended":                          {"終了した保有", "Holds ended"},
 	"pubmed.runs.deleted":                        {"削除", "Deleted"},
+	"pubmed.runs.rules":                          {"適用した保存期間の規則（件数）", "Retention rules applied (holds)"},
+	"pubmed.deletions.rules":                     {"保存期間の規則", "Retention rule"},
+	"pubmed.deletions.rule":                      {"（規則 %s。団体ごとの規則があればそれが優先します）", "(rule %s; a municipality's own rule, if any, comes first)"},
 	"pubmed.renewals.title":                      {"更新対象の受給者証", "Certificates to renew"},
 	"pubmed.renewals.help":                       {"有効期間の終了日が %s から %s まで（%d 日以内）の受給者証のうち、更新されておらず更新申請も決定待ちでないものです。終了日の近い順に最大 %d 件を表示します。", "Certificates whose last day falls from %s to %s (within %d days), not renewed and with no renewal awaiting, the nearest first, at most %d shown."},
 	"pubmed.renewals.total":                      {"該当 %d 件", "%d certificates"},
