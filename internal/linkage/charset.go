@@ -113,9 +113,25 @@ func inJISX0208(lead, trail byte) bool {
 	return 1 <= ku && ku <= 8 || 16 <= ku && ku <= 84
 }
 
-// sjisEncoder encodes single runes to check a UTF-8 file's text against
-// the Shift_JIS repertoire.
+// encodeSJIS encodes a single rune to check a UTF-8 file's text against
+// the Shift_JIS repertoire: what the x/text encoder makes of it
+// (encodeSJISSlow), looked up for the Basic Multilingual Plane in a
+// table built once from that encoder (a new encoder for every rune was
+// the largest single cost of a registry file's check: bango bench setup).
+// The bytes returned are shared: read them, never change them.
 func encodeSJIS(r rune) ([]byte, bool) {
+	if r < utf8.RuneSelf || isPrivateUse(r) || r >= 1<<16 {
+		return encodeSJISSlow(r)
+	}
+	t := sjisEncoded()
+	n := t.n[r]
+	if n == 0 {
+		return nil, false
+	}
+	return t.b[2*int(r) : 2*int(r)+int(n) : 2*int(r)+int(n)], true
+}
+
+func encodeSJISSlow(r rune) ([]byte, bool) {
 	if r < utf8.RuneSelf || isPrivateUse(r) {
 		return []byte{byte(r)}, r < utf8.RuneSelf
 	}
@@ -128,6 +144,33 @@ func encodeSJIS(r rune) ([]byte, bool) {
 	}
 	return dst[:nd], true
 }
+
+// sjisRunes is encodeSJISSlow of every rune below 1<<16 that is neither
+// ASCII nor private use: n the length (0: not encodable), b the bytes, two
+// a rune. (A rune of Shift_JIS is one or two bytes.)
+type sjisRunes struct {
+	n [1 << 16]uint8
+	b [1 << 17]byte
+}
+
+var sjisEncoded = sync.OnceValue(func() *sjisRunes {
+	t := new(sjisRunes)
+	for r := rune(utf8.RuneSelf); r < 1<<16; r++ {
+		if isPrivateUse(r) {
+			continue
+		}
+		b, ok := encodeSJISSlow(r)
+		if !ok {
+			continue
+		}
+		if len(b) > 2 {
+			panic("linkage: Shift_JIS encodes a rune in more than two bytes")
+		}
+		t.n[r] = uint8(len(b))
+		copy(t.b[2*int(r):], b)
+	}
+	return t
+})
 
 // sjisDouble is every double-byte character of CP932 as x/text's
 // Shift_JIS decoder reads it (0: a code it does not define), by lead and

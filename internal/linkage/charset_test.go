@@ -1,6 +1,7 @@
 package linkage
 
 import (
+	"bytes"
 	"testing"
 
 	"golang.org/x/text/encoding/japanese"
@@ -68,4 +69,16 @@ func containsFFFD(b []byte) bool {
 		}
 	}
 	return false
+}
+
+// encodeSJIS's table gives, for every rune of the Basic Multilingual
+// Plane and a few beyond it, what the x/text encoder gives.
+func TestEncodeSJISTableMatchesEncoder(t *testing.T) {
+	for r := rune(0); r < 1<<16+16; r++ {
+		b, ok := encodeSJIS(r)
+		wb, wok := encodeSJISSlow(r)
+		if ok != wok || !bytes.Equal(b, wb) {
+			t.Fatalf("U+%04X: %x %v, the encoder %x %v", r, b, ok, wb, wok)
+		}
+	}
 }
