@@ -186,15 +186,16 @@ func RecordPiped(ctx context.Context, p *store.Pipe, events ...Event) error {
 	return nil
 }
 
-// RecordPipedWith queues change, a statement that writes (its parameters
-// $1 to $len(args)), and events in p as one statement — PostgreSQL only:
-// change runs as a data-modifying WITH clause of the events' INSERT, which
-// PostgreSQL always runs to completion, in the same transaction as the
-// events (one statement for a step's change and its events instead of
-// two). At most insertRows events.
-func RecordPipedWith(ctx context.Context, p *store.Pipe, change string, args []any, events ...Event) error {
+// RecordPipedWith queues changes, statements that write (their parameters
+// numbered $1 to $len(args) across them all, in order), and events in p
+// as one statement — PostgreSQL only: each change runs as a data-modifying
+// WITH clause of the events' INSERT, which PostgreSQL always runs to
+// completion, in the same transaction as the events (one statement for a
+// step's changes and its events instead of one each). At most insertRows
+// events.
+func RecordPipedWith(ctx context.Context, p *store.Pipe, changes []string, args []any, events ...Event) error {
 	if len(events) == 0 || len(events) > insertRows {
-		return errs.E(errs.Internal, "audit: %d events with one change", len(events))
+		return errs.E(errs.Internal, "audit: %d events with a change (1 to %d)", len(events), insertRows)
 	}
 	prepared := make([]Event, len(events))
 	for i, e := range events {
@@ -203,7 +204,17 @@ func RecordPipedWith(ctx context.Context, p *store.Pipe, change string, args []a
 			return err
 		}
 	}
-	q, all := insertStatementAfter("WITH change AS ("+change+") ", args, prepared)
+	var with strings.Builder
+	for i, c := range changes {
+		if i == 0 {
+			with.WriteString("WITH")
+		} else {
+			with.WriteString(",")
+		}
+		with.WriteString(" change" + strconv.Itoa(i+1) + " AS (" + c + ")")
+	}
+	with.WriteString(" ")
+	q, all := insertStatementAfter(with.String(), args, prepared)
 	p.Exec(q, all...)
 	return nil
 }

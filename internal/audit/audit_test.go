@@ -543,3 +543,55 @@ func TestTransactionLargerThanABatch(t *testing.T) {
 		}
 	})
 }
+
+// On PostgreSQL a step's changes and its events can be one statement
+// (RecordPipedWith: the changes as data-modifying WITH clauses of the
+// events' INSERT): all written together, or, when a change fails, none.
+func TestRecordPipedWithIsOneTransaction(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		if db.Engine() != store.Postgres {
+			t.Skip("PostgreSQL only: SQLite has no data-modifying WITH clause")
+		}
+		ctx := actorCtx()
+		now := time.Now().UTC()
+		changes := []string{`INSERT INTO tenants (code, name, created_at) VALUES ($1, $2, $3)`,
+			`INSERT INTO tenants (code, name, created_at) VALUES ($4, $5, $6)`}
+		events := []audit.Event{{Action: "tenant.create", Subject: audit.Subject{Type: "tenant", ID: "131041"}, Outcome: audit.OK},
+			{Action: "tenant.create", Subject: audit.Subject{Type: "tenant", ID: "011002"}, Outcome: audit.OK, Detail: "second"}}
+		err := db.Pipeline(ctx, func(p *store.Pipe) error {
+			return audit.RecordPipedWith(ctx, p, changes, []any{"131041", "新宿区", now, "011002", "札幌市", now}, events...)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, db, `SELECT count(*) FROM tenants`); n != 2 {
+			t.Errorf("%d tenants written, want 2", n)
+		}
+		if n := count(t, db, `SELECT count(*) FROM audit_events WHERE action = 'tenant.create' AND actor_user = 'clerk01' AND subject_id IN ('131041', '011002')`); n != 2 {
+			t.Errorf("%d events written, want 2", n)
+		}
+		// The second change fails (the code exists): neither it, the first
+		// nor the events are kept.
+		err = db.Pipeline(ctx, func(p *store.Pipe) error {
+			return audit.RecordPipedWith(ctx, p, changes, []any{"271004", "大阪市", now, "011002", "札幌市", now}, events[:1]...)
+		})
+		if err == nil {
+			t.Fatal("a failing change was accepted")
+		}
+		if n := count(t, db, `SELECT count(*) FROM tenants`); n != 2 {
+			t.Errorf("%d tenants after the failed statement, want 2", n)
+		}
+		if n := count(t, db, `SELECT count(*) FROM audit_events`); n != 2 {
+			t.Errorf("%d events after the failed statement, want 2", n)
+		}
+		// No event, or too many for one statement: refused before anything is sent.
+		if err := db.Pipeline(ctx, func(p *store.Pipe) error {
+			return audit.RecordPipedWith(ctx, p, changes[:1], []any{"271004", "大阪市", now})
+		}); err == nil {
+			t.Error("a change without an event was accepted")
+		}
+		if n := count(t, db, `SELECT count(*) FROM tenants`); n != 2 {
+			t.Errorf("%d tenants after a change without an event, want 2", n)
+		}
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -162,7 +163,8 @@ func (s *Service) Open(ctx context.Context, tenant, code, method string) (a Appl
 	// The identity check, the register's read, the sealed work record and
 	// the application's event: one transaction, committed with the other
 	// windows' steps waiting on SQLite (group.go), in two round trips on
-	// PostgreSQL (the check, the read and the events, then the work record
+	// PostgreSQL (the register's read, which is the resident check; then
+	// one statement for the verification, the work record and the events,
 	// and the commit).
 	now := s.now().UTC()
 	a = Application{ID: randomID(), Tenant: tenant, Resident: code, Date: now.In(jst).Format(time.DateOnly), ExpiresAt: now.Add(s.openFor)}
@@ -176,7 +178,8 @@ func (s *Service) Open(ctx context.Context, tenant, code, method string) (a Appl
 		var r resident.Resident
 		opened := audit.Event{Tenant: tenant, Action: "jpki.open", Subject: subjectOf(code), Outcome: audit.OK,
 			Detail: "application=" + a.ID + " method=" + method}
-		if err := s.residents.VerifyAndGetPiped(ctx, p, tenant, code, method, actorOf(ctx), "公的個人認証の申請 / JPKI application", &r, opened); err != nil {
+		d, err := s.residents.VerifyAndGetDeferred(ctx, p, tenant, code, method, actorOf(ctx), "公的個人認証の申請 / JPKI application", &r, opened)
+		if err != nil {
 			return err
 		}
 		if err := p.Flush(); err != nil {
@@ -184,14 +187,20 @@ func (s *Service) Open(ctx context.Context, tenant, code, method string) (a Appl
 		}
 		a.Applicant = Items{Name: r.NameKanji, Alias: r.Alias, Address: r.Address, BirthDate: r.BirthDate.Format(time.DateOnly), Sex: r.Sex}
 		var version int
-		var err error
 		sealed, version, err = s.seal(ctx, tenant, a.ID, work{Applicant: a.Applicant, Date: a.Date})
 		if err != nil {
 			return err
 		}
-		p.Exec(`INSERT INTO jpki_work (id, tenant_code, resident_code, state, instance, opened_by, opened_at, expires_at, sealed, key_version)
-			VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $9)`, a.ID, tenant, code, s.instance, actorOf(ctx), now, a.ExpiresAt, sealed, version)
-		return nil
+		workArgs := []any{a.ID, tenant, code, s.instance, actorOf(ctx), now, a.ExpiresAt, sealed, version}
+		if s.db.Engine() == store.Postgres {
+			// The verification, the work record and the events: one
+			// statement (audit.RecordPipedWith), sent with the commit.
+			return audit.RecordPipedWith(ctx, p, []string{d.Query, insertWork(len(d.Args))},
+				append(append(make([]any, 0, len(d.Args)+len(workArgs)), d.Args...), workArgs...), d.Events...)
+		}
+		p.Exec(d.Query, d.Args...)
+		p.Exec(insertWork(0), workArgs...)
+		return audit.RecordPiped(ctx, p, d.Events...)
 	})
 	if errs.Is(err, errs.NotFound) {
 		// Not a resident of this municipality: recorded as the register
@@ -205,6 +214,19 @@ func (s *Service) Open(ctx context.Context, tenant, code, method string) (a Appl
 	}
 	s.hold(tenant, a.ID, held{resident: code, expires: a.ExpiresAt, sealed: sealed})
 	return a, nil
+}
+
+// insertWork is the INSERT of a work record, its nine parameters numbered
+// from $(from+1).
+func insertWork(from int) string {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO jpki_work (id, tenant_code, resident_code, state, instance, opened_by, opened_at, expires_at, sealed, key_version)
+		VALUES ($` + strconv.Itoa(from+1) + `, $` + strconv.Itoa(from+2) + `, $` + strconv.Itoa(from+3) + `, 'open'`)
+	for i := 4; i <= 9; i++ {
+		q.WriteString(", $" + strconv.Itoa(from+i))
+	}
+	q.WriteString(")")
+	return q.String()
 }
 
 // Current returns the open application id, as the clerk sees it.
@@ -360,7 +382,7 @@ func (s *Service) Issue(ctx context.Context, tenant, id string, req Request) (re
 		if s.db.Engine() == store.Postgres && len(events) > 0 {
 			// One statement: the work record's end as a WITH clause of
 			// the events' INSERT (PostgreSQL runs it to completion).
-			return audit.RecordPipedWith(done, p, end, []any{tenant, id}, events...)
+			return audit.RecordPipedWith(done, p, []string{end}, []any{tenant, id}, events...)
 		}
 		p.Exec(end, tenant, id)
 		return audit.RecordPiped(done, p, events...)

@@ -75,9 +75,34 @@ func (s *Service) RecordVerificationIn(ctx context.Context, tx *store.Tx, tenant
 // check that code is a resident of tenant: if not, the whole transaction
 // fails as not found.
 func (s *Service) VerifyAndGetPiped(ctx context.Context, p *store.Pipe, tenant, code, method, verifiedBy, note string, r *Resident, also ...audit.Event) error {
-	v, err := s.verification(tenant, code, method, verifiedBy, note)
+	d, err := s.VerifyAndGetDeferred(ctx, p, tenant, code, method, verifiedBy, note, r, also...)
 	if err != nil {
 		return err
+	}
+	p.Exec(d.Query, d.Args...)
+	return audit.RecordPiped(ctx, p, d.Events...)
+}
+
+// Deferred is what VerifyAndGetDeferred leaves its caller to write: the
+// verification's INSERT (Query, parameters $1 to $len(Args)) and the audit
+// events.
+type Deferred struct {
+	Query  string
+	Args   []any
+	Events []audit.Event
+}
+
+// VerifyAndGetDeferred is VerifyAndGetPiped for a caller that writes more
+// after reading the record, in the same transaction: it queues only the
+// read of the record into *r and returns the verification's INSERT and the
+// events (resident.verify_identity, resident.read, then also), which the
+// caller must queue in p before p ends — on PostgreSQL, in one statement
+// with its own writes (audit.RecordPipedWith) — so that they commit with
+// the read or not at all.
+func (s *Service) VerifyAndGetDeferred(ctx context.Context, p *store.Pipe, tenant, code, method, verifiedBy, note string, r *Resident, also ...audit.Event) (Deferred, error) {
+	v, err := s.verification(tenant, code, method, verifiedBy, note)
+	if err != nil {
+		return Deferred{}, err
 	}
 	p.QueryRow(func(row store.Scanner) error {
 		got, err := scanResident(row)
@@ -87,14 +112,16 @@ func (s *Service) VerifyAndGetPiped(ctx context.Context, p *store.Pipe, tenant, 
 		*r = got
 		return nil
 	}, selectResident+` WHERE tenant_code = $1 AND code = $2`, tenant, code)
-	p.Exec(`INSERT INTO identity_verifications (tenant_code, resident_code, method, verified_by, verified_at, note)
-		VALUES ($1, $2, $3, $4, $5, $6)`, v.Tenant, v.Resident, v.Method, v.VerifiedBy, v.VerifiedAt, v.Note)
 	subject := audit.Subject{Type: "resident", ID: code}
-	events := append([]audit.Event{
-		{Tenant: tenant, Action: "resident.verify_identity", Subject: subject, Outcome: audit.OK, Detail: "method=" + v.Method},
-		{Tenant: tenant, Action: "resident.read", Subject: subject, Outcome: audit.OK},
-	}, also...)
-	return audit.RecordPiped(ctx, p, events...)
+	return Deferred{
+		Query: `INSERT INTO identity_verifications (tenant_code, resident_code, method, verified_by, verified_at, note)
+			VALUES ($1, $2, $3, $4, $5, $6)`,
+		Args: []any{v.Tenant, v.Resident, v.Method, v.VerifiedBy, v.VerifiedAt, v.Note},
+		Events: append([]audit.Event{
+			{Tenant: tenant, Action: "resident.verify_identity", Subject: subject, Outcome: audit.OK, Detail: "method=" + v.Method},
+			{Tenant: tenant, Action: "resident.read", Subject: subject, Outcome: audit.OK},
+		}, also...),
+	}, nil
 }
 
 // verification checks the fields of a verification.
