@@ -2,6 +2,7 @@ package numbersetup
 
 import (
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -48,5 +49,39 @@ func TestNormalizeIsNFKCWithoutSpaces(t *testing.T) {
 	// Full- and half-width alike, spaces of either width gone.
 	if normalize("東京都新宿区西新宿二丁目８番１号") != normalize("東京都 新宿区西新宿二丁目8番1号") || normalize("山田　太郎") != "山田太郎" {
 		t.Fatal("full-width digits or spaces change the comparison")
+	}
+}
+
+// The people's key table finds each key inserted, through its growth,
+// marks a key two people share as many, and finds no other key.
+func TestKeyTable(t *testing.T) {
+	var kt keyTable
+	k := newKeyer()
+	keyOf := func(i int) key {
+		all, _ := k.keys(Person{Name: strconv.Itoa(i)})
+		return all
+	}
+	const n = 5000
+	for i := range n {
+		kt.put(keyOf(i), uint32(i))
+	}
+	kt.put(keyOf(7), 9999) // a second person with person 7's key
+	for i := range n {
+		v, ok := kt.get(keyOf(i))
+		want := uint32(i)
+		if i == 7 {
+			want = many
+		}
+		if !ok || v != want {
+			t.Fatalf("key %d: %d %v, want %d", i, v, ok, want)
+		}
+	}
+	for i := n; i < 2*n; i++ {
+		if _, ok := kt.get(keyOf(i)); ok {
+			t.Fatalf("key %d found, never inserted", i)
+		}
+	}
+	if kt.n != n || len(kt.slots)&(len(kt.slots)-1) != 0 || kt.n*4 > len(kt.slots)*3 {
+		t.Fatalf("%d keys in %d slots", kt.n, len(kt.slots))
 	}
 }
