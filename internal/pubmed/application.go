@@ -350,7 +350,7 @@ var KindNames = map[string]string{AppNew: "新規", AppRenewal: "更新", AppCha
 var CategoryNames = map[string]string{Welfare: "生活保護", Low1: "低所得Ⅰ", Low2: "低所得Ⅱ", General1: "一般所得Ⅰ", General2: "一般所得Ⅱ", Upper: "上位所得"}
 
 // ProgrammeNames are the Japanese names of the programmes.
-var ProgrammeNames = map[string]string{Nanbyo: "特定医療費（指定難病）", Shoman: "小児慢性特定疾病医療費"}
+var ProgrammeNames = map[string]string{Nanbyo: "特定医療費（指定難病）", Shoman: "小児慢性特定疾病医療費", Ryoiku: "療育医療"}
 
 // ProposeApplication checks an application as entered by a clerk and
 // returns the maker's proposal: it holds only once a different staff
@@ -360,6 +360,9 @@ func (s *Service) ProposeApplication(ctx context.Context, tenant string, in Appl
 	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	const action = "pubmed.application.propose"
 	a, err := s.parse(in)
+	if notRun := s.rules.notRunHere(in.Programme, tenant, in.ReceivedOn); notRun != nil {
+		err = notRun // a programme not run here: nothing else to say
+	}
 	if err == nil {
 		err = s.db.Read(ctx, func(q store.Querier) error { return s.check(ctx, q, tenant, a) })
 	}

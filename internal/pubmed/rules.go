@@ -94,8 +94,9 @@ func (d Disease) DesignatedOn(day time.Time) bool {
 
 // Rules are the cap tables and the disease master the module decides by.
 type Rules struct {
-	tables          []CapTable            // by effective date
-	tiers           map[string][]TierRule // by programme, by effective date
+	tables          []CapTable                   // by effective date
+	tiers           map[string][]TierRule        // by programme, by effective date
+	switches        map[string][]ProgrammeSwitch // by programme and municipality, by effective date
 	DiseaseVersion  string
 	diseases        map[string]Disease // by programme + "/" + code
 	diseasesInOrder []Disease
@@ -123,7 +124,8 @@ func DefaultRules() (*Rules, error) {
 }
 
 // LoadRules reads every caps-*.json of fsys as a cap table version, every
-// tiers-*.json as a programme's income-category rule version, and the
+// tiers-*.json as a programme's income-category rule version, every
+// programme-*.json as a switch of a programme run by choice, and the
 // latest diseases-*.csv (by name) as the disease master. A file that does
 // not read whole is refused with its name, line and field.
 func LoadRules(fsys ...fs.FS) (*Rules, error) {
@@ -143,6 +145,9 @@ func LoadRules(fsys ...fs.FS) (*Rules, error) {
 			r.tables = append(r.tables, t)
 		}
 		if err := r.loadTierRules(f); err != nil {
+			return nil, err
+		}
+		if err := r.loadSwitches(f); err != nil {
 			return nil, err
 		}
 		dn, err := fs.Glob(f, "diseases-*.csv")
@@ -331,7 +336,7 @@ var (
 // table version and the figures it read.
 func (r *Rules) DetermineCap(programme, category string, flags []string, day time.Time) (Cap, error) {
 	var fe errs.FieldErrors
-	if !slices.Contains(Programmes, programme) {
+	if !slices.Contains(Programmes, programme) && !slices.Contains(SwitchedProgrammes, programme) {
 		fe.Add("programme", msgProgramme)
 	}
 	if !slices.Contains(Categories, category) {
@@ -345,7 +350,11 @@ func (r *Rules) DetermineCap(programme, category string, flags []string, day tim
 		fe.Add("valid_from", msgNoTable)
 		return Cap{}, fe.Err()
 	}
-	pt := t.Programmes[programme]
+	pt, ok := t.Programmes[programme]
+	if !ok {
+		fe.Add("programme", msgNoRules(programme, t.Version))
+		return Cap{}, fe.Err()
+	}
 	c := Cap{Programme: programme, Category: category, Flags: []string{}, On: day, TableVersion: t.Version, TableFrom: t.EffectiveFrom,
 		TableFigures: pt.Caps[category], TableSource: t.Source, Column: ColumnGeneral}
 	ventilator := false

@@ -102,7 +102,8 @@ func TestDetermineCapRefuses(t *testing.T) {
 	}{
 		{pubmed.Nanbyo, pubmed.Upper, []string{pubmed.FlagSevere}, "flags"}, // 重症 is 小児慢性's
 		{pubmed.Nanbyo, pubmed.Upper, []string{"x"}, "flags"},
-		{"ryoiku", pubmed.Upper, nil, "programme"},
+		{pubmed.Ryoiku, pubmed.Upper, nil, "programme"}, // no rule table of 療育医療 (TestRyoikuRefusedNamingTheMissingTable)
+		{"other", pubmed.Upper, nil, "programme"},
 		{pubmed.Shoman, "middle", nil, "category"},
 	} {
 		_, err := r.DetermineCap(c.prog, c.cat, c.flags, day("2026-01-01"))

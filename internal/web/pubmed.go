@@ -8,6 +8,7 @@ import (
 
 	"bango/internal/access"
 	"bango/internal/audit"
+	"bango/internal/civil"
 	"bango/internal/errs"
 	"bango/internal/identity"
 	"bango/internal/mnhold"
@@ -91,7 +92,7 @@ func (s *Server) pubmedApplyPage(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) renderPubmedApply(w http.ResponseWriter, r *http.Request, status int, problem refusal, form map[string]string) error {
 	p := s.newPage(r, "pubmed.apply.title", sessionFrom(r.Context()))
 	rules := s.biz.Pubmed.Rules()
-	d := pubmedApplyData{Kinds: pubmed.AppKinds, Programmes: pubmed.Programmes, Categories: pubmed.Categories, TaxStatuses: pubmed.TaxStatuses, Diseases: rules.Diseases(""),
+	d := pubmedApplyData{Kinds: pubmed.AppKinds, Programmes: rules.Offered(sessionFrom(r.Context()).Tenant, civil.Today(time.Now())), Categories: pubmed.Categories, TaxStatuses: pubmed.TaxStatuses, Diseases: rules.Diseases(""),
 		DiseaseVersion: rules.DiseaseVersion, Today: time.Now().In(jst).Format(time.DateOnly)}
 	for _, m := range []string{resident.VerifiedByMyNumberCard, resident.VerifiedByNotificationPhotoID, resident.VerifiedBySignatureCert} {
 		d.Methods = append(d.Methods, jpkiMethod{m, resident.MethodLabels[m].In(lang(r))})
@@ -806,6 +807,7 @@ var pubmedScreenMessages = messages{
 	"pubmed.kind.cancel":             {"取消", "Cancellation"},
 	"pubmed.programme.nanbyo":        {"特定医療費（指定難病）", "Designated intractable disease (指定難病)"},
 	"pubmed.programme.shoman":        {"小児慢性特定疾病医療費", "Pediatric chronic specific disease (小児慢性特定疾病)"},
+	"pubmed.programme.ryoiku":        {"療育医療", "Rehabilitative care (療育医療)"},
 	"pubmed.category.welfare":        {"生活保護", "Public assistance (生活保護)"},
 	"pubmed.category.low1":           {"低所得Ⅰ", "Low income I"},
 	"pubmed.category.low2":           {"低所得Ⅱ", "Low income II"},
