@@ -2,8 +2,10 @@ package numbersetup
 
 import (
 	"context"
+	"encoding/binary"
 	"database/sql"
 	"strings"
+	"time"
 
 	"bango/internal/store"
 )
@@ -15,24 +17,55 @@ import (
 // temporary table numbersetup_numbers (temporary tables are the
 // session's alone and take COPY: row-level security does not apply to
 // them; PostgreSQL drops them with the transaction, SQLite when the
-// import ends). At the end one statement finds the rows whose number a
-// resident holds or an earlier line gave (numbersetup_repeated), and
-// those rows — written to the work table, or entries of a block — become
-// held: a block's entry moves out of its block, so that the checker's
-// confirmation of the exact matches never reaches it.
-var tempTables = []string{"numbersetup_numbers", "numbersetup_repeated"}
+// import ends). A filter of fixed size (seenFilter: two bits a number,
+// 8 MiB) tells bango which numbers may have come before; only those go
+// also into numbersetup_maybe, and at the end the rows with those numbers
+// alone are grouped to find the lines that repeat an earlier one (a
+// number the filter mistakes costs a look, never a wrong outcome; grouping
+// every row's number took 0.8 s of PostgreSQL's at 1,000,000 rows). One
+// statement then finds the rows whose number a resident holds or an
+// earlier line gave (numbersetup_repeated), and those rows — written to
+// the work table, or entries of a block — become held: a block's entry
+// moves out of its block, so that the checker's confirmation of the exact
+// matches never reaches it.
+var tempTables = []string{"numbersetup_numbers", "numbersetup_maybe", "numbersetup_repeated"}
+
+// seenFilter remembers the numbers of the rows read so far, two bits
+// each (the blind index's first and second eight bytes, which are an
+// HMAC's and so uniformly spread): a number whose two bits are set may
+// have come before. At 2^26 bits it mistakes about 900 numbers of a
+// file of 1,000,000, 19,000 of 10,000,000.
+type seenFilter []uint64
+
+const seenBits = 1 << 26
+
+// everySeen, for tests, has the filter mistake every number for one seen
+// before.
+var everySeen = false
+
+func newSeenFilter() seenFilter { return make(seenFilter, seenBits/64) }
+
+// seen reports whether bidx may have been seen, and remembers it.
+func (f seenFilter) seen(bidx []byte) bool {
+	h1 := binary.LittleEndian.Uint64(bidx[0:8]) % seenBits
+	h2 := binary.LittleEndian.Uint64(bidx[8:16]) % seenBits
+	was := f[h1/64]&(1<<(h1%64)) != 0 && f[h2/64]&(1<<(h2%64)) != 0
+	f[h1/64] |= 1 << (h1 % 64)
+	f[h2/64] |= 1 << (h2 % 64)
+	return was
+}
 
 // createTemp makes the temporary table of the rows' blind indexes.
 func createTemp(ctx context.Context, tx *store.Tx) error {
 	if tx.Engine() == store.Postgres {
-		_, err := tx.Exec(ctx, `CREATE TEMP TABLE numbersetup_numbers (line integer NOT NULL, bidx bytea NOT NULL) ON COMMIT DROP`)
-		return err
+		return execAll(ctx, tx, []string{`CREATE TEMP TABLE numbersetup_numbers (line integer NOT NULL, bidx bytea NOT NULL) ON COMMIT DROP`,
+			`CREATE TEMP TABLE numbersetup_maybe (bidx bytea NOT NULL) ON COMMIT DROP`})
 	}
 	if err := dropTemp(ctx, tx); err != nil { // left by an import that failed on this connection
 		return err
 	}
-	_, err := tx.Exec(ctx, `CREATE TEMP TABLE numbersetup_numbers (line INTEGER PRIMARY KEY, bidx BLOB NOT NULL)`)
-	return err
+	return execAll(ctx, tx, []string{`CREATE TEMP TABLE numbersetup_numbers (line INTEGER PRIMARY KEY, bidx BLOB NOT NULL)`,
+		`CREATE TEMP TABLE numbersetup_maybe (bidx BLOB NOT NULL)`})
 }
 
 func execAll(ctx context.Context, tx *store.Tx, stmts []string, args ...any) error {
@@ -72,9 +105,9 @@ SELECT line, MIN(first_line) FROM (
 	SELECT n.line, 0 AS first_line FROM numbersetup_numbers n
 		WHERE EXISTS (SELECT 1 FROM residents h WHERE h.tenant_code = $1 AND h.mynumber_bidx = n.bidx)
 	UNION ALL
-	SELECT n.line, f.first_line FROM numbersetup_numbers n
-		JOIN (SELECT bidx, MIN(line) AS first_line FROM numbersetup_numbers GROUP BY bidx HAVING COUNT(*) > 1) f ON f.bidx = n.bidx
-		WHERE n.line > f.first_line
+	SELECT line, first_line FROM (SELECT n.line, MIN(n.line) OVER (PARTITION BY n.bidx) AS first_line FROM numbersetup_numbers n
+		WHERE n.bidx IN (SELECT bidx FROM numbersetup_maybe)) r
+		WHERE line > first_line
 ) x GROUP BY line`
 
 // heldNote is the note of a held row.
@@ -100,16 +133,17 @@ const heldInBlocks = `SELECT d.line, ` + heldNote + ` FROM numbersetup_repeated 
 func (s *Service) finishHeld(ctx context.Context, tx *store.Tx, st *Setup) error {
 	var stmts []string
 	if tx.Engine() == store.Postgres {
-		stmts = []string{`SET LOCAL work_mem = '64MB'`, `ANALYZE numbersetup_numbers`,
+		stmts = []string{`SET LOCAL work_mem = '64MB'`, `ANALYZE numbersetup_numbers`, `ANALYZE numbersetup_maybe`,
 			`CREATE TEMP TABLE numbersetup_repeated (line integer NOT NULL, first_line integer NOT NULL) ON COMMIT DROP`,
 			heldSQL, `SET LOCAL work_mem TO DEFAULT`}
 	} else {
-		stmts = []string{`CREATE INDEX temp.numbersetup_numbers_bidx ON numbersetup_numbers (bidx)`,
-			`CREATE TEMP TABLE numbersetup_repeated (line INTEGER PRIMARY KEY, first_line INTEGER NOT NULL)`, heldSQL}
+		stmts = []string{`CREATE TEMP TABLE numbersetup_repeated (line INTEGER PRIMARY KEY, first_line INTEGER NOT NULL)`, heldSQL}
 	}
+	start := time.Now()
 	if err := execAll(ctx, tx, stmts, st.Tenant); err != nil {
 		return err
 	}
+	s.timed("end: held and repeated found", &start)
 	var some bool
 	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM numbersetup_repeated)`).Scan(&some); err != nil || !some {
 		return err

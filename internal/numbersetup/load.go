@@ -186,7 +186,7 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, st *Setup, l *linkage.
 		}
 	}()
 
-	w := &rowWriter{s: s, tx: tx, st: st}
+	w := &rowWriter{s: s, tx: tx, st: st, seen: newSeenFilter()}
 	var err error
 	for b := range order {
 		<-b.done
@@ -274,6 +274,8 @@ type rowWriter struct {
 	blocks  blockBuf
 	rows    [][]any
 	numbers [][]any
+	seen    seenFilter
+	maybe   [][]any
 }
 
 // rowChunk and numberChunk are how many rows of the work table and blind
@@ -292,6 +294,9 @@ func (w *rowWriter) add(ctx context.Context, rows []candidate) error {
 		c := &rows[i]
 		w.st.Counts[c.outcome]++
 		w.numbers = append(w.numbers, []any{c.line, c.bidx})
+		if w.seen.seen(c.bidx) || everySeen {
+			w.maybe = append(w.maybe, []any{c.bidx})
+		}
 		if c.outcome == Exact {
 			w.blocks.add(&entry{line: c.line, fileCode: c.fileCode, name: c.name, kana: c.kana, sex: c.sex, address: c.address,
 				person: c.person, birth: c.birth}, c.number.Digits())
@@ -323,6 +328,12 @@ func (w *rowWriter) flush(ctx context.Context, last bool) error {
 			return err
 		}
 		w.numbers = w.numbers[:0]
+		if len(w.maybe) > 0 {
+			if err := copyRows(ctx, w.tx, store.Bulk{Table: "numbersetup_maybe", Columns: []string{"bidx"}}, w.maybe); err != nil {
+				return err
+			}
+			w.maybe = w.maybe[:0]
+		}
 	}
 	if last {
 		return w.s.flushBlock(ctx, w.tx, w.st, &w.blocks)

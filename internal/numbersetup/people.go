@@ -46,6 +46,13 @@ func (b PeopleWhere) Holds(ctx context.Context, q store.Querier, tenant, code st
 	return n > 0, err
 }
 
+// Count is how many they are (to size the import's index of them).
+func (b PeopleWhere) Count(ctx context.Context, q store.Querier, tenant string) (int, error) {
+	var n int
+	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM residents r WHERE r.tenant_code = $1 AND r.mynumber_bidx IS NULL AND `+b.Where, tenant).Scan(&n)
+	return n, err
+}
+
 // NHIPeople is the NHI's people for a setup (R-WAU-2): the municipality's
 // insured persons who have no My Number registered. It lives here, not in
 // internal/nhi, because the linkage engine this package reads files with
@@ -102,6 +109,17 @@ func (t *keyTable) place(k key, v uint32) {
 	}
 }
 
+// reserve makes room for n keys without growing.
+func (t *keyTable) reserve(n int) {
+	size := 1024
+	for size*3 < n*4 {
+		size *= 2
+	}
+	if size > len(t.slots) && t.n == 0 {
+		t.slots = make([]slot, size)
+	}
+}
+
 func (t *keyTable) grow() {
 	old := t.slots
 	t.slots, t.n = make([]slot, max(1024, 2*len(old))), 0
@@ -145,7 +163,15 @@ type peopleIndex struct {
 	three   [4]keyTable
 }
 
-func newPeopleIndex() *peopleIndex { return &peopleIndex{} }
+// newPeopleIndex makes an index sized for about n people (it grows
+// past them).
+func newPeopleIndex(n int) *peopleIndex {
+	x := &peopleIndex{codeEnd: make([]uint32, 0, n)}
+	for _, t := range append([]*keyTable{&x.all}, &x.three[0], &x.three[1], &x.three[2], &x.three[3]) {
+		t.reserve(n)
+	}
+	return x
+}
 
 func (x *peopleIndex) add(code string, all key, three [4]key) {
 	i := uint32(len(x.codeEnd))
@@ -201,8 +227,18 @@ func (x *peopleIndex) match(all key, three [4]key) (outcome, item, person, note 
 // readPeople reads b's people in tenant on a connection of its own (a
 // business's people are only read) into an index keyed by k.
 func (s *Service) readPeople(ctx context.Context, b Business, tenant string, k keyer) (*peopleIndex, error) {
-	x := newPeopleIndex()
+	var x *peopleIndex
 	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) error {
+		n := 0
+		if c, ok := b.(interface {
+			Count(context.Context, store.Querier, string) (int, error)
+		}); ok {
+			var err error
+			if n, err = c.Count(ctx, q, tenant); err != nil {
+				return err
+			}
+		}
+		x = newPeopleIndex(n + n/16)
 		return b.People(ctx, q, tenant, func(p Person) error {
 			all, three := k.keys(p)
 			x.add(p.Code, all, three)
