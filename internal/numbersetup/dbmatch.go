@@ -2,8 +2,8 @@ package numbersetup
 
 import (
 	"context"
-	"encoding/binary"
 	"database/sql"
+	"encoding/binary"
 	"strings"
 	"time"
 
