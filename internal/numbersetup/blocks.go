@@ -7,6 +7,7 @@ import (
 	"errors"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"bango/internal/errs"
@@ -137,15 +138,24 @@ func (b *block) find(line int) int {
 	return -1
 }
 
-// blockBuf gathers the import's exact matches into blocks.
+// blockBuf gathers the import's exact matches into blocks, and the
+// blocks sealed into statements of up to blocksAStatement (one round trip
+// for several blocks: with the parser and the sealers busy on every core,
+// each round trip also waits to be scheduled again).
 type blockBuf struct {
-	next   int
-	n      int
-	first  int
-	last   int
-	items  []byte
-	digits []byte
+	next    int
+	n       int
+	first   int
+	last    int
+	items   []byte
+	digits  []byte
+	pending []any // the sealed blocks' columns, blockColumns a block
 }
+
+const (
+	blocksAStatement = 16
+	blockColumns     = 9
+)
 
 func (w *blockBuf) add(e *entry, digits string) {
 	if w.n == 0 {
@@ -157,22 +167,37 @@ func (w *blockBuf) add(e *entry, digits string) {
 	w.digits = append(w.digits, digits...)
 }
 
-// flush writes the block gathered, waiting for the checker's confirmation.
-func (s *Service) flushBlock(ctx context.Context, tx *store.Tx, st *Setup, w *blockBuf) error {
-	if w.n == 0 {
+// flushBlock seals the block gathered, waiting for the checker's
+// confirmation, and writes the blocks sealed when there are
+// blocksAStatement of them, or all when last.
+func (s *Service) flushBlock(ctx context.Context, tx *store.Tx, st *Setup, w *blockBuf, last bool) error {
+	if w.n > 0 {
+		w.next++
+		sealed, ver, err := s.vault.Seal(ctx, blockBinding(st.Tenant, st.ID, w.next), w.digits)
+		clear(w.digits)
+		if err != nil {
+			return err
+		}
+		w.pending = append(w.pending, st.Tenant, st.ID, w.next, w.first, w.last, w.n, w.items, sealed, ver)
+		w.n, w.items, w.digits = 0, nil, w.digits[:0]
+	}
+	k := len(w.pending) / blockColumns
+	if k == 0 || k < blocksAStatement && !last {
 		return nil
 	}
-	w.next++
-	sealed, ver, err := s.vault.Seal(ctx, blockBinding(st.Tenant, st.ID, w.next), w.digits)
-	clear(w.digits)
-	if err != nil {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO numbersetup_blocks (tenant_code, setup_id, block, first_line, last_line, entries, items, mynumber_sealed, mynumber_key_version, status) VALUES `)
+	for i := range k {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(" + placeholders(1+i*blockColumns, blockColumns) + ", 'submitted')")
+	}
+	if _, err := tx.Exec(ctx, q.String(), w.pending...); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO numbersetup_blocks (tenant_code, setup_id, block, first_line, last_line, entries, items, mynumber_sealed, mynumber_key_version, status)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'submitted')`, st.Tenant, st.ID, w.next, w.first, w.last, w.n, w.items, sealed, ver); err != nil {
-		return err
-	}
-	w.n, w.items, w.digits = 0, w.items[:0], w.digits[:0]
+	clear(w.pending)
+	w.pending = w.pending[:0]
 	return nil
 }
 

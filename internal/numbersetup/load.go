@@ -189,7 +189,9 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, st *Setup, l *linkage.
 	w := &rowWriter{s: s, tx: tx, st: st, seen: newSeenFilter()}
 	var err error
 	for b := range order {
+		wait := time.Now()
 		<-b.done
+		s.took("rows: waiting for sealed rows", wait)
 		if err = b.err; err == nil {
 			err = w.add(ctx, b.rows)
 		}
@@ -302,9 +304,11 @@ func (w *rowWriter) add(ctx context.Context, rows []candidate) error {
 				person: c.person, birth: c.birth}, c.number.Digits())
 			c.number = mynumber.Number{}
 			if w.blocks.n == blockEntries {
-				if err := w.s.flushBlock(ctx, w.tx, w.st, &w.blocks); err != nil {
+				start := time.Now()
+				if err := w.s.flushBlock(ctx, w.tx, w.st, &w.blocks, false); err != nil {
 					return err
 				}
+				w.s.took("rows: blocks", start)
 			}
 			continue
 		}
@@ -317,16 +321,20 @@ func (w *rowWriter) add(ctx context.Context, rows []candidate) error {
 // flush writes the chunks that are full, or all when last.
 func (w *rowWriter) flush(ctx context.Context, last bool) error {
 	if len(w.rows) >= rowChunk || last && len(w.rows) > 0 {
+		start := time.Now()
 		if err := copyRows(ctx, w.tx, store.Bulk{Table: "numbersetup_candidates", Columns: rowColumns,
 			Fixed: []store.Fixed{{Column: "tenant_code", Value: w.st.Tenant}, {Column: "setup_id", Value: w.st.ID}}}, w.rows); err != nil {
 			return err
 		}
+		w.s.took("rows: work table", start)
 		w.rows = w.rows[:0]
 	}
 	if len(w.numbers) >= numberChunk || last && len(w.numbers) > 0 {
+		start := time.Now()
 		if err := copyRows(ctx, w.tx, store.Bulk{Table: "numbersetup_numbers", Columns: []string{"line", "bidx"}}, w.numbers); err != nil {
 			return err
 		}
+		w.s.took("rows: numbers", start)
 		w.numbers = w.numbers[:0]
 		if len(w.maybe) > 0 {
 			if err := copyRows(ctx, w.tx, store.Bulk{Table: "numbersetup_maybe", Columns: []string{"bidx"}}, w.maybe); err != nil {
@@ -336,7 +344,7 @@ func (w *rowWriter) flush(ctx context.Context, last bool) error {
 		}
 	}
 	if last {
-		return w.s.flushBlock(ctx, w.tx, w.st, &w.blocks)
+		return w.s.flushBlock(ctx, w.tx, w.st, &w.blocks, true)
 	}
 	return nil
 }

@@ -1,9 +1,9 @@
 package numbersetup
 
 import (
+	"encoding/binary"
 	"hash/maphash"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -95,30 +95,29 @@ func (k keyer) keys(p Person) (all key, three [4]key) {
 	var buf [256]byte
 	b := appendNormalized(buf[:0], p.Name)
 	nameEnd := len(b)
-	b = p.Birth.AppendFormat(b, time.DateOnly)
+	y, m, d := p.Birth.Date()
+	b = append(b, byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10),
+		byte('0'+int(m)/10), byte('0'+int(m)%10), byte('0'+d/10), byte('0'+d%10))
 	birthEnd := len(b)
 	b = append(b, p.Sex...)
 	sexEnd := len(b)
 	b = appendNormalized(b, p.Address)
-	v := [4][]byte{b[:nameEnd], b[nameEnd:birthEnd], b[birthEnd:sexEnd], b[sexEnd:]}
-	var h [2]maphash.Hash
-	sum := func(skip int) key {
-		var out [2]uint64
-		for j := range h {
-			h[j].Reset()
-			h[j].WriteByte(byte('0' + skip))
-			for i := range v {
-				if i != skip {
-					h[j].Write(v[i])
-				}
-				h[j].WriteByte(0)
-			}
-			out[j] = h[j].Sum64()
-		}
-		return key{out[0], out[1]}
+	// Each item is hashed once under both seeds; a key is the hash of
+	// the items' hashes it takes (the one left out zero) and of which it
+	// leaves out.
+	var set [4*16 + 1]byte
+	for i, v := range [4][]byte{b[:nameEnd], b[nameEnd:birthEnd], b[birthEnd:sexEnd], b[sexEnd:]} {
+		binary.LittleEndian.PutUint64(set[16*i:], maphash.Bytes(k.seed[0], v))
+		binary.LittleEndian.PutUint64(set[16*i+8:], maphash.Bytes(k.seed[1], v))
 	}
-	h[0].SetSeed(k.seed[0])
-	h[1].SetSeed(k.seed[1])
+	sum := func(skip int) key {
+		s := set
+		if skip >= 0 {
+			clear(s[16*skip : 16*skip+16])
+		}
+		s[64] = byte('1' + skip)
+		return key{maphash.Bytes(k.seed[0], s[:]), maphash.Bytes(k.seed[1], s[:])}
+	}
 	all = sum(-1)
 	for skip := range 4 {
 		three[skip] = sum(skip)

@@ -141,6 +141,14 @@ func (s *Service) timed(phase string, start *time.Time) {
 	*start = now
 }
 
+// took tells the timing hook that phase took since start (phases timed
+// piecewise add up).
+func (s *Service) took(phase string, start time.Time) {
+	if s.timing != nil {
+		s.timing(phase, time.Since(start))
+	}
+}
+
 // SetMaxBytes sets the largest file an import reads.
 func (s *Service) SetMaxBytes(n int64) { s.maxBytes = n }
 
