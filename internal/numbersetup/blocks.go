@@ -2,9 +2,8 @@ package numbersetup
 
 import (
 	"context"
-	"database/sql"
 	"encoding/binary"
-	"errors"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,32 +15,46 @@ import (
 	"bango/internal/vault"
 )
 
-// The exact matches of a setup are kept packed (migration 0057): entries
-// of blocks of up to blockEntries, in the file's order, each block one row
-// of numbersetup_blocks with its entries' items (line, the file's
-// resident code, name, kana, birth date, sex, address, the person
-// matched) and their numbers, twelve digits an entry, sealed as one value
-// bound to the setup and the block. A block is written by the import
-// instead of a thousand rows of the work table, which is under row-level
-// security and so takes no COPY. What staff see is unchanged: a block's
-// entries are candidates with outcome exact and the block's status
-// (submitted while the checker's confirmation waits, open once it was
-// rejected, applied once confirmed), listed by line among the work
-// table's rows. An entry that must become a row of its own — its number
-// turned out held or repeated at the end of the import, staff resolve or
-// discard it after a rejection, or its registration failed — moves out of
-// its block (takeOut): the block is written again without it.
+// The rows of a setup's work table are written packed (migration 0057):
+// entries of blocks of up to blockEntries, each block one row of
+// numbersetup_blocks with its entries' items (line, the file's resident
+// code, name, kana, birth date, sex, address, the outcome, the item that
+// differs, the person matched, the note) and their numbers, twelve digits
+// an entry, sealed as one value bound to the setup and the block. A block
+// is written by the import instead of a thousand rows of the work table,
+// which is under row-level security and so takes no COPY. The exact
+// matches go into blocks of their own, waiting for the checker's one
+// confirmation of them all (status submitted; open once it was rejected,
+// applied once confirmed), the rows for the work list into others (open).
+// What staff see is unchanged: a block's entries are candidates with the
+// block's status, listed by line among the work table's rows. An entry
+// that staff resolve or discard, whose number turned out held or repeated
+// at the end of the import, or whose registration failed, moves out of its
+// block into a row of numbersetup_candidates (takeOut): the block is
+// written again without it. The two kinds of block follow the file, each
+// in order, so that a line lies within at most one block of each kind.
 
 // blockEntries is how many exact matches a block holds.
 var blockEntries = 1024
 
 const digitsLen = 12
 
-// entry is one exact match of a block.
+// entry is one row of a block.
 type entry struct {
 	line                                       int
 	fileCode, name, kana, sex, address, person string
+	outcome, item, note                        string
 	birth                                      time.Time
+}
+
+// codeOf is s's index in list plus one (0: "").
+func codeOf(list []string, s string) uint64 {
+	for i, v := range list {
+		if v == s {
+			return uint64(i + 1)
+		}
+	}
+	return 0
 }
 
 // block is one row of numbersetup_blocks, its items decoded.
@@ -61,7 +74,8 @@ func appendEntry(b []byte, e *entry) []byte {
 	b = binary.AppendUvarint(b, uint64(e.line))
 	y, m, d := e.birth.Date()
 	b = binary.AppendUvarint(b, uint64(y*10000+int(m)*100+d))
-	for _, s := range [...]string{e.fileCode, e.name, e.kana, e.sex, e.address, e.person} {
+	b = binary.AppendUvarint(b, codeOf(Outcomes, e.outcome)<<3|codeOf(diffItems[:], e.item))
+	for _, s := range [...]string{e.fileCode, e.name, e.kana, e.sex, e.address, e.person, e.note} {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
@@ -84,12 +98,18 @@ func decodeEntries(b []byte, n int) ([]entry, error) {
 		var e entry
 		line, ok1 := num()
 		ymd, ok2 := num()
-		if !ok1 || !ok2 {
+		codes, ok3 := num()
+		o, it := codes>>3, codes&7
+		if !ok1 || !ok2 || !ok3 || o == 0 || o > uint64(len(Outcomes)) || it > uint64(len(diffItems)) {
 			return nil, errBadItems
 		}
 		e.line = int(line)
 		e.birth = time.Date(int(ymd/10000), time.Month(ymd/100%100), int(ymd%100), 0, 0, 0, 0, time.UTC)
-		for _, p := range [...]*string{&e.fileCode, &e.name, &e.kana, &e.sex, &e.address, &e.person} {
+		e.outcome = Outcomes[o-1]
+		if it > 0 {
+			e.item = diffItems[it-1]
+		}
+		for _, p := range [...]*string{&e.fileCode, &e.name, &e.kana, &e.sex, &e.address, &e.person, &e.note} {
 			l, ok := num()
 			if !ok || uint64(len(b)) < l {
 				return nil, errBadItems
@@ -122,11 +142,20 @@ func scanBlock(row store.Scanner) (block, error) {
 func (b *block) candidate(setup int64, i int) Candidate {
 	e := &b.entries[i]
 	c := Candidate{Setup: setup, Line: e.line, FileCode: e.fileCode, Name: e.name, NameKana: e.kana, Birth: e.birth, Sex: e.sex,
-		Address: e.address, Outcome: Exact, PersonCode: e.person, Status: b.status, Note: b.note, DecidedBy: b.decidedBy}
+		Address: e.address, Outcome: e.outcome, DiffItem: e.item, PersonCode: e.person, Status: b.status, Note: b.noteOf(e), DecidedBy: b.decidedBy}
 	if b.sealed != nil {
 		c.MyNumber = mynumber.Mask
 	}
 	return c
+}
+
+// noteOf is entry e's note: its own (four_items, three_items), else the
+// block's (a rejection's).
+func (b *block) noteOf(e *entry) string {
+	if e.note != "" {
+		return e.note
+	}
+	return b.note
 }
 
 // find is the index of the entry of line, or -1.
@@ -143,7 +172,7 @@ func (b *block) find(line int) int {
 // for several blocks: with the parser and the sealers busy on every core,
 // each round trip also waits to be scheduled again).
 type blockBuf struct {
-	next    int
+	status  string // of the blocks written: submitted (exact matches) or open
 	n       int
 	first   int
 	last    int
@@ -154,7 +183,7 @@ type blockBuf struct {
 
 const (
 	blocksAStatement = 16
-	blockColumns     = 9
+	blockColumns     = 10
 )
 
 func (w *blockBuf) add(e *entry, digits string) {
@@ -170,15 +199,15 @@ func (w *blockBuf) add(e *entry, digits string) {
 // flushBlock seals the block gathered, waiting for the checker's
 // confirmation, and writes the blocks sealed when there are
 // blocksAStatement of them, or all when last.
-func (s *Service) flushBlock(ctx context.Context, tx *store.Tx, st *Setup, w *blockBuf, last bool) error {
+func (s *Service) flushBlock(ctx context.Context, tx *store.Tx, st *Setup, w *blockBuf, ids *int, last bool) error {
 	if w.n > 0 {
-		w.next++
-		sealed, ver, err := s.vault.Seal(ctx, blockBinding(st.Tenant, st.ID, w.next), w.digits)
+		*ids++
+		sealed, ver, err := s.vault.Seal(ctx, blockBinding(st.Tenant, st.ID, *ids), w.digits)
 		clear(w.digits)
 		if err != nil {
 			return err
 		}
-		w.pending = append(w.pending, st.Tenant, st.ID, w.next, w.first, w.last, w.n, w.items, sealed, ver)
+		w.pending = append(w.pending, st.Tenant, st.ID, *ids, w.first, w.last, w.n, w.items, sealed, ver, w.status)
 		w.n, w.items, w.digits = 0, nil, w.digits[:0]
 	}
 	k := len(w.pending) / blockColumns
@@ -191,7 +220,7 @@ func (s *Service) flushBlock(ctx context.Context, tx *store.Tx, st *Setup, w *bl
 		if i > 0 {
 			q.WriteString(", ")
 		}
-		q.WriteString("(" + placeholders(1+i*blockColumns, blockColumns) + ", 'submitted')")
+		q.WriteString("(" + placeholders(1+i*blockColumns, blockColumns) + ")")
 	}
 	if _, err := tx.Exec(ctx, q.String(), w.pending...); err != nil {
 		return err
@@ -243,73 +272,98 @@ func (s *Service) rewriteBlock(ctx context.Context, tx *store.Tx, tenant string,
 	return err
 }
 
-// blockOf reads the block that may hold line (the first whose last line
-// is not before it), or nil.
-func blockOf(ctx context.Context, tx *store.Tx, tenant string, setup int64, line int) (*block, error) {
-	b, err := scanBlock(tx.QueryRow(ctx, selectBlock+` WHERE tenant_code = $1 AND setup_id = $2 AND last_line >= $3 ORDER BY last_line LIMIT 1`,
+// blocksAt reads the blocks whose lines span line (at most one of each
+// kind).
+func blocksAt(ctx context.Context, tx *store.Tx, tenant string, setup int64, line int) ([]block, error) {
+	return store.Rows(scanBlock)(tx.Query(ctx, selectBlock+` WHERE tenant_code = $1 AND setup_id = $2 AND last_line >= $3 AND first_line <= $3`,
 		tenant, setup, line))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	return &b, err
 }
 
 // moved is what an entry taken out of its block becomes: a row of the
 // work table.
 type moved struct {
-	outcome, status, note, decidedBy string
+	outcome, item, status, note, decidedBy string
 }
 
-// takeOut moves the entries of lines (ascending) that are in open or
-// submitted blocks out of them into rows of the work table, each as row
-// says (the block as it was, the entry), with its number sealed for the
-// row. Lines in no block are passed over. It returns how many moved.
+// loaded is a block read for takeOut, its numbers opened.
+type loaded struct {
+	b      block
+	digits []byte
+	dirty  bool
+}
+
+// takeOut moves the entries of lines (ascending) that are in blocks not
+// applied out of them into rows of the work table, each as row says (the
+// block as it was, the entry), with its number sealed for the row. Lines
+// in no block are passed over. It returns how many moved.
 func (s *Service) takeOut(ctx context.Context, tx *store.Tx, tenant string, setup int64, lines []int, row func(*block, *entry) moved) (int, error) {
-	var cur *block
-	var digits []byte
-	dirty := false
-	done := func() error {
-		defer clear(digits)
-		if cur == nil || !dirty {
+	var open []*loaded
+	done := func(l *loaded) error {
+		defer clear(l.digits)
+		if !l.dirty {
 			return nil
 		}
-		return s.rewriteBlock(ctx, tx, tenant, setup, cur, digits)
+		return s.rewriteBlock(ctx, tx, tenant, setup, &l.b, l.digits)
 	}
 	n := 0
 	for _, line := range lines {
-		if cur == nil || line > cur.last {
-			if err := done(); err != nil {
-				return n, err
+		// Blocks passed are written back.
+		kept := open[:0]
+		for _, l := range open {
+			if l.b.last < line {
+				if err := done(l); err != nil {
+					return n, err
+				}
+				continue
 			}
-			var err error
-			if cur, err = blockOf(ctx, tx, tenant, setup, line); err != nil {
-				return n, err
-			}
-			digits, dirty = nil, false
-			if cur == nil {
+			kept = append(kept, l)
+		}
+		open = kept
+		var at *loaded
+		i := -1
+		for _, l := range open {
+			if i = l.b.find(line); i >= 0 {
+				at = l
 				break
 			}
-			if cur.sealed != nil {
-				if digits, err = s.openDigits(ctx, tenant, setup, cur); err != nil {
+		}
+		if at == nil {
+			bs, err := blocksAt(ctx, tx, tenant, setup, line)
+			if err != nil {
+				return n, err
+			}
+			for _, b := range bs {
+				if b.sealed == nil || slices.ContainsFunc(open, func(l *loaded) bool { return l.b.id == b.id }) {
+					continue
+				}
+				l := &loaded{b: b}
+				if l.digits, err = s.openDigits(ctx, tenant, setup, &l.b); err != nil {
 					return n, err
+				}
+				open = append(open, l)
+				if j := l.b.find(line); j >= 0 {
+					at, i = l, j
 				}
 			}
 		}
-		i := cur.find(line)
-		if i < 0 || cur.sealed == nil {
+		if at == nil {
 			continue
 		}
-		e := cur.entries[i]
-		m := row(cur, &e)
-		if err := s.insertRow(ctx, tx, tenant, setup, &e, string(digits[i*digitsLen:(i+1)*digitsLen]), m); err != nil {
+		e := at.b.entries[i]
+		if err := s.insertRow(ctx, tx, tenant, setup, &e, string(at.digits[i*digitsLen:(i+1)*digitsLen]), row(&at.b, &e)); err != nil {
 			return n, err
 		}
-		cur.entries = append(cur.entries[:i], cur.entries[i+1:]...)
-		digits = append(digits[:i*digitsLen], digits[(i+1)*digitsLen:]...)
-		dirty = true
+		at.b.entries = append(at.b.entries[:i], at.b.entries[i+1:]...)
+		at.digits = append(at.digits[:i*digitsLen], at.digits[(i+1)*digitsLen:]...)
+		at.dirty = true
 		n++
 	}
-	return n, done()
+	for _, l := range open {
+		if err := done(l); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // insertRow writes entry e, with its number, as a row of the work table.
@@ -322,13 +376,13 @@ func (s *Service) insertRow(ctx context.Context, tx *store.Tx, tenant string, se
 	if err != nil {
 		return err
 	}
-	person := e.person
-	if m.outcome != Exact {
-		person = ""
+	person, item := e.person, m.item
+	if m.outcome == Held {
+		person, item = "", ""
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO numbersetup_candidates (`+candidateColumns+`, decided_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '', $14, $15, $16, $17)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 		tenant, setup, e.line, e.fileCode, e.name, e.kana, store.DateArg(tx.Engine(), e.birth), e.sex, e.address,
-		sn.Sealed, sn.Index, sn.KeyVersion, m.outcome, person, m.status, m.note, m.decidedBy)
+		sn.Sealed, sn.Index, sn.KeyVersion, m.outcome, item, person, m.status, m.note, m.decidedBy)
 	return err
 }

@@ -177,14 +177,13 @@ func (s *Service) finishHeld(ctx context.Context, tx *store.Tx, st *Setup) error
 		for i, h := range page {
 			lines[i], notes[h.line] = h.line, h.note
 		}
-		n, err := s.takeOut(ctx, tx, st.Tenant, st.ID, lines, func(_ *block, e *entry) moved {
+		if _, err := s.takeOut(ctx, tx, st.Tenant, st.ID, lines, func(_ *block, e *entry) moved {
+			st.Counts[e.outcome]--
+			st.Counts[Held]++
 			return moved{outcome: Held, status: Open, note: notes[e.line]}
-		})
-		if err != nil {
+		}); err != nil {
 			return err
 		}
-		st.Counts[Exact] -= n
-		st.Counts[Held] += n
 		after = lines[len(lines)-1]
 	}
 }

@@ -186,7 +186,7 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, st *Setup, l *linkage.
 		}
 	}()
 
-	w := &rowWriter{s: s, tx: tx, st: st, seen: newSeenFilter()}
+	w := &rowWriter{s: s, tx: tx, st: st, seen: newSeenFilter(), exact: blockBuf{status: Submitted}, work: blockBuf{status: Open}}
 	var err error
 	for b := range order {
 		wait := time.Now()
@@ -254,44 +254,29 @@ func (s *Service) seal(ctx context.Context, st *Setup, k keyer, b *batch, ready 
 	for i := range b.rows {
 		c := &b.rows[i]
 		c.outcome, c.item, c.person, c.note = people.match(ks[i].all, ks[i].three)
-		if c.outcome == Exact {
-			continue
-		}
-		sn, err := s.vault.SealNumber(ctx, candidateBinding(st.Tenant, st.ID, c.line), c.number)
-		if err != nil {
-			b.err = err
-			return
-		}
-		c.sealed, c.number = sn, mynumber.Number{}
 	}
 }
 
-// rowWriter writes the import's rows as they come: the exact matches
-// into blocks, the others into the work table a chunk at a time, every
-// row's blind index into numbersetup_numbers; it counts them by outcome.
+// rowWriter writes the import's rows as they come, packed: the exact
+// matches into blocks of their own waiting for the checker, the others
+// into blocks for the work list; every row's blind index into
+// numbersetup_numbers; it counts them by outcome.
 type rowWriter struct {
 	s       *Service
 	tx      *store.Tx
 	st      *Setup
-	blocks  blockBuf
-	rows    [][]any
+	ids     int // the last block's
+	exact   blockBuf
+	work    blockBuf
 	numbers [][]any
 	seen    seenFilter
 	maybe   [][]any
 }
 
-// rowChunk and numberChunk are how many rows of the work table and blind
-// indexes are written together.
-const (
-	rowChunk    = 20000
-	numberChunk = 1 << 16
-)
-
-var rowColumns = []string{"line", "file_code", "name", "name_kana", "birth_date", "sex", "address",
-	"mynumber_sealed", "mynumber_bidx", "mynumber_key_version", "outcome", "diff_item", "person_code", "status", "note"}
+// numberChunk is how many blind indexes are written together.
+const numberChunk = 1 << 16
 
 func (w *rowWriter) add(ctx context.Context, rows []candidate) error {
-	e := w.tx.Engine()
 	for i := range rows {
 		c := &rows[i]
 		w.st.Counts[c.outcome]++
@@ -299,36 +284,27 @@ func (w *rowWriter) add(ctx context.Context, rows []candidate) error {
 		if w.seen.seen(c.bidx) || everySeen {
 			w.maybe = append(w.maybe, []any{c.bidx})
 		}
+		buf := &w.work
 		if c.outcome == Exact {
-			w.blocks.add(&entry{line: c.line, fileCode: c.fileCode, name: c.name, kana: c.kana, sex: c.sex, address: c.address,
-				person: c.person, birth: c.birth}, c.number.Digits())
-			c.number = mynumber.Number{}
-			if w.blocks.n == blockEntries {
-				start := time.Now()
-				if err := w.s.flushBlock(ctx, w.tx, w.st, &w.blocks, false); err != nil {
-					return err
-				}
-				w.s.took("rows: blocks", start)
-			}
-			continue
+			buf = &w.exact
 		}
-		w.rows = append(w.rows, []any{c.line, c.fileCode, c.name, c.kana, store.DateArg(e, c.birth), c.sex, c.address,
-			c.sealed.Sealed, c.sealed.Index, c.sealed.KeyVersion, c.outcome, c.item, c.person, Open, c.note})
+		buf.add(&entry{line: c.line, fileCode: c.fileCode, name: c.name, kana: c.kana, sex: c.sex, address: c.address,
+			person: c.person, outcome: c.outcome, item: c.item, note: c.note, birth: c.birth}, c.number.Digits())
+		c.number = mynumber.Number{}
+		if buf.n == blockEntries {
+			start := time.Now()
+			if err := w.s.flushBlock(ctx, w.tx, w.st, buf, &w.ids, false); err != nil {
+				return err
+			}
+			w.s.took("rows: blocks", start)
+		}
 	}
 	return w.flush(ctx, false)
 }
 
-// flush writes the chunks that are full, or all when last.
+// flush writes the blind indexes when a chunk of them is full, and all
+// that is left when last.
 func (w *rowWriter) flush(ctx context.Context, last bool) error {
-	if len(w.rows) >= rowChunk || last && len(w.rows) > 0 {
-		start := time.Now()
-		if err := copyRows(ctx, w.tx, store.Bulk{Table: "numbersetup_candidates", Columns: rowColumns,
-			Fixed: []store.Fixed{{Column: "tenant_code", Value: w.st.Tenant}, {Column: "setup_id", Value: w.st.ID}}}, w.rows); err != nil {
-			return err
-		}
-		w.s.took("rows: work table", start)
-		w.rows = w.rows[:0]
-	}
 	if len(w.numbers) >= numberChunk || last && len(w.numbers) > 0 {
 		start := time.Now()
 		if err := copyRows(ctx, w.tx, store.Bulk{Table: "numbersetup_numbers", Columns: []string{"line", "bidx"}}, w.numbers); err != nil {
@@ -343,10 +319,13 @@ func (w *rowWriter) flush(ctx context.Context, last bool) error {
 			w.maybe = w.maybe[:0]
 		}
 	}
-	if last {
-		return w.s.flushBlock(ctx, w.tx, w.st, &w.blocks, true)
+	if !last {
+		return nil
 	}
-	return nil
+	if err := w.s.flushBlock(ctx, w.tx, w.st, &w.exact, &w.ids, true); err != nil {
+		return err
+	}
+	return w.s.flushBlock(ctx, w.tx, w.st, &w.work, &w.ids, true)
 }
 
 func copyRows(ctx context.Context, tx *store.Tx, b store.Bulk, rows [][]any) error {

@@ -550,7 +550,7 @@ func TestRejectedChangeReturnsItsRows(t *testing.T) {
 		if n := testutil.CountEvents(t, db, `action = 'numbersetup.return'`); n != 2 {
 			t.Fatalf("%d returns audited right after the rejections, want 2", n)
 		}
-		if n := f.count(t, `SELECT COUNT(*) FROM numbersetup_blocks WHERE setup_id = $1 AND status = 'open'`, st.ID) +
+		if n := f.count(t, `SELECT COALESCE(SUM(entries), 0) FROM numbersetup_blocks WHERE setup_id = $1 AND status = 'open'`, st.ID) +
 			f.count(t, `SELECT COUNT(*) FROM numbersetup_candidates WHERE setup_id = $1 AND status = 'open'`, st.ID); n != 6 {
 			t.Fatalf("%d rows back on the work list right after the rejections, want 6", n)
 		}
@@ -718,8 +718,11 @@ func TestExactMatchesInBlocks(t *testing.T) {
 		if st.Counts[numbersetup.Exact] != 4 || st.Counts[numbersetup.NoMatch] != 1 {
 			t.Fatalf("counts %v", st.Counts)
 		}
-		if n := f.count(t, `SELECT COUNT(*) FROM numbersetup_blocks WHERE setup_id = $1`, st.ID); n != 2 {
-			t.Fatalf("%d blocks, want 2 of two exact matches", n)
+		if n := f.count(t, `SELECT COUNT(*) FROM numbersetup_blocks WHERE setup_id = $1 AND status = 'submitted' AND entries = 2`, st.ID); n != 2 {
+			t.Fatalf("%d blocks of exact matches, want 2 of two", n)
+		}
+		if n := f.count(t, `SELECT COUNT(*) FROM numbersetup_blocks WHERE setup_id = $1 AND status = 'open' AND entries = 1`, st.ID); n != 1 {
+			t.Fatalf("%d blocks of the work list, want 1 of one", n)
 		}
 		var lines []int
 		persons := map[int]string{}
@@ -749,8 +752,8 @@ func TestExactMatchesInBlocks(t *testing.T) {
 		if _, err := f.review.Reject(testutil.As("checker"), f.User(t, "checker"), shinjuku, st.Change, "確認できません"); err != nil {
 			t.Fatal(err)
 		}
-		if n := f.count(t, `SELECT COALESCE(SUM(entries), 0) FROM numbersetup_blocks WHERE setup_id = $1 AND status = 'open'`, st.ID); n != 4 {
-			t.Fatalf("%d exact matches back on the work list right after the rejection, want 4", n)
+		if n := f.count(t, `SELECT COALESCE(SUM(entries), 0) FROM numbersetup_blocks WHERE setup_id = $1 AND status = 'open'`, st.ID); n != 5 {
+			t.Fatalf("%d rows on the work list right after the rejection, want 5 (the 4 exact matches and the row of nobody)", n)
 		}
 		if wl := f.candidates(t, st.ID, true); len(wl) != 5 || wl[5].Status != numbersetup.Open || !strings.Contains(wl[5].Note, "確認できません") {
 			t.Fatalf("work list after the rejection: %d rows, line 5 %+v", len(wl), wl[5])

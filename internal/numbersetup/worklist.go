@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"fmt"
 	"strconv"
 	"strings"
@@ -288,11 +289,12 @@ func (s *Service) Candidates(ctx context.Context, tenant string, req ListRequest
 
 // listCandidates reads up to n candidates of req's setup after line
 // req.After by line: the work table's rows and the blocks' entries
-// merged (a block's lines lie between its first and last line, and
-// blocks do not overlap).
+// merged. The blocks are read in the order of their first lines (a
+// block of exact matches and one of the work list may span the same
+// lines), until the next one starts after the n-th line found.
 func listCandidates(ctx context.Context, tx *store.Tx, tenant string, req ListRequest, n int) ([]Candidate, error) {
 	q := selectCandidate + ` WHERE tenant_code = $1 AND setup_id = $2 AND line > $3`
-	bq := selectBlock + ` WHERE tenant_code = $1 AND setup_id = $2 AND last_line > $3`
+	bq := `SELECT block, first_line FROM numbersetup_blocks WHERE tenant_code = $1 AND setup_id = $2 AND last_line > $3`
 	if req.WorkList {
 		q += ` AND status = 'open'`
 		bq += ` AND status = 'open'`
@@ -301,25 +303,34 @@ func listCandidates(ctx context.Context, tx *store.Tx, tenant string, req ListRe
 	if err != nil {
 		return nil, err
 	}
+	type span struct{ id, first int }
+	spans, err := store.Rows(func(r store.Scanner) (span, error) {
+		var s span
+		return s, r.Scan(&s.id, &s.first)
+	})(tx.Query(ctx, bq+` ORDER BY first_line, block`, tenant, req.Setup, req.After))
+	if err != nil {
+		return nil, err
+	}
 	var entries []Candidate
-	for after := req.After; len(entries) < n; {
-		blocks, err := store.Rows(scanBlock)(tx.Query(ctx, bq+` ORDER BY last_line LIMIT 4`, tenant, req.Setup, after))
+	for _, sp := range spans {
+		if len(entries) >= n {
+			slices.SortFunc(entries, func(a, b Candidate) int { return a.Line - b.Line })
+			entries = entries[:n]
+			if sp.first > entries[n-1].Line {
+				break
+			}
+		}
+		b, err := scanBlock(tx.QueryRow(ctx, selectBlock+` WHERE tenant_code = $1 AND setup_id = $2 AND block = $3`, tenant, req.Setup, sp.id))
 		if err != nil {
 			return nil, err
 		}
-		for i := range blocks {
-			b := &blocks[i]
-			for j := range b.entries {
-				if b.entries[j].line > req.After && len(entries) < n {
-					entries = append(entries, b.candidate(req.Setup, j))
-				}
+		for j := range b.entries {
+			if b.entries[j].line > req.After {
+				entries = append(entries, b.candidate(req.Setup, j))
 			}
-			after = b.last
-		}
-		if len(blocks) < 4 {
-			break
 		}
 	}
+	slices.SortFunc(entries, func(a, b Candidate) int { return a.Line - b.Line })
 	out := make([]Candidate, 0, min(n, len(rows)+len(entries)))
 	for len(out) < n && (len(rows) > 0 || len(entries) > 0) {
 		if len(entries) == 0 || len(rows) > 0 && rows[0].Line < entries[0].Line {
@@ -382,16 +393,20 @@ func (s *Service) openCandidate(ctx context.Context, tx *store.Tx, tenant string
 	}
 	c, err := read()
 	if errors.Is(err, sql.ErrNoRows) {
-		b, berr := blockOf(ctx, tx, tenant, setup, line)
+		bs, berr := blocksAt(ctx, tx, tenant, setup, line)
 		if berr != nil {
 			return st, c, berr
 		}
-		if b != nil && b.find(line) >= 0 {
+		for _, b := range bs {
+			i := b.find(line)
+			if i < 0 {
+				continue
+			}
 			if b.status != Open {
-				return st, b.candidate(setup, b.find(line)), errNotOpen
+				return st, b.candidate(setup, i), errNotOpen
 			}
 			if _, err := s.takeOut(ctx, tx, tenant, setup, []int{line}, func(b *block, e *entry) moved {
-				return moved{outcome: Exact, status: Open, note: b.note, decidedBy: b.decidedBy}
+				return moved{outcome: e.outcome, item: e.item, status: Open, note: b.noteOf(e), decidedBy: b.decidedBy}
 			}); err != nil {
 				return st, c, err
 			}
