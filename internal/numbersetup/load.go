@@ -13,7 +13,6 @@ import (
 	"bango/internal/linkage"
 	"bango/internal/mynumber"
 	"bango/internal/store"
-	"bango/internal/vault"
 )
 
 // loadBatch is how many rows travel together from the parser to the
@@ -31,10 +30,9 @@ type candidate struct {
 	line                               int
 	fileCode, name, kana, sex, address string
 	birth                              time.Time
-	number                             mynumber.Number // kept for an exact match's block, else sealed
-	sealed                             vault.SealedNumber
-	bidx                               []byte // the number's blind index
-	outcome, item, person, note        string // what the people make of the row
+	number                             mynumber.Number // until it is sealed with its block
+	bidx                               []byte          // the number's blind index
+	outcome, item, person, note        string          // what the people make of the row
 }
 
 type batch struct {
