@@ -225,25 +225,61 @@ func (x *peopleIndex) match(all key, three [4]key) (outcome, item, person, note 
 }
 
 // readPeople reads b's people in tenant on a connection of its own (a
-// business's people are only read) into an index keyed by k.
+// business's people are only read) into an index keyed by k: one
+// goroutine reads and keys them, another puts them in the index, a batch
+// at a time.
 func (s *Service) readPeople(ctx context.Context, b Business, tenant string, k keyer) (*peopleIndex, error) {
-	var x *peopleIndex
-	err := s.db.ReadIn(ctx, tenant, func(q store.Querier) error {
-		n := 0
-		if c, ok := b.(interface {
-			Count(context.Context, store.Querier, string) (int, error)
-		}); ok {
-			var err error
-			if n, err = c.Count(ctx, q, tenant); err != nil {
-				return err
+	type keyed struct {
+		code  string
+		all   key
+		three [4]key
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sized := make(chan int, 1)
+	batches := make(chan []keyed, 8)
+	var rerr error
+	go func() {
+		defer close(batches)
+		defer close(sized) // unsent when the count failed: the index is not sized
+		rerr = s.db.ReadIn(ctx, tenant, func(q store.Querier) error {
+			n := 0
+			if c, ok := b.(interface {
+				Count(context.Context, store.Querier, string) (int, error)
+			}); ok {
+				var err error
+				if n, err = c.Count(ctx, q, tenant); err != nil {
+					return err
+				}
 			}
-		}
-		x = newPeopleIndex(n + n/16)
-		return b.People(ctx, q, tenant, func(p Person) error {
-			all, three := k.keys(p)
-			x.add(p.Code, all, three)
-			return nil
+			sized <- n
+			cur := make([]keyed, 0, 1024)
+			err := b.People(ctx, q, tenant, func(p Person) error {
+				all, three := k.keys(p)
+				cur = append(cur, keyed{p.Code, all, three})
+				if len(cur) < cap(cur) {
+					return nil
+				}
+				select {
+				case batches <- cur:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				cur = make([]keyed, 0, 1024)
+				return nil
+			})
+			if err == nil && len(cur) > 0 {
+				batches <- cur
+			}
+			return err
 		})
-	})
-	return x, err
+	}()
+	n := <-sized
+	x := newPeopleIndex(n + n/16)
+	for batch := range batches {
+		for i := range batch {
+			x.add(batch[i].code, batch[i].all, batch[i].three)
+		}
+	}
+	return x, rerr
 }
