@@ -190,6 +190,28 @@ func TestServeOnPostgres(t *testing.T) {
 	}
 }
 
+// R-JPKI-2: one bango serve a database. A second server on the database
+// another serves is refused at its start, naming why, on both engines —
+// it would otherwise end the first one's JPKI applications as abandoned
+// while the first still issues them; the first keeps serving.
+func TestServeRefusesASecondServer(t *testing.T) {
+	testutil.EachEngine(t, func(t *testing.T, eng store.Engine) {
+		data := t.TempDir()
+		args := []string{"--data", data, "--http", "--argon2-memory-kib", "8192", "--argon2-time", "1"}
+		if eng == store.Postgres {
+			args = append(args, "--db", testutil.NewDBURL(t, eng))
+		}
+		url, _ := startServe(t, args...)
+		code, _, stderr := runCmd(t, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
+		if code == 0 || !strings.Contains(stderr, "another bango serve is running") {
+			t.Errorf("a second server on the same database: exit %d, %s", code, stderr)
+		}
+		if code, _ := getJSON(t, http.DefaultClient, url+"healthz"); code != 200 {
+			t.Errorf("the first server after the second was refused: healthz %d", code)
+		}
+	})
+}
+
 func TestServeRefusals(t *testing.T) {
 	data := t.TempDir()
 	code, _, stderr := runCmd(t, "serve", "--data", data, "--http", "--listen", "0.0.0.0:0")

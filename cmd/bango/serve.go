@@ -71,6 +71,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		db.Close()
 		return err
 	}
+	// One server a database: a second would end the first's JPKI
+	// applications as abandoned at its start (store.HoldServer).
+	release, err := db.HoldServer(ctx)
+	if err != nil {
+		db.Close()
+		return err
+	}
+	defer release()
 	if !cfg.EnforceTerminals {
 		fmt.Fprintln(stdout, "WARNING: designated terminals are not enforced; any address may reach the login page (set --enforce-terminals after registering terminals with bango terminal add).")
 	}

@@ -38,6 +38,7 @@ type DB struct {
 	sql    *sql.DB
 	engine Engine
 	where  string        // the URL with any password removed, for messages
+	path   string        // SQLite: the database file
 	writer chan struct{} // SQLite: the writer's turn (writer.go); nil on PostgreSQL
 	watch  *txWatch      // tests: goroutines inside a transaction (writer.go)
 }
@@ -77,6 +78,7 @@ func Open(ctx context.Context, dbURL string) (*DB, error) {
 	db := &DB{sql: sdb, engine: engine, where: Redact(dbURL)}
 	if engine == SQLite {
 		db.writer = make(chan struct{}, 1)
+		db.path = sqliteFile(dbURL)
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -133,8 +135,7 @@ func parseURL(dbURL string) (Engine, string, error) {
 		}
 		return Postgres, dbURL, nil
 	}
-	path := strings.TrimPrefix(strings.TrimPrefix(dbURL, "sqlite:"), "file:")
-	path = strings.TrimPrefix(path, "//")
+	path := sqliteFile(dbURL)
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		return "", "", errs.E(errs.Invalid, "store: SQLite URL %q: options are set by bango, remove %q", dbURL, path[i:])
 	}
@@ -168,6 +169,12 @@ func parseURL(dbURL string) (Engine, string, error) {
 	q.Set("_txlock", "immediate")
 	q.Set("_time_format", "sqlite")
 	return SQLite, "file:" + uriPath.Replace(path) + "?" + q.Encode(), nil
+}
+
+// sqliteFile is the file a SQLite URL names ("sqlite:PATH", "file:PATH" or
+// PATH).
+func sqliteFile(dbURL string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(dbURL, "sqlite:"), "file:"), "//")
 }
 
 // uriPath escapes what a file: URI would read as other than the path: a
