@@ -2,6 +2,7 @@ package numbersetup
 
 import (
 	"context"
+	"math/bits"
 
 	"bango/internal/errs"
 	"bango/internal/store"
@@ -69,8 +70,9 @@ func NHIPeople() Business {
 const many = ^uint32(0)
 
 // keyTable finds a person by a key: open addressing, linear probing,
-// slots indexed by the key's low bits (the keys are hashes already), at
-// most three quarters full. A slot holds the key and the person's index
+// slots indexed by the key's high bits scaled to the table (the keys are
+// hashes already), at most three quarters full: sized for the people
+// counted, not rounded up to a power of two. A slot holds the key and the person's index
 // plus one (0: empty), or many. One probe sequence inserts or marks a key
 // (a Go map took a lookup and an assignment, and a fifth of the setup's
 // CPU at 1,000,000 people), and the table holds no pointers for the
@@ -92,10 +94,16 @@ func (t *keyTable) put(k key, i uint32) {
 	t.place(k, i+1)
 }
 
+// home is the slot where k's probe sequence starts: the key's high bits
+// scaled to the table (any size, not only a power of two).
+func (t *keyTable) home(k key) int {
+	hi, _ := bits.Mul64(k.a, uint64(len(t.slots)))
+	return int(hi)
+}
+
 // place puts v for k: a second person with k makes it many.
 func (t *keyTable) place(k key, v uint32) {
-	mask := uint64(len(t.slots) - 1)
-	for s := k.a & mask; ; s = (s + 1) & mask {
+	for s := t.home(k); ; s = t.after(s) {
 		p := &t.slots[s]
 		switch {
 		case p.v == 0:
@@ -109,12 +117,17 @@ func (t *keyTable) place(k key, v uint32) {
 	}
 }
 
+// after is the slot after s, round the table.
+func (t *keyTable) after(s int) int {
+	if s++; s == len(t.slots) {
+		return 0
+	}
+	return s
+}
+
 // reserve makes room for n keys without growing.
 func (t *keyTable) reserve(n int) {
-	size := 1024
-	for size*3 < n*4 {
-		size *= 2
-	}
+	size := max(1024, n*4/3+1)
 	if size > len(t.slots) && t.n == 0 {
 		t.slots = make([]slot, size)
 	}
@@ -136,8 +149,7 @@ func (t *keyTable) get(k key) (i uint32, ok bool) {
 	if len(t.slots) == 0 {
 		return 0, false
 	}
-	mask := uint64(len(t.slots) - 1)
-	for s := k.a & mask; ; s = (s + 1) & mask {
+	for s := t.home(k); ; s = t.after(s) {
 		p := &t.slots[s]
 		switch {
 		case p.v == 0:
