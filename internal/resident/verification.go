@@ -66,23 +66,6 @@ func (s *Service) RecordVerificationIn(ctx context.Context, tx *store.Tx, tenant
 	return v, s.insertVerification(ctx, tx, &v)
 }
 
-// VerifyAndGetPiped queues in p, a transaction sent in batches
-// (store.Pipe), what a window does first for a resident before acting on
-// the record: the identity verification of resident code (R-ACC-4) and
-// the read of the record into *r, filled when p is flushed. Their audit
-// events (resident.verify_identity, resident.read) and the caller's own
-// events about the same step, also, go in one statement. The read is the
-// check that code is a resident of tenant: if not, the whole transaction
-// fails as not found.
-func (s *Service) VerifyAndGetPiped(ctx context.Context, p *store.Pipe, tenant, code, method, verifiedBy, note string, r *Resident, also ...audit.Event) error {
-	d, err := s.VerifyAndGetDeferred(ctx, p, tenant, code, method, verifiedBy, note, r, also...)
-	if err != nil {
-		return err
-	}
-	p.Exec(d.Query, d.Args...)
-	return audit.RecordPiped(ctx, p, d.Events...)
-}
-
 // Deferred is what VerifyAndGetDeferred leaves its caller to write: the
 // verification's INSERT (Query, parameters $1 to $len(Args)) and the audit
 // events.
@@ -92,13 +75,16 @@ type Deferred struct {
 	Events []audit.Event
 }
 
-// VerifyAndGetDeferred is VerifyAndGetPiped for a caller that writes more
-// after reading the record, in the same transaction: it queues only the
-// read of the record into *r and returns the verification's INSERT and the
-// events (resident.verify_identity, resident.read, then also), which the
-// caller must queue in p before p ends — on PostgreSQL, in one statement
-// with its own writes (audit.RecordPipedWith) — so that they commit with
-// the read or not at all.
+// VerifyAndGetDeferred queues in p, a transaction sent in batches
+// (store.Pipe), the read of resident code's record into *r, filled when p
+// is flushed — the read is the check that code is a resident of tenant: if
+// not, the whole transaction fails as not found — and returns what a
+// window records with it: the identity verification (R-ACC-4) as an
+// INSERT and its audit events (resident.verify_identity, resident.read,
+// then also, the caller's own events about the same step). The caller
+// must queue them in p before p ends — on PostgreSQL in one statement with
+// its own writes (audit.RecordPipedWith) — so that they commit with the
+// read or not at all.
 func (s *Service) VerifyAndGetDeferred(ctx context.Context, p *store.Pipe, tenant, code, method, verifiedBy, note string, r *Resident, also ...audit.Event) (Deferred, error) {
 	v, err := s.verification(tenant, code, method, verifiedBy, note)
 	if err != nil {
