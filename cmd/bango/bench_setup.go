@@ -19,21 +19,23 @@ written in one transaction — beside a plain load of the same rows into a
 table of the same columns (lines split and decoded, nothing checked,
 sealed or matched), same run, same engine. Prints both rates, the ratio
 (target 0.5), the rows by outcome and the heap before and at its peak
-during the setup (the file is streamed and the people are matched in the
-database: neither is held). With --db postgres://… it runs in a scratch schema
-as an ordinary role under row-level security.`
+during the setup (the people's match keys are held and grow with the
+people; the file is streamed: --people fewer than --rows shows the heap
+flat in the file). With --db postgres://… it runs in a scratch schema as an
+ordinary role under row-level security.`
 
 // runBenchSetup is "bango bench setup".
 func runBenchSetup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench setup", "[flags]", benchSetupSummary, stderr)
-	rows := fs.Int("rows", 1000000, "rows in the registry file, and people to match them against")
+	rows := fs.Int("rows", 1000000, "rows in the registry file")
+	people := fs.Int("people", 0, "people to match the rows against (0: as many as --rows; rows past them match nobody)")
 	dbURL := fs.String("db", os.Getenv("BANGO_BENCH_DB"), "database: postgres://… (a scratch schema is made) or a new SQLite path; default a temporary SQLite file")
 	asJSON := fs.Bool("json", false, "print JSON")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the setup (not the baseline) to this file (go tool pprof)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	o := bench.SetupOptions{Rows: *rows}
+	o := bench.SetupOptions{Rows: *rows, People: *people}
 	profile, closeProfile, err := openProfile(*cpuProfile)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package bench
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -46,8 +47,8 @@ type SetupResult struct {
 	Ratio           float64        `json:"ratio"` // setup rows/s ÷ baseline rows/s; target 0.5
 	Counts          map[string]int `json:"counts"`
 	// PeakHeapMiB is the most heap the process held during the setup,
-	// sampled (the file is streamed and matched against the people in the
-	// database: neither is held).
+	// sampled: the people's match keys are held (they grow with the
+	// people), the file is streamed (its rows are not).
 	PeakHeapMiB float64 `json:"peak_heap_mib"`
 	BaseHeapMiB float64 `json:"heap_before_mib"`
 	Role        string  `json:"role,omitempty"`
@@ -77,7 +78,11 @@ func setupPerson(i int) (code, name string, birth time.Time, sex, address string
 
 // SetupOptions shape a setup benchmark.
 type SetupOptions struct {
-	Rows int // registry rows, and people to match them against
+	Rows int // registry rows
+	// People is how many people the rows are matched against: as many as
+	// Rows when 0. Fewer people than rows show the memory flat in the
+	// file (rows past the people match nobody).
+	People int
 	// Profile, when set, receives a CPU profile of the setup alone (not
 	// the seeding nor the baseline).
 	Profile io.Writer
@@ -87,8 +92,8 @@ type SetupOptions struct {
 // many people, on the engine of dbURL (a temporary SQLite file when empty).
 func Setup(ctx context.Context, dbURL string, o SetupOptions, progress func(string)) (SetupResult, error) {
 	rows := o.Rows
-	if rows <= 0 {
-		return SetupResult{}, fmt.Errorf("bench setup: --rows must be positive")
+	if rows <= 0 || o.People < 0 {
+		return SetupResult{}, fmt.Errorf("bench setup: --rows must be positive and --people not negative")
 	}
 	if progress == nil {
 		progress = func(string) {}
@@ -103,9 +108,10 @@ func Setup(ctx context.Context, dbURL string, o SetupOptions, progress func(stri
 	if err != nil {
 		return SetupResult{}, err
 	}
-	res := SetupResult{Engine: string(s.db.Engine()), Rows: rows, People: rows, Role: s.role}
-	progress(fmt.Sprintf("loading %d people without a number", rows))
-	if err := seedSetupPeople(ctx, s.db, rows); err != nil {
+	people := cmp.Or(o.People, rows)
+	res := SetupResult{Engine: string(s.db.Engine()), Rows: rows, People: people, Role: s.role}
+	progress(fmt.Sprintf("loading %d people without a number", people))
+	if err := seedSetupPeople(ctx, s.db, people); err != nil {
 		return res, err
 	}
 	path := filepath.Join(s.dir, "HKJK.CSV")
