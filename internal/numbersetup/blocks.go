@@ -37,8 +37,6 @@ import (
 // blockEntries is how many exact matches a block holds.
 var blockEntries = 1024
 
-const digitsLen = 12
-
 // entry is one row of a block.
 type entry struct {
 	line                                       int
@@ -177,7 +175,7 @@ type blockBuf struct {
 	first   int
 	last    int
 	items   []byte
-	digits  []byte
+	nums    []mynumber.Number
 	pending []any // the sealed blocks' columns, blockColumns a block
 }
 
@@ -186,14 +184,14 @@ const (
 	blockColumns     = 10
 )
 
-func (w *blockBuf) add(e *entry, digits string) {
+func (w *blockBuf) add(e *entry, num mynumber.Number) {
 	if w.n == 0 {
 		w.first = e.line
 	}
 	w.last = e.line
 	w.n++
 	w.items = appendEntry(w.items, e)
-	w.digits = append(w.digits, digits...)
+	w.nums = append(w.nums, num)
 }
 
 // flushBlock seals the block gathered, waiting for the checker's
@@ -202,13 +200,13 @@ func (w *blockBuf) add(e *entry, digits string) {
 func (s *Service) flushBlock(ctx context.Context, tx *store.Tx, st *Setup, w *blockBuf, ids *int, last bool) error {
 	if w.n > 0 {
 		*ids++
-		sealed, ver, err := s.vault.Seal(ctx, blockBinding(st.Tenant, st.ID, *ids), w.digits)
-		clear(w.digits)
+		sealed, ver, err := s.vault.SealNumbers(ctx, blockBinding(st.Tenant, st.ID, *ids), w.nums)
+		clear(w.nums)
 		if err != nil {
 			return err
 		}
 		w.pending = append(w.pending, st.Tenant, st.ID, *ids, w.first, w.last, w.n, w.items, sealed, ver, w.status)
-		w.n, w.items, w.digits = 0, nil, w.digits[:0]
+		w.n, w.items, w.nums = 0, nil, w.nums[:0]
 	}
 	k := len(w.pending) / blockColumns
 	if k == 0 || k < blocksAStatement && !last {
@@ -230,23 +228,15 @@ func (s *Service) flushBlock(ctx context.Context, tx *store.Tx, st *Setup, w *bl
 	return nil
 }
 
-// openDigits opens a block's numbers.
-func (s *Service) openDigits(ctx context.Context, tenant string, setup int64, b *block) ([]byte, error) {
-	d, err := s.vault.Open(ctx, blockBinding(tenant, setup, b.id), b.sealed)
-	if err != nil {
-		return nil, err
-	}
-	if len(d) != digitsLen*len(b.entries) {
-		clear(d)
-		return nil, errs.E(errs.Internal, "numbersetup: block %d of setup %d holds %d bytes of numbers for %d entries", b.id, setup, len(d), len(b.entries))
-	}
-	return d, nil
+// openNumbers opens a block's numbers, one an entry.
+func (s *Service) openNumbers(ctx context.Context, tenant string, setup int64, b *block) ([]mynumber.Number, error) {
+	return s.vault.OpenNumbers(ctx, blockBinding(tenant, setup, b.id), b.sealed, len(b.entries))
 }
 
-// rewriteBlock writes b back after entries moved out of it (digits: the
+// rewriteBlock writes b back after entries moved out of it (nums: the
 // numbers of those left, sealed again; nil once applied), or deletes it
 // when none is left.
-func (s *Service) rewriteBlock(ctx context.Context, tx *store.Tx, tenant string, setup int64, b *block, digits []byte) error {
+func (s *Service) rewriteBlock(ctx context.Context, tx *store.Tx, tenant string, setup int64, b *block, nums []mynumber.Number) error {
 	if len(b.entries) == 0 {
 		_, err := tx.Exec(ctx, `DELETE FROM numbersetup_blocks WHERE tenant_code = $1 AND setup_id = $2 AND block = $3`, tenant, setup, b.id)
 		return err
@@ -257,19 +247,26 @@ func (s *Service) rewriteBlock(ctx context.Context, tx *store.Tx, tenant string,
 	}
 	var sealed []byte
 	var ver *int
-	if digits != nil {
+	if nums != nil {
 		var v int
 		var err error
-		if sealed, v, err = s.vault.Seal(ctx, blockBinding(tenant, setup, b.id), digits); err != nil {
+		if sealed, v, err = s.vault.SealNumbers(ctx, blockBinding(tenant, setup, b.id), nums); err != nil {
 			return err
 		}
 		ver = &v
 	}
 	b.first, b.last, b.sealed = b.entries[0].line, b.entries[len(b.entries)-1].line, sealed
-	_, err := tx.Exec(ctx, `UPDATE numbersetup_blocks SET first_line = $1, last_line = $2, entries = $3, items = $4, mynumber_sealed = $5,
+	res, err := tx.Exec(ctx, `UPDATE numbersetup_blocks SET first_line = $1, last_line = $2, entries = $3, items = $4, mynumber_sealed = $5,
 		mynumber_key_version = $6, status = $7, note = $8, decided_by = $9 WHERE tenant_code = $10 AND setup_id = $11 AND block = $12`,
 		b.first, b.last, len(b.entries), items, sealed, ver, b.status, b.note, b.decidedBy, tenant, setup, b.id)
-	return err
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		// Gone since it was read: never write what was taken out again.
+		return errs.E(errs.Conflict, "numbersetup: block %d of setup %d changed while it was being written", b.id, setup)
+	}
+	return nil
 }
 
 // blocksAt reads the blocks whose lines span line (at most one of each
@@ -287,9 +284,9 @@ type moved struct {
 
 // loaded is a block read for takeOut, its numbers opened.
 type loaded struct {
-	b      block
-	digits []byte
-	dirty  bool
+	b     block
+	nums  []mynumber.Number
+	dirty bool
 }
 
 // takeOut moves the entries of lines (ascending) that are in blocks not
@@ -299,11 +296,11 @@ type loaded struct {
 func (s *Service) takeOut(ctx context.Context, tx *store.Tx, tenant string, setup int64, lines []int, row func(*block, *entry) moved) (int, error) {
 	var open []*loaded
 	done := func(l *loaded) error {
-		defer clear(l.digits)
+		defer clear(l.nums)
 		if !l.dirty {
 			return nil
 		}
-		return s.rewriteBlock(ctx, tx, tenant, setup, &l.b, l.digits)
+		return s.rewriteBlock(ctx, tx, tenant, setup, &l.b, l.nums)
 	}
 	n := 0
 	for _, line := range lines {
@@ -337,7 +334,7 @@ func (s *Service) takeOut(ctx context.Context, tx *store.Tx, tenant string, setu
 					continue
 				}
 				l := &loaded{b: b}
-				if l.digits, err = s.openDigits(ctx, tenant, setup, &l.b); err != nil {
+				if l.nums, err = s.openNumbers(ctx, tenant, setup, &l.b); err != nil {
 					return n, err
 				}
 				open = append(open, l)
@@ -350,11 +347,11 @@ func (s *Service) takeOut(ctx context.Context, tx *store.Tx, tenant string, setu
 			continue
 		}
 		e := at.b.entries[i]
-		if err := s.insertRow(ctx, tx, tenant, setup, &e, string(at.digits[i*digitsLen:(i+1)*digitsLen]), row(&at.b, &e)); err != nil {
+		if err := s.insertRow(ctx, tx, tenant, setup, &e, at.nums[i], row(&at.b, &e)); err != nil {
 			return n, err
 		}
-		at.b.entries = append(at.b.entries[:i], at.b.entries[i+1:]...)
-		at.digits = append(at.digits[:i*digitsLen], at.digits[(i+1)*digitsLen:]...)
+		at.b.entries = slices.Delete(at.b.entries, i, i+1)
+		at.nums = slices.Delete(at.nums, i, i+1)
 		at.dirty = true
 		n++
 	}
@@ -367,11 +364,7 @@ func (s *Service) takeOut(ctx context.Context, tx *store.Tx, tenant string, setu
 }
 
 // insertRow writes entry e, with its number, as a row of the work table.
-func (s *Service) insertRow(ctx context.Context, tx *store.Tx, tenant string, setup int64, e *entry, digits string, m moved) error {
-	num, err := mynumber.Parse(digits)
-	if err != nil {
-		return errs.Wrap(errs.Internal, err, "numbersetup: a block's number")
-	}
+func (s *Service) insertRow(ctx context.Context, tx *store.Tx, tenant string, setup int64, e *entry, num mynumber.Number, m moved) error {
 	sn, err := s.vault.SealNumber(ctx, candidateBinding(tenant, setup, e.line), num)
 	if err != nil {
 		return err

@@ -287,7 +287,7 @@ func (w *rowWriter) add(ctx context.Context, rows []candidate) error {
 			buf = &w.exact
 		}
 		buf.add(&entry{line: c.line, fileCode: c.fileCode, name: c.name, kana: c.kana, sex: c.sex, address: c.address,
-			person: c.person, outcome: c.outcome, item: c.item, note: c.note, birth: c.birth}, c.number.Digits())
+			person: c.person, outcome: c.outcome, item: c.item, note: c.note, birth: c.birth}, c.number)
 		c.number = mynumber.Number{}
 		if buf.n == blockEntries {
 			start := time.Now()
