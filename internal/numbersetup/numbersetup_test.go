@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -840,6 +841,54 @@ func TestConfirmedBlockWithAFailure(t *testing.T) {
 		}
 		if !f.hasNumber(t, "900001") || !f.hasNumber(t, "900007") {
 			t.Fatal("the others were not registered")
+		}
+	})
+}
+
+// R-STO-2, R-WAU-2: staff working the same block of the work list at once
+// each take their own row out of it: eight rows of nobody, in one block,
+// discarded by eight requests at the same time — every discard holds, no
+// discarded number stays sealed in the block, and the close counts each
+// row once. (On PostgreSQL each request reads the block at read committed:
+// without the setup's row lock two of them wrote it back from the same
+// reading, and a discarded entry came back.)
+func TestConcurrentDiscardsOfOneBlock(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		var rows []numbersetup.Row
+		for i := range 8 {
+			rows = append(rows, numbersetup.Row{Municipality: shinjuku, ResidentCode: strconv.Itoa(10000000031 + i), Name: "番号　無子",
+				NameKana: "テスト", Birth: date("2001-01-01"), Sex: "2", Address: fullWidth("東京都新宿区新宿一丁目" + strconv.Itoa(i+1) + "番"),
+				MyNumber: number(strconv.Itoa(50000000001 + i))})
+		}
+		st, err := f.importAs(t, "clerk", "nhi", file(t, shinjuku, rows))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := f.count(t, `SELECT COUNT(*) FROM numbersetup_blocks WHERE setup_id = $1 AND status = 'open' AND entries = 8`, st.ID); n != 1 {
+			t.Fatalf("%d blocks of eight on the work list, want one", n)
+		}
+		var wg sync.WaitGroup
+		errc := make(chan error, len(rows))
+		for line := 2; line < 2+len(rows); line++ {
+			wg.Go(func() { errc <- f.ns.Discard(testutil.As("clerk2"), shinjuku, st.ID, line, "別人のため") })
+		}
+		wg.Wait()
+		close(errc)
+		for err := range errc {
+			if err != nil {
+				t.Fatalf("a discard beside the others: %v", err)
+			}
+		}
+		if n := f.count(t, `SELECT COALESCE(SUM(entries), 0) FROM numbersetup_blocks WHERE setup_id = $1`, st.ID); n != 0 {
+			t.Fatalf("%d entries left in blocks after every row was discarded", n)
+		}
+		if n := f.count(t, `SELECT COUNT(*) FROM numbersetup_candidates WHERE setup_id = $1 AND status = 'discarded' AND mynumber_sealed IS NULL`, st.ID); n != len(rows) {
+			t.Fatalf("%d rows discarded with their numbers destroyed, want %d", n, len(rows))
+		}
+		closed, err := f.ns.Close(testutil.As("clerk2"), shinjuku, st.ID)
+		if err != nil || closed.Destroyed != len(rows) {
+			t.Fatalf("close: destroyed %d, want %d (%v)", closed.Destroyed, len(rows), err)
 		}
 	})
 }

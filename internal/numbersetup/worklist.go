@@ -15,7 +15,6 @@ import (
 	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/identity"
-	"bango/internal/mynumber"
 	"bango/internal/review"
 	"bango/internal/store"
 )
@@ -61,6 +60,29 @@ func scanSetup(row store.Scanner) (Setup, error) {
 	}
 	st.ImportedAt = st.ImportedAt.UTC()
 	return st, err
+}
+
+// forUpdate locks the setup's row read, on PostgreSQL, for the rest of
+// the transaction. Every change of a setup's blocks and rows — resolve,
+// discard, confirmation, return, close — takes it first: at read committed
+// two of them could otherwise read the same block and each write it back
+// without what the other took out (a discarded number sealed again in its
+// block), or a resolve could write a row into a setup closed meanwhile.
+// SQLite's transactions take the one writer's turn at BEGIN already.
+func forUpdate(tx *store.Tx) string {
+	if tx.Engine() == store.Postgres {
+		return ` FOR UPDATE`
+	}
+	return ""
+}
+
+// lockSetup takes the setup's row lock (forUpdate) on its own.
+func lockSetup(ctx context.Context, tx *store.Tx, tenant string, setup int64) error {
+	if tx.Engine() != store.Postgres {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `SELECT 1 FROM numbersetup_setups WHERE tenant_code = $1 AND id = $2 FOR UPDATE`, tenant, setup)
+	return err
 }
 
 const selectCandidate = `SELECT setup_id, line, file_code, name, name_kana, birth_date, sex, address, mynumber_sealed IS NOT NULL, outcome,
@@ -179,6 +201,9 @@ func (s *Service) returnRejected(ctx context.Context, tenant string, setup int64
 // with the change's number and the checker's reason in the note, and
 // records numbersetup.return; nothing when they are back already.
 func returnChange(ctx context.Context, tx *store.Tx, tenant string, setup, id int64, exact bool, reason string) error {
+	if err := lockSetup(ctx, tx, tenant, setup); err != nil {
+		return err
+	}
 	note := "差戻し（変更" + strconv.FormatInt(id, 10) + "）: " + reason
 	var n int64
 	if exact {
@@ -381,7 +406,7 @@ func reasonNote(note string) errs.Message {
 // of a block back on the work list (its confirmation rejected) first
 // moves out of its block into a row of its own.
 func (s *Service) openCandidate(ctx context.Context, tx *store.Tx, tenant string, setup int64, line int) (Setup, Candidate, error) {
-	st, err := scanSetup(tx.QueryRow(ctx, selectSetup+` WHERE tenant_code = $1 AND id = $2`, tenant, setup))
+	st, err := scanSetup(tx.QueryRow(ctx, selectSetup+` WHERE tenant_code = $1 AND id = $2`+forUpdate(tx), tenant, setup))
 	if err != nil {
 		return st, Candidate{}, store.ScanErr(err, "setup "+strconv.FormatInt(setup, 10))
 	}
@@ -541,7 +566,7 @@ func (s *Service) Close(ctx context.Context, tenant string, setup int64) (Setup,
 	var st Setup
 	err := s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
 		var err error
-		st, err = scanSetup(tx.QueryRow(ctx, selectSetup+` WHERE tenant_code = $1 AND id = $2`, tenant, setup))
+		st, err = scanSetup(tx.QueryRow(ctx, selectSetup+` WHERE tenant_code = $1 AND id = $2`+forUpdate(tx), tenant, setup))
 		if err != nil {
 			return store.ScanErr(err, "setup "+strconv.FormatInt(setup, 10))
 		}
@@ -600,7 +625,7 @@ func (s *Service) ApplyConfirmed(ctx context.Context, tx *store.Tx, tenant strin
 	if err := json.Unmarshal(payload, &p); err != nil {
 		return errs.Wrap(errs.Internal, err, "numbersetup: confirmation payload")
 	}
-	st, err := scanSetup(tx.QueryRow(ctx, selectSetup+` WHERE tenant_code = $1 AND id = $2`, tenant, p.Setup))
+	st, err := scanSetup(tx.QueryRow(ctx, selectSetup+` WHERE tenant_code = $1 AND id = $2`+forUpdate(tx), tenant, p.Setup))
 	if err != nil {
 		return store.ScanErr(err, "setup "+strconv.FormatInt(p.Setup, 10))
 	}
@@ -699,20 +724,16 @@ func (s *Service) ApplyConfirmed(ctx context.Context, tx *store.Tx, tenant strin
 // sealed number kept, as a failed row's is), and the block is then
 // applied: its sealed numbers destroyed.
 func (s *Service) applyBlock(ctx context.Context, tx *store.Tx, tenant string, setup int64, b *block, by string) (applied, failed int, err error) {
-	digits, err := s.openDigits(ctx, tenant, setup, b)
+	nums, err := s.openNumbers(ctx, tenant, setup, b)
 	if err != nil {
 		return 0, 0, err
 	}
-	defer clear(digits)
+	defer clear(nums)
 	var lines []int
 	reasons := map[int]string{}
 	for i := range b.entries {
 		e := &b.entries[i]
-		n, err := mynumber.Parse(string(digits[i*digitsLen : (i+1)*digitsLen]))
-		if err != nil {
-			return applied, failed, errs.Wrap(errs.Internal, err, "numbersetup: a block's number")
-		}
-		err = s.residents.SetMyNumberConfirmed(ctx, tx, tenant, e.person, n,
+		err = s.residents.SetMyNumberConfirmed(ctx, tx, tenant, e.person, nums[i],
 			"via=numbersetup setup="+strconv.FormatInt(setup, 10)+" line="+strconv.Itoa(e.line))
 		switch {
 		case errs.Is(err, errs.Conflict):

@@ -289,7 +289,11 @@ func (v *Vault) resealColumn(ctx context.Context, col SealedColumn, progress Pro
 	selectQ := fmt.Sprintf(`SELECT %[2]s, %[3]s, %[4]s FROM %[1]s
 		WHERE %[5]s = $1 AND %[4]s < $2 AND %[2]s > $3 ORDER BY %[2]s LIMIT %[6]d`,
 		col.Table, col.RowColumn, sealedCol, verCol, col.TenantColumn, rewrapBatch)
-	updateQ := fmt.Sprintf(`UPDATE %[1]s SET %[2]s = $1, %[3]s = $2 WHERE %[4]s = $3 AND %[5]s = $4 AND %[3]s = $5`,
+	// Only the value read is replaced: a row whose value was written again
+	// meanwhile (a block of the My Number setup rewritten without an
+	// entry, sealed under a key the writer still had) keeps the new one,
+	// and a later rewrap moves it.
+	updateQ := fmt.Sprintf(`UPDATE %[1]s SET %[2]s = $1, %[3]s = $2 WHERE %[4]s = $3 AND %[5]s = $4 AND %[3]s = $5 AND %[2]s = $6`,
 		col.Table, sealedCol, verCol, col.TenantColumn, col.RowColumn)
 	for _, t := range tenants {
 		after := ""
@@ -327,11 +331,14 @@ func (v *Vault) resealColumn(ctx context.Context, col SealedColumn, progress Pro
 					if err != nil {
 						return err
 					}
-					if _, err := tx.Exec(ctx, updateQ, sealed, ver, t, r.row, r.ver); err != nil {
+					res, err := tx.Exec(ctx, updateQ, sealed, ver, t, r.row, r.ver, r.sealed)
+					if err != nil {
 						return err
 					}
 					last = r.row
-					moved++
+					if n, _ := res.RowsAffected(); n > 0 {
+						moved++
+					}
 				}
 				return nil
 			})
