@@ -892,3 +892,40 @@ func TestConcurrentDiscardsOfOneBlock(t *testing.T) {
 		}
 	})
 }
+
+// R-ACC-3: the confirmation compares the four items again with each
+// person's record as it is then: 伊藤 moved after the import, so the exact
+// match the checker confirms is no longer one — it fails naming why and
+// his number is not registered; 山田's is.
+func TestConfirmationRechecksTheItems(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		r := func(code, name, birth, sex, address, n string) numbersetup.Row {
+			return numbersetup.Row{Municipality: shinjuku, ResidentCode: code, Name: name, NameKana: "テスト", Birth: date(birth), Sex: sex, Address: fullWidth(address), MyNumber: n}
+		}
+		st, err := f.importAs(t, "clerk", "nhi", file(t, shinjuku, []numbersetup.Row{
+			r("10000000041", "山田　太郎", "1980-04-01", "1", "東京都新宿区西新宿二丁目8番1号", number("50000000011")),
+			r("10000000043", "伊藤　四郎", "1955-07-07", "1", "東京都新宿区戸山三丁目3番", number("50000000013")),
+		}))
+		if err != nil || st.Counts[numbersetup.Exact] != 2 {
+			t.Fatalf("import: %v %v", st.Counts, err)
+		}
+		ctx := store.WithScope(testutil.As("clerk"), shinjuku)
+		if err := f.db.TransactIn(ctx, shinjuku, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE residents SET address = '東京都新宿区百人町一丁目1番' WHERE tenant_code = $1 AND code = '900007'`, shinjuku)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.review.Confirm(testutil.As("checker"), f.User(t, "checker"), shinjuku, st.Change, nil); err != nil {
+			t.Fatal(err)
+		}
+		all := f.candidates(t, st.ID, false)
+		if c := all[3]; c.Status != numbersetup.Failed || c.Note != "items_changed" || c.PersonCode != "900007" {
+			t.Fatalf("the moved person's entry: %+v", c)
+		}
+		if f.hasNumber(t, "900007") || !f.hasNumber(t, "900001") {
+			t.Fatalf("registered: 900007 %v (want no), 900001 %v (want yes)", f.hasNumber(t, "900007"), f.hasNumber(t, "900001"))
+		}
+	})
+}

@@ -733,6 +733,20 @@ func (s *Service) applyBlock(ctx context.Context, tx *store.Tx, tenant string, s
 	reasons := map[int]string{}
 	for i := range b.entries {
 		e := &b.entries[i]
+		// The four items are compared again with the person's record as it
+		// is now (R-ACC-3): a record changed since the import (a move, a
+		// corrected name) is no longer the match the checker confirmed, and
+		// the match itself was made on keyed hashes of the items.
+		same, err := sameItems(ctx, tx, tenant, e)
+		if err != nil {
+			return applied, failed, err
+		}
+		if !same {
+			lines = append(lines, e.line)
+			reasons[e.line] = "items_changed"
+			failed++
+			continue
+		}
 		err = s.residents.SetMyNumberConfirmed(ctx, tx, tenant, e.person, nums[i],
 			"via=numbersetup setup="+strconv.FormatInt(setup, 10)+" line="+strconv.Itoa(e.line))
 		switch {
@@ -756,6 +770,24 @@ func (s *Service) applyBlock(ctx context.Context, tx *store.Tx, tenant string, s
 	_, err = tx.Exec(ctx, `UPDATE numbersetup_blocks SET status = 'applied', decided_by = $1, note = '', mynumber_sealed = NULL, mynumber_key_version = NULL
 		WHERE tenant_code = $2 AND setup_id = $3 AND block = $4`, by, tenant, setup, b.id)
 	return applied, failed, err
+}
+
+// sameItems reports whether e's person still has the basic four items e
+// was matched by.
+func sameItems(ctx context.Context, tx *store.Tx, tenant string, e *entry) (bool, error) {
+	var p Person
+	err := tx.QueryRow(ctx, `SELECT name_kanji, birth_date, sex, address FROM residents WHERE tenant_code = $1 AND code = $2`, tenant, e.person).
+		Scan(&p.Name, &p.Birth, &p.Sex, &p.Address)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	y1, m1, d1 := p.Birth.UTC().Date()
+	y2, m2, d2 := e.birth.Date()
+	return normalize(p.Name) == normalize(e.name) && normalize(p.Address) == normalize(e.address) && p.Sex == e.sex &&
+		y1 == y2 && m1 == m2 && d1 == d2, nil
 }
 
 func failReason(err error) string {
