@@ -27,7 +27,7 @@ func runLinkageAgent(ctx context.Context, args []string, stdout, stderr io.Write
 	pull := fs.String("pull", "", "layouts to pull, comma-separated")
 	insurer := fs.String("insurer", "", "the 保険者番号 (six digits) an eligibility-continuity file's header carries")
 	every := fs.Duration("every", 30*time.Second, "time between passes")
-	once := fs.Bool("once", false, "make one pass and stop")
+	once := fs.Bool("once", false, "push what the outbox holds complete (looked at twice), pull each --pull layout once, and stop")
 	attempts := fs.Int("max-attempts", 20, "pushes of one file before it is discarded with an alert")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -45,9 +45,12 @@ func runLinkageAgent(ctx context.Context, args []string, stdout, stderr io.Write
 		return err
 	}
 	if *once {
-		// A file must be seen twice unchanged to be complete: two passes.
+		// A file must be seen twice unchanged to be complete: the outbox is
+		// looked at twice, the partner's files pulled once (bango exports
+		// a new eligibility-continuity file for each pull that finds none
+		// waiting).
 		a.Pass(ctx)
-		a.Pass(ctx)
+		a.Push(ctx)
 		return nil
 	}
 	fmt.Fprintf(stdout, "bango linkage agent: %s, every %s\n", *server, *every)

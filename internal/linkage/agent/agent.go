@@ -152,17 +152,23 @@ func (a *Agent) Run(ctx context.Context, every time.Duration) error {
 // and pulls what the partner may pull. Failures are logged; the sealed
 // files stay for the next pass.
 func (a *Agent) Pass(ctx context.Context) {
+	a.Push(ctx)
+	for _, l := range a.cfg.Pull {
+		if err := a.pull(ctx, l); err != nil {
+			a.cfg.Log.Error("pull failed", "layout", l, "err", err)
+		}
+	}
+}
+
+// Push is a pass without the pulls: it seals the outbox's complete files
+// and pushes what the spool holds.
+func (a *Agent) Push(ctx context.Context) {
 	if a.cfg.Outbox != "" {
 		if err := a.sealOutbox(); err != nil {
 			a.cfg.Log.Error("outbox not read", "err", err)
 		}
 	}
 	a.pushSpool(ctx)
-	for _, l := range a.cfg.Pull {
-		if err := a.pull(ctx, l); err != nil {
-			a.cfg.Log.Error("pull failed", "layout", l, "err", err)
-		}
-	}
 }
 
 // sealOutbox moves every complete outbox file into the spool, sealed. A
