@@ -80,15 +80,7 @@ func (r *Rules) loadSwitches(f fs.FS) error {
 		k := switchKey(sw.Programme, sw.Municipality)
 		r.switches[k] = append(r.switches[k], sw)
 	}
-	for k, ss := range r.switches {
-		slices.SortFunc(ss, func(a, b ProgrammeSwitch) int { return a.from.Compare(b.from) })
-		for i := 1; i < len(ss); i++ {
-			if ss[i].from.Equal(ss[i-1].from) {
-				return fmt.Errorf("pubmed: programme switches %s and %s of %s hold from the same day", ss[i-1].Version, ss[i].Version, k)
-			}
-		}
-	}
-	return nil
+	return inDayOrder(r.switches, "programme switches", func(sw ProgrammeSwitch) (time.Time, string) { return sw.from, sw.Version })
 }
 
 // Runs reports whether municipality runs programme on day: 指定難病 and

@@ -88,11 +88,23 @@ func (r *Rules) loadTierRules(f fs.FS) error {
 		}
 		r.tiers[t.Programme] = append(r.tiers[t.Programme], t)
 	}
-	for p, ts := range r.tiers {
-		slices.SortFunc(ts, func(a, b TierRule) int { return a.from.Compare(b.from) })
-		for i := 1; i < len(ts); i++ {
-			if ts[i].from.Equal(ts[i-1].from) {
-				return fmt.Errorf("pubmed: tier rules %s and %s of %s hold from the same day", ts[i-1].Version, ts[i].Version, p)
+	return inDayOrder(r.tiers, "tier rules", func(t TierRule) (time.Time, string) { return t.from, t.Version })
+}
+
+// inDayOrder sorts each key's rules by the day they hold from and refuses
+// two of one key from the same day, naming them (what: the rules' kind).
+func inDayOrder[R any](byKey map[string][]R, what string, day func(R) (time.Time, string)) error {
+	for k, rs := range byKey {
+		slices.SortFunc(rs, func(a, b R) int {
+			da, _ := day(a)
+			db, _ := day(b)
+			return da.Compare(db)
+		})
+		for i := 1; i < len(rs); i++ {
+			prev, pv := day(rs[i-1])
+			this, tv := day(rs[i])
+			if this.Equal(prev) {
+				return fmt.Errorf("pubmed: %s %s and %s of %s hold from the same day", what, pv, tv, k)
 			}
 		}
 	}
