@@ -65,6 +65,11 @@ type SearchResult struct {
 	More      bool       `json:"more"`       // more residents follow than are listed
 	By        SearchBy   `json:"by"`
 	BirthDate time.Time  `json:"birth_date,omitzero"` // the day searched for, when By is ByBirthDate
+	// Unindexed is how many residents, at least, were registered or
+	// changed lately and wait for the search index (a bulk import just
+	// ended): a search by name, reading or address may miss them until
+	// serve's indexer has reached them. 0 when the index is up to date.
+	Unindexed int `json:"unindexed,omitempty"`
 }
 
 // Search finds residents of tenant as Find does and returns the first
@@ -155,7 +160,7 @@ func (s *Service) FindPage(ctx context.Context, tenant string, sq SearchQuery) (
 		if !errors.Is(err, errIndexWaiting) {
 			break
 		}
-		if _, err := IndexForSearch(ctx, s.db); err != nil {
+		if res.Unindexed, err = IndexBeforeSearch(ctx, s.db); err != nil {
 			return SearchResult{}, err
 		}
 	}
@@ -170,6 +175,9 @@ func (s *Service) FindPage(ctx context.Context, tenant string, sq SearchQuery) (
 	detail := "q=" + pq.shown + " found=" + strconv.Itoa(res.Total)
 	if res.TotalOver {
 		detail += "+"
+	}
+	if res.Unindexed > 0 {
+		detail += " unindexed=" + strconv.Itoa(res.Unindexed)
 	}
 	if after != "" {
 		// Not the cursor's code: a cursor is the client's text, and the
@@ -429,6 +437,53 @@ func IndexForSearch(ctx context.Context, db *store.DB) (int, error) {
 		}
 		total += n
 	}
+}
+
+// SearchWaitsFor is the most residents waiting for the search index that
+// a search indexes itself before it answers. More wait only after a bulk
+// import or load, and indexing them is serve's indexer's work: on
+// PostgreSQL 300,000 took two minutes, longer than a request may last, so
+// a search then answers from the index as it stands and says how many
+// residents it may miss (SearchResult.Unindexed). A variable for tests.
+var SearchWaitsFor = 2000
+
+// IndexBeforeSearch brings the search index up to date before a search
+// that reads it when few residents wait (SearchWaitsFor, a second's work
+// at most), so that a search sees the register as it is; when more wait
+// it indexes none and returns how many at least wait, for the search to
+// report. It counts the residents of ctx's scope.
+func IndexBeforeSearch(ctx context.Context, db *store.DB) (int, error) {
+	var n int
+	err := db.Read(ctx, func(q store.Querier) error {
+		return q.QueryRow(ctx, waitingCountSQL(db.Engine()), SearchWaitsFor+1).Scan(&n)
+	})
+	if err != nil || n == 0 {
+		return 0, store.Translate(err)
+	}
+	if n > SearchWaitsFor {
+		return n, nil
+	}
+	_, err = IndexForSearch(ctx, db)
+	return 0, err
+}
+
+// waitingCountSQL counts the residents waiting for the search index: on
+// PostgreSQL those of the first lists, up to its parameter's number of
+// lists (a bulk write queues a list a chunk, so a count past the
+// parameter is what a search reports, not all); on SQLite all of them (a
+// range of rowids), and a register whose rowids were renumbered, indexed
+// anew whole, as the parameter.
+func waitingCountSQL(e store.Engine) string {
+	if e == store.SQLite {
+		return `SELECT CASE WHEN EXISTS (SELECT 1 FROM resident_search_cursor AS c WHERE c.last_rowid > 0 AND NOT EXISTS (
+				SELECT 1 FROM residents AS r WHERE r.rowid = c.last_rowid AND r.tenant_code = c.tenant_code AND r.code = c.code))
+			THEN $1 ELSE
+				(SELECT count(*) FROM resident_search_pending) +
+				(SELECT count(*) FROM residents WHERE rowid > (SELECT last_rowid FROM resident_search_cursor))
+			END`
+	}
+	// An import queues its residents' codes a chunk to a list.
+	return `SELECT coalesce(sum(cardinality(codes)), 0)::int FROM (SELECT codes FROM resident_search_pending ORDER BY id LIMIT $1) AS p`
 }
 
 // waitingSQL asks whether residents of the scope wait for the search index.

@@ -826,3 +826,60 @@ func TestFindPagesMixedCodes(t *testing.T) {
 		}
 	})
 }
+
+// A search right after a bulk import does not wait for the whole search
+// index (on PostgreSQL 300,000 residents took two minutes, past a
+// request's end): with more residents waiting than a search indexes
+// itself, it answers from the index as it stands and says how many it may
+// miss, on the page, the API and its event; with few waiting it indexes
+// them first and finds them (issue 14 I; R-AUD-1 for the event).
+func TestSearchDoesNotWaitForABulkImport(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := searchFixture(t, db)
+		ctx := context.Background()
+		if _, err := resident.IndexForSearch(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		defer func(n int) { resident.SearchWaitsFor = n }(resident.SearchWaitsFor)
+		resident.SearchWaitsFor = 3
+		add := func(codes ...string) {
+			t.Helper()
+			for _, c := range codes {
+				if _, err := f.svc.Create(clerkCtx(), shinjuku, resident.Input{Code: c, NameKanji: "村上 春樹", NameKana: "ムラカミ ハルキ",
+					Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1949-01-12", Sex: "1"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		// Few waiting: the search indexes them and finds them.
+		add("0000000101", "0000000102")
+		res, err := f.svc.FindPage(clerkCtx(), shinjuku, resident.SearchQuery{Q: "ムラカミ", By: resident.ByName})
+		if err != nil || res.Unindexed != 0 || !slices.Equal(codes(res.Residents), []string{"0000000101", "0000000102"}) {
+			t.Fatalf("with 2 waiting: %v, unindexed %d, %v; want both found, none unindexed", codes(res.Residents), res.Unindexed, err)
+		}
+		// More waiting than a search indexes: it answers at once, from the
+		// index as it stands, and says so.
+		add("0000000103", "0000000104", "0000000105", "0000000106", "0000000107")
+		res, err = f.svc.FindPage(clerkCtx(), shinjuku, resident.SearchQuery{Q: "ムラカミ", By: resident.ByName})
+		if err != nil || res.Unindexed < 4 || !slices.Equal(codes(res.Residents), []string{"0000000101", "0000000102"}) {
+			t.Fatalf("with 5 waiting: %v, unindexed %d, %v; want the two indexed, at least 4 unindexed", codes(res.Residents), res.Unindexed, err)
+		}
+		all := events(t, db)
+		if last := all[len(all)-1]; last.action != "resident.search" || !strings.Contains(last.detail, "unindexed=") {
+			t.Fatalf("the search's event %v does not say it read an index that was behind", last)
+		}
+		// A search by code reads the register itself: always current.
+		res, err = f.svc.FindPage(clerkCtx(), shinjuku, resident.SearchQuery{Q: "0000000107", By: resident.ByCode})
+		if err != nil || res.Unindexed != 0 || !slices.Equal(codes(res.Residents), []string{"0000000107"}) {
+			t.Fatalf("by code: %v, unindexed %d, %v", codes(res.Residents), res.Unindexed, err)
+		}
+		// Once the indexer has run, everything is found and nothing said.
+		if n, err := resident.IndexForSearch(ctx, db); err != nil || n != 5 {
+			t.Fatalf("IndexForSearch = %d, %v; want the 5 waiting", n, err)
+		}
+		res, err = f.svc.FindPage(clerkCtx(), shinjuku, resident.SearchQuery{Q: "ムラカミ", By: resident.ByName})
+		if err != nil || res.Unindexed != 0 || len(res.Residents) != 7 {
+			t.Fatalf("after indexing: %v, unindexed %d, %v; want all 7", codes(res.Residents), res.Unindexed, err)
+		}
+	})
+}

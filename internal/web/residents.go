@@ -530,6 +530,7 @@ var residentMessages = messages{
 	"residents.page":                 {"（1ページに最大%d件）", " (up to %d a page)"},
 	"residents.results_over":         {"検索結果 %d 件以上", "over %d found"},
 	"residents.order":                {"宛名番号順", "by resident code"},
+	"residents.unindexed":            {"一括取込みの直後のため、検索用の索引に未反映の住民が少なくとも%d人います。この検索ではその住民が見つからないことがあります（宛名番号での検索は常に最新です）。しばらくしてから検索し直してください。", "Just after a bulk import, at least %d residents are not yet in the search index, and this search may have missed them (a search by resident code is always current). Search again in a while."},
 	"residents.over":                 {"該当が多すぎます。氏名を長く入力するか、生年月日や住所で探してください。", "Too many matched: type more of the name, or search by date of birth or address."},
 	"residents.read.name":            {"「%s」を氏名（カナ・漢字、姓・名のどこでも）として検索しました。", "Searched for “%s” as a name (kana or kanji, anywhere in the family or given name)."},
 	"residents.read.birth_date":      {"「%s」を生年月日 %s として検索しました。", "Searched for “%s” as the date of birth %s."},

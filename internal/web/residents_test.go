@@ -225,6 +225,36 @@ func TestResidentSearchPages(t *testing.T) {
 		if st != 200 || out["total"] != float64(resident.CountCap) || out["total_over"] != true {
 			t.Fatalf("API over the cap: %d total=%v over=%v", st, out["total"], out["total_over"])
 		}
+		// Right after a bulk import with more residents waiting for the
+		// search index than a search indexes itself, the search answers
+		// from the index as it stands and says so (issue 14 I).
+		defer func(n int) { resident.SearchWaitsFor = n }(resident.SearchWaitsFor)
+		resident.SearchWaitsFor = 10
+		more := func(yield func(resident.Record) bool) {
+			for i := range 20 {
+				in := resident.Input{Code: fmt.Sprintf("%010d", 400001+i), NameKanji: "村上　春樹", NameKana: "ムラカミ　ハルキ",
+					Address: "東京都新宿区百人町一丁目1番1号", BirthDate: "1949-01-12", Sex: "1"}
+				if !yield(resident.Record{Line: i + 1, Input: in}) {
+					return
+				}
+			}
+		}
+		if _, err := f.residents.Import(ctx, "131041", more); err != nil {
+			t.Fatal(err)
+		}
+		if _, page := f.get(t, clerk, "/residents?q="+url.QueryEscape("ムラカミ")); !strings.Contains(page, `id="search-unindexed"`) || !strings.Contains(page, "未反映の住民が少なくとも20人") {
+			t.Fatalf("the page does not say the index is behind:\n%s", page)
+		}
+		st, out = f.apiCall(t, clerk, clerkCSRF, "GET", "/api/v1/residents?q="+url.QueryEscape("ムラカミ"), "")
+		if st != 200 || out["unindexed"] != float64(20) || len(out["residents"].([]any)) != 0 {
+			t.Fatalf("API with the index behind: %d unindexed=%v residents=%v", st, out["unindexed"], out["residents"])
+		}
+		if _, err := resident.IndexForSearch(ctx, f.db); err != nil {
+			t.Fatal(err)
+		}
+		if _, page := f.get(t, clerk, "/residents?q="+url.QueryEscape("ムラカミ")); strings.Contains(page, `id="search-unindexed"`) || !strings.Contains(page, "検索結果 20 件") {
+			t.Fatalf("after indexing:\n%s", page)
+		}
 		// An unknown way of searching names by.
 		st, out = f.apiCall(t, clerk, clerkCSRF, "GET", "/api/v1/residents?q="+url.QueryEscape("ヤマダ")+"&by=phone", "")
 		if st != 400 || !strings.Contains(fmt.Sprint(out["errors"]), "by") {
