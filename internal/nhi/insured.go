@@ -361,14 +361,27 @@ func scanPerson(row store.Scanner) (Person, error) {
 
 // indexKeys brings PostgreSQL's table of search keys up to date before a
 // search that reads it, as the resident search does: it is written after
-// the register (resident.IndexForSearch), and a search must see the
-// register as it is.
-func (s *Service) indexKeys(ctx context.Context, pq parsedQuery) error {
+// the register (resident.IndexForSearch), and a search sees the register
+// as it is, unless a bulk import left more residents waiting than a
+// search indexes itself (resident.IndexBeforeSearch): then it returns how
+// many, and the search reads the keys as they stand.
+func (s *Service) indexKeys(ctx context.Context, pq parsedQuery) (int, error) {
 	if s.db.Engine() != store.Postgres || !pq.readsKeys() {
-		return nil
+		return 0, nil
 	}
-	_, err := resident.IndexForSearch(ctx, s.db)
-	return err
+	return resident.IndexBeforeSearch(ctx, s.db)
+}
+
+// Unindexed is how many residents of tenant, at least, a search for q may
+// miss because they wait for the search keys (a bulk import just ended):
+// 0 when q does not read the keys or none wait.
+func (s *Service) Unindexed(ctx context.Context, tenant string, q Query) (int, error) {
+	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
+	pq, err := s.parseQuery(q)
+	if err != nil || s.db.Engine() != store.Postgres || !pq.readsKeys() {
+		return 0, err
+	}
+	return resident.WaitingForSearch(ctx, s.db)
 }
 
 // Find lists one page of the persons insured on q.AsOf that match q: by
@@ -390,7 +403,8 @@ func (s *Service) Find(ctx context.Context, tenant string, q Query, cursor strin
 	if _, err := store.DecodeCursor(cursor, list, &after); err != nil {
 		return store.Page[Person]{}, err
 	}
-	if err := s.indexKeys(ctx, pq); err != nil {
+	unindexed, err := s.indexKeys(ctx, pq)
+	if err != nil {
 		return store.Page[Person]{}, err
 	}
 	limit = store.Limit(limit)
@@ -413,6 +427,9 @@ func (s *Service) Find(ctx context.Context, tenant string, q Query, cursor strin
 	if page.More {
 		detail += "+"
 	}
+	if unindexed > 0 {
+		detail += " unindexed=" + strconv.Itoa(unindexed)
+	}
 	if err := s.recordReads(ctx, tenant, "nhi.search", codes, detail); err != nil {
 		return store.Page[Person]{}, err // no search without its record
 	}
@@ -427,7 +444,7 @@ func (s *Service) Count(ctx context.Context, tenant string, q Query) (n int, ove
 	if err != nil {
 		return 0, false, err
 	}
-	if err := s.indexKeys(ctx, pq); err != nil {
+	if _, err := s.indexKeys(ctx, pq); err != nil {
 		return 0, false, err
 	}
 	query, args := pq.countSQL(s.db.Engine(), tenant)

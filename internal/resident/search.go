@@ -453,18 +453,25 @@ var SearchWaitsFor = 2000
 // it indexes none and returns how many at least wait, for the search to
 // report. It counts the residents of ctx's scope.
 func IndexBeforeSearch(ctx context.Context, db *store.DB) (int, error) {
-	var n int
-	err := db.Read(ctx, func(q store.Querier) error {
-		return q.QueryRow(ctx, waitingCountSQL(db.Engine()), SearchWaitsFor+1).Scan(&n)
-	})
+	n, err := WaitingForSearch(ctx, db)
 	if err != nil || n == 0 {
-		return 0, store.Translate(err)
+		return 0, err
 	}
 	if n > SearchWaitsFor {
 		return n, nil
 	}
 	_, err = IndexForSearch(ctx, db)
 	return 0, err
+}
+
+// WaitingForSearch counts the residents of ctx's scope waiting for the
+// search index, as a search reports them (SearchResult.Unindexed).
+func WaitingForSearch(ctx context.Context, db *store.DB) (int, error) {
+	var n int
+	err := db.Read(ctx, func(q store.Querier) error {
+		return q.QueryRow(ctx, waitingCountSQL(db.Engine()), SearchWaitsFor+1).Scan(&n)
+	})
+	return n, store.Translate(err)
 }
 
 // waitingCountSQL counts the residents waiting for the search index: on

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -15,6 +16,7 @@ import (
 	"bango/internal/identity"
 	"bango/internal/nhi"
 	"bango/internal/resident"
+	"bango/internal/store"
 	"bango/internal/testutil"
 	"bango/internal/testutil/testkit"
 )
@@ -223,6 +225,31 @@ func TestNHIPages(t *testing.T) {
 		}
 		if _, p2 := f.get(t, clerk, strings.ReplaceAll(next[0], "&amp;", "&")); !strings.Contains(p2, "検索結果 2 件") || !strings.Contains(p2, `href="/nhi/persons/300002"`) || strings.Contains(p2, `href="/nhi/persons/300001"`) {
 			t.Errorf("the second page:\n%s", p2)
+		}
+
+		// Right after a bulk import, a search that reads the search keys
+		// (PostgreSQL's by the reading) answers from them as they stand and
+		// says how many residents it may miss, on the page and the API
+		// (issue 14 I).
+		defer func(n int) { resident.SearchWaitsFor = n }(resident.SearchWaitsFor)
+		resident.SearchWaitsFor = 2
+		for i := range 3 {
+			if _, err := f.residents.Create(testutil.As("clerk"), "131041", resident.Input{Code: fmt.Sprint(390001 + i), NameKanji: "国保　次郎", NameKana: "コクホ　ジロウ",
+				Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1990-01-01", Sex: "1"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, behind := f.get(t, clerk, "/nhi?kana="+url.QueryEscape("コクホ"))
+		if st, out := f.apiCall(t, clerk, csrfOf(t, behind), "GET", "/api/v1/nhi/persons?kana="+url.QueryEscape("コクホ"), ""); f.db.Engine() == store.Postgres &&
+			(!strings.Contains(behind, `id="nhi-unindexed"`) || !strings.Contains(behind, "少なくとも3人") || st != http.StatusOK || out["unindexed"] != float64(3)) ||
+			f.db.Engine() == store.SQLite && (strings.Contains(behind, `id="nhi-unindexed"`) || out["unindexed"] != nil) {
+			t.Fatalf("a search with the keys behind: %d %v\n%s", st, out, behind)
+		}
+		if _, err := resident.IndexForSearch(context.Background(), f.db); err != nil {
+			t.Fatal(err)
+		}
+		if _, b := f.get(t, clerk, "/nhi?kana="+url.QueryEscape("コクホ")); strings.Contains(b, `id="nhi-unindexed"`) {
+			t.Fatalf("the keys indexed, the page still says they are behind:\n%s", b)
 		}
 
 		// The timeline: the establishment, then each joining, by date.
