@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"bango/internal/civil"
 	"bango/internal/errs"
 	"bango/internal/linkage"
 	"bango/internal/mynumber"
@@ -122,7 +123,9 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, st *Setup, l *linkage.
 				more++
 			}
 		}
-		today := s.now()
+		// The file's date against the day in Japan: from midnight to nine
+		// in the morning the server's UTC date is still yesterday's.
+		today := civil.Today(s.now())
 		var created time.Time
 		cur := &batch{rows: make([]candidate, 0, loadBatch), done: make(chan struct{})}
 		send := func() bool {

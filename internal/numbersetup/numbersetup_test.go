@@ -929,3 +929,33 @@ func TestConfirmationRechecksTheItems(t *testing.T) {
 		}
 	})
 }
+
+// A file made today in Japan is not dated in the future between midnight
+// and nine in the morning there, when the server's UTC date is still
+// yesterday (CI refused the demo file so at 00:30 JST); one dated
+// tomorrow in Japan is.
+func TestFileDatedTodayInJapan(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		// 2026-12-02 00:30 in Japan.
+		f.ns.SetClock(func() time.Time { return time.Date(2026, 12, 1, 15, 30, 0, 0, time.UTC) })
+		dated := func(day string) []byte {
+			var b bytes.Buffer
+			fw := numbersetup.NewFileWriter(&b, shinjuku, date(day))
+			for _, r := range goodRows() {
+				fw.Write(r)
+			}
+			if err := fw.Close(); err != nil {
+				t.Fatal(err)
+			}
+			return b.Bytes()
+		}
+		if _, err := f.importAs(t, "clerk", "nhi", dated("2026-12-02")); err != nil {
+			t.Fatalf("a file dated today in Japan: %v", err)
+		}
+		_, err := f.importAs(t, "clerk", "nhi", dated("2026-12-03"))
+		if fe := errs.Fields(err); len(fe) != 1 || fe[0].Field != "created" || fe[0].Line != 1 {
+			t.Fatalf("a file dated tomorrow in Japan: %v", err)
+		}
+	})
+}
