@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/text/width"
 
+	calendar "bango/internal/civil"
 	"bango/internal/errs"
 	"bango/internal/mynumber"
 )
@@ -75,7 +76,7 @@ func validate(in Input, now time.Time) (valid, error) {
 		fe.Add("birth_date", msgRequired)
 	default:
 		t, err := parseDate(d)
-		today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+		today := calendar.Today(now) // a child born today in Japan, registered before nine there
 		switch {
 		case err != nil:
 			fe.Add("birth_date", msgDate)
