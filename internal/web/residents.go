@@ -420,22 +420,24 @@ func (s *Server) apiResidentSearch(w http.ResponseWriter, r *http.Request) error
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	var list []resident.Resident
+	var answer residentsAnswer
 	if looksLikeMyNumber(in.Q) {
 		res, err := s.findByNumber(r, in.Q)
 		if err != nil && !errs.Is(err, errs.NotFound) {
 			return err
 		}
 		if err == nil {
-			list = append(list, res)
+			answer.Residents = append(answer.Residents, res)
 		}
 	} else {
-		var err error
-		if list, err = s.biz.Residents.Search(r.Context(), sessionFrom(r.Context()).Tenant, in.Q); err != nil {
+		found, err := s.biz.Residents.Find(r.Context(), sessionFrom(r.Context()).Tenant, in.Q)
+		if err != nil {
 			return err
 		}
+		answer.Residents, answer.Unindexed = found.Residents, found.Unindexed
 	}
-	writeJSON(w, http.StatusOK, residentsAnswer{Residents: nonNil(list)})
+	answer.Residents = nonNil(answer.Residents)
+	writeJSON(w, http.StatusOK, answer)
 	return nil
 }
 
@@ -447,6 +449,10 @@ type searchBody struct {
 
 type residentsAnswer struct {
 	Residents []resident.Resident `json:"residents"`
+	// Unindexed is how many residents, at least, a search by name or
+	// address may have missed: they wait for the search index after a
+	// bulk import (resident.SearchResult).
+	Unindexed int `json:"unindexed,omitempty"`
 }
 
 // residentAnswer is a resident and whether a My Number entered for them

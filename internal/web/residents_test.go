@@ -249,6 +249,10 @@ func TestResidentSearchPages(t *testing.T) {
 		if st != 200 || out["unindexed"] != float64(20) || len(out["residents"].([]any)) != 0 {
 			t.Fatalf("API with the index behind: %d unindexed=%v residents=%v", st, out["unindexed"], out["residents"])
 		}
+		st, out = f.apiCall(t, clerk, clerkCSRF, "POST", "/api/v1/residents/search", `{"q": "ムラカミ"}`)
+		if st != 200 || out["unindexed"] != float64(20) {
+			t.Fatalf("API search by POST with the index behind: %d %v", st, out)
+		}
 		if _, err := resident.IndexForSearch(ctx, f.db); err != nil {
 			t.Fatal(err)
 		}
