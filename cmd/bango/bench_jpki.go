@@ -165,9 +165,9 @@ func runBenchJPKI(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	raw := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		TLSClientConfig:   &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{ca.ClientCertificate()}, MinVersion: tls.VersionTLS13},
 		ForceAttemptHTTP2: true, MaxIdleConnsPerHost: 16, Proxy: nil}}
-	direct := func(i int) error {
-		body, err := json.Marshal(jpki.IssueRequest{RequestID: fmt.Sprint("floor-", i), Municipality: muni, Resident: codes[i%len(codes)], Kind: jpki.Signature,
-			Applicant: &items[i%len(items)], ApplicationDate: today, CSR: ders[i%len(ders)]})
+	direct := func(window, i int) error {
+		body, err := json.Marshal(jpki.IssueRequest{RequestID: fmt.Sprint("floor-", i), Municipality: muni, Resident: codes[window], Kind: jpki.Signature,
+			Applicant: &items[window], ApplicationDate: today, CSR: ders[i%len(ders)]})
 		if err != nil {
 			return err
 		}
@@ -182,9 +182,9 @@ func runBenchJPKI(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		return nil
 	}
-	through := func(i int) error {
+	through := func(window, i int) error {
 		t0 := time.Now()
-		a, err := svc.Open(ctx, muni, codes[i%len(codes)], resident.VerifiedByMyNumberCard)
+		a, err := svc.Open(ctx, muni, codes[window], resident.VerifiedByMyNumberCard)
 		if err != nil {
 			return err
 		}
@@ -230,7 +230,7 @@ func runBenchJPKI(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	// anything else running) and the bench's own PostgreSQL server
 	// processes'.
 	var cpu [2]struct{ self, machine, server time.Duration }
-	timedRound := func(way int, share int, do func(int) error) (time.Duration, error) {
+	timedRound := func(way int, share int, do func(window, i int) error) (time.Duration, error) {
 		phases.on.Store(way == 1)
 		defer phases.on.Store(false)
 		self0, machine0, server0 := selfCPU(), machineCPU(), serverCPU(ctx, db, appName)
@@ -364,15 +364,16 @@ func serverCPU(ctx context.Context, db *store.DB, appName string) time.Duration 
 	return time.Duration(ticks) * time.Second / 100 // USER_HZ
 }
 
-// runJPKIWorkers calls do for 0..n-1 on workers goroutines at once and returns how
+// runJPKIWorkers calls do for 0..n-1 on workers goroutines at once, each
+// goroutine a window with its own applicant (do's window), and returns how
 // long it took; the first error stops it.
-func runJPKIWorkers(n, workers int, do func(int) error) (time.Duration, error) {
+func runJPKIWorkers(n, workers int, do func(window, i int) error) (time.Duration, error) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var once sync.Once
 	var first error
 	start := time.Now()
-	for range workers {
+	for window := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -381,7 +382,7 @@ func runJPKIWorkers(n, workers int, do func(int) error) (time.Duration, error) {
 				if i >= n {
 					return
 				}
-				if err := do(i); err != nil {
+				if err := do(window, i); err != nil {
 					once.Do(func() { first = err })
 					next.Store(int64(n))
 					return
