@@ -365,11 +365,11 @@ func scanPerson(row store.Scanner) (Person, error) {
 // as it is, unless a bulk import left more residents waiting than a
 // search indexes itself (resident.IndexBeforeSearch): then it returns how
 // many, and the search reads the keys as they stand.
-func (s *Service) indexKeys(ctx context.Context, pq parsedQuery) (int, error) {
+func (s *Service) indexKeys(ctx context.Context, tenant string, pq parsedQuery) (int, error) {
 	if s.db.Engine() != store.Postgres || !pq.readsKeys() {
 		return 0, nil
 	}
-	return resident.IndexBeforeSearch(ctx, s.db)
+	return resident.IndexBeforeSearch(ctx, s.db, tenant)
 }
 
 // Unindexed is how many residents of tenant, at least, a search for q may
@@ -381,7 +381,7 @@ func (s *Service) Unindexed(ctx context.Context, tenant string, q Query) (int, e
 	if err != nil || s.db.Engine() != store.Postgres || !pq.readsKeys() {
 		return 0, err
 	}
-	return resident.WaitingForSearch(ctx, s.db)
+	return resident.WaitingForSearch(ctx, s.db, tenant)
 }
 
 // Find lists one page of the persons insured on q.AsOf that match q: by
@@ -403,7 +403,7 @@ func (s *Service) Find(ctx context.Context, tenant string, q Query, cursor strin
 	if _, err := store.DecodeCursor(cursor, list, &after); err != nil {
 		return store.Page[Person]{}, err
 	}
-	unindexed, err := s.indexKeys(ctx, pq)
+	unindexed, err := s.indexKeys(ctx, tenant, pq)
 	if err != nil {
 		return store.Page[Person]{}, err
 	}
@@ -444,7 +444,7 @@ func (s *Service) Count(ctx context.Context, tenant string, q Query) (n int, ove
 	if err != nil {
 		return 0, false, err
 	}
-	if _, err := s.indexKeys(ctx, pq); err != nil {
+	if _, err := s.indexKeys(ctx, tenant, pq); err != nil {
 		return 0, false, err
 	}
 	query, args := pq.countSQL(s.db.Engine(), tenant)

@@ -160,7 +160,7 @@ func (s *Service) FindPage(ctx context.Context, tenant string, sq SearchQuery) (
 		if !errors.Is(err, errIndexWaiting) {
 			break
 		}
-		if res.Unindexed, err = IndexBeforeSearch(ctx, s.db); err != nil {
+		if res.Unindexed, err = IndexBeforeSearch(ctx, s.db, tenant); err != nil {
 			return SearchResult{}, err
 		}
 	}
@@ -448,49 +448,62 @@ func IndexForSearch(ctx context.Context, db *store.DB) (int, error) {
 var SearchWaitsFor = 2000
 
 // IndexBeforeSearch brings the search index up to date before a search
-// that reads it when few residents wait (SearchWaitsFor, a second's work
-// at most), so that a search sees the register as it is; when more wait
-// it indexes none and returns how many at least wait, for the search to
-// report. It counts the residents of ctx's scope.
-func IndexBeforeSearch(ctx context.Context, db *store.DB) (int, error) {
-	n, err := WaitingForSearch(ctx, db)
-	if err != nil || n == 0 {
+// in tenant that reads it when few residents wait (SearchWaitsFor, a
+// second's work at most), so that a search sees the register as it is;
+// when more wait it indexes none and returns how many of tenant's, at
+// least, wait, for the search to report. Another municipality's waiting
+// residents are neither counted nor waited for: SQLite's index is one for
+// all, and a search of one municipality neither learns of another's
+// import nor waits for its indexing.
+func IndexBeforeSearch(ctx context.Context, db *store.DB, tenant string) (int, error) {
+	own, all, err := waitingForSearch(ctx, db, tenant)
+	if err != nil || own == 0 {
 		return 0, err
 	}
-	if n > SearchWaitsFor {
-		return n, nil
+	if all > SearchWaitsFor {
+		return own, nil
 	}
 	_, err = IndexForSearch(ctx, db)
 	return 0, err
 }
 
-// WaitingForSearch counts the residents of ctx's scope waiting for the
-// search index, as a search reports them (SearchResult.Unindexed).
-func WaitingForSearch(ctx context.Context, db *store.DB) (int, error) {
-	var n int
-	err := db.Read(ctx, func(q store.Querier) error {
-		return q.QueryRow(ctx, waitingCountSQL(db.Engine()), SearchWaitsFor+1).Scan(&n)
-	})
-	return n, store.Translate(err)
+// WaitingForSearch counts tenant's residents waiting for the search index,
+// as a search reports them (SearchResult.Unindexed).
+func WaitingForSearch(ctx context.Context, db *store.DB, tenant string) (int, error) {
+	own, _, err := waitingForSearch(ctx, db, tenant)
+	return own, err
 }
 
-// waitingCountSQL counts the residents waiting for the search index: on
-// PostgreSQL those of the first lists, up to its parameter's number of
-// lists (a bulk write queues a list a chunk, so a count past the
-// parameter is what a search reports, not all); on SQLite all of them (a
-// range of rowids), and a register whose rowids were renumbered, indexed
-// anew whole, as the parameter.
+// waitingForSearch counts the residents waiting for the search index:
+// tenant's, and all that one indexing of ctx's scope would index.
+func waitingForSearch(ctx context.Context, db *store.DB, tenant string) (own, all int, err error) {
+	err = db.Read(ctx, func(q store.Querier) error {
+		return q.QueryRow(ctx, waitingCountSQL(db.Engine()), SearchWaitsFor+1, tenant).Scan(&own, &all)
+	})
+	return own, all, store.Translate(err)
+}
+
+// waitingCountSQL counts the residents of municipality $2 waiting for the
+// search index, and all waiting that an indexing would take: on
+// PostgreSQL, whose index is indexed a municipality at a time, both are
+// $2's, of its first lists up to $1 lists (a bulk write queues a list a
+// chunk, so a count past $1 is what a search reports, not all); on SQLite
+// every one of them (ranges of rowids), and, when the register's rowids
+// were renumbered and the index is made anew, $1 for both.
 func waitingCountSQL(e store.Engine) string {
 	if e == store.SQLite {
-		return `SELECT CASE WHEN EXISTS (SELECT 1 FROM resident_search_cursor AS c WHERE c.last_rowid > 0 AND NOT EXISTS (
-				SELECT 1 FROM residents AS r WHERE r.rowid = c.last_rowid AND r.tenant_code = c.tenant_code AND r.code = c.code))
-			THEN $1 ELSE
+		return `SELECT CASE WHEN r.renumbered THEN $1 ELSE
+				(SELECT count(*) FROM resident_search_pending WHERE tenant_code = $2) +
+				(SELECT count(*) FROM residents WHERE rowid > (SELECT last_rowid FROM resident_search_cursor) AND tenant_code = $2) END,
+			CASE WHEN r.renumbered THEN $1 ELSE
 				(SELECT count(*) FROM resident_search_pending) +
-				(SELECT count(*) FROM residents WHERE rowid > (SELECT last_rowid FROM resident_search_cursor))
-			END`
+				(SELECT count(*) FROM residents WHERE rowid > (SELECT last_rowid FROM resident_search_cursor)) END
+			FROM (SELECT EXISTS (SELECT 1 FROM resident_search_cursor AS c WHERE c.last_rowid > 0 AND NOT EXISTS (
+				SELECT 1 FROM residents AS r WHERE r.rowid = c.last_rowid AND r.tenant_code = c.tenant_code AND r.code = c.code)) AS renumbered) AS r`
 	}
 	// An import queues its residents' codes a chunk to a list.
-	return `SELECT coalesce(sum(cardinality(codes)), 0)::int FROM (SELECT codes FROM resident_search_pending ORDER BY id LIMIT $1) AS p`
+	return `SELECT n, n FROM (SELECT coalesce(sum(cardinality(codes)), 0)::int AS n
+		FROM (SELECT codes FROM resident_search_pending WHERE tenant_code = $2 ORDER BY id LIMIT $1) AS p) AS c`
 }
 
 // waitingSQL asks whether residents of the scope wait for the search index.

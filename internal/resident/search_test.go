@@ -881,5 +881,22 @@ func TestSearchDoesNotWaitForABulkImport(t *testing.T) {
 		if err != nil || res.Unindexed != 0 || len(res.Residents) != 7 {
 			t.Fatalf("after indexing: %v, unindexed %d, %v; want all 7", codes(res.Residents), res.Unindexed, err)
 		}
+		// Another municipality's import: a search here neither reports its
+		// residents nor waits for them (R-AC-6).
+		for i := range 5 {
+			if _, err := f.svc.Create(clerkCtx(), sapporo, resident.Input{Code: fmt.Sprintf("00000002%02d", i), NameKanji: "村上 春樹", NameKana: "ムラカミ ハルキ",
+				Address: "北海道札幌市中央区北一条西二丁目1番地", BirthDate: "1949-01-12", Sex: "1"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err = f.svc.FindPage(clerkCtx(), shinjuku, resident.SearchQuery{Q: "ムラカミ", By: resident.ByName})
+		if err != nil || res.Unindexed != 0 || len(res.Residents) != 7 {
+			t.Fatalf("with 札幌市's residents waiting: %v, unindexed %d, %v; want 新宿区's 7 and nothing said", codes(res.Residents), res.Unindexed, err)
+		}
+		// (Counted on PostgreSQL up to SearchWaitsFor+1 lists, a resident
+		// each when registered one at a time.)
+		if n, err := resident.WaitingForSearch(store.WithScope(ctx, sapporo), db, sapporo); err != nil || n < resident.SearchWaitsFor+1 {
+			t.Fatalf("札幌市's waiting = %d, %v; want at least %d", n, err, resident.SearchWaitsFor+1)
+		}
 	})
 }
