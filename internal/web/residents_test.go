@@ -152,18 +152,24 @@ func TestMyNumberPages(t *testing.T) {
 func TestResidentSearchPages(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, f *webFixture) {
 		ctx := audit.WithActor(context.Background(), audit.Actor{User: "setup"})
-		records := func(yield func(resident.Record) bool) {
-			for i := range 51 {
-				in := resident.Input{Code: fmt.Sprintf("%010d", 200001+i), NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
-					Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1"}
-				if !yield(resident.Record{Line: i + 1, Input: in}) {
-					return
+		// importNamed imports n residents of one name, codes from first.
+		importNamed := func(first, n int, p resident.Input) {
+			t.Helper()
+			records := func(yield func(resident.Record) bool) {
+				for i := range n {
+					in := p
+					in.Code = fmt.Sprintf("%010d", first+i)
+					if !yield(resident.Record{Line: i + 1, Input: in}) {
+						return
+					}
 				}
 			}
+			if _, err := f.residents.Import(ctx, "131041", records); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if _, err := f.residents.Import(ctx, "131041", records); err != nil {
-			t.Fatal(err)
-		}
+		importNamed(200001, 51, resident.Input{NameKanji: "山田　太郎", NameKana: "ヤマダ　タロウ",
+			Address: "東京都新宿区西新宿二丁目8番1号", BirthDate: "1980-04-01", Sex: "1"})
 		clerk, clerkCSRF := f.staffClient(t, "clerk", "131041", "医療保険年金課", [2]string{"nhi-clerk", "131041"})
 		res, page := f.get(t, clerk, "/residents?q="+url.QueryEscape("ヤマダ"))
 		if res.StatusCode != 200 || !strings.Contains(page, "検索結果 51 件") || strings.Count(page, `href="/residents/00002`) != 50 ||
@@ -206,18 +212,8 @@ func TestResidentSearchPages(t *testing.T) {
 			t.Fatalf("page damaged cursor: %d", res.StatusCode)
 		}
 		// Past resident.CountCap the count stops, and the page says to narrow.
-		many := func(yield func(resident.Record) bool) {
-			for i := range resident.CountCap + 1 {
-				in := resident.Input{Code: fmt.Sprintf("%010d", 300001+i), NameKanji: "木村　花", NameKana: "キムラ　ハナ",
-					Address: "東京都新宿区百人町一丁目1番1号", BirthDate: "1950-01-01", Sex: "2"}
-				if !yield(resident.Record{Line: i + 1, Input: in}) {
-					return
-				}
-			}
-		}
-		if _, err := f.residents.Import(ctx, "131041", many); err != nil {
-			t.Fatal(err)
-		}
+		importNamed(300001, resident.CountCap+1, resident.Input{NameKanji: "木村　花", NameKana: "キムラ　ハナ",
+			Address: "東京都新宿区百人町一丁目1番1号", BirthDate: "1950-01-01", Sex: "2"})
 		if _, page := f.get(t, clerk, "/residents?q="+url.QueryEscape("キムラ")); !strings.Contains(page, "検索結果 "+fmt.Sprint(resident.CountCap)+" 件以上") || !strings.Contains(page, `id="search-over"`) {
 			t.Fatalf("over the count's cap:\n%s", page)
 		}
@@ -230,18 +226,8 @@ func TestResidentSearchPages(t *testing.T) {
 		// from the index as it stands and says so (issue 14 I).
 		defer func(n int) { resident.SearchWaitsFor = n }(resident.SearchWaitsFor)
 		resident.SearchWaitsFor = 10
-		more := func(yield func(resident.Record) bool) {
-			for i := range 20 {
-				in := resident.Input{Code: fmt.Sprintf("%010d", 400001+i), NameKanji: "村上　春樹", NameKana: "ムラカミ　ハルキ",
-					Address: "東京都新宿区百人町一丁目1番1号", BirthDate: "1949-01-12", Sex: "1"}
-				if !yield(resident.Record{Line: i + 1, Input: in}) {
-					return
-				}
-			}
-		}
-		if _, err := f.residents.Import(ctx, "131041", more); err != nil {
-			t.Fatal(err)
-		}
+		importNamed(400001, 20, resident.Input{NameKanji: "村上　春樹", NameKana: "ムラカミ　ハルキ",
+			Address: "東京都新宿区百人町一丁目1番1号", BirthDate: "1949-01-12", Sex: "1"})
 		if _, page := f.get(t, clerk, "/residents?q="+url.QueryEscape("ムラカミ")); !strings.Contains(page, `id="search-unindexed"`) || !strings.Contains(page, "未反映の住民が少なくとも20人") {
 			t.Fatalf("the page does not say the index is behind:\n%s", page)
 		}
