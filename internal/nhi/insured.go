@@ -372,28 +372,30 @@ func (s *Service) indexKeys(ctx context.Context, tenant string, pq parsedQuery) 
 	return resident.IndexBeforeSearch(ctx, s.db, tenant)
 }
 
-// Unindexed is how many residents of tenant, at least, a search for q may
-// miss because they wait for the search keys (a bulk import just ended):
-// 0 when q does not read the keys or none wait.
-func (s *Service) Unindexed(ctx context.Context, tenant string, q Query) (int, error) {
-	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
-	pq, err := s.parseQuery(q)
-	if err != nil || s.db.Engine() != store.Postgres || !pq.readsKeys() {
-		return 0, err
-	}
-	return resident.WaitingForSearch(ctx, s.db, tenant)
-}
-
 // Find lists one page of the persons insured on q.AsOf that match q: by
 // the name's reading and then resident code when q has a kana prefix (see
 // Query.ByKana), by resident code otherwise. cursor is a page's Next (""
 // for the first), limit is clamped by store.Limit. The search is an event
 // of every person listed.
 func (s *Service) Find(ctx context.Context, tenant string, q Query, cursor string, limit int) (store.Page[Person], error) {
+	found, err := s.FindPage(ctx, tenant, q, cursor, limit)
+	return found.Page, err
+}
+
+// Found is a page of a search and how many residents, at least, it may
+// have missed because they wait for the search keys (a bulk import just
+// ended; 0 when q does not read the keys or none wait).
+type Found struct {
+	Page      store.Page[Person]
+	Unindexed int
+}
+
+// FindPage is Find with what it may have missed.
+func (s *Service) FindPage(ctx context.Context, tenant string, q Query, cursor string, limit int) (Found, error) {
 	ctx = store.WithScope(ctx, tenant) // the second wall (R-AC-6)
 	pq, err := s.parseQuery(q)
 	if err != nil {
-		return store.Page[Person]{}, s.failed(ctx, tenant, "nhi.search", audit.Subject{Type: "query"}, err)
+		return Found{}, s.failed(ctx, tenant, "nhi.search", audit.Subject{Type: "query"}, err)
 	}
 	list := listByCode
 	if q.ByKana() {
@@ -401,11 +403,11 @@ func (s *Service) Find(ctx context.Context, tenant string, q Query, cursor strin
 	}
 	var after string
 	if _, err := store.DecodeCursor(cursor, list, &after); err != nil {
-		return store.Page[Person]{}, err
+		return Found{}, err
 	}
 	unindexed, err := s.indexKeys(ctx, tenant, pq)
 	if err != nil {
-		return store.Page[Person]{}, err
+		return Found{}, err
 	}
 	limit = store.Limit(limit)
 	query, args := pq.pageSQL(s.db.Engine(), tenant, after, limit)
@@ -415,7 +417,7 @@ func (s *Service) Find(ctx context.Context, tenant string, q Query, cursor strin
 		return err
 	})
 	if err != nil {
-		return store.Page[Person]{}, err
+		return Found{}, err
 	}
 	page := store.PageOf(rows, limit, list, func(p Person) []any { return []any{p.ResidentCode} })
 	codes := make([]string, len(page.Items))
@@ -431,9 +433,9 @@ func (s *Service) Find(ctx context.Context, tenant string, q Query, cursor strin
 		detail += " unindexed=" + strconv.Itoa(unindexed)
 	}
 	if err := s.recordReads(ctx, tenant, "nhi.search", codes, detail); err != nil {
-		return store.Page[Person]{}, err // no search without its record
+		return Found{}, err // no search without its record
 	}
-	return page, nil
+	return Found{Page: page, Unindexed: unindexed}, nil
 }
 
 // Count counts in the database what Find lists, up to CountCap: over is

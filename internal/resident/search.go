@@ -467,13 +467,6 @@ func IndexBeforeSearch(ctx context.Context, db *store.DB, tenant string) (int, e
 	return 0, err
 }
 
-// WaitingForSearch counts tenant's residents waiting for the search index,
-// as a search reports them (SearchResult.Unindexed).
-func WaitingForSearch(ctx context.Context, db *store.DB, tenant string) (int, error) {
-	own, _, err := waitingForSearch(ctx, db, tenant)
-	return own, err
-}
-
 // waitingForSearch counts the residents waiting for the search index:
 // tenant's, and all that one indexing of ctx's scope would index.
 func waitingForSearch(ctx context.Context, db *store.DB, tenant string) (own, all int, err error) {

@@ -895,8 +895,8 @@ func TestSearchDoesNotWaitForABulkImport(t *testing.T) {
 		}
 		// (Counted on PostgreSQL up to SearchWaitsFor+1 lists, a resident
 		// each when registered one at a time.)
-		if n, err := resident.WaitingForSearch(store.WithScope(ctx, sapporo), db, sapporo); err != nil || n < resident.SearchWaitsFor+1 {
-			t.Fatalf("札幌市's waiting = %d, %v; want at least %d", n, err, resident.SearchWaitsFor+1)
+		if res, err := f.svc.FindPage(clerkCtx(), sapporo, resident.SearchQuery{Q: "ムラカミ", By: resident.ByName}); err != nil || res.Unindexed < resident.SearchWaitsFor+1 {
+			t.Fatalf("札幌市's search: unindexed %d, %v; want at least %d", res.Unindexed, err, resident.SearchWaitsFor+1)
 		}
 	})
 }

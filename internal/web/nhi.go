@@ -71,15 +71,13 @@ func nhiQuery(r *http.Request) (nhi.Query, bool, error) {
 func (s *Server) findNHI(r *http.Request, q nhi.Query) (page store.Page[nhi.Person], total int, over bool, unindexed int, err error) {
 	tenant := sessionFrom(r.Context()).Tenant
 	cursor, limit := pageAsked(r, "cursor")
-	page, err = s.biz.NHI.Find(r.Context(), tenant, q, cursor, limit)
+	found, err := s.biz.NHI.FindPage(r.Context(), tenant, q, cursor, limit)
 	if err != nil {
-		return page, 0, false, 0, err
+		return found.Page, 0, false, 0, err
 	}
 	// Right after a bulk import the search keys may be behind: the
 	// search answered from them as they stand, and says so.
-	if unindexed, err = s.biz.NHI.Unindexed(r.Context(), tenant, q); err != nil {
-		return page, 0, false, 0, err
-	}
+	page, unindexed = found.Page, found.Unindexed
 	if cursor == "" && !page.More {
 		return page, len(page.Items), false, unindexed, nil
 	}
