@@ -137,8 +137,14 @@ func goodRows() []numbersetup.Row {
 
 func file(t *testing.T, municipality string, rows []numbersetup.Row, extra ...[]string) []byte {
 	t.Helper()
+	return fileDated(t, municipality, "2026-12-01", rows, extra...)
+}
+
+// fileDated is file made on day.
+func fileDated(t *testing.T, municipality, day string, rows []numbersetup.Row, extra ...[]string) []byte {
+	t.Helper()
 	var b bytes.Buffer
-	fw := numbersetup.NewFileWriter(&b, municipality, date("2026-12-01"))
+	fw := numbersetup.NewFileWriter(&b, municipality, date(day))
 	for _, r := range rows {
 		fw.Write(r)
 	}
@@ -939,21 +945,10 @@ func TestFileDatedTodayInJapan(t *testing.T) {
 		f := setup(t, db)
 		// 2026-12-02 00:30 in Japan.
 		f.ns.SetClock(func() time.Time { return time.Date(2026, 12, 1, 15, 30, 0, 0, time.UTC) })
-		dated := func(day string) []byte {
-			var b bytes.Buffer
-			fw := numbersetup.NewFileWriter(&b, shinjuku, date(day))
-			for _, r := range goodRows() {
-				fw.Write(r)
-			}
-			if err := fw.Close(); err != nil {
-				t.Fatal(err)
-			}
-			return b.Bytes()
-		}
-		if _, err := f.importAs(t, "clerk", "nhi", dated("2026-12-02")); err != nil {
+		if _, err := f.importAs(t, "clerk", "nhi", fileDated(t, shinjuku, "2026-12-02", goodRows())); err != nil {
 			t.Fatalf("a file dated today in Japan: %v", err)
 		}
-		_, err := f.importAs(t, "clerk", "nhi", dated("2026-12-03"))
+		_, err := f.importAs(t, "clerk", "nhi", fileDated(t, shinjuku, "2026-12-03", goodRows()))
 		if fe := errs.Fields(err); len(fe) != 1 || fe[0].Field != "created" || fe[0].Line != 1 {
 			t.Fatalf("a file dated tomorrow in Japan: %v", err)
 		}
