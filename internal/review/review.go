@@ -54,8 +54,10 @@ type Proposal struct {
 type Applier func(ctx context.Context, tx *store.Tx, tenant string, payload []byte) error
 
 // Rejecter hears, inside the rejecting transaction, that change id of a
-// kind it registered (OnReject) was rejected with reason: a module whose
-// rows wait on the change puts them back at once.
+// kind it registered (OnReject) was rejected with reason, or withdrawn by
+// its maker (reason then the maker's, perhaps ""): either way nothing is
+// applied, and a module whose rows wait on the change puts them back at
+// once.
 type Rejecter func(ctx context.Context, tx *store.Tx, tenant string, id int64, reason string) error
 
 // kind is a registered kind of change: how to apply it, which permission

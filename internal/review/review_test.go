@@ -265,3 +265,134 @@ func TestQueuePages(t *testing.T) {
 		}
 	})
 }
+
+// R-ACC-1: a maker withdraws their own entry while it waits — nothing is
+// applied, the module waiting on it hears, the checker can no longer
+// decide it and the record is free for a new entry; nobody else may
+// withdraw it, and the maker's list shows what became of every entry,
+// the checker's reason with a rejection.
+func TestMakerWithdrawsOwnEntry(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		var heard []string
+		f.review.OnReject(resident.KindMyNumber, func(ctx context.Context, tx *store.Tx, tenant string, id int64, reason string) error {
+			heard = append(heard, tenant+"/"+strconv.FormatInt(id, 10)+"/"+reason)
+			return nil
+		})
+		good := number("12345678901")
+		c := f.submit(t, "maker", good)
+		for _, who := range []string{"checker", "maker-checker"} {
+			if _, err := f.review.Withdraw(testutil.As(who), f.User(t, who), "131041", c.ID, ""); !errs.Is(err, errs.Forbidden) {
+				t.Fatalf("%s withdrew another's entry: %v", who, err)
+			}
+		}
+		if _, err := f.review.Withdraw(testutil.As("maker"), f.User(t, "maker"), "011002", c.ID, ""); !errs.Is(err, errs.NotFound) {
+			t.Fatalf("withdrawn through another municipality: %v", err)
+		}
+		if _, err := f.review.Withdraw(testutil.As("maker"), f.User(t, "maker"), "131041", c.ID, strings.Repeat("長", 201)); errs.Fields(err) == nil {
+			t.Fatalf("a reason of 201 characters: %v", err)
+		}
+		if len(heard) != 0 {
+			t.Fatalf("refused withdrawals were heard: %q", heard)
+		}
+		got, err := f.review.Withdraw(testutil.As("maker"), f.User(t, "maker"), "131041", c.ID, " 番号の読み違い ")
+		if err != nil || got.Status != review.Withdrawn || got.Reason != "番号の読み違い" || got.DecidedAt.IsZero() || got.Checker != "" {
+			t.Fatalf("withdraw: %+v, %v", got, err)
+		}
+		if want := "131041/" + strconv.FormatInt(c.ID, 10) + "/番号の読み違い"; len(heard) != 1 || heard[0] != want {
+			t.Fatalf("the module heard %q, want %q", heard, want)
+		}
+		if _, err := f.review.Confirm(testutil.As("checker"), f.User(t, "checker"), "131041", c.ID, f.reentry(t, good)); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("a withdrawn change confirmed: %v", err)
+		}
+		if _, err := f.review.Withdraw(testutil.As("maker"), f.User(t, "maker"), "131041", c.ID, ""); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("withdrawn twice: %v", err)
+		}
+		if r, _ := f.residents.Get(testutil.As("checker"), "131041", "100001"); r.HasMyNumber {
+			t.Fatal("a withdrawn change was applied")
+		}
+		if q, _ := f.review.Queue(context.Background(), "131041", "", "", "", 0); len(q.Items) != 0 {
+			t.Fatalf("the checker's queue still lists %d", len(q.Items))
+		}
+		ev := testutil.Outcomes(t, f.DB, "review.withdraw")
+		if len(ev) != 6 || ev[5] != "denied reason=change "+strconv.FormatInt(c.ID, 10)+" is withdrawn, not pending" || ev[4] != "ok change="+strconv.FormatInt(c.ID, 10)+" kind="+resident.KindMyNumber+" reason=番号の読み違い" {
+			t.Fatalf("events = %q", ev)
+		}
+
+		// The record is free again: a new entry, rejected this time, and a
+		// third that waits.
+		c2 := f.submit(t, "maker", good)
+		if _, err := f.review.Reject(testutil.As("checker"), f.User(t, "checker"), "131041", c2.ID, "証拠書類の番号と異なる"); err != nil {
+			t.Fatal(err)
+		}
+		c3 := f.submit(t, "maker", good)
+		// Another maker's entry, for another resident.
+		testkit.Resident(t, f.residents, "131041", testkit.Person("100002", ""))
+		p, err := f.residents.ProposeMyNumber(testutil.As("maker-checker"), "131041", "100002", mustParse(t, number("12345678902")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.review.Submit(testutil.As("maker-checker"), f.User(t, "maker-checker"), "131041", p); err != nil {
+			t.Fatal(err)
+		}
+		page, err := f.review.Mine(context.Background(), "131041", f.User(t, "maker").ID, "", 2)
+		if err != nil || len(page.Items) != 2 || page.Next == "" {
+			t.Fatalf("first page: %+v, %v", page, err)
+		}
+		rest, err := f.review.Mine(context.Background(), "131041", f.User(t, "maker").ID, page.Next, 2)
+		if err != nil || len(rest.Items) != 1 || rest.Next != "" {
+			t.Fatalf("second page: %+v, %v", rest, err)
+		}
+		var seen []string
+		for _, m := range append(page.Items, rest.Items...) {
+			seen = append(seen, strconv.FormatInt(m.ID, 10)+" "+m.Status+" "+m.Reason)
+		}
+		want := []string{
+			strconv.FormatInt(c3.ID, 10) + " pending ",
+			strconv.FormatInt(c2.ID, 10) + " rejected 証拠書類の番号と異なる",
+			strconv.FormatInt(c.ID, 10) + " withdrawn 番号の読み違い",
+		}
+		if diff := cmp.Diff(want, seen); diff != "" {
+			t.Fatalf("the maker's entries (-want +got):\n%s", diff)
+		}
+		if other, _ := f.review.Mine(context.Background(), "011002", f.User(t, "maker").ID, "", 0); len(other.Items) != 0 {
+			t.Fatalf("another municipality lists %d of the maker's entries", len(other.Items))
+		}
+		if _, err := f.review.Mine(context.Background(), "131041", f.User(t, "maker").ID, "not-a-cursor", 0); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("a damaged cursor: %v", err)
+		}
+	})
+}
+
+// R-ACC-1: a withdrawal racing a confirmation — exactly one of them wins,
+// and the number is applied only when the confirmation did.
+func TestWithdrawRacesConfirm(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		good := number("12345678901")
+		for round := range 4 {
+			c := f.submit(t, "maker", good)
+			errc := make(chan error, 2)
+			go func() {
+				_, err := f.review.Withdraw(testutil.As("maker"), f.User(t, "maker"), "131041", c.ID, "")
+				errc <- err
+			}()
+			go func() {
+				_, err := f.review.Confirm(testutil.As("checker"), f.User(t, "checker"), "131041", c.ID, f.reentry(t, good))
+				errc <- err
+			}()
+			e1, e2 := <-errc, <-errc
+			if (e1 == nil) == (e2 == nil) || !(errs.Is(e1, errs.Conflict) || errs.Is(e2, errs.Conflict)) {
+				t.Fatalf("round %d: withdraw and confirm: %v / %v", round, e1, e2)
+			}
+			got, _ := f.review.Get(context.Background(), "131041", c.ID)
+			r, _ := f.residents.Get(testutil.As("checker"), "131041", "100001")
+			if r.HasMyNumber != (got.Status == review.Confirmed) {
+				t.Fatalf("round %d: status %s, number applied %v", round, got.Status, r.HasMyNumber)
+			}
+			if r.HasMyNumber {
+				return // the number is the resident's now: no next entry
+			}
+		}
+	})
+}
