@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"bango/internal/audit"
@@ -119,4 +120,16 @@ func errNoLongerPending(c Change) error {
 		JA: "この変更はすでに" + w.JA + "のため、取り下げられません。自分の入力の一覧を開き直してください。",
 		EN: "This change is already " + w.EN + ", so it can no longer be withdrawn: open the list of your entries again.",
 	}, "change %d is %s, not pending", c.ID, c.Status)
+}
+
+// CountRejectedMine counts the maker's own entries in tenant a checker
+// rejected since since: the home page tells the maker to see why.
+func (s *Service) CountRejectedMine(ctx context.Context, tenant string, makerID int64, since time.Time) (int, error) {
+	ctx = scope(ctx, tenant) // the second wall (R-AC-6)
+	var n int
+	err := s.db.Read(ctx, func(db store.Querier) error {
+		return db.QueryRow(ctx, `SELECT count(*) FROM review_changes WHERE tenant_code = $1 AND maker_id = $2 AND status = 'rejected' AND decided_at >= $3`,
+			tenant, makerID, since.UTC()).Scan(&n)
+	})
+	return n, store.Translate(err)
 }

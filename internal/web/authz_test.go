@@ -36,6 +36,7 @@ const (
 	anyStaff                    // any logged-in staff member, whatever they hold
 	permitted                   // holders of the listed patterns only
 	partnerOnly                 // a linkage partner's machine on the partner listener: no staff member, no session (linkagepartner_test.go)
+	makerOnly                   // only the maker of the record named, whatever they hold: no caller of the matrix made it (403, or 404 from another municipality)
 )
 
 var (
@@ -101,6 +102,8 @@ var policy = map[string]rule{
 	"GET /review/{id}":                          {kind: permitted, allow: reviewCheckers, ownOnly: true},
 	"POST /review/{id}/confirm":                 {kind: permitted, allow: reviewCheckers, ownOnly: true},
 	"POST /review/{id}/reject":                  {kind: permitted, allow: reviewCheckers, ownOnly: true},
+	"GET /review/mine":                          {kind: anyStaff},
+	"POST /review/{id}/withdraw":                {kind: makerOnly},
 	"GET /exports":                              {kind: permitted, allow: []string{"section-head"}},
 	"POST /exports":                             {kind: permitted, allow: []string{"section-head"}},
 	"POST /exports/{id}/download":               {kind: permitted, allow: []string{"section-head"}},
@@ -118,6 +121,8 @@ var policy = map[string]rule{
 	"GET /api/v1/review/{id}":                   {kind: permitted, allow: reviewCheckers, ownOnly: true},
 	"POST /api/v1/review/{id}/confirm":          {kind: permitted, allow: reviewCheckers, ownOnly: true},
 	"POST /api/v1/review/{id}/reject":           {kind: permitted, allow: reviewCheckers, ownOnly: true},
+	"GET /api/v1/review/mine":                   {kind: anyStaff},
+	"POST /api/v1/review/{id}/withdraw":         {kind: makerOnly},
 	"GET /api/v1/grants":                        {kind: permitted, allow: grantAppliers},
 	"POST /api/v1/grants":                       {kind: permitted, allow: grantAppliers},
 	"POST /api/v1/grants/{id}/revoke":           {kind: permitted, allow: grantAppliers},
@@ -453,7 +458,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 					t.Errorf("%s as %s (%s): %d — a server error is never an answer, not even 'allowed'", rt.pattern, c.pattern, c.variant, res.StatusCode)
 					continue
 				}
-				got := res.StatusCode != http.StatusForbidden && !(rl.ownOnly && res.StatusCode == http.StatusNotFound)
+				got := res.StatusCode != http.StatusForbidden && !((rl.ownOnly || rl.kind == makerOnly) && res.StatusCode == http.StatusNotFound)
 				if rl.kind == loginStep {
 					// A logged-in session is past this step: sent home, never served.
 					got = !(res.StatusCode == http.StatusSeeOther && res.Header.Get("Location") == "/") && res.StatusCode != http.StatusForbidden

@@ -125,8 +125,9 @@ func TestHomeHasTheWork(t *testing.T) {
 		if res, _ := f.post(t, clerk, "/residents/100001/mynumber", url.Values{"csrf": {clerkCSRF}, "mynumber": {"123456789018"}}); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("enter: %d", res.StatusCode)
 		}
-		if _, home = f.get(t, clerk, "/"); !strings.Contains(home, `<p class="notice" id="my-entries">あなたの入力のうち`) || !strings.Contains(home, "確認を待っているものが 1 件") {
-			// The count links nowhere: the queue is the checker's, a dead end for the clerk.
+		if _, home = f.get(t, clerk, "/"); !strings.Contains(home, `<p class="notice" id="my-entries"><a href="/review/mine">あなたの入力のうち`) || !strings.Contains(home, "確認を待っているものが 1 件") {
+			// The count links to the clerk's own entries, not to the
+			// checker's queue, a dead end for the clerk.
 			t.Fatalf("the clerk's entry waiting is not counted:\n%s", home)
 		}
 		_, queue := f.get(t, checker, "/review")

@@ -32,7 +32,7 @@ func assets() http.Handler {
 }
 
 // pageNames are the pages; each is parsed with the layout.
-var pageNames = []string{"login", "second", "enrol", "lock", "password", "pin", "passkeys", "home", "grants", "pending", "patterns", "users", "terminals", "residents", "resident", "nhi", "nhiperson", "nhihousehold", "nhiacquire", "nhinew", "nhidoc", "nhiestimate", "nhiassessments", "nhinotice", "nhinotices", "nhirates", "nhirevenue", "nhiremissions", "nhiremission", "nhipensions", "nhibirths", "nhiruns", "nhirun", "pubmed", "pubmedapply", "pubmedapp", "pubmedcert", "pubmedprint", "pubmedcabinets", "pubmeddeletions", "pubmedrenewals", "pubmedregs", "pubmedregprint", "numbersetup", "numbersetupsetup", "jpki", "linkage", "partnerheld", "review", "change", "exports", "exportpending", "audit", "report", "alerts", "periodreview", "error"}
+var pageNames = []string{"login", "second", "enrol", "lock", "password", "pin", "passkeys", "home", "grants", "pending", "patterns", "users", "terminals", "residents", "resident", "nhi", "nhiperson", "nhihousehold", "nhiacquire", "nhinew", "nhidoc", "nhiestimate", "nhiassessments", "nhinotice", "nhinotices", "nhirates", "nhirevenue", "nhiremissions", "nhiremission", "nhipensions", "nhibirths", "nhiruns", "nhirun", "pubmed", "pubmedapply", "pubmedapp", "pubmedcert", "pubmedprint", "pubmedcabinets", "pubmeddeletions", "pubmedrenewals", "pubmedregs", "pubmedregprint", "numbersetup", "numbersetupsetup", "jpki", "linkage", "partnerheld", "review", "reviewmine", "change", "exports", "exportpending", "audit", "report", "alerts", "periodreview", "error"}
 
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}

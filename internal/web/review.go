@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"bango/internal/access"
 	"bango/internal/identity"
@@ -185,18 +186,32 @@ func (s *Server) reviewModule() webModule {
 				summary: "Confirm another's change; a My Number is typed again from the evidence (mynumber)", body: confirmBody{}, answer: review.Change{}},
 			{pattern: "POST /api/v1/review/{id}/reject", gate: loggedIn, perm: access.ReviewConfirm, where: currentTenant, json: true, h: s.apiReject,
 				summary: "Reject another's change, with the reason", body: rejectBody{}, answer: review.Change{}},
+			// The maker's own entries: any staff member sees and withdraws
+			// only their own (the engine checks the maker), so no
+			// permission beyond the session is asked.
+			{pattern: "GET /review/mine", gate: loggedIn, where: currentTenant, h: s.reviewMine},
+			{pattern: "POST /review/{id}/withdraw", gate: loggedIn, where: currentTenant, h: s.withdrawChange},
+			{pattern: "GET /api/v1/review/mine", gate: loggedIn, where: currentTenant, json: true, h: s.apiReviewMine,
+				summary: "One's own changes in the municipality, newest first, with what became of each (a rejection's reason)", query: pageQuery, answer: changesAnswer{}},
+			{pattern: "POST /api/v1/review/{id}/withdraw", gate: loggedIn, where: currentTenant, json: true, h: s.apiWithdraw,
+				summary: "Withdraw one's own change while it awaits confirmation; nothing is applied", body: withdrawBody{}, answer: review.Change{}},
 		},
 		menu: []navItem{
 			{Key: "nav.review", Href: "/review", perm: access.ReviewConfirm},
+			{Key: "nav.mine", Href: "/review/mine", perm: access.MyNumberEnter, last: true},
 		},
 		counters: []counter{
 			{id: "review-queue", key: "home.review", href: "/review", perm: access.ReviewConfirm, where: currentTenant,
 				count: func(r *http.Request, sess *identity.Session) (int, error) {
 					return s.biz.Review.CountQueue(r.Context(), sess.Tenant, sess.User.Department, sess.User.Section)
 				}},
-			{id: "my-entries", key: "home.mine", perm: access.MyNumberEnter, where: currentTenant, // no link: the queue is the checker's
+			{id: "my-entries", key: "home.mine", href: "/review/mine", perm: access.MyNumberEnter, where: currentTenant,
 				count: func(r *http.Request, sess *identity.Session) (int, error) {
 					return s.biz.Review.CountMine(r.Context(), sess.Tenant, sess.User.ID)
+				}},
+			{id: "my-rejected", key: "home.mine.rejected", href: "/review/mine", perm: access.MyNumberEnter, where: currentTenant,
+				count: func(r *http.Request, sess *identity.Session) (int, error) {
+					return s.biz.Review.CountRejectedMine(r.Context(), sess.Tenant, sess.User.ID, time.Now().Add(-rejectedShownFor))
 				}},
 		},
 	}
@@ -284,6 +299,84 @@ func (s *Server) apiReject(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// rejectedShownFor is how long the maker's home page counts their
+// entries a checker rejected: long enough to be seen after leave.
+const rejectedShownFor = 14 * 24 * time.Hour
+
+// myEntriesData is a page of the maker's own entries.
+type myEntriesData struct {
+	Changes []review.Change
+	Pager   pager
+}
+
+func (s *Server) reviewMine(w http.ResponseWriter, r *http.Request) error {
+	return s.renderMine(w, r, http.StatusOK, refusal{})
+}
+
+func (s *Server) renderMine(w http.ResponseWriter, r *http.Request, status int, problem refusal) error {
+	sess := sessionFrom(r.Context())
+	mine, err := s.biz.Review.Mine(r.Context(), sess.Tenant, sess.User.ID, r.URL.Query().Get("cursor"), 0)
+	if err != nil {
+		return err
+	}
+	p := s.newPage(r, "mine.title", sess)
+	p.fill(r, myEntriesData{Changes: mine.Items, Pager: pagerOf(r, mine, "/review/mine", "cursor")}, problem, nil,
+		map[string]string{"withdrawn": "mine.withdrawn"})
+	return s.render(w, r, status, "reviewmine", p)
+}
+
+// withdrawChange is the maker taking back their own entry still waiting.
+func (s *Server) withdrawChange(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "change")
+	if err != nil {
+		return err
+	}
+	sess := sessionFrom(r.Context())
+	f, err := formValues(r, "reason")
+	if err == nil {
+		_, err = s.biz.Review.Withdraw(r.Context(), sess.User, sess.Tenant, id, f["reason"])
+	}
+	if err != nil {
+		return formProblem(r, err, func(status int, msg refusal) error { return s.renderMine(w, r, status, msg) })
+	}
+	http.Redirect(w, r, "/review/mine?done=withdrawn", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) apiReviewMine(w http.ResponseWriter, r *http.Request) error {
+	sess := sessionFrom(r.Context())
+	cursor, limit := pageAsked(r, "cursor")
+	mine, err := s.biz.Review.Mine(r.Context(), sess.Tenant, sess.User.ID, cursor, limit)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, changesAnswer{Changes: nonNil(mine.Items), Next: mine.Next})
+	return nil
+}
+
+// withdrawBody is the maker's note of why they take an entry back.
+type withdrawBody struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+func (s *Server) apiWithdraw(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "change")
+	if err != nil {
+		return err
+	}
+	var in withdrawBody
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	sess := sessionFrom(r.Context())
+	c, err := s.biz.Review.Withdraw(r.Context(), sess.User, sess.Tenant, id, in.Reason)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
 // reviewMessages are the strings of the checker's queue.
 var reviewMessages = messages{
 	"nav.review":            {"入力確認", "Review"},
@@ -294,6 +387,18 @@ var reviewMessages = messages{
 	"review.summary":        {"内容", "Change"},
 	"review.maker":          {"入力者", "Entered by"},
 	"home.mine":             {"あなたの入力のうち、確認を待っているものが %d 件あります", "%d of your entries await a checker"},
+	"home.mine.rejected":    {"あなたの入力のうち、この2週間に差し戻されたものが %d 件あります。理由を確かめてください", "%d of your entries were rejected in the last two weeks: see why"},
+	"nav.mine":              {"自分の入力", "My entries"},
+	"mine.title":            {"自分の入力", "My entries"},
+	"mine.help":             {"あなたが入力し、別の職員の確認に回した変更です。確認待ちのものは取り下げられます。差し戻されたものは理由を確かめ、必要なら入力し直してください。", "Changes you entered for another staff member to check. You can withdraw one still waiting; for a rejected one, read the reason and enter it again if needed."},
+	"mine.none":             {"入力した変更はありません。", "You have entered no changes."},
+	"mine.status":           {"状態", "Status"},
+	"mine.checker":          {"確認者", "Checked by"},
+	"mine.decided":          {"決定日時", "Decided at"},
+	"mine.reason":           {"理由", "Reason"},
+	"mine.withdraw":         {"取り下げる", "Withdraw"},
+	"mine.withdraw.reason":  {"取下げの理由（任意）", "Why (optional)"},
+	"mine.withdrawn":        {"取り下げました。変更は反映されていません。", "Withdrawn. Nothing was applied."},
 	"review.compare":        {"申請書と照合する内容（氏名・生年月日・住所）", "Compare with the paper (name, birth date, address)"},
 	"review.made":           {"入力日時", "Entered at"},
 	"review.none":           {"確認待ちの変更はありません。", "Nothing awaits confirmation."},
