@@ -603,6 +603,48 @@ func TestRejectedChangeReturnsItsRows(t *testing.T) {
 	})
 }
 
+// R-ACC-1: a change the maker withdraws puts its rows back on the work
+// list at once, as a rejection does, saying it was withdrawn and why; its
+// numbers are not registered, and only its maker may withdraw it.
+func TestWithdrawnChangeReturnsItsRows(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		st, err := f.importAs(t, "clerk", "nhi", file(t, shinjuku, goodRows()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := f.ns.Resolve(testutil.As("clerk2"), f.User(t, "clerk2"), shinjuku, st.ID, 3, "900002")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.review.Withdraw(testutil.As("clerk"), f.User(t, "clerk"), shinjuku, c.Change, ""); !errs.Is(err, errs.Forbidden) {
+			t.Fatalf("the importer withdrew clerk2's resolution: %v", err)
+		}
+		for who, id := range map[string]int64{"clerk": st.Change, "clerk2": c.Change} {
+			if _, err := f.review.Withdraw(testutil.As(who), f.User(t, who), shinjuku, id, "入力誤り"); err != nil {
+				t.Fatalf("%s withdraws change %d: %v", who, id, err)
+			}
+		}
+		if n := testutil.CountEvents(t, db, `action = 'numbersetup.return' AND outcome = 'ok'`); n != 2 {
+			t.Fatalf("%d returns audited right after the withdrawals, want 2", n)
+		}
+		wl := f.candidates(t, st.ID, true)
+		if len(wl) != 6 {
+			t.Fatalf("work list after the withdrawals: %d rows, want all 6", len(wl))
+		}
+		exactNote := "入力者が取下げ（変更" + strconv.FormatInt(st.Change, 10) + "）: 入力誤り"
+		if r := wl[2]; r.Status != numbersetup.Open || r.Outcome != numbersetup.Exact || !strings.Contains(r.Note, exactNote) {
+			t.Fatalf("the withdrawn exact match: %+v, want the note %q", r, exactNote)
+		}
+		if r := wl[3]; r.Status != numbersetup.Open || r.Change != 0 || !strings.Contains(r.Note, "入力者が取下げ") {
+			t.Fatalf("the withdrawn resolved row: %+v", r)
+		}
+		if f.hasNumber(t, "900001") || f.hasNumber(t, "900002") {
+			t.Fatal("a withdrawn change registered a number")
+		}
+	})
+}
+
 // R-PUB-2, R-ACC-3: a number the file gives twice is held by the first
 // row that gives it; the later row goes to the work list as held, naming
 // the earlier line, and cannot be resolved to anybody.

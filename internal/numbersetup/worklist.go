@@ -158,9 +158,9 @@ func (s *Service) returnRejected(ctx context.Context, tenant string, setup int64
 		return err
 	}
 	type back struct {
-		id     int64
-		exact  bool
-		reason string
+		id             int64
+		exact          bool
+		status, reason string
 	}
 	var backs []back
 	check := func(id int64, exact bool) error {
@@ -169,7 +169,7 @@ func (s *Service) returnRejected(ctx context.Context, tenant string, setup int64
 			return err
 		}
 		if c.Status == review.Rejected || c.Status == review.Withdrawn {
-			backs = append(backs, back{id: id, exact: exact, reason: c.Reason})
+			backs = append(backs, back{id: id, exact: exact, status: c.Status, reason: c.Reason})
 		}
 		return nil
 	}
@@ -188,7 +188,7 @@ func (s *Service) returnRejected(ctx context.Context, tenant string, setup int64
 	}
 	return s.db.TransactIn(ctx, tenant, func(tx *store.Tx) error {
 		for _, b := range backs {
-			if err := returnChange(ctx, tx, tenant, setup, b.id, b.exact, b.reason); err != nil {
+			if err := returnChange(ctx, tx, tenant, setup, b.id, b.exact, b.status, b.reason); err != nil {
 				return err
 			}
 		}
@@ -200,11 +200,15 @@ func (s *Service) returnRejected(ctx context.Context, tenant string, setup int64
 // (exact: the setup's exact matches, its blocks and any of their rows),
 // with the change's number and the checker's reason in the note, and
 // records numbersetup.return; nothing when they are back already.
-func returnChange(ctx context.Context, tx *store.Tx, tenant string, setup, id int64, exact bool, reason string) error {
+func returnChange(ctx context.Context, tx *store.Tx, tenant string, setup, id int64, exact bool, status, reason string) error {
 	if err := lockSetup(ctx, tx, tenant, setup); err != nil {
 		return err
 	}
-	note := "差戻し（変更" + strconv.FormatInt(id, 10) + "）: " + reason
+	how := "差戻し"
+	if status == review.Withdrawn {
+		how = "入力者が取下げ"
+	}
+	note := how + "（変更" + strconv.FormatInt(id, 10) + "）: " + reason
 	var n int64
 	if exact {
 		// Only while the setup still names the change: another view may
@@ -251,7 +255,7 @@ func returnChange(ctx context.Context, tx *store.Tx, tenant string, setup, id in
 // Returned is the review engine's word that change id of tenant, a
 // KindConfirm change, was rejected (inside the rejecting transaction):
 // its rows go back on the work list at once, as returnChange says.
-func (s *Service) Returned(ctx context.Context, tx *store.Tx, tenant string, id int64, reason string) error {
+func (s *Service) Returned(ctx context.Context, tx *store.Tx, tenant string, id int64, status, reason string) error {
 	type named struct {
 		setup int64
 		exact int
@@ -265,7 +269,7 @@ func (s *Service) Returned(ctx context.Context, tx *store.Tx, tenant string, id 
 		return err
 	}
 	for _, n := range setups {
-		if err := returnChange(ctx, tx, tenant, n.setup, id, n.exact == 1, reason); err != nil {
+		if err := returnChange(ctx, tx, tenant, n.setup, id, n.exact == 1, status, reason); err != nil {
 			return err
 		}
 	}

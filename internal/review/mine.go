@@ -90,7 +90,7 @@ func (s *Service) Withdraw(ctx context.Context, maker identity.User, tenant stri
 			if n, _ := res.RowsAffected(); n == 0 {
 				return errNoLongerPending(Change{ID: id, Status: "decided"})
 			}
-			if err := s.rejected(ctx, tx, c, reason); err != nil {
+			if err := s.rejected(ctx, tx, c, Withdrawn, reason); err != nil {
 				return err
 			}
 			return audit.Record(ctx, tx, audit.Event{Tenant: tenant, Action: action, Subject: subject, Outcome: audit.OK,

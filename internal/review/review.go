@@ -53,12 +53,12 @@ type Proposal struct {
 // Applier applies a confirmed change inside the confirming transaction.
 type Applier func(ctx context.Context, tx *store.Tx, tenant string, payload []byte) error
 
-// Rejecter hears, inside the rejecting transaction, that change id of a
-// kind it registered (OnReject) was rejected with reason, or withdrawn by
-// its maker (reason then the maker's, perhaps ""): either way nothing is
-// applied, and a module whose rows wait on the change puts them back at
+// Rejecter hears, inside the deciding transaction, that change id of a
+// kind it registered (OnReject) ended unapplied: status Rejected, with the
+// checker's reason, or Withdrawn by its maker (reason then the maker's,
+// perhaps ""). A module whose rows wait on the change puts them back at
 // once.
-type Rejecter func(ctx context.Context, tx *store.Tx, tenant string, id int64, reason string) error
+type Rejecter func(ctx context.Context, tx *store.Tx, tenant string, id int64, status, reason string) error
 
 // kind is a registered kind of change: how to apply it, which permission
 // its checker holds, and who hears of a rejection.
@@ -127,10 +127,11 @@ func (s *Service) OnReject(name string, fn Rejecter) {
 	s.kinds[name] = k
 }
 
-// rejected tells the kind's Rejecter, if any, that change c was rejected.
-func (s *Service) rejected(ctx context.Context, tx *store.Tx, c Change, reason string) error {
+// rejected tells the kind's Rejecter, if any, that change c ended with
+// status (Rejected or Withdrawn) unapplied.
+func (s *Service) rejected(ctx context.Context, tx *store.Tx, c Change, status, reason string) error {
 	if fn := s.kinds[c.Kind].rejected; fn != nil {
-		return fn(ctx, tx, c.Tenant, c.ID, reason)
+		return fn(ctx, tx, c.Tenant, c.ID, status, reason)
 	}
 	return nil
 }
@@ -295,7 +296,7 @@ func (s *Service) decide(ctx context.Context, checker identity.User, c Change, t
 			return errDecidedMeanwhile(c.ID)
 		}
 		if to == Rejected {
-			if err := s.rejected(ctx, tx, c, reason); err != nil {
+			if err := s.rejected(ctx, tx, c, Rejected, reason); err != nil {
 				return err
 			}
 		}
@@ -377,11 +378,13 @@ func (s *Service) mismatch(ctx context.Context, checker identity.User, c Change,
 			return nil
 		}
 		rejected = true
+		// The maker reads the reason on their own entries' page.
+		why := "確認者の再入力が" + strconv.Itoa(n) + "回一致しませんでした（double entry did not match " + strconv.Itoa(n) + " times）"
 		if _, err := tx.Exec(ctx, `UPDATE review_changes SET status = 'rejected', checker_id = $1, decided_at = $2, reason = $3 WHERE id = $4`,
-			checker.ID, s.now(), "double entry did not match "+strconv.Itoa(n)+" times", c.ID); err != nil {
+			checker.ID, s.now(), why, c.ID); err != nil {
 			return err
 		}
-		if err := s.rejected(ctx, tx, c, "double entry did not match "+strconv.Itoa(n)+" times"); err != nil {
+		if err := s.rejected(ctx, tx, c, Rejected, why); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{Tenant: c.Tenant, Action: "review.reject", Subject: subject, Outcome: audit.OK,

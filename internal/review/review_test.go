@@ -275,8 +275,8 @@ func TestMakerWithdrawsOwnEntry(t *testing.T) {
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		var heard []string
-		f.review.OnReject(resident.KindMyNumber, func(ctx context.Context, tx *store.Tx, tenant string, id int64, reason string) error {
-			heard = append(heard, tenant+"/"+strconv.FormatInt(id, 10)+"/"+reason)
+		f.review.OnReject(resident.KindMyNumber, func(ctx context.Context, tx *store.Tx, tenant string, id int64, status, reason string) error {
+			heard = append(heard, tenant+"/"+strconv.FormatInt(id, 10)+"/"+status+"/"+reason)
 			return nil
 		})
 		good := number("12345678901")
@@ -299,7 +299,7 @@ func TestMakerWithdrawsOwnEntry(t *testing.T) {
 		if err != nil || got.Status != review.Withdrawn || got.Reason != "番号の読み違い" || got.DecidedAt.IsZero() || got.Checker != "" {
 			t.Fatalf("withdraw: %+v, %v", got, err)
 		}
-		if want := "131041/" + strconv.FormatInt(c.ID, 10) + "/番号の読み違い"; len(heard) != 1 || heard[0] != want {
+		if want := "131041/" + strconv.FormatInt(c.ID, 10) + "/withdrawn/番号の読み違い"; len(heard) != 1 || heard[0] != want {
 			t.Fatalf("the module heard %q, want %q", heard, want)
 		}
 		if _, err := f.review.Confirm(testutil.As("checker"), f.User(t, "checker"), "131041", c.ID, f.reentry(t, good)); !errs.Is(err, errs.Conflict) {
