@@ -395,7 +395,7 @@ var reviewMessages = messages{
 	"mine.status":           {"状態", "Status"},
 	"mine.checker":          {"確認者", "Checked by"},
 	"mine.decided":          {"決定日時", "Decided at"},
-	"mine.reason":           {"理由", "Reason"},
+	"mine.reason":           {"理由・取下げ", "Reason / withdraw"},
 	"mine.withdraw":         {"取り下げる", "Withdraw"},
 	"mine.withdraw.reason":  {"取下げの理由（任意）", "Why (optional)"},
 	"mine.withdrawn":        {"取り下げました。変更は反映されていません。", "Withdrawn. Nothing was applied."},
