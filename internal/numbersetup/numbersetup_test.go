@@ -527,6 +527,22 @@ func fullWidth(s string) string {
 	}, s)
 }
 
+// importAndResolve has clerk import the good rows and clerk2 resolve line
+// 3 (a one-item difference) to 900002: two changes waiting, the exact
+// matches' (st.Change) and the resolution's (c.Change).
+func (f *fixture) importAndResolve(t *testing.T) (numbersetup.Setup, numbersetup.Candidate) {
+	t.Helper()
+	st, err := f.importAs(t, "clerk", "nhi", file(t, shinjuku, goodRows()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.ns.Resolve(testutil.As("clerk2"), f.User(t, "clerk2"), shinjuku, st.ID, 3, "900002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, c
+}
+
 // R-PUB-2, R-WAU-2, R-ACC-1: a checker's rejection of the exact matches'
 // change, or of a resolved row's, applies nothing and puts the rows back
 // on the work list with the reason, for staff to resolve again or
@@ -536,14 +552,7 @@ func fullWidth(s string) string {
 func TestRejectedChangeReturnsItsRows(t *testing.T) {
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
-		st, err := f.importAs(t, "clerk", "nhi", file(t, shinjuku, goodRows()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := f.ns.Resolve(testutil.As("clerk2"), f.User(t, "clerk2"), shinjuku, st.ID, 3, "900002")
-		if err != nil {
-			t.Fatal(err)
-		}
+		st, c := f.importAndResolve(t)
 		if wl := f.candidates(t, st.ID, true); len(wl) != 4 {
 			t.Fatalf("work list before the rejections: %d rows, want 4", len(wl))
 		}
@@ -609,14 +618,7 @@ func TestRejectedChangeReturnsItsRows(t *testing.T) {
 func TestWithdrawnChangeReturnsItsRows(t *testing.T) {
 	testutil.Engines(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
-		st, err := f.importAs(t, "clerk", "nhi", file(t, shinjuku, goodRows()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := f.ns.Resolve(testutil.As("clerk2"), f.User(t, "clerk2"), shinjuku, st.ID, 3, "900002")
-		if err != nil {
-			t.Fatal(err)
-		}
+		st, c := f.importAndResolve(t)
 		if _, err := f.review.Withdraw(testutil.As("clerk"), f.User(t, "clerk"), shinjuku, c.Change, ""); !errs.Is(err, errs.Forbidden) {
 			t.Fatalf("the importer withdrew clerk2's resolution: %v", err)
 		}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -282,16 +283,25 @@ type rejectBody struct {
 }
 
 func (s *Server) apiReject(w http.ResponseWriter, r *http.Request) error {
+	return s.apiEnd(w, r, &rejectBody{}, s.biz.Review.Reject)
+}
+
+func (b *rejectBody) reason() string { return b.Reason }
+
+// apiEnd ends change {id} unapplied with the reason in the body (in, a
+// rejectBody or withdrawBody) through end (the engine's Reject or
+// Withdraw), as the session's staff member, and answers the change.
+func (s *Server) apiEnd(w http.ResponseWriter, r *http.Request, in interface{ reason() string },
+	end func(context.Context, identity.User, string, int64, string) (review.Change, error)) error {
 	id, err := pathID(r, "change")
 	if err != nil {
 		return err
 	}
-	var in rejectBody
-	if err := decodeJSON(r, &in); err != nil {
+	if err := decodeJSON(r, in); err != nil {
 		return err
 	}
 	sess := sessionFrom(r.Context())
-	c, err := s.biz.Review.Reject(r.Context(), sess.User, sess.Tenant, id, in.Reason)
+	c, err := end(r.Context(), sess.User, sess.Tenant, id, in.reason())
 	if err != nil {
 		return err
 	}
@@ -359,22 +369,10 @@ type withdrawBody struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+func (b *withdrawBody) reason() string { return b.Reason }
+
 func (s *Server) apiWithdraw(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "change")
-	if err != nil {
-		return err
-	}
-	var in withdrawBody
-	if err := decodeJSON(r, &in); err != nil {
-		return err
-	}
-	sess := sessionFrom(r.Context())
-	c, err := s.biz.Review.Withdraw(r.Context(), sess.User, sess.Tenant, id, in.Reason)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, c)
-	return nil
+	return s.apiEnd(w, r, &withdrawBody{}, s.biz.Review.Withdraw)
 }
 
 // reviewMessages are the strings of the checker's queue.
