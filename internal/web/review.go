@@ -153,6 +153,14 @@ func (s *Server) confirm(r *http.Request, id int64, number string) (review.Chang
 }
 
 func (s *Server) rejectChange(w http.ResponseWriter, r *http.Request) error {
+	return s.endChange(w, r, s.biz.Review.Reject, s.renderChange, "/review?done=rejected")
+}
+
+// endChange is the form that ends change {id} unapplied with a reason
+// through end (the engine's Reject or Withdraw): a refusal shows the page
+// again through rerender, success goes to done.
+func (s *Server) endChange(w http.ResponseWriter, r *http.Request, end func(context.Context, identity.User, string, int64, string) (review.Change, error),
+	rerender func(http.ResponseWriter, *http.Request, int, refusal) error, done string) error {
 	id, err := pathID(r, "change")
 	if err != nil {
 		return err
@@ -160,12 +168,12 @@ func (s *Server) rejectChange(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionFrom(r.Context())
 	f, err := formValues(r, "reason")
 	if err == nil {
-		_, err = s.biz.Review.Reject(r.Context(), sess.User, sess.Tenant, id, f["reason"])
+		_, err = end(r.Context(), sess.User, sess.Tenant, id, f["reason"])
 	}
 	if err != nil {
-		return formProblem(r, err, func(status int, msg refusal) error { return s.renderChange(w, r, status, msg) })
+		return formProblem(r, err, func(status int, msg refusal) error { return rerender(w, r, status, msg) })
 	}
-	http.Redirect(w, r, "/review?done=rejected", http.StatusSeeOther)
+	http.Redirect(w, r, done, http.StatusSeeOther)
 	return nil
 }
 
@@ -337,20 +345,7 @@ func (s *Server) renderMine(w http.ResponseWriter, r *http.Request, status int, 
 
 // withdrawChange is the maker taking back their own entry still waiting.
 func (s *Server) withdrawChange(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "change")
-	if err != nil {
-		return err
-	}
-	sess := sessionFrom(r.Context())
-	f, err := formValues(r, "reason")
-	if err == nil {
-		_, err = s.biz.Review.Withdraw(r.Context(), sess.User, sess.Tenant, id, f["reason"])
-	}
-	if err != nil {
-		return formProblem(r, err, func(status int, msg refusal) error { return s.renderMine(w, r, status, msg) })
-	}
-	http.Redirect(w, r, "/review/mine?done=withdrawn", http.StatusSeeOther)
-	return nil
+	return s.endChange(w, r, s.biz.Review.Withdraw, s.renderMine, "/review/mine?done=withdrawn")
 }
 
 func (s *Server) apiReviewMine(w http.ResponseWriter, r *http.Request) error {
