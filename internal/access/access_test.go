@@ -164,6 +164,8 @@ func TestGrantWorkflow(t *testing.T) {
 			{"head", "clerk", access.Application{Pattern: "nhi-clerk", Tenant: "011002", Reason: "x"}, errs.Forbidden},
 			{"head", "clerk", access.Application{Pattern: "nhi-clerk", Tenant: "999999", Reason: "x"}, errs.Invalid},
 			{"head", "clerk", access.Application{Pattern: "nhi-clerk", Tenant: "131041"}, errs.Invalid},
+			// R-AC-4: a reason that writes out a My Number is refused.
+			{"head", "clerk", access.Application{Pattern: "nhi-clerk", Tenant: "131041", Reason: "123456789018の入力のため"}, errs.Invalid},
 			{"head", "clerk", access.Application{Pattern: "is-admin", Tenant: "", Reason: "x"}, errs.Forbidden},
 			{"clerk", "head", app, errs.Forbidden},
 		}

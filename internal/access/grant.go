@@ -11,6 +11,7 @@ import (
 	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/identity"
+	"bango/internal/mynumber"
 	"bango/internal/store"
 )
 
@@ -172,6 +173,8 @@ func (s *Service) checkApplication(ctx context.Context, tx *store.Tx, applicant,
 	var fe errs.FieldErrors
 	if a.Reason == "" || utf8.RuneCountInString(a.Reason) > maxReason {
 		fe.Add("reason", errs.Message{JA: "申請理由を200文字以内で入力してください", EN: "give a reason of at most 200 characters"})
+	} else if mynumber.Holds(a.Reason) {
+		fe.Add("reason", mynumber.InFreeText)
 	}
 	if a.From.IsZero() {
 		a.From = s.now()
@@ -304,6 +307,10 @@ func (s *Service) decide(ctx context.Context, approver identity.User, id int64, 
 		case to == Rejected && note == "":
 			var fe errs.FieldErrors
 			fe.Add("note", errs.Message{JA: "却下の理由を入力してください", EN: "give the reason for the rejection"})
+			return fe.Err()
+		case mynumber.Holds(note):
+			var fe errs.FieldErrors
+			fe.Add("note", mynumber.InFreeText)
 			return fe.Err()
 		case utf8.RuneCountInString(note) > maxReason:
 			var fe errs.FieldErrors

@@ -17,6 +17,7 @@ import (
 
 	"bango/internal/audit"
 	"bango/internal/errs"
+	"bango/internal/mynumber"
 	"bango/internal/store"
 )
 
@@ -167,6 +168,10 @@ func (s *Service) Acknowledge(ctx context.Context, id int64, by, comment string,
 		case comment == "" || utf8.RuneCountInString(comment) > 500:
 			var fe errs.FieldErrors
 			fe.Add("comment", errs.Message{JA: "確認結果を500文字以内で記入してください", EN: "write what you found, at most 500 characters"})
+			return fe.Err()
+		case mynumber.Holds(comment):
+			var fe errs.FieldErrors
+			fe.Add("comment", mynumber.InFreeText)
 			return fe.Err()
 		}
 		now := s.now()

@@ -213,8 +213,17 @@ func TestNoAcknowledgingOneself(t *testing.T) {
 		if _, err := svc.Acknowledge(ctx, a.ID, "pm", "確認しました", anywhere); !errs.Is(err, errs.Forbidden) {
 			t.Fatalf("acknowledged an alert about oneself: %v", err)
 		}
+		// R-AC-4: a comment that writes out a My Number is refused.
+		if _, err := svc.Acknowledge(ctx, a.ID, "pm2", "1234 5678 9018 の閲覧は正当", anywhere); !hasFieldError(err, "comment") {
+			t.Fatalf("a comment holding a My Number: %v", err)
+		}
 		if got, err := svc.Acknowledge(ctx, a.ID, "pm2", "確認しました", anywhere); err != nil || got.Status != "acknowledged" {
 			t.Fatalf("another privacy manager: %+v %v", got, err)
 		}
 	})
+}
+
+func hasFieldError(err error, field string) bool {
+	fs := errs.Fields(err)
+	return len(fs) == 1 && fs[0].Field == field
 }

@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"bango/internal/errs"
+	"bango/internal/mynumber"
 	"bango/internal/store"
 )
 
@@ -260,6 +261,11 @@ func prepare(ctx context.Context, e Event) (Event, error) {
 	if e.Action == "" {
 		return e, errs.E(errs.Internal, "audit: event without an action")
 	}
+	// Free text staff typed (a reason, a comment) reaches the detail and
+	// the purpose: a My Number in it is kept masked, never in full, and
+	// masked before clipping could cut it in two.
+	e.Detail, _ = mynumber.Redact(e.Detail)
+	e.Purpose, _ = mynumber.Redact(e.Purpose)
 	for _, f := range []*string{&e.Tenant, &e.Actor.User, &e.Actor.Session, &e.Actor.Terminal, &e.Actor.Address,
 		&e.Action, &e.Subject.Type, &e.Subject.ID, &e.Purpose, &e.RequestID} {
 		*f = clip(*f, maxField)

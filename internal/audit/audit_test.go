@@ -16,6 +16,7 @@ import (
 
 	"bango/internal/audit"
 	"bango/internal/errs"
+	"bango/internal/mynumber"
 	"bango/internal/store"
 	"bango/internal/testutil"
 )
@@ -592,6 +593,38 @@ func TestRecordPipedWithIsOneTransaction(t *testing.T) {
 		}
 		if n := count(t, db, `SELECT count(*) FROM tenants`); n != 2 {
 			t.Errorf("%d tenants after a change without an event, want 2", n)
+		}
+	})
+}
+
+// R-AC-4: a My Number staff typed into free text that reaches an event —
+// a reason, a purpose — is kept masked in the log, on both engines, and
+// the event still verifies.
+func TestRecordMasksMyNumbersInFreeText(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := actorCtx()
+		const number = "123456789018" // a valid check digit
+		err := db.Transact(ctx, func(tx *store.Tx) error {
+			return audit.Record(ctx, tx, audit.Event{Action: "review.reject", Outcome: audit.OK, Purpose: "照会 1234-5678-9018",
+				Detail: "change=7 reason=番号" + number + "は証拠書類と不一致 serial=3a" + number + "bc"})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys := newKeys(t)
+		sequence(t, db, keys, audit.SequencerOptions{Every: 1})
+		e, err := audit.Get(context.Background(), db, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "change=7 reason=番号" + mynumber.Mask + "は証拠書類と不一致 serial=3a" + number + "bc"; e.Detail != want {
+			t.Fatalf("detail = %q, want %q", e.Detail, want)
+		}
+		if want := "照会 " + mynumber.Mask; e.Purpose != want {
+			t.Fatalf("purpose = %q, want %q", e.Purpose, want)
+		}
+		if rep, err := audit.Verify(context.Background(), db, audit.VerifyOptions{Verifier: keys.Verifier}); err != nil || !rep.OK() {
+			t.Fatalf("the log does not verify: %+v, %v", rep, err)
 		}
 	})
 }

@@ -18,6 +18,7 @@ import (
 	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/identity"
+	"bango/internal/mynumber"
 	"bango/internal/store"
 )
 
@@ -144,6 +145,8 @@ func (s *Service) Ask(ctx context.Context, requester identity.User, tenant, kind
 	}
 	if reason == "" || utf8.RuneCountInString(reason) > 200 {
 		fe.Add("reason", errs.Message{JA: "目的・理由を200文字以内で入力してください", EN: "give a reason of at most 200 characters"})
+	} else if mynumber.Holds(reason) {
+		fe.Add("reason", mynumber.InFreeText)
 	}
 	err := fe.Err()
 	if err == nil {
@@ -220,6 +223,10 @@ func (s *Service) decide(ctx context.Context, approver identity.User, tenant str
 	case to == Rejected && note == "", utf8.RuneCountInString(note) > 200:
 		var fe errs.FieldErrors
 		fe.Add("note", errs.Message{JA: "却下の理由を200文字以内で入力してください", EN: "give a reason of at most 200 characters"})
+		err = fe.Err()
+	case mynumber.Holds(note):
+		var fe errs.FieldErrors
+		fe.Add("note", mynumber.InFreeText)
 		err = fe.Err()
 	}
 	if err == nil {

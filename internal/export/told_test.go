@@ -20,6 +20,10 @@ func TestRefusalsSpeakToStaff(t *testing.T) {
 		f := setup(t, db)
 		f.Staff(t, testkit.Staff{Login: "privacy-head", Tenant: "131041", Patterns: []string{"section-head", "privacy-manager"}})
 		_, lacking := f.exports.Ask(testutil.As("clerk"), f.User(t, "clerk"), "131041", "residents", "csv", "照合", false)
+		// R-AC-4: a reason or a note that writes out a My Number is refused.
+		if _, err := f.exports.Ask(testutil.As("privacy-head"), f.User(t, "privacy-head"), "131041", "residents", "csv", "１２３４５６７８９０１８の世帯", false); !onlyField(err, "reason") {
+			t.Fatalf("a reason holding a My Number: %v", err)
+		}
 		r, err := f.exports.Ask(testutil.As("privacy-head"), f.User(t, "privacy-head"), "131041", "residents", "csv", "世帯確認", false)
 		if err != nil {
 			t.Fatal(err)
@@ -57,4 +61,9 @@ func TestRefusalsSpeakToStaff(t *testing.T) {
 			t.Errorf("the end of the period is not in JST: %q", ja)
 		}
 	})
+}
+
+func onlyField(err error, field string) bool {
+	fs := errs.Fields(err)
+	return len(fs) == 1 && fs[0].Field == field
 }

@@ -1,4 +1,4 @@
-package mynumber
+package mynumber_test
 
 import (
 	"path"

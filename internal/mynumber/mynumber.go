@@ -200,3 +200,146 @@ func (n *Number) UnmarshalJSON(b []byte) error {
 	}
 	return n.UnmarshalText([]byte(s[1 : len(s)-1]))
 }
+
+// Redact returns s with every My Number written in it replaced by Mask,
+// and whether it replaced any: twelve digits (ASCII or full-width, in runs
+// joined by one separator each as Parse accepts: 1234-5678-9018) whose
+// check digit holds, the runs whole and not part of a word of ASCII
+// letters and digits (a hexadecimal serial). Free text — a reason, a note,
+// an audit event's detail — is where a number typed by habit would
+// otherwise be kept in full (R-AC-4).
+func Redact(s string) (string, bool) {
+	if !mayHoldNumber(s) {
+		return s, false
+	}
+	runs := digitRuns(s)
+	var out strings.Builder
+	last := 0 // s[last:] not yet copied
+	for k := 0; k < len(runs); k++ {
+		if wordByteBefore(s, runs[k].start) {
+			continue
+		}
+		digits := ""
+		for m := k; m < len(runs) && len(digits) < Len; m++ {
+			if m > k && !runs[m].joined {
+				break
+			}
+			digits += runs[m].digits
+			if len(digits) == Len && !wordByteAt(s, runs[m].end) && CheckDigit(digits[:Len-1]) == digits[Len-1] {
+				out.WriteString(s[last:runs[k].start])
+				out.WriteString(Mask)
+				last, k = runs[m].end, m
+				break
+			}
+		}
+	}
+	if last == 0 {
+		return s, false
+	}
+	out.WriteString(s[last:])
+	return out.String(), true
+}
+
+// digitRun is a run of digits in a text: where it is, its digits in
+// ASCII, and whether one separator alone joins it to the run before.
+type digitRun struct {
+	start, end int
+	digits     string
+	joined     bool
+}
+
+func digitRuns(s string) []digitRun {
+	var runs []digitRun
+	for i := 0; i < len(s); {
+		d, size := digitAt(s, i)
+		if d < 0 {
+			i += max(size, 1)
+			continue
+		}
+		r := digitRun{start: i}
+		if n := len(runs); n > 0 {
+			prev := runs[n-1].end
+			r.joined = prev < i && prev+separatorAt(s, prev) == i
+		}
+		var b strings.Builder
+		for d >= 0 {
+			b.WriteByte(byte('0' + d))
+			i += size
+			d, size = digitAt(s, i)
+		}
+		r.end, r.digits = i, b.String()
+		runs = append(runs, r)
+	}
+	return runs
+}
+
+// mayHoldNumber is Redact's quick test: twelve digits at least.
+func mayHoldNumber(s string) bool {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= '0' && c <= '9' || c == 0xef && i+2 < len(s) && s[i+1] == 0xbc && s[i+2] >= 0x90 && s[i+2] <= 0x99 {
+			if n++; n >= Len {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// digitAt is the digit (ASCII or full-width) at s[i] and its size in
+// bytes, or -1 and the size of what is there.
+func digitAt(s string, i int) (int, int) {
+	if i >= len(s) {
+		return -1, 0
+	}
+	if c := s[i]; c >= '0' && c <= '9' {
+		return int(c - '0'), 1
+	}
+	if s[i] == 0xef && i+2 < len(s) && s[i+1] == 0xbc && s[i+2] >= 0x90 && s[i+2] <= 0x99 { // ０–９
+		return int(s[i+2] - 0x90), 3
+	}
+	if s[i] < 0x80 {
+		return -1, 1
+	}
+	size := 1
+	for i+size < len(s) && s[i+size]&0xc0 == 0x80 {
+		size++
+	}
+	return -1, size
+}
+
+// separatorAt is the size of a grouping separator Parse accepts at s[i]
+// (space, hyphen, full-width space or hyphen), 0 if there is none.
+func separatorAt(s string, i int) int {
+	for _, sep := range []string{" ", "-", "　", "－", "‐"} {
+		if strings.HasPrefix(s[i:], sep) {
+			return len(sep)
+		}
+	}
+	return 0
+}
+
+// wordByteAt and wordByteBefore report an ASCII letter or digit at s[i],
+// or just before it: a run of digits inside such a word is not a number
+// written on its own.
+func wordByteAt(s string, i int) bool {
+	if i >= len(s) {
+		return false
+	}
+	c := s[i]
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+func wordByteBefore(s string, i int) bool { return i > 0 && wordByteAt(s, i-1) }
+
+// InFreeText refuses free text (a reason, a note, a comment) that holds a
+// My Number: whoever reads it — the maker, an approver, a queue — never
+// sees a number after entry (R-AC-4).
+var InFreeText = errs.Message{JA: "個人番号を書かないでください（番号は入力した後は表示しない決まりです）",
+	EN: "do not write a My Number here: a number is never shown after entry"}
+
+// Holds reports whether text holds a My Number, as Redact finds one.
+func Holds(text string) bool {
+	_, found := Redact(text)
+	return found
+}

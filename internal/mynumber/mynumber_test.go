@@ -160,3 +160,31 @@ func TestZero(t *testing.T) {
 		t.Fatal("Equal compares digits")
 	}
 }
+
+// R-AC-4: a My Number written into free text is masked wherever it is
+// written as staff would write it; digits that are not one on their own
+// are left as they are.
+func TestRedact(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"証拠書類と不一致", "証拠書類と不一致"},
+		{valid1, Mask},
+		{"番号" + valid1 + "は誤り", "番号" + Mask + "は誤り"},
+		{"1234-5678-9018 と 9832 0567 3214", Mask + " と " + Mask},
+		{"１２３４５６７８９０１８を確認", Mask + "を確認"},
+		{"1234　5678　9018", Mask},
+		{"reason=" + valid1 + " change=3", "reason=" + Mask + " change=3"},
+		{"123456789019", "123456789019"},                           // check digit wrong: not a My Number
+		{"0" + valid1, "0" + valid1},                               // thirteen digits
+		{valid1 + "5", valid1 + "5"},                               // thirteen digits
+		{"serial=3a" + valid1 + "bc", "serial=3a" + valid1 + "bc"}, // inside a hexadecimal word
+		{"1234--5678-9018", "1234--5678-9018"},                     // a doubled separator ends the group
+		{"12345678901", "12345678901"},                             // eleven digits
+		{"電話 03-1234-5678、番号 " + valid2 + "。", "電話 03-1234-5678、番号 " + Mask + "。"},
+	} {
+		got, found := Redact(tc.in)
+		if got != tc.want || found != (tc.in != tc.want) {
+			t.Errorf("Redact(%q) = %q, %v; want %q", tc.in, got, found, tc.want)
+		}
+	}
+}

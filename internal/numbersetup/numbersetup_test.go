@@ -400,6 +400,10 @@ func TestConfirmationByAnotherPerson(t *testing.T) {
 		if all[2].Status != numbersetup.Applied || all[3].Status != numbersetup.Applied || all[2].MyNumber != "" {
 			t.Fatalf("after the confirmation: %+v %+v", all[2], all[3])
 		}
+		// R-AC-4: a reason that writes out a My Number is refused.
+		if err := f.ns.Discard(testutil.As("clerk2"), shinjuku, st.ID, 6, "123456789018は別人"); !hasField(err, "reason") {
+			t.Fatalf("a reason holding a My Number: %v", err)
+		}
 		if err := f.ns.Discard(testutil.As("clerk2"), shinjuku, st.ID, 6, ""); !hasField(err, "reason") {
 			t.Fatalf("a discard without a reason: %v", err)
 		}

@@ -15,6 +15,7 @@ import (
 	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/identity"
+	"bango/internal/mynumber"
 	"bango/internal/review"
 	"bango/internal/store"
 )
@@ -537,6 +538,8 @@ func (s *Service) Discard(ctx context.Context, tenant string, setup int64, line 
 	}
 	if utf8.RuneCountInString(reason) > 200 {
 		fe.Add("reason", reasonNote(reason))
+	} else if mynumber.Holds(reason) {
+		fe.Add("reason", mynumber.InFreeText)
 	}
 	err := fe.Err()
 	if err == nil {

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"bango/internal/audit"
 	"bango/internal/errs"
@@ -75,10 +74,8 @@ func (s *Service) Withdraw(ctx context.Context, maker identity.User, tenant stri
 		err = errNotYourChange
 	case c.Status != Pending:
 		err = errNoLongerPending(c)
-	case utf8.RuneCountInString(reason) > 200:
-		var fe errs.FieldErrors
-		fe.Add("reason", errs.Message{JA: "取下げの理由は200文字以内で入力してください", EN: "give a reason of at most 200 characters"})
-		err = fe.Err()
+	default:
+		err = checkReason(reason, false, errs.Message{JA: "取下げの理由は200文字以内で入力してください", EN: "give a reason of at most 200 characters"})
 	}
 	if err == nil {
 		err = s.db.Transact(ctx, func(tx *store.Tx) error {

@@ -25,6 +25,7 @@ import (
 	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/identity"
+	"bango/internal/mynumber"
 	"bango/internal/store"
 	"bango/internal/vault"
 )
@@ -271,10 +272,8 @@ func (s *Service) Reject(ctx context.Context, checker identity.User, tenant stri
 	if err == nil {
 		err = s.checkChecker(ctx, checker, c)
 	}
-	if err == nil && (reason == "" || utf8.RuneCountInString(reason) > 200) {
-		var fe errs.FieldErrors
-		fe.Add("reason", errs.Message{JA: "差戻しの理由を200文字以内で入力してください", EN: "give a reason of at most 200 characters"})
-		err = fe.Err()
+	if err == nil {
+		err = checkReason(reason, true, errs.Message{JA: "差戻しの理由を200文字以内で入力してください", EN: "give a reason of at most 200 characters"})
 	}
 	if err == nil {
 		err = s.decide(ctx, checker, c, Rejected, reason, action)
@@ -303,6 +302,21 @@ func (s *Service) decide(ctx context.Context, checker identity.User, c Change, t
 		return audit.Record(ctx, tx, audit.Event{Tenant: c.Tenant, Action: action, Subject: audit.Subject{Type: c.SubjectType, ID: c.Subject},
 			Outcome: audit.OK, Detail: "change=" + itoa(c.ID) + " kind=" + c.Kind + " maker=" + c.Maker + " reason=" + reason})
 	})
+}
+
+// checkReason checks the reason a change is rejected or withdrawn with:
+// at most 200 characters (and given, when required; tooLong says so) and
+// no My Number in it — the maker and the queue read it, and a number is
+// never shown after entry (R-AC-4).
+func checkReason(reason string, required bool, tooLong errs.Message) error {
+	var fe errs.FieldErrors
+	switch {
+	case (required && reason == "") || utf8.RuneCountInString(reason) > 200:
+		fe.Add("reason", tooLong)
+	case mynumber.Holds(reason):
+		fe.Add("reason", mynumber.InFreeText)
+	}
+	return fe.Err()
 }
 
 var errOwnChange = errs.Tell(errs.Forbidden, errs.Message{

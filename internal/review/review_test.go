@@ -396,3 +396,33 @@ func TestWithdrawRacesConfirm(t *testing.T) {
 		}
 	})
 }
+
+// R-AC-4: a reason that holds a My Number is refused, when a checker
+// rejects and when a maker withdraws, and nothing is decided: the maker
+// and the queue read reasons, and a number is never shown after entry.
+func TestReasonHoldsNoMyNumber(t *testing.T) {
+	testutil.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		good := number("12345678901")
+		c := f.submit(t, "maker", good)
+		written := "番号" + good[:4] + "-" + good[4:8] + "-" + good[8:] + "と不一致"
+		if _, err := f.review.Reject(testutil.As("checker"), f.User(t, "checker"), "131041", c.ID, written); !hasReasonError(err) {
+			t.Fatalf("a rejection naming the number: %v", err)
+		}
+		if _, err := f.review.Withdraw(testutil.As("maker"), f.User(t, "maker"), "131041", c.ID, written); !hasReasonError(err) {
+			t.Fatalf("a withdrawal naming the number: %v", err)
+		}
+		if got, _ := f.review.Get(context.Background(), "131041", c.ID); got.Status != review.Pending || got.Reason != "" {
+			t.Fatalf("after the refusals: %+v", got)
+		}
+		// Digits that are no My Number are a reason like any other.
+		if got, err := f.review.Reject(testutil.As("checker"), f.User(t, "checker"), "131041", c.ID, "受付番号12345678901の書類と不一致"); err != nil || got.Status != review.Rejected {
+			t.Fatalf("a reason with eleven digits: %+v, %v", got, err)
+		}
+	})
+}
+
+func hasReasonError(err error) bool {
+	fs := errs.Fields(err)
+	return len(fs) == 1 && fs[0].Field == "reason" && strings.Contains(fs[0].Reason.JA, "個人番号を書かない")
+}
