@@ -9,6 +9,7 @@ import (
 
 	"bango/internal/audit"
 	"bango/internal/errs"
+	"bango/internal/mynumber"
 	"bango/internal/store"
 )
 
@@ -423,6 +424,8 @@ func (s *Service) DecideContinuity(ctx context.Context, tenant string, d Continu
 		}
 		if len([]rune(d.Note)) > 200 {
 			fe.Add("note", errs.Message{JA: "理由は200文字以内で入力してください", EN: "the note is at most 200 characters"})
+		} else if mynumber.Holds(d.Note) {
+			fe.Add("note", mynumber.InFreeText)
 		}
 		if c.SentJob != 0 {
 			return errs.Tell(errs.Conflict, errs.Message{JA: "この判定の確認結果は送信済みのため変更できません", EN: "this decision was already sent back and cannot change"},

@@ -146,6 +146,8 @@ func TestAggregationEndToEnd(t *testing.T) {
 		}
 		_, err = f.linkage.DecideContinuity(clerk, shinjuku, linkage.ContinuityDecision{Job: work[1].Job, Line: work[1].Line, Decision: "1"})
 		fieldErr(t, "a correction without its reason", err, "note")
+		_, err = f.linkage.DecideContinuity(clerk, shinjuku, linkage.ContinuityDecision{Job: work[1].Job, Line: work[1].Line, Decision: "1", Note: "123456789018で確認"})
+		fieldErr(t, "a reason that writes out a My Number (R-AC-4)", err, "note")
 		_, err = f.linkage.DecideContinuity(clerk, shinjuku, linkage.ContinuityDecision{Job: work[1].Job, Line: work[1].Line, Decision: "3"})
 		fieldErr(t, "an undefined decision", err, "decision")
 		c, err = f.linkage.DecideContinuity(clerk, shinjuku, linkage.ContinuityDecision{Job: work[1].Job, Line: work[1].Line, Decision: "1",
@@ -173,7 +175,7 @@ func TestAggregationEndToEnd(t *testing.T) {
 		}
 		_, err = f.linkage.DecideContinuity(clerk, shinjuku, linkage.ContinuityDecision{Job: work[0].Job, Line: work[0].Line, Decision: "2", Note: "x"})
 		testutil.Told(t, "a decision already sent", err, errs.Conflict, fmt.Sprintf("continuity %d/%d sent in job %d", work[0].Job, work[0].Line, job.ID), testutil.DeveloperWords)
-		if got := outcomes(t, db, "linkage.continuity.decide"); got != "ok,denied,denied,ok,denied" {
+		if got := outcomes(t, db, "linkage.continuity.decide"); got != "ok,denied,denied,denied,ok,denied" {
 			t.Errorf("decide outcomes %s", got)
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"bango/internal/audit"
 	"bango/internal/errs"
 	"bango/internal/identity"
+	"bango/internal/mynumber"
 	"bango/internal/store"
 )
 
@@ -116,6 +117,11 @@ func (s *Service) DeclinePartnerFile(ctx context.Context, checker identity.User,
 	if err == nil && (reason == "" || utf8.RuneCountInString(reason) > 200) {
 		var fe errs.FieldErrors
 		fe.Add("reason", errs.Message{JA: "取消の理由を200文字以内で入力してください", EN: "give a reason of at most 200 characters"})
+		err = fe.Err()
+	}
+	if err == nil && mynumber.Holds(reason) {
+		var fe errs.FieldErrors
+		fe.Add("reason", mynumber.InFreeText)
 		err = fe.Err()
 	}
 	if err != nil {

@@ -145,6 +145,10 @@ func TestPartnerPushHeldForConfirmation(t *testing.T) {
 		if res.StatusCode != http.StatusConflict || !strings.Contains(page, `<p class="error" role="alert">`) || strings.Contains(page, `id="held-error-`) {
 			t.Fatalf("confirming a file no longer held: %d\n%s", res.StatusCode, page)
 		}
+		// R-AC-4: a reason that writes out a My Number is refused.
+		if res, page = f.post(t, checker, "/linkage/held/"+itoa(second.Job)+"/decline", url.Values{"csrf": {csrf}, "reason": {"123456789018の送信誤り"}}); res.StatusCode != http.StatusBadRequest || !strings.Contains(page, "個人番号を書かないでください") {
+			t.Fatalf("a reason holding a My Number: %d\n%s", res.StatusCode, page)
+		}
 		res, page = f.post(t, checker, "/linkage/held/"+itoa(second.Job)+"/decline", url.Values{"csrf": {csrf}, "reason": {"住民記録係に確認したところ送信誤り"}})
 		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/linkage/held?done=declined" {
 			t.Fatalf("decline: %d\n%s", res.StatusCode, page)
@@ -163,9 +167,9 @@ func TestPartnerPushHeldForConfirmation(t *testing.T) {
 		for _, a := range []string{"linkage.held.confirm", "linkage.held.decline"} {
 			ok := testutil.CountEvents(t, f.db, `action = $1 AND outcome = 'ok' AND detail LIKE '%maker=partner:131041/resident-held checker=hchecker%'`, a)
 			denied := testutil.CountEvents(t, f.db, `action = $1 AND outcome = 'denied'`, a)
-			// Confirming twice (the API, then the page) and declining
-			// without a reason are refused.
-			if want := map[string]int{"linkage.held.confirm": 2, "linkage.held.decline": 1}[a]; ok != 1 || denied != want {
+			// Confirming twice (the API, then the page), declining
+			// without a reason and with a My Number in it are refused.
+			if want := map[string]int{"linkage.held.confirm": 2, "linkage.held.decline": 2}[a]; ok != 1 || denied != want {
 				t.Errorf("%s recorded %d done, %d refused; want 1 and %d", a, ok, denied, want)
 			}
 		}

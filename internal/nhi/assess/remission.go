@@ -11,6 +11,7 @@ import (
 	"bango/internal/audit"
 	"bango/internal/civil"
 	"bango/internal/errs"
+	"bango/internal/mynumber"
 	"bango/internal/nhi"
 	"bango/internal/nhi/premium"
 	"bango/internal/review"
@@ -117,6 +118,8 @@ func (s *Service) ProposeRemission(ctx context.Context, tenant string, in Remiss
 	}
 	if len([]rune(in.Note)) > 1000 {
 		fe.Add("note", msgNoteLong)
+	} else if mynumber.Holds(in.Note) {
+		fe.Add("note", mynumber.InFreeText)
 	}
 	if err := fe.Err(); err != nil {
 		return review.Proposal{}, s.failed(ctx, tenant, action, subject, err)

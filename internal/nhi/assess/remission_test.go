@@ -55,6 +55,7 @@ func TestRemission(t *testing.T) {
 			{"the months reversed", "to_month", func(i *assess.RemissionInput) { i.FromMonth, i.ToMonth = "2027-02", "2026-12" }},
 			{"not a month", "to_month", func(i *assess.RemissionInput) { i.ToMonth = "2027-13" }},
 			{"no household", "household", func(i *assess.RemissionInput) { i.Household = 0 }},
+			{"a My Number in the note", "note", func(i *assess.RemissionInput) { i.Note = "世帯主１２３４５６７８９０１８" }}, // R-AC-4
 			{"another household", "household", func(i *assess.RemissionInput) { i.Household = hh + 1000 }},
 			{"a year without statutory figures", "fiscal_year", func(i *assess.RemissionInput) { i.FiscalYear = 2023 }},
 		} {
@@ -71,7 +72,7 @@ func TestRemission(t *testing.T) {
 		if n := count(t, db, "nhi_remissions") + count(t, db, "review_changes") - changes; n != 0 {
 			t.Fatalf("refused applications wrote %d rows", n)
 		}
-		if got := testutil.Outcomes(t, db, "nhi.remission.propose"); len(got) != 9 {
+		if got := testutil.Outcomes(t, db, "nhi.remission.propose"); len(got) != 10 {
 			t.Errorf("refusals recorded: %v", got)
 		}
 

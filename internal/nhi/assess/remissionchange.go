@@ -11,6 +11,7 @@ import (
 	"bango/internal/audit"
 	"bango/internal/civil"
 	"bango/internal/errs"
+	"bango/internal/mynumber"
 	"bango/internal/nhi/premium"
 	"bango/internal/review"
 	"bango/internal/store"
@@ -115,9 +116,13 @@ func (s *Service) ProposeRemissionChange(ctx context.Context, tenant string, in 
 		fe.Add("why", msgRequired)
 	case n > 500:
 		fe.Add("why", msgWhyLong)
+	case mynumber.Holds(in.Why):
+		fe.Add("why", mynumber.InFreeText)
 	}
 	if len([]rune(in.Note)) > 1000 {
 		fe.Add("note", msgNoteLong)
+	} else if mynumber.Holds(in.Note) {
+		fe.Add("note", mynumber.InFreeText)
 	}
 	if err := fe.Err(); err != nil {
 		return review.Proposal{}, s.failed(ctx, tenant, action, subject, err)

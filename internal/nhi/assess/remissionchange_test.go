@@ -54,6 +54,9 @@ func TestRemissionChange(t *testing.T) {
 		}{
 			{"no reason for the change", "why", func(i *assess.RemissionChangeInput) { i.Why = " " }},
 			{"a reason too long", "why", func(i *assess.RemissionChangeInput) { i.Why = strings.Repeat("あ", 501) }},
+			// R-AC-4: free text that writes out a My Number.
+			{"a My Number in the reason", "why", func(i *assess.RemissionChangeInput) { i.Why = "123456789018の期間の誤り" }},
+			{"a My Number in the note", "note", func(i *assess.RemissionChangeInput) { i.Note = "番号 1234-5678-9018" }},
 			{"an unknown action", "action", func(i *assess.RemissionChangeInput) { i.Action = "delete" }},
 			{"no decision", "remission", func(i *assess.RemissionChangeInput) { i.Remission = 0 }},
 			{"an unknown decision", "remission", func(i *assess.RemissionChangeInput) { i.Remission = disaster + 1000 }},
@@ -76,7 +79,7 @@ func TestRemissionChange(t *testing.T) {
 		if n := count(t, db, "review_changes") - changes; n != 0 {
 			t.Fatalf("refused changes queued %d", n)
 		}
-		if got := testutil.Outcomes(t, db, "nhi.remission.change.propose"); len(got) != 11 {
+		if got := testutil.Outcomes(t, db, "nhi.remission.change.propose"); len(got) != 13 {
 			t.Errorf("refusals recorded: %v", got)
 		}
 
