@@ -13,6 +13,7 @@ import (
 
 	"bango/internal/audit"
 	"bango/internal/errs"
+	"bango/internal/mynumber"
 	"bango/internal/review"
 	"bango/internal/store"
 )
@@ -84,6 +85,8 @@ func parseVoid(in VoidInput) (voiding, error) {
 		fe.Add("void_reason", msgVoidReasonLong)
 	case strings.IndexFunc(v.Reason, unicode.IsControl) >= 0 || !utf8.ValidString(v.Reason):
 		fe.Add("void_reason", msgNoControls)
+	case mynumber.Holds(v.Reason):
+		fe.Add("void_reason", mynumber.InFreeText)
 	}
 	switch {
 	case in.Acquisition != nil && in.Loss != nil:

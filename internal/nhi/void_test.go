@@ -48,6 +48,7 @@ func TestVoidAcquisition(t *testing.T) {
 			want string
 		}{
 			{nhi.VoidInput{ResidentCode: "700001", Event: ev}, "void_reason"},
+			{nhi.VoidInput{ResidentCode: "700001", Event: ev, Reason: "123456789018の誤入力"}, "void_reason"}, // R-AC-4
 			{nhi.VoidInput{ResidentCode: "700001", Reason: "誤入力"}, "event"},
 			{nhi.VoidInput{ResidentCode: "700002", Event: ev, Reason: "誤入力"}, "event"}, // another person's event
 			{nhi.VoidInput{ResidentCode: "700001", Event: ev, Reason: "誤入力", Loss: &nhi.LossInput{LostOn: "2026-11-01", Reason: nhi.LossOther, NotifiedOn: "2026-11-01"}}, "event"},

@@ -8,6 +8,7 @@ import (
 
 	"bango/internal/audit"
 	"bango/internal/errs"
+	"bango/internal/mynumber"
 	"bango/internal/store"
 )
 
@@ -113,6 +114,8 @@ func (s *Service) WithdrawPensionNotice(ctx context.Context, tenant string, id i
 		fe.Add("why", msgRequired)
 	case n > 500:
 		fe.Add("why", msgWhyLong)
+	case mynumber.Holds(why):
+		fe.Add("why", mynumber.InFreeText)
 	}
 	if err := fe.Err(); err != nil {
 		return PensionNotice{}, s.failed(ctx, tenant, action, subject, err)

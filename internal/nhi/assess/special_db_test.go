@@ -123,6 +123,9 @@ func TestSpecialCollectionRun(t *testing.T) {
 		if err != nil || len(notices) != 1 {
 			t.Fatalf("notices: %+v %v", notices, err)
 		}
+		if _, err := f.assess.WithdrawPensionNotice(clerk, shinjuku, notices[0].ID, "1234-5678-9018 の通知"); fields(err) != "why" { // R-AC-4
+			t.Fatalf("a reason holding a My Number: %v", err)
+		}
 		if _, err := f.assess.WithdrawPensionNotice(clerk, shinjuku, notices[0].ID, ""); fields(err) != "why" {
 			t.Errorf("a withdrawal without why: %v", err)
 		}
