@@ -244,6 +244,9 @@ func TestRevokeAndTransfer(t *testing.T) {
 		if _, err := f.Access.Revoke(testutil.As("other-clerk"), f.User(t, "other-clerk"), ids[1], "x"); !errs.Is(err, errs.Forbidden) {
 			t.Fatalf("revoke by another section's head: %v", err)
 		}
+		if _, err := f.Access.Revoke(testutil.As("head"), head, ids[1], "123456789018の閲覧は不要"); errs.Fields(err) == nil { // R-AC-4
+			t.Fatalf("a reason holding a My Number: %v", err)
+		}
 		if g, err := f.Access.Revoke(testutil.As("head"), head, ids[1], "番号閲覧は不要になった"); err != nil || g.Status != access.Revoked {
 			t.Fatalf("revoke: %+v %v", g, err)
 		}

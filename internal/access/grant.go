@@ -424,6 +424,10 @@ func (s *Service) Revoke(ctx context.Context, by identity.User, id int64, reason
 			var fe errs.FieldErrors
 			fe.Add("reason", errs.Message{JA: "取消しの理由を200文字以内で入力してください", EN: "give a reason of at most 200 characters"})
 			return fe.Err()
+		case mynumber.Holds(reason):
+			var fe errs.FieldErrors
+			fe.Add("reason", mynumber.InFreeText)
+			return fe.Err()
 		}
 		to := Revoked
 		if g.Status == Pending {

@@ -231,6 +231,11 @@ func (s *Service) Sign(ctx context.Context, so SignOff) (SignOff, error) {
 		fe.Add("period", errs.Message{JA: "期間の終わりは始まりより後にしてください（所見は500文字以内）", EN: "the period must end after it starts (note at most 500 characters)"})
 		return so, fe.Err()
 	}
+	if mynumber.Holds(so.Note) {
+		var fe errs.FieldErrors
+		fe.Add("note", mynumber.InFreeText)
+		return so, fe.Err()
+	}
 	so.SignedAt = s.now()
 	err := s.db.TransactIn(ctx, so.Tenant, func(tx *store.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO audit_reviews (tenant_code, period_from, period_to, reveals, alerts, reviewer, signed_at, note)

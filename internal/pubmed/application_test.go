@@ -114,6 +114,9 @@ func TestApplicationToCertificate(t *testing.T) {
 
 		// Rejection with its reason; none without.
 		app5 := f.apply(t, newApplication("700002"))
+		if _, err := f.decide(t, app5.ID, pubmed.DecisionInput{Outcome: pubmed.Reject, Reason: "123456789018は対象外"}); fieldsOf(err) != "reason" { // R-AC-4
+			t.Fatalf("a reason holding a My Number: %v", err)
+		}
 		if _, err := f.decide(t, app5.ID, pubmed.DecisionInput{Outcome: pubmed.Reject}); fieldsOf(err) != "reason" {
 			t.Errorf("a rejection without reason: %v", err)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"bango/internal/audit"
 	"bango/internal/errs"
+	"bango/internal/mynumber"
 	"bango/internal/review"
 	"bango/internal/store"
 )
@@ -159,6 +160,8 @@ func (s *Service) ProposeDecision(ctx context.Context, tenant string, id int64, 
 	}
 	if d.Outcome == Reject && (d.Reason == "" || utf8.RuneCountInString(d.Reason) > 400 || strings.IndexFunc(d.Reason, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' }) >= 0) {
 		fe.Add("reason", msgReason)
+	} else if mynumber.Holds(d.Reason) {
+		fe.Add("reason", mynumber.InFreeText)
 	}
 	d.From = dateField(&fe, "valid_from", in.ValidFrom, false)
 	d.Until = dateField(&fe, "valid_until", in.ValidUntil, false)

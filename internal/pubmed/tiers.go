@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"bango/internal/errs"
+	"bango/internal/mynumber"
 )
 
 // The household's municipal tax status as the application shows it (the
@@ -272,6 +273,10 @@ func (t *Tier) override(fe *errs.FieldErrors, category, reason, by string) {
 	}
 	if reason == "" || len([]rune(reason)) > 400 || strings.ContainsFunc(reason, func(r rune) bool { return r < ' ' && r != '\n' && r != '\r' }) {
 		fe.Add("category_reason", msgOverride)
+		return
+	}
+	if mynumber.Holds(reason) {
+		fe.Add("category_reason", mynumber.InFreeText)
 		return
 	}
 	t.Category, t.Override, t.OverrideReason, t.OverrideBy = category, category, reason, by

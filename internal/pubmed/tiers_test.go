@@ -172,6 +172,11 @@ func TestApplicationTier(t *testing.T) {
 		if _, err := f.pub.ProposeApplication(clerk, shinjuku, over); fieldsOf(err) != "category_reason" {
 			t.Errorf("an override without reason: %v", err)
 		}
+		over.CategoryReason = "1234 5678 9018 の所得を確認" // R-AC-4: no My Number in a reason
+		if _, err := f.pub.ProposeApplication(clerk, shinjuku, over); fieldsOf(err) != "category_reason" {
+			t.Errorf("an override whose reason holds a My Number: %v", err)
+		}
+		over.CategoryReason = ""
 		if rows(t, db) != before {
 			t.Error("a refused override wrote rows")
 		}

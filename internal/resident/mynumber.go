@@ -226,6 +226,8 @@ func (s *Service) Reveal(ctx context.Context, tenant string, req RevealRequest) 
 	}
 	if utf8.RuneCountInString(note) > 200 {
 		fe.Add("note", errs.Message{JA: "200文字以内です", EN: "must be at most 200 characters"})
+	} else if mynumber.Holds(note) {
+		fe.Add("note", mynumber.InFreeText)
 	}
 	if err := fe.Err(); err != nil {
 		// A reveal without a proper purpose is refused, and the refusal is

@@ -123,6 +123,10 @@ func TestAlertsAndPeriodicReview(t *testing.T) {
 		if !strings.Contains(page, `id="period-reveals"`) || strings.Count(page, resident.DefaultRevealPurposes[0]) != 4 {
 			t.Fatalf("review page does not list the 4 reveals:\n%s", page)
 		}
+		// R-AC-4: a finding that writes out a My Number is refused.
+		if res, page := f.post(t, pm, "/audit/review", url.Values{"csrf": {pmCSRF}, "tenant": {"131041"}, "note": {"123456789018の閲覧は正当"}}); res.StatusCode != http.StatusBadRequest || !strings.Contains(page, "個人番号を書かないでください") {
+			t.Fatalf("a sign-off note holding a My Number: %d\n%s", res.StatusCode, page)
+		}
 		if res, _ := f.post(t, pm, "/audit/review", url.Values{"csrf": {pmCSRF}, "tenant": {"131041"}, "note": {"異常なし"}}); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("sign off: %d", res.StatusCode)
 		}

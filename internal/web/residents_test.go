@@ -74,6 +74,10 @@ func TestMyNumberPages(t *testing.T) {
 		}
 
 		// Reveal: purpose required; then shown once, audited with its purpose.
+		// R-AC-4: an "other" purpose described with a My Number is refused.
+		if res, page := f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}, "once": {newToken()}, "purpose": {resident.OtherPurpose}, "note": {"123456789018との照合"}}); res.StatusCode != http.StatusBadRequest || !strings.Contains(page, "個人番号を書かないでください") {
+			t.Fatalf("a purpose holding a My Number: %d\n%s", res.StatusCode, page)
+		}
 		if res, _ := f.post(t, viewer, "/residents/100001/reveal", url.Values{"csrf": {viewerCSRF}, "once": {newToken()}}); res.StatusCode != http.StatusBadRequest {
 			t.Fatalf("reveal without purpose: %d", res.StatusCode)
 		}
@@ -112,7 +116,7 @@ func TestMyNumberPages(t *testing.T) {
 		for _, e := range testutil.Events(t, f.db, "mynumber.reveal") {
 			got = append(got, e.Outcome+"|"+e.Purpose+"|"+e.Detail)
 		}
-		if len(got) != 6 || got[1] != "ok|"+purpose+"|" || got[0] != "denied||reason=no_valid_purpose fields=purpose" || got[5] != "denied||reason=no_recent_second_factor" {
+		if len(got) != 7 || got[0] != "denied||reason=no_valid_purpose fields=note" || got[2] != "ok|"+purpose+"|" || got[1] != "denied||reason=no_valid_purpose fields=purpose" || got[6] != "denied||reason=no_recent_second_factor" {
 			t.Fatalf("reveal events:\n%s", strings.Join(got, "\n"))
 		}
 		// On PostgreSQL under row-level security too, entry and reveal found
