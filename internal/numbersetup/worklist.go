@@ -209,7 +209,10 @@ func returnChange(ctx context.Context, tx *store.Tx, tenant string, setup, id in
 	if status == review.Withdrawn {
 		how = "入力者が取下げ"
 	}
-	note := how + "（変更" + strconv.FormatInt(id, 10) + "）: " + reason
+	note := how + "（変更" + strconv.FormatInt(id, 10) + "）"
+	if reason != "" { // a withdrawal's reason may be left out
+		note += ": " + reason
+	}
 	var n int64
 	if exact {
 		// Only while the setup still names the change: another view may
