@@ -31,8 +31,10 @@ func (s *Service) CountMine(ctx context.Context, tenant string, makerID int64) (
 // Mine returns one page of the maker's own changes in tenant, the newest
 // first, whatever became of them: waiting, confirmed, rejected with the
 // checker's reason, or withdrawn. cursor is a page's Next ("" for the
-// first page); limit is clamped by store.Limit.
-func (s *Service) Mine(ctx context.Context, tenant string, makerID int64, cursor string, limit int) (store.Page[Change], error) {
+// first page); limit is clamped by store.Limit. A page that shows any is
+// an audit event naming them: their summaries name residents.
+func (s *Service) Mine(ctx context.Context, tenant string, maker identity.User, cursor string, limit int) (store.Page[Change], error) {
+	makerID := maker.ID
 	ctx = scope(ctx, tenant) // the second wall (R-AC-6)
 	q := selectChange + ` WHERE c.tenant_code = $1 AND c.maker_id = $2`
 	args := []any{tenant, makerID}
@@ -53,7 +55,18 @@ func (s *Service) Mine(ctx context.Context, tenant string, makerID int64, cursor
 	if err != nil {
 		return store.Page[Change]{}, store.Translate(err)
 	}
-	return store.PageOf(out, limit, "review-mine", func(c Change) []any { return []any{c.ID} }), nil
+	page := store.PageOf(out, limit, "review-mine", func(c Change) []any { return []any{c.ID} })
+	if len(page.Items) > 0 {
+		ids := make([]string, len(page.Items))
+		for i, c := range page.Items {
+			ids[i] = itoa(c.ID)
+		}
+		if err := audit.RecordAlone(ctx, s.db, audit.Event{Tenant: tenant, Action: "review.mine", Subject: audit.Subject{Type: "user", ID: maker.LoginID},
+			Outcome: audit.OK, Detail: "changes=" + strings.Join(ids, ",")}); err != nil {
+			return store.Page[Change]{}, err
+		}
+	}
+	return page, nil
 }
 
 // Withdraw takes back the maker's own change id of tenant while it still

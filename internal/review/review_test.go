@@ -335,11 +335,11 @@ func TestMakerWithdrawsOwnEntry(t *testing.T) {
 		if _, err := f.review.Submit(testutil.As("maker-checker"), f.User(t, "maker-checker"), "131041", p); err != nil {
 			t.Fatal(err)
 		}
-		page, err := f.review.Mine(context.Background(), "131041", f.User(t, "maker").ID, "", 2)
+		page, err := f.review.Mine(testutil.As("maker"), "131041", f.User(t, "maker"), "", 2)
 		if err != nil || len(page.Items) != 2 || page.Next == "" {
 			t.Fatalf("first page: %+v, %v", page, err)
 		}
-		rest, err := f.review.Mine(context.Background(), "131041", f.User(t, "maker").ID, page.Next, 2)
+		rest, err := f.review.Mine(testutil.As("maker"), "131041", f.User(t, "maker"), page.Next, 2)
 		if err != nil || len(rest.Items) != 1 || rest.Next != "" {
 			t.Fatalf("second page: %+v, %v", rest, err)
 		}
@@ -355,10 +355,16 @@ func TestMakerWithdrawsOwnEntry(t *testing.T) {
 		if diff := cmp.Diff(want, seen); diff != "" {
 			t.Fatalf("the maker's entries (-want +got):\n%s", diff)
 		}
-		if other, _ := f.review.Mine(context.Background(), "011002", f.User(t, "maker").ID, "", 0); len(other.Items) != 0 {
+		// Each page shown is an event naming its changes (their summaries
+		// name residents).
+		id := func(c review.Change) string { return strconv.FormatInt(c.ID, 10) }
+		if ev := testutil.Outcomes(t, f.DB, "review.mine"); len(ev) != 2 || ev[0] != "ok changes="+id(c3)+","+id(c2) || ev[1] != "ok changes="+id(c) {
+			t.Fatalf("list events = %q", ev)
+		}
+		if other, _ := f.review.Mine(testutil.As("maker"), "011002", f.User(t, "maker"), "", 0); len(other.Items) != 0 {
 			t.Fatalf("another municipality lists %d of the maker's entries", len(other.Items))
 		}
-		if _, err := f.review.Mine(context.Background(), "131041", f.User(t, "maker").ID, "not-a-cursor", 0); !errs.Is(err, errs.Invalid) {
+		if _, err := f.review.Mine(testutil.As("maker"), "131041", f.User(t, "maker"), "not-a-cursor", 0); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("a damaged cursor: %v", err)
 		}
 	})

@@ -136,6 +136,7 @@ var eventMessages = messages{
 	"action.review.confirm":        {"入力内容の確認（承認）", "Entry checked and confirmed"},
 	"action.review.reject":         {"入力内容の確認（差戻し）", "Entry checked and sent back"},
 	"action.review.withdraw":       {"入力の取下げ（入力者）", "Entry withdrawn by its maker"},
+	"action.review.mine":           {"自分の入力の一覧の表示", "Own entries listed"},
 	"action.export.request":        {"ファイル出力の申請", "Request to export a file"},
 	"action.export.approve":        {"ファイル出力の承認", "Approval of an export"},
 	"action.export.reject":         {"ファイル出力の却下", "Refusal of an export"},

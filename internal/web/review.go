@@ -333,7 +333,7 @@ func (s *Server) reviewMine(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) renderMine(w http.ResponseWriter, r *http.Request, status int, problem refusal) error {
 	sess := sessionFrom(r.Context())
-	mine, err := s.biz.Review.Mine(r.Context(), sess.Tenant, sess.User.ID, r.URL.Query().Get("cursor"), 0)
+	mine, err := s.biz.Review.Mine(r.Context(), sess.Tenant, sess.User, r.URL.Query().Get("cursor"), 0)
 	if err != nil {
 		return err
 	}
@@ -351,7 +351,7 @@ func (s *Server) withdrawChange(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) apiReviewMine(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionFrom(r.Context())
 	cursor, limit := pageAsked(r, "cursor")
-	mine, err := s.biz.Review.Mine(r.Context(), sess.Tenant, sess.User.ID, cursor, limit)
+	mine, err := s.biz.Review.Mine(r.Context(), sess.Tenant, sess.User, cursor, limit)
 	if err != nil {
 		return err
 	}
