@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"bango/internal/errs"
 )
@@ -71,13 +72,10 @@ func Parse(text string) (Number, error) {
 	var b strings.Builder
 	b.Grow(Len)
 	for _, r := range text {
-		switch {
-		case r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case r >= '０' && r <= '９':
-			b.WriteRune('0' + (r - '０'))
-		case r == ' ' || r == '-' || r == '　' || r == '－' || r == '‐':
-			// grouping as printed on the card or typed by habit
+		switch d := digitOf(r); {
+		case d >= 0:
+			b.WriteByte(byte('0' + d))
+		case isGrouping(r):
 		default:
 			return Number{}, errDigits
 		}
@@ -251,24 +249,28 @@ type digitRun struct {
 func digitRuns(s string) []digitRun {
 	var runs []digitRun
 	for i := 0; i < len(s); {
-		d, size := digitAt(s, i)
-		if d < 0 {
-			i += max(size, 1)
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if digitOf(r) < 0 {
+			i += size
 			continue
 		}
-		r := digitRun{start: i}
+		run := digitRun{start: i}
 		if n := len(runs); n > 0 {
 			prev := runs[n-1].end
-			r.joined = prev < i && prev+separatorAt(s, prev) == i
+			sep, size := utf8.DecodeRuneInString(s[prev:])
+			run.joined = isGrouping(sep) && prev+size == i
 		}
 		var b strings.Builder
-		for d >= 0 {
+		for ; i < len(s); i += size {
+			r, size = utf8.DecodeRuneInString(s[i:])
+			d := digitOf(r)
+			if d < 0 {
+				break
+			}
 			b.WriteByte(byte('0' + d))
-			i += size
-			d, size = digitAt(s, i)
 		}
-		r.end, r.digits = i, b.String()
-		runs = append(runs, r)
+		run.end, run.digits = i, b.String()
+		runs = append(runs, run)
 	}
 	return runs
 }
@@ -276,8 +278,8 @@ func digitRuns(s string) []digitRun {
 // mayHoldNumber is Redact's quick test: twelve digits at least.
 func mayHoldNumber(s string) bool {
 	n := 0
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= '0' && c <= '9' || c == 0xef && i+2 < len(s) && s[i+1] == 0xbc && s[i+2] >= 0x90 && s[i+2] <= 0x99 {
+	for _, r := range s {
+		if digitOf(r) >= 0 {
 			if n++; n >= Len {
 				return true
 			}
@@ -286,37 +288,22 @@ func mayHoldNumber(s string) bool {
 	return false
 }
 
-// digitAt is the digit (ASCII or full-width) at s[i] and its size in
-// bytes, or -1 and the size of what is there.
-func digitAt(s string, i int) (int, int) {
-	if i >= len(s) {
-		return -1, 0
+// digitOf is the value of r as a digit a person types, ASCII or
+// full-width, or -1.
+func digitOf(r rune) int {
+	switch {
+	case r >= '0' && r <= '9':
+		return int(r - '0')
+	case r >= '０' && r <= '９':
+		return int(r - '０')
 	}
-	if c := s[i]; c >= '0' && c <= '9' {
-		return int(c - '0'), 1
-	}
-	if s[i] == 0xef && i+2 < len(s) && s[i+1] == 0xbc && s[i+2] >= 0x90 && s[i+2] <= 0x99 { // ０–９
-		return int(s[i+2] - 0x90), 3
-	}
-	if s[i] < 0x80 {
-		return -1, 1
-	}
-	size := 1
-	for i+size < len(s) && s[i+size]&0xc0 == 0x80 {
-		size++
-	}
-	return -1, size
+	return -1
 }
 
-// separatorAt is the size of a grouping separator Parse accepts at s[i]
-// (space, hyphen, full-width space or hyphen), 0 if there is none.
-func separatorAt(s string, i int) int {
-	for _, sep := range []string{" ", "-", "　", "－", "‐"} {
-		if strings.HasPrefix(s[i:], sep) {
-			return len(sep)
-		}
-	}
-	return 0
+// isGrouping reports a separator people group a number's digits with, as
+// printed on the card or typed by habit.
+func isGrouping(r rune) bool {
+	return r == ' ' || r == '-' || r == '　' || r == '－' || r == '‐'
 }
 
 // wordByteAt and wordByteBefore report an ASCII letter or digit at s[i],

@@ -34,10 +34,9 @@ func (s *Service) CountMine(ctx context.Context, tenant string, makerID int64) (
 // first page); limit is clamped by store.Limit. A page that shows any is
 // an audit event naming them: their summaries name residents.
 func (s *Service) Mine(ctx context.Context, tenant string, maker identity.User, cursor string, limit int) (store.Page[Change], error) {
-	makerID := maker.ID
 	ctx = scope(ctx, tenant) // the second wall (R-AC-6)
 	q := selectChange + ` WHERE c.tenant_code = $1 AND c.maker_id = $2`
-	args := []any{tenant, makerID}
+	args := []any{tenant, maker.ID}
 	var before int64
 	if ok, err := store.DecodeCursor(cursor, "review-mine", &before); err != nil {
 		return store.Page[Change]{}, err
